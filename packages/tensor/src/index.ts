@@ -1,1 +1,47 @@
-export {};
+export { Tensor, Storage } from "./tensor";
+export type { NestedArray, TensorLike, Dims } from "./tensor";
+export type { DType, TypedArray } from "./dtype";
+export { promoteTypes, resultType } from "./dtype";
+export type { Shape } from "./shape";
+export { formatShape, broadcastShapes } from "./shape";
+export type { Layout } from "./layout";
+export { NablaError } from "./errors";
+export { tensor, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye, rand, randn, randint, randperm } from "./creation";
+export type { TensorOptions, RandomOptions } from "./creation";
+export { Generator, manualSeed } from "./random";
+export { neg, exp, log, sqrt, abs, sign, tanh, sigmoid, relu, sin, cos, erf, clamp } from "./ops/unary";
+export { add, sub, mul, div, pow, maximum, minimum } from "./ops/binary";
+export { eq, ne, lt, le, gt, ge, where } from "./ops/compare";
+export { sum, max, min, argmax, argmin } from "./ops/reduce";
+export { square, mean, variance as var, std } from "./composite";
+export {
+  reshape,
+  view,
+  transpose,
+  permute,
+  squeeze,
+  unsqueeze,
+  expand,
+  broadcastTo,
+  flatten,
+  slice,
+  select,
+  narrow,
+  asStrided,
+  contiguous,
+  clone,
+  to,
+  sumTo,
+} from "./ops/movement";
+export { matmul } from "./ops/linalg";
+export { gather, indexSelect, scatterAdd, cat, stack, split, oneHot } from "./ops/indexing";
+export { add_, sub_, mul_, div_, zero_, fill_, copy_ } from "./ops/inplace";
+export { defineOp, registeredOps } from "./autograd/define-op";
+export type { OpContext, OpDefinition, OpFormula, Node } from "./autograd/define-op";
+export { noGrad, enableGrad, isGradEnabled } from "./autograd/grad-mode";
+export { detectAnomaly } from "./autograd/anomaly";
+export { autogradGrad } from "./autograd/functional";
+export type { AutogradGradOptions } from "./autograd/functional";
+export type { BackwardOptions } from "./autograd/engine";
+export { gradcheck } from "./autograd/gradcheck";
+export type { GradcheckOptions, GradcheckResult, GradcheckWorst } from "./autograd/gradcheck";

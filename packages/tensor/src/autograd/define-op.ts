@@ -1,0 +1,151 @@
+import { isFloating } from "../dtype";
+import { NablaError } from "../errors";
+import { Tensor } from "../tensor";
+import { checkAnomaly, isAnomalyEnabled } from "./anomaly";
+import { isGradEnabled, setGradEnabled } from "./grad-mode";
+
+/** An op's math in plain notation, for teaching output (toDot, traceBackward). */
+export interface OpFormula {
+  forward: string;
+  backward: string;
+}
+
+/**
+ * What forward leaves for backward: saved tensors, which inputs need a gradient, and any plain
+ * fields the op sets (`ctx.dim = dim`).
+ */
+export interface OpContext {
+  save(...tensors: Tensor[]): void;
+  readonly saved: readonly Tensor[];
+  readonly needsInputGrad: readonly boolean[];
+  // ops keep their non-tensor arguments (dim, keepdim, shapes) as plain fields
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  [field: string]: any;
+}
+
+export interface OpDefinition<Args extends unknown[] = any[]> {
+  name: string;
+  /** Computes the output with grad mode off; tensor arguments are the differentiable inputs. */
+  forward(ctx: OpContext, ...args: Args): Tensor;
+  /** One gradient per tensor input (null where none flows), written with differentiable ops. */
+  backward(ctx: OpContext, gradOut: Tensor): ReadonlyArray<Tensor | null>;
+  formula?: OpFormula;
+}
+
+class Context implements OpContext {
+  [field: string]: any;
+  saved: Tensor[] = [];
+  /** Storage versions at save time, checked before backward reads them. */
+  savedVersions: number[] = [];
+
+  constructor(readonly needsInputGrad: readonly boolean[]) {}
+
+  save(...tensors: Tensor[]): void {
+    for (const t of tensors) {
+      this.saved.push(t);
+      this.savedVersions.push(t.storage.version);
+    }
+  }
+}
+
+/**
+ * A recorded application of an op: the tape entry behind `tensor.gradFn`. It holds the op, the
+ * tensor inputs that need a gradient (null for the others), and the ctx; nothing else.
+ */
+export class Node {
+  released = false;
+  /** The non-leaf output, kept only when it retains its grad or has hooks. */
+  observed: Tensor | null = null;
+  /** Creation stack, recorded only in anomaly mode. */
+  stack: string | undefined;
+
+  constructor(
+    readonly definition: OpDefinition,
+    readonly ctx: Context,
+    readonly inputs: ReadonlyArray<Tensor | null>,
+  ) {}
+
+  get name(): string {
+    return this.definition.name;
+  }
+
+  get formula(): OpFormula | undefined {
+    return this.definition.formula;
+  }
+
+  /** Throws when backward would read a saved tensor that was modified in place since. */
+  checkSavedVersions(): void {
+    const { saved, savedVersions } = this.ctx;
+    for (let i = 0; i < saved.length; i++) {
+      const now = saved[i]!.storage.version;
+      if (now !== savedVersions[i]) {
+        throw new NablaError(
+          "backward",
+          `one of the tensors saved by ${this.name} (shape [${saved[i]!.shape.join(", ")}]) was modified by an in-place operation: ` +
+            `it is at version ${now}, but backward needs version ${savedVersions[i]}`,
+        );
+      }
+    }
+  }
+
+  /** Frees what backward needed, so the graph holds no buffers once it has run. */
+  release(): void {
+    this.released = true;
+    this.ctx.saved = [];
+    this.ctx.savedVersions = [];
+  }
+}
+
+const registry = new Map<string, OpDefinition>();
+
+/** Every op made with `defineOp`, by name (built-ins and custom ones), with its formula. */
+export function registeredOps(): ReadonlyMap<string, OpDefinition> {
+  return registry;
+}
+
+/**
+ * Makes a differentiable op from a forward and its backward rule. This is how every built-in op
+ * is written. Tensor arguments are the differentiable inputs; other arguments pass through to
+ * forward. A graph node is recorded only when grad mode is on and some input requires grad.
+ *
+ * @example
+ * const cube = defineOp({
+ *   name: "cube",
+ *   forward(ctx, x: Tensor) { ctx.save(x); return x.mul(x).mul(x); },
+ *   backward(ctx, gradOut) { const [x] = ctx.saved; return [gradOut.mul(x!.square()).mul(3)]; },
+ * });
+ */
+export function defineOp<Args extends unknown[]>(definition: OpDefinition<Args>): (...args: Args) => Tensor {
+  registry.set(definition.name, definition as OpDefinition);
+  return (...args: Args) => applyOp(definition as OpDefinition, args);
+}
+
+function applyOp(definition: OpDefinition, args: unknown[]): Tensor {
+  const tensorInputs: Tensor[] = [];
+  for (const arg of args) if (arg instanceof Tensor) tensorInputs.push(arg);
+  let record = false;
+  if (isGradEnabled()) for (const t of tensorInputs) if (t.requiresGrad) record = true;
+  const ctx = new Context(record ? tensorInputs.map((t) => t.requiresGrad) : NO_INPUT_GRAD);
+  const previous = setGradEnabled(false);
+  let output: Tensor;
+  try {
+    output = definition.forward(ctx, ...args);
+  } finally {
+    setGradEnabled(previous);
+  }
+  // an op may hand back an input (a no-op reshape); the output needs its own identity for gradFn
+  if (tensorInputs.includes(output)) output = output.alias();
+  checkAnomaly(definition.name, output, "forward");
+  if (record && isFloating(output.dtype)) {
+    const node = new Node(
+      definition,
+      ctx,
+      tensorInputs.map((t) => (t.requiresGrad ? t : null)),
+    );
+    if (isAnomalyEnabled()) node.stack = new Error().stack?.split("\n").slice(3).join("\n");
+    output.attachGradFn(node);
+  }
+  return output;
+}
+
+const NO_INPUT_GRAD: readonly boolean[] = [];

@@ -1,0 +1,170 @@
+import { zeros } from "../creation";
+import { isFloating } from "../dtype";
+import { NablaError } from "../errors";
+import { hasInternalOverlap } from "../layout";
+import { Tensor } from "../tensor";
+import { runBackward } from "./engine";
+import { enableGrad, noGrad } from "./grad-mode";
+
+export interface GradcheckOptions {
+  /** Finite-difference step. */
+  eps?: number;
+  atol?: number;
+  rtol?: number;
+  /** Throw a NablaError describing the worst element instead of returning ok: false. */
+  throwOnFailure?: boolean;
+}
+
+export interface GradcheckWorst {
+  /** Which argument of f. */
+  input: number;
+  /** Flat (row-major) index of the element within that input. */
+  index: number;
+  /** The same element as a multi-index. */
+  position: number[];
+  /** Flat index of the output element whose derivative disagreed. */
+  outputIndex: number;
+  analytic: number;
+  numeric: number;
+}
+
+export interface GradcheckResult {
+  ok: boolean;
+  maxAbsError: number;
+  maxRelError: number;
+  /** The entry that came closest to (or furthest past) the tolerance; null when there is nothing to compare. */
+  worst: GradcheckWorst | null;
+  /** True when float32 inputs were checked through float64 copies. */
+  upcast: boolean;
+}
+
+type Fn = (...inputs: Tensor[]) => Tensor;
+
+function unravel(index: number, shape: readonly number[]): number[] {
+  const position = new Array<number>(shape.length).fill(0);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    position[d] = index % shape[d]!;
+    index = Math.floor(index / shape[d]!);
+  }
+  return position;
+}
+
+/** Storage positions of a layout's elements in row-major order. */
+function positionsOf(t: Tensor): number[] {
+  const positions: number[] = [];
+  for (let i = 0; i < t.numel; i++) {
+    const position = unravel(i, t.shape);
+    positions.push(position.reduce((p, idx, d) => p + idx * t.strides[d]!, t.offset));
+  }
+  return positions;
+}
+
+/**
+ * Compares the analytic Jacobian (one backward per output element) with central finite differences
+ * `(f(x + ε) − f(x − ε)) / 2ε`, entry by entry with PyTorch's rule |a − n| ≤ atol + rtol·|n|.
+ * Differentiates the floating inputs that require grad (all floating inputs when none does);
+ * float32 inputs are checked through float64 copies (`upcast: true` in the report).
+ *
+ * @example
+ * gradcheck((x) => x.tanh().mul(x), [randn([3], { dtype: "float64" })]).ok // true
+ */
+export function gradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options: GradcheckOptions = {}): GradcheckResult {
+  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, throwOnFailure = false } = options;
+  const given = inputs instanceof Tensor ? [inputs] : [...inputs];
+  const anyRequires = given.some((t) => t instanceof Tensor && t.requiresGrad);
+  let upcast = false;
+  const differentiated: boolean[] = [];
+  const working = given.map((t, i) => {
+    if (!(t instanceof Tensor)) throw new NablaError("gradcheck", `input ${i} is not a tensor`);
+    const chosen = isFloating(t.dtype) && (!anyRequires || t.requiresGrad);
+    differentiated.push(chosen);
+    if (!chosen) return t.detach();
+    if (t.dtype === "float32") upcast = true;
+    if (t.dtype === "float64" && hasInternalOverlap(t)) {
+      throw new NablaError("gradcheck", `input ${i} has elements sharing memory (strides [${t.strides.join(", ")}]): pass a tensor without overlap and apply the view inside f`);
+    }
+    const copy = t.dtype === "float64" ? t.detach() : noGrad(() => t.to("float64"));
+    copy.requiresGrad = true;
+    return copy;
+  });
+
+  const evaluate = (): Tensor => {
+    const out = f(...working);
+    if (!(out instanceof Tensor) || !isFloating(out.dtype)) {
+      throw new NablaError("gradcheck", `f must return a floating-point tensor, got ${out instanceof Tensor ? out.dtype : typeof out}`);
+    }
+    return out;
+  };
+
+  // analytic Jacobian, row by row: J[j, :] = vjp with the j-th unit cotangent
+  const out = enableGrad(evaluate);
+  const outCount = out.numel;
+  const analytic: Float64Array[] = working.map((t) => new Float64Array(outCount * t.numel));
+  const targets = working.filter((_, i) => differentiated[i]);
+  if (out.requiresGrad) {
+    for (let j = 0; j < outCount; j++) {
+      const seed = zeros(out.shape, { dtype: out.dtype });
+      seed.storage.data[j] = 1;
+      const grads = runBackward([out], [seed], { retainGraph: true, capture: targets });
+      let k = 0;
+      working.forEach((t, i) => {
+        if (!differentiated[i]) return;
+        const g = grads[k++];
+        if (g) analytic[i]!.set(g.to("float64").data(), j * t.numel);
+      });
+    }
+  }
+
+  // numeric Jacobian, column by column
+  let maxAbsError = 0;
+  let maxRelError = 0;
+  let worst: GradcheckWorst | null = null;
+  let worstRatio = -1;
+  let ok = true;
+  noGrad(() => {
+    working.forEach((t, i) => {
+      if (!differentiated[i]) return;
+      const storage = t.storage.data;
+      positionsOf(t).forEach((position, k) => {
+        const original = storage[position]!;
+        storage[position] = original + eps;
+        const plus = evaluate().to("float64").data();
+        storage[position] = original - eps;
+        const minus = evaluate().to("float64").data();
+        storage[position] = original;
+        for (let j = 0; j < outCount; j++) {
+          const numeric = (plus[j]! - minus[j]!) / (2 * eps);
+          const a = analytic[i]![j * t.numel + k]!;
+          const error = Math.abs(a - numeric);
+          const allowed = atol + rtol * Math.abs(numeric);
+          const bothNaN = Number.isNaN(a) && Number.isNaN(numeric);
+          const failed = !bothNaN && !(error <= allowed);
+          if (!bothNaN) {
+            maxAbsError = Math.max(maxAbsError, Number.isNaN(error) ? Infinity : error);
+            maxRelError = Math.max(maxRelError, numeric === 0 ? (error === 0 ? 0 : Infinity) : error / Math.abs(numeric));
+          }
+          const ratio = Number.isNaN(error) ? Infinity : error / allowed;
+          if (failed) ok = false;
+          if (ratio > worstRatio) {
+            worstRatio = ratio;
+            worst = { input: i, index: k, position: unravel(k, t.shape), outputIndex: j, analytic: a, numeric };
+          }
+        }
+      });
+    });
+  });
+
+  const result: GradcheckResult = { ok, maxAbsError, maxRelError, worst, upcast };
+  if (!ok && throwOnFailure) throw new NablaError("gradcheck", describeFailure(result, atol, rtol));
+  return result;
+}
+
+function describeFailure(result: GradcheckResult, atol: number, rtol: number): string {
+  const w = result.worst!;
+  return (
+    `analytic and numeric gradients differ for input ${w.input} at element ${w.index} [${w.position.join(", ")}] ` +
+    `(output element ${w.outputIndex}): analytic ${w.analytic}, numeric ${w.numeric} ` +
+    `(max abs error ${result.maxAbsError}, max rel error ${result.maxRelError}; tolerance atol ${atol} + rtol ${rtol}·|numeric|)` +
+    (result.upcast ? "; float32 inputs were checked through float64 copies" : "")
+  );
+}

@@ -1,0 +1,207 @@
+import { type DType, type TypedArray, allocate, assertDType, dtypeOfArray, isFloating } from "./dtype";
+import { NablaError } from "./errors";
+import { fillStrided } from "./kernels/elementwise";
+import { contiguousLayout } from "./layout";
+import { type Generator, defaultGenerator } from "./random";
+import { type Shape, checkShape, formatShape, numelOf } from "./shape";
+import { type NestedArray, Storage, Tensor } from "./tensor";
+
+export interface TensorOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+export interface RandomOptions extends TensorOptions {
+  /** Draw from this generator instead of the default one that `manualSeed` resets. */
+  generator?: Generator;
+}
+
+function finish(op: string, t: Tensor, options: TensorOptions | undefined): Tensor {
+  if (options?.requiresGrad) {
+    if (!isFloating(t.dtype)) throw new NablaError(op, `only floating-point tensors can require gradients, got dtype ${t.dtype}`);
+    t.requiresGrad = true;
+  }
+  return t;
+}
+
+function dtypeOption(op: string, options: TensorOptions | undefined, fallback: DType): DType {
+  return options?.dtype === undefined ? fallback : assertDType(op, options.dtype);
+}
+
+/**
+ * Makes a tensor from nested arrays or a typed array (copied). Numbers default to float32 and
+ * booleans to bool; a typed array keeps its dtype (a Uint8Array needs `dtype: "bool"`).
+ *
+ * @example
+ * tensor([[1, 2], [3, 4]]);                               // float32 [2, 2]
+ * tensor(new Float64Array([1, 2, 3, 4]), { shape: [2, 2] });
+ */
+export function tensor(data: NestedArray | TypedArray, options?: TensorOptions & { shape?: Shape }): Tensor {
+  if (ArrayBuffer.isView(data)) return fromTypedArray(data as TypedArray, options);
+  const shape: number[] = [];
+  let probe: NestedArray = data;
+  while (Array.isArray(probe)) {
+    shape.push(probe.length);
+    probe = probe[0] as NestedArray;
+  }
+  const flat: (number | boolean)[] = [];
+  let sawNumber = false;
+  // iterative walk so deep or large nested arrays cannot overflow the stack
+  const stack: [NestedArray, number, string][] = [[data, 0, ""]];
+  while (stack.length > 0) {
+    const [value, depth, path] = stack.pop()!;
+    if (depth === shape.length) {
+      if (typeof value === "number") sawNumber = true;
+      else if (typeof value !== "boolean") {
+        throw new NablaError("tensor", `expected a number or boolean at ${path || "the top level"}, got ${Array.isArray(value) ? "an array" : typeof value} (nested data of shape ${formatShape(shape)})`);
+      }
+      flat.push(value);
+      continue;
+    }
+    if (!Array.isArray(value) || value.length !== shape[depth]) {
+      throw new NablaError(
+        "tensor",
+        `ragged nested array: expected ${shape[depth]} elements at ${path || "the top level"}, got ${Array.isArray(value) ? value.length : "a scalar"} (inferred shape ${formatShape(shape)})`,
+      );
+    }
+    for (let i = value.length - 1; i >= 0; i--) stack.push([value[i]!, depth + 1, `${path}[${i}]`]);
+  }
+  if (options?.shape !== undefined) throw new NablaError("tensor", "the shape option applies to typed-array data only; nested arrays carry their shape");
+  const dtype = dtypeOption("tensor", options, sawNumber || flat.length === 0 ? "float32" : "bool");
+  const values = allocate(dtype, flat.length);
+  for (let i = 0; i < flat.length; i++) {
+    const v = flat[i]!;
+    values[i] = dtype === "bool" ? (v ? 1 : 0) : Number(v);
+  }
+  return finish("tensor", Tensor.fromData(values, shape, dtype), options);
+}
+
+function fromTypedArray(data: TypedArray, options?: TensorOptions & { shape?: Shape }): Tensor {
+  if (!(data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array || data instanceof Uint8Array)) {
+    throw new NablaError("tensor", `unsupported typed array ${(data as ArrayBufferView).constructor.name} (expected Float32Array, Float64Array, Int32Array or Uint8Array)`);
+  }
+  const own = dtypeOfArray(data);
+  if (data instanceof Uint8Array && options?.dtype !== "bool") {
+    throw new NablaError("tensor", "a Uint8Array needs { dtype: \"bool\" }");
+  }
+  const dtype = dtypeOption("tensor", options, own);
+  const shape = options?.shape === undefined ? [data.length] : checkShape("tensor", options.shape);
+  if (numelOf(shape) !== data.length) {
+    throw new NablaError("tensor", `shape ${formatShape(shape)} needs ${numelOf(shape)} elements, but the typed array has ${data.length}`);
+  }
+  const values = allocate(dtype, data.length);
+  if (dtype === "bool") for (let i = 0; i < data.length; i++) values[i] = data[i] !== 0 ? 1 : 0;
+  else values.set(data);
+  return finish("tensor", Tensor.fromData(values, shape, dtype), options);
+}
+
+/** A tensor of `shape` filled with `value` (float32 unless a dtype is given; booleans give bool). */
+export function full(shape: Shape, value: number | boolean, options?: TensorOptions): Tensor {
+  const checked = checkShape("full", shape);
+  const dtype = dtypeOption("full", options, typeof value === "boolean" ? "bool" : "float32");
+  const data = allocate(dtype, numelOf(checked));
+  const stored = dtype === "bool" ? (value ? 1 : 0) : Number(value);
+  if (stored !== 0) data.fill(stored);
+  return finish("full", Tensor.fromData(data, checked, dtype), options);
+}
+
+export function zeros(shape: Shape, options?: TensorOptions): Tensor {
+  return full(shape, 0, options);
+}
+
+export function ones(shape: Shape, options?: TensorOptions): Tensor {
+  return full(shape, 1, options);
+}
+
+export function zerosLike(t: Tensor, options?: TensorOptions): Tensor {
+  return full(t.shape, 0, { dtype: t.dtype, ...options });
+}
+
+export function onesLike(t: Tensor, options?: TensorOptions): Tensor {
+  return full(t.shape, 1, { dtype: t.dtype, ...options });
+}
+
+/**
+ * Evenly spaced values in [start, end): `arange(5)` or `arange(start, end, step?, options?)`.
+ * Integer arguments give int32 (PyTorch's int64), otherwise float32.
+ */
+export function arange(end: number): Tensor;
+export function arange(start: number, end: number, step?: number, options?: TensorOptions): Tensor;
+export function arange(a: number, b?: number, step = 1, options?: TensorOptions): Tensor {
+  const [start, end] = b === undefined ? [0, a] : [a, b];
+  for (const [name, v] of [["start", start], ["end", end], ["step", step]] as const) {
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new NablaError("arange", `${name} must be a finite number, got ${v}`);
+  }
+  if (step === 0) throw new NablaError("arange", "step must be non-zero");
+  if ((end - start) * step < 0) throw new NablaError("arange", `the range ${start} to ${end} cannot be walked with step ${step}`);
+  const allIntegers = Number.isInteger(start) && Number.isInteger(end) && Number.isInteger(step);
+  const dtype = dtypeOption("arange", options, allIntegers ? "int32" : "float32");
+  const count = Math.max(0, Math.ceil((end - start) / step));
+  const data = allocate(dtype, count);
+  for (let i = 0; i < count; i++) data[i] = start + i * step;
+  return finish("arange", Tensor.fromData(data, [count], dtype), options);
+}
+
+/** `steps` values from start to end inclusive. */
+export function linspace(start: number, end: number, steps: number, options?: TensorOptions): Tensor {
+  if (!Number.isInteger(steps) || steps < 0) throw new NablaError("linspace", `steps must be a non-negative integer, got ${steps}`);
+  const dtype = dtypeOption("linspace", options, "float32");
+  const data = allocate(dtype, steps);
+  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  // fill symmetrically from both ends, as PyTorch does, so the last value is exactly `end`
+  const half = Math.floor(steps / 2);
+  for (let i = 0; i < steps; i++) data[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+  return finish("linspace", Tensor.fromData(data, [steps], dtype), options);
+}
+
+/** The n×m identity matrix (m defaults to n). */
+export function eye(n: number, m: number = n, options?: TensorOptions): Tensor {
+  const out = zeros(checkShape("eye", [n, m]), options);
+  fillStrided({ data: out.storage.data, shape: [Math.min(n, m)], strides: [m + 1], offset: 0 }, 1);
+  return out;
+}
+
+function randomTensor(op: string, shape: Shape, options: RandomOptions | undefined, draw: (g: Generator, dtype: DType) => number): Tensor {
+  const checked = checkShape(op, shape);
+  const dtype = dtypeOption(op, options, "float32");
+  const generator = options?.generator ?? defaultGenerator;
+  const data = allocate(dtype, numelOf(checked));
+  for (let i = 0; i < data.length; i++) data[i] = draw(generator, dtype);
+  return finish(op, new Tensor(new Storage(data), contiguousLayout(checked), dtype), options);
+}
+
+/** Uniform samples in [0, 1). */
+export function rand(shape: Shape, options?: RandomOptions): Tensor {
+  if (options?.dtype && !isFloating(options.dtype)) throw new NablaError("rand", `needs a floating dtype, got ${options.dtype}`);
+  return randomTensor("rand", shape, options, (g, dtype) => (dtype === "float64" ? g.nextFloat64() : g.nextFloat32()));
+}
+
+/** Standard normal samples (Box–Muller over the seeded generator). */
+export function randn(shape: Shape, options?: RandomOptions): Tensor {
+  if (options?.dtype && !isFloating(options.dtype)) throw new NablaError("randn", `needs a floating dtype, got ${options.dtype}`);
+  return randomTensor("randn", shape, options, (g) => g.nextNormal());
+}
+
+/** Uniform integers in [low, high), int32 by default. */
+export function randint(low: number, high: number, shape: Shape, options?: RandomOptions): Tensor {
+  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
+    throw new NablaError("randint", `needs integers low < high, got low ${low} and high ${high}`);
+  }
+  return randomTensor("randint", shape, { dtype: "int32", ...options }, (g) => low + g.nextBelow(high - low));
+}
+
+/** A random permutation of 0..n-1 (int32), by Fisher–Yates over the seeded generator. */
+export function randperm(n: number, options?: RandomOptions): Tensor {
+  if (!Number.isInteger(n) || n < 0) throw new NablaError("randperm", `n must be a non-negative integer, got ${n}`);
+  const generator = options?.generator ?? defaultGenerator;
+  const data = new Int32Array(n);
+  for (let i = 0; i < n; i++) data[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = generator.nextBelow(i + 1);
+    const t = data[i]!;
+    data[i] = data[j]!;
+    data[j] = t;
+  }
+  const out = Tensor.fromData(data, [n], "int32");
+  return options?.dtype && options.dtype !== "int32" ? out.to(options.dtype) : out;
+}

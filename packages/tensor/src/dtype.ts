@@ -1,0 +1,96 @@
+import { NablaError } from "./errors";
+
+export type DType = "float32" | "float64" | "int32" | "bool";
+
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+export const DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool"];
+
+export function isDType(value: unknown): value is DType {
+  return typeof value === "string" && (DTYPES as readonly string[]).includes(value);
+}
+
+export function isFloating(dtype: DType): boolean {
+  return dtype === "float32" || dtype === "float64";
+}
+
+/** Allocates zeroed storage for `length` elements of `dtype` (bool is stored as one byte of 0/1). */
+export function allocate(dtype: DType, length: number): TypedArray {
+  switch (dtype) {
+    case "float32":
+      return new Float32Array(length);
+    case "float64":
+      return new Float64Array(length);
+    case "int32":
+      return new Int32Array(length);
+    case "bool":
+      return new Uint8Array(length);
+  }
+}
+
+export function dtypeOfArray(array: TypedArray): DType {
+  if (array instanceof Float32Array) return "float32";
+  if (array instanceof Float64Array) return "float64";
+  if (array instanceof Int32Array) return "int32";
+  return "bool";
+}
+
+// Categories order the promotion lattice: bool < integer < floating.
+function category(dtype: DType): number {
+  return dtype === "bool" ? 0 : dtype === "int32" ? 1 : 2;
+}
+
+/** torch.promote_types restricted to nabla's dtypes. */
+export function promoteTypes(a: DType, b: DType): DType {
+  if (a === b) return a;
+  const ca = category(a);
+  const cb = category(b);
+  if (ca !== cb) return ca > cb ? a : b;
+  return "float64"; // the only same-category pair that differs is float32/float64
+}
+
+/** The dtype a JS number or boolean takes when it stands for a tensor on its own. */
+export function scalarDType(value: number | boolean): DType {
+  if (typeof value === "boolean") return "bool";
+  return Number.isInteger(value) ? "int32" : "float32";
+}
+
+/**
+ * PyTorch's result_type: tensors with dimensions decide within their category; 0-d tensors, then
+ * JS numbers ("weak" scalars), only win by being of a higher category. So `float32 + 1.5` stays
+ * float32, `int32 + 1.5` becomes float32 (the default float), and `float32 + float64 0-d` is float32.
+ */
+export function resultType(operands: ReadonlyArray<{ dtype: DType; ndim: number } | number | boolean>): DType {
+  let dimResult: DType | undefined;
+  let zeroDimResult: DType | undefined;
+  let scalarResult: DType | undefined;
+  const merge = (current: DType | undefined, next: DType) => (current === undefined ? next : promoteTypes(current, next));
+  for (const operand of operands) {
+    if (typeof operand === "number" || typeof operand === "boolean") scalarResult = merge(scalarResult, scalarDType(operand));
+    else if (operand.ndim > 0) dimResult = merge(dimResult, operand.dtype);
+    else zeroDimResult = merge(zeroDimResult, operand.dtype);
+  }
+  return combineCategories(dimResult, combineCategories(zeroDimResult, scalarResult)) ?? "float32";
+}
+
+function combineCategories(higher: DType | undefined, lower: DType | undefined): DType | undefined {
+  if (higher === undefined) return lower;
+  if (lower === undefined || isFloating(higher)) return higher;
+  if (higher === "bool" || isFloating(lower)) return promoteTypes(higher, lower);
+  return higher;
+}
+
+/** The floating dtype an op that always produces reals (exp, div, mean) returns for `dtype`. */
+export function floatResult(dtype: DType): DType {
+  return isFloating(dtype) ? dtype : "float32";
+}
+
+export function assertDType(op: string, value: unknown): DType {
+  if (!isDType(value)) throw new NablaError(op, `unknown dtype ${JSON.stringify(value)} (expected one of ${DTYPES.join(", ")})`);
+  return value;
+}
+
+/** Whether a value of dtype `from` may be stored into a tensor of dtype `to` by an in-place op (PyTorch's can_cast). */
+export function canCast(from: DType, to: DType): boolean {
+  return category(from) <= category(to);
+}

@@ -1,0 +1,61 @@
+import { allocate, type DType, type TypedArray } from "../dtype";
+import { numelOf } from "../shape";
+import { RowWalker, type Strided } from "./iterate";
+
+// Both kernels walk the index's shape; along `dim` the position comes from the index value, so
+// the other operand is addressed with its `dim` stride set to 0 plus value × that stride.
+
+/** out[…i…] = x[…index[…i…]…] along dim (indices already validated). */
+export function gatherAlong(x: Strided, dim: number, index: Strided, dtype: DType): TypedArray {
+  const out = allocate(dtype, numelOf(index.shape));
+  const dimStride = x.strides[dim]!;
+  const source = { strides: x.strides.map((s, d) => (d === dim ? 0 : s)), offset: x.offset };
+  const walker = new RowWalker(index.shape, [index, source]);
+  const n = walker.rowLength;
+  const [si, sx] = walker.rowStrides as [number, number];
+  const idx = index.data;
+  const data = x.data;
+  let o = 0;
+  for (let r = 0; r < walker.rows; r++, walker.next()) {
+    let pi = walker.offsets[0]!;
+    let px = walker.offsets[1]!;
+    for (let i = 0; i < n; i++, pi += si, px += sx) out[o++] = data[px + idx[pi]! * dimStride]!;
+  }
+  return out;
+}
+
+/** target[…index[…i…]…] += src[…i…] along dim, in place (indices already validated). */
+export function scatterAddAlong(target: Strided, dim: number, index: Strided, src: Strided): void {
+  const dimStride = target.strides[dim]!;
+  const destination = { strides: target.strides.map((s, d) => (d === dim ? 0 : s)), offset: target.offset };
+  const walker = new RowWalker(index.shape, [index, src, destination]);
+  const n = walker.rowLength;
+  const [si, ss, st] = walker.rowStrides as [number, number, number];
+  const idx = index.data;
+  const values = src.data;
+  const out = target.data;
+  for (let r = 0; r < walker.rows; r++, walker.next()) {
+    let pi = walker.offsets[0]!;
+    let ps = walker.offsets[1]!;
+    let pt = walker.offsets[2]!;
+    for (let i = 0; i < n; i++, pi += si, ps += ss, pt += st) out[pt + idx[pi]! * dimStride] += values[ps]!;
+  }
+}
+
+/** The smallest and largest value in an int32 array (for validating indices before a kernel). */
+export function valueRange(x: Strided): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  const walker = new RowWalker(x.shape, [x]);
+  const n = walker.rowLength;
+  const step = walker.rowStrides[0]!;
+  const data = x.data;
+  for (let r = 0; r < walker.rows; r++, walker.next()) {
+    for (let i = 0, p = walker.offsets[0]!; i < n; i++, p += step) {
+      const v = data[p]!;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  return { min, max };
+}

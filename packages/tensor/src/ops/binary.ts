@@ -1,0 +1,161 @@
+import { defineOp } from "../autograd/define-op";
+import { type DType, floatResult } from "../dtype";
+import { NablaError } from "../errors";
+import { type BinaryFn, zipBinary } from "../kernels/elementwise";
+import { Tensor, type TensorLike } from "../tensor";
+import { where } from "./compare";
+import { broadcastOperands } from "./operands";
+
+// Each primitive takes operands already broadcast to one shape (see broadcastOperands); the
+// public function does the broadcasting, so no backward here ever sums over broadcast dims.
+
+function zip(a: Tensor, b: Tensor, dtype: DType, fn: BinaryFn): Tensor {
+  return Tensor.fromData(zipBinary(a.strided, b.strided, dtype, fn), a.shape, dtype);
+}
+
+const addOp = defineOp({
+  name: "add",
+  forward(_ctx, a: Tensor, b: Tensor, dtype: DType) {
+    return zip(a, b, dtype, dtype === "bool" ? (x, y) => (x | y) !== 0 : (x, y) => x + y);
+  },
+  backward(_ctx, gradOut) {
+    return [gradOut, gradOut];
+  },
+  formula: { forward: "y = a + b", backward: "ā = ȳ, b̄ = ȳ" },
+});
+
+const subOp = defineOp({
+  name: "sub",
+  forward(_ctx, a: Tensor, b: Tensor, dtype: DType) {
+    return zip(a, b, dtype, (x, y) => x - y);
+  },
+  backward(ctx, gradOut) {
+    return [gradOut, ctx.needsInputGrad[1] ? gradOut.neg() : null];
+  },
+  formula: { forward: "y = a − b", backward: "ā = ȳ, b̄ = −ȳ" },
+});
+
+const mulOp = defineOp({
+  name: "mul",
+  forward(ctx, a: Tensor, b: Tensor, dtype: DType) {
+    ctx.save(a, b);
+    // int32 products must wrap like int32 arithmetic, not round through a double
+    return zip(a, b, dtype, dtype === "int32" ? Math.imul : dtype === "bool" ? (x, y) => (x & y) !== 0 : (x, y) => x * y);
+  },
+  backward(ctx, gradOut) {
+    const [a, b] = ctx.saved as [Tensor, Tensor];
+    return [ctx.needsInputGrad[0] ? gradOut.mul(b) : null, ctx.needsInputGrad[1] ? gradOut.mul(a) : null];
+  },
+  formula: { forward: "y = a ⊙ b", backward: "ā = ȳ ⊙ b, b̄ = ȳ ⊙ a" },
+});
+
+const divOp = defineOp({
+  name: "div",
+  forward(ctx, a: Tensor, b: Tensor, dtype: DType) {
+    ctx.save(a, b);
+    return zip(a, b, dtype, (x, y) => x / y);
+  },
+  backward(ctx, gradOut) {
+    const [a, b] = ctx.saved as [Tensor, Tensor];
+    const gradA = gradOut.div(b);
+    // d(a/b)/db = −a/b², written as −(ȳ/b)·(a/b) to avoid squaring b
+    return [ctx.needsInputGrad[0] ? gradA : null, ctx.needsInputGrad[1] ? gradA.mul(a.div(b)).neg() : null];
+  },
+  formula: { forward: "y = a / b", backward: "ā = ȳ / b, b̄ = −ȳ ⊙ a / b²" },
+});
+
+const powOp = defineOp({
+  name: "pow",
+  forward(ctx, a: Tensor, b: Tensor, dtype: DType) {
+    ctx.save(a, b);
+    return zip(a, b, dtype, Math.pow);
+  },
+  backward(ctx, gradOut) {
+    const [a, b] = ctx.saved as [Tensor, Tensor];
+    // ∂/∂a = b·a^(b−1), zero where b = 0 (so 0^0 does not produce 0·∞)
+    const gradA = ctx.needsInputGrad[0] ? where(b.eq(0), 0, gradOut.mul(b).mul(a.pow(b.sub(1)))) : null;
+    // ∂/∂b = a^b·ln a, zero where a = 0 and b ≥ 0 (PyTorch's convention at the boundary)
+    const gradB = ctx.needsInputGrad[1] ? where(a.eq(0).mul(b.ge(0)), 0, gradOut.mul(a.pow(b)).mul(a.log())) : null;
+    return [gradA, gradB];
+  },
+  formula: { forward: "y = a^b", backward: "ā = ȳ ⊙ b ⊙ a^(b−1), b̄ = ȳ ⊙ a^b ⊙ ln a" },
+});
+
+const maximumOp = defineOp({
+  name: "maximum",
+  forward(ctx, a: Tensor, b: Tensor, dtype: DType) {
+    ctx.save(a, b);
+    return zip(a, b, dtype, (x, y) => (x !== x || y !== y ? NaN : x > y ? x : y));
+  },
+  backward(ctx, gradOut) {
+    const [a, b] = ctx.saved as [Tensor, Tensor];
+    return splitByComparison(gradOut, a.gt(b), a.eq(b), ctx.needsInputGrad);
+  },
+  formula: { forward: "y = max(a, b)", backward: "ā = ȳ where a > b, b̄ = ȳ where b > a; ties split ȳ/2 each" },
+});
+
+const minimumOp = defineOp({
+  name: "minimum",
+  forward(ctx, a: Tensor, b: Tensor, dtype: DType) {
+    ctx.save(a, b);
+    return zip(a, b, dtype, (x, y) => (x !== x || y !== y ? NaN : x < y ? x : y));
+  },
+  backward(ctx, gradOut) {
+    const [a, b] = ctx.saved as [Tensor, Tensor];
+    return splitByComparison(gradOut, a.lt(b), a.eq(b), ctx.needsInputGrad);
+  },
+  formula: { forward: "y = min(a, b)", backward: "ā = ȳ where a < b, b̄ = ȳ where b < a; ties split ȳ/2 each" },
+});
+
+/** The winner takes the gradient; at a tie each side gets half (PyTorch's maximum/minimum). */
+function splitByComparison(gradOut: Tensor, aWins: Tensor, tie: Tensor, needs: readonly boolean[]): (Tensor | null)[] {
+  const half = gradOut.mul(0.5);
+  return [
+    needs[0] ? where(aWins, gradOut, where(tie, half, 0)) : null,
+    needs[1] ? where(aWins, 0, where(tie, half, gradOut)) : null,
+  ];
+}
+
+type BinaryPrimitive = (a: Tensor, b: Tensor, dtype: DType) => Tensor;
+
+function elementwise(op: string, primitive: BinaryPrimitive, a: TensorLike, b: TensorLike, toFloat = false): Tensor {
+  const { tensors, dtype } = broadcastOperands(op, [a, b]);
+  return primitive(tensors[0]!, tensors[1]!, toFloat ? floatResult(dtype) : dtype);
+}
+
+/** a + b with broadcasting. @example add(x, 1) */
+export function add(a: TensorLike, b: TensorLike): Tensor {
+  return elementwise("add", addOp, a, b);
+}
+
+/** a − b with broadcasting. */
+export function sub(a: TensorLike, b: TensorLike): Tensor {
+  const { tensors, dtype } = broadcastOperands("sub", [a, b]);
+  if (dtype === "bool") throw new NablaError("sub", "subtracting bool tensors is not supported; use logical ops or convert with to(\"int32\")");
+  return subOp(tensors[0]!, tensors[1]!, dtype);
+}
+
+/** a ⊙ b with broadcasting. */
+export function mul(a: TensorLike, b: TensorLike): Tensor {
+  return elementwise("mul", mulOp, a, b);
+}
+
+/** True division a / b with broadcasting (integer inputs give float32). */
+export function div(a: TensorLike, b: TensorLike): Tensor {
+  return elementwise("div", divOp, a, b, true);
+}
+
+/** a^b with broadcasting. */
+export function pow(a: TensorLike, b: TensorLike): Tensor {
+  return elementwise("pow", powOp, a, b);
+}
+
+/** Elementwise maximum (NaN propagates). */
+export function maximum(a: TensorLike, b: TensorLike): Tensor {
+  return elementwise("maximum", maximumOp, a, b);
+}
+
+/** Elementwise minimum (NaN propagates). */
+export function minimum(a: TensorLike, b: TensorLike): Tensor {
+  return elementwise("minimum", minimumOp, a, b);
+}

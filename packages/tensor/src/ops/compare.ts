@@ -1,0 +1,59 @@
+import { defineOp } from "../autograd/define-op";
+import { NablaError } from "../errors";
+import { type BinaryFn, selectWhere, zipBinary } from "../kernels/elementwise";
+import { Tensor, type TensorLike } from "../tensor";
+import { broadcastOperands } from "./operands";
+
+// Comparisons have no gradient, so they are plain functions, not ops: their bool results never
+// join the graph.
+
+function comparison(op: string, fn: BinaryFn) {
+  return (a: TensorLike, b: TensorLike): Tensor => {
+    const { tensors } = broadcastOperands(op, [a, b]);
+    const [x, y] = tensors as [Tensor, Tensor];
+    return Tensor.fromData(zipBinary(x.strided, y.strided, "bool", fn), x.shape, "bool");
+  };
+}
+
+/** Elementwise a == b (bool). */
+export const eq = comparison("eq", (x, y) => x === y);
+/** Elementwise a != b (bool). */
+export const ne = comparison("ne", (x, y) => x !== y);
+/** Elementwise a < b (bool). */
+export const lt = comparison("lt", (x, y) => x < y);
+/** Elementwise a <= b (bool). */
+export const le = comparison("le", (x, y) => x <= y);
+/** Elementwise a > b (bool). */
+export const gt = comparison("gt", (x, y) => x > y);
+/** Elementwise a >= b (bool). */
+export const ge = comparison("ge", (x, y) => x >= y);
+
+const whereOp = defineOp({
+  name: "where",
+  forward(ctx, cond: Tensor, a: Tensor, b: Tensor) {
+    ctx.save(cond);
+    return Tensor.fromData(selectWhere(cond.strided, a.strided, b.strided, a.dtype), cond.shape, a.dtype);
+  },
+  backward(ctx, gradOut) {
+    const [cond] = ctx.saved as [Tensor];
+    return [null, ctx.needsInputGrad[1] ? where(cond, gradOut, 0) : null, ctx.needsInputGrad[2] ? where(cond, 0, gradOut) : null];
+  },
+  formula: { forward: "y = cond ? a : b", backward: "ā = ȳ ⊙ [cond], b̄ = ȳ ⊙ [¬cond]" },
+});
+
+/**
+ * Picks from `a` where `cond` is true and from `b` elsewhere, with broadcasting over all three.
+ * `cond` must be bool (PyTorch rejects other dtypes).
+ *
+ * @example
+ * where(x.gt(0), x, 0) // relu
+ */
+export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  if (!(cond instanceof Tensor) || cond.dtype !== "bool") {
+    throw new NablaError("where", `condition must be a bool tensor, got ${cond instanceof Tensor ? `dtype ${cond.dtype}` : typeof cond}`);
+  }
+  const values = broadcastOperands("where", [a, b]);
+  const { tensors } = broadcastOperands("where", [cond, ...values.tensors]);
+  const [c, x, y] = tensors as [Tensor, Tensor, Tensor];
+  return whereOp(c, x.dtype === values.dtype ? x : x.to(values.dtype), y.dtype === values.dtype ? y : y.to(values.dtype));
+}

@@ -1,0 +1,219 @@
+import { defineOp } from "../autograd/define-op";
+import { allocate, resultType } from "../dtype";
+import { NablaError } from "../errors";
+import { copyStrided, toContiguous } from "../kernels/elementwise";
+import { gatherAlong, scatterAddAlong, valueRange } from "../kernels/indexing";
+import { contiguousLayout, sliceLayout } from "../layout";
+import { formatShape, normalizeDim, numelOf } from "../shape";
+import { Tensor } from "../tensor";
+import { zeros } from "../creation";
+import { expand, narrow, reshape, unsqueeze } from "./movement";
+
+function checkIndex(op: string, index: Tensor, limit: number, what: string): void {
+  if (!(index instanceof Tensor) || index.dtype !== "int32") {
+    throw new NablaError(op, `index must be an int32 tensor, got ${index instanceof Tensor ? index.dtype : typeof index}`);
+  }
+  if (index.numel === 0) return;
+  const { min, max } = valueRange(index.strided);
+  if (min < 0 || max >= limit) {
+    throw new NablaError(op, `index ${min < 0 ? min : max} is out of range for ${what} of size ${limit}`);
+  }
+}
+
+/** gather/scatterAdd: same ndim, and index no larger than the other operand outside `dim`. */
+function checkAlongShapes(op: string, dim: number, index: Tensor, other: Tensor, otherName: string): void {
+  if (index.ndim !== other.ndim && !(index.ndim <= 1 && other.ndim <= 1)) {
+    throw new NablaError(op, `index ${formatShape(index.shape)} and ${otherName} ${formatShape(other.shape)} must have the same number of dims`);
+  }
+  for (let d = 0; d < index.ndim; d++) {
+    if (d !== dim && index.shape[d]! > (other.shape[d] ?? 1)) {
+      throw new NablaError(op, `index ${formatShape(index.shape)} is larger than ${otherName} ${formatShape(other.shape)} at dim ${d}`);
+    }
+  }
+}
+
+const gatherOp = defineOp({
+  name: "gather",
+  forward(ctx, x: Tensor, dim: number, index: Tensor) {
+    ctx.inputShape = x.shape;
+    ctx.dim = dim;
+    ctx.save(index);
+    return Tensor.fromData(gatherAlong(x.strided, dim, index.strided, x.dtype), index.shape, x.dtype);
+  },
+  backward(ctx, gradOut) {
+    const [index] = ctx.saved as [Tensor];
+    return [scatterAdd(zeros(ctx.inputShape, { dtype: gradOut.dtype }), ctx.dim, index, gradOut), null];
+  },
+  formula: { forward: "y[…i…] = x[…index[…i…]…] along dim", backward: "x̄ = zeros, then x̄[…index[…i…]…] += ȳ[…i…]" },
+});
+
+/**
+ * Picks values along `dim` at the positions `index` holds (int32, same ndim as x).
+ *
+ * @example
+ * gather(logProbs, 1, targets.unsqueeze(1)) // each row's value at its target
+ */
+export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  const d = normalizeDim("gather", dim, x.ndim);
+  checkIndex("gather", index, x.ndim === 0 ? 1 : x.shape[d]!, `dim ${dim} of input ${formatShape(x.shape)}`);
+  checkAlongShapes("gather", d, index, x, "input");
+  return gatherOp(x, d, index);
+}
+
+const scatterAddOp = defineOp({
+  name: "scatterAdd",
+  forward(ctx, x: Tensor, dim: number, index: Tensor, src: Tensor) {
+    ctx.dim = dim;
+    ctx.save(index);
+    const out = Tensor.fromData(toContiguous(x.strided, x.dtype), x.shape, x.dtype);
+    scatterAddAlong(out.strided, dim, index.strided, src.strided);
+    return out;
+  },
+  backward(ctx, gradOut) {
+    const [index] = ctx.saved as [Tensor];
+    return [ctx.needsInputGrad[0] ? gradOut : null, null, ctx.needsInputGrad[2] ? gatherOp(gradOut, ctx.dim, index) : null];
+  },
+  formula: { forward: "y = x, then y[…index[…i…]…] += src[…i…] along dim", backward: "x̄ = ȳ, src̄[…i…] = ȳ[…index[…i…]…]" },
+});
+
+/** A copy of x with src's values added at the positions index gives along dim (repeats add up). */
+export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  const d = normalizeDim("scatterAdd", dim, x.ndim);
+  if (!(src instanceof Tensor)) throw new NablaError("scatterAdd", "src must be a tensor");
+  if (src.dtype !== x.dtype) throw new NablaError("scatterAdd", `src dtype ${src.dtype} must match the input's ${x.dtype}`);
+  checkIndex("scatterAdd", index, x.ndim === 0 ? 1 : x.shape[d]!, `dim ${dim} of input ${formatShape(x.shape)}`);
+  checkAlongShapes("scatterAdd", d, index, x, "input");
+  checkAlongShapes("scatterAdd", -1, index, src, "src");
+  return scatterAddOp(x, d, index, src);
+}
+
+/** The slices of x at the positions `index` (1-D int32) along dim. */
+export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+  const d = normalizeDim("indexSelect", dim, x.ndim);
+  if (!(index instanceof Tensor) || index.ndim > 1) {
+    throw new NablaError("indexSelect", `index must be a 0-d or 1-D int32 tensor, got ${index instanceof Tensor ? formatShape(index.shape) : typeof index}`);
+  }
+  checkIndex("indexSelect", index, x.ndim === 0 ? 1 : x.shape[d]!, `dim ${dim} of input ${formatShape(x.shape)}`);
+  if (x.ndim === 0) return gatherOp(x, 0, reshape(index, []));
+  // an index shaped [1, …, k, …, 1] and expanded (stride 0) over the other dims turns this into a gather
+  const outShape = x.shape.map((size, i) => (i === d ? index.numel : size));
+  const shaped = reshape(index, x.shape.map((_, i) => (i === d ? index.numel : 1)));
+  return gatherOp(x, d, expand(shaped, outShape));
+}
+
+const catOp = defineOp({
+  name: "cat",
+  forward(ctx, ...args: unknown[]) {
+    const dim = args[args.length - 1] as number;
+    const tensors = args.slice(0, -1) as Tensor[];
+    const dtype = resultType(tensors);
+    const shape = [...tensors[0]!.shape];
+    shape[dim] = tensors.reduce((total, t) => total + t.shape[dim]!, 0);
+    const data = allocate(dtype, numelOf(shape));
+    const out = contiguousLayout(shape);
+    let start = 0;
+    for (const t of tensors) {
+      const size = t.shape[dim]!;
+      copyStrided(t.strided, { data, ...sliceLayout("cat", out, dim, start, start + size, 1) });
+      start += size;
+    }
+    ctx.dim = dim;
+    ctx.sizes = tensors.map((t) => t.shape[dim]!);
+    return Tensor.fromData(data, shape, dtype);
+  },
+  backward(ctx, gradOut) {
+    let start = 0;
+    return (ctx.sizes as number[]).map((size) => {
+      const part = narrow(gradOut, ctx.dim, start, size);
+      start += size;
+      return part;
+    });
+  },
+  formula: { forward: "y = [x₁; x₂; …] along dim", backward: "x̄ₖ = the k-th block of ȳ along dim" },
+});
+
+/** Joins tensors along an existing dim; all other sizes must match. */
+export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new NablaError("cat", "expected a non-empty array of tensors");
+  tensors.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new NablaError("cat", `element ${i} is not a tensor`);
+  });
+  // PyTorch skips 1-D empty tensors of shape [0] when joining others
+  const nonEmpty = (tensors as readonly Tensor[]).filter((t) => !(t.ndim === 1 && t.shape[0] === 0));
+  const parts = nonEmpty.length > 0 ? nonEmpty : [tensors[0]!];
+  const first = parts[0]!;
+  if (first.ndim === 0) throw new NablaError("cat", "zero-dimensional tensors cannot be concatenated; use stack");
+  const d = normalizeDim("cat", dim, first.ndim);
+  parts.forEach((t, i) => {
+    if (t.ndim !== first.ndim || t.shape.some((size: number, k: number) => k !== d && size !== first.shape[k])) {
+      throw new NablaError(
+        "cat",
+        `sizes must match except in dim ${dim}: tensor 0 has shape ${formatShape(first.shape)}, tensor ${i} has ${formatShape(t.shape)}`,
+      );
+    }
+  });
+  const dtype = resultType(parts);
+  return catOp(...parts.map((t) => (t.dtype === dtype ? t : t.to(dtype))), d);
+}
+
+/** Joins same-shaped tensors along a new dim. */
+export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new NablaError("stack", "expected a non-empty array of tensors");
+  const first = tensors[0]!;
+  tensors.forEach((t: Tensor, i) => {
+    if (!(t instanceof Tensor) || t.ndim !== first.ndim || t.shape.some((size: number, k: number) => size !== first.shape[k])) {
+      throw new NablaError("stack", `all tensors must have one shape: tensor 0 has ${formatShape(first.shape)}, tensor ${i} has ${t instanceof Tensor ? formatShape(t.shape) : typeof t}`);
+    }
+  });
+  const d = normalizeDim("stack", dim, first.ndim + 1);
+  return cat(tensors.map((t) => unsqueeze(t, d)), d);
+}
+
+/** Views of consecutive chunks along dim: equal chunks of `size` (the last may be smaller), or the given sizes. */
+export function split(x: Tensor, sizeOrSizes: number | readonly number[], dim = 0): Tensor[] {
+  const d = normalizeDim("split", dim, x.ndim);
+  const total = x.shape[d]!;
+  let sizes: number[];
+  if (typeof sizeOrSizes === "number") {
+    if (!Number.isInteger(sizeOrSizes) || sizeOrSizes <= 0) throw new NablaError("split", `split size must be a positive integer, got ${sizeOrSizes}`);
+    sizes = [];
+    for (let start = 0; start < total; start += sizeOrSizes) sizes.push(Math.min(sizeOrSizes, total - start));
+    if (sizes.length === 0) sizes.push(0);
+  } else {
+    sizes = [...sizeOrSizes];
+    const sum = sizes.reduce((a, b) => a + b, 0);
+    if (sizes.some((s) => !Number.isInteger(s) || s < 0) || sum !== total) {
+      throw new NablaError("split", `sizes [${sizes.join(", ")}] must be non-negative integers summing to ${total}, the size of dim ${dim} (shape ${formatShape(x.shape)})`);
+    }
+  }
+  let start = 0;
+  return sizes.map((size) => {
+    const part = narrow(x, d, start, size);
+    start += size;
+    return part;
+  });
+}
+
+/**
+ * One-hot encoding of int32 class indices: shape [...indices.shape, numClasses], int32.
+ * numClasses = -1 means one more than the largest index.
+ */
+export function oneHot(indices: Tensor, numClasses = -1): Tensor {
+  if (!(indices instanceof Tensor) || indices.dtype !== "int32") {
+    throw new NablaError("oneHot", `indices must be an int32 tensor, got ${indices instanceof Tensor ? indices.dtype : typeof indices}`);
+  }
+  const values = indices.data() as Int32Array;
+  let classes = numClasses;
+  if (classes === -1) {
+    classes = 0;
+    for (const c of values) if (c + 1 > classes) classes = c + 1;
+  }
+  if (!Number.isInteger(classes) || classes < 0) throw new NablaError("oneHot", `numClasses must be -1 or a non-negative integer, got ${numClasses}`);
+  const out = new Int32Array(values.length * classes);
+  for (let i = 0; i < values.length; i++) {
+    const c = values[i]!;
+    if (c < 0 || c >= classes) throw new NablaError("oneHot", `class index ${c} at flat position ${i} is out of range for ${classes} classes`);
+    out[i * classes + c] = 1;
+  }
+  return Tensor.fromData(out, [...indices.shape, classes], "int32");
+}

@@ -1,0 +1,60 @@
+import { defineOp } from "../autograd/define-op";
+import { promoteTypes } from "../dtype";
+import { NablaError } from "../errors";
+import { matmulBatched } from "../kernels/matmul";
+import { broadcastShapes, formatShape } from "../shape";
+import { Tensor } from "../tensor";
+import { expand, reshape, squeeze, unsqueeze } from "./movement";
+
+const matmulOp: (a: Tensor, b: Tensor) => Tensor = defineOp({
+  name: "matmul",
+  forward(ctx, a: Tensor, b: Tensor) {
+    ctx.save(a, b);
+    const dtype = promoteTypes(a.dtype, b.dtype);
+    const shape = [...a.shape.slice(0, -1), b.shape[b.ndim - 1]!];
+    return Tensor.fromData(matmulBatched(a.strided, b.strided, dtype), shape, dtype);
+  },
+  backward(ctx, gradOut) {
+    const [a, b] = ctx.saved as [Tensor, Tensor];
+    // C = A B  ⇒  Ā = C̄ Bᵀ,  B̄ = Aᵀ C̄ (the transposes are views; the kernel packs them)
+    return [ctx.needsInputGrad[0] ? matmulOp(gradOut, b.mT) : null, ctx.needsInputGrad[1] ? matmulOp(a.mT, gradOut) : null];
+  },
+  formula: { forward: "C = A B", backward: "Ā = C̄ Bᵀ, B̄ = Aᵀ C̄" },
+});
+
+/**
+ * Matrix product with PyTorch's rules: 1-D operands are promoted (a vector on the left becomes a
+ * row, on the right a column, and the added dim is removed again); batch dims broadcast.
+ *
+ * @example
+ * matmul(randn([8, 3, 4]), randn([4, 5])).shape // [8, 3, 5]
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new NablaError("matmul", "both operands must be tensors");
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new NablaError("matmul", `both operands need at least 1 dim, got shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  }
+  if (a.dtype === "bool" || b.dtype === "bool") throw new NablaError("matmul", `bool tensors are not supported (got ${a.dtype} and ${b.dtype})`);
+  if (a.dtype !== b.dtype) {
+    throw new NablaError("matmul", `expected both operands to have the same dtype, got ${a.dtype} and ${b.dtype} (shapes ${formatShape(a.shape)} and ${formatShape(b.shape)})`);
+  }
+  const left = a.ndim === 1 ? unsqueeze(a, 0) : a;
+  const right = b.ndim === 1 ? unsqueeze(b, 1) : b;
+  const inner = left.shape[left.ndim - 1]!;
+  const innerRight = right.shape[right.ndim - 2]!;
+  if (inner !== innerRight) {
+    throw new NablaError("matmul", `cannot multiply ${formatShape(a.shape)} by ${formatShape(b.shape)} (inner sizes ${inner} and ${innerRight} differ)`);
+  }
+  let batch: number[];
+  try {
+    batch = broadcastShapes("matmul", left.shape.slice(0, -2), right.shape.slice(0, -2));
+  } catch {
+    throw new NablaError("matmul", `cannot broadcast the batch dims of ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  }
+  const leftFull = expand(left, [...batch, ...left.shape.slice(-2)]);
+  const rightFull = expand(right, [...batch, ...right.shape.slice(-2)]);
+  let out = matmulOp(leftFull, rightFull);
+  if (a.ndim === 1) out = squeeze(out, -2);
+  if (b.ndim === 1) out = squeeze(out, -1);
+  return a.ndim === 1 && b.ndim === 1 ? reshape(out, []) : out;
+}

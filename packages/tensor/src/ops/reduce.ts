@@ -1,0 +1,115 @@
+import { defineOp } from "../autograd/define-op";
+import { type DType } from "../dtype";
+import { NablaError } from "../errors";
+import { argReduce, type ReduceKind, reduceAxes } from "../kernels/reduce";
+import { formatShape, normalizeDim, normalizeDims } from "../shape";
+import { Tensor, type Dims } from "../tensor";
+import { where } from "./compare";
+import { expand, reshape } from "./movement";
+
+/** The flagged dims (all when `dim` is undefined) and the output shape. */
+function reductionShape(op: string, x: Tensor, dim: Dims | undefined, keepdim: boolean) {
+  const dims = dim === undefined ? x.shape.map((_, d) => d) : normalizeDims(op, typeof dim === "number" ? [dim] : dim, x.ndim);
+  const reduced = x.shape.map((_, d) => dims.includes(d));
+  const keptShape = x.shape.map((size, d) => (reduced[d] ? 1 : size));
+  const outShape = keepdim ? keptShape : x.shape.filter((_, d) => !reduced[d]);
+  return { reduced, keptShape, outShape };
+}
+
+function reduceInto(op: string, kind: ReduceKind, x: Tensor, dim: Dims | undefined, keepdim: boolean, dtype: DType) {
+  const { reduced, keptShape, outShape } = reductionShape(op, x, dim, keepdim);
+  const values = reduceAxes(x.strided, reduced, kind, dtype);
+  return { out: Tensor.fromData(values, outShape, dtype), keptShape };
+}
+
+const sumOp = defineOp({
+  name: "sum",
+  forward(ctx, x: Tensor, dim: Dims | undefined, keepdim: boolean) {
+    // integer and bool sums are int32 (PyTorch's int64)
+    const { out, keptShape } = reduceInto("sum", "sum", x, dim, keepdim, x.dtype === "bool" ? "int32" : x.dtype);
+    ctx.inputShape = x.shape;
+    ctx.keptShape = keptShape;
+    return out;
+  },
+  backward(ctx, gradOut) {
+    return [expand(reshape(gradOut, ctx.keptShape), ctx.inputShape)];
+  },
+  formula: { forward: "y = Σ x over dims", backward: "x̄ = ȳ broadcast back over the summed dims" },
+});
+
+/** Sum over `dim` (a dim, a list of dims, or all when omitted); keepdim keeps size-1 dims. */
+export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  return sumOp(x, dim, keepdim);
+}
+
+function extremum(kind: "max" | "min") {
+  return defineOp({
+    name: kind,
+    forward(ctx, x: Tensor, dim: Dims | undefined, keepdim: boolean) {
+      const { reduced } = reductionShape(kind, x, dim, keepdim);
+      if (x.shape.some((size, d) => reduced[d] && size === 0)) {
+        throw new NablaError(kind, `cannot reduce over a zero-size dim (shape ${formatShape(x.shape)}, dim ${dim === undefined ? "all" : String(dim)}): the ${kind} of nothing is undefined`);
+      }
+      const { out, keptShape } = reduceInto(kind, kind, x, dim, keepdim, x.dtype);
+      ctx.save(x, out);
+      ctx.keptShape = keptShape;
+      return out;
+    },
+    backward(ctx, gradOut) {
+      // the gradient is shared evenly among the elements equal to the extreme (PyTorch's amax/amin)
+      const [x, out] = ctx.saved as [Tensor, Tensor];
+      const winners = x.eq(reshape(out, ctx.keptShape));
+      const count = winners.sum(reductionDims(ctx.keptShape, x.shape), true);
+      return [where(winners, reshape(gradOut, ctx.keptShape).div(count), 0)];
+    },
+    formula: {
+      forward: `y = ${kind} x over dims`,
+      backward: `x̄ = ȳ / (number of elements equal to y) at those elements, 0 elsewhere`,
+    },
+  });
+}
+
+function reductionDims(keptShape: readonly number[], shape: readonly number[]): number[] {
+  const dims: number[] = [];
+  for (let d = 0; d < shape.length; d++) if (keptShape[d] === 1 && shape[d] !== 1) dims.push(d);
+  return dims;
+}
+
+const maxOp = extremum("max");
+const minOp = extremum("min");
+
+/** Largest value over `dim` (or all); NaN propagates. Ties share the gradient. */
+export function max(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  return maxOp(x, dim, keepdim);
+}
+
+/** Smallest value over `dim` (or all); NaN propagates. Ties share the gradient. */
+export function min(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  return minOp(x, dim, keepdim);
+}
+
+function argExtremum(op: "argmax" | "argmin", x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
+  if (x.numel === 0) throw new NablaError(op, `cannot take ${op} of an empty tensor (shape ${formatShape(x.shape)})`);
+  const kind = op === "argmax" ? "max" : "min";
+  if (dim === undefined) {
+    const flat = reshape(x, [-1]);
+    const index = Tensor.fromData(argReduce(flat.strided, 0, kind), [], "int32");
+    return keepdim ? reshape(index, x.shape.map(() => 1)) : index;
+  }
+  const d = normalizeDim(op, dim, x.ndim);
+  if (x.ndim === 0) return Tensor.fromData(new Int32Array(1), [], "int32");
+  if (x.shape[d] === 0) throw new NablaError(op, `cannot reduce over dim ${dim} of size 0 (shape ${formatShape(x.shape)})`);
+  const values = argReduce(x.strided, d, kind);
+  const shape = keepdim ? x.shape.map((size, i) => (i === d ? 1 : size)) : x.shape.filter((_, i) => i !== d);
+  return Tensor.fromData(values, shape, "int32");
+}
+
+/** Index of the first maximum along `dim` (int32); without dim, a 0-d flat index. */
+export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
+  return argExtremum("argmax", x, dim, keepdim);
+}
+
+/** Index of the first minimum along `dim` (int32); without dim, a 0-d flat index. */
+export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
+  return argExtremum("argmin", x, dim, keepdim);
+}

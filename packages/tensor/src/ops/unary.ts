@@ -1,0 +1,250 @@
+import { defineOp } from "../autograd/define-op";
+import { type DType, floatResult, isFloating } from "../dtype";
+import { NablaError } from "../errors";
+import { type UnaryFn, mapUnary } from "../kernels/elementwise";
+import { Tensor } from "../tensor";
+import { where } from "./compare";
+
+function map(x: Tensor, dtype: DType, fn: UnaryFn): Tensor {
+  return Tensor.fromData(mapUnary(x.strided, dtype, fn), x.shape, dtype);
+}
+
+/** Ops such as exp produce reals: int32 and bool inputs give float32, as in PyTorch. */
+function mapToFloat(x: Tensor, fn: UnaryFn): Tensor {
+  return map(x, floatResult(x.dtype), fn);
+}
+
+function rejectBool(op: string, x: Tensor): void {
+  if (x.dtype === "bool") throw new NablaError(op, "is not supported for bool tensors; convert with to(\"int32\") or to(\"float32\") first");
+}
+
+export const neg = defineOp({
+  name: "neg",
+  forward(_ctx, x: Tensor) {
+    rejectBool("neg", x);
+    return map(x, x.dtype, (v) => -v);
+  },
+  backward(_ctx, gradOut) {
+    return [gradOut.neg()];
+  },
+  formula: { forward: "y = −x", backward: "x̄ = −ȳ" },
+});
+
+export const exp = defineOp({
+  name: "exp",
+  forward(ctx, x: Tensor) {
+    const y = mapToFloat(x, Math.exp);
+    ctx.save(y); // d exp = exp: keep the output, not the input
+    return y;
+  },
+  backward(ctx, gradOut) {
+    const [y] = ctx.saved as [Tensor];
+    return [gradOut.mul(y)];
+  },
+  formula: { forward: "y = eˣ", backward: "x̄ = ȳ ⊙ y" },
+});
+
+export const log = defineOp({
+  name: "log",
+  forward(ctx, x: Tensor) {
+    ctx.save(x);
+    return mapToFloat(x, Math.log);
+  },
+  backward(ctx, gradOut) {
+    const [x] = ctx.saved as [Tensor];
+    return [gradOut.div(x)];
+  },
+  formula: { forward: "y = ln x", backward: "x̄ = ȳ / x" },
+});
+
+export const sqrt = defineOp({
+  name: "sqrt",
+  forward(ctx, x: Tensor) {
+    const y = mapToFloat(x, Math.sqrt);
+    ctx.save(y);
+    return y;
+  },
+  backward(ctx, gradOut) {
+    const [y] = ctx.saved as [Tensor];
+    return [gradOut.div(y.mul(2))];
+  },
+  formula: { forward: "y = √x", backward: "x̄ = ȳ / (2y)" },
+});
+
+export const abs = defineOp({
+  name: "abs",
+  forward(ctx, x: Tensor) {
+    rejectBool("abs", x);
+    ctx.save(x);
+    return map(x, x.dtype, Math.abs);
+  },
+  backward(ctx, gradOut) {
+    const [x] = ctx.saved as [Tensor];
+    return [gradOut.mul(sign(x))]; // abs'(0) = sign(0) = 0, as PyTorch
+  },
+  formula: { forward: "y = |x|", backward: "x̄ = ȳ ⊙ sign(x)  (0 at x = 0)" },
+});
+
+export const sign = defineOp({
+  name: "sign",
+  forward(_ctx, x: Tensor) {
+    rejectBool("sign", x);
+    return map(x, x.dtype, (v) => (v > 0 ? 1 : v < 0 ? -1 : v)); // keeps 0, -0 and NaN
+  },
+  backward(_ctx, gradOut) {
+    return [gradOut.mul(0)]; // piecewise constant: zero almost everywhere
+  },
+  formula: { forward: "y = sign(x)", backward: "x̄ = 0" },
+});
+
+export const tanh = defineOp({
+  name: "tanh",
+  forward(ctx, x: Tensor) {
+    const y = mapToFloat(x, Math.tanh);
+    ctx.save(y);
+    return y;
+  },
+  backward(ctx, gradOut) {
+    const [y] = ctx.saved as [Tensor];
+    return [gradOut.mul(y.square().neg().add(1))];
+  },
+  formula: { forward: "y = tanh x", backward: "x̄ = ȳ ⊙ (1 − y²)" },
+});
+
+// 1/(1+e^(−x)) overflows e^(−x) for very negative x only to +∞, which still gives the right 0;
+// the branch keeps precision for large negative x, where 1 − σ would cancel
+function logistic(v: number): number {
+  if (v >= 0) return 1 / (1 + Math.exp(-v));
+  const e = Math.exp(v);
+  return e / (1 + e);
+}
+
+export const sigmoid = defineOp({
+  name: "sigmoid",
+  forward(ctx, x: Tensor) {
+    const y = mapToFloat(x, logistic);
+    ctx.save(y);
+    return y;
+  },
+  backward(ctx, gradOut) {
+    const [y] = ctx.saved as [Tensor];
+    return [gradOut.mul(y.mul(y.neg().add(1)))];
+  },
+  formula: { forward: "y = 1 / (1 + e^(−x))", backward: "x̄ = ȳ ⊙ y ⊙ (1 − y)" },
+});
+
+export const relu = defineOp({
+  name: "relu",
+  forward(ctx, x: Tensor) {
+    rejectBool("relu", x);
+    const y = map(x, x.dtype, (v) => (v > 0 ? v : v !== v ? v : 0));
+    ctx.save(y);
+    return y;
+  },
+  backward(ctx, gradOut) {
+    const [y] = ctx.saved as [Tensor];
+    return [where(y.gt(0), gradOut, 0)]; // relu'(0) = 0, as PyTorch
+  },
+  formula: { forward: "y = max(x, 0)", backward: "x̄ = ȳ ⊙ [x > 0]" },
+});
+
+export const sin = defineOp({
+  name: "sin",
+  forward(ctx, x: Tensor) {
+    ctx.save(x);
+    return mapToFloat(x, Math.sin);
+  },
+  backward(ctx, gradOut) {
+    const [x] = ctx.saved as [Tensor];
+    return [gradOut.mul(x.cos())];
+  },
+  formula: { forward: "y = sin x", backward: "x̄ = ȳ ⊙ cos x" },
+});
+
+export const cos = defineOp({
+  name: "cos",
+  forward(ctx, x: Tensor) {
+    ctx.save(x);
+    return mapToFloat(x, Math.cos);
+  },
+  backward(ctx, gradOut) {
+    const [x] = ctx.saved as [Tensor];
+    return [gradOut.mul(x.sin()).neg()];
+  },
+  formula: { forward: "y = cos x", backward: "x̄ = −ȳ ⊙ sin x" },
+});
+
+/**
+ * The error function, to double precision: W. J. Cody's rational approximations (1969) on
+ * |x| < 0.5, 0.5 ≤ |x| < 4 (via erfc) and |x| ≥ 4 (asymptotic erfc).
+ */
+export function erfScalar(x: number): number {
+  if (x !== x) return x;
+  const ax = Math.abs(x);
+  if (ax < 0.5) {
+    const t = x * x;
+    const top = (((0.185777706184603153 * t + 3.16112374387056560) * t + 113.864154151050156) * t + 377.485237685302021) * t + 3209.37758913846947;
+    const bottom = (((t + 23.6012909523441209) * t + 244.024637934444173) * t + 1282.61652607737228) * t + 2844.23683343917062;
+    return (x * top) / bottom;
+  }
+  let erfc: number;
+  if (ax < 4) {
+    const top =
+      (((((((2.15311535474403846e-8 * ax + 0.564188496988670089) * ax + 8.88314979438837594) * ax + 66.1191906371416295) * ax + 298.635138197400131) * ax +
+        881.95222124176909) * ax + 1712.04761263407058) * ax + 2051.07837782607147) * ax + 1230.33935479799725;
+    const bottom =
+      (((((((ax + 15.7449261107098347) * ax + 117.693950891312499) * ax + 537.181101862009858) * ax + 1621.38957456669019) * ax + 3290.79923573345963) * ax +
+        4362.61909014324716) * ax + 3439.36767414372164) * ax + 1230.33935480374942;
+    erfc = Math.exp(-ax * ax) * (top / bottom);
+  } else {
+    const z = 1 / (ax * ax);
+    const top = ((((0.0163153871373020978 * z + 0.305326634961232344) * z + 0.360344899949804439) * z + 0.125781726111229246) * z + 0.0160837851487422766) * z + 6.58749161529837803e-4;
+    const bottom = ((((z + 2.56852019228982242) * z + 1.87295284992346725) * z + 0.527905102951428412) * z + 0.0605183413124413191) * z + 2.33520497626869185e-3;
+    erfc = (Math.exp(-ax * ax) / ax) * (0.564189583547756287 - (z * top) / bottom);
+  }
+  return x < 0 ? erfc - 1 : 1 - erfc;
+}
+
+export const erf = defineOp({
+  name: "erf",
+  forward(ctx, x: Tensor) {
+    ctx.save(x);
+    return mapToFloat(x, erfScalar);
+  },
+  backward(ctx, gradOut) {
+    const [x] = ctx.saved as [Tensor];
+    return [gradOut.mul(x.square().neg().exp().mul(2 / Math.sqrt(Math.PI)))];
+  },
+  formula: { forward: "y = erf x = (2/√π) ∫₀ˣ e^(−t²) dt", backward: "x̄ = ȳ ⊙ (2/√π) e^(−x²)" },
+});
+
+const clampOp = defineOp({
+  name: "clamp",
+  forward(ctx, x: Tensor, min: number, max: number) {
+    rejectBool("clamp", x);
+    // the gradient passes where min ≤ x ≤ max, bounds included (PyTorch)
+    ctx.save(map(x, "bool", (v) => v >= min && v <= max));
+    return map(x, x.dtype, (v) => Math.min(Math.max(v, min), max)); // NaN stays NaN; min > max gives max
+  },
+  backward(ctx, gradOut) {
+    const [inside] = ctx.saved as [Tensor];
+    return [where(inside, gradOut, 0)];
+  },
+  formula: { forward: "y = min(max(x, min), max)", backward: "x̄ = ȳ ⊙ [min ≤ x ≤ max]" },
+});
+
+/** Limits values to [min, max]; either bound may be omitted (null/undefined). */
+export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  if ((min === undefined || min === null) && (max === undefined || max === null)) {
+    throw new NablaError("clamp", "needs at least one of min and max");
+  }
+  for (const bound of [min, max]) {
+    if (bound !== undefined && bound !== null && typeof bound !== "number") throw new NablaError("clamp", `bounds must be numbers, got ${typeof bound}`);
+  }
+  const lower = min ?? -Infinity;
+  const upper = max ?? Infinity;
+  if (!isFloating(x.dtype) && (!Number.isInteger(lower) && Number.isFinite(lower) || !Number.isInteger(upper) && Number.isFinite(upper))) {
+    return clampOp(x.to("float32"), lower, upper);
+  }
+  return clampOp(x, lower, upper);
+}

@@ -1,0 +1,108 @@
+import { NablaError } from "./errors";
+
+export type Shape = readonly number[];
+
+/** `[2, 3]`: the one way shapes appear in messages. */
+export function formatShape(shape: Shape): string {
+  return `[${shape.join(", ")}]`;
+}
+
+export function numelOf(shape: Shape): number {
+  let n = 1;
+  for (const size of shape) n *= size;
+  return n;
+}
+
+/** Row-major strides, in elements. */
+export function contiguousStrides(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let step = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    strides[d] = step;
+    step *= shape[d]!;
+  }
+  return strides;
+}
+
+/** Checks that every entry is a non-negative integer; returns a fresh copy. */
+export function checkShape(op: string, shape: unknown): number[] {
+  if (!Array.isArray(shape)) throw new NablaError(op, `expected a shape (an array of sizes), got ${String(shape)}`);
+  for (const size of shape) {
+    if (typeof size !== "number" || !Number.isInteger(size) || size < 0) {
+      throw new NablaError(op, `invalid shape ${formatShape(shape)}: sizes must be non-negative integers`);
+    }
+  }
+  return [...shape];
+}
+
+/** Maps a possibly negative dim into [0, ndim); `ndim = 0` accepts -1 and 0 as PyTorch does for scalars. */
+export function normalizeDim(op: string, dim: number, ndim: number): number {
+  const range = Math.max(ndim, 1);
+  if (!Number.isInteger(dim) || dim < -range || dim >= range) {
+    throw new NablaError(op, `dim ${dim} is out of range for a tensor with ${ndim} dims (expected ${-range} to ${range - 1})`);
+  }
+  return dim < 0 ? dim + range : dim;
+}
+
+/** Normalises a list of dims, rejecting repeats; returns them sorted. */
+export function normalizeDims(op: string, dims: readonly number[], ndim: number): number[] {
+  const result = dims.map((d) => normalizeDim(op, d, ndim));
+  const seen = new Set<number>();
+  for (const d of result) {
+    if (seen.has(d)) throw new NablaError(op, `dim ${d} appears more than once in [${dims.join(", ")}]`);
+    seen.add(d);
+  }
+  return result.sort((x, y) => x - y);
+}
+
+/** numpy/PyTorch broadcasting: align from the right; sizes must match or be 1. */
+export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
+  const ndim = Math.max(0, ...shapes.map((s) => s.length));
+  const result = new Array<number>(ndim).fill(1);
+  for (const shape of shapes) {
+    for (let i = 0; i < shape.length; i++) {
+      const d = ndim - shape.length + i;
+      const size = shape[i]!;
+      if (size === result[d]) continue;
+      if (result[d] === 1) result[d] = size;
+      else if (size !== 1) {
+        throw new NablaError(
+          op,
+          `cannot broadcast shapes ${shapes.map(formatShape).join(" and ")} (size ${result[d]} vs ${size} at dim ${d - ndim})`,
+        );
+      }
+    }
+  }
+  return result;
+}
+
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Resolves a single -1 in a requested shape against `numel`. */
+export function inferShape(op: string, requested: Shape, numel: number, from: Shape): number[] {
+  let inferAt = -1;
+  let known = 1;
+  for (let i = 0; i < requested.length; i++) {
+    const size = requested[i]!;
+    if (size === -1) {
+      if (inferAt !== -1) throw new NablaError(op, `only one dimension can be -1, got ${formatShape(requested)}`);
+      inferAt = i;
+    } else if (!Number.isInteger(size) || size < 0) {
+      throw new NablaError(op, `invalid shape ${formatShape(requested)}: sizes must be non-negative integers or a single -1`);
+    } else known *= size;
+  }
+  const shape = [...requested];
+  if (inferAt !== -1) {
+    if (known === 0 || numel % known !== 0) {
+      throw new NablaError(op, `shape ${formatShape(requested)} is invalid for input of size ${numel} (shape ${formatShape(from)})`);
+    }
+    shape[inferAt] = numel / known;
+  } else if (known !== numel) {
+    throw new NablaError(op, `shape ${formatShape(requested)} is invalid for input of size ${numel} (shape ${formatShape(from)})`);
+  }
+  return shape;
+}
