@@ -2,16 +2,25 @@ import { allocate, type DType, type TypedArray } from "../dtype";
 import { numelOf } from "../shape";
 import { RowWalker, type Strided } from "./iterate";
 
-// Rows of B kept hot in cache while every row of A passes over them.
+// Rows of B kept hot in cache while the rows of A pass over them.
 const K_BLOCK = 128;
+
+/** Copies an [rows, cols] strided matrix into a row-major float64 buffer. */
+function packMatrix(source: TypedArray, offset: number, rowStride: number, colStride: number, rows: number, cols: number, into: Float64Array): void {
+  let o = 0;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0, p = offset + r * rowStride; c < cols; c++, p += colStride) into[o++] = source[p]!;
+  }
+}
 
 /**
  * out[…] = a[…] @ b[…] for a [...batch, n, k] and b [...batch, k, m] whose batch dims are already
  * broadcast to one shape (stride 0 where a matrix is shared). The result is contiguous.
  *
- * Per matrix: i-p-j order so the innermost loop streams a row of B into a row of C, blocked
- * over p; accumulation in float64, rounded once at the end. A B that is not row-major (a
- * transposed weight in backward) is packed first, so transposed operands run the same loop.
+ * Each matrix pair is first packed into row-major float64 buffers, so transposed or strided
+ * operands (as backward produces) run the same loop and the loop body sees one array type. The
+ * loop is i-p-j, blocked over p, with four rows of A at a time so each loaded element of B feeds
+ * four multiply-adds; accumulation is in float64 and rounded once at the end.
  */
 export function matmulBatched(a: Strided, b: Strided, dtype: DType): TypedArray {
   const nd = a.shape.length;
@@ -21,48 +30,58 @@ export function matmulBatched(a: Strided, b: Strided, dtype: DType): TypedArray 
   const batchShape = a.shape.slice(0, nd - 2);
   const out = allocate(dtype, numelOf(batchShape) * n * m);
   if (out.length === 0) return out;
-  const aRowStride = a.strides[nd - 2]!;
-  const aColStride = a.strides[nd - 1]!;
-  const bRowStride = b.strides[nd - 2]!;
-  const bColStride = b.strides[nd - 1]!;
-  const bRowMajor = bColStride === 1 || m === 1;
-  const packed = bRowMajor ? null : new Float64Array(k * m);
+  const aPacked = new Float64Array(n * k);
+  const bPacked = new Float64Array(k * m);
   const acc = new Float64Array(n * m);
   const walker = new RowWalker(batchShape, [
     { strides: a.strides.slice(0, nd - 2), offset: a.offset },
     { strides: b.strides.slice(0, nd - 2), offset: b.offset },
   ]);
-  const aData = a.data;
   let outBase = 0;
   for (let r = 0; r < walker.rows; r++, walker.next()) {
     for (let t = 0; t < walker.rowLength; t++, outBase += n * m) {
-      const aOffset = walker.offsets[0]! + t * walker.rowStrides[0]!;
-      let bOffset = walker.offsets[1]! + t * walker.rowStrides[1]!;
-      let bData: TypedArray = b.data;
-      let bStep = bRowStride;
-      if (packed) {
-        for (let p = 0; p < k; p++) {
-          for (let j = 0; j < m; j++) packed[p * m + j] = bData[bOffset + p * bRowStride + j * bColStride]!;
-        }
-        bData = packed;
-        bOffset = 0;
-        bStep = m;
-      }
+      packMatrix(a.data, walker.offsets[0]! + t * walker.rowStrides[0]!, a.strides[nd - 2]!, a.strides[nd - 1]!, n, k, aPacked);
+      packMatrix(b.data, walker.offsets[1]! + t * walker.rowStrides[1]!, b.strides[nd - 2]!, b.strides[nd - 1]!, k, m, bPacked);
       acc.fill(0);
-      for (let p0 = 0; p0 < k; p0 += K_BLOCK) {
-        const pEnd = Math.min(p0 + K_BLOCK, k);
-        for (let i = 0; i < n; i++) {
-          const aRow = aOffset + i * aRowStride;
-          const cRow = i * m;
-          for (let p = p0; p < pEnd; p++) {
-            const aip = aData[aRow + p * aColStride]!;
-            const bRow = bOffset + p * bStep;
-            for (let j = 0; j < m; j++) acc[cRow + j] += aip * bData[bRow + j]!;
-          }
-        }
-      }
+      multiplyPacked(aPacked, bPacked, acc, n, k, m);
       out.set(acc, outBase);
     }
   }
   return out;
+}
+
+/** acc[n, m] += A[n, k] · B[k, m], all row-major float64. */
+function multiplyPacked(A: Float64Array, B: Float64Array, acc: Float64Array, n: number, k: number, m: number): void {
+  for (let p0 = 0; p0 < k; p0 += K_BLOCK) {
+    const pEnd = Math.min(p0 + K_BLOCK, k);
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const c0 = i * m;
+      const c1 = c0 + m;
+      const c2 = c1 + m;
+      const c3 = c2 + m;
+      for (let p = p0; p < pEnd; p++) {
+        const a0 = A[i * k + p]!;
+        const a1 = A[(i + 1) * k + p]!;
+        const a2 = A[(i + 2) * k + p]!;
+        const a3 = A[(i + 3) * k + p]!;
+        const bRow = p * m;
+        for (let j = 0; j < m; j++) {
+          const bv = B[bRow + j]!;
+          acc[c0 + j] += a0 * bv;
+          acc[c1 + j] += a1 * bv;
+          acc[c2 + j] += a2 * bv;
+          acc[c3 + j] += a3 * bv;
+        }
+      }
+    }
+    for (; i < n; i++) {
+      const c0 = i * m;
+      for (let p = p0; p < pEnd; p++) {
+        const a0 = A[i * k + p]!;
+        const bRow = p * m;
+        for (let j = 0; j < m; j++) acc[c0 + j] += a0 * B[bRow + j]!;
+      }
+    }
+  }
 }
