@@ -1,0 +1,219 @@
+import { Generator, NablaError, Tensor, formatShape, noGrad, rand, randn } from "@nabla/tensor";
+
+/** The nonlinearities `calculateGain` knows (PyTorch's `nn.functional` names). */
+export type Nonlinearity =
+  | "linear"
+  | "conv1d"
+  | "conv2d"
+  | "conv3d"
+  | "conv_transpose1d"
+  | "conv_transpose2d"
+  | "conv_transpose3d"
+  | "sigmoid"
+  | "tanh"
+  | "relu"
+  | "leaky_relu"
+  | "selu";
+
+/** Which fan Kaiming init preserves: the forward pass's variance (`fanIn`) or the backward pass's (`fanOut`). */
+export type FanMode = "fanIn" | "fanOut";
+
+export interface RandomInitOptions {
+  /** Draw from this stream instead of the global one that `manualSeed` resets. */
+  generator?: Generator;
+}
+
+export interface XavierOptions extends RandomInitOptions {
+  gain?: number;
+}
+
+export interface KaimingOptions extends RandomInitOptions {
+  /** The negative slope of the leaky ReLU that follows (only used with `leaky_relu`); default 0. */
+  a?: number;
+  mode?: FanMode;
+  nonlinearity?: Nonlinearity;
+}
+
+const LINEAR_NONLINEARITIES: readonly string[] = [
+  "linear",
+  "conv1d",
+  "conv2d",
+  "conv3d",
+  "conv_transpose1d",
+  "conv_transpose2d",
+  "conv_transpose3d",
+  "sigmoid",
+];
+
+/**
+ * The factor by which a nonlinearity shrinks the standard deviation of its input, as PyTorch's
+ * `calculate_gain`: 1 for linear and sigmoid, 5/3 for tanh, √2 for relu, √(2 / (1 + slope²)) for
+ * leaky_relu (slope `param`, default 0.01), 3/4 for selu.
+ *
+ * @example
+ * calculateGain("leaky_relu", 0.2); // 1.3867…
+ */
+export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
+  if (LINEAR_NONLINEARITIES.includes(nonlinearity)) return 1;
+  switch (nonlinearity) {
+    case "tanh":
+      return 5 / 3;
+    case "relu":
+      return Math.sqrt(2);
+    case "leaky_relu": {
+      const slope = param ?? 0.01;
+      if (!Number.isFinite(slope)) throw new NablaError("calculateGain", `negative slope ${slope} is not a finite number`);
+      return Math.sqrt(2 / (1 + slope * slope));
+    }
+    case "selu":
+      return 3 / 4;
+    default:
+      throw new NablaError("calculateGain", `unsupported nonlinearity "${String(nonlinearity)}"`);
+  }
+}
+
+/**
+ * Fans of a weight shaped `[out, in, ...kernel]`: `fanIn = in · ∏kernel`, `fanOut = out · ∏kernel`.
+ *
+ * @example
+ * calculateFanInAndFanOut(zeros([8, 4])); // { fanIn: 4, fanOut: 8 }
+ */
+export function calculateFanInAndFanOut(tensor: Tensor): { fanIn: number; fanOut: number } {
+  return fans("calculateFanInAndFanOut", tensor);
+}
+
+function fans(op: string, tensor: Tensor): { fanIn: number; fanOut: number } {
+  if (tensor.ndim < 2) {
+    throw new NablaError(op, `fan in and fan out cannot be computed for shape ${formatShape(tensor.shape)} (expected at least 2 dimensions)`);
+  }
+  const receptiveField = tensor.shape.slice(2).reduce((product, size) => product * size, 1);
+  return { fanIn: tensor.shape[1]! * receptiveField, fanOut: tensor.shape[0]! * receptiveField };
+}
+
+function assertFloating(op: string, tensor: Tensor): void {
+  if (!(tensor instanceof Tensor)) throw new NablaError(op, "expected a Tensor");
+  if (tensor.dtype !== "float32" && tensor.dtype !== "float64") {
+    throw new NablaError(op, `cannot fill a ${tensor.dtype} tensor of shape ${formatShape(tensor.shape)} with random values (expected float32 or float64)`);
+  }
+}
+
+// Every initializer writes in place without recording a graph, so it works on parameters that require grad.
+function fill(tensor: Tensor, values: () => Tensor): Tensor {
+  noGrad(() => tensor.copy_(values()));
+  return tensor;
+}
+
+/**
+ * Fills `tensor` in place with values drawn uniformly from [a, b); returns it.
+ *
+ * @example
+ * init.uniform_(zeros([3, 4]), -0.1, 0.1);
+ */
+export function uniform_(tensor: Tensor, a = 0, b = 1, options: RandomInitOptions = {}): Tensor {
+  return uniformFrom("uniform_", tensor, a, b, options.generator);
+}
+
+function uniformFrom(op: string, tensor: Tensor, a: number, b: number, generator: Generator | undefined): Tensor {
+  assertFloating(op, tensor);
+  if (!(a <= b) || !Number.isFinite(a) || !Number.isFinite(b)) {
+    throw new NablaError(op, `expected a finite range with a ≤ b, got a = ${a}, b = ${b}`);
+  }
+  // a + (b − a)·u, u ~ U[0, 1), as PyTorch's uniform_
+  return fill(tensor, () => rand(tensor.shape, { dtype: tensor.dtype, generator }).mul(b - a).add(a));
+}
+
+/**
+ * Fills `tensor` in place with values drawn from N(mean, std²); returns it.
+ *
+ * @example
+ * init.normal_(zeros([3, 4]), 0, 0.02);
+ */
+export function normal_(tensor: Tensor, mean = 0, std = 1, options: RandomInitOptions = {}): Tensor {
+  return normalFrom("normal_", tensor, mean, std, options.generator);
+}
+
+function normalFrom(op: string, tensor: Tensor, mean: number, std: number, generator: Generator | undefined): Tensor {
+  assertFloating(op, tensor);
+  if (!Number.isFinite(mean) || !(std >= 0) || !Number.isFinite(std)) {
+    throw new NablaError(op, `expected a finite mean and std ≥ 0, got mean = ${mean}, std = ${std}`);
+  }
+  return fill(tensor, () => randn(tensor.shape, { dtype: tensor.dtype, generator }).mul(std).add(mean));
+}
+
+/** Fills `tensor` with 0 in place; returns it. */
+export function zeros_(tensor: Tensor): Tensor {
+  noGrad(() => tensor.zero_());
+  return tensor;
+}
+
+/** Fills `tensor` with 1 in place; returns it. */
+export function ones_(tensor: Tensor): Tensor {
+  noGrad(() => tensor.fill_(1));
+  return tensor;
+}
+
+// Glorot & Bengio: std = gain · √(2 / (fanIn + fanOut)) keeps activations and gradients at a similar scale.
+function xavierStd(op: string, tensor: Tensor, gain: number): number {
+  assertFloating(op, tensor);
+  const { fanIn, fanOut } = fans(op, tensor);
+  return gain * Math.sqrt(2 / (fanIn + fanOut));
+}
+
+/**
+ * Xavier/Glorot uniform init in place: U(−bound, bound) with bound = gain · √(6 / (fanIn + fanOut)).
+ *
+ * @example
+ * init.xavierUniform_(linear.weight, { gain: init.calculateGain("tanh") });
+ */
+export function xavierUniform_(tensor: Tensor, options: XavierOptions = {}): Tensor {
+  const bound = Math.sqrt(3) * xavierStd("xavierUniform_", tensor, options.gain ?? 1); // U(−b, b) has std b/√3
+  return uniformFrom("xavierUniform_", tensor, -bound, bound, options.generator);
+}
+
+/**
+ * Xavier/Glorot normal init in place: N(0, std²) with std = gain · √(2 / (fanIn + fanOut)).
+ *
+ * @example
+ * init.xavierNormal_(linear.weight);
+ */
+export function xavierNormal_(tensor: Tensor, options: XavierOptions = {}): Tensor {
+  return normalFrom("xavierNormal_", tensor, 0, xavierStd("xavierNormal_", tensor, options.gain ?? 1), options.generator);
+}
+
+// He et al.: std = gain / √fan keeps the variance of the chosen pass constant through a layer.
+// Returns null for a zero-element tensor, which PyTorch leaves as it is.
+function kaimingStd(op: string, tensor: Tensor, options: KaimingOptions): number | null {
+  assertFloating(op, tensor);
+  const mode = options.mode ?? "fanIn";
+  if (mode !== "fanIn" && mode !== "fanOut") throw new NablaError(op, `mode must be "fanIn" or "fanOut", got "${String(mode)}"`);
+  const { fanIn, fanOut } = fans(op, tensor);
+  if (tensor.numel === 0) return null;
+  const gain = calculateGain(options.nonlinearity ?? "leaky_relu", options.a ?? 0);
+  return gain / Math.sqrt(mode === "fanIn" ? fanIn : fanOut);
+}
+
+/**
+ * Kaiming/He uniform init in place: U(−bound, bound) with bound = gain · √(3 / fan), where gain comes
+ * from `nonlinearity` (default `leaky_relu` with slope `a` = 0, i.e. √2) and fan from `mode` (default `fanIn`).
+ *
+ * @example
+ * init.kaimingUniform_(linear.weight, { a: Math.sqrt(5) }); // Linear's default: bound 1/√fanIn
+ */
+export function kaimingUniform_(tensor: Tensor, options: KaimingOptions = {}): Tensor {
+  const std = kaimingStd("kaimingUniform_", tensor, options);
+  if (std === null) return tensor;
+  const bound = Math.sqrt(3) * std;
+  return uniformFrom("kaimingUniform_", tensor, -bound, bound, options.generator);
+}
+
+/**
+ * Kaiming/He normal init in place: N(0, std²) with std = gain / √fan (defaults as `kaimingUniform_`).
+ *
+ * @example
+ * init.kaimingNormal_(linear.weight, { nonlinearity: "relu" });
+ */
+export function kaimingNormal_(tensor: Tensor, options: KaimingOptions = {}): Tensor {
+  const std = kaimingStd("kaimingNormal_", tensor, options);
+  if (std === null) return tensor;
+  return normalFrom("kaimingNormal_", tensor, 0, std, options.generator);
+}

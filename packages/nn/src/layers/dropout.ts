@@ -1,0 +1,34 @@
+import { NablaError, Tensor, formatShape, rand } from "@nabla/tensor";
+import { Module } from "../module";
+
+/**
+ * Inverted dropout: in training, zeroes each element with probability `p` and scales the survivors by
+ * 1/(1 − p), so the expected output equals the input and evaluation needs no rescaling; after `eval()`
+ * it returns its input unchanged. Masks come from the global generator, so `manualSeed` makes them
+ * reproducible.
+ *
+ * @example
+ * const dropout = new Dropout(0.5);
+ * dropout.forward(ones([4])); // e.g. [2, 0, 2, 2]
+ * dropout.eval().forward(ones([4])); // [1, 1, 1, 1]
+ */
+export class Dropout extends Module {
+  readonly p: number;
+
+  constructor(p = 0.5) {
+    super();
+    if (!(p >= 0 && p <= 1)) throw new NablaError("Dropout", `p must be a probability in [0, 1], got ${p}`);
+    this.p = p;
+  }
+
+  forward(input: Tensor): Tensor {
+    if (input.dtype !== "float32" && input.dtype !== "float64") {
+      throw new NablaError("Dropout", `expected a float32 or float64 input, got ${input.dtype} of shape ${formatShape(input.shape)}`);
+    }
+    if (!this.training || this.p === 0) return input;
+    if (this.p === 1) return input.mul(0); // everything dropped; 1/(1 − p) would be infinite
+    // keep where u ≥ p, u ~ U[0, 1): probability 1 − p
+    const keep = rand(input.shape, { dtype: input.dtype }).ge(this.p);
+    return input.mul(keep.to(input.dtype).mul(1 / (1 - this.p)));
+  }
+}

@@ -1,0 +1,220 @@
+import { NablaError, Tensor, formatShape, noGrad } from "@nabla/tensor";
+
+export interface LoadStateDictOptions {
+  /** Missing and unexpected keys are errors (default). With `false` they are skipped and reported. */
+  strict?: boolean;
+}
+
+export interface LoadStateDictResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+/**
+ * The base of every layer and model, as PyTorch's `nn.Module`.
+ *
+ * Registration, by assignment as in PyTorch:
+ * - a **parameter** is declared with `registerParameter(name, tensor)`, which stores the tensor in the
+ *   field `name`, marks it `requiresGrad` and returns it (`this.weight = this.registerParameter("weight", w)`
+ *   reads naturally and keeps the field typed). The field is read afresh each time, so assigning another
+ *   tensor (or `null`) to it later replaces the parameter.
+ * - a **child** is any field holding a `Module`, in the order the fields were first assigned (JavaScript's
+ *   property order). Arrays of modules are not children; a container overrides `childEntries()`, as
+ *   `Sequential` does.
+ *
+ * Calling: `forward` is the entry point; `model.forward(x)` is PyTorch's `model(x)`.
+ *
+ * @example
+ * class Mlp extends Module {
+ *   hidden = new Linear(4, 8);
+ *   out = new Linear(8, 3);
+ *   forward(x: Tensor): Tensor {
+ *     return this.out.forward(this.hidden.forward(x).relu());
+ *   }
+ * }
+ * new Mlp().namedParameters().map(([name]) => name); // ["hidden.weight", "hidden.bias", "out.weight", "out.bias"]
+ */
+export abstract class Module {
+  /** True after `train()` (the default), false after `eval()`; layers such as Dropout read it. */
+  training = true;
+
+  // Names only: the tensors live in the fields of the same names.
+  private readonly parameterNames: string[] = [];
+
+  abstract forward(...inputs: Tensor[]): Tensor;
+
+  /**
+   * Declares the parameter `name`: stores `tensor` in the field of that name, sets its `requiresGrad`
+   * and returns it. `null` declares an absent optional parameter (e.g. a Linear without bias).
+   */
+  protected registerParameter<T extends Tensor | null>(name: string, tensor: T): T {
+    const op = "registerParameter";
+    if (name === "" || name.includes(".")) throw new NablaError(op, `invalid parameter name "${name}" (expected a non-empty name without ".")`);
+    if (this.parameterNames.includes(name)) throw new NablaError(op, `parameter "${name}" is already registered`);
+    if (tensor !== null) {
+      if (!(tensor instanceof Tensor)) throw new NablaError(op, `parameter "${name}" must be a Tensor or null`);
+      if (tensor.dtype !== "float32" && tensor.dtype !== "float64") {
+        throw new NablaError(op, `parameter "${name}" has dtype ${tensor.dtype} (expected float32 or float64)`);
+      }
+      if (!tensor.isLeaf) throw new NablaError(op, `parameter "${name}" must be a leaf tensor (detach it first)`);
+      tensor.requiresGrad = true;
+    }
+    this.parameterNames.push(name);
+    (this as unknown as Record<string, unknown>)[name] = tensor;
+    return tensor;
+  }
+
+  /** This module's own parameters (not its children's), in registration order; absent ones are skipped. */
+  private ownParameters(): [string, Tensor][] {
+    const fields = this as unknown as Record<string, unknown>;
+    const own: [string, Tensor][] = [];
+    for (const name of this.parameterNames) {
+      const value = fields[name];
+      if (value === null || value === undefined) continue;
+      if (!(value instanceof Tensor)) throw new NablaError("parameters", `parameter "${name}" was replaced by a non-Tensor value`);
+      own.push([name, value]);
+    }
+    return own;
+  }
+
+  /**
+   * Every direct sub-module with its name, in assignment order, a module held in two fields under both
+   * names (the state dict lists both). Containers override this.
+   */
+  protected childEntries(): [string, Module][] {
+    return Object.entries(this).filter((entry): entry is [string, Module] => entry[1] instanceof Module);
+  }
+
+  /** Direct sub-modules with their names, in assignment order, each module once. */
+  namedChildren(): [string, Module][] {
+    const seen = new Set<Module>();
+    return this.childEntries().filter(([, child]) => {
+      if (seen.has(child)) return false;
+      seen.add(child);
+      return true;
+    });
+  }
+
+  children(): Module[] {
+    return this.namedChildren().map(([, child]) => child);
+  }
+
+  /** This module and every descendant once each (depth first), with dotted names; the root is "". */
+  namedModules(): [string, Module][] {
+    const seen = new Set<Module>();
+    const result: [string, Module][] = [];
+    const visit = (module: Module, prefix: string) => {
+      if (seen.has(module)) return;
+      seen.add(module);
+      result.push([prefix, module]);
+      for (const [name, child] of module.namedChildren()) visit(child, prefix === "" ? name : `${prefix}.${name}`);
+    };
+    visit(this, "");
+    return result;
+  }
+
+  /**
+   * Every parameter with its dotted name (`0.weight`, `encoder.fc.bias`): own parameters first, then each
+   * child's, recursively. A tensor shared by several modules appears once, under its first name.
+   */
+  namedParameters(): [string, Tensor][] {
+    const seen = new Set<Tensor>();
+    const result: [string, Tensor][] = [];
+    for (const [prefix, module] of this.namedModules()) {
+      for (const [name, parameter] of module.ownParameters()) {
+        if (seen.has(parameter)) continue;
+        seen.add(parameter);
+        result.push([prefix === "" ? name : `${prefix}.${name}`, parameter]);
+      }
+    }
+    return result;
+  }
+
+  /** The parameters in the order of `namedParameters()`, each once: what an optimizer takes. */
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, parameter]) => parameter);
+  }
+
+  /** Sets `training` on this module and every descendant; returns this module. */
+  train(mode = true): this {
+    for (const [, module] of this.namedModules()) module.training = mode;
+    return this;
+  }
+
+  /** `train(false)`: Dropout stops dropping. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Drops every parameter's gradient (`grad = null`, PyTorch's `set_to_none=True`). */
+  zeroGrad(): void {
+    for (const parameter of this.parameters()) parameter.grad = null;
+  }
+
+  // Every name with its parameter, shared parameters under each of their names (as PyTorch's state_dict).
+  private stateEntries(prefix = ""): [string, Tensor][] {
+    const entries: [string, Tensor][] = this.ownParameters().map(([name, parameter]) => [prefix + name, parameter]);
+    for (const [name, child] of this.childEntries()) entries.push(...child.stateEntries(`${prefix}${name}.`));
+    return entries;
+  }
+
+  /**
+   * The parameters by dotted name, in `namedParameters()` order, as detached tensors sharing storage
+   * with the parameters (so reading them is free; clone them to keep a snapshot).
+   *
+   * @example
+   * const saved = model.stateDict(); // { "0.weight": Tensor, "0.bias": Tensor, ... }
+   */
+  stateDict(): Record<string, Tensor> {
+    const state: Record<string, Tensor> = {};
+    for (const [name, parameter] of this.stateEntries()) state[name] = parameter.detach();
+    return state;
+  }
+
+  /**
+   * Copies `stateDict`'s tensors into the parameters in place (under `noGrad`, so optimizers holding the
+   * parameters keep working). Everything is checked before anything is copied: a shape mismatch is always
+   * an error; missing and unexpected keys are errors unless `strict` is false. Values are cast to each
+   * parameter's dtype.
+   *
+   * @example
+   * model.loadStateDict(loadSafetensors(bytes).tensors);
+   */
+  loadStateDict(stateDict: Record<string, Tensor>, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    const op = "loadStateDict";
+    const strict = options.strict ?? true;
+    const expected = new Map(this.stateEntries());
+    const missingKeys = [...expected.keys()].filter((name) => !Object.hasOwn(stateDict, name));
+    const unexpectedKeys = Object.keys(stateDict).filter((name) => !expected.has(name));
+    const problems: string[] = [];
+    if (strict && missingKeys.length > 0) problems.push(`missing keys ${quoteList(missingKeys)}`);
+    if (strict && unexpectedKeys.length > 0) problems.push(`unexpected keys ${quoteList(unexpectedKeys)}`);
+    for (const [name, parameter] of expected) {
+      if (!Object.hasOwn(stateDict, name)) continue;
+      const value = stateDict[name];
+      if (!(value instanceof Tensor)) {
+        problems.push(`"${name}" is not a Tensor`);
+      } else if (!sameShape(value.shape, parameter.shape)) {
+        problems.push(`size mismatch for "${name}": the model has ${formatShape(parameter.shape)}, the state dict ${formatShape(value.shape)}`);
+      }
+    }
+    if (problems.length > 0) throw new NablaError(op, problems.join("; "));
+
+    noGrad(() => {
+      for (const [name, parameter] of expected) {
+        if (!Object.hasOwn(stateDict, name)) continue;
+        const value = stateDict[name]!;
+        parameter.copy_(value.dtype === parameter.dtype ? value : value.to(parameter.dtype));
+      }
+    });
+    return { missingKeys, unexpectedKeys };
+  }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((size, i) => size === b[i]);
+}
+
+function quoteList(names: string[]): string {
+  return `[${names.map((name) => `"${name}"`).join(", ")}]`;
+}

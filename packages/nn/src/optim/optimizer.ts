@@ -1,0 +1,185 @@
+import { NablaError, Tensor, formatShape, noGrad } from "@nabla/tensor";
+
+/** What every optimizer's hyperparameters include: the learning rate schedulers adjust. */
+export interface BaseHyperparameters {
+  lr: number;
+}
+
+/**
+ * A group of parameters sharing hyperparameters. `lr` (and the others) may be changed between steps;
+ * schedulers do exactly that. `initialLr` is set by the first scheduler attached.
+ */
+export type ParamGroup<H extends BaseHyperparameters = BaseHyperparameters> = H & {
+  params: Tensor[];
+  initialLr?: number;
+};
+
+/** A parameter group as given to a constructor: its own params and any hyperparameters that override the defaults. */
+export type ParamGroupInput<H extends BaseHyperparameters = BaseHyperparameters> = Partial<H> & {
+  params: Iterable<Tensor>;
+};
+
+/** An optimizer's per-parameter state: tensors (moment estimates, buffers) and numbers (step counts). */
+export type ParamState = Record<string, Tensor | number>;
+
+/**
+ * A snapshot of an optimizer, as PyTorch's `state_dict()`: parameters are referred to by their index in
+ * the order of all groups' `params`, so the dict can be loaded into a fresh optimizer over a fresh model.
+ * Tensors are copies.
+ */
+export interface OptimizerStateDict<H extends BaseHyperparameters = BaseHyperparameters, S extends ParamState = ParamState> {
+  state: Record<number, S>;
+  paramGroups: (Omit<ParamGroup<H>, "params"> & { params: number[] })[];
+}
+
+/**
+ * The base of SGD, Adam and AdamW: parameter groups, per-parameter state, `zeroGrad`, `stateDict` and
+ * `loadStateDict`. A subclass gives its hyperparameter checks and its `step`.
+ */
+export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparameters, S extends ParamState = ParamState> {
+  readonly defaults: Readonly<H>;
+  readonly paramGroups: ParamGroup<H>[] = [];
+  /** Per-parameter state, created by the first `step` that updates the parameter. */
+  protected readonly state = new Map<Tensor, S>();
+  /** The optimizer's name in error messages. */
+  protected readonly name: string;
+
+  protected constructor(name: string, params: Iterable<Tensor> | Iterable<ParamGroupInput<H>>, defaults: H) {
+    this.name = name;
+    if (params instanceof Tensor) {
+      throw new NablaError(name, "params must be an iterable of Tensors or parameter groups, got a single Tensor (wrap it in an array)");
+    }
+    const items = Array.from(params as Iterable<Tensor | ParamGroupInput<H>>);
+    if (items.length === 0) throw new NablaError(name, "got an empty parameter list");
+    this.validate(defaults);
+    this.defaults = defaults;
+    const groups = items[0] instanceof Tensor ? [{ params: items as Tensor[] }] : (items as ParamGroupInput<H>[]);
+    // Build every group first, so a bad one leaves the optimizer unbuilt rather than half built.
+    const built: ParamGroup<H>[] = [];
+    for (const group of groups) built.push(this.buildGroup(group, built));
+    this.paramGroups.push(...built);
+  }
+
+  /** Throws a NablaError naming the optimizer when a hyperparameter is out of range. */
+  protected abstract validate(hyperparameters: H): void;
+
+  /** Updates every parameter that has a gradient, in place; parameters whose `grad` is null are skipped. */
+  abstract step(): void;
+
+  /** Adds a group (e.g. for fine-tuning a newly unfrozen part of a model) with its own hyperparameters. */
+  addParamGroup(group: ParamGroupInput<H>): void {
+    this.paramGroups.push(this.buildGroup(group, this.paramGroups));
+  }
+
+  private buildGroup(input: ParamGroupInput<H> | { params: Tensor[] }, existing: readonly ParamGroup<H>[]): ParamGroup<H> {
+    if (input === null || typeof input !== "object" || !("params" in input)) {
+      throw new NablaError(this.name, "each parameter group must be an object with a params field");
+    }
+    const params = input.params instanceof Tensor ? [input.params] : Array.from(input.params);
+    const taken = new Set(existing.flatMap((group) => group.params));
+    const seen = new Set<Tensor>();
+    params.forEach((param, i) => {
+      if (!(param instanceof Tensor)) throw new NablaError(this.name, `params[${i}] is not a Tensor`);
+      if (!param.isLeaf) throw new NablaError(this.name, `params[${i}] (shape ${formatShape(param.shape)}) is not a leaf tensor, so it cannot be optimized`);
+      if (seen.has(param)) throw new NablaError(this.name, `params[${i}] appears twice in the same parameter group`);
+      if (taken.has(param)) throw new NablaError(this.name, `params[${i}] already belongs to another parameter group`);
+      seen.add(param);
+    });
+    const hyperparameters = { ...this.defaults } as H;
+    for (const [key, value] of Object.entries(input)) {
+      if (key !== "params" && value !== undefined) (hyperparameters as Record<string, unknown>)[key] = copyValue(value);
+    }
+    this.validate(hyperparameters);
+    return { ...hyperparameters, params };
+  }
+
+  /** Drops every parameter's gradient (`grad = null`, PyTorch's `set_to_none=True`). */
+  zeroGrad(): void {
+    for (const group of this.paramGroups) for (const param of group.params) param.grad = null;
+  }
+
+  /**
+   * A copy of the state: hyperparameters per group and each parameter's state, keyed by its index.
+   *
+   * @example
+   * const saved = optimizer.stateDict();
+   * // … later, over a model restored from the same step:
+   * resumed.loadStateDict(saved);
+   */
+  stateDict(): OptimizerStateDict<H, S> {
+    const state: Record<number, S> = {};
+    let index = 0;
+    const paramGroups = this.paramGroups.map(({ params, ...hyperparameters }) => {
+      const indices = params.map((param) => {
+        const paramState = this.state.get(param);
+        if (paramState !== undefined) state[index] = copyState(paramState);
+        return index++;
+      });
+      return { ...copyHyperparameters(hyperparameters), params: indices };
+    });
+    return { state, paramGroups };
+  }
+
+  /**
+   * Restores a `stateDict()`: each group's hyperparameters and every parameter's state (cast to the
+   * parameter's dtype). The groups must have the same sizes as this optimizer's; everything is checked
+   * before anything changes.
+   */
+  loadStateDict(stateDict: OptimizerStateDict<H, S>): void {
+    const op = `${this.name}.loadStateDict`;
+    const saved = stateDict.paramGroups;
+    if (!Array.isArray(saved) || saved.length !== this.paramGroups.length) {
+      throw new NablaError(op, `the state dict has ${Array.isArray(saved) ? saved.length : "no"} parameter groups, the optimizer ${this.paramGroups.length}`);
+    }
+    const paramByIndex = new Map<number, Tensor>();
+    saved.forEach((group, g) => {
+      const params = this.paramGroups[g]!.params;
+      if (group.params.length !== params.length) {
+        throw new NablaError(op, `parameter group ${g} has ${group.params.length} parameters in the state dict, ${params.length} in the optimizer`);
+      }
+      group.params.forEach((index, i) => paramByIndex.set(index, params[i]!));
+      const { params: _indices, ...hyperparameters } = group;
+      this.validate({ ...this.defaults, ...hyperparameters } as H);
+    });
+    for (const [key, paramState] of Object.entries(stateDict.state)) {
+      const param = paramByIndex.get(Number(key));
+      if (param === undefined) throw new NablaError(op, `state for parameter ${key}, which no parameter group lists`);
+      for (const [field, value] of Object.entries(paramState)) {
+        if (value instanceof Tensor && !sameShape(value.shape, param.shape)) {
+          throw new NablaError(op, `state "${field}" of parameter ${key} has shape ${formatShape(value.shape)}, the parameter ${formatShape(param.shape)}`);
+        }
+      }
+    }
+
+    saved.forEach(({ params: _indices, ...hyperparameters }, g) => Object.assign(this.paramGroups[g]!, copyHyperparameters(hyperparameters)));
+    this.state.clear();
+    for (const [key, paramState] of Object.entries(stateDict.state)) {
+      const param = paramByIndex.get(Number(key))!;
+      this.state.set(param, copyState(paramState, param.dtype));
+    }
+  }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((size, i) => size === b[i]);
+}
+
+function copyValue<V>(value: V): V {
+  return (Array.isArray(value) ? [...value] : value) as V; // betas is the one array hyperparameter
+}
+
+function copyHyperparameters<T extends object>(hyperparameters: T): T {
+  return Object.fromEntries(Object.entries(hyperparameters).map(([key, value]) => [key, copyValue(value)])) as T;
+}
+
+// Tensors are cloned (cast to `dtype` when given) so the snapshot and the optimizer never share storage.
+function copyState<S extends ParamState>(paramState: S, dtype?: Tensor["dtype"]): S {
+  return noGrad(() =>
+    Object.fromEntries(
+      Object.entries(paramState).map(([key, value]) => {
+        if (!(value instanceof Tensor)) return [key, value];
+        return [key, dtype === undefined || value.dtype === dtype ? value.clone() : value.to(dtype)];
+      }),
+    ),
+  ) as S;
+}
