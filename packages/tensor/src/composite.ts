@@ -16,10 +16,10 @@ export function fullLike(t: Tensor, value: number): Tensor {
   return full(t.shape, value, { dtype: t.dtype });
 }
 
-/** How many elements a reduction over `dim` combines. */
-function reducedCount(x: Tensor, dim: Dims | undefined): number {
+/** How many elements a reduction over `dim` combines; checks the dims in the name of `op`. */
+function reducedCount(op: string, x: Tensor, dim: Dims | undefined): number {
   if (dim === undefined) return x.numel;
-  const dims = normalizeDims("mean", typeof dim === "number" ? [dim] : dim, x.ndim);
+  const dims = normalizeDims(op, typeof dim === "number" ? [dim] : dim, x.ndim);
   return numelOf(dims.map((d) => x.shape[d] ?? 1));
 }
 
@@ -28,8 +28,9 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   if (!isFloating(x.dtype)) {
     throw new NablaError("mean", `needs a floating-point tensor, got ${x.dtype}; convert with to("float32") first`);
   }
+  const n = reducedCount("mean", x, dim);
   // an empty reduction gives 0/0 = NaN, as in PyTorch
-  return x.sum(dim, keepdim).div(reducedCount(x, dim));
+  return x.sum(dim, keepdim).div(n);
 }
 
 /**
@@ -37,17 +38,21 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
  * computed from deviations about the mean (two passes, no catastrophic cancellation).
  */
 export function variance(x: Tensor, dim?: Dims, keepdim = false, correction = 1): Tensor {
-  if (!isFloating(x.dtype)) throw new NablaError("var", `needs a floating-point tensor, got ${x.dtype}`);
-  if (!Number.isFinite(correction) || correction < 0) throw new NablaError("var", `correction must be a non-negative number, got ${correction}`);
-  const deviations = x.sub(mean(x, dim, true));
-  const n = reducedCount(x, dim);
-  // PyTorch divides by max(0, n − correction): fewer samples than the correction gives inf/NaN
-  return deviations.square().sum(dim, keepdim).div(Math.max(0, n - correction));
+  return varianceAs("var", x, dim, keepdim, correction);
 }
 
 /** Standard deviation: √var with the same arguments. */
 export function std(x: Tensor, dim?: Dims, keepdim = false, correction = 1): Tensor {
-  if (!isFloating(x.dtype)) throw new NablaError("std", `needs a floating-point tensor, got ${x.dtype}`);
-  return variance(x, dim, keepdim, correction).sqrt();
+  return varianceAs("std", x, dim, keepdim, correction).sqrt();
+}
+
+/** The variance, with bad arguments reported in the name of `op` (var or std). */
+function varianceAs(op: string, x: Tensor, dim: Dims | undefined, keepdim: boolean, correction: number): Tensor {
+  if (!isFloating(x.dtype)) throw new NablaError(op, `needs a floating-point tensor, got ${x.dtype}`);
+  if (!Number.isFinite(correction) || correction < 0) throw new NablaError(op, `correction must be a non-negative number, got ${correction}`);
+  const n = reducedCount(op, x, dim);
+  const deviations = x.sub(mean(x, dim, true));
+  // PyTorch divides by max(0, n − correction): fewer samples than the correction gives inf/NaN
+  return deviations.square().sum(dim, keepdim).div(Math.max(0, n - correction));
 }
 

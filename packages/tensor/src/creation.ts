@@ -148,9 +148,10 @@ export function linspace(start: number, end: number, steps: number, options?: Te
   const dtype = dtypeOption("linspace", options, "float32");
   const data = allocate(dtype, steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
-  // fill symmetrically from both ends, as PyTorch does, so the last value is exactly `end`
+  // fill symmetrically from both ends, as PyTorch does, so the last value is exactly `end`;
+  // a single step is `start` (PyTorch)
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) data[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+  for (let i = 0; i < steps; i++) data[i] = i < half || steps === 1 ? start + step * i : end - step * (steps - 1 - i);
   return finish("linspace", Tensor.fromData(data, [steps], dtype), options);
 }
 

@@ -26,21 +26,43 @@ function formatNumber(value: number, dtype: DType, decimals: number, scientific:
   if (Number.isNaN(value)) return "nan";
   if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf";
   if (dtype === "int32") return String(value);
-  if (scientific) return value.toExponential(4);
-  return decimals === 0 ? `${value.toFixed(0)}.` : value.toFixed(decimals);
+  // numpy and PyTorch write at least two exponent digits: 1.0000e-05
+  if (scientific) return roundHalfEven(value, 4, true).replace(/e([+-])(\d)$/, "e$10$2");
+  return decimals === 0 ? `${value.toFixed(0)}.` : roundHalfEven(value, decimals, false);
 }
 
-/** Decides one number format for all shown values, as numpy does: integers print as "1.", others with 4 decimals or in scientific notation. */
+/**
+ * toFixed/toExponential, except that a value exactly halfway between two outputs rounds to the
+ * even one, as Python and numpy print it (JS rounds such ties away from zero: 0.03125 → "0.0313").
+ */
+function roundHalfEven(value: number, digits: number, scientific: boolean): string {
+  const rounded = scientific ? value.toExponential(digits) : value.toFixed(digits);
+  const longer = scientific ? value.toExponential(digits + 1) : value.toFixed(digits + 1);
+  const mantissaEnd = scientific ? longer.indexOf("e") : longer.length;
+  // a tie shows a 5 right after the kept digits and is exactly that decimal
+  if (longer[mantissaEnd - 1] !== "5" || Number(longer) !== value) return rounded;
+  const truncated = longer.slice(0, mantissaEnd - 1) + longer.slice(mantissaEnd);
+  const lastKept = Number(longer[mantissaEnd - 2]);
+  return lastKept % 2 === 0 ? truncated : rounded;
+}
+
+/**
+ * Decides one number format for all shown values, as PyTorch does: integers print as "1.", others
+ * with 4 decimals; scientific notation once the nonzero finite magnitudes span more than a factor
+ * of 1000 or pass 1e8 (or, for non-integers, fall below 1e-4).
+ */
 function chooseFormat(values: number[]): { decimals: number; scientific: boolean } {
   const finite = values.filter((v) => Number.isFinite(v));
-  if (finite.every((v) => Number.isInteger(v))) {
-    const largest = Math.max(0, ...finite.map(Math.abs));
-    return { decimals: 0, scientific: largest >= 1e8 };
-  }
   const magnitudes = finite.filter((v) => v !== 0).map(Math.abs);
-  const largest = Math.max(0, ...magnitudes);
-  const smallest = Math.min(Infinity, ...magnitudes);
-  return { decimals: 4, scientific: largest >= 1e8 || smallest < 1e-4 || largest / smallest > 1e3 * 1e4 };
+  let largest = 0;
+  let smallest = Infinity;
+  for (const m of magnitudes) {
+    if (m > largest) largest = m;
+    if (m < smallest) smallest = m;
+  }
+  const wide = magnitudes.length > 0 && (largest / smallest > 1000 || largest > 1e8);
+  if (finite.every((v) => Number.isInteger(v))) return { decimals: 0, scientific: wide };
+  return { decimals: 4, scientific: wide || smallest < 1e-4 };
 }
 
 /** `tensor([[1., 2.], [3., 4.]])` with dtype, grad function or requiresGrad appended as PyTorch does. */
@@ -76,11 +98,13 @@ export function formatTensor(t: Tensor): string {
     const separator = `,${"\n".repeat(t.shape.length - dim - 1)}${" ".repeat(indent + dim + 1)}`;
     return `[${parts.join(separator)}]`;
   };
-  const body = render(0);
+  // an empty tensor prints as [] and, unless it is 1-D, says its shape (PyTorch)
+  const body = t.numel === 0 ? "[]" : render(0);
   const extras: string[] = [];
-  // float32, int32 and bool are what plain numbers and booleans give, so only float64 is named
-  if (t.dtype === "float64") extras.push("dtype=float64");
-  if (t.numel === 0) extras.push(`size=[${t.shape.join(", ")}]`);
+  if (t.numel === 0 && t.ndim !== 1) extras.push(`size=[${t.shape.join(", ")}]`);
+  // float32, int32 and bool are what plain numbers and booleans give, so only float64 is named,
+  // unless there are no values to tell an int32 or bool tensor from a float32 one
+  if (t.dtype === "float64" || (t.numel === 0 && t.dtype !== "float32")) extras.push(`dtype=${t.dtype}`);
   if (t.gradFn) extras.push(`gradFn=<${t.gradFn.name}>`);
   else if (t.requiresGrad) extras.push("requiresGrad=true");
   return `tensor(${body}${extras.length > 0 ? `, ${extras.join(", ")}` : ""})`;

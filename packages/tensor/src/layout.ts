@@ -14,10 +14,10 @@ export function contiguousLayout(shape: Shape): Layout {
 
 /** Row-major with no gaps (size-1 dims may carry any stride), as PyTorch's is_contiguous. */
 export function isContiguousLayout(layout: Layout): boolean {
+  if (layout.shape.includes(0)) return true; // an empty tensor is contiguous whatever its strides
   let expected = 1;
   for (let d = layout.shape.length - 1; d >= 0; d--) {
     const size = layout.shape[d]!;
-    if (size === 0) return true;
     if (size !== 1) {
       if (layout.strides[d] !== expected) return false;
       expected *= size;
@@ -42,6 +42,7 @@ export function storageExtent(layout: Layout): { min: number; max: number } | nu
 
 /** True when two distinct indices can reach one storage position (a stride-0 expand, say). */
 export function hasInternalOverlap(layout: Layout): boolean {
+  if (layout.shape.includes(0)) return false; // no elements, nothing to share
   const dims = layout.shape
     .map((size, d) => ({ size, stride: Math.abs(layout.strides[d]!) }))
     .filter((x) => x.size > 1)
@@ -73,6 +74,9 @@ export function expandLayout(op: string, layout: Layout, shape: Shape): Layout {
   const extra = shape.length - layout.shape.length;
   if (extra < 0) {
     throw new NablaError(op, `cannot expand ${formatShape(layout.shape)} to ${formatShape(shape)}: the target has fewer dims`);
+  }
+  if (shape.some((size) => size !== -1 && !(Number.isInteger(size) && size >= 0))) {
+    throw new NablaError(op, `cannot expand ${formatShape(layout.shape)} to ${formatShape(shape)}: sizes must be non-negative integers or -1`);
   }
   const newShape: number[] = [];
   const newStrides: number[] = [];

@@ -13,13 +13,13 @@ export function numelOf(shape: Shape): number {
   return n;
 }
 
-/** Row-major strides, in elements. */
+/** Row-major strides, in elements; a size-0 dim counts as 1, as PyTorch's strides do. */
 export function contiguousStrides(shape: Shape): number[] {
   const strides = new Array<number>(shape.length);
   let step = 1;
   for (let d = shape.length - 1; d >= 0; d--) {
     strides[d] = step;
-    step *= shape[d]!;
+    step *= Math.max(shape[d]!, 1);
   }
   return strides;
 }

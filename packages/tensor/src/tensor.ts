@@ -1,6 +1,6 @@
 import type { BackwardOptions } from "./autograd/engine";
 import { runBackward } from "./autograd/engine";
-import type { Node } from "./autograd/define-op";
+import type { GradHook, Node } from "./autograd/define-op";
 import { isGradEnabled } from "./autograd/grad-mode";
 import { type DType, isFloating, type TypedArray } from "./dtype";
 import { NablaError } from "./errors";
@@ -27,8 +27,15 @@ export type Dims = number | readonly number[];
 /** The buffer behind one or more tensors; in-place writes bump `version`. */
 export class Storage {
   version = 0;
+  /**
+   * The version reached by the last in-place write recorded in a graph (-1: none). A tensor over
+   * this storage whose history is older than that is stale: see `syncHistory`.
+   */
+  recordedWriteVersion = -1;
   constructor(readonly data: TypedArray) {}
 }
+
+const NO_HOOKS: readonly GradHook[] = [];
 
 /**
  * An n-dimensional array: storage plus shape, strides and offset (in elements). Views share the
@@ -46,20 +53,26 @@ export class Tensor {
   readonly strides: readonly number[];
   readonly offset: number;
   readonly dtype: DType;
+  /** For a view, the tensor that owns the storage it reads (the root of its view chain); else null. */
+  readonly base: Tensor | null;
+  /** @internal The storage version at which this tensor's gradFn (or leaf status) was set. */
+  historyVersion: number;
   /** The gradient accumulated by backward (leaves, and non-leaves that retain it). Assignable. */
   grad: Tensor | null = null;
   private gradFnNode: Node | null = null;
   private requiresGradFlag = false;
   private retainGradFlag = false;
-  private hooks: ((grad: Tensor) => Tensor | void)[] | null = null;
+  private leafHooks: GradHook[] | null = null;
 
   /** Wraps existing storage with a layout; use `tensor()` and the creation functions instead. */
-  constructor(storage: Storage, layout: Layout, dtype: DType) {
+  constructor(storage: Storage, layout: Layout, dtype: DType, base: Tensor | null = null) {
     this.storage = storage;
     this.shape = layout.shape;
     this.strides = layout.strides;
     this.offset = layout.offset;
     this.dtype = dtype;
+    this.base = base;
+    this.historyVersion = storage.version;
   }
 
   /** A contiguous tensor over `data` (no copy). */
@@ -67,14 +80,14 @@ export class Tensor {
     return new Tensor(new Storage(data), contiguousLayout(shape), dtype);
   }
 
-  /** A new tensor object over the same storage and layout (no graph, no grad). */
+  /** A new tensor object over the same storage and layout (no graph, no grad, not a view). */
   alias(): Tensor {
     return new Tensor(this.storage, this, this.dtype);
   }
 
-  /** A new tensor over the same storage with another layout. */
+  /** A view: a new tensor over the same storage with another layout. */
   withLayout(layout: Layout): Tensor {
-    return new Tensor(this.storage, layout, this.dtype);
+    return new Tensor(this.storage, layout, this.dtype, this.base ?? this);
   }
 
   /** This tensor as a kernel operand. */
@@ -126,11 +139,28 @@ export class Tensor {
     this.requiresGradFlag = true;
   }
 
-  /** @internal After an in-place write inside a graph, this tensor continues `result`'s history. */
+  /**
+   * @internal This tensor continues `result`'s history: after an in-place write inside a graph,
+   * or when a stale view is rebuilt from its base. Hooks stay with the old node (they see the
+   * gradient of the value they were registered on); a retained grad follows the tensor, as in
+   * PyTorch ≥ 2.0.
+   */
   rebase(result: Tensor): void {
+    if (this.gradFnNode?.retainer === this) this.gradFnNode.retainer = null;
     this.gradFnNode = result.gradFnNode;
-    this.requiresGradFlag = true;
-    if (this.hooks || this.retainGradFlag) this.gradFnNode!.observed = this;
+    this.requiresGradFlag = result.requiresGradFlag;
+    if (this.retainGradFlag && this.gradFnNode) this.gradFnNode.retainer = this;
+    this.historyVersion = this.storage.version;
+  }
+
+  /**
+   * @internal Called before this tensor joins a graph (`op` names the caller for errors). When its
+   * storage was written in place inside a graph through another tensor (a view, or its base),
+   * its recorded history no longer describes its values: a view is rebuilt from its base, as
+   * PyTorch regenerates a view's grad_fn; anything else throws.
+   */
+  syncHistory(op: string): void {
+    if (this.storage.recordedWriteVersion > this.historyVersion) inplace.refreshHistory(op, this);
   }
 
   get retainsGrad(): boolean {
@@ -139,44 +169,39 @@ export class Tensor {
 
   /** Keeps `.grad` on this non-leaf tensor after backward (leaves always keep it). */
   retainGrad(): void {
+    this.syncHistory("retainGrad");
     if (!this.requiresGradFlag) throw new NablaError("retainGrad", "cannot retain the gradient of a tensor that does not require grad");
-    if (this.gradFnNode) {
-      this.retainGradFlag = true;
-      this.gradFnNode.observed = this;
-    }
+    if (!this.gradFnNode) return;
+    this.retainGradFlag = true;
+    this.gradFnNode.retainer = this;
   }
 
   /**
-   * Calls `fn` with this tensor's gradient during backward; a returned tensor replaces the
-   * gradient. Returns a function that removes the hook.
+   * Calls `fn` with this tensor's gradient during backward, before it is used: for a leaf, the
+   * total gradient before it is added to `.grad`; for a non-leaf, its total gradient before the
+   * op that made it runs backward. Hooks run in registration order and a retained grad sees
+   * their result. A returned tensor (of the same shape) replaces the gradient. Returns a
+   * function that removes the hook.
+   *
+   * @example
+   * const remove = h.registerHook((g) => g.clamp(-1, 1)); // clip the gradient flowing through h
    */
-  registerHook(fn: (grad: Tensor) => Tensor | void): () => void {
+  registerHook(fn: GradHook): () => void {
+    if (typeof fn !== "function") throw new NablaError("registerHook", `expected a function, got ${typeof fn}`);
+    this.syncHistory("registerHook");
     if (!this.requiresGradFlag) throw new NablaError("registerHook", "cannot register a hook on a tensor that does not require grad");
-    (this.hooks ??= []).push(fn);
-    if (this.gradFnNode) this.gradFnNode.observed = this;
+    const hooks = this.gradFnNode ? (this.gradFnNode.hooks ??= []) : (this.leafHooks ??= []);
+    const entry: GradHook = (grad) => fn(grad); // its own identity, so removing one registration of fn leaves the others
+    hooks.push(entry);
     return () => {
-      const i = this.hooks?.indexOf(fn) ?? -1;
-      if (i >= 0) this.hooks!.splice(i, 1);
+      const i = hooks.indexOf(entry);
+      if (i >= 0) hooks.splice(i, 1);
     };
   }
 
-  /** @internal Passes a gradient through this tensor's hooks, in registration order. */
-  runHooks(grad: Tensor): Tensor {
-    if (!this.hooks) return grad;
-    let current = grad;
-    for (const hook of [...this.hooks]) {
-      const replaced = hook(current);
-      if (replaced !== undefined) {
-        if (!(replaced instanceof Tensor) || !shapesEqual(replaced.shape, current.shape)) {
-          throw new NablaError(
-            "registerHook",
-            `hook returned ${replaced instanceof Tensor ? `shape ${formatShape(replaced.shape)}` : String(replaced)} for a gradient of shape ${formatShape(current.shape)}`,
-          );
-        }
-        current = replaced;
-      }
-    }
-    return current;
+  /** @internal A leaf's hooks, in registration order. */
+  get hooks(): readonly GradHook[] {
+    return this.leafHooks ?? NO_HOOKS;
   }
 
   /**
@@ -184,6 +209,7 @@ export class Tensor {
    * `.grad`. A non-scalar tensor needs `gradient` (the vector in the vector-Jacobian product).
    */
   backward(gradient?: Tensor | number, options: BackwardOptions = {}): void {
+    this.syncHistory("backward");
     if (!this.requiresGradFlag) {
       throw new NablaError("backward", "the tensor does not require grad and has no gradFn (did you compute it inside noGrad, or from tensors without requiresGrad?)");
     }

@@ -1,21 +1,30 @@
 import { NablaError } from "../errors";
+import { formatShape } from "../shape";
 import type { Tensor } from "../tensor";
 
 let anomalyMode = false;
+/** Whether a backward sweep is running (its ops are judged by the gradients nodes return). */
+let inBackward = false;
 
 export function isAnomalyEnabled(): boolean {
   return anomalyMode;
 }
 
 /**
- * Runs `fn` with anomaly detection: the first NaN or ±Infinity that an op produces, in forward or
- * in backward, throws a NablaError naming the op (in backward also the forward op that created
- * the node, with its creation stack). Costs a scan of every result, so it is for debugging.
+ * Runs `fn` with anomaly detection: the first NaN or ±Infinity that an op produces in forward
+ * throws a NablaError naming that op; in backward, the first gradient holding one throws a
+ * NablaError naming the backward (`"sqrt backward"`) and the forward op that created the node,
+ * with the stack where that op ran (recorded for ops run inside `detectAnomaly`). Scans every
+ * result, so it is for debugging.
  *
  * @example
- * detectAnomaly(() => log(tensor([0, -1])).sum().backward());
+ * detectAnomaly(() => {
+ *   const x = tensor([0, 1], { requiresGrad: true });
+ *   x.sqrt().sum().backward(); // throws: sqrt backward: produced Infinity … sqrt was created at: …
+ * });
  */
 export function detectAnomaly<T>(fn: () => T): T {
+  if (typeof fn !== "function") throw new NablaError("detectAnomaly", `expected a function, got ${typeof fn}`);
   const previous = anomalyMode;
   anomalyMode = true;
   try {
@@ -25,14 +34,32 @@ export function detectAnomaly<T>(fn: () => T): T {
   }
 }
 
+/**
+ * Runs a backward sweep. In anomaly mode the ops it runs (backward rules, gradient sums, hooks)
+ * are not checked one by one: the engine checks each gradient a node returns, so the error names
+ * the node, and a rule that masks an intermediate infinity (pow does at 0) is no anomaly.
+ */
+export function withinBackward<T>(fn: () => T): T {
+  if (!anomalyMode) return fn();
+  const previous = inBackward;
+  inBackward = true;
+  try {
+    return fn();
+  } finally {
+    inBackward = previous;
+  }
+}
+
 /** In anomaly mode, throws when `t` holds a NaN or an infinity. */
 export function checkAnomaly(op: string, t: Tensor, phase: "forward" | "backward", context = ""): void {
   if (!anomalyMode || (t.dtype !== "float32" && t.dtype !== "float64")) return;
+  if (phase === "forward" && inBackward) return;
   const values = t.data();
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (v - v !== 0) {
-      throw new NablaError(op, `produced ${Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity"} in ${phase} at flat index ${i} of a tensor of shape [${t.shape.join(", ")}]${context}`);
+      const what = Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+      throw new NablaError(op, `produced ${what} in ${phase} at flat index ${i} of a tensor of shape ${formatShape(t.shape)}${context}`);
     }
   }
 }

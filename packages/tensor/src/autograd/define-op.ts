@@ -1,5 +1,6 @@
-import { isFloating } from "../dtype";
+import { type DType, isFloating } from "../dtype";
 import { NablaError } from "../errors";
+import { type Shape, formatShape } from "../shape";
 import { Tensor } from "../tensor";
 import { checkAnomaly, isAnomalyEnabled } from "./anomaly";
 import { isGradEnabled, setGradEnabled } from "./grad-mode";
@@ -48,21 +49,42 @@ class Context implements OpContext {
   }
 }
 
+/** A gradient hook (see `Tensor.registerHook`): may return a replacement gradient. */
+export type GradHook = (grad: Tensor) => Tensor | void;
+
 /**
- * A recorded application of an op: the tape entry behind `tensor.gradFn`. It holds the op, the
- * tensor inputs that need a gradient (null for the others), and the ctx; nothing else.
+ * Where the gradient of one tensor input goes, fixed when the op is recorded: the node that
+ * produced the input, or the leaf whose `.grad` receives it. An in-place write that later gives
+ * the input tensor a new history does not move the edge (PyTorch's edges behave the same), and
+ * the edge keeps no intermediate tensor alive.
+ */
+export interface InputEdge {
+  /** The op that produced the input; null when the input is a leaf. */
+  readonly node: Node | null;
+  /** The input itself when it is a leaf that requires grad. */
+  readonly leaf: Tensor | null;
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
+
+/**
+ * A recorded application of an op: the tape entry behind `tensor.gradFn`. It holds the op, one
+ * edge per tensor input (null for inputs that need no gradient), the ctx, and the hooks of its
+ * output; nothing else.
  */
 export class Node {
   released = false;
-  /** The non-leaf output, kept only when it retains its grad or has hooks. */
-  observed: Tensor | null = null;
+  /** Hooks registered on the output while this node was its gradFn, in registration order. */
+  hooks: GradHook[] | null = null;
+  /** The output, when it retains its grad (`retainGrad`). */
+  retainer: Tensor | null = null;
   /** Creation stack, recorded only in anomaly mode. */
   stack: string | undefined;
 
   constructor(
     readonly definition: OpDefinition,
     readonly ctx: Context,
-    readonly inputs: ReadonlyArray<Tensor | null>,
+    readonly inputs: ReadonlyArray<InputEdge | null>,
   ) {}
 
   get name(): string {
@@ -81,7 +103,7 @@ export class Node {
       if (now !== savedVersions[i]) {
         throw new NablaError(
           "backward",
-          `one of the tensors saved by ${this.name} (shape [${saved[i]!.shape.join(", ")}]) was modified by an in-place operation: ` +
+          `one of the tensors saved by ${this.name} (shape ${formatShape(saved[i]!.shape)}) was modified by an in-place operation: ` +
             `it is at version ${now}, but backward needs version ${savedVersions[i]}`,
         );
       }
@@ -124,7 +146,12 @@ function applyOp(definition: OpDefinition, args: unknown[]): Tensor {
   const tensorInputs: Tensor[] = [];
   for (const arg of args) if (arg instanceof Tensor) tensorInputs.push(arg);
   let record = false;
-  if (isGradEnabled()) for (const t of tensorInputs) if (t.requiresGrad) record = true;
+  if (isGradEnabled()) {
+    for (const t of tensorInputs) {
+      t.syncHistory(definition.name);
+      if (t.requiresGrad) record = true;
+    }
+  }
   const ctx = new Context(record ? tensorInputs.map((t) => t.requiresGrad) : NO_INPUT_GRAD);
   const previous = setGradEnabled(false);
   let output: Tensor;
@@ -134,14 +161,10 @@ function applyOp(definition: OpDefinition, args: unknown[]): Tensor {
     setGradEnabled(previous);
   }
   // an op may hand back an input (a no-op reshape); the output needs its own identity for gradFn
-  if (tensorInputs.includes(output)) output = output.alias();
+  if (tensorInputs.includes(output)) output = output.withLayout(output);
   checkAnomaly(definition.name, output, "forward");
   if (record && isFloating(output.dtype)) {
-    const node = new Node(
-      definition,
-      ctx,
-      tensorInputs.map((t) => (t.requiresGrad ? t : null)),
-    );
+    const node = new Node(definition, ctx, tensorInputs.map(edgeTo));
     if (isAnomalyEnabled()) node.stack = new Error().stack?.split("\n").slice(3).join("\n");
     output.attachGradFn(node);
   }
@@ -149,3 +172,9 @@ function applyOp(definition: OpDefinition, args: unknown[]): Tensor {
 }
 
 const NO_INPUT_GRAD: readonly boolean[] = [];
+
+function edgeTo(input: Tensor): InputEdge | null {
+  if (!input.requiresGrad) return null;
+  const node = input.gradFn;
+  return { node, leaf: node ? null : input, shape: input.shape, dtype: input.dtype };
+}

@@ -1,78 +1,120 @@
 import { NablaError } from "../errors";
 import { formatShape, shapesEqual } from "../shape";
-import type { Tensor } from "../tensor";
-import { checkAnomaly } from "./anomaly";
-import type { Node } from "./define-op";
+import { Tensor } from "../tensor";
+import { checkAnomaly, withinBackward } from "./anomaly";
+import type { GradHook, Node } from "./define-op";
 import { setGradEnabled } from "./grad-mode";
 
 export interface BackwardOptions {
+  /** Keep the saved tensors for another backward through the same graph (defaults to createGraph). */
   retainGraph?: boolean;
+  /** Record the backward pass itself, so the gradients can be differentiated again. */
   createGraph?: boolean;
 }
 
 interface RunOptions extends BackwardOptions {
   /** When given, gradients for these tensors are returned instead of accumulated into `.grad`. */
   capture?: readonly Tensor[];
+  /** Called after each node's backward with what it received and returned (traceBackward). */
+  onStep?: (node: Node, gradOut: Tensor, inputGrads: ReadonlyArray<Tensor | null>) => void;
 }
 
 /**
  * Reverse-mode sweep from `roots` (each seeded with its gradient). Nodes run in topological order
  * (Kahn's algorithm over dependency counts, no recursion, so a 100,000-op chain is fine); the
- * gradients meeting at a node are added before its backward runs. Leaves receive their summed
- * gradient at the end. Returns the captured gradients when `capture` is set.
+ * gradients meeting at a node are added, passed through its output's hooks, then its backward
+ * runs. Leaves receive their summed gradient at the end, after their own hooks.
+ *
+ * With `capture` (autogradGrad, gradcheck) the gradients of those tensors are returned instead,
+ * no `.grad` of a leaf changes, and only the nodes on a path to a captured tensor run (PyTorch's
+ * engine prunes the same way), so an inner gradient never walks or frees an outer graph.
  */
 export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor[], options: RunOptions): (Tensor | null)[] {
-  const { retainGraph = false, createGraph = false, capture } = options;
+  const { createGraph = false, capture } = options;
+  const retainGraph = options.retainGraph ?? createGraph;
   const dependencies = countDependencies(roots);
+  const captured: (Tensor | null)[] = capture ? capture.map(() => null) : [];
+  const captureSlots = new Map<Tensor | Node, number[]>();
+  capture?.forEach((t, i) => {
+    const key = t.gradFn ?? t;
+    captureSlots.set(key, [...(captureSlots.get(key) ?? []), i]);
+  });
+  const executes = capture ? nodesLeadingTo(captureSlots, dependencies) : null;
+  const collect = (key: Tensor | Node, grad: Tensor) => {
+    for (const slot of captureSlots.get(key) ?? []) captured[slot] = captured[slot] ? captured[slot]!.add(grad) : grad;
+  };
+
   const pending = new Map<Node, Tensor>();
   const leafGrads = new Map<Tensor, Tensor>();
-  const captured = capture ? capture.map(() => null as Tensor | null) : [];
-  const captureIndex = new Map<Tensor | Node, number>();
-  capture?.forEach((t, i) => captureIndex.set(t.gradFn ?? t, i));
-
   const previousMode = setGradEnabled(createGraph);
   try {
-    const ready: Node[] = [];
-    roots.forEach((root, i) => {
-      const grad = rootGrads[i]!;
-      if (root.gradFn) {
-        accumulate(pending, root.gradFn, grad);
-        if (dependencies.get(root.gradFn) === 0 && !ready.includes(root.gradFn)) ready.push(root.gradFn);
-      } else accumulate(leafGrads, root, grad);
+    // anomaly mode checks what each node returns, not every op of the sweep (see withinBackward)
+    withinBackward(() => {
+      const ready: Node[] = [];
+      roots.forEach((root, i) => {
+        // a seed of another dtype is converted, as every gradient is, to the dtype of its tensor
+        const grad = rootGrads[i]!.dtype === root.dtype ? rootGrads[i]! : rootGrads[i]!.to(root.dtype);
+        const node = root.gradFn;
+        if (node) {
+          accumulate(pending, node, grad);
+          if (dependencies.get(node) === 0 && !ready.includes(node)) ready.push(node);
+        } else accumulate(leafGrads, root, grad);
+      });
+      while (ready.length > 0) {
+        const node = ready.pop()!;
+        let gradOut = pending.get(node);
+        pending.delete(node);
+        const runs = executes === null || executes.has(node);
+        if (gradOut !== undefined && (runs || captureSlots.has(node))) {
+          gradOut = runHooks(node.hooks, gradOut);
+          if (node.retainer) storeGrad(node.retainer, gradOut, createGraph);
+          collect(node, gradOut);
+        }
+        // a node off every path to a captured tensor has only such nodes above it: they never run
+        if (!runs) continue;
+        const inputGrads = gradOut === undefined ? null : runNode(node, gradOut);
+        if (gradOut !== undefined && inputGrads) options.onStep?.(node, gradOut, inputGrads);
+        node.inputs.forEach((edge, i) => {
+          if (!edge) return;
+          const grad = inputGrads?.[i] ?? null;
+          const parent = edge.node;
+          if (parent) {
+            if (grad) accumulate(pending, parent, grad);
+            const left = dependencies.get(parent)! - 1;
+            dependencies.set(parent, left);
+            if (left === 0) ready.push(parent);
+          } else if (grad && (!capture || captureSlots.has(edge.leaf!))) accumulate(leafGrads, edge.leaf!, grad);
+        });
+        if (!retainGraph) node.release();
+      }
+      for (const [leaf, grad] of leafGrads) {
+        if (capture && !captureSlots.has(leaf)) continue; // a root leaf that is not captured
+        const final = runHooks(leaf.hooks, grad);
+        if (capture) collect(leaf, final);
+        else storeGrad(leaf, final, createGraph);
+      }
     });
-    while (ready.length > 0) {
-      const node = ready.pop()!;
-      let gradOut = pending.get(node);
-      pending.delete(node);
-      const inputGrads = gradOut === undefined ? null : runNode(node, (gradOut = observe(node, gradOut, createGraph, captureIndex, captured)));
-      for (let i = 0; i < node.inputs.length; i++) {
-        const input = node.inputs[i];
-        if (!input) continue;
-        const grad = inputGrads?.[i] ?? null;
-        const parent = input.gradFn;
-        if (parent) {
-          if (grad) accumulate(pending, parent, grad);
-          const left = dependencies.get(parent)! - 1;
-          dependencies.set(parent, left);
-          if (left === 0) ready.push(parent);
-        } else if (grad) accumulate(leafGrads, input, grad);
-      }
-      if (!retainGraph) node.release();
-    }
-    for (const [leaf, grad] of leafGrads) {
-      const final = leaf.runHooks(grad);
-      const index = captureIndex.get(leaf);
-      if (capture) {
-        if (index !== undefined) captured[index] = captured[index] ? captured[index]!.add(final) : final;
-      } else {
-        const stored = createGraph ? final : final.detach();
-        leaf.grad = leaf.grad ? (createGraph ? leaf.grad.add(stored) : leaf.grad.add(stored).detach()) : stored;
-      }
-    }
   } finally {
     setGradEnabled(previousMode);
   }
   return captured;
+}
+
+/**
+ * Adds a gradient into `.grad`. Without createGraph the stored gradient is a graph-free copy
+ * that nothing else shares (a backward rule may hand the same tensor to several inputs, or
+ * pass the caller's seed through), and later gradients are added into it in place, as PyTorch
+ * does; with createGraph it stays differentiable and accumulates out of place.
+ */
+function storeGrad(t: Tensor, grad: Tensor, createGraph: boolean): void {
+  const current = t.grad;
+  if (createGraph) {
+    t.grad = current ? current.add(grad) : grad;
+  } else if (current && !current.requiresGrad && current.isContiguous() && shapesEqual(current.shape, grad.shape) && current.dtype === t.dtype) {
+    current.add_(grad);
+  } else {
+    t.grad = current ? current.add(grad).detach() : grad.detach().clone();
+  }
 }
 
 /** How many recorded uses each reachable node's output has, found by an iterative walk. */
@@ -87,8 +129,8 @@ function countDependencies(roots: readonly Tensor[]): Map<Node, number> {
   }
   while (stack.length > 0) {
     const node = stack.pop()!;
-    for (const input of node.inputs) {
-      const parent = input?.gradFn;
+    for (const edge of node.inputs) {
+      const parent = edge?.node;
       if (!parent) continue;
       const seen = dependencies.get(parent);
       dependencies.set(parent, (seen ?? 0) + 1);
@@ -98,25 +140,59 @@ function countDependencies(roots: readonly Tensor[]): Map<Node, number> {
   return dependencies;
 }
 
+/**
+ * The reachable nodes whose backward must run to reach a captured tensor: those with an input
+ * edge to a captured leaf, to a captured node, or to a node that must run. Visits the nodes in
+ * reverse topological order (inputs before their consumers).
+ */
+function nodesLeadingTo(captureSlots: ReadonlyMap<Tensor | Node, number[]>, dependencies: ReadonlyMap<Node, number>): Set<Node> {
+  const left = new Map(dependencies);
+  const order: Node[] = [];
+  for (const [node, count] of left) if (count === 0) order.push(node);
+  for (let i = 0; i < order.length; i++) {
+    for (const edge of order[i]!.inputs) {
+      const parent = edge?.node;
+      if (!parent) continue;
+      const count = left.get(parent)! - 1;
+      left.set(parent, count);
+      if (count === 0) order.push(parent);
+    }
+  }
+  const executes = new Set<Node>();
+  for (let i = order.length - 1; i >= 0; i--) {
+    const node = order[i]!;
+    const leads = node.inputs.some((edge) => {
+      if (!edge) return false;
+      if (edge.node) return executes.has(edge.node) || captureSlots.has(edge.node);
+      return captureSlots.has(edge.leaf!);
+    });
+    if (leads) executes.add(node);
+  }
+  return executes;
+}
+
 function accumulate<K>(map: Map<K, Tensor>, key: K, grad: Tensor): void {
   const current = map.get(key);
   map.set(key, current ? current.add(grad) : grad);
 }
 
-/** Hooks and retained grads of a non-leaf output see its total gradient before its op runs. */
-function observe(node: Node, gradOut: Tensor, createGraph: boolean, captureIndex: Map<Tensor | Node, number>, captured: (Tensor | null)[]): Tensor {
-  const output = node.observed;
-  let grad = gradOut;
-  if (output) {
-    grad = output.runHooks(grad);
-    if (output.retainsGrad) {
-      const stored = createGraph ? grad : grad.detach();
-      output.grad = output.grad ? output.grad.add(stored) : stored;
+/** Passes a gradient through hooks in registration order; a returned tensor replaces it. */
+function runHooks(hooks: readonly GradHook[] | null, grad: Tensor): Tensor {
+  if (!hooks || hooks.length === 0) return grad;
+  let current = grad;
+  for (const hook of [...hooks]) {
+    const replaced = hook(current);
+    if (replaced === undefined) continue;
+    if (!(replaced instanceof Tensor) || !shapesEqual(replaced.shape, current.shape) || replaced.dtype !== current.dtype) {
+      const got = replaced instanceof Tensor ? `a ${replaced.dtype} tensor of shape ${formatShape(replaced.shape)}` : String(replaced);
+      throw new NablaError(
+        "registerHook",
+        `a hook returned ${got} for a ${current.dtype} gradient of shape ${formatShape(current.shape)}; it must return nothing or a tensor of the gradient's shape and dtype`,
+      );
     }
+    current = replaced;
   }
-  const index = captureIndex.get(node);
-  if (index !== undefined) captured[index] = captured[index] ? captured[index]!.add(grad) : grad;
-  return grad;
+  return current;
 }
 
 function runNode(node: Node, gradOut: Tensor): ReadonlyArray<Tensor | null> {
@@ -134,22 +210,28 @@ function runNode(node: Node, gradOut: Tensor): ReadonlyArray<Tensor | null> {
   }
   const checked: (Tensor | null)[] = [];
   for (let i = 0; i < grads.length; i++) {
-    const input = node.inputs[i];
+    const edge = node.inputs[i];
     let grad = grads[i] ?? null;
-    if (!input || !grad) {
+    if (!edge || !grad) {
       checked.push(null);
       continue;
     }
-    if (!shapesEqual(grad.shape, input.shape)) {
+    if (!shapesEqual(grad.shape, edge.shape)) {
       throw new NablaError(
         node.name,
-        `backward returned a gradient of shape ${formatShape(grad.shape)} for input ${i} of shape ${formatShape(input.shape)}`,
+        `backward returned a gradient of shape ${formatShape(grad.shape)} for input ${i} of shape ${formatShape(edge.shape)}`,
       );
     }
-    if (grad.dtype !== input.dtype) grad = grad.to(input.dtype);
-    const creation = node.stack ? `\n${node.name} was created at:\n${node.stack}` : "";
-    checkAnomaly(`${node.name} backward`, grad, "backward", ` (gradient for input ${i} of ${node.name}, the forward op that created this node)${creation}`);
+    checkAnomaly(`${node.name} backward`, grad, "backward", describeCreation(node, i));
+    if (grad.dtype !== edge.dtype) grad = grad.to(edge.dtype);
     checked.push(grad);
   }
   return checked;
+}
+
+function describeCreation(node: Node, input: number): string {
+  const where = node.stack
+    ? `; ${node.name} was created at:\n${node.stack}`
+    : "; run the forward pass inside detectAnomaly too to see where it was created";
+  return ` (the gradient for input ${input} of ${node.name}, the forward op that created this node)${where}`;
 }

@@ -1,9 +1,13 @@
-import { zeros } from "../creation";
+import { randn, zeros, zerosLike } from "../creation";
 import { isFloating } from "../dtype";
 import { NablaError } from "../errors";
 import { hasInternalOverlap } from "../layout";
+import { cat } from "../ops/indexing";
+import { Generator } from "../random";
+import { formatShape, shapesEqual } from "../shape";
 import { Tensor } from "../tensor";
 import { runBackward } from "./engine";
+import { autogradGrad } from "./functional";
 import { enableGrad, noGrad } from "./grad-mode";
 
 export interface GradcheckOptions {
@@ -164,6 +168,100 @@ function describeFailure(result: GradcheckResult, atol: number, rtol: number): s
   return (
     `analytic and numeric gradients differ for input ${w.input} at element ${w.index} [${w.position.join(", ")}] ` +
     `(output element ${w.outputIndex}): analytic ${w.analytic}, numeric ${w.numeric} ` +
+    `(max abs error ${result.maxAbsError}, max rel error ${result.maxRelError}; tolerance atol ${atol} + rtol ${rtol}·|numeric|)` +
+    (result.upcast ? "; float32 inputs were checked through float64 copies" : "")
+  );
+}
+
+export interface GradgradcheckOptions extends GradcheckOptions {
+  /** The cotangent v of f's output in the checked map; a seeded standard normal draw by default. */
+  gradOutputs?: Tensor | null;
+  /** Seed of the private generator that draws the default gradOutputs (the global stream is untouched). */
+  seed?: number;
+}
+
+/**
+ * Checks second derivatives as PyTorch's gradgradcheck does: gradcheck of the map
+ * (inputs, v) → ∂⟨f(inputs), v⟩/∂inputs, i.e. the backward pass itself. Its analytic Jacobian
+ * differentiates the recorded backward (createGraph); the numeric one perturbs the inputs and v.
+ * The default v is random (seeded), never ones: with ones a rule whose errors sum to zero would
+ * pass. In the report, `worst.input` counts f's inputs and then v (index `inputs.length`), and
+ * `worst.outputIndex` is a flat index into the first-order gradients of the differentiated
+ * inputs, flattened and concatenated in order.
+ *
+ * @example
+ * gradgradcheck((x) => x.tanh().mul(x), [randn([3], { dtype: "float64" })]).ok // true
+ */
+export function gradgradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options: GradgradcheckOptions = {}): GradcheckResult {
+  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, throwOnFailure = false, seed = 0 } = options;
+  if (typeof f !== "function") throw new NablaError("gradgradcheck", `expected a function, got ${typeof f}`);
+  const given = inputs instanceof Tensor ? [inputs] : Array.isArray(inputs) ? [...inputs] : [];
+  given.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new NablaError("gradgradcheck", `input ${i} is not a tensor`);
+  });
+  const anyRequires = given.some((t) => t.requiresGrad);
+  const differentiated = given.map((t) => isFloating(t.dtype) && (!anyRequires || t.requiresGrad));
+  if (!differentiated.includes(true)) throw new NablaError("gradgradcheck", "needs at least one floating-point input to differentiate");
+  const upcast = given.some((t, i) => differentiated[i] && t.dtype === "float32");
+  const working = given.map((t, i) => {
+    if (!differentiated[i]) return t.detach();
+    if (t.dtype === "float64" && hasInternalOverlap(t)) {
+      throw new NablaError("gradgradcheck", `input ${i} has elements sharing memory (strides ${formatShape(t.strides)}): pass a tensor without overlap and apply the view inside f`);
+    }
+    const copy = t.dtype === "float64" ? t.detach() : noGrad(() => t.to("float64"));
+    copy.requiresGrad = true;
+    return copy;
+  });
+
+  const out = enableGrad(() => f(...working));
+  if (!(out instanceof Tensor) || !isFloating(out.dtype)) {
+    throw new NablaError("gradgradcheck", `f must return a floating-point tensor, got ${out instanceof Tensor ? out.dtype : typeof out}`);
+  }
+  let v: Tensor;
+  if (options.gradOutputs === undefined || options.gradOutputs === null) {
+    v = randn(out.shape, { dtype: "float64", generator: new Generator(seed) });
+  } else {
+    if (!(options.gradOutputs instanceof Tensor) || !shapesEqual(options.gradOutputs.shape, out.shape)) {
+      throw new NablaError(
+        "gradgradcheck",
+        `gradOutputs must be a tensor of f's output shape ${formatShape(out.shape)}, got ${options.gradOutputs instanceof Tensor ? `shape ${formatShape(options.gradOutputs.shape)}` : typeof options.gradOutputs}`,
+      );
+    }
+    v = noGrad(() => (options.gradOutputs as Tensor).to("float64").clone());
+  }
+  v.requiresGrad = true;
+
+  // the backward pass as a function of (inputs, v): the first-order gradients, flattened and joined
+  const count = given.length;
+  const gradientSizes = working.filter((_, i) => differentiated[i]).map((t) => t.numel);
+  const totalGradientSize = gradientSizes.reduce((a, b) => a + b, 0);
+  const backwardPass = (...args: Tensor[]): Tensor =>
+    enableGrad(() => {
+      const targets = args.slice(0, count).filter((_, i) => differentiated[i]);
+      const output = f(...args.slice(0, count));
+      // f constant in its inputs: the backward pass is identically zero
+      if (!output.requiresGrad) return zeros([totalGradientSize], { dtype: "float64" });
+      const grads = autogradGrad(output, targets, { gradOutputs: args[count]!.to(output.dtype), createGraph: true, allowUnused: true });
+      return cat(grads.map((g, k) => (g ?? zerosLike(targets[k]!)).to("float64").reshape([-1])));
+    });
+
+  const result = gradcheck(backwardPass, [...working, v], { eps, atol, rtol });
+  const report: GradcheckResult = { ...result, upcast };
+  if (!report.ok && throwOnFailure) throw new NablaError("gradgradcheck", describeSecondOrderFailure(report, count, differentiated, gradientSizes, atol, rtol));
+  return report;
+}
+
+function describeSecondOrderFailure(result: GradcheckResult, count: number, differentiated: readonly boolean[], gradientSizes: readonly number[], atol: number, rtol: number): string {
+  const w = result.worst!;
+  // which first-order gradient (and which element of it) the flat output index falls in
+  const inputsWithGradients = differentiated.flatMap((d, i) => (d ? [i] : []));
+  let k = 0;
+  let element = w.outputIndex;
+  while (k < gradientSizes.length - 1 && element >= gradientSizes[k]!) element -= gradientSizes[k++]!;
+  const perturbed = w.input === count ? "gradOutputs" : `input ${w.input}`;
+  return (
+    `second derivatives differ: the derivative of element ${element} of input ${inputsWithGradients[k]}'s gradient ` +
+    `with respect to ${perturbed} at element ${w.index} [${w.position.join(", ")}] is ${w.analytic} analytically but ${w.numeric} numerically ` +
     `(max abs error ${result.maxAbsError}, max rel error ${result.maxRelError}; tolerance atol ${atol} + rtol ${rtol}·|numeric|)` +
     (result.upcast ? "; float32 inputs were checked through float64 copies" : "")
   );

@@ -87,6 +87,8 @@ export function copyStrided(src: Strided, dst: Strided): void {
   const ds = src.data;
   const dd = dst.data;
   const toBool = dd instanceof Uint8Array && !(ds instanceof Uint8Array);
+  // an empty view's offset may lie past the end of its storage: nothing to read or write
+  if (numelOf(src.shape) === 0) return;
   if (!toBool && isContiguousLayout(src) && isContiguousLayout(dst) && ds.constructor === dd.constructor) {
     const n = numelOf(src.shape);
     dd.set(ds.subarray(src.offset, src.offset + n) as never, dst.offset);

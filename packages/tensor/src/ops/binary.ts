@@ -38,13 +38,16 @@ const subOp = defineOp({
 const mulOp = defineOp({
   name: "mul",
   forward(ctx, a: Tensor, b: Tensor, dtype: DType) {
-    ctx.save(a, b);
+    // ā needs b and b̄ needs a: keep only what is read, so (as in PyTorch) an operand whose partner
+    // is a constant may be written in place afterwards
+    if (ctx.needsInputGrad[0]) ctx.save(b);
+    if (ctx.needsInputGrad[1]) ctx.save(a);
     // int32 products must wrap like int32 arithmetic, not round through a double
     return zip(a, b, dtype, dtype === "int32" ? Math.imul : dtype === "bool" ? (x, y) => (x & y) !== 0 : (x, y) => x * y);
   },
   backward(ctx, gradOut) {
-    const [a, b] = ctx.saved as [Tensor, Tensor];
-    return [ctx.needsInputGrad[0] ? gradOut.mul(b) : null, ctx.needsInputGrad[1] ? gradOut.mul(a) : null];
+    const saved = [...ctx.saved];
+    return [ctx.needsInputGrad[0] ? gradOut.mul(saved.shift()!) : null, ctx.needsInputGrad[1] ? gradOut.mul(saved.shift()!) : null];
   },
   formula: { forward: "y = a ⊙ b", backward: "ā = ȳ ⊙ b, b̄ = ȳ ⊙ a" },
 });
@@ -52,23 +55,31 @@ const mulOp = defineOp({
 const divOp = defineOp({
   name: "div",
   forward(ctx, a: Tensor, b: Tensor, dtype: DType) {
-    ctx.save(a, b);
+    // only b̄ reads a: a constant denominator leaves the numerator free to be written in place
+    ctx.save(b);
+    if (ctx.needsInputGrad[1]) ctx.save(a);
     return zip(a, b, dtype, (x, y) => x / y);
   },
   backward(ctx, gradOut) {
-    const [a, b] = ctx.saved as [Tensor, Tensor];
+    const [b, a] = ctx.saved as [Tensor, Tensor | undefined];
     const gradA = gradOut.div(b);
     // d(a/b)/db = −a/b², written as −(ȳ/b)·(a/b) to avoid squaring b
-    return [ctx.needsInputGrad[0] ? gradA : null, ctx.needsInputGrad[1] ? gradA.mul(a.div(b)).neg() : null];
+    return [ctx.needsInputGrad[0] ? gradA : null, ctx.needsInputGrad[1] ? gradA.mul(a!.div(b)).neg() : null];
   },
   formula: { forward: "y = a / b", backward: "ā = ȳ / b, b̄ = −ȳ ⊙ a / b²" },
 });
+
+// C's pow, which PyTorch uses, gives 1 for 1^y (y NaN or ±∞ too) and for (−1)^±∞; Math.pow gives NaN
+function powC(x: number, y: number): number {
+  if (x === 1 || (x === -1 && Math.abs(y) === Infinity)) return 1;
+  return Math.pow(x, y);
+}
 
 const powOp = defineOp({
   name: "pow",
   forward(ctx, a: Tensor, b: Tensor, dtype: DType) {
     ctx.save(a, b);
-    return zip(a, b, dtype, Math.pow);
+    return zip(a, b, dtype, powC);
   },
   backward(ctx, gradOut) {
     const [a, b] = ctx.saved as [Tensor, Tensor];

@@ -1,12 +1,15 @@
 import { canCast } from "../dtype";
-import { isGradEnabled } from "../autograd/grad-mode";
+import { enableGrad, isGradEnabled, noGrad } from "../autograd/grad-mode";
+import { arange, full, zeros } from "../creation";
 import { NablaError } from "../errors";
 import { copyStrided, fillStrided } from "../kernels/elementwise";
 import { hasInternalOverlap } from "../layout";
 import { formatShape, shapesEqual, broadcastShapes } from "../shape";
 import { recordsGraph, Tensor, type TensorLike } from "../tensor";
 import { add, div, mul, sub } from "./binary";
-import { expand } from "./movement";
+import { where } from "./compare";
+import { gather } from "./indexing";
+import { asStrided, expand, reshape } from "./movement";
 import { scalarTensor } from "./operands";
 
 /**
@@ -15,8 +18,28 @@ import { scalarTensor } from "./operands";
  * version so backward can detect saved tensors that changed.
  */
 function checkTarget(op: string, target: Tensor): void {
-  if (isGradEnabled() && target.requiresGrad && target.isLeaf) {
-    throw new NablaError(op, "a leaf tensor that requires grad cannot be modified in place outside noGrad (wrap the update in noGrad)");
+  if (isGradEnabled()) {
+    target.syncHistory(op);
+    if (target.requiresGrad && target.isLeaf) {
+      throw new NablaError(op, "a leaf tensor that requires grad cannot be modified in place outside noGrad (wrap the update in noGrad)");
+    }
+    const base = target.base;
+    if (base && base.requiresGrad && base.isLeaf) {
+      throw new NablaError(
+        op,
+        `the target (shape ${formatShape(target.shape)}) is a view of a leaf tensor of shape ${formatShape(base.shape)} that requires grad; ` +
+          "it cannot be modified in place outside noGrad (clone() the leaf first, or wrap the update in noGrad)",
+      );
+    }
+    if (base && base.requiresGrad && !target.requiresGrad) {
+      // the view was taken inside noGrad: a write through it would change values of a graph
+      // without the graph knowing (PyTorch refuses this too)
+      throw new NablaError(
+        op,
+        `the target (shape ${formatShape(target.shape)}) is a view taken inside noGrad of a tensor of shape ${formatShape(base.shape)} that requires grad; ` +
+          "write through it inside noGrad as well, or take the view with grad mode on",
+      );
+    }
   }
   if (hasInternalOverlap(target)) {
     throw new NablaError(op, `the target (shape ${formatShape(target.shape)}, strides ${formatShape(target.strides)}) has elements that share memory; clone() it first`);
@@ -32,9 +55,65 @@ function writeResult(op: string, target: Tensor, result: Tensor): Tensor {
   }
   copyStrided(result.strided, target.strided);
   target.storage.version++;
-  // inside a graph the target now holds the result: it takes over the result's history
-  if (result.gradFn) target.rebase(result);
+  if (result.gradFn) recordWrite(target, result.dtype === target.dtype ? result : result.to(target.dtype));
   return target;
+}
+
+/**
+ * Inside a graph the target now holds the result, so it takes over the result's history. A view
+ * changes its base too: the base continues as "the old base with the view's elements replaced
+ * by the result" (PyTorch's CopySlices). Any other tensor over the storage is now stale; the
+ * next op that uses it rebuilds its history from its base (see `refreshHistory`).
+ */
+function recordWrite(target: Tensor, result: Tensor): void {
+  const base = target.base;
+  if (base) base.rebase(withViewReplaced(base, target, result));
+  target.rebase(result);
+  target.storage.recordedWriteVersion = target.storage.version;
+}
+
+/**
+ * `base` with the elements it shares with `view` taken from `values` (shaped like the view):
+ * where(in view, values gathered to base positions, base). Its gradient sends the view's part
+ * to `values` and the rest to the old base, with no rule of its own.
+ */
+function withViewReplaced(base: Tensor, view: Tensor, values: Tensor): Tensor {
+  // slot[i] = 1 + the flat index of the view element stored where base element i is, 0 if none
+  // (a view never reaches one storage position twice: checkTarget rejects overlap)
+  const slot = noGrad(() => {
+    const marks = zeros([base.storage.data.length], { dtype: "int32" });
+    asStrided(marks, view.shape, view.strides, view.offset).copy_(reshape(arange(1, view.numel + 1, 1, { dtype: "int32" }), view.shape));
+    return asStrided(marks, base.shape, base.strides, base.offset).contiguous();
+  });
+  const inView = slot.gt(0);
+  const index = reshape(slot.sub(1).clamp(0), [-1]);
+  return where(inView, reshape(gather(reshape(values, [-1]), 0, index), base.shape), base);
+}
+
+/**
+ * Rebuilds the history of a tensor whose storage was written in place inside a graph through
+ * another tensor. A view reads its base's storage, so its history is asStrided(base) (PyTorch
+ * regenerates a view's grad_fn the same way). A leaf has no history to go stale: its values are
+ * what they are (writing a parameter through `p.detach()` is an ordinary idiom). A computed
+ * tensor written through something that is not a view of it (a `detach()` alias) cannot be
+ * rebuilt, and using it in a graph would give silently wrong gradients: that throws.
+ */
+export function refreshHistory(op: string, t: Tensor): void {
+  const base = t.base;
+  if (base === null) {
+    if (t.isLeaf) {
+      t.historyVersion = t.storage.version;
+      return;
+    }
+    throw new NablaError(
+      op,
+      `an input of shape ${formatShape(t.shape)} computed by ${t.gradFn!.name} was modified in place inside a graph through another tensor sharing its storage ` +
+        "that is not a view of it (such as a detach() alias), so its gradient history no longer matches its values; " +
+        "clone() it before writing, or write inside noGrad",
+    );
+  }
+  base.syncHistory(op);
+  t.rebase(enableGrad(() => asStrided(base, t.shape, t.strides, t.offset)));
 }
 
 function arithmetic_(op: string, fn: (a: Tensor, b: TensorLike) => Tensor) {
@@ -52,11 +131,20 @@ export const sub_ = arithmetic_("sub_", sub);
 export const mul_ = arithmetic_("mul_", mul);
 export const div_ = arithmetic_("div_", div);
 
+/**
+ * Inside a graph, replacing a tensor's values is where(false, old, new): the new values' history
+ * continues, and the old values get a zero gradient (PyTorch's fill_ and copy_ backward).
+ */
+function replaceValues(op: string, target: Tensor, source: Tensor): Tensor {
+  const replaced = where(full([], false, { dtype: "bool" }), target, source.to(target.dtype));
+  return writeResult(op, target, replaced);
+}
+
 /** Sets every element to `value`. */
 export function fill_<T extends Tensor>(target: T, value: number | boolean): T {
   checkTarget("fill_", target);
   if (typeof value !== "number" && typeof value !== "boolean") throw new NablaError("fill_", `value must be a number or boolean, got ${typeof value}`);
-  if (target.requiresGrad && isGradEnabled()) return writeResult("fill_", target, expand(scalarTensor(value, target.dtype), target.shape).mul(1)) as T;
+  if (recordsGraph(target)) return replaceValues("fill_", target, scalarTensor(value, target.dtype)) as T;
   fillStrided(target.strided, target.dtype === "bool" ? (value ? 1 : 0) : Number(value));
   target.storage.version++;
   return target;
@@ -76,9 +164,8 @@ export function copy_<T extends Tensor>(target: T, src: TensorLike): T {
   if (!shapesEqual(expanded.shape, target.shape)) {
     throw new NablaError("copy_", `cannot copy a tensor of shape ${formatShape(source.shape)} into one of shape ${formatShape(target.shape)}`);
   }
-  if (isGradEnabled() && expanded.requiresGrad) return writeResult("copy_", target, expanded.to(target.dtype).mul(1)) as T;
+  if (recordsGraph(target, expanded)) return replaceValues("copy_", target, expanded) as T;
   copyStrided(expanded.strided, target.strided);
   target.storage.version++;
   return target;
 }
-

@@ -22,9 +22,9 @@ import { zeros } from "../creation";
 
 const reshapeOp = defineOp({
   name: "reshape",
-  forward(ctx, x: Tensor, shape: number[], mustView: boolean) {
+  forward(ctx, x: Tensor, shape: number[], mustView: boolean, chosenStrides?: readonly number[]) {
     ctx.inputShape = x.shape;
-    const strides = viewStrides(x, shape);
+    const strides = chosenStrides ? [...chosenStrides] : viewStrides(x, shape);
     if (strides) return x.withLayout({ shape, strides, offset: x.offset });
     if (mustView) {
       throw new NablaError(
@@ -115,6 +115,7 @@ export function expand(x: Tensor, shape: Shape): Tensor {
 
 /** Expands to `shape` by broadcasting rules (same as expand). */
 export function broadcastTo(x: Tensor, shape: Shape): Tensor {
+  expandLayout("broadcastTo", x, shape); // so a bad target is reported as broadcastTo's
   return expand(x, shape);
 }
 
@@ -203,7 +204,10 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   const d = normalizeDim("unsqueeze", dim, x.ndim + 1);
   const shape = [...x.shape];
   shape.splice(d, 0, 1);
-  return reshapeOp(x, shape, true);
+  // PyTorch's stride for the new dim: what stepping over the next dim would take (1 at the end)
+  const strides = [...x.strides];
+  strides.splice(d, 0, d < x.ndim ? x.shape[d]! * x.strides[d]! : 1);
+  return reshapeOp(x, shape, true, strides);
 }
 
 /** Merges dims startDim..endDim into one. */

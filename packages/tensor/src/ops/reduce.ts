@@ -4,7 +4,6 @@ import { NablaError } from "../errors";
 import { argReduce, type ReduceKind, reduceAxes } from "../kernels/reduce";
 import { formatShape, normalizeDim, normalizeDims } from "../shape";
 import { Tensor, type Dims } from "../tensor";
-import { where } from "./compare";
 import { expand, reshape } from "./movement";
 
 /** The flagged dims (all when `dim` is undefined) and the output shape. */
@@ -60,7 +59,9 @@ function extremum(kind: "max" | "min") {
       const [x, out] = ctx.saved as [Tensor, Tensor];
       const winners = x.eq(reshape(out, ctx.keptShape));
       const count = winners.sum(reductionDims(ctx.keptShape, x.shape), true);
-      return [where(winners, reshape(gradOut, ctx.keptShape).div(count), 0)];
+      // a mask product, not a where: a NaN extreme equals nothing, so 0 · (ȳ / 0) makes its whole
+      // slice's gradient NaN, as in PyTorch, instead of silently zero
+      return [winners.to(gradOut.dtype).mul(reshape(gradOut, ctx.keptShape).div(count))];
     },
     formula: {
       forward: `y = ${kind} x over dims`,
@@ -89,7 +90,9 @@ export function min(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 }
 
 function argExtremum(op: "argmax" | "argmin", x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
-  if (x.numel === 0) throw new NablaError(op, `cannot take ${op} of an empty tensor (shape ${formatShape(x.shape)})`);
+  if (x.dtype === "bool") throw new NablaError(op, `is not supported for bool tensors (shape ${formatShape(x.shape)}), as in PyTorch; convert with to("int32") first`);
+  // an empty tensor has an argmax along a dim of non-zero size (an empty result), not overall
+  if (x.numel === 0 && dim === undefined) throw new NablaError(op, `cannot take ${op} of an empty tensor (shape ${formatShape(x.shape)})`);
   const kind = op === "argmax" ? "max" : "min";
   if (dim === undefined) {
     const flat = reshape(x, [-1]);

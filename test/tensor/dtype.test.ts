@@ -1,0 +1,223 @@
+import { describe, expect, it } from "vitest";
+import {
+  NablaError,
+  abs,
+  add,
+  argmax,
+  div,
+  eq,
+  exp,
+  ge,
+  gt,
+  le,
+  log,
+  lt,
+  max,
+  mul,
+  ne,
+  neg,
+  promoteTypes,
+  relu,
+  resultType,
+  sigmoid,
+  sin,
+  sqrt,
+  sub,
+  sum,
+  tanh,
+  tensor,
+  type DType,
+  type Tensor,
+} from "@nabla/tensor";
+import { loadFixture } from "../support/fixtures";
+import { expectClose } from "./reference";
+
+// PyTorch's type promotion: tensors with dims decide within a category (bool < int < float),
+// 0-d tensors and JS numbers are "weak" and win only by category; PyTorch's int64 is nabla's int32.
+
+type OperandSpec =
+  | { kind: "tensor"; dtype: DType; values: (number | boolean)[] }
+  | { kind: "zeroDim"; dtype: DType; value: number | boolean }
+  | { kind: "scalar"; value: number | boolean };
+
+interface BinaryPromotion {
+  op: "add" | "mul" | "div";
+  a: OperandSpec;
+  b: OperandSpec;
+  dtype: DType;
+  shape: number[];
+  values: (number | boolean)[];
+}
+
+interface UnaryPromotion {
+  op: keyof typeof UNARY;
+  dtype: DType;
+  values: (number | boolean)[];
+  resultDtype?: DType;
+  out?: (number | boolean)[];
+  error?: boolean;
+}
+
+const fixture = loadFixture<{ binary: BinaryPromotion[]; unary: UnaryPromotion[] }>("tensor_promotion.json");
+
+const BINARY = { add, mul, div };
+const UNARY = { exp, log, sqrt, sin, tanh, sigmoid, abs, neg, relu, sum: (x: Tensor) => sum(x), max: (x: Tensor) => max(x), argmax: (x: Tensor) => argmax(x) };
+
+function operand(spec: OperandSpec): Tensor | number | boolean {
+  if (spec.kind === "scalar") return spec.value;
+  if (spec.kind === "zeroDim") return tensor(spec.value, { dtype: spec.dtype });
+  return tensor(spec.values, { dtype: spec.dtype });
+}
+
+function describeOperand(spec: OperandSpec): string {
+  if (spec.kind === "scalar") return `scalar ${spec.value}`;
+  return spec.kind === "zeroDim" ? `0-d ${spec.dtype}` : `${spec.dtype} tensor`;
+}
+
+/** Float results are compared at float32 precision (the float64 ones are exact anyway). */
+function expectValues(out: Tensor, expected: readonly (number | boolean)[], label: string): void {
+  expectClose(Array.from(out.data()), expected.map(Number), { rtol: 1e-6, atol: 0 }, label);
+}
+
+describe("type promotion against PyTorch", () => {
+  it.each(fixture.binary.map((c) => [c.op, describeOperand(c.a), describeOperand(c.b), c.dtype, c] as const))(
+    "%s(%s, %s) is %s",
+    (_op, _a, _b, _dtype, c) => {
+      const out = BINARY[c.op](operand(c.a), operand(c.b));
+      expect(out.dtype).toBe(c.dtype);
+      expect(out.shape).toEqual(c.shape);
+      expectValues(out, c.values, "values");
+    },
+  );
+
+  it.each(fixture.unary.map((c) => [c.op, c.dtype, c.error ? "an error" : c.resultDtype, c] as const))("%s of %s gives %s", (_op, _dtype, _r, c) => {
+    const x = tensor(c.values, { dtype: c.dtype });
+    if (c.error) {
+      expect(() => UNARY[c.op](x)).toThrow(NablaError);
+      return;
+    }
+    const out = UNARY[c.op](x);
+    expect(out.dtype).toBe(c.resultDtype);
+    expectValues(out, c.out!, "values");
+  });
+});
+
+describe("promotion rules by name", () => {
+  const f32 = tensor([1, 2]);
+  const i32 = tensor([1, 2], { dtype: "int32" });
+
+  it("a float number is a weak scalar: float32 + 1.5 stays float32", () => {
+    const out = f32.add(1.5);
+    expect(out.dtype).toBe("float32");
+    expect(out.toArray()).toEqual([2.5, 3.5]);
+    expect(tensor([1], { dtype: "float64" }).mul(0.1).dtype).toBe("float64");
+  });
+
+  it("int32 + 1.5 moves up a category, to the default float32", () => {
+    const out = i32.add(1.5);
+    expect(out.dtype).toBe("float32");
+    expect(out.toArray()).toEqual([2.5, 3.5]);
+  });
+
+  it("int32 + 1 stays int32, and an integer-valued result stays integral", () => {
+    const out = i32.add(1);
+    expect(out.dtype).toBe("int32");
+    expect(out.toArray()).toEqual([2, 3]);
+    expect(i32.mul(-3).toArray()).toEqual([-3, -6]);
+  });
+
+  it("bool + bool is a logical or, bool * bool a logical and (as PyTorch)", () => {
+    const a = tensor([true, true, false, false]);
+    const b = tensor([true, false, true, false]);
+    expect(a.add(b).dtype).toBe("bool");
+    expect(a.add(b).toArray()).toEqual([true, true, true, false]);
+    expect(a.mul(b).toArray()).toEqual([true, false, false, false]);
+    expect(a.add(1).dtype).toBe("int32");
+    expect(a.add(1).toArray()).toEqual([2, 2, 1, 1]);
+  });
+
+  it("a 0-d float64 tensor does not promote a float32 tensor with dims", () => {
+    const out = f32.add(tensor(2, { dtype: "float64" }));
+    expect(out.dtype).toBe("float32");
+    // but two 0-d tensors, or two tensors with dims, promote as usual
+    expect(tensor(1).add(tensor(2, { dtype: "float64" })).dtype).toBe("float64");
+    expect(f32.add(tensor([1, 1], { dtype: "float64" })).dtype).toBe("float64");
+    // a 0-d float32 tensor lifts an int32 tensor with dims into floats (a higher category)
+    expect(i32.add(tensor(0.5)).dtype).toBe("float32");
+  });
+
+  it("comparisons return bool, whatever their operands", () => {
+    for (const op of [eq, ne, lt, le, gt, ge]) {
+      expect(op(f32, 1).dtype).toBe("bool");
+      expect(op(i32, f32).dtype).toBe("bool");
+      expect(op(tensor([true]), 0.5).dtype).toBe("bool");
+    }
+    expect(lt(i32, 1.5).toArray()).toEqual([true, false]);
+    expect(eq(f32, i32).toArray()).toEqual([true, true]);
+  });
+
+  it("div of integers is true division in float32", () => {
+    const out = div(tensor([7, -7], { dtype: "int32" }), tensor([2, 2], { dtype: "int32" }));
+    expect(out.dtype).toBe("float32");
+    expect(out.toArray()).toEqual([3.5, -3.5]);
+    expect(div(tensor([1], { dtype: "int32" }), 0).toArray()).toEqual([Infinity]);
+  });
+
+  it("sub of bool tensors is rejected, as PyTorch", () => {
+    expect(() => sub(tensor([true]), tensor([false]))).toThrow(/^sub: .*bool/);
+  });
+
+  it("promoteTypes and resultType follow torch.promote_types and torch.result_type", () => {
+    expect(promoteTypes("float32", "float64")).toBe("float64");
+    expect(promoteTypes("int32", "float32")).toBe("float32");
+    expect(promoteTypes("bool", "int32")).toBe("int32");
+    expect(promoteTypes("bool", "bool")).toBe("bool");
+    expect(resultType([f32, 2.5])).toBe("float32");
+    expect(resultType([i32, true])).toBe("int32");
+    expect(resultType([tensor(true), 3])).toBe("int32");
+  });
+});
+
+describe("to(dtype) conversions", () => {
+  it("float to int32 truncates toward zero", () => {
+    const x = tensor([2.7, -2.7, 0.5, -0.5, 3], { dtype: "float64" });
+    expect(x.to("int32").toArray()).toEqual([2, -2, 0, 0, 3]);
+    expect(tensor([2.9999, -1.5]).to("int32").toArray()).toEqual([2, -1]);
+  });
+
+  it("anything non-zero, NaN included, converts to true", () => {
+    expect(tensor([0, -0, 1, -2.5, NaN, Infinity]).to("bool").toArray()).toEqual([false, false, true, true, true, true]);
+    expect(tensor([0, 3, -1], { dtype: "int32" }).to("bool").toArray()).toEqual([false, true, true]);
+  });
+
+  it("bool converts to 0/1 numbers; float64 rounds to float32", () => {
+    expect(tensor([true, false]).to("float32").toArray()).toEqual([1, 0]);
+    expect(tensor([true, false]).to("int32").toArray()).toEqual([1, 0]);
+    expect(tensor([0.1], { dtype: "float64" }).to("float32").data()[0]).toBe(Math.fround(0.1));
+    expect(tensor([16777217], { dtype: "int32" }).to("float32").toArray()).toEqual([16777216]);
+  });
+
+  it("to() the same dtype returns the tensor itself; another dtype a copy", () => {
+    const x = tensor([1, 2]);
+    expect(x.to("float32")).toBe(x);
+    const y = x.to("float64");
+    expect(y.dtype).toBe("float64");
+    expect(y.storage).not.toBe(x.storage);
+  });
+
+  it("converts strided views element by element", () => {
+    const x = tensor([[1.5, 2.5], [-3.5, 4.5]], { dtype: "float64" }).T;
+    expect(x.to("int32").toArray()).toEqual([[1, -3], [2, 4]]);
+  });
+
+  it("rejects an unknown dtype by name", () => {
+    expect(() => tensor([1]).to("int64" as DType)).toThrow(/^to: unknown dtype "int64" \(expected one of float32, float64, int32, bool\)/);
+  });
+
+  it("gradients flow back through a float cast into the source dtype", () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    x.to("float64").mul(tensor([3, 4], { dtype: "float64" })).sum().backward();
+    expect(x.grad!.dtype).toBe("float32");
+    expect(x.grad!.toArray()).toEqual([3, 4]);
+  });
+});

@@ -1,0 +1,13 @@
+import type { Tolerance } from "../ops/reference";
+
+export { expectClose, fromFlat } from "../ops/reference";
+
+/**
+ * Each PyTorch fixture runs twice. Inputs are float64 values exactly representable in float32,
+ * so the float64 pass differs from PyTorch only by rounding order, and the float32 pass only by
+ * float32 rounding of the results (plus a little cancellation near zero, hence the atol).
+ */
+export const PASSES: readonly { dtype: "float64" | "float32"; tolerance: Tolerance }[] = [
+  { dtype: "float64", tolerance: { rtol: 1e-12, atol: 1e-12 } },
+  { dtype: "float32", tolerance: { rtol: 1e-6, atol: 1e-6 } },
+];
