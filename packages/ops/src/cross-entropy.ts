@@ -1,0 +1,267 @@
+import { formatShape, NablaError, tensor, Tensor, where } from "@nabla/tensor";
+import { logSoftmax } from "./softmax";
+
+export type Reduction = "none" | "mean" | "sum";
+
+export interface NllLossOptions {
+  /** One weight per class (C values), as a Tensor or a number[]; unweighted when absent. */
+  weight?: Tensor | readonly number[];
+  /** Class-index targets equal to this value contribute nothing (default -100). */
+  ignoreIndex?: number;
+  /** "mean" (default), "sum", or "none" for one loss per sample (and per d1, …, dk position). */
+  reduction?: Reduction;
+}
+
+export interface CrossEntropyOptions extends NllLossOptions {
+  /** ε in [0, 1]: mixes the target with the uniform distribution, PyTorch's definition. */
+  labelSmoothing?: number;
+}
+
+const REDUCTIONS: readonly string[] = ["none", "mean", "sum"];
+
+interface CheckedOptions {
+  weight: Tensor | null;
+  ignoreIndex: number;
+  reduction: Reduction;
+  labelSmoothing: number;
+}
+
+/** Checks the input is a float tensor with a class dim: (C), (N, C) or (N, C, d1, …, dk). */
+function checkInput(op: string, input: unknown): asserts input is Tensor {
+  if (!(input instanceof Tensor)) throw new NablaError(op, `expected the input to be a Tensor, got ${typeof input}`);
+  if (input.dtype !== "float32" && input.dtype !== "float64") {
+    throw new NablaError(op, `expected a float32 or float64 input, got ${input.dtype} of shape ${formatShape(input.shape)}`);
+  }
+  if (input.ndim === 0) {
+    throw new NablaError(op, `expected an input of shape (C), (N, C) or (N, C, d1, …), got a 0-d tensor (shape [])`);
+  }
+}
+
+function checkOptions(op: string, input: Tensor, options: CrossEntropyOptions): CheckedOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new NablaError(op, `expected an options object, got ${String(options)}`);
+  }
+  const { ignoreIndex = -100, reduction = "mean", labelSmoothing = 0 } = options;
+  if (!REDUCTIONS.includes(reduction)) {
+    throw new NablaError(op, `reduction must be "none", "mean" or "sum", got ${JSON.stringify(reduction)}`);
+  }
+  if (typeof ignoreIndex !== "number" || !Number.isInteger(ignoreIndex)) {
+    throw new NablaError(op, `ignoreIndex must be an integer, got ${String(ignoreIndex)}`);
+  }
+  if (typeof labelSmoothing !== "number" || !(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+    throw new NablaError(op, `labelSmoothing must be between 0 and 1, got ${String(labelSmoothing)}`);
+  }
+  return { weight: classWeights(op, input, options.weight), ignoreIndex, reduction, labelSmoothing };
+}
+
+/** The class weights as a 1-D tensor of the input's dtype, or null when unweighted. */
+function classWeights(op: string, input: Tensor, weight: Tensor | readonly number[] | undefined): Tensor | null {
+  if (weight === undefined || weight === null) return null;
+  const classes = input.shape[input.ndim === 1 ? 0 : 1]!;
+  if (Array.isArray(weight)) {
+    if (weight.length !== classes || weight.some((w) => typeof w !== "number")) {
+      throw new NablaError(
+        op,
+        `weight must hold one number per class: got ${weight.length} values for input ${formatShape(input.shape)} with ${classes} classes`,
+      );
+    }
+    return tensor(weight as number[], { dtype: input.dtype });
+  }
+  if (!(weight instanceof Tensor)) throw new NablaError(op, `weight must be a Tensor or a number[], got ${typeof weight}`);
+  if (weight.ndim !== 1 || weight.shape[0] !== classes) {
+    throw new NablaError(
+      op,
+      `weight of shape ${formatShape(weight.shape)} does not fit input ${formatShape(input.shape)}: expected shape [${classes}] (one per class)`,
+    );
+  }
+  if (weight.dtype !== "float32" && weight.dtype !== "float64") {
+    throw new NablaError(op, `weight must be float32 or float64, got ${weight.dtype} of shape ${formatShape(weight.shape)}`);
+  }
+  return weight.dtype === input.dtype ? weight : weight.to(input.dtype);
+}
+
+/** "[1, 2]": the position of a flat index in a shape, for error messages. */
+function formatPosition(flatIndex: number, shape: readonly number[]): string {
+  const position = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    position[d] = flatIndex % shape[d]!;
+    flatIndex = Math.floor(flatIndex / shape[d]!);
+  }
+  return formatShape(position);
+}
+
+/**
+ * Checks class-index targets: int32, shaped like the input without its class dim, every value a
+ * class in [0, C) or ignoreIndex. Returns how many targets are not ignored.
+ */
+function checkClassTargets(op: string, input: Tensor, target: Tensor, ignoreIndex: number): number {
+  const classDim = input.ndim === 1 ? 0 : 1;
+  const classes = input.shape[classDim]!;
+  const expected = input.shape.filter((_, d) => d !== classDim);
+  // only crossEntropy also takes probabilities, so only its messages mention them
+  const probabilities = op === "crossEntropy";
+  if (target.dtype !== "int32") {
+    throw new NablaError(
+      op,
+      `class-index targets must be int32, got ${target.dtype} target of shape ${formatShape(target.shape)} for input ` +
+        `${formatShape(input.shape)}` +
+        (probabilities ? " (probability targets must have the input's shape)" : ""),
+    );
+  }
+  if (target.ndim !== expected.length || expected.some((size, d) => size !== target.shape[d])) {
+    throw new NablaError(
+      op,
+      `target of shape ${formatShape(target.shape)} does not match input ${formatShape(input.shape)}: expected class indices ` +
+        `of shape ${formatShape(expected)} (the input without its class dim ${classDim})` +
+        (probabilities ? ` or probabilities of shape ${formatShape(input.shape)}` : ""),
+    );
+  }
+  const values = target.data();
+  let counted = 0;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
+    if (value === ignoreIndex) continue;
+    if (value < 0 || value >= classes) {
+      throw new NablaError(
+        op,
+        `target ${value} at position ${formatPosition(i, target.shape)} is out of range for ${classes} classes ` +
+          `(expected 0 to ${classes - 1}, or ignoreIndex ${ignoreIndex}; target shape ${formatShape(target.shape)}, input ${formatShape(input.shape)})`,
+      );
+    }
+    counted++;
+  }
+  return counted;
+}
+
+/** `weight` shaped to broadcast along the class dim of an input of rank `ndim`: [C] or [1, C, 1, …]. */
+function weightAlongClassDim(weight: Tensor, ndim: number): Tensor {
+  if (ndim === 1) return weight;
+  return weight.reshape([1, weight.shape[0]!, ...new Array<number>(ndim - 2).fill(1)]);
+}
+
+function reduce(losses: Tensor, reduction: Reduction, denominator: Tensor | number): Tensor {
+  if (reduction === "none") return losses;
+  if (reduction === "sum") return losses.sum();
+  return losses.sum().div(denominator);
+}
+
+/**
+ * Loss for class-index targets from log-probabilities: −w[t]·logProbs[t] per target (0 where
+ * ignored), plus PyTorch's label-smoothing term −Σ_c w[c]·logProbs[c] when ε > 0. "mean" divides
+ * both terms by the summed weights of the targets that are not ignored (their count when
+ * unweighted), so all-ignored gives 0/0 = NaN and "sum" gives 0. Built from differentiable ops:
+ * the gradient reaching logProbs is −w[t]/denominator at each target class, exactly.
+ */
+function classIndexLoss(logProbs: Tensor, target: Tensor, counted: number, options: CheckedOptions): Tensor {
+  const { weight, ignoreIndex, reduction, labelSmoothing } = options;
+  const classDim = logProbs.ndim === 1 ? 0 : 1;
+  const classes = logProbs.shape[classDim]!;
+  if (classes === 0) {
+    // no classes: every target is ignored (any other was rejected as out of range) and there is
+    // nothing to gather; the empty sum is the zero loss of the target's shape, still on the graph.
+    // Smoothing weighs it by ε/C = ∞, which makes it NaN, as in PyTorch.
+    const loss = reduce(logProbs.sum(classDim), reduction, 0);
+    return labelSmoothing === 0 ? loss : loss.mul(labelSmoothing / classes);
+  }
+  const ignored = target.eq(ignoreIndex);
+  // ignored targets read class 0 instead (any valid index), and `where` then drops what they read:
+  // masking with where rather than a 0 factor keeps a -Infinity there from turning into NaN
+  const safeTarget = where(ignored, 0, target);
+  const picked = where(ignored, 0, logProbs.gather(classDim, safeTarget.unsqueeze(classDim)).squeeze(classDim));
+  let targetWeight: Tensor | null = null;
+  if (weight !== null) {
+    targetWeight = where(ignored, 0, weight.indexSelect(0, safeTarget.flatten()).reshape(target.shape));
+  }
+  const nll = targetWeight === null ? picked.neg() : picked.mul(targetWeight).neg();
+  const denominator = targetWeight === null ? counted : targetWeight.sum();
+  const nllReduced = reduce(nll, reduction, denominator);
+  if (labelSmoothing === 0) return nllReduced;
+
+  const weighted = weight === null ? logProbs : logProbs.mul(weightAlongClassDim(weight, logProbs.ndim));
+  const smooth = where(ignored, 0, weighted.sum(classDim).neg());
+  const smoothReduced = reduce(smooth, reduction, denominator);
+  // PyTorch: (1 − ε)·nll + (ε/C)·smooth, the smooth term reduced like nll
+  return nllReduced.mul(1 - labelSmoothing).add(smoothReduced.mul(labelSmoothing / classes));
+}
+
+/**
+ * Loss for probability targets: −Σ_c w[c]·t[c]·logProbs[c] per sample, with targets smoothed to
+ * t(1 − ε) + ε/C. "mean" divides by the number of samples (N·d1·…·dk), weighted or not. The
+ * gradient with respect to the targets is −w·logProbs (times 1 − ε), as PyTorch.
+ */
+function probabilityLoss(logProbs: Tensor, target: Tensor, options: CheckedOptions): Tensor {
+  const { weight, reduction, labelSmoothing } = options;
+  const classDim = logProbs.ndim === 1 ? 0 : 1;
+  const classes = logProbs.shape[classDim]!;
+  const smoothed = labelSmoothing === 0 ? target : target.mul(1 - labelSmoothing).add(labelSmoothing / classes);
+  let terms = logProbs.mul(smoothed);
+  if (weight !== null) terms = terms.mul(weightAlongClassDim(weight, logProbs.ndim));
+  const losses = terms.sum(classDim).neg();
+  // numel / C samples; an empty input gives 0/0 = NaN, as PyTorch
+  return reduce(losses, reduction, logProbs.numel / classes);
+}
+
+/**
+ * Negative log-likelihood of class-index targets under log-probabilities, as PyTorch's `nll_loss`.
+ * `logProbs` is (C), (N, C) or (N, C, d1, …, dk); `target` holds int32 class indices of shape (),
+ * (N) or (N, d1, …, dk). With reduction "mean" the sum is divided by the summed weights of the
+ * targets that are not ignored; if every target is ignored that is NaN ("sum" gives 0).
+ *
+ * @example
+ * nllLoss(logSoftmax(logits, 1), tensor([2, 0], { dtype: "int32" }));
+ */
+export function nllLoss(logProbs: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
+  checkInput("nllLoss", logProbs);
+  if (!(target instanceof Tensor)) throw new NablaError("nllLoss", `expected the target to be a Tensor, got ${typeof target}`);
+  // nll has no label smoothing: whatever an untyped caller passes, the term stays off
+  const checked = checkOptions("nllLoss", logProbs, { ...options, labelSmoothing: 0 });
+  const counted = checkClassTargets("nllLoss", logProbs, target, checked.ignoreIndex);
+  return classIndexLoss(logProbs, target, counted, checked);
+}
+
+/**
+ * Cross-entropy between logits and targets, as PyTorch's `cross_entropy`, computed through
+ * logSoftmax (never log(softmax), which underflows). `input` is (C), (N, C) or (N, C, d1, …, dk)
+ * with classes on dim 1 (dim 0 for 1-D input). `target` is either int32 class indices of shape
+ * (), (N) or (N, d1, …, dk), or float probabilities of the input's shape and dtype.
+ *
+ * - "mean" divides by the summed weights of the targets that are not ignored for class indices,
+ *   and by the number of samples for probabilities; all targets ignored gives NaN ("sum" gives 0).
+ * - labelSmoothing ε: (1 − ε)·nll + (ε/C)·Σ_c −w[c]·logProbs[c] for class indices; targets
+ *   t(1 − ε) + ε/C for probabilities.
+ * - ignoreIndex applies to class indices only; PyTorch rejects a non-negative one with
+ *   probability targets, and so does this.
+ *
+ * @example
+ * crossEntropy(logits, tensor([2, 0], { dtype: "int32" }), { labelSmoothing: 0.1 });
+ */
+export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  checkInput("crossEntropy", input);
+  if (!(target instanceof Tensor)) throw new NablaError("crossEntropy", `expected the target to be a Tensor, got ${typeof target}`);
+  const checked = checkOptions("crossEntropy", input, options);
+  const classDim = input.ndim === 1 ? 0 : 1;
+  const sameShape = target.ndim === input.ndim && target.shape.every((size, d) => size === input.shape[d]);
+  if (sameShape) {
+    if (target.dtype !== "float32" && target.dtype !== "float64") {
+      throw new NablaError(
+        "crossEntropy",
+        `a target of the input's shape ${formatShape(input.shape)} holds class probabilities and must be float, got ${target.dtype}`,
+      );
+    }
+    if (target.dtype !== input.dtype) {
+      throw new NablaError(
+        "crossEntropy",
+        `probability target dtype ${target.dtype} must match the input dtype ${input.dtype} (shape ${formatShape(input.shape)})`,
+      );
+    }
+    if (checked.ignoreIndex >= 0) {
+      throw new NablaError(
+        "crossEntropy",
+        `ignoreIndex (${checked.ignoreIndex}) is not supported with probability targets (target shape ${formatShape(target.shape)})`,
+      );
+    }
+    return probabilityLoss(logSoftmax(input, classDim), target, checked);
+  }
+  const counted = checkClassTargets("crossEntropy", input, target, checked.ignoreIndex);
+  return classIndexLoss(logSoftmax(input, classDim), target, counted, checked);
+}

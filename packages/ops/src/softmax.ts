@@ -1,0 +1,229 @@
+import { defineOp, eye, formatShape, NablaError, normalizeDim, tensor, Tensor } from "@nabla/tensor";
+
+type FloatArray = Float32Array | Float64Array;
+
+/**
+ * A contiguous array seen as `outer` blocks, each holding `size` slices entries spaced `inner`
+ * apart: the slices along one dim (entry k of slice (o, i) sits at o·size·inner + k·inner + i).
+ */
+interface SliceLayout {
+  outer: number;
+  size: number;
+  inner: number;
+}
+
+function sliceLayout(shape: readonly number[], dim: number): SliceLayout {
+  let outer = 1;
+  let inner = 1;
+  for (let d = 0; d < dim; d++) outer *= shape[d]!;
+  for (let d = dim + 1; d < shape.length; d++) inner *= shape[d]!;
+  // a 0-d tensor is one slice of one entry
+  return { outer, size: shape.length === 0 ? 1 : shape[dim]!, inner };
+}
+
+function checkFloatInput(op: string, x: unknown): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new NablaError(op, `expected a Tensor, got ${typeof x}`);
+  if (x.dtype !== "float32" && x.dtype !== "float64") {
+    // PyTorch: "softmax_lastdim_kernel_impl" not implemented for 'Long'
+    throw new NablaError(op, `expected a float32 or float64 tensor, got ${x.dtype} of shape ${formatShape(x.shape)}`);
+  }
+}
+
+/**
+ * softmax (log = false) or log-softmax (log = true) of every slice along `dim`: one pass for the
+ * max, one for the sum of exponentials, one to normalise. Subtracting the slice max keeps every
+ * exponent ≤ 0, so nothing overflows and [1000, 1001, 1002] behaves as [0, 1, 2]; a -Infinity entry
+ * becomes exp(-Infinity) = 0 exactly. A slice that is all -Infinity has max -Infinity and
+ * x − max = NaN, so the whole slice is NaN, as in PyTorch; NaN anywhere in a slice poisons its sum.
+ */
+function normalizeSlices(x: Tensor, dim: number, log: boolean): Tensor {
+  const input = x.data() as FloatArray; // a contiguous copy, whatever the strides of x
+  const out = x.dtype === "float32" ? new Float32Array(input.length) : new Float64Array(input.length);
+  const { outer, size, inner } = sliceLayout(x.shape, dim);
+  // one slice's exponentials, kept in float64 so float32 outputs are rounded once, at the end
+  const exps = new Float64Array(size);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const start = o * size * inner + i;
+      let max = -Infinity;
+      for (let j = 0, k = start; j < size; j++, k += inner) if (input[k]! > max) max = input[k]!;
+      let sum = 0;
+      for (let j = 0, k = start; j < size; j++, k += inner) {
+        exps[j] = Math.exp(input[k]! - max);
+        sum += exps[j]!;
+      }
+      if (log) {
+        const logSum = Math.log(sum);
+        for (let j = 0, k = start; j < size; j++, k += inner) out[k] = input[k]! - max - logSum;
+      } else {
+        for (let j = 0, k = start; j < size; j++, k += inner) out[k] = exps[j]! / sum;
+      }
+    }
+  }
+  return tensor(out, { shape: x.shape });
+}
+
+/**
+ * The vector-Jacobian product of softmax along `dim`, given its output `s` and the incoming
+ * gradient `gradOut`: `s ⊙ (g − Σ_dim g ⊙ s)`. This is the whole backward of `softmax`, exported on
+ * its own for teaching. It is written in tensor ops, so it is differentiable itself.
+ *
+ * @example
+ * const s = softmax(x);
+ * softmaxBackward(s, g); // equals the gradient autodiff gives for ⟨g, softmax(x)⟩
+ */
+export function softmaxBackward(s: Tensor, gradOut: Tensor, dim = -1): Tensor {
+  checkFloatInput("softmaxBackward", s);
+  checkFloatInput("softmaxBackward", gradOut);
+  if (s.ndim !== gradOut.ndim || s.shape.some((size, d) => size !== gradOut.shape[d])) {
+    throw new NablaError(
+      "softmaxBackward",
+      `gradOut shape ${formatShape(gradOut.shape)} must equal the softmax output shape ${formatShape(s.shape)}`,
+    );
+  }
+  const d = normalizeDim("softmaxBackward", dim, s.ndim);
+  // J = diag(s) − s sᵀ is symmetric, so Jᵀg = s ⊙ g − s (sᵀg) = s ⊙ (g − Σ g ⊙ s); J is never built
+  return s.mul(gradOut.sub(gradOut.mul(s).sum(d, true)));
+}
+
+/**
+ * Softmax along `dim` (default the last): `exp(x − max) / Σ exp(x − max)` per slice, numerically
+ * stable for any finite input and for -Infinity (masked) entries, which get exactly 0. A slice
+ * that is entirely -Infinity gives NaN, as PyTorch.
+ *
+ * @example
+ * softmax(tensor([2.0, 1.0, 0.1])); // [0.65900114, 0.24243297, 0.09856589]
+ */
+export const softmax = defineOp({
+  name: "softmax",
+  formula: {
+    forward: "s = exp(x − max x) / Σ exp(x − max x)",
+    backward: "x̄ = s ⊙ (ḡ − Σ ḡ ⊙ s)",
+  },
+  forward(ctx, x: Tensor, dim: number = -1): Tensor {
+    checkFloatInput("softmax", x);
+    ctx.dim = normalizeDim("softmax", dim, x.ndim);
+    const s = normalizeSlices(x, ctx.dim, false);
+    ctx.save(s); // the derivative is a function of the output alone
+    return s;
+  },
+  backward(ctx, gradOut) {
+    const [s] = ctx.saved;
+    return [softmaxBackward(s!, gradOut, ctx.dim)];
+  },
+});
+
+/**
+ * Log-softmax along `dim` (default the last): `x − max − log Σ exp(x − max)`, computed directly
+ * (never as log(softmax), which underflows to -Infinity): logSoftmax([-1000, 0]) = [-1000, 0].
+ *
+ * @example
+ * logSoftmax(tensor([0, Math.log(3)])); // [log 0.25, log 0.75]
+ */
+export const logSoftmax = defineOp({
+  name: "logSoftmax",
+  formula: {
+    forward: "y = x − max x − log Σ exp(x − max x)",
+    backward: "x̄ = ḡ − exp(y) ⊙ Σ ḡ",
+  },
+  forward(ctx, x: Tensor, dim: number = -1): Tensor {
+    checkFloatInput("logSoftmax", x);
+    ctx.dim = normalizeDim("logSoftmax", dim, x.ndim);
+    const y = normalizeSlices(x, ctx.dim, true);
+    ctx.save(y);
+    return y;
+  },
+  backward(ctx, gradOut) {
+    const [y] = ctx.saved;
+    // ∂y_i/∂x_j = δ_ij − s_j with s = exp(y), so Jᵀg = g − s Σ g
+    return [gradOut.sub(y!.exp().mul(gradOut.sum(ctx.dim, true)))];
+  },
+});
+
+/** The reduced dims of logsumexp, normalised, sorted and free of repeats. */
+function reducedDims(x: Tensor, dim: number | readonly number[]): number[] {
+  const dims = typeof dim === "number" ? [dim] : dim;
+  if (!Array.isArray(dims) || dims.length === 0) {
+    throw new NablaError(
+      "logsumexp",
+      `dim must be a dim or a non-empty list of dims of the tensor of shape ${formatShape(x.shape)}, got ${JSON.stringify(dim)}`,
+    );
+  }
+  const normalized = dims.map((d: number) => normalizeDim("logsumexp", d, x.ndim));
+  if (new Set(normalized).size !== normalized.length) {
+    throw new NablaError("logsumexp", `dims [${dims.join(", ")}] name the same dim more than once (shape ${formatShape(x.shape)})`);
+  }
+  return normalized.sort((a, b) => a - b);
+}
+
+/**
+ * log Σ exp(x) over `dim` (a dim or a list of dims), stable: the max is subtracted first, except
+ * where it is ±Infinity (PyTorch's rule), so an all -Infinity slice gives -Infinity, a +Infinity
+ * entry gives +Infinity, and an empty slice gives log 0 = -Infinity. int32 and bool inputs are
+ * promoted to float32, as PyTorch.
+ *
+ * @example
+ * logsumexp(tensor([[0, 0], [1000, 1000]]), 1); // [log 2, 1000 + log 2]
+ */
+export const logsumexp = defineOp({
+  name: "logsumexp",
+  formula: {
+    forward: "y = m + log Σ exp(x − m),  m = max x",
+    backward: "x̄ = ḡ ⊙ exp(x − y)",
+  },
+  forward(ctx, x: Tensor, dim: number | readonly number[], keepdim: boolean = false): Tensor {
+    if (!(x instanceof Tensor)) throw new NablaError("logsumexp", `expected a Tensor, got ${typeof x}`);
+    const dims = reducedDims(x, dim);
+    const shape = x.shape;
+    const kept = shape.map((_, d) => d).filter((d) => !dims.includes(d));
+    // keepdim shape: reduced dims become 1 (a 0-d input stays 0-d)
+    ctx.keepShape = shape.map((size, d) => (dims.includes(d) ? 1 : size));
+    // move the reduced dims last, so each output entry reads one contiguous row
+    const rows = x.ndim === 0 ? x : x.permute([...kept, ...dims]);
+    const floatRows = x.dtype === "float32" || x.dtype === "float64" ? rows : rows.to("float32");
+    const input = floatRows.data() as FloatArray;
+    let rowLength = 1;
+    for (const d of dims) rowLength *= shape[d] ?? 1; // a 0-d input is one row of one entry
+    let count = 1;
+    for (const d of kept) count *= shape[d]!;
+    const out = x.dtype === "float64" ? new Float64Array(count) : new Float32Array(count);
+    for (let r = 0; r < count; r++) {
+      const start = r * rowLength;
+      let max = -Infinity;
+      for (let k = start; k < start + rowLength; k++) if (input[k]! > max) max = input[k]!;
+      // an infinite max cannot be subtracted (∞ − ∞ = NaN): shift by 0 and let exp/log handle ±∞
+      const shift = Number.isFinite(max) ? max : 0;
+      let sum = 0;
+      for (let k = start; k < start + rowLength; k++) sum += Math.exp(input[k]! - shift);
+      out[r] = Math.log(sum) + shift;
+    }
+    const outShape = keepdim ? ctx.keepShape : kept.map((d) => shape[d]!);
+    const y = tensor(out, { shape: outShape });
+    ctx.save(x, y);
+    return y;
+  },
+  backward(ctx, gradOut) {
+    const [x, y] = ctx.saved;
+    // ∂y/∂x_i = exp(x_i − y), the softmax of the slice
+    const keepShape: number[] = ctx.keepShape;
+    return [gradOut.reshape(keepShape).mul(x!.sub(y!.reshape(keepShape)).exp())];
+  },
+});
+
+/**
+ * The full Jacobian of softmax for a 1-D x, `J = diag(s) − s sᵀ` (J[i][j] = ∂s_i/∂x_j). For
+ * teaching only: softmax's backward never builds it.
+ *
+ * @example
+ * softmaxJacobian(tensor([1, 2, 3])).matmul(g); // equals the softmax VJP of g (J is symmetric)
+ */
+export function softmaxJacobian(x: Tensor): Tensor {
+  checkFloatInput("softmaxJacobian", x);
+  if (x.ndim !== 1) {
+    throw new NablaError("softmaxJacobian", `expected a 1-D tensor, got shape ${formatShape(x.shape)}`);
+  }
+  const n = x.shape[0]!;
+  const s = softmax(x);
+  // eye ⊙ s keeps s[j] on the diagonal only; s[:, None] ⊙ s[None, :] is the outer product s sᵀ
+  return eye(n, n, { dtype: x.dtype }).mul(s).sub(s.unsqueeze(1).mul(s.unsqueeze(0)));
+}

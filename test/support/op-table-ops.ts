@@ -1,0 +1,95 @@
+// Op-table rows for @nabla/ops: softmax, logSoftmax and logsumexp (each one defineOp), and the
+// losses composed from them, checked through their input gradient (and, for probability targets,
+// the target gradient). Dims, reductions and loss options come from rowChoices, so they vary with
+// the shape fast-check draws and stay fixed across the calls one gradcheck makes.
+
+import { tensor, type Tensor } from "@nabla/tensor";
+import { crossEntropy, logSoftmax, logsumexp, nllLoss, softmax, type CrossEntropyOptions, type Reduction } from "@nabla/ops";
+import { rowChoices, type OpRow } from "./op-table";
+
+const REDUCTIONS: readonly Reduction[] = ["mean", "sum", "none"];
+
+type Choices = ReturnType<typeof rowChoices>;
+
+/** The class count of an input shaped (C), (N, C) or (N, C, d1, …). */
+function classCount(shape: readonly number[]): number {
+  return shape.length === 1 ? shape[0]! : shape[1]!;
+}
+
+/**
+ * int32 class-index targets for an input of `shape` (the shape without its class dim): random
+ * classes, every third one replaced by `ignoreIndex`, and the first always a class that is not
+ * ignored, so a "mean" never divides by zero.
+ */
+function classTargets(shape: readonly number[], pick: Choices, ignoreIndex: number): Tensor {
+  const classes = classCount(shape);
+  const targetShape = shape.length === 1 ? [] : [shape[0]!, ...shape.slice(2)];
+  const count = targetShape.reduce((n, size) => n * size, 1);
+  const values = Int32Array.from({ length: count }, (_, i) => (i % 3 === 2 ? ignoreIndex : pick.int(0, classes - 1)));
+  if (values[0] === ignoreIndex) values[0] = (ignoreIndex + 1) % classes;
+  return tensor(values, { shape: targetShape });
+}
+
+/** Loss options: any reduction, weighted or not (distinct positive weights), smoothed or not. */
+function lossOptions(shape: readonly number[], pick: Choices): CrossEntropyOptions {
+  const options: CrossEntropyOptions = { reduction: REDUCTIONS[pick.int(0, 2)]! };
+  if (pick.bool()) {
+    options.weight = tensor(Float64Array.from({ length: classCount(shape) }, (_, c) => 0.5 + ((c * 37) % 10) / 10));
+  }
+  if (pick.bool()) options.labelSmoothing = 0.15;
+  return options;
+}
+
+/** Class-index targets and options: the default ignoreIndex, or a real class ignored (C ≥ 2). */
+function classIndexCase(shape: readonly number[], salt: number): { target: Tensor; options: CrossEntropyOptions } {
+  const pick = rowChoices(shape, salt);
+  const options = lossOptions(shape, pick);
+  const classes = classCount(shape);
+  if (classes >= 2 && pick.bool()) options.ignoreIndex = pick.int(0, classes - 1);
+  return { target: classTargets(shape, pick, options.ignoreIndex ?? -100), options };
+}
+
+export const opsRows: OpRow[] = [
+  { name: "softmax", arity: 1, call: ([x], shape) => softmax(x!, rowChoices(shape, 100).dim(shape.length)) },
+  { name: "logSoftmax", arity: 1, call: ([x], shape) => logSoftmax(x!, rowChoices(shape, 101).dim(shape.length)) },
+  {
+    // one dim (as a number) or a list of dims, keepdim either way
+    name: "logsumexp",
+    arity: 1,
+    call: ([x], shape) => {
+      const pick = rowChoices(shape, 102);
+      const dim = pick.bool() ? pick.dim(shape.length) : pick.dims(shape.length);
+      return logsumexp(x!, dim, pick.bool());
+    },
+  },
+  {
+    name: "crossEntropy",
+    covers: ["logSoftmax"],
+    arity: 1,
+    minRank: 1,
+    call: ([x], shape) => {
+      const { target, options } = classIndexCase(shape, 103);
+      return crossEntropy(x!, target, options);
+    },
+  },
+  {
+    // probability targets: gradients flow to the input and to the target
+    name: "crossEntropy",
+    covers: ["logSoftmax"],
+    arity: 2,
+    domains: ["any", "unit"],
+    sameShape: true,
+    minRank: 1,
+    call: ([x, target], shape) => crossEntropy(x!, target!, lossOptions(shape, rowChoices(shape, 104))),
+  },
+  {
+    name: "nllLoss",
+    arity: 1,
+    minRank: 1,
+    call: ([x], shape) => {
+      const { target, options } = classIndexCase(shape, 105);
+      delete options.labelSmoothing; // not an nllLoss option
+      return nllLoss(x!, target, options);
+    },
+  },
+];
