@@ -1,0 +1,23 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vite";
+
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+/**
+ * The playground runs on nabla's TypeScript sources (Vite compiles them on the fly), so
+ * `pnpm install` alone is enough: no build of the packages first.
+ */
+export default defineConfig({
+  root: source("."),
+  resolve: {
+    alias: [
+      { find: /^@nabla\/tensor$/, replacement: source("../packages/tensor/src/index.ts") },
+      { find: /^@nabla\/ops$/, replacement: source("../packages/ops/src/index.ts") },
+      { find: /^@nabla\/nn$/, replacement: source("../packages/nn/src/index.ts") },
+    ],
+  },
+  // every dependency is ESM already: serve it as is, with no pre-bundling pass that could
+  // reload the page on first visit
+  optimizeDeps: { noDiscovery: true, include: [] },
+  server: { host: "localhost", port: 5173 },
+});
