@@ -1,17 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { NablaError, manualSeed, tensor } from "@nabla/tensor";
+import { manualSeed, tensor } from "@nabla/tensor";
 import { trainTestSplit } from "@nabla/nn";
+import { nablaError } from "../support/errors";
 
-function errorMessage(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(NablaError);
-    return (error as NablaError).message;
-  }
-  return expect.fail("expected a NablaError");
-}
+const nablaMessage = (run: () => unknown): string => nablaError(run).message;
 
 function ids(t: { toArray(): unknown }): number[] {
   return t.toArray() as number[];
@@ -127,17 +120,17 @@ describe("trainTestSplit", () => {
   });
 
   it("rejects bad arguments", () => {
-    expect(errorMessage(() => trainTestSplit(1))).toBe("trainTestSplit: n must be an integer of at least 2, got 1");
-    expect(errorMessage(() => trainTestSplit(2.5))).toBe("trainTestSplit: n must be an integer of at least 2, got 2.5");
+    expect(nablaMessage(() => trainTestSplit(1))).toBe("trainTestSplit: n must be an integer of at least 2, got 1");
+    expect(nablaMessage(() => trainTestSplit(2.5))).toBe("trainTestSplit: n must be an integer of at least 2, got 2.5");
     for (const testFraction of [0, 1, -0.1, 1.5, Number.NaN]) {
-      expect(errorMessage(() => trainTestSplit(10, { testFraction }))).toBe(`trainTestSplit: testFraction must be strictly between 0 and 1, got ${testFraction}`);
+      expect(nablaMessage(() => trainTestSplit(10, { testFraction }))).toBe(`trainTestSplit: testFraction must be strictly between 0 and 1, got ${testFraction}`);
     }
-    expect(errorMessage(() => trainTestSplit(2, { testFraction: 0.9 }))).toBe(
+    expect(nablaMessage(() => trainTestSplit(2, { testFraction: 0.9 }))).toBe(
       "trainTestSplit: testFraction 0.9 of 2 rows puts all 2 in the test set, leaving none to train on",
     );
-    expect(errorMessage(() => trainTestSplit(4, { stratify: tensor([0, 1, 0], { dtype: "int32" }) }))).toBe(
+    expect(nablaMessage(() => trainTestSplit(4, { stratify: tensor([0, 1, 0], { dtype: "int32" }) }))).toBe(
       "trainTestSplit: stratify must have shape [4] (one label per row), got [3]",
     );
-    expect(errorMessage(() => trainTestSplit(4, { seed: 1.5 }))).toBe("trainTestSplit: seed must be an integer, got 1.5");
+    expect(nablaMessage(() => trainTestSplit(4, { seed: 1.5 }))).toBe("trainTestSplit: seed must be an integer, got 1.5");
   });
 });

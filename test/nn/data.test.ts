@@ -1,17 +1,10 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { NablaError, Tensor, arange, manualSeed, tensor } from "@nabla/tensor";
+import { Tensor, arange, manualSeed, tensor } from "@nabla/tensor";
 import { DataLoader, TensorDataset } from "@nabla/nn";
+import { nablaError } from "../support/errors";
 
-function errorMessage(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(NablaError);
-    return (error as NablaError).message;
-  }
-  return expect.fail("expected a NablaError");
-}
+const nablaMessage = (run: () => unknown): string => nablaError(run).message;
 
 /** A dataset whose row i is recognisable in every tensor: x[i] = [10i, 10i + 1], y[i] = i. */
 function numberedDataset(rows: number): TensorDataset {
@@ -42,12 +35,12 @@ describe("TensorDataset", () => {
   });
 
   it("requires tensors with the same first dimension", () => {
-    expect(errorMessage(() => new TensorDataset(tensor([[1, 2], [3, 4], [5, 6]]), tensor([0, 1])))).toBe(
+    expect(nablaMessage(() => new TensorDataset(tensor([[1, 2], [3, 4], [5, 6]]), tensor([0, 1])))).toBe(
       "TensorDataset: tensors must have the same size in dimension 0, got shapes [3, 2], [2]",
     );
-    expect(errorMessage(() => new TensorDataset())).toBe("TensorDataset: expected at least one tensor");
-    expect(errorMessage(() => new TensorDataset(tensor(1)))).toMatch(/^TensorDataset: tensor 0 is 0-d/);
-    expect(errorMessage(() => numberedDataset(3).get(3))).toBe("TensorDataset.get: index 3 is out of range for 3 rows");
+    expect(nablaMessage(() => new TensorDataset())).toBe("TensorDataset: expected at least one tensor");
+    expect(nablaMessage(() => new TensorDataset(tensor(1)))).toMatch(/^TensorDataset: tensor 0 is 0-d/);
+    expect(nablaMessage(() => numberedDataset(3).get(3))).toBe("TensorDataset.get: index 3 is out of range for 3 rows");
   });
 });
 
@@ -131,10 +124,10 @@ describe("DataLoader", () => {
 
   it("rejects bad options", () => {
     const dataset = numberedDataset(4);
-    expect(errorMessage(() => new DataLoader(dataset, { batchSize: 0 }))).toBe("DataLoader: batchSize must be a positive integer, got 0");
-    expect(errorMessage(() => new DataLoader(dataset, { batchSize: 2.5 }))).toBe("DataLoader: batchSize must be a positive integer, got 2.5");
-    expect(errorMessage(() => new DataLoader(dataset, {} as { batchSize: number }))).toBe("DataLoader: batchSize must be a positive integer, got undefined");
-    expect(errorMessage(() => new DataLoader(dataset, { batchSize: 2, seed: 0.5 }))).toBe("DataLoader: seed must be an integer, got 0.5");
-    expect(errorMessage(() => new DataLoader([tensor([1])] as unknown as TensorDataset, { batchSize: 2 }))).toBe("DataLoader: expected a TensorDataset");
+    expect(nablaMessage(() => new DataLoader(dataset, { batchSize: 0 }))).toBe("DataLoader: batchSize must be a positive integer, got 0");
+    expect(nablaMessage(() => new DataLoader(dataset, { batchSize: 2.5 }))).toBe("DataLoader: batchSize must be a positive integer, got 2.5");
+    expect(nablaMessage(() => new DataLoader(dataset, {} as { batchSize: number }))).toBe("DataLoader: batchSize must be a positive integer, got undefined");
+    expect(nablaMessage(() => new DataLoader(dataset, { batchSize: 2, seed: 0.5 }))).toBe("DataLoader: seed must be an integer, got 0.5");
+    expect(nablaMessage(() => new DataLoader([tensor([1])] as unknown as TensorDataset, { batchSize: 2 }))).toBe("DataLoader: expected a TensorDataset");
   });
 });

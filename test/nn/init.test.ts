@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Generator, NablaError, type Tensor, manualSeed, rand, tensor, zeros } from "@nabla/tensor";
 import { init } from "@nabla/nn";
 import { loadFixture } from "../support/fixtures";
+import { nablaError } from "../support/errors";
 
 interface KaimingCase {
   a: number;
@@ -36,16 +37,6 @@ function stats(xs: number[]) {
   return { mean, std, maxAbs: Math.max(...xs.map(Math.abs)) };
 }
 
-function thrown(action: () => unknown): Error {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(NablaError);
-    return error as Error;
-  }
-  return expect.fail("expected a NablaError");
-}
-
 describe("gains and fans (PyTorch's values)", () => {
   it.each(fixture.gains.map((g) => [`${g.nonlinearity} ${g.param ?? ""}`, g] as const))("calculateGain %s", (_name, { nonlinearity, param, gain }) => {
     expect(init.calculateGain(nonlinearity, param ?? undefined)).toBeCloseTo(gain, 15);
@@ -56,8 +47,8 @@ describe("gains and fans (PyTorch's values)", () => {
   });
 
   it("rejects what PyTorch rejects", () => {
-    expect(thrown(() => init.calculateGain("softplus" as init.Nonlinearity)).message).toBe('calculateGain: unsupported nonlinearity "softplus"');
-    expect(thrown(() => init.calculateFanInAndFanOut(zeros([3]))).message).toBe(
+    expect(nablaError(() => init.calculateGain("softplus" as init.Nonlinearity)).message).toBe('calculateGain: unsupported nonlinearity "softplus"');
+    expect(nablaError(() => init.calculateFanInAndFanOut(zeros([3]))).message).toBe(
       "calculateFanInAndFanOut: fan in and fan out cannot be computed for shape [3] (expected at least 2 dimensions)",
     );
   });
@@ -201,7 +192,7 @@ describe("init validation", () => {
   ];
 
   it.each(cases)("rejects %s, leaving the tensor unchanged", (_name, action, message) => {
-    expect(thrown(action).message).toBe(message);
+    expect(nablaError(action).message).toBe(message);
   });
 
   it("changes nothing when it throws", () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { NablaError, type Tensor, gradcheck, manualSeed, ones, randn, tensor, zeros } from "@nabla/tensor";
+import { type Tensor, gradcheck, manualSeed, ones, randn, tensor, zeros } from "@nabla/tensor";
 import { Dropout, Flatten, GELU, Linear, type Module, ReLU, Sequential, Sigmoid, Tanh } from "@nabla/nn";
 import { loadFixture } from "../support/fixtures";
+import { nablaError } from "../support/errors";
 
 type Nested = number | Nested[];
 
@@ -21,16 +22,6 @@ function expectClose(actual: ArrayLike<number>, expected: readonly number[], tol
       expect.fail(`${what}[${i}]: got ${actual[i]}, expected ${expected[i]} (error ${error})`);
     }
   }
-}
-
-function thrown(action: () => unknown): Error {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(NablaError);
-    return error as Error;
-  }
-  return expect.fail("expected a NablaError");
 }
 
 describe("Linear", () => {
@@ -79,13 +70,13 @@ describe("Linear", () => {
 
   it("rejects inputs of the wrong size or dtype, and bad sizes", () => {
     const layer = new Linear(4, 3);
-    expect(thrown(() => layer.forward(zeros([2, 3]))).message).toBe("Linear: expected input of shape [*, 4], got [2, 3]");
-    expect(thrown(() => layer.forward(zeros([]))).message).toBe("Linear: expected input of shape [*, 4], got []");
-    expect(thrown(() => layer.forward(zeros([2, 4], { dtype: "float64" }))).message).toBe(
+    expect(nablaError(() => layer.forward(zeros([2, 3]))).message).toBe("Linear: expected input of shape [*, 4], got [2, 3]");
+    expect(nablaError(() => layer.forward(zeros([]))).message).toBe("Linear: expected input of shape [*, 4], got []");
+    expect(nablaError(() => layer.forward(zeros([2, 4], { dtype: "float64" }))).message).toBe(
       'Linear: input dtype float64 differs from the weight\'s float32 (convert with .to("float32"))',
     );
-    expect(thrown(() => new Linear(2.5, 3)).message).toBe("Linear: inFeatures must be a non-negative integer, got 2.5");
-    expect(thrown(() => new Linear(2, -1)).message).toBe("Linear: outFeatures must be a non-negative integer, got -1");
+    expect(nablaError(() => new Linear(2.5, 3)).message).toBe("Linear: inFeatures must be a non-negative integer, got 2.5");
+    expect(nablaError(() => new Linear(2, -1)).message).toBe("Linear: outFeatures must be a non-negative integer, got -1");
   });
 });
 
@@ -151,7 +142,7 @@ describe("Sequential against PyTorch", () => {
   });
 
   it("rejects arguments that are not modules", () => {
-    expect(thrown(() => new Sequential(new ReLU(), (() => 1) as unknown as Module)).message).toBe("Sequential: argument 1 is not a Module");
+    expect(nablaError(() => new Sequential(new ReLU(), (() => 1) as unknown as Module)).message).toBe("Sequential: argument 1 is not a Module");
   });
 });
 
@@ -168,7 +159,7 @@ describe("activations", () => {
 
   it("GELU defaults to the exact erf form", () => {
     expect(new GELU().approximate).toBe("none");
-    expect(thrown(() => new GELU({ approximate: "fast" as "tanh" })).message).toBe('GELU: approximate must be "none" or "tanh", got "fast"');
+    expect(nablaError(() => new GELU({ approximate: "fast" as "tanh" })).message).toBe('GELU: approximate must be "none" or "tanh", got "fast"');
   });
 
   it("ReLU, Tanh and Sigmoid apply their functions", () => {
@@ -181,10 +172,10 @@ describe("activations", () => {
 
 describe("Dropout", () => {
   it("rejects p outside [0, 1]", () => {
-    expect(thrown(() => new Dropout(-0.1)).message).toBe("Dropout: p must be a probability in [0, 1], got -0.1");
-    expect(thrown(() => new Dropout(1.5)).message).toBe("Dropout: p must be a probability in [0, 1], got 1.5");
-    expect(thrown(() => new Dropout(Number.NaN)).message).toBe("Dropout: p must be a probability in [0, 1], got NaN");
-    expect(thrown(() => new Dropout(0.5).forward(tensor([1, 2], { dtype: "int32" }))).message).toBe(
+    expect(nablaError(() => new Dropout(-0.1)).message).toBe("Dropout: p must be a probability in [0, 1], got -0.1");
+    expect(nablaError(() => new Dropout(1.5)).message).toBe("Dropout: p must be a probability in [0, 1], got 1.5");
+    expect(nablaError(() => new Dropout(Number.NaN)).message).toBe("Dropout: p must be a probability in [0, 1], got NaN");
+    expect(nablaError(() => new Dropout(0.5).forward(tensor([1, 2], { dtype: "int32" }))).message).toBe(
       "Dropout: expected a float32 or float64 input, got int32 of shape [2]",
     );
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { NablaError, type Tensor, manualSeed, noGrad, randn, tensor, zeros } from "@nabla/tensor";
+import { type Tensor, manualSeed, noGrad, randn, tensor, zeros } from "@nabla/tensor";
 import { Linear, Module, ReLU, Sequential, Tanh } from "@nabla/nn";
+import { nablaError } from "../support/errors";
 
 /** A model whose fields are assigned out of alphabetical order, with an own parameter and nesting. */
 class Encoder extends Module {
@@ -43,16 +44,6 @@ function values(t: Tensor): number[] {
   return Array.from(t.data());
 }
 
-function thrown(action: () => unknown): Error {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(NablaError);
-    return error as Error;
-  }
-  return expect.fail("expected a NablaError");
-}
-
 describe("registration", () => {
   it("names parameters with dots: own first, then children in assignment order", () => {
     const model = new Model();
@@ -75,7 +66,7 @@ describe("registration", () => {
     expect(model.namedParameters().map(([name]) => name)).toEqual(["0.weight", "0.bias", "2.0.weight", "2.0.bias"]);
     expect(model.length).toBe(3);
     expect(model.at(-1)).toBe(model.layers[2]);
-    expect(thrown(() => model.at(3)).message).toBe("Sequential.at: index 3 is out of range for 3 modules");
+    expect(nablaError(() => model.at(3)).message).toBe("Sequential.at: index 3 is out of range for 3 modules");
   });
 
   it("lists a shared parameter once, and the state dict under each name", () => {
@@ -116,11 +107,11 @@ describe("registration", () => {
     }
     const int = tensor([1, 2], { dtype: "int32" });
     const nonLeaf = tensor([1.5], { requiresGrad: true }).mul(2);
-    expect(thrown(() => new Bad((m) => m.add("a.b", zeros([1])))).message).toBe('registerParameter: invalid parameter name "a.b" (expected a non-empty name without ".")');
-    expect(thrown(() => new Bad((m) => m.add("", zeros([1])))).message).toBe('registerParameter: invalid parameter name "" (expected a non-empty name without ".")');
-    expect(thrown(() => new Bad((m) => (m.add("w", zeros([1])), m.add("w", zeros([1]))))).message).toBe('registerParameter: parameter "w" is already registered');
-    expect(thrown(() => new Bad((m) => m.add("w", int))).message).toBe('registerParameter: parameter "w" has dtype int32 (expected float32 or float64)');
-    expect(thrown(() => new Bad((m) => m.add("w", nonLeaf))).message).toBe('registerParameter: parameter "w" must be a leaf tensor (detach it first)');
+    expect(nablaError(() => new Bad((m) => m.add("a.b", zeros([1])))).message).toBe('registerParameter: invalid parameter name "a.b" (expected a non-empty name without ".")');
+    expect(nablaError(() => new Bad((m) => m.add("", zeros([1])))).message).toBe('registerParameter: invalid parameter name "" (expected a non-empty name without ".")');
+    expect(nablaError(() => new Bad((m) => (m.add("w", zeros([1])), m.add("w", zeros([1]))))).message).toBe('registerParameter: parameter "w" is already registered');
+    expect(nablaError(() => new Bad((m) => m.add("w", int))).message).toBe('registerParameter: parameter "w" has dtype int32 (expected float32 or float64)');
+    expect(nablaError(() => new Bad((m) => m.add("w", nonLeaf))).message).toBe('registerParameter: parameter "w" must be a leaf tensor (detach it first)');
     expect(new Bad((m) => m.add("w", null)).parameters()).toEqual([]);
   });
 });
@@ -194,19 +185,19 @@ describe("loadStateDict errors", () => {
 
   it("names missing keys", () => {
     const { "2.bias": _dropped, ...partial } = state();
-    expect(thrown(() => model().loadStateDict(partial)).message).toBe('loadStateDict: missing keys ["2.bias"]');
+    expect(nablaError(() => model().loadStateDict(partial)).message).toBe('loadStateDict: missing keys ["2.bias"]');
   });
 
   it("names unexpected keys", () => {
     const extra = { ...state(), "3.weight": zeros([1]) };
-    expect(thrown(() => model().loadStateDict(extra)).message).toBe('loadStateDict: unexpected keys ["3.weight"]');
+    expect(nablaError(() => model().loadStateDict(extra)).message).toBe('loadStateDict: unexpected keys ["3.weight"]');
   });
 
   it("names shape mismatches, even when not strict", () => {
     const wrong = { ...state(), "0.weight": zeros([4, 4]) };
     const message = 'loadStateDict: size mismatch for "0.weight": the model has [4, 3], the state dict [4, 4]';
-    expect(thrown(() => model().loadStateDict(wrong)).message).toBe(message);
-    expect(thrown(() => model().loadStateDict(wrong, { strict: false })).message).toBe(message);
+    expect(nablaError(() => model().loadStateDict(wrong)).message).toBe(message);
+    expect(nablaError(() => model().loadStateDict(wrong, { strict: false })).message).toBe(message);
   });
 
   it("reports every problem at once and copies nothing", () => {
@@ -214,7 +205,7 @@ describe("loadStateDict errors", () => {
     const before = target.parameters().map(values);
     const { "0.bias": _dropped, ...partial } = state();
     const bad = { ...partial, "0.weight": zeros([3, 4]), extra: zeros([1]), "2.weight": zeros([2, 4]) };
-    expect(thrown(() => target.loadStateDict(bad)).message).toBe(
+    expect(nablaError(() => target.loadStateDict(bad)).message).toBe(
       'loadStateDict: missing keys ["0.bias"]; unexpected keys ["extra"]; size mismatch for "0.weight": the model has [4, 3], the state dict [3, 4]',
     );
     expect(target.parameters().map(values)).toEqual(before);
@@ -222,7 +213,7 @@ describe("loadStateDict errors", () => {
 
   it("rejects values that are not tensors", () => {
     const bad = { ...state(), "0.bias": [1, 2, 3, 4] as unknown as Tensor };
-    expect(thrown(() => model().loadStateDict(bad)).message).toBe('loadStateDict: "0.bias" is not a Tensor');
+    expect(nablaError(() => model().loadStateDict(bad)).message).toBe('loadStateDict: "0.bias" is not a Tensor');
   });
 
   it("with strict: false loads what matches and reports the rest", () => {

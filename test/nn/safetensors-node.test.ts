@@ -2,9 +2,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { NablaError, Tensor, tensor } from "@nabla/tensor";
+import { Tensor, tensor } from "@nabla/tensor";
 import { saveSafetensors } from "@nabla/nn";
 import { loadFile, saveFile } from "@nabla/nn/node";
+import { nablaError } from "../support/errors";
 
 let directory: string;
 beforeEach(() => {
@@ -16,16 +17,6 @@ afterEach(() => {
 });
 
 const weights = () => ({ "0.weight": tensor([[1, 2], [3, 4]]), "0.bias": tensor([0.5, -0.5]) });
-
-function errorOf(run: () => unknown): NablaError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(NablaError);
-    return error as NablaError;
-  }
-  return expect.fail("expected a NablaError");
-}
 
 describe("saveFile / loadFile", () => {
   it("writes exactly saveSafetensors' bytes and reads them back", () => {
@@ -53,7 +44,7 @@ describe("saveFile / loadFile", () => {
     vi.spyOn(fs, "writeSync").mockImplementation(() => {
       throw new Error("ENOSPC: no space left on device");
     });
-    const error = errorOf(() => saveFile(file, { x: tensor([1, 2, 3]) }));
+    const error = nablaError(() => saveFile(file, { x: tensor([1, 2, 3]) }));
     expect(error.message).toBe(`saveFile: cannot write ${file}: ENOSPC: no space left on device`);
     expect(fs.readFileSync(file).equals(before)).toBe(true);
     expect(fs.readdirSync(directory)).toEqual(["model.safetensors"]);
@@ -61,22 +52,22 @@ describe("saveFile / loadFile", () => {
 
   it("rejects bad tensors before touching the disk", () => {
     const file = path.join(directory, "model.safetensors");
-    const error = errorOf(() => saveFile(file, { x: "not a tensor" as unknown as Tensor }));
+    const error = nablaError(() => saveFile(file, { x: "not a tensor" as unknown as Tensor }));
     expect(error.op).toBe("saveSafetensors");
     expect(fs.readdirSync(directory)).toEqual([]);
   });
 
   it("names the path when the directory does not exist", () => {
     const file = path.join(directory, "missing", "model.safetensors");
-    expect(errorOf(() => saveFile(file, weights())).message).toMatch(new RegExp(`^saveFile: cannot write ${file}: ENOENT`));
+    expect(nablaError(() => saveFile(file, weights())).message).toMatch(new RegExp(`^saveFile: cannot write ${file}: ENOENT`));
   });
 
   it("names the file when reading fails or the content is invalid", () => {
     const missing = path.join(directory, "nope.safetensors");
-    expect(errorOf(() => loadFile(missing)).message).toMatch(new RegExp(`^loadFile: cannot read ${missing}: ENOENT`));
+    expect(nablaError(() => loadFile(missing)).message).toMatch(new RegExp(`^loadFile: cannot read ${missing}: ENOENT`));
     const corrupt = path.join(directory, "corrupt.safetensors");
     fs.writeFileSync(corrupt, new Uint8Array([1, 2, 3]));
-    const error = errorOf(() => loadFile(corrupt));
+    const error = nablaError(() => loadFile(corrupt));
     expect(error.op).toBe("loadFile");
     expect(error.message).toBe(`loadFile: ${corrupt}: the data is 3 bytes long, too short for the 8-byte header length`);
   });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { NablaError, tensor, zeros, type Tensor } from "@nabla/tensor";
+import { tensor, zeros, type Tensor } from "@nabla/tensor";
 import { logSoftmax, logsumexp, softmax, softmaxBackward, softmaxJacobian } from "@nabla/ops";
 import { loadFixture } from "../support/fixtures";
 import { expectClose, fromFlat, TOLERANCE, type FloatDType } from "./reference";
+import { nablaError } from "../support/errors";
 
 interface SoftmaxCase {
   name: string;
@@ -30,18 +31,6 @@ function apply(c: SoftmaxCase, x: Tensor): Tensor {
   if (c.op === "softmax") return softmax(x, c.dim as number);
   if (c.op === "logSoftmax") return logSoftmax(x, c.dim as number);
   return logsumexp(x, c.dim, c.keepdim);
-}
-
-/** Catches what `fn` throws, asserting it is a NablaError of `op`. */
-function nablaError(fn: () => unknown, op: string): NablaError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(NablaError);
-    expect((error as NablaError).op).toBe(op);
-    return error as NablaError;
-  }
-  return expect.fail(`expected ${op} to throw`);
 }
 
 describe("softmax family against PyTorch", () => {

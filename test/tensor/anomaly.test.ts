@@ -1,26 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { defineOp, detectAnomaly, NablaError, tensor, type Tensor } from "@nabla/tensor";
-
-function thrown(fn: () => unknown): NablaError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(NablaError);
-    return e as NablaError;
-  }
-  throw new Error("expected a NablaError");
-}
+import { nablaError } from "../support/errors";
 
 describe("detectAnomaly: forward", () => {
   it("the first op that produces NaN throws, naming it", () => {
-    const error = thrown(() => detectAnomaly(() => tensor([4, -1]).log().exp()));
+    const error = nablaError(() => detectAnomaly(() => tensor([4, -1]).log().exp()));
     expect(error.op).toBe("log");
     expect(error.message).toBe("log: produced NaN in forward at flat index 1 of a tensor of shape [2]");
   });
 
   it("infinities count too, with their sign", () => {
-    expect(thrown(() => detectAnomaly(() => tensor([1, 0]).log())).message).toBe("log: produced -Infinity in forward at flat index 1 of a tensor of shape [2]");
-    expect(thrown(() => detectAnomaly(() => tensor([[1, 2], [3, 4]]).div(tensor([1, 0])))).message).toBe(
+    expect(nablaError(() => detectAnomaly(() => tensor([1, 0]).log())).message).toBe("log: produced -Infinity in forward at flat index 1 of a tensor of shape [2]");
+    expect(nablaError(() => detectAnomaly(() => tensor([[1, 2], [3, 4]]).div(tensor([1, 0])))).message).toBe(
       "div: produced Infinity in forward at flat index 1 of a tensor of shape [2, 2]",
     );
   });
@@ -38,7 +29,7 @@ describe("detectAnomaly: forward", () => {
 
 describe("detectAnomaly: backward", () => {
   it("names the backward and the forward op that created the node, with the stack where it ran", () => {
-    const error = thrown(() =>
+    const error = nablaError(() =>
       detectAnomaly(() => {
         const x = tensor([0, 4], { requiresGrad: true });
         x.sqrt().sum().backward(); // d√x/dx = 1/(2√x) is infinite at 0
@@ -52,7 +43,7 @@ describe("detectAnomaly: backward", () => {
   });
 
   it("points at the op whose backward went wrong, not at the ops around it", () => {
-    const error = thrown(() =>
+    const error = nablaError(() =>
       detectAnomaly(() => {
         const x = tensor([1, -2, 3], { requiresGrad: true });
         x.mul(2).abs().add(1).log().mul(x.sub(-2).sqrt()).sum().backward();
@@ -65,7 +56,7 @@ describe("detectAnomaly: backward", () => {
   it("asks for the forward to run inside detectAnomaly when it did not", () => {
     const x = tensor([0], { requiresGrad: true });
     const y = x.sqrt();
-    const error = thrown(() => detectAnomaly(() => y.backward()));
+    const error = nablaError(() => detectAnomaly(() => y.backward()));
     expect(error.message).toMatch(/; run the forward pass inside detectAnomaly too to see where it was created$/);
   });
 
@@ -89,13 +80,13 @@ describe("detectAnomaly: backward", () => {
         return [gradOut.mul(Number.NaN)];
       },
     });
-    const error = thrown(() => detectAnomaly(() => badGrad(tensor([1, 2], { requiresGrad: true })).sum().backward()));
+    const error = nablaError(() => detectAnomaly(() => badGrad(tensor([1, 2], { requiresGrad: true })).sum().backward()));
     expect(error.op).toBe("badGrad backward");
     expect(error.message).toMatch(/^badGrad backward: produced NaN in backward at flat index 0 of a tensor of shape \[2\] \(the gradient for input 0 of badGrad/);
   });
 
   it("a NaN created in forward stops the forward first", () => {
-    const error = thrown(() =>
+    const error = nablaError(() =>
       detectAnomaly(() => {
         const x = tensor([-1], { requiresGrad: true });
         x.log().sum().backward();

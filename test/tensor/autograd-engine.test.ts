@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { enableGrad, isGradEnabled, NablaError, noGrad, ones, tensor, zeros, type Tensor } from "@nabla/tensor";
+import { enableGrad, isGradEnabled, noGrad, ones, tensor, zeros, type Tensor } from "@nabla/tensor";
+import { nablaError } from "../support/errors";
 
 const f64 = (data: number[] | number[][], requiresGrad = true) => tensor(data, { dtype: "float64", requiresGrad });
-
-/** Runs fn and returns the NablaError it throws (failing when it throws nothing or something else). */
-function nablaError(fn: () => unknown): NablaError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(NablaError);
-    return error as NablaError;
-  }
-  return expect.fail("expected a NablaError");
-}
 
 describe("the backward sweep", () => {
   it("runs a 100,000-op chain without overflowing the stack", () => {

@@ -14,6 +14,7 @@ import {
 } from "@nabla/tensor";
 import { loadFixture } from "../support/fixtures";
 import { expectClose } from "./reference";
+import { nablaError } from "../support/errors";
 
 interface ArangeCase {
   args: [number, number?, number?];
@@ -77,7 +78,7 @@ describe("tensor() from nested arrays", () => {
   });
 
   it("rejects ragged nested arrays, naming the position and the inferred shape", () => {
-    const error = catchNabla(() => tensor([[1, 2], [3]]));
+    const error = nablaError(() => tensor([[1, 2], [3]]));
     expect(error.op).toBe("tensor");
     expect(error.message).toBe("tensor: ragged nested array: expected 2 elements at [1], got 1 (inferred shape [2, 2])");
     expect(() => tensor([[1, 2], 3])).toThrow(/^tensor: ragged nested array: expected 2 elements at \[1\], got a scalar/);
@@ -227,7 +228,7 @@ describe("shape arguments", () => {
       ["full", () => ones(shape)],
       ["full", () => full(shape, 1)],
     ] as const) {
-      const error = catchNabla(make);
+      const error = nablaError(make);
       expect(error.op).toBe(op);
       expect(error.message).toBe(`${op}: invalid shape [${shape.join(", ")}]: sizes must be non-negative integers`);
     }
@@ -238,12 +239,3 @@ describe("shape arguments", () => {
   });
 });
 
-function catchNabla(fn: () => unknown): NablaError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(NablaError);
-    return error as NablaError;
-  }
-  return expect.fail("expected a NablaError");
-}

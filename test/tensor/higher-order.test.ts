@@ -1,49 +1,21 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { autogradGrad, defineOp, erf, gradcheck, gradgradcheck, NablaError, tensor, type Tensor } from "@nabla/tensor";
-import { applySteps, float64, gridValuesArb, numelOf, shapeArb, stridedViewArb } from "../support/arbitraries";
 import { loadFixture } from "../support/fixtures";
-import { tensorRows, type OpRow } from "../support/op-table";
-import { opsRows } from "../support/op-table-ops";
+import { float64 } from "../support/arbitraries";
+import { allRows as rows, rowLabel, rowProperty } from "../support/op-table-cases";
 
 // Second derivatives of every op: gradgradcheck differentiates each backward rule (recorded with
 // createGraph) and compares with finite differences of the backward pass, over the same op table
 // and strided views as the first-order gradcheck property.
 
-const rows: OpRow[] = [...tensorRows, ...opsRows];
 const NUM_RUNS = 3;
-const MAX_NUMEL = 12;
-const MAX_BASE_NUMEL = 24;
+const SIZES = { maxNumel: 12, maxBaseNumel: 24, maxRank: 3 };
 
-function rowCaseArb(row: OpRow) {
-  return shapeArb({ minRank: row.minRank ?? 0, maxRank: Math.min(row.maxRank ?? 3, 3), maxNumel: MAX_NUMEL }).chain((shape) =>
-    fc.record({
-      shape: fc.constant(shape),
-      inputs: fc.tuple(
-        ...Array.from({ length: row.arity }, (_, i) =>
-          stridedViewArb(shape, { maxBaseNumel: MAX_BASE_NUMEL }).chain((view) =>
-            gridValuesArb(numelOf(view.baseShape), row.domains?.[i] ?? "any", i).map((values) => ({ view, values })),
-          ),
-        ),
-      ),
-    }),
-  );
-}
-
-function rowProperty(row: OpRow) {
-  return fc.property(rowCaseArb(row), ({ shape, inputs }) => {
-    const bases = inputs.map(({ view, values }) => float64(values, view.baseShape));
-    const f = (...xs: Tensor[]) => row.call(xs.map((x, i) => applySteps(x, inputs[i]!.view.steps)), shape);
-    const report = gradgradcheck(f, bases, { atol: row.atol ?? 1e-5, rtol: row.rtol ?? 1e-3 });
-    expect(report.ok, `worst: ${JSON.stringify(report.worst)}`).toBe(true);
-  });
-}
-
-const rowLabel = (row: OpRow, i: number) => `${row.name}${row.covers ? ` (+${row.covers.join(", ")})` : ""} #${i}`;
 
 describe("gradgradcheck over the op table (float64, random strided views)", () => {
   it.each(rows.map((row, i) => [rowLabel(row, i), row] as const))("%s", (_label, row) => {
-    fc.assert(rowProperty(row), { numRuns: NUM_RUNS });
+    fc.assert(rowProperty(row, SIZES, gradgradcheck), { numRuns: NUM_RUNS });
   });
 });
 
