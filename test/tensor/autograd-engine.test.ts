@@ -49,6 +49,14 @@ describe("the backward sweep", () => {
     expect(x.grad!.toArray(), "the failed call adds nothing").toEqual([4, 8]);
   });
 
+  it("goes through a graph twice when none of its ops saved a tensor (add, sum), as PyTorch", () => {
+    const x = f64([1, 2]);
+    const loss = x.add(1).sum();
+    loss.backward();
+    loss.backward();
+    expect(x.grad!.toArray()).toEqual([2, 2]);
+  });
+
   it("needs an explicit gradient for a non-scalar output, of the output's shape", () => {
     const x = f64([[1, 2, 3], [4, 5, 6]]);
     const y = x.mul(2);

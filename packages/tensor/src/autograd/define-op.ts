@@ -110,9 +110,12 @@ export class Node {
     }
   }
 
-  /** Frees what backward needed, so the graph holds no buffers once it has run. */
+  /**
+   * Frees what backward needed, so the graph holds no buffers once it has run. A node that saved
+   * nothing (add, sum) can run again, as in PyTorch; one that saved tensors cannot.
+   */
   release(): void {
-    this.released = true;
+    if (this.ctx.saved.length > 0) this.released = true;
     this.ctx.saved = [];
     this.ctx.savedVersions = [];
   }
