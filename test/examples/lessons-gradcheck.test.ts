@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { gradcheckLesson } from "../../examples/src/lessons/gradcheck";
 import { loadFixture } from "../support/fixtures";
-import { runLessonScript } from "../support/lesson-cli";
+import { runLessonScript } from "./cli";
 
 interface GradcheckFixture {
   x: number[];

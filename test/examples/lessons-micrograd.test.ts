@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { microgradExpression, microgradLesson } from "../../examples/src/lessons/micrograd";
 import { renderSvg } from "../../examples/src/lessons/run-lesson";
 import { loadFixture } from "../support/fixtures";
-import { runLessonScript } from "../support/lesson-cli";
+import { runLessonScript } from "./cli";
 
 interface MicrogradFixture {
   g: number;

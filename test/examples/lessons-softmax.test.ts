@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { softmaxLesson } from "../../examples/src/lessons/softmax";
 import { loadFixture } from "../support/fixtures";
-import { runLessonScript } from "../support/lesson-cli";
+import { runLessonScript } from "./cli";
 
 interface SoftmaxFixture {
   x: number[];

@@ -58,6 +58,23 @@ describe("readCsv", () => {
     expect(labels!.toArray()).toEqual([0, 1]);
   });
 
+  it("names the label column it used: the last one by default, the named one, or null", () => {
+    expect(readCsv("a,b,y\n1,2,x\n").labelColumn).toBe("y");
+    expect(readCsv("kind,a\ncat,1\n", { label: " kind " }).labelColumn).toBe("kind");
+    expect(readCsv("a,b\n1,2\n", { label: null }).labelColumn).toBeNull();
+  });
+
+  it("reads a file without the named label column as unlabelled with optionalLabel", () => {
+    const present = readCsv("a,species\n1,setosa\n", { label: "species", optionalLabel: true });
+    expect(present.labels!.toArray()).toEqual([0]);
+    expect(present.featureNames).toEqual(["a"]);
+    const absent = readCsv("a,b\n1,2\n", { label: "species", optionalLabel: true });
+    expect(absent.labels).toBeNull();
+    expect(absent.labelColumn).toBeNull();
+    expect(absent.featureNames).toEqual(["a", "b"]);
+    expect(() => readCsv("a,b\n1,2\n", { label: "species" })).toThrow('readCsv: label column "species" not found');
+  });
+
   it("reads every column as a feature with label: null", () => {
     const { features, labels, featureNames, classNames } = readCsv("a,b\n1,2\n3,4\n", { label: null });
     expect(featureNames).toEqual(["a", "b"]);

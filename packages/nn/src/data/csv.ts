@@ -6,6 +6,11 @@ export interface ReadCsvOptions {
    * column: every column is a feature and `labels` is null.
    */
   label?: string | null;
+  /**
+   * With a named `label`, a file without that column is read as unlabelled (`labels` null) instead
+   * of being an error: for data that may or may not carry its labels, such as a prediction input.
+   */
+  optionalLabel?: boolean;
 }
 
 export interface CsvData {
@@ -14,6 +19,8 @@ export interface CsvData {
   /** int32 `[rows]`: the index of each row's class in `classNames`; null without a label column. */
   labels: Tensor | null;
   featureNames: string[];
+  /** The label column's name (the last column by default); null when there is none. */
+  labelColumn: string | null;
   /** The distinct labels, in the order their indices follow (empty without a label column). */
   classNames: string[];
 }
@@ -42,7 +49,7 @@ const OP = "readCsv";
  */
 export function readCsv(text: string, options: ReadCsvOptions = {}): CsvData {
   if (typeof text !== "string") throw new NablaError(OP, `expected the CSV text as a string, got ${typeof text}`);
-  const { label } = options;
+  const { label, optionalLabel = false } = options;
   if (label !== undefined && label !== null && typeof label !== "string") {
     throw new NablaError(OP, `label must be a column name or null, got ${typeof label}`);
   }
@@ -54,7 +61,7 @@ export function readCsv(text: string, options: ReadCsvOptions = {}): CsvData {
   if (rows.length === 0) throw new NablaError(OP, `no data rows after the header (line ${header.line})`);
 
   const labelColumn = label === null ? -1 : label === undefined ? columns.length - 1 : columns.indexOf(label.trim());
-  if (label !== null && label !== undefined && labelColumn < 0) {
+  if (label !== null && label !== undefined && labelColumn < 0 && !optionalLabel) {
     throw new NablaError(OP, `label column ${JSON.stringify(label)} not found; the columns are ${columns.map((c) => JSON.stringify(c)).join(", ")}`);
   }
   const featureColumns = columns.map((_, c) => c).filter((c) => c !== labelColumn);
@@ -78,9 +85,9 @@ export function readCsv(text: string, options: ReadCsvOptions = {}): CsvData {
 
   const featureNames = featureColumns.map((c) => columns[c]!);
   const featureTensor = tensor(features, { shape: [rows.length, featureColumns.length] });
-  if (labelColumn < 0) return { features: featureTensor, labels: null, featureNames, classNames: [] };
+  if (labelColumn < 0) return { features: featureTensor, labels: null, featureNames, labelColumn: null, classNames: [] };
   const { labels, classNames } = encodeLabels(labelCells);
-  return { features: featureTensor, labels: tensor(labels), featureNames, classNames };
+  return { features: featureTensor, labels: tensor(labels), featureNames, labelColumn: columns[labelColumn]!, classNames };
 }
 
 interface CsvRecord {

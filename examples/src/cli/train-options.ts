@@ -1,0 +1,98 @@
+import { Command, Option } from "commander";
+import { defaultDataPath, defaultRunDirectory, displayPath, resolveUserPath } from "../paths";
+import { OPTIMIZERS, type OptimizerName } from "../training";
+import { layerSizes, nonNegativeInteger, positiveInteger, positiveNumber } from "./arguments";
+
+/**
+ * The learning rate each optimizer gets when `--lr` is not given. SGD (with momentum 0.9) needs a
+ * larger step than the adaptive methods, whose steps are already normalised per parameter.
+ */
+export const DEFAULT_LR: Record<OptimizerName, number> = { sgd: 0.01, adam: 1e-3, adamw: 1e-3 };
+
+/** Everything a training run needs, with paths already absolute. */
+export interface TrainOptions {
+  dataPath: string;
+  /** The label column; undefined means the CSV's last column. */
+  label: string | undefined;
+  hidden: number[];
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  optimizer: OptimizerName;
+  seed: number;
+  outDir: string;
+}
+
+export const TRAIN_DEFAULTS = {
+  hidden: [128, 64],
+  epochs: 30,
+  batchSize: 64,
+  optimizer: "adam" as OptimizerName,
+  seed: 0,
+};
+
+/**
+ * Parses `train`'s command line. `--help` and bad flags make commander print and exit (code 0 for
+ * help, 1 for errors) before anything is read or written.
+ */
+export function parseTrainOptions(argv: string[], now = new Date()): TrainOptions {
+  const program = new Command("pnpm train")
+    .description("Train a multi-layer perceptron classifier on a CSV file and write the model, metrics and plots.")
+    .option("--data <csv>", "CSV file with a header row: numeric feature columns and a label column", displayPath(defaultDataPath))
+    .option("--label <column>", "name of the label column (default: the last column)")
+    .addOption(
+      new Option("--hidden <sizes>", 'hidden layer sizes, comma-separated ("none" for a linear classifier)')
+        .argParser(layerSizes)
+        .default(TRAIN_DEFAULTS.hidden, TRAIN_DEFAULTS.hidden.join(",")),
+    )
+    .option("--epochs <n>", "passes over the training data", positiveInteger, TRAIN_DEFAULTS.epochs)
+    .option("--batch-size <n>", "rows per optimisation step", positiveInteger, TRAIN_DEFAULTS.batchSize)
+    .option(
+      "--lr <rate>",
+      `learning rate (default: ${OPTIMIZERS.map((name) => `${DEFAULT_LR[name]} for ${name}`).join(", ")})`,
+      positiveNumber,
+    )
+    .addOption(
+      new Option("--optimizer <name>", "sgd (momentum 0.9), adam, or adamw (weight decay 0.01)")
+        .choices(OPTIMIZERS)
+        .default(TRAIN_DEFAULTS.optimizer),
+    )
+    .option("--seed <n>", "seed for the split, the initial weights and the shuffling", nonNegativeInteger, TRAIN_DEFAULTS.seed)
+    .option("--out <dir>", "folder for the run's files (default: runs/<UTC timestamp> in the repository)")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Examples:",
+        "  pnpm train",
+        "  pnpm train --data examples/data/iris.csv --label species --epochs 100",
+        "  pnpm train --hidden 256 --optimizer sgd --lr 0.05 --out runs/sgd",
+      ].join("\n"),
+    )
+    .showHelpAfterError()
+    .allowExcessArguments(false)
+    .parse(argv, { from: "user" });
+
+  const options = program.opts<{
+    data: string;
+    label?: string;
+    hidden: number[];
+    epochs: number;
+    batchSize: number;
+    lr?: number;
+    optimizer: OptimizerName;
+    seed: number;
+    out?: string;
+  }>();
+  return {
+    dataPath: resolveUserPath(options.data),
+    label: options.label,
+    hidden: options.hidden,
+    epochs: options.epochs,
+    batchSize: options.batchSize,
+    lr: options.lr ?? DEFAULT_LR[options.optimizer],
+    optimizer: options.optimizer,
+    seed: options.seed,
+    outDir: options.out === undefined ? defaultRunDirectory(now) : resolveUserPath(options.out),
+  };
+}
