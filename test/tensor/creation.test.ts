@@ -93,8 +93,10 @@ describe("tensor() from nested arrays", () => {
     expect(() => tensor("abc" as never)).toThrow(NablaError);
   });
 
-  it("refuses the shape option for nested data, which carries its own shape", () => {
-    expect(() => tensor([1, 2, 3, 4], { shape: [2, 2] })).toThrow(/^tensor: the shape option applies to typed-array data only/);
+  it("fills the shape option with nested data in row-major order, checking the element count", () => {
+    expect(tensor([1, 2, 3, 4], { shape: [2, 2] }).toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(tensor([[1, 2], [3, 4]], { shape: [4] }).toArray()).toEqual([1, 2, 3, 4]);
+    expect(() => tensor([1, 2, 3], { shape: [2, 2] })).toThrow("tensor: shape [2, 2] needs 4 elements, but the data (shape [3]) has 3");
   });
 });
 

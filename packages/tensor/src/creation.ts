@@ -66,14 +66,21 @@ export function tensor(data: NestedArray | TypedArray, options?: TensorOptions &
     }
     for (let i = value.length - 1; i >= 0; i--) stack.push([value[i]!, depth + 1, `${path}[${i}]`]);
   }
-  if (options?.shape !== undefined) throw new NablaError("tensor", "the shape option applies to typed-array data only; nested arrays carry their shape");
+  // with a shape option the elements, in row-major order, fill that shape instead (as a reshape)
+  let finalShape: number[] = shape;
+  if (options?.shape !== undefined) {
+    finalShape = checkShape("tensor", options.shape);
+    if (numelOf(finalShape) !== flat.length) {
+      throw new NablaError("tensor", `shape ${formatShape(finalShape)} needs ${numelOf(finalShape)} elements, but the data (shape ${formatShape(shape)}) has ${flat.length}`);
+    }
+  }
   const dtype = dtypeOption("tensor", options, sawNumber || flat.length === 0 ? "float32" : "bool");
   const values = allocate(dtype, flat.length);
   for (let i = 0; i < flat.length; i++) {
     const v = flat[i]!;
     values[i] = dtype === "bool" ? (v ? 1 : 0) : Number(v);
   }
-  return finish("tensor", Tensor.fromData(values, shape, dtype), options);
+  return finish("tensor", Tensor.fromData(values, finalShape, dtype), options);
 }
 
 function fromTypedArray(data: TypedArray, options?: TensorOptions & { shape?: Shape }): Tensor {
