@@ -9,10 +9,56 @@ import { RowWalker, type Strided } from "./iterate";
 export type UnaryFn = (x: number) => number | boolean;
 export type BinaryFn = (x: number, y: number) => number | boolean;
 
-/** out[i] = fn(x[i]) into a new contiguous array of `dtype`. */
-export function mapUnary(x: Strided, dtype: DType, fn: UnaryFn): TypedArray {
+/**
+ * Unary functions with loops of their own: `fn` is then not called per element, which V8 cannot
+ * inline where one kernel serves many functions (an indirect call costs more than the arithmetic).
+ */
+export type UnaryMath = "neg" | "exp" | "log" | "sqrt" | "tanh" | "relu";
+
+type UnaryRow = (x: TypedArray, px: number, sx: number, out: TypedArray, o: number, n: number) => void;
+
+const UNARY_ROWS: Record<UnaryMath, UnaryRow> = {
+  neg(x, px, sx, out, o, n) {
+    for (const end = o + n; o < end; o++, px += sx) out[o] = -x[px]!;
+  },
+  exp(x, px, sx, out, o, n) {
+    for (const end = o + n; o < end; o++, px += sx) out[o] = Math.exp(x[px]!);
+  },
+  log(x, px, sx, out, o, n) {
+    for (const end = o + n; o < end; o++, px += sx) out[o] = Math.log(x[px]!);
+  },
+  sqrt(x, px, sx, out, o, n) {
+    for (const end = o + n; o < end; o++, px += sx) out[o] = Math.sqrt(x[px]!);
+  },
+  tanh(x, px, sx, out, o, n) {
+    for (const end = o + n; o < end; o++, px += sx) out[o] = Math.tanh(x[px]!);
+  },
+  relu(x, px, sx, out, o, n) {
+    // NaN stays NaN (v > 0 is false for it, and v !== v keeps it), as PyTorch
+    for (const end = o + n; o < end; o++, px += sx) {
+      const v = x[px]!;
+      out[o] = v > 0 || v !== v ? v : 0;
+    }
+  },
+};
+
+/**
+ * out[i] = fn(x[i]) into a new contiguous array of `dtype`. With `math` naming fn, the element loop
+ * is a dedicated one (same results, no call per element).
+ */
+export function mapUnary(x: Strided, dtype: DType, fn: UnaryFn, math?: UnaryMath): TypedArray {
   const out = allocate(dtype, numelOf(x.shape));
   const src = x.data;
+  if (math !== undefined) {
+    const row = UNARY_ROWS[math];
+    if (isContiguousLayout(x)) {
+      row(src, x.offset, 1, out, 0, out.length);
+      return out;
+    }
+    const walker = new RowWalker(x.shape, [x]);
+    for (let r = 0, o = 0; r < walker.rows; r++, walker.next(), o += walker.rowLength) row(src, walker.offsets[0]!, walker.rowStrides[0]!, out, o, walker.rowLength);
+    return out;
+  }
   if (isContiguousLayout(x)) {
     const base = x.offset;
     for (let i = 0; i < out.length; i++) out[i] = fn(src[base + i]!) as number;
@@ -29,11 +75,56 @@ export function mapUnary(x: Strided, dtype: DType, fn: UnaryFn): TypedArray {
   return out;
 }
 
-/** out[i] = fn(a[i], b[i]) for operands already broadcast to one shape. */
-export function zipBinary(a: Strided, b: Strided, dtype: DType, fn: BinaryFn): TypedArray {
+/** Binary arithmetic with loops of their own (see UnaryMath for why). */
+export type Arithmetic = "add" | "sub" | "mul" | "div";
+
+type BinaryRow = (x: TypedArray, px: number, sx: number, y: TypedArray, py: number, sy: number, out: TypedArray, o: number, n: number) => void;
+
+const ARITHMETIC_ROWS: Record<Arithmetic, BinaryRow> = {
+  add(x, px, sx, y, py, sy, out, o, n) {
+    for (const end = o + n; o < end; o++, px += sx, py += sy) out[o] = x[px]! + y[py]!;
+  },
+  sub(x, px, sx, y, py, sy, out, o, n) {
+    for (const end = o + n; o < end; o++, px += sx, py += sy) out[o] = x[px]! - y[py]!;
+  },
+  mul(x, px, sx, y, py, sy, out, o, n) {
+    for (const end = o + n; o < end; o++, px += sx, py += sy) out[o] = x[px]! * y[py]!;
+  },
+  div(x, px, sx, y, py, sy, out, o, n) {
+    for (const end = o + n; o < end; o++, px += sx, py += sy) out[o] = x[px]! / y[py]!;
+  },
+};
+
+/**
+ * Whether a dedicated loop computes `op` exactly as its element function would for this output
+ * dtype: always for float outputs; for int32, add and sub only (storing into an Int32Array wraps
+ * the exact double sum, while a product may exceed 2^53 before wrapping, hence Math.imul there).
+ */
+function hasArithmeticRow(op: Arithmetic, dtype: DType): boolean {
+  return dtype === "float32" || dtype === "float64" || (dtype === "int32" && (op === "add" || op === "sub"));
+}
+
+/**
+ * out[i] = fn(a[i], b[i]) for operands already broadcast to one shape. With `arithmetic` naming
+ * fn, float (and int32 add/sub) outputs use a dedicated loop: same results, no call per element.
+ */
+export function zipBinary(a: Strided, b: Strided, dtype: DType, fn: BinaryFn, arithmetic?: Arithmetic): TypedArray {
   const out = allocate(dtype, numelOf(a.shape));
   const da = a.data;
   const db = b.data;
+  if (arithmetic !== undefined && hasArithmeticRow(arithmetic, dtype)) {
+    const row = ARITHMETIC_ROWS[arithmetic];
+    if (isContiguousLayout(a) && isContiguousLayout(b)) {
+      row(da, a.offset, 1, db, b.offset, 1, out, 0, out.length);
+      return out;
+    }
+    const walker = new RowWalker(a.shape, [a, b]);
+    const [sa, sb] = walker.rowStrides as [number, number];
+    for (let r = 0, o = 0; r < walker.rows; r++, walker.next(), o += walker.rowLength) {
+      row(da, walker.offsets[0]!, sa, db, walker.offsets[1]!, sb, out, o, walker.rowLength);
+    }
+    return out;
+  }
   const aDense = isContiguousLayout(a);
   if (aDense && isContiguousLayout(b)) {
     const oa = a.offset;

@@ -1,7 +1,7 @@
 import { defineOp } from "../autograd/define-op";
 import { type DType, floatResult } from "../dtype";
 import { NablaError } from "../errors";
-import { type BinaryFn, zipBinary } from "../kernels/elementwise";
+import { type Arithmetic, type BinaryFn, zipBinary } from "../kernels/elementwise";
 import { Tensor, type TensorLike } from "../tensor";
 import { where } from "./compare";
 import { broadcastOperands } from "./operands";
@@ -9,14 +9,14 @@ import { broadcastOperands } from "./operands";
 // Each primitive takes operands already broadcast to one shape (see broadcastOperands); the
 // public function does the broadcasting, so no backward here ever sums over broadcast dims.
 
-function zip(a: Tensor, b: Tensor, dtype: DType, fn: BinaryFn): Tensor {
-  return Tensor.fromData(zipBinary(a.strided, b.strided, dtype, fn), a.shape, dtype);
+function zip(a: Tensor, b: Tensor, dtype: DType, fn: BinaryFn, arithmetic?: Arithmetic): Tensor {
+  return Tensor.fromData(zipBinary(a.strided, b.strided, dtype, fn, arithmetic), a.shape, dtype);
 }
 
 const addOp = defineOp({
   name: "add",
   forward(_ctx, a: Tensor, b: Tensor, dtype: DType) {
-    return zip(a, b, dtype, dtype === "bool" ? (x, y) => (x | y) !== 0 : (x, y) => x + y);
+    return zip(a, b, dtype, dtype === "bool" ? (x, y) => (x | y) !== 0 : (x, y) => x + y, "add");
   },
   backward(_ctx, gradOut) {
     return [gradOut, gradOut];
@@ -27,7 +27,7 @@ const addOp = defineOp({
 const subOp = defineOp({
   name: "sub",
   forward(_ctx, a: Tensor, b: Tensor, dtype: DType) {
-    return zip(a, b, dtype, (x, y) => x - y);
+    return zip(a, b, dtype, (x, y) => x - y, "sub");
   },
   backward(ctx, gradOut) {
     return [gradOut, ctx.needsInputGrad[1] ? gradOut.neg() : null];
@@ -43,7 +43,7 @@ const mulOp = defineOp({
     if (ctx.needsInputGrad[0]) ctx.save(b);
     if (ctx.needsInputGrad[1]) ctx.save(a);
     // int32 products must wrap like int32 arithmetic, not round through a double
-    return zip(a, b, dtype, dtype === "int32" ? Math.imul : dtype === "bool" ? (x, y) => (x & y) !== 0 : (x, y) => x * y);
+    return zip(a, b, dtype, dtype === "int32" ? Math.imul : dtype === "bool" ? (x, y) => (x & y) !== 0 : (x, y) => x * y, "mul");
   },
   backward(ctx, gradOut) {
     const saved = [...ctx.saved];
@@ -58,7 +58,7 @@ const divOp = defineOp({
     // only b̄ reads a: a constant denominator leaves the numerator free to be written in place
     ctx.save(b);
     if (ctx.needsInputGrad[1]) ctx.save(a);
-    return zip(a, b, dtype, (x, y) => x / y);
+    return zip(a, b, dtype, (x, y) => x / y, "div");
   },
   backward(ctx, gradOut) {
     const [b, a] = ctx.saved as [Tensor, Tensor | undefined];

@@ -1,17 +1,17 @@
 import { defineOp } from "../autograd/define-op";
 import { type DType, floatResult, isFloating } from "../dtype";
 import { NablaError } from "../errors";
-import { type UnaryFn, mapUnary } from "../kernels/elementwise";
+import { type UnaryFn, type UnaryMath, mapUnary } from "../kernels/elementwise";
 import { Tensor } from "../tensor";
 import { where } from "./compare";
 
-function map(x: Tensor, dtype: DType, fn: UnaryFn): Tensor {
-  return Tensor.fromData(mapUnary(x.strided, dtype, fn), x.shape, dtype);
+function map(x: Tensor, dtype: DType, fn: UnaryFn, math?: UnaryMath): Tensor {
+  return Tensor.fromData(mapUnary(x.strided, dtype, fn, math), x.shape, dtype);
 }
 
 /** Ops such as exp produce reals: int32 and bool inputs give float32, as in PyTorch. */
-function mapToFloat(x: Tensor, fn: UnaryFn): Tensor {
-  return map(x, floatResult(x.dtype), fn);
+function mapToFloat(x: Tensor, fn: UnaryFn, math?: UnaryMath): Tensor {
+  return map(x, floatResult(x.dtype), fn, math);
 }
 
 function rejectBool(op: string, x: Tensor): void {
@@ -22,7 +22,7 @@ export const neg = defineOp({
   name: "neg",
   forward(_ctx, x: Tensor) {
     rejectBool("neg", x);
-    return map(x, x.dtype, (v) => -v);
+    return map(x, x.dtype, (v) => -v, "neg");
   },
   backward(_ctx, gradOut) {
     return [gradOut.neg()];
@@ -33,7 +33,7 @@ export const neg = defineOp({
 export const exp = defineOp({
   name: "exp",
   forward(ctx, x: Tensor) {
-    const y = mapToFloat(x, Math.exp);
+    const y = mapToFloat(x, Math.exp, "exp");
     ctx.save(y); // d exp = exp: keep the output, not the input
     return y;
   },
@@ -48,7 +48,7 @@ export const log = defineOp({
   name: "log",
   forward(ctx, x: Tensor) {
     ctx.save(x);
-    return mapToFloat(x, Math.log);
+    return mapToFloat(x, Math.log, "log");
   },
   backward(ctx, gradOut) {
     const [x] = ctx.saved as [Tensor];
@@ -60,7 +60,7 @@ export const log = defineOp({
 export const sqrt = defineOp({
   name: "sqrt",
   forward(ctx, x: Tensor) {
-    const y = mapToFloat(x, Math.sqrt);
+    const y = mapToFloat(x, Math.sqrt, "sqrt");
     ctx.save(y);
     return y;
   },
@@ -100,7 +100,7 @@ export const sign = defineOp({
 export const tanh = defineOp({
   name: "tanh",
   forward(ctx, x: Tensor) {
-    const y = mapToFloat(x, Math.tanh);
+    const y = mapToFloat(x, Math.tanh, "tanh");
     ctx.save(y);
     return y;
   },
@@ -137,7 +137,7 @@ export const relu = defineOp({
   name: "relu",
   forward(ctx, x: Tensor) {
     rejectBool("relu", x);
-    const y = map(x, x.dtype, (v) => (v > 0 ? v : v !== v ? v : 0));
+    const y = map(x, x.dtype, (v) => (v > 0 ? v : v !== v ? v : 0), "relu");
     ctx.save(y);
     return y;
   },

@@ -1,0 +1,224 @@
+import type { TypedArray } from "../../dtype";
+import { MATMUL_SHARED_WASM_BASE64, MATMUL_WASM_BASE64 } from "./matmul-binary";
+import { CONTROL_BYTES, MatmulHelper } from "./matmul-threads";
+import { type WasmMemory, webAssembly } from "./wasm-api";
+
+/** One matrix of a batched product: where it starts in its storage and how its rows and columns step. */
+export interface MatrixView {
+  data: TypedArray;
+  offset: number;
+  rowStride: number;
+  colStride: number;
+}
+
+/** gemm(a, b, c, paddedRows, paddedCols, k, ldc, rowBegin, rowEnd) of matmul.wat; pointers are byte offsets. */
+type Gemm = (a: number, b: number, c: number, paddedRows: number, paddedCols: number, k: number, ldc: number, rowBegin: number, rowEnd: number) => void;
+
+interface Runtime {
+  memory: WasmMemory;
+  gemmF32: Gemm;
+  gemmF64: Gemm;
+  /** The second thread, where memory is shared and workers exist. */
+  helper: MatmulHelper | null;
+}
+
+/** A tile of C is 4 rows × 8 floats or 4 doubles (two 128-bit vectors); the depth is packed in blocks of 256 (see matmul.wat). */
+const TILE_ROWS = 4;
+const DEPTH_BLOCK = 256;
+const PAGE_BYTES = 65536;
+const MAX_PAGES = 32768; // 2 GiB, the maximum matmul.wat declares
+const PACK_ROW_GROUP = 4;
+
+/**
+ * Products from this many multiply-adds (512 × 512 × 1024) are split over two threads when a
+ * second one is available. Measured on a 2-vCPU machine: 1.6× at 1024³; none at 512³ and below,
+ * where the halves run no faster side by side than one after the other.
+ */
+const THREADED_MIN_MULTIPLY_ADDS = 512 * 512 * 1024;
+
+function decodeBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * The shared build with a shared memory where the engine allows one (Node; browsers only when
+ * cross-origin isolated), else the plain build. Either is about 1 KiB, under the 4 KiB that
+ * browsers allow to compile synchronously on the main thread.
+ */
+function instantiate(): Runtime | null {
+  const wasm = webAssembly();
+  if (wasm === undefined) return null;
+  const plain = decodeBase64(MATMUL_WASM_BASE64);
+  // validate() is false on engines without SIMD, where compiling would throw
+  if (!wasm.validate(plain)) return null;
+  const build = (bytes: Uint8Array, memory: WasmMemory) => {
+    const module = new wasm.Module(bytes);
+    const exports = new wasm.Instance(module, { env: { memory } }).exports as unknown as { gemmF32: Gemm; gemmF64: Gemm };
+    return { module, exports };
+  };
+  try {
+    const memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+    const { module, exports } = build(decodeBase64(MATMUL_SHARED_WASM_BASE64), memory);
+    return { memory, gemmF32: exports.gemmF32, gemmF64: exports.gemmF64, helper: new MatmulHelper(module, memory) };
+  } catch {
+    const memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES });
+    const { exports } = build(plain, memory);
+    return { memory, gemmF32: exports.gemmF32, gemmF64: exports.gemmF64, helper: null };
+  }
+}
+
+let runtime: Runtime | null | undefined;
+
+/** The kernels, compiled on first use; null where WebAssembly SIMD is missing (the JS kernel runs then). */
+function simdRuntime(): Runtime | null {
+  if (runtime === undefined) runtime = instantiate();
+  return runtime;
+}
+
+/** Whether the WebAssembly SIMD matmul can run here. */
+export function simdMatmulAvailable(): boolean {
+  return simdRuntime() !== null;
+}
+
+/** Starts the second thread if there can be one and resolves once it takes work (tests use this). */
+export function simdMatmulThreadsReady(): Promise<boolean> {
+  return simdRuntime()?.helper?.ready() ?? Promise.resolve(false);
+}
+
+const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple) * multiple;
+
+/**
+ * out[outBase…] = A·B for one [n, k] × [k, m] pair of float32 (or float64) matrices with any
+ * strides, through the SIMD kernel. Both operands are packed whole into the module's memory (the
+ * packing is where strides and transposes are absorbed), the kernel accumulates into a zeroed,
+ * padded C there, and the valid n × m part is copied out. Accumulation is in the operands'
+ * precision, as PyTorch's CPU kernels do. With `threads` (and n·k·m large enough) a worker
+ * computes the lower half of C's rows meanwhile; every element is computed the same way either
+ * way, so the result does not depend on it.
+ */
+export function multiplySimd(a: MatrixView, b: MatrixView, n: number, k: number, m: number, double: boolean, out: TypedArray, outBase: number, threads: boolean): void {
+  const { memory, gemmF32, gemmF64, helper } = simdRuntime()!;
+  const bytes = double ? 8 : 4;
+  const tileWidth = double ? 4 : 8;
+  const paddedRows = roundUp(n, TILE_ROWS);
+  const paddedCols = roundUp(m, tileWidth);
+  // C's rows are one tile wider than needed: with a power-of-two row length every row of a tile
+  // would map to the same few L1 sets and evict each other (measured: 28 vs 39 GFLOP/s in the
+  // kernel at 1024 columns)
+  const ldc = paddedCols + tileWidth;
+  // memory: [control block | Ã | B̃ | C]; every size is a multiple of 16 bytes
+  const aStart = CONTROL_BYTES;
+  const bStart = aStart + paddedRows * k * bytes;
+  const cStart = bStart + k * paddedCols * bytes;
+  const end = cStart + paddedRows * ldc * bytes;
+  if (memory.buffer.byteLength < end) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE_BYTES));
+  const heap = double ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
+  for (let p0 = 0; p0 < k; p0 += DEPTH_BLOCK) {
+    const depth = Math.min(DEPTH_BLOCK, k - p0);
+    packRowPanels(a, p0, paddedRows, n, depth, heap, aStart / bytes + p0 * paddedRows);
+    packColumnPanels(b, p0, depth, m, paddedCols, tileWidth, heap, bStart / bytes + p0 * paddedCols);
+  }
+  const cFirst = cStart / bytes;
+  heap.fill(0, cFirst, cFirst + paddedRows * ldc);
+  const gemm = double ? gemmF64 : gemmF32;
+  const args = [aStart, bStart, cStart, paddedRows, paddedCols, k, ldc];
+  // the worker takes the lower rows (a whole number of tiles), the main thread the upper ones
+  const split = roundUp(paddedRows / 2, TILE_ROWS);
+  if (threads && helper !== null && n * k * m >= THREADED_MIN_MULTIPLY_ADDS && split < paddedRows && helper.available()) {
+    helper.start([...args, split, paddedRows], double);
+    gemm(aStart, bStart, cStart, paddedRows, paddedCols, k, ldc, 0, split);
+    if (!helper.wait()) gemm(aStart, bStart, cStart, paddedRows, paddedCols, k, ldc, split, paddedRows);
+  } else {
+    gemm(aStart, bStart, cStart, paddedRows, paddedCols, k, ldc, 0, paddedRows);
+  }
+  for (let i = 0; i < n; i++) {
+    const row = cFirst + i * ldc;
+    out.set(heap.subarray(row, row + m), outBase + i * m);
+  }
+}
+
+/**
+ * Ã for one depth block p0 … p0+depth−1: all rows of A in panels of 4; within a panel the 4 values
+ * of one p are adjacent. Rows past n (the padding) are zeros.
+ */
+function packRowPanels(a: MatrixView, p0: number, paddedRows: number, n: number, depth: number, heap: Float32Array | Float64Array, start: number): void {
+  const { data, rowStride, colStride } = a;
+  let d = start;
+  for (let r = 0; r < paddedRows; r += TILE_ROWS) {
+    let p = a.offset + r * rowStride + p0 * colStride;
+    const live = n - r;
+    if (live >= TILE_ROWS) {
+      for (let q = 0; q < depth; q++, p += colStride, d += 4) {
+        heap[d] = data[p]!;
+        heap[d + 1] = data[p + rowStride]!;
+        heap[d + 2] = data[p + 2 * rowStride]!;
+        heap[d + 3] = data[p + 3 * rowStride]!;
+      }
+    } else {
+      for (let q = 0; q < depth; q++, p += colStride) {
+        for (let t = 0; t < TILE_ROWS; t++) heap[d++] = t < live ? data[p + t * rowStride]! : 0;
+      }
+    }
+  }
+}
+
+/**
+ * B̃ for one depth block p0 … p0+depth−1: all columns of B in panels of `width`; within a panel
+ * the `width` values of one p are adjacent. Columns past m (the padding) are zeros.
+ *
+ * The order follows B's layout so each cache line read is used whole before it is evicted. Rows
+ * of a row-major B are copied whole, run by run (unrolled: 2.7× faster than the general loop). A
+ * transposed B (as backward's Bᵀ) is read panel by panel down the whole depth, where each of the
+ * panel's columns is a contiguous run in memory; other layouts four rows at a time.
+ */
+function packColumnPanels(b: MatrixView, p0: number, depth: number, m: number, paddedCols: number, width: number, heap: Float32Array | Float64Array, start: number): void {
+  const { data, rowStride, colStride } = b;
+  const panelLength = depth * width;
+  const fullCols = m - (m % width);
+  if (colStride === 1) {
+    for (let q = 0; q < depth; q++) {
+      const row = b.offset + (p0 + q) * rowStride;
+      let d = start + q * width;
+      if (width === 8) {
+        for (let j = 0; j < fullCols; j += 8, d += panelLength) {
+          const s = row + j;
+          heap[d] = data[s]!;
+          heap[d + 1] = data[s + 1]!;
+          heap[d + 2] = data[s + 2]!;
+          heap[d + 3] = data[s + 3]!;
+          heap[d + 4] = data[s + 4]!;
+          heap[d + 5] = data[s + 5]!;
+          heap[d + 6] = data[s + 6]!;
+          heap[d + 7] = data[s + 7]!;
+        }
+      } else {
+        for (let j = 0; j < fullCols; j += 4, d += panelLength) {
+          const s = row + j;
+          heap[d] = data[s]!;
+          heap[d + 1] = data[s + 1]!;
+          heap[d + 2] = data[s + 2]!;
+          heap[d + 3] = data[s + 3]!;
+        }
+      }
+      // the last, partial panel and the zero padding after it
+      if (fullCols < paddedCols) for (let t = 0; t < width; t++) heap[d + t] = fullCols + t < m ? data[row + fullCols + t]! : 0;
+    }
+    return;
+  }
+  const group = Math.abs(rowStride) < Math.abs(colStride) ? depth : PACK_ROW_GROUP;
+  for (let q0 = 0; q0 < depth; q0 += group) {
+    const qEnd = Math.min(q0 + group, depth);
+    for (let j = 0, panel = start; j < paddedCols; j += width, panel += panelLength) {
+      const live = Math.min(width, m - j);
+      for (let q = q0; q < qEnd; q++) {
+        const d = panel + q * width;
+        let s = b.offset + (p0 + q) * rowStride + j * colStride;
+        if (live === width) for (let t = 0; t < width; t++, s += colStride) heap[d + t] = data[s]!;
+        else for (let t = 0; t < width; t++, s += colStride) heap[d + t] = t < live ? data[s]! : 0;
+      }
+    }
+  }
+}

@@ -1,0 +1,184 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { gradcheck, matmul, randn, tensor } from "@nabla/tensor";
+import { matmulBatched, type MatmulKernel } from "../../packages/tensor/src/kernels/matmul";
+import type { Strided } from "../../packages/tensor/src/kernels/iterate";
+import { simdMatmulAvailable, simdMatmulThreadsReady } from "../../packages/tensor/src/kernels/wasm/matmul";
+
+// The WebAssembly SIMD matmul against the JS kernel it replaces (the reference), on operands laid
+// out as backward and views produce them: transposed, padded rows, offsets, broadcast batch dims,
+// odd sizes that leave partial 4 × 8 tiles, and sizes that cross the kernel's depth, row and column
+// blocks (256, 128/64, 128/64).
+
+type FloatDType = "float32" | "float64";
+
+interface MatrixLayout {
+  /** Stored transposed (column-major), as a.mT of a row-major tensor is. */
+  transposed: boolean;
+  /** Extra elements at the end of each stored row (a slice of a wider tensor). */
+  padding: number;
+  offset: number;
+  /** The batch dim has stride 0 (one matrix broadcast over the batch). */
+  broadcast: boolean;
+}
+
+const layoutArb: fc.Arbitrary<MatrixLayout> = fc.record({
+  transposed: fc.boolean(),
+  padding: fc.integer({ min: 0, max: 3 }),
+  offset: fc.integer({ min: 0, max: 5 }),
+  broadcast: fc.boolean(),
+});
+
+/** A [batch, rows, cols] operand over fresh random storage laid out as `layout` says. */
+function operand(dtype: FloatDType, batch: number, rows: number, cols: number, layout: MatrixLayout, seed: number): Strided {
+  const [outer, inner] = layout.transposed ? [cols, rows] : [rows, cols];
+  const stored = inner + layout.padding;
+  const matrices = layout.broadcast ? 1 : batch;
+  const data = dtype === "float32" ? new Float32Array(layout.offset + matrices * outer * stored) : new Float64Array(layout.offset + matrices * outer * stored);
+  let state = seed >>> 0 || 1;
+  for (let i = 0; i < data.length; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    data[i] = state / 2 ** 31 - 1;
+  }
+  const [rowStride, colStride] = layout.transposed ? [1, stored] : [stored, 1];
+  return { data, shape: [batch, rows, cols], strides: [layout.broadcast ? 0 : outer * stored, rowStride, colStride], offset: layout.offset };
+}
+
+/** Σ_p |a_ip|·|b_pj| for each output: the scale of the rounding error a float sum can make. */
+function magnitudes(a: Strided, b: Strided): Float64Array {
+  const [batch, n, k] = a.shape as [number, number, number];
+  const m = b.shape[2]!;
+  const out = new Float64Array(batch * n * m);
+  for (let t = 0; t < batch; t++) {
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < m; j++) {
+        let sum = 0;
+        for (let p = 0; p < k; p++) {
+          const x = a.data[a.offset + t * a.strides[0]! + i * a.strides[1]! + p * a.strides[2]!]!;
+          const y = b.data[b.offset + t * b.strides[0]! + p * b.strides[1]! + j * b.strides[2]!]!;
+          sum += Math.abs(x * y);
+        }
+        out[(t * n + i) * m + j] = sum;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * SIMD and JS results agree within what the two summation orders allow: float32 SIMD sums in
+ * float32 (as PyTorch does), the JS kernel in float64, so the bound is k·ε·Σ|a||b| per element.
+ */
+function expectKernelsAgree(a: Strided, b: Strided, dtype: FloatDType): void {
+  const run = (kernel: MatmulKernel) => matmulBatched(a, b, dtype, kernel);
+  const simd = run("simd");
+  const js = run("js");
+  expect(simd).toBeInstanceOf(dtype === "float32" ? Float32Array : Float64Array);
+  expect(simd.length).toBe(js.length);
+  const k = a.shape[2]!;
+  const epsilon = dtype === "float32" ? 2 ** -23 : 2 ** -52;
+  const scale = magnitudes(a, b);
+  for (let i = 0; i < js.length; i++) {
+    const bound = (k + 2) * epsilon * scale[i]! + 1e-300;
+    if (!(Math.abs(simd[i]! - js[i]!) <= bound)) {
+      expect.fail(`element ${i}: SIMD ${simd[i]} vs JS ${js[i]} (bound ${bound}) for shapes [${a.shape.join(", ")}] × [${b.shape.join(", ")}]`);
+    }
+  }
+}
+
+describe("WebAssembly SIMD matmul kernel", () => {
+  it("is available on this engine (Node 20 has WebAssembly SIMD)", () => {
+    expect(simdMatmulAvailable()).toBe(true);
+  });
+
+  for (const dtype of ["float32", "float64"] as const) {
+    it(`matches the JS kernel on random sizes and layouts (${dtype})`, () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 3 }),
+          fc.integer({ min: 1, max: 37 }),
+          fc.integer({ min: 1, max: 41 }),
+          fc.integer({ min: 1, max: 35 }),
+          layoutArb,
+          layoutArb,
+          fc.integer(),
+          (batch, n, k, m, leftLayout, rightLayout, seed) => {
+            const a = operand(dtype, batch, n, k, leftLayout, seed);
+            const b = operand(dtype, batch, k, m, rightLayout, seed ^ 0x5bd1e995);
+            expectKernelsAgree(a, b, dtype);
+          },
+        ),
+        { numRuns: 60 },
+      );
+    });
+
+    it(`matches the JS kernel across its depth, row and column blocks (${dtype})`, () => {
+      const plain = { transposed: false, padding: 0, offset: 0, broadcast: false };
+      const transposed = { transposed: true, padding: 1, offset: 3, broadcast: false };
+      // 300 > 256 (depth block); 133 and 131 cross the row and column blocks with partial tiles
+      for (const [left, right] of [[plain, plain], [transposed, plain], [plain, transposed]] as const) {
+        expectKernelsAgree(operand(dtype, 1, 133, 300, left, 1), operand(dtype, 1, 300, 131, right, 2), dtype);
+      }
+    });
+  }
+
+  it("gives zeros for an empty inner dimension and an empty result for empty outer ones", () => {
+    const empty = (rows: number, cols: number) => ({ data: new Float32Array(0), shape: [1, rows, cols], strides: [rows * cols, cols, 1], offset: 0 });
+    expect(Array.from(matmulBatched(empty(3, 0), empty(0, 5), "float32", "simd"))).toEqual(new Array(15).fill(0));
+    expect(matmulBatched(empty(0, 4), empty(4, 5), "float32", "simd").length).toBe(0);
+  });
+});
+
+describe("matmul through the SIMD kernel", () => {
+  it("takes the SIMD path for products of 8³ multiply-adds and more, and agrees with a float64 product", () => {
+    const a = randn([24, 40]);
+    const b = randn([40, 20]);
+    const expected = matmul(a.to("float64"), b.to("float64")).data();
+    const actual = matmul(a, b).data();
+    for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThan(1e-4);
+  });
+
+  it("has gradients that pass gradcheck with transposed operands in backward", () => {
+    const a = tensor(Float64Array.from({ length: 16 * 18 }, (_, i) => Math.sin(i)), { shape: [16, 18] });
+    const b = tensor(Float64Array.from({ length: 18 * 17 }, (_, i) => Math.cos(i * 0.7)), { shape: [18, 17] });
+    // Ā = C̄ Bᵀ and B̄ = Aᵀ C̄ read transposed views; 16·18·17 multiply-adds is above the SIMD threshold
+    const report = gradcheck((x, y) => matmul(x!, y!.mT.mT), [a, b]);
+    expect(report.ok, JSON.stringify(report.worst)).toBe(true);
+  });
+});
+
+describe("SIMD matmul on two threads", () => {
+  it("gives exactly the single-threaded result (each thread computes whole rows of C)", async () => {
+    expect(await simdMatmulThreadsReady()).toBe(true);
+    const plain = { transposed: false, padding: 0, offset: 0, broadcast: false };
+    // 517 · 300 · 1731 multiply-adds is above the threaded threshold; odd sizes leave partial tiles
+    const a = operand("float32", 1, 517, 300, plain, 7);
+    const b = operand("float32", 1, 300, 1731, { ...plain, transposed: true }, 8);
+    const threaded = matmulBatched(a, b, "float32", "auto");
+    const single = matmulBatched(a, b, "float32", "simd");
+    expect(threaded.length).toBe(517 * 1731);
+    let differing = 0;
+    for (let i = 0; i < single.length; i++) if (!Object.is(threaded[i], single[i])) differing++;
+    expect(differing).toBe(0);
+  });
+
+  it("does not keep the process alive after the work", () => {
+    const script = [
+      'import { randn } from "@nabla/tensor";',
+      'import { simdMatmulThreadsReady } from "../tensor/src/kernels/wasm/matmul";',
+      "randn([1024, 1024]).matmul(randn([1024, 1024]));",
+      "if (!(await simdMatmulThreadsReady())) throw new Error('no worker');",
+      "const c = randn([1024, 1024]).matmul(randn([1024, 1024]));",
+      "console.log(c.shape.join('x'));",
+    ].join("\n");
+    const benchDir = fileURLToPath(new URL("../../packages/bench/", import.meta.url));
+    const started = Date.now();
+    const run = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: benchDir, encoding: "utf8", timeout: 30_000 });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toBe("1024x1024");
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+});
