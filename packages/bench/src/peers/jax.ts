@@ -1,0 +1,272 @@
+import { availableParallelism } from "node:os";
+import { type Backend, type Case, type DigitsTask, type MlpStepTask, type Task, WorkloadSkipped } from "../tasks";
+import { transposed } from "../inputs";
+
+type Jax = typeof import("@jax-js/jax");
+type JaxArray = import("@jax-js/jax").Array;
+
+let loaded: Promise<Jax> | undefined;
+
+/**
+ * jax-js reads `navigator` while it starts, which Node 20 does not define; its wasm backend then
+ * runs on one thread (it spawns workers only where a global `Worker` exists, i.e. in browsers).
+ */
+function loadJax(): Promise<Jax> {
+  loaded ??= (async () => {
+    const global = globalThis as { navigator?: unknown };
+    global.navigator ??= { hardwareConcurrency: availableParallelism(), userAgent: `Node.js/${process.versions.node}` };
+    const jax = await import("@jax-js/jax");
+    const devices = await jax.init("wasm");
+    if (!devices.includes("wasm")) throw new Error(`jax-js started without its wasm device (got ${devices.join(", ") || "none"})`);
+    jax.defaultDevice("wasm");
+    return jax;
+  })();
+  return loaded;
+}
+
+/**
+ * jax-js on its wasm device, written as its README shows: functions of arrays compiled with `jit`,
+ * gradients from `grad`/`valueAndGrad`/`vjp`, and `.ref` wherever an array is used more than once
+ * (every call takes ownership of its arguments).
+ */
+export async function loadJaxJs(): Promise<Backend> {
+  const jax = await loadJax();
+  return { prepare: async (task) => prepare(jax, task) };
+}
+
+/** The longest op chain the eager W7 runs (the quick size); see the opChain case. */
+const MAX_EAGER_CHAIN = 300;
+
+function prepare(jax: Jax, task: Task): Case {
+  const { numpy: np, nn, jit } = jax;
+  switch (task.kind) {
+    case "matmul": {
+      const { n } = task;
+      const a = np.array(task.a).reshape([n, n]);
+      const b = np.array(task.b).reshape([n, n]);
+      const product = jit(task.transposeA ? (x: JaxArray, y: JaxArray) => np.matmul(x.transpose(), y) : (x: JaxArray, y: JaxArray) => np.matmul(x, y));
+      return {
+        run: async () => (await product(a.ref, b.ref).blockUntilReady()).dispose(),
+        dispose: () => {
+          product.dispose();
+          jax.tree.dispose([a, b]);
+        },
+      };
+    }
+    case "softmax": {
+      const x = np.array(task.x).reshape([task.rows, task.cols]);
+      const cotangent = np.array(task.cotangent).reshape([task.rows, task.cols]);
+      const forwardBackward = jit((input: JaxArray, g: JaxArray) => {
+        const [s, pullback] = jax.vjp((logits: JaxArray) => nn.softmax(logits, -1), [input]);
+        const [gradInput] = pullback(g);
+        pullback.dispose();
+        return [s, gradInput!];
+      });
+      return {
+        run: async () => jax.tree.dispose(await jax.blockUntilReady(forwardBackward(x.ref, cotangent.ref))),
+        dispose: () => {
+          forwardBackward.dispose();
+          jax.tree.dispose([x, cotangent]);
+        },
+      };
+    }
+    case "crossEntropy": {
+      const { rows, classes } = task;
+      const logits = np.array(task.logits).reshape([rows, classes]);
+      const targets = np.array(task.targets, { dtype: np.int32 });
+      const meanCrossEntropy = (x: JaxArray, t: JaxArray) => np.sum(nn.logSoftmax(x, -1).mul(nn.oneHot(t, classes))).mul(-1 / rows);
+      const lossAndGrad = jit(jax.valueAndGrad(meanCrossEntropy));
+      return {
+        run: async () => jax.tree.dispose(await jax.blockUntilReady(lossAndGrad(logits.ref, targets.ref))),
+        dispose: () => {
+          lossAndGrad.dispose();
+          jax.tree.dispose([logits, targets]);
+        },
+      };
+    }
+    case "mlpStep":
+      return mlpStep(jax, task);
+    case "broadcast": {
+      const { n } = task;
+      const a = np.array(task.a).reshape([n, n]);
+      const b = np.array(task.b);
+      const c = np.array(task.c).reshape([n, 1]);
+      const f = jit((x: JaxArray, y: JaxArray, z: JaxArray) => x.mul(y).add(z));
+      return {
+        run: async () => (await f(a.ref, b.ref, c.ref).blockUntilReady()).dispose(),
+        dispose: () => {
+          f.dispose();
+          jax.tree.dispose([a, b, c]);
+        },
+      };
+    }
+    case "sumAxis": {
+      const x = np.array(task.x).reshape([task.n, task.n]);
+      const f = jit((input: JaxArray) => np.sum(input, task.axis));
+      return {
+        run: async () => (await f(x.ref).blockUntilReady()).dispose(),
+        dispose: () => {
+          f.dispose();
+          x.dispose();
+        },
+      };
+    }
+    case "opChain": {
+      // Eager, as the workload is about per-op cost. jax-js 0.1.25 cannot run the full chain either
+      // way: eager grad costs grow with the chain (≈ 3 ms per op at 300 ops, 33 ms per op at 3,000),
+      // and jit overflows the call stack simplifying the fused expression at 1,000 ops.
+      if (task.ops > MAX_EAGER_CHAIN) {
+        throw new WorkloadSkipped(
+          `not run: eager grad takes ≈ 33 ms per op at 3,000 ops and grows with the chain; jit overflows the stack at 1,000 ops (runs with --quick, ${MAX_EAGER_CHAIN} ops)`,
+        );
+      }
+      const x = np.array(task.x);
+      const b = np.array(task.b);
+      const chainGrad = jax.grad((input: JaxArray) => {
+        let y = input;
+        for (let i = 0; i < task.ops; i++) {
+          const step = i % 3;
+          y = step === 0 ? y.add(b.ref) : step === 1 ? y.mul(0.5) : np.tanh(y);
+        }
+        return np.sum(y);
+      });
+      return {
+        run: async () => (await chainGrad(x.ref).blockUntilReady()).dispose(),
+        dispose: () => jax.tree.dispose([x, b]),
+      };
+    }
+    case "digits":
+      return digits(jax, task);
+  }
+}
+
+type Params = { w1: JaxArray; b1: JaxArray; w2: JaxArray; b2: JaxArray };
+
+function initialParams(jax: Jax, [first, second]: MlpStepTask["layers"]): Params {
+  const np = jax.numpy;
+  return {
+    w1: np.array(transposed(first)).reshape([first.inFeatures, first.outFeatures]),
+    b1: np.array(first.bias),
+    w2: np.array(transposed(second)).reshape([second.inFeatures, second.outFeatures]),
+    b2: np.array(second.bias),
+  };
+}
+
+function logitsOf(jax: Jax, p: Params, x: JaxArray): JaxArray {
+  const { numpy: np, nn } = jax;
+  const hidden = nn.relu(np.matmul(x, p.w1).add(p.b1));
+  return np.matmul(hidden, p.w2).add(p.b2);
+}
+
+/** Mean cross-entropy of the MLP's logits against int class targets. */
+function mlpLoss(jax: Jax, classes: number) {
+  const { numpy: np, nn } = jax;
+  return (p: Params, x: JaxArray, t: JaxArray): JaxArray => {
+    const rows = x.shape[0]!;
+    return np.sum(nn.logSoftmax(logitsOf(jax, p, x), -1).mul(nn.oneHot(t, classes))).mul(-1 / rows);
+  };
+}
+
+function mlpStep(jax: Jax, task: MlpStepTask): Case {
+  const np = jax.numpy;
+  const classes = task.layers[1].outFeatures;
+  const lossAndGrad = jax.valueAndGrad(mlpLoss(jax, classes));
+  const step = jax.jit((p: Params, x: JaxArray, t: JaxArray) => {
+    const [loss, grads] = lossAndGrad(jax.tree.ref(p), x, t);
+    const updated = jax.tree.map((param: JaxArray, g: JaxArray) => param.sub(g.mul(task.lr)), p, grads) as Params;
+    return [loss, updated] as [JaxArray, Params];
+  });
+  let params = initialParams(jax, task.layers);
+  const x = np.array(task.x).reshape([task.batch, task.layers[0].inFeatures]);
+  const targets = np.array(task.targets, { dtype: np.int32 });
+  return {
+    run: async () => {
+      const [loss, updated] = step(params, x.ref, targets.ref);
+      params = updated;
+      (await loss.blockUntilReady()).dispose();
+    },
+    dispose: () => {
+      step.dispose();
+      jax.tree.dispose([params, x, targets]);
+    },
+  };
+}
+
+type AdamState = { m: Params; v: Params };
+
+function digits(jax: Jax, task: DigitsTask): Case {
+  const { numpy: np, tree } = jax;
+  const { featureCount, batchSize, lr } = task;
+  const [beta1, beta2, eps] = [0.9, 0.999, 1e-8];
+  const lossAndGrad = jax.valueAndGrad(mlpLoss(jax, task.classes));
+  // Adam, written out (jax-js has no optax): the bias corrections come in as 0-d arrays, so one
+  // compiled step serves every step count
+  const adamStep = jax.jit((p: Params, state: AdamState, x: JaxArray, t: JaxArray, stepSize: JaxArray, correction2: JaxArray) => {
+    const [loss, g] = lossAndGrad(tree.ref(p), x, t);
+    const gRef = tree.ref(g) as Params;
+    const m = tree.map((mi: JaxArray, gi: JaxArray) => mi.mul(beta1).add(gi.mul(1 - beta1)), state.m, g) as Params;
+    const v = tree.map((vi: JaxArray, gi: JaxArray) => vi.mul(beta2).add(np.square(gi).mul(1 - beta2)), state.v, gRef) as Params;
+    const stepTree = tree.map((_: JaxArray) => stepSize.ref, p) as Params;
+    const correctionTree = tree.map((_: JaxArray) => correction2.ref, p) as Params;
+    const updated = tree.map(
+      (pi: JaxArray, mi: JaxArray, vi: JaxArray, si: JaxArray, ci: JaxArray) => pi.sub(mi.mul(si).div(np.sqrt(vi).div(ci).add(eps))),
+      p,
+      tree.ref(m),
+      tree.ref(v),
+      stepTree,
+      correctionTree,
+    ) as Params;
+    stepSize.dispose();
+    correction2.dispose();
+    return [loss, updated, { m, v }] as [JaxArray, Params, AdamState];
+  });
+  const trainFeatures = task.train.features;
+  const trainLabels = task.train.labels;
+  let params = initialParams(jax, task.layers);
+  return {
+    run: async () => {
+      tree.dispose(params);
+      params = initialParams(jax, task.layers);
+      let state: AdamState = { m: tree.map((p: JaxArray) => np.zerosLike(p.ref), params) as Params, v: tree.map((p: JaxArray) => np.zerosLike(p.ref), params) as Params };
+      let t = 0;
+      for (const order of task.orders) {
+        for (let start = 0; start < order.length; start += batchSize) {
+          const rows = order.subarray(start, start + batchSize);
+          const xb = new Float32Array(rows.length * featureCount);
+          const yb = new Int32Array(rows.length);
+          rows.forEach((row, r) => {
+            xb.set(trainFeatures.subarray(row * featureCount, (row + 1) * featureCount), r * featureCount);
+            yb[r] = trainLabels[row]!;
+          });
+          t += 1;
+          const [loss, updated, nextState] = adamStep(
+            params,
+            state,
+            np.array(xb).reshape([rows.length, featureCount]),
+            np.array(yb, { dtype: np.int32 }),
+            np.array(lr / (1 - beta1 ** t)),
+            np.array(Math.sqrt(1 - beta2 ** t)),
+          );
+          params = updated;
+          state = nextState;
+          // jax-js queues work lazily; its README asks iterative code to wait regularly so the
+          // queue of pending operations stays short
+          (await loss.blockUntilReady()).dispose();
+        }
+      }
+      await jax.blockUntilReady(params);
+      tree.dispose(state);
+    },
+    accuracy: () => {
+      const logits = logitsOf(jax, tree.ref(params), np.array(task.test.features).reshape([task.test.rows, featureCount]));
+      const predicted = np.argmax(logits, 1).dataSync();
+      let correct = 0;
+      for (let i = 0; i < task.test.rows; i++) if (predicted[i] === task.test.labels[i]) correct++;
+      return correct / task.test.rows;
+    },
+    dispose: () => {
+      adamStep.dispose();
+      tree.dispose(params);
+    },
+  };
+}

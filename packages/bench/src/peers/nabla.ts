@@ -1,0 +1,129 @@
+import { DataLoader, Linear, optim, ReLU, Sequential, TensorDataset } from "@nabla/nn";
+import { crossEntropy, softmax } from "@nabla/ops";
+import { noGrad, tensor, type Tensor } from "@nabla/tensor";
+import type { DenseInit } from "../inputs";
+import type { Backend, Case, DigitsTask, MlpStepTask, Task } from "../tasks";
+
+/** nabla, written as its README shows: eager tensors, `backward()`, nn modules and optimizers. */
+export async function loadNabla(): Promise<Backend> {
+  return { prepare: async (task) => prepare(task) };
+}
+
+const NOTHING_TO_FREE = (): void => {};
+
+function matrix(data: Float32Array, rows: number, cols: number, requiresGrad = false): Tensor {
+  return tensor(data, { shape: [rows, cols], requiresGrad });
+}
+
+function prepare(task: Task): Case {
+  switch (task.kind) {
+    case "matmul": {
+      const { n } = task;
+      const a = matrix(task.a, n, n);
+      const b = matrix(task.b, n, n);
+      const left = task.transposeA ? a.mT : a;
+      return { run: () => void left.matmul(b), dispose: NOTHING_TO_FREE };
+    }
+    case "softmax": {
+      const x = matrix(task.x, task.rows, task.cols, true);
+      const cotangent = matrix(task.cotangent, task.rows, task.cols);
+      return {
+        run: () => {
+          x.grad = null;
+          softmax(x, -1).backward(cotangent);
+        },
+        dispose: NOTHING_TO_FREE,
+      };
+    }
+    case "crossEntropy": {
+      const logits = matrix(task.logits, task.rows, task.classes, true);
+      const targets = tensor(task.targets);
+      return {
+        run: () => {
+          logits.grad = null;
+          crossEntropy(logits, targets).backward();
+        },
+        dispose: NOTHING_TO_FREE,
+      };
+    }
+    case "mlpStep":
+      return mlpStep(task);
+    case "broadcast": {
+      const { n } = task;
+      const a = matrix(task.a, n, n);
+      const b = tensor(task.b);
+      const c = matrix(task.c, n, 1);
+      return { run: () => void a.mul(b).add(c), dispose: NOTHING_TO_FREE };
+    }
+    case "sumAxis": {
+      const x = matrix(task.x, task.n, task.n);
+      return { run: () => void x.sum(task.axis), dispose: NOTHING_TO_FREE };
+    }
+    case "opChain": {
+      const x = tensor(task.x, { requiresGrad: true });
+      const b = tensor(task.b);
+      return {
+        run: () => {
+          x.grad = null;
+          let y = x;
+          for (let i = 0; i < task.ops; i++) {
+            const step = i % 3;
+            y = step === 0 ? y.add(b) : step === 1 ? y.mul(0.5) : y.tanh();
+          }
+          y.sum().backward();
+        },
+        dispose: NOTHING_TO_FREE,
+      };
+    }
+    case "digits":
+      return digits(task);
+  }
+}
+
+/** A Sequential MLP whose Linear layers start from the shared initial weights. */
+function mlp(layers: readonly [DenseInit, DenseInit]): Sequential {
+  const [first, second] = layers;
+  const model = new Sequential(new Linear(first.inFeatures, first.outFeatures), new ReLU(), new Linear(second.inFeatures, second.outFeatures));
+  const values = [first.weight, first.bias, second.weight, second.bias];
+  noGrad(() => model.parameters().forEach((p, i) => p.copy_(tensor(values[i]!, { shape: p.shape }))));
+  return model;
+}
+
+function mlpStep(task: MlpStepTask): Case {
+  const model = mlp(task.layers);
+  const optimizer = new optim.SGD(model.parameters(), { lr: task.lr });
+  const x = matrix(task.x, task.batch, task.layers[0].inFeatures);
+  const targets = tensor(task.targets);
+  return {
+    run: () => {
+      optimizer.zeroGrad();
+      crossEntropy(model.forward(x), targets).backward();
+      optimizer.step();
+    },
+    dispose: NOTHING_TO_FREE,
+  };
+}
+
+function digits(task: DigitsTask): Case {
+  const features = matrix(task.train.features, task.train.rows, task.featureCount);
+  const labels = tensor(task.train.labels);
+  const testFeatures = matrix(task.test.features, task.test.rows, task.featureCount);
+  const testLabels = tensor(task.test.labels);
+  let model = mlp(task.layers);
+  return {
+    run: () => {
+      model = mlp(task.layers);
+      const optimizer = new optim.Adam(model.parameters(), { lr: task.lr });
+      const loader = new DataLoader(new TensorDataset(features, labels), { batchSize: task.batchSize, shuffle: true, seed: task.seed });
+      for (let epoch = 0; epoch < task.epochs; epoch++) {
+        for (const [xb, yb] of loader) {
+          optimizer.zeroGrad();
+          crossEntropy(model.forward(xb!), yb!).backward();
+          optimizer.step();
+        }
+      }
+    },
+    accuracy: () => noGrad(() => model.forward(testFeatures).argmax(1).eq(testLabels).to("float32").mean().item() as number),
+    dispose: NOTHING_TO_FREE,
+  };
+}

@@ -1,0 +1,184 @@
+import type { Scalar, Tensor, Variable } from "@tensorflow/tfjs-core";
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import type { Backend, Case, DigitsTask, MlpStepTask, Task } from "../tasks";
+import { transposed } from "../inputs";
+
+type Tf = typeof import("@tensorflow/tfjs-core");
+
+let loaded: Promise<Tf> | undefined;
+
+/**
+ * tfjs-core with both CPU backends. Gradients are registered only by the full `@tensorflow/tfjs`
+ * package, so it is loaded too; the wasm backend's .wasm files are read from its own dist folder.
+ */
+function loadTf(): Promise<Tf> {
+  loaded ??= (async () => {
+    const tf = await import("@tensorflow/tfjs-core");
+    await import("@tensorflow/tfjs-backend-cpu");
+    await import("@tensorflow/tfjs");
+    const wasm = await import("@tensorflow/tfjs-backend-wasm");
+    const require = createRequire(import.meta.url);
+    wasm.setWasmPaths(`${dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"))}/`);
+    return tf;
+  })();
+  return loaded;
+}
+
+/**
+ * TensorFlow.js on one of its CPU backends ("cpu": plain JS kernels; "wasm": XNNPACK with SIMD),
+ * written as its guides show: tf.tidy, tf.valueAndGrad, variables and `optimizer.minimize`.
+ */
+export async function loadTfjs(backendName: "cpu" | "wasm"): Promise<Backend> {
+  const tf = await loadTf();
+  await tf.setBackend(backendName);
+  if (tf.getBackend() !== backendName) throw new Error(`TF.js backend "${backendName}" did not initialise`);
+  withoutBanner(() => tf.tensor1d([0]).dispose());
+  return {
+    prepare: async (task) => {
+      // one engine serves both backends: switch before each workload's setup
+      await tf.setBackend(backendName);
+      return prepare(tf, task);
+    },
+  };
+}
+
+/**
+ * The CPU backend's first tensor write in Node prints an advertisement for tfjs-node (through
+ * console.warn); the bench output has no use for it.
+ */
+function withoutBanner(firstWrite: () => void): void {
+  const warn = console.warn;
+  console.warn = () => {};
+  try {
+    firstWrite();
+  } finally {
+    console.warn = warn;
+  }
+}
+
+function prepare(tf: Tf, task: Task): Case {
+  switch (task.kind) {
+    case "matmul": {
+      const { n } = task;
+      const a = tf.tensor2d(task.a, [n, n]);
+      const b = tf.tensor2d(task.b, [n, n]);
+      return { run: () => tf.matMul(a, b, task.transposeA).dispose(), dispose: () => tf.dispose([a, b]) };
+    }
+    case "softmax": {
+      const x = tf.tensor2d(task.x, [task.rows, task.cols]);
+      const dy = tf.tensor2d(task.cotangent, [task.rows, task.cols]);
+      const softmaxWithGrad = tf.valueAndGrad((logits: Tensor) => tf.softmax(logits));
+      return {
+        run: () => {
+          const { value, grad } = softmaxWithGrad(x, dy);
+          tf.dispose([value, grad]);
+        },
+        dispose: () => tf.dispose([x, dy]),
+      };
+    }
+    case "crossEntropy": {
+      const logits = tf.tensor2d(task.logits, [task.rows, task.classes]);
+      const targets = tf.tensor1d(task.targets, "int32");
+      return {
+        run: () => {
+          const { value, grad } = tf.tidy(() => {
+            const labels = tf.oneHot(targets, task.classes);
+            return tf.valueAndGrad((x: Tensor) => tf.losses.softmaxCrossEntropy(labels, x))(logits);
+          });
+          tf.dispose([value, grad]);
+        },
+        dispose: () => tf.dispose([logits, targets]),
+      };
+    }
+    case "mlpStep":
+      return mlpStep(tf, task);
+    case "broadcast": {
+      const { n } = task;
+      const a = tf.tensor2d(task.a, [n, n]);
+      const b = tf.tensor1d(task.b);
+      const c = tf.tensor2d(task.c, [n, 1]);
+      return { run: () => tf.tidy(() => tf.add(tf.mul(a, b), c)).dispose(), dispose: () => tf.dispose([a, b, c]) };
+    }
+    case "sumAxis": {
+      const x = tf.tensor2d(task.x, [task.n, task.n]);
+      return { run: () => tf.sum(x, task.axis).dispose(), dispose: () => x.dispose() };
+    }
+    case "opChain": {
+      const x = tf.tensor1d(task.x);
+      const b = tf.tensor1d(task.b);
+      const half = tf.scalar(0.5);
+      const chainGrad = tf.grad((input: Tensor) => {
+        let y = input;
+        for (let i = 0; i < task.ops; i++) {
+          const step = i % 3;
+          y = step === 0 ? tf.add(y, b) : step === 1 ? tf.mul(y, half) : tf.tanh(y);
+        }
+        return tf.sum(y);
+      });
+      return { run: () => tf.tidy(() => chainGrad(x)).dispose(), dispose: () => tf.dispose([x, b, half]) };
+    }
+    case "digits":
+      return digits(tf, task);
+  }
+}
+
+/** Dense layers as TF.js users write them without tfjs-layers: kernel [in, out] and bias variables. */
+function denseVariables(tf: Tf, layers: MlpStepTask["layers"]): Variable[] {
+  return layers.flatMap((layer) => [
+    tf.variable(tf.tensor2d(transposed(layer), [layer.inFeatures, layer.outFeatures])),
+    tf.variable(tf.tensor1d(layer.bias)),
+  ]);
+}
+
+function forward(tf: Tf, [w1, b1, w2, b2]: Variable[], x: Tensor): Tensor {
+  const hidden = tf.relu(tf.add(tf.matMul(x, w1!), b1!));
+  return tf.add(tf.matMul(hidden, w2!), b2!);
+}
+
+function mlpStep(tf: Tf, task: MlpStepTask): Case {
+  const variables = denseVariables(tf, task.layers);
+  const optimizer = tf.train.sgd(task.lr);
+  const x = tf.tensor2d(task.x, [task.batch, task.layers[0].inFeatures]);
+  const targets = tf.tensor1d(task.targets, "int32");
+  const classes = task.layers[1].outFeatures;
+  return {
+    run: () => {
+      optimizer.minimize(() => tf.losses.softmaxCrossEntropy(tf.oneHot(targets, classes), forward(tf, variables, x)) as Scalar);
+    },
+    dispose: () => {
+      optimizer.dispose();
+      tf.dispose([...variables, x, targets]);
+    },
+  };
+}
+
+function digits(tf: Tf, task: DigitsTask): Case {
+  const { featureCount, classes, batchSize } = task;
+  const features = tf.tensor2d(task.train.features, [task.train.rows, featureCount]);
+  const labels = tf.tensor1d(task.train.labels, "int32");
+  const testFeatures = tf.tensor2d(task.test.features, [task.test.rows, featureCount]);
+  const testLabels = tf.tensor1d(task.test.labels, "int32");
+  let variables: Variable[] = [];
+  return {
+    run: () => {
+      tf.dispose(variables);
+      variables = denseVariables(tf, task.layers);
+      const optimizer = tf.train.adam(task.lr);
+      for (const order of task.orders) {
+        for (let start = 0; start < order.length; start += batchSize) {
+          tf.tidy(() => {
+            const index = tf.tensor1d(order.subarray(start, start + batchSize), "int32");
+            const xb = tf.gather(features, index);
+            const yb = tf.oneHot(tf.gather(labels, index), classes);
+            optimizer.minimize(() => tf.losses.softmaxCrossEntropy(yb, forward(tf, variables, xb)) as Scalar);
+          });
+        }
+      }
+      optimizer.dispose();
+    },
+    accuracy: () =>
+      tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(forward(tf, variables, testFeatures), 1), testLabels), "float32")).dataSync()[0]!),
+    dispose: () => tf.dispose([...variables, features, labels, testFeatures, testLabels]),
+  };
+}
