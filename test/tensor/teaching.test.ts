@@ -58,6 +58,15 @@ describe("toDot", () => {
     expect(dot).not.toMatch(/op2 \[.*penwidth=2/);
   });
 
+  it("marks an operand holding data as an input (with its shape) and a single value as a constant", () => {
+    const w = leaf([1, 2, 3, 4, 5, 6], [3, 2]);
+    const batch = tensor([[1, 0, 2], [0, 1, 3]], { dtype: "float64" });
+    const dot = toDot(batch.matmul(w).mul(0.5));
+    expect(nodeLabel(dot, "const1")).toBe("input\n[2, 3] float64");
+    expect(nodeLabel(dot, "const2")).toBe("constant");
+    expect(dot).toMatch(/const1 \[.*color="#5b7fa8"/);
+  });
+
   it("gives the same text for the same graph, and for the same program run twice", () => {
     const build = () => {
       const a = leaf([1, -2]);

@@ -58,6 +58,16 @@ export type GradHook = (grad: Tensor) => Tensor | void;
  * the input tensor a new history does not move the edge (PyTorch's edges behave the same), and
  * the edge keeps no intermediate tensor alive.
  */
+/**
+ * An input that needs no gradient, as the graph remembers it: its shape and dtype, and whether it
+ * is a single value (a number, or one element broadcast by stride 0) rather than data.
+ */
+export interface OperandInfo {
+  readonly shape: Shape;
+  readonly dtype: DType;
+  readonly singleValue: boolean;
+}
+
 export interface InputEdge {
   /** The op that produced the input; null when the input is a leaf. */
   readonly node: Node | null;
@@ -85,6 +95,8 @@ export class Node {
     readonly definition: OpDefinition,
     readonly ctx: Context,
     readonly inputs: ReadonlyArray<InputEdge | null>,
+    /** For teaching output: what each input without grad looked like (null when all need grad). */
+    readonly operands: ReadonlyArray<OperandInfo | null> | null = null,
   ) {}
 
   get name(): string {
@@ -167,7 +179,7 @@ function applyOp(definition: OpDefinition, args: unknown[]): Tensor {
   if (tensorInputs.includes(output)) output = output.withLayout(output);
   checkAnomaly(definition.name, output, "forward");
   if (record && isFloating(output.dtype)) {
-    const node = new Node(definition, ctx, tensorInputs.map(edgeTo));
+    const node = new Node(definition, ctx, tensorInputs.map(edgeTo), operandsOf(tensorInputs));
     if (isAnomalyEnabled()) node.stack = new Error().stack?.split("\n").slice(3).join("\n");
     output.attachGradFn(node);
   }
@@ -175,6 +187,13 @@ function applyOp(definition: OpDefinition, args: unknown[]): Tensor {
 }
 
 const NO_INPUT_GRAD: readonly boolean[] = [];
+
+function operandsOf(inputs: readonly Tensor[]): ReadonlyArray<OperandInfo | null> | null {
+  if (inputs.every((t) => t.requiresGrad)) return null;
+  return inputs.map((t) =>
+    t.requiresGrad ? null : { shape: t.shape, dtype: t.dtype, singleValue: t.shape.every((size, d) => size <= 1 || t.strides[d] === 0) },
+  );
+}
 
 function edgeTo(input: Tensor): InputEdge | null {
   if (!input.requiresGrad) return null;

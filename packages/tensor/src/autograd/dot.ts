@@ -29,6 +29,7 @@ export interface ToDotOptions {
 const OP_STYLE = 'shape=box, style="rounded,filled", fillcolor="#dbe9fb", color="#4a78b5"';
 const OUTPUT_STYLE = 'shape=box, style="rounded,filled", fillcolor="#d9f2df", color="#3d8b52", penwidth=2';
 const PARAMETER_STYLE = 'shape=box, style="filled", fillcolor="#fdecc8", color="#b7862b"';
+const INPUT_STYLE = 'shape=box, style="dashed", color="#5b7fa8", fontcolor="#3c5a7d", fontsize=10';
 const CONSTANT_STYLE = 'shape=box, style="dashed", color="#9a9a9a", fontcolor="#6a6a6a", fontsize=9, height=0.3';
 
 /**
@@ -37,11 +38,12 @@ const CONSTANT_STYLE = 'shape=box, style="dashed", color="#9a9a9a", fontcolor="#
  * order. Ids are stable (`op1`, `op2`, … in data-flow order; `leaf1`, …; `const1`, …), so the
  * same graph always gives the same text. Render it with Graphviz (`dot -Tsvg`) or `@viz-js/viz`.
  *
- * Leaves are marked by one rule, what backward does with them: a leaf that requires grad is a
+ * Leaves are marked by what backward does with them: a leaf that requires grad is a
  * **parameter** (backward fills its `.grad`; model weights, and inputs being differentiated, as
- * micrograd's `a` and `b`); an operand that needs no gradient (a data batch, the 2 in
- * `x.mul(2)`) is a **constant**. The graph records a constant only as an empty input slot (so
- * it never keeps a data batch alive), so its box shows only where it enters.
+ * micrograd's `a` and `b`). An operand that needs no gradient is an **input** when it holds data
+ * (a batch, labels: shown with its shape and dtype) and a **constant** when it is a single value
+ * (the 2 in `x.mul(2)`, even once broadcast). The graph remembers only such an operand's shape and
+ * dtype, never its values, so it never keeps a data batch alive.
  *
  * The graph keeps no intermediate tensor, only each op's output shape and dtype. Values (and a
  * view's strides and offset) are shown for the tensors still at hand: the leaves, `output`,
@@ -95,9 +97,12 @@ export function toDot(output: Tensor, options: ToDotOptions = {}): string {
     '  edge [fontname="Helvetica", fontsize=9, color="#555555"];',
   ];
   for (const constant of graph.constants) {
-    const t = constant.tensor;
-    const label = t ? ["constant", shapeLine(t.shape, t.dtype), ...summaryLines(t, null)] : ["constant"];
-    lines.push(`  ${constant.id} [label=${quote(label)}, ${CONSTANT_STYLE}];`);
+    const { tensor: t, operand } = constant;
+    let label: string[];
+    if (t) label = ["constant", shapeLine(t.shape, t.dtype), ...summaryLines(t, null)];
+    else if (operand && !operand.singleValue) label = ["input", shapeLine(operand.shape, operand.dtype)];
+    else label = ["constant"];
+    lines.push(`  ${constant.id} [label=${quote(label)}, ${label[0] === "input" ? INPUT_STYLE : CONSTANT_STYLE}];`);
   }
   for (const parameter of graph.parameters) {
     const t = parameter.tensor;

@@ -2,7 +2,7 @@ import type { DType } from "../dtype";
 import { NablaError } from "../errors";
 import type { Shape } from "../shape";
 import { Tensor } from "../tensor";
-import type { Node } from "./define-op";
+import type { Node, OperandInfo } from "./define-op";
 
 /**
  * The recorded graph behind a tensor, laid out for teaching output (toDot, traceBackward) with
@@ -47,6 +47,8 @@ export interface GraphConstant {
   id: string;
   /** Known only when the root itself is a leaf without grad; an operand slot keeps no tensor. */
   tensor: Tensor | null;
+  /** What the operand looked like (its shape, dtype, and whether it is a single value); null for a root. */
+  operand: OperandInfo | null;
 }
 
 export interface GraphEdge {
@@ -78,7 +80,7 @@ export function walkGraph(root: Tensor): GraphWalk {
       parameters.push({ id: "leaf1", tensor: root });
       return { ops, parameters, constants, edges, rootId: "leaf1" };
     }
-    constants.push({ id: "const1", tensor: root });
+    constants.push({ id: "const1", tensor: root, operand: null });
     return { ops, parameters, constants, edges, rootId: "const1" };
   }
 
@@ -99,7 +101,7 @@ export function walkGraph(root: Tensor): GraphWalk {
           edges.push({ from: edge.node ? opIds.get(edge.node)! : parameterIds.get(edge.leaf!)!, to: id, slot });
           return;
         }
-        const constant = { id: `const${constants.length + 1}`, tensor: null };
+        const constant = { id: `const${constants.length + 1}`, tensor: null, operand: node.operands?.[slot] ?? null };
         constants.push(constant);
         edges.push({ from: constant.id, to: id, slot });
       });
