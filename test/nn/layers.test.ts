@@ -3,6 +3,7 @@ import { type Tensor, gradcheck, manualSeed, ones, randn, tensor, zeros } from "
 import { Dropout, Flatten, GELU, Linear, type Module, ReLU, Sequential, Sigmoid, Tanh } from "@nabla/nn";
 import { loadFixture } from "../support/fixtures";
 import { nablaError } from "../support/errors";
+import { expectClose } from "../support/reference";
 
 type Nested = number | Nested[];
 
@@ -12,16 +13,6 @@ function values(t: Tensor): number[] {
 
 function flat(value: Nested): number[] {
   return Array.isArray(value) ? value.flatMap(flat) : [value];
-}
-
-function expectClose(actual: ArrayLike<number>, expected: readonly number[], tolerance: number, what: string): void {
-  expect(actual.length, what).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const error = Math.abs(actual[i]! - expected[i]!);
-    if (!(error <= tolerance * Math.max(1, Math.abs(expected[i]!)))) {
-      expect.fail(`${what}[${i}]: got ${actual[i]}, expected ${expected[i]} (error ${error})`);
-    }
-  }
 }
 
 describe("Linear", () => {
@@ -126,11 +117,11 @@ describe("Sequential against PyTorch", () => {
     const input = tensor(fixture.input as number[], { dtype: "float64", requiresGrad: true });
     const output = model.forward(input);
     expect(output.shape).toEqual([3, 2]);
-    expectClose(values(output), flat(fixture.output), 1e-12, "output");
+    expectClose(values(output), flat(fixture.output), { rtol: 1e-12, atol: 1e-12 }, "output");
     output.backward(tensor(fixture.cotangent as number[], { dtype: "float64" }));
-    expectClose(values(input.grad!), flat(fixture.inputGrad), 1e-12, "input grad");
+    expectClose(values(input.grad!), flat(fixture.inputGrad), { rtol: 1e-12, atol: 1e-12 }, "input grad");
     for (const [name, parameter] of model.namedParameters()) {
-      expectClose(values(parameter.grad!), flat(fixture.parameterGrads[name]!), 1e-12, `${name} grad`);
+      expectClose(values(parameter.grad!), flat(fixture.parameterGrads[name]!), { rtol: 1e-12, atol: 1e-12 }, `${name} grad`);
     }
   });
 
@@ -152,9 +143,9 @@ describe("activations", () => {
   it.each(["none", "tanh"] as const)("GELU (approximate: %s) matches PyTorch, values and gradients", (approximate) => {
     const x = tensor(gelu.input, { dtype: "float64", requiresGrad: true });
     const y = new GELU({ approximate }).forward(x);
-    expectClose(values(y), gelu[approximate].output, 1e-12, "gelu");
+    expectClose(values(y), gelu[approximate].output, { rtol: 1e-12, atol: 1e-12 }, "gelu");
     y.sum().backward();
-    expectClose(values(x.grad!), gelu[approximate].grad, 1e-12, "gelu grad");
+    expectClose(values(x.grad!), gelu[approximate].grad, { rtol: 1e-12, atol: 1e-12 }, "gelu grad");
   });
 
   it("GELU defaults to the exact erf form", () => {
@@ -165,8 +156,8 @@ describe("activations", () => {
   it("ReLU, Tanh and Sigmoid apply their functions", () => {
     const x = tensor([-2, 0, 0.5], { dtype: "float64" });
     expect(new ReLU().forward(x).toArray()).toEqual([0, 0, 0.5]);
-    expectClose(values(new Tanh().forward(x)), [Math.tanh(-2), 0, Math.tanh(0.5)], 1e-15, "tanh");
-    expectClose(values(new Sigmoid().forward(x)), [1 / (1 + Math.exp(2)), 0.5, 1 / (1 + Math.exp(-0.5))], 1e-15, "sigmoid");
+    expectClose(values(new Tanh().forward(x)), [Math.tanh(-2), 0, Math.tanh(0.5)], { rtol: 1e-15, atol: 1e-15 }, "tanh");
+    expectClose(values(new Sigmoid().forward(x)), [1 / (1 + Math.exp(2)), 0.5, 1 / (1 + Math.exp(-0.5))], { rtol: 1e-15, atol: 1e-15 }, "sigmoid");
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { NablaError, tensor, zeros, type NestedArray, type Tensor } from "@nabla/tensor";
 import { crossEntropy, logSoftmax, nllLoss, type CrossEntropyOptions, type Reduction } from "@nabla/ops";
 import { loadFixture } from "../support/fixtures";
-import { expectClose, fromFlat, TOLERANCE, type FloatDType, type Tolerance } from "./reference";
+import { expectClose, fromFlat, TOLERANCE, type FloatDType, type Tolerance } from "../support/reference";
 
 interface LossCase {
   name: string;

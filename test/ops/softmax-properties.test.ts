@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { autogradGrad, defineOp, gradcheck, type Tensor } from "@nabla/tensor";
 import { logSoftmax, softmax, softmaxBackward, softmaxJacobian } from "@nabla/ops";
 import { float64, numelOf, shapeArb } from "../support/arbitraries";
-import { expectClose } from "./reference";
+import { expectClose } from "../support/reference";
 
 const NUM_RUNS = 60;
 const AGREE = { rtol: 1e-10, atol: 1e-13 };

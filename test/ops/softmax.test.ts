@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { tensor, zeros, type Tensor } from "@nabla/tensor";
 import { logSoftmax, logsumexp, softmax, softmaxBackward, softmaxJacobian } from "@nabla/ops";
 import { loadFixture } from "../support/fixtures";
-import { expectClose, fromFlat, TOLERANCE, type FloatDType } from "./reference";
+import { expectClose, fromFlat, TOLERANCE, type FloatDType } from "../support/reference";
 import { nablaError } from "../support/errors";
 
 interface SoftmaxCase {

@@ -1,6 +1,6 @@
-import type { Tolerance } from "../ops/reference";
+import type { Tolerance } from "../support/reference";
 
-export { expectClose, fromFlat } from "../ops/reference";
+export { expectClose, fromFlat } from "../support/reference";
 
 /**
  * Each PyTorch fixture runs twice. Inputs are float64 values exactly representable in float32,

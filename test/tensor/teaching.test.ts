@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type BackwardTrace, defineOp, NablaError, type Tensor, tensor, toDot, traceBackward } from "@nabla/tensor";
+import { type BackwardTrace, defineOp, type Tensor, tensor, toDot, traceBackward } from "@nabla/tensor";
+import { nablaError } from "../support/errors";
 
 function leaf(values: number[] | number, shape?: number[]): Tensor {
   if (shape) return tensor(Float64Array.from(values as number[]), { shape, requiresGrad: true });
@@ -7,15 +8,7 @@ function leaf(values: number[] | number, shape?: number[]): Tensor {
 }
 
 function expectNablaError(fn: () => unknown, op: string, message: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(NablaError);
-  expect((caught as NablaError).op).toBe(op);
-  expect((caught as NablaError).message).toMatch(message);
+  expect(nablaError(fn, op).message).toMatch(message);
 }
 
 /** The `id [label="…"` lines and `a -> b` lines of a DOT text. */
