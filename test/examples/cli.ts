@@ -46,11 +46,20 @@ export function runExample(program: string, args: string[], options: RunOptions 
   });
 }
 
-/** Runs a lesson as `pnpm lesson:<name>` does (from the examples folder) and resolves to its stdout; fails on a non-zero exit. */
+/**
+ * Runs a lesson as `pnpm lesson:<name>` does (from the examples folder) and resolves to its stdout;
+ * fails on a non-zero exit. Without an `--out` in `args` its pictures go to a temporary folder,
+ * so the suite leaves nothing in the repository.
+ */
 export async function runLessonScript(name: string, args: string[] = []): Promise<string> {
-  const result = await runExample(`lessons/${name}`, args, { cwd: path.join(repoRoot, "examples") });
-  if (result.code !== 0) throw new Error(`lesson ${name} exited with code ${result.code}:\n${result.stderr}`);
-  return result.stdout;
+  const temp = args.includes("--out") ? null : temporaryDirectory(`nabla-lesson-${name}-`);
+  try {
+    const result = await runExample(`lessons/${name}`, temp ? [...args, "--out", temp.dir] : args, { cwd: path.join(repoRoot, "examples") });
+    if (result.code !== 0) throw new Error(`lesson ${name} exited with code ${result.code}:\n${result.stderr}`);
+    return result.stdout;
+  } finally {
+    temp?.remove();
+  }
 }
 
 /** A fresh temporary folder, and a function removing it. */
