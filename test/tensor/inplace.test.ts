@@ -117,6 +117,14 @@ describe("writes through views", () => {
     expect(() => base.expand([3]).add_(1)).toThrow(/^add_: the target \(shape \[3\], strides \[0\]\) has elements that share memory; clone\(\) it first/);
     expect(base.toArray()).toEqual([0]);
   });
+
+  it("fill_ and zero_ may write through elements that share memory: one value is well defined (PyTorch)", () => {
+    const base = zeros([2, 1]);
+    base.expand([2, 3]).fill_(7);
+    expect(base.toArray()).toEqual([[7], [7]]);
+    base.expand([2, 3]).zero_();
+    expect(base.toArray()).toEqual([[0], [0]]);
+  });
 });
 
 describe("the version counter", () => {

@@ -17,7 +17,7 @@ import { scalarTensor } from "./operands";
  * write through a view is seen by every tensor sharing the storage; each bumps the storage's
  * version so backward can detect saved tensors that changed.
  */
-function checkTarget(op: string, target: Tensor): void {
+function checkTarget(op: string, target: Tensor, sharedElementsAllowed = false): void {
   if (isGradEnabled()) {
     target.syncHistory(op);
     if (target.requiresGrad && target.isLeaf) {
@@ -41,7 +41,8 @@ function checkTarget(op: string, target: Tensor): void {
       );
     }
   }
-  if (hasInternalOverlap(target)) {
+  // writing one value into elements that share memory is still well defined (PyTorch allows fill_)
+  if (!sharedElementsAllowed && hasInternalOverlap(target)) {
     throw new NablaError(op, `the target (shape ${formatShape(target.shape)}, strides ${formatShape(target.strides)}) has elements that share memory; clone() it first`);
   }
 }
@@ -142,7 +143,7 @@ function replaceValues(op: string, target: Tensor, source: Tensor): Tensor {
 
 /** Sets every element to `value`. */
 export function fill_<T extends Tensor>(target: T, value: number | boolean): T {
-  checkTarget("fill_", target);
+  checkTarget("fill_", target, !recordsGraph(target));
   if (typeof value !== "number" && typeof value !== "boolean") throw new NablaError("fill_", `value must be a number or boolean, got ${typeof value}`);
   if (recordsGraph(target)) return replaceValues("fill_", target, scalarTensor(value, target.dtype)) as T;
   fillStrided(target.strided, target.dtype === "bool" ? (value ? 1 : 0) : Number(value));
