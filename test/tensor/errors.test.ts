@@ -247,6 +247,15 @@ describe("wrong dtypes and undefined results", () => {
     expectNablaError(() => where(int32([1, 0]), 1, 2), "where", "where: condition must be a bool tensor, got dtype int32");
   });
 
+  it("integers cannot be raised to negative integer powers, as PyTorch", () => {
+    expectNablaError(() => int32([2, 3]).pow(-1), "pow", /^pow: integers cannot be raised to negative integer powers \(base int32 \[2\], exponent int32/);
+    expectNablaError(() => int32([2, 3]).pow(int32([1, -2])), "pow", /^pow: integers cannot be raised to negative integer powers/);
+    expect(int32([2, 3]).pow(2).toArray()).toEqual([4, 9]);
+    const root = int32([2, 4]).pow(-0.5); // a float exponent gives float32
+    expect(root.dtype).toBe("float32");
+    expect(Array.from(root.data())).toEqual([Math.fround(Math.SQRT1_2), 0.5]);
+  });
+
   it("max and min of an empty tensor are undefined", () => {
     expectNablaError(() => max(zeros([0])), "max", "max: cannot reduce over a zero-size dim (shape [0], dim all): the max of nothing is undefined");
     expectNablaError(() => min(zeros([0, 3]), 0), "min", /^min: cannot reduce over a zero-size dim \(shape \[0, 3\], dim 0\)/);

@@ -2,6 +2,8 @@ import { defineOp } from "../autograd/define-op";
 import { type DType, floatResult } from "../dtype";
 import { NablaError } from "../errors";
 import { type Arithmetic, type BinaryFn, zipBinary } from "../kernels/elementwise";
+import { valueRange } from "../kernels/indexing";
+import { formatShape } from "../shape";
 import { Tensor, type TensorLike } from "../tensor";
 import { where } from "./compare";
 import { broadcastOperands } from "./operands";
@@ -156,9 +158,14 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
   return elementwise("div", divOp, a, b, true);
 }
 
-/** a^b with broadcasting. */
+/** a^b with broadcasting. Integer tensors cannot be raised to negative integer powers (PyTorch). */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
-  return elementwise("pow", powOp, a, b);
+  const { tensors, dtype } = broadcastOperands("pow", [a, b]);
+  const [base, exponent] = tensors as [Tensor, Tensor];
+  if (dtype === "int32" && exponent.numel > 0 && valueRange(exponent.strided).min < 0) {
+    throw new NablaError("pow", `integers cannot be raised to negative integer powers (base ${base.dtype} ${formatShape(base.shape)}, exponent ${exponent.dtype} with a negative entry); convert the base with to("float32")`);
+  }
+  return powOp(base, exponent, dtype);
 }
 
 /** Elementwise maximum (NaN propagates). */
