@@ -1,10 +1,22 @@
-// Op-table rows for @nabla/ops: softmax, logSoftmax and logsumexp (each one defineOp), and the
-// losses composed from them, checked through their input gradient (and, for probability targets,
-// the target gradient). Dims, reductions and loss options come from rowChoices, so they vary with
-// the shape fast-check draws and stay fixed across the calls one gradcheck makes.
+// Op-table rows for @nabla/ops: softmax, logSoftmax, their fused VJPs softmaxBackward and
+// logSoftmaxBackward, logsumexp and crossEntropy's fused crossEntropyClassIndices (each one
+// defineOp), and the losses composed from them, checked through their input gradient (and, for
+// probability targets, the target gradient). Dims, reductions and loss options come from
+// rowChoices, so they vary with the shape fast-check draws and stay fixed across the calls one
+// gradcheck makes.
 
 import { tensor, type Tensor } from "@nabla/tensor";
-import { crossEntropy, logSoftmax, logsumexp, nllLoss, softmax, type CrossEntropyOptions, type Reduction } from "@nabla/ops";
+import {
+  crossEntropy,
+  logSoftmax,
+  logSoftmaxBackward,
+  logsumexp,
+  nllLoss,
+  softmax,
+  softmaxBackward,
+  type CrossEntropyOptions,
+  type Reduction,
+} from "@nabla/ops";
 import { rowChoices, type OpRow } from "./op-table";
 
 const REDUCTIONS: readonly Reduction[] = ["mean", "sum", "none"];
@@ -53,6 +65,19 @@ export const opsRows: OpRow[] = [
   { name: "softmax", arity: 1, call: ([x], shape) => softmax(x!, rowChoices(shape, 100).dim(shape.length)) },
   { name: "logSoftmax", arity: 1, call: ([x], shape) => logSoftmax(x!, rowChoices(shape, 101).dim(shape.length)) },
   {
+    // the VJPs as functions of both their inputs: any saved output s (or y) and any gradient g
+    name: "softmaxBackward",
+    arity: 2,
+    sameShape: true,
+    call: ([s, g], shape) => softmaxBackward(s!, g!, rowChoices(shape, 106).dim(shape.length)),
+  },
+  {
+    name: "logSoftmaxBackward",
+    arity: 2,
+    sameShape: true,
+    call: ([y, g], shape) => logSoftmaxBackward(y!, g!, rowChoices(shape, 107).dim(shape.length)),
+  },
+  {
     // one dim (as a number) or a list of dims, keepdim either way
     name: "logsumexp",
     arity: 1,
@@ -70,6 +95,19 @@ export const opsRows: OpRow[] = [
     call: ([x], shape) => {
       const { target, options } = classIndexCase(shape, 103);
       return crossEntropy(x!, target, options);
+    },
+  },
+  {
+    // (N, C) logits, class indices, no weight or smoothing, "mean" or "sum": the fused op
+    name: "crossEntropyClassIndices",
+    arity: 1,
+    minRank: 2,
+    maxRank: 2,
+    call: ([x], shape) => {
+      const pick = rowChoices(shape, 108);
+      const ignoreIndex = shape[1]! >= 2 && pick.bool() ? pick.int(0, shape[1]! - 1) : -100;
+      const reduction = pick.bool() ? "mean" : "sum";
+      return crossEntropy(x!, classTargets(shape, pick, ignoreIndex), { ignoreIndex, reduction });
     },
   },
   {

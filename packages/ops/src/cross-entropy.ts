@@ -1,5 +1,6 @@
-import { formatShape, NablaError, tensor, Tensor, where } from "@nabla/tensor";
-import { logSoftmax } from "./softmax";
+import { defineOp, formatShape, isGradEnabled, NablaError, tensor, Tensor, where } from "@nabla/tensor";
+import { expForFloat32 } from "./exp-float32";
+import { logSoftmax, softmax } from "./softmax";
 
 export type Reduction = "none" | "mean" | "sum";
 
@@ -201,6 +202,92 @@ function probabilityLoss(logProbs: Tensor, target: Tensor, options: CheckedOptio
   return reduce(losses, reduction, logProbs.numel / classes);
 }
 
+type FloatArray = Float32Array | Float64Array;
+
+/**
+ * Cross-entropy of (N, C) logits and class indices, reduced by `denominator` (the count of targets
+ * not ignored for "mean", 1 for "sum"), in one pass per row: the stable log-sum-exp minus the
+ * target's logit. It is what the composite logSoftmax → gather → where → sum → div computes for
+ * unweighted, unsmoothed losses, without its full-size intermediates. `targets` is a plain
+ * Int32Array (targets carry no gradient) already checked to be classes or `ignoreIndex`.
+ */
+const crossEntropyClassIndices = defineOp({
+  name: "crossEntropyClassIndices",
+  formula: {
+    forward: "ℓ = Σₙ (log Σ_c exp x[n, c] − x[n, tₙ]) / D",
+    backward: "x̄ = ḡ ⊙ (softmax(x) − onehot(t)) / D,  0 on ignored rows",
+  },
+  forward(ctx, logits: Tensor, targets: Int32Array, ignoreIndex: number, denominator: number): Tensor {
+    const x = logits.data() as FloatArray;
+    const [rows, classes] = logits.shape as [number, number];
+    // exp(x − max) per entry and Σ exp per row, kept for a first-order backward
+    const exps = logits.dtype === "float32" ? new Float32Array(x.length) : new Float64Array(x.length);
+    const sums = new Float64Array(rows);
+    const exp = logits.dtype === "float32" ? expForFloat32 : Math.exp;
+    let total = 0;
+    for (let n = 0; n < rows; n++) {
+      const target = targets[n]!;
+      if (target === ignoreIndex) continue;
+      const start = n * classes;
+      const end = start + classes;
+      let max = -Infinity;
+      for (let k = start; k < end; k++) if (x[k]! > max) max = x[k]!;
+      let sum = 0;
+      for (let k = start; k < end; k++) {
+        const e = exp(x[k]! - max);
+        exps[k] = e;
+        sum += e;
+      }
+      sums[n] = sum;
+      // an all -Infinity row has max − max = NaN, so its loss is NaN, as through logSoftmax
+      total += max + Math.log(sum) - x[start + target]!;
+    }
+    ctx.save(logits);
+    ctx.targets = targets;
+    ctx.ignoreIndex = ignoreIndex;
+    ctx.denominator = denominator;
+    ctx.exps = exps;
+    ctx.sums = sums;
+    const loss = logits.dtype === "float32" ? Float32Array.of(total / denominator) : Float64Array.of(total / denominator);
+    return Tensor.fromData(loss, [], logits.dtype);
+  },
+  backward(ctx, gradOut) {
+    const [logits] = ctx.saved;
+    const targets: Int32Array = ctx.targets;
+    const ignoreIndex: number = ctx.ignoreIndex;
+    const denominator: number = ctx.denominator;
+    const exps: FloatArray = ctx.exps;
+    const sums: Float64Array = ctx.sums;
+    const [rows, classes] = logits!.shape as [number, number];
+    if (isGradEnabled()) {
+      // createGraph: the gradient must itself be differentiable in the logits, so it is written in
+      // tensor ops around softmax(x) instead of the saved exponentials, which are constants
+      const onehot = logits!.dtype === "float32" ? new Float32Array(rows * classes) : new Float64Array(rows * classes);
+      const kept = new Uint8Array(rows);
+      for (let n = 0; n < rows; n++) {
+        if (targets[n] === ignoreIndex) continue;
+        kept[n] = 1;
+        onehot[n * classes + targets[n]!] = 1;
+      }
+      const keptRows = tensor(kept, { shape: [rows, 1], dtype: "bool" });
+      const probs = where(keptRows, softmax(logits!, 1), 0);
+      return [probs.sub(tensor(onehot, { shape: [rows, classes] })).mul(gradOut.div(denominator))];
+    }
+    // first order: (softmax − onehot) · ḡ / D from the saved exponentials, in one pass
+    const scale = (gradOut.item() as number) / denominator;
+    const grad = logits!.dtype === "float32" ? new Float32Array(rows * classes) : new Float64Array(rows * classes);
+    for (let n = 0; n < rows; n++) {
+      const target = targets[n]!;
+      if (target === ignoreIndex) continue; // ignored rows get no gradient
+      const start = n * classes;
+      const rowScale = scale / sums[n]!;
+      for (let k = start; k < start + classes; k++) grad[k] = exps[k]! * rowScale;
+      grad[start + target]! -= scale;
+    }
+    return [Tensor.fromData(grad, [rows, classes], logits!.dtype)];
+  },
+});
+
 /**
  * Negative log-likelihood of class-index targets under log-probabilities, as PyTorch's `nll_loss`.
  * `logProbs` is (C), (N, C) or (N, C, d1, …, dk); `target` holds int32 class indices of shape (),
@@ -263,5 +350,12 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
     return probabilityLoss(logSoftmax(input, classDim), target, checked);
   }
   const counted = checkClassTargets("crossEntropy", input, target, checked.ignoreIndex);
+  const { weight, labelSmoothing, reduction, ignoreIndex } = checked;
+  // the common case takes the fused op; weights, smoothing, "none", other ranks and all-ignored
+  // targets (0/0) take the composite
+  if (input.ndim === 2 && input.shape[1]! > 0 && weight === null && labelSmoothing === 0 && reduction !== "none" && counted > 0) {
+    const denominator = reduction === "mean" ? counted : 1;
+    return crossEntropyClassIndices(input, target.data() as Int32Array, ignoreIndex, denominator);
+  }
   return classIndexLoss(logSoftmax(input, classDim), target, counted, checked);
 }

@@ -1,3 +1,3 @@
-export { softmax, logSoftmax, logsumexp, softmaxBackward, softmaxJacobian } from "./softmax";
+export { softmax, logSoftmax, logsumexp, softmaxBackward, logSoftmaxBackward, softmaxJacobian } from "./softmax";
 export { crossEntropy, nllLoss } from "./cross-entropy";
 export type { CrossEntropyOptions, NllLossOptions, Reduction } from "./cross-entropy";

@@ -1,4 +1,5 @@
-import { defineOp, eye, formatShape, NablaError, normalizeDim, tensor, Tensor } from "@nabla/tensor";
+import { defineOp, eye, formatShape, NablaError, normalizeDim, Tensor } from "@nabla/tensor";
+import { expForFloat32 } from "./exp-float32";
 
 type FloatArray = Float32Array | Float64Array;
 
@@ -39,6 +40,7 @@ function checkFloatInput(op: string, x: unknown): asserts x is Tensor {
 function normalizeSlices(x: Tensor, dim: number, log: boolean): Tensor {
   const input = x.data() as FloatArray; // a contiguous copy, whatever the strides of x
   const out = x.dtype === "float32" ? new Float32Array(input.length) : new Float64Array(input.length);
+  const exp = x.dtype === "float32" ? expForFloat32 : Math.exp;
   const { outer, size, inner } = sliceLayout(x.shape, dim);
   // one slice's exponentials, kept in float64 so float32 outputs are rounded once, at the end
   const exps = new Float64Array(size);
@@ -49,8 +51,9 @@ function normalizeSlices(x: Tensor, dim: number, log: boolean): Tensor {
       for (let j = 0, k = start; j < size; j++, k += inner) if (input[k]! > max) max = input[k]!;
       let sum = 0;
       for (let j = 0, k = start; j < size; j++, k += inner) {
-        exps[j] = Math.exp(input[k]! - max);
-        sum += exps[j]!;
+        const e = exp(input[k]! - max);
+        exps[j] = e;
+        sum += e;
       }
       if (log) {
         const logSum = Math.log(sum);
@@ -60,31 +63,122 @@ function normalizeSlices(x: Tensor, dim: number, log: boolean): Tensor {
       }
     }
   }
-  return tensor(out, { shape: x.shape });
+  return Tensor.fromData(out, x.shape, x.dtype); // wraps the new array, no copy
+}
+
+/**
+ * The vector-Jacobian products of softmax and log-softmax along `dim` in one pass per slice, from
+ * the saved output and the incoming gradient (both made contiguous by `data()`); the slice sums are
+ * kept in float64 so float32 results are rounded once.
+ * - softmax (log = false), `saved` = s:        out = s ⊙ (g − Σ g ⊙ s)
+ * - log-softmax (log = true), `saved` = y:     out = g − exp(y) ⊙ Σ g
+ */
+function vjpSlices(saved: Tensor, gradOut: Tensor, dim: number, log: boolean): Tensor {
+  const y = saved.data() as FloatArray;
+  const g = gradOut.data() as FloatArray;
+  const out = saved.dtype === "float32" ? new Float32Array(y.length) : new Float64Array(y.length);
+  const exp = saved.dtype === "float32" ? expForFloat32 : Math.exp;
+  const { outer, size, inner } = sliceLayout(saved.shape, dim);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const start = o * size * inner + i;
+      const end = start + size * inner;
+      let total = 0;
+      if (log) {
+        for (let k = start; k < end; k += inner) total += g[k]!;
+        for (let k = start; k < end; k += inner) out[k] = g[k]! - exp(y[k]!) * total;
+      } else {
+        for (let k = start; k < end; k += inner) total += g[k]! * y[k]!;
+        for (let k = start; k < end; k += inner) out[k] = y[k]! * (g[k]! - total);
+      }
+    }
+  }
+  return Tensor.fromData(out, saved.shape, saved.dtype);
+}
+
+/** Checks the saved output and the incoming gradient of a softmax VJP agree; returns dim normalised. */
+function checkVjpInputs(op: string, saved: unknown, gradOut: unknown, dim: number, savedName: string): number {
+  checkFloatInput(op, saved);
+  checkFloatInput(op, gradOut);
+  if (saved.ndim !== gradOut.ndim || saved.shape.some((size, d) => size !== gradOut.shape[d])) {
+    throw new NablaError(
+      op,
+      `gradOut shape ${formatShape(gradOut.shape)} must equal the ${savedName} output shape ${formatShape(saved.shape)}`,
+    );
+  }
+  if (saved.dtype !== gradOut.dtype) {
+    throw new NablaError(op, `gradOut dtype ${gradOut.dtype} must equal the ${savedName} output dtype ${saved.dtype} (shape ${formatShape(saved.shape)})`);
+  }
+  return normalizeDim(op, dim, saved.ndim);
 }
 
 /**
  * The vector-Jacobian product of softmax along `dim`, given its output `s` and the incoming
  * gradient `gradOut`: `s ⊙ (g − Σ_dim g ⊙ s)`. This is the whole backward of `softmax`, exported on
- * its own for teaching. It is written in tensor ops, so it is differentiable itself.
+ * its own for teaching. It is one fused pass forward, and its own backward is written in tensor
+ * ops (calling itself for the gradient of g), so it is differentiable to any order.
  *
  * @example
  * const s = softmax(x);
  * softmaxBackward(s, g); // equals the gradient autodiff gives for ⟨g, softmax(x)⟩
  */
-export function softmaxBackward(s: Tensor, gradOut: Tensor, dim = -1): Tensor {
-  checkFloatInput("softmaxBackward", s);
-  checkFloatInput("softmaxBackward", gradOut);
-  if (s.ndim !== gradOut.ndim || s.shape.some((size, d) => size !== gradOut.shape[d])) {
-    throw new NablaError(
-      "softmaxBackward",
-      `gradOut shape ${formatShape(gradOut.shape)} must equal the softmax output shape ${formatShape(s.shape)}`,
-    );
-  }
-  const d = normalizeDim("softmaxBackward", dim, s.ndim);
-  // J = diag(s) − s sᵀ is symmetric, so Jᵀg = s ⊙ g − s (sᵀg) = s ⊙ (g − Σ g ⊙ s); J is never built
-  return s.mul(gradOut.sub(gradOut.mul(s).sum(d, true)));
-}
+export const softmaxBackward: (s: Tensor, gradOut: Tensor, dim?: number) => Tensor = defineOp({
+  name: "softmaxBackward",
+  formula: {
+    forward: "x̄ = s ⊙ (ḡ − Σ ḡ ⊙ s)",
+    backward: "ḡ' = s ⊙ (ō − Σ ō ⊙ s),  s̄ = ō ⊙ (ḡ − Σ ḡ ⊙ s) − ḡ ⊙ Σ ō ⊙ s",
+  },
+  forward(ctx, s: Tensor, gradOut: Tensor, dim: number = -1): Tensor {
+    ctx.dim = checkVjpInputs("softmaxBackward", s, gradOut, dim, "softmax");
+    ctx.save(s, gradOut);
+    // J = diag(s) − s sᵀ is symmetric, so Jᵀg = s ⊙ g − s (sᵀg) = s ⊙ (g − Σ g ⊙ s); J is never built
+    return vjpSlices(s, gradOut, ctx.dim, false);
+  },
+  backward(ctx, outGrad) {
+    const [s, g] = ctx.saved;
+    const d: number = ctx.dim;
+    // out is linear in g with the same symmetric J, so g's gradient is this op again (the reason
+    // softmaxBackward's type is spelled out: TypeScript cannot infer a self-reference); for s,
+    // ∂out_i/∂s_k = δ_ik (g_i − Σ g ⊙ s) − s_i g_k
+    const gradS = ctx.needsInputGrad[0]
+      ? outGrad.mul(g!.sub(g!.mul(s!).sum(d, true))).sub(g!.mul(outGrad.mul(s!).sum(d, true)))
+      : null;
+    const gradG = ctx.needsInputGrad[1] ? softmaxBackward(s!, outGrad, d) : null;
+    return [gradS, gradG];
+  },
+});
+
+/**
+ * The vector-Jacobian product of log-softmax along `dim`, given its output `y` and the incoming
+ * gradient `gradOut`: `g − exp(y) ⊙ Σ_dim g`. The backward of `logSoftmax`, fused like
+ * `softmaxBackward` and differentiable the same way.
+ *
+ * @example
+ * const y = logSoftmax(x);
+ * logSoftmaxBackward(y, g); // equals the gradient autodiff gives for ⟨g, logSoftmax(x)⟩
+ */
+export const logSoftmaxBackward = defineOp({
+  name: "logSoftmaxBackward",
+  formula: {
+    forward: "x̄ = ḡ − exp(y) ⊙ Σ ḡ",
+    backward: "ḡ' = ō − Σ ō ⊙ exp(y),  ȳ = −ō ⊙ exp(y) ⊙ Σ ḡ",
+  },
+  forward(ctx, y: Tensor, gradOut: Tensor, dim: number = -1): Tensor {
+    ctx.dim = checkVjpInputs("logSoftmaxBackward", y, gradOut, dim, "logSoftmax");
+    ctx.save(y, gradOut);
+    // ∂y_i/∂x_j = δ_ij − s_j with s = exp(y), so Jᵀg = g − s Σ g
+    return vjpSlices(y, gradOut, ctx.dim, true);
+  },
+  backward(ctx, outGrad) {
+    const [y, g] = ctx.saved;
+    const d: number = ctx.dim;
+    const s = y!.exp();
+    // out_i = g_i − s_i Σ g: ∂out_i/∂g_k = δ_ik − s_i and ∂out_i/∂y_k = −δ_ik s_i Σ g
+    const gradY = ctx.needsInputGrad[0] ? outGrad.mul(s).mul(g!.sum(d, true)).neg() : null;
+    const gradG = ctx.needsInputGrad[1] ? outGrad.sub(outGrad.mul(s).sum(d, true)) : null;
+    return [gradY, gradG];
+  },
+});
 
 /**
  * Softmax along `dim` (default the last): `exp(x − max) / Σ exp(x − max)` per slice, numerically
@@ -135,8 +229,7 @@ export const logSoftmax = defineOp({
   },
   backward(ctx, gradOut) {
     const [y] = ctx.saved;
-    // ∂y_i/∂x_j = δ_ij − s_j with s = exp(y), so Jᵀg = g − s Σ g
-    return [gradOut.sub(y!.exp().mul(gradOut.sum(ctx.dim, true)))];
+    return [logSoftmaxBackward(y!, gradOut, ctx.dim)];
   },
 });
 
@@ -198,7 +291,7 @@ export const logsumexp = defineOp({
       out[r] = Math.log(sum) + shift;
     }
     const outShape = keepdim ? ctx.keepShape : kept.map((d) => shape[d]!);
-    const y = tensor(out, { shape: outShape });
+    const y = Tensor.fromData(out, outShape, out instanceof Float64Array ? "float64" : "float32");
     ctx.save(x, y);
     return y;
   },
