@@ -5,7 +5,9 @@ import { describe, expect, it } from "vitest";
 import { gradcheck, matmul, randn, tensor } from "@nabla/tensor";
 import { matmulBatched, type MatmulKernel } from "../../packages/tensor/src/kernels/matmul";
 import type { Strided } from "../../packages/tensor/src/kernels/iterate";
+import { sumContiguous } from "../../packages/tensor/src/kernels/reduce";
 import { simdMatmulAvailable, simdMatmulThreadsReady } from "../../packages/tensor/src/kernels/wasm/matmul";
+import { simdSumAvailable, sumContiguousSimd } from "../../packages/tensor/src/kernels/wasm/reduce";
 
 // The WebAssembly SIMD matmul against the JS kernel it replaces (the reference), on operands laid
 // out as backward and views produce them: transposed, padded rows, offsets, broadcast batch dims,
@@ -180,5 +182,119 @@ describe("SIMD matmul on two threads", () => {
     expect(run.status).toBe(0);
     expect(run.stdout.trim()).toBe("1024x1024");
     expect(Date.now() - started).toBeLessThan(20_000);
+  });
+});
+
+// The WebAssembly SIMD sums against the JS kernel they stand in for, on contiguous blocks viewed as
+// [outer, size, inner] at an offset in their storage.
+
+/** A contiguous [outer, size, inner] block starting `offset` elements into random storage. */
+function sumOperand(dtype: FloatDType, outer: number, size: number, inner: number, offset: number, seed: number): Strided {
+  const length = offset + outer * size * inner;
+  const data = dtype === "float32" ? new Float32Array(length) : new Float64Array(length);
+  let state = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    data[i] = state / 2 ** 31 - 1;
+  }
+  return { data, shape: [outer, size, inner], strides: [size * inner, inner, 1], offset };
+}
+
+/** SIMD sums over the middle dim, with the SIMD size threshold waived. */
+function simdSums(x: Strided): Float64Array {
+  const [outer, size, inner] = x.shape as [number, number, number];
+  const acc = new Float64Array(outer * inner);
+  expect(sumContiguousSimd(x.data, x.offset, outer, size, inner, acc, true)).toBe(true);
+  return acc;
+}
+
+function jsSums(x: Strided): Float64Array {
+  const [outer, size, inner] = x.shape as [number, number, number];
+  const acc = new Float64Array(outer * inner);
+  sumContiguous(x.data, x.offset, { outer, size, inner }, acc);
+  return acc;
+}
+
+/** Both kernels add in float64 in different orders: they agree within size·ε·Σ|x| per output. */
+function expectSumsAgree(x: Strided): void {
+  const [outer, size, inner] = x.shape as [number, number, number];
+  const js = jsSums(x);
+  const simd = simdSums(x);
+  expect(simd.length).toBe(js.length);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      let magnitude = 0;
+      for (let s = 0; s < size; s++) magnitude += Math.abs(x.data[x.offset + (o * size + s) * inner + j]!);
+      const i = o * inner + j;
+      const bound = (size + 2) * 2 ** -52 * magnitude + 1e-300;
+      if (!(Math.abs(simd[i]! - js[i]!) <= bound)) {
+        expect.fail(`output ${i}: SIMD ${simd[i]} vs JS ${js[i]} (bound ${bound}) for [${x.shape.join(", ")}] at offset ${x.offset}`);
+      }
+    }
+  }
+}
+
+describe("WebAssembly SIMD sums", () => {
+  it("are available on this engine", () => {
+    expect(simdSumAvailable()).toBe(true);
+  });
+
+  for (const dtype of ["float32", "float64"] as const) {
+    it(`match the JS kernel on random shapes and offsets, rows and columns (${dtype})`, () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 3 }),
+          fc.integer({ min: 1, max: 45 }),
+          fc.constantFrom(1, 1, 2, 3, 5, 8, 17),
+          fc.integer({ min: 0, max: 5 }),
+          fc.integer(),
+          (outer, size, inner, offset, seed) => expectSumsAgree(sumOperand(dtype, outer, size, inner, offset, seed)),
+        ),
+        { numRuns: 80 },
+      );
+    });
+
+    it(`match the JS kernel across copy blocks with partial row groups (${dtype})`, () => {
+      // a block is 512 KiB of whole rows: 21845 float64 rows of 3, 65 float64 (131 float32) rows of 1001
+      expectSumsAgree(sumOperand(dtype, 30001, 3, 1, 1, 11));
+      expectSumsAgree(sumOperand(dtype, 2, 301, 1001, 3, 12));
+    });
+
+    it(`propagate NaN and ±Infinity like the JS kernel (${dtype})`, () => {
+      const x = sumOperand(dtype, 2, 9, 7, 2, 13);
+      const at = (o: number, s: number, j: number) => x.offset + (o * 9 + s) * 7 + j;
+      x.data[at(0, 8, 0)] = NaN; // last row: the rows kernel's tail, one of the columns kernel's leftover rows
+      x.data[at(0, 3, 6)] = Infinity; // last column (odd width)
+      x.data[at(1, 0, 2)] = -Infinity;
+      x.data[at(1, 4, 2)] = Infinity; // −∞ + ∞ is NaN
+      x.data[at(1, 5, 5)] = Infinity;
+      for (const view of [x, { ...x, shape: [18, 7, 1], strides: [7, 1, 1] }]) {
+        const js = Array.from(jsSums(view));
+        const simd = Array.from(simdSums(view));
+        const special = (v: number) => (Number.isFinite(v) ? "finite" : String(v));
+        expect(simd.map(special)).toEqual(js.map(special));
+        expect(js.filter((v) => !Number.isFinite(v)).length).toBeGreaterThanOrEqual(3);
+      }
+    });
+  }
+
+  it("leave other dtypes and empty sums to the JS kernel", () => {
+    const acc = new Float64Array(4);
+    expect(sumContiguousSimd(new Int32Array(8), 0, 4, 2, 1, acc, true)).toBe(false);
+    expect(sumContiguousSimd(new Float32Array(0), 0, 4, 0, 1, acc, true)).toBe(false);
+  });
+
+  it("run for sums of 64 × 64 elements and more through sum(), agreeing with float64 sums", () => {
+    const x = randn([300, 301]);
+    const values = x.data();
+    for (const dim of [0, 1] as const) {
+      const actual = x.sum(dim).data();
+      const [count, length] = dim === 0 ? [301, 300] : [300, 301];
+      for (let i = 0; i < count; i++) {
+        let expected = 0;
+        for (let t = 0; t < length; t++) expected += values[dim === 0 ? t * 301 + i : i * 301 + t]!;
+        expect(Math.abs(actual[i]! - expected)).toBeLessThan(1e-4);
+      }
+    }
   });
 });

@@ -2,6 +2,7 @@ import { allocate, type DType, type TypedArray } from "../dtype";
 import { isContiguousLayout } from "../layout";
 import { contiguousStrides, numelOf } from "../shape";
 import { RowWalker, type Strided } from "./iterate";
+import { sumContiguousSimd } from "./wasm/reduce";
 
 export type ReduceKind = "sum" | "max" | "min";
 
@@ -11,7 +12,8 @@ export type ReduceKind = "sum" | "max" | "min";
  *
  * The input is walked in its own memory order while the output is addressed through strides
  * that are 0 along reduced dims, so summing over rows or over columns both stream through memory.
- * Sums accumulate in float64 (exact enough for float32 without pairwise summation).
+ * Sums accumulate in float64 (exact enough for float32 without pairwise summation). Large
+ * contiguous float sums over adjacent dims run in the WebAssembly SIMD kernels where available.
  */
 export function reduceAxes(x: Strided, reduced: readonly boolean[], kind: ReduceKind, dtype: DType): TypedArray {
   const keptShape = x.shape.map((size, d) => (reduced[d] ? 1 : size));
@@ -19,7 +21,8 @@ export function reduceAxes(x: Strided, reduced: readonly boolean[], kind: Reduce
   const acc = new Float64Array(numelOf(keptShape));
   const split = kind === "sum" && isContiguousLayout(x) ? adjacentSplit(x.shape, reduced) : null;
   if (split !== null) {
-    sumContiguous(x.data, x.offset, split, acc);
+    const { outer, size, inner } = split;
+    if (!sumContiguousSimd(x.data, x.offset, outer, size, inner, acc)) sumContiguous(x.data, x.offset, split, acc);
     return fromAccumulator(acc, dtype);
   }
   const initial = kind === "sum" ? 0 : kind === "max" ? -Infinity : Infinity;
@@ -59,7 +62,7 @@ function fromAccumulator(acc: Float64Array, dtype: DType): TypedArray {
 }
 
 /** A contiguous tensor seen as [outer, size, inner] with the reduced elements along `size`. */
-interface ReductionSplit {
+export interface ReductionSplit {
   outer: number;
   size: number;
   inner: number;
@@ -89,7 +92,7 @@ function adjacentSplit(shape: readonly number[], reduced: readonly boolean[]): R
  * summed with four independent partial sums (the adds overlap instead of waiting on each other);
  * columns take eight input rows per pass, so acc is read and written an eighth as often.
  */
-function sumContiguous(data: TypedArray, offset: number, { outer, size, inner }: ReductionSplit, acc: Float64Array): void {
+export function sumContiguous(data: TypedArray, offset: number, { outer, size, inner }: ReductionSplit, acc: Float64Array): void {
   if (inner === 1) {
     for (let o = 0, p = offset; o < outer; o++) {
       let s0 = 0;

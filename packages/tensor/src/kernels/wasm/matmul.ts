@@ -1,7 +1,7 @@
 import type { TypedArray } from "../../dtype";
 import { MATMUL_SHARED_WASM_BASE64, MATMUL_WASM_BASE64 } from "./matmul-binary";
 import { CONTROL_BYTES, MatmulHelper } from "./matmul-threads";
-import { type WasmMemory, webAssembly } from "./wasm-api";
+import { decodeBase64, type WasmMemory, webAssembly } from "./wasm-api";
 
 /** One matrix of a batched product: where it starts in its storage and how its rows and columns step. */
 export interface MatrixView {
@@ -35,13 +35,6 @@ const PACK_ROW_GROUP = 4;
  * where the halves run no faster side by side than one after the other.
  */
 const THREADED_MIN_MULTIPLY_ADDS = 512 * 512 * 1024;
-
-function decodeBase64(text: string): Uint8Array {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
 
 /**
  * The shared build with a shared memory where the engine allows one (Node; browsers only when

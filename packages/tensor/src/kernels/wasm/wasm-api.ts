@@ -21,3 +21,11 @@ export interface WasmApi {
 export function webAssembly(): WasmApi | undefined {
   return (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 }
+
+/** The bytes of a kernel binary that scripts/assemble-wasm.mjs stored as base64. */
+export function decodeBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}

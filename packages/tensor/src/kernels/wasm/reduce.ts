@@ -1,0 +1,107 @@
+import type { TypedArray } from "../../dtype";
+import { REDUCE_WASM_BASE64 } from "./reduce-binary";
+import { decodeBase64, type WasmMemory, webAssembly } from "./wasm-api";
+
+/** kernel(src, rows, n, dst) of reduce.wat; pointers are byte offsets. */
+type SumKernel = (src: number, rows: number, n: number, dst: number) => void;
+
+interface Runtime {
+  memory: WasmMemory;
+  rowSumsF32: SumKernel;
+  rowSumsF64: SumKernel;
+  columnSumsF32: SumKernel;
+  columnSumsF64: SumKernel;
+}
+
+const PAGE_BYTES = 65536;
+const MAX_PAGES = 32768; // 2 GiB, the maximum reduce.wat declares
+
+/**
+ * Sums of fewer elements stay in JS, where there is no copy and no call into the module. Measured
+ * on a 2-vCPU machine (float32, rows and columns of a square): about even at 32 × 32, 1.9–3.1×
+ * faster at 64 × 64, 3.4–8× from 256 × 256 up.
+ */
+const SIMD_MIN_ELEMENTS = 64 * 64;
+
+/**
+ * The input is copied into the module's memory a block of whole rows at a time, about this many
+ * bytes, and summed while the block is still in cache: one pass over main memory instead of the
+ * three (read, write, read again) that copying everything first takes. Measured at 2048 × 2048
+ * float32 (column sums): 1.9 ms in blocks of 512 KiB, 3.3 ms copying all 16 MiB first.
+ */
+const BLOCK_BYTES = 512 * 1024;
+
+function instantiate(): Runtime | null {
+  const wasm = webAssembly();
+  if (wasm === undefined) return null;
+  const bytes = decodeBase64(REDUCE_WASM_BASE64);
+  // validate() is false on engines without SIMD, where compiling would throw
+  if (!wasm.validate(bytes)) return null;
+  const memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES });
+  const exports = new wasm.Instance(new wasm.Module(bytes), { env: { memory } }).exports as unknown as Omit<Runtime, "memory">;
+  return { memory, ...exports };
+}
+
+let runtime: Runtime | null | undefined;
+
+/** The kernels, compiled on first use; null where WebAssembly SIMD is missing. */
+function simdRuntime(): Runtime | null {
+  if (runtime === undefined) runtime = instantiate();
+  return runtime;
+}
+
+/** Whether the WebAssembly SIMD sums can run here. */
+export function simdSumAvailable(): boolean {
+  return simdRuntime() !== null;
+}
+
+/**
+ * acc[o, j] = Σ_s x[o, s, j] for a contiguous float32 or float64 block x of [outer, size, inner]
+ * starting at data[offset], through the SIMD kernels: row sums when inner is 1, else column sums
+ * of each [size, inner] slab. Sums accumulate in float64 as the JS kernel does (in another order).
+ * Returns false, having done nothing, when the JS kernel should run instead: other dtypes, small
+ * sums (`force` skips that check, for tests), empty ones, or no WebAssembly SIMD.
+ */
+export function sumContiguousSimd(data: TypedArray, offset: number, outer: number, size: number, inner: number, acc: Float64Array, force = false): boolean {
+  const double = data instanceof Float64Array;
+  if (!double && !(data instanceof Float32Array)) return false;
+  const count = outer * size * inner;
+  if (count === 0 || (!force && count < SIMD_MIN_ELEMENTS)) return false;
+  const kernels = simdRuntime();
+  if (kernels === null) return false;
+  const bytes = double ? 8 : 4;
+  // as [rows, n] blocks: one row per output (row sums) or `size` rows of one slab (column sums)
+  const [totalRows, n] = inner === 1 ? [outer, size] : [size, inner];
+  const rowsPerBlock = Math.max(1, Math.floor(BLOCK_BYTES / (n * bytes)));
+  // memory: [dst: float64 results of one block or slab | src: one block of rows]
+  const dstLength = inner === 1 ? rowsPerBlock : inner;
+  const srcStart = Math.ceil((dstLength * 8) / 16) * 16;
+  const end = srcStart + rowsPerBlock * n * bytes;
+  const { memory } = kernels;
+  if (memory.buffer.byteLength < end) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE_BYTES));
+  const heap = double ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
+  const results = new Float64Array(memory.buffer, 0, dstLength);
+  const srcFirst = srcStart / bytes;
+  if (inner === 1) {
+    const rowSums = double ? kernels.rowSumsF64 : kernels.rowSumsF32;
+    for (let r = 0; r < totalRows; r += rowsPerBlock) {
+      const rows = Math.min(rowsPerBlock, totalRows - r);
+      heap.set(data.subarray(offset + r * n, offset + (r + rows) * n), srcFirst);
+      rowSums(srcStart, rows, n, 0);
+      acc.set(results.subarray(0, rows), r);
+    }
+    return true;
+  }
+  const columnSums = double ? kernels.columnSumsF64 : kernels.columnSumsF32;
+  for (let o = 0; o < outer; o++) {
+    const slab = offset + o * size * inner;
+    results.fill(0);
+    for (let r = 0; r < totalRows; r += rowsPerBlock) {
+      const rows = Math.min(rowsPerBlock, totalRows - r);
+      heap.set(data.subarray(slab + r * n, slab + (r + rows) * n), srcFirst);
+      columnSums(srcStart, rows, n, 0);
+    }
+    acc.set(results, o * inner);
+  }
+  return true;
+}
