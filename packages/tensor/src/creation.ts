@@ -1,10 +1,9 @@
 import { type DType, type TypedArray, allocate, assertDType, dtypeOfArray, isFloating } from "./dtype";
 import { NablaError } from "./errors";
 import { fillStrided } from "./kernels/elementwise";
-import { contiguousLayout } from "./layout";
 import { type Generator, defaultGenerator } from "./random";
 import { type Shape, checkShape, formatShape, numelOf } from "./shape";
-import { type NestedArray, Storage, Tensor } from "./tensor";
+import { type NestedArray, Tensor } from "./tensor";
 
 export interface TensorOptions {
   dtype?: DType;
@@ -175,7 +174,7 @@ function randomTensor(op: string, shape: Shape, options: RandomOptions | undefin
   const generator = options?.generator ?? defaultGenerator;
   const data = allocate(dtype, numelOf(checked));
   for (let i = 0; i < data.length; i++) data[i] = draw(generator, dtype);
-  return finish(op, new Tensor(new Storage(data), contiguousLayout(checked), dtype), options);
+  return finish(op, Tensor.fromData(data, checked, dtype), options);
 }
 
 /** Uniform samples in [0, 1). */

@@ -218,7 +218,7 @@ export class Tensor {
       if (this.numel !== 1) {
         throw new NablaError("backward", `a gradient can be created implicitly only for scalar outputs, got shape ${formatShape(this.shape)}; pass gradient`);
       }
-      seed = Tensor.fromData(new (this.storage.data.constructor as Float64ArrayConstructor)([1]), this.shape, this.dtype);
+      seed = composite.fullLike(this, 1);
     } else {
       seed = gradient instanceof Tensor ? gradient : composite.fullLike(this, gradient);
       if (!shapesEqual(seed.shape, this.shape)) {

@@ -1,4 +1,4 @@
-import { type DType, resultType } from "../dtype";
+import { allocate, type DType, resultType } from "../dtype";
 import { NablaError } from "../errors";
 import { broadcastShapes, shapesEqual } from "../shape";
 import { Tensor, type TensorLike } from "../tensor";
@@ -6,9 +6,9 @@ import { expand } from "./movement";
 
 /** A JS number or boolean as a 0-d tensor of `dtype`. */
 export function scalarTensor(value: number | boolean, dtype: DType): Tensor {
-  const t = Tensor.fromData(new (dtype === "float64" ? Float64Array : dtype === "float32" ? Float32Array : dtype === "int32" ? Int32Array : Uint8Array)(1), [], dtype);
-  t.storage.data[0] = typeof value === "boolean" ? (value ? 1 : 0) : value;
-  return t;
+  const data = allocate(dtype, 1);
+  data[0] = typeof value === "boolean" ? (value ? 1 : 0) : value;
+  return Tensor.fromData(data, [], dtype);
 }
 
 function checkOperand(op: string, value: unknown, position: number): TensorLike {
