@@ -25,37 +25,20 @@ import {
   type Tensor,
 } from "@nabla/tensor";
 import { loadFixture } from "../support/fixtures";
-import { PASSES, expectClose, fromFlat } from "./reference";
+import { PASSES, type TwoInputCase, expectClose, fromFlat } from "./reference";
 
 // Elementwise ops against PyTorch: broadcasting binary ops and where() with gradients, unary ops
 // with gradients, and value tables of special operands (NaN, ±inf, ±0, overflow).
 
-interface BinaryCase {
+interface BinaryCase extends Omit<TwoInputCase, "outShape"> {
   op: keyof typeof BINARY;
-  aShape: number[];
-  bShape: number[];
   transposeA?: boolean;
-  a: number[];
-  b: number[];
   outShape?: number[];
-  out: number[];
-  cotangent: number[];
-  gradA: number[];
-  gradB: number[];
 }
 
-interface WhereCase {
+interface WhereCase extends TwoInputCase {
   condShape: number[];
-  aShape: number[];
-  bShape: number[];
   cond: boolean[];
-  a: number[];
-  b: number[];
-  outShape: number[];
-  out: number[];
-  cotangent: number[];
-  gradA: number[];
-  gradB: number[];
 }
 
 interface KinkCase {

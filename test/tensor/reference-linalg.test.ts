@@ -1,23 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { matmul } from "@nabla/tensor";
 import { loadFixture } from "../support/fixtures";
-import { PASSES, expectClose, fromFlat } from "./reference";
+import { PASSES, type TwoInputCase, expectClose, fromFlat } from "./reference";
 
 // matmul against PyTorch for every rank combination (1-D promotion on either side, batched with
 // broadcasting), transposed operands, size-1 and empty inner dims: values and both gradients.
 
-interface MatmulCase {
-  aShape: number[];
-  bShape: number[];
+interface MatmulCase extends TwoInputCase {
   transposeA: boolean;
   transposeB: boolean;
-  a: number[];
-  b: number[];
-  outShape: number[];
-  out: number[];
-  cotangent: number[];
-  gradA: number[];
-  gradB: number[];
 }
 
 const { cases } = loadFixture<{ cases: MatmulCase[] }>("tensor_matmul.json");

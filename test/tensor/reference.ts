@@ -11,3 +11,16 @@ export const PASSES: readonly { dtype: "float64" | "float32"; tolerance: Toleran
   { dtype: "float64", tolerance: { rtol: 1e-12, atol: 1e-12 } },
   { dtype: "float32", tolerance: { rtol: 1e-6, atol: 1e-6 } },
 ];
+
+/** A fixture case of a two-input op: inputs, output, a random cotangent and both gradients. */
+export interface TwoInputCase {
+  aShape: number[];
+  bShape: number[];
+  a: number[];
+  b: number[];
+  outShape: number[];
+  out: number[];
+  cotangent: number[];
+  gradA: number[];
+  gradB: number[];
+}
