@@ -1,6 +1,5 @@
 import { defineOp, formatShape, isGradEnabled, NablaError, tensor, Tensor, where } from "@nabla/tensor";
-import { expForFloat32 } from "./exp-float32";
-import { logSoftmax, softmax } from "./softmax";
+import { logSoftmax, softmax, softmaxSlices } from "./softmax";
 
 export type Reduction = "none" | "mean" | "sum";
 
@@ -218,36 +217,23 @@ const crossEntropyClassIndices = defineOp({
     backward: "x̄ = ḡ ⊙ (softmax(x) − onehot(t)) / D,  0 on ignored rows",
   },
   forward(ctx, logits: Tensor, targets: Int32Array, ignoreIndex: number, denominator: number): Tensor {
-    const x = logits.data() as FloatArray;
-    const [rows, classes] = logits.shape as [number, number];
-    // exp(x − max) per entry and Σ exp per row, kept for a first-order backward
-    const exps = logits.dtype === "float32" ? new Float32Array(x.length) : new Float64Array(x.length);
-    const sums = new Float64Array(rows);
-    const exp = logits.dtype === "float32" ? expForFloat32 : Math.exp;
+    const rows = logits.shape[0]!;
+    // the probabilities (kept for a first-order backward) with each row's max and Σ exp(x − max)
+    const { out: probabilities, maxima, sums } = softmaxSlices(logits, 1, false);
+    const x = logits.storage.data;
+    const [rowStride, classStride] = logits.strides as [number, number];
     let total = 0;
     for (let n = 0; n < rows; n++) {
       const target = targets[n]!;
       if (target === ignoreIndex) continue;
-      const start = n * classes;
-      const end = start + classes;
-      let max = -Infinity;
-      for (let k = start; k < end; k++) if (x[k]! > max) max = x[k]!;
-      let sum = 0;
-      for (let k = start; k < end; k++) {
-        const e = exp(x[k]! - max);
-        exps[k] = e;
-        sum += e;
-      }
-      sums[n] = sum;
       // an all -Infinity row has max − max = NaN, so its loss is NaN, as through logSoftmax
-      total += max + Math.log(sum) - x[start + target]!;
+      total += maxima[n]! + Math.log(sums[n]!) - x[logits.offset + n * rowStride + target * classStride]!;
     }
     ctx.save(logits);
     ctx.targets = targets;
     ctx.ignoreIndex = ignoreIndex;
     ctx.denominator = denominator;
-    ctx.exps = exps;
-    ctx.sums = sums;
+    ctx.probabilities = probabilities;
     const loss = logits.dtype === "float32" ? Float32Array.of(total / denominator) : Float64Array.of(total / denominator);
     return Tensor.fromData(loss, [], logits.dtype);
   },
@@ -256,12 +242,11 @@ const crossEntropyClassIndices = defineOp({
     const targets: Int32Array = ctx.targets;
     const ignoreIndex: number = ctx.ignoreIndex;
     const denominator: number = ctx.denominator;
-    const exps: FloatArray = ctx.exps;
-    const sums: Float64Array = ctx.sums;
+    const probabilities: FloatArray = ctx.probabilities;
     const [rows, classes] = logits!.shape as [number, number];
     if (isGradEnabled()) {
       // createGraph: the gradient must itself be differentiable in the logits, so it is written in
-      // tensor ops around softmax(x) instead of the saved exponentials, which are constants
+      // tensor ops around softmax(x) instead of the saved probabilities, which are constants
       const onehot = logits!.dtype === "float32" ? new Float32Array(rows * classes) : new Float64Array(rows * classes);
       const kept = new Uint8Array(rows);
       for (let n = 0; n < rows; n++) {
@@ -273,15 +258,14 @@ const crossEntropyClassIndices = defineOp({
       const probs = where(keptRows, softmax(logits!, 1), 0);
       return [probs.sub(tensor(onehot, { shape: [rows, classes] })).mul(gradOut.div(denominator))];
     }
-    // first order: (softmax − onehot) · ḡ / D from the saved exponentials, in one pass
+    // first order: (softmax − onehot) · ḡ / D from the saved probabilities, in one pass
     const scale = (gradOut.item() as number) / denominator;
     const grad = logits!.dtype === "float32" ? new Float32Array(rows * classes) : new Float64Array(rows * classes);
     for (let n = 0; n < rows; n++) {
       const target = targets[n]!;
       if (target === ignoreIndex) continue; // ignored rows get no gradient
       const start = n * classes;
-      const rowScale = scale / sums[n]!;
-      for (let k = start; k < start + classes; k++) grad[k] = exps[k]! * rowScale;
+      for (let k = start; k < start + classes; k++) grad[k] = probabilities[k]! * scale;
       grad[start + target]! -= scale;
     }
     return [Tensor.fromData(grad, [rows, classes], logits!.dtype)];

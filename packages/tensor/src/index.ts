@@ -55,3 +55,5 @@ export type { ToDotOptions } from "./autograd/dot";
 export { traceBackward, BackwardTrace } from "./autograd/trace";
 export type { TraceBackwardOptions, BackwardStep, SentGradient } from "./autograd/trace";
 export type { TensorSummary } from "./autograd/tensor-summary";
+export { instantiateWasmKernels, growWasmMemory } from "./kernels/wasm/wasm-api";
+export type { WasmKernels, WasmMemory } from "./kernels/wasm/wasm-api";

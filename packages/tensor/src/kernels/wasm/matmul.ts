@@ -1,7 +1,7 @@
 import type { TypedArray } from "../../dtype";
 import { MATMUL_SHARED_WASM_BASE64, MATMUL_WASM_BASE64 } from "./matmul-binary";
 import { CONTROL_BYTES, MatmulHelper } from "./matmul-threads";
-import { decodeBase64, type WasmMemory, webAssembly } from "./wasm-api";
+import { decodeBase64, growWasmMemory, type WasmMemory, webAssembly } from "./wasm-api";
 
 /** One matrix of a batched product: where it starts in its storage and how its rows and columns step. */
 export interface MatrixView {
@@ -25,7 +25,6 @@ interface Runtime {
 /** A tile of C is 4 rows × 8 floats or 4 doubles (two 128-bit vectors); the depth is packed in blocks of 256 (see matmul.wat). */
 const TILE_ROWS = 4;
 const DEPTH_BLOCK = 256;
-const PAGE_BYTES = 65536;
 const MAX_PAGES = 32768; // 2 GiB, the maximum matmul.wat declares
 const PACK_ROW_GROUP = 4;
 
@@ -107,7 +106,7 @@ export function multiplySimd(a: MatrixView, b: MatrixView, n: number, k: number,
   const bStart = aStart + paddedRows * k * bytes;
   const cStart = bStart + k * paddedCols * bytes;
   const end = cStart + paddedRows * ldc * bytes;
-  if (memory.buffer.byteLength < end) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE_BYTES));
+  growWasmMemory(memory, end);
   const heap = double ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
   for (let p0 = 0; p0 < k; p0 += DEPTH_BLOCK) {
     const depth = Math.min(DEPTH_BLOCK, k - p0);

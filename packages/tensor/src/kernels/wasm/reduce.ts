@@ -1,19 +1,19 @@
 import type { TypedArray } from "../../dtype";
 import { REDUCE_WASM_BASE64 } from "./reduce-binary";
-import { decodeBase64, type WasmMemory, webAssembly } from "./wasm-api";
+import { growWasmMemory, instantiateWasmKernels, type WasmMemory } from "./wasm-api";
 
 /** kernel(src, rows, n, dst) of reduce.wat; pointers are byte offsets. */
 type SumKernel = (src: number, rows: number, n: number, dst: number) => void;
 
-interface Runtime {
-  memory: WasmMemory;
+interface SumKernels {
   rowSumsF32: SumKernel;
   rowSumsF64: SumKernel;
   columnSumsF32: SumKernel;
   columnSumsF64: SumKernel;
 }
 
-const PAGE_BYTES = 65536;
+type Runtime = SumKernels & { memory: WasmMemory };
+
 const MAX_PAGES = 32768; // 2 GiB, the maximum reduce.wat declares
 
 /**
@@ -32,14 +32,8 @@ const SIMD_MIN_ELEMENTS = 64 * 64;
 const BLOCK_BYTES = 512 * 1024;
 
 function instantiate(): Runtime | null {
-  const wasm = webAssembly();
-  if (wasm === undefined) return null;
-  const bytes = decodeBase64(REDUCE_WASM_BASE64);
-  // validate() is false on engines without SIMD, where compiling would throw
-  if (!wasm.validate(bytes)) return null;
-  const memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES });
-  const exports = new wasm.Instance(new wasm.Module(bytes), { env: { memory } }).exports as unknown as Omit<Runtime, "memory">;
-  return { memory, ...exports };
+  const kernels = instantiateWasmKernels<SumKernels>(REDUCE_WASM_BASE64, MAX_PAGES);
+  return kernels && { memory: kernels.memory, ...kernels.exports };
 }
 
 let runtime: Runtime | null | undefined;
@@ -78,7 +72,7 @@ export function sumContiguousSimd(data: TypedArray, offset: number, outer: numbe
   const srcStart = Math.ceil((dstLength * 8) / 16) * 16;
   const end = srcStart + rowsPerBlock * n * bytes;
   const { memory } = kernels;
-  if (memory.buffer.byteLength < end) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE_BYTES));
+  growWasmMemory(memory, end);
   const heap = double ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
   const results = new Float64Array(memory.buffer, 0, dstLength);
   const srcFirst = srcStart / bytes;

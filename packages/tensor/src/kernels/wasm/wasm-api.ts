@@ -29,3 +29,34 @@ export function decodeBase64(text: string): Uint8Array {
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
 }
+
+const WASM_PAGE_BYTES = 65536;
+
+/** A compiled kernel module and the memory it imports (the caller copies operands in and out). */
+export interface WasmKernels<Exports> {
+  readonly memory: WasmMemory;
+  readonly exports: Exports;
+}
+
+/**
+ * Compiles a kernel module stored as base64 by scripts/assemble-wasm.mjs over a fresh plain memory
+ * of up to `maximumPages` (it must match the module's memory import), with `functions` as its other
+ * `env` imports. Null where WebAssembly or its SIMD instructions are missing: callers keep a JS
+ * kernel for that. Exported for @nabla/ops, which ships kernels of its own.
+ */
+export function instantiateWasmKernels<Exports>(base64: string, maximumPages: number, functions: Record<string, unknown> = {}): WasmKernels<Exports> | null {
+  const wasm = webAssembly();
+  if (wasm === undefined) return null;
+  const bytes = decodeBase64(base64);
+  // validate() is false on engines without SIMD, where compiling would throw
+  if (!wasm.validate(bytes)) return null;
+  const memory = new wasm.Memory({ initial: 1, maximum: maximumPages });
+  const exports = new wasm.Instance(new wasm.Module(bytes), { env: { memory, ...functions } }).exports as unknown as Exports;
+  return { memory, exports };
+}
+
+/** Grows `memory` (whole pages) until it holds at least `bytes`. */
+export function growWasmMemory(memory: WasmMemory, bytes: number): void {
+  const have = memory.buffer.byteLength;
+  if (have < bytes) memory.grow(Math.ceil((bytes - have) / WASM_PAGE_BYTES));
+}
