@@ -215,7 +215,10 @@ function jsSums(x: Strided): Float64Array {
   return acc;
 }
 
-/** Both kernels add in float64 in different orders: they agree within size·ε·Σ|x| per output. */
+/**
+ * Both kernels add in float64 in different orders: they agree within size·ε·Σ|x| per output; the
+ * SIMD float32 row sums first add runs of 32 values as a float32 tree (three float32 roundings).
+ */
 function expectSumsAgree(x: Strided): void {
   const [outer, size, inner] = x.shape as [number, number, number];
   const js = jsSums(x);
@@ -226,7 +229,8 @@ function expectSumsAgree(x: Strided): void {
       let magnitude = 0;
       for (let s = 0; s < size; s++) magnitude += Math.abs(x.data[x.offset + (o * size + s) * inner + j]!);
       const i = o * inner + j;
-      const bound = (size + 2) * 2 ** -52 * magnitude + 1e-300;
+      const treeRounding = x.data instanceof Float32Array && inner === 1 ? 3 * 2 ** -24 * magnitude : 0;
+      const bound = (size + 2) * 2 ** -52 * magnitude + treeRounding + 1e-300;
       if (!(Math.abs(simd[i]! - js[i]!) <= bound)) {
         expect.fail(`output ${i}: SIMD ${simd[i]} vs JS ${js[i]} (bound ${bound}) for [${x.shape.join(", ")}] at offset ${x.offset}`);
       }

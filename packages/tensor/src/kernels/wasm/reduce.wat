@@ -1,7 +1,9 @@
 ;; Sum kernels for nabla, in WebAssembly SIMD (128-bit vectors), over a contiguous block that the
 ;; JS driver (reduce.ts) has copied into the module's memory. Every sum accumulates in float64,
 ;; as the JS kernels do: float32 values are widened two at a time (v128.load64_zero then
-;; f64x2.promote_low_f32x4), which is exact, so float32 and float64 inputs share one scheme.
+;; f64x2.promote_low_f32x4), which is exact, so float32 and float64 inputs share one scheme. The
+;; one exception is the float32 row sum, which first adds runs of 32 values as a float32 tree (error
+;; at most 3 float32 roundings of the run's Σ|x|): widening every value is what bounds it otherwise.
 ;;
 ;;   rowSums: dst[r] = Σ_j src[r, j] for a [rows, n] block (a sum along the last axis).
 ;;   columnSums: dst[j] += Σ_i src[i, j] for a [rows, n] block (a sum along the leading axes).
@@ -12,22 +14,43 @@
   ;; The memory is the caller's (the driver grows it to fit the block).
   (import "env" "memory" (memory 1 32768))
 
-  ;; Row sums, float32: four float64 pairs of partial sums per row (8 floats per step), so the
-  ;; adds overlap instead of waiting on each other; the tail of a row is added one value at a time.
+  ;; Row sums, float32: runs of 32 floats are added as a float32 tree (four vectors of partial sums,
+  ;; two values each, then the four combined pairwise) and the run's four lane sums widened into
+  ;; float64 partial sums; what is left of a row after its last whole run goes into four float64
+  ;; pairs of partial sums (8 floats per step), so the adds overlap instead of waiting on each other,
+  ;; and the last values one at a time.
   (func (export "rowSumsF32") (param $src i32) (param $rows i32) (param $n i32) (param $dst i32)
-    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $p i32) (local $rowEnd i32) (local $vectorEnd i32) (local $tail f64) (local $dstEnd i32)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $run v128)
+    (local $p i32) (local $rowEnd i32) (local $runEnd i32) (local $vectorEnd i32) (local $tail f64) (local $dstEnd i32)
     (local.set $p (local.get $src))
     (local.set $dstEnd (i32.add (local.get $dst) (i32.shl (local.get $rows) (i32.const 3))))
     (block $done
       (br_if $done (i32.ge_u (local.get $dst) (local.get $dstEnd)))
       (loop $row
         (local.set $rowEnd (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+        (local.set $runEnd (i32.sub (local.get $rowEnd) (i32.and (i32.shl (local.get $n) (i32.const 2)) (i32.const 127))))
         (local.set $vectorEnd (i32.sub (local.get $rowEnd) (i32.and (i32.shl (local.get $n) (i32.const 2)) (i32.const 31))))
         (local.set $s0 (v128.const i64x2 0 0))
         (local.set $s1 (v128.const i64x2 0 0))
         (local.set $s2 (v128.const i64x2 0 0))
         (local.set $s3 (v128.const i64x2 0 0))
+        (block $runsDone
+          (br_if $runsDone (i32.ge_u (local.get $p) (local.get $runEnd)))
+          (loop $eachRun
+            (local.set $run
+              (f32x4.add
+                (f32x4.add
+                  (f32x4.add (v128.load (local.get $p)) (v128.load offset=64 (local.get $p)))
+                  (f32x4.add (v128.load offset=16 (local.get $p)) (v128.load offset=80 (local.get $p))))
+                (f32x4.add
+                  (f32x4.add (v128.load offset=32 (local.get $p)) (v128.load offset=96 (local.get $p)))
+                  (f32x4.add (v128.load offset=48 (local.get $p)) (v128.load offset=112 (local.get $p))))))
+            (local.set $s0 (f64x2.add (local.get $s0) (f64x2.promote_low_f32x4 (local.get $run))))
+            (local.set $s1
+              (f64x2.add (local.get $s1)
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $run) (local.get $run)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 128)))
+            (br_if $eachRun (i32.lt_u (local.get $p) (local.get $runEnd)))))
         (block $vectorsDone
           (br_if $vectorsDone (i32.ge_u (local.get $p) (local.get $vectorEnd)))
           (loop $step
