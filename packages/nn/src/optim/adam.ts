@@ -1,4 +1,5 @@
 import { NablaError, Tensor, noGrad, zerosLike } from "@nabla/tensor";
+import { canFuseUpdate, roundTo } from "./fused-update";
 import { Optimizer, type ParamGroupInput } from "./optimizer";
 
 export interface AdamHyperparameters {
@@ -51,7 +52,7 @@ abstract class AdaptiveMomentOptimizer extends Optimizer<AdamHyperparameters, Ad
       for (const { params, lr, betas, eps, weightDecay, amsgrad } of this.paramGroups) {
         const [beta1, beta2] = betas;
         for (const param of params) {
-          let grad = param.grad;
+          const grad = param.grad;
           if (grad === null) continue;
           let state = this.state.get(param);
           if (state === undefined) {
@@ -59,31 +60,113 @@ abstract class AdaptiveMomentOptimizer extends Optimizer<AdamHyperparameters, Ad
             this.state.set(param, state);
           }
           state.step += 1;
-          if (this.decoupledWeightDecay) param.mul_(1 - lr * weightDecay);
-          else if (weightDecay !== 0) grad = grad.add(param.mul(weightDecay));
-
-          // m = β₁m + (1 − β₁)g,  v = β₂v + (1 − β₂)g²
-          state.expAvg.mul_(beta1).add_(grad.mul(1 - beta1));
-          state.expAvgSq.mul_(beta2).add_(grad.mul(grad).mul(1 - beta2));
-
-          // θ = θ − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε): the bias corrections are folded into
-          // scalars, as PyTorch does, rather than forming m̂ and v̂.
-          const stepSize = lr / (1 - beta1 ** state.step);
-          const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** state.step);
-          let secondMoment = state.expAvgSq;
-          if (amsgrad) {
-            // amsgrad normalises by the largest v so far, so the effective step size never grows
-            state.maxExpAvgSq ??= zerosLike(param);
-            state.maxExpAvgSq.copy_(state.maxExpAvgSq.maximum(state.expAvgSq));
-            secondMoment = state.maxExpAvgSq;
-          }
-          const denominator = secondMoment.sqrt().div(biasCorrection2Sqrt).add(eps);
-          param.add_(state.expAvg.div(denominator).mul(-stepSize));
+          // amsgrad normalises by the largest v so far, so the effective step size never grows
+          if (amsgrad) state.maxExpAvgSq ??= zerosLike(param);
+          const update = canFuseUpdate(param, [grad, state.expAvg, state.expAvgSq, amsgrad ? state.maxExpAvgSq : undefined]) ? adamUpdateFused : adamUpdateWithOps;
+          update(param, grad, state, {
+            lr,
+            beta1,
+            beta2,
+            eps,
+            weightDecay,
+            amsgrad,
+            decoupledWeightDecay: this.decoupledWeightDecay,
+            // θ = θ − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε): the bias corrections are folded into
+            // scalars, as PyTorch does, rather than forming m̂ and v̂.
+            stepSize: lr / (1 - beta1 ** state.step),
+            biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** state.step),
+          });
         }
       }
     });
   }
 }
+
+/** What one parameter's update needs: its group's hyperparameters and this step's scalars. */
+interface AdamStepScalars {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  amsgrad: boolean;
+  decoupledWeightDecay: boolean;
+  stepSize: number;
+  biasCorrection2Sqrt: number;
+}
+
+/** One parameter's update, given its state with `step` already advanced (and `maxExpAvgSq` with amsgrad). */
+type AdamUpdate = (param: Tensor, grad: Tensor, state: AdamState, scalars: AdamStepScalars) => void;
+
+/** The update as tensor ops: the reference for `adamUpdateFused`, and the path for unusual layouts. */
+const adamUpdateWithOps: AdamUpdate = (param, grad, state, { lr, beta1, beta2, eps, weightDecay, amsgrad, decoupledWeightDecay, stepSize, biasCorrection2Sqrt }) => {
+  if (decoupledWeightDecay) param.mul_(1 - lr * weightDecay);
+  else if (weightDecay !== 0) grad = grad.add(param.mul(weightDecay));
+
+  // m = β₁m + (1 − β₁)g,  v = β₂v + (1 − β₂)g²
+  state.expAvg.mul_(beta1).add_(grad.mul(1 - beta1));
+  state.expAvgSq.mul_(beta2).add_(grad.mul(grad).mul(1 - beta2));
+
+  let secondMoment = state.expAvgSq;
+  if (amsgrad) {
+    const maxExpAvgSq = state.maxExpAvgSq!;
+    maxExpAvgSq.copy_(maxExpAvgSq.maximum(state.expAvgSq));
+    secondMoment = maxExpAvgSq;
+  }
+  const denominator = secondMoment.sqrt().div(biasCorrection2Sqrt).add(eps);
+  param.add_(state.expAvg.div(denominator).mul(-stepSize));
+};
+
+/** The same update in one pass, writing the parameter and its moments in place (see fused-update.ts). */
+const adamUpdateFused: AdamUpdate = (param, grad, state, { lr, beta1, beta2, eps, weightDecay, amsgrad, decoupledWeightDecay, stepSize, biasCorrection2Sqrt }) => {
+  const f32 = param.dtype === "float32";
+  // the scalar operands, rounded as the 0-d tensors of the parameter's dtype the tensor-op form makes
+  const shrink = roundTo(f32, 1 - lr * weightDecay);
+  const decay = roundTo(f32, weightDecay);
+  const b1 = roundTo(f32, beta1);
+  const b2 = roundTo(f32, beta2);
+  const gradScale1 = roundTo(f32, 1 - beta1);
+  const gradScale2 = roundTo(f32, 1 - beta2);
+  const correction2 = roundTo(f32, biasCorrection2Sqrt);
+  const epsilon = roundTo(f32, eps);
+  const negativeStepSize = roundTo(f32, -stepSize);
+  const decayGrad = !decoupledWeightDecay && weightDecay !== 0;
+  const { expAvg, expAvgSq } = state;
+  const maxExpAvgSq = amsgrad ? state.maxExpAvgSq! : null;
+  const theta = param.storage.data;
+  const g = grad.storage.data;
+  const m = expAvg.storage.data;
+  const v = expAvgSq.storage.data;
+  const vMax = maxExpAvgSq === null ? null : maxExpAvgSq.storage.data;
+  const thetaOffset = param.offset;
+  const gOffset = grad.offset;
+  const mOffset = expAvg.offset;
+  const vOffset = expAvgSq.offset;
+  const vMaxOffset = maxExpAvgSq === null ? 0 : maxExpAvgSq.offset;
+  for (let i = 0, n = param.numel; i < n; i++) {
+    let thetaI = theta[thetaOffset + i]!;
+    let gI = g[gOffset + i]!;
+    if (decoupledWeightDecay) thetaI = roundTo(f32, thetaI * shrink);
+    else if (decayGrad) gI = roundTo(f32, gI + roundTo(f32, thetaI * decay));
+    const mI = roundTo(f32, roundTo(f32, m[mOffset + i]! * b1) + roundTo(f32, gI * gradScale1));
+    const vI = roundTo(f32, roundTo(f32, v[vOffset + i]! * b2) + roundTo(f32, roundTo(f32, gI * gI) * gradScale2));
+    m[mOffset + i] = mI;
+    v[vOffset + i] = vI;
+    let secondMoment = vI;
+    if (vMax !== null) {
+      const previous = vMax[vMaxOffset + i]!;
+      // maximum(previous, v) as the tensor op computes it: NaN propagates, a tie takes v
+      secondMoment = previous !== previous || vI !== vI ? NaN : previous > vI ? previous : vI;
+      vMax[vMaxOffset + i] = secondMoment;
+    }
+    const denominator = roundTo(f32, roundTo(f32, roundTo(f32, Math.sqrt(secondMoment)) / correction2) + epsilon);
+    theta[thetaOffset + i] = roundTo(f32, thetaI + roundTo(f32, roundTo(f32, mI / denominator) * negativeStepSize));
+  }
+  param.storage.version++;
+  expAvg.storage.version++;
+  expAvgSq.storage.version++;
+  if (maxExpAvgSq !== null) maxExpAvgSq.storage.version++;
+};
 
 /**
  * Adam (Kingma & Ba), step for step as PyTorch's `torch.optim.Adam`, with optional L2 weight decay

@@ -160,7 +160,7 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
   }
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((size, i) => size === b[i]);
 }
 

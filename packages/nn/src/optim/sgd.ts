@@ -1,4 +1,5 @@
-import { NablaError, Tensor, noGrad } from "@nabla/tensor";
+import { NablaError, Tensor, noGrad, zerosLike } from "@nabla/tensor";
+import { canFuseUpdate, roundTo } from "./fused-update";
 import { Optimizer, type ParamGroupInput } from "./optimizer";
 
 export interface SGDHyperparameters {
@@ -51,25 +52,75 @@ export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
 
   step(): void {
     noGrad(() => {
-      for (const { params, lr, momentum, dampening, weightDecay, nesterov } of this.paramGroups) {
+      for (const { params, ...hyperparameters } of this.paramGroups) {
         for (const param of params) {
           const grad = param.grad;
           if (grad === null) continue;
-          let direction = weightDecay !== 0 ? grad.add(param.mul(weightDecay)) : grad;
-          if (momentum !== 0) {
-            const state = this.state.get(param);
-            let buffer: Tensor;
-            if (state === undefined) {
-              buffer = direction.clone(); // the first step starts the running average at d, undamped
-              this.state.set(param, { momentumBuffer: buffer });
-            } else {
-              buffer = state.momentumBuffer.mul_(momentum).add_(direction.mul(1 - dampening));
-            }
-            direction = nesterov ? direction.add(buffer.mul(momentum)) : buffer;
-          }
-          param.add_(direction.mul(-lr));
+          const buffer = hyperparameters.momentum !== 0 ? this.state.get(param)?.momentumBuffer : undefined;
+          const update = canFuseUpdate(param, [grad, buffer]) ? sgdUpdateFused : sgdUpdateWithOps;
+          const started = update(param, grad, buffer, hyperparameters);
+          if (started !== undefined) this.state.set(param, started);
         }
       }
     });
   }
 }
+
+/**
+ * One parameter's update. `buffer` is its momentum buffer, undefined without momentum or before the
+ * first step with it; the state is returned when this step starts it.
+ */
+type SGDUpdate = (param: Tensor, grad: Tensor, buffer: Tensor | undefined, hyperparameters: SGDHyperparameters) => SGDState | undefined;
+
+/** The update as tensor ops: the reference for `sgdUpdateFused`, and the path for unusual layouts. */
+const sgdUpdateWithOps: SGDUpdate = (param, grad, buffer, { lr, momentum, dampening, weightDecay, nesterov }) => {
+  let direction = weightDecay !== 0 ? grad.add(param.mul(weightDecay)) : grad;
+  let started: SGDState | undefined;
+  if (momentum !== 0) {
+    if (buffer === undefined) {
+      buffer = direction.clone(); // the first step starts the running average at d, undamped
+      started = { momentumBuffer: buffer };
+    } else {
+      buffer.mul_(momentum).add_(direction.mul(1 - dampening));
+    }
+    direction = nesterov ? direction.add(buffer.mul(momentum)) : buffer;
+  }
+  param.add_(direction.mul(-lr));
+  return started;
+};
+
+/** The same update in one pass, writing the parameter and its buffer in place (see fused-update.ts). */
+const sgdUpdateFused: SGDUpdate = (param, grad, buffer, { lr, momentum, dampening, weightDecay, nesterov }) => {
+  let started: SGDState | undefined;
+  if (momentum !== 0 && buffer === undefined) {
+    buffer = zerosLike(param);
+    started = { momentumBuffer: buffer };
+  }
+  const f32 = param.dtype === "float32";
+  // the scalar operands, rounded as the 0-d tensors of the parameter's dtype the tensor-op form makes
+  const decay = roundTo(f32, weightDecay);
+  const momentumScale = roundTo(f32, momentum);
+  const directionScale = roundTo(f32, 1 - dampening);
+  const negativeLr = roundTo(f32, -lr);
+  const theta = param.storage.data;
+  const g = grad.storage.data;
+  const b = buffer === undefined ? null : buffer.storage.data;
+  const startsBuffer = started !== undefined;
+  const thetaOffset = param.offset;
+  const gOffset = grad.offset;
+  const bOffset = buffer === undefined ? 0 : buffer.offset;
+  for (let i = 0, n = param.numel; i < n; i++) {
+    const thetaI = theta[thetaOffset + i]!;
+    let d = g[gOffset + i]!;
+    if (weightDecay !== 0) d = roundTo(f32, d + roundTo(f32, thetaI * decay));
+    if (b !== null) {
+      const bI = startsBuffer ? d : roundTo(f32, roundTo(f32, b[bOffset + i]! * momentumScale) + roundTo(f32, d * directionScale));
+      b[bOffset + i] = bI;
+      d = nesterov ? roundTo(f32, d + roundTo(f32, bI * momentumScale)) : bI;
+    }
+    theta[thetaOffset + i] = roundTo(f32, thetaI + roundTo(f32, d * negativeLr));
+  }
+  param.storage.version++;
+  if (buffer !== undefined) buffer.storage.version++;
+  return started;
+};
