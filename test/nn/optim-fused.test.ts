@@ -1,12 +1,14 @@
-// SGD, Adam and AdamW update contiguous float parameters with a fused loop over raw storage, and
-// everything else with tensor ops. Here the two forms are run side by side on the same values: a
-// parameter whose gradient is a strided view (not contiguous) takes the tensor-op form, the reference,
-// and the fused form must match it bit for bit, state included.
+// SGD, Adam and AdamW update contiguous float parameters with a fused loop over raw storage (for
+// float32 parameters of 32 elements and more, a WebAssembly SIMD kernel), and everything else with
+// tensor ops. Here the two forms are run side by side on the same values: a parameter whose gradient
+// is a strided view (not contiguous) takes the tensor-op form, the reference, and the fused form
+// must match it bit for bit, state included.
 
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Tensor, asStrided, tensor, type DType } from "@nabla/tensor";
 import { optim } from "@nabla/nn";
+import { simdUpdatesAvailable } from "../../packages/nn/src/optim/kernels/simd-updates";
 import { numelOf, shapeArb } from "../support/arbitraries";
 
 afterEach(() => vi.restoreAllMocks());
@@ -60,14 +62,18 @@ function valueArb(dtype: FloatDType): fc.Arbitrary<number> {
   return fc.oneof({ weight: 6, arbitrary: moderate }, { weight: 1, arbitrary: anything });
 }
 
+/** At least two elements, so a stride-2 view of them is not contiguous. */
+const smallShapeArb = shapeArb({ minRank: 1, maxRank: 3, maxSize: 5 }).filter((shape) => numelOf(shape) >= 2);
+/** 32 to 70 elements: float32 parameters this large take the WebAssembly SIMD kernels. */
+const simdShapeArb = fc.tuple(fc.integer({ min: 32, max: 70 })).map(([n]) => [n]);
+
 /** A parameter's initial values and its gradient on each step, for one optimizer configuration. */
-function caseArb(specArb: fc.Arbitrary<OptimizerSpec>) {
+function caseArb(specArb: fc.Arbitrary<OptimizerSpec>, shapes = smallShapeArb, dtypes: FloatDType[] = ["float32", "float64"]) {
   return fc
     .record({
-      dtype: fc.constantFrom<FloatDType>("float32", "float64"),
+      dtype: fc.constantFrom<FloatDType>(...dtypes),
       spec: specArb,
-      // at least two elements, so a stride-2 view of them is not contiguous
-      shape: shapeArb({ minRank: 1, maxRank: 3, maxSize: 5 }).filter((shape) => numelOf(shape) >= 2),
+      shape: shapes,
       steps: fc.integer({ min: 1, max: 4 }),
     })
     .chain(({ dtype, spec, shape, steps }) => {
@@ -132,12 +138,18 @@ function stateValues(optimizer: optim.Optimizer): unknown {
 }
 
 describe("the fused update equals the tensor-op update bit for bit", () => {
+  it("runs float32 updates of 32 elements and more through WebAssembly SIMD here (Node 20 has it)", () => {
+    expect(simdUpdatesAvailable()).toBe(true);
+  });
+
   it.each([
-    ["SGD", sgdSpecArb],
-    ["Adam and AdamW", adamSpecArb],
-  ])("%s, for every option combination and dtype, over several steps", (_name, specArb) => {
+    ["SGD", caseArb(sgdSpecArb)],
+    ["Adam and AdamW", caseArb(adamSpecArb)],
+    ["SGD through the SIMD kernel (float32, 32+ elements)", caseArb(sgdSpecArb, simdShapeArb, ["float32"])],
+    ["Adam and AdamW through the SIMD kernel (float32, 32+ elements)", caseArb(adamSpecArb, simdShapeArb, ["float32"])],
+  ])("%s, for every option combination and dtype, over several steps", (_name, cases) => {
     fc.assert(
-      fc.property(caseArb(specArb), ({ dtype, spec, shape, initial, grads, offset }) => {
+      fc.property(cases, ({ dtype, spec, shape, initial, grads, offset }) => {
         const fusedParam = asParam(contiguousAt(initial, shape, dtype, offset));
         const referenceParam = asParam(tensor(initial, { dtype }).reshape(shape));
         const fused = makeOptimizer(spec, [fusedParam]);

@@ -1,5 +1,6 @@
 import { NablaError, Tensor, noGrad, zerosLike } from "@nabla/tensor";
 import { canFuseUpdate, roundTo } from "./fused-update";
+import { adamUpdateSimd } from "./kernels/simd-updates";
 import { Optimizer, type ParamGroupInput } from "./optimizer";
 
 export interface AdamHyperparameters {
@@ -143,7 +144,19 @@ const adamUpdateFused: AdamUpdate = (param, grad, state, { lr, beta1, beta2, eps
   const mOffset = expAvg.offset;
   const vOffset = expAvgSq.offset;
   const vMaxOffset = maxExpAvgSq === null ? 0 : maxExpAvgSq.offset;
-  for (let i = 0, n = param.numel; i < n; i++) {
+  const n = param.numel;
+  const simd =
+    f32 &&
+    adamUpdateSimd(
+      n,
+      { data: theta as Float32Array, offset: thetaOffset },
+      { data: g as Float32Array, offset: gOffset },
+      { data: m as Float32Array, offset: mOffset },
+      { data: v as Float32Array, offset: vOffset },
+      vMax === null ? null : { data: vMax as Float32Array, offset: vMaxOffset },
+      { shrink, decay, beta1: b1, beta2: b2, gradScale1, gradScale2, correction2, eps: epsilon, negativeStepSize, decoupled: decoupledWeightDecay, decayGrad },
+    );
+  for (let i = 0; !simd && i < n; i++) {
     let thetaI = theta[thetaOffset + i]!;
     let gI = g[gOffset + i]!;
     if (decoupledWeightDecay) thetaI = roundTo(f32, thetaI * shrink);
