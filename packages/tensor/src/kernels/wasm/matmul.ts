@@ -14,10 +14,14 @@ export interface MatrixView {
 /** gemm(a, b, c, paddedRows, paddedCols, k, ldc, rowBegin, rowEnd) of matmul.wat; pointers are byte offsets. */
 type Gemm = (a: number, b: number, c: number, paddedRows: number, paddedCols: number, k: number, ldc: number, rowBegin: number, rowEnd: number) => void;
 
+/** compact(c, ldc, n, m, double) of matmul.wat: C's n × m result made contiguous at its start. */
+type Compact = (c: number, ldc: number, n: number, m: number, double: number) => void;
+
 interface Runtime {
   memory: WasmMemory;
   gemmF32: Gemm;
   gemmF64: Gemm;
+  compact: Compact;
   /** The second thread, where memory is shared and workers exist. */
   helper: MatmulHelper | null;
 }
@@ -48,17 +52,17 @@ function instantiate(): Runtime | null {
   if (!wasm.validate(plain)) return null;
   const build = (bytes: Uint8Array, memory: WasmMemory) => {
     const module = new wasm.Module(bytes);
-    const exports = new wasm.Instance(module, { env: { memory } }).exports as unknown as { gemmF32: Gemm; gemmF64: Gemm };
+    const exports = new wasm.Instance(module, { env: { memory } }).exports as unknown as { gemmF32: Gemm; gemmF64: Gemm; compact: Compact };
     return { module, exports };
   };
   try {
     const memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
     const { module, exports } = build(decodeBase64(MATMUL_SHARED_WASM_BASE64), memory);
-    return { memory, gemmF32: exports.gemmF32, gemmF64: exports.gemmF64, helper: new MatmulHelper(module, memory) };
+    return { memory, ...exports, helper: new MatmulHelper(module, memory) };
   } catch {
     const memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES });
     const { exports } = build(plain, memory);
-    return { memory, gemmF32: exports.gemmF32, gemmF64: exports.gemmF64, helper: null };
+    return { memory, ...exports, helper: null };
   }
 }
 
@@ -85,14 +89,14 @@ const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple)
 /**
  * out[outBase…] = A·B for one [n, k] × [k, m] pair of float32 (or float64) matrices with any
  * strides, through the SIMD kernel. Both operands are packed whole into the module's memory (the
- * packing is where strides and transposes are absorbed), the kernel accumulates into a zeroed,
- * padded C there, and the valid n × m part is copied out. Accumulation is in the operands'
+ * packing is where strides and transposes are absorbed), the kernel zeroes a padded C there and
+ * accumulates into it, and the valid n × m part is made contiguous in place and copied out. Accumulation is in the operands'
  * precision, as PyTorch's CPU kernels do. With `threads` (and n·k·m large enough) a worker
  * computes the lower half of C's rows meanwhile; every element is computed the same way either
  * way, so the result does not depend on it.
  */
 export function multiplySimd(a: MatrixView, b: MatrixView, n: number, k: number, m: number, double: boolean, out: TypedArray, outBase: number, threads: boolean): void {
-  const { memory, gemmF32, gemmF64, helper } = simdRuntime()!;
+  const { memory, gemmF32, gemmF64, compact, helper } = simdRuntime()!;
   const bytes = double ? 8 : 4;
   const tileWidth = double ? 4 : 8;
   const paddedRows = roundUp(n, TILE_ROWS);
@@ -113,8 +117,6 @@ export function multiplySimd(a: MatrixView, b: MatrixView, n: number, k: number,
     packRowPanels(a, p0, paddedRows, n, depth, heap, aStart / bytes + p0 * paddedRows);
     packColumnPanels(b, p0, depth, m, paddedCols, tileWidth, heap, bStart / bytes + p0 * paddedCols);
   }
-  const cFirst = cStart / bytes;
-  heap.fill(0, cFirst, cFirst + paddedRows * ldc);
   const gemm = double ? gemmF64 : gemmF32;
   const args = [aStart, bStart, cStart, paddedRows, paddedCols, k, ldc];
   // the worker takes the lower rows (a whole number of tiles), the main thread the upper ones
@@ -126,10 +128,9 @@ export function multiplySimd(a: MatrixView, b: MatrixView, n: number, k: number,
   } else {
     gemm(aStart, bStart, cStart, paddedRows, paddedCols, k, ldc, 0, paddedRows);
   }
-  for (let i = 0; i < n; i++) {
-    const row = cFirst + i * ldc;
-    out.set(heap.subarray(row, row + m), outBase + i * m);
-  }
+  // one copy out instead of one per row (each subarray costs more than its row's copy when m is small)
+  compact(cStart, ldc, n, m, double ? 1 : 0);
+  out.set(heap.subarray(cStart / bytes, cStart / bytes + n * m), outBase);
 }
 
 /**

@@ -148,15 +148,20 @@
         (local.set $j (i32.add (local.get $j) (local.get $width)))
         (br $columns))))
 
-  ;; C[rowBegin … rowEnd) += Ã · B̃ for a whole product packed by the driver: for each block of
-  ;; (at most) 256 along the depth k, Ã holds every row panel and B̃ every column panel of that
-  ;; block, one block after the other. The C block of 128 rows × 128 columns being updated and the
-  ;; B̃ panel in use stay in cache while the row panels stream past. Two threads split the rows.
+  ;; C[rowBegin … rowEnd) = Ã · B̃ for a whole product packed by the driver: those rows of C are
+  ;; zeroed, then for each block of (at most) 256 along the depth k, Ã holds every row panel and B̃
+  ;; every column panel of that block, one block after the other. The C block of 128 rows × 128
+  ;; columns being updated and the B̃ panel in use stay in cache while the row panels stream past.
+  ;; Two threads split the rows.
   (func $gemm (param $a i32) (param $b i32) (param $c i32) (param $paddedRows i32) (param $paddedCols i32) (param $k i32) (param $ldc i32)
               (param $rowBegin i32) (param $rowEnd i32) (param $double i32)
     (local $elementShift i32) (local $p0 i32) (local $depth i32) (local $aBlock i32) (local $bBlock i32)
     (local $j0 i32) (local $cols i32) (local $i0 i32) (local $rows i32)
     (local.set $elementShift (select (i32.const 3) (i32.const 2) (local.get $double)))
+    (memory.fill
+      (i32.add (local.get $c) (i32.shl (i32.mul (local.get $rowBegin) (local.get $ldc)) (local.get $elementShift)))
+      (i32.const 0)
+      (i32.shl (i32.mul (i32.sub (local.get $rowEnd) (local.get $rowBegin)) (local.get $ldc)) (local.get $elementShift)))
     (local.set $p0 (i32.const 0))
     (block $depthDone
       (loop $depthBlocks
@@ -189,6 +194,22 @@
             (br $columnBlocks)))
         (local.set $p0 (i32.add (local.get $p0) (i32.const 256)))
         (br $depthBlocks))))
+
+  ;; Packs the n × m result held in C (row stride ldc) into n·m contiguous elements at C's start,
+  ;; so the driver copies it out in one piece. Row i moves down to i·m (never past its own start,
+  ;; and memory.copy allows the overlap).
+  (func (export "compact") (param $c i32) (param $ldc i32) (param $n i32) (param $m i32) (param $double i32)
+    (local $elementShift i32) (local $i i32)
+    (local.set $elementShift (select (i32.const 3) (i32.const 2) (local.get $double)))
+    (local.set $i (i32.const 1))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (memory.copy
+        (i32.add (local.get $c) (i32.shl (i32.mul (local.get $i) (local.get $m)) (local.get $elementShift)))
+        (i32.add (local.get $c) (i32.shl (i32.mul (local.get $i) (local.get $ldc)) (local.get $elementShift)))
+        (i32.shl (local.get $m) (local.get $elementShift)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next))))
 
   (func (export "gemmF32") (param $a i32) (param $b i32) (param $c i32) (param $paddedRows i32) (param $paddedCols i32) (param $k i32) (param $ldc i32)
               (param $rowBegin i32) (param $rowEnd i32)
