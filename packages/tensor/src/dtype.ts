@@ -64,13 +64,16 @@ export function resultType(operands: ReadonlyArray<{ dtype: DType; ndim: number 
   let dimResult: DType | undefined;
   let zeroDimResult: DType | undefined;
   let scalarResult: DType | undefined;
-  const merge = (current: DType | undefined, next: DType) => (current === undefined ? next : promoteTypes(current, next));
   for (const operand of operands) {
-    if (typeof operand === "number" || typeof operand === "boolean") scalarResult = merge(scalarResult, scalarDType(operand));
-    else if (operand.ndim > 0) dimResult = merge(dimResult, operand.dtype);
-    else zeroDimResult = merge(zeroDimResult, operand.dtype);
+    if (typeof operand === "number" || typeof operand === "boolean") scalarResult = promoteWith(scalarResult, scalarDType(operand));
+    else if (operand.ndim > 0) dimResult = promoteWith(dimResult, operand.dtype);
+    else zeroDimResult = promoteWith(zeroDimResult, operand.dtype);
   }
   return combineCategories(dimResult, combineCategories(zeroDimResult, scalarResult)) ?? "float32";
+}
+
+function promoteWith(current: DType | undefined, next: DType): DType {
+  return current === undefined ? next : promoteTypes(current, next);
 }
 
 function combineCategories(higher: DType | undefined, lower: DType | undefined): DType | undefined {

@@ -8,8 +8,9 @@ export interface Layout {
   readonly offset: number;
 }
 
+/** Row-major strides over `shape`, which the layout shares: shapes are never modified once made. */
 export function contiguousLayout(shape: Shape): Layout {
-  return { shape: [...shape], strides: contiguousStrides(shape), offset: 0 };
+  return { shape, strides: contiguousStrides(shape), offset: 0 };
 }
 
 /** Row-major with no gaps (size-1 dims may carry any stride), as PyTorch's is_contiguous. */
@@ -22,6 +23,14 @@ export function isContiguousLayout(layout: Layout): boolean {
       if (layout.strides[d] !== expected) return false;
       expected *= size;
     }
+  }
+  return true;
+}
+
+/** Whether every index reaches the same storage position: each dim has size ≤ 1 or stride 0 (a broadcast value). */
+export function isSingleValueLayout(layout: Layout): boolean {
+  for (let d = 0; d < layout.shape.length; d++) {
+    if (layout.shape[d]! > 1 && layout.strides[d] !== 0) return false;
   }
   return true;
 }

@@ -75,7 +75,7 @@ export class Tensor {
     this.historyVersion = storage.version;
   }
 
-  /** A contiguous tensor over `data` (no copy). */
+  /** A contiguous tensor over `data` and `shape` (neither is copied). */
   static fromData(data: TypedArray, shape: Shape, dtype: DType): Tensor {
     return new Tensor(new Storage(data), contiguousLayout(shape), dtype);
   }

@@ -1,5 +1,6 @@
 import { type DType, isFloating } from "../dtype";
 import { NablaError } from "../errors";
+import { isSingleValueLayout } from "../layout";
 import { type Shape, formatShape } from "../shape";
 import { Tensor } from "../tensor";
 import { checkAnomaly, isAnomalyEnabled } from "./anomaly";
@@ -33,19 +34,22 @@ export interface OpDefinition<Args extends unknown[] = any[]> {
   formula?: OpFormula;
 }
 
+const NOTHING_SAVED: readonly never[] = [];
+
 class Context implements OpContext {
   [field: string]: any;
-  saved: Tensor[] = [];
+  saved: readonly Tensor[] = NOTHING_SAVED;
   /** Storage versions at save time, checked before backward reads them. */
-  savedVersions: number[] = [];
+  savedVersions: readonly number[] = NOTHING_SAVED;
 
   constructor(readonly needsInputGrad: readonly boolean[]) {}
 
   save(...tensors: Tensor[]): void {
-    for (const t of tensors) {
-      this.saved.push(t);
-      this.savedVersions.push(t.storage.version);
-    }
+    // arrays of the exact size, kept by every node of the graph (pushing onto an empty array
+    // would reserve 17 slots)
+    const versions = tensors.map((t) => t.storage.version);
+    this.saved = this.saved.length === 0 ? tensors : [...this.saved, ...tensors];
+    this.savedVersions = this.savedVersions.length === 0 ? versions : [...this.savedVersions, ...versions];
   }
 }
 
@@ -128,8 +132,8 @@ export class Node {
    */
   release(): void {
     if (this.ctx.saved.length > 0) this.released = true;
-    this.ctx.saved = [];
-    this.ctx.savedVersions = [];
+    this.ctx.saved = NOTHING_SAVED;
+    this.ctx.savedVersions = NOTHING_SAVED;
   }
 }
 
@@ -191,7 +195,7 @@ const NO_INPUT_GRAD: readonly boolean[] = [];
 function operandsOf(inputs: readonly Tensor[]): ReadonlyArray<OperandInfo | null> | null {
   if (inputs.every((t) => t.requiresGrad)) return null;
   return inputs.map((t) =>
-    t.requiresGrad ? null : { shape: t.shape, dtype: t.dtype, singleValue: t.shape.every((size, d) => size <= 1 || t.strides[d] === 0) },
+    t.requiresGrad ? null : { shape: t.shape, dtype: t.dtype, singleValue: isSingleValueLayout(t) },
   );
 }
 

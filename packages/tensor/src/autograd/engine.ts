@@ -1,7 +1,7 @@
 import { NablaError } from "../errors";
 import { formatShape, shapesEqual } from "../shape";
 import { Tensor } from "../tensor";
-import { checkAnomaly, withinBackward } from "./anomaly";
+import { checkAnomaly, isAnomalyEnabled, withinBackward } from "./anomaly";
 import type { GradHook, Node } from "./define-op";
 import { setGradEnabled } from "./grad-mode";
 
@@ -41,7 +41,8 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
   });
   const executes = capture ? nodesLeadingTo(captureSlots, dependencies) : null;
   const collect = (key: Tensor | Node, grad: Tensor) => {
-    for (const slot of captureSlots.get(key) ?? []) captured[slot] = captured[slot] ? captured[slot]!.add(grad) : grad;
+    const slots = captureSlots.get(key);
+    if (slots) for (const slot of slots) captured[slot] = captured[slot] ? captured[slot]!.add(grad) : grad;
   };
 
   const pending = new Map<Node, Tensor>();
@@ -74,8 +75,9 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
         if (!runs) continue;
         const inputGrads = gradOut === undefined ? null : runNode(node, gradOut);
         if (gradOut !== undefined && inputGrads) options.onStep?.(node, gradOut, inputGrads);
-        node.inputs.forEach((edge, i) => {
-          if (!edge) return;
+        for (let i = 0; i < node.inputs.length; i++) {
+          const edge = node.inputs[i];
+          if (!edge) continue;
           const grad = inputGrads?.[i] ?? null;
           const parent = edge.node;
           if (parent) {
@@ -84,7 +86,7 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
             dependencies.set(parent, left);
             if (left === 0) ready.push(parent);
           } else if (grad && (!capture || captureSlots.has(edge.leaf!))) accumulate(leafGrads, edge.leaf!, grad);
-        });
+        }
         if (!retainGraph) node.release();
       }
       for (const [leaf, grad] of leafGrads) {
@@ -222,7 +224,7 @@ function runNode(node: Node, gradOut: Tensor): ReadonlyArray<Tensor | null> {
         `backward returned a gradient of shape ${formatShape(grad.shape)} for input ${i} of shape ${formatShape(edge.shape)}`,
       );
     }
-    checkAnomaly(`${node.name} backward`, grad, "backward", describeCreation(node, i));
+    if (isAnomalyEnabled()) checkAnomaly(`${node.name} backward`, grad, "backward", describeCreation(node, i));
     if (grad.dtype !== edge.dtype) grad = grad.to(edge.dtype);
     checked.push(grad);
   }

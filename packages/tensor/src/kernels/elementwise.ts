@@ -1,6 +1,6 @@
 import type { DType, TypedArray } from "../dtype";
 import { allocate } from "../dtype";
-import { contiguousLayout, isContiguousLayout } from "../layout";
+import { contiguousLayout, isContiguousLayout, isSingleValueLayout } from "../layout";
 import { numelOf } from "../shape";
 import { RowWalker, type Strided } from "./iterate";
 
@@ -75,12 +75,15 @@ export function mapUnary(x: Strided, dtype: DType, fn: UnaryFn, math?: UnaryMath
   return out;
 }
 
-/** Binary arithmetic with loops of their own (see UnaryMath for why). */
-export type Arithmetic = "add" | "sub" | "mul" | "div";
+/**
+ * Binary functions with loops of their own (see UnaryMath for why): arithmetic, and the backward
+ * of tanh, sigmoid and relu from the incoming gradient g and their output y.
+ */
+export type BinaryMath = "add" | "sub" | "mul" | "div" | "tanhBackward" | "sigmoidBackward" | "reluBackward";
 
 type BinaryRow = (x: TypedArray, px: number, sx: number, y: TypedArray, py: number, sy: number, out: TypedArray, o: number, n: number) => void;
 
-const ARITHMETIC_ROWS: Record<Arithmetic, BinaryRow> = {
+const BINARY_ROWS: Record<BinaryMath, BinaryRow> = {
   add(x, px, sx, y, py, sy, out, o, n) {
     for (const end = o + n; o < end; o++, px += sx, py += sy) out[o] = x[px]! + y[py]!;
   },
@@ -93,29 +96,56 @@ const ARITHMETIC_ROWS: Record<Arithmetic, BinaryRow> = {
   div(x, px, sx, y, py, sy, out, o, n) {
     for (const end = o + n; o < end; o++, px += sx, py += sy) out[o] = x[px]! / y[py]!;
   },
+  tanhBackward(g, pg, sg, y, py, sy, out, o, n) {
+    for (const end = o + n; o < end; o++, pg += sg, py += sy) {
+      const v = y[py]!;
+      out[o] = g[pg]! * (1 - v * v);
+    }
+  },
+  sigmoidBackward(g, pg, sg, y, py, sy, out, o, n) {
+    for (const end = o + n; o < end; o++, pg += sg, py += sy) {
+      const v = y[py]!;
+      out[o] = g[pg]! * v * (1 - v);
+    }
+  },
+  reluBackward(g, pg, sg, y, py, sy, out, o, n) {
+    for (const end = o + n; o < end; o++, pg += sg, py += sy) out[o] = y[py]! > 0 ? g[pg]! : 0;
+  },
 };
 
 /**
- * Whether a dedicated loop computes `op` exactly as its element function would for this output
+ * Whether a dedicated loop computes `math` exactly as its element function would for this output
  * dtype: always for float outputs; for int32, add and sub only (storing into an Int32Array wraps
  * the exact double sum, while a product may exceed 2^53 before wrapping, hence Math.imul there).
  */
-function hasArithmeticRow(op: Arithmetic, dtype: DType): boolean {
-  return dtype === "float32" || dtype === "float64" || (dtype === "int32" && (op === "add" || op === "sub"));
+function hasBinaryRow(math: BinaryMath, dtype: DType): boolean {
+  return dtype === "float32" || dtype === "float64" || (dtype === "int32" && (math === "add" || math === "sub"));
 }
 
 /**
- * out[i] = fn(a[i], b[i]) for operands already broadcast to one shape. With `arithmetic` naming
- * fn, float (and int32 add/sub) outputs use a dedicated loop: same results, no call per element.
+ * The stride that walks an operand as one flat row, when one does: 1 for a contiguous layout, 0
+ * for a single value broadcast by stride 0 (a number operand, say); null otherwise.
  */
-export function zipBinary(a: Strided, b: Strided, dtype: DType, fn: BinaryFn, arithmetic?: Arithmetic): TypedArray {
+function flatStride(x: Strided): 1 | 0 | null {
+  if (isContiguousLayout(x)) return 1;
+  return isSingleValueLayout(x) ? 0 : null;
+}
+
+/**
+ * out[i] = fn(a[i], b[i]) for operands already broadcast to one shape. With `math` naming fn,
+ * float (and int32 add/sub) outputs use a dedicated loop: same results, no call per element.
+ * Operands that are each contiguous or a single value are one flat row: no walker to set up.
+ */
+export function zipBinary(a: Strided, b: Strided, dtype: DType, fn: BinaryFn, math?: BinaryMath): TypedArray {
   const out = allocate(dtype, numelOf(a.shape));
   const da = a.data;
   const db = b.data;
-  if (arithmetic !== undefined && hasArithmeticRow(arithmetic, dtype)) {
-    const row = ARITHMETIC_ROWS[arithmetic];
-    if (isContiguousLayout(a) && isContiguousLayout(b)) {
-      row(da, a.offset, 1, db, b.offset, 1, out, 0, out.length);
+  const flatA = flatStride(a);
+  const flatB = flatA === null ? null : flatStride(b);
+  if (math !== undefined && hasBinaryRow(math, dtype)) {
+    const row = BINARY_ROWS[math];
+    if (flatA !== null && flatB !== null) {
+      row(da, a.offset, flatA, db, b.offset, flatB, out, 0, out.length);
       return out;
     }
     const walker = new RowWalker(a.shape, [a, b]);
@@ -125,11 +155,15 @@ export function zipBinary(a: Strided, b: Strided, dtype: DType, fn: BinaryFn, ar
     }
     return out;
   }
-  const aDense = isContiguousLayout(a);
-  if (aDense && isContiguousLayout(b)) {
-    const oa = a.offset;
-    const ob = b.offset;
-    for (let i = 0; i < out.length; i++) out[i] = fn(da[oa + i]!, db[ob + i]!) as number;
+  if (flatA !== null && flatB !== null) {
+    let pa = a.offset;
+    if (flatB === 0) {
+      // against one value of b (a number operand, say), read once
+      const y = db[b.offset]!;
+      for (let i = 0; i < out.length; i++, pa += flatA) out[i] = fn(da[pa]!, y) as number;
+    } else {
+      for (let i = 0, pb = b.offset; i < out.length; i++, pa += flatA, pb += flatB) out[i] = fn(da[pa]!, db[pb]!) as number;
+    }
     return out;
   }
   const walker = new RowWalker(a.shape, [a, b]);

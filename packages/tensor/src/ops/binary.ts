@@ -1,7 +1,7 @@
 import { defineOp } from "../autograd/define-op";
 import { type DType, floatResult } from "../dtype";
 import { NablaError } from "../errors";
-import { type Arithmetic, type BinaryFn, zipBinary } from "../kernels/elementwise";
+import { type BinaryFn, type BinaryMath, zipBinary } from "../kernels/elementwise";
 import { valueRange } from "../kernels/indexing";
 import { formatShape } from "../shape";
 import { Tensor, type TensorLike } from "../tensor";
@@ -11,8 +11,8 @@ import { broadcastOperands } from "./operands";
 // Each primitive takes operands already broadcast to one shape (see broadcastOperands); the
 // public function does the broadcasting, so no backward here ever sums over broadcast dims.
 
-function zip(a: Tensor, b: Tensor, dtype: DType, fn: BinaryFn, arithmetic?: Arithmetic): Tensor {
-  return Tensor.fromData(zipBinary(a.strided, b.strided, dtype, fn, arithmetic), a.shape, dtype);
+function zip(a: Tensor, b: Tensor, dtype: DType, fn: BinaryFn, math?: BinaryMath): Tensor {
+  return Tensor.fromData(zipBinary(a.strided, b.strided, dtype, fn, math), a.shape, dtype);
 }
 
 const addOp = defineOp({

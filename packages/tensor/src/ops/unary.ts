@@ -1,7 +1,7 @@
 import { defineOp } from "../autograd/define-op";
-import { type DType, floatResult, isFloating } from "../dtype";
+import { type DType, floatResult, isFloating, promoteTypes } from "../dtype";
 import { NablaError } from "../errors";
-import { type UnaryFn, type UnaryMath, mapUnary } from "../kernels/elementwise";
+import { type BinaryFn, type BinaryMath, type UnaryFn, type UnaryMath, mapUnary, zipBinary } from "../kernels/elementwise";
 import { Tensor } from "../tensor";
 import { where } from "./compare";
 
@@ -106,9 +106,33 @@ export const tanh = defineOp({
   },
   backward(ctx, gradOut) {
     const [y] = ctx.saved as [Tensor];
-    return [gradOut.mul(y.square().neg().add(1))];
+    return [tanhBackward(gradOut, y)];
   },
   formula: { forward: "y = tanh x", backward: "x̄ = ȳ ⊙ (1 − y²)" },
+});
+
+// tanh′, σ′ and relu′ are functions of the output, so each backward is one op of (ȳ, y) with one
+// kernel pass, instead of a chain of elementwise ops. Each is differentiable in both arguments, for
+// createGraph and higher-order gradients.
+
+/** A gradient g and an output y of one shape, combined elementwise into a new tensor. */
+function zipGradient(g: Tensor, y: Tensor, fn: BinaryFn, math: BinaryMath): Tensor {
+  const dtype = promoteTypes(g.dtype, y.dtype);
+  return Tensor.fromData(zipBinary(g.strided, y.strided, dtype, fn, math), y.shape, dtype);
+}
+
+const tanhBackward: (g: Tensor, y: Tensor) => Tensor = defineOp({
+  name: "tanhBackward",
+  forward(ctx, g: Tensor, y: Tensor) {
+    ctx.save(g, y);
+    return zipGradient(g, y, (gv, yv) => gv * (1 - yv * yv), "tanhBackward");
+  },
+  backward(ctx, gradOut) {
+    const [g, y] = ctx.saved as [Tensor, Tensor];
+    // ∂/∂g = 1 − y² (this op again), ∂/∂y = −2 g y
+    return [ctx.needsInputGrad[0] ? tanhBackward(gradOut, y) : null, ctx.needsInputGrad[1] ? gradOut.mul(g).mul(y).mul(-2) : null];
+  },
+  formula: { forward: "z = g ⊙ (1 − y²)", backward: "ḡ = z̄ ⊙ (1 − y²), ȳ = −2 z̄ ⊙ g ⊙ y" },
 });
 
 // 1/(1+e^(−x)) overflows e^(−x) for very negative x only to +∞, which still gives the right 0;
@@ -128,9 +152,23 @@ export const sigmoid = defineOp({
   },
   backward(ctx, gradOut) {
     const [y] = ctx.saved as [Tensor];
-    return [gradOut.mul(y.mul(y.neg().add(1)))];
+    return [sigmoidBackward(gradOut, y)];
   },
   formula: { forward: "y = 1 / (1 + e^(−x))", backward: "x̄ = ȳ ⊙ y ⊙ (1 − y)" },
+});
+
+const sigmoidBackward: (g: Tensor, y: Tensor) => Tensor = defineOp({
+  name: "sigmoidBackward",
+  forward(ctx, g: Tensor, y: Tensor) {
+    ctx.save(g, y);
+    return zipGradient(g, y, (gv, yv) => gv * yv * (1 - yv), "sigmoidBackward");
+  },
+  backward(ctx, gradOut) {
+    const [g, y] = ctx.saved as [Tensor, Tensor];
+    // ∂/∂g = y (1 − y) (this op again), ∂/∂y = g (1 − 2y)
+    return [ctx.needsInputGrad[0] ? sigmoidBackward(gradOut, y) : null, ctx.needsInputGrad[1] ? gradOut.mul(g).mul(y.mul(-2).add(1)) : null];
+  },
+  formula: { forward: "z = g ⊙ y ⊙ (1 − y)", backward: "ḡ = z̄ ⊙ y ⊙ (1 − y), ȳ = z̄ ⊙ g ⊙ (1 − 2y)" },
 });
 
 export const relu = defineOp({
@@ -143,9 +181,24 @@ export const relu = defineOp({
   },
   backward(ctx, gradOut) {
     const [y] = ctx.saved as [Tensor];
-    return [where(y.gt(0), gradOut, 0)]; // relu'(0) = 0, as PyTorch
+    return [reluBackward(gradOut, y)];
   },
   formula: { forward: "y = max(x, 0)", backward: "x̄ = ȳ ⊙ [x > 0]" },
+});
+
+const reluBackward: (g: Tensor, y: Tensor) => Tensor = defineOp({
+  name: "reluBackward",
+  forward(ctx, g: Tensor, y: Tensor) {
+    ctx.save(y);
+    // y > 0 exactly where x > 0: relu'(0) = 0, as PyTorch, and a NaN input passes no gradient
+    return zipGradient(g, y, (gv, yv) => (yv > 0 ? gv : 0), "reluBackward");
+  },
+  backward(ctx, gradOut) {
+    const [y] = ctx.saved as [Tensor];
+    // ∂/∂g = [y > 0] (this op again); [y > 0] is piecewise constant, so nothing flows to y
+    return [ctx.needsInputGrad[0] ? reluBackward(gradOut, y) : null, null];
+  },
+  formula: { forward: "z = g ⊙ [y > 0]", backward: "ḡ = z̄ ⊙ [y > 0], ȳ = 0" },
 });
 
 export const sin = defineOp({
