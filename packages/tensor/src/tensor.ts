@@ -26,6 +26,10 @@ export type Dims = number | readonly number[];
 
 /** The buffer behind one or more tensors; in-place writes bump `version`. */
 export class Storage {
+  /** How many storages were made so far: a backward pass tells the ones it made itself by serial. */
+  static created = 0;
+  /** The order this storage was made in. */
+  readonly serial = Storage.created++;
   version = 0;
   /**
    * The version reached by the last in-place write recorded in a graph (-1: none). A tensor over

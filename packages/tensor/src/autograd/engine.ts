@@ -1,6 +1,6 @@
 import { NablaError } from "../errors";
 import { formatShape, shapesEqual } from "../shape";
-import { Tensor } from "../tensor";
+import { Storage, Tensor } from "../tensor";
 import { checkAnomaly, isAnomalyEnabled, withinBackward } from "./anomaly";
 import type { GradHook, Node } from "./define-op";
 import { setGradEnabled } from "./grad-mode";
@@ -47,6 +47,14 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
 
   const pending = new Map<Node, Tensor>();
   const leafGrads = new Map<Tensor, Tensor>();
+  // gradients this pass may store without a copy: nothing outside the pass can hold them unless a
+  // hook saw them or they are returned to the caller (see storeGrad; a trace's onStep copies what
+  // it shows)
+  const owned: OwnedGradients = { firstSerial: Storage.created, taken: new Set(), allowed: !createGraph && !capture };
+  const runHooksOf = (hooks: readonly GradHook[] | null, grad: Tensor) => {
+    if (hooks && hooks.length > 0) owned.allowed = false;
+    return runHooks(hooks, grad);
+  };
   const previousMode = setGradEnabled(createGraph);
   try {
     // anomaly mode checks what each node returns, not every op of the sweep (see withinBackward)
@@ -67,8 +75,8 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
         pending.delete(node);
         const runs = executes === null || executes.has(node);
         if (gradOut !== undefined && (runs || captureSlots.has(node))) {
-          gradOut = runHooks(node.hooks, gradOut);
-          if (node.retainer) storeGrad(node.retainer, gradOut, createGraph);
+          gradOut = runHooksOf(node.hooks, gradOut);
+          if (node.retainer) storeGrad(node.retainer, gradOut, createGraph, owned);
           collect(node, gradOut);
         }
         // a node off every path to a captured tensor has only such nodes above it: they never run
@@ -89,11 +97,13 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
         }
         if (!retainGraph) node.release();
       }
+      // a leaf's hook may keep the gradient it sees, which another leaf could be handed too
+      for (const leaf of leafGrads.keys()) if (leaf.hooks && leaf.hooks.length > 0) owned.allowed = false;
       for (const [leaf, grad] of leafGrads) {
         if (capture && !captureSlots.has(leaf)) continue; // a root leaf that is not captured
         const final = runHooks(leaf.hooks, grad);
         if (capture) collect(leaf, final);
-        else storeGrad(leaf, final, createGraph);
+        else storeGrad(leaf, final, createGraph, owned);
       }
     });
   } finally {
@@ -102,21 +112,54 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
   return captured;
 }
 
+/** What storeGrad may take over instead of copying, in one backward pass. */
+interface OwnedGradients {
+  /** The serial of the first storage made during the pass. */
+  firstSerial: number;
+  /** Storages already stored as some tensor's `.grad` in this pass. */
+  taken: Set<Storage>;
+  /** False once a hook could have kept a gradient, with createGraph, and when capturing. */
+  allowed: boolean;
+}
+
 /**
- * Adds a gradient into `.grad`. Without createGraph the stored gradient is a graph-free copy
- * that nothing else shares (a backward rule may hand the same tensor to several inputs, or
- * pass the caller's seed through), and later gradients are added into it in place, as PyTorch
- * does; with createGraph it stays differentiable and accumulates out of place.
+ * Adds a gradient into `.grad`. Without createGraph the stored gradient is one that nothing else
+ * shares, and later gradients are added into it in place, as PyTorch does; with createGraph it
+ * stays differentiable and accumulates out of place.
+ *
+ * A first gradient is stored without a copy (as PyTorch steals a gradient nobody else references)
+ * when it is a whole storage the pass itself made, in row-major order, that no other `.grad` took:
+ * backward rules make their results fresh, and only hooks could keep one (`owned.allowed` is then
+ * false). Anything else is copied: a rule may hand the same tensor to
+ * several inputs, pass the caller's seed through, or return a view.
  */
-function storeGrad(t: Tensor, grad: Tensor, createGraph: boolean): void {
+function storeGrad(t: Tensor, grad: Tensor, createGraph: boolean, owned: OwnedGradients): void {
   const current = t.grad;
   if (createGraph) {
     t.grad = current ? current.add(grad) : grad;
   } else if (current && !current.requiresGrad && current.isContiguous() && shapesEqual(current.shape, grad.shape) && current.dtype === t.dtype) {
     current.add_(grad);
+  } else if (!current && isOwned(grad, t, owned)) {
+    owned.taken.add(grad.storage);
+    t.grad = grad.alias(); // not a view: the tensor that made the storage is the pass's to drop
   } else {
     t.grad = current ? current.add(grad).detach() : grad.detach().clone();
   }
+}
+
+function isOwned(grad: Tensor, t: Tensor, owned: OwnedGradients): boolean {
+  const { storage } = grad;
+  return (
+    owned.allowed &&
+    storage.serial >= owned.firstSerial &&
+    !owned.taken.has(storage) &&
+    grad.dtype === t.dtype &&
+    grad.gradFn === null &&
+    !grad.requiresGrad &&
+    grad.offset === 0 &&
+    grad.numel === storage.data.length &&
+    grad.isContiguous()
+  );
 }
 
 /** How many recorded uses each reachable node's output has, found by an iterative walk. */
