@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type Tensor, gradcheck, manualSeed, ones, randn, tensor, zeros } from "@nabla/tensor";
-import { Dropout, Flatten, GELU, Linear, type Module, ReLU, Sequential, Sigmoid, Tanh } from "@nabla/nn";
+import { Dropout, Flatten, GELU, Linear, linear, type Module, ReLU, Sequential, Sigmoid, Tanh } from "@nabla/nn";
 import { loadFixture } from "../support/fixtures";
 import { nablaError } from "../support/errors";
 import { expectClose } from "../support/reference";
@@ -98,6 +98,36 @@ function referenceModel(): Sequential {
     new Linear(3, 2, options),
   );
 }
+
+describe("linear, the op behind Linear", () => {
+  it.each([[[5]], [[3, 5]], [[2, 3, 5]]])("equals x·Wᵀ + b with the same gradients, input shape %j", (shape) => {
+    manualSeed(3);
+    const x = randn(shape, { dtype: "float64", requiresGrad: true });
+    const weight = randn([4, 5], { dtype: "float64", requiresGrad: true });
+    const bias = randn([4], { dtype: "float64", requiresGrad: true });
+    const g = randn([...shape.slice(0, -1), 4], { dtype: "float64" });
+    const out = linear(x, weight, bias);
+    out.backward(g);
+    const [gx, gw, gb] = [x.grad!, weight.grad!, bias.grad!];
+    x.grad = weight.grad = bias.grad = null;
+    const composite = x.matmul(weight.mT).add(bias);
+    composite.backward(g);
+    expect(out.shape).toEqual(composite.shape);
+    expectClose(out.data(), composite.data(), { rtol: 1e-12, atol: 1e-12 }, "value");
+    expectClose(gx.data(), x.grad!.data(), { rtol: 1e-12, atol: 1e-12 }, "x.grad");
+    expectClose(gw.data(), weight.grad!.data(), { rtol: 1e-12, atol: 1e-12 }, "weight.grad");
+    expectClose(gb.data(), bias.grad!.data(), { rtol: 1e-12, atol: 1e-12 }, "bias.grad");
+    // W̄ = ȳᵀ x is made [out, in]: stored as it is, row-major
+    expect(gw.isContiguous()).toBe(true);
+  });
+
+  it("rejects mismatched shapes and dtypes, naming them", () => {
+    const x = zeros([2, 3]);
+    expect(nablaError(() => linear(x, zeros([4, 2]))).message).toBe("linear: expected input [*, in] and weight [out, in], got input [2, 3] and weight [4, 2]");
+    expect(nablaError(() => linear(x, zeros([4, 3]), zeros([3]))).message).toBe("linear: expected bias of shape [4] for weight [4, 3], got [3]");
+    expect(nablaError(() => linear(x, zeros([4, 3], { dtype: "float64" }))).message).toBe("linear: input, weight and bias must share a dtype, got input float32 and weight float64");
+  });
+});
 
 describe("Sequential against PyTorch", () => {
   const fixture = loadFixture<SequentialFixture>("nn_sequential.json");

@@ -3,10 +3,11 @@ import { expect } from "vitest";
 import type { GradcheckOptions, GradcheckResult, Tensor } from "@nabla/tensor";
 import { applySteps, float64, gridValuesArb, numelOf, shapeArb, stridedViewArb } from "./arbitraries";
 import { tensorRows, type OpRow } from "./op-table";
+import { nnRows } from "./op-table-nn";
 import { opsRows } from "./op-table-ops";
 
-/** Every row: @nabla/tensor's and @nabla/ops'. */
-export const allRows: OpRow[] = [...tensorRows, ...opsRows];
+/** Every row: @nabla/tensor's, @nabla/ops' and @nabla/nn's. */
+export const allRows: OpRow[] = [...tensorRows, ...opsRows, ...nnRows];
 
 export interface CaseSizes {
   /** Elements of the shape the op sees. */

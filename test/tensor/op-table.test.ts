@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { defineOp, gradcheck, NablaError, registeredOps, type Tensor } from "@nabla/tensor";
 import "@nabla/ops"; // its ops register themselves with defineOp too
+import "@nabla/nn"; // and so does linear
 import { float64 } from "../support/arbitraries";
 import { allRows as rows, rowLabel, rowProperty } from "../support/op-table-cases";
 
@@ -18,8 +19,8 @@ describe("gradcheck over the op table (float64, random strided views)", () => {
 });
 
 describe("the op table", () => {
-  it("has a row for every op built with defineOp in @nabla/tensor and @nabla/ops", () => {
-    expect(libraryOps).toEqual(expect.arrayContaining(["reshape", "matmul", "scatterAdd", "softmax"]));
+  it("has a row for every op built with defineOp in @nabla/tensor, @nabla/ops and @nabla/nn", () => {
+    expect(libraryOps).toEqual(expect.arrayContaining(["reshape", "matmul", "scatterAdd", "softmax", "linear"]));
     const covered = new Set(rows.flatMap((row) => [row.name, ...(row.covers ?? [])]));
     expect(libraryOps.filter((name) => !covered.has(name))).toEqual([]);
   });

@@ -4,7 +4,7 @@ export { trainTestSplit, type TrainTestSplitOptions } from "./data/split";
 export { readCsv, type CsvData, type ReadCsvOptions } from "./data/csv";
 export { saveSafetensors, loadSafetensors, type SafetensorsContents } from "./io/safetensors";
 export { Module, type LoadStateDictOptions, type LoadStateDictResult } from "./module";
-export { Linear, type LinearOptions } from "./layers/linear";
+export { Linear, linear, type LinearOptions } from "./layers/linear";
 export { Sequential } from "./layers/sequential";
 export { ReLU, Tanh, Sigmoid, GELU, type GELUOptions } from "./layers/activation";
 export { Dropout } from "./layers/dropout";

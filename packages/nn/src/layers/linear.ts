@@ -1,4 +1,4 @@
-import { NablaError, Tensor, formatShape, zeros } from "@nabla/tensor";
+import { NablaError, Tensor, defineOp, formatShape, zeros } from "@nabla/tensor";
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "../init";
 import { Module } from "../module";
 
@@ -7,6 +7,58 @@ export interface LinearOptions {
   bias?: boolean;
   /** The parameters' dtype (default float32); inputs must have the same dtype. */
   dtype?: "float32" | "float64";
+}
+
+/**
+ * y = x Wᵀ + b for a 2-D x `[N, in]`, weight `[out, in]` and optional bias `[out]`, as one op.
+ * Through matmul and a transposed view, W's gradient would come out as (xᵀ ȳ)ᵀ, a transposed view
+ * that storing it as `.grad` copies element by element; here it is ȳᵀ x, made `[out, in]` in the
+ * first place, which backward stores as it is.
+ */
+const linear2d = defineOp({
+  name: "linear",
+  formula: { forward: "y = x Wᵀ + b", backward: "x̄ = ȳ W,  W̄ = ȳᵀ x,  b̄ = Σₙ ȳ" },
+  forward(ctx, input: Tensor, weight: Tensor, bias?: Tensor) {
+    ctx.save(input, weight);
+    const output = input.matmul(weight.mT);
+    return bias === undefined ? output : output.add(bias);
+  },
+  backward(ctx, gradOut) {
+    const [input, weight] = ctx.saved as [Tensor, Tensor];
+    const [needsInput, needsWeight, needsBias] = ctx.needsInputGrad;
+    return [
+      needsInput ? gradOut.matmul(weight) : null,
+      needsWeight ? gradOut.mT.matmul(input) : null,
+      needsBias ? gradOut.sum(0) : null,
+    ].slice(0, ctx.needsInputGrad.length);
+  },
+});
+
+/**
+ * y = x Wᵀ + b over the last dimension of x (`[*, in]` → `[*, out]`), PyTorch's
+ * `torch.nn.functional.linear`; `Linear` applies it with its parameters.
+ *
+ * @example
+ * linear(randn([10, 4]), randn([3, 4]), zeros([3])).shape; // [10, 3]
+ */
+export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  for (const [name, value] of [["input", input], ["weight", weight]] as const) {
+    if (!(value instanceof Tensor)) throw new NablaError("linear", `expected ${name} to be a Tensor, got ${typeof value}`);
+  }
+  if (weight.ndim !== 2 || input.ndim === 0 || input.shape[input.ndim - 1] !== weight.shape[1]) {
+    throw new NablaError("linear", `expected input [*, in] and weight [out, in], got input ${formatShape(input.shape)} and weight ${formatShape(weight.shape)}`);
+  }
+  if (bias !== null && (!(bias instanceof Tensor) || bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) {
+    const got = bias instanceof Tensor ? formatShape(bias.shape) : typeof bias;
+    throw new NablaError("linear", `expected bias of shape [${weight.shape[0]}] for weight ${formatShape(weight.shape)}, got ${got}`);
+  }
+  if (input.dtype !== weight.dtype || (bias !== null && bias.dtype !== weight.dtype)) {
+    const got = bias === null ? `input ${input.dtype} and weight ${weight.dtype}` : `input ${input.dtype}, weight ${weight.dtype} and bias ${bias.dtype}`;
+    throw new NablaError("linear", `input, weight and bias must share a dtype, got ${got}`);
+  }
+  const rows = input.ndim === 2 ? input : input.reshape([-1, weight.shape[1]!]);
+  const output = bias === null ? linear2d(rows, weight) : linear2d(rows, weight, bias);
+  return input.ndim === 2 ? output : output.reshape([...input.shape.slice(0, -1), weight.shape[0]!]);
 }
 
 /**
@@ -52,7 +104,6 @@ export class Linear extends Module {
     if (input.dtype !== this.weight.dtype) {
       throw new NablaError("Linear", `input dtype ${input.dtype} differs from the weight's ${this.weight.dtype} (convert with .to("${this.weight.dtype}"))`);
     }
-    const output = input.matmul(this.weight.mT);
-    return this.bias === null ? output : output.add(this.bias);
+    return linear(input, this.weight, this.bias);
   }
 }
