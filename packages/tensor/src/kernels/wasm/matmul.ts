@@ -201,6 +201,21 @@ function packColumnPanels(b: MatrixView, p0: number, depth: number, m: number, p
     }
     return;
   }
+  if (rowStride === 1) {
+    // each column of B is a contiguous run (B is a transposed row-major matrix, as Wᵀ in x·Wᵀ):
+    // read each run once, front to back, writing every `width`-th slot of its panel
+    for (let j = 0, panel = start; j < paddedCols; j += width, panel += panelLength) {
+      for (let t = 0; t < width; t++) {
+        let d = panel + t;
+        if (j + t >= m) {
+          for (let q = 0; q < depth; q++, d += width) heap[d] = 0;
+          continue;
+        }
+        for (let q = 0, s = b.offset + p0 + (j + t) * colStride; q < depth; q++, d += width, s++) heap[d] = data[s]!;
+      }
+    }
+    return;
+  }
   const group = Math.abs(rowStride) < Math.abs(colStride) ? depth : PACK_ROW_GROUP;
   for (let q0 = 0; q0 < depth; q0 += group) {
     const qEnd = Math.min(q0 + group, depth);
