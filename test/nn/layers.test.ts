@@ -113,10 +113,10 @@ describe("linear, the op behind Linear", () => {
     const composite = x.matmul(weight.mT).add(bias);
     composite.backward(g);
     expect(out.shape).toEqual(composite.shape);
-    expectClose(out.data(), composite.data(), { rtol: 1e-12, atol: 1e-12 }, "value");
-    expectClose(gx.data(), x.grad!.data(), { rtol: 1e-12, atol: 1e-12 }, "x.grad");
-    expectClose(gw.data(), weight.grad!.data(), { rtol: 1e-12, atol: 1e-12 }, "weight.grad");
-    expectClose(gb.data(), bias.grad!.data(), { rtol: 1e-12, atol: 1e-12 }, "bias.grad");
+    expectClose(Array.from(out.data()), Array.from(composite.data()), { rtol: 1e-12, atol: 1e-12 }, "value");
+    expectClose(Array.from(gx.data()), Array.from(x.grad!.data()), { rtol: 1e-12, atol: 1e-12 }, "x.grad");
+    expectClose(Array.from(gw.data()), Array.from(weight.grad!.data()), { rtol: 1e-12, atol: 1e-12 }, "weight.grad");
+    expectClose(Array.from(gb.data()), Array.from(bias.grad!.data()), { rtol: 1e-12, atol: 1e-12 }, "bias.grad");
     // W̄ = ȳᵀ x is made [out, in]: stored as it is, row-major
     expect(gw.isContiguous()).toBe(true);
   });

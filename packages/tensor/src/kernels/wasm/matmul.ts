@@ -17,11 +17,15 @@ type Gemm = (a: number, b: number, c: number, paddedRows: number, paddedCols: nu
 /** compact(c, ldc, n, m, double) of matmul.wat: C's n × m result made contiguous at its start. */
 type Compact = (c: number, ldc: number, n: number, m: number, double: number) => void;
 
+/** packPanelsF32(src, ld, columnMajor, rows, paddedRows, p0, depth, w, dst) of matmul.wat. */
+type PackPanels = (src: number, ld: number, columnMajor: number, rows: number, paddedRows: number, p0: number, depth: number, w: number, dst: number) => void;
+
 interface Runtime {
   memory: WasmMemory;
   gemmF32: Gemm;
   gemmF64: Gemm;
   compact: Compact;
+  packPanelsF32: PackPanels;
   /** The second thread, where memory is shared and workers exist. */
   helper: MatmulHelper | null;
 }
@@ -41,7 +45,7 @@ const THREADED_MIN_MULTIPLY_ADDS = 512 * 512 * 1024;
 
 /**
  * The shared build with a shared memory where the engine allows one (Node; browsers only when
- * cross-origin isolated), else the plain build. Either is about 1 KiB, under the 4 KiB that
+ * cross-origin isolated), else the plain build. Either is about 2 KiB, under the 4 KiB that
  * browsers allow to compile synchronously on the main thread.
  */
 function instantiate(): Runtime | null {
@@ -52,7 +56,7 @@ function instantiate(): Runtime | null {
   if (!wasm.validate(plain)) return null;
   const build = (bytes: Uint8Array, memory: WasmMemory) => {
     const module = new wasm.Module(bytes);
-    const exports = new wasm.Instance(module, { env: { memory } }).exports as unknown as { gemmF32: Gemm; gemmF64: Gemm; compact: Compact };
+    const exports = new wasm.Instance(module, { env: { memory } }).exports as unknown as { gemmF32: Gemm; gemmF64: Gemm; compact: Compact; packPanelsF32: PackPanels };
     return { module, exports };
   };
   try {
@@ -96,7 +100,7 @@ const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple)
  * way, so the result does not depend on it.
  */
 export function multiplySimd(a: MatrixView, b: MatrixView, n: number, k: number, m: number, double: boolean, out: TypedArray, outBase: number, threads: boolean): void {
-  const { memory, gemmF32, gemmF64, compact, helper } = simdRuntime()!;
+  const { memory, gemmF32, gemmF64, compact, packPanelsF32, helper } = simdRuntime()!;
   const bytes = double ? 8 : 4;
   const tileWidth = double ? 4 : 8;
   const paddedRows = roundUp(n, TILE_ROWS);
@@ -105,17 +109,29 @@ export function multiplySimd(a: MatrixView, b: MatrixView, n: number, k: number,
   // would map to the same few L1 sets and evict each other (measured: 28 vs 39 GFLOP/s in the
   // kernel at 1024 columns)
   const ldc = paddedCols + tileWidth;
-  // memory: [control block | Ã | B̃ | C]; every size is a multiple of 16 bytes
+  // float32 operands stored whole (row-major or transposed) are copied in as they are and packed
+  // by the module; others are packed element by element from JS, wherever their strides lead
+  const wholeA = double ? null : wholeMatrix(a, n, k);
+  const wholeB = double ? null : wholeMatrix({ data: b.data, offset: b.offset, rowStride: b.colStride, colStride: b.rowStride }, m, k);
+  // memory: [control block | Ã | B̃ | C | A as stored | B as stored]; every size is a multiple of 16 bytes
   const aStart = CONTROL_BYTES;
   const bStart = aStart + paddedRows * k * bytes;
   const cStart = bStart + k * paddedCols * bytes;
-  const end = cStart + paddedRows * ldc * bytes;
-  growWasmMemory(memory, end);
+  const storedAStart = cStart + paddedRows * ldc * bytes;
+  const storedBStart = storedAStart + (wholeA ? roundUp(n * k * bytes, 16) : 0);
+  growWasmMemory(memory, storedBStart + (wholeB ? k * m * bytes : 0));
   const heap = double ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
+  if (wholeA) heap.set(a.data.subarray(a.offset, a.offset + n * k) as Float32Array, storedAStart / bytes);
+  if (wholeB) heap.set(b.data.subarray(b.offset, b.offset + k * m) as Float32Array, storedBStart / bytes);
   for (let p0 = 0; p0 < k; p0 += DEPTH_BLOCK) {
     const depth = Math.min(DEPTH_BLOCK, k - p0);
-    packRowPanels(a, p0, paddedRows, n, depth, heap, aStart / bytes + p0 * paddedRows);
-    packColumnPanels(b, p0, depth, m, paddedCols, tileWidth, heap, bStart / bytes + p0 * paddedCols);
+    const aBlock = aStart + p0 * paddedRows * bytes;
+    const bBlock = bStart + p0 * paddedCols * bytes;
+    if (wholeA) packPanelsF32(storedAStart, wholeA.ld, wholeA.columnMajor ? 1 : 0, n, paddedRows, p0, depth, TILE_ROWS, aBlock);
+    else packRowPanels(a, p0, paddedRows, n, depth, heap, aBlock / bytes);
+    // B̃'s panels are Bᵀ's row panels
+    if (wholeB) packPanelsF32(storedBStart, wholeB.ld, wholeB.columnMajor ? 1 : 0, m, paddedCols, p0, depth, tileWidth, bBlock);
+    else packColumnPanels(b, p0, depth, m, paddedCols, tileWidth, heap, bBlock / bytes);
   }
   const gemm = double ? gemmF64 : gemmF32;
   const args = [aStart, bStart, cStart, paddedRows, paddedCols, k, ldc];
@@ -131,6 +147,16 @@ export function multiplySimd(a: MatrixView, b: MatrixView, n: number, k: number,
   // one copy out instead of one per row (each subarray costs more than its row's copy when m is small)
   compact(cStart, ldc, n, m, double ? 1 : 0);
   out.set(heap.subarray(cStart / bytes, cStart / bytes + n * m), outBase);
+}
+
+/**
+ * How X [rows, cols] fills `rows · cols` consecutive elements from its offset, if it does: row-major
+ * (X[i][p] at i·ld + p) or column-major (X[i][p] at p·ld + i), as matmul.wat's packer reads it.
+ */
+function wholeMatrix(x: MatrixView, rows: number, cols: number): { columnMajor: boolean; ld: number } | null {
+  if (x.colStride === 1 && x.rowStride === cols) return { columnMajor: false, ld: cols };
+  if (x.rowStride === 1 && x.colStride === rows) return { columnMajor: true, ld: rows };
+  return null;
 }
 
 /**

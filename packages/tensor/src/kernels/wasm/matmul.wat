@@ -195,6 +195,112 @@
         (local.set $p0 (i32.add (local.get $p0) (i32.const 256)))
         (br $depthBlocks))))
 
+  ;; Packs one depth block p0 … p0+depth−1 of a float32 matrix X [rows, k] (stored whole at src,
+  ;; row-major with row stride ld, or column-major with column stride ld) into panels of w rows
+  ;; (w = 4 or 8) at dst, as the driver's JS packers do: panel after panel, and within a panel, for
+  ;; each p, the w values X[r … r+w−1][p] side by side; rows past `rows` are zeros. Ã is X = A
+  ;; with w = 4; B̃ is X = Bᵀ with w = 8. Column-major panels are straight vector copies; row-major
+  ;; ones are transposed four rows by four columns at a time with shuffles.
+  (func (export "packPanelsF32")
+    (param $src i32) (param $ld i32) (param $columnMajor i32) (param $rows i32) (param $paddedRows i32)
+    (param $p0 i32) (param $depth i32) (param $w i32) (param $dst i32)
+    (local $r i32) (local $q i32) (local $t i32) (local $g i32) (local $at i32) (local $stepBytes i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $lo v128) (local $hi v128) (local $lo2 v128) (local $hi2 v128)
+    (local.set $stepBytes (i32.shl (local.get $w) (i32.const 2)))
+    (block $panelsDone (loop $eachPanel
+      (br_if $panelsDone (i32.ge_u (local.get $r) (local.get $paddedRows)))
+      (local.set $q (i32.const 0))
+      (if (i32.gt_u (i32.add (local.get $r) (local.get $w)) (local.get $rows))
+        (then
+          ;; the last, partial panel: one value at a time, zeros past the last row
+          (block $done (loop $next
+            (br_if $done (i32.ge_u (local.get $q) (local.get $depth)))
+            (local.set $t (i32.const 0))
+            (block $laneDone (loop $lane
+              (br_if $laneDone (i32.ge_u (local.get $t) (local.get $w)))
+              (f32.store
+                (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $q) (local.get $w)) (local.get $t)) (i32.const 2)))
+                (if (result f32) (i32.lt_u (i32.add (local.get $r) (local.get $t)) (local.get $rows))
+                  (then (f32.load (call $elementAt (local.get $src) (local.get $ld) (local.get $columnMajor)
+                    (i32.add (local.get $r) (local.get $t)) (i32.add (local.get $p0) (local.get $q)))))
+                  (else (f32.const 0))))
+              (local.set $t (i32.add (local.get $t) (i32.const 1)))
+              (br $lane)))
+            (local.set $q (i32.add (local.get $q) (i32.const 1)))
+            (br $next))))
+        (else
+          (if (local.get $columnMajor)
+            (then
+              ;; X[r … r+w−1][p] is a contiguous run: copy it
+              (block $done (loop $next
+                (br_if $done (i32.ge_u (local.get $q) (local.get $depth)))
+                (local.set $at (call $elementAt (local.get $src) (local.get $ld) (i32.const 1) (local.get $r) (i32.add (local.get $p0) (local.get $q))))
+                (local.set $g (i32.add (local.get $dst) (i32.mul (local.get $q) (local.get $stepBytes))))
+                (v128.store (local.get $g) (v128.load (local.get $at)))
+                (if (i32.eq (local.get $w) (i32.const 8))
+                  (then (v128.store offset=16 (local.get $g) (v128.load offset=16 (local.get $at)))))
+                (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                (br $next))))
+            (else
+              ;; four p at a time: each group of four rows gives a 4 × 4 block, transposed
+              (block $done (loop $next
+                (br_if $done (i32.gt_u (i32.add (local.get $q) (i32.const 4)) (local.get $depth)))
+                (local.set $g (i32.const 0))
+                (block $groupsDone (loop $eachGroup
+                  (br_if $groupsDone (i32.ge_u (local.get $g) (local.get $w)))
+                  (local.set $at (call $elementAt (local.get $src) (local.get $ld) (i32.const 0)
+                    (i32.add (local.get $r) (local.get $g)) (i32.add (local.get $p0) (local.get $q))))
+                  (local.set $r0 (v128.load (local.get $at)))
+                  (local.set $r1 (v128.load (i32.add (local.get $at) (i32.shl (local.get $ld) (i32.const 2)))))
+                  (local.set $r2 (v128.load (i32.add (local.get $at) (i32.shl (local.get $ld) (i32.const 3)))))
+                  (local.set $r3 (v128.load (i32.add (local.get $at) (i32.mul (local.get $ld) (i32.const 12)))))
+                  ;; rows a, b, c, d → (a0 b0 a1 b1), (a2 b2 a3 b3), (c0 d0 c1 d1), (c2 d2 c3 d3)
+                  (local.set $lo (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+                  (local.set $hi (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+                  (local.set $lo2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+                  (local.set $hi2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+                  ;; → columns (a0 b0 c0 d0) … (a3 b3 c3 d3), each stored at its p
+                  (local.set $at (i32.add (i32.add (local.get $dst) (i32.mul (local.get $q) (local.get $stepBytes))) (i32.shl (local.get $g) (i32.const 2))))
+                  (v128.store (local.get $at) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $lo) (local.get $lo2)))
+                  (local.set $at (i32.add (local.get $at) (local.get $stepBytes)))
+                  (v128.store (local.get $at) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $lo) (local.get $lo2)))
+                  (local.set $at (i32.add (local.get $at) (local.get $stepBytes)))
+                  (v128.store (local.get $at) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $hi) (local.get $hi2)))
+                  (local.set $at (i32.add (local.get $at) (local.get $stepBytes)))
+                  (v128.store (local.get $at) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $hi) (local.get $hi2)))
+                  (local.set $g (i32.add (local.get $g) (i32.const 4)))
+                  (br $eachGroup)))
+                (local.set $q (i32.add (local.get $q) (i32.const 4)))
+                (br $next)))
+              ;; the last p (fewer than four): one value at a time
+              (block $done (loop $next
+                (br_if $done (i32.ge_u (local.get $q) (local.get $depth)))
+                (local.set $t (i32.const 0))
+                (block $laneDone (loop $lane
+                  (br_if $laneDone (i32.ge_u (local.get $t) (local.get $w)))
+                  (f32.store
+                    (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $q) (local.get $w)) (local.get $t)) (i32.const 2)))
+                    (f32.load (call $elementAt (local.get $src) (local.get $ld) (i32.const 0)
+                      (i32.add (local.get $r) (local.get $t)) (i32.add (local.get $p0) (local.get $q)))))
+                  (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                  (br $lane)))
+                (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                (br $next)))))))
+      (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $depth) (local.get $stepBytes))))
+      (local.set $r (i32.add (local.get $r) (local.get $w)))
+      (br $eachPanel))))
+
+  ;; The byte address of float32 X[i][p] stored at src, row-major (X[i][p] at i·ld + p) or
+  ;; column-major (at p·ld + i).
+  (func $elementAt (param $src i32) (param $ld i32) (param $columnMajor i32) (param $i i32) (param $p i32) (result i32)
+    (i32.add (local.get $src)
+      (i32.shl
+        (select
+          (i32.add (i32.mul (local.get $p) (local.get $ld)) (local.get $i))
+          (i32.add (i32.mul (local.get $i) (local.get $ld)) (local.get $p))
+          (local.get $columnMajor))
+        (i32.const 2))))
+
   ;; Packs the n × m result held in C (row stride ldc) into n·m contiguous elements at C's start,
   ;; so the driver copies it out in one piece. Row i moves down to i·m (never past its own start,
   ;; and memory.copy allows the overlap).
