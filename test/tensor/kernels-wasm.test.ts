@@ -217,7 +217,8 @@ function jsSums(x: Strided): Float64Array {
 
 /**
  * Both kernels add in float64 in different orders: they agree within size·ε·Σ|x| per output; the
- * SIMD float32 row sums first add runs of 32 values as a float32 tree (three float32 roundings).
+ * SIMD float32 sums first add a few values as a float32 tree (row sums: runs of 32, three float32
+ * roundings; column sums: four rows, two).
  */
 function expectSumsAgree(x: Strided): void {
   const [outer, size, inner] = x.shape as [number, number, number];
@@ -229,7 +230,7 @@ function expectSumsAgree(x: Strided): void {
       let magnitude = 0;
       for (let s = 0; s < size; s++) magnitude += Math.abs(x.data[x.offset + (o * size + s) * inner + j]!);
       const i = o * inner + j;
-      const treeRounding = x.data instanceof Float32Array && inner === 1 ? 3 * 2 ** -24 * magnitude : 0;
+      const treeRounding = x.data instanceof Float32Array ? (inner === 1 ? 3 : 2) * 2 ** -24 * magnitude : 0;
       const bound = (size + 2) * 2 ** -52 * magnitude + treeRounding + 1e-300;
       if (!(Math.abs(simd[i]! - js[i]!) <= bound)) {
         expect.fail(`output ${i}: SIMD ${simd[i]} vs JS ${js[i]} (bound ${bound}) for [${x.shape.join(", ")}] at offset ${x.offset}`);

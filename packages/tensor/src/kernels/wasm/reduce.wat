@@ -2,8 +2,9 @@
 ;; JS driver (reduce.ts) has copied into the module's memory. Every sum accumulates in float64,
 ;; as the JS kernels do: float32 values are widened two at a time (v128.load64_zero then
 ;; f64x2.promote_low_f32x4), which is exact, so float32 and float64 inputs share one scheme. The
-;; one exception is the float32 row sum, which first adds runs of 32 values as a float32 tree (error
-;; at most 3 float32 roundings of the run's Σ|x|): widening every value is what bounds it otherwise.
+;; exceptions are float32 sums, which first add a few values as a float32 tree (row sums: runs of 32,
+;; at most 3 float32 roundings of the run's Σ|x|; column sums: four rows, at most 2), since widening
+;; every value is what bounds them otherwise.
 ;;
 ;;   rowSums: dst[r] = Σ_j src[r, j] for a [rows, n] block (a sum along the last axis).
 ;;   columnSums: dst[j] += Σ_i src[i, j] for a [rows, n] block (a sum along the leading axes).
@@ -115,12 +116,16 @@
         (br_if $row (i32.lt_u (local.get $dst) (local.get $dstEnd))))))
 
   ;; Column sums, float32: dst[j] += Σ_i src[i, j]. Four rows are added per pass over dst, so dst
-  ;; (n doubles, in L1 for the widths that matter) is read and written a quarter as often; the
-  ;; last rows (fewer than four) take one row per pass.
+  ;; (n doubles, in L1 for the widths that matter) is read and written a quarter as often: four
+  ;; columns at a time, the four rows added as a float32 tree (two roundings) and then widened; the
+  ;; columns after the last four two (then one) at a time in float64. The last rows (fewer than
+  ;; four) take one row per pass.
   (func (export "columnSumsF32") (param $src i32) (param $rows i32) (param $n i32) (param $dst i32)
-    (local $rowBytes i32) (local $p i32) (local $q i32) (local $qEnd i32) (local $pairEnd i32) (local $r i32)
+    (local $rowBytes i32) (local $p i32) (local $q i32) (local $qEnd i32) (local $pairEnd i32) (local $quadEnd i32) (local $r i32) (local $v v128)
     (local.set $rowBytes (i32.shl (local.get $n) (i32.const 2)))
     (local.set $p (local.get $src))
+    ;; dst + 8·(n rounded down to a multiple of four): where the quads end
+    (local.set $quadEnd (i32.add (local.get $dst) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 3))))
     ;; dst + 8·(n rounded down to even): where the pairs end and a lone last column starts
     (local.set $pairEnd (i32.add (local.get $dst) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
     (local.set $qEnd (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 3))))
@@ -129,6 +134,23 @@
       (br_if $blocksDone (i32.gt_s (i32.add (local.get $r) (i32.const 4)) (local.get $rows)))
       (loop $block
         (local.set $q (local.get $dst))
+        (block $quadsDone
+          (br_if $quadsDone (i32.ge_u (local.get $q) (local.get $quadEnd)))
+          (loop $quad
+            ;; $p walks row i's columns j … j+3; the three rows below are $rowBytes apart
+            (local.set $v
+              (f32x4.add
+                (f32x4.add (v128.load (local.get $p)) (v128.load (i32.add (local.get $p) (local.get $rowBytes))))
+                (f32x4.add
+                  (v128.load (i32.add (local.get $p) (i32.shl (local.get $rowBytes) (i32.const 1))))
+                  (v128.load (i32.add (local.get $p) (i32.mul (local.get $rowBytes) (i32.const 3)))))))
+            (v128.store (local.get $q) (f64x2.add (v128.load (local.get $q)) (f64x2.promote_low_f32x4 (local.get $v))))
+            (v128.store offset=16 (local.get $q)
+              (f64x2.add (v128.load offset=16 (local.get $q))
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (local.set $q (i32.add (local.get $q) (i32.const 32)))
+            (br_if $quad (i32.lt_u (local.get $q) (local.get $quadEnd)))))
         (block $pairsDone
           (br_if $pairsDone (i32.ge_u (local.get $q) (local.get $pairEnd)))
           (loop $pair
