@@ -2,7 +2,7 @@ import type { BackwardOptions } from "./autograd/engine";
 import { runBackward } from "./autograd/engine";
 import type { GradHook, Node } from "./autograd/define-op";
 import { isGradEnabled } from "./autograd/grad-mode";
-import { type DType, isFloating, type TypedArray } from "./dtype";
+import { allocate, type DType, isFloating, type TypedArray } from "./dtype";
 import { NablaError } from "./errors";
 import { formatTensor, toNestedArray } from "./format";
 import { contiguousLayout, isContiguousLayout, type Layout } from "./layout";
@@ -36,7 +36,15 @@ export class Storage {
    * this storage whose history is older than that is stale: see `syncHistory`.
    */
   recordedWriteVersion = -1;
-  constructor(readonly data: TypedArray) {}
+  constructor(
+    readonly data: TypedArray,
+    /**
+     * Whether this is the one-element storage of a JS number operand (see `Tensor.fromNumber`): no
+     * tensor the caller can reach shares it, so it is never written, and an op that saves it may
+     * keep just the value.
+     */
+    readonly holdsNumber = false,
+  ) {}
 }
 
 const NO_HOOKS: readonly GradHook[] = [];
@@ -82,6 +90,17 @@ export class Tensor {
   /** A contiguous tensor over `data` and `shape` (neither is copied). */
   static fromData(data: TypedArray, shape: Shape, dtype: DType): Tensor {
     return new Tensor(new Storage(data), contiguousLayout(shape), dtype);
+  }
+
+  /**
+   * @internal A JS number or boolean operand as a tensor of `dtype` and `shape` (0-d by default):
+   * one stored element that every index reaches through stride 0, the layout `expand` would give
+   * it. Ops make these for their own use only (see `Storage.holdsNumber`); never hand one out.
+   */
+  static fromNumber(value: number | boolean, dtype: DType, shape: Shape = []): Tensor {
+    const data = allocate(dtype, 1);
+    data[0] = typeof value === "boolean" ? (value ? 1 : 0) : value;
+    return new Tensor(new Storage(data, true), { shape, strides: shape.map(() => 0), offset: 0 }, dtype);
   }
 
   /** A new tensor object over the same storage and layout (no graph, no grad, not a view). */

@@ -36,20 +36,87 @@ export interface OpDefinition<Args extends unknown[] = any[]> {
 
 const NOTHING_SAVED: readonly never[] = [];
 
+/**
+ * A JS number operand an op saved, kept as its value: the tensor made for it (see
+ * `Tensor.fromNumber`) is rebuilt when backward reads it. No one can write it in place, so it has
+ * no version to check.
+ */
+class SavedNumber {
+  constructor(
+    readonly value: number,
+    readonly dtype: DType,
+    readonly shape: Shape,
+  ) {}
+
+  toTensor(): Tensor {
+    return Tensor.fromNumber(this.value, this.dtype, this.shape);
+  }
+}
+
+const sharedUnwrittenVersions: (readonly number[])[] = [];
+
+/**
+ * `count` zeros, one shared list per count: most saved tensors were never written in place, and
+ * every node of a graph would otherwise keep its own copy.
+ */
+function unwrittenVersions(count: number): readonly number[] {
+  return (sharedUnwrittenVersions[count] ??= Object.freeze(new Array<number>(count).fill(0)));
+}
+
+// helpers of Context, made once rather than on every call
+const isSavedNumber = (entry: Tensor | SavedNumber): boolean => entry instanceof SavedNumber;
+const asTensor = (entry: Tensor | SavedNumber): Tensor => (entry instanceof SavedNumber ? entry.toTensor() : entry);
+const versionOf = (t: Tensor): number => t.storage.version;
+const isZero = (version: number): boolean => version === 0;
+const holdsNumber = (t: Tensor): boolean => t.storage.holdsNumber;
+const keepable = (t: Tensor): Tensor | SavedNumber => (t.storage.holdsNumber ? new SavedNumber(t.storage.data[0]!, t.dtype, t.shape) : t);
+
 class Context implements OpContext {
   [field: string]: any;
-  saved: readonly Tensor[] = NOTHING_SAVED;
-  /** Storage versions at save time, checked before backward reads them. */
+  /** What `save` kept, in order: tensors, and number operands as their value. */
+  kept: ReadonlyArray<Tensor | SavedNumber> = NOTHING_SAVED;
+  /** Storage versions at save time (unused for a number), checked before backward reads them. */
   savedVersions: readonly number[] = NOTHING_SAVED;
 
   constructor(readonly needsInputGrad: readonly boolean[]) {}
 
   save(...tensors: Tensor[]): void {
-    // arrays of the exact size, kept by every node of the graph (pushing onto an empty array
-    // would reserve 17 slots)
-    const versions = tensors.map((t) => t.storage.version);
-    this.saved = this.saved.length === 0 ? tensors : [...this.saved, ...tensors];
-    this.savedVersions = this.savedVersions.length === 0 ? versions : [...this.savedVersions, ...versions];
+    // exact-size arrays, kept by every node of the graph (pushing onto an empty array would
+    // reserve 17 slots); an all-zero version list (nothing saved was written in place) is shared
+    const versions = this.savedVersions.length === 0 ? tensors.map(versionOf) : [...this.savedVersions, ...tensors.map(versionOf)];
+    this.savedVersions = versions.every(isZero) ? unwrittenVersions(versions.length) : versions;
+    const kept = tensors.some(holdsNumber) ? tensors.map(keepable) : tensors;
+    this.kept = this.kept.length === 0 ? kept : [...this.kept, ...kept];
+  }
+
+  get saved(): readonly Tensor[] {
+    const { kept } = this;
+    return kept.some(isSavedNumber) ? kept.map(asTensor) : (kept as readonly Tensor[]);
+  }
+
+  /** Throws when a saved tensor was modified in place since it was saved (`op` names the saver). */
+  checkVersions(op: string): void {
+    const { kept, savedVersions } = this;
+    for (let i = 0; i < kept.length; i++) {
+      const entry = kept[i]!;
+      if (entry instanceof SavedNumber) continue;
+      const now = entry.storage.version;
+      if (now !== savedVersions[i]) {
+        throw new NablaError(
+          "backward",
+          `one of the tensors saved by ${op} (shape ${formatShape(entry.shape)}) was modified by an in-place operation: ` +
+            `it is at version ${now}, but backward needs version ${savedVersions[i]}`,
+        );
+      }
+    }
+  }
+
+  /** Drops what was saved; returns whether anything was. */
+  release(): boolean {
+    const hadSaved = this.kept.length > 0;
+    this.kept = NOTHING_SAVED;
+    this.savedVersions = NOTHING_SAVED;
+    return hadSaved;
   }
 }
 
@@ -94,6 +161,12 @@ export class Node {
   retainer: Tensor | null = null;
   /** Creation stack, recorded only in anomaly mode. */
   stack: string | undefined;
+  /** @internal The backward sweep holding this node (0: none), and its state there (see engine.ts). */
+  sweepId = 0;
+  /** @internal Uses of the output whose backward has not run yet in that sweep. */
+  dependencies = 0;
+  /** @internal The gradient of the output received so far in that sweep. */
+  pendingGrad: Tensor | null = null;
 
   constructor(
     readonly definition: OpDefinition,
@@ -113,17 +186,7 @@ export class Node {
 
   /** Throws when backward would read a saved tensor that was modified in place since. */
   checkSavedVersions(): void {
-    const { saved, savedVersions } = this.ctx;
-    for (let i = 0; i < saved.length; i++) {
-      const now = saved[i]!.storage.version;
-      if (now !== savedVersions[i]) {
-        throw new NablaError(
-          "backward",
-          `one of the tensors saved by ${this.name} (shape ${formatShape(saved[i]!.shape)}) was modified by an in-place operation: ` +
-            `it is at version ${now}, but backward needs version ${savedVersions[i]}`,
-        );
-      }
-    }
+    this.ctx.checkVersions(this.name);
   }
 
   /**
@@ -131,9 +194,7 @@ export class Node {
    * nothing (add, sum) can run again, as in PyTorch; one that saved tensors cannot.
    */
   release(): void {
-    if (this.ctx.saved.length > 0) this.released = true;
-    this.ctx.saved = NOTHING_SAVED;
-    this.ctx.savedVersions = NOTHING_SAVED;
+    if (this.ctx.release()) this.released = true;
   }
 }
 
@@ -162,8 +223,7 @@ export function defineOp<Args extends unknown[]>(definition: OpDefinition<Args>)
 }
 
 function applyOp(definition: OpDefinition, args: unknown[]): Tensor {
-  const tensorInputs: Tensor[] = [];
-  for (const arg of args) if (arg instanceof Tensor) tensorInputs.push(arg);
+  const tensorInputs = tensorsAmong(args);
   let record = false;
   if (isGradEnabled()) {
     for (const t of tensorInputs) {
@@ -171,7 +231,7 @@ function applyOp(definition: OpDefinition, args: unknown[]): Tensor {
       if (t.requiresGrad) record = true;
     }
   }
-  const ctx = new Context(record ? tensorInputs.map((t) => t.requiresGrad) : NO_INPUT_GRAD);
+  const ctx = new Context(record ? needsInputGradOf(tensorInputs) : NO_INPUT_GRAD);
   const previous = setGradEnabled(false);
   let output: Tensor;
   try {
@@ -191,6 +251,36 @@ function applyOp(definition: OpDefinition, args: unknown[]): Tensor {
 }
 
 const NO_INPUT_GRAD: readonly boolean[] = [];
+
+/** The tensor arguments, in order, in an array of their exact number (a growing one reserves 17 slots). */
+function tensorsAmong(args: readonly unknown[]): Tensor[] {
+  let count = 0;
+  for (const arg of args) if (arg instanceof Tensor) count++;
+  const tensors = new Array<Tensor>(count);
+  let i = 0;
+  for (const arg of args) if (arg instanceof Tensor) tensors[i++] = arg;
+  return tensors;
+}
+
+/** Shared `needsInputGrad` lists, keyed by their length and flags (see needsInputGradOf). */
+const needsInputGradLists = new Map<number, readonly boolean[]>();
+
+/**
+ * Which inputs require grad, as a list shared by every node with the same pattern (a node's own
+ * list would be kept by the whole graph). Keyed by a 1 followed by one bit per input, so lists of
+ * different lengths never collide; ops with very many tensor inputs get their own list.
+ */
+function needsInputGradOf(inputs: readonly Tensor[]): readonly boolean[] {
+  if (inputs.length > 30) return inputs.map((t) => t.requiresGrad);
+  let key = 1;
+  for (const t of inputs) key = key * 2 + (t.requiresGrad ? 1 : 0);
+  let flags = needsInputGradLists.get(key);
+  if (flags === undefined) {
+    flags = Object.freeze(inputs.map((t) => t.requiresGrad));
+    needsInputGradLists.set(key, flags);
+  }
+  return flags;
+}
 
 function operandsOf(inputs: readonly Tensor[]): ReadonlyArray<OperandInfo | null> | null {
   if (inputs.every((t) => t.requiresGrad)) return null;

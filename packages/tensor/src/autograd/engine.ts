@@ -32,20 +32,17 @@ interface RunOptions extends BackwardOptions {
 export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor[], options: RunOptions): (Tensor | null)[] {
   const { createGraph = false, capture } = options;
   const retainGraph = options.retainGraph ?? createGraph;
-  const dependencies = countDependencies(roots);
   const captured: (Tensor | null)[] = capture ? capture.map(() => null) : [];
   const captureSlots = new Map<Tensor | Node, number[]>();
   capture?.forEach((t, i) => {
     const key = t.gradFn ?? t;
     captureSlots.set(key, [...(captureSlots.get(key) ?? []), i]);
   });
-  const executes = capture ? nodesLeadingTo(captureSlots, dependencies) : null;
   const collect = (key: Tensor | Node, grad: Tensor) => {
     const slots = captureSlots.get(key);
     if (slots) for (const slot of slots) captured[slot] = captured[slot] ? captured[slot]!.add(grad) : grad;
   };
 
-  const pending = new Map<Node, Tensor>();
   const leafGrads = new Map<Tensor, Tensor>();
   // gradients this pass may store without a copy: nothing outside the pass can hold them unless a
   // hook saw them or they are returned to the caller (see storeGrad; a trace's onStep copies what
@@ -55,8 +52,10 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
     if (hooks && hooks.length > 0) owned.allowed = false;
     return runHooks(hooks, grad);
   };
+  const sweep = new Sweep(roots);
   const previousMode = setGradEnabled(createGraph);
   try {
+    const executes = capture ? nodesLeadingTo(captureSlots, sweep.nodes) : null;
     // anomaly mode checks what each node returns, not every op of the sweep (see withinBackward)
     withinBackward(() => {
       const ready: Node[] = [];
@@ -65,34 +64,32 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
         const grad = rootGrads[i]!.dtype === root.dtype ? rootGrads[i]! : rootGrads[i]!.to(root.dtype);
         const node = root.gradFn;
         if (node) {
-          accumulate(pending, node, grad);
-          if (dependencies.get(node) === 0 && !ready.includes(node)) ready.push(node);
+          addPending(node, grad);
+          if (node.dependencies === 0 && !ready.includes(node)) ready.push(node);
         } else accumulate(leafGrads, root, grad);
       });
       while (ready.length > 0) {
         const node = ready.pop()!;
-        let gradOut = pending.get(node);
-        pending.delete(node);
+        let gradOut = node.pendingGrad;
+        node.pendingGrad = null;
         const runs = executes === null || executes.has(node);
-        if (gradOut !== undefined && (runs || captureSlots.has(node))) {
+        if (gradOut !== null && (runs || captureSlots.has(node))) {
           gradOut = runHooksOf(node.hooks, gradOut);
           if (node.retainer) storeGrad(node.retainer, gradOut, createGraph, owned);
-          collect(node, gradOut);
+          if (capture) collect(node, gradOut);
         }
         // a node off every path to a captured tensor has only such nodes above it: they never run
         if (!runs) continue;
-        const inputGrads = gradOut === undefined ? null : runNode(node, gradOut);
-        if (gradOut !== undefined && inputGrads) options.onStep?.(node, gradOut, inputGrads);
+        const inputGrads = gradOut === null ? null : runNode(node, gradOut);
+        if (gradOut !== null && inputGrads) options.onStep?.(node, gradOut, inputGrads);
         for (let i = 0; i < node.inputs.length; i++) {
           const edge = node.inputs[i];
           if (!edge) continue;
           const grad = inputGrads?.[i] ?? null;
           const parent = edge.node;
           if (parent) {
-            if (grad) accumulate(pending, parent, grad);
-            const left = dependencies.get(parent)! - 1;
-            dependencies.set(parent, left);
-            if (left === 0) ready.push(parent);
+            if (grad) addPending(parent, grad);
+            if (--parent.dependencies === 0) ready.push(parent);
           } else if (grad && (!capture || captureSlots.has(edge.leaf!))) accumulate(leafGrads, edge.leaf!, grad);
         }
         if (!retainGraph) node.release();
@@ -108,8 +105,71 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
     });
   } finally {
     setGradEnabled(previousMode);
+    sweep.end();
   }
   return captured;
+}
+
+/** Adds a gradient to what a node's output has received so far in this sweep. */
+function addPending(node: Node, grad: Tensor): void {
+  node.pendingGrad = node.pendingGrad ? node.pendingGrad.add(grad) : grad;
+}
+
+let lastSweepId = 0;
+
+/**
+ * One backward sweep's claim on the nodes it reaches. Their per-sweep state (`sweepId`, the
+ * `dependencies` count, the `pendingGrad` sum) lives on the nodes, so the sweep does no map
+ * lookups per edge. A sweep started while another runs (a backward inside a hook) may reach nodes
+ * the outer one holds: it sets their state aside and puts it back when it ends.
+ */
+class Sweep {
+  readonly id = ++lastSweepId;
+  /** Every node reachable from the roots, each once. */
+  readonly nodes: Node[] = [];
+  private readonly setAside: { node: Node; sweepId: number; dependencies: number; pendingGrad: Tensor | null }[] = [];
+
+  /** Claims every node reachable from the roots and counts each one's recorded uses (iteratively). */
+  constructor(roots: readonly Tensor[]) {
+    const stack: Node[] = [];
+    for (const root of roots) if (root.gradFn && this.claim(root.gradFn)) stack.push(root.gradFn);
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      for (const edge of node.inputs) {
+        const parent = edge?.node;
+        if (!parent) continue;
+        if (this.claim(parent)) stack.push(parent);
+        parent.dependencies++;
+      }
+    }
+  }
+
+  /** Takes a node into this sweep; false when it already was. */
+  private claim(node: Node): boolean {
+    if (node.sweepId === this.id) return false;
+    if (node.sweepId !== 0) {
+      this.setAside.push({ node, sweepId: node.sweepId, dependencies: node.dependencies, pendingGrad: node.pendingGrad });
+    }
+    node.sweepId = this.id;
+    node.dependencies = 0;
+    node.pendingGrad = null;
+    this.nodes.push(node);
+    return true;
+  }
+
+  /** Leaves no gradient on the nodes (even after an error), and gives back what was set aside. */
+  end(): void {
+    for (const node of this.nodes) {
+      node.sweepId = 0;
+      node.pendingGrad = null;
+    }
+    for (let i = this.setAside.length - 1; i >= 0; i--) {
+      const { node, sweepId, dependencies, pendingGrad } = this.setAside[i]!;
+      node.sweepId = sweepId;
+      node.dependencies = dependencies;
+      node.pendingGrad = pendingGrad;
+    }
+  }
 }
 
 /** What storeGrad may take over instead of copying, in one backward pass. */
@@ -162,36 +222,14 @@ function isOwned(grad: Tensor, t: Tensor, owned: OwnedGradients): boolean {
   );
 }
 
-/** How many recorded uses each reachable node's output has, found by an iterative walk. */
-function countDependencies(roots: readonly Tensor[]): Map<Node, number> {
-  const dependencies = new Map<Node, number>();
-  const stack: Node[] = [];
-  for (const root of roots) {
-    if (root.gradFn && !dependencies.has(root.gradFn)) {
-      dependencies.set(root.gradFn, 0);
-      stack.push(root.gradFn);
-    }
-  }
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    for (const edge of node.inputs) {
-      const parent = edge?.node;
-      if (!parent) continue;
-      const seen = dependencies.get(parent);
-      dependencies.set(parent, (seen ?? 0) + 1);
-      if (seen === undefined) stack.push(parent);
-    }
-  }
-  return dependencies;
-}
-
 /**
  * The reachable nodes whose backward must run to reach a captured tensor: those with an input
  * edge to a captured leaf, to a captured node, or to a node that must run. Visits the nodes in
  * reverse topological order (inputs before their consumers).
  */
-function nodesLeadingTo(captureSlots: ReadonlyMap<Tensor | Node, number[]>, dependencies: ReadonlyMap<Node, number>): Set<Node> {
-  const left = new Map(dependencies);
+function nodesLeadingTo(captureSlots: ReadonlyMap<Tensor | Node, number[]>, reachable: readonly Node[]): Set<Node> {
+  const left = new Map<Node, number>();
+  for (const node of reachable) left.set(node, node.dependencies);
   const order: Node[] = [];
   for (const [node, count] of left) if (count === 0) order.push(node);
   for (let i = 0; i < order.length; i++) {
@@ -253,14 +291,11 @@ function runNode(node: Node, gradOut: Tensor): ReadonlyArray<Tensor | null> {
   if (grads.length !== node.inputs.length) {
     throw new NablaError(node.name, `backward returned ${grads.length} gradients for ${node.inputs.length} tensor inputs`);
   }
-  const checked: (Tensor | null)[] = [];
+  const checked = new Array<Tensor | null>(grads.length).fill(null);
   for (let i = 0; i < grads.length; i++) {
     const edge = node.inputs[i];
     let grad = grads[i] ?? null;
-    if (!edge || !grad) {
-      checked.push(null);
-      continue;
-    }
+    if (!edge || !grad) continue;
     if (!shapesEqual(grad.shape, edge.shape)) {
       throw new NablaError(
         node.name,
@@ -269,7 +304,7 @@ function runNode(node: Node, gradOut: Tensor): ReadonlyArray<Tensor | null> {
     }
     if (isAnomalyEnabled()) checkAnomaly(`${node.name} backward`, grad, "backward", describeCreation(node, i));
     if (grad.dtype !== edge.dtype) grad = grad.to(edge.dtype);
-    checked.push(grad);
+    checked[i] = grad;
   }
   return checked;
 }

@@ -15,10 +15,18 @@ function zip(a: Tensor, b: Tensor, dtype: DType, fn: BinaryFn, math?: BinaryMath
   return Tensor.fromData(zipBinary(a.strided, b.strided, dtype, fn, math), a.shape, dtype);
 }
 
+// element functions of the most used ops, made once rather than on every call
+const plus: BinaryFn = (x, y) => x + y;
+const minus: BinaryFn = (x, y) => x - y;
+const times: BinaryFn = (x, y) => x * y;
+const over: BinaryFn = (x, y) => x / y;
+const either: BinaryFn = (x, y) => (x | y) !== 0;
+const both: BinaryFn = (x, y) => (x & y) !== 0;
+
 const addOp = defineOp({
   name: "add",
   forward(_ctx, a: Tensor, b: Tensor, dtype: DType) {
-    return zip(a, b, dtype, dtype === "bool" ? (x, y) => (x | y) !== 0 : (x, y) => x + y, "add");
+    return zip(a, b, dtype, dtype === "bool" ? either : plus, "add");
   },
   backward(_ctx, gradOut) {
     return [gradOut, gradOut];
@@ -29,7 +37,7 @@ const addOp = defineOp({
 const subOp = defineOp({
   name: "sub",
   forward(_ctx, a: Tensor, b: Tensor, dtype: DType) {
-    return zip(a, b, dtype, (x, y) => x - y, "sub");
+    return zip(a, b, dtype, minus, "sub");
   },
   backward(ctx, gradOut) {
     return [gradOut, ctx.needsInputGrad[1] ? gradOut.neg() : null];
@@ -45,11 +53,12 @@ const mulOp = defineOp({
     if (ctx.needsInputGrad[0]) ctx.save(b);
     if (ctx.needsInputGrad[1]) ctx.save(a);
     // int32 products must wrap like int32 arithmetic, not round through a double
-    return zip(a, b, dtype, dtype === "int32" ? Math.imul : dtype === "bool" ? (x, y) => (x & y) !== 0 : (x, y) => x * y, "mul");
+    return zip(a, b, dtype, dtype === "int32" ? Math.imul : dtype === "bool" ? both : times, "mul");
   },
   backward(ctx, gradOut) {
-    const saved = [...ctx.saved];
-    return [ctx.needsInputGrad[0] ? gradOut.mul(saved.shift()!) : null, ctx.needsInputGrad[1] ? gradOut.mul(saved.shift()!) : null];
+    const { saved, needsInputGrad } = ctx;
+    // saved holds b when ā is needed, then a when b̄ is
+    return [needsInputGrad[0] ? gradOut.mul(saved[0]!) : null, needsInputGrad[1] ? gradOut.mul(saved[needsInputGrad[0] ? 1 : 0]!) : null];
   },
   formula: { forward: "y = a ⊙ b", backward: "ā = ȳ ⊙ b, b̄ = ȳ ⊙ a" },
 });
@@ -60,7 +69,7 @@ const divOp = defineOp({
     // only b̄ reads a: a constant denominator leaves the numerator free to be written in place
     ctx.save(b);
     if (ctx.needsInputGrad[1]) ctx.save(a);
-    return zip(a, b, dtype, (x, y) => x / y, "div");
+    return zip(a, b, dtype, over, "div");
   },
   backward(ctx, gradOut) {
     const [b, a] = ctx.saved as [Tensor, Tensor | undefined];

@@ -10,7 +10,6 @@ import { add, div, mul, sub } from "./binary";
 import { where } from "./compare";
 import { gather } from "./indexing";
 import { asStrided, expand, reshape } from "./movement";
-import { scalarTensor } from "./operands";
 
 /**
  * In-place ops compute the out-of-place result and write it through the target's layout, so a
@@ -145,7 +144,7 @@ function replaceValues(op: string, target: Tensor, source: Tensor): Tensor {
 export function fill_<T extends Tensor>(target: T, value: number | boolean): T {
   checkTarget("fill_", target, !recordsGraph(target));
   if (typeof value !== "number" && typeof value !== "boolean") throw new NablaError("fill_", `value must be a number or boolean, got ${typeof value}`);
-  if (recordsGraph(target)) return replaceValues("fill_", target, scalarTensor(value, target.dtype)) as T;
+  if (recordsGraph(target)) return replaceValues("fill_", target, Tensor.fromNumber(value, target.dtype)) as T;
   fillStrided(target.strided, target.dtype === "bool" ? (value ? 1 : 0) : Number(value));
   target.storage.version++;
   return target;
@@ -159,7 +158,7 @@ export function zero_<T extends Tensor>(target: T): T {
 /** Copies src (broadcast to the target's shape, converted to its dtype) into the target. */
 export function copy_<T extends Tensor>(target: T, src: TensorLike): T {
   checkTarget("copy_", target);
-  const source = src instanceof Tensor ? src : scalarTensor(src, target.dtype);
+  const source = src instanceof Tensor ? src : Tensor.fromNumber(src, target.dtype);
   broadcastShapes("copy_", target.shape, source.shape);
   const expanded = expand(source, target.shape);
   if (!shapesEqual(expanded.shape, target.shape)) {
