@@ -8,6 +8,8 @@ import type { Strided } from "../../packages/tensor/src/kernels/iterate";
 import { sumContiguous } from "../../packages/tensor/src/kernels/reduce";
 import { simdMatmulAvailable, simdMatmulThreadsReady } from "../../packages/tensor/src/kernels/wasm/matmul";
 import { simdSumAvailable, sumContiguousSimd } from "../../packages/tensor/src/kernels/wasm/reduce";
+import { simdElementwiseAvailable, zipBinarySimd } from "../../packages/tensor/src/kernels/wasm/elementwise";
+import { zipBinary } from "../../packages/tensor/src/kernels/elementwise";
 
 // The WebAssembly SIMD matmul against the JS kernel it replaces (the reference), on operands laid
 // out as backward and views produce them: transposed, padded rows, offsets, broadcast batch dims,
@@ -301,5 +303,104 @@ describe("WebAssembly SIMD sums", () => {
         expect(Math.abs(actual[i]! - expected)).toBeLessThan(1e-4);
       }
     }
+  });
+});
+
+// The WebAssembly SIMD elementwise arithmetic against the JS loops it stands in for: every operand
+// pattern it takes (whole, a row broadcast down the rows, one value per row, a single value), at
+// offsets into their storage, with NaN, ±Infinity, ±0 and subnormals; float32 +, −, ×, ÷ must give
+// the same bits.
+
+type OperandPattern = "whole" | "row" | "column" | "single";
+
+const ARITHMETIC = { add: (x: number, y: number) => x + y, sub: (x: number, y: number) => x - y, mul: (x: number, y: number) => x * y, div: (x: number, y: number) => x / y };
+
+/** An operand of the broadcast shape [rows, n] read as `pattern`, over fresh storage from `offset`. */
+function patternOperand(pattern: OperandPattern, rows: number, n: number, offset: number, values: number[]): Strided {
+  const stored = { whole: rows * n, row: n, column: rows, single: 1 }[pattern];
+  const data = Float32Array.from({ length: offset + stored }, (_, i) => values[i % values.length]!);
+  const strides = { whole: [n, 1], row: [0, 1], column: [1, 0], single: [0, 0] }[pattern];
+  return { data, shape: [rows, n], strides, offset };
+}
+
+const specialFloat32Arb = fc.oneof(
+  { weight: 8, arbitrary: fc.float({ noNaN: true, min: -1e6, max: 1e6 }) },
+  { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity, 0, -0, 1e-42, -3e-39) },
+);
+
+describe("WebAssembly SIMD elementwise arithmetic", () => {
+  it("is available on this engine", () => {
+    expect(simdElementwiseAvailable()).toBe(true);
+  });
+
+  it("gives the JS loops' bits for every operand pattern, op and offset", () => {
+    const patternArb = fc.constantFrom<OperandPattern>("whole", "row", "column", "single");
+    fc.assert(
+      fc.property(
+        fc.constantFrom<keyof typeof ARITHMETIC>("add", "sub", "mul", "div"),
+        patternArb,
+        patternArb,
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 37 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.array(specialFloat32Arb, { minLength: 1, maxLength: 50 }),
+        (op, patternA, patternB, rows, n, offset, values) => {
+          const a = patternOperand(patternA, rows, n, offset, values);
+          const b = patternOperand(patternB, rows, n, 3 - offset, values.slice().reverse());
+          const simd = new Float32Array(rows * n);
+          expect(zipBinarySimd(op, a, b, simd, true)).toBe(true);
+          // below its size threshold zipBinary runs the JS loop
+          const js = zipBinary(a, b, "float32", ARITHMETIC[op], op);
+          for (let i = 0; i < js.length; i++) {
+            if (!Object.is(simd[i], js[i]) && !(Number.isNaN(simd[i]) && Number.isNaN(js[i]))) {
+              expect.fail(`${op} [${rows}, ${n}] ${patternA} × ${patternB}, element ${i}: SIMD ${simd[i]} vs JS ${js[i]}`);
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("takes rows in blocks, each operand from its own place in every block", () => {
+    // 1000 rows of 37: blocks of 442 rows, the last one partial
+    const [rows, n] = [1000, 37];
+    const at = (x: Strided, r: number, j: number) => x.data[x.offset + r * x.strides[0]! + j * x.strides[1]!]!;
+    for (const [patternA, patternB] of [["whole", "column"], ["column", "row"], ["row", "whole"], ["single", "column"]] as const) {
+      const a = patternOperand(patternA, rows, n, 1, [1.5, -2.25, 3.125, 0.375, 7]);
+      const b = patternOperand(patternB, rows, n, 2, [0.5, 4, -1.75, 2.5]);
+      // values that differ from row to row, so a block reading the wrong rows shows
+      for (const x of [a, b]) for (let i = 0; i < x.data.length; i++) x.data[i] = x.data[i]! + i / 1024;
+      const out = new Float32Array(rows * n);
+      expect(zipBinarySimd("sub", a, b, out)).toBe(true);
+      for (let r = 0; r < rows; r++) {
+        for (let j = 0; j < n; j++) {
+          const expected = Math.fround(at(a, r, j) - at(b, r, j));
+          if (out[r * n + j] !== expected) expect.fail(`${patternA} − ${patternB} at [${r}, ${j}]: ${out[r * n + j]} vs ${expected}`);
+        }
+      }
+    }
+  });
+
+  it("cuts long flat operands into blocks, the last one partial", () => {
+    const total = 16384 * 2 + 5;
+    const a: Strided = { data: Float32Array.from({ length: total }, (_, i) => i * 0.5), shape: [total], strides: [1], offset: 0 };
+    const b: Strided = { data: Float32Array.of(3), shape: [total], strides: [0], offset: 0 };
+    const out = new Float32Array(total);
+    expect(zipBinarySimd("mul", a, b, out)).toBe(true);
+    expect(Array.from(out.subarray(total - 3))).toEqual([total - 3, total - 2, total - 1].map((i) => i * 1.5));
+    expect(out[16384]).toBe(16384 * 1.5);
+  });
+
+  it("leaves other ops, dtypes, general strides and small sizes to the JS loops", () => {
+    const whole = (data: Float32Array | Float64Array, shape: number[], strides: number[]): Strided => ({ data, shape, strides, offset: 0 });
+    const a = whole(new Float32Array(64), [8, 8], [8, 1]);
+    const out = new Float32Array(64);
+    expect(zipBinarySimd("tanhBackward", a, a, out, true)).toBe(false);
+    expect(zipBinarySimd("add", a, whole(new Float64Array(64), [8, 8], [8, 1]), out, true)).toBe(false);
+    // a transposed view and a slice with gaps between rows are not rows of the kinds above
+    expect(zipBinarySimd("add", a, whole(new Float32Array(64), [8, 8], [1, 8]), out, true)).toBe(false);
+    expect(zipBinarySimd("add", a, whole(new Float32Array(80), [8, 8], [10, 1]), out, true)).toBe(false);
+    expect(zipBinarySimd("add", a, a, out)).toBe(false);
   });
 });

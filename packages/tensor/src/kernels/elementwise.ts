@@ -3,6 +3,7 @@ import { allocate } from "../dtype";
 import { contiguousLayout, isContiguousLayout, isSingleValueLayout } from "../layout";
 import { numelOf } from "../shape";
 import { RowWalker, type Strided } from "./iterate";
+import { zipBinarySimd } from "./wasm/elementwise";
 
 // Booleans stored into a Uint8Array become 0/1 by the typed array's own conversion, so comparison
 // functions may return booleans.
@@ -138,6 +139,8 @@ function flatStride(x: Strided): 1 | 0 | null {
  */
 export function zipBinary(a: Strided, b: Strided, dtype: DType, fn: BinaryFn, math?: BinaryMath): TypedArray {
   const out = allocate(dtype, numelOf(a.shape));
+  // large float32 arithmetic over operands that read as rows: WebAssembly SIMD (same results)
+  if (out instanceof Float32Array && math !== undefined && zipBinarySimd(math, a, b, out)) return out;
   const da = a.data;
   const db = b.data;
   const flatA = flatStride(a);
