@@ -110,7 +110,7 @@ const BINARY_ROWS: Record<BinaryMath, BinaryRow> = {
     }
   },
   reluBackward(g, pg, sg, y, py, sy, out, o, n) {
-    for (const end = o + n; o < end; o++, pg += sg, py += sy) out[o] = y[py]! > 0 ? g[pg]! : 0;
+    for (const end = o + n; o < end; o++, pg += sg, py += sy) out[o] = y[py]! <= 0 ? 0 : g[pg]!;
   },
 };
 

@@ -190,8 +190,9 @@ const reluBackward: (g: Tensor, y: Tensor) => Tensor = defineOp({
   name: "reluBackward",
   forward(ctx, g: Tensor, y: Tensor) {
     ctx.save(y);
-    // y > 0 exactly where x > 0: relu'(0) = 0, as PyTorch, and a NaN input passes no gradient
-    return zipGradient(g, y, (gv, yv) => (yv > 0 ? gv : 0), "reluBackward");
+    // y ≤ 0 exactly where x ≤ 0: relu'(0) = 0, and a NaN input (y = NaN) passes its gradient, as
+    // PyTorch's threshold_backward
+    return zipGradient(g, y, (gv, yv) => (yv <= 0 ? 0 : gv), "reluBackward");
   },
   backward(ctx, gradOut) {
     const [y] = ctx.saved as [Tensor];
