@@ -58,7 +58,17 @@ interface UnaryPromotion {
   error?: boolean;
 }
 
-const fixture = loadFixture<{ binary: BinaryPromotion[]; unary: UnaryPromotion[] }>("tensor_promotion.json");
+interface CommonDtypeCase {
+  op: "add" | "sub" | "mul";
+  a: { dtype: DType; values: number | number[] };
+  b: { dtype: DType; values: number | number[] };
+  dtype: DType;
+  values: number[];
+  gradA: number[] | null;
+  gradB: number[] | null;
+}
+
+const fixture = loadFixture<{ binary: BinaryPromotion[]; unary: UnaryPromotion[]; commonDtype: CommonDtypeCase[] }>("tensor_promotion.json");
 
 const BINARY = { add, mul, div };
 const UNARY = { exp, log, sqrt, sin, tanh, sigmoid, abs, neg, relu, sum: (x: Tensor) => sum(x), max: (x: Tensor) => max(x), argmax: (x: Tensor) => argmax(x) };
@@ -99,6 +109,25 @@ describe("type promotion against PyTorch", () => {
     const out = UNARY[c.op](x);
     expect(out.dtype).toBe(c.resultDtype);
     expectValues(out, c.out!, "values");
+  });
+});
+
+describe("operands converted to the common dtype first, against PyTorch", () => {
+  it.each(fixture.commonDtype.map((c) => [c.op, c.a.dtype, c.b.dtype, c] as const))("%s(%s, %s): values exactly, and gradients", (_op, _a, _b, c) => {
+    const make = ({ dtype, values }: CommonDtypeCase["a"]) => tensor(values, { dtype, requiresGrad: dtype === "float32" || dtype === "float64" });
+    const [a, b] = [make(c.a), make(c.b)];
+    const out = { add, sub, mul }[c.op](a, b);
+    expect(out.dtype).toBe(c.dtype);
+    expect(Array.from(out.data())).toEqual(c.values);
+    out.sum().backward();
+    // the gradients sum over the broadcast dim, which nabla accumulates in float64 and PyTorch in
+    // float32: equal to within one float32 rounding
+    for (const [grad, expected] of [[a.grad, c.gradA], [b.grad, c.gradB]] as const) {
+      if (expected === null) expect(grad).toBeNull();
+      else expectClose(Array.from(grad!.data()), expected, { rtol: 2 ** -23, atol: 0 }, "gradient");
+    }
+    // a gradient has its tensor's dtype (a 0-d float64 operand gets a float64 one)
+    if (b.grad !== null) expect(b.grad.dtype).toBe(c.b.dtype);
   });
 });
 

@@ -53,7 +53,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
     throw new NablaError("where", `condition must be a bool tensor, got ${cond instanceof Tensor ? `dtype ${cond.dtype}` : typeof cond}`);
   }
   const values = broadcastOperands("where", [a, b]);
-  const { tensors } = broadcastOperands("where", [cond, ...values.tensors]);
+  const { tensors } = broadcastOperands("where", [cond, ...values.tensors], { toCommonDtype: false });
   const [c, x, y] = tensors as [Tensor, Tensor, Tensor];
-  return whereOp(c, x.dtype === values.dtype ? x : x.to(values.dtype), y.dtype === values.dtype ? y : y.to(values.dtype));
+  return whereOp(c, x, y);
 }

@@ -27,18 +27,23 @@ function commonShape(op: string, operands: readonly TensorLike[]): Shape {
 
 /**
  * Prepares operands for an elementwise op: PyTorch's result dtype (JS numbers are weak scalars),
- * and every operand broadcast to the common shape by a stride-0 `expand` (only where its shape
- * differs), so expand's backward is the one place broadcasting is undone. A number becomes a
- * stride-0 tensor of that shape and dtype directly: it needs no gradient, so no expand either.
+ * every tensor converted to it (as PyTorch computes in the common dtype: a 0-d float64 tensor
+ * meeting a float32 one is rounded to float32 first), and every operand broadcast to the common
+ * shape by a stride-0 `expand` (only where its shape differs), so expand's backward is the one
+ * place broadcasting is undone. A number becomes a stride-0 tensor of that shape and dtype
+ * directly: it needs no gradient, so no expand either. `where` broadcasts its bool condition with
+ * `toCommonDtype: false`.
  */
-export function broadcastOperands(op: string, operands: readonly unknown[]): { tensors: Tensor[]; dtype: DType } {
+export function broadcastOperands(op: string, operands: readonly unknown[], { toCommonDtype = true } = {}): { tensors: Tensor[]; dtype: DType } {
   operands.forEach((v, i) => checkOperand(op, v, i));
   const checked = operands as readonly TensorLike[];
   const dtype = resultType(checked);
   const shape = commonShape(op, checked);
   const tensors = checked.map((v) => {
     if (!(v instanceof Tensor)) return Tensor.fromNumber(v, dtype, shape);
-    return shapesEqual(v.shape, shape) ? v : expand(v, shape);
+    // converted before the expand, so only the operand's own elements are
+    const converted = toCommonDtype && v.dtype !== dtype ? v.to(dtype) : v;
+    return shapesEqual(converted.shape, shape) ? converted : expand(converted, shape);
   });
   return { tensors, dtype };
 }
