@@ -55,5 +55,6 @@ export type { ToDotOptions } from "./autograd/dot";
 export { traceBackward, BackwardTrace } from "./autograd/trace";
 export type { TraceBackwardOptions, BackwardStep, SentGradient } from "./autograd/trace";
 export type { TensorSummary } from "./autograd/tensor-summary";
-export { instantiateWasmKernels, growWasmMemory } from "./kernels/wasm/wasm-api";
+// for @nabla/ops and @nabla/nn, which ship WebAssembly kernels of their own
+export { lazyWasmKernels, growWasmMemory, float32RegionBytes } from "./kernels/wasm/wasm-api";
 export type { WasmKernels, WasmMemory } from "./kernels/wasm/wasm-api";

@@ -1,4 +1,4 @@
-import { growWasmMemory, instantiateWasmKernels, type WasmKernels } from "@nabla/tensor";
+import { float32RegionBytes, growWasmMemory, lazyWasmKernels, type WasmKernels } from "@nabla/tensor";
 import { SOFTMAX_WASM_BASE64 } from "./softmax-binary";
 
 // Drivers of softmax.wat: float32 rows copied into the module's memory a block at a time, worked
@@ -25,12 +25,7 @@ const BLOCK_BYTES = 128 * 1024;
  */
 const SIMD_MIN_ELEMENTS = 64;
 
-let runtime: WasmKernels<SoftmaxKernels> | null | undefined;
-
-function simdKernels(): WasmKernels<SoftmaxKernels> | null {
-  if (runtime === undefined) runtime = instantiateWasmKernels<SoftmaxKernels>(SOFTMAX_WASM_BASE64, MAX_PAGES, { log: Math.log });
-  return runtime;
-}
+const simdKernels = lazyWasmKernels<SoftmaxKernels>(SOFTMAX_WASM_BASE64, MAX_PAGES, { log: Math.log });
 
 /** Whether the WebAssembly SIMD softmax kernels can run here. */
 export function simdSoftmaxAvailable(): boolean {
@@ -39,14 +34,6 @@ export function simdSoftmaxAvailable(): boolean {
 
 function useSimd(elements: number, force: boolean): WasmKernels<SoftmaxKernels> | null {
   return elements === 0 || (!force && elements < SIMD_MIN_ELEMENTS) ? null : simdKernels();
-}
-
-/**
- * Bytes for one operand's block of `rows` rows of n float32s, 16-byte aligned, with 16 bytes of
- * slack: the kernels read and write whole vectors, up to three values past a block's last row.
- */
-function regionBytes(rows: number, n: number): number {
-  return Math.ceil((rows * n * 4) / 16) * 16 + 16;
 }
 
 function rowsPerBlock(n: number): number {
@@ -70,7 +57,7 @@ export function softmaxRowsSimd(x: Float32Array, offset: number, rows: number, n
   if (kernels === null) return null;
   const block = rowsPerBlock(n);
   // memory: [src block | dst block | maxima and sums of a block]
-  const blockBytes = regionBytes(block, n);
+  const blockBytes = float32RegionBytes(block * n);
   const dstStart = blockBytes;
   const statsStart = 2 * blockBytes;
   growWasmMemory(kernels.memory, statsStart + block * 16 + 16);
@@ -109,7 +96,7 @@ export function softmaxVjpRowsSimd(
   if (kernels === null) return null;
   const block = rowsPerBlock(n);
   // memory: [y block | g block | dst block]
-  const blockBytes = regionBytes(block, n);
+  const blockBytes = float32RegionBytes(block * n);
   growWasmMemory(kernels.memory, 3 * blockBytes);
   const heap = new Float32Array(kernels.memory.buffer);
   const [gIndex, dstIndex] = [blockBytes / 4, (2 * blockBytes) / 4];

@@ -1,4 +1,4 @@
-import { growWasmMemory, instantiateWasmKernels, type WasmKernels } from "@nabla/tensor";
+import { float32RegionBytes, growWasmMemory, lazyWasmKernels, type WasmMemory } from "@nabla/tensor";
 import { UPDATES_WASM_BASE64 } from "./updates-binary";
 
 // Drivers of updates.wat: a float32 parameter's update four elements at a time. V8 runs the JS
@@ -25,16 +25,16 @@ const MAX_PAGES = 32768; // 2 GiB, the maximum updates.wat declares
 /** Fewer elements stay in the JS loop, where there is nothing to copy (≈ even at 16 elements). */
 const SIMD_MIN_ELEMENTS = 32;
 
-let runtime: WasmKernels<UpdateKernels> | null | undefined;
-
-function simdKernels(): WasmKernels<UpdateKernels> | null {
-  if (runtime === undefined) runtime = instantiateWasmKernels<UpdateKernels>(UPDATES_WASM_BASE64, MAX_PAGES);
-  return runtime;
-}
+const simdKernels = lazyWasmKernels<UpdateKernels>(UPDATES_WASM_BASE64, MAX_PAGES);
 
 /** Whether the WebAssembly SIMD updates can run here. */
 export function simdUpdatesAvailable(): boolean {
   return simdKernels() !== null;
+}
+
+/** The kernels when n elements should go through them (`force` waives the size threshold, for tests). */
+function useSimd(n: number, force: boolean): ReturnType<typeof simdKernels> {
+  return n === 0 || (!force && n < SIMD_MIN_ELEMENTS) ? null : simdKernels();
 }
 
 /** A float32 array's n elements from `offset`: a parameter, its gradient or a state buffer. */
@@ -47,8 +47,8 @@ export interface Float32Run {
  * Copies the runs into the module's memory one after another (each 16-byte aligned, with 16 bytes
  * of slack for the kernels' whole-vector reads and writes) and returns their byte offsets.
  */
-function copyIn(memory: WasmKernels<UpdateKernels>["memory"], runs: readonly (Float32Run | null)[], n: number): number[] {
-  const stride = Math.ceil((n * 4) / 16) * 16 + 16;
+function copyIn(memory: WasmMemory, runs: readonly (Float32Run | null)[], n: number): number[] {
+  const stride = float32RegionBytes(n);
   growWasmMemory(memory, runs.length * stride);
   const heap = new Float32Array(memory.buffer);
   return runs.map((run, k) => {
@@ -57,7 +57,7 @@ function copyIn(memory: WasmKernels<UpdateKernels>["memory"], runs: readonly (Fl
   });
 }
 
-function copyOut(memory: WasmKernels<UpdateKernels>["memory"], run: Float32Run, at: number, n: number): void {
+function copyOut(memory: WasmMemory, run: Float32Run, at: number, n: number): void {
   run.data.set(new Float32Array(memory.buffer, at, n), run.offset);
 }
 
@@ -91,7 +91,7 @@ export function adamUpdateSimd(
   s: AdamScalars,
   force = false,
 ): boolean {
-  const kernels = n === 0 || (!force && n < SIMD_MIN_ELEMENTS) ? null : simdKernels();
+  const kernels = useSimd(n, force);
   if (kernels === null) return false;
   const [thetaAt, gAt, mAt, vAt, vMaxAt] = copyIn(kernels.memory, [theta, g, m, v, vMax], n) as [number, number, number, number, number];
   kernels.exports.adamF32(
@@ -119,7 +119,7 @@ export interface SgdScalars {
 
 /** sgd.ts's fused float32 update through the SIMD kernel, as adamUpdateSimd. */
 export function sgdUpdateSimd(n: number, theta: Float32Run, g: Float32Run, buffer: Float32Run | null, s: SgdScalars, force = false): boolean {
-  const kernels = n === 0 || (!force && n < SIMD_MIN_ELEMENTS) ? null : simdKernels();
+  const kernels = useSimd(n, force);
   if (kernels === null) return false;
   const [thetaAt, gAt, bufferAt] = copyIn(kernels.memory, [theta, g, buffer], n) as [number, number, number];
   kernels.exports.sgdF32(

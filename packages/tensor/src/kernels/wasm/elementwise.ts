@@ -1,7 +1,7 @@
 import type { Layout } from "../../layout";
 import type { Strided } from "../iterate";
 import { ELEMENTWISE_WASM_BASE64 } from "./elementwise-binary";
-import { growWasmMemory, instantiateWasmKernels, type WasmKernels } from "./wasm-api";
+import { float32RegionBytes, growWasmMemory, lazyWasmKernels } from "./wasm-api";
 
 /** binaryF32(op, a, aRowStep, aSplat, b, bRowStep, bSplat, out, rows, n) of elementwise.wat; pointers and steps in bytes. */
 interface ElementwiseKernels {
@@ -22,12 +22,7 @@ const SIMD_MIN_ELEMENTS = 8192;
 /** Elements of the output per block: operands and output of a block stay in cache (64 KiB each). */
 const BLOCK_ELEMENTS = 16384;
 
-let runtime: WasmKernels<ElementwiseKernels> | null | undefined;
-
-function simdKernels(): WasmKernels<ElementwiseKernels> | null {
-  if (runtime === undefined) runtime = instantiateWasmKernels<ElementwiseKernels>(ELEMENTWISE_WASM_BASE64, MAX_PAGES);
-  return runtime;
-}
+const simdKernels = lazyWasmKernels<ElementwiseKernels>(ELEMENTWISE_WASM_BASE64, MAX_PAGES);
 
 /** Whether the WebAssembly SIMD elementwise kernel can run here. */
 export function simdElementwiseAvailable(): boolean {
@@ -95,22 +90,19 @@ export function zipBinarySimd(op: string, a: Strided, b: Strided, out: Float32Ar
     n = Math.min(total, BLOCK_ELEMENTS);
   }
   const rowsPerBlock = Math.max(1, Math.floor(BLOCK_ELEMENTS / n));
-  // memory: [a block | b block | out block], each with 16 bytes of slack; a block of a splat or a
-  // repeated operand is at most one value per row or one row
-  const regionBytes = (count: number) => Math.ceil((count * 4) / 16) * 16 + 16;
-  const blockOut = rowsPerBlock * n;
-  const aBytes = regionBytes(blockOut);
-  const bBytes = regionBytes(blockOut);
-  const outStart = aBytes + bBytes;
-  growWasmMemory(kernels.memory, outStart + regionBytes(blockOut));
+  // memory: [a block | b block | out block], each with slack; a block of a splat or a repeated
+  // operand is at most one value per row or one row
+  const regionBytes = float32RegionBytes(rowsPerBlock * n);
+  const outStart = 2 * regionBytes;
+  growWasmMemory(kernels.memory, outStart + regionBytes);
   const heap = new Float32Array(kernels.memory.buffer);
   for (let r = 0; r < rows; r += rowsPerBlock) {
     const count = Math.min(rowsPerBlock, rows - r);
     // the last block of a flat row cut into blocks may be shorter than n
     const length = Math.min(count * n, total - r * n);
     const aStep = copyBlock(a, pa, r, count, n, length, heap, 0);
-    const bStep = copyBlock(b, pb, r, count, n, length, heap, aBytes / 4);
-    kernels.exports.binaryF32(code, 0, aStep * 4, pa.splat ? 1 : 0, aBytes, bStep * 4, pb.splat ? 1 : 0, outStart, count, n);
+    const bStep = copyBlock(b, pb, r, count, n, length, heap, regionBytes / 4);
+    kernels.exports.binaryF32(code, 0, aStep * 4, pa.splat ? 1 : 0, regionBytes, bStep * 4, pb.splat ? 1 : 0, outStart, count, n);
     out.set(heap.subarray(outStart / 4, outStart / 4 + length), r * n);
   }
   return true;

@@ -1,6 +1,6 @@
 import type { TypedArray } from "../../dtype";
 import { REDUCE_WASM_BASE64 } from "./reduce-binary";
-import { growWasmMemory, instantiateWasmKernels, type WasmMemory } from "./wasm-api";
+import { growWasmMemory, lazyWasmKernels } from "./wasm-api";
 
 /** kernel(src, rows, n, dst) of reduce.wat; pointers are byte offsets. */
 type SumKernel = (src: number, rows: number, n: number, dst: number) => void;
@@ -11,8 +11,6 @@ interface SumKernels {
   columnSumsF32: SumKernel;
   columnSumsF64: SumKernel;
 }
-
-type Runtime = SumKernels & { memory: WasmMemory };
 
 const MAX_PAGES = 32768; // 2 GiB, the maximum reduce.wat declares
 
@@ -31,18 +29,8 @@ const SIMD_MIN_ELEMENTS = 64 * 64;
  */
 const BLOCK_BYTES = 512 * 1024;
 
-function instantiate(): Runtime | null {
-  const kernels = instantiateWasmKernels<SumKernels>(REDUCE_WASM_BASE64, MAX_PAGES);
-  return kernels && { memory: kernels.memory, ...kernels.exports };
-}
-
-let runtime: Runtime | null | undefined;
-
 /** The kernels, compiled on first use; null where WebAssembly SIMD is missing. */
-function simdRuntime(): Runtime | null {
-  if (runtime === undefined) runtime = instantiate();
-  return runtime;
-}
+const simdRuntime = lazyWasmKernels<SumKernels>(REDUCE_WASM_BASE64, MAX_PAGES);
 
 /** Whether the WebAssembly SIMD sums can run here. */
 export function simdSumAvailable(): boolean {
@@ -77,7 +65,7 @@ export function sumContiguousSimd(data: TypedArray, offset: number, outer: numbe
   const results = new Float64Array(memory.buffer, 0, dstLength);
   const srcFirst = srcStart / bytes;
   if (inner === 1) {
-    const rowSums = double ? kernels.rowSumsF64 : kernels.rowSumsF32;
+    const rowSums = double ? kernels.exports.rowSumsF64 : kernels.exports.rowSumsF32;
     for (let r = 0; r < totalRows; r += rowsPerBlock) {
       const rows = Math.min(rowsPerBlock, totalRows - r);
       heap.set(data.subarray(offset + r * n, offset + (r + rows) * n), srcFirst);
@@ -86,7 +74,7 @@ export function sumContiguousSimd(data: TypedArray, offset: number, outer: numbe
     }
     return true;
   }
-  const columnSums = double ? kernels.columnSumsF64 : kernels.columnSumsF32;
+  const columnSums = double ? kernels.exports.columnSumsF64 : kernels.exports.columnSumsF32;
   for (let o = 0; o < outer; o++) {
     const slab = offset + o * size * inner;
     results.fill(0);

@@ -42,9 +42,9 @@ export interface WasmKernels<Exports> {
  * Compiles a kernel module stored as base64 by scripts/assemble-wasm.mjs over a fresh plain memory
  * of up to `maximumPages` (it must match the module's memory import), with `functions` as its other
  * `env` imports. Null where WebAssembly or its SIMD instructions are missing: callers keep a JS
- * kernel for that. Exported for @nabla/ops, which ships kernels of its own.
+ * kernel for that.
  */
-export function instantiateWasmKernels<Exports>(base64: string, maximumPages: number, functions: Record<string, unknown> = {}): WasmKernels<Exports> | null {
+function instantiateWasmKernels<Exports>(base64: string, maximumPages: number, functions: Record<string, unknown> = {}): WasmKernels<Exports> | null {
   const wasm = webAssembly();
   if (wasm === undefined) return null;
   const bytes = decodeBase64(base64);
@@ -53,6 +53,24 @@ export function instantiateWasmKernels<Exports>(base64: string, maximumPages: nu
   const memory = new wasm.Memory({ initial: 1, maximum: maximumPages });
   const exports = new wasm.Instance(new wasm.Module(bytes), { env: { memory, ...functions } }).exports as unknown as Exports;
   return { memory, exports };
+}
+
+/**
+ * A kernel module compiled on first use (see instantiateWasmKernels) and the same one after:
+ * call the returned function where the kernels are needed. Null where WebAssembly SIMD is missing.
+ */
+export function lazyWasmKernels<Exports>(base64: string, maximumPages: number, functions: Record<string, unknown> = {}): () => WasmKernels<Exports> | null {
+  let kernels: WasmKernels<Exports> | null | undefined;
+  return () => (kernels === undefined ? (kernels = instantiateWasmKernels<Exports>(base64, maximumPages, functions)) : kernels);
+}
+
+/**
+ * Bytes for `count` float32 values in a kernel's memory: a multiple of 16 (so the next region is
+ * aligned for vectors), plus 16 bytes of slack for kernels that read and write whole vectors up to
+ * three values past the end.
+ */
+export function float32RegionBytes(count: number): number {
+  return Math.ceil((count * 4) / 16) * 16 + 16;
 }
 
 /** Grows `memory` (whole pages) until it holds at least `bytes`. */
