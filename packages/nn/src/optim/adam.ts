@@ -144,19 +144,10 @@ const adamUpdateFused: AdamUpdate = (param, grad, state, { lr, beta1, beta2, eps
   const mOffset = expAvg.offset;
   const vOffset = expAvgSq.offset;
   const vMaxOffset = maxExpAvgSq === null ? 0 : maxExpAvgSq.offset;
-  const n = param.numel;
-  const simd =
-    f32 &&
-    adamUpdateSimd(
-      n,
-      { data: theta as Float32Array, offset: thetaOffset },
-      { data: g as Float32Array, offset: gOffset },
-      { data: m as Float32Array, offset: mOffset },
-      { data: v as Float32Array, offset: vOffset },
-      vMax === null ? null : { data: vMax as Float32Array, offset: vMaxOffset },
-      { shrink, decay, beta1: b1, beta2: b2, gradScale1, gradScale2, correction2, eps: epsilon, negativeStepSize, decoupled: decoupledWeightDecay, decayGrad },
-    );
-  for (let i = 0; !simd && i < n; i++) {
+  const simd = adamUpdateSimd(param, grad, expAvg, expAvgSq, maxExpAvgSq, {
+    shrink, decay, beta1: b1, beta2: b2, gradScale1, gradScale2, correction2, eps: epsilon, negativeStepSize, decoupled: decoupledWeightDecay, decayGrad,
+  });
+  for (let i = 0, n = param.numel; !simd && i < n; i++) {
     let thetaI = theta[thetaOffset + i]!;
     let gI = g[gOffset + i]!;
     if (decoupledWeightDecay) thetaI = roundTo(f32, thetaI * shrink);

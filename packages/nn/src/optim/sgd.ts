@@ -110,17 +110,10 @@ const sgdUpdateFused: SGDUpdate = (param, grad, buffer, { lr, momentum, dampenin
   const thetaOffset = param.offset;
   const gOffset = grad.offset;
   const bOffset = buffer === undefined ? 0 : buffer.offset;
-  const n = param.numel;
-  const simd =
-    f32 &&
-    sgdUpdateSimd(
-      n,
-      { data: theta as Float32Array, offset: thetaOffset },
-      { data: g as Float32Array, offset: gOffset },
-      b === null ? null : { data: b as Float32Array, offset: bOffset },
-      { decay, momentum: momentumScale, directionScale, negativeLr, hasDecay: weightDecay !== 0, startsBuffer, nesterov },
-    );
-  for (let i = 0; !simd && i < n; i++) {
+  const simd = sgdUpdateSimd(param, grad, buffer ?? null, {
+    decay, momentum: momentumScale, directionScale, negativeLr, hasDecay: weightDecay !== 0, startsBuffer, nesterov,
+  });
+  for (let i = 0, n = param.numel; !simd && i < n; i++) {
     const thetaI = theta[thetaOffset + i]!;
     let d = g[gOffset + i]!;
     if (weightDecay !== 0) d = roundTo(f32, d + roundTo(f32, thetaI * decay));

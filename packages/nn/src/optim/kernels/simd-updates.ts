@@ -1,4 +1,4 @@
-import { float32RegionBytes, growWasmMemory, lazyWasmKernels, type WasmMemory } from "@nabla/tensor";
+import { float32RegionBytes, growWasmMemory, lazyWasmKernels, type Tensor, type WasmMemory } from "@nabla/tensor";
 import { UPDATES_WASM_BASE64 } from "./updates-binary";
 
 // Drivers of updates.wat: a float32 parameter's update four elements at a time. V8 runs the JS
@@ -37,28 +37,23 @@ function useSimd(n: number, force: boolean): ReturnType<typeof simdKernels> {
   return n === 0 || (!force && n < SIMD_MIN_ELEMENTS) ? null : simdKernels();
 }
 
-/** A float32 array's n elements from `offset`: a parameter, its gradient or a state buffer. */
-export interface Float32Run {
-  data: Float32Array;
-  offset: number;
-}
-
 /**
- * Copies the runs into the module's memory one after another (each 16-byte aligned, with 16 bytes
- * of slack for the kernels' whole-vector reads and writes) and returns their byte offsets.
+ * Copies the tensors' elements (contiguous float32, as canFuseUpdate checked) into the module's
+ * memory one after another, each region aligned and with slack (see float32RegionBytes), and
+ * returns their byte offsets.
  */
-function copyIn(memory: WasmMemory, runs: readonly (Float32Run | null)[], n: number): number[] {
+function copyIn(memory: WasmMemory, tensors: readonly (Tensor | null)[], n: number): number[] {
   const stride = float32RegionBytes(n);
-  growWasmMemory(memory, runs.length * stride);
+  growWasmMemory(memory, tensors.length * stride);
   const heap = new Float32Array(memory.buffer);
-  return runs.map((run, k) => {
-    if (run !== null) heap.set(run.data.subarray(run.offset, run.offset + n), (k * stride) / 4);
+  return tensors.map((t, k) => {
+    if (t !== null) heap.set((t.storage.data as Float32Array).subarray(t.offset, t.offset + n), (k * stride) / 4);
     return k * stride;
   });
 }
 
-function copyOut(memory: WasmMemory, run: Float32Run, at: number, n: number): void {
-  run.data.set(new Float32Array(memory.buffer, at, n), run.offset);
+function copyOut(memory: WasmMemory, t: Tensor, at: number, n: number): void {
+  t.storage.data.set(new Float32Array(memory.buffer, at, n), t.offset);
 }
 
 /** The scalars of one Adam step, each already rounded to float32 as adam.ts rounds them. */
@@ -77,21 +72,13 @@ export interface AdamScalars {
 }
 
 /**
- * adam.ts's fused float32 update of n elements through the SIMD kernel, writing θ, m, v (and v̂
- * with amsgrad) in place. False, having done nothing, for few elements (`force` skips that check,
- * for tests) or without WebAssembly SIMD: the JS loop runs then.
+ * adam.ts's fused update of a float32 parameter through the SIMD kernel, writing θ, m, v (and v̂
+ * with amsgrad) in place. False, having done nothing, for float64, few elements (`force` skips that
+ * check, for tests) or without WebAssembly SIMD: the JS loop runs then.
  */
-export function adamUpdateSimd(
-  n: number,
-  theta: Float32Run,
-  g: Float32Run,
-  m: Float32Run,
-  v: Float32Run,
-  vMax: Float32Run | null,
-  s: AdamScalars,
-  force = false,
-): boolean {
-  const kernels = useSimd(n, force);
+export function adamUpdateSimd(theta: Tensor, g: Tensor, m: Tensor, v: Tensor, vMax: Tensor | null, s: AdamScalars, force = false): boolean {
+  const n = theta.numel;
+  const kernels = theta.dtype === "float32" ? useSimd(n, force) : null;
   if (kernels === null) return false;
   const [thetaAt, gAt, mAt, vAt, vMaxAt] = copyIn(kernels.memory, [theta, g, m, v, vMax], n) as [number, number, number, number, number];
   kernels.exports.adamF32(
@@ -117,9 +104,10 @@ export interface SgdScalars {
   nesterov: boolean;
 }
 
-/** sgd.ts's fused float32 update through the SIMD kernel, as adamUpdateSimd. */
-export function sgdUpdateSimd(n: number, theta: Float32Run, g: Float32Run, buffer: Float32Run | null, s: SgdScalars, force = false): boolean {
-  const kernels = useSimd(n, force);
+/** sgd.ts's fused update of a float32 parameter through the SIMD kernel, as adamUpdateSimd. */
+export function sgdUpdateSimd(theta: Tensor, g: Tensor, buffer: Tensor | null, s: SgdScalars, force = false): boolean {
+  const n = theta.numel;
+  const kernels = theta.dtype === "float32" ? useSimd(n, force) : null;
   if (kernels === null) return false;
   const [thetaAt, gAt, bufferAt] = copyIn(kernels.memory, [theta, g, buffer], n) as [number, number, number];
   kernels.exports.sgdF32(
