@@ -1,5 +1,5 @@
 import { defineOp, formatShape, isGradEnabled, NablaError, tensor, Tensor, where } from "@nabla/tensor";
-import { logSoftmax, softmax, softmaxSlices } from "./softmax";
+import { type FloatArray, logSoftmax, softmax, softmaxSlices } from "./softmax";
 
 export type Reduction = "none" | "mean" | "sum";
 
@@ -200,8 +200,6 @@ function probabilityLoss(logProbs: Tensor, target: Tensor, options: CheckedOptio
   // numel / C samples; an empty input gives 0/0 = NaN, as PyTorch
   return reduce(losses, reduction, logProbs.numel / classes);
 }
-
-type FloatArray = Float32Array | Float64Array;
 
 /**
  * Cross-entropy of (N, C) logits and class indices, reduced by `denominator` (the count of targets

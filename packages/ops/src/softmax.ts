@@ -2,7 +2,8 @@ import { defineOp, eye, formatShape, NablaError, normalizeDim, Tensor } from "@n
 import { expForFloat32 } from "./exp-float32";
 import { softmaxRowsSimd, softmaxVjpRowsSimd } from "./kernels/softmax-simd";
 
-type FloatArray = Float32Array | Float64Array;
+/** The storage of a float tensor, as the kernels here read and write it. */
+export type FloatArray = Float32Array | Float64Array;
 
 /**
  * A contiguous array seen as `outer` blocks, each holding `size` slices entries spaced `inner`
