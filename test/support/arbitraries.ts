@@ -18,12 +18,21 @@ export interface ShapeOptions {
   maxSize?: number;
   /** Sizes are cut down (last dims first) until the shape has at most this many elements. */
   maxNumel?: number;
+  /**
+   * With minSize 0, a size is 0 about once in this many draws instead of as often as any other
+   * size: high ranks then still give mostly non-empty shapes.
+   */
+  zeroOneIn?: number;
 }
 
-export function shapeArb({ minRank = 0, maxRank = 4, minSize = 1, maxSize = 3, maxNumel = Infinity }: ShapeOptions = {}): fc.Arbitrary<number[]> {
+export function shapeArb({ minRank = 0, maxRank = 4, minSize = 1, maxSize = 3, maxNumel = Infinity, zeroOneIn }: ShapeOptions = {}): fc.Arbitrary<number[]> {
+  const size =
+    zeroOneIn !== undefined && minSize === 0 && maxSize > 0
+      ? fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: zeroOneIn - 1, arbitrary: fc.integer({ min: 1, max: maxSize }) })
+      : fc.integer({ min: minSize, max: maxSize });
   return fc
     .integer({ min: minRank, max: maxRank })
-    .chain((rank) => fc.array(fc.integer({ min: minSize, max: maxSize }), { minLength: rank, maxLength: rank }))
+    .chain((rank) => fc.array(size, { minLength: rank, maxLength: rank }))
     .map((shape) => {
       for (let d = shape.length - 1; d >= 0 && numelOf(shape) > maxNumel; d--) {
         while (shape[d]! > Math.max(minSize, 1) && numelOf(shape) > maxNumel) shape[d]!--;

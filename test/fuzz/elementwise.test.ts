@@ -1,0 +1,190 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import * as nabla from "@nabla/tensor";
+import type { DType, Tensor, TensorLike } from "@nabla/tensor";
+import { broadcastableShapesArb } from "../support/arbitraries";
+import { attempt, fuzzParameters, notNablaError, wellFormedProblems } from "../support/fuzz-checks";
+import {
+  FUZZ_SHAPES,
+  buildTensor,
+  castValue,
+  category,
+  elementwiseRtol,
+  expectOutcome,
+  fuzzShapeArb,
+  modelOf,
+  powInt32,
+  referenceResultType,
+  tensorSpecArb,
+  wrapInt32,
+  type TensorSpec,
+} from "../support/fuzz-tensors";
+import * as naive from "../support/naive";
+
+// Elementwise ops on every dtype, strided views, NaN and infinities, against the naive model in
+// float64 with PyTorch's promotion, conversions and int32 wrap-around. A case PyTorch refuses must
+// be a NablaError that leaves its inputs unchanged; one it allows must match.
+
+const RUNS = 60;
+
+/** What an op does for given input dtypes: refuse, or compute each element (from values already in the compute dtype). */
+type Plan = { refuse: true } | { refuse: false; optional?: boolean; dtype: DType; compute: DType; fn: (...values: number[]) => number };
+
+const refuse: Plan = { refuse: true };
+const floatOf = (dtype: DType): DType => (category(dtype) === 2 ? dtype : "float32");
+
+/** Runs the op and checks it against the plan, computing the expected values from the inputs' models. */
+function checkAgainstPlan(label: string, run: () => Tensor, plan: Plan, inputs: naive.NaiveArray[], tensors: unknown[]): void {
+  if (plan.refuse) return expectOutcome(label, tensors, run, null);
+  const cast = inputs.map((a) => naive.map(a, (v) => castValue(v, plan.compute)));
+  const values = naive.map(naive.elementwise(plan.fn, ...cast), (v) => castValue(v, plan.dtype));
+  const expected = { dtype: plan.dtype, values, rtol: elementwiseRtol(plan.dtype), atol: plan.dtype === "float32" ? 1e-45 : 0 };
+  expectOutcome(label, tensors, run, expected, { mayRefuse: plan.optional });
+}
+
+const specArb = (shape: readonly number[]) => tensorSpecArb(shape, { grad: false });
+/** An operand: a tensor spec, or a JS number within int32 range (PyTorch wraps larger ones), or a boolean. */
+const operandArb = (shape: readonly number[]): fc.Arbitrary<TensorSpec | number | boolean> =>
+  fc.oneof(
+    { weight: 5, arbitrary: specArb(shape) },
+    { weight: 1, arbitrary: fc.oneof(fc.integer({ min: -5, max: 5 }), fc.double({ min: -10, max: 10 }), fc.constantFrom(0.5, NaN, Infinity, -Infinity, 2 ** 31 - 1), fc.boolean()) },
+  );
+const isSpec = (o: unknown): o is TensorSpec => typeof o === "object" && o !== null;
+const operandModel = (o: TensorSpec | number | boolean) => (isSpec(o) ? modelOf(o) : naive.build([], () => Number(o)));
+const operandValue = (o: TensorSpec | number | boolean): TensorLike => (isSpec(o) ? buildTensor(o) : o);
+const operandInfo = (o: TensorSpec | number | boolean) => (isSpec(o) ? { dtype: o.dtype, ndim: modelOf(o).shape.length } : o);
+
+// ---- unary ----
+
+const stableSigmoid = (v: number) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
+const floating = (fn: (v: number) => number) => (dtype: DType): Plan => ({ refuse: false, dtype: floatOf(dtype), compute: floatOf(dtype), fn });
+const integerKeeping = (int: (v: number) => number, float: (v: number) => number, bool: "refuse" | "optional" = "refuse") => (dtype: DType): Plan => {
+  if (dtype === "bool") return bool === "refuse" ? refuse : { refuse: false, optional: true, dtype, compute: dtype, fn: float };
+  return { refuse: false, dtype, compute: dtype, fn: dtype === "int32" ? int : float };
+};
+
+const unaryCases: [string, (x: Tensor) => Tensor, (dtype: DType) => Plan][] = [
+  ["neg", nabla.neg, integerKeeping((v) => wrapInt32(-v), (v) => -v)],
+  ["abs", nabla.abs, integerKeeping((v) => wrapInt32(Math.abs(v)), Math.abs)],
+  ["sign", nabla.sign, integerKeeping(Math.sign, (v) => (v > 0 ? 1 : v < 0 ? -1 : v), "optional")],
+  ["relu", nabla.relu, integerKeeping((v) => Math.max(v, 0), (v) => (Number.isNaN(v) ? v : Math.max(v, 0)))],
+  ["square", nabla.square, (dtype) => (dtype === "bool" ? { refuse: false, optional: true, dtype: "bool", compute: "bool", fn: (v) => v } : { refuse: false, dtype, compute: dtype, fn: dtype === "int32" ? (v) => Math.imul(v, v) : (v) => v * v })],
+  ["exp", nabla.exp, floating(Math.exp)],
+  ["log", nabla.log, floating(Math.log)],
+  ["sqrt", nabla.sqrt, floating(Math.sqrt)],
+  ["tanh", nabla.tanh, floating(Math.tanh)],
+  ["sigmoid", nabla.sigmoid, floating(stableSigmoid)],
+  ["sin", nabla.sin, floating(Math.sin)],
+  ["cos", nabla.cos, floating(Math.cos)],
+  ["erf", nabla.erf, floating(naive.erf)],
+];
+
+describe("unary ops on every dtype", () => {
+  it.each(unaryCases)("%s", (name, op, planFor) => {
+    fc.assert(
+      fc.property(fuzzShapeArb().chain(specArb), (spec) => {
+        const x = buildTensor(spec);
+        checkAgainstPlan(name, () => op(x), planFor(spec.dtype), [modelOf(spec)], [x]);
+      }),
+      fuzzParameters(RUNS),
+    );
+  });
+
+  it("clamp, with bounds of any kind", () => {
+    const bound = fc.option(fc.oneof(fc.integer({ min: -3, max: 3 }), fc.double({ min: -5, max: 5, noNaN: true }), fc.constantFrom(NaN, Infinity, -Infinity, 2 ** 40, -(2 ** 40))), { nil: undefined });
+    fc.assert(
+      fc.property(fuzzShapeArb().chain(specArb), bound, bound, (spec, min, max) => {
+        const x = buildTensor(spec);
+        const bounds = [min, max].filter((b): b is number => b !== undefined);
+        // a non-finite bound on an int32 tensor: PyTorch computes in float32; only a clean outcome is checked
+        if (spec.dtype === "int32" && bounds.some((b) => !Number.isFinite(b))) {
+          const outcome = attempt(() => x.clamp(min, max));
+          expect(outcome.ok ? wellFormedProblems(outcome.value) : notNablaError(outcome.error, "clamp")).toEqual([]);
+          return;
+        }
+        // PyTorch computes in the promoted dtype of x and the bounds (weak scalars)
+        const dtype = referenceResultType([{ dtype: spec.dtype, ndim: 1 }, ...bounds]);
+        const lo = castValue(min ?? -Infinity, dtype);
+        const hi = castValue(max ?? Infinity, dtype);
+        const clampTo: Plan = { refuse: false, dtype, compute: dtype, fn: (v) => (Number.isNaN(lo) || Number.isNaN(hi) ? NaN : Math.min(Math.max(v, lo), hi)) };
+        let plan: Plan;
+        if (bounds.length === 0) plan = refuse;
+        else if (dtype === "int32" && bounds.some((b) => b < -(2 ** 31) || b >= 2 ** 31)) plan = refuse; // the bound overflows int32
+        else plan = spec.dtype === "bool" ? { ...clampTo, optional: true } : clampTo;
+        checkAgainstPlan(`clamp(${min}, ${max})`, () => x.clamp(min, max), plan, [modelOf(spec)], [x]);
+      }),
+      fuzzParameters(RUNS),
+    );
+  });
+
+  it("to(dtype) converts as PyTorch (float to int32 truncates, NaN to bool is true)", () => {
+    fc.assert(
+      fc.property(fuzzShapeArb().chain(specArb), fc.constantFrom<DType>("float32", "float64", "int32", "bool"), (spec, dtype) => {
+        const x = buildTensor(spec);
+        checkAgainstPlan(`to(${dtype})`, () => x.to(dtype), { refuse: false, dtype, compute: spec.dtype, fn: (v) => v }, [modelOf(spec)], [x]);
+      }),
+      fuzzParameters(RUNS),
+    );
+  });
+});
+
+// ---- binary ----
+
+function binaryPlan(name: string, dtype: DType, exponentNegative: boolean): Plan {
+  const int = dtype === "int32";
+  const bool = dtype === "bool";
+  const same = (fn: (a: number, b: number) => number): Plan => ({ refuse: false, dtype, compute: dtype, fn });
+  const compare = (fn: (a: number, b: number) => boolean): Plan => ({ refuse: false, dtype: "bool", compute: dtype, fn: (a, b) => Number(fn(a, b)) });
+  const nanOr = (fn: (a: number, b: number) => number) => (a: number, b: number) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : fn(a, b));
+  switch (name) {
+    case "add": return same(int ? (a, b) => wrapInt32(a + b) : bool ? (a, b) => Number(a || b) : (a, b) => a + b);
+    case "sub": return bool ? refuse : same(int ? (a, b) => wrapInt32(a - b) : (a, b) => a - b);
+    case "mul": return same(int ? Math.imul : bool ? (a, b) => Number(a && b) : (a, b) => a * b);
+    case "div": return { refuse: false, dtype: floatOf(dtype), compute: floatOf(dtype), fn: (a, b) => a / b };
+    case "pow": return bool ? refuse : int ? (exponentNegative ? refuse : same(powInt32)) : same(naive.pow);
+    case "maximum": return same(nanOr(Math.max));
+    case "minimum": return same(nanOr(Math.min));
+    case "eq": return compare((a, b) => a === b);
+    case "ne": return compare((a, b) => a !== b);
+    case "lt": return compare((a, b) => a < b);
+    case "le": return compare((a, b) => a <= b);
+    case "gt": return compare((a, b) => a > b);
+    case "ge": return compare((a, b) => a >= b);
+  }
+  throw new Error(name);
+}
+
+const binaryNames = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge"] as const;
+const exported = nabla as unknown as Record<string, (a: TensorLike, b: TensorLike) => Tensor>;
+
+describe("binary ops with broadcasting and type promotion", () => {
+  it.each(binaryNames.map((n) => [n] as const))("%s", (name) => {
+    const caseArb = broadcastableShapesArb(2, FUZZ_SHAPES).chain(([a, b]) => fc.tuple(operandArb(a!), operandArb(b!)));
+    fc.assert(
+      fc.property(caseArb, ([a, b]) => {
+        const common = referenceResultType([operandInfo(a), operandInfo(b)]);
+        const exponent = naive.flatValues(operandModel(b)).map((v) => castValue(v, common));
+        const plan = binaryPlan(name, common, exponent.some((v) => v < 0));
+        const x = operandValue(a);
+        const y = operandValue(b);
+        checkAgainstPlan(`${name}(${isSpec(a) ? a.dtype : a}, ${isSpec(b) ? b.dtype : b})`, () => exported[name]!(x, y), plan, [operandModel(a), operandModel(b)], [x, y]);
+      }),
+      fuzzParameters(RUNS),
+    );
+  });
+
+  it("where picks from two promoted operands by a bool condition (other conditions are refused)", () => {
+    const caseArb = broadcastableShapesArb(3, FUZZ_SHAPES).chain(([c, a, b]) => fc.tuple(tensorSpecArb(c!, { dtypes: ["bool", "bool", "bool", "int32", "float32"] }), operandArb(a!), operandArb(b!)));
+    fc.assert(
+      fc.property(caseArb, ([c, a, b]) => {
+        const dtype = referenceResultType([operandInfo(a), operandInfo(b)]);
+        const plan: Plan = c.dtype !== "bool" ? refuse : { refuse: false, dtype, compute: dtype, fn: (k, p, q) => (castValue(k, "bool") ? p : q) };
+        const cond = buildTensor(c);
+        const x = operandValue(a);
+        const y = operandValue(b);
+        checkAgainstPlan("where", () => nabla.where(cond, x, y), plan, [modelOf(c), operandModel(a), operandModel(b)], [cond, x, y]);
+      }),
+      fuzzParameters(RUNS),
+    );
+  });
+});
