@@ -6,17 +6,19 @@ import { broadcastableShapesArb } from "../support/arbitraries";
 import { attempt, fuzzParameters, notNablaError, wellFormedProblems } from "../support/fuzz-checks";
 import {
   FUZZ_SHAPES,
+  REFUSE,
+  binaryReference,
   buildTensor,
   castValue,
-  category,
+  floatOf,
   elementwiseRtol,
   expectOutcome,
   fuzzShapeArb,
   modelOf,
-  powInt32,
   referenceResultType,
   tensorSpecArb,
   wrapInt32,
+  type Plan,
   type TensorSpec,
 } from "../support/fuzz-tensors";
 import * as naive from "../support/naive";
@@ -26,12 +28,6 @@ import * as naive from "../support/naive";
 // be a NablaError that leaves its inputs unchanged; one it allows must match.
 
 const RUNS = 60;
-
-/** What an op does for given input dtypes: refuse, or compute each element (from values already in the compute dtype). */
-type Plan = { refuse: true } | { refuse: false; optional?: boolean; dtype: DType; compute: DType; fn: (...values: number[]) => number };
-
-const refuse: Plan = { refuse: true };
-const floatOf = (dtype: DType): DType => (category(dtype) === 2 ? dtype : "float32");
 
 /** Runs the op and checks it against the plan, computing the expected values from the inputs' models. */
 function checkAgainstPlan(label: string, run: () => Tensor, plan: Plan, inputs: naive.NaiveArray[], tensors: unknown[]): void {
@@ -59,7 +55,7 @@ const operandInfo = (o: TensorSpec | number | boolean) => (isSpec(o) ? { dtype: 
 const stableSigmoid = (v: number) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
 const floating = (fn: (v: number) => number) => (dtype: DType): Plan => ({ refuse: false, dtype: floatOf(dtype), compute: floatOf(dtype), fn });
 const integerKeeping = (int: (v: number) => number, float: (v: number) => number, bool: "refuse" | "optional" = "refuse") => (dtype: DType): Plan => {
-  if (dtype === "bool") return bool === "refuse" ? refuse : { refuse: false, optional: true, dtype, compute: dtype, fn: float };
+  if (dtype === "bool") return bool === "refuse" ? REFUSE : { refuse: false, optional: true, dtype, compute: dtype, fn: float };
   return { refuse: false, dtype, compute: dtype, fn: dtype === "int32" ? int : float };
 };
 
@@ -108,8 +104,8 @@ describe("unary ops on every dtype", () => {
         const hi = castValue(max ?? Infinity, dtype);
         const clampTo: Plan = { refuse: false, dtype, compute: dtype, fn: (v) => (Number.isNaN(lo) || Number.isNaN(hi) ? NaN : Math.min(Math.max(v, lo), hi)) };
         let plan: Plan;
-        if (bounds.length === 0) plan = refuse;
-        else if (dtype === "int32" && bounds.some((b) => b < -(2 ** 31) || b >= 2 ** 31)) plan = refuse; // the bound overflows int32
+        if (bounds.length === 0) plan = REFUSE;
+        else if (dtype === "int32" && bounds.some((b) => b < -(2 ** 31) || b >= 2 ** 31)) plan = REFUSE; // the bound overflows int32
         else plan = spec.dtype === "bool" ? { ...clampTo, optional: true } : clampTo;
         checkAgainstPlan(`clamp(${min}, ${max})`, () => x.clamp(min, max), plan, [modelOf(spec)], [x]);
       }),
@@ -130,30 +126,6 @@ describe("unary ops on every dtype", () => {
 
 // ---- binary ----
 
-function binaryPlan(name: string, dtype: DType, exponentNegative: boolean): Plan {
-  const int = dtype === "int32";
-  const bool = dtype === "bool";
-  const same = (fn: (a: number, b: number) => number): Plan => ({ refuse: false, dtype, compute: dtype, fn });
-  const compare = (fn: (a: number, b: number) => boolean): Plan => ({ refuse: false, dtype: "bool", compute: dtype, fn: (a, b) => Number(fn(a, b)) });
-  const nanOr = (fn: (a: number, b: number) => number) => (a: number, b: number) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : fn(a, b));
-  switch (name) {
-    case "add": return same(int ? (a, b) => wrapInt32(a + b) : bool ? (a, b) => Number(a || b) : (a, b) => a + b);
-    case "sub": return bool ? refuse : same(int ? (a, b) => wrapInt32(a - b) : (a, b) => a - b);
-    case "mul": return same(int ? Math.imul : bool ? (a, b) => Number(a && b) : (a, b) => a * b);
-    case "div": return { refuse: false, dtype: floatOf(dtype), compute: floatOf(dtype), fn: (a, b) => a / b };
-    case "pow": return bool ? refuse : int ? (exponentNegative ? refuse : same(powInt32)) : same(naive.pow);
-    case "maximum": return same(nanOr(Math.max));
-    case "minimum": return same(nanOr(Math.min));
-    case "eq": return compare((a, b) => a === b);
-    case "ne": return compare((a, b) => a !== b);
-    case "lt": return compare((a, b) => a < b);
-    case "le": return compare((a, b) => a <= b);
-    case "gt": return compare((a, b) => a > b);
-    case "ge": return compare((a, b) => a >= b);
-  }
-  throw new Error(name);
-}
-
 const binaryNames = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge"] as const;
 const exported = nabla as unknown as Record<string, (a: TensorLike, b: TensorLike) => Tensor>;
 
@@ -164,7 +136,7 @@ describe("binary ops with broadcasting and type promotion", () => {
       fc.property(caseArb, ([a, b]) => {
         const common = referenceResultType([operandInfo(a), operandInfo(b)]);
         const exponent = naive.flatValues(operandModel(b)).map((v) => castValue(v, common));
-        const plan = binaryPlan(name, common, exponent.some((v) => v < 0));
+        const plan = binaryReference(name, common, exponent.some((v) => v < 0));
         const x = operandValue(a);
         const y = operandValue(b);
         checkAgainstPlan(`${name}(${isSpec(a) ? a.dtype : a}, ${isSpec(b) ? b.dtype : b})`, () => exported[name]!(x, y), plan, [operandModel(a), operandModel(b)], [x, y]);
@@ -178,7 +150,7 @@ describe("binary ops with broadcasting and type promotion", () => {
     fc.assert(
       fc.property(caseArb, ([c, a, b]) => {
         const dtype = referenceResultType([operandInfo(a), operandInfo(b)]);
-        const plan: Plan = c.dtype !== "bool" ? refuse : { refuse: false, dtype, compute: dtype, fn: (k, p, q) => (castValue(k, "bool") ? p : q) };
+        const plan: Plan = c.dtype !== "bool" ? REFUSE : { refuse: false, dtype, compute: dtype, fn: (k, p, q) => (castValue(k, "bool") ? p : q) };
         const cond = buildTensor(c);
         const x = operandValue(a);
         const y = operandValue(b);

@@ -16,20 +16,31 @@ import { Tensor, autogradGrad, full } from "@nabla/tensor";
 import { HOSTILE_VALUES, attempt, changesSince, describeError, notNablaError, snapshotTensors, tensorsIn, wellFormedProblems } from "./fuzz-checks";
 import { anyTensorSpecArb, buildTensor, type TensorSpec } from "./fuzz-tensors";
 
-/** A tensor argument, built fresh for each call from its spec; prints as the spec. */
-export class TensorArg {
-  constructor(readonly spec: TensorSpec) {}
+/**
+ * An argument built fresh for each call (a tensor, a module, an optimizer), from a description that
+ * fast-check draws, shrinks and prints.
+ */
+export class BuiltArg<D = unknown> {
+  constructor(
+    readonly kind: string,
+    readonly description: D,
+    readonly build: (description: D) => unknown,
+  ) {}
 
   [fc.toStringMethod](): string {
-    return `TensorArg(${fc.stringify(this.spec)})`;
+    return `${this.kind}(${fc.stringify(this.description)})`;
   }
 }
 
-export const tensorArg = (spec: fc.Arbitrary<TensorSpec>): fc.Arbitrary<TensorArg> => spec.map((s) => new TensorArg(s));
+export const builtArg = <D>(kind: string, description: fc.Arbitrary<D>, build: (description: D) => unknown): fc.Arbitrary<BuiltArg<D>> =>
+  description.map((d) => new BuiltArg(kind, d, build));
 
-/** Replaces every TensorArg (also inside arrays and plain objects) by its tensor. */
+/** A tensor argument, built from its spec (a view of a bigger base, maybe requiring grad). */
+export const tensorArg = (spec: fc.Arbitrary<TensorSpec>): fc.Arbitrary<BuiltArg<TensorSpec>> => builtArg("TensorArg", spec, buildTensor);
+
+/** Replaces every BuiltArg (also inside arrays and plain objects) by what it builds. */
 export function realize(value: unknown): unknown {
-  if (value instanceof TensorArg) return buildTensor(value.spec);
+  if (value instanceof BuiltArg) return value.build(value.description);
   if (Array.isArray(value)) return value.map(realize);
   if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, realize(v)]));
@@ -39,7 +50,7 @@ export function realize(value: unknown): unknown {
 
 export interface Row {
   name: string;
-  /** Well-typed argument lists; TensorArgs are built for each call. */
+  /** Well-typed argument lists; BuiltArgs are built for each call. */
   args: fc.Arbitrary<unknown[]>;
   /** Argument lists of the right types but values no call can take (huge sizes, say), for the hostile property. */
   hostileArgs?: fc.Arbitrary<unknown[]>;
@@ -52,6 +63,8 @@ export interface Row {
   receiver?: boolean;
   /** Whether the hostile property runs (default true). */
   hostile?: boolean;
+  /** Runs before the call and its snapshot (assigning .grad, say); a NablaError here ends the case. */
+  prepare?: (...args: any[]) => void;
   /** Problems with a returned value, beyond being well formed (args as built for the call). */
   expect?: (result: any, args: any[]) => string[];
 }
@@ -148,6 +161,10 @@ export function callProblems(row: Row, callCase: CallCase): string[] {
   const args = callCase.args.map(realize);
   const viaMethod = callCase.viaMethod && args[0] instanceof Tensor && typeof (args[0] as unknown as Record<string, unknown>)[row.method!] === "function";
   const label = viaMethod ? `x.${row.method}(…)` : `${row.name}(…)`;
+  if (row.prepare) {
+    const prepared = attempt(() => row.prepare!(...args));
+    if (!prepared.ok) return notNablaError(prepared.error, `preparing ${label}`);
+  }
   const tensors = tensorsIn(args);
   const snapshot = snapshotTensors(tensors);
   const outcome = attempt(() => (viaMethod ? (args[0] as any)[row.method!](...args.slice(1)) : row.call(...args)));

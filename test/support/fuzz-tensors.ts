@@ -180,9 +180,17 @@ export function castValue(v: number, dtype: DType): number {
   return Number.isFinite(truncated) && truncated >= -(2 ** 31) && truncated < 2 ** 31 ? truncated : NaN;
 }
 
-/** The int32 a wider exact integer wraps to (two's complement), as PyTorch's int32 arithmetic. */
+/** A JS number operand converted to `dtype`: as castValue, except that an integer wraps into int32 (PyTorch wraps integer scalars). */
+export function castScalar(v: number, dtype: DType): number {
+  return dtype === "int32" && Number.isInteger(v) ? wrapInt32(v) : castValue(v, dtype);
+}
+
+/**
+ * The int32 a wider exact integer wraps to (two's complement), as PyTorch's int32 arithmetic; NaN
+ * (an unspecified value, see castValue) for anything that is not an exact integer.
+ */
 export function wrapInt32(v: number): number {
-  return Number(BigInt.asIntN(32, BigInt(v)));
+  return Number.isSafeInteger(v) ? Number(BigInt.asIntN(32, BigInt(v))) : NaN;
 }
 
 /** x^n for int32 with n ≥ 0, by squaring, wrapping at every product as int32 arithmetic does. */
@@ -194,6 +202,43 @@ export function powInt32(x: number, n: number): number {
     base = Math.imul(base, base);
   }
   return result;
+}
+
+/**
+ * What an op does for given input dtypes, as PyTorch: refuse, or compute each element from values
+ * already converted to `compute`, giving a result of `dtype` (`optional`: refusing is fine too).
+ */
+export type Plan = { refuse: true } | { refuse: false; optional?: boolean; dtype: DType; compute: DType; fn: (...values: number[]) => number };
+
+export const REFUSE: Plan = { refuse: true };
+
+/** The floating dtype of an op that always produces reals (div, exp): int32 and bool give float32. */
+export const floatOf = (dtype: DType): DType => (category(dtype) === 2 ? dtype : "float32");
+
+/** The plan of a binary elementwise op whose operands promote to `dtype`. */
+export function binaryReference(name: string, dtype: DType, exponentNegative: boolean): Plan {
+  const int = dtype === "int32";
+  const bool = dtype === "bool";
+  const same = (fn: (a: number, b: number) => number): Plan => ({ refuse: false, dtype, compute: dtype, fn });
+  const compare = (fn: (a: number, b: number) => boolean): Plan => ({ refuse: false, dtype: "bool", compute: dtype, fn: (a, b) => Number(fn(a, b)) });
+  const nanOr = (fn: (a: number, b: number) => number) => (a: number, b: number) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : fn(a, b));
+  switch (name) {
+    case "add": return same(int ? (a, b) => wrapInt32(a + b) : bool ? (a, b) => Number(a || b) : (a, b) => a + b);
+    case "sub": return bool ? REFUSE : same(int ? (a, b) => wrapInt32(a - b) : (a, b) => a - b);
+    case "mul": return same(int ? Math.imul : bool ? (a, b) => Number(a && b) : (a, b) => a * b);
+    case "div": return { refuse: false, dtype: floatOf(dtype), compute: floatOf(dtype), fn: (a, b) => a / b };
+    // PyTorch has no bool pow, and refuses negative integer exponents
+    case "pow": return bool ? REFUSE : int ? (exponentNegative ? REFUSE : same(powInt32)) : same(naive.pow);
+    case "maximum": return same(nanOr(Math.max));
+    case "minimum": return same(nanOr(Math.min));
+    case "eq": return compare((a, b) => a === b);
+    case "ne": return compare((a, b) => a !== b);
+    case "lt": return compare((a, b) => a < b);
+    case "le": return compare((a, b) => a <= b);
+    case "gt": return compare((a, b) => a > b);
+    case "ge": return compare((a, b) => a >= b);
+  }
+  throw new Error(`binaryReference: unknown op ${name}`);
 }
 
 // ---- comparing ----
