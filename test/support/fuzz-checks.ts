@@ -312,3 +312,47 @@ function readBackProblems(t: Tensor, where: string, numel: number): string[] {
   }
   return problems;
 }
+
+// ---- allocations ----
+
+const ALLOCATING_CONSTRUCTORS = [
+  "ArrayBuffer",
+  "SharedArrayBuffer",
+  "Uint8Array",
+  "Uint8ClampedArray",
+  "Int8Array",
+  "Uint16Array",
+  "Int16Array",
+  "Uint32Array",
+  "Int32Array",
+  "Float32Array",
+  "Float64Array",
+  "BigInt64Array",
+  "BigUint64Array",
+] as const;
+
+/**
+ * Runs `fn` with the global ArrayBuffer and typed-array constructors wrapped, and returns its
+ * outcome with the largest number of bytes any `new X(length)` asked for, granted or not: what a
+ * parser would allocate for a size it read, before the allocation could fail.
+ */
+export function observeAllocations<T>(fn: () => T): { outcome: Outcome<T>; largestRequest: number } {
+  const global = globalThis as unknown as Record<string, unknown>;
+  const originals = ALLOCATING_CONSTRUCTORS.map((name) => global[name]);
+  let largestRequest = 0;
+  ALLOCATING_CONSTRUCTORS.forEach((name, i) => {
+    const original = originals[i] as (new (...args: unknown[]) => object) & { BYTES_PER_ELEMENT?: number };
+    global[name] = new Proxy(original, {
+      construct(target, args, newTarget) {
+        const [first] = args;
+        if (typeof first === "number") largestRequest = Math.max(largestRequest, first * (target.BYTES_PER_ELEMENT ?? 1));
+        return Reflect.construct(target, args, newTarget);
+      },
+    });
+  });
+  try {
+    return { outcome: attempt(fn), largestRequest };
+  } finally {
+    ALLOCATING_CONSTRUCTORS.forEach((name, i) => (global[name] = originals[i]));
+  }
+}
