@@ -1,4 +1,4 @@
-import { float32RegionBytes, growWasmMemory, lazyWasmKernels, type WasmKernels } from "@nabla/tensor";
+import { float32RegionBytes, growWasmMemory, lazyWasmKernels, type WasmKernels } from "@nabla/tensor/internal";
 import { SOFTMAX_WASM_BASE64 } from "./softmax-binary";
 
 // Drivers of softmax.wat: float32 rows copied into the module's memory a block at a time, worked

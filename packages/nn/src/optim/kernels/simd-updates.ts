@@ -1,4 +1,5 @@
-import { float32RegionBytes, growWasmMemory, lazyWasmKernels, type Tensor, type WasmMemory } from "@nabla/tensor";
+import type { Tensor } from "@nabla/tensor";
+import { float32RegionBytes, growWasmMemory, lazyWasmKernels, type WasmMemory } from "@nabla/tensor/internal";
 import { UPDATES_WASM_BASE64 } from "./updates-binary";
 
 // Drivers of updates.wat: a float32 parameter's update four elements at a time. V8 runs the JS
