@@ -1,3 +1,10 @@
+/**
+ * Modules, layers, initialisers, optimizers and learning-rate schedules, data loading, and
+ * safetensors serialisation. Everything here runs in browsers too; file helpers are in
+ * `@nabla/nn/node`.
+ *
+ * @module @nabla/nn
+ */
 export { TensorDataset } from "./data/dataset";
 export { DataLoader, type DataLoaderOptions } from "./data/dataloader";
 export { trainTestSplit, type TrainTestSplitOptions } from "./data/split";

@@ -1,6 +1,8 @@
 /**
  * `@nabla/nn/node`: file helpers for Node. Everything else in @nabla/nn runs in browsers too;
  * only this entry point touches the file system.
+ *
+ * @module @nabla/nn/node
  */
 import fs from "node:fs";
 import path from "node:path";
