@@ -11,17 +11,18 @@ export function isAnomalyEnabled(): boolean {
 }
 
 /**
- * Runs `fn` with anomaly detection: the first NaN or ±Infinity that an op produces in forward
- * throws a NablaError naming that op; in backward, the first gradient holding one throws a
- * NablaError naming the backward (`"sqrt backward"`) and the forward op that created the node,
- * with the stack where that op ran (recorded for ops run inside `detectAnomaly`). Scans every
- * result, so it is for debugging.
+ * Runs `fn` with anomaly detection, as PyTorch's `torch.autograd.detect_anomaly()`: the first NaN or
+ * ±Infinity that an op produces in forward throws a NablaError naming that op; in backward, the
+ * first gradient holding one throws a NablaError naming the backward (`"sqrt backward"`) and the
+ * forward op that created the node, with the stack where that op ran (recorded for ops run inside
+ * `detectAnomaly`). Scans every result, so it is for debugging.
  *
  * @example
- * detectAnomaly(() => {
- *   const x = tensor([0, 1], { requiresGrad: true });
- *   x.sqrt().sum().backward(); // throws: sqrt backward: produced Infinity … sqrt was created at: …
- * });
+ * ```ts
+ * const x = tensor([0, 1], { requiresGrad: true });
+ * detectAnomaly(() => x.sqrt().sum().backward()); // throws sqrt backward: …
+ * detectAnomaly(() => tensor([-1]).log()); // throws log: …
+ * ```
  */
 export function detectAnomaly<T>(fn: () => T): T {
   if (typeof fn !== "function") throw new NablaError("detectAnomaly", `expected a function, got ${typeof fn}`);

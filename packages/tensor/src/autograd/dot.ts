@@ -7,6 +7,7 @@ import { type GraphOp, namesByTarget, walkGraph } from "./graph-walk";
 import { formatSummaryValues, summarizeTensor, type TensorSummary } from "./tensor-summary";
 import { BackwardTrace } from "./trace";
 
+/** Options of `toDot`. */
 export interface ToDotOptions {
   /** Show a summary of each tensor's values (all of them when small, else min/mean/max). */
   values?: boolean;
@@ -51,11 +52,14 @@ const CONSTANT_STYLE = 'shape=box, style="dashed", color="#9a9a9a", fontcolor="#
  * (leaves and retaining results) or, for every op, from a `trace` of the backward pass.
  *
  * @example
+ * ```ts
  * const a = tensor(-4, { dtype: "float64", requiresGrad: true });
  * const y = a.mul(a);
  * const g = y.add(1);
  * const trace = traceBackward(g);
- * writeFileSync("g.dot", toDot(g, { values: true, grads: true, names: { a, y, g }, trace }));
+ * const dot = toDot(g, { values: true, grads: true, names: { a, y, g }, trace });
+ * dot.startsWith("digraph nabla {"); // → true
+ * ```
  */
 export function toDot(output: Tensor, options: ToDotOptions = {}): string {
   const { values = false, grads = false, maxElements = 6, names = {}, trace, rankdir = "LR" } = options;

@@ -5,6 +5,7 @@ import { checkAnomaly, isAnomalyEnabled, withinBackward } from "./anomaly";
 import type { GradHook, Node } from "./define-op";
 import { setGradEnabled } from "./grad-mode";
 
+/** Options of `Tensor.backward`. */
 export interface BackwardOptions {
   /** Keep the saved tensors for another backward through the same graph (defaults to createGraph). */
   retainGraph?: boolean;

@@ -1,6 +1,15 @@
 let gradEnabled = true;
 
-/** Whether ops currently record the graph for backward. */
+/**
+ * Whether ops currently record the graph for backward (PyTorch's `is_grad_enabled`): true, except
+ * inside `noGrad` and inside a backward rule.
+ *
+ * @example
+ * ```ts
+ * isGradEnabled();                  // → true
+ * noGrad(() => isGradEnabled());    // → false
+ * ```
+ */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }
@@ -22,16 +31,33 @@ function withGradMode<T>(enabled: boolean, fn: () => T): T {
 }
 
 /**
- * Runs `fn` without recording the graph and returns its result.
+ * Runs `fn` without recording the graph and returns its result, as PyTorch's `torch.no_grad()`:
+ * results need no grad, nothing is saved for backward, and leaves that require grad may be changed
+ * in place (an optimizer step).
  *
  * @example
- * noGrad(() => weight.sub_(weight.grad!.mul(lr)));
+ * ```ts
+ * const w = tensor([1, 2], { requiresGrad: true });
+ * w.square().sum().backward();
+ * noGrad(() => w.sub_(w.grad!.mul(0.1)));
+ * w;                                     // → [0.8, 1.6]
+ * noGrad(() => w.mul(2)).requiresGrad;   // → false
+ * ```
  */
 export function noGrad<T>(fn: () => T): T {
   return withGradMode(false, fn);
 }
 
-/** Runs `fn` with graph recording on (even inside `noGrad`) and returns its result. */
+/**
+ * Runs `fn` with graph recording on, even inside `noGrad`, and returns its result (PyTorch's
+ * `torch.enable_grad()`).
+ *
+ * @example
+ * ```ts
+ * const x = tensor([1], { requiresGrad: true });
+ * noGrad(() => enableGrad(() => x.mul(2))).requiresGrad; // → true
+ * ```
+ */
 export function enableGrad<T>(fn: () => T): T {
   return withGradMode(true, fn);
 }

@@ -10,15 +10,19 @@ import { runBackward } from "./engine";
 import { autogradGrad } from "./functional";
 import { enableGrad, noGrad } from "./grad-mode";
 
+/** Options of `gradcheck` (and `gradgradcheck`). */
 export interface GradcheckOptions {
   /** Finite-difference step. */
   eps?: number;
+  /** Absolute tolerance (default 1e-5). */
   atol?: number;
+  /** Relative tolerance, times |numeric| (default 1e-3). */
   rtol?: number;
   /** Throw a NablaError describing the worst element instead of returning ok: false. */
   throwOnFailure?: boolean;
 }
 
+/** The Jacobian entry of a gradcheck that came closest to (or furthest past) the tolerance. */
 export interface GradcheckWorst {
   /** Which argument of f. */
   input: number;
@@ -28,13 +32,19 @@ export interface GradcheckWorst {
   position: number[];
   /** Flat index of the output element whose derivative disagreed. */
   outputIndex: number;
+  /** The entry from backward. */
   analytic: number;
+  /** The entry from finite differences. */
   numeric: number;
 }
 
+/** What `gradcheck` and `gradgradcheck` report. */
 export interface GradcheckResult {
+  /** Whether every entry is within tolerance. */
   ok: boolean;
+  /** The largest |analytic − numeric| over the entries. */
   maxAbsError: number;
+  /** The largest |analytic − numeric| / |numeric| over the entries. */
   maxRelError: number;
   /** The entry that came closest to (or furthest past) the tolerance; null when there is nothing to compare. */
   worst: GradcheckWorst | null;
@@ -65,12 +75,22 @@ function positionsOf(t: Tensor): number[] {
 
 /**
  * Compares the analytic Jacobian (one backward per output element) with central finite differences
- * `(f(x + ε) − f(x − ε)) / 2ε`, entry by entry with PyTorch's rule |a − n| ≤ atol + rtol·|n|.
- * Differentiates the floating inputs that require grad (all floating inputs when none does);
- * float32 inputs are checked through float64 copies (`upcast: true` in the report).
+ * `(f(x + ε) − f(x − ε)) / 2ε`, entry by entry with PyTorch's rule |a − n| ≤ atol + rtol·|n|, as
+ * PyTorch's `gradcheck`. Differentiates the floating inputs that require grad (all floating inputs
+ * when none does); float32 inputs are checked through float64 copies (`upcast: true` in the
+ * report). Returns a report (or throws with `throwOnFailure`).
  *
  * @example
- * gradcheck((x) => x.tanh().mul(x), [randn([3], { dtype: "float64" })]).ok // true
+ * ```ts
+ * const x = randn([3], { dtype: "float64" });
+ * gradcheck((x) => x.tanh().mul(x), [x]); // → { ok: true, upcast: false }
+ * const wrong = defineOp({
+ *   name: "squareWithWrongGradient",
+ *   forward: (_ctx, x: Tensor) => x.square(),
+ *   backward: (_ctx, gradOut) => [gradOut],
+ * });
+ * gradcheck(wrong, [x]).ok; // → false
+ * ```
  */
 export function gradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options: GradcheckOptions = {}): GradcheckResult {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, throwOnFailure = false } = options;
@@ -173,6 +193,7 @@ function describeFailure(result: GradcheckResult, atol: number, rtol: number): s
   );
 }
 
+/** Options of `gradgradcheck`: those of `gradcheck`, and the cotangent of f's output. */
 export interface GradgradcheckOptions extends GradcheckOptions {
   /** The cotangent v of f's output in the checked map; a seeded standard normal draw by default. */
   gradOutputs?: Tensor | null;
@@ -181,7 +202,7 @@ export interface GradgradcheckOptions extends GradcheckOptions {
 }
 
 /**
- * Checks second derivatives as PyTorch's gradgradcheck does: gradcheck of the map
+ * Checks second derivatives as PyTorch's `gradgradcheck` does: gradcheck of the map
  * (inputs, v) → ∂⟨f(inputs), v⟩/∂inputs, i.e. the backward pass itself. Its analytic Jacobian
  * differentiates the recorded backward (createGraph); the numeric one perturbs the inputs and v.
  * The default v is random (seeded), never ones: with ones a rule whose errors sum to zero would
@@ -190,7 +211,9 @@ export interface GradgradcheckOptions extends GradcheckOptions {
  * inputs, flattened and concatenated in order.
  *
  * @example
- * gradgradcheck((x) => x.tanh().mul(x), [randn([3], { dtype: "float64" })]).ok // true
+ * ```ts
+ * gradgradcheck((x) => x.tanh().mul(x), [randn([3], { dtype: "float64" })]).ok; // → true
+ * ```
  */
 export function gradgradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options: GradgradcheckOptions = {}): GradcheckResult {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, throwOnFailure = false, seed = 0 } = options;

@@ -7,6 +7,7 @@ import { runBackward } from "./engine";
 import { namesByTarget, walkGraph } from "./graph-walk";
 import { formatSummaryValues, summarizeTensor, type TensorSummary } from "./tensor-summary";
 
+/** Options of `traceBackward`. */
 export interface TraceBackwardOptions {
   /** The gradient of the output (needed when it is not a scalar), as `backward(gradient)`. */
   gradient?: Tensor | number;
@@ -51,11 +52,26 @@ export interface BackwardStep {
   node: Node;
 }
 
-/** The steps of one backward pass, in the order they ran. `format()` prints them as a table. */
+/**
+ * The steps of one backward pass, in the order they ran (see `traceBackward`). `format()` prints
+ * them as a table.
+ *
+ * @example
+ * ```ts
+ * const a = tensor(3, { requiresGrad: true });
+ * const trace = traceBackward(a.mul(a), { names: { a } });
+ * trace.steps.length;                    // → 1
+ * trace.steps[0]!.op;                    // → "mul"
+ * trace.steps[0]!.sent[0]!.grad!.values; // → [3]
+ * ```
+ */
 export class BackwardTrace {
   private readonly byNode: Map<Node, BackwardStep>;
 
-  constructor(readonly steps: readonly BackwardStep[]) {
+  constructor(
+    /** The steps, in the order backward ran them. */
+    readonly steps: readonly BackwardStep[],
+  ) {
     this.byNode = new Map(steps.map((s) => [s.node, s]));
   }
 
@@ -89,6 +105,7 @@ export class BackwardTrace {
     return renderTable(header, rows);
   }
 
+  /** The table of `format()`. */
   toString(): string {
     return this.format();
   }
@@ -120,9 +137,13 @@ function renderTable(header: string[], rows: string[][]): string {
  * Iterative like backward itself, so a 10,000-op chain traces fine.
  *
  * @example
+ * ```ts
  * const a = tensor(2, { dtype: "float64", requiresGrad: true });
  * const trace = traceBackward(a.mul(a).add(1), { names: { a } });
- * console.log(trace.format()); // add sends ȳ = 1 to mul; mul sends ȳ ⊙ a = 2 to each input, both a: a.grad = 4
+ * trace.steps.map((s) => s.op); // → ["add", "mul"]
+ * a.grad;                       // → 4
+ * trace.format().split("\n")[0]; // → "step  op       backward formula      incoming ȳ  input        gradient sent"
+ * ```
  */
 export function traceBackward(loss: Tensor, options: TraceBackwardOptions = {}): BackwardTrace {
   const { gradient, retainGraph = false, maxElements = 8, names = {} } = options;
