@@ -98,6 +98,7 @@ const ENTRIES = entryPoints();
 const OPTIONS: ts.CompilerOptions = {
   ...repositoryOptions(),
   paths: Object.fromEntries(ENTRIES.map((e) => [e.specifier, [e.dts]])),
+  types: [], // an example runs in browsers too: no Node globals (and no @types/node to load)
   noEmit: true,
 };
 const PROGRAM = ts.createProgram(

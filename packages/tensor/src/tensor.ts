@@ -642,7 +642,8 @@ export class Tensor {
 
   /**
    * this + other, elementwise with broadcasting (PyTorch's `add`). A JS number is a "weak" scalar
-   * that keeps this tensor's dtype; tensors of different dtypes promote (see `resultType`).
+   * that keeps this tensor's dtype unless it is of a higher kind (int32 + 1.5 is float32); tensors
+   * of different dtypes promote (see `resultType`).
    *
    * @example
    * ```ts

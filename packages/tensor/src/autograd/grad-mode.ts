@@ -2,7 +2,7 @@ let gradEnabled = true;
 
 /**
  * Whether ops currently record the graph for backward (PyTorch's `is_grad_enabled`): true, except
- * inside `noGrad` and inside a backward rule.
+ * inside `noGrad` (and inside an op's own forward and backward, unless `createGraph`).
  *
  * @example
  * ```ts

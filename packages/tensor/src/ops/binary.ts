@@ -147,8 +147,8 @@ function elementwise(op: string, primitive: BinaryPrimitive, a: TensorLike, b: T
 
 /**
  * a + b, elementwise with broadcasting (PyTorch's `add`). Either side may be a JS number, a "weak"
- * scalar that keeps the tensor's dtype; tensors of different dtypes promote (see `resultType`), and
- * bool + bool is logical or.
+ * scalar that keeps the tensor's dtype unless it is of a higher kind (int32 + 1.5 is float32);
+ * tensors of different dtypes promote (see `resultType`), and bool + bool is logical or.
  *
  * @example
  * ```ts
