@@ -185,7 +185,7 @@ function membersOf(cls: ts.Symbol): ts.Symbol[] {
 
 const ITEMS: ApiItem[] = [];
 /** Every name the examples have in scope, with the entry point to import it from. */
-const SCOPE = new Map<string, { specifier: string; symbol: ts.Symbol; isValue: boolean }>();
+const SCOPE = new Map<string, { entry: EntryPoint; symbol: ts.Symbol; isValue: boolean }>();
 const SCOPE_CLASHES: string[] = [];
 
 {
@@ -196,8 +196,8 @@ const SCOPE_CLASHES: string[] = [];
       const name = `${prefix}${exported.name}`;
       if (prefix === "") {
         const inScope = SCOPE.get(exported.name);
-        if (inScope === undefined) SCOPE.set(exported.name, { specifier: entry.specifier, symbol, isValue: (symbol.flags & ts.SymbolFlags.Value) !== 0 });
-        else if (inScope.symbol !== symbol) SCOPE_CLASHES.push(`${exported.name}: exported by ${inScope.specifier} and by ${entry.specifier}`);
+        if (inScope === undefined) SCOPE.set(exported.name, { entry, symbol, isValue: (symbol.flags & ts.SymbolFlags.Value) !== 0 });
+        else if (inScope.symbol !== symbol) SCOPE_CLASHES.push(`${exported.name}: exported by ${inScope.entry.specifier} and by ${entry.specifier}`);
       }
       if (seen.has(symbol)) continue;
       seen.add(symbol);
@@ -245,14 +245,19 @@ interface ExampleProblem {
 
 const RESERVED = new Set(["var", "let", "const", "delete", "in", "new", "typeof", "void", "default", "function", "class"]);
 
-/** Line 0 of every generated module: doc-check and every name of the packages. */
-function prelude(): string {
-  const bySpecifier = new Map<string, string[]>();
-  for (const [name, { specifier, isValue }] of SCOPE) {
+/**
+ * Line 0 of every generated module: doc-check and every name of the packages, imported from
+ * `from(entry)`: the package name for the type check (which resolves it to the declaration
+ * files), the source file for running (as every test runs on the sources, with no need for an
+ * alias per package).
+ */
+function prelude(from: (entry: EntryPoint) => string): string {
+  const byEntry = new Map<EntryPoint, string[]>();
+  for (const [name, { entry, isValue }] of SCOPE) {
     if (RESERVED.has(name)) continue;
-    bySpecifier.set(specifier, [...(bySpecifier.get(specifier) ?? []), isValue ? name : `type ${name}`]);
+    byEntry.set(entry, [...(byEntry.get(entry) ?? []), isValue ? name : `type ${name}`]);
   }
-  const imports = [...bySpecifier].map(([specifier, names]) => `import { ${names.join(", ")} } from "${specifier}";`);
+  const imports = [...byEntry].map(([entry, names]) => `import { ${names.join(", ")} } from "${from(entry)}";`);
   return [DOC_CHECK_IMPORT, ...imports].join(" ");
 }
 
@@ -261,11 +266,20 @@ const UNUSED_IMPORT_CODES = new Set([6133, 6192, 6196]);
 
 const examples: Example[] = [];
 const exampleProblems: ExampleProblem[] = [];
-const modules = new Map<string, string>(); // package name → generated path
+/** Per package: the generated module that runs its examples, and its twin that is type-checked. */
+const modules = new Map<string, { run: string; types: string }>();
+
+/** The first syntax error in `code`, at its 0-based line, or null. */
+function syntaxError(code: string): { line: number; message: string } | null {
+  const diagnostic = ts.transpileModule(code, { reportDiagnostics: true, fileName: "example.ts" }).diagnostics?.[0];
+  if (diagnostic === undefined) return null;
+  const line = diagnostic.file ? diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start ?? 0).line : 0;
+  return { line, message: ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n") };
+}
 
 for (const packageName of new Set(ITEMS.map((i) => i.packageName))) {
-  const lines = [prelude()];
-  let count = 0;
+  // one function per example, after line 0 (the prelude)
+  let candidates: { item: ApiItem; label: string; fn: string; code: string[] }[] = [];
   for (const item of ITEMS.filter((i) => i.packageName === packageName)) {
     item.examples.forEach((text, n) => {
       const label = `${item.name} @example${item.examples.length > 1 ? ` ${n + 1}` : ""}`;
@@ -273,29 +287,48 @@ for (const packageName of new Set(ITEMS.map((i) => i.packageName))) {
         const { blocks, fences } = extractBlocks(label, text, 0);
         if (fences !== 1) throw new Error(`${label}: an @example holds one fenced \`\`\`ts block, this one has ${fences}`);
         if (blocks.length === 0) return; // ```ts nocheck: not run
-        const fn = `example${count++}`;
-        const code = [`export async function ${fn}() {`, ...rewriteBlock(blocks[0]!), "}"];
-        const syntax = ts.transpileModule(code.join("\n"), { reportDiagnostics: true }).diagnostics ?? [];
-        if (syntax.length > 0) throw new Error(`${label}: ${ts.flattenDiagnosticMessageText(syntax[0]!.messageText, "\n")}`);
-        examples.push({ item, fn, from: lines.length, to: lines.length + code.length });
-        lines.push(...code);
+        const fn = `example${candidates.length}`;
+        candidates.push({ item, label, fn, code: [`export async function ${fn}() {`, ...rewriteBlock(blocks[0]!), "}"] });
       } catch (problem) {
         exampleProblems.push({ item, problem: problem as Error });
       }
     });
   }
-  modules.set(packageName, writeGenerated(OUT, packageName, lines.join("\n") + "\n"));
+  // an example with a syntax error fails on its own and leaves the module, which then loads
+  for (;;) {
+    const body = candidates.flatMap((c) => c.code);
+    const error = syntaxError(body.join("\n"));
+    if (error === null) break;
+    let start = 0;
+    const faulty = candidates.find((c) => (start += c.code.length) > error.line) ?? candidates[candidates.length - 1]!;
+    exampleProblems.push({ item: faulty.item, problem: new Error(`${faulty.label}: ${error.message}`) });
+    candidates = candidates.filter((c) => c !== faulty);
+  }
+  let line = 1;
+  for (const { item, fn, code } of candidates) {
+    examples.push({ item, fn, from: line, to: line + code.length });
+    line += code.length;
+  }
+  const body = candidates.flatMap((c) => c.code).join("\n") + "\n";
+  modules.set(packageName, {
+    run: writeGenerated(OUT, packageName, `${prelude((e) => `${ROOT}${e.source}`)}\n${body}`),
+    types: writeGenerated(OUT, `${packageName}.types`, `${prelude((e) => e.specifier)}\n${body}`),
+  });
 }
-pruneGenerated(OUT, [...modules.values()]);
+pruneGenerated(OUT, [...modules.values()].flatMap((m) => [m.run, m.types]));
 
 let typeErrors: string[] | undefined;
 
 /** The type errors of a package's examples (one program checks every package's, on first use). */
 function typeErrorsOf(packageName: string): string[] {
-  typeErrors ??= typeCheck([...modules.values()], OPTIONS, PROGRAM)
+  typeErrors ??= typeCheck(
+    [...modules.values()].map((m) => m.types),
+    OPTIONS,
+    PROGRAM,
+  )
     .filter((d) => !(d.line === 0 && UNUSED_IMPORT_CODES.has(d.code)))
     .map((d) => {
-      const name = [...modules].find(([, path]) => path === d.path)![0];
+      const name = [...modules].find(([, m]) => m.types === d.path)![0];
       const example = examples.find((e) => e.item.packageName === name && d.line >= e.from && d.line < e.to);
       return `${name} ${example ? `${example.item.name} @example, line ${d.line - example.from}` : `${d.path}:${d.line + 1}`}: ${d.message}`;
     });
@@ -355,7 +388,7 @@ for (const packageName of new Set(ITEMS.map((i) => i.packageName))) {
     let loaded: Promise<Record<string, () => Promise<void>>> | undefined;
     for (const { item, fn } of runnable) {
       it(`${item.name}: its @example runs and gives the values it states`, async () => {
-        loaded ??= import(/* @vite-ignore */ modules.get(packageName)!);
+        loaded ??= import(/* @vite-ignore */ modules.get(packageName)!.run);
         await (await loaded)[fn]!();
       });
     }
