@@ -4,7 +4,7 @@ import { type FloatArray, logSoftmax, softmax, softmaxSlices } from "./softmax";
 /**
  * How a loss reduces its per-sample values, as PyTorch's `reduction`: `"none"` keeps one loss per
  * sample (and per d1, …, dk position), `"sum"` adds them, `"mean"` divides the sum by the summed
- * weights of the targets that count.
+ * weights of the targets not ignored (class indices) or by the number of samples (probabilities).
  */
 export type Reduction = "none" | "mean" | "sum";
 
