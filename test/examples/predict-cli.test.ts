@@ -183,6 +183,15 @@ describe("predict with a model trained by PyTorch", () => {
     expect(table.stdout).toMatch(/^ +1 {2}\S+ +\d+\.\d\d% {2}hybrid ✗$/m);
   });
 
+  it("stops quietly, exit code 0, when the reader closes the pipe early (`| head`)", async () => {
+    const csv = path.join(temp.dir, "many-rows.csv");
+    const [header, ...lines] = fixture.csv.trim().split("\n");
+    writeFileSync(csv, `${[header, ...Array.from({ length: 100 }, () => lines).flat()].join("\n")}\n`);
+    const run = await runExample("predict", ["--model", modelDir, "--data", csv], { closeStdoutEarly: true });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+  });
+
   it("names the file and the column when a feature column is missing", async () => {
     const csv = path.join(temp.dir, "no-petals.csv");
     writeFileSync(csv, "sepal_length,sepal_width,petal_length\n5.1,3.5,1.4\n");
