@@ -217,6 +217,8 @@ export function registeredOps(): ReadonlyMap<string, OpDefinition> {
  *   backward(ctx, gradOut) { const [x] = ctx.saved; return [gradOut.mul(x!.square()).mul(3)]; },
  * });
  */
+// bundlers may drop the ops a program never uses: registering is defineOp's only side effect
+/* @__NO_SIDE_EFFECTS__ */
 export function defineOp<Args extends unknown[]>(definition: OpDefinition<Args>): (...args: Args) => Tensor {
   registry.set(definition.name, definition as OpDefinition);
   return (...args: Args) => applyOp(definition as OpDefinition, args);
