@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, serveFiles, type StaticServer } from "../support/browser";
+import { collectErrors, launchBrowser, serveFiles, type StaticServer } from "../support/browser";
 
 // packages/nabla/dist/nabla.browser.js, the single-file build `nabla/browser` points at, loaded by
 // a page the way its README shows: a module script, a static server, no bundler. `pnpm test`
@@ -68,11 +68,7 @@ describe("the single-file browser build", () => {
 
   it("loads in a page without a bundler and trains an MLP on XOR", async () => {
     const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on("console", (message) => {
-      if (message.type() === "error") errors.push(message.text());
-    });
-    page.on("pageerror", (error) => errors.push(error.message));
+    const errors = collectErrors(page);
     await page.goto(server.url);
     try {
       await page.waitForFunction("window.result !== undefined", null, { timeout: 30_000 });

@@ -4,7 +4,7 @@ import type { Browser } from "playwright-core";
 import { PNG } from "pngjs";
 import { createServer, type ViteDevServer } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser } from "../support/browser";
+import { collectErrors, launchBrowser } from "../support/browser";
 
 const playgroundConfig = fileURLToPath(new URL("../../playground/vite.config.ts", import.meta.url));
 
@@ -36,11 +36,7 @@ describe("playground in headless Chromium", () => {
 
   it("trains an MLP on spirals past 90% accuracy, draws it, and logs no errors", async () => {
     const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on("console", (message) => {
-      if (message.type() === "error") errors.push(message.text());
-    });
-    page.on("pageerror", (error) => errors.push(error.message));
+    const errors = collectErrors(page);
 
     await page.goto(url);
     await page.selectOption("#dataset", "spirals");

@@ -16,7 +16,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import sparticuz from "@sparticuz/chromium";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 
 export interface LaunchOptions {
   /**
@@ -67,6 +67,16 @@ async function bundledChromium(): Promise<string> {
     rmSync(staging, { recursive: true, force: true });
   }
   return executable;
+}
+
+/** The errors `page` logs to its console or throws from now on, collected as they come. */
+export function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  page.on("pageerror", (error) => errors.push(error.message));
+  return errors;
 }
 
 export interface StaticServer {
