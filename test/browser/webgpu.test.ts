@@ -73,7 +73,7 @@ describe("headless Chromium with WebGPU", () => {
     // 1000 is not a multiple of the workgroup size: the bounds check in the shader matters
     const a = Array.from({ length: 1000 }, (_, i) => i / 8 - 40);
     const b = Array.from({ length: 1000 }, (_, i) => (i % 7) - 3);
-    const result = await page.evaluate(([a, b]) => (globalThis as unknown as PageGlobals).multiplyAdd(a, b), [a, b]);
+    const result = await page.evaluate(({ a, b }) => (globalThis as unknown as PageGlobals).multiplyAdd(a, b), { a, b });
     expect(result, "navigator.gpu.requestAdapter() gave no adapter").not.toBeNull();
     // the bundled Chromium's adapter runs on the CPU, so these tests need no GPU
     if (!process.env.CHROMIUM_PATH) expect(result!.adapter).toBe("swiftshader");
@@ -87,7 +87,7 @@ describe("headless Chromium with WebGPU", () => {
     try {
       const page = await plain.newPage();
       await page.goto(server.url);
-      expect(await page.evaluate(([a, b]) => (globalThis as unknown as PageGlobals).multiplyAdd(a, b), [[1], [2]])).toBeNull();
+      expect(await page.evaluate(({ a, b }) => (globalThis as unknown as PageGlobals).multiplyAdd(a, b), { a: [1], b: [2] })).toBeNull();
     } finally {
       await plain.close();
     }
