@@ -12,6 +12,8 @@ export default defineConfig({
       { find: /^@nabla\/ops$/, replacement: src("./packages/ops/src/index.ts") },
       { find: /^@nabla\/nn$/, replacement: src("./packages/nn/src/index.ts") },
       { find: /^@nabla\/nn\/node$/, replacement: src("./packages/nn/src/node.ts") },
+      { find: /^nabla$/, replacement: src("./packages/nabla/src/index.ts") },
+      { find: /^nabla\/node$/, replacement: src("./packages/nabla/src/node.ts") },
     ],
   },
   test: {

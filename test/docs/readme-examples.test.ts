@@ -54,6 +54,7 @@ const DOC_FILES = [
   "packages/tensor/README.md",
   "packages/ops/README.md",
   "packages/nn/README.md",
+  "packages/nabla/README.md",
   "examples/README.md",
   "docs/learn-backprop.md",
 ];
@@ -95,7 +96,7 @@ for (const { file, blocks } of blocksByFile.filter((f) => f.blocks.length > 0)) 
 describe("the documentation", () => {
   it("has examples in every package README and the guide, and states values in them", () => {
     const count = (file: string) => blocksByFile.find((f) => f.file === file)!.blocks.length;
-    for (const file of ["README.md", "packages/tensor/README.md", "packages/ops/README.md", "packages/nn/README.md", "docs/learn-backprop.md"]) {
+    for (const file of ["README.md", "packages/tensor/README.md", "packages/ops/README.md", "packages/nn/README.md", "packages/nabla/README.md", "docs/learn-backprop.md"]) {
       expect(count(file), file).toBeGreaterThan(0);
     }
     const annotations = blocksByFile.flatMap((f) => f.blocks).flatMap((b) => b.lines).filter((l) => l.includes("// →") || l.includes("// throws "));

@@ -99,7 +99,7 @@ export class Generator {
 }
 
 /** The generator every random function uses unless given its own. */
-export const defaultGenerator = new Generator(0);
+export const defaultGenerator = /* @__PURE__ */ new Generator(0);
 
 /**
  * Reseeds the default generator, making every random function (and everything built on them:

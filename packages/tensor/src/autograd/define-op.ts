@@ -268,6 +268,8 @@ export function registeredOps(): ReadonlyMap<string, OpDefinition> {
  * x.grad;  // → [3, 12]
  * ```
  */
+// bundlers may drop the ops a program never uses: registering is defineOp's only side effect
+/* @__NO_SIDE_EFFECTS__ */
 export function defineOp<Args extends unknown[]>(definition: OpDefinition<Args>): (...args: Args) => Tensor {
   registry.set(definition.name, definition as OpDefinition);
   return (...args: Args) => applyOp(definition as OpDefinition, args);

@@ -7,6 +7,7 @@ import { broadcastOperands } from "./operands";
 // Comparisons have no gradient, so they are plain functions, not ops: their bool results never
 // join the graph.
 
+/* @__NO_SIDE_EFFECTS__ */
 function comparison(op: string, fn: BinaryFn) {
   return (a: TensorLike, b: TensorLike): Tensor => {
     const { tensors } = broadcastOperands(op, [a, b]);

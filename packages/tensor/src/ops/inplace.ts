@@ -116,6 +116,7 @@ export function refreshHistory(op: string, t: Tensor): void {
   t.rebase(enableGrad(() => asStrided(base, t.shape, t.strides, t.offset)));
 }
 
+/* @__NO_SIDE_EFFECTS__ */
 function arithmetic_(op: string, fn: (a: Tensor, b: TensorLike) => Tensor) {
   return <T extends Tensor>(target: T, other: TensorLike): T => {
     checkTarget(op, target);

@@ -53,6 +53,7 @@ export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return sumOp(x, dim, keepdim);
 }
 
+/* @__NO_SIDE_EFFECTS__ */
 function extremum(kind: "max" | "min") {
   return defineOp({
     name: kind,

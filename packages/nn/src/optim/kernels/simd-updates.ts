@@ -26,7 +26,7 @@ const MAX_PAGES = 32768; // 2 GiB, the maximum updates.wat declares
 /** Fewer elements stay in the JS loop, where there is nothing to copy (≈ even at 16 elements). */
 const SIMD_MIN_ELEMENTS = 32;
 
-const simdKernels = lazyWasmKernels<UpdateKernels>(UPDATES_WASM_BASE64, MAX_PAGES);
+const simdKernels = /* @__PURE__ */ lazyWasmKernels<UpdateKernels>(UPDATES_WASM_BASE64, MAX_PAGES);
 
 /** Whether the WebAssembly SIMD updates can run here. */
 export function simdUpdatesAvailable(): boolean {
