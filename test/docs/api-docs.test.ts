@@ -93,7 +93,8 @@ function entryPoints(): EntryPoint[] {
   });
 }
 
-const ENTRIES = entryPoints();
+// an entry point that shares its declaration file with another (`nabla/browser`) adds nothing
+const ENTRIES = entryPoints().filter((e, i, all) => all.findIndex((other) => other.dts === e.dts) === i);
 // the examples and the packages' own imports resolve to the declaration files, not the sources
 const OPTIONS: ts.CompilerOptions = {
   ...repositoryOptions(),
