@@ -1,4 +1,5 @@
 export { Tensor, Storage } from "./tensor";
+export { isTensor, version } from "./copies";
 export type { NestedArray, TensorLike, Dims } from "./tensor";
 export type { DType, TypedArray } from "./dtype";
 export { promoteTypes, resultType } from "./dtype";
