@@ -1,4 +1,4 @@
-import { Generator, NablaError, Tensor, formatShape, noGrad, rand, randn } from "@nabla/tensor";
+import { Generator, NablaError, Tensor, formatShape, noGrad, rand, randn, isTensor } from "@nabla/tensor";
 
 /** The nonlinearities `calculateGain` knows (PyTorch's `nn.functional` names). */
 export type Nonlinearity =
@@ -106,7 +106,7 @@ function fans(op: string, tensor: Tensor): { fanIn: number; fanOut: number } {
 }
 
 function assertFloating(op: string, tensor: Tensor): void {
-  if (!(tensor instanceof Tensor)) throw new NablaError(op, "expected a Tensor");
+  if (!isTensor(tensor, op)) throw new NablaError(op, "expected a Tensor");
   if (tensor.dtype !== "float32" && tensor.dtype !== "float64") {
     throw new NablaError(op, `cannot fill a ${tensor.dtype} tensor of shape ${formatShape(tensor.shape)} with random values (expected float32 or float64)`);
   }

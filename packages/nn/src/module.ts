@@ -1,4 +1,4 @@
-import { NablaError, Tensor, formatShape, noGrad } from "@nabla/tensor";
+import { NablaError, Tensor, formatShape, noGrad, isTensor } from "@nabla/tensor";
 
 /** Options of `Module.loadStateDict`. */
 export interface LoadStateDictOptions {
@@ -84,7 +84,7 @@ export abstract class Module {
     if (name === "" || name.includes(".")) throw new NablaError(op, `invalid parameter name "${name}" (expected a non-empty name without ".")`);
     if (this.parameterNames.includes(name)) throw new NablaError(op, `parameter "${name}" is already registered`);
     if (tensor !== null) {
-      if (!(tensor instanceof Tensor)) throw new NablaError(op, `parameter "${name}" must be a Tensor or null`);
+      if (!isTensor(tensor, op)) throw new NablaError(op, `parameter "${name}" must be a Tensor or null`);
       if (tensor.dtype !== "float32" && tensor.dtype !== "float64") {
         throw new NablaError(op, `parameter "${name}" has dtype ${tensor.dtype} (expected float32 or float64)`);
       }
@@ -103,7 +103,7 @@ export abstract class Module {
     for (const name of this.parameterNames) {
       const value = fields[name];
       if (value === null || value === undefined) continue;
-      if (!(value instanceof Tensor)) throw new NablaError("parameters", `parameter "${name}" was replaced by a non-Tensor value`);
+      if (!isTensor(value, "parameters")) throw new NablaError("parameters", `parameter "${name}" was replaced by a non-Tensor value`);
       own.push([name, value]);
     }
     return own;
@@ -292,7 +292,7 @@ export abstract class Module {
     for (const [name, parameter] of expected) {
       if (!Object.hasOwn(stateDict, name)) continue;
       const value = stateDict[name];
-      if (!(value instanceof Tensor)) {
+      if (!isTensor(value, op)) {
         problems.push(`"${name}" is not a Tensor`);
       } else if (!sameShape(value.shape, parameter.shape)) {
         problems.push(`size mismatch for "${name}": the model has ${formatShape(parameter.shape)}, the state dict ${formatShape(value.shape)}`);

@@ -1,4 +1,4 @@
-import { defineOp, formatShape, isGradEnabled, NablaError, tensor, Tensor, where } from "@nabla/tensor";
+import { defineOp, formatShape, isGradEnabled, NablaError, tensor, Tensor, where, isTensor } from "@nabla/tensor";
 import { type FloatArray, logSoftmax, softmax, softmaxSlices } from "./softmax";
 
 /**
@@ -35,7 +35,7 @@ interface CheckedOptions {
 
 /** Checks the input is a float tensor with a class dim: (C), (N, C) or (N, C, d1, …, dk). */
 function checkInput(op: string, input: unknown): asserts input is Tensor {
-  if (!(input instanceof Tensor)) throw new NablaError(op, `expected the input to be a Tensor, got ${typeof input}`);
+  if (!isTensor(input, op)) throw new NablaError(op, `expected the input to be a Tensor, got ${typeof input}`);
   if (input.dtype !== "float32" && input.dtype !== "float64") {
     throw new NablaError(op, `expected a float32 or float64 input, got ${input.dtype} of shape ${formatShape(input.shape)}`);
   }
@@ -74,7 +74,7 @@ function classWeights(op: string, input: Tensor, weight: Tensor | readonly numbe
     }
     return tensor(weight as number[], { dtype: input.dtype });
   }
-  if (!(weight instanceof Tensor)) throw new NablaError(op, `weight must be a Tensor or a number[], got ${typeof weight}`);
+  if (!isTensor(weight, op)) throw new NablaError(op, `weight must be a Tensor or a number[], got ${typeof weight}`);
   if (weight.ndim !== 1 || weight.shape[0] !== classes) {
     throw new NablaError(
       op,
@@ -299,7 +299,7 @@ const crossEntropyClassIndices = defineOp({
  */
 export function nllLoss(logProbs: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
   checkInput("nllLoss", logProbs);
-  if (!(target instanceof Tensor)) throw new NablaError("nllLoss", `expected the target to be a Tensor, got ${typeof target}`);
+  if (!isTensor(target, "nllLoss")) throw new NablaError("nllLoss", `expected the target to be a Tensor, got ${typeof target}`);
   // nll has no label smoothing: whatever an untyped caller passes, the term stays off
   const checked = checkOptions("nllLoss", logProbs, { ...options, labelSmoothing: 0 });
   const counted = checkClassTargets("nllLoss", logProbs, target, checked.ignoreIndex);
@@ -342,7 +342,7 @@ export function nllLoss(logProbs: Tensor, target: Tensor, options: NllLossOption
  */
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
   checkInput("crossEntropy", input);
-  if (!(target instanceof Tensor)) throw new NablaError("crossEntropy", `expected the target to be a Tensor, got ${typeof target}`);
+  if (!isTensor(target, "crossEntropy")) throw new NablaError("crossEntropy", `expected the target to be a Tensor, got ${typeof target}`);
   const checked = checkOptions("crossEntropy", input, options);
   const classDim = input.ndim === 1 ? 0 : 1;
   const sameShape = target.ndim === input.ndim && target.shape.every((size, d) => size === input.shape[d]);

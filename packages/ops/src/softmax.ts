@@ -1,4 +1,4 @@
-import { defineOp, eye, formatShape, NablaError, normalizeDim, Tensor } from "@nabla/tensor";
+import { defineOp, eye, formatShape, NablaError, normalizeDim, Tensor, isTensor } from "@nabla/tensor";
 import { expForFloat32 } from "./exp-float32";
 import { softmaxRowsSimd, softmaxVjpRowsSimd } from "./kernels/softmax-simd";
 
@@ -25,7 +25,7 @@ function sliceLayout(shape: readonly number[], dim: number): SliceLayout {
 }
 
 function checkFloatInput(op: string, x: unknown): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new NablaError(op, `expected a Tensor, got ${typeof x}`);
+  if (!isTensor(x, op)) throw new NablaError(op, `expected a Tensor, got ${typeof x}`);
   if (x.dtype !== "float32" && x.dtype !== "float64") {
     // PyTorch: "softmax_lastdim_kernel_impl" not implemented for 'Long'
     throw new NablaError(op, `expected a float32 or float64 tensor, got ${x.dtype} of shape ${formatShape(x.shape)}`);
@@ -336,7 +336,7 @@ export const logsumexp = defineOp({
     backward: "x̄ = ḡ ⊙ exp(x − y)",
   },
   forward(ctx, x: Tensor, dim: number | readonly number[], keepdim: boolean = false): Tensor {
-    if (!(x instanceof Tensor)) throw new NablaError("logsumexp", `expected a Tensor, got ${typeof x}`);
+    if (!isTensor(x, "logsumexp")) throw new NablaError("logsumexp", `expected a Tensor, got ${typeof x}`);
     const dims = reducedDims(x, dim);
     const shape = x.shape;
     const kept = shape.map((_, d) => d).filter((d) => !dims.includes(d));

@@ -5,6 +5,7 @@
  * @module @nabla/tensor
  */
 export { Tensor, Storage } from "./tensor";
+export { isTensor, version } from "./copies";
 export type { NestedArray, TensorLike, Dims } from "./tensor";
 export type { DType, TypedArray } from "./dtype";
 export { promoteTypes, resultType } from "./dtype";

@@ -1,3 +1,4 @@
+import { sharedAcrossCopies } from "./copies";
 import { NablaError } from "./errors";
 
 const TWO_POW_32 = 4294967296;
@@ -98,8 +99,11 @@ export class Generator {
   }
 }
 
-/** The generator every random function uses unless given its own. */
-export const defaultGenerator = /* @__PURE__ */ new Generator(0);
+/**
+ * The generator every random function uses unless given its own: one for every copy of the
+ * package in the program, so `manualSeed` seeds the ESM and CJS builds alike.
+ */
+export const defaultGenerator: Generator = /* @__PURE__ */ sharedAcrossCopies("defaultGenerator", () => new Generator(0));
 
 /**
  * Reseeds the default generator, making every random function (and everything built on them:

@@ -1,4 +1,4 @@
-import { NablaError, Tensor, formatShape } from "@nabla/tensor";
+import { NablaError, Tensor, formatShape, isTensor } from "@nabla/tensor";
 
 /**
  * Rows of several tensors that share their first dimension (features and labels, say); row `i`
@@ -22,7 +22,7 @@ export class TensorDataset {
     const op = "TensorDataset";
     if (tensors.length === 0) throw new NablaError(op, "expected at least one tensor");
     tensors.forEach((t, i) => {
-      if (!(t instanceof Tensor)) throw new NablaError(op, `argument ${i} is not a Tensor`);
+      if (!isTensor(t, op)) throw new NablaError(op, `argument ${i} is not a Tensor`);
       if (t.ndim === 0) throw new NablaError(op, `tensor ${i} is 0-d; every tensor needs a first dimension to index rows`);
     });
     const rows = tensors[0]!.shape[0]!;

@@ -1,4 +1,4 @@
-import { Generator, NablaError, Tensor, formatShape, tensor } from "@nabla/tensor";
+import { Generator, NablaError, Tensor, formatShape, tensor, isTensor } from "@nabla/tensor";
 import { permutation } from "./permutation";
 
 /** Options of `trainTestSplit`, as scikit-learn's `train_test_split` keywords (camelCase). */
@@ -47,7 +47,7 @@ export function trainTestSplit(n: number, options: TrainTestSplitOptions = {}): 
   }
   if (seed !== undefined && !Number.isSafeInteger(seed)) throw new NablaError(op, `seed must be an integer, got ${String(seed)}`);
   if (stratify !== undefined) {
-    if (!(stratify instanceof Tensor)) throw new NablaError(op, "stratify must be a Tensor of one label per row");
+    if (!isTensor(stratify, op)) throw new NablaError(op, "stratify must be a Tensor of one label per row");
     if (stratify.ndim !== 1 || stratify.shape[0] !== n) {
       throw new NablaError(op, `stratify must have shape [${n}] (one label per row), got ${formatShape(stratify.shape)}`);
     }

@@ -8,7 +8,7 @@
  * Python `safetensors` package); the reader applies the same validation before trusting any
  * length or offset, so a corrupt or hostile file ends in a NablaError, never in a bad read.
  */
-import { NablaError, Tensor, formatShape, tensor, type DType } from "@nabla/tensor";
+import { NablaError, Tensor, formatShape, tensor, type DType, isTensor } from "@nabla/tensor";
 import { readLittleEndian, writeLittleEndian } from "./byte-order";
 import { bfloat16BitsToFloat32Bits, decodeHalfPrecision, float16BitsToFloat32Bits } from "./half-precision";
 
@@ -61,7 +61,7 @@ export function saveSafetensors(tensors: Record<string, Tensor>, metadata?: Reco
   if (!isPlainRecord(tensors)) throw new NablaError(op, `expected an object mapping names to tensors, got ${describe(tensors)}`);
   const named = Object.entries(tensors);
   for (const [name, value] of named) {
-    if (!(value instanceof Tensor)) throw new NablaError(op, `entry ${JSON.stringify(name)} is ${describe(value)}, not a Tensor`);
+    if (!isTensor(value, op)) throw new NablaError(op, `entry ${JSON.stringify(name)} is ${describe(value)}, not a Tensor`);
     if (name === METADATA_KEY) throw new NablaError(op, `"${METADATA_KEY}" is reserved for metadata and cannot name a tensor`);
     if (LONE_SURROGATE.test(name)) throw new NablaError(op, `tensor name ${JSON.stringify(name)} is not valid Unicode (lone surrogate)`);
   }

@@ -1,4 +1,4 @@
-import { NablaError, Tensor, defineOp, formatShape, zeros } from "@nabla/tensor";
+import { NablaError, Tensor, defineOp, formatShape, zeros, isTensor } from "@nabla/tensor";
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "../init";
 import { Module } from "../module";
 
@@ -52,13 +52,13 @@ const linear2d = defineOp({
  */
 export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
   for (const [name, value] of [["input", input], ["weight", weight]] as const) {
-    if (!(value instanceof Tensor)) throw new NablaError("linear", `expected ${name} to be a Tensor, got ${typeof value}`);
+    if (!isTensor(value, "linear")) throw new NablaError("linear", `expected ${name} to be a Tensor, got ${typeof value}`);
   }
   if (weight.ndim !== 2 || input.ndim === 0 || input.shape[input.ndim - 1] !== weight.shape[1]) {
     throw new NablaError("linear", `expected input [*, in] and weight [out, in], got input ${formatShape(input.shape)} and weight ${formatShape(weight.shape)}`);
   }
-  if (bias !== null && (!(bias instanceof Tensor) || bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) {
-    const got = bias instanceof Tensor ? formatShape(bias.shape) : typeof bias;
+  if (bias !== null && (!isTensor(bias, "linear") || bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) {
+    const got = isTensor(bias, "linear") ? formatShape(bias.shape) : typeof bias;
     throw new NablaError("linear", `expected bias of shape [${weight.shape[0]}] for weight ${formatShape(weight.shape)}, got ${got}`);
   }
   if (input.dtype !== weight.dtype || (bias !== null && bias.dtype !== weight.dtype)) {

@@ -1,4 +1,4 @@
-import { NablaError, Tensor, formatShape, noGrad } from "@nabla/tensor";
+import { NablaError, Tensor, formatShape, noGrad, isTensor } from "@nabla/tensor";
 
 /** What every optimizer's hyperparameters include: the learning rate schedulers adjust. */
 export interface BaseHyperparameters {
@@ -65,14 +65,14 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
 
   protected constructor(name: string, params: Iterable<Tensor> | Iterable<ParamGroupInput<H>>, defaults: H) {
     this.name = name;
-    if (params instanceof Tensor) {
+    if (isTensor(params, name)) {
       throw new NablaError(name, "params must be an iterable of Tensors or parameter groups, got a single Tensor (wrap it in an array)");
     }
     const items = Array.from(params as Iterable<Tensor | ParamGroupInput<H>>);
     if (items.length === 0) throw new NablaError(name, "got an empty parameter list");
     this.validate(defaults);
     this.defaults = defaults;
-    const groups = items[0] instanceof Tensor ? [{ params: items as Tensor[] }] : (items as ParamGroupInput<H>[]);
+    const groups = isTensor(items[0], name) ? [{ params: items as Tensor[] }] : (items as ParamGroupInput<H>[]);
     // Build every group first, so a bad one leaves the optimizer unbuilt rather than half built.
     const built: ParamGroup<H>[] = [];
     for (const group of groups) built.push(this.buildGroup(group, built));
@@ -116,11 +116,11 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
     if (input === null || typeof input !== "object" || !("params" in input)) {
       throw new NablaError(this.name, "each parameter group must be an object with a params field");
     }
-    const params = input.params instanceof Tensor ? [input.params] : Array.from(input.params);
+    const params = isTensor(input.params, this.name) ? [input.params] : Array.from(input.params);
     const taken = new Set(existing.flatMap((group) => group.params));
     const seen = new Set<Tensor>();
     params.forEach((param, i) => {
-      if (!(param instanceof Tensor)) throw new NablaError(this.name, `params[${i}] is not a Tensor`);
+      if (!isTensor(param, this.name)) throw new NablaError(this.name, `params[${i}] is not a Tensor`);
       if (!param.isLeaf) throw new NablaError(this.name, `params[${i}] (shape ${formatShape(param.shape)}) is not a leaf tensor, so it cannot be optimized`);
       if (seen.has(param)) throw new NablaError(this.name, `params[${i}] appears twice in the same parameter group`);
       if (taken.has(param)) throw new NablaError(this.name, `params[${i}] already belongs to another parameter group`);
@@ -224,7 +224,7 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
       const param = paramByIndex.get(Number(key));
       if (param === undefined) throw new NablaError(op, `state for parameter ${key}, which no parameter group lists`);
       for (const [field, value] of Object.entries(paramState)) {
-        if (value instanceof Tensor && !sameShape(value.shape, param.shape)) {
+        if (isTensor(value, op) && !sameShape(value.shape, param.shape)) {
           throw new NablaError(op, `state "${field}" of parameter ${key} has shape ${formatShape(value.shape)}, the parameter ${formatShape(param.shape)}`);
         }
       }

@@ -1,3 +1,4 @@
+import { isTensor } from "../copies";
 import { type DType, isFloating } from "../dtype";
 import { NablaError } from "../errors";
 import { isSingleValueLayout } from "../layout";
@@ -276,7 +277,7 @@ export function defineOp<Args extends unknown[]>(definition: OpDefinition<Args>)
 }
 
 function applyOp(definition: OpDefinition, args: unknown[]): Tensor {
-  const tensorInputs = tensorsAmong(args);
+  const tensorInputs = tensorsAmong(definition.name, args);
   let record = false;
   if (isGradEnabled()) {
     for (const t of tensorInputs) {
@@ -305,13 +306,16 @@ function applyOp(definition: OpDefinition, args: unknown[]): Tensor {
 
 const NO_INPUT_GRAD: readonly boolean[] = [];
 
-/** The tensor arguments, in order, in an array of their exact number (a growing one reserves 17 slots). */
-function tensorsAmong(args: readonly unknown[]): Tensor[] {
+/**
+ * The tensor arguments, in order, in an array of their exact number (a growing one reserves 17
+ * slots); a tensor of another version of the package is refused naming `op`.
+ */
+function tensorsAmong(op: string, args: readonly unknown[]): Tensor[] {
   let count = 0;
-  for (const arg of args) if (arg instanceof Tensor) count++;
+  for (const arg of args) if (isTensor(arg, op)) count++;
   const tensors = new Array<Tensor>(count);
   let i = 0;
-  for (const arg of args) if (arg instanceof Tensor) tensors[i++] = arg;
+  for (const arg of args) if (isTensor(arg, op)) tensors[i++] = arg;
   return tensors;
 }
 

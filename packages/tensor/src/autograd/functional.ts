@@ -1,3 +1,4 @@
+import { isTensor } from "../copies";
 import { full, zeros, zerosLike } from "../creation";
 import { isFloating } from "../dtype";
 import { NablaError } from "../errors";
@@ -22,10 +23,10 @@ export interface AutogradGradOptions {
 }
 
 function asList(op: string, value: Tensor | readonly Tensor[], what: string): Tensor[] {
-  const list = value instanceof Tensor ? [value] : Array.isArray(value) ? [...value] : null;
+  const list = isTensor(value, op) ? [value] : Array.isArray(value) ? [...value] : null;
   if (list === null) throw new NablaError(op, `${what}s must be a tensor or an array of tensors, got ${value === null ? "null" : typeof value}`);
   list.forEach((t, i) => {
-    if (!(t instanceof Tensor)) throw new NablaError(op, `${what} ${i} is not a tensor`);
+    if (!isTensor(t, op)) throw new NablaError(op, `${what} ${i} is not a tensor`);
   });
   return list;
 }
@@ -55,7 +56,7 @@ export function autogradGrad(outputs: Tensor | readonly Tensor[], inputs: Tensor
   ins.forEach((t, i) => {
     if (!t.requiresGrad) throw new NablaError("autogradGrad", `input ${i} (shape ${formatShape(t.shape)}) does not require grad`);
   });
-  const given = options.gradOutputs === undefined || options.gradOutputs === null ? [] : options.gradOutputs instanceof Tensor ? [options.gradOutputs] : [...options.gradOutputs];
+  const given = options.gradOutputs === undefined || options.gradOutputs === null ? [] : isTensor(options.gradOutputs, "autogradGrad") ? [options.gradOutputs] : [...options.gradOutputs];
   if (given.length > 0 && given.length !== outs.length) {
     throw new NablaError("autogradGrad", `got ${given.length} gradOutputs for ${outs.length} outputs`);
   }
@@ -67,7 +68,7 @@ export function autogradGrad(outputs: Tensor | readonly Tensor[], inputs: Tensor
     if (seed === null) {
       if (out.numel !== 1) throw new NablaError("autogradGrad", `output ${i} has shape ${formatShape(out.shape)}: gradOutputs is needed for non-scalar outputs`);
       seed = full(out.shape, 1, { dtype: out.dtype });
-    } else if (!(seed instanceof Tensor)) {
+    } else if (!isTensor(seed, "autogradGrad")) {
       throw new NablaError("autogradGrad", `gradOutputs ${i} is not a tensor`);
     } else if (!shapesEqual(seed.shape, out.shape)) {
       throw new NablaError("autogradGrad", `gradOutputs ${i} has shape ${formatShape(seed.shape)} but output ${i} has shape ${formatShape(out.shape)}`);
@@ -110,7 +111,7 @@ function standIns(op: string, primals: readonly unknown[], argnums: readonly num
       throw new NablaError(op, `argnums ${argnum} is out of range for a call with ${primals.length} arguments`);
     }
     const primal = primals[argnum];
-    if (!(primal instanceof Tensor)) {
+    if (!isTensor(primal, op)) {
       throw new NablaError(op, `argument ${argnum} must be a tensor to be differentiated, got ${primal === null ? "null" : typeof primal}`);
     }
     if (!isFloating(primal.dtype)) {
@@ -133,14 +134,14 @@ interface Called {
 function callWith(op: string, f: (...args: any[]) => unknown, traced: StandIns): Called {
   if (typeof f !== "function") throw new NablaError(op, `expected a function, got ${typeof f}`);
   const result = enableGrad(() => f(...traced.args));
-  const outs = result instanceof Tensor ? [result] : Array.isArray(result) ? (result as unknown[]) : null;
-  if (outs === null || outs.length === 0 || outs.some((t) => !(t instanceof Tensor))) {
+  const outs = isTensor(result, op) ? [result] : Array.isArray(result) ? (result as unknown[]) : null;
+  if (outs === null || outs.length === 0 || outs.some((t) => !isTensor(t, op))) {
     throw new NablaError(op, `f must return a tensor${op === "vjp" || op === "jvp" ? " or a non-empty array of tensors" : ""}, got ${describe(result)}`);
   }
   (outs as Tensor[]).forEach((out, i) => {
     if (!isFloating(out.dtype)) throw new NablaError(op, `f's output ${i} has dtype ${out.dtype}; only floating-point outputs can be differentiated`);
   });
-  return { outs: outs as Tensor[], single: result instanceof Tensor };
+  return { outs: outs as Tensor[], single: isTensor(result, op) };
 }
 
 function describe(value: unknown): string {
@@ -187,7 +188,7 @@ function pullBack(outs: readonly Tensor[], cotangents: readonly Tensor[], inputs
 }
 
 function checkCotangent(op: string, what: string, given: unknown, like: Tensor, index: number): Tensor {
-  if (!(given instanceof Tensor)) throw new NablaError(op, `${what} ${index} must be a tensor, got ${describe(given)}`);
+  if (!isTensor(given, op)) throw new NablaError(op, `${what} ${index} must be a tensor, got ${describe(given)}`);
   if (!shapesEqual(given.shape, like.shape)) {
     throw new NablaError(op, `${what} ${index} has shape ${formatShape(given.shape)} but must match shape ${formatShape(like.shape)}`);
   }
@@ -414,7 +415,7 @@ export function jacobian(f: (...xs: Tensor[]) => Tensor, x: Tensor | readonly Te
     const shape = [...out.shape, ...input.shape];
     return out.numel === 0 ? zeros(shape, { dtype: input.dtype }) : reshape(stack(rows[i]!), shape);
   });
-  return x instanceof Tensor ? jacobians[0]! : jacobians;
+  return isTensor(x, "jacobian") ? jacobians[0]! : jacobians;
 }
 
 /**
@@ -443,7 +444,7 @@ export function hessian(f: (x: Tensor) => Tensor, x: Tensor): Tensor;
  */
 export function hessian(f: (...xs: Tensor[]) => Tensor, xs: readonly Tensor[]): Tensor[][];
 export function hessian(f: (...xs: Tensor[]) => Tensor, x: Tensor | readonly Tensor[]): Tensor | Tensor[][] {
-  if (x instanceof Tensor) return jacobian(grad(f as (x: Tensor) => Tensor), x);
+  if (isTensor(x, "hessian")) return jacobian(grad(f as (x: Tensor) => Tensor), x);
   const list = primalList("hessian", x);
   return list.map((_, i) => jacobian(grad(f, { argnums: i }), list));
 }

@@ -1,4 +1,8 @@
-let gradEnabled = true;
+import { sharedAcrossCopies } from "../copies";
+
+// one grad mode for every copy of the package in the program, so `noGrad` from the ESM build also
+// stops the CJS build recording
+const mode = sharedAcrossCopies("gradMode", () => ({ enabled: true }));
 
 /**
  * Whether ops currently record the graph for backward (PyTorch's `is_grad_enabled`): true, except
@@ -11,13 +15,13 @@ let gradEnabled = true;
  * ```
  */
 export function isGradEnabled(): boolean {
-  return gradEnabled;
+  return mode.enabled;
 }
 
 /** Sets grad mode and returns the previous value (for engine-internal save/restore). */
 export function setGradEnabled(enabled: boolean): boolean {
-  const previous = gradEnabled;
-  gradEnabled = enabled;
+  const previous = mode.enabled;
+  mode.enabled = enabled;
   return previous;
 }
 
@@ -26,7 +30,7 @@ function withGradMode<T>(enabled: boolean, fn: () => T): T {
   try {
     return fn();
   } finally {
-    gradEnabled = previous;
+    mode.enabled = previous;
   }
 }
 

@@ -1,3 +1,4 @@
+import { isTensor } from "../copies";
 import { randn, zeros, zerosLike } from "../creation";
 import { isFloating } from "../dtype";
 import { NablaError } from "../errors";
@@ -94,12 +95,12 @@ function positionsOf(t: Tensor): number[] {
  */
 export function gradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options: GradcheckOptions = {}): GradcheckResult {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, throwOnFailure = false } = options;
-  const given = inputs instanceof Tensor ? [inputs] : [...inputs];
-  const anyRequires = given.some((t) => t instanceof Tensor && t.requiresGrad);
+  const given = isTensor(inputs, "gradcheck") ? [inputs] : [...inputs];
+  const anyRequires = given.some((t) => isTensor(t, "gradcheck") && t.requiresGrad);
   let upcast = false;
   const differentiated: boolean[] = [];
   const working = given.map((t, i) => {
-    if (!(t instanceof Tensor)) throw new NablaError("gradcheck", `input ${i} is not a tensor`);
+    if (!isTensor(t, "gradcheck")) throw new NablaError("gradcheck", `input ${i} is not a tensor`);
     const chosen = isFloating(t.dtype) && (!anyRequires || t.requiresGrad);
     differentiated.push(chosen);
     if (!chosen) return t.detach();
@@ -114,8 +115,8 @@ export function gradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options: Gr
 
   const evaluate = (): Tensor => {
     const out = f(...working);
-    if (!(out instanceof Tensor) || !isFloating(out.dtype)) {
-      throw new NablaError("gradcheck", `f must return a floating-point tensor, got ${out instanceof Tensor ? out.dtype : typeof out}`);
+    if (!isTensor(out, "gradcheck") || !isFloating(out.dtype)) {
+      throw new NablaError("gradcheck", `f must return a floating-point tensor, got ${isTensor(out, "gradcheck") ? out.dtype : typeof out}`);
     }
     return out;
   };
@@ -218,9 +219,9 @@ export interface GradgradcheckOptions extends GradcheckOptions {
 export function gradgradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options: GradgradcheckOptions = {}): GradcheckResult {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, throwOnFailure = false, seed = 0 } = options;
   if (typeof f !== "function") throw new NablaError("gradgradcheck", `expected a function, got ${typeof f}`);
-  const given = inputs instanceof Tensor ? [inputs] : Array.isArray(inputs) ? [...inputs] : [];
+  const given = isTensor(inputs, "gradgradcheck") ? [inputs] : Array.isArray(inputs) ? [...inputs] : [];
   given.forEach((t, i) => {
-    if (!(t instanceof Tensor)) throw new NablaError("gradgradcheck", `input ${i} is not a tensor`);
+    if (!isTensor(t, "gradgradcheck")) throw new NablaError("gradgradcheck", `input ${i} is not a tensor`);
   });
   const anyRequires = given.some((t) => t.requiresGrad);
   const differentiated = given.map((t) => isFloating(t.dtype) && (!anyRequires || t.requiresGrad));
@@ -237,17 +238,17 @@ export function gradgradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options
   });
 
   const out = enableGrad(() => f(...working));
-  if (!(out instanceof Tensor) || !isFloating(out.dtype)) {
-    throw new NablaError("gradgradcheck", `f must return a floating-point tensor, got ${out instanceof Tensor ? out.dtype : typeof out}`);
+  if (!isTensor(out, "gradgradcheck") || !isFloating(out.dtype)) {
+    throw new NablaError("gradgradcheck", `f must return a floating-point tensor, got ${isTensor(out, "gradgradcheck") ? out.dtype : typeof out}`);
   }
   let v: Tensor;
   if (options.gradOutputs === undefined || options.gradOutputs === null) {
     v = randn(out.shape, { dtype: "float64", generator: new Generator(seed) });
   } else {
-    if (!(options.gradOutputs instanceof Tensor) || !shapesEqual(options.gradOutputs.shape, out.shape)) {
+    if (!isTensor(options.gradOutputs, "gradgradcheck") || !shapesEqual(options.gradOutputs.shape, out.shape)) {
       throw new NablaError(
         "gradgradcheck",
-        `gradOutputs must be a tensor of f's output shape ${formatShape(out.shape)}, got ${options.gradOutputs instanceof Tensor ? `shape ${formatShape(options.gradOutputs.shape)}` : typeof options.gradOutputs}`,
+        `gradOutputs must be a tensor of f's output shape ${formatShape(out.shape)}, got ${isTensor(options.gradOutputs, "gradgradcheck") ? `shape ${formatShape(options.gradOutputs.shape)}` : typeof options.gradOutputs}`,
       );
     }
     v = noGrad(() => (options.gradOutputs as Tensor).to("float64").clone());

@@ -1,3 +1,4 @@
+import { isTensor } from "../copies";
 import { full, onesLike } from "../creation";
 import { NablaError } from "../errors";
 import { formatShape, type Shape, shapesEqual } from "../shape";
@@ -147,7 +148,7 @@ function renderTable(header: string[], rows: string[][]): string {
  */
 export function traceBackward(loss: Tensor, options: TraceBackwardOptions = {}): BackwardTrace {
   const { gradient, retainGraph = false, maxElements = 8, names = {} } = options;
-  if (!(loss instanceof Tensor)) throw new NablaError("traceBackward", `expected a Tensor, got ${typeof loss}`);
+  if (!isTensor(loss, "traceBackward")) throw new NablaError("traceBackward", `expected a Tensor, got ${typeof loss}`);
   loss.syncHistory("traceBackward");
   if (!loss.requiresGrad) {
     throw new NablaError("traceBackward", `the tensor of shape ${formatShape(loss.shape)} does not require grad and has no gradFn: there is no backward to trace`);
@@ -205,8 +206,8 @@ function backwardSeed(loss: Tensor, gradient: Tensor | number | undefined): Tens
     return onesLike(loss);
   }
   if (typeof gradient === "number") return full(loss.shape, gradient, { dtype: loss.dtype });
-  if (!(gradient instanceof Tensor) || !shapesEqual(gradient.shape, loss.shape)) {
-    const got = gradient instanceof Tensor ? `shape ${formatShape(gradient.shape)}` : typeof gradient;
+  if (!isTensor(gradient, "traceBackward") || !shapesEqual(gradient.shape, loss.shape)) {
+    const got = isTensor(gradient, "traceBackward") ? `shape ${formatShape(gradient.shape)}` : typeof gradient;
     throw new NablaError("traceBackward", `gradient must be a Tensor of the output's shape ${formatShape(loss.shape)}, got ${got}`);
   }
   return gradient;

@@ -1,4 +1,5 @@
 import { defineOp } from "../autograd/define-op";
+import { isTensor } from "../copies";
 import { NablaError } from "../errors";
 import { type BinaryFn, selectWhere, zipBinary } from "../kernels/elementwise";
 import { Tensor, type TensorLike } from "../tensor";
@@ -98,8 +99,8 @@ const whereOp = defineOp({
  * ```
  */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
-  if (!(cond instanceof Tensor) || cond.dtype !== "bool") {
-    throw new NablaError("where", `condition must be a bool tensor, got ${cond instanceof Tensor ? `dtype ${cond.dtype}` : typeof cond}`);
+  if (!isTensor(cond, "where") || cond.dtype !== "bool") {
+    throw new NablaError("where", `condition must be a bool tensor, got ${isTensor(cond, "where") ? `dtype ${cond.dtype}` : typeof cond}`);
   }
   const values = broadcastOperands("where", [a, b]);
   const { tensors } = broadcastOperands("where", [cond, ...values.tensors], { toCommonDtype: false });

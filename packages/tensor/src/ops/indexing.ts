@@ -1,4 +1,5 @@
 import { defineOp } from "../autograd/define-op";
+import { isTensor } from "../copies";
 import { allocate, resultType } from "../dtype";
 import { NablaError } from "../errors";
 import { copyStrided, toContiguous } from "../kernels/elementwise";
@@ -10,8 +11,8 @@ import { zeros } from "../creation";
 import { expand, narrow, reshape, unsqueeze } from "./movement";
 
 function checkIndex(op: string, index: Tensor, limit: number, what: string): void {
-  if (!(index instanceof Tensor) || index.dtype !== "int32") {
-    throw new NablaError(op, `index must be an int32 tensor, got ${index instanceof Tensor ? index.dtype : typeof index}`);
+  if (!isTensor(index, op) || index.dtype !== "int32") {
+    throw new NablaError(op, `index must be an int32 tensor, got ${isTensor(index, op) ? index.dtype : typeof index}`);
   }
   if (index.numel === 0) return;
   const { min, max } = valueRange(index.strided);
@@ -94,7 +95,7 @@ const scatterAddOp = defineOp({
  */
 export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
   const d = normalizeDim("scatterAdd", dim, x.ndim);
-  if (!(src instanceof Tensor)) throw new NablaError("scatterAdd", "src must be a tensor");
+  if (!isTensor(src, "scatterAdd")) throw new NablaError("scatterAdd", "src must be a tensor");
   if (src.dtype !== x.dtype) throw new NablaError("scatterAdd", `src dtype ${src.dtype} must match the input's ${x.dtype}`);
   checkIndex("scatterAdd", index, x.ndim === 0 ? 1 : x.shape[d]!, `dim ${dim} of input ${formatShape(x.shape)}`);
   checkAlongShapes("scatterAdd", d, index, x, "input");
@@ -115,8 +116,8 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
  */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim("indexSelect", dim, x.ndim);
-  if (!(index instanceof Tensor) || index.ndim > 1) {
-    throw new NablaError("indexSelect", `index must be a 0-d or 1-D int32 tensor, got ${index instanceof Tensor ? formatShape(index.shape) : typeof index}`);
+  if (!isTensor(index, "indexSelect") || index.ndim > 1) {
+    throw new NablaError("indexSelect", `index must be a 0-d or 1-D int32 tensor, got ${isTensor(index, "indexSelect") ? formatShape(index.shape) : typeof index}`);
   }
   checkIndex("indexSelect", index, x.ndim === 0 ? 1 : x.shape[d]!, `dim ${dim} of input ${formatShape(x.shape)}`);
   if (x.ndim === 0) return gatherOp(x, 0, reshape(index, []));
@@ -170,7 +171,7 @@ const catOp = defineOp({
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new NablaError("cat", "expected a non-empty array of tensors");
   tensors.forEach((t, i) => {
-    if (!(t instanceof Tensor)) throw new NablaError("cat", `element ${i} is not a tensor`);
+    if (!isTensor(t, "cat")) throw new NablaError("cat", `element ${i} is not a tensor`);
   });
   // PyTorch skips 1-D empty tensors of shape [0] when joining others
   const nonEmpty = (tensors as readonly Tensor[]).filter((t) => !(t.ndim === 1 && t.shape[0] === 0));
@@ -203,8 +204,8 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new NablaError("stack", "expected a non-empty array of tensors");
   const first = tensors[0]!;
   tensors.forEach((t: Tensor, i) => {
-    if (!(t instanceof Tensor) || t.ndim !== first.ndim || t.shape.some((size: number, k: number) => size !== first.shape[k])) {
-      throw new NablaError("stack", `all tensors must have one shape: tensor 0 has ${formatShape(first.shape)}, tensor ${i} has ${t instanceof Tensor ? formatShape(t.shape) : typeof t}`);
+    if (!isTensor(t, "stack") || t.ndim !== first.ndim || t.shape.some((size: number, k: number) => size !== first.shape[k])) {
+      throw new NablaError("stack", `all tensors must have one shape: tensor 0 has ${formatShape(first.shape)}, tensor ${i} has ${isTensor(t, "stack") ? formatShape(t.shape) : typeof t}`);
     }
   });
   const d = normalizeDim("stack", dim, first.ndim + 1);
@@ -256,8 +257,8 @@ export function split(x: Tensor, sizeOrSizes: number | readonly number[], dim = 
  * ```
  */
 export function oneHot(indices: Tensor, numClasses = -1): Tensor {
-  if (!(indices instanceof Tensor) || indices.dtype !== "int32") {
-    throw new NablaError("oneHot", `indices must be an int32 tensor, got ${indices instanceof Tensor ? indices.dtype : typeof indices}`);
+  if (!isTensor(indices, "oneHot") || indices.dtype !== "int32") {
+    throw new NablaError("oneHot", `indices must be an int32 tensor, got ${isTensor(indices, "oneHot") ? indices.dtype : typeof indices}`);
   }
   const values = indices.data() as Int32Array;
   let classes = numClasses;

@@ -1,3 +1,4 @@
+import { isTensor } from "../copies";
 import { canCast } from "../dtype";
 import { enableGrad, isGradEnabled, noGrad } from "../autograd/grad-mode";
 import { arange, full, zeros } from "../creation";
@@ -120,7 +121,7 @@ export function refreshHistory(op: string, t: Tensor): void {
 function arithmetic_(op: string, fn: (a: Tensor, b: TensorLike) => Tensor) {
   return <T extends Tensor>(target: T, other: TensorLike): T => {
     checkTarget(op, target);
-    if (other instanceof Tensor) broadcastShapes(op, target.shape, other.shape);
+    if (isTensor(other, op)) broadcastShapes(op, target.shape, other.shape);
     // when recording, compute from a copy: the op may save its input, which the write would change
     const operand = recordsGraph(target, other) ? target.clone() : target;
     return writeResult(op, target, fn(operand, other)) as T;
@@ -233,7 +234,7 @@ export function zero_<T extends Tensor>(target: T): T {
  */
 export function copy_<T extends Tensor>(target: T, src: TensorLike): T {
   checkTarget("copy_", target);
-  const source = src instanceof Tensor ? src : Tensor.fromNumber(src, target.dtype);
+  const source = isTensor(src, "copy_") ? src : Tensor.fromNumber(src, target.dtype);
   broadcastShapes("copy_", target.shape, source.shape);
   const expanded = expand(source, target.shape);
   if (!shapesEqual(expanded.shape, target.shape)) {

@@ -1,4 +1,5 @@
 import { defineOp } from "../autograd/define-op";
+import { isTensor } from "../copies";
 import { promoteTypes } from "../dtype";
 import { NablaError } from "../errors";
 import { matmulBatched } from "../kernels/matmul";
@@ -38,7 +39,7 @@ const matmulOp: (a: Tensor, b: Tensor) => Tensor = defineOp({
  * ```
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new NablaError("matmul", "both operands must be tensors");
+  if (!isTensor(a, "matmul") || !isTensor(b, "matmul")) throw new NablaError("matmul", "both operands must be tensors");
   if (a.ndim === 0 || b.ndim === 0) {
     throw new NablaError("matmul", `both operands need at least 1 dim, got shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   }
