@@ -21,8 +21,10 @@ export const TENSOR_BRAND: unique symbol = Symbol.for("nabla.tensor");
  * layout may differ, and the two copies do not share grad mode or the random generator.
  *
  * @example
- * isTensor(tensor([1, 2])); // true
- * isTensor([1, 2]);         // false
+ * ```ts
+ * isTensor(tensor([1, 2])); // → true
+ * isTensor([1, 2]);         // → false
+ * ```
  */
 export function isTensor(value: unknown, op = "isTensor"): value is Tensor {
   if (typeof value !== "object" || value === null) return false;
