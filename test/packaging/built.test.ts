@@ -187,15 +187,6 @@ describe("the built packages", () => {
     expect(declarationFiles).toContain(`${root}packages/nabla/dist/${declarations}`);
   });
 
-  it("nabla's tarball holds its dist/, the browser build, a README and the repository's LICENSE", () => {
-    distFile("nabla", "nabla.browser.js");
-    const packed = JSON.parse(execFileSync("pnpm", ["pack", "--dry-run", "--json"], { cwd: `${root}packages/nabla`, encoding: "utf8" }));
-    const files = (packed.files as { path: string }[]).map((file) => file.path);
-    expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "LICENSE", "dist/index.js", "dist/index.cjs", "dist/index.d.ts", "dist/index.d.cts", "dist/node.js", "dist/nabla.browser.js"]));
-    expect(files.filter((file) => !file.startsWith("dist/")).sort(), "no sources or configs").toEqual(["LICENSE", "README.md", "package.json"]);
-    expect(readFileSync(`${root}packages/nabla/LICENSE`, "utf8")).toBe(readFileSync(`${root}LICENSE`, "utf8"));
-  });
-
   describe.each(["esm", "cjs"] as const)("loaded through %s from a dependent package", (kind) => {
     const ext = kind === "esm" ? ".js" : ".cjs";
     const script = kind === "esm" ? esmScript : cjsScript;
