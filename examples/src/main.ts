@@ -8,6 +8,11 @@ import { NablaError } from "@nabla/tensor";
  * code is 1.
  */
 export function runMain(program: () => void): void {
+  // A reader that stops early (`pnpm predict … | head`) closes the pipe: stop quietly, as Unix tools do.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    process.exit(0);
+  });
   try {
     program();
   } catch (error) {

@@ -61,6 +61,7 @@ export function writeRunFiles(outDir: string, results: RunResults): void {
       xLabel: "Epoch",
       yLabel: "Mean cross-entropy",
       includeZero: true,
+      yScale: "auto",
       series: [
         { name: "train", color: TRAIN_COLOUR, values: epochs("trainLoss") },
         { name: "test", color: TEST_COLOUR, values: epochs("testLoss"), dashed: true },

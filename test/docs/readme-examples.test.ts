@@ -25,125 +25,62 @@
  * - A comment that starts with a value (`// [1, 2]`, `// 0.5`) but has no `→` is an error: values
  *   in comments are checked, or they are not written as values (`// e.g. [2, 0, 2, 2]`).
  *
- * The rewritten blocks go to `test/docs/.generated/` (ignored by git), one file per block, with
+ * The rewritten blocks go to `test/docs/.generated/readme/` (ignored by git), one file per block, with
  * the block's lines on the same line numbers, so a stack trace points at the markdown line. They
  * are also type-checked with the repository's compiler options (unused names included), since
  * running them strips the types unchecked.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { tensor } from "@nabla/tensor";
-import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { check, checkThrows, mismatch, parseExpected } from "./doc-check";
+import {
+  DOC_CHECK_IMPORT,
+  type DocBlock,
+  extractBlocks,
+  GENERATED,
+  pruneGenerated,
+  repositoryOptions,
+  rewriteBlock,
+  ROOT,
+  typeCheck,
+  writeGenerated,
+} from "./example-blocks";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const GENERATED = fileURLToPath(new URL("./.generated/", import.meta.url));
+const OUT = `${GENERATED}readme/`;
 
 const DOC_FILES = [
   "README.md",
   "packages/tensor/README.md",
   "packages/ops/README.md",
   "packages/nn/README.md",
+  "packages/nabla/README.md",
   "examples/README.md",
   "docs/learn-backprop.md",
 ];
 
-interface DocBlock {
-  file: string;
-  /** The markdown line of the block's first code line (1-based). */
-  line: number;
-  lines: string[];
+/** The block as a module: the import goes on the first line, so every line keeps its number. */
+function blockModule(block: DocBlock): string {
+  const lines = rewriteBlock(block);
+  lines[0] = `${DOC_CHECK_IMPORT} ${lines[0] ?? ""}`;
+  return lines.join("\n") + "\n";
 }
 
-/** The fenced ```ts blocks of a markdown text (not `ts nocheck`). */
-function extractBlocks(file: string, markdown: string): DocBlock[] {
-  const blocks: DocBlock[] = [];
-  const lines = markdown.split("\n");
-  let open: { fence: string; checked: boolean; start: number; body: string[] } | null = null;
-  lines.forEach((text, i) => {
-    if (open === null) {
-      const opening = /^\s*(`{3,}|~{3,})\s*([^\s`]*)(.*)$/.exec(text);
-      if (!opening) return;
-      const language = opening[2]!.toLowerCase();
-      const checked = (language === "ts" || language === "typescript") && !/\bnocheck\b/.test(opening[3]!);
-      open = { fence: opening[1]!, checked, start: i + 2, body: [] };
-      return;
-    }
-    const closing = new RegExp(`^\\s*${open.fence[0] === "`" ? "`" : "~"}{${open.fence.length},}\\s*$`);
-    if (closing.test(text)) {
-      if (open.checked) blocks.push({ file, line: open.start, lines: open.body });
-      open = null;
-      return;
-    }
-    open.body.push(text);
-  });
-  if (open !== null) throw new Error(`${file}: a code fence is never closed`);
-  return blocks;
-}
-
-const VALUE_COMMENT = /\/\/\s*(?:\[|\{|-?\d|"|true\b|false\b|NaN\b|-?Infinity\b)/;
-
-/** The block as a module: annotations become checks, everything else stays where it was. */
-function rewriteBlock(block: DocBlock): string {
-  const out = block.lines.map((text, i) => {
-    const location = JSON.stringify(`${block.file}:${block.line + i}`);
-    const arrow = text.lastIndexOf("// →");
-    const throws = text.lastIndexOf("// throws ");
-    if (arrow < 0 && throws < 0) {
-      if (VALUE_COMMENT.test(text)) {
-        throw new Error(`${block.file}:${block.line + i}: a value in a comment without →, so it would not be checked: ${text.trim()}`);
-      }
-      return text;
-    }
-    const at = Math.max(arrow, throws);
-    const code = text.slice(0, at).trimEnd().replace(/;$/, "");
-    const indent = /^\s*/.exec(code)![0];
-    const statement = code.trim();
-    if (statement === "") throw new Error(`${block.file}:${block.line + i}: an annotation needs a statement on its own line`);
-    if (throws > arrow) {
-      const message = JSON.stringify(text.slice(throws + "// throws ".length).trim());
-      return `${indent}__doc.checkThrows(() => { ${statement}; }, ${message}, ${location});`;
-    }
-    const expected = JSON.stringify(text.slice(arrow + "// →".length).trim());
-    const declared = /^(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=]+)?=/.exec(statement);
-    if (declared) return `${code}; __doc.check(${declared[1]}, ${expected}, ${location});`;
-    return `${indent}__doc.check((${statement}), ${expected}, ${location});`;
-  });
-  // on the first line, so every line of the block keeps its number
-  out[0] = `import * as __doc from "../doc-check"; ${out[0] ?? ""}`;
-  return out.join("\n") + "\n";
-}
-
-/**
- * Writes a module into .generated/ and returns its path. A file that already holds the same text
- * is left alone, so `vitest` in watch mode does not see a change and run this file again.
- */
-function writeGenerated(name: string, source: string): string {
-  const path = `${GENERATED}${name.replace(/[^\w-]/g, "_")}.ts`;
-  if (!existsSync(path) || readFileSync(path, "utf8") !== source) writeFileSync(path, source);
-  return path;
-}
-
-mkdirSync(GENERATED, { recursive: true });
-
-const blocksByFile = DOC_FILES.map((file) => ({ file, blocks: extractBlocks(file, readFileSync(`${ROOT}${file}`, "utf8")) }));
+const blocksByFile = DOC_FILES.map((file) => ({ file, blocks: extractBlocks(file, readFileSync(`${ROOT}${file}`, "utf8")).blocks }));
 
 // Every block is written out before any test runs, so the type check below sees them all; a block
 // that cannot be rewritten fails its own test.
 const generated = blocksByFile.flatMap(({ blocks }) =>
   blocks.map((block) => {
     try {
-      return { block, path: writeGenerated(`${block.file}_L${block.line}`, rewriteBlock(block)), problem: null };
+      return { block, path: writeGenerated(OUT, `${block.file}_L${block.line}`, blockModule(block)), problem: null };
     } catch (problem) {
       return { block, path: null, problem: problem as Error };
     }
   }),
 );
 const CONVENTION_FILES = ["convention_wrong_value", "convention_throws"];
-// files of blocks that have since moved or gone
-const current = new Set([...generated.flatMap((g) => (g.path ? [g.path] : [])), ...CONVENTION_FILES.map((name) => `${GENERATED}${name}.ts`)]);
-for (const name of readdirSync(GENERATED)) if (!current.has(`${GENERATED}${name}`)) rmSync(`${GENERATED}${name}`);
+pruneGenerated(OUT, [...generated.flatMap((g) => (g.path ? [g.path] : [])), ...CONVENTION_FILES.map((name) => `${OUT}${name}.ts`)]);
 
 for (const { file, blocks } of blocksByFile.filter((f) => f.blocks.length > 0)) {
   describe(file, () => {
@@ -159,7 +96,7 @@ for (const { file, blocks } of blocksByFile.filter((f) => f.blocks.length > 0)) 
 describe("the documentation", () => {
   it("has examples in every package README and the guide, and states values in them", () => {
     const count = (file: string) => blocksByFile.find((f) => f.file === file)!.blocks.length;
-    for (const file of ["README.md", "packages/tensor/README.md", "packages/ops/README.md", "packages/nn/README.md", "docs/learn-backprop.md"]) {
+    for (const file of ["README.md", "packages/tensor/README.md", "packages/ops/README.md", "packages/nn/README.md", "packages/nabla/README.md", "docs/learn-backprop.md"]) {
       expect(count(file), file).toBeGreaterThan(0);
     }
     const annotations = blocksByFile.flatMap((f) => f.blocks).flatMap((b) => b.lines).filter((l) => l.includes("// →") || l.includes("// throws "));
@@ -167,18 +104,13 @@ describe("the documentation", () => {
   });
 
   it("type-checks with the repository's compiler options, as a reader's editor would", () => {
-    // vitest strips types without checking them: a misspelt option would pass unnoticed
-    const { config } = ts.readConfigFile(`${ROOT}tsconfig.json`, ts.sys.readFile);
-    const { options } = ts.parseJsonConfigFileContent(config, ts.sys, ROOT);
     const files = generated.flatMap(({ block, path }) => (path ? [{ block, path }] : []));
-    const program = ts.createProgram(files.map((f) => f.path), { ...options, noEmit: true });
-    // only the examples are checked: the packages have their own `pnpm typecheck`
-    const errors = files.flatMap(({ block, path }) => {
-      const source = program.getSourceFile(path)!;
-      return [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)].map((diagnostic) => {
-        const { line } = source.getLineAndCharacterOfPosition(diagnostic.start ?? 0);
-        return `${block.file}:${block.line + line}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n")}`;
-      });
+    const errors = typeCheck(
+      files.map((f) => f.path),
+      repositoryOptions(),
+    ).map(({ path, line, message }) => {
+      const { block } = files.find((f) => f.path === path)!;
+      return `${block.file}:${block.line + line}: ${message}`;
     });
     expect(errors).toEqual([]);
   });
@@ -240,7 +172,7 @@ describe("the annotation convention", () => {
       line: 10,
       lines: ['import { tensor } from "@nabla/tensor";', "const x = tensor([1, 2]);", "x.sum(); // → 3", "x.mul(2); // → [2, 5]"],
     };
-    const path = writeGenerated(CONVENTION_FILES[0]!, rewriteBlock(block));
+    const path = writeGenerated(OUT, CONVENTION_FILES[0]!, blockModule(block));
     await expect(import(/* @vite-ignore */ path)).rejects.toThrow("FAKE.md:13: value[1] is 4, expected 5");
   });
 
@@ -256,7 +188,7 @@ describe("the annotation convention", () => {
         "tensor([1, 2]).sum(); // throws matmul…",
       ],
     };
-    const path = writeGenerated(CONVENTION_FILES[1]!, rewriteBlock(block));
+    const path = writeGenerated(OUT, CONVENTION_FILES[1]!, blockModule(block));
     await expect(import(/* @vite-ignore */ path)).rejects.toThrow("FAKE.md:5: expected a NablaError (matmul…), but nothing was thrown");
   });
 

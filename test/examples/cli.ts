@@ -21,6 +21,8 @@ export interface RunOptions {
   cwd?: string;
   /** Extra environment variables (INIT_CWD, as pnpm sets it). */
   env?: Record<string, string>;
+  /** Close stdout after the first chunk, as `| head -1` does; later writes then fail with EPIPE. */
+  closeStdoutEarly?: boolean;
 }
 
 /**
@@ -39,7 +41,10 @@ export function runExample(program: string, args: string[], options: RunOptions 
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (options.closeStdoutEarly) child.stdout.destroy();
+    });
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));

@@ -1,7 +1,9 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFile } from "@nabla/nn/node";
+import { parseTrainOptions } from "../../examples/src/cli/train-options";
 import {
   type MetricsFile,
   type RunResult,
@@ -170,17 +172,51 @@ describe("determinism", () => {
   });
 });
 
+const examplesVersion = readJson<{ version: string }>(path.join(repoRoot, "examples", "package.json")).version;
+
 describe("command line", () => {
   it("--help lists every flag with its default and exits 0", async () => {
     const run = await runExample("train", ["--help"]);
     expect(run.code).toBe(0);
-    for (const flag of ["--data", "--label", "--hidden", "--epochs", "--batch-size", "--lr", "--optimizer", "--seed", "--out"]) {
+    for (const flag of ["--data", "--label", "--hidden", "-e, --epochs", "-b, --batch-size", "-l, --lr", "--optimizer", "--seed", "-o, --out", "-V, --version"]) {
       expect(run.stdout).toContain(flag);
     }
     expect(run.stdout).toMatch(/--data <csv>[\s\S]*default: "examples\/data\/digits\.csv"/);
     expect(run.stdout).toMatch(/--hidden <sizes>[\s\S]*default: 128,64/);
     expect(run.stdout).toMatch(/--epochs <n>[\s\S]*default: 30/);
     expect(run.stdout).toMatch(/--batch-size <n>[\s\S]*default: 64/);
+  });
+
+  it("takes -e, -b, -l and -o for --epochs, --batch-size, --lr and --out, as PyTorch scripts do", () => {
+    const now = new Date("2024-05-01T12:30:05Z");
+    const short = parseTrainOptions(["-e", "7", "-b", "16", "-l", "3e-4", "-o", "runs/short"], now);
+    const long = parseTrainOptions(["--epochs", "7", "--batch-size", "16", "--lr", "3e-4", "--out", "runs/short"], now);
+    expect(short).toEqual(long);
+    expect(short).toMatchObject({ epochs: 7, batchSize: 16, lr: 3e-4, outDir: path.resolve(process.env.INIT_CWD ?? process.cwd(), "runs/short") });
+    // The defaults are what the short flags replace.
+    expect(parseTrainOptions([], now)).toMatchObject({ epochs: 30, batchSize: 64, lr: 1e-3 });
+  });
+
+  it("--version and -V print the package version alone and exit 0", async () => {
+    expect(examplesVersion).toMatch(/^\d+\.\d+\.\d+/);
+    for (const flag of ["--version", "-V"]) {
+      const run = await runExample("train", [flag]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toBe(`${examplesVersion}\n`);
+    }
+  });
+
+  it("runs with the short flags, and plots a loss that fell more than tenfold on a log scale", async () => {
+    const out = path.join(temp.dir, "iris-short-flags");
+    const run = await runExample("train", ["--data", irisCsv, "--label", "species", "-e", "40", "-b", "16", "-l", "0.01", "-o", out]);
+    expect(run.code, run.stderr).toBe(0);
+    const config = readJson<Record<string, any>>(path.join(out, "config.json"));
+    expect(config.training).toMatchObject({ epochs: 40, batchSize: 16, lr: 0.01 });
+    const metrics = readJson<MetricsFile>(path.join(out, "metrics.json"));
+    const losses = metrics.epochs.flatMap((row) => [row.trainLoss, row.testLoss]);
+    expect(Math.max(...losses) / Math.min(...losses)).toBeGreaterThan(10);
+    expect(readFileSync(path.join(out, "loss.svg"), "utf8")).toContain(">Mean cross-entropy (log scale)</text>");
+    expect(readFileSync(path.join(out, "accuracy.svg"), "utf8")).toContain(">Accuracy</text>");
   });
 
   it("rejects a bad flag value before reading or writing anything", async () => {
@@ -207,5 +243,25 @@ describe("command line", () => {
     expect(config.classNames).toEqual(["setosa", "versicolor", "virginica"]);
     expect(config.training).toMatchObject({ optimizer: "sgd", lr: 0.01, epochs: 1 });
     expect(run.stdout).toContain("Files in relative-out");
+  });
+});
+
+describe("the root package's scripts", () => {
+  const scripts = readJson<{ scripts: Record<string, string> }>(path.join(repoRoot, "package.json")).scripts;
+
+  it("run the examples without pnpm's banner lines", () => {
+    const delegating = Object.entries(scripts).filter(([, command]) => command.includes("--filter @nabla/examples"));
+    expect(delegating.map(([name]) => name).sort()).toEqual(["lesson:gradcheck", "lesson:micrograd", "lesson:softmax", "predict", "train"]);
+    for (const [name, command] of delegating) expect(command, name).toMatch(/^pnpm (--silent|-s) /);
+  });
+
+  it("`pnpm train --version` prints the version after the root script's line, with no banner from the examples package", () => {
+    // pnpm prints the line of the script the user named ("> nabla-monorepo@ train …", which `pnpm -s`
+    // leaves out); the script's own pnpm call is silent.
+    for (const script of ["train", "predict"]) {
+      const stdout = execFileSync("pnpm", [script, "--version"], { cwd: repoRoot, encoding: "utf8" });
+      expect(stdout, script).not.toContain("> @nabla/examples@");
+      expect(stdout.endsWith(`\n${examplesVersion}\n`), stdout).toBe(true);
+    }
   });
 });

@@ -1,25 +1,11 @@
-import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type BrowserContext, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { PNG } from "pngjs";
 import { createServer, type ViteDevServer } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { collectErrors, launchBrowser } from "../support/browser";
 
-// Debian's Chromium (.ci/run installs it), started as the machine allows: headless, no sandbox
-// (CI runs as root), no GPU, and nothing that reaches for the network.
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 const playgroundConfig = fileURLToPath(new URL("../../playground/vite.config.ts", import.meta.url));
 
 /** How many different colours a PNG has: a blank or single-colour page has a handful. */
@@ -32,8 +18,7 @@ function distinctColours(png: Buffer): number {
 
 describe("playground in headless Chromium", () => {
   let server: ViteDevServer;
-  let context: BrowserContext;
-  let userDataDir: string;
+  let browser: Browser;
   let url: string;
 
   beforeAll(async () => {
@@ -41,23 +26,17 @@ describe("playground in headless Chromium", () => {
     await server.listen();
     const { port } = server.httpServer!.address() as AddressInfo;
     url = `http://127.0.0.1:${port}/`;
-    userDataDir = mkdtempSync(path.join(tmpdir(), "nabla-chromium-"));
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
-  });
+    browser = await launchBrowser();
+  }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await server?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
   it("trains an MLP on spirals past 90% accuracy, draws it, and logs no errors", async () => {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("console", (message) => {
-      if (message.type() === "error") errors.push(message.text());
-    });
-    page.on("pageerror", (error) => errors.push(error.message));
+    const page = await browser.newPage();
+    const errors = collectErrors(page);
 
     await page.goto(url);
     await page.selectOption("#dataset", "spirals");

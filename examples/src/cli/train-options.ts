@@ -1,7 +1,8 @@
-import { Command, Option } from "commander";
+import { Option } from "commander";
 import { defaultDataPath, defaultRunDirectory, displayPath, resolveUserPath } from "../paths";
 import { OPTIMIZERS, type OptimizerName } from "../training";
 import { layerSizes, nonNegativeInteger, positiveInteger, positiveNumber } from "./arguments";
+import { exampleProgram } from "./program";
 
 /**
  * The learning rate each optimizer gets when `--lr` is not given. SGD (with momentum 0.9) needs a
@@ -32,12 +33,11 @@ export const TRAIN_DEFAULTS = {
 };
 
 /**
- * Parses `train`'s command line. `--help` and bad flags make commander print and exit (code 0 for
- * help, 1 for errors) before anything is read or written.
+ * Parses `train`'s command line. `--help`, `--version` and bad flags make commander print and exit
+ * (code 0 for help and version, 1 for errors) before anything is read or written.
  */
 export function parseTrainOptions(argv: string[], now = new Date()): TrainOptions {
-  const program = new Command("pnpm train")
-    .description("Train a multi-layer perceptron classifier on a CSV file and write the model, metrics and plots.")
+  const program = exampleProgram("pnpm train", "Train a multi-layer perceptron classifier on a CSV file and write the model, metrics and plots.")
     .option("--data <csv>", "CSV file with a header row: numeric feature columns and a label column", displayPath(defaultDataPath))
     .option("--label <column>", "name of the label column (default: the last column)")
     .addOption(
@@ -45,10 +45,10 @@ export function parseTrainOptions(argv: string[], now = new Date()): TrainOption
         .argParser(layerSizes)
         .default(TRAIN_DEFAULTS.hidden, TRAIN_DEFAULTS.hidden.join(",")),
     )
-    .option("--epochs <n>", "passes over the training data", positiveInteger, TRAIN_DEFAULTS.epochs)
-    .option("--batch-size <n>", "rows per optimisation step", positiveInteger, TRAIN_DEFAULTS.batchSize)
+    .option("-e, --epochs <n>", "passes over the training data", positiveInteger, TRAIN_DEFAULTS.epochs)
+    .option("-b, --batch-size <n>", "rows per optimisation step", positiveInteger, TRAIN_DEFAULTS.batchSize)
     .option(
-      "--lr <rate>",
+      "-l, --lr <rate>",
       `learning rate (default: ${OPTIMIZERS.map((name) => `${DEFAULT_LR[name]} for ${name}`).join(", ")})`,
       positiveNumber,
     )
@@ -58,7 +58,7 @@ export function parseTrainOptions(argv: string[], now = new Date()): TrainOption
         .default(TRAIN_DEFAULTS.optimizer),
     )
     .option("--seed <n>", "seed for the split, the initial weights and the shuffling", nonNegativeInteger, TRAIN_DEFAULTS.seed)
-    .option("--out <dir>", "folder for the run's files (default: runs/<UTC timestamp> in the repository)")
+    .option("-o, --out <dir>", "folder for the run's files (default: runs/<UTC timestamp> in the repository)")
     .addHelpText(
       "after",
       [
@@ -67,10 +67,9 @@ export function parseTrainOptions(argv: string[], now = new Date()): TrainOption
         "  pnpm train",
         "  pnpm train --data examples/data/iris.csv --label species --epochs 100",
         "  pnpm train --hidden 256 --optimizer sgd --lr 0.05 --out runs/sgd",
+        "  pnpm train -e 50 -b 32 -l 3e-4 -o runs/small-steps",
       ].join("\n"),
     )
-    .showHelpAfterError()
-    .allowExcessArguments(false)
     .parse(argv, { from: "user" });
 
   const options = program.opts<{

@@ -19,6 +19,28 @@ export function niceTicks(min: number, max: number, target = 6): { ticks: number
   return { ticks, domain: [ticks[0]!, ticks[ticks.length - 1]!], step };
 }
 
+/**
+ * Ticks for a log axis covering [min, max] (0 < min < max): 1, 2 and 5 times each power of ten when
+ * the values span at most two decades, else powers of ten alone (every second, third, … when more
+ * than `target` would be needed). The domain is widened to the ticks just outside the values.
+ */
+export function logTicks(min: number, max: number, target = 8): { ticks: number[]; domain: [number, number] } {
+  const lowest = Math.floor(Math.log10(min));
+  const decades = Math.ceil(Math.log10(max)) - lowest;
+  const mantissas = Math.log10(max / min) <= 2 ? [1, 2, 5] : [1];
+  const every = Math.max(1, Math.ceil(decades / (target - 1)));
+  const candidates: number[] = [];
+  for (let exponent = lowest; exponent <= lowest + decades + every; exponent += every) {
+    // Built from text, so 2e-3 is exactly the double nearest 0.002 and prints as "0.002".
+    for (const mantissa of mantissas) candidates.push(Number(`${mantissa}e${exponent}`));
+  }
+  // The candidates start at or below min and end at or above max, so both ends exist.
+  const first = candidates.filter((tick) => tick <= min).at(-1)!;
+  const last = candidates.find((tick) => tick >= max)!;
+  const ticks = candidates.filter((tick) => tick >= first && tick <= last);
+  return { ticks, domain: [first, last] };
+}
+
 /** Whole-number ticks 1…n (epochs), thinned to about `target` of them. */
 export function integerTicks(first: number, last: number, target = 10): number[] {
   const span = Math.max(1, last - first);

@@ -1,3 +1,10 @@
+/**
+ * Modules, layers, initialisers, optimizers and learning-rate schedules, data loading, and
+ * safetensors serialisation. Everything here runs in browsers too; file helpers are in
+ * `@nabla/nn/node`.
+ *
+ * @module @nabla/nn
+ */
 export { TensorDataset } from "./data/dataset";
 export { DataLoader, type DataLoaderOptions } from "./data/dataloader";
 export { trainTestSplit, type TrainTestSplitOptions } from "./data/split";
@@ -9,5 +16,39 @@ export { Sequential } from "./layers/sequential";
 export { ReLU, Tanh, Sigmoid, GELU, type GELUOptions } from "./layers/activation";
 export { Dropout } from "./layers/dropout";
 export { Flatten } from "./layers/flatten";
+/**
+ * Weight initialisers, as PyTorch's `torch.nn.init`: each fills a tensor in place without recording
+ * a graph, so it works on parameters, and returns it.
+ *
+ * @example
+ * ```ts
+ * const layer = new Linear(4, 8);
+ * init.kaimingNormal_(layer.weight, { nonlinearity: "relu" });
+ * init.zeros_(layer.bias!);
+ * layer.bias; // → [0, 0, 0, 0, 0, 0, 0, 0]
+ * ```
+ */
 export * as init from "./init";
+/**
+ * Optimizers (SGD, Adam, AdamW) and learning-rate schedulers (StepLR, CosineAnnealingLR), as
+ * PyTorch's `torch.optim`, step for step.
+ *
+ * @example
+ * ```ts
+ * manualSeed(0);
+ * const model = new Sequential(new Linear(2, 8), new Tanh(), new Linear(8, 1));
+ * const optimizer = new optim.Adam(model.parameters(), { lr: 0.05 });
+ * const x = tensor([[0, 1], [1, 0], [1, 1]]);
+ * const y = tensor([[1], [-1], [0]]);
+ * const losses: number[] = [];
+ * for (let step = 0; step < 50; step++) {
+ *   optimizer.zeroGrad();
+ *   const loss = model.forward(x).sub(y).square().mean();
+ *   loss.backward();
+ *   optimizer.step();
+ *   losses.push(loss.item() as number);
+ * }
+ * losses[49]! < losses[0]! / 10; // → true
+ * ```
+ */
 export * as optim from "./optim/index";

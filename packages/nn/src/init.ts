@@ -1,4 +1,4 @@
-import { Generator, NablaError, Tensor, formatShape, noGrad, rand, randn } from "@nabla/tensor";
+import { Generator, NablaError, Tensor, formatShape, noGrad, rand, randn, isTensor } from "@nabla/tensor";
 
 /** The nonlinearities `calculateGain` knows (PyTorch's `nn.functional` names). */
 export type Nonlinearity =
@@ -18,19 +18,25 @@ export type Nonlinearity =
 /** Which fan Kaiming init preserves: the forward pass's variance (`fanIn`) or the backward pass's (`fanOut`). */
 export type FanMode = "fanIn" | "fanOut";
 
+/** The option every random initializer takes: where its numbers come from. */
 export interface RandomInitOptions {
   /** Draw from this stream instead of the global one that `manualSeed` resets. */
   generator?: Generator;
 }
 
+/** Options of `xavierUniform_` and `xavierNormal_`. */
 export interface XavierOptions extends RandomInitOptions {
+  /** Scales the std, usually `calculateGain(nonlinearity)`; default 1. */
   gain?: number;
 }
 
+/** Options of `kaimingUniform_` and `kaimingNormal_`, as PyTorch's keywords (`fanIn` for "fan_in"). */
 export interface KaimingOptions extends RandomInitOptions {
   /** The negative slope of the leaky ReLU that follows (only used with `leaky_relu`); default 0. */
   a?: number;
+  /** The fan to divide by; default "fanIn". */
   mode?: FanMode;
+  /** The nonlinearity whose gain scales the std; default "leaky_relu" (with slope `a`). */
   nonlinearity?: Nonlinearity;
 }
 
@@ -48,10 +54,14 @@ const LINEAR_NONLINEARITIES: readonly string[] = [
 /**
  * The factor by which a nonlinearity shrinks the standard deviation of its input, as PyTorch's
  * `calculate_gain`: 1 for linear and sigmoid, 5/3 for tanh, √2 for relu, √(2 / (1 + slope²)) for
- * leaky_relu (slope `param`, default 0.01), 3/4 for selu.
+ * leaky_relu (slope `param`, default 0.01), 3/4 for selu. An unknown name throws.
  *
  * @example
- * calculateGain("leaky_relu", 0.2); // 1.3867…
+ * ```ts
+ * init.calculateGain("relu");              // → 1.4142136
+ * init.calculateGain("tanh");              // → 1.6666667
+ * init.calculateGain("leaky_relu", 0.2);   // → 1.3867505
+ * ```
  */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
   if (LINEAR_NONLINEARITIES.includes(nonlinearity)) return 1;
@@ -73,10 +83,15 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 }
 
 /**
- * Fans of a weight shaped `[out, in, ...kernel]`: `fanIn = in · ∏kernel`, `fanOut = out · ∏kernel`.
+ * Fans of a weight shaped `[out, in, ...kernel]`: `fanIn = in · ∏kernel`, `fanOut = out · ∏kernel`,
+ * as PyTorch's `_calculate_fan_in_and_fan_out`. Fewer than 2 dimensions throws.
  *
  * @example
- * calculateFanInAndFanOut(zeros([8, 4])); // { fanIn: 4, fanOut: 8 }
+ * ```ts
+ * init.calculateFanInAndFanOut(zeros([8, 4]));         // → { fanIn: 4, fanOut: 8 }
+ * init.calculateFanInAndFanOut(zeros([16, 3, 5, 5]));  // → { fanIn: 75, fanOut: 400 }
+ * init.calculateFanInAndFanOut(zeros([3]));            // throws calculateFanInAndFanOut: fan in and fan out cannot be computed for shape [3] (expected at least 2 dimensions)
+ * ```
  */
 export function calculateFanInAndFanOut(tensor: Tensor): { fanIn: number; fanOut: number } {
   return fans("calculateFanInAndFanOut", tensor);
@@ -91,7 +106,7 @@ function fans(op: string, tensor: Tensor): { fanIn: number; fanOut: number } {
 }
 
 function assertFloating(op: string, tensor: Tensor): void {
-  if (!(tensor instanceof Tensor)) throw new NablaError(op, "expected a Tensor");
+  if (!isTensor(tensor, op)) throw new NablaError(op, "expected a Tensor");
   if (tensor.dtype !== "float32" && tensor.dtype !== "float64") {
     throw new NablaError(op, `cannot fill a ${tensor.dtype} tensor of shape ${formatShape(tensor.shape)} with random values (expected float32 or float64)`);
   }
@@ -104,10 +119,20 @@ function fill(tensor: Tensor, values: () => Tensor): Tensor {
 }
 
 /**
- * Fills `tensor` in place with values drawn uniformly from [a, b); returns it.
+ * Fills `tensor` in place with values drawn uniformly from [a, b) (default [0, 1)), without
+ * recording a graph (so it works on parameters); returns it. The tensor must be float32 or
+ * float64, and a > b throws. `{ generator }` draws from that stream instead of the global one.
  *
  * @example
- * init.uniform_(zeros([3, 4]), -0.1, 0.1);
+ * ```ts
+ * const w = init.uniform_(zeros([1000]), -0.1, 0.1);
+ * w.min().ge(-0.1).item();  // → true
+ * w.max().lt(0.1).item();   // → true
+ * // a generator of its own repeats the draw, whatever the global stream did
+ * const a = init.uniform_(zeros([3]), 0, 1, { generator: new Generator(0) });
+ * init.uniform_(zeros([3]), 0, 1, { generator: new Generator(0) }).eq(a); // → [true, true, true]
+ * init.uniform_(zeros([3]), 1, 0);  // throws uniform_: expected a finite range with a ≤ b, got a = 1, b = 0
+ * ```
  */
 export function uniform_(tensor: Tensor, a = 0, b = 1, options: RandomInitOptions = {}): Tensor {
   return uniformFrom("uniform_", tensor, a, b, options.generator);
@@ -123,10 +148,15 @@ function uniformFrom(op: string, tensor: Tensor, a: number, b: number, generator
 }
 
 /**
- * Fills `tensor` in place with values drawn from N(mean, std²); returns it.
+ * Fills `tensor` in place with values drawn from N(mean, std²) (default N(0, 1)), without recording
+ * a graph; returns it. Float tensors only; a negative or non-finite std throws.
  *
  * @example
- * init.normal_(zeros([3, 4]), 0, 0.02);
+ * ```ts
+ * manualSeed(0);
+ * const w = init.normal_(zeros([10000]), 0, 0.02);
+ * w.std().sub(0.02).abs().lt(0.001).item(); // → true
+ * ```
  */
 export function normal_(tensor: Tensor, mean = 0, std = 1, options: RandomInitOptions = {}): Tensor {
   return normalFrom("normal_", tensor, mean, std, options.generator);
@@ -140,13 +170,28 @@ function normalFrom(op: string, tensor: Tensor, mean: number, std: number, gener
   return fill(tensor, () => randn(tensor.shape, { dtype: tensor.dtype, generator }).mul(std).add(mean));
 }
 
-/** Fills `tensor` with 0 in place; returns it. */
+/**
+ * Fills `tensor` with 0 in place, without recording a graph (so it works on parameters); returns it.
+ *
+ * @example
+ * ```ts
+ * const layer = new Linear(2, 3);
+ * init.zeros_(layer.bias!); // → [0, 0, 0]
+ * ```
+ */
 export function zeros_(tensor: Tensor): Tensor {
   noGrad(() => tensor.zero_());
   return tensor;
 }
 
-/** Fills `tensor` with 1 in place; returns it. */
+/**
+ * Fills `tensor` with 1 in place, without recording a graph; returns it.
+ *
+ * @example
+ * ```ts
+ * init.ones_(zeros([2, 2])); // → [[1, 1], [1, 1]]
+ * ```
+ */
 export function ones_(tensor: Tensor): Tensor {
   noGrad(() => tensor.fill_(1));
   return tensor;
@@ -160,10 +205,18 @@ function xavierStd(op: string, tensor: Tensor, gain: number): number {
 }
 
 /**
- * Xavier/Glorot uniform init in place: U(−bound, bound) with bound = gain · √(6 / (fanIn + fanOut)).
+ * Xavier/Glorot uniform init in place, as PyTorch's `xavier_uniform_`: U(−bound, bound) with
+ * bound = gain · √(6 / (fanIn + fanOut)). Needs at least 2 dimensions (see
+ * `calculateFanInAndFanOut`); returns the tensor.
  *
  * @example
- * init.xavierUniform_(linear.weight, { gain: init.calculateGain("tanh") });
+ * ```ts
+ * const layer = new Linear(20, 30);
+ * init.xavierUniform_(layer.weight, { gain: init.calculateGain("tanh") });
+ * // bound = 5/3 · √(6 / 50) = 0.5774
+ * layer.weight.abs().max().le(0.5774).item(); // → true
+ * init.xavierUniform_(zeros([3]));            // throws xavierUniform_: fan in and fan out cannot be computed for shape [3] (expected at least 2 dimensions)
+ * ```
  */
 export function xavierUniform_(tensor: Tensor, options: XavierOptions = {}): Tensor {
   const bound = Math.sqrt(3) * xavierStd("xavierUniform_", tensor, options.gain ?? 1); // U(−b, b) has std b/√3
@@ -171,10 +224,14 @@ export function xavierUniform_(tensor: Tensor, options: XavierOptions = {}): Ten
 }
 
 /**
- * Xavier/Glorot normal init in place: N(0, std²) with std = gain · √(2 / (fanIn + fanOut)).
+ * Xavier/Glorot normal init in place, as PyTorch's `xavier_normal_`: N(0, std²) with
+ * std = gain · √(2 / (fanIn + fanOut)). Needs at least 2 dimensions; returns the tensor.
  *
  * @example
- * init.xavierNormal_(linear.weight);
+ * ```ts
+ * const layer = new Linear(4, 8);
+ * init.xavierNormal_(layer.weight).shape; // → [8, 4]
+ * ```
  */
 export function xavierNormal_(tensor: Tensor, options: XavierOptions = {}): Tensor {
   return normalFrom("xavierNormal_", tensor, 0, xavierStd("xavierNormal_", tensor, options.gain ?? 1), options.generator);
@@ -193,11 +250,18 @@ function kaimingStd(op: string, tensor: Tensor, options: KaimingOptions): number
 }
 
 /**
- * Kaiming/He uniform init in place: U(−bound, bound) with bound = gain · √(3 / fan), where gain comes
- * from `nonlinearity` (default `leaky_relu` with slope `a` = 0, i.e. √2) and fan from `mode` (default `fanIn`).
+ * Kaiming/He uniform init in place, as PyTorch's `kaiming_uniform_`: U(−bound, bound) with
+ * bound = gain · √(3 / fan), where gain comes from `nonlinearity` (default `leaky_relu` with slope
+ * `a` = 0, i.e. √2) and fan from `mode` (default `fanIn`). Needs at least 2 dimensions; a
+ * zero-element tensor is left as it is. Returns the tensor.
  *
  * @example
- * init.kaimingUniform_(linear.weight, { a: Math.sqrt(5) }); // Linear's default: bound 1/√fanIn
+ * ```ts
+ * const layer = new Linear(16, 4);
+ * // Linear's own init: a = √5 gives bound 1/√fanIn = 0.25
+ * init.kaimingUniform_(layer.weight, { a: Math.sqrt(5) });
+ * layer.weight.abs().max().le(0.25).item(); // → true
+ * ```
  */
 export function kaimingUniform_(tensor: Tensor, options: KaimingOptions = {}): Tensor {
   const std = kaimingStd("kaimingUniform_", tensor, options);
@@ -207,10 +271,16 @@ export function kaimingUniform_(tensor: Tensor, options: KaimingOptions = {}): T
 }
 
 /**
- * Kaiming/He normal init in place: N(0, std²) with std = gain / √fan (defaults as `kaimingUniform_`).
+ * Kaiming/He normal init in place, as PyTorch's `kaiming_normal_`: N(0, std²) with
+ * std = gain / √fan (defaults and checks as `kaimingUniform_`). Returns the tensor.
  *
  * @example
- * init.kaimingNormal_(linear.weight, { nonlinearity: "relu" });
+ * ```ts
+ * manualSeed(0);
+ * // std = √2 / √128 = 0.125 for a relu layer with 128 inputs
+ * const w = init.kaimingNormal_(zeros([256, 128]), { nonlinearity: "relu" });
+ * w.std().sub(0.125).abs().lt(0.002).item(); // → true
+ * ```
  */
 export function kaimingNormal_(tensor: Tensor, options: KaimingOptions = {}): Tensor {
   const std = kaimingStd("kaimingNormal_", tensor, options);

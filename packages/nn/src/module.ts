@@ -1,12 +1,16 @@
-import { NablaError, Tensor, formatShape, noGrad } from "@nabla/tensor";
+import { NablaError, Tensor, formatShape, noGrad, isTensor } from "@nabla/tensor";
 
+/** Options of `Module.loadStateDict`. */
 export interface LoadStateDictOptions {
   /** Missing and unexpected keys are errors (default). With `false` they are skipped and reported. */
   strict?: boolean;
 }
 
+/** What `Module.loadStateDict` returns, as PyTorch's `_IncompatibleKeys` (both empty under `strict`). */
 export interface LoadStateDictResult {
+  /** The model's parameter names the state dict did not hold (left unchanged). */
   missingKeys: string[];
+  /** The state dict's keys that name no parameter of the model (ignored). */
   unexpectedKeys: string[];
 }
 
@@ -25,6 +29,7 @@ export interface LoadStateDictResult {
  * Calling: `forward` is the entry point; `model.forward(x)` is PyTorch's `model(x)`.
  *
  * @example
+ * ```ts
  * class Mlp extends Module {
  *   hidden = new Linear(4, 8);
  *   out = new Linear(8, 3);
@@ -32,7 +37,10 @@ export interface LoadStateDictResult {
  *     return this.out.forward(this.hidden.forward(x).relu());
  *   }
  * }
- * new Mlp().namedParameters().map(([name]) => name); // ["hidden.weight", "hidden.bias", "out.weight", "out.bias"]
+ * const model = new Mlp();
+ * model.namedParameters().map(([name]) => name); // → ["hidden.weight", "hidden.bias", "out.weight", "out.bias"]
+ * model.forward(randn([2, 4])).shape;             // → [2, 3]
+ * ```
  */
 export abstract class Module {
   /** True after `train()` (the default), false after `eval()`; layers such as Dropout read it. */
@@ -41,18 +49,42 @@ export abstract class Module {
   // Names only: the tensors live in the fields of the same names.
   private readonly parameterNames: string[] = [];
 
+  /**
+   * The computation, written by every subclass in tensor ops (autograd records it): PyTorch's
+   * `model(x)` is `model.forward(x)`, since a class instance cannot be called.
+   */
   abstract forward(...inputs: Tensor[]): Tensor;
 
   /**
    * Declares the parameter `name`: stores `tensor` in the field of that name, sets its `requiresGrad`
    * and returns it. `null` declares an absent optional parameter (e.g. a Linear without bias).
+   * Throws a NablaError for a name that is empty, holds "." or is already registered, and for a
+   * tensor that is not a float32/float64 leaf.
+   *
+   * @example
+   * ```ts
+   * class Scale extends Module {
+   *   scale: Tensor;
+   *   constructor(features: number) {
+   *     super();
+   *     this.scale = this.registerParameter("scale", ones([features]));
+   *   }
+   *   forward(x: Tensor): Tensor {
+   *     return x.mul(this.scale);
+   *   }
+   * }
+   * const layer = new Scale(3);
+   * layer.scale.requiresGrad;                      // → true
+   * layer.namedParameters().map(([name]) => name); // → ["scale"]
+   * layer.forward(tensor([1, 2, 3]));              // → [1, 2, 3]
+   * ```
    */
   protected registerParameter<T extends Tensor | null>(name: string, tensor: T): T {
     const op = "registerParameter";
     if (name === "" || name.includes(".")) throw new NablaError(op, `invalid parameter name "${name}" (expected a non-empty name without ".")`);
     if (this.parameterNames.includes(name)) throw new NablaError(op, `parameter "${name}" is already registered`);
     if (tensor !== null) {
-      if (!(tensor instanceof Tensor)) throw new NablaError(op, `parameter "${name}" must be a Tensor or null`);
+      if (!isTensor(tensor, op)) throw new NablaError(op, `parameter "${name}" must be a Tensor or null`);
       if (tensor.dtype !== "float32" && tensor.dtype !== "float64") {
         throw new NablaError(op, `parameter "${name}" has dtype ${tensor.dtype} (expected float32 or float64)`);
       }
@@ -71,7 +103,7 @@ export abstract class Module {
     for (const name of this.parameterNames) {
       const value = fields[name];
       if (value === null || value === undefined) continue;
-      if (!(value instanceof Tensor)) throw new NablaError("parameters", `parameter "${name}" was replaced by a non-Tensor value`);
+      if (!isTensor(value, "parameters")) throw new NablaError("parameters", `parameter "${name}" was replaced by a non-Tensor value`);
       own.push([name, value]);
     }
     return own;
@@ -85,7 +117,14 @@ export abstract class Module {
     return Object.entries(this).filter((entry): entry is [string, Module] => entry[1] instanceof Module);
   }
 
-  /** Direct sub-modules with their names, in assignment order, each module once. */
+  /**
+   * Direct sub-modules with their names, in assignment order, each module once.
+   *
+   * @example
+   * ```ts
+   * new Sequential(new Linear(2, 2), new ReLU()).namedChildren().map(([name]) => name); // → ["0", "1"]
+   * ```
+   */
   namedChildren(): [string, Module][] {
     const seen = new Set<Module>();
     return this.childEntries().filter(([, child]) => {
@@ -95,11 +134,20 @@ export abstract class Module {
     });
   }
 
+  /** The direct sub-modules, as `namedChildren()` without the names. */
   children(): Module[] {
     return this.namedChildren().map(([, child]) => child);
   }
 
-  /** This module and every descendant once each (depth first), with dotted names; the root is "". */
+  /**
+   * This module and every descendant once each (depth first), with dotted names; the root is "".
+   *
+   * @example
+   * ```ts
+   * const model = new Sequential(new Linear(2, 2), new Sequential(new ReLU(), new Linear(2, 1)));
+   * model.namedModules().map(([name]) => name); // → ["", "0", "1", "1.0", "1.1"]
+   * ```
+   */
   namedModules(): [string, Module][] {
     const seen = new Set<Module>();
     const result: [string, Module][] = [];
@@ -116,6 +164,12 @@ export abstract class Module {
   /**
    * Every parameter with its dotted name (`0.weight`, `encoder.fc.bias`): own parameters first, then each
    * child's, recursively. A tensor shared by several modules appears once, under its first name.
+   *
+   * @example
+   * ```ts
+   * const model = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 3));
+   * model.namedParameters().map(([name, p]) => [name, p.shape]); // → [["0.weight", [8, 4]], ["0.bias", [8]], ["2.weight", [3, 8]], ["2.bias", [3]]]
+   * ```
    */
   namedParameters(): [string, Tensor][] {
     const seen = new Set<Tensor>();
@@ -130,23 +184,55 @@ export abstract class Module {
     return result;
   }
 
-  /** The parameters in the order of `namedParameters()`, each once: what an optimizer takes. */
+  /**
+   * The parameters in the order of `namedParameters()`, each once: what an optimizer takes.
+   *
+   * @example
+   * ```ts
+   * const model = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 3));
+   * model.parameters().length; // → 4
+   * const optimizer = new optim.SGD(model.parameters(), { lr: 0.1 });
+   * optimizer.paramGroups[0]!.params.length; // → 4
+   * ```
+   */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, parameter]) => parameter);
   }
 
-  /** Sets `training` on this module and every descendant; returns this module. */
+  /**
+   * Sets `training` on this module and every descendant (`train(false)` is `eval()`); returns this
+   * module.
+   *
+   * @example
+   * ```ts
+   * const model = new Sequential(new Linear(2, 2), new Dropout(0.5));
+   * model.eval().at(1).training;  // → false
+   * model.train().at(1).training; // → true
+   * ```
+   */
   train(mode = true): this {
     for (const [, module] of this.namedModules()) module.training = mode;
     return this;
   }
 
-  /** `train(false)`: Dropout stops dropping. */
+  /** `train(false)` on the whole tree (Dropout stops dropping); returns this module. */
   eval(): this {
     return this.train(false);
   }
 
-  /** Drops every parameter's gradient (`grad = null`, PyTorch's `set_to_none=True`). */
+  /**
+   * Drops every parameter's gradient (`grad = null`, PyTorch's `set_to_none=True`). `backward`
+   * adds into `grad`, so call this (or the optimizer's `zeroGrad`) before each backward pass.
+   *
+   * @example
+   * ```ts
+   * const layer = new Linear(2, 1);
+   * layer.forward(ones([1, 2])).sum().backward();
+   * layer.weight.grad;  // → [[1, 1]]
+   * layer.zeroGrad();
+   * layer.weight.grad;  // → null
+   * ```
+   */
   zeroGrad(): void {
     for (const parameter of this.parameters()) parameter.grad = null;
   }
@@ -160,10 +246,16 @@ export abstract class Module {
 
   /**
    * The parameters by dotted name, in `namedParameters()` order, as detached tensors sharing storage
-   * with the parameters (so reading them is free; clone them to keep a snapshot).
+   * with the parameters (so reading them is free; clone them to keep a snapshot). A parameter shared
+   * by several modules is listed under each of its names, as in PyTorch.
    *
    * @example
-   * const saved = model.stateDict(); // { "0.weight": Tensor, "0.bias": Tensor, ... }
+   * ```ts
+   * const model = new Sequential(new Linear(2, 3), new ReLU(), new Linear(3, 1));
+   * const state = model.stateDict();
+   * Object.keys(state);              // → ["0.weight", "0.bias", "2.weight", "2.bias"]
+   * state["2.bias"]!.requiresGrad;   // → false
+   * ```
    */
   stateDict(): Record<string, Tensor> {
     const state: Record<string, Tensor> = {};
@@ -175,10 +267,18 @@ export abstract class Module {
    * Copies `stateDict`'s tensors into the parameters in place (under `noGrad`, so optimizers holding the
    * parameters keep working). Everything is checked before anything is copied: a shape mismatch is always
    * an error; missing and unexpected keys are errors unless `strict` is false. Values are cast to each
-   * parameter's dtype.
+   * parameter's dtype. Returns the keys it skipped (both lists empty when `strict`).
    *
    * @example
-   * model.loadStateDict(loadSafetensors(bytes).tensors);
+   * ```ts
+   * const source = new Linear(2, 1);
+   * const copy = new Linear(2, 1);
+   * copy.loadStateDict(source.stateDict());          // → { missingKeys: [], unexpectedKeys: [] }
+   * copy.weight.sub(source.weight).abs().max();      // → 0
+   * copy.loadStateDict({ bias: zeros([1]) });        // throws loadStateDict: missing keys ["weight"]
+   * copy.loadStateDict({ bias: zeros([1]) }, { strict: false }); // → { missingKeys: ["weight"], unexpectedKeys: [] }
+   * copy.loadStateDict({ weight: zeros([1, 3]), bias: zeros([1]) }); // throws loadStateDict: size mismatch for "weight": the model has [1, 2], the state dict [1, 3]
+   * ```
    */
   loadStateDict(stateDict: Record<string, Tensor>, options: LoadStateDictOptions = {}): LoadStateDictResult {
     const op = "loadStateDict";
@@ -192,7 +292,7 @@ export abstract class Module {
     for (const [name, parameter] of expected) {
       if (!Object.hasOwn(stateDict, name)) continue;
       const value = stateDict[name];
-      if (!(value instanceof Tensor)) {
+      if (!isTensor(value, op)) {
         problems.push(`"${name}" is not a Tensor`);
       } else if (!sameShape(value.shape, parameter.shape)) {
         problems.push(`size mismatch for "${name}": the model has ${formatShape(parameter.shape)}, the state dict ${formatShape(value.shape)}`);

@@ -1,6 +1,8 @@
 /**
  * `@nabla/nn/node`: file helpers for Node. Everything else in @nabla/nn runs in browsers too;
  * only this entry point touches the file system.
+ *
+ * @module @nabla/nn/node
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -13,10 +15,17 @@ import { loadSafetensors, saveSafetensors, type SafetensorsContents } from "./io
  * Writes tensors to a safetensors file atomically: the bytes go to a temporary file in the same
  * directory, are flushed to disk (fsync), and the temporary file is then renamed over `filePath`.
  * A crash or a failed write therefore leaves either the previous file or the complete new one,
- * never a truncated checkpoint.
+ * never a truncated checkpoint. The directory must exist. The bytes are `saveSafetensors`'s, so
+ * PyTorch reads the file with `safetensors.torch.load_file`; a failed write throws a NablaError
+ * naming the file.
  *
  * @example
- * saveFile("runs/model.safetensors", model.stateDict(), { format: "pt" });
+ * ```ts nocheck
+ * const model = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 3));
+ * saveFile("model.safetensors", model.stateDict(), { format: "pt" });
+ * model.loadStateDict(loadFile("model.safetensors").tensors); // → { missingKeys: [], unexpectedKeys: [] }
+ * saveFile("no/such/dir/model.safetensors", model.stateDict()); // throws saveFile: cannot write no/such/dir/model.safetensors: ENOENT…
+ * ```
  */
 export function saveFile(filePath: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {
   const op = "saveFile";
@@ -41,10 +50,16 @@ export function saveFile(filePath: string, tensors: Record<string, Tensor>, meta
 }
 
 /**
- * Reads a safetensors file (see `loadSafetensors`); errors name the file.
+ * Reads a safetensors file (see `loadSafetensors`, whose checks and dtypes apply); errors name
+ * the file.
  *
  * @example
- * const { tensors, metadata } = loadFile("runs/model.safetensors");
+ * ```ts nocheck
+ * const { tensors, metadata } = loadFile("model.safetensors"); // as written by saveFile
+ * metadata;                         // → { format: "pt" }
+ * tensors["0.weight"]!.shape;       // → [8, 4]
+ * loadFile("missing.safetensors");  // throws loadFile: cannot read missing.safetensors: ENOENT…
+ * ```
  */
 export function loadFile(filePath: string): SafetensorsContents {
   const op = "loadFile";
@@ -58,10 +73,17 @@ export function loadFile(filePath: string): SafetensorsContents {
 }
 
 /**
- * Reads a CSV file as UTF-8 and parses it with `readCsv`; errors name the file, line and column.
+ * Reads a CSV file as UTF-8 and parses it with `readCsv` (same options and result); errors name
+ * the file, line and column. A relative path is relative to the working directory.
  *
  * @example
- * const { features, labels, classNames } = readCsvFile("examples/data/iris.csv", { label: "species" });
+ * ```ts
+ * const iris = readCsvFile("examples/data/iris.csv", { label: "species" });
+ * iris.features.shape;   // → [150, 4]
+ * iris.featureNames;     // → ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+ * iris.classNames;       // → ["setosa", "versicolor", "virginica"]
+ * readCsvFile("no/such/file.csv"); // throws readCsvFile: cannot read no/such/file.csv: …
+ * ```
  */
 export function readCsvFile(filePath: string, options: ReadCsvOptions = {}): CsvData {
   const op = "readCsvFile";

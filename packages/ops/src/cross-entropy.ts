@@ -1,8 +1,14 @@
-import { defineOp, formatShape, isGradEnabled, NablaError, tensor, Tensor, where } from "@nabla/tensor";
+import { defineOp, formatShape, isGradEnabled, NablaError, tensor, Tensor, where, isTensor } from "@nabla/tensor";
 import { type FloatArray, logSoftmax, softmax, softmaxSlices } from "./softmax";
 
+/**
+ * How a loss reduces its per-sample values, as PyTorch's `reduction`: `"none"` keeps one loss per
+ * sample (and per d1, …, dk position), `"sum"` adds them, `"mean"` divides the sum by the summed
+ * weights of the targets not ignored (class indices) or by the number of samples (probabilities).
+ */
 export type Reduction = "none" | "mean" | "sum";
 
+/** The options of `nllLoss`, as PyTorch's `F.nll_loss` keywords (camelCase). */
 export interface NllLossOptions {
   /** One weight per class (C values), as a Tensor or a number[]; unweighted when absent. */
   weight?: Tensor | readonly number[];
@@ -12,8 +18,9 @@ export interface NllLossOptions {
   reduction?: Reduction;
 }
 
+/** The options of `crossEntropy`: those of `nllLoss` and `labelSmoothing`, as PyTorch's `F.cross_entropy`. */
 export interface CrossEntropyOptions extends NllLossOptions {
-  /** ε in [0, 1]: mixes the target with the uniform distribution, PyTorch's definition. */
+  /** ε in [0, 1] (default 0): mixes the target with the uniform distribution, PyTorch's definition. */
   labelSmoothing?: number;
 }
 
@@ -28,7 +35,7 @@ interface CheckedOptions {
 
 /** Checks the input is a float tensor with a class dim: (C), (N, C) or (N, C, d1, …, dk). */
 function checkInput(op: string, input: unknown): asserts input is Tensor {
-  if (!(input instanceof Tensor)) throw new NablaError(op, `expected the input to be a Tensor, got ${typeof input}`);
+  if (!isTensor(input, op)) throw new NablaError(op, `expected the input to be a Tensor, got ${typeof input}`);
   if (input.dtype !== "float32" && input.dtype !== "float64") {
     throw new NablaError(op, `expected a float32 or float64 input, got ${input.dtype} of shape ${formatShape(input.shape)}`);
   }
@@ -67,7 +74,7 @@ function classWeights(op: string, input: Tensor, weight: Tensor | readonly numbe
     }
     return tensor(weight as number[], { dtype: input.dtype });
   }
-  if (!(weight instanceof Tensor)) throw new NablaError(op, `weight must be a Tensor or a number[], got ${typeof weight}`);
+  if (!isTensor(weight, op)) throw new NablaError(op, `weight must be a Tensor or a number[], got ${typeof weight}`);
   if (weight.ndim !== 1 || weight.shape[0] !== classes) {
     throw new NablaError(
       op,
@@ -271,17 +278,28 @@ const crossEntropyClassIndices = defineOp({
 });
 
 /**
- * Negative log-likelihood of class-index targets under log-probabilities, as PyTorch's `nll_loss`.
- * `logProbs` is (C), (N, C) or (N, C, d1, …, dk); `target` holds int32 class indices of shape (),
- * (N) or (N, d1, …, dk). With reduction "mean" the sum is divided by the summed weights of the
- * targets that are not ignored; if every target is ignored that is NaN ("sum" gives 0).
+ * Negative log-likelihood of class-index targets under log-probabilities, as PyTorch's
+ * `F.nll_loss`: −w[t]·logProbs[t] per target. `logProbs` is a float32 or float64 (C), (N, C) or
+ * (N, C, d1, …, dk) tensor, usually `logSoftmax(logits, 1)`; `target` holds int32 class indices of
+ * shape (), (N) or (N, d1, …, dk). Options: `weight` (one per class), `ignoreIndex` (default -100),
+ * `reduction` (default "mean"). With "mean" the sum is divided by the summed weights of the
+ * targets that are not ignored; if every target is ignored that is NaN ("sum" gives 0). Returns a
+ * 0-d tensor, or the target's shape with "none". Throws a NablaError for float targets, a target
+ * shape that does not fit, or a class index outside [0, C) that is not `ignoreIndex`.
  *
  * @example
- * nllLoss(logSoftmax(logits, 1), tensor([2, 0], { dtype: "int32" }));
+ * ```ts
+ * const logProbs = logSoftmax(tensor([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]]), 1);
+ * const target = tensor([0, 2], { dtype: "int32" });
+ * nllLoss(logProbs, target);                                  // → 0.1755
+ * nllLoss(logProbs, target, { reduction: "none" });           // → [0.2413, 0.1096]
+ * nllLoss(logProbs, tensor([0, -100], { dtype: "int32" }));   // → 0.2413
+ * nllLoss(logProbs, tensor([0, 2]));                          // throws nllLoss: class-index targets must be int32, got float32 target of shape [2] for input [2, 3]
+ * ```
  */
 export function nllLoss(logProbs: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
   checkInput("nllLoss", logProbs);
-  if (!(target instanceof Tensor)) throw new NablaError("nllLoss", `expected the target to be a Tensor, got ${typeof target}`);
+  if (!isTensor(target, "nllLoss")) throw new NablaError("nllLoss", `expected the target to be a Tensor, got ${typeof target}`);
   // nll has no label smoothing: whatever an untyped caller passes, the term stays off
   const checked = checkOptions("nllLoss", logProbs, { ...options, labelSmoothing: 0 });
   const counted = checkClassTargets("nllLoss", logProbs, target, checked.ignoreIndex);
@@ -289,10 +307,13 @@ export function nllLoss(logProbs: Tensor, target: Tensor, options: NllLossOption
 }
 
 /**
- * Cross-entropy between logits and targets, as PyTorch's `cross_entropy`, computed through
- * logSoftmax (never log(softmax), which underflows). `input` is (C), (N, C) or (N, C, d1, …, dk)
- * with classes on dim 1 (dim 0 for 1-D input). `target` is either int32 class indices of shape
- * (), (N) or (N, d1, …, dk), or float probabilities of the input's shape and dtype.
+ * Cross-entropy between logits and targets, as PyTorch's `F.cross_entropy`, computed through
+ * logSoftmax (never log(softmax), which underflows). `input` is a float32 or float64 tensor of
+ * unnormalised scores, (C), (N, C) or (N, C, d1, …, dk), with classes on dim 1 (dim 0 for 1-D
+ * input). `target` is either int32 class indices of shape (), (N) or (N, d1, …, dk), or float
+ * probabilities of the input's shape and dtype. Returns a 0-d tensor, or one loss per sample (and
+ * position) with reduction "none". Options default to no weight, ignoreIndex -100, "mean" and no
+ * label smoothing. The gradient reaching the logits is (softmax − onehot)·w / denominator.
  *
  * - "mean" divides by the summed weights of the targets that are not ignored for class indices,
  *   and by the number of samples for probabilities; all targets ignored gives NaN ("sum" gives 0).
@@ -300,13 +321,28 @@ export function nllLoss(logProbs: Tensor, target: Tensor, options: NllLossOption
  *   t(1 − ε) + ε/C for probabilities.
  * - ignoreIndex applies to class indices only; PyTorch rejects a non-negative one with
  *   probability targets, and so does this.
+ * - NablaError for: a class index outside [0, C) that is not ignoreIndex (naming its position),
+ *   a target shape that fits neither kind, float class indices, int or mismatched-dtype
+ *   probabilities, a weight that is not one value per class, an unknown reduction, labelSmoothing
+ *   outside [0, 1], a 0-d or integer input.
  *
  * @example
- * crossEntropy(logits, tensor([2, 0], { dtype: "int32" }), { labelSmoothing: 0.1 });
+ * ```ts
+ * const logits = tensor([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]], { requiresGrad: true });
+ * const target = tensor([0, 2], { dtype: "int32" });
+ * const loss = crossEntropy(logits, target);               // → 0.1755
+ * loss.backward();
+ * logits.grad;   // → [[-0.1072, 0.0876, 0.0196], [0.0247, 0.0272, -0.0519]]
+ * crossEntropy(logits, target, { reduction: "none" });     // → [0.2413, 0.1096]
+ * crossEntropy(logits, target, { labelSmoothing: 0.1 });   // → 0.3455
+ * crossEntropy(logits, target, { weight: [1, 1, 2] });     // → 0.1535
+ * crossEntropy(logits, tensor([[1, 0, 0], [0, 0.5, 0.5]])); // → 0.8755
+ * crossEntropy(logits, tensor([0, 3], { dtype: "int32" })); // throws crossEntropy: target 3 at position [1] is out of range for 3 classes…
+ * ```
  */
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
   checkInput("crossEntropy", input);
-  if (!(target instanceof Tensor)) throw new NablaError("crossEntropy", `expected the target to be a Tensor, got ${typeof target}`);
+  if (!isTensor(target, "crossEntropy")) throw new NablaError("crossEntropy", `expected the target to be a Tensor, got ${typeof target}`);
   const checked = checkOptions("crossEntropy", input, options);
   const classDim = input.ndim === 1 ? 0 : 1;
   const sameShape = target.ndim === input.ndim && target.shape.every((size, d) => size === input.shape[d]);

@@ -2,9 +2,9 @@
 // within ~1e-12 relative of it, far inside float32's 6e-8 rounding. float64 kernels keep Math.exp.
 
 /** 2^k for k in [-151, 148], exact in float64 (subnormal float32 results included). */
-const POWERS_OF_TWO = Float64Array.from({ length: 300 }, (_, i) => 2 ** (i - 151));
+const POWERS_OF_TWO = /* @__PURE__ */ Float64Array.from({ length: 300 }, (_, i) => 2 ** (i - 151));
 /** 2^(j/32) for j in [0, 32). */
-const FRACTIONAL_POWERS = Float64Array.from({ length: 32 }, (_, j) => 2 ** (j / 32));
+const FRACTIONAL_POWERS = /* @__PURE__ */ Float64Array.from({ length: 32 }, (_, j) => 2 ** (j / 32));
 /** Adding and subtracting 1.5·2^52 rounds a float64 of magnitude < 2^51 to the nearest integer. */
 const ROUNDER = 6755399441055744;
 const THIRTY_TWO_OVER_LN2 = 32 / Math.LN2;

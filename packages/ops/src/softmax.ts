@@ -1,4 +1,4 @@
-import { defineOp, eye, formatShape, NablaError, normalizeDim, Tensor } from "@nabla/tensor";
+import { defineOp, eye, formatShape, NablaError, normalizeDim, Tensor, isTensor } from "@nabla/tensor";
 import { expForFloat32 } from "./exp-float32";
 import { softmaxRowsSimd, softmaxVjpRowsSimd } from "./kernels/softmax-simd";
 
@@ -25,7 +25,7 @@ function sliceLayout(shape: readonly number[], dim: number): SliceLayout {
 }
 
 function checkFloatInput(op: string, x: unknown): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new NablaError(op, `expected a Tensor, got ${typeof x}`);
+  if (!isTensor(x, op)) throw new NablaError(op, `expected a Tensor, got ${typeof x}`);
   if (x.dtype !== "float32" && x.dtype !== "float64") {
     // PyTorch: "softmax_lastdim_kernel_impl" not implemented for 'Long'
     throw new NablaError(op, `expected a float32 or float64 tensor, got ${x.dtype} of shape ${formatShape(x.shape)}`);
@@ -146,14 +146,23 @@ function checkVjpInputs(op: string, saved: unknown, gradOut: unknown, dim: numbe
 }
 
 /**
- * The vector-Jacobian product of softmax along `dim`, given its output `s` and the incoming
- * gradient `gradOut`: `s ⊙ (g − Σ_dim g ⊙ s)`. This is the whole backward of `softmax`, exported on
- * its own for teaching. It is one fused pass forward, and its own backward is written in tensor
- * ops (calling itself for the gradient of g), so it is differentiable to any order.
+ * The vector-Jacobian product of softmax along `dim` (default the last), given its output `s` and
+ * the incoming gradient `gradOut`: `s ⊙ (g − Σ_dim g ⊙ s)`, shaped like `s`. This is the whole
+ * backward of `softmax`, exported on its own for teaching. It is one fused pass forward, and its
+ * own backward is written in tensor ops (calling itself for the gradient of g), so it is
+ * differentiable to any order. `s` and `gradOut` must be float32 or float64 tensors of the same
+ * shape and dtype, else it throws a NablaError.
  *
  * @example
+ * ```ts
+ * const x = tensor([1, 2, 3], { requiresGrad: true });
  * const s = softmax(x);
- * softmaxBackward(s, g); // equals the gradient autodiff gives for ⟨g, softmax(x)⟩
+ * const g = tensor([1, 0, 0]);
+ * softmaxBackward(s, g); // → [0.0819, -0.0220, -0.0599]
+ * s.backward(g);         // autodiff runs the same formula
+ * x.grad;                // → [0.0819, -0.0220, -0.0599]
+ * softmaxBackward(s, tensor([1, 0])); // throws softmaxBackward: gradOut shape [2] must equal the softmax output shape [3]
+ * ```
  */
 export const softmaxBackward: (s: Tensor, gradOut: Tensor, dim?: number) => Tensor = defineOp({
   name: "softmaxBackward",
@@ -182,13 +191,20 @@ export const softmaxBackward: (s: Tensor, gradOut: Tensor, dim?: number) => Tens
 });
 
 /**
- * The vector-Jacobian product of log-softmax along `dim`, given its output `y` and the incoming
- * gradient `gradOut`: `g − exp(y) ⊙ Σ_dim g`. The backward of `logSoftmax`, fused like
- * `softmaxBackward` and differentiable the same way.
+ * The vector-Jacobian product of log-softmax along `dim` (default the last), given its output `y`
+ * and the incoming gradient `gradOut`: `g − exp(y) ⊙ Σ_dim g`, shaped like `y`. The backward of
+ * `logSoftmax`, fused like `softmaxBackward`, differentiable the same way and checked the same way
+ * (same shape and float dtype for both, else a NablaError).
  *
  * @example
+ * ```ts
+ * const x = tensor([1, 2, 3], { requiresGrad: true });
  * const y = logSoftmax(x);
- * logSoftmaxBackward(y, g); // equals the gradient autodiff gives for ⟨g, logSoftmax(x)⟩
+ * const g = tensor([1, 0, 0]);
+ * logSoftmaxBackward(y, g); // → [0.9100, -0.2447, -0.6652]
+ * y.backward(g);
+ * x.grad;                   // → [0.9100, -0.2447, -0.6652]
+ * ```
  */
 export const logSoftmaxBackward = defineOp({
   name: "logSoftmaxBackward",
@@ -214,12 +230,20 @@ export const logSoftmaxBackward = defineOp({
 });
 
 /**
- * Softmax along `dim` (default the last): `exp(x − max) / Σ exp(x − max)` per slice, numerically
- * stable for any finite input and for -Infinity (masked) entries, which get exactly 0. A slice
- * that is entirely -Infinity gives NaN, as PyTorch.
+ * Softmax along `dim` (default the last; negative counts from the end), as PyTorch's
+ * `F.softmax`: `exp(x − max) / Σ exp(x − max)` per slice, numerically stable for any finite input
+ * and for -Infinity (masked) entries, which get exactly 0. A slice that is entirely -Infinity, or
+ * holds +Infinity or NaN, gives NaN, as PyTorch. The output has x's shape and dtype; x must be
+ * float32 or float64 (int32 and bool throw, as PyTorch), and a `dim` out of range throws.
  *
  * @example
- * softmax(tensor([2.0, 1.0, 0.1])); // [0.65900114, 0.24243297, 0.09856589]
+ * ```ts
+ * softmax(tensor([2.0, 1.0, 0.1]));     // → [0.65900114, 0.24243297, 0.09856589]
+ * softmax(tensor([1000, 1001, 1002]));  // → [0.0900, 0.2447, 0.6652]
+ * softmax(tensor([1, 1, -Infinity]));   // → [0.5, 0.5, 0]
+ * softmax(tensor([[1, 2], [3, 4]]), 0); // → [[0.1192, 0.1192], [0.8808, 0.8808]]
+ * softmax(tensor([1, 2], { dtype: "int32" })); // throws softmax: expected a float32 or float64 tensor, got int32 of shape [2]
+ * ```
  */
 export const softmax = defineOp({
   name: "softmax",
@@ -241,11 +265,17 @@ export const softmax = defineOp({
 });
 
 /**
- * Log-softmax along `dim` (default the last): `x − max − log Σ exp(x − max)`, computed directly
- * (never as log(softmax), which underflows to -Infinity): logSoftmax([-1000, 0]) = [-1000, 0].
+ * Log-softmax along `dim` (default the last), as PyTorch's `F.log_softmax`:
+ * `x − max − log Σ exp(x − max)`, computed directly (never as log(softmax), which underflows to
+ * -Infinity). Same shape, dtype, NaN cases and errors as `softmax`. Feed it to `nllLoss`, or use
+ * `crossEntropy` on the logits directly.
  *
  * @example
- * logSoftmax(tensor([0, Math.log(3)])); // [log 0.25, log 0.75]
+ * ```ts
+ * logSoftmax(tensor([0, Math.log(3)]));  // → [-1.3863, -0.2877]
+ * logSoftmax(tensor([-1000, 0]));        // → [-1000, 0]
+ * softmax(tensor([-1000, 0])).log();    // → [-Infinity, 0]
+ * ```
  */
 export const logSoftmax = defineOp({
   name: "logSoftmax",
@@ -283,13 +313,21 @@ function reducedDims(x: Tensor, dim: number | readonly number[]): number[] {
 }
 
 /**
- * log Σ exp(x) over `dim` (a dim or a list of dims), stable: the max is subtracted first, except
- * where it is ±Infinity (PyTorch's rule), so an all -Infinity slice gives -Infinity, a +Infinity
- * entry gives +Infinity, and an empty slice gives log 0 = -Infinity. int32 and bool inputs are
- * promoted to float32, as PyTorch.
+ * log Σ exp(x) over `dim` (a dim or a non-empty list of dims; required, as in PyTorch's
+ * `torch.logsumexp`), stable: the max is subtracted first, except where it is ±Infinity (PyTorch's
+ * rule), so an all -Infinity slice gives -Infinity, a +Infinity entry gives +Infinity, and an
+ * empty slice gives log 0 = -Infinity. The reduced dims are dropped, or kept as size 1 with
+ * `keepdim`. float64 stays float64; float32, int32 and bool give float32, as PyTorch. A dim out of
+ * range or named twice throws.
  *
  * @example
- * logsumexp(tensor([[0, 0], [1000, 1000]]), 1); // [log 2, 1000 + log 2]
+ * ```ts
+ * const x = tensor([[0, 0], [1000, 1000]]);
+ * logsumexp(x, 1);               // → [0.693147, 1000.693]
+ * logsumexp(x, 1, true).shape;   // → [2, 1]
+ * logsumexp(tensor([[0, 0], [0, 0]]), [0, 1]); // → 1.386294
+ * logsumexp(x, [1, 1]);          // throws logsumexp: dims [1, 1] name the same dim more than once (shape [2, 2])
+ * ```
  */
 export const logsumexp = defineOp({
   name: "logsumexp",
@@ -298,7 +336,7 @@ export const logsumexp = defineOp({
     backward: "x̄ = ḡ ⊙ exp(x − y)",
   },
   forward(ctx, x: Tensor, dim: number | readonly number[], keepdim: boolean = false): Tensor {
-    if (!(x instanceof Tensor)) throw new NablaError("logsumexp", `expected a Tensor, got ${typeof x}`);
+    if (!isTensor(x, "logsumexp")) throw new NablaError("logsumexp", `expected a Tensor, got ${typeof x}`);
     const dims = reducedDims(x, dim);
     const shape = x.shape;
     const kept = shape.map((_, d) => d).filter((d) => !dims.includes(d));
@@ -337,11 +375,20 @@ export const logsumexp = defineOp({
 });
 
 /**
- * The full Jacobian of softmax for a 1-D x, `J = diag(s) − s sᵀ` (J[i][j] = ∂s_i/∂x_j). For
- * teaching only: softmax's backward never builds it.
+ * The full `[n, n]` Jacobian of softmax for a 1-D float x of size n, `J = diag(s) − s sᵀ`
+ * (J[i][j] = ∂s_i/∂x_j), in x's dtype. For teaching only: softmax's backward never builds it. Any
+ * other rank throws.
  *
  * @example
- * softmaxJacobian(tensor([1, 2, 3])).matmul(g); // equals the softmax VJP of g (J is symmetric)
+ * ```ts
+ * softmaxJacobian(tensor([0, 0])); // → [[0.25, -0.25], [-0.25, 0.25]]
+ * const x = tensor([1, 2, 3]);
+ * const g = tensor([1, 0, 0]);
+ * // J is symmetric, so Jᵀg = Jg is softmax's VJP
+ * softmaxJacobian(x).matmul(g);    // → [0.0819, -0.0220, -0.0599]
+ * softmaxBackward(softmax(x), g);  // → [0.0819, -0.0220, -0.0599]
+ * softmaxJacobian(tensor([[1, 2]])); // throws softmaxJacobian: expected a 1-D tensor, got shape [1, 2]
+ * ```
  */
 export function softmaxJacobian(x: Tensor): Tensor {
   checkFloatInput("softmaxJacobian", x);

@@ -6,7 +6,14 @@ import type { Dims, Tensor } from "./tensor";
 
 // Ops built from primitives, with no backward of their own.
 
-/** x². */
+/**
+ * x², elementwise (PyTorch's `square`).
+ *
+ * @example
+ * ```ts
+ * square(tensor([-2, 3])); // → [4, 9]
+ * ```
+ */
 export function square(x: Tensor): Tensor {
   return x.mul(x);
 }
@@ -23,7 +30,17 @@ function reducedCount(op: string, x: Tensor, dim: Dims | undefined): number {
   return numelOf(dims.map((d) => x.shape[d] ?? 1));
 }
 
-/** Arithmetic mean over `dim` (or all). Floating inputs only, as PyTorch. */
+/**
+ * The arithmetic mean over `dim` (a dim or a list; all when left out), as PyTorch's `mean`.
+ * Floating-point tensors only; an empty reduction gives NaN.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 2], [3, 4]]);
+ * mean(x);    // → 2.5
+ * mean(x, 1); // → [1.5, 3.5]
+ * ```
+ */
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   if (!isFloating(x.dtype)) {
     throw new NablaError("mean", `needs a floating-point tensor, got ${x.dtype}; convert with to("float32") first`);
@@ -34,14 +51,31 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 }
 
 /**
- * Variance over `dim` (or all) with Bessel's `correction` (1 = sample variance, 0 = population),
- * computed from deviations about the mean (two passes, no catastrophic cancellation).
+ * The variance over `dim` (or all), dividing by n − `correction`: 1 (the default, Bessel's) is the
+ * sample variance, 0 the population variance, as PyTorch's `var`. Computed from deviations about
+ * the mean (two passes, no catastrophic cancellation). Floating-point tensors only. Exported as
+ * `var`, a reserved word: `import { var as variance } from "@nabla/tensor"`, or call `x.var()`.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([1, 2, 3, 4]);
+ * x.var();            // → 1.6666666
+ * x.var(0, false, 0); // → 1.25
+ * ```
  */
 export function variance(x: Tensor, dim?: Dims, keepdim = false, correction = 1): Tensor {
   return varianceAs("var", x, dim, keepdim, correction);
 }
 
-/** Standard deviation: √var with the same arguments. */
+/**
+ * The standard deviation √var, with `var`'s arguments (PyTorch's `std`).
+ *
+ * @example
+ * ```ts
+ * std(tensor([1, 2, 3, 4]));           // → 1.2909944
+ * std(tensor([[1, 3], [5, 9]]), 1, false, 0); // → [1, 2]
+ * ```
+ */
 export function std(x: Tensor, dim?: Dims, keepdim = false, correction = 1): Tensor {
   return varianceAs("std", x, dim, keepdim, correction).sqrt();
 }

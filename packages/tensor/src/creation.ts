@@ -5,11 +5,15 @@ import { type Generator, defaultGenerator } from "./random";
 import { type Shape, checkShape, formatShape, numelOf } from "./shape";
 import { type NestedArray, Tensor } from "./tensor";
 
+/** Options of the creation functions. */
 export interface TensorOptions {
+  /** The element type; each function says its default (float32 for most). */
   dtype?: DType;
+  /** Make the new tensor a leaf that requires grad (floating dtypes only). */
   requiresGrad?: boolean;
 }
 
+/** Options of the random creation functions: those of `TensorOptions`, and a generator. */
 export interface RandomOptions extends TensorOptions {
   /** Draw from this generator instead of the default one that `manualSeed` resets. */
   generator?: Generator;
@@ -28,12 +32,20 @@ function dtypeOption(op: string, options: TensorOptions | undefined, fallback: D
 }
 
 /**
- * Makes a tensor from nested arrays or a typed array (copied). Numbers default to float32 and
- * booleans to bool; a typed array keeps its dtype (a Uint8Array needs `dtype: "bool"`).
+ * Makes a tensor from nested arrays or a typed array (always copied), as PyTorch's `tensor`.
+ * Numbers default to float32 (PyTorch's default dtype) and booleans to bool; a typed array keeps
+ * its dtype (a Uint8Array needs `dtype: "bool"`). `shape` fills another shape with the elements in
+ * row-major order. Ragged arrays and values that are not numbers or booleans throw.
  *
  * @example
- * tensor([[1, 2], [3, 4]]);                               // float32 [2, 2]
- * tensor(new Float64Array([1, 2, 3, 4]), { shape: [2, 2] });
+ * ```ts
+ * const x = tensor([[1, 2], [3, 4]]);
+ * x.shape;                                                   // → [2, 2]
+ * x.dtype;                                                   // → "float32"
+ * tensor(new Float64Array([1, 2, 3, 4]), { shape: [2, 2] }); // → [[1, 2], [3, 4]]
+ * tensor(3);                                                 // → 3
+ * tensor([[1, 2], [3]]); // throws tensor: ragged nested array: expected 2 elements at [1], got 1 (inferred shape [2, 2])
+ * ```
  */
 export function tensor(data: NestedArray | TypedArray, options?: TensorOptions & { shape?: Shape }): Tensor {
   if (ArrayBuffer.isView(data)) return fromTypedArray(data as TypedArray, options);
@@ -101,7 +113,16 @@ function fromTypedArray(data: TypedArray, options?: TensorOptions & { shape?: Sh
   return finish("tensor", Tensor.fromData(values, shape, dtype), options);
 }
 
-/** A tensor of `shape` filled with `value` (float32 unless a dtype is given; booleans give bool). */
+/**
+ * A tensor of `shape` filled with `value`: float32 unless `options.dtype` is given, bool for a
+ * boolean value (PyTorch's `full`).
+ *
+ * @example
+ * ```ts
+ * full([2, 2], 7);  // → [[7, 7], [7, 7]]
+ * full([2], true);  // → [true, true]
+ * ```
+ */
 export function full(shape: Shape, value: number | boolean, options?: TensorOptions): Tensor {
   const checked = checkShape("full", shape);
   const dtype = dtypeOption("full", options, typeof value === "boolean" ? "bool" : "float32");
@@ -111,27 +132,82 @@ export function full(shape: Shape, value: number | boolean, options?: TensorOpti
   return finish("full", Tensor.fromData(data, checked, dtype), options);
 }
 
+/**
+ * A tensor of `shape` filled with 0: float32 unless `options.dtype` says otherwise (PyTorch's
+ * `zeros`).
+ *
+ * @example
+ * ```ts
+ * zeros([2, 3]).shape;                      // → [2, 3]
+ * zeros([2], { dtype: "int32" });           // → [0, 0]
+ * zeros([2], { requiresGrad: true }).isLeaf; // → true
+ * ```
+ */
 export function zeros(shape: Shape, options?: TensorOptions): Tensor {
   return full(shape, 0, options);
 }
 
+/**
+ * A tensor of `shape` filled with 1: float32 unless `options.dtype` says otherwise (PyTorch's
+ * `ones`).
+ *
+ * @example
+ * ```ts
+ * ones([2, 2]); // → [[1, 1], [1, 1]]
+ * ```
+ */
 export function ones(shape: Shape, options?: TensorOptions): Tensor {
   return full(shape, 1, options);
 }
 
+/**
+ * Zeros of `t`'s shape and dtype (options may override the dtype), as PyTorch's `zeros_like`.
+ *
+ * @example
+ * ```ts
+ * const t = tensor([[1, 2]], { dtype: "float64" });
+ * zerosLike(t);       // → [[0, 0]]
+ * zerosLike(t).dtype; // → "float64"
+ * ```
+ */
 export function zerosLike(t: Tensor, options?: TensorOptions): Tensor {
   return full(t.shape, 0, { dtype: t.dtype, ...options });
 }
 
+/**
+ * Ones of `t`'s shape and dtype (options may override the dtype), as PyTorch's `ones_like`.
+ *
+ * @example
+ * ```ts
+ * onesLike(arange(3)); // → [1, 1, 1]
+ * ```
+ */
 export function onesLike(t: Tensor, options?: TensorOptions): Tensor {
   return full(t.shape, 1, { dtype: t.dtype, ...options });
 }
 
 /**
- * Evenly spaced values in [start, end): `arange(5)` or `arange(start, end, step?, options?)`.
- * Integer arguments give int32 (PyTorch's int64), otherwise float32.
+ * The integers 0, 1, …, end − 1 as int32 (PyTorch's `arange(end)`; int32 where PyTorch gives int64).
+ *
+ * @example
+ * ```ts
+ * arange(4);       // → [0, 1, 2, 3]
+ * arange(4).dtype; // → "int32"
+ * ```
  */
 export function arange(end: number): Tensor;
+/**
+ * Evenly spaced values in [start, end) with `step` (default 1; negative counts down), as PyTorch's
+ * `arange`. Integer arguments give int32 (where PyTorch gives int64), others float32, unless
+ * `options.dtype` says otherwise.
+ *
+ * @example
+ * ```ts
+ * arange(1, 4);         // → [1, 2, 3]
+ * arange(0, 1, 0.25);   // → [0, 0.25, 0.5, 0.75]
+ * arange(3, 0, -1);     // → [3, 2, 1]
+ * ```
+ */
 export function arange(start: number, end: number, step?: number, options?: TensorOptions): Tensor;
 export function arange(a: number, b?: number, step = 1, options?: TensorOptions): Tensor {
   const [start, end] = b === undefined ? [0, a] : [a, b];
@@ -148,7 +224,15 @@ export function arange(a: number, b?: number, step = 1, options?: TensorOptions)
   return finish("arange", Tensor.fromData(data, [count], dtype), options);
 }
 
-/** `steps` values from start to end inclusive. */
+/**
+ * `steps` evenly spaced values from `start` to `end`, both included (float32 unless
+ * `options.dtype` says otherwise), as PyTorch's `linspace`.
+ *
+ * @example
+ * ```ts
+ * linspace(0, 1, 5); // → [0, 0.25, 0.5, 0.75, 1]
+ * ```
+ */
 export function linspace(start: number, end: number, steps: number, options?: TensorOptions): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new NablaError("linspace", `steps must be a non-negative integer, got ${steps}`);
   const dtype = dtypeOption("linspace", options, "float32");
@@ -161,7 +245,16 @@ export function linspace(start: number, end: number, steps: number, options?: Te
   return finish("linspace", Tensor.fromData(data, [steps], dtype), options);
 }
 
-/** The n×m identity matrix (m defaults to n). */
+/**
+ * The n×m identity matrix (m defaults to n): ones on the diagonal, float32 unless `options.dtype`
+ * says otherwise (PyTorch's `eye`).
+ *
+ * @example
+ * ```ts
+ * eye(2);    // → [[1, 0], [0, 1]]
+ * eye(2, 3); // → [[1, 0, 0], [0, 1, 0]]
+ * ```
+ */
 export function eye(n: number, m: number = n, options?: TensorOptions): Tensor {
   const out = zeros(checkShape("eye", [n, m]), options);
   fillStrided({ data: out.storage.data, shape: [Math.min(n, m)], strides: [m + 1], offset: 0 }, 1);
@@ -177,19 +270,53 @@ function randomTensor(op: string, shape: Shape, options: RandomOptions | undefin
   return finish(op, Tensor.fromData(data, checked, dtype), options);
 }
 
-/** Uniform samples in [0, 1). */
+/**
+ * Uniform samples in [0, 1), float32 or float64 (PyTorch's `rand`), from the default generator
+ * (`manualSeed`) or `options.generator`.
+ *
+ * @example
+ * ```ts
+ * manualSeed(0);
+ * const a = rand([2, 3]);
+ * a.shape; // → [2, 3]
+ * manualSeed(0);
+ * rand([2, 3]).eq(a).sum(); // → 6
+ * rand([2], { generator: new Generator(7) }).eq(rand([2], { generator: new Generator(7) })); // → [true, true]
+ * ```
+ */
 export function rand(shape: Shape, options?: RandomOptions): Tensor {
   if (options?.dtype && !isFloating(options.dtype)) throw new NablaError("rand", `needs a floating dtype, got ${options.dtype}`);
   return randomTensor("rand", shape, options, (g, dtype) => (dtype === "float64" ? g.nextFloat64() : g.nextFloat32()));
 }
 
-/** Standard normal samples (Box–Muller over the seeded generator). */
+/**
+ * Standard normal samples (mean 0, standard deviation 1) by Box–Muller, float32 or float64
+ * (PyTorch's `randn`), from the default generator (`manualSeed`) or `options.generator`.
+ *
+ * @example
+ * ```ts
+ * manualSeed(0);
+ * const x = randn([10000]);
+ * x.mean().abs().lt(0.05);       // → true
+ * x.std().sub(1).abs().lt(0.05); // → true
+ * ```
+ */
 export function randn(shape: Shape, options?: RandomOptions): Tensor {
   if (options?.dtype && !isFloating(options.dtype)) throw new NablaError("randn", `needs a floating dtype, got ${options.dtype}`);
   return randomTensor("randn", shape, options, (g) => g.nextNormal());
 }
 
-/** Uniform integers in [low, high), int32 by default. */
+/**
+ * Uniform integers in [low, high), int32 unless `options.dtype` says otherwise (PyTorch's
+ * `randint`; int32 where PyTorch gives int64).
+ *
+ * @example
+ * ```ts
+ * const dice = randint(1, 7, [1000]);
+ * dice.min(); // → 1
+ * dice.max(); // → 6
+ * ```
+ */
 export function randint(low: number, high: number, shape: Shape, options?: RandomOptions): Tensor {
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw new NablaError("randint", `needs integers low < high, got low ${low} and high ${high}`);
@@ -197,7 +324,17 @@ export function randint(low: number, high: number, shape: Shape, options?: Rando
   return randomTensor("randint", shape, { dtype: "int32", ...options }, (g) => low + g.nextBelow(high - low));
 }
 
-/** A random permutation of 0..n-1 (int32), by Fisher–Yates over the seeded generator. */
+/**
+ * A random permutation of 0, …, n − 1 (int32), by Fisher–Yates over the default generator or
+ * `options.generator` (PyTorch's `randperm`).
+ *
+ * @example
+ * ```ts
+ * const p = randperm(5);
+ * p.dtype; // → "int32"
+ * p.sum(); // → 10
+ * ```
+ */
 export function randperm(n: number, options?: RandomOptions): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new NablaError("randperm", `n must be a non-negative integer, got ${n}`);
   const generator = options?.generator ?? defaultGenerator;

@@ -1,7 +1,15 @@
 import { NablaError } from "./errors";
 
+/**
+ * The element types: "float32" (the default, as PyTorch's), "float64", "int32" (where PyTorch
+ * uses int64: JavaScript has no fast 64-bit integer arrays) and "bool".
+ */
 export type DType = "float32" | "float64" | "int32" | "bool";
 
+/**
+ * The typed arrays behind the dtypes: Float32Array, Float64Array, Int32Array, and Uint8Array of 0/1
+ * for bool.
+ */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 export const DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool"];
@@ -40,7 +48,16 @@ function category(dtype: DType): number {
   return dtype === "bool" ? 0 : dtype === "int32" ? 1 : 2;
 }
 
-/** torch.promote_types restricted to nabla's dtypes. */
+/**
+ * The dtype two dtypes combine to, as PyTorch's `promote_types`: bool < int32 < float32 < float64.
+ *
+ * @example
+ * ```ts
+ * promoteTypes("int32", "float32");   // → "float32"
+ * promoteTypes("float32", "float64"); // → "float64"
+ * promoteTypes("bool", "int32");      // → "int32"
+ * ```
+ */
 export function promoteTypes(a: DType, b: DType): DType {
   if (a === b) return a;
   const ca = category(a);
@@ -56,9 +73,17 @@ export function scalarDType(value: number | boolean): DType {
 }
 
 /**
- * PyTorch's result_type: tensors with dimensions decide within their category; 0-d tensors, then
- * JS numbers ("weak" scalars), only win by being of a higher category. So `float32 + 1.5` stays
- * float32, `int32 + 1.5` becomes float32 (the default float), and `float32 + float64 0-d` is float32.
+ * The dtype an elementwise op gives for these operands, as PyTorch's `result_type`: tensors with
+ * dimensions decide within their category; 0-d tensors, then JS numbers ("weak" scalars), only win
+ * by being of a higher category (bool < integer < floating).
+ *
+ * @example
+ * ```ts
+ * resultType([tensor([1, 2]), 1.5]);                         // → "float32"
+ * resultType([arange(3), 1.5]);                              // → "float32"
+ * resultType([tensor([1, 2]), tensor(1, { dtype: "float64" })]); // → "float32"
+ * resultType([tensor([1, 2]), tensor([1, 2], { dtype: "float64" })]); // → "float64"
+ * ```
  */
 export function resultType(operands: ReadonlyArray<{ dtype: DType; ndim: number } | number | boolean>): DType {
   let dimResult: DType | undefined;

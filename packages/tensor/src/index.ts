@@ -1,4 +1,11 @@
+/**
+ * Strided n-dimensional arrays whose views share storage, reverse-mode autodiff with higher-order
+ * gradients, functional transforms (`grad`, `vjp`, `jacobian`, …) and `gradcheck`.
+ *
+ * @module @nabla/tensor
+ */
 export { Tensor, Storage } from "./tensor";
+export { isTensor, version } from "./copies";
 export type { NestedArray, TensorLike, Dims } from "./tensor";
 export type { DType, TypedArray } from "./dtype";
 export { promoteTypes, resultType } from "./dtype";
@@ -55,6 +62,3 @@ export type { ToDotOptions } from "./autograd/dot";
 export { traceBackward, BackwardTrace } from "./autograd/trace";
 export type { TraceBackwardOptions, BackwardStep, SentGradient } from "./autograd/trace";
 export type { TensorSummary } from "./autograd/tensor-summary";
-// for @nabla/ops and @nabla/nn, which ship WebAssembly kernels of their own
-export { lazyWasmKernels, growWasmMemory, float32RegionBytes } from "./kernels/wasm/wasm-api";
-export type { WasmKernels, WasmMemory } from "./kernels/wasm/wasm-api";

@@ -1,3 +1,4 @@
+import { sharedAcrossCopies } from "./copies";
 import { NablaError } from "./errors";
 
 const TWO_POW_32 = 4294967296;
@@ -7,9 +8,10 @@ function rotl(x: number, k: number): number {
 }
 
 /**
- * A seeded stream of random numbers: xoshiro128** (Blackman and Vigna), a 128-bit state advanced
- * with 32-bit integer operations only, so the same seed gives the same bits on every platform.
- * The state is initialised from the seed with splitmix32.
+ * A seeded stream of random numbers, as PyTorch's `torch.Generator`: xoshiro128** (Blackman and
+ * Vigna), a 128-bit state advanced with 32-bit integer operations only, so the same seed gives the
+ * same bits on every platform. The state is initialised from the seed with splitmix32. Pass one as
+ * `generator` to `rand`, `randn`, `randint` or `randperm` for a stream of its own.
  *
  * - `nextFloat32()` in [0, 1): the top 24 bits of one output (exact in float32).
  * - `nextFloat64()` in [0, 1): 53 bits from two outputs.
@@ -17,8 +19,13 @@ function rotl(x: number, k: number): number {
  *   cached, so each call consumes exactly two float64 uniforms).
  *
  * @example
+ * ```ts
  * const g = new Generator(42);
  * const u = g.nextFloat64();
+ * u >= 0 && u < 1;                        // → true
+ * new Generator(42).nextFloat64() === u;  // → true
+ * randn([2], { generator: g }).shape;     // → [2]
+ * ```
  */
 export class Generator {
   private s0 = 0;
@@ -50,6 +57,7 @@ export class Generator {
     return this;
   }
 
+  /** The next 32 random bits, as an unsigned integer. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
     const t = this.s1 << 9;
@@ -62,16 +70,19 @@ export class Generator {
     return result;
   }
 
+  /** A uniform float in [0, 1) with 24 random bits (exact in float32). */
   nextFloat32(): number {
     return (this.nextUint32() >>> 8) / 16777216;
   }
 
+  /** A uniform float in [0, 1) with 53 random bits. */
   nextFloat64(): number {
     const high = this.nextUint32() >>> 5; // 27 bits
     const low = this.nextUint32() >>> 6; // 26 bits
     return (high * 67108864 + low) / 9007199254740992;
   }
 
+  /** A standard normal sample (Box–Muller over two `nextFloat64` draws). */
   nextNormal(): number {
     const u1 = 1 - this.nextFloat64(); // in (0, 1], so the log is finite
     const u2 = this.nextFloat64();
@@ -88,15 +99,23 @@ export class Generator {
   }
 }
 
-/** The generator every random function uses unless given its own. */
-export const defaultGenerator = new Generator(0);
+/**
+ * The generator every random function uses unless given its own: one for every copy of the
+ * package in the program, so `manualSeed` seeds the ESM and CJS builds alike.
+ */
+export const defaultGenerator: Generator = /* @__PURE__ */ sharedAcrossCopies("defaultGenerator", () => new Generator(0));
 
 /**
  * Reseeds the default generator, making every random function (and everything built on them:
- * init, shuffling, dropout) reproducible bit for bit.
+ * init, shuffling, dropout) reproducible bit for bit, as PyTorch's `manual_seed`.
  *
  * @example
- * manualSeed(0); const a = randn([3]); manualSeed(0); const b = randn([3]); // a equals b
+ * ```ts
+ * manualSeed(0);
+ * const a = randn([3]);
+ * manualSeed(0);
+ * randn([3]).eq(a); // → [true, true, true]
+ * ```
  */
 export function manualSeed(seed: number): void {
   defaultGenerator.manualSeed(seed);

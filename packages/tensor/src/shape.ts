@@ -1,8 +1,17 @@
 import { NablaError } from "./errors";
 
+/** The size of each dim, outermost first: `[2, 3]` is 2 rows of 3; `[]` is a scalar (0-d). */
 export type Shape = readonly number[];
 
-/** `[2, 3]`: the one way shapes appear in messages. */
+/**
+ * A shape as nabla's messages write it.
+ *
+ * @example
+ * ```ts
+ * formatShape([2, 3]); // → "[2, 3]"
+ * formatShape([]);     // → "[]"
+ * ```
+ */
 export function formatShape(shape: Shape): string {
   return `[${shape.join(", ")}]`;
 }
@@ -35,7 +44,16 @@ export function checkShape(op: string, shape: unknown): number[] {
   return [...shape];
 }
 
-/** Maps a possibly negative dim into [0, ndim); `ndim = 0` accepts -1 and 0 as PyTorch does for scalars. */
+/**
+ * Maps a possibly negative dim into [0, ndim), or throws a NablaError naming `op`; `ndim = 0`
+ * accepts -1 and 0, as PyTorch does for scalars. For writing ops of your own.
+ *
+ * @example
+ * ```ts
+ * normalizeDim("myOp", -1, 3); // → 2
+ * normalizeDim("myOp", 3, 3);  // throws myOp: dim 3 is out of range for a tensor with 3 dims (expected -3 to 2)
+ * ```
+ */
 export function normalizeDim(op: string, dim: number, ndim: number): number {
   const range = Math.max(ndim, 1);
   if (!Number.isInteger(dim) || dim < -range || dim >= range) {
@@ -44,7 +62,14 @@ export function normalizeDim(op: string, dim: number, ndim: number): number {
   return dim < 0 ? dim + range : dim;
 }
 
-/** Normalises a list of dims, rejecting repeats; returns them sorted. */
+/**
+ * Normalises a list of dims (see `normalizeDim`), rejecting repeats; returns them sorted.
+ *
+ * @example
+ * ```ts
+ * normalizeDims("myOp", [-1, 0], 3); // → [0, 2]
+ * ```
+ */
 export function normalizeDims(op: string, dims: readonly number[], ndim: number): number[] {
   const result = dims.map((d) => normalizeDim(op, d, ndim));
   const seen = new Set<number>();
@@ -55,7 +80,16 @@ export function normalizeDims(op: string, dims: readonly number[], ndim: number)
   return result.sort((x, y) => x - y);
 }
 
-/** numpy/PyTorch broadcasting: align from the right; sizes must match or be 1. */
+/**
+ * The shape that `shapes` broadcast to, by numpy's and PyTorch's rules: align from the right; sizes
+ * must match or be 1. Throws a NablaError naming `op` otherwise.
+ *
+ * @example
+ * ```ts
+ * broadcastShapes("myOp", [2, 1], [3]); // → [2, 3]
+ * broadcastShapes("myOp", [2], [3]);    // throws myOp: cannot broadcast shapes [2] and [3] (size 2 vs 3 at dim -1)
+ * ```
+ */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
   const ndim = Math.max(0, ...shapes.map((s) => s.length));
   const result = new Array<number>(ndim).fill(1);

@@ -1,5 +1,6 @@
 import { NablaError, Tensor, tensor } from "@nabla/tensor";
 
+/** Options of `readCsv` and `readCsvFile`: which column holds the labels. */
 export interface ReadCsvOptions {
   /**
    * The label column's name. Default: the last column. `null` means the file has no label
@@ -13,11 +14,13 @@ export interface ReadCsvOptions {
   optionalLabel?: boolean;
 }
 
+/** What `readCsv` returns: the feature matrix, the class labels and the names of both. */
 export interface CsvData {
   /** float32 `[rows, featureNames.length]`. */
   features: Tensor;
   /** int32 `[rows]`: the index of each row's class in `classNames`; null without a label column. */
   labels: Tensor | null;
+  /** The feature columns' names, in file order (the label column left out). */
   featureNames: string[];
   /** The label column's name (the last column by default); null when there is none. */
   labelColumn: string | null;
@@ -45,7 +48,15 @@ const OP = "readCsv";
  * unknown label column (listing the columns), no rows, duplicate or empty column names.
  *
  * @example
- * const { features, labels, featureNames, classNames } = readCsv("a,b,species\n1,2,setosa\n", { label: "species" });
+ * ```ts
+ * const data = readCsv("sepal,petal,species\n5.1,1.4,setosa\n6.3,6.0,virginica\n", { label: "species" });
+ * data.features;      // → [[5.1, 1.4], [6.3, 6.0]]
+ * data.labels;        // → [0, 1]
+ * data.classNames;    // → ["setosa", "virginica"]
+ * data.featureNames;  // → ["sepal", "petal"]
+ * readCsv("a,b\n1,2\n", { label: null }).labels; // → null
+ * readCsv("a,b\n1,x\n", { label: null });        // throws readCsv: line 2, column "b": "x" is not a finite number
+ * ```
  */
 export function readCsv(text: string, options: ReadCsvOptions = {}): CsvData {
   if (typeof text !== "string") throw new NablaError(OP, `expected the CSV text as a string, got ${typeof text}`);

@@ -2,7 +2,9 @@ import { Generator, NablaError, Tensor, tensor } from "@nabla/tensor";
 import { TensorDataset } from "./dataset";
 import { permutation } from "./permutation";
 
+/** Options of `DataLoader`, as PyTorch's `DataLoader` keywords (camelCase). */
 export interface DataLoaderOptions {
+  /** Rows per batch, a positive integer (required). */
   batchSize: number;
   /** Draw a new order of the rows at the start of every pass. Default false. */
   shuffle?: boolean;
@@ -14,18 +16,32 @@ export interface DataLoaderOptions {
 
 /**
  * Iterates over a dataset in batches: each batch is an array with one tensor per dataset tensor,
- * holding `batchSize` rows (the last may be smaller unless `dropLast`). With `shuffle`, every new
- * iteration is a new epoch with a fresh permutation; the sequence of epochs is reproducible, from
- * `seed` (the loader's own generator, advancing epoch by epoch) or from `manualSeed`.
+ * holding `batchSize` rows (the last may be smaller unless `dropLast`), copied out of the dataset.
+ * With `shuffle`, every new iteration is a new epoch with a fresh permutation; the sequence of
+ * epochs is reproducible, from `seed` (the loader's own generator, advancing epoch by epoch) or
+ * from `manualSeed`. Bad options (a batchSize that is not a positive integer, …) throw.
  *
  * @example
- * const loader = new DataLoader(new TensorDataset(x, y), { batchSize: 32, shuffle: true, seed: 0 });
- * for (const [xb, yb] of loader) { ... }
+ * ```ts
+ * const dataset = new TensorDataset(arange(5), arange(5).mul(10));
+ * const loader = new DataLoader(dataset, { batchSize: 2 });
+ * loader.length;  // → 3
+ * [...loader];    // → [[[0, 1], [0, 10]], [[2, 3], [20, 30]], [[4], [40]]]
+ * const shuffled = new DataLoader(dataset, { batchSize: 2, shuffle: true, dropLast: true, seed: 0 });
+ * for (const [xb, yb] of shuffled) {
+ *   // the rows of xb and yb still match: yb = 10·xb
+ *   yb!.sub(xb!.mul(10)).abs().max(); // → 0
+ * }
+ * ```
  */
 export class DataLoader implements Iterable<Tensor[]> {
+  /** The dataset the batches are cut from. */
   readonly dataset: TensorDataset;
+  /** Rows per batch. */
   readonly batchSize: number;
+  /** Whether every pass draws a new order of the rows. */
   readonly shuffle: boolean;
+  /** Whether a last batch smaller than `batchSize` is left out. */
   readonly dropLast: boolean;
   readonly #generator: Generator | undefined;
 

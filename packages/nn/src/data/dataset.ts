@@ -1,21 +1,28 @@
-import { NablaError, Tensor, formatShape } from "@nabla/tensor";
+import { NablaError, Tensor, formatShape, isTensor } from "@nabla/tensor";
 
 /**
  * Rows of several tensors that share their first dimension (features and labels, say); row `i`
- * is the `i`-th slice of each. As PyTorch's `TensorDataset`.
+ * is the `i`-th slice of each. As PyTorch's `TensorDataset`. Throws when given no tensor, a 0-d
+ * tensor, or first dimensions that differ.
  *
  * @example
- * const dataset = new TensorDataset(features, labels); // [150, 4] and [150]
- * const [x, y] = dataset.get(0);                      // [4] and []
+ * ```ts
+ * const dataset = new TensorDataset(arange(6).reshape([3, 2]), tensor([0, 1, 0], { dtype: "int32" }));
+ * dataset.length;        // → 3
+ * dataset.get(1);        // → [[2, 3], 1]
+ * dataset.get(-1);       // → [[4, 5], 0]
+ * new TensorDataset(zeros([3, 2]), zeros([4])); // throws TensorDataset: tensors must have the same size in dimension 0, got shapes [3, 2], [4]
+ * ```
  */
 export class TensorDataset {
+  /** The tensors, as given (not copied). */
   readonly tensors: readonly Tensor[];
 
   constructor(...tensors: Tensor[]) {
     const op = "TensorDataset";
     if (tensors.length === 0) throw new NablaError(op, "expected at least one tensor");
     tensors.forEach((t, i) => {
-      if (!(t instanceof Tensor)) throw new NablaError(op, `argument ${i} is not a Tensor`);
+      if (!isTensor(t, op)) throw new NablaError(op, `argument ${i} is not a Tensor`);
       if (t.ndim === 0) throw new NablaError(op, `tensor ${i} is 0-d; every tensor needs a first dimension to index rows`);
     });
     const rows = tensors[0]!.shape[0]!;
@@ -31,7 +38,10 @@ export class TensorDataset {
     return this.tensors[0]!.shape[0]!;
   }
 
-  /** Row `index` of every tensor, as views (a negative index counts from the end, as Python). */
+  /**
+   * Row `index` of every tensor, as views (a negative index counts from the end, as Python); an
+   * index out of range throws.
+   */
   get(index: number): Tensor[] {
     const length = this.length;
     if (!Number.isInteger(index) || index < -length || index >= length) {

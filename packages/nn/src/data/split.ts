@@ -1,6 +1,7 @@
-import { Generator, NablaError, Tensor, formatShape, tensor } from "@nabla/tensor";
+import { Generator, NablaError, Tensor, formatShape, tensor, isTensor } from "@nabla/tensor";
 import { permutation } from "./permutation";
 
+/** Options of `trainTestSplit`, as scikit-learn's `train_test_split` keywords (camelCase). */
 export interface TrainTestSplitOptions {
   /** Share of the rows that go to the test side, in (0, 1). Default 0.2. */
   testFraction?: number;
@@ -21,9 +22,21 @@ export interface TrainTestSplitOptions {
  * moved to at least 1 row on each side, and a class with a single row stays on the training
  * side, so the test size can differ from `ceil(testFraction × n)` by the number of such classes.
  *
+ * Throws for n < 2, a testFraction outside (0, 1) or one that leaves no training row, and a
+ * `stratify` that is not one label per row.
+ *
  * @example
- * const { train, test } = trainTestSplit(150, { testFraction: 0.2, seed: 0, stratify: labels });
- * const xTrain = features.indexSelect(0, train);
+ * ```ts
+ * const features = randn([10, 4]);
+ * const { train, test } = trainTestSplit(10, { testFraction: 0.3, seed: 0 });
+ * test.shape;                               // → [3]
+ * train.dtype;                              // → "int32"
+ * features.indexSelect(0, train).shape;     // → [7, 4]
+ * const labels = tensor([0, 0, 0, 0, 0, 1, 1, 1, 1, 1], { dtype: "int32" });
+ * // one test row from each class
+ * const stratified = trainTestSplit(10, { testFraction: 0.2, seed: 0, stratify: labels });
+ * labels.indexSelect(0, stratified.test).sum(); // → 1
+ * ```
  */
 export function trainTestSplit(n: number, options: TrainTestSplitOptions = {}): { train: Tensor; test: Tensor } {
   const op = "trainTestSplit";
@@ -34,7 +47,7 @@ export function trainTestSplit(n: number, options: TrainTestSplitOptions = {}): 
   }
   if (seed !== undefined && !Number.isSafeInteger(seed)) throw new NablaError(op, `seed must be an integer, got ${String(seed)}`);
   if (stratify !== undefined) {
-    if (!(stratify instanceof Tensor)) throw new NablaError(op, "stratify must be a Tensor of one label per row");
+    if (!isTensor(stratify, op)) throw new NablaError(op, "stratify must be a Tensor of one label per row");
     if (stratify.ndim !== 1 || stratify.shape[0] !== n) {
       throw new NablaError(op, `stratify must have shape [${n}] (one label per row), got ${formatShape(stratify.shape)}`);
     }

@@ -8,13 +8,15 @@
  * Python `safetensors` package); the reader applies the same validation before trusting any
  * length or offset, so a corrupt or hostile file ends in a NablaError, never in a bad read.
  */
-import { NablaError, Tensor, formatShape, tensor, type DType } from "@nabla/tensor";
+import { NablaError, Tensor, formatShape, tensor, type DType, isTensor } from "@nabla/tensor";
 import { readLittleEndian, writeLittleEndian } from "./byte-order";
 import { bfloat16BitsToFloat32Bits, decodeHalfPrecision, float16BitsToFloat32Bits } from "./half-precision";
 
 /** What `loadSafetensors` returns: the tensors in data order, and the header's metadata (`{}` when absent). */
 export interface SafetensorsContents {
+  /** The tensors by name, in the order their data appears in the file. */
   tensors: Record<string, Tensor>;
+  /** The header's string-to-string `"__metadata__"`, or `{}`. */
   metadata: Record<string, string>;
 }
 
@@ -43,17 +45,23 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * first, then F32, I32 and BOOL, each group by name; compact JSON header padded with spaces to a
  * multiple of 8 bytes; non-contiguous tensors written in logical (row-major) order. With several
  * metadata keys, they are written in the object's own order (the reference writer's order for
- * several keys is that of a hash map, so no order is more canonical).
+ * several keys is that of a hash map, so no order is more canonical). Throws for a value that is
+ * not a Tensor, the reserved name `"__metadata__"`, or metadata that is not strings.
  *
  * @example
- * const bytes = saveSafetensors({ "0.weight": w, "0.bias": b }, { format: "pt" });
+ * ```ts
+ * const bytes = saveSafetensors({ weight: tensor([[1, 2], [3, 4]]), step: tensor([7], { dtype: "int32" }) }, { format: "pt" });
+ * bytes.length;                     // → 180
+ * loadSafetensors(bytes).tensors;   // → { weight: [[1, 2], [3, 4]], step: [7] }
+ * saveSafetensors({ __metadata__: zeros([1]) }); // throws saveSafetensors: "__metadata__" is reserved for metadata and cannot name a tensor
+ * ```
  */
 export function saveSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
   const op = "saveSafetensors";
   if (!isPlainRecord(tensors)) throw new NablaError(op, `expected an object mapping names to tensors, got ${describe(tensors)}`);
   const named = Object.entries(tensors);
   for (const [name, value] of named) {
-    if (!(value instanceof Tensor)) throw new NablaError(op, `entry ${JSON.stringify(name)} is ${describe(value)}, not a Tensor`);
+    if (!isTensor(value, op)) throw new NablaError(op, `entry ${JSON.stringify(name)} is ${describe(value)}, not a Tensor`);
     if (name === METADATA_KEY) throw new NablaError(op, `"${METADATA_KEY}" is reserved for metadata and cannot name a tensor`);
     if (LONE_SURROGATE.test(name)) throw new NablaError(op, `tensor name ${JSON.stringify(name)} is not valid Unicode (lone surrogate)`);
   }
@@ -102,11 +110,21 @@ export function saveSafetensors(tensors: Record<string, Tensor>, metadata?: Reco
  * within the file and at most 100 MB, UTF-8 JSON starting with `{`, every entry with a known dtype,
  * a shape of non-negative integers and offsets that tile the data section exactly (in order, no
  * holes, no overlaps) with byte sizes equal to numel × item size. F32, F64, I32 and BOOL load as
- * themselves, F16 and BF16 as float32, I64 as int32 when every value fits.
+ * themselves, F16 and BF16 as float32, I64 as int32 when every value fits. Anything else (other
+ * dtypes, a truncated or inconsistent file) throws a NablaError naming the tensor and the problem.
+ * The tensors are copies: they do not keep `bytes` alive.
  *
  * @example
+ * ```ts
+ * const model = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 3));
+ * const bytes = saveSafetensors(model.stateDict(), { format: "pt" });
  * const { tensors, metadata } = loadSafetensors(bytes);
- * tensors["0.weight"].shape; // [128, 64]
+ * Object.keys(tensors);          // → ["0.bias", "0.weight", "2.bias", "2.weight"]
+ * metadata;                      // → { format: "pt" }
+ * tensors["0.weight"]!.shape;    // → [8, 4]
+ * model.loadStateDict(tensors);  // → { missingKeys: [], unexpectedKeys: [] }
+ * loadSafetensors(bytes.slice(0, 4)); // throws loadSafetensors: the data is 4 bytes long, too short for the 8-byte header length
+ * ```
  */
 export function loadSafetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsContents {
   const op = "loadSafetensors";

@@ -2,41 +2,51 @@ import { NablaError, Tensor, erf } from "@nabla/tensor";
 import { Module } from "../module";
 
 /**
- * max(0, x) elementwise (relu'(0) = 0, as PyTorch).
+ * max(0, x) elementwise (relu'(0) = 0, as PyTorch's `nn.ReLU`); any shape, the input's dtype.
  *
  * @example
- * new ReLU().forward(tensor([-1, 2])); // [0, 2]
+ * ```ts
+ * new ReLU().forward(tensor([-1, 0, 2])); // → [0, 0, 2]
+ * ```
  */
 export class ReLU extends Module {
+  /** `input.relu()`. */
   forward(input: Tensor): Tensor {
     return input.relu();
   }
 }
 
 /**
- * tanh(x) elementwise.
+ * tanh(x) elementwise, as PyTorch's `nn.Tanh`; any shape.
  *
  * @example
- * new Tanh().forward(tensor([0])); // [0]
+ * ```ts
+ * new Tanh().forward(tensor([-1, 0, 1])); // → [-0.761594, 0, 0.761594]
+ * ```
  */
 export class Tanh extends Module {
+  /** `input.tanh()`. */
   forward(input: Tensor): Tensor {
     return input.tanh();
   }
 }
 
 /**
- * 1 / (1 + e^(−x)) elementwise.
+ * 1 / (1 + e^(−x)) elementwise, as PyTorch's `nn.Sigmoid`; any shape.
  *
  * @example
- * new Sigmoid().forward(tensor([0])); // [0.5]
+ * ```ts
+ * new Sigmoid().forward(tensor([-1, 0, 1])); // → [0.268941, 0.5, 0.731059]
+ * ```
  */
 export class Sigmoid extends Module {
+  /** `input.sigmoid()`. */
   forward(input: Tensor): Tensor {
     return input.sigmoid();
   }
 }
 
+/** Options of `GELU`, as PyTorch's `nn.GELU(approximate=…)`. */
 export interface GELUOptions {
   /** "none" (default): the exact erf form; "tanh": the tanh approximation, as PyTorch. */
   approximate?: "none" | "tanh";
@@ -46,14 +56,18 @@ export interface GELUOptions {
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 /**
- * Gaussian error linear unit, x·Φ(x): exactly 0.5·x·(1 + erf(x/√2)), or with `{ approximate: "tanh" }`
- * 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). Composed of differentiable ops, so it has no backward
- * of its own.
+ * Gaussian error linear unit, x·Φ(x), as PyTorch's `nn.GELU`: exactly 0.5·x·(1 + erf(x/√2)), or
+ * with `{ approximate: "tanh" }` 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). Composed of
+ * differentiable ops, so it has no backward of its own. Any other `approximate` throws.
  *
  * @example
- * new GELU().forward(tensor([1])); // [0.8413]
+ * ```ts
+ * new GELU().forward(tensor([-1, 0, 1]));                        // → [-0.158655, 0, 0.841345]
+ * new GELU({ approximate: "tanh" }).forward(tensor([-1, 0, 1])); // → [-0.158808, 0, 0.841192]
+ * ```
  */
 export class GELU extends Module {
+  /** "none" (the erf form) or "tanh" (the approximation). */
   readonly approximate: "none" | "tanh";
 
   constructor(options: GELUOptions = {}) {
@@ -65,6 +79,7 @@ export class GELU extends Module {
     this.approximate = approximate;
   }
 
+  /** GELU of every element; any shape, the input's dtype. */
   forward(input: Tensor): Tensor {
     const half = input.mul(0.5);
     if (this.approximate === "tanh") {

@@ -2,17 +2,23 @@ import { NablaError, Tensor, formatShape, rand } from "@nabla/tensor";
 import { Module } from "../module";
 
 /**
- * Inverted dropout: in training, zeroes each element with probability `p` and scales the survivors by
- * 1/(1 − p), so the expected output equals the input and evaluation needs no rescaling; after `eval()`
- * it returns its input unchanged. Masks come from the global generator, so `manualSeed` makes them
- * reproducible.
+ * Inverted dropout, as PyTorch's `nn.Dropout(p = 0.5)`: in training, zeroes each element with
+ * probability `p` and scales the survivors by 1/(1 − p), so the expected output equals the input and
+ * evaluation needs no rescaling; after `eval()` it returns its input unchanged. Masks come from the
+ * global generator, so `manualSeed` makes them reproducible. `p` outside [0, 1] throws, and so does
+ * a non-float input.
  *
  * @example
- * const dropout = new Dropout(0.5);
- * dropout.forward(ones([4])); // e.g. [2, 0, 2, 2]
- * dropout.eval().forward(ones([4])); // [1, 1, 1, 1]
+ * ```ts
+ * manualSeed(0);
+ * const layer = new Dropout(0.5);
+ * layer.forward(ones([8]));          // → [2, 0, 0, 2, 0, 2, 0, 0]
+ * layer.eval().forward(ones([4]));   // → [1, 1, 1, 1]
+ * new Dropout(1.5);                  // throws Dropout: p must be a probability in [0, 1], got 1.5
+ * ```
  */
 export class Dropout extends Module {
+  /** The probability of zeroing an element. */
   readonly p: number;
 
   constructor(p = 0.5) {
@@ -21,6 +27,7 @@ export class Dropout extends Module {
     this.p = p;
   }
 
+  /** The input with a fresh random mask applied in training; the input itself in eval mode or when p = 0. */
   forward(input: Tensor): Tensor {
     if (input.dtype !== "float32" && input.dtype !== "float64") {
       throw new NablaError("Dropout", `expected a float32 or float64 input, got ${input.dtype} of shape ${formatShape(input.shape)}`);

@@ -1,7 +1,8 @@
-import { NablaError, Tensor, defineOp, formatShape, zeros } from "@nabla/tensor";
+import { NablaError, Tensor, defineOp, formatShape, zeros, isTensor } from "@nabla/tensor";
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "../init";
 import { Module } from "../module";
 
+/** Options of `Linear`. */
 export interface LinearOptions {
   /** Learn an additive bias (default true). */
   bias?: boolean;
@@ -36,20 +37,28 @@ const linear2d = defineOp({
 
 /**
  * y = x Wᵀ + b over the last dimension of x (`[*, in]` → `[*, out]`), PyTorch's
- * `torch.nn.functional.linear`; `Linear` applies it with its parameters.
+ * `torch.nn.functional.linear`; `Linear` applies it with its parameters. `weight` is `[out, in]`,
+ * `bias` (optional) `[out]`, all of one dtype; anything else throws a NablaError naming the shapes.
  *
  * @example
- * linear(randn([10, 4]), randn([3, 4]), zeros([3])).shape; // [10, 3]
+ * ```ts
+ * const x = tensor([[1, 2]]);
+ * const w = tensor([[1, 0], [0, 1], [1, 1]]);
+ * linear(x, w);                        // → [[1, 2, 3]]
+ * linear(x, w, tensor([0, 0, 10]));    // → [[1, 2, 13]]
+ * linear(randn([5, 7, 2]), w).shape;   // → [5, 7, 3]
+ * linear(x, tensor([[1, 2, 3]]));      // throws linear: expected input [*, in] and weight [out, in], got input [1, 2] and weight [1, 3]
+ * ```
  */
 export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
   for (const [name, value] of [["input", input], ["weight", weight]] as const) {
-    if (!(value instanceof Tensor)) throw new NablaError("linear", `expected ${name} to be a Tensor, got ${typeof value}`);
+    if (!isTensor(value, "linear")) throw new NablaError("linear", `expected ${name} to be a Tensor, got ${typeof value}`);
   }
   if (weight.ndim !== 2 || input.ndim === 0 || input.shape[input.ndim - 1] !== weight.shape[1]) {
     throw new NablaError("linear", `expected input [*, in] and weight [out, in], got input ${formatShape(input.shape)} and weight ${formatShape(weight.shape)}`);
   }
-  if (bias !== null && (!(bias instanceof Tensor) || bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) {
-    const got = bias instanceof Tensor ? formatShape(bias.shape) : typeof bias;
+  if (bias !== null && (!isTensor(bias, "linear") || bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) {
+    const got = isTensor(bias, "linear") ? formatShape(bias.shape) : typeof bias;
     throw new NablaError("linear", `expected bias of shape [${weight.shape[0]}] for weight ${formatShape(weight.shape)}, got ${got}`);
   }
   if (input.dtype !== weight.dtype || (bias !== null && bias.dtype !== weight.dtype)) {
@@ -62,20 +71,32 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
 }
 
 /**
- * y = x Wᵀ + b, applied to the last dimension of x: `[*, inFeatures]` → `[*, outFeatures]`.
+ * y = x Wᵀ + b, applied to the last dimension of x: `[*, inFeatures]` → `[*, outFeatures]`, as
+ * PyTorch's `nn.Linear(in_features, out_features, bias=True)`.
  *
  * Parameters, initialised as PyTorch's `nn.Linear`: `weight` `[outFeatures, inFeatures]` by
  * `kaimingUniform_` with a = √5, which gives U(−1/√inFeatures, 1/√inFeatures); `bias` `[outFeatures]`
- * from the same range (or `null` with `{ bias: false }`).
+ * from the same range (or `null` with `{ bias: false }`). float32 unless `{ dtype: "float64" }`;
+ * the init draws from the global generator, so `manualSeed` repeats it.
  *
  * @example
+ * ```ts
  * const layer = new Linear(4, 3);
- * layer.forward(randn([10, 4])).shape; // [10, 3]
+ * layer.weight.shape;                        // → [3, 4]
+ * layer.forward(randn([10, 4])).shape;       // → [10, 3]
+ * layer.forward(randn([2, 5, 4])).shape;     // → [2, 5, 3]
+ * layer.forward(randn([10, 5]));             // throws Linear: expected input of shape [*, 4], got [10, 5]
+ * new Linear(4, 3, { bias: false }).bias;    // → null
+ * ```
  */
 export class Linear extends Module {
+  /** The size of each input's last dimension. */
   readonly inFeatures: number;
+  /** The size of each output's last dimension. */
   readonly outFeatures: number;
+  /** The parameter W, `[outFeatures, inFeatures]` (PyTorch's layout, so its state dicts load as they are). */
   weight: Tensor;
+  /** The parameter b, `[outFeatures]`, or null when built with `{ bias: false }`. */
   bias: Tensor | null;
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
@@ -96,6 +117,10 @@ export class Linear extends Module {
     this.bias = this.registerParameter("bias", bias);
   }
 
+  /**
+   * `linear(input, weight, bias)` for an input `[*, inFeatures]` of the weight's dtype; another last
+   * size or dtype throws a NablaError that says what was expected.
+   */
   forward(input: Tensor): Tensor {
     const inFeatures = input.shape[input.ndim - 1];
     if (input.ndim === 0 || inFeatures !== this.inFeatures) {

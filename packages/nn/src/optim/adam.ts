@@ -3,14 +3,21 @@ import { canFuseUpdate, roundTo } from "./fused-update";
 import { adamUpdateSimd } from "./kernels/simd-updates";
 import { Optimizer, type ParamGroupInput } from "./optimizer";
 
+/** Adam's and AdamW's hyperparameters, per group (PyTorch's, camelCase). */
 export interface AdamHyperparameters {
+  /** The learning rate, ≥ 0 (default 1e-3). */
   lr: number;
+  /** The decay rates [β₁, β₂] of the first and second moment estimates, each in [0, 1) (default [0.9, 0.999]). */
   betas: [number, number];
+  /** Added to √v for stability, ≥ 0 (default 1e-8). */
   eps: number;
+  /** Weight decay, ≥ 0 (default 0 for Adam, where it is an L2 term; 1e-2 for AdamW, where it is decoupled). */
   weightDecay: number;
+  /** Normalise by the largest v seen so far (default false). */
   amsgrad: boolean;
 }
 
+/** The options of Adam and AdamW: every hyperparameter is optional. */
 export type AdamOptions = Partial<AdamHyperparameters>;
 
 /** Created by the first step that updates the parameter; `maxExpAvgSq` only with amsgrad. */
@@ -38,6 +45,7 @@ abstract class AdaptiveMomentOptimizer extends Optimizer<AdamHyperparameters, Ad
     this.decoupledWeightDecay = decoupledWeightDecay;
   }
 
+  /** Throws for lr, eps or weightDecay below 0 and for betas that are not a pair in [0, 1). */
   protected validate({ lr, betas, eps, weightDecay }: AdamHyperparameters): void {
     if (!(lr >= 0)) throw new NablaError(this.name, `invalid learning rate ${lr} (expected lr ≥ 0)`);
     if (!(eps >= 0)) throw new NablaError(this.name, `invalid eps ${eps} (expected eps ≥ 0)`);
@@ -48,6 +56,7 @@ abstract class AdaptiveMomentOptimizer extends Optimizer<AdamHyperparameters, Ad
     if (!(weightDecay >= 0)) throw new NablaError(this.name, `invalid weightDecay ${weightDecay} (expected weightDecay ≥ 0)`);
   }
 
+  /** One Adam (or AdamW) update of every parameter whose `grad` is set, creating its state on first use. */
   step(): void {
     noGrad(() => {
       for (const { params, lr, betas, eps, weightDecay, amsgrad } of this.paramGroups) {
@@ -174,10 +183,19 @@ const adamUpdateFused: AdamUpdate = (param, grad, state, { lr, beta1, beta2, eps
 
 /**
  * Adam (Kingma & Ba), step for step as PyTorch's `torch.optim.Adam`, with optional L2 weight decay
- * (added to the gradient) and amsgrad.
+ * (added to the gradient) and amsgrad. Defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8,
+ * weightDecay 0, amsgrad false; out-of-range values throw.
  *
  * @example
- * const optimizer = new optim.Adam(model.parameters(), { lr: 1e-3 });
+ * ```ts
+ * const w = tensor([1, -2], { requiresGrad: true });
+ * const optimizer = new optim.Adam([w], { lr: 0.1 });
+ * w.square().sum().backward();
+ * optimizer.step();
+ * // the first step moves each entry by lr against the sign of its gradient
+ * w;                                               // → [0.9, -1.9]
+ * new optim.Adam([w], { betas: [0.9, 1] });        // throws Adam: invalid beta 1 at index 1 (expected 0 ≤ beta < 1)
+ * ```
  */
 export class Adam extends AdaptiveMomentOptimizer {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamHyperparameters>>, options: AdamOptions = {}) {
@@ -187,10 +205,18 @@ export class Adam extends AdaptiveMomentOptimizer {
 
 /**
  * AdamW (Loshchilov & Hutter), step for step as PyTorch's `torch.optim.AdamW`: Adam with decoupled weight
- * decay, θ ← θ·(1 − lr·weightDecay) before each update (default weightDecay 1e-2).
+ * decay, θ ← θ·(1 − lr·weightDecay) before each update (default weightDecay 1e-2; the other defaults
+ * are Adam's).
  *
  * @example
- * const optimizer = new optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.05 });
+ * ```ts
+ * const w = tensor([1, -2], { requiresGrad: true });
+ * const optimizer = new optim.AdamW([w], { lr: 0.1, weightDecay: 0.5 });
+ * w.square().sum().backward();
+ * optimizer.step();
+ * // θ·(1 − 0.1·0.5) = [0.95, -1.9], then Adam's first step of 0.1
+ * w;                                                // → [0.85, -1.8]
+ * ```
  */
 export class AdamW extends AdaptiveMomentOptimizer {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamHyperparameters>>, options: AdamOptions = {}) {

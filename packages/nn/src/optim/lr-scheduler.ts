@@ -3,8 +3,11 @@ import { Optimizer } from "./optimizer";
 
 /** What every scheduler's `stateDict()` holds; subclasses add their own hyperparameters. */
 export interface LRSchedulerStateDict {
+  /** The number of `step()` calls since construction. */
   lastEpoch: number;
+  /** Each group's starting lr. */
   baseLrs: number[];
+  /** The lrs the last `step()` set, one per group. */
   lastLr: number[];
 }
 
@@ -15,12 +18,29 @@ export interface LRSchedulerStateDict {
  *
  * Schedules are computed recursively from each group's current lr, as PyTorch's chainable form is, so
  * the values match PyTorch's and an lr changed by hand carries on from where it was set.
+ *
+ * @example
+ * ```ts
+ * const optimizer = new optim.SGD([tensor([0], { requiresGrad: true })], { lr: 0.1 });
+ * const scheduler = new optim.StepLR(optimizer, { stepSize: 2 });
+ * const lrs: number[] = [];
+ * for (let epoch = 0; epoch < 5; epoch++) {
+ *   optimizer.step(); // after a pass over the training data
+ *   scheduler.step();
+ *   lrs.push(optimizer.paramGroups[0]!.lr);
+ * }
+ * lrs;                     // → [0.1, 0.01, 0.01, 0.001, 0.001]
+ * scheduler.getLastLr();   // → [0.001]
+ * ```
  */
 export abstract class LRScheduler {
+  /** The optimizer whose groups' `lr` this scheduler sets. */
   readonly optimizer: Optimizer;
   /** Number of `step()` calls since construction (step 0 is the constructor's). */
   lastEpoch = -1;
+  /** Each group's starting lr (its `initialLr`), the base the schedule decays from. */
   baseLrs: number[];
+  /** The scheduler's name in error messages. */
   protected readonly name: string;
   private lastLr: number[] = [];
 
@@ -50,11 +70,26 @@ export abstract class LRScheduler {
     return [...this.lastLr];
   }
 
+  /**
+   * A copy of the scheduler's position (epoch count, base and last lrs); save it beside the
+   * optimizer's `stateDict()`, which holds the lrs themselves.
+   *
+   * @example
+   * ```ts
+   * const optimizer = new optim.SGD([tensor([0], { requiresGrad: true })], { lr: 0.1 });
+   * const scheduler = new optim.StepLR(optimizer, { stepSize: 2, gamma: 0.5 });
+   * scheduler.stateDict(); // → { lastEpoch: 0, baseLrs: [0.1], lastLr: [0.1], stepSize: 2, gamma: 0.5 }
+   * ```
+   */
   stateDict(): LRSchedulerStateDict {
     return { lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs], lastLr: [...this.lastLr] };
   }
 
-  /** Restores the epoch count and the lrs it started from and last set (the optimizer's state dict holds its lrs). */
+  /**
+   * Restores the epoch count and the lrs it started from and last set (the optimizer's state dict
+   * holds its lrs, so load both). A negative or fractional `lastEpoch`, or lists whose length is not
+   * the number of groups, throw.
+   */
   loadStateDict(stateDict: LRSchedulerStateDict): void {
     const op = `${this.name}.loadStateDict`;
     const groups = this.optimizer.paramGroups.length;
@@ -69,6 +104,7 @@ export abstract class LRScheduler {
   }
 }
 
+/** Options of `StepLR`. */
 export interface StepLROptions {
   /** Epochs between decays. */
   stepSize: number;
@@ -76,20 +112,31 @@ export interface StepLROptions {
   gamma?: number;
 }
 
+/** What `StepLR.stateDict()` holds: the common fields and its own options. */
 export interface StepLRStateDict extends LRSchedulerStateDict {
+  /** Epochs between decays. */
   stepSize: number;
+  /** The decay factor. */
   gamma: number;
 }
 
 /**
- * Multiplies the lr by `gamma` every `stepSize` epochs: lr = baseLr · gamma^⌊epoch / stepSize⌋.
+ * Multiplies the lr by `gamma` every `stepSize` epochs, as PyTorch's `StepLR`:
+ * lr = baseLr · gamma^⌊epoch / stepSize⌋. `stepSize` must be a positive integer and `gamma` finite.
  *
  * @example
- * const scheduler = new optim.StepLR(optimizer, { stepSize: 30, gamma: 0.1 });
- * for (let epoch = 0; epoch < 90; epoch++) { train(); scheduler.step(); }
+ * ```ts
+ * const optimizer = new optim.SGD([tensor([0], { requiresGrad: true })], { lr: 0.1 });
+ * const scheduler = new optim.StepLR(optimizer, { stepSize: 2, gamma: 0.5 });
+ * for (let epoch = 0; epoch < 4; epoch++) scheduler.step();
+ * optimizer.paramGroups[0]!.lr;                            // → 0.025
+ * new optim.StepLR(optimizer, { stepSize: 0 });            // throws StepLR: stepSize must be a positive integer, got 0
+ * ```
  */
 export class StepLR extends LRScheduler {
+  /** Epochs between decays. */
   stepSize: number;
+  /** The factor applied every `stepSize` epochs. */
   gamma: number;
 
   constructor(optimizer: Optimizer, options: StepLROptions) {
@@ -102,15 +149,18 @@ export class StepLR extends LRScheduler {
     this.step(); // step 0: lr unchanged
   }
 
+  /** Each group's lr times gamma on the epochs that are multiples of stepSize, else unchanged. */
   protected computeLr(): number[] {
     const decay = this.lastEpoch !== 0 && this.lastEpoch % this.stepSize === 0;
     return this.optimizer.paramGroups.map((group) => (decay ? group.lr * this.gamma : group.lr));
   }
 
+  /** The common scheduler state with `stepSize` and `gamma`. */
   override stateDict(): StepLRStateDict {
     return { ...super.stateDict(), stepSize: this.stepSize, gamma: this.gamma };
   }
 
+  /** Restores what `stateDict()` returned, `stepSize` and `gamma` included. */
   override loadStateDict(stateDict: StepLRStateDict): void {
     super.loadStateDict(stateDict);
     this.stepSize = stateDict.stepSize;
@@ -118,6 +168,7 @@ export class StepLR extends LRScheduler {
   }
 }
 
+/** Options of `CosineAnnealingLR`. */
 export interface CosineAnnealingLROptions {
   /** Epochs from the base lr down to `etaMin` (the schedule then climbs back over the next `tMax`). */
   tMax: number;
@@ -125,20 +176,37 @@ export interface CosineAnnealingLROptions {
   etaMin?: number;
 }
 
+/** What `CosineAnnealingLR.stateDict()` holds: the common fields and its own options. */
 export interface CosineAnnealingLRStateDict extends LRSchedulerStateDict {
+  /** Epochs from the base lr down to `etaMin`. */
   tMax: number;
+  /** The lowest lr. */
   etaMin: number;
 }
 
 /**
- * Cosine annealing (SGDR without restarts): lr = etaMin + (baseLr − etaMin)·(1 + cos(π·epoch/tMax))/2,
- * computed with PyTorch's recursive form so the values agree with PyTorch's, past `tMax` too.
+ * Cosine annealing (SGDR without restarts), as PyTorch's `CosineAnnealingLR`:
+ * lr = etaMin + (baseLr − etaMin)·(1 + cos(π·epoch/tMax))/2, computed with PyTorch's recursive form
+ * so the values agree with PyTorch's, past `tMax` too (the lr climbs back up). `tMax` must be a
+ * positive integer and `etaMin` finite.
  *
  * @example
- * const scheduler = new optim.CosineAnnealingLR(optimizer, { tMax: epochs });
+ * ```ts
+ * const optimizer = new optim.SGD([tensor([0], { requiresGrad: true })], { lr: 0.1 });
+ * const scheduler = new optim.CosineAnnealingLR(optimizer, { tMax: 2 });
+ * const lrs: number[] = [];
+ * for (let epoch = 0; epoch < 4; epoch++) {
+ *   optimizer.step();
+ *   scheduler.step();
+ *   lrs.push(scheduler.getLastLr()[0]!);
+ * }
+ * lrs; // → [0.05, 0, 0.05, 0.1]
+ * ```
  */
 export class CosineAnnealingLR extends LRScheduler {
+  /** Epochs from the base lr down to `etaMin`. */
   tMax: number;
+  /** The lowest lr. */
   etaMin: number;
 
   constructor(optimizer: Optimizer, options: CosineAnnealingLROptions) {
@@ -151,6 +219,7 @@ export class CosineAnnealingLR extends LRScheduler {
     this.step(); // step 0: lr unchanged
   }
 
+  /** Each group's next lr on the cosine, from its current one (PyTorch's recursive form). */
   protected computeLr(): number[] {
     const { lastEpoch: epoch, tMax, etaMin } = this;
     return this.optimizer.paramGroups.map((group, i) => {
@@ -165,10 +234,12 @@ export class CosineAnnealingLR extends LRScheduler {
     });
   }
 
+  /** The common scheduler state with `tMax` and `etaMin`. */
   override stateDict(): CosineAnnealingLRStateDict {
     return { ...super.stateDict(), tMax: this.tMax, etaMin: this.etaMin };
   }
 
+  /** Restores what `stateDict()` returned, `tMax` and `etaMin` included. */
   override loadStateDict(stateDict: CosineAnnealingLRStateDict): void {
     super.loadStateDict(stateDict);
     this.tMax = stateDict.tMax;

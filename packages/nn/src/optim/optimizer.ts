@@ -1,7 +1,8 @@
-import { NablaError, Tensor, formatShape, noGrad } from "@nabla/tensor";
+import { NablaError, Tensor, formatShape, noGrad, isTensor } from "@nabla/tensor";
 
 /** What every optimizer's hyperparameters include: the learning rate schedulers adjust. */
 export interface BaseHyperparameters {
+  /** The learning rate, ≥ 0. */
   lr: number;
 }
 
@@ -28,16 +29,34 @@ export type ParamState = Record<string, Tensor | number>;
  * Tensors are copies.
  */
 export interface OptimizerStateDict<H extends BaseHyperparameters = BaseHyperparameters, S extends ParamState = ParamState> {
+  /** Each parameter's state by its index; parameters not yet updated have none. */
   state: Record<number, S>;
+  /** Each group's hyperparameters, with the indices of its parameters in place of the tensors. */
   paramGroups: (Omit<ParamGroup<H>, "params"> & { params: number[] })[];
 }
 
 /**
- * The base of SGD, Adam and AdamW: parameter groups, per-parameter state, `zeroGrad`, `stateDict` and
- * `loadStateDict`. A subclass gives its hyperparameter checks and its `step`.
+ * The base of SGD, Adam and AdamW, as PyTorch's `torch.optim.Optimizer`: parameter groups,
+ * per-parameter state, `zeroGrad`, `stateDict` and `loadStateDict`. A subclass gives its
+ * hyperparameter checks and its `step`. Constructors take an iterable of tensors, or of groups
+ * `{ params, ...overrides }`; they throw for an empty list, a single bare Tensor, a non-leaf tensor,
+ * a tensor listed twice, and a hyperparameter out of range.
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 2));
+ * const optimizer = new optim.SGD(
+ *   [{ params: model.at(0).parameters(), lr: 0.01 }, { params: model.at(2).parameters() }],
+ *   { lr: 0.1, momentum: 0.9 },
+ * );
+ * optimizer.paramGroups.map((group) => group.lr); // → [0.01, 0.1]
+ * optimizer.paramGroups[0]!.momentum;             // → 0.9
+ * ```
  */
 export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparameters, S extends ParamState = ParamState> {
+  /** The hyperparameters given to the constructor, with defaults filled in: what a group does not override. */
   readonly defaults: Readonly<H>;
+  /** The groups, each with its `params` and its hyperparameters; change `lr` here between steps. */
   readonly paramGroups: ParamGroup<H>[] = [];
   /** Per-parameter state, created by the first `step` that updates the parameter. */
   protected readonly state = new Map<Tensor, S>();
@@ -46,14 +65,14 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
 
   protected constructor(name: string, params: Iterable<Tensor> | Iterable<ParamGroupInput<H>>, defaults: H) {
     this.name = name;
-    if (params instanceof Tensor) {
+    if (isTensor(params, name)) {
       throw new NablaError(name, "params must be an iterable of Tensors or parameter groups, got a single Tensor (wrap it in an array)");
     }
     const items = Array.from(params as Iterable<Tensor | ParamGroupInput<H>>);
     if (items.length === 0) throw new NablaError(name, "got an empty parameter list");
     this.validate(defaults);
     this.defaults = defaults;
-    const groups = items[0] instanceof Tensor ? [{ params: items as Tensor[] }] : (items as ParamGroupInput<H>[]);
+    const groups = isTensor(items[0], name) ? [{ params: items as Tensor[] }] : (items as ParamGroupInput<H>[]);
     // Build every group first, so a bad one leaves the optimizer unbuilt rather than half built.
     const built: ParamGroup<H>[] = [];
     for (const group of groups) built.push(this.buildGroup(group, built));
@@ -63,10 +82,32 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
   /** Throws a NablaError naming the optimizer when a hyperparameter is out of range. */
   protected abstract validate(hyperparameters: H): void;
 
-  /** Updates every parameter that has a gradient, in place; parameters whose `grad` is null are skipped. */
+  /**
+   * Updates every parameter that has a gradient, in place (under `noGrad`); parameters whose `grad`
+   * is null are skipped. Call it after `backward()`.
+   *
+   * @example
+   * ```ts
+   * const w = tensor([1, -2], { requiresGrad: true });
+   * const optimizer = new optim.SGD([w], { lr: 0.1 });
+   * w.square().sum().backward(); // the gradient is 2w
+   * optimizer.step();            // w − 0.1 · 2w
+   * w;                           // → [0.8, -1.6]
+   * ```
+   */
   abstract step(): void;
 
-  /** Adds a group (e.g. for fine-tuning a newly unfrozen part of a model) with its own hyperparameters. */
+  /**
+   * Adds a group (e.g. for fine-tuning a newly unfrozen part of a model) with its own
+   * hyperparameters; the rest come from `defaults`. A tensor already in a group throws.
+   *
+   * @example
+   * ```ts
+   * const optimizer = new optim.SGD([tensor([1], { requiresGrad: true })], { lr: 0.1 });
+   * optimizer.addParamGroup({ params: [tensor([2], { requiresGrad: true })], lr: 0.01 });
+   * optimizer.paramGroups.map((group) => group.lr); // → [0.1, 0.01]
+   * ```
+   */
   addParamGroup(group: ParamGroupInput<H>): void {
     this.paramGroups.push(this.buildGroup(group, this.paramGroups));
   }
@@ -75,11 +116,11 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
     if (input === null || typeof input !== "object" || !("params" in input)) {
       throw new NablaError(this.name, "each parameter group must be an object with a params field");
     }
-    const params = input.params instanceof Tensor ? [input.params] : Array.from(input.params);
+    const params = isTensor(input.params, this.name) ? [input.params] : Array.from(input.params);
     const taken = new Set(existing.flatMap((group) => group.params));
     const seen = new Set<Tensor>();
     params.forEach((param, i) => {
-      if (!(param instanceof Tensor)) throw new NablaError(this.name, `params[${i}] is not a Tensor`);
+      if (!isTensor(param, this.name)) throw new NablaError(this.name, `params[${i}] is not a Tensor`);
       if (!param.isLeaf) throw new NablaError(this.name, `params[${i}] (shape ${formatShape(param.shape)}) is not a leaf tensor, so it cannot be optimized`);
       if (seen.has(param)) throw new NablaError(this.name, `params[${i}] appears twice in the same parameter group`);
       if (taken.has(param)) throw new NablaError(this.name, `params[${i}] already belongs to another parameter group`);
@@ -93,18 +134,42 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
     return { ...hyperparameters, params };
   }
 
-  /** Drops every parameter's gradient (`grad = null`, PyTorch's `set_to_none=True`). */
+  /**
+   * Drops every parameter's gradient (`grad = null`, PyTorch's `set_to_none=True`). `backward`
+   * adds into `grad`, so call it before each backward pass.
+   *
+   * @example
+   * ```ts
+   * const w = tensor([1, -2], { requiresGrad: true });
+   * const optimizer = new optim.SGD([w], { lr: 0.1 });
+   * w.sum().backward();
+   * w.sum().backward();
+   * w.grad;               // → [2, 2]
+   * optimizer.zeroGrad();
+   * w.grad;               // → null
+   * ```
+   */
   zeroGrad(): void {
     for (const group of this.paramGroups) for (const param of group.params) param.grad = null;
   }
 
   /**
-   * A copy of the state: hyperparameters per group and each parameter's state, keyed by its index.
+   * A copy of the state: hyperparameters per group and each parameter's state, keyed by its index
+   * in the order of all groups' `params` (PyTorch's layout). Tensors are cloned, so later steps do
+   * not change it; save it beside the model's `stateDict()` to resume training.
    *
    * @example
+   * ```ts
+   * const w = tensor([1, -2], { requiresGrad: true });
+   * const optimizer = new optim.Adam([w], { lr: 0.1 });
+   * w.square().sum().backward();
+   * optimizer.step();
    * const saved = optimizer.stateDict();
-   * // … later, over a model restored from the same step:
-   * resumed.loadStateDict(saved);
+   * saved.state[0]?.step;            // → 1
+   * saved.state[0]?.expAvg;          // → [0.2, -0.4]
+   * saved.paramGroups[0]?.params;    // → [0]
+   * saved.paramGroups[0]?.lr;        // → 0.1
+   * ```
    */
   stateDict(): OptimizerStateDict<H, S> {
     const state: Record<number, S> = {};
@@ -123,7 +188,21 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
   /**
    * Restores a `stateDict()`: each group's hyperparameters and every parameter's state (cast to the
    * parameter's dtype). The groups must have the same sizes as this optimizer's; everything is checked
-   * before anything changes.
+   * before anything changes, and a mismatch throws.
+   *
+   * @example
+   * ```ts
+   * const w = tensor([1, -2], { requiresGrad: true });
+   * const optimizer = new optim.Adam([w], { lr: 0.1 });
+   * w.square().sum().backward();
+   * optimizer.step();
+   * // a fresh optimizer (over a restored model) picks up where this one stopped
+   * const resumed = new optim.Adam([tensor([0.9, -1.9], { requiresGrad: true })]);
+   * resumed.loadStateDict(optimizer.stateDict());
+   * resumed.paramGroups[0]!.lr;                   // → 0.1
+   * resumed.stateDict().state[0]?.step;           // → 1
+   * new optim.Adam([w, tensor([0], { requiresGrad: true })]).loadStateDict(optimizer.stateDict()); // throws Adam.loadStateDict: parameter group 0 has 1 parameters in the state dict, 2 in the optimizer
+   * ```
    */
   loadStateDict(stateDict: OptimizerStateDict<H, S>): void {
     const op = `${this.name}.loadStateDict`;
@@ -145,7 +224,7 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
       const param = paramByIndex.get(Number(key));
       if (param === undefined) throw new NablaError(op, `state for parameter ${key}, which no parameter group lists`);
       for (const [field, value] of Object.entries(paramState)) {
-        if (value instanceof Tensor && !sameShape(value.shape, param.shape)) {
+        if (isTensor(value, op) && !sameShape(value.shape, param.shape)) {
           throw new NablaError(op, `state "${field}" of parameter ${key} has shape ${formatShape(value.shape)}, the parameter ${formatShape(param.shape)}`);
         }
       }

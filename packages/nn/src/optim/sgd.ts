@@ -3,11 +3,17 @@ import { canFuseUpdate, roundTo } from "./fused-update";
 import { sgdUpdateSimd } from "./kernels/simd-updates";
 import { Optimizer, type ParamGroupInput } from "./optimizer";
 
+/** SGD's hyperparameters, per group (PyTorch's, camelCase). */
 export interface SGDHyperparameters {
+  /** The learning rate, ≥ 0 (required). */
   lr: number;
+  /** The momentum factor, ≥ 0 (default 0: no momentum buffer). */
   momentum: number;
+  /** Damps the gradient's share of the momentum buffer (default 0). */
   dampening: number;
+  /** L2 penalty added to the gradient, ≥ 0 (default 0). */
   weightDecay: number;
+  /** Nesterov momentum (default false); needs momentum > 0 and dampening 0. */
   nesterov: boolean;
 }
 
@@ -26,9 +32,20 @@ export type SGDState = { momentumBuffer: Tensor };
  *   d = d + momentum·b (nesterov) or b
  *   θ = θ − lr·d
  *
+ * Hyperparameters out of range throw a NablaError naming SGD.
+ *
  * @example
- * const optimizer = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
- * optimizer.zeroGrad(); loss.backward(); optimizer.step();
+ * ```ts
+ * const w = tensor([1, -2], { requiresGrad: true });
+ * const optimizer = new optim.SGD([w], { lr: 0.1, momentum: 0.9 });
+ * for (let step = 0; step < 2; step++) {
+ *   optimizer.zeroGrad();
+ *   w.square().sum().backward(); // the gradient is 2w
+ *   optimizer.step();
+ * }
+ * w;                                             // → [0.46, -0.92]
+ * new optim.SGD([w], { lr: 0.1, nesterov: true }); // throws SGD: Nesterov momentum requires momentum > 0 and dampening = 0, got momentum 0, dampening 0
+ * ```
  */
 export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<SGDHyperparameters>>, options: SGDOptions) {
@@ -41,6 +58,7 @@ export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
     });
   }
 
+  /** Throws for lr, momentum or weightDecay below 0, a non-finite dampening, or Nesterov without momentum. */
   protected validate({ lr, momentum, dampening, weightDecay, nesterov }: SGDHyperparameters): void {
     if (!(lr >= 0)) throw new NablaError(this.name, `invalid learning rate ${lr} (expected lr ≥ 0)`);
     if (!(momentum >= 0)) throw new NablaError(this.name, `invalid momentum ${momentum} (expected momentum ≥ 0)`);
@@ -51,6 +69,7 @@ export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
     }
   }
 
+  /** One SGD update of every parameter whose `grad` is set (see the class comment for the rule). */
   step(): void {
     noGrad(() => {
       for (const { params, ...hyperparameters } of this.paramGroups) {

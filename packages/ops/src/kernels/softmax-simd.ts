@@ -1,4 +1,4 @@
-import { float32RegionBytes, growWasmMemory, lazyWasmKernels, type WasmKernels } from "@nabla/tensor";
+import { float32RegionBytes, growWasmMemory, lazyWasmKernels, type WasmKernels } from "@nabla/tensor/internal";
 import { SOFTMAX_WASM_BASE64 } from "./softmax-binary";
 
 // Drivers of softmax.wat: float32 rows copied into the module's memory a block at a time, worked
@@ -25,7 +25,7 @@ const BLOCK_BYTES = 128 * 1024;
  */
 const SIMD_MIN_ELEMENTS = 64;
 
-const simdKernels = lazyWasmKernels<SoftmaxKernels>(SOFTMAX_WASM_BASE64, MAX_PAGES, { log: Math.log });
+const simdKernels = /* @__PURE__ */ lazyWasmKernels<SoftmaxKernels>(SOFTMAX_WASM_BASE64, MAX_PAGES, { log: Math.log });
 
 /** Whether the WebAssembly SIMD softmax kernels can run here. */
 export function simdSoftmaxAvailable(): boolean {

@@ -1,36 +1,41 @@
+import { sharedAcrossCopies } from "../copies";
 import { NablaError } from "../errors";
 import { formatShape } from "../shape";
 import type { Tensor } from "../tensor";
 
-let anomalyMode = false;
-/** Whether a backward sweep is running (its ops are judged by the gradients nodes return). */
-let inBackward = false;
+// one anomaly mode for every copy of the package in the program, as grad mode (see grad-mode.ts)
+const mode = sharedAcrossCopies("anomalyMode", () => ({
+  enabled: false,
+  /** Whether a backward sweep is running (its ops are judged by the gradients nodes return). */
+  inBackward: false,
+}));
 
 export function isAnomalyEnabled(): boolean {
-  return anomalyMode;
+  return mode.enabled;
 }
 
 /**
- * Runs `fn` with anomaly detection: the first NaN or ±Infinity that an op produces in forward
- * throws a NablaError naming that op; in backward, the first gradient holding one throws a
- * NablaError naming the backward (`"sqrt backward"`) and the forward op that created the node,
- * with the stack where that op ran (recorded for ops run inside `detectAnomaly`). Scans every
- * result, so it is for debugging.
+ * Runs `fn` with anomaly detection, as PyTorch's `torch.autograd.detect_anomaly()`: the first NaN or
+ * ±Infinity that an op produces in forward throws a NablaError naming that op; in backward, the
+ * first gradient holding one throws a NablaError naming the backward (`"sqrt backward"`) and the
+ * forward op that created the node, with the stack where that op ran (recorded for ops run inside
+ * `detectAnomaly`). Scans every result, so it is for debugging.
  *
  * @example
- * detectAnomaly(() => {
- *   const x = tensor([0, 1], { requiresGrad: true });
- *   x.sqrt().sum().backward(); // throws: sqrt backward: produced Infinity … sqrt was created at: …
- * });
+ * ```ts
+ * const x = tensor([0, 1], { requiresGrad: true });
+ * detectAnomaly(() => x.sqrt().sum().backward()); // throws sqrt backward: …
+ * detectAnomaly(() => tensor([-1]).log()); // throws log: …
+ * ```
  */
 export function detectAnomaly<T>(fn: () => T): T {
   if (typeof fn !== "function") throw new NablaError("detectAnomaly", `expected a function, got ${typeof fn}`);
-  const previous = anomalyMode;
-  anomalyMode = true;
+  const previous = mode.enabled;
+  mode.enabled = true;
   try {
     return fn();
   } finally {
-    anomalyMode = previous;
+    mode.enabled = previous;
   }
 }
 
@@ -40,20 +45,20 @@ export function detectAnomaly<T>(fn: () => T): T {
  * the node, and a rule that masks an intermediate infinity (pow does at 0) is no anomaly.
  */
 export function withinBackward<T>(fn: () => T): T {
-  if (!anomalyMode) return fn();
-  const previous = inBackward;
-  inBackward = true;
+  if (!mode.enabled) return fn();
+  const previous = mode.inBackward;
+  mode.inBackward = true;
   try {
     return fn();
   } finally {
-    inBackward = previous;
+    mode.inBackward = previous;
   }
 }
 
 /** In anomaly mode, throws when `t` holds a NaN or an infinity. */
 export function checkAnomaly(op: string, t: Tensor, phase: "forward" | "backward", context = ""): void {
-  if (!anomalyMode || (t.dtype !== "float32" && t.dtype !== "float64")) return;
-  if (phase === "forward" && inBackward) return;
+  if (!mode.enabled || (t.dtype !== "float32" && t.dtype !== "float64")) return;
+  if (phase === "forward" && mode.inBackward) return;
   const values = t.data();
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;

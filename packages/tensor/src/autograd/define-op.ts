@@ -1,3 +1,4 @@
+import { isTensor } from "../copies";
 import { type DType, isFloating } from "../dtype";
 import { NablaError } from "../errors";
 import { isSingleValueLayout } from "../layout";
@@ -17,20 +18,29 @@ export interface OpFormula {
  * fields the op sets (`ctx.dim = dim`).
  */
 export interface OpContext {
+  /** Keeps tensors for backward (inputs or outputs); in-place changes to them before backward throw. */
   save(...tensors: Tensor[]): void;
+  /** What `save` kept, in order. */
   readonly saved: readonly Tensor[];
+  /** For each tensor input, whether a gradient is wanted: backward may skip (return null for) the others. */
   readonly needsInputGrad: readonly boolean[];
   // ops keep their non-tensor arguments (dim, keepdim, shapes) as plain fields
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   [field: string]: any;
 }
 
+/**
+ * What `defineOp` takes: the op's name, its forward and its backward rule, and optionally its
+ * formula for teaching output (`toDot`, `traceBackward`).
+ */
 export interface OpDefinition<Args extends unknown[] = any[]> {
+  /** The op's name, as `gradFn.name`, error messages and `registeredOps()` show it. */
   name: string;
   /** Computes the output with grad mode off; tensor arguments are the differentiable inputs. */
   forward(ctx: OpContext, ...args: Args): Tensor;
   /** One gradient per tensor input (null where none flows), written with differentiable ops. */
   backward(ctx: OpContext, gradOut: Tensor): ReadonlyArray<Tensor | null>;
+  /** The op's math in plain notation, shown by `toDot` and `traceBackward`. */
   formula?: OpFormula;
 }
 
@@ -124,12 +134,6 @@ class Context implements OpContext {
 export type GradHook = (grad: Tensor) => Tensor | void;
 
 /**
- * Where the gradient of one tensor input goes, fixed when the op is recorded: the node that
- * produced the input, or the leaf whose `.grad` receives it. An in-place write that later gives
- * the input tensor a new history does not move the edge (PyTorch's edges behave the same), and
- * the edge keeps no intermediate tensor alive.
- */
-/**
  * An input that needs no gradient, as the graph remembers it: its shape and dtype, and whether it
  * is a single value (a number, or one element broadcast by stride 0) rather than data.
  */
@@ -139,6 +143,12 @@ export interface OperandInfo {
   readonly singleValue: boolean;
 }
 
+/**
+ * Where the gradient of one tensor input goes, fixed when the op is recorded: the node that
+ * produced the input, or the leaf whose `.grad` receives it. An in-place write that later gives
+ * the input tensor a new history does not move the edge (PyTorch's edges behave the same), and
+ * the edge keeps no intermediate tensor alive.
+ */
 export interface InputEdge {
   /** The op that produced the input; null when the input is a leaf. */
   readonly node: Node | null;
@@ -149,17 +159,27 @@ export interface InputEdge {
 }
 
 /**
- * A recorded application of an op: the tape entry behind `tensor.gradFn`. It holds the op, one
- * edge per tensor input (null for inputs that need no gradient), the ctx, and the hooks of its
- * output; nothing else.
+ * A recorded application of an op: the tape entry behind `tensor.gradFn` (PyTorch's `grad_fn`). It
+ * holds the op, one edge per tensor input (null for inputs that need no gradient), the ctx, and the
+ * hooks of its output; nothing else.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([1, 2], { requiresGrad: true });
+ * const y = x.mul(2);
+ * y.gradFn!.name;                 // → "mul"
+ * y.gradFn!.inputs[0]!.leaf === x; // → true
+ * y.gradFn!.inputs[1];            // → null
+ * ```
  */
 export class Node {
+  /** @internal Whether release() freed saved tensors this node's backward needs. */
   released = false;
-  /** Hooks registered on the output while this node was its gradFn, in registration order. */
+  /** @internal Hooks registered on the output while this node was its gradFn, in registration order. */
   hooks: GradHook[] | null = null;
-  /** The output, when it retains its grad (`retainGrad`). */
+  /** @internal The output, when it retains its grad (`retainGrad`). */
   retainer: Tensor | null = null;
-  /** Creation stack, recorded only in anomaly mode. */
+  /** @internal Creation stack, recorded only in anomaly mode. */
   stack: string | undefined;
   /** @internal The backward sweep holding this node (0: none), and its state there (see engine.ts). */
   sweepId = 0;
@@ -169,29 +189,37 @@ export class Node {
   pendingGrad: Tensor | null = null;
 
   constructor(
+    /** The op's definition, as given to `defineOp`. */
     readonly definition: OpDefinition,
+    /** @internal The op's context: what forward saved for backward. */
     readonly ctx: Context,
+    /**
+     * One edge per tensor input, in argument order: where its gradient goes (null for an input that
+     * needs none).
+     */
     readonly inputs: ReadonlyArray<InputEdge | null>,
     /** For teaching output: what each input without grad looked like (null when all need grad). */
     readonly operands: ReadonlyArray<OperandInfo | null> | null = null,
   ) {}
 
+  /** The op's name (`"mul"`). */
   get name(): string {
     return this.definition.name;
   }
 
+  /** The op's math in plain notation, when its definition gives one. */
   get formula(): OpFormula | undefined {
     return this.definition.formula;
   }
 
-  /** Throws when backward would read a saved tensor that was modified in place since. */
+  /** @internal Throws when backward would read a saved tensor that was modified in place since. */
   checkSavedVersions(): void {
     this.ctx.checkVersions(this.name);
   }
 
   /**
-   * Frees what backward needed, so the graph holds no buffers once it has run. A node that saved
-   * nothing (add, sum) can run again, as in PyTorch; one that saved tensors cannot.
+   * @internal Frees what backward needed, so the graph holds no buffers once it has run. A node that
+   * saved nothing (add, sum) can run again, as in PyTorch; one that saved tensors cannot.
    */
   release(): void {
     if (this.ctx.release()) this.released = true;
@@ -200,30 +228,56 @@ export class Node {
 
 const registry = new Map<string, OpDefinition>();
 
-/** Every op made with `defineOp`, by name (built-ins and custom ones), with its formula. */
+/**
+ * Every op made with `defineOp`, by name (built-ins and custom ones), with its formula.
+ *
+ * @example
+ * ```ts
+ * registeredOps().has("matmul");        // → true
+ * registeredOps().get("exp")!.formula;  // → { forward: "y = eˣ", backward: "x̄ = ȳ ⊙ y" }
+ * ```
+ */
 export function registeredOps(): ReadonlyMap<string, OpDefinition> {
   return registry;
 }
 
 /**
- * Makes a differentiable op from a forward and its backward rule. This is how every built-in op
- * is written. Tensor arguments are the differentiable inputs; other arguments pass through to
- * forward. A graph node is recorded only when grad mode is on and some input requires grad.
+ * Makes a differentiable op from a forward and its backward rule (PyTorch's
+ * `torch.autograd.Function`); this is how every built-in op is written. Tensor arguments are the
+ * differentiable inputs; other arguments pass through to forward. Forward runs with grad mode off;
+ * backward returns one gradient per tensor input (or null), written with tensor ops so that it can
+ * be differentiated again. A graph node is recorded only when grad mode is on and some input
+ * requires grad.
  *
  * @example
+ * ```ts
  * const cube = defineOp({
  *   name: "cube",
- *   forward(ctx, x: Tensor) { ctx.save(x); return x.mul(x).mul(x); },
- *   backward(ctx, gradOut) { const [x] = ctx.saved; return [gradOut.mul(x!.square()).mul(3)]; },
+ *   forward(ctx, x: Tensor) {
+ *     ctx.save(x);
+ *     return x.mul(x).mul(x);
+ *   },
+ *   backward(ctx, gradOut) {
+ *     const [x] = ctx.saved;
+ *     return [gradOut.mul(x!.square()).mul(3)];
+ *   },
+ *   formula: { forward: "y = x³", backward: "x̄ = 3x² ⊙ ȳ" },
  * });
+ * const x = tensor([1, 2], { requiresGrad: true });
+ * cube(x); // → [1, 8]
+ * cube(x).sum().backward();
+ * x.grad;  // → [3, 12]
+ * ```
  */
+// bundlers may drop the ops a program never uses: registering is defineOp's only side effect
+/* @__NO_SIDE_EFFECTS__ */
 export function defineOp<Args extends unknown[]>(definition: OpDefinition<Args>): (...args: Args) => Tensor {
   registry.set(definition.name, definition as OpDefinition);
   return (...args: Args) => applyOp(definition as OpDefinition, args);
 }
 
 function applyOp(definition: OpDefinition, args: unknown[]): Tensor {
-  const tensorInputs = tensorsAmong(args);
+  const tensorInputs = tensorsAmong(definition.name, args);
   let record = false;
   if (isGradEnabled()) {
     for (const t of tensorInputs) {
@@ -252,13 +306,16 @@ function applyOp(definition: OpDefinition, args: unknown[]): Tensor {
 
 const NO_INPUT_GRAD: readonly boolean[] = [];
 
-/** The tensor arguments, in order, in an array of their exact number (a growing one reserves 17 slots). */
-function tensorsAmong(args: readonly unknown[]): Tensor[] {
+/**
+ * The tensor arguments, in order, in an array of their exact number (a growing one reserves 17
+ * slots); a tensor of another version of the package is refused naming `op`.
+ */
+function tensorsAmong(op: string, args: readonly unknown[]): Tensor[] {
   let count = 0;
-  for (const arg of args) if (arg instanceof Tensor) count++;
+  for (const arg of args) if (isTensor(arg, op)) count++;
   const tensors = new Array<Tensor>(count);
   let i = 0;
-  for (const arg of args) if (arg instanceof Tensor) tensors[i++] = arg;
+  for (const arg of args) if (isTensor(arg, op)) tensors[i++] = arg;
   return tensors;
 }
 

@@ -1,3 +1,4 @@
+import { isTensor } from "../copies";
 import { NablaError } from "../errors";
 import type { DType } from "../dtype";
 import { formatShape, type Shape } from "../shape";
@@ -7,6 +8,7 @@ import { type GraphOp, namesByTarget, walkGraph } from "./graph-walk";
 import { formatSummaryValues, summarizeTensor, type TensorSummary } from "./tensor-summary";
 import { BackwardTrace } from "./trace";
 
+/** Options of `toDot`. */
 export interface ToDotOptions {
   /** Show a summary of each tensor's values (all of them when small, else min/mean/max). */
   values?: boolean;
@@ -51,15 +53,18 @@ const CONSTANT_STYLE = 'shape=box, style="dashed", color="#9a9a9a", fontcolor="#
  * (leaves and retaining results) or, for every op, from a `trace` of the backward pass.
  *
  * @example
+ * ```ts
  * const a = tensor(-4, { dtype: "float64", requiresGrad: true });
  * const y = a.mul(a);
  * const g = y.add(1);
  * const trace = traceBackward(g);
- * writeFileSync("g.dot", toDot(g, { values: true, grads: true, names: { a, y, g }, trace }));
+ * const dot = toDot(g, { values: true, grads: true, names: { a, y, g }, trace });
+ * dot.startsWith("digraph nabla {"); // → true
+ * ```
  */
 export function toDot(output: Tensor, options: ToDotOptions = {}): string {
   const { values = false, grads = false, maxElements = 6, names = {}, trace, rankdir = "LR" } = options;
-  if (!(output instanceof Tensor)) throw new NablaError("toDot", `expected a Tensor, got ${typeof output}`);
+  if (!isTensor(output, "toDot")) throw new NablaError("toDot", `expected a Tensor, got ${typeof output}`);
   if (!Number.isInteger(maxElements) || maxElements < 0) {
     throw new NablaError("toDot", `maxElements must be a non-negative integer, got ${maxElements}`);
   }

@@ -1,3 +1,4 @@
+import { isTensor, sharedAcrossCopies } from "../copies";
 import { NablaError } from "../errors";
 import { formatShape, shapesEqual } from "../shape";
 import { Storage, Tensor } from "../tensor";
@@ -5,6 +6,7 @@ import { checkAnomaly, isAnomalyEnabled, withinBackward } from "./anomaly";
 import type { GradHook, Node } from "./define-op";
 import { setGradEnabled } from "./grad-mode";
 
+/** Options of `Tensor.backward`. */
 export interface BackwardOptions {
   /** Keep the saved tensors for another backward through the same graph (defaults to createGraph). */
   retainGraph?: boolean;
@@ -115,7 +117,8 @@ function addPending(node: Node, grad: Tensor): void {
   node.pendingGrad = node.pendingGrad ? node.pendingGrad.add(grad) : grad;
 }
 
-let lastSweepId = 0;
+// sweep ids are compared on nodes, which either copy of the package may have made
+const sweeps = sharedAcrossCopies("sweeps", () => ({ lastId: 0 }));
 
 /**
  * One backward sweep's claim on the nodes it reaches. Their per-sweep state (`sweepId`, the
@@ -124,7 +127,7 @@ let lastSweepId = 0;
  * the outer one holds: it sets their state aside and puts it back when it ends.
  */
 class Sweep {
-  readonly id = ++lastSweepId;
+  readonly id = ++sweeps.lastId;
   /** Every node reachable from the roots, each once. */
   readonly nodes: Node[] = [];
   private readonly setAside: { node: Node; sweepId: number; dependencies: number; pendingGrad: Tensor | null }[] = [];
@@ -266,8 +269,8 @@ function runHooks(hooks: readonly GradHook[] | null, grad: Tensor): Tensor {
   for (const hook of [...hooks]) {
     const replaced = hook(current);
     if (replaced === undefined) continue;
-    if (!(replaced instanceof Tensor) || !shapesEqual(replaced.shape, current.shape) || replaced.dtype !== current.dtype) {
-      const got = replaced instanceof Tensor ? `a ${replaced.dtype} tensor of shape ${formatShape(replaced.shape)}` : String(replaced);
+    if (!isTensor(replaced, "registerHook") || !shapesEqual(replaced.shape, current.shape) || replaced.dtype !== current.dtype) {
+      const got = isTensor(replaced, "registerHook") ? `a ${replaced.dtype} tensor of shape ${formatShape(replaced.shape)}` : String(replaced);
       throw new NablaError(
         "registerHook",
         `a hook returned ${got} for a ${current.dtype} gradient of shape ${formatShape(current.shape)}; it must return nothing or a tensor of the gradient's shape and dtype`,

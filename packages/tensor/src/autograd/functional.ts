@@ -1,3 +1,4 @@
+import { isTensor } from "../copies";
 import { full, zeros, zerosLike } from "../creation";
 import { isFloating } from "../dtype";
 import { NablaError } from "../errors";
@@ -9,6 +10,7 @@ import type { Node } from "./define-op";
 import { runBackward } from "./engine";
 import { enableGrad, isGradEnabled } from "./grad-mode";
 
+/** Options of `autogradGrad`. */
 export interface AutogradGradOptions {
   /** The vectors in the vector-Jacobian products, one per output (default 1 for scalar outputs). */
   gradOutputs?: Tensor | readonly (Tensor | null)[] | null;
@@ -21,22 +23,29 @@ export interface AutogradGradOptions {
 }
 
 function asList(op: string, value: Tensor | readonly Tensor[], what: string): Tensor[] {
-  const list = value instanceof Tensor ? [value] : Array.isArray(value) ? [...value] : null;
+  const list = isTensor(value, op) ? [value] : Array.isArray(value) ? [...value] : null;
   if (list === null) throw new NablaError(op, `${what}s must be a tensor or an array of tensors, got ${value === null ? "null" : typeof value}`);
   list.forEach((t, i) => {
-    if (!(t instanceof Tensor)) throw new NablaError(op, `${what} ${i} is not a tensor`);
+    if (!isTensor(t, op)) throw new NablaError(op, `${what} ${i} is not a tensor`);
   });
   return list;
 }
 
 /**
  * Gradients of `outputs` with respect to `inputs`, returned instead of accumulated into `.grad`
- * (PyTorch's torch.autograd.grad). With `createGraph` the results are differentiable. Only the
- * part of the graph between the outputs and the inputs runs.
+ * (PyTorch's `torch.autograd.grad`). With `createGraph` the results are differentiable. Only the
+ * part of the graph between the outputs and the inputs runs; an input the outputs do not depend on
+ * throws, or gives null with `allowUnused`.
  *
  * @example
- * const [dy] = autogradGrad(x.pow(3).sum(), [x], { createGraph: true }); // 3x²
- * const [d2y] = autogradGrad(dy!.sum(), [x]);                             // 6x
+ * ```ts
+ * const x = tensor([1, 2], { requiresGrad: true });
+ * const [dy] = autogradGrad(x.pow(3).sum(), [x], { createGraph: true });
+ * dy;     // → [3, 12]
+ * const [d2y] = autogradGrad(dy!.sum(), [x]);
+ * d2y;    // → [6, 12]
+ * x.grad; // → null
+ * ```
  */
 export function autogradGrad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options: AutogradGradOptions = {}): (Tensor | null)[] {
   const outs = asList("autogradGrad", outputs, "output");
@@ -47,7 +56,7 @@ export function autogradGrad(outputs: Tensor | readonly Tensor[], inputs: Tensor
   ins.forEach((t, i) => {
     if (!t.requiresGrad) throw new NablaError("autogradGrad", `input ${i} (shape ${formatShape(t.shape)}) does not require grad`);
   });
-  const given = options.gradOutputs === undefined || options.gradOutputs === null ? [] : options.gradOutputs instanceof Tensor ? [options.gradOutputs] : [...options.gradOutputs];
+  const given = options.gradOutputs === undefined || options.gradOutputs === null ? [] : isTensor(options.gradOutputs, "autogradGrad") ? [options.gradOutputs] : [...options.gradOutputs];
   if (given.length > 0 && given.length !== outs.length) {
     throw new NablaError("autogradGrad", `got ${given.length} gradOutputs for ${outs.length} outputs`);
   }
@@ -59,7 +68,7 @@ export function autogradGrad(outputs: Tensor | readonly Tensor[], inputs: Tensor
     if (seed === null) {
       if (out.numel !== 1) throw new NablaError("autogradGrad", `output ${i} has shape ${formatShape(out.shape)}: gradOutputs is needed for non-scalar outputs`);
       seed = full(out.shape, 1, { dtype: out.dtype });
-    } else if (!(seed instanceof Tensor)) {
+    } else if (!isTensor(seed, "autogradGrad")) {
       throw new NablaError("autogradGrad", `gradOutputs ${i} is not a tensor`);
     } else if (!shapesEqual(seed.shape, out.shape)) {
       throw new NablaError("autogradGrad", `gradOutputs ${i} has shape ${formatShape(seed.shape)} but output ${i} has shape ${formatShape(out.shape)}`);
@@ -102,7 +111,7 @@ function standIns(op: string, primals: readonly unknown[], argnums: readonly num
       throw new NablaError(op, `argnums ${argnum} is out of range for a call with ${primals.length} arguments`);
     }
     const primal = primals[argnum];
-    if (!(primal instanceof Tensor)) {
+    if (!isTensor(primal, op)) {
       throw new NablaError(op, `argument ${argnum} must be a tensor to be differentiated, got ${primal === null ? "null" : typeof primal}`);
     }
     if (!isFloating(primal.dtype)) {
@@ -125,14 +134,14 @@ interface Called {
 function callWith(op: string, f: (...args: any[]) => unknown, traced: StandIns): Called {
   if (typeof f !== "function") throw new NablaError(op, `expected a function, got ${typeof f}`);
   const result = enableGrad(() => f(...traced.args));
-  const outs = result instanceof Tensor ? [result] : Array.isArray(result) ? (result as unknown[]) : null;
-  if (outs === null || outs.length === 0 || outs.some((t) => !(t instanceof Tensor))) {
+  const outs = isTensor(result, op) ? [result] : Array.isArray(result) ? (result as unknown[]) : null;
+  if (outs === null || outs.length === 0 || outs.some((t) => !isTensor(t, op))) {
     throw new NablaError(op, `f must return a tensor${op === "vjp" || op === "jvp" ? " or a non-empty array of tensors" : ""}, got ${describe(result)}`);
   }
   (outs as Tensor[]).forEach((out, i) => {
     if (!isFloating(out.dtype)) throw new NablaError(op, `f's output ${i} has dtype ${out.dtype}; only floating-point outputs can be differentiated`);
   });
-  return { outs: outs as Tensor[], single: result instanceof Tensor };
+  return { outs: outs as Tensor[], single: isTensor(result, op) };
 }
 
 function describe(value: unknown): string {
@@ -179,7 +188,7 @@ function pullBack(outs: readonly Tensor[], cotangents: readonly Tensor[], inputs
 }
 
 function checkCotangent(op: string, what: string, given: unknown, like: Tensor, index: number): Tensor {
-  if (!(given instanceof Tensor)) throw new NablaError(op, `${what} ${index} must be a tensor, got ${describe(given)}`);
+  if (!isTensor(given, op)) throw new NablaError(op, `${what} ${index} must be a tensor, got ${describe(given)}`);
   if (!shapesEqual(given.shape, like.shape)) {
     throw new NablaError(op, `${what} ${index} has shape ${formatShape(given.shape)} but must match shape ${formatShape(like.shape)}`);
   }
@@ -211,23 +220,38 @@ function gradAndValue(op: string, f: (...args: any[]) => Tensor, argnums: Argnum
   return { value: createGraph ? out : out.detach(), grads };
 }
 
+/** Options of `grad` and `valueAndGrad`. */
 export interface GradOptions<A extends Argnums = number> {
   /** Which arguments to differentiate: a number gives one gradient, an array gives a list. */
   argnums?: A;
 }
 
 /**
- * The gradient of a function with a single-element output, as a function: `grad(f)(x)` is
- * ∂f/∂x, shaped like x. With `argnums: [0, 2]` it returns one gradient per listed argument.
- * Arguments need no `requiresGrad`; other arguments pass through unchanged. Composes with
- * itself and the other transforms (`grad(grad(f))`).
+ * The gradient of a function with a single-element output, as a function (JAX's `grad`):
+ * `grad(f)(x)` is ∂f/∂x, shaped like x. `argnums` picks the argument (default 0); a list gives one
+ * gradient per listed argument. Arguments need no `requiresGrad`; other arguments pass through
+ * unchanged. Composes with itself and the other transforms (`grad(grad(f))`).
  *
  * @example
+ * ```ts
  * const df = grad((x: Tensor) => x.pow(3).sum());
- * df(tensor([1, 2])).toArray();                         // [3, 12]
- * grad((x: Tensor) => grad((y: Tensor) => y.pow(3).sum())(x).sum())(tensor([1, 2])); // 6x
+ * df(tensor([1, 2])); // → [3, 12]
+ * const d2f = grad((x: Tensor) => df(x).sum());
+ * d2f(tensor([1, 2])); // → [6, 12]
+ * ```
  */
 export function grad<A extends unknown[]>(f: (...args: A) => Tensor, options?: GradOptions<number>): (...args: A) => Tensor;
+/**
+ * `grad` with a list of `argnums`: the function returns one gradient per listed argument.
+ *
+ * @example
+ * ```ts
+ * const f = (a: Tensor, b: Tensor) => a.mul(b).sum();
+ * const [da, db] = grad(f, { argnums: [0, 1] })(tensor([1, 2]), tensor([3, 4]));
+ * da; // → [3, 4]
+ * db; // → [1, 2]
+ * ```
+ */
 export function grad<A extends unknown[]>(f: (...args: A) => Tensor, options: GradOptions<readonly number[]>): (...args: A) => Tensor[];
 export function grad<A extends unknown[]>(f: (...args: A) => Tensor, options: GradOptions<Argnums> = {}): (...args: A) => Tensor | Tensor[] {
   const argnums = options.argnums ?? 0;
@@ -240,12 +264,26 @@ export function grad<A extends unknown[]>(f: (...args: A) => Tensor, options: Gr
 
 /**
  * Like `grad`, but the function returns `{ value, grad }`: f's output and its gradient, from one
- * forward pass.
+ * forward pass (JAX's `value_and_grad`).
  *
  * @example
- * const { value, grad: g } = valueAndGrad((w: Tensor) => w.square().sum())(tensor([1, 2])); // 5, [2, 4]
+ * ```ts
+ * const f = valueAndGrad((w: Tensor) => w.square().sum());
+ * const { value, grad: g } = f(tensor([1, 2]));
+ * value; // → 5
+ * g;     // → [2, 4]
+ * ```
  */
 export function valueAndGrad<A extends unknown[]>(f: (...args: A) => Tensor, options?: GradOptions<number>): (...args: A) => { value: Tensor; grad: Tensor };
+/**
+ * `valueAndGrad` with a list of `argnums`: `grad` is one gradient per listed argument.
+ *
+ * @example
+ * ```ts
+ * const f = valueAndGrad((a: Tensor, b: Tensor) => a.mul(b).sum(), { argnums: [0, 1] });
+ * f(tensor([1, 2]), tensor([3, 4])).grad; // → [[3, 4], [1, 2]]
+ * ```
+ */
 export function valueAndGrad<A extends unknown[]>(f: (...args: A) => Tensor, options: GradOptions<readonly number[]>): (...args: A) => { value: Tensor; grad: Tensor[] };
 export function valueAndGrad<A extends unknown[]>(f: (...args: A) => Tensor, options: GradOptions<Argnums> = {}): (...args: A) => { value: Tensor; grad: Tensor | Tensor[] } {
   const argnums = options.argnums ?? 0;
@@ -263,12 +301,17 @@ function primalList(op: string, primals: unknown): Tensor[] {
 }
 
 /**
- * The vector-Jacobian product of f at `primals`: `{ out: f(...primals), grads }` with
- * `grads[i] = J_iᵀ · cotangent` (shaped like primal i). `cotangent` is shaped like f's output (an
- * array of them when f returns an array); it may be omitted for a single-element output.
+ * The vector-Jacobian product of f at `primals` (PyTorch's `torch.func.vjp`, JAX's `vjp`):
+ * `{ out: f(...primals), grads }` with `grads[i] = J_iᵀ · cotangent` (shaped like primal i).
+ * `cotangent` is shaped like f's output (an array of them when f returns an array); it may be
+ * omitted for a single-element output.
  *
  * @example
- * const { out, grads } = vjp((x: Tensor) => x.sin(), [x], ones([3])); // grads[0] = cos x
+ * ```ts
+ * const { out, grads } = vjp((x: Tensor) => x.sin(), [tensor([0, 1])], ones([2]));
+ * out;      // → [0, 0.84147098]
+ * grads[0]; // → [1, 0.54030231]
+ * ```
  */
 export function vjp<O extends Outputs>(f: (...primals: Tensor[]) => O, primals: Tensor | readonly Tensor[], cotangent?: O): { out: O; grads: Tensor[] } {
   const list = primalList("vjp", primals);
@@ -291,15 +334,19 @@ export function vjp<O extends Outputs>(f: (...primals: Tensor[]) => O, primals: 
 }
 
 /**
- * The Jacobian-vector product of f at `primals` along `tangents` (one per primal, same shapes):
- * `{ out: f(...primals), tangent: Σ_i J_i · tangents[i] }`, shaped like f's output.
+ * The Jacobian-vector product of f at `primals` along `tangents` (one per primal, same shapes),
+ * as JAX's `jvp`: `{ out: f(...primals), tangent: Σ_i J_i · tangents[i] }`, shaped like f's output.
  *
  * Computed by the double-vjp construction, not by forward-mode rules: with a dummy cotangent
  * u, g(u) = Jᵀu is linear in u, so J·t = ∂⟨g(u), t⟩/∂u. That is two reverse sweeps, and it works
  * for every op because every backward rule is written in differentiable tensor ops.
  *
  * @example
- * jvp((x: Tensor) => x.square(), [tensor([3])], [tensor([1])]).tangent; // [6]
+ * ```ts
+ * const { out, tangent } = jvp((x: Tensor) => x.square(), [tensor([3])], [tensor([1])]);
+ * out;     // → [9]
+ * tangent; // → [6]
+ * ```
  */
 export function jvp<O extends Outputs>(f: (...primals: Tensor[]) => O, primals: Tensor | readonly Tensor[], tangents: Tensor | readonly Tensor[]): { out: O; tangent: O } {
   const list = primalList("jvp", primals);
@@ -325,15 +372,29 @@ export function jvp<O extends Outputs>(f: (...primals: Tensor[]) => O, primals: 
 }
 
 /**
- * The Jacobian of f at x, shaped `[...out.shape, ...x.shape]` (PyTorch's and JAX's layout): entry
- * [i…, j…] is ∂out[i…]/∂x[j…]. With an array of primals (f called with them spread) it returns
- * one Jacobian per primal. Built row by row from vector-Jacobian products (reverse mode), one
- * backward pass per output element.
+ * The Jacobian of f at x, shaped `[...out.shape, ...x.shape]` (PyTorch's
+ * `torch.autograd.functional.jacobian` layout): entry [i…, j…] is ∂out[i…]/∂x[j…]. With an array
+ * of primals (f called with them spread) it returns one Jacobian per primal. Built row by row from
+ * vector-Jacobian products (reverse mode), one backward pass per output element.
  *
  * @example
- * jacobian((x: Tensor) => x.square(), tensor([1, 2])).toArray(); // [[2, 0], [0, 4]]
+ * ```ts
+ * jacobian((x: Tensor) => x.square(), tensor([1, 2])); // → [[2, 0], [0, 4]]
+ * jacobian((x: Tensor) => x.sum(), tensor([1, 2]));    // → [1, 1]
+ * ```
  */
 export function jacobian(f: (x: Tensor) => Tensor, x: Tensor): Tensor;
+/**
+ * `jacobian` at several primals (f is called with them spread): one Jacobian per primal, each
+ * shaped `[...out.shape, ...x_i.shape]`.
+ *
+ * @example
+ * ```ts
+ * const [ja, jb] = jacobian((a: Tensor, b: Tensor) => a.mul(b), [tensor([1, 2]), tensor([3, 4])]);
+ * ja; // → [[3, 0], [0, 4]]
+ * jb; // → [[1, 0], [0, 2]]
+ * ```
+ */
 export function jacobian(f: (...xs: Tensor[]) => Tensor, xs: readonly Tensor[]): Tensor[];
 export function jacobian(f: (...xs: Tensor[]) => Tensor, x: Tensor | readonly Tensor[]): Tensor | Tensor[] {
   const list = primalList("jacobian", x);
@@ -354,21 +415,36 @@ export function jacobian(f: (...xs: Tensor[]) => Tensor, x: Tensor | readonly Te
     const shape = [...out.shape, ...input.shape];
     return out.numel === 0 ? zeros(shape, { dtype: input.dtype }) : reshape(stack(rows[i]!), shape);
   });
-  return x instanceof Tensor ? jacobians[0]! : jacobians;
+  return isTensor(x, "jacobian") ? jacobians[0]! : jacobians;
 }
 
 /**
  * The Hessian of a function with a single-element output: the Jacobian of its gradient, shaped
- * `[...x.shape, ...x.shape]`. With an array of primals it returns the blocks
- * `H[i][j] = ∂²f / ∂x_i ∂x_j`, each shaped `[...x_i.shape, ...x_j.shape]`.
+ * `[...x.shape, ...x.shape]` (PyTorch's `torch.autograd.functional.hessian`). With an array of
+ * primals it returns the blocks `H[i][j] = ∂²f / ∂x_i ∂x_j`, each shaped
+ * `[...x_i.shape, ...x_j.shape]`.
  *
  * @example
- * hessian((x: Tensor) => x.pow(3).sum(), tensor([1, 2])).toArray(); // [[6, 0], [0, 12]]
+ * ```ts
+ * hessian((x: Tensor) => x.pow(3).sum(), tensor([1, 2])); // → [[6, 0], [0, 12]]
+ * ```
  */
 export function hessian(f: (x: Tensor) => Tensor, x: Tensor): Tensor;
+/**
+ * `hessian` at several primals: the blocks `H[i][j] = ∂²f / ∂x_i ∂x_j`, each shaped
+ * `[...x_i.shape, ...x_j.shape]`.
+ *
+ * @example
+ * ```ts
+ * const h = hessian((a: Tensor, b: Tensor) => a.square().mul(b.square()).sum(), [tensor([1]), tensor([2])]);
+ * h[0]![0]; // → [[8]]
+ * h[0]![1]; // → [[8]]
+ * h[1]![1]; // → [[2]]
+ * ```
+ */
 export function hessian(f: (...xs: Tensor[]) => Tensor, xs: readonly Tensor[]): Tensor[][];
 export function hessian(f: (...xs: Tensor[]) => Tensor, x: Tensor | readonly Tensor[]): Tensor | Tensor[][] {
-  if (x instanceof Tensor) return jacobian(grad(f as (x: Tensor) => Tensor), x);
+  if (isTensor(x, "hessian")) return jacobian(grad(f as (x: Tensor) => Tensor), x);
   const list = primalList("hessian", x);
   return list.map((_, i) => jacobian(grad(f, { argnums: i }), list));
 }

@@ -1,3 +1,4 @@
+import { isTensor } from "../copies";
 import { randn, zeros, zerosLike } from "../creation";
 import { isFloating } from "../dtype";
 import { NablaError } from "../errors";
@@ -10,15 +11,19 @@ import { runBackward } from "./engine";
 import { autogradGrad } from "./functional";
 import { enableGrad, noGrad } from "./grad-mode";
 
+/** Options of `gradcheck` (and `gradgradcheck`). */
 export interface GradcheckOptions {
   /** Finite-difference step. */
   eps?: number;
+  /** Absolute tolerance (default 1e-5). */
   atol?: number;
+  /** Relative tolerance, times |numeric| (default 1e-3). */
   rtol?: number;
   /** Throw a NablaError describing the worst element instead of returning ok: false. */
   throwOnFailure?: boolean;
 }
 
+/** The Jacobian entry of a gradcheck that came closest to (or furthest past) the tolerance. */
 export interface GradcheckWorst {
   /** Which argument of f. */
   input: number;
@@ -28,13 +33,19 @@ export interface GradcheckWorst {
   position: number[];
   /** Flat index of the output element whose derivative disagreed. */
   outputIndex: number;
+  /** The entry from backward. */
   analytic: number;
+  /** The entry from finite differences. */
   numeric: number;
 }
 
+/** What `gradcheck` and `gradgradcheck` report. */
 export interface GradcheckResult {
+  /** Whether every entry is within tolerance. */
   ok: boolean;
+  /** The largest |analytic − numeric| over the entries. */
   maxAbsError: number;
+  /** The largest |analytic − numeric| / |numeric| over the entries. */
   maxRelError: number;
   /** The entry that came closest to (or furthest past) the tolerance; null when there is nothing to compare. */
   worst: GradcheckWorst | null;
@@ -65,21 +76,31 @@ function positionsOf(t: Tensor): number[] {
 
 /**
  * Compares the analytic Jacobian (one backward per output element) with central finite differences
- * `(f(x + ε) − f(x − ε)) / 2ε`, entry by entry with PyTorch's rule |a − n| ≤ atol + rtol·|n|.
- * Differentiates the floating inputs that require grad (all floating inputs when none does);
- * float32 inputs are checked through float64 copies (`upcast: true` in the report).
+ * `(f(x + ε) − f(x − ε)) / 2ε`, entry by entry with PyTorch's rule |a − n| ≤ atol + rtol·|n|, as
+ * PyTorch's `gradcheck`. Differentiates the floating inputs that require grad (all floating inputs
+ * when none does); float32 inputs are checked through float64 copies (`upcast: true` in the
+ * report). Returns a report (or throws with `throwOnFailure`).
  *
  * @example
- * gradcheck((x) => x.tanh().mul(x), [randn([3], { dtype: "float64" })]).ok // true
+ * ```ts
+ * const x = randn([3], { dtype: "float64" });
+ * gradcheck((x) => x.tanh().mul(x), [x]); // → { ok: true, upcast: false }
+ * const wrong = defineOp({
+ *   name: "squareWithWrongGradient",
+ *   forward: (_ctx, x: Tensor) => x.square(),
+ *   backward: (_ctx, gradOut) => [gradOut],
+ * });
+ * gradcheck(wrong, [x]).ok; // → false
+ * ```
  */
 export function gradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options: GradcheckOptions = {}): GradcheckResult {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, throwOnFailure = false } = options;
-  const given = inputs instanceof Tensor ? [inputs] : [...inputs];
-  const anyRequires = given.some((t) => t instanceof Tensor && t.requiresGrad);
+  const given = isTensor(inputs, "gradcheck") ? [inputs] : [...inputs];
+  const anyRequires = given.some((t) => isTensor(t, "gradcheck") && t.requiresGrad);
   let upcast = false;
   const differentiated: boolean[] = [];
   const working = given.map((t, i) => {
-    if (!(t instanceof Tensor)) throw new NablaError("gradcheck", `input ${i} is not a tensor`);
+    if (!isTensor(t, "gradcheck")) throw new NablaError("gradcheck", `input ${i} is not a tensor`);
     const chosen = isFloating(t.dtype) && (!anyRequires || t.requiresGrad);
     differentiated.push(chosen);
     if (!chosen) return t.detach();
@@ -94,8 +115,8 @@ export function gradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options: Gr
 
   const evaluate = (): Tensor => {
     const out = f(...working);
-    if (!(out instanceof Tensor) || !isFloating(out.dtype)) {
-      throw new NablaError("gradcheck", `f must return a floating-point tensor, got ${out instanceof Tensor ? out.dtype : typeof out}`);
+    if (!isTensor(out, "gradcheck") || !isFloating(out.dtype)) {
+      throw new NablaError("gradcheck", `f must return a floating-point tensor, got ${isTensor(out, "gradcheck") ? out.dtype : typeof out}`);
     }
     return out;
   };
@@ -173,6 +194,7 @@ function describeFailure(result: GradcheckResult, atol: number, rtol: number): s
   );
 }
 
+/** Options of `gradgradcheck`: those of `gradcheck`, and the cotangent of f's output. */
 export interface GradgradcheckOptions extends GradcheckOptions {
   /** The cotangent v of f's output in the checked map; a seeded standard normal draw by default. */
   gradOutputs?: Tensor | null;
@@ -181,7 +203,7 @@ export interface GradgradcheckOptions extends GradcheckOptions {
 }
 
 /**
- * Checks second derivatives as PyTorch's gradgradcheck does: gradcheck of the map
+ * Checks second derivatives as PyTorch's `gradgradcheck` does: gradcheck of the map
  * (inputs, v) → ∂⟨f(inputs), v⟩/∂inputs, i.e. the backward pass itself. Its analytic Jacobian
  * differentiates the recorded backward (createGraph); the numeric one perturbs the inputs and v.
  * The default v is random (seeded), never ones: with ones a rule whose errors sum to zero would
@@ -190,14 +212,16 @@ export interface GradgradcheckOptions extends GradcheckOptions {
  * inputs, flattened and concatenated in order.
  *
  * @example
- * gradgradcheck((x) => x.tanh().mul(x), [randn([3], { dtype: "float64" })]).ok // true
+ * ```ts
+ * gradgradcheck((x) => x.tanh().mul(x), [randn([3], { dtype: "float64" })]).ok; // → true
+ * ```
  */
 export function gradgradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options: GradgradcheckOptions = {}): GradcheckResult {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, throwOnFailure = false, seed = 0 } = options;
   if (typeof f !== "function") throw new NablaError("gradgradcheck", `expected a function, got ${typeof f}`);
-  const given = inputs instanceof Tensor ? [inputs] : Array.isArray(inputs) ? [...inputs] : [];
+  const given = isTensor(inputs, "gradgradcheck") ? [inputs] : Array.isArray(inputs) ? [...inputs] : [];
   given.forEach((t, i) => {
-    if (!(t instanceof Tensor)) throw new NablaError("gradgradcheck", `input ${i} is not a tensor`);
+    if (!isTensor(t, "gradgradcheck")) throw new NablaError("gradgradcheck", `input ${i} is not a tensor`);
   });
   const anyRequires = given.some((t) => t.requiresGrad);
   const differentiated = given.map((t) => isFloating(t.dtype) && (!anyRequires || t.requiresGrad));
@@ -214,17 +238,17 @@ export function gradgradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options
   });
 
   const out = enableGrad(() => f(...working));
-  if (!(out instanceof Tensor) || !isFloating(out.dtype)) {
-    throw new NablaError("gradgradcheck", `f must return a floating-point tensor, got ${out instanceof Tensor ? out.dtype : typeof out}`);
+  if (!isTensor(out, "gradgradcheck") || !isFloating(out.dtype)) {
+    throw new NablaError("gradgradcheck", `f must return a floating-point tensor, got ${isTensor(out, "gradgradcheck") ? out.dtype : typeof out}`);
   }
   let v: Tensor;
   if (options.gradOutputs === undefined || options.gradOutputs === null) {
     v = randn(out.shape, { dtype: "float64", generator: new Generator(seed) });
   } else {
-    if (!(options.gradOutputs instanceof Tensor) || !shapesEqual(options.gradOutputs.shape, out.shape)) {
+    if (!isTensor(options.gradOutputs, "gradgradcheck") || !shapesEqual(options.gradOutputs.shape, out.shape)) {
       throw new NablaError(
         "gradgradcheck",
-        `gradOutputs must be a tensor of f's output shape ${formatShape(out.shape)}, got ${options.gradOutputs instanceof Tensor ? `shape ${formatShape(options.gradOutputs.shape)}` : typeof options.gradOutputs}`,
+        `gradOutputs must be a tensor of f's output shape ${formatShape(out.shape)}, got ${isTensor(options.gradOutputs, "gradgradcheck") ? `shape ${formatShape(options.gradOutputs.shape)}` : typeof options.gradOutputs}`,
       );
     }
     v = noGrad(() => (options.gradOutputs as Tensor).to("float64").clone());

@@ -1,3 +1,4 @@
+import { isTensor } from "../copies";
 import type { DType } from "../dtype";
 import { NablaError } from "../errors";
 import type { Shape } from "../shape";
@@ -142,7 +143,7 @@ export function namesByTarget(op: string, names: Record<string, Tensor>): Map<Te
   if (typeof names !== "object" || names === null) throw new NablaError(op, `names must be an object of tensors, got ${names === null ? "null" : typeof names}`);
   const byTarget = new Map<Tensor | Node, NamedTensor>();
   for (const [name, tensor] of Object.entries(names)) {
-    if (!(tensor instanceof Tensor)) throw new NablaError(op, `names.${name} must be a Tensor, got ${tensor === null ? "null" : typeof tensor}`);
+    if (!isTensor(tensor, op)) throw new NablaError(op, `names.${name} must be a Tensor, got ${tensor === null ? "null" : typeof tensor}`);
     byTarget.set(tensor.gradFn ?? tensor, { name, tensor });
   }
   return byTarget;

@@ -1,3 +1,4 @@
+import { isTensor } from "../copies";
 import { full, onesLike } from "../creation";
 import { NablaError } from "../errors";
 import { formatShape, type Shape, shapesEqual } from "../shape";
@@ -7,6 +8,7 @@ import { runBackward } from "./engine";
 import { namesByTarget, walkGraph } from "./graph-walk";
 import { formatSummaryValues, summarizeTensor, type TensorSummary } from "./tensor-summary";
 
+/** Options of `traceBackward`. */
 export interface TraceBackwardOptions {
   /** The gradient of the output (needed when it is not a scalar), as `backward(gradient)`. */
   gradient?: Tensor | number;
@@ -51,11 +53,26 @@ export interface BackwardStep {
   node: Node;
 }
 
-/** The steps of one backward pass, in the order they ran. `format()` prints them as a table. */
+/**
+ * The steps of one backward pass, in the order they ran (see `traceBackward`). `format()` prints
+ * them as a table.
+ *
+ * @example
+ * ```ts
+ * const a = tensor(3, { requiresGrad: true });
+ * const trace = traceBackward(a.mul(a), { names: { a } });
+ * trace.steps.length;                    // → 1
+ * trace.steps[0]!.op;                    // → "mul"
+ * trace.steps[0]!.sent[0]!.grad!.values; // → [3]
+ * ```
+ */
 export class BackwardTrace {
   private readonly byNode: Map<Node, BackwardStep>;
 
-  constructor(readonly steps: readonly BackwardStep[]) {
+  constructor(
+    /** The steps, in the order backward ran them. */
+    readonly steps: readonly BackwardStep[],
+  ) {
     this.byNode = new Map(steps.map((s) => [s.node, s]));
   }
 
@@ -89,6 +106,7 @@ export class BackwardTrace {
     return renderTable(header, rows);
   }
 
+  /** The table of `format()`. */
   toString(): string {
     return this.format();
   }
@@ -120,13 +138,17 @@ function renderTable(header: string[], rows: string[][]): string {
  * Iterative like backward itself, so a 10,000-op chain traces fine.
  *
  * @example
+ * ```ts
  * const a = tensor(2, { dtype: "float64", requiresGrad: true });
  * const trace = traceBackward(a.mul(a).add(1), { names: { a } });
- * console.log(trace.format()); // add sends ȳ = 1 to mul; mul sends ȳ ⊙ a = 2 to each input, both a: a.grad = 4
+ * trace.steps.map((s) => s.op); // → ["add", "mul"]
+ * a.grad;                       // → 4
+ * trace.format().split("\n")[0]; // → "step  op       backward formula      incoming ȳ  input        gradient sent"
+ * ```
  */
 export function traceBackward(loss: Tensor, options: TraceBackwardOptions = {}): BackwardTrace {
   const { gradient, retainGraph = false, maxElements = 8, names = {} } = options;
-  if (!(loss instanceof Tensor)) throw new NablaError("traceBackward", `expected a Tensor, got ${typeof loss}`);
+  if (!isTensor(loss, "traceBackward")) throw new NablaError("traceBackward", `expected a Tensor, got ${typeof loss}`);
   loss.syncHistory("traceBackward");
   if (!loss.requiresGrad) {
     throw new NablaError("traceBackward", `the tensor of shape ${formatShape(loss.shape)} does not require grad and has no gradFn: there is no backward to trace`);
@@ -184,8 +206,8 @@ function backwardSeed(loss: Tensor, gradient: Tensor | number | undefined): Tens
     return onesLike(loss);
   }
   if (typeof gradient === "number") return full(loss.shape, gradient, { dtype: loss.dtype });
-  if (!(gradient instanceof Tensor) || !shapesEqual(gradient.shape, loss.shape)) {
-    const got = gradient instanceof Tensor ? `shape ${formatShape(gradient.shape)}` : typeof gradient;
+  if (!isTensor(gradient, "traceBackward") || !shapesEqual(gradient.shape, loss.shape)) {
+    const got = isTensor(gradient, "traceBackward") ? `shape ${formatShape(gradient.shape)}` : typeof gradient;
     throw new NablaError("traceBackward", `gradient must be a Tensor of the output's shape ${formatShape(loss.shape)}, got ${got}`);
   }
   return gradient;

@@ -38,7 +38,10 @@ export function scatterAddAlong(target: Strided, dim: number, index: Strided, sr
     let pi = walker.offsets[0]!;
     let ps = walker.offsets[1]!;
     let pt = walker.offsets[2]!;
-    for (let i = 0; i < n; i++, pi += si, ps += ss, pt += st) out[pt + idx[pi]! * dimStride] += values[ps]!;
+    for (let i = 0; i < n; i++, pi += si, ps += ss, pt += st) {
+      const t = pt + idx[pi]! * dimStride;
+      out[t] = out[t]! + values[ps]!;
+    }
   }
 }
 

@@ -97,10 +97,10 @@ function multiplyPacked(A: Float64Array, B: Float64Array, acc: Float64Array, n: 
         const bRow = p * m;
         for (let j = 0; j < m; j++) {
           const bv = B[bRow + j]!;
-          acc[c0 + j] += a0 * bv;
-          acc[c1 + j] += a1 * bv;
-          acc[c2 + j] += a2 * bv;
-          acc[c3 + j] += a3 * bv;
+          acc[c0 + j] = acc[c0 + j]! + a0 * bv;
+          acc[c1 + j] = acc[c1 + j]! + a1 * bv;
+          acc[c2 + j] = acc[c2 + j]! + a2 * bv;
+          acc[c3 + j] = acc[c3 + j]! + a3 * bv;
         }
       }
     }
@@ -109,7 +109,7 @@ function multiplyPacked(A: Float64Array, B: Float64Array, acc: Float64Array, n: 
       for (let p = p0; p < pEnd; p++) {
         const a0 = A[i * k + p]!;
         const bRow = p * m;
-        for (let j = 0; j < m; j++) acc[c0 + j] += a0 * B[bRow + j]!;
+        for (let j = 0; j < m; j++) acc[c0 + j] = acc[c0 + j]! + a0 * B[bRow + j]!;
       }
     }
   }

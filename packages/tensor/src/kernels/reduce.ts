@@ -43,7 +43,7 @@ export function reduceAxes(x: Strided, reduced: readonly boolean[], kind: Reduce
       else for (let i = 0; i < n; i++, px += sx) { const v = data[px]!; if (v < value || v !== v) value = v; }
       acc[pa] = value;
     } else if (kind === "sum") {
-      for (let i = 0; i < n; i++, px += sx, pa += sa) acc[pa] += data[px]!;
+      for (let i = 0; i < n; i++, px += sx, pa += sa) acc[pa] = acc[pa]! + data[px]!;
     } else if (kind === "max") {
       for (let i = 0; i < n; i++, px += sx, pa += sa) { const v = data[px]!; if (v > acc[pa]! || v !== v) acc[pa] = v; }
     } else {
@@ -119,13 +119,14 @@ export function sumContiguous(data: TypedArray, offset: number, { outer, size, i
     for (; r + 8 <= size; r += 8) {
       const row = base + r * stride;
       for (let j = 0, p = row; j < inner; j++, p++) {
-        acc[target + j] +=
+        // the eight rows are summed before they meet the accumulator
+        acc[target + j] = acc[target + j]! + (
           data[p]! + data[p + stride]! + data[p + 2 * stride]! + data[p + 3 * stride]! +
-          data[p + 4 * stride]! + data[p + 5 * stride]! + data[p + 6 * stride]! + data[p + 7 * stride]!;
+          data[p + 4 * stride]! + data[p + 5 * stride]! + data[p + 6 * stride]! + data[p + 7 * stride]!);
       }
     }
     for (; r < size; r++) {
-      for (let j = 0, p = base + r * stride; j < inner; j++, p++) acc[target + j] += data[p]!;
+      for (let j = 0, p = base + r * stride; j < inner; j++, p++) acc[target + j] = acc[target + j]! + data[p]!;
     }
   }
 }

@@ -145,29 +145,73 @@ function elementwise(op: string, primitive: BinaryPrimitive, a: TensorLike, b: T
   return primitive(tensors[0]!, tensors[1]!, toFloat ? floatResult(dtype) : dtype);
 }
 
-/** a + b with broadcasting. @example add(x, 1) */
+/**
+ * a + b, elementwise with broadcasting (PyTorch's `add`). Either side may be a JS number, a "weak"
+ * scalar that keeps the tensor's dtype unless it is of a higher kind (int32 + 1.5 is float32);
+ * tensors of different dtypes promote (see `resultType`), and bool + bool is logical or.
+ *
+ * @example
+ * ```ts
+ * add(tensor([[1, 2], [3, 4]]), tensor([10, 20])); // → [[11, 22], [13, 24]]
+ * add(tensor([1, 2]), 0.5);                        // → [1.5, 2.5]
+ * add(zeros([2]), zeros([3])); // throws add: cannot broadcast shapes [2] and [3] (size 2 vs 3 at dim -1)
+ * ```
+ */
 export function add(a: TensorLike, b: TensorLike): Tensor {
   return elementwise("add", addOp, a, b);
 }
 
-/** a − b with broadcasting. */
+/**
+ * a − b, elementwise with broadcasting (PyTorch's `sub`). Not defined for bool.
+ *
+ * @example
+ * ```ts
+ * sub(10, tensor([1, 2])); // → [9, 8]
+ * ```
+ */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
   const { tensors, dtype } = broadcastOperands("sub", [a, b]);
   if (dtype === "bool") throw new NablaError("sub", "subtracting bool tensors is not supported; use logical ops or convert with to(\"int32\")");
   return subOp(tensors[0]!, tensors[1]!, dtype);
 }
 
-/** a ⊙ b with broadcasting. */
+/**
+ * a ⊙ b (the elementwise product), with broadcasting (PyTorch's `mul`; `matmul` is the matrix
+ * product). bool ⊙ bool is logical and.
+ *
+ * @example
+ * ```ts
+ * mul(tensor([[1, 2], [3, 4]]), tensor([[10], [100]])); // → [[10, 20], [300, 400]]
+ * ```
+ */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
   return elementwise("mul", mulOp, a, b);
 }
 
-/** True division a / b with broadcasting (integer inputs give float32). */
+/**
+ * True division a / b, elementwise with broadcasting (PyTorch's `div`): integer inputs give
+ * float32; division by zero gives ±Infinity or NaN, as IEEE.
+ *
+ * @example
+ * ```ts
+ * div(arange(3), 2);             // → [0, 0.5, 1]
+ * div(tensor([1, -1, 0]), 0);    // → [Infinity, -Infinity, NaN]
+ * ```
+ */
 export function div(a: TensorLike, b: TensorLike): Tensor {
   return elementwise("div", divOp, a, b, true);
 }
 
-/** a^b with broadcasting. Integer tensors cannot be raised to negative integer powers (PyTorch). */
+/**
+ * a raised to b, elementwise with broadcasting (PyTorch's `pow`). Integer tensors cannot be raised
+ * to negative integer powers, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * pow(tensor([1, 2, 3]), 2); // → [1, 4, 9]
+ * pow(2, tensor([0, 1, 2])); // → [1, 2, 4]
+ * ```
+ */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
   const { tensors, dtype } = broadcastOperands("pow", [a, b]);
   const [base, exponent] = tensors as [Tensor, Tensor];
@@ -177,12 +221,28 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
   return powOp(base, exponent, dtype);
 }
 
-/** Elementwise maximum (NaN propagates). */
+/**
+ * The larger of a and b, elementwise with broadcasting (PyTorch's `maximum`); NaN propagates. At a
+ * tie each side gets half the gradient.
+ *
+ * @example
+ * ```ts
+ * maximum(tensor([1, 5, NaN]), tensor([3, 2, 0])); // → [3, 5, NaN]
+ * ```
+ */
 export function maximum(a: TensorLike, b: TensorLike): Tensor {
   return elementwise("maximum", maximumOp, a, b);
 }
 
-/** Elementwise minimum (NaN propagates). */
+/**
+ * The smaller of a and b, elementwise with broadcasting (PyTorch's `minimum`); NaN propagates. At a
+ * tie each side gets half the gradient.
+ *
+ * @example
+ * ```ts
+ * minimum(tensor([1, 5]), 2); // → [1, 2]
+ * ```
+ */
 export function minimum(a: TensorLike, b: TensorLike): Tensor {
   return elementwise("minimum", minimumOp, a, b);
 }

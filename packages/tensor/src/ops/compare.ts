@@ -1,4 +1,5 @@
 import { defineOp } from "../autograd/define-op";
+import { isTensor } from "../copies";
 import { NablaError } from "../errors";
 import { type BinaryFn, selectWhere, zipBinary } from "../kernels/elementwise";
 import { Tensor, type TensorLike } from "../tensor";
@@ -7,6 +8,7 @@ import { broadcastOperands } from "./operands";
 // Comparisons have no gradient, so they are plain functions, not ops: their bool results never
 // join the graph.
 
+/* @__NO_SIDE_EFFECTS__ */
 function comparison(op: string, fn: BinaryFn) {
   return (a: TensorLike, b: TensorLike): Tensor => {
     const { tensors } = broadcastOperands(op, [a, b]);
@@ -15,17 +17,60 @@ function comparison(op: string, fn: BinaryFn) {
   };
 }
 
-/** Elementwise a == b (bool). */
+/**
+ * Elementwise a == b with broadcasting, as a bool tensor (PyTorch's `eq`; NaN equals nothing).
+ * Comparisons have no gradient.
+ *
+ * @example
+ * ```ts
+ * eq(tensor([1, 2, NaN]), tensor([1, 0, NaN])); // → [true, false, false]
+ * ```
+ */
 export const eq = comparison("eq", (x, y) => x === y);
-/** Elementwise a != b (bool). */
+/**
+ * Elementwise a != b with broadcasting, as a bool tensor (PyTorch's `ne`).
+ *
+ * @example
+ * ```ts
+ * ne(tensor([1, 2, 3]), 2); // → [true, false, true]
+ * ```
+ */
 export const ne = comparison("ne", (x, y) => x !== y);
-/** Elementwise a < b (bool). */
+/**
+ * Elementwise a < b with broadcasting, as a bool tensor (PyTorch's `lt`).
+ *
+ * @example
+ * ```ts
+ * lt(tensor([1, 2, 3]), 2); // → [true, false, false]
+ * ```
+ */
 export const lt = comparison("lt", (x, y) => x < y);
-/** Elementwise a <= b (bool). */
+/**
+ * Elementwise a <= b with broadcasting, as a bool tensor (PyTorch's `le`).
+ *
+ * @example
+ * ```ts
+ * le(tensor([1, 2, 3]), 2); // → [true, true, false]
+ * ```
+ */
 export const le = comparison("le", (x, y) => x <= y);
-/** Elementwise a > b (bool). */
+/**
+ * Elementwise a > b with broadcasting, as a bool tensor (PyTorch's `gt`).
+ *
+ * @example
+ * ```ts
+ * gt(tensor([[1], [3]]), tensor([2, 0])); // → [[false, true], [true, true]]
+ * ```
+ */
 export const gt = comparison("gt", (x, y) => x > y);
-/** Elementwise a >= b (bool). */
+/**
+ * Elementwise a >= b with broadcasting, as a bool tensor (PyTorch's `ge`).
+ *
+ * @example
+ * ```ts
+ * ge(tensor([1, 2, 3]), 2); // → [false, true, true]
+ * ```
+ */
 export const ge = comparison("ge", (x, y) => x >= y);
 
 const whereOp = defineOp({
@@ -42,15 +87,20 @@ const whereOp = defineOp({
 });
 
 /**
- * Picks from `a` where `cond` is true and from `b` elsewhere, with broadcasting over all three.
- * `cond` must be bool (PyTorch rejects other dtypes).
+ * Picks from `a` where `cond` is true and from `b` elsewhere, with broadcasting over all three
+ * (PyTorch's `where`). `cond` must be bool; a and b promote to a common dtype. The gradient goes to
+ * the side each element was taken from.
  *
  * @example
- * where(x.gt(0), x, 0) // relu
+ * ```ts
+ * const x = tensor([-1, 2, -3]);
+ * where(x.gt(0), x, 0); // → [0, 2, 0]
+ * where(x, x, 0); // throws where: condition must be a bool tensor, got dtype float32
+ * ```
  */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
-  if (!(cond instanceof Tensor) || cond.dtype !== "bool") {
-    throw new NablaError("where", `condition must be a bool tensor, got ${cond instanceof Tensor ? `dtype ${cond.dtype}` : typeof cond}`);
+  if (!isTensor(cond, "where") || cond.dtype !== "bool") {
+    throw new NablaError("where", `condition must be a bool tensor, got ${isTensor(cond, "where") ? `dtype ${cond.dtype}` : typeof cond}`);
   }
   const values = broadcastOperands("where", [a, b]);
   const { tensors } = broadcastOperands("where", [cond, ...values.tensors], { toCommonDtype: false });

@@ -1,4 +1,5 @@
 import { defineOp } from "../autograd/define-op";
+import { isTensor } from "../copies";
 import { allocate, resultType } from "../dtype";
 import { NablaError } from "../errors";
 import { copyStrided, toContiguous } from "../kernels/elementwise";
@@ -10,8 +11,8 @@ import { zeros } from "../creation";
 import { expand, narrow, reshape, unsqueeze } from "./movement";
 
 function checkIndex(op: string, index: Tensor, limit: number, what: string): void {
-  if (!(index instanceof Tensor) || index.dtype !== "int32") {
-    throw new NablaError(op, `index must be an int32 tensor, got ${index instanceof Tensor ? index.dtype : typeof index}`);
+  if (!isTensor(index, op) || index.dtype !== "int32") {
+    throw new NablaError(op, `index must be an int32 tensor, got ${isTensor(index, op) ? index.dtype : typeof index}`);
   }
   if (index.numel === 0) return;
   const { min, max } = valueRange(index.strided);
@@ -48,10 +49,16 @@ const gatherOp = defineOp({
 });
 
 /**
- * Picks values along `dim` at the positions `index` holds (int32, same ndim as x).
+ * The values of `x` along `dim` at the positions `index` holds (PyTorch's `gather`):
+ * out[i][j] = x[i][index[i][j]] for dim 1. `index` is int32 with the same number of dims as x,
+ * and the result has its shape; its gradient scatters back (repeats add up).
  *
  * @example
- * gather(logProbs, 1, targets.unsqueeze(1)) // each row's value at its target
+ * ```ts
+ * const logProbs = tensor([[-0.1, -2.3], [-1.6, -0.2]]);
+ * const targets = tensor([0, 1], { dtype: "int32" });
+ * gather(logProbs, 1, targets.unsqueeze(1)); // → [[-0.1], [-0.2]]
+ * ```
  */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim("gather", dim, x.ndim);
@@ -76,10 +83,19 @@ const scatterAddOp = defineOp({
   formula: { forward: "y = x, then y[…index[…i…]…] += src[…i…] along dim", backward: "x̄ = ȳ, src̄[…i…] = ȳ[…index[…i…]…]" },
 });
 
-/** A copy of x with src's values added at the positions index gives along dim (repeats add up). */
+/**
+ * A copy of `x` with `src`'s values added at the positions `index` gives along `dim`:
+ * out[index[i]] += src[i] for dim 0 (PyTorch's `scatter_add`, out of place). Repeated positions add
+ * up; `src` must have x's dtype.
+ *
+ * @example
+ * ```ts
+ * scatterAdd(zeros([3]), 0, tensor([0, 2, 0], { dtype: "int32" }), tensor([1, 2, 3])); // → [4, 0, 2]
+ * ```
+ */
 export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
   const d = normalizeDim("scatterAdd", dim, x.ndim);
-  if (!(src instanceof Tensor)) throw new NablaError("scatterAdd", "src must be a tensor");
+  if (!isTensor(src, "scatterAdd")) throw new NablaError("scatterAdd", "src must be a tensor");
   if (src.dtype !== x.dtype) throw new NablaError("scatterAdd", `src dtype ${src.dtype} must match the input's ${x.dtype}`);
   checkIndex("scatterAdd", index, x.ndim === 0 ? 1 : x.shape[d]!, `dim ${dim} of input ${formatShape(x.shape)}`);
   checkAlongShapes("scatterAdd", d, index, x, "input");
@@ -87,11 +103,21 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   return scatterAddOp(x, d, index, src);
 }
 
-/** The slices of x at the positions `index` (1-D int32) along dim. */
+/**
+ * The slices of `x` at the positions of `index` (1-D int32) along `dim`, in that order, repeats
+ * allowed (PyTorch's `index_select`).
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 2], [3, 4]]);
+ * indexSelect(x, 0, tensor([1, 1, 0], { dtype: "int32" })); // → [[3, 4], [3, 4], [1, 2]]
+ * indexSelect(x, 1, tensor([1], { dtype: "int32" }));       // → [[2], [4]]
+ * ```
+ */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim("indexSelect", dim, x.ndim);
-  if (!(index instanceof Tensor) || index.ndim > 1) {
-    throw new NablaError("indexSelect", `index must be a 0-d or 1-D int32 tensor, got ${index instanceof Tensor ? formatShape(index.shape) : typeof index}`);
+  if (!isTensor(index, "indexSelect") || index.ndim > 1) {
+    throw new NablaError("indexSelect", `index must be a 0-d or 1-D int32 tensor, got ${isTensor(index, "indexSelect") ? formatShape(index.shape) : typeof index}`);
   }
   checkIndex("indexSelect", index, x.ndim === 0 ? 1 : x.shape[d]!, `dim ${dim} of input ${formatShape(x.shape)}`);
   if (x.ndim === 0) return gatherOp(x, 0, reshape(index, []));
@@ -132,11 +158,20 @@ const catOp = defineOp({
   formula: { forward: "y = [x₁; x₂; …] along dim", backward: "x̄ₖ = the k-th block of ȳ along dim" },
 });
 
-/** Joins tensors along an existing dim; all other sizes must match. */
+/**
+ * Joins tensors along an existing `dim` (default 0); all other sizes must match, and dtypes promote
+ * (PyTorch's `cat`). 1-D empty tensors are skipped, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * cat([tensor([[1, 2]]), tensor([[3, 4]])]);    // → [[1, 2], [3, 4]]
+ * cat([tensor([[1, 2]]), tensor([[3, 4]])], 1); // → [[1, 2, 3, 4]]
+ * ```
+ */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new NablaError("cat", "expected a non-empty array of tensors");
   tensors.forEach((t, i) => {
-    if (!(t instanceof Tensor)) throw new NablaError("cat", `element ${i} is not a tensor`);
+    if (!isTensor(t, "cat")) throw new NablaError("cat", `element ${i} is not a tensor`);
   });
   // PyTorch skips 1-D empty tensors of shape [0] when joining others
   const nonEmpty = (tensors as readonly Tensor[]).filter((t) => !(t.ndim === 1 && t.shape[0] === 0));
@@ -156,20 +191,37 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   return catOp(...parts.map((t) => (t.dtype === dtype ? t : t.to(dtype))), d);
 }
 
-/** Joins same-shaped tensors along a new dim. */
+/**
+ * Joins same-shaped tensors along a new `dim` (default 0), as PyTorch's `stack`.
+ *
+ * @example
+ * ```ts
+ * stack([tensor([1, 2]), tensor([3, 4])]);    // → [[1, 2], [3, 4]]
+ * stack([tensor([1, 2]), tensor([3, 4])], 1); // → [[1, 3], [2, 4]]
+ * ```
+ */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new NablaError("stack", "expected a non-empty array of tensors");
   const first = tensors[0]!;
   tensors.forEach((t: Tensor, i) => {
-    if (!(t instanceof Tensor) || t.ndim !== first.ndim || t.shape.some((size: number, k: number) => size !== first.shape[k])) {
-      throw new NablaError("stack", `all tensors must have one shape: tensor 0 has ${formatShape(first.shape)}, tensor ${i} has ${t instanceof Tensor ? formatShape(t.shape) : typeof t}`);
+    if (!isTensor(t, "stack") || t.ndim !== first.ndim || t.shape.some((size: number, k: number) => size !== first.shape[k])) {
+      throw new NablaError("stack", `all tensors must have one shape: tensor 0 has ${formatShape(first.shape)}, tensor ${i} has ${isTensor(t, "stack") ? formatShape(t.shape) : typeof t}`);
     }
   });
   const d = normalizeDim("stack", dim, first.ndim + 1);
   return cat(tensors.map((t) => unsqueeze(t, d)), d);
 }
 
-/** Views of consecutive chunks along dim: equal chunks of `size` (the last may be smaller), or the given sizes. */
+/**
+ * Views of consecutive chunks of `x` along `dim`: chunks of `size` (the last may be smaller), or of
+ * the given sizes, which must add up to the dim's size (PyTorch's `split`).
+ *
+ * @example
+ * ```ts
+ * split(arange(5), 2);      // → [[0, 1], [2, 3], [4]]
+ * split(arange(5), [1, 4]); // → [[0], [1, 2, 3, 4]]
+ * ```
+ */
 export function split(x: Tensor, sizeOrSizes: number | readonly number[], dim = 0): Tensor[] {
   const d = normalizeDim("split", dim, x.ndim);
   const total = x.shape[d]!;
@@ -195,12 +247,18 @@ export function split(x: Tensor, sizeOrSizes: number | readonly number[], dim = 
 }
 
 /**
- * One-hot encoding of int32 class indices: shape [...indices.shape, numClasses], int32.
- * numClasses = -1 means one more than the largest index.
+ * One-hot encoding of int32 class indices: shape [...indices.shape, numClasses], int32 (PyTorch's
+ * `one_hot`). numClasses -1 means one more than the largest index.
+ *
+ * @example
+ * ```ts
+ * oneHot(tensor([0, 2], { dtype: "int32" }));    // → [[1, 0, 0], [0, 0, 1]]
+ * oneHot(tensor([1], { dtype: "int32" }), 4);    // → [[0, 1, 0, 0]]
+ * ```
  */
 export function oneHot(indices: Tensor, numClasses = -1): Tensor {
-  if (!(indices instanceof Tensor) || indices.dtype !== "int32") {
-    throw new NablaError("oneHot", `indices must be an int32 tensor, got ${indices instanceof Tensor ? indices.dtype : typeof indices}`);
+  if (!isTensor(indices, "oneHot") || indices.dtype !== "int32") {
+    throw new NablaError("oneHot", `indices must be an int32 tensor, got ${isTensor(indices, "oneHot") ? indices.dtype : typeof indices}`);
   }
   const values = indices.data() as Int32Array;
   let classes = numClasses;

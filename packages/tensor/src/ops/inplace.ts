@@ -1,3 +1,4 @@
+import { isTensor } from "../copies";
 import { canCast } from "../dtype";
 import { enableGrad, isGradEnabled, noGrad } from "../autograd/grad-mode";
 import { arange, full, zeros } from "../creation";
@@ -116,19 +117,66 @@ export function refreshHistory(op: string, t: Tensor): void {
   t.rebase(enableGrad(() => asStrided(base, t.shape, t.strides, t.offset)));
 }
 
+/* @__NO_SIDE_EFFECTS__ */
 function arithmetic_(op: string, fn: (a: Tensor, b: TensorLike) => Tensor) {
   return <T extends Tensor>(target: T, other: TensorLike): T => {
     checkTarget(op, target);
-    if (other instanceof Tensor) broadcastShapes(op, target.shape, other.shape);
+    if (isTensor(other, op)) broadcastShapes(op, target.shape, other.shape);
     // when recording, compute from a copy: the op may save its input, which the write would change
     const operand = recordsGraph(target, other) ? target.clone() : target;
     return writeResult(op, target, fn(operand, other)) as T;
   };
 }
 
+/**
+ * Adds `other` (broadcast to the target's shape) to `target` in place and returns it, as
+ * PyTorch's `add_`; every tensor sharing the storage sees the change. The result must fit the
+ * target's dtype. A leaf that requires grad can be changed in place only inside `noGrad`.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([1, 2]);
+ * add_(x, 10);
+ * x; // → [11, 12]
+ * const w = tensor([1, 2], { requiresGrad: true });
+ * add_(w, 1); // throws add_: a leaf tensor that requires grad cannot be modified in place outside noGrad (wrap the update in noGrad)
+ * ```
+ */
 export const add_ = arithmetic_("add_", add);
+/**
+ * Subtracts `other` from `target` in place and returns it (see `add_`).
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 2], [3, 4]]);
+ * sub_(x.select(0, 1), 3); // through a view: x changes
+ * x; // → [[1, 2], [0, 1]]
+ * ```
+ */
 export const sub_ = arithmetic_("sub_", sub);
+/**
+ * Multiplies `target` by `other` in place and returns it (see `add_`).
+ *
+ * @example
+ * ```ts
+ * const x = tensor([1, 2]);
+ * mul_(x, 3);
+ * x; // → [3, 6]
+ * ```
+ */
 export const mul_ = arithmetic_("mul_", mul);
+/**
+ * Divides `target` by `other` in place and returns it (see `add_`); an int32 target cannot hold
+ * the float32 quotient, so that throws.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([2, 4]);
+ * div_(x, 2);
+ * x; // → [1, 2]
+ * div_(arange(2), 2); // throws div_: the result type float32 cannot be stored in a int32 tensor
+ * ```
+ */
 export const div_ = arithmetic_("div_", div);
 
 /**
@@ -140,7 +188,16 @@ function replaceValues(op: string, target: Tensor, source: Tensor): Tensor {
   return writeResult(op, target, replaced);
 }
 
-/** Sets every element to `value`. */
+/**
+ * Sets every element of `target` to `value` in place and returns it, as PyTorch's `fill_`.
+ *
+ * @example
+ * ```ts
+ * const x = zeros([2, 2]);
+ * fill_(x, 7);
+ * x; // → [[7, 7], [7, 7]]
+ * ```
+ */
 export function fill_<T extends Tensor>(target: T, value: number | boolean): T {
   checkTarget("fill_", target, !recordsGraph(target));
   if (typeof value !== "number" && typeof value !== "boolean") throw new NablaError("fill_", `value must be a number or boolean, got ${typeof value}`);
@@ -150,15 +207,34 @@ export function fill_<T extends Tensor>(target: T, value: number | boolean): T {
   return target;
 }
 
-/** Sets every element to 0. */
+/**
+ * Sets every element of `target` to 0 in place and returns it, as PyTorch's `zero_`.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([1, 2]);
+ * zero_(x);
+ * x; // → [0, 0]
+ * ```
+ */
 export function zero_<T extends Tensor>(target: T): T {
   return fill_(target, 0);
 }
 
-/** Copies src (broadcast to the target's shape, converted to its dtype) into the target. */
+/**
+ * Copies `src` (broadcast to the target's shape, converted to its dtype) into `target` in place and
+ * returns it, as PyTorch's `copy_`; gradients flow to `src`.
+ *
+ * @example
+ * ```ts
+ * const x = zeros([2, 2]);
+ * copy_(x, tensor([1, 2]));
+ * x; // → [[1, 2], [1, 2]]
+ * ```
+ */
 export function copy_<T extends Tensor>(target: T, src: TensorLike): T {
   checkTarget("copy_", target);
-  const source = src instanceof Tensor ? src : Tensor.fromNumber(src, target.dtype);
+  const source = isTensor(src, "copy_") ? src : Tensor.fromNumber(src, target.dtype);
   broadcastShapes("copy_", target.shape, source.shape);
   const expanded = expand(source, target.shape);
   if (!shapesEqual(expanded.shape, target.shape)) {

@@ -1,4 +1,5 @@
 import { defineOp } from "../autograd/define-op";
+import { isTensor } from "../copies";
 import { promoteTypes } from "../dtype";
 import { NablaError } from "../errors";
 import { matmulBatched } from "../kernels/matmul";
@@ -23,14 +24,22 @@ const matmulOp: (a: Tensor, b: Tensor) => Tensor = defineOp({
 });
 
 /**
- * Matrix product with PyTorch's rules: 1-D operands are promoted (a vector on the left becomes a
- * row, on the right a column, and the added dim is removed again); batch dims broadcast.
+ * The matrix product, with PyTorch's rules: 1-D operands are promoted (a vector on the left becomes
+ * a row, on the right a column, and the added dim is removed again), and batch dims broadcast. Both
+ * operands must have the same dtype; inner sizes must match.
  *
  * @example
- * matmul(randn([8, 3, 4]), randn([4, 5])).shape // [8, 3, 5]
+ * ```ts
+ * const a = tensor([[1, 2], [3, 4]]);
+ * matmul(a, tensor([[1], [1]]));    // → [[3], [7]]
+ * matmul(tensor([1, 1]), a);        // → [4, 6]
+ * matmul(tensor([1, 2]), tensor([3, 4])); // → 11
+ * matmul(randn([8, 3, 4]), randn([4, 5])).shape; // → [8, 3, 5]
+ * matmul(zeros([2, 3]), zeros([4, 5])); // throws matmul: cannot multiply [2, 3] by [4, 5] (inner sizes 3 and 4 differ)
+ * ```
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new NablaError("matmul", "both operands must be tensors");
+  if (!isTensor(a, "matmul") || !isTensor(b, "matmul")) throw new NablaError("matmul", "both operands must be tensors");
   if (a.ndim === 0 || b.ndim === 0) {
     throw new NablaError("matmul", `both operands need at least 1 dim, got shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   }

@@ -41,12 +41,33 @@ const reshapeOp = defineOp({
   formula: { forward: "y = reshape(x, shape)", backward: "x̄ = reshape(ȳ, shape(x))" },
 });
 
-/** A tensor with the same elements in row-major order and a new shape (one -1 is inferred); a view when strides allow, else a copy. */
+/**
+ * The elements of `x` in row-major order with a new shape, as `torch.reshape`; one size may be -1
+ * (inferred). A view of the same storage when the strides allow it, else a copy (`view` never
+ * copies). Throws when the number of elements differs.
+ *
+ * @example
+ * ```ts
+ * reshape(arange(6), [2, 3]);        // → [[0, 1, 2], [3, 4, 5]]
+ * reshape(arange(6), [-1, 2]).shape; // → [3, 2]
+ * reshape(arange(6), [4, 2]); // throws reshape: shape [4, 2] is invalid for input of size 6 (shape [6])
+ * ```
+ */
 export function reshape(x: Tensor, shape: Shape): Tensor {
   return reshapeOp(x, inferShape("reshape", shape, x.numel, x.shape), false);
 }
 
-/** Like reshape, but never copies: throws when the strides cannot express the new shape. */
+/**
+ * Like `reshape`, but always a view of the same storage, as PyTorch's `view`: throws when the
+ * strides cannot express the new shape (call `contiguous()` first, or use `reshape`).
+ *
+ * @example
+ * ```ts
+ * const x = arange(6);
+ * view(x, [2, 3]).storage === x.storage; // → true
+ * view(view(x, [2, 3]).T, [6]); // throws view: cannot view a tensor of shape [3, 2] and strides [1, 3] as [6]…
+ * ```
+ */
 export function view(x: Tensor, shape: Shape): Tensor {
   return reshapeOp(x, inferShape("view", shape, x.numel, x.shape), true);
 }
@@ -70,10 +91,30 @@ function inversePermutation(dims: readonly number[]): number[] {
   return inverse;
 }
 
+/**
+ * The dims of `x` reordered, as a view: dim i of the result is dim `dims[i]` of x (PyTorch's
+ * `permute`). `dims` must list every dim once.
+ *
+ * @example
+ * ```ts
+ * permute(zeros([2, 3, 4]), [2, 0, 1]).shape; // → [4, 2, 3]
+ * permute(zeros([2, 3]), [0, 0]); // throws permute…
+ * ```
+ */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   return permuteOp(x, dims);
 }
 
+/**
+ * `x` with dims `dim0` and `dim1` swapped, as a view (PyTorch's `transpose`). Negative dims count
+ * from the end.
+ *
+ * @example
+ * ```ts
+ * transpose(tensor([[1, 2], [3, 4]]), 0, 1); // → [[1, 3], [2, 4]]
+ * transpose(zeros([2, 3, 4]), 0, -1).shape;  // → [4, 3, 2]
+ * ```
+ */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const d0 = normalizeDim("transpose", dim0, x.ndim);
   const d1 = normalizeDim("transpose", dim1, x.ndim);
@@ -107,19 +148,45 @@ const expandOp = defineOp({
   formula: { forward: "y = expand(x, shape) (stride 0 along new and size-1 dims)", backward: "x̄ = Σ ȳ over the expanded dims" },
 });
 
-/** Repeats size-1 dims (and prepends new ones) without copying: stride 0. -1 keeps a size. */
+/**
+ * Repeats the size-1 dims of `x` (and prepends new ones) to `shape` without copying: the repeated
+ * dims get stride 0 (PyTorch's `expand`). -1 keeps a size. Its gradient sums over the repeats.
+ *
+ * @example
+ * ```ts
+ * expand(tensor([[1], [2]]), [2, 3]);     // → [[1, 1, 1], [2, 2, 2]]
+ * expand(tensor([1, 2]), [3, -1]).strides; // → [0, 1]
+ * ```
+ */
 export function expand(x: Tensor, shape: Shape): Tensor {
   if (shapesEqual(x.shape, shape)) return x;
   return expandOp(x, shape);
 }
 
-/** Expands to `shape` by broadcasting rules (same as expand). */
+/**
+ * `x` broadcast to `shape` by numpy's rules, as a view (PyTorch's `broadcast_to`; the same as
+ * `expand`). Throws when the shapes do not broadcast.
+ *
+ * @example
+ * ```ts
+ * broadcastTo(tensor([1, 2, 3]), [2, 3]); // → [[1, 2, 3], [1, 2, 3]]
+ * ```
+ */
 export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   expandLayout("broadcastTo", x, shape); // so a bad target is reported as broadcastTo's
   return expand(x, shape);
 }
 
-/** Sums a broadcast gradient back to `shape`: the one rule that undoes broadcasting. */
+/**
+ * Sums `g` over the dims that broadcasting added or stretched, back to `shape` (PyTorch's
+ * `sum_to_size`): what the gradient of a broadcast operand needs. For writing backward rules.
+ *
+ * @example
+ * ```ts
+ * sumTo(ones([2, 3]), [3]);    // → [2, 2, 2]
+ * sumTo(ones([2, 3]), [2, 1]); // → [[3], [3]]
+ * ```
+ */
 export function sumTo(g: Tensor, shape: Shape): Tensor {
   if (shapesEqual(g.shape, shape)) return g;
   const lead = g.ndim - shape.length;
@@ -164,12 +231,31 @@ function arangeIndex(first: number, step: number, count: number, ndim: number, d
   return Tensor.fromData(data, shape, "int32");
 }
 
-/** Python slicing along one dim: `x.slice(1, 0, 10, 2)` is `x[:, 0:10:2]`. A view. */
+/**
+ * Python slicing along one dim, as a view: `slice(x, 1, 0, 10, 2)` is PyTorch's `x[:, 0:10:2]`.
+ * `start` and `end` may be negative or out of range (clamped, as Python); `step` is positive. Its
+ * gradient writes into zeros at the sliced positions.
+ *
+ * @example
+ * ```ts
+ * slice(arange(10), 0, 2, 8, 3); // → [2, 5]
+ * slice(arange(10), 0, -3);      // → [7, 8, 9]
+ * ```
+ */
 export function slice(x: Tensor, dim: number, start?: number, end?: number, step = 1): Tensor {
   return sliceOp(x, dim, start, end, step);
 }
 
-/** The sub-tensor at `index` along `dim`, with that dim removed. A view. */
+/**
+ * The sub-tensor at `index` along `dim`, with that dim removed, as a view (PyTorch's `select`, or
+ * `x[:, i]` for dim 1). A negative index counts from the end.
+ *
+ * @example
+ * ```ts
+ * select(tensor([[1, 2], [3, 4]]), 1, 0); // → [1, 3]
+ * select(tensor([1, 2]), 0, 2); // throws select: index 2 is out of range for dim 0 of size 2 (shape [2])
+ * ```
+ */
 export function select(x: Tensor, dim: number, index: number): Tensor {
   const d = normalizeDim("select", dim, x.ndim);
   if (x.ndim === 0) throw new NablaError("select", "cannot select from a 0-d tensor");
@@ -181,7 +267,15 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   return squeeze(sliceOp(x, d, i, i + 1, 1), d);
 }
 
-/** `length` elements from `start` along `dim`. A view. */
+/**
+ * `length` elements from `start` along `dim`, as a view (PyTorch's `narrow`). Throws when they do
+ * not fit.
+ *
+ * @example
+ * ```ts
+ * narrow(arange(6), 0, 1, 3); // → [1, 2, 3]
+ * ```
+ */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   const d = normalizeDim("narrow", dim, x.ndim);
   const size = x.shape[d]!;
@@ -192,14 +286,31 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   return sliceOp(x, d, from, from + length, 1);
 }
 
-/** Removes size-1 dims: all of them, or those listed (a listed dim whose size is not 1 stays). */
+/**
+ * Removes size-1 dims, as a view: all of them, or only those of `dim` (a dim or a list; a listed
+ * dim whose size is not 1 stays, as in PyTorch).
+ *
+ * @example
+ * ```ts
+ * squeeze(zeros([2, 1, 3, 1])).shape;      // → [2, 3]
+ * squeeze(zeros([2, 1, 3, 1]), -1).shape;  // → [2, 1, 3]
+ * ```
+ */
 export function squeeze(x: Tensor, dim?: Dims): Tensor {
   const listed = dim === undefined ? null : normalizeDims("squeeze", typeof dim === "number" ? [dim] : dim, x.ndim);
   const shape = x.shape.filter((size, d) => size !== 1 || (listed !== null && !listed.includes(d)));
   return shapesEqual(shape, x.shape) ? x : reshapeOp(x, shape, true);
 }
 
-/** Inserts a size-1 dim at `dim` (which may be x.ndim, or negative counting from the end). */
+/**
+ * Inserts a size-1 dim at `dim`, as a view (PyTorch's `unsqueeze`); `dim` may be `x.ndim`, or
+ * negative to count from the end.
+ *
+ * @example
+ * ```ts
+ * unsqueeze(tensor([1, 2, 3]), 1); // → [[1], [2], [3]]
+ * ```
+ */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   const d = normalizeDim("unsqueeze", dim, x.ndim + 1);
   const shape = [...x.shape];
@@ -210,7 +321,16 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   return reshapeOp(x, shape, true, strides);
 }
 
-/** Merges dims startDim..endDim into one. */
+/**
+ * Dims `startDim` through `endDim` (all by default) merged into one, as PyTorch's `flatten`: a view
+ * when the strides allow it, else a copy. A 0-d tensor becomes shape [1].
+ *
+ * @example
+ * ```ts
+ * flatten(zeros([2, 3, 4]), 1).shape;    // → [2, 12]
+ * flatten(zeros([2, 3, 4]), 0, 1).shape; // → [6, 4]
+ * ```
+ */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1]);
   const start = normalizeDim("flatten", startDim, x.ndim);
@@ -269,8 +389,15 @@ function storagePositions(layout: Layout): Tensor {
 }
 
 /**
- * A view with explicit shape, strides and storage offset (absolute, defaulting to the tensor's
- * own). Every position it reaches must lie inside the storage.
+ * A view of x's storage with explicit shape, strides and storage offset (absolute; x's own by
+ * default), as PyTorch's `as_strided`. Every position it reaches must lie inside the storage.
+ * Elements may overlap (sliding windows); such a view is read-only. Differentiable.
+ *
+ * @example
+ * ```ts
+ * asStrided(arange(5), [3, 3], [1, 1]); // → [[0, 1, 2], [1, 2, 3], [2, 3, 4]]
+ * asStrided(arange(5), [2, 2], [2, 1], 1); // → [[1, 2], [3, 4]]
+ * ```
  */
 export function asStrided(x: Tensor, shape: Shape, strides: readonly number[], offset?: number): Tensor {
   const checked = checkShape("asStrided", shape);
@@ -302,12 +429,29 @@ const cloneOp = defineOp({
   formula: { forward: "y = copy of x (contiguous)", backward: "x̄ = ȳ" },
 });
 
-/** A contiguous copy with its own storage. */
+/**
+ * A contiguous copy of `x` with its own storage, as PyTorch's `clone`. Gradients flow through it.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([1, 2]);
+ * clone(x).storage === x.storage; // → false
+ * ```
+ */
 export function clone(x: Tensor): Tensor {
   return cloneOp(x);
 }
 
-/** The tensor itself when already contiguous, else a contiguous copy. */
+/**
+ * `x` itself when it is already contiguous, else a contiguous copy (PyTorch's `contiguous`).
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 2], [3, 4]]);
+ * contiguous(x) === x;     // → true
+ * contiguous(x.T).data();  // → [1, 3, 2, 4]
+ * ```
+ */
 export function contiguous(x: Tensor): Tensor {
   return isContiguousLayout(x) ? x : cloneOp(x);
 }
@@ -325,7 +469,16 @@ const castOp: (x: Tensor, dtype: DType) => Tensor = defineOp({
   formula: { forward: "y = x converted to dtype", backward: "x̄ = ȳ converted back to dtype(x)" },
 });
 
-/** Converts to `dtype` (a copy; the tensor itself when it already has that dtype). */
+/**
+ * `x` converted to `dtype` (a copy; `x` itself when it already has that dtype), as PyTorch's
+ * `to(dtype)`. Floats become int32 by truncation toward zero, and nonzero values become true.
+ *
+ * @example
+ * ```ts
+ * to(tensor([1.7, -1.7]), "int32"); // → [1, -1]
+ * to(tensor([0, 2]), "bool");       // → [false, true]
+ * ```
+ */
 export function to(x: Tensor, dtype: DType): Tensor {
   assertDType("to", dtype);
   return x.dtype === dtype ? x : castOp(x, dtype);

@@ -1,3 +1,4 @@
+import { isTensor } from "../copies";
 import { type DType, resultType } from "../dtype";
 import { NablaError } from "../errors";
 import { broadcastShapes, type Shape, shapesEqual } from "../shape";
@@ -5,7 +6,7 @@ import { Tensor, type TensorLike } from "../tensor";
 import { expand } from "./movement";
 
 function checkOperand(op: string, value: unknown, position: number): void {
-  if (value instanceof Tensor || typeof value === "number" || typeof value === "boolean") return;
+  if (isTensor(value, op) || typeof value === "number" || typeof value === "boolean") return;
   throw new NablaError(op, `operand ${position} must be a Tensor or a number, got ${value === null ? "null" : typeof value}`);
 }
 
@@ -15,13 +16,13 @@ function commonShape(op: string, operands: readonly TensorLike[]): Shape {
   let first: Shape | null = null;
   let oneShape = true;
   for (const operand of operands) {
-    if (!(operand instanceof Tensor)) continue;
+    if (!isTensor(operand, op)) continue;
     if (first === null) first = operand.shape;
     else if (!shapesEqual(operand.shape, first)) oneShape = false;
   }
   if (oneShape) return first ?? [];
   const shapes: Shape[] = [];
-  for (const operand of operands) if (operand instanceof Tensor) shapes.push(operand.shape);
+  for (const operand of operands) if (isTensor(operand, op)) shapes.push(operand.shape);
   return broadcastShapes(op, ...shapes);
 }
 
@@ -40,7 +41,7 @@ export function broadcastOperands(op: string, operands: readonly unknown[], { to
   const dtype = resultType(checked);
   const shape = commonShape(op, checked);
   const tensors = checked.map((v) => {
-    if (!(v instanceof Tensor)) return Tensor.fromNumber(v, dtype, shape);
+    if (!isTensor(v, op)) return Tensor.fromNumber(v, dtype, shape);
     // converted before the expand, so only the operand's own elements are
     const converted = toCommonDtype && v.dtype !== dtype ? v.to(dtype) : v;
     return shapesEqual(converted.shape, shape) ? converted : expand(converted, shape);

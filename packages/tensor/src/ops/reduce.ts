@@ -36,11 +36,24 @@ const sumOp = defineOp({
   formula: { forward: "y = Σ x over dims", backward: "x̄ = ȳ broadcast back over the summed dims" },
 });
 
-/** Sum over `dim` (a dim, a list of dims, or all when omitted); keepdim keeps size-1 dims. */
+/**
+ * The sum over `dim` (a dim or a list of dims; all when left out), as PyTorch's `sum`; `keepdim`
+ * keeps the reduced dims with size 1. int32 and bool sums are int32 (PyTorch's int64).
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 2], [3, 4]]);
+ * sum(x);          // → 10
+ * sum(x, 0);       // → [4, 6]
+ * sum(x, [0, 1]);  // → 10
+ * sum(x, 1, true); // → [[3], [7]]
+ * ```
+ */
 export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return sumOp(x, dim, keepdim);
 }
 
+/* @__NO_SIDE_EFFECTS__ */
 function extremum(kind: "max" | "min") {
   return defineOp({
     name: kind,
@@ -79,12 +92,34 @@ function reductionDims(keptShape: readonly number[], shape: readonly number[]): 
 const maxOp = extremum("max");
 const minOp = extremum("min");
 
-/** Largest value over `dim` (or all); NaN propagates. Ties share the gradient. */
+/**
+ * The largest value over `dim` (a dim or a list; all when left out); NaN propagates. The values
+ * only, as PyTorch's `amax` (`argmax` gives indices); tied maxima share the gradient equally.
+ * Throws on an empty reduction.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 5], [7, 2]]);
+ * max(x);    // → 7
+ * max(x, 1); // → [5, 7]
+ * ```
+ */
 export function max(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return maxOp(x, dim, keepdim);
 }
 
-/** Smallest value over `dim` (or all); NaN propagates. Ties share the gradient. */
+/**
+ * The smallest value over `dim` (a dim or a list; all when left out); NaN propagates. The values
+ * only, as PyTorch's `amin` (`argmin` gives indices); tied minima share the gradient equally.
+ * Throws on an empty reduction.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 5], [7, 2]]);
+ * min(x);    // → 1
+ * min(x, 0); // → [1, 2]
+ * ```
+ */
 export function min(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return minOp(x, dim, keepdim);
 }
@@ -107,12 +142,32 @@ function argExtremum(op: "argmax" | "argmin", x: Tensor, dim: number | undefined
   return Tensor.fromData(values, shape, "int32");
 }
 
-/** Index of the first maximum along `dim` (int32); without dim, a 0-d flat index. */
+/**
+ * The index (int32) of the first largest value along `dim`; without `dim`, the 0-d flat index over
+ * all elements (PyTorch's `argmax`). Not defined for bool.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 5], [7, 2]]);
+ * argmax(x, 1); // → [1, 0]
+ * argmax(x);    // → 2
+ * ```
+ */
 export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
   return argExtremum("argmax", x, dim, keepdim);
 }
 
-/** Index of the first minimum along `dim` (int32); without dim, a 0-d flat index. */
+/**
+ * The index (int32) of the first smallest value along `dim`; without `dim`, the 0-d flat index over
+ * all elements (PyTorch's `argmin`). Not defined for bool.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 5], [7, 2]]);
+ * argmin(x, 1); // → [0, 1]
+ * argmin(x);    // → 0
+ * ```
+ */
 export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
   return argExtremum("argmin", x, dim, keepdim);
 }

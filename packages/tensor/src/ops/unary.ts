@@ -18,6 +18,14 @@ function rejectBool(op: string, x: Tensor): void {
   if (x.dtype === "bool") throw new NablaError(op, "is not supported for bool tensors; convert with to(\"int32\") or to(\"float32\") first");
 }
 
+/**
+ * −x, elementwise (PyTorch's `neg`). Not defined for bool.
+ *
+ * @example
+ * ```ts
+ * neg(tensor([1, -2])); // → [-1, 2]
+ * ```
+ */
 export const neg = defineOp({
   name: "neg",
   forward(_ctx, x: Tensor) {
@@ -30,6 +38,14 @@ export const neg = defineOp({
   formula: { forward: "y = −x", backward: "x̄ = −ȳ" },
 });
 
+/**
+ * eˣ, elementwise (PyTorch's `exp`); int32 and bool inputs give float32.
+ *
+ * @example
+ * ```ts
+ * exp(tensor([0, 1])); // → [1, 2.7182817]
+ * ```
+ */
 export const exp = defineOp({
   name: "exp",
   forward(ctx, x: Tensor) {
@@ -44,6 +60,15 @@ export const exp = defineOp({
   formula: { forward: "y = eˣ", backward: "x̄ = ȳ ⊙ y" },
 });
 
+/**
+ * The natural logarithm, elementwise (PyTorch's `log`): -Infinity at 0, NaN below 0; int32
+ * and bool inputs give float32.
+ *
+ * @example
+ * ```ts
+ * log(tensor([1, Math.E, 0])); // → [0, 1, -Infinity]
+ * ```
+ */
 export const log = defineOp({
   name: "log",
   forward(ctx, x: Tensor) {
@@ -57,6 +82,14 @@ export const log = defineOp({
   formula: { forward: "y = ln x", backward: "x̄ = ȳ / x" },
 });
 
+/**
+ * √x, elementwise (PyTorch's `sqrt`): NaN below 0; int32 and bool inputs give float32.
+ *
+ * @example
+ * ```ts
+ * sqrt(tensor([4, 9])); // → [2, 3]
+ * ```
+ */
 export const sqrt = defineOp({
   name: "sqrt",
   forward(ctx, x: Tensor) {
@@ -71,6 +104,14 @@ export const sqrt = defineOp({
   formula: { forward: "y = √x", backward: "x̄ = ȳ / (2y)" },
 });
 
+/**
+ * |x|, elementwise (PyTorch's `abs`); the gradient at 0 is 0. Not defined for bool.
+ *
+ * @example
+ * ```ts
+ * abs(tensor([-1.5, 2])); // → [1.5, 2]
+ * ```
+ */
 export const abs = defineOp({
   name: "abs",
   forward(ctx, x: Tensor) {
@@ -85,6 +126,15 @@ export const abs = defineOp({
   formula: { forward: "y = |x|", backward: "x̄ = ȳ ⊙ sign(x)  (0 at x = 0)" },
 });
 
+/**
+ * −1, 0 or 1 by the sign of each element (PyTorch's `sign`); NaN stays NaN, and the gradient
+ * is 0. Not defined for bool.
+ *
+ * @example
+ * ```ts
+ * sign(tensor([-2, 0, 3])); // → [-1, 0, 1]
+ * ```
+ */
 export const sign = defineOp({
   name: "sign",
   forward(_ctx, x: Tensor) {
@@ -97,6 +147,14 @@ export const sign = defineOp({
   formula: { forward: "y = sign(x)", backward: "x̄ = 0" },
 });
 
+/**
+ * The hyperbolic tangent, elementwise (PyTorch's `tanh`); int32 and bool inputs give float32.
+ *
+ * @example
+ * ```ts
+ * tanh(tensor([0, 0.5])); // → [0, 0.46211716]
+ * ```
+ */
 export const tanh = defineOp({
   name: "tanh",
   forward(ctx, x: Tensor) {
@@ -143,6 +201,15 @@ function logistic(v: number): number {
   return e / (1 + e);
 }
 
+/**
+ * The logistic function 1 / (1 + e⁻ˣ), elementwise (PyTorch's `sigmoid`), accurate for large
+ * |x|; int32 and bool inputs give float32.
+ *
+ * @example
+ * ```ts
+ * sigmoid(tensor([0, 2])); // → [0.5, 0.88079708]
+ * ```
+ */
 export const sigmoid = defineOp({
   name: "sigmoid",
   forward(ctx, x: Tensor) {
@@ -171,6 +238,15 @@ const sigmoidBackward: (g: Tensor, y: Tensor) => Tensor = defineOp({
   formula: { forward: "z = g ⊙ y ⊙ (1 − y)", backward: "ḡ = z̄ ⊙ y ⊙ (1 − y), ȳ = z̄ ⊙ g ⊙ (1 − 2y)" },
 });
 
+/**
+ * max(x, 0), elementwise (PyTorch's `relu`); the gradient at 0 is 0, and NaN stays NaN. Not
+ * defined for bool.
+ *
+ * @example
+ * ```ts
+ * relu(tensor([-1, 0, 2])); // → [0, 0, 2]
+ * ```
+ */
 export const relu = defineOp({
   name: "relu",
   forward(ctx, x: Tensor) {
@@ -202,6 +278,14 @@ const reluBackward: (g: Tensor, y: Tensor) => Tensor = defineOp({
   formula: { forward: "z = g ⊙ [y > 0]", backward: "ḡ = z̄ ⊙ [y > 0], ȳ = 0" },
 });
 
+/**
+ * The sine (radians), elementwise (PyTorch's `sin`); int32 and bool inputs give float32.
+ *
+ * @example
+ * ```ts
+ * sin(tensor([0, Math.PI / 2])); // → [0, 1]
+ * ```
+ */
 export const sin = defineOp({
   name: "sin",
   forward(ctx, x: Tensor) {
@@ -215,6 +299,14 @@ export const sin = defineOp({
   formula: { forward: "y = sin x", backward: "x̄ = ȳ ⊙ cos x" },
 });
 
+/**
+ * The cosine (radians), elementwise (PyTorch's `cos`); int32 and bool inputs give float32.
+ *
+ * @example
+ * ```ts
+ * cos(tensor([0, Math.PI])); // → [1, -1]
+ * ```
+ */
 export const cos = defineOp({
   name: "cos",
   forward(ctx, x: Tensor) {
@@ -259,6 +351,15 @@ export function erfScalar(x: number): number {
   return x < 0 ? erfc - 1 : 1 - erfc;
 }
 
+/**
+ * The error function (2/√π) ∫₀ˣ e^(−t²) dt, elementwise (PyTorch's `erf`); int32 and bool
+ * inputs give float32.
+ *
+ * @example
+ * ```ts
+ * erf(tensor([0, 1])); // → [0, 0.84270079]
+ * ```
+ */
 export const erf = defineOp({
   name: "erf",
   forward(ctx, x: Tensor) {
@@ -287,7 +388,18 @@ const clampOp = defineOp({
   formula: { forward: "y = min(max(x, min), max)", backward: "x̄ = ȳ ⊙ [min ≤ x ≤ max]" },
 });
 
-/** Limits values to [min, max]; either bound may be omitted (null/undefined). */
+/**
+ * Each element limited to [min, max] (PyTorch's `clamp`); either bound may be null or left out,
+ * not both. The gradient passes where min ≤ x ≤ max, bounds included. An int32 tensor with a
+ * fractional bound gives float32.
+ *
+ * @example
+ * ```ts
+ * clamp(tensor([-2, 0.5, 3]), 0, 1); // → [0, 0.5, 1]
+ * clamp(tensor([-2, 3]), null, 1);   // → [-2, 1]
+ * clamp(tensor([1])); // throws clamp: needs at least one of min and max
+ * ```
+ */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   if ((min === undefined || min === null) && (max === undefined || max === null)) {
     throw new NablaError("clamp", "needs at least one of min and max");

@@ -1,4 +1,5 @@
-import { float32RegionBytes, growWasmMemory, lazyWasmKernels, type Tensor, type WasmMemory } from "@nabla/tensor";
+import type { Tensor } from "@nabla/tensor";
+import { float32RegionBytes, growWasmMemory, lazyWasmKernels, type WasmMemory } from "@nabla/tensor/internal";
 import { UPDATES_WASM_BASE64 } from "./updates-binary";
 
 // Drivers of updates.wat: a float32 parameter's update four elements at a time. V8 runs the JS
@@ -25,7 +26,7 @@ const MAX_PAGES = 32768; // 2 GiB, the maximum updates.wat declares
 /** Fewer elements stay in the JS loop, where there is nothing to copy (≈ even at 16 elements). */
 const SIMD_MIN_ELEMENTS = 32;
 
-const simdKernels = lazyWasmKernels<UpdateKernels>(UPDATES_WASM_BASE64, MAX_PAGES);
+const simdKernels = /* @__PURE__ */ lazyWasmKernels<UpdateKernels>(UPDATES_WASM_BASE64, MAX_PAGES);
 
 /** Whether the WebAssembly SIMD updates can run here. */
 export function simdUpdatesAvailable(): boolean {

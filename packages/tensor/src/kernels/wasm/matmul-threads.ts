@@ -25,7 +25,7 @@ const RUN = 1;
 // The worker runs the kernel whenever STATE turns RUN, then sets it back to IDLE and wakes the
 // main thread. A trap is reported through FAILED rather than left to kill the thread mid-task.
 const WORKER_SOURCE = `
-const { workerData } = require("node:worker_threads");
+const { workerData } = process.getBuiltinModule("node:worker_threads");
 const { module, memory } = workerData;
 const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const control = new Int32Array(memory.buffer, 0, ${CONTROL_BYTES / 4});

@@ -59,6 +59,9 @@ function instantiateWasmKernels<Exports>(base64: string, maximumPages: number, f
  * A kernel module compiled on first use (see instantiateWasmKernels) and the same one after:
  * call the returned function where the kernels are needed. Null where WebAssembly SIMD is missing.
  */
+// compiles nothing until called, so bundlers may drop unused kernel modules; @nabla/ops and
+// @nabla/nn mark their calls /* @__PURE__ */, as a bundler reads this mark only in the same file
+/* @__NO_SIDE_EFFECTS__ */
 export function lazyWasmKernels<Exports>(base64: string, maximumPages: number, functions: Record<string, unknown> = {}): () => WasmKernels<Exports> | null {
   let kernels: WasmKernels<Exports> | null | undefined;
   return () => (kernels === undefined ? (kernels = instantiateWasmKernels<Exports>(base64, maximumPages, functions)) : kernels);

@@ -1,0 +1,25 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig([
+  {
+    // the @nabla packages stay external: dist/index.js re-exports them, so an application that
+    // also imports @nabla/tensor gets one Tensor class
+    entry: ["src/index.ts", "src/node.ts"],
+    format: ["esm", "cjs"],
+    dts: true,
+    // the browser build below writes into the same folder at the same time: spare its file
+    clean: ["!nabla.browser.js"],
+    sourcemap: true,
+    target: "es2022",
+  },
+  {
+    // `nabla/browser`: one minified ES module with everything inside (the WebAssembly kernels are
+    // base64 in the sources), for a page that imports it without a bundler
+    entry: { "nabla.browser": "src/index.ts" },
+    format: ["esm"],
+    platform: "browser",
+    noExternal: [/.*/],
+    minify: true,
+    target: "es2022",
+  },
+]);
