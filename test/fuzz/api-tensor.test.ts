@@ -25,6 +25,7 @@ import {
   vjp,
   type DType,
 } from "@nabla/tensor";
+import { growWasmMemory } from "@nabla/tensor/internal";
 import { broadcastableShapesArb } from "../support/arbitraries";
 import { callCaseArb, checkCall, tensorArg, type Row } from "../support/fuzz-calls";
 import { fuzzParameters, fuzzTimeout } from "../support/fuzz-checks";
@@ -324,13 +325,13 @@ const rows: Row[] = [
     ),
     call: (definition: never, x: Tensor) => defineOp(definition)(x),
   },
-  { name: "float32RegionBytes", args: fc.tuple(fc.integer({ min: 0, max: 1024 })), call: exported.float32RegionBytes! },
-  // the kernels of @nabla/ops and @nabla/nn grow their memory with this: a size beyond the memory's
-  // maximum must be a NablaError, as any allocation that cannot be made
+  { name: "isTensor", args: fc.tuple(fc.oneof(T(), fc.constantFrom<unknown>([1, 2], { shape: [2] }, null)), fc.option(fc.constant("fuzz"), { nil: undefined })), call: exported.isTensor! },
+  // every WebAssembly kernel grows its memory with this (@nabla/tensor/internal): a size beyond the
+  // memory's maximum must be a NablaError, as any allocation that cannot be made
   {
     name: "growWasmMemory",
     args: fc.tuple(fc.constantFrom(0, 65536, 2 * 65536, 5 * 65536, 2 ** 31, 2 ** 40)),
-    call: (bytes: number) => nabla.growWasmMemory(new (globalThis as any).WebAssembly.Memory({ initial: 1, maximum: 4 }), bytes),
+    call: (bytes: number) => growWasmMemory(new (globalThis as any).WebAssembly.Memory({ initial: 1, maximum: 4 }), bytes),
     hostile: false,
   },
 ];
@@ -355,5 +356,5 @@ describe("@nabla/tensor with hostile arguments", () => {
 
 /** Fuzzed in a separate process with a time limit (creation.test.ts). */
 const CREATION = ["tensor", "zeros", "ones", "full", "zerosLike", "onesLike", "arange", "linspace", "eye", "rand", "randn", "randint", "randperm", "manualSeed", "Generator"];
-/** Classes users do not call directly, and the WebAssembly loader @nabla/ops and @nabla/nn instantiate their kernels with. */
-const TYPES_AND_CLASSES = ["Tensor", "Storage", "NablaError", "BackwardTrace", "lazyWasmKernels"];
+/** Classes users do not call directly. */
+const TYPES_AND_CLASSES = ["Tensor", "Storage", "NablaError", "BackwardTrace"];
