@@ -117,8 +117,11 @@ export const CREATION_ROWS: Row[] = [
       if (t.numel !== steps) return [`has ${t.numel} elements, expected ${steps}`];
       const data = t.data();
       const problems: string[] = [];
-      if (steps > 0 && Number.isFinite(start) && data[0] !== castValue(start, t.dtype)) problems.push(`starts at ${data[0]}, not ${start}`);
-      if (steps > 1 && Number.isFinite(end) && Number.isFinite(start) && data[steps - 1] !== castValue(end, t.dtype)) problems.push(`ends at ${data[steps - 1]}, not ${end}`);
+      // (a bound int32 cannot hold converts to an unspecified value, castValue's NaN)
+      const first = castValue(start, t.dtype);
+      const last = castValue(end, t.dtype);
+      if (steps > 0 && Number.isFinite(start) && !Number.isNaN(first) && data[0] !== first) problems.push(`starts at ${data[0]}, not ${start}`);
+      if (steps > 1 && Number.isFinite(end) && Number.isFinite(start) && !Number.isNaN(last) && data[steps - 1] !== last) problems.push(`ends at ${data[steps - 1]}, not ${end}`);
       return problems;
     },
   },
