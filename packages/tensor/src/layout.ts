@@ -49,6 +49,17 @@ export function storageExtent(layout: Layout): { min: number; max: number } | nu
   return { min, max };
 }
 
+/**
+ * Whether two layouts over one storage may reach a common position: their extents intersect. It
+ * can say yes for views that interleave without sharing an element (x[:, 0] and x[:, 1]), never
+ * no for views that share one.
+ */
+export function extentsOverlap(a: Layout, b: Layout): boolean {
+  const x = storageExtent(a);
+  const y = storageExtent(b);
+  return x !== null && y !== null && x.min <= y.max && y.min <= x.max;
+}
+
 /** True when two distinct indices can reach one storage position (a stride-0 expand, say). */
 export function hasInternalOverlap(layout: Layout): boolean {
   if (layout.shape.includes(0)) return false; // no elements, nothing to share
