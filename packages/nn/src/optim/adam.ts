@@ -64,14 +64,11 @@ abstract class AdaptiveMomentOptimizer extends Optimizer<AdamHyperparameters, Ad
         for (const param of params) {
           const grad = param.grad;
           if (grad === null) continue;
-          let state = this.state.get(param);
-          if (state === undefined) {
-            state = { step: 0, expAvg: zerosLike(param), expAvgSq: zerosLike(param) };
-            this.state.set(param, state);
-          }
-          state.step += 1;
+          const state = this.state.get(param) ?? { step: 0, expAvg: zerosLike(param), expAvgSq: zerosLike(param) };
           // amsgrad normalises by the largest v so far, so the effective step size never grows
           if (amsgrad) state.maxExpAvgSq ??= zerosLike(param);
+          // the step is counted (and a new state kept) once the update is made, so an error leaves them as they were
+          const step = state.step + 1;
           const update = canFuseUpdate(param, [grad, state.expAvg, state.expAvgSq, amsgrad ? state.maxExpAvgSq : undefined]) ? adamUpdateFused : adamUpdateWithOps;
           update(param, grad, state, {
             lr,
@@ -83,9 +80,11 @@ abstract class AdaptiveMomentOptimizer extends Optimizer<AdamHyperparameters, Ad
             decoupledWeightDecay: this.decoupledWeightDecay,
             // θ = θ − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε): the bias corrections are folded into
             // scalars, as PyTorch does, rather than forming m̂ and v̂.
-            stepSize: lr / (1 - beta1 ** state.step),
-            biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** state.step),
+            stepSize: lr / (1 - beta1 ** step),
+            biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** step),
           });
+          state.step = step;
+          this.state.set(param, state);
         }
       }
     });
@@ -105,7 +104,7 @@ interface AdamStepScalars {
   biasCorrection2Sqrt: number;
 }
 
-/** One parameter's update, given its state with `step` already advanced (and `maxExpAvgSq` with amsgrad). */
+/** One parameter's update, given its state (with `maxExpAvgSq` with amsgrad) and this step's scalars. */
 type AdamUpdate = (param: Tensor, grad: Tensor, state: AdamState, scalars: AdamStepScalars) => void;
 
 /** The update as tensor ops: the reference for `adamUpdateFused`, and the path for unusual layouts. */
