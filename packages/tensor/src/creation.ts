@@ -1,4 +1,4 @@
-import { type DType, type TypedArray, allocate, assertDType, dtypeOfArray, isFloating } from "./dtype";
+import { type DType, type TypedArray, allocate, assertDType, dtypeOfArray, isFloating, storedValue, toBool } from "./dtype";
 import { NablaError } from "./errors";
 import { fillStrided } from "./kernels/elementwise";
 import { type Generator, defaultGenerator } from "./random";
@@ -87,10 +87,7 @@ export function tensor(data: NestedArray | TypedArray, options?: TensorOptions &
   }
   const dtype = dtypeOption("tensor", options, sawNumber || flat.length === 0 ? "float32" : "bool");
   const values = allocate(dtype, flat.length);
-  for (let i = 0; i < flat.length; i++) {
-    const v = flat[i]!;
-    values[i] = dtype === "bool" ? (v ? 1 : 0) : Number(v);
-  }
+  for (let i = 0; i < flat.length; i++) values[i] = storedValue(dtype, flat[i]!);
   return finish("tensor", Tensor.fromData(values, finalShape, dtype), options);
 }
 
@@ -108,7 +105,7 @@ function fromTypedArray(data: TypedArray, options?: TensorOptions & { shape?: Sh
     throw new NablaError("tensor", `shape ${formatShape(shape)} needs ${numelOf(shape)} elements, but the typed array has ${data.length}`);
   }
   const values = allocate(dtype, data.length);
-  if (dtype === "bool") for (let i = 0; i < data.length; i++) values[i] = data[i] !== 0 ? 1 : 0;
+  if (dtype === "bool") for (let i = 0; i < data.length; i++) values[i] = toBool(data[i]!);
   else values.set(data);
   return finish("tensor", Tensor.fromData(values, shape, dtype), options);
 }
@@ -127,7 +124,7 @@ export function full(shape: Shape, value: number | boolean, options?: TensorOpti
   const checked = checkShape("full", shape);
   const dtype = dtypeOption("full", options, typeof value === "boolean" ? "bool" : "float32");
   const data = allocate(dtype, numelOf(checked));
-  const stored = dtype === "bool" ? (value ? 1 : 0) : Number(value);
+  const stored = storedValue(dtype, value);
   if (stored !== 0) data.fill(stored);
   return finish("full", Tensor.fromData(data, checked, dtype), options);
 }
@@ -220,7 +217,7 @@ export function arange(a: number, b?: number, step = 1, options?: TensorOptions)
   const dtype = dtypeOption("arange", options, allIntegers ? "int32" : "float32");
   const count = Math.max(0, Math.ceil((end - start) / step));
   const data = allocate(dtype, count);
-  for (let i = 0; i < count; i++) data[i] = start + i * step;
+  for (let i = 0; i < count; i++) data[i] = storedValue(dtype, start + i * step);
   return finish("arange", Tensor.fromData(data, [count], dtype), options);
 }
 
@@ -241,7 +238,7 @@ export function linspace(start: number, end: number, steps: number, options?: Te
   // fill symmetrically from both ends, as PyTorch does, so the last value is exactly `end`;
   // a single step is `start` (PyTorch)
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) data[i] = i < half || steps === 1 ? start + step * i : end - step * (steps - 1 - i);
+  for (let i = 0; i < steps; i++) data[i] = storedValue(dtype, i < half || steps === 1 ? start + step * i : end - step * (steps - 1 - i));
   return finish("linspace", Tensor.fromData(data, [steps], dtype), options);
 }
 
@@ -266,7 +263,7 @@ function randomTensor(op: string, shape: Shape, options: RandomOptions | undefin
   const dtype = dtypeOption(op, options, "float32");
   const generator = options?.generator ?? defaultGenerator;
   const data = allocate(dtype, numelOf(checked));
-  for (let i = 0; i < data.length; i++) data[i] = draw(generator, dtype);
+  for (let i = 0; i < data.length; i++) data[i] = storedValue(dtype, draw(generator, dtype));
   return finish(op, Tensor.fromData(data, checked, dtype), options);
 }
 

@@ -36,6 +36,20 @@ export function allocate(dtype: DType, length: number): TypedArray {
   }
 }
 
+/**
+ * The one conversion of a value into bool storage, which every write into a bool tensor goes
+ * through: 1 for anything non-zero (NaN and true included), 0 for ±0 and false, as PyTorch. So a
+ * bool tensor only ever holds 0 and 1, which comparisons, sums and accumulation rely on.
+ */
+export function toBool(value: number | boolean): 0 | 1 {
+  return value === 0 || value === false ? 0 : 1;
+}
+
+/** What a tensor of `dtype` stores for `value`: toBool for bool, else the number (which an int32 array truncates). */
+export function storedValue(dtype: DType, value: number | boolean): number {
+  return dtype === "bool" ? toBool(value) : Number(value);
+}
+
 export function dtypeOfArray(array: TypedArray): DType {
   if (array instanceof Float32Array) return "float32";
   if (array instanceof Float64Array) return "float64";

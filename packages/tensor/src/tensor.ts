@@ -3,7 +3,7 @@ import { runBackward } from "./autograd/engine";
 import type { GradHook, Node } from "./autograd/define-op";
 import { isGradEnabled } from "./autograd/grad-mode";
 import { isTensor, ordinaryHasInstance, sharedAcrossCopies, TENSOR_BRAND, version } from "./copies";
-import { allocate, type DType, isFloating, type TypedArray } from "./dtype";
+import { allocate, type DType, isFloating, storedValue, type TypedArray } from "./dtype";
 import { NablaError } from "./errors";
 import { formatTensor, toNestedArray } from "./format";
 import { contiguousLayout, isContiguousLayout, type Layout } from "./layout";
@@ -165,7 +165,7 @@ export class Tensor {
    */
   static fromNumber(value: number | boolean, dtype: DType, shape: Shape = []): Tensor {
     const data = allocate(dtype, 1);
-    data[0] = typeof value === "boolean" ? (value ? 1 : 0) : value;
+    data[0] = storedValue(dtype, value);
     return new Tensor(new Storage(data, true), { shape, strides: shape.map(() => 0), offset: 0 }, dtype);
   }
 

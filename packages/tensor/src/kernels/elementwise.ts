@@ -1,5 +1,5 @@
 import type { DType, TypedArray } from "../dtype";
-import { allocate, dtypeOfArray } from "../dtype";
+import { allocate, dtypeOfArray, toBool } from "../dtype";
 import { contiguousLayout, extentsOverlap, isContiguousLayout, isSingleValueLayout } from "../layout";
 import { numelOf } from "../shape";
 import { RowWalker, type Strided } from "./iterate";
@@ -221,8 +221,8 @@ export function copyStrided(src: Strided, dst: Strided): void {
   }
   const ds = src.data;
   const dd = dst.data;
-  const toBool = dd instanceof Uint8Array && !(ds instanceof Uint8Array);
-  if (!toBool && isContiguousLayout(src) && isContiguousLayout(dst) && ds.constructor === dd.constructor) {
+  const convertToBool = dd instanceof Uint8Array && !(ds instanceof Uint8Array);
+  if (!convertToBool && isContiguousLayout(src) && isContiguousLayout(dst) && ds.constructor === dd.constructor) {
     const n = numelOf(src.shape);
     dd.set(ds.subarray(src.offset, src.offset + n) as never, dst.offset);
     return;
@@ -233,7 +233,7 @@ export function copyStrided(src: Strided, dst: Strided): void {
   for (let r = 0; r < walker.rows; r++, walker.next()) {
     let ps = walker.offsets[0]!;
     let pd = walker.offsets[1]!;
-    if (toBool) for (let i = 0; i < n; i++, ps += ss, pd += sd) dd[pd] = ds[ps] !== 0 ? 1 : 0;
+    if (convertToBool) for (let i = 0; i < n; i++, ps += ss, pd += sd) dd[pd] = toBool(ds[ps]!);
     else for (let i = 0; i < n; i++, ps += ss, pd += sd) dd[pd] = ds[ps]!;
   }
 }

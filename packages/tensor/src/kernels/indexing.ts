@@ -1,4 +1,4 @@
-import { allocate, type DType, type TypedArray } from "../dtype";
+import { allocate, type DType, toBool, type TypedArray } from "../dtype";
 import { numelOf } from "../shape";
 import { RowWalker, type Strided } from "./iterate";
 
@@ -31,7 +31,11 @@ export function gatherAlong(x: Strided, dim: number, index: Strided, dtype: DTyp
   return out;
 }
 
-/** target[…index[…i…]…] += src[…i…] along dim, in place (indices already validated). */
+/**
+ * target[…index[…i…]…] += src[…i…] along dim, in place (indices already validated). Into bool,
+ * the sum is converted back to bool at each step (true + true is true, as PyTorch), so repeats
+ * cannot carry it past a byte.
+ */
 export function scatterAddAlong(target: Strided, dim: number, index: Strided, src: Strided): void {
   const dimStride = target.strides[dim] ?? 0;
   const destination = { strides: stridesAlongIndex(target, dim, index), offset: target.offset };
@@ -41,13 +45,14 @@ export function scatterAddAlong(target: Strided, dim: number, index: Strided, sr
   const idx = index.data;
   const values = src.data;
   const out = target.data;
+  const bool = out instanceof Uint8Array;
   for (let r = 0; r < walker.rows; r++, walker.next()) {
     let pi = walker.offsets[0]!;
     let ps = walker.offsets[1]!;
     let pt = walker.offsets[2]!;
     for (let i = 0; i < n; i++, pi += si, ps += ss, pt += st) {
       const t = pt + idx[pi]! * dimStride;
-      out[t] = out[t]! + values[ps]!;
+      out[t] = bool ? toBool(out[t]! + values[ps]!) : out[t]! + values[ps]!;
     }
   }
 }

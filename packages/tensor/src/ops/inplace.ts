@@ -1,5 +1,5 @@
 import { isTensor } from "../copies";
-import { canCast } from "../dtype";
+import { canCast, storedValue } from "../dtype";
 import { enableGrad, isGradEnabled, noGrad } from "../autograd/grad-mode";
 import { arange, full, zeros } from "../creation";
 import { NablaError } from "../errors";
@@ -202,7 +202,7 @@ export function fill_<T extends Tensor>(target: T, value: number | boolean): T {
   checkTarget("fill_", target, !recordsGraph(target));
   if (typeof value !== "number" && typeof value !== "boolean") throw new NablaError("fill_", `value must be a number or boolean, got ${typeof value}`);
   if (recordsGraph(target)) return replaceValues("fill_", target, Tensor.fromNumber(value, target.dtype)) as T;
-  fillStrided(target.strided, target.dtype === "bool" ? (value ? 1 : 0) : Number(value));
+  fillStrided(target.strided, storedValue(target.dtype, value));
   target.storage.version++;
   return target;
 }
