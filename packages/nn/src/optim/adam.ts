@@ -1,7 +1,7 @@
-import { NablaError, Tensor, noGrad, zerosLike } from "@nabla/tensor";
+import { NablaError, Tensor, checkOptions, describeValue, noGrad, zerosLike } from "@nabla/tensor";
 import { canFuseUpdate, roundTo } from "./fused-update";
 import { adamUpdateSimd } from "./kernels/simd-updates";
-import { Optimizer, type ParamGroupInput } from "./optimizer";
+import { Optimizer, type ParamGroupInput, type StateFields } from "./optimizer";
 
 /** Adam's and AdamW's hyperparameters, per group (PyTorch's, camelCase). */
 export interface AdamHyperparameters {
@@ -34,6 +34,7 @@ export type AdamState = {
  */
 abstract class AdaptiveMomentOptimizer extends Optimizer<AdamHyperparameters, AdamState> {
   private readonly decoupledWeightDecay: boolean;
+  protected readonly stateFields: StateFields = { counters: ["step"], tensors: ["expAvg", "expAvgSq"], optional: ["maxExpAvgSq"] };
 
   protected constructor(
     name: string,
@@ -45,19 +46,21 @@ abstract class AdaptiveMomentOptimizer extends Optimizer<AdamHyperparameters, Ad
     this.decoupledWeightDecay = decoupledWeightDecay;
   }
 
-  /** Throws for lr, eps or weightDecay below 0 and for betas that are not a pair in [0, 1). */
-  protected validate({ lr, betas, eps, weightDecay }: AdamHyperparameters): void {
-    if (!(lr >= 0)) throw new NablaError(this.name, `invalid learning rate ${lr} (expected lr ≥ 0)`);
-    if (!(eps >= 0)) throw new NablaError(this.name, `invalid eps ${eps} (expected eps ≥ 0)`);
-    if (!Array.isArray(betas) || betas.length !== 2) throw new NablaError(this.name, `betas must be a pair [beta1, beta2], got ${JSON.stringify(betas)}`);
-    betas.forEach((beta, i) => {
-      if (!(beta >= 0 && beta < 1)) throw new NablaError(this.name, `invalid beta ${beta} at index ${i} (expected 0 ≤ beta < 1)`);
+  /** Throws for lr, eps or weightDecay below 0 (or not numbers), betas that are not a pair in [0, 1) and an amsgrad that is not a boolean. */
+  protected validate({ lr, betas, eps, weightDecay, amsgrad }: AdamHyperparameters): void {
+    this.checkHyperparameter("learning rate", lr, (v) => v >= 0, "lr ≥ 0");
+    this.checkHyperparameter("eps", eps, (v) => v >= 0, "eps ≥ 0");
+    if (!Array.isArray(betas) || betas.length !== 2) throw new NablaError(this.name, `betas must be a pair [beta1, beta2], got ${describeValue(betas)}`);
+    betas.forEach((beta: unknown, i) => {
+      if (typeof beta !== "number" || !(beta >= 0 && beta < 1)) throw new NablaError(this.name, `invalid beta ${describeValue(beta)} at index ${i} (expected 0 ≤ beta < 1)`);
     });
-    if (!(weightDecay >= 0)) throw new NablaError(this.name, `invalid weightDecay ${weightDecay} (expected weightDecay ≥ 0)`);
+    this.checkHyperparameter("weightDecay", weightDecay, (v) => v >= 0, "weightDecay ≥ 0");
+    this.checkFlag("amsgrad", amsgrad);
   }
 
   /** One Adam (or AdamW) update of every parameter whose `grad` is set, creating its state on first use. */
   step(): void {
+    this.checkStep();
     noGrad(() => {
       for (const { params, lr, betas, eps, weightDecay, amsgrad } of this.paramGroups) {
         const [beta1, beta2] = betas;
@@ -198,7 +201,7 @@ const adamUpdateFused: AdamUpdate = (param, grad, state, { lr, beta1, beta2, eps
  */
 export class Adam extends AdaptiveMomentOptimizer {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamHyperparameters>>, options: AdamOptions = {}) {
-    super("Adam", params, adamDefaults(options, 0), false);
+    super("Adam", params, adamDefaults("Adam", options, 0), false);
   }
 }
 
@@ -219,16 +222,12 @@ export class Adam extends AdaptiveMomentOptimizer {
  */
 export class AdamW extends AdaptiveMomentOptimizer {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamHyperparameters>>, options: AdamOptions = {}) {
-    super("AdamW", params, adamDefaults(options, 1e-2), true);
+    super("AdamW", params, adamDefaults("AdamW", options, 1e-2), true);
   }
 }
 
-function adamDefaults(options: AdamOptions, weightDecay: number): AdamHyperparameters {
-  return {
-    lr: options.lr ?? 1e-3,
-    betas: Array.isArray(options.betas) ? ([...options.betas] as [number, number]) : (options.betas ?? [0.9, 0.999]),
-    eps: options.eps ?? 1e-8,
-    weightDecay: options.weightDecay ?? weightDecay,
-    amsgrad: options.amsgrad ?? false,
-  };
+// Defaults fill in only what is undefined: an explicit null is refused by validate, not replaced.
+function adamDefaults(name: string, options: AdamOptions, defaultWeightDecay: number): AdamHyperparameters {
+  const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = defaultWeightDecay, amsgrad = false } = checkOptions(name, options);
+  return { lr, betas: Array.isArray(betas) ? ([...betas] as [number, number]) : betas, eps, weightDecay, amsgrad };
 }

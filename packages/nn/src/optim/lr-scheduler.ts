@@ -1,4 +1,4 @@
-import { NablaError } from "@nabla/tensor";
+import { NablaError, checkOptions, describeValue } from "@nabla/tensor";
 import { Optimizer } from "./optimizer";
 
 /** What every scheduler's `stateDict()` holds; subclasses add their own hyperparameters. */
@@ -92,6 +92,7 @@ export abstract class LRScheduler {
    */
   loadStateDict(stateDict: LRSchedulerStateDict): void {
     const op = `${this.name}.loadStateDict`;
+    if (stateDict === null || typeof stateDict !== "object") throw new NablaError(op, `expected what stateDict() returns, got ${describeValue(stateDict)}`);
     const groups = this.optimizer.paramGroups.length;
     const { lastEpoch, baseLrs, lastLr } = stateDict;
     if (!Number.isInteger(lastEpoch) || lastEpoch < 0) throw new NablaError(op, `lastEpoch must be a non-negative integer, got ${lastEpoch}`);
@@ -141,10 +142,10 @@ export class StepLR extends LRScheduler {
 
   constructor(optimizer: Optimizer, options: StepLROptions) {
     super("StepLR", optimizer);
-    const { stepSize, gamma = 0.1 } = options;
-    if (!Number.isInteger(stepSize) || stepSize < 1) throw new NablaError("StepLR", `stepSize must be a positive integer, got ${stepSize}`);
-    if (!Number.isFinite(gamma)) throw new NablaError("StepLR", `gamma must be a finite number, got ${gamma}`);
-    this.stepSize = stepSize;
+    const { stepSize, gamma = 0.1 } = checkOptions("StepLR", options);
+    if (!Number.isInteger(stepSize) || stepSize! < 1) throw new NablaError("StepLR", `stepSize must be a positive integer, got ${describeValue(stepSize)}`);
+    if (!Number.isFinite(gamma)) throw new NablaError("StepLR", `gamma must be a finite number, got ${describeValue(gamma)}`);
+    this.stepSize = stepSize!;
     this.gamma = gamma;
     this.step(); // step 0: lr unchanged
   }
@@ -211,10 +212,10 @@ export class CosineAnnealingLR extends LRScheduler {
 
   constructor(optimizer: Optimizer, options: CosineAnnealingLROptions) {
     super("CosineAnnealingLR", optimizer);
-    const { tMax, etaMin = 0 } = options;
-    if (!Number.isInteger(tMax) || tMax < 1) throw new NablaError("CosineAnnealingLR", `tMax must be a positive integer, got ${tMax}`);
-    if (!Number.isFinite(etaMin)) throw new NablaError("CosineAnnealingLR", `etaMin must be a finite number, got ${etaMin}`);
-    this.tMax = tMax;
+    const { tMax, etaMin = 0 } = checkOptions("CosineAnnealingLR", options);
+    if (!Number.isInteger(tMax) || tMax! < 1) throw new NablaError("CosineAnnealingLR", `tMax must be a positive integer, got ${describeValue(tMax)}`);
+    if (!Number.isFinite(etaMin)) throw new NablaError("CosineAnnealingLR", `etaMin must be a finite number, got ${describeValue(etaMin)}`);
+    this.tMax = tMax!;
     this.etaMin = etaMin;
     this.step(); // step 0: lr unchanged
   }
