@@ -256,10 +256,9 @@ describe("what the fused loop cannot do safely goes through tensor ops", () => {
   const adamW = (params: Tensor[]) => new optim.AdamW(params, { lr: 0.1, weightDecay: 0.5 });
 
   it.each([
+    // (a gradient of another shape or dtype cannot be assigned: see regressions-api.test.ts)
     ["a non-contiguous parameter", () => Object.assign(asParam(everyOther([1, 2, 3, 4], [2, 2], "float32")), { grad: tensor([[1, 2], [3, 4]]) })],
-    ["a gradient of another dtype", () => Object.assign(asParam(tensor([1, 2, 3, 4])), { grad: tensor([1, 2, 3, 4], { dtype: "float64" }) })],
-    ["a gradient of another shape", () => Object.assign(asParam(tensor([[1, 2, 3, 4]])), { grad: tensor([1, 2, 3, 4]) })],
-    ["an int32 gradient", () => Object.assign(asParam(tensor([1, 2, 3, 4])), { grad: tensor([1, 2, 3, 4], { dtype: "int32" }) })],
+    ["a non-contiguous gradient", () => Object.assign(asParam(tensor([[1, 2], [3, 4]])), { grad: tensor([[1, 3], [2, 4]]).T })],
   ])("%s", (_name, makeParam) => {
     const param = makeParam();
     expect(countInPlaceOps(() => adamW([param]).step())).toBeGreaterThan(0);
