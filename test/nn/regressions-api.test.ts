@@ -90,6 +90,15 @@ describe("optimizer and scheduler options of the wrong type are refused", () => 
   ] as const)("%s", (_name, make, op, message) => {
     expect(nablaError(make, op).message).toBe(message);
   });
+
+  it("a scheduler state with a bad stepSize or tMax is refused before anything is restored", () => {
+    const scheduler = new optim.StepLR(new optim.SGD(p(), { lr: 0.1 }), { stepSize: 2 });
+    const saved = { ...scheduler.stateDict(), lastEpoch: 5, stepSize: null as never };
+    expect(nablaError(() => scheduler.loadStateDict(saved), "StepLR.loadStateDict").message).toBe("StepLR.loadStateDict: stepSize must be a positive integer, got null");
+    expect(scheduler.lastEpoch).toBe(0);
+    const cosine = new optim.CosineAnnealingLR(new optim.SGD(p(), { lr: 0.1 }), { tMax: 2 });
+    nablaError(() => cosine.loadStateDict({ ...cosine.stateDict(), tMax: 0 }), "CosineAnnealingLR.loadStateDict");
+  });
 });
 
 describe("Linear with no input features returns the bias, as PyTorch", () => {

@@ -213,6 +213,7 @@ describe("allocation failures and ranks past the limit are NablaErrors naming th
     nablaError(() => ones([1]).expand(tooMany), "expand");
     nablaError(() => ones(new Array(MAX_DIMS).fill(1)).unsqueeze(0), "unsqueeze");
     nablaError(() => tensor(new Float32Array(1), { shape: tooMany }), "tensor");
+    nablaError(() => zeros(new Array(MAX_DIMS).fill(1), { dtype: "int32" }).oneHot(2), "oneHot");
   });
 
   it("100,000 nested levels, and an array that contains itself, are refused by tensor() (not a stack overflow later)", () => {

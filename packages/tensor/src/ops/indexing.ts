@@ -6,7 +6,7 @@ import { NablaError } from "../errors";
 import { copyStrided, toContiguous } from "../kernels/elementwise";
 import { gatherAlong, scatterAddAlong, valueRange } from "../kernels/indexing";
 import { contiguousLayout, sliceLayout } from "../layout";
-import { formatShape, normalizeDim, numelOf } from "../shape";
+import { checkRank, formatShape, normalizeDim, numelOf } from "../shape";
 import { Tensor } from "../tensor";
 import { zeros } from "../creation";
 import { expand, narrow, reshape, unsqueeze } from "./movement";
@@ -266,6 +266,7 @@ export function oneHot(indices: Tensor, numClasses = -1): Tensor {
   if (!isTensor(indices, "oneHot") || indices.dtype !== "int32") {
     throw new NablaError("oneHot", `indices must be an int32 tensor, got ${isTensor(indices, "oneHot") ? indices.dtype : typeof indices}`);
   }
+  checkRank("oneHot", indices.ndim + 1);
   const values = indices.data() as Int32Array;
   let classes = numClasses;
   if (classes === -1) {
