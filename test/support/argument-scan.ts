@@ -19,6 +19,19 @@ export interface ScanCase {
   args: () => unknown[];
 }
 
+/** The exported functions of `module` not named in `table` nor in `skip`: each export needs a scan row. */
+export function unscannedFunctions(module: object, table: Record<string, unknown>, skip: ReadonlySet<string> = new Set()): string[] {
+  return Object.entries(module)
+    .filter(([name, value]) => typeof value === "function" && !skip.has(name) && !(name in table))
+    .map(([name]) => name);
+}
+
+/** One case per row of `table`: the function of that name in `module`, with the row's valid arguments. */
+export function functionCases(module: object, table: Record<string, () => unknown[]>): ScanCase[] {
+  const functions = module as Record<string, (...args: unknown[]) => unknown>;
+  return Object.entries(table).map(([name, args]) => ({ name, call: functions[name]!, args }));
+}
+
 /**
  * Calls each case with every bad value in every argument position and returns a line for each call
  * that threw something other than a NablaError (empty when all is well).
