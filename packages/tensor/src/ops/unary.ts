@@ -7,6 +7,7 @@ import { Tensor } from "../tensor";
 import { where } from "./compare";
 
 /** A public unary op: defineOp's, with the input checked to be a Tensor first, in the op's name. */
+/* @__NO_SIDE_EFFECTS__ */
 function unaryOp(definition: OpDefinition<[Tensor]>): (x: Tensor) => Tensor {
   const op = defineOp(definition);
   return (x) => op(checkTensor(definition.name, "input", x));
