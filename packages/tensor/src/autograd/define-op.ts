@@ -273,7 +273,7 @@ export function registeredOps(): ReadonlyMap<string, OpDefinition> {
 // bundlers may drop the ops a program never uses: registering is defineOp's only side effect
 /* @__NO_SIDE_EFFECTS__ */
 export function defineOp<Args extends unknown[]>(definition: OpDefinition<Args>): (...args: Args) => Tensor {
-  checkOptions("defineOp", definition);
+  checkOptions("defineOp", definition, "definition");
   if (typeof definition.name !== "string" || definition.name === "") {
     throw new NablaError("defineOp", `name must be a non-empty string, got ${describeValue(definition.name)}`);
   }
