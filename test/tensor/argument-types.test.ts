@@ -63,7 +63,7 @@ const FUNCTIONS: Record<string, () => unknown[]> = {
   promoteTypes: () => ["float32", "int32"], resultType: () => [[v(), 1]],
   describeValue: () => [v()], checkTensor: () => ["op", "x", v()], checkNumber: () => ["op", "x", 1, { finite: true }],
   checkInteger: () => ["op", "x", 1, { min: 0 }], checkBoolean: () => ["op", "x", true], checkFunction: () => ["op", "x", f],
-  checkOptions: () => ["op", {}], checkDims: () => ["op", "x", [0]], checkIntegers: () => ["op", "x", [1]],
+  checkOptions: () => ["op", {}], checkDims: () => ["op", "x", [0]], checkIntegers: () => ["op", "x", [1]], isTensor: () => [v(), "op"],
 };
 
 // Not entry points for arguments: classes covered below, and the WebAssembly helpers exported for
