@@ -61,9 +61,7 @@ const FUNCTIONS: Record<string, () => unknown[]> = {
   traceBackward: () => [f(leaf()), {}],
   formatShape: () => [[2, 3]], broadcastShapes: () => ["op", [2, 1], [3]], normalizeDim: () => ["op", 1, 2], normalizeDims: () => ["op", [0, 1], 2],
   promoteTypes: () => ["float32", "int32"], resultType: () => [[v(), 1]],
-  describeValue: () => [v()], checkTensor: () => ["op", "x", v()], checkNumber: () => ["op", "x", 1, { finite: true }],
-  checkInteger: () => ["op", "x", 1, { min: 0 }], checkBoolean: () => ["op", "x", true], checkFunction: () => ["op", "x", f],
-  checkOptions: () => ["op", {}], checkDims: () => ["op", "x", [0]], checkIntegers: () => ["op", "x", [1]], isTensor: () => [v(), "op"],
+  isTensor: () => [v(), "op"],
 };
 
 // Not entry points for arguments: classes covered below, and the WebAssembly helpers exported for

@@ -1,4 +1,5 @@
-import { Generator, NablaError, Tensor, formatShape, noGrad, rand, randn, checkOptions, checkTensor } from "@nabla/tensor";
+import { Generator, NablaError, Tensor, formatShape, noGrad, rand, randn } from "@nabla/tensor";
+import { checkOptions, checkTensor } from "@nabla/tensor/internal";
 
 /** The nonlinearities `calculateGain` knows (PyTorch's `nn.functional` names). */
 export type Nonlinearity =

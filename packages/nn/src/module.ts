@@ -1,4 +1,5 @@
-import { NablaError, Tensor, formatShape, noGrad, isTensor, checkBoolean, checkOptions, describeValue } from "@nabla/tensor";
+import { NablaError, Tensor, formatShape, noGrad, isTensor } from "@nabla/tensor";
+import { checkBoolean, checkOptions, describeValue } from "@nabla/tensor/internal";
 
 /** Options of `Module.loadStateDict`. */
 export interface LoadStateDictOptions {

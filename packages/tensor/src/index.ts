@@ -12,9 +12,7 @@ export { promoteTypes, resultType } from "./dtype";
 export type { Shape } from "./shape";
 export { formatShape, broadcastShapes, normalizeDim, normalizeDims, MAX_DIMS } from "./shape";
 export type { Layout } from "./layout";
-export { NablaError, describeValue } from "./errors";
-// argument checks for public entry points, shared with @nabla/ops, @nabla/nn and custom ops
-export { checkTensor, checkNumber, checkInteger, checkBoolean, checkFunction, checkOptions, checkDims, checkIntegers } from "./args";
+export { NablaError } from "./errors";
 export { tensor, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye, rand, randn, randint, randperm } from "./creation";
 export type { TensorOptions, RandomOptions } from "./creation";
 export { Generator, manualSeed } from "./random";

@@ -496,6 +496,7 @@ export class Tensor {
    * ```
    */
   reshape(shape: Shape): Tensor;
+  /** `reshape` with the sizes spread, as PyTorch users type them: `x.reshape(2, 3)`. */
   reshape(...shape: number[]): Tensor;
   reshape(...shape: unknown[]): Tensor { return movement.reshape(this, sizesArgument(shape) as Shape); }
   /**
@@ -510,6 +511,7 @@ export class Tensor {
    * ```
    */
   view(shape: Shape): Tensor;
+  /** `view` with the sizes spread, as PyTorch users type them: `x.view(-1, 4)`. */
   view(...shape: number[]): Tensor;
   view(...shape: unknown[]): Tensor { return movement.view(this, sizesArgument(shape) as Shape); }
   /**
@@ -534,6 +536,7 @@ export class Tensor {
    * ```
    */
   permute(dims: readonly number[]): Tensor;
+  /** `permute` with the dims spread, as PyTorch users type them: `x.permute(1, 0)`. */
   permute(...dims: number[]): Tensor;
   permute(...dims: unknown[]): Tensor { return movement.permute(this, sizesArgument(dims) as number[]); }
   /**
@@ -585,6 +588,7 @@ export class Tensor {
    * ```
    */
   expand(shape: Shape): Tensor;
+  /** `expand` with the sizes spread, as PyTorch users type them: `x.expand(3, -1)`. */
   expand(...shape: number[]): Tensor;
   expand(...shape: unknown[]): Tensor { return movement.expand(this, sizesArgument(shape) as Shape); }
   /**

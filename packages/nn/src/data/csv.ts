@@ -1,4 +1,5 @@
-import { NablaError, Tensor, checkBoolean, checkOptions, tensor } from "@nabla/tensor";
+import { NablaError, Tensor, tensor } from "@nabla/tensor";
+import { checkBoolean, checkOptions } from "@nabla/tensor/internal";
 
 /** Options of `readCsv` and `readCsvFile`: which column holds the labels. */
 export interface ReadCsvOptions {

@@ -1,4 +1,5 @@
-import { Generator, NablaError, Tensor, formatShape, tensor, isTensor, checkOptions } from "@nabla/tensor";
+import { Generator, NablaError, Tensor, formatShape, tensor, isTensor } from "@nabla/tensor";
+import { checkOptions } from "@nabla/tensor/internal";
 import { permutation } from "./permutation";
 
 /** Options of `trainTestSplit`, as scikit-learn's `train_test_split` keywords (camelCase). */

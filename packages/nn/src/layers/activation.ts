@@ -1,4 +1,5 @@
-import { NablaError, Tensor, checkOptions, checkTensor, erf } from "@nabla/tensor";
+import { NablaError, Tensor, erf } from "@nabla/tensor";
+import { checkOptions, checkTensor } from "@nabla/tensor/internal";
 import { Module } from "../module";
 
 /**

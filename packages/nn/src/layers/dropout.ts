@@ -1,4 +1,5 @@
-import { NablaError, Tensor, checkTensor, formatShape, rand } from "@nabla/tensor";
+import { NablaError, Tensor, formatShape, rand } from "@nabla/tensor";
+import { checkTensor } from "@nabla/tensor/internal";
 import { Module } from "../module";
 
 /**

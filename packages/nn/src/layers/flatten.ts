@@ -1,4 +1,5 @@
-import { Tensor, checkInteger, checkTensor } from "@nabla/tensor";
+import { Tensor } from "@nabla/tensor";
+import { checkInteger, checkTensor } from "@nabla/tensor/internal";
 import { Module } from "../module";
 
 /**

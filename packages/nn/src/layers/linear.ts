@@ -1,4 +1,5 @@
-import { NablaError, Tensor, defineOp, formatShape, zeros, isTensor, checkBoolean, checkInteger, checkOptions, checkTensor, describeValue } from "@nabla/tensor";
+import { NablaError, Tensor, defineOp, formatShape, zeros, isTensor } from "@nabla/tensor";
+import { checkBoolean, checkInteger, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "../init";
 import { Module } from "../module";
 

@@ -1,4 +1,5 @@
-import { NablaError, Tensor, checkTensor } from "@nabla/tensor";
+import { NablaError, Tensor } from "@nabla/tensor";
+import { checkTensor } from "@nabla/tensor/internal";
 import { Module } from "../module";
 
 /**

@@ -1,4 +1,5 @@
-import { NablaError, Tensor, checkOptions, describeValue, noGrad, zerosLike } from "@nabla/tensor";
+import { NablaError, Tensor, noGrad, zerosLike } from "@nabla/tensor";
+import { checkOptions, describeValue } from "@nabla/tensor/internal";
 import { canFuseUpdate, roundTo } from "./fused-update";
 import { adamUpdateSimd } from "./kernels/simd-updates";
 import { Optimizer, type ParamGroupInput, type StateFields } from "./optimizer";

@@ -1,4 +1,5 @@
-import { NablaError, checkOptions, describeValue } from "@nabla/tensor";
+import { NablaError } from "@nabla/tensor";
+import { checkOptions, describeValue } from "@nabla/tensor/internal";
 import { Optimizer } from "./optimizer";
 
 /** What every scheduler's `stateDict()` holds; subclasses add their own hyperparameters. */

@@ -1,4 +1,5 @@
-import { NablaError, Tensor, formatShape, noGrad, isTensor, describeValue } from "@nabla/tensor";
+import { NablaError, Tensor, formatShape, noGrad, isTensor } from "@nabla/tensor";
+import { describeValue } from "@nabla/tensor/internal";
 
 /** What every optimizer's hyperparameters include: the learning rate schedulers adjust. */
 export interface BaseHyperparameters {

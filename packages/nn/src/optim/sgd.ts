@@ -1,4 +1,5 @@
-import { NablaError, Tensor, checkOptions, noGrad, zerosLike } from "@nabla/tensor";
+import { NablaError, Tensor, noGrad, zerosLike } from "@nabla/tensor";
+import { checkOptions } from "@nabla/tensor/internal";
 import { canFuseUpdate, roundTo } from "./fused-update";
 import { sgdUpdateSimd } from "./kernels/simd-updates";
 import { Optimizer, type ParamGroupInput, type StateFields } from "./optimizer";
