@@ -270,8 +270,9 @@ describe("bool storage holds only 0 and 1", () => {
     expect(zeros([2], { dtype: "bool" }).fill_(0.5).toArray()).toEqual([true, true]);
   });
 
-  it("randint(0, 300, [4], { dtype: bool }) stores 0 or 1 (stored 228 and the like)", () => {
-    for (const byte of storedBytes(randint(0, 300, [64], { dtype: "bool" }))) expect(byte === 0 || byte === 1).toBe(true);
+  it("randint with dtype bool stores 0 or 1, and refuses a range past 1 as PyTorch (it stored 228 and the like)", () => {
+    for (const byte of storedBytes(randint(0, 2, [64], { dtype: "bool" }))) expect(byte === 0 || byte === 1).toBe(true);
+    expect(() => randint(0, 300, [64], { dtype: "bool" })).toThrow(/^randint: the range \[0, 300\) does not fit bool/);
   });
 
   it("256 scatterAdds of true into bool stay true (wrapped around to false)", () => {
