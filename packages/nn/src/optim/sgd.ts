@@ -56,7 +56,7 @@ export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
     super("SGD", params, { lr: lr!, momentum, dampening, weightDecay, nesterov });
   }
 
-  /** Throws for lr, momentum or weightDecay below 0, a non-finite dampening, or Nesterov without momentum. */
+  /** Throws for lr, momentum or weightDecay below 0 (or not numbers), a non-finite dampening, a non-boolean nesterov, or Nesterov without momentum. */
   protected validate({ lr, momentum, dampening, weightDecay, nesterov }: SGDHyperparameters): void {
     this.checkHyperparameter("learning rate", lr, (v) => v >= 0, "lr ≥ 0");
     this.checkHyperparameter("momentum", momentum, (v) => v >= 0, "momentum ≥ 0");
