@@ -1,6 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { full } from "@nabla/tensor";
+import { softmax } from "@nabla/ops";
 import { simdSoftmaxAvailable, softmaxRowsSimd, softmaxVjpRowsSimd } from "../../packages/ops/src/kernels/softmax-simd";
+import { WASM_MEMORY_LIMIT_BYTES, kernelMemoryBytes } from "../../packages/tensor/src/kernels/wasm/wasm-api";
 
 // The WebAssembly SIMD softmax kernels against float64 references written out here (the JS kernels
 // compute the same in float64 before rounding), on row lengths that leave 0–3 entries after the
@@ -139,5 +142,17 @@ describe("WebAssembly SIMD softmax kernels", () => {
     expect(softmaxRowsSimd(values, 0, 1, 63, false)).toBeNull();
     expect(softmaxVjpRowsSimd(values, 0, values, 0, 1, 63, false)).toBeNull();
     expect(softmaxRowsSimd(values, 0, 1, 63, false, true)).not.toBeNull();
+  });
+
+  it("leaves rows too long for the WebAssembly memory limit to the JS kernels (they threw a RangeError past 2 GiB)", () => {
+    // a row's input and output (and, for the VJP, the gradient) are more than the limit
+    const n = WASM_MEMORY_LIMIT_BYTES / 8 + 1000;
+    const row = new Float32Array(n);
+    expect(softmaxRowsSimd(row, 0, 1, n, false)).toBeNull();
+    expect(softmaxVjpRowsSimd(row, 0, row, 0, 1, n, true)).toBeNull();
+    const y = softmax(full([1, n], 2, { requiresGrad: true }), -1);
+    y.backward(full([1, n], 1));
+    expect(y.max().item()).toBeCloseTo(1 / n, 12);
+    for (const bytes of kernelMemoryBytes()) expect(bytes).toBeLessThanOrEqual(WASM_MEMORY_LIMIT_BYTES);
   });
 });

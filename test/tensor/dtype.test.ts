@@ -29,6 +29,7 @@ import {
   type DType,
   type Tensor,
 } from "@nabla/tensor";
+import { arange, full, linspace, randint, scatterAdd, zeros } from "@nabla/tensor";
 import { loadFixture } from "../support/fixtures";
 import { expectClose } from "./reference";
 
@@ -248,5 +249,63 @@ describe("to(dtype) conversions", () => {
     x.to("float64").mul(tensor([3, 4], { dtype: "float64" })).sum().backward();
     expect(x.grad!.dtype).toBe("float32");
     expect(x.grad!.toArray()).toEqual([3, 4]);
+  });
+});
+
+describe("bool storage holds only 0 and 1", () => {
+  // Every write into a bool tensor converts as PyTorch: non-zero (NaN included) is true. Before,
+  // some paths stored the number itself, so a "true" could compare unequal to true and sum as 2.
+  const storedBytes = (t: Tensor) => Array.from(t.contiguous().storage.data);
+
+  it("zeros(bool).copy_(2) equals true and sums to 2 (stored 2: eq(true) was false, sum() 4)", () => {
+    const b = zeros([2], { dtype: "bool" }).copy_(2);
+    expect(b.toArray()).toEqual([true, true]);
+    expect(b.eq(true).toArray()).toEqual([true, true]);
+    expect(b.sum().item()).toBe(2);
+    expect(storedBytes(b)).toEqual([1, 1]);
+  });
+
+  it("copy_(0.5) and fill_(0.5) agree: true (copy_ gave false)", () => {
+    expect(zeros([2], { dtype: "bool" }).copy_(0.5).toArray()).toEqual([true, true]);
+    expect(zeros([2], { dtype: "bool" }).fill_(0.5).toArray()).toEqual([true, true]);
+  });
+
+  it("randint with dtype bool stores 0 or 1, and refuses a range past 1 as PyTorch (it stored 228 and the like)", () => {
+    for (const byte of storedBytes(randint(0, 2, [64], { dtype: "bool" }))) expect(byte === 0 || byte === 1).toBe(true);
+    expect(() => randint(0, 300, [64], { dtype: "bool" })).toThrow(/^randint: the range \[0, 300\) does not fit bool/);
+  });
+
+  it("256 scatterAdds of true into bool stay true (wrapped around to false)", () => {
+    const out = scatterAdd(zeros([2], { dtype: "bool" }), 0, zeros([256], { dtype: "int32" }), full([256], true));
+    expect(out.toArray()).toEqual([true, false]);
+    expect(storedBytes(out)).toEqual([1, 0]);
+  });
+
+  it("every way of writing numbers into bool converts them alike, NaN to true (fill_, full and tensor() gave false)", () => {
+    const values = [0, -0, 0.5, 1, 2, 255, 256, -1, 1e-40, NaN, Infinity, -Infinity];
+    const expected = values.map((v) => v !== 0);
+    const floats = tensor(Float64Array.from(values));
+    const writes: Record<string, () => Tensor> = {
+      "tensor(numbers)": () => tensor(values, { dtype: "bool" }),
+      "tensor(Float64Array)": () => tensor(Float64Array.from(values), { dtype: "bool" }),
+      'to("bool")': () => floats.to("bool"),
+      "copy_(tensor)": () => zeros([values.length], { dtype: "bool" }).copy_(floats),
+      "full(number)": () => tensor(values.map((v) => full([], v, { dtype: "bool" }).item() as boolean)),
+      "fill_(number)": () => tensor(values.map((v) => zeros([1], { dtype: "bool" }).fill_(v).item() as boolean)),
+      "copy_ of each number": () => tensor(values.map((v) => zeros([1], { dtype: "bool" }).copy_(v).item() as boolean)),
+    };
+    for (const [name, write] of Object.entries(writes)) {
+      const b = write();
+      expect(b.toArray(), name).toEqual(expected);
+      expect(storedBytes(b), name).toEqual(expected.map(Number));
+    }
+  });
+
+  it("bool ranges and in-place arithmetic store 0 and 1", () => {
+    expect(storedBytes(arange(0, 5, 1, { dtype: "bool" }))).toEqual([0, 1, 1, 1, 1]);
+    expect(storedBytes(linspace(0, 4, 3, { dtype: "bool" }))).toEqual([0, 1, 1]);
+    const b = full([3], true);
+    for (let i = 0; i < 300; i++) b.add_(true);
+    expect(storedBytes(b)).toEqual([1, 1, 1]);
   });
 });

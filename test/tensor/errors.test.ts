@@ -147,7 +147,7 @@ describe("out-of-range dims, positive and negative", () => {
 
   it("a repeated dim, a fractional dim and a bad permutation are named", () => {
     expectNablaError(() => sum(x, [0, -2]), "sum", "sum: dim 0 appears more than once in [0, -2]");
-    expectNablaError(() => sum(x, 0.5), "sum", /^sum: dim 0.5 is out of range/);
+    expectNablaError(() => sum(x, 0.5), "sum", "sum: dim must be an integer, got 0.5");
     expectNablaError(() => permute(x, [0, 0]), "permute", "permute: dims [0, 0] repeat a dim");
     expectNablaError(() => permute(x, [0]), "permute", "permute: dims [0] do not match a tensor with 2 dims (shape [2, 3])");
     expectNablaError(() => flatten(zeros([2, 3, 4]), 2, 1), "flatten", "flatten: startDim 2 comes after endDim 1 (shape [2, 3, 4])");
@@ -229,7 +229,7 @@ describe("views and shapes", () => {
     ["fractional", [2.5, 3]],
   ] as const)("a %s size is rejected by creation functions and expand", (_kind, shape) => {
     const shown = `[${shape.join(", ")}]`;
-    expectNablaError(() => zeros(shape), "full", `full: invalid shape ${shown}: sizes must be non-negative integers`);
+    expectNablaError(() => zeros(shape), "zeros", `zeros: invalid shape ${shown}: sizes must be non-negative integers`);
     expectNablaError(() => full(shape, 1), "full", /^full: invalid shape/);
     expectNablaError(() => rand(shape), "rand", `rand: invalid shape ${shown}: sizes must be non-negative integers`);
     expectNablaError(() => tensor(new Float32Array(6), { shape }), "tensor", /^tensor: invalid shape/);
@@ -291,7 +291,7 @@ describe("wrong dtypes and undefined results", () => {
   });
 
   it("operands must be tensors or numbers", () => {
-    expectNablaError(() => x.add("1" as never), "add", "add: operand 1 must be a Tensor or a number, got string");
+    expectNablaError(() => x.add("1" as never), "add", 'add: operand 1 must be a Tensor or a number, got "1"');
     expectNablaError(() => mul(null as never, x), "mul", "mul: operand 0 must be a Tensor or a number, got null");
     expectNablaError(() => x.clamp(), "clamp", "clamp: needs at least one of min and max");
   });

@@ -1,5 +1,8 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { NablaError, arange, noGrad, tensor, zeros } from "@nabla/tensor";
+import { NablaError, arange, noGrad, tensor, type Tensor, zeros } from "@nabla/tensor";
+import { shapeArb } from "../support/arbitraries";
+import * as naive from "../support/naive";
 
 // In-place ops: add_ sub_ mul_ div_ zero_ fill_ copy_ write through the target's layout (so a
 // write through a view is seen by its base), broadcast the source to the target, keep the
@@ -82,6 +85,71 @@ describe("fill_, zero_ and copy_", () => {
     const t = arange(5).to("float32");
     t.slice(0, 1).copy_(t.slice(0, 0, 4));
     expect(t.toArray()).toEqual([0, 0, 1, 2, 3]);
+  });
+});
+
+describe("in place from a view that overlaps the target", () => {
+  // The source is read whole before anything is written, so each op gives the out-of-place result
+  // (the source's old values); copy_ walked both views at once and read values it had already
+  // overwritten
+  it("x.copy_(x.T) gives [[0, 2], [1, 3]], not [[0, 2], [2, 3]]", () => {
+    const x = arange(0, 4).reshape([2, 2]);
+    x.copy_(x.T);
+    expect(x.toArray()).toEqual([[0, 2], [1, 3]]);
+  });
+
+  it("x.add_(x.T) gives x + x.T", () => {
+    const x = arange(0, 4).reshape([2, 2]);
+    x.add_(x.T);
+    expect(x.toArray()).toEqual([[0, 3], [3, 6]]);
+  });
+
+  const ops: Record<string, { run: (target: Tensor, source: Tensor) => void; fn: (a: number, b: number) => number }> = {
+    copy_: { run: (t, s) => t.copy_(s), fn: (_a, b) => b },
+    add_: { run: (t, s) => t.add_(s), fn: (a, b) => a + b },
+    sub_: { run: (t, s) => t.sub_(s), fn: (a, b) => a - b },
+    mul_: { run: (t, s) => t.mul_(s), fn: (a, b) => a * b },
+    div_: { run: (t, s) => t.div_(s), fn: (a, b) => a / b },
+  };
+
+  it("copy_ add_ sub_ mul_ div_ between random views of one storage match a naive model", () => {
+    // target: its dims in a random memory order, each stride past the reach of the smaller ones
+    // (gaps of 1 or 2), so its elements are distinct, as the ops require; source: any strides, 0
+    // (broadcast) included, over the same storage
+    const targetStridesArb = (shape: number[]) =>
+      fc.tuple(fc.shuffledSubarray([...shape.keys()], { minLength: shape.length, maxLength: shape.length }), fc.array(fc.integer({ min: 1, max: 2 }), { minLength: shape.length, maxLength: shape.length })).map(([order, gaps]) => {
+        const strides = new Array<number>(shape.length);
+        let next = 1;
+        order.forEach((d, i) => {
+          strides[d] = next * gaps[i]!;
+          next = strides[d] * shape[d]!;
+        });
+        return strides;
+      });
+    const sourceStridesArb = (rank: number) => fc.array(fc.integer({ min: 0, max: 4 }), { minLength: rank, maxLength: rank });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...Object.keys(ops)),
+        shapeArb({ maxRank: 3, maxSize: 4 }).chain((shape) => fc.tuple(fc.constant(shape), targetStridesArb(shape), sourceStridesArb(shape.length))),
+        fc.integer({ min: 0, max: 6 }),
+        fc.integer({ min: 0, max: 6 }),
+        (name, [shape, targetStrides, sourceStrides], targetOffset, sourceOffset) => {
+          const reach = (strides: number[], offset: number) => offset + shape.reduce((r, size, d) => r + (size - 1) * strides[d]!, 0);
+          const length = Math.max(reach(targetStrides, targetOffset), reach(sourceStrides, sourceOffset)) + 1;
+          const positions = naive.flatValues(naive.asStrided(Array.from({ length }, (_, i) => i), shape, targetStrides, targetOffset));
+          // distinct non-zero values, so a stale read and a division by zero both show
+          const before = Array.from({ length }, (_, i) => i + 1);
+          const storage = tensor(Float64Array.from(before));
+          ops[name]!.run(storage.asStrided(shape, targetStrides, targetOffset), storage.asStrided(shape, sourceStrides, sourceOffset));
+          const target = naive.flatValues(naive.asStrided(before, shape, targetStrides, targetOffset));
+          const source = naive.flatValues(naive.asStrided(before, shape, sourceStrides, sourceOffset));
+          const expected = [...before];
+          positions.forEach((p, i) => (expected[p] = ops[name]!.fn(target[i]!, source[i]!)));
+          expect(Array.from(storage.data())).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 

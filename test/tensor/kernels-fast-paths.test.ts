@@ -170,6 +170,8 @@ describe("a single value broadcast by stride 0 gives what its contiguous copy gi
         for (const dtypeA of DTYPES) {
           const { tensor: x } = materialize(input, makeOf(dtypeA));
           for (const dtypeB of DTYPES) {
+            // NaN and ±Infinity are no int32 values (tensor() refuses them, as PyTorch)
+            if (dtypeB === "int32" && !Number.isFinite(Number(value))) continue;
             // expanded from a 0-d tensor: one stored value that every index reaches
             const single = tensor(value, { dtype: dtypeB }).expand([...x.shape]);
             const copy = single.contiguous();

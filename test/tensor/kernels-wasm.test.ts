@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { gradcheck, matmul, randn, tensor } from "@nabla/tensor";
+import { arange, full, gradcheck, matmul, ones, rand, randn, tensor, zeros } from "@nabla/tensor";
 import { matmulBatched, type MatmulKernel } from "../../packages/tensor/src/kernels/matmul";
 import type { Strided } from "../../packages/tensor/src/kernels/iterate";
 import { sumContiguous } from "../../packages/tensor/src/kernels/reduce";
@@ -10,6 +10,7 @@ import { simdMatmulAvailable, simdMatmulThreadsReady } from "../../packages/tens
 import { simdSumAvailable, sumContiguousSimd } from "../../packages/tensor/src/kernels/wasm/reduce";
 import { simdElementwiseAvailable, zipBinarySimd } from "../../packages/tensor/src/kernels/wasm/elementwise";
 import { zipBinary } from "../../packages/tensor/src/kernels/elementwise";
+import { WASM_MEMORY_LIMIT_BYTES, kernelMemoryBytes } from "../../packages/tensor/src/kernels/wasm/wasm-api";
 
 // The WebAssembly SIMD matmul against the JS kernel it replaces (the reference), on operands laid
 // out as backward and views produce them: transposed, padded rows, offsets, broadcast batch dims,
@@ -72,8 +73,9 @@ function magnitudes(a: Strided, b: Strided): Float64Array {
 }
 
 /**
- * SIMD and JS results agree within what the two summation orders allow: float32 SIMD sums in
- * float32 (as PyTorch does), the JS kernel in float64, so the bound is k·ε·Σ|a||b| per element.
+ * SIMD and JS results agree within what the two summation orders allow: no float32 sum of the
+ * SIMD kernel takes more than 256 + 16 terms (see matmul.wat), the JS kernel sums in float64, so
+ * the bound is min(k, 272)·ε·Σ|a||b| per element for float32, k·ε·Σ|a||b| for float64.
  */
 function expectKernelsAgree(a: Strided, b: Strided, dtype: FloatDType): void {
   const run = (kernel: MatmulKernel) => matmulBatched(a, b, dtype, kernel);
@@ -85,7 +87,7 @@ function expectKernelsAgree(a: Strided, b: Strided, dtype: FloatDType): void {
   const epsilon = dtype === "float32" ? 2 ** -23 : 2 ** -52;
   const scale = magnitudes(a, b);
   for (let i = 0; i < js.length; i++) {
-    const bound = (k + 2) * epsilon * scale[i]! + 1e-300;
+    const bound = ((dtype === "float32" ? Math.min(k, 272) : k) + 2) * epsilon * scale[i]! + 1e-300;
     if (!(Math.abs(simd[i]! - js[i]!) <= bound)) {
       expect.fail(`element ${i}: SIMD ${simd[i]} vs JS ${js[i]} (bound ${bound}) for shapes [${a.shape.join(", ")}] × [${b.shape.join(", ")}]`);
     }
@@ -132,6 +134,86 @@ describe("WebAssembly SIMD matmul kernel", () => {
     const empty = (rows: number, cols: number) => ({ data: new Float32Array(0), shape: [1, rows, cols], strides: [rows * cols, cols, 1], offset: 0 });
     expect(Array.from(matmulBatched(empty(3, 0), empty(0, 5), "float32", "simd"))).toEqual(new Array(15).fill(0));
     expect(matmulBatched(empty(0, 4), empty(4, 5), "float32", "simd").length).toBe(0);
+  });
+});
+
+describe("float32 matmul accuracy over a long inner dimension", () => {
+  // One float32 running sum per output gave 2²⁴ = 16777216 for 2·10⁷ ones, and an error that grew
+  // with k (1.6e-4 relative at k = 10⁶). Both kernels now keep it independent of k.
+  const kernels = ["auto", "js"] as const;
+  // a 1-D x as a [1, 1, k] and a [1, k, 1] operand of the kernel
+  const vectors = (x: Strided): [Strided, Strided] => [
+    { ...x, shape: [1, 1, x.shape[0]!], strides: [0, 0, x.strides[0]!] },
+    { ...x, shape: [1, x.shape[0]!, 1], strides: [0, x.strides[0]!, 0] },
+  ];
+
+  it.each(kernels)("a dot product of 2·10⁷ float32 ones is exactly 2·10⁷ (%s kernel), not 2²⁴", (kernel) => {
+    const x = ones([2e7]);
+    if (kernel === "auto") expect(matmul(x, x).item()).toBe(2e7);
+    else expect(Array.from(matmulBatched(...vectors(x.strided), "float32", kernel))).toEqual([2e7]);
+  });
+
+  it.each(kernels)("random products at k = 10⁶ are within 272·2⁻²⁴·Σ|a||b| of a float64 product (%s kernel)", (kernel) => {
+    const [n, k, m] = [2, 1e6, 3];
+    // positive values, so the partial sums grow with p and a single float32 running sum loses
+    // 2700·2⁻²⁴·Σ|a||b| (1.6e-4 relative)
+    const a = rand([n, k]);
+    const b = rand([k, m]).mT.contiguous().mT; // as backward reads Bᵀ
+    const result = matmulBatched(a.unsqueeze(0).strided, b.unsqueeze(0).strided, "float32", kernel);
+    const [x, y] = [a.data(), b.contiguous().data()];
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < m; j++) {
+        let exact = 0;
+        let scale = 0;
+        for (let p = 0; p < k; p++) {
+          const product = x[i * k + p]! * y[p * m + j]!;
+          exact += product;
+          scale += Math.abs(product);
+        }
+        const error = Math.abs(result[i * m + j]! - exact);
+        expect(error).toBeLessThanOrEqual(272 * 2 ** -24 * scale + 2 ** -24 * Math.abs(exact));
+      }
+    }
+  });
+});
+
+describe("the WebAssembly memory limit", () => {
+  // Operands were copied into the modules' memories whole: a dot product of 38M elements or
+  // zeros([2, 1.8e8]).sum(0) threw a RangeError from Memory.grow, and a memory, once grown, stayed
+  // that large. Now large operands go through in blocks (matmul, sums) or the JS kernels.
+  const withinLimit = () => {
+    for (const bytes of kernelMemoryBytes()) expect(bytes).toBeLessThanOrEqual(WASM_MEMORY_LIMIT_BYTES);
+  };
+
+  it("products larger than the limit run block by block (rows, columns, depth), as the JS kernel", () => {
+    const plain = { transposed: false, padding: 0, offset: 0, broadcast: false };
+    const transposed = { transposed: true, padding: 1, offset: 3, broadcast: false };
+    // each is more than the limit at once: 1030 rows or columns are two blocks of C, and 4100 deep
+    // two slices of the depth beside 1024 of them
+    for (const [dtype, layout] of [["float32", plain], ["float64", transposed]] as const) {
+      for (const [n, m] of [[1030, 9], [9, 1030]] as const) {
+        expectKernelsAgree(operand(dtype, 1, n, 4100, layout, n + m), operand(dtype, 1, 4100, m, layout, m), dtype);
+      }
+    }
+    withinLimit();
+  });
+
+  it("sums over rows and slabs longer than a block run piece by piece, and stay within it", () => {
+    const wide = ones([2, 5e6]); // 40 MB of float64 column sums at once
+    expect(Array.from(wide.sum(0).data().subarray(0, 3))).toEqual([2, 2, 2]);
+    expect(wide.sum(0).sum().item()).toBe(1e7);
+    const long = ones([9e6]); // one row of 36 MB
+    expect(long.sum().item()).toBe(9e6);
+    expect(zeros([3, 3e6]).add(1).sum(1).toArray()).toEqual([3e6, 3e6, 3e6]);
+    withinLimit();
+  });
+
+  it("elementwise rows too long for a block to fit go to the JS loop", () => {
+    // three blocks of one 2.9M-element row are more than the limit
+    const n = 2.9e6;
+    const sum = full([2, n], 0.5).add(arange(0, n, 1, { dtype: "float32" })).data();
+    for (const i of [0, 1, n - 1, n, 2 * n - 1]) expect(sum[i]).toBe((i % n) + 0.5);
+    withinLimit();
   });
 });
 

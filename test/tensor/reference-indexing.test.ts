@@ -150,3 +150,20 @@ describe("indexing ops against PyTorch", () => {
     },
   );
 });
+
+describe("gather and scatterAdd on 0-d tensors", () => {
+  // PyTorch takes a 0-d tensor beside a 1-D one as having size 1 (values from torch 1.13; the
+  // fixtures above add gradients); these read past the 0-d input's strides and gave NaN, and
+  // scatterAdd dropped the sum
+  it("gather(tensor(5), 0, [0, 0]) is [5, 5], not [NaN, NaN]", () => {
+    const out = gather(tensor(5), 0, int32([0, 0], [2]));
+    expect(out.shape).toEqual([2]);
+    expect(out.toArray()).toEqual([5, 5]);
+  });
+
+  it("scatterAdd(tensor(0), 0, [0, 0, 0], [1, 2, 3]) is 6, not 0", () => {
+    const out = scatterAdd(tensor(0), 0, int32([0, 0, 0], [3]), tensor([1, 2, 3]));
+    expect(out.shape).toEqual([]);
+    expect(out.item()).toBe(6);
+  });
+});

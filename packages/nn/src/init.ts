@@ -1,4 +1,5 @@
-import { Generator, NablaError, Tensor, formatShape, noGrad, rand, randn, isTensor } from "@nabla/tensor";
+import { Generator, NablaError, Tensor, formatShape, noGrad, rand, randn } from "@nabla/tensor";
+import { checkOptions, checkTensor } from "@nabla/tensor/internal";
 
 /** The nonlinearities `calculateGain` knows (PyTorch's `nn.functional` names). */
 export type Nonlinearity =
@@ -94,6 +95,7 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
  * ```
  */
 export function calculateFanInAndFanOut(tensor: Tensor): { fanIn: number; fanOut: number } {
+  checkTensor("calculateFanInAndFanOut", "tensor", tensor);
   return fans("calculateFanInAndFanOut", tensor);
 }
 
@@ -106,7 +108,7 @@ function fans(op: string, tensor: Tensor): { fanIn: number; fanOut: number } {
 }
 
 function assertFloating(op: string, tensor: Tensor): void {
-  if (!isTensor(tensor, op)) throw new NablaError(op, "expected a Tensor");
+  checkTensor(op, "tensor", tensor);
   if (tensor.dtype !== "float32" && tensor.dtype !== "float64") {
     throw new NablaError(op, `cannot fill a ${tensor.dtype} tensor of shape ${formatShape(tensor.shape)} with random values (expected float32 or float64)`);
   }
@@ -135,7 +137,7 @@ function fill(tensor: Tensor, values: () => Tensor): Tensor {
  * ```
  */
 export function uniform_(tensor: Tensor, a = 0, b = 1, options: RandomInitOptions = {}): Tensor {
-  return uniformFrom("uniform_", tensor, a, b, options.generator);
+  return uniformFrom("uniform_", tensor, a, b, checkOptions("uniform_", options).generator);
 }
 
 function uniformFrom(op: string, tensor: Tensor, a: number, b: number, generator: Generator | undefined): Tensor {
@@ -159,7 +161,7 @@ function uniformFrom(op: string, tensor: Tensor, a: number, b: number, generator
  * ```
  */
 export function normal_(tensor: Tensor, mean = 0, std = 1, options: RandomInitOptions = {}): Tensor {
-  return normalFrom("normal_", tensor, mean, std, options.generator);
+  return normalFrom("normal_", tensor, mean, std, checkOptions("normal_", options).generator);
 }
 
 function normalFrom(op: string, tensor: Tensor, mean: number, std: number, generator: Generator | undefined): Tensor {
@@ -180,6 +182,7 @@ function normalFrom(op: string, tensor: Tensor, mean: number, std: number, gener
  * ```
  */
 export function zeros_(tensor: Tensor): Tensor {
+  checkTensor("zeros_", "tensor", tensor);
   noGrad(() => tensor.zero_());
   return tensor;
 }
@@ -193,6 +196,7 @@ export function zeros_(tensor: Tensor): Tensor {
  * ```
  */
 export function ones_(tensor: Tensor): Tensor {
+  checkTensor("ones_", "tensor", tensor);
   noGrad(() => tensor.fill_(1));
   return tensor;
 }
@@ -219,6 +223,7 @@ function xavierStd(op: string, tensor: Tensor, gain: number): number {
  * ```
  */
 export function xavierUniform_(tensor: Tensor, options: XavierOptions = {}): Tensor {
+  checkOptions("xavierUniform_", options);
   const bound = Math.sqrt(3) * xavierStd("xavierUniform_", tensor, options.gain ?? 1); // U(−b, b) has std b/√3
   return uniformFrom("xavierUniform_", tensor, -bound, bound, options.generator);
 }
@@ -234,12 +239,14 @@ export function xavierUniform_(tensor: Tensor, options: XavierOptions = {}): Ten
  * ```
  */
 export function xavierNormal_(tensor: Tensor, options: XavierOptions = {}): Tensor {
+  checkOptions("xavierNormal_", options);
   return normalFrom("xavierNormal_", tensor, 0, xavierStd("xavierNormal_", tensor, options.gain ?? 1), options.generator);
 }
 
 // He et al.: std = gain / √fan keeps the variance of the chosen pass constant through a layer.
 // Returns null for a zero-element tensor, which PyTorch leaves as it is.
 function kaimingStd(op: string, tensor: Tensor, options: KaimingOptions): number | null {
+  checkOptions(op, options);
   assertFloating(op, tensor);
   const mode = options.mode ?? "fanIn";
   if (mode !== "fanIn" && mode !== "fanOut") throw new NablaError(op, `mode must be "fanIn" or "fanOut", got "${String(mode)}"`);

@@ -1,4 +1,5 @@
 import { NablaError, Tensor, formatShape, noGrad, isTensor } from "@nabla/tensor";
+import { checkBoolean, checkOptions, describeValue } from "@nabla/tensor/internal";
 
 /** Options of `Module.loadStateDict`. */
 export interface LoadStateDictOptions {
@@ -211,6 +212,7 @@ export abstract class Module {
    * ```
    */
   train(mode = true): this {
+    checkBoolean("train", "mode", mode);
     for (const [, module] of this.namedModules()) module.training = mode;
     return this;
   }
@@ -282,7 +284,11 @@ export abstract class Module {
    */
   loadStateDict(stateDict: Record<string, Tensor>, options: LoadStateDictOptions = {}): LoadStateDictResult {
     const op = "loadStateDict";
-    const strict = options.strict ?? true;
+    if (stateDict === null || typeof stateDict !== "object" || isTensor(stateDict, op)) {
+      throw new NablaError(op, `stateDict must be an object mapping names to tensors, got ${describeValue(stateDict)}`);
+    }
+    const strict = checkOptions(op, options).strict ?? true;
+    checkBoolean(op, "strict", strict);
     const expected = new Map(this.stateEntries());
     const missingKeys = [...expected.keys()].filter((name) => !Object.hasOwn(stateDict, name));
     const unexpectedKeys = Object.keys(stateDict).filter((name) => !expected.has(name));

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { NablaError, type Tensor } from "@nabla/tensor";
+import { checkOptions } from "@nabla/tensor/internal";
 import { readCsv, type CsvData, type ReadCsvOptions } from "./data/csv";
 import { loadSafetensors, saveSafetensors, type SafetensorsContents } from "./io/safetensors";
 
@@ -88,6 +89,7 @@ export function loadFile(filePath: string): SafetensorsContents {
 export function readCsvFile(filePath: string, options: ReadCsvOptions = {}): CsvData {
   const op = "readCsvFile";
   checkPath(op, filePath);
+  checkOptions(op, options);
   const text = new TextDecoder("utf-8").decode(readBytes(op, filePath));
   try {
     return readCsv(text, options);

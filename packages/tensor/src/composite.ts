@@ -1,6 +1,8 @@
+import { checkBoolean, checkTensor } from "./args";
 import { full } from "./creation";
 import { isFloating } from "./dtype";
 import { NablaError } from "./errors";
+import { checkReductionDim } from "./ops/reduce";
 import { normalizeDims, numelOf } from "./shape";
 import type { Dims, Tensor } from "./tensor";
 
@@ -15,6 +17,7 @@ import type { Dims, Tensor } from "./tensor";
  * ```
  */
 export function square(x: Tensor): Tensor {
+  checkTensor("square", "input", x);
   return x.mul(x);
 }
 
@@ -25,6 +28,7 @@ export function fullLike(t: Tensor, value: number): Tensor {
 
 /** How many elements a reduction over `dim` combines; checks the dims in the name of `op`. */
 function reducedCount(op: string, x: Tensor, dim: Dims | undefined): number {
+  checkReductionDim(op, dim);
   if (dim === undefined) return x.numel;
   const dims = normalizeDims(op, typeof dim === "number" ? [dim] : dim, x.ndim);
   return numelOf(dims.map((d) => x.shape[d] ?? 1));
@@ -42,6 +46,8 @@ function reducedCount(op: string, x: Tensor, dim: Dims | undefined): number {
  * ```
  */
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  checkTensor("mean", "input", x);
+  checkBoolean("mean", "keepdim", keepdim);
   if (!isFloating(x.dtype)) {
     throw new NablaError("mean", `needs a floating-point tensor, got ${x.dtype}; convert with to("float32") first`);
   }
@@ -82,6 +88,8 @@ export function std(x: Tensor, dim?: Dims, keepdim = false, correction = 1): Ten
 
 /** The variance, with bad arguments reported in the name of `op` (var or std). */
 function varianceAs(op: string, x: Tensor, dim: Dims | undefined, keepdim: boolean, correction: number): Tensor {
+  checkTensor(op, "input", x);
+  checkBoolean(op, "keepdim", keepdim);
   if (!isFloating(x.dtype)) throw new NablaError(op, `needs a floating-point tensor, got ${x.dtype}`);
   if (!Number.isFinite(correction) || correction < 0) throw new NablaError(op, `correction must be a non-negative number, got ${correction}`);
   const n = reducedCount(op, x, dim);

@@ -1,8 +1,9 @@
-import { type DType, type TypedArray, allocate, assertDType, dtypeOfArray, isFloating } from "./dtype";
-import { NablaError } from "./errors";
+import { checkBoolean, checkInteger, checkNumber, checkOptions, checkTensor } from "./args";
+import { type DType, type TypedArray, allocate, assertDType, checkAllocation, checkValueFits, dtypeOfArray, integerRange, isFloating, storedValue, toBool } from "./dtype";
+import { NablaError, describeValue } from "./errors";
 import { fillStrided } from "./kernels/elementwise";
-import { type Generator, defaultGenerator } from "./random";
-import { type Shape, checkShape, formatShape, numelOf } from "./shape";
+import { Generator, defaultGenerator } from "./random";
+import { type Shape, checkRank, checkShape, formatShape, numelOf } from "./shape";
 import { type NestedArray, Tensor } from "./tensor";
 
 /** Options of the creation functions. */
@@ -19,16 +20,29 @@ export interface RandomOptions extends TensorOptions {
   generator?: Generator;
 }
 
+/**
+ * A creation function's options, checked in the name of the function called (`op`): an object
+ * whose requiresGrad is a boolean and generator a Generator (`dtypeOption` checks the dtype).
+ */
+function creationOptions<O extends RandomOptions>(op: string, options: O | undefined): O | undefined {
+  const checked = checkOptions(op, options);
+  if (checked.requiresGrad !== undefined) checkBoolean(op, "requiresGrad", checked.requiresGrad);
+  if (checked.generator !== undefined && !(checked.generator instanceof Generator)) {
+    throw new NablaError(op, `generator must be a Generator, got ${describeValue(checked.generator)}`);
+  }
+  return options;
+}
+
+function dtypeOption(op: string, options: TensorOptions | undefined, fallback: DType): DType {
+  return options?.dtype === undefined ? fallback : assertDType(op, options.dtype);
+}
+
 function finish(op: string, t: Tensor, options: TensorOptions | undefined): Tensor {
   if (options?.requiresGrad) {
     if (!isFloating(t.dtype)) throw new NablaError(op, `only floating-point tensors can require gradients, got dtype ${t.dtype}`);
     t.requiresGrad = true;
   }
   return t;
-}
-
-function dtypeOption(op: string, options: TensorOptions | undefined, fallback: DType): DType {
-  return options?.dtype === undefined ? fallback : assertDType(op, options.dtype);
 }
 
 /**
@@ -48,11 +62,13 @@ function dtypeOption(op: string, options: TensorOptions | undefined, fallback: D
  * ```
  */
 export function tensor(data: NestedArray | TypedArray, options?: TensorOptions & { shape?: Shape }): Tensor {
+  creationOptions("tensor", options);
   if (ArrayBuffer.isView(data)) return fromTypedArray(data as TypedArray, options);
   const shape: number[] = [];
   let probe: NestedArray = data;
   while (Array.isArray(probe)) {
     shape.push(probe.length);
+    checkRank("tensor", shape.length); // also ends the walk down an array that contains itself
     probe = probe[0] as NestedArray;
   }
   const flat: (number | boolean)[] = [];
@@ -86,11 +102,9 @@ export function tensor(data: NestedArray | TypedArray, options?: TensorOptions &
     }
   }
   const dtype = dtypeOption("tensor", options, sawNumber || flat.length === 0 ? "float32" : "bool");
-  const values = allocate(dtype, flat.length);
-  for (let i = 0; i < flat.length; i++) {
-    const v = flat[i]!;
-    values[i] = dtype === "bool" ? (v ? 1 : 0) : Number(v);
-  }
+  const values = allocate(dtype, flat.length, "tensor");
+  if (dtype === "int32") for (const v of flat) checkValueFits("tensor", Number(v), dtype);
+  for (let i = 0; i < flat.length; i++) values[i] = storedValue(dtype, flat[i]!);
   return finish("tensor", Tensor.fromData(values, finalShape, dtype), options);
 }
 
@@ -107,10 +121,24 @@ function fromTypedArray(data: TypedArray, options?: TensorOptions & { shape?: Sh
   if (numelOf(shape) !== data.length) {
     throw new NablaError("tensor", `shape ${formatShape(shape)} needs ${numelOf(shape)} elements, but the typed array has ${data.length}`);
   }
-  const values = allocate(dtype, data.length);
-  if (dtype === "bool") for (let i = 0; i < data.length; i++) values[i] = data[i] !== 0 ? 1 : 0;
+  const values = allocate(dtype, data.length, "tensor");
+  if (dtype === "int32" && own !== "int32") for (const v of data) checkValueFits("tensor", v, dtype);
+  if (dtype === "bool") for (let i = 0; i < data.length; i++) values[i] = toBool(data[i]!);
   else values.set(data);
   return finish("tensor", Tensor.fromData(values, shape, dtype), options);
+}
+
+/** A tensor of `shape` filled with `value`, made in the name of `op` (the creation function called). */
+function filled(op: string, shape: Shape, value: number | boolean, options: TensorOptions | undefined): Tensor {
+  creationOptions(op, options);
+  const checked = checkShape(op, shape);
+  if (typeof value !== "number" && typeof value !== "boolean") throw new NablaError(op, `value must be a number or a boolean, got ${describeValue(value)}`);
+  const dtype = dtypeOption(op, options, typeof value === "boolean" ? "bool" : "float32");
+  if (typeof value === "number") checkValueFits(op, value, dtype);
+  const data = allocate(dtype, numelOf(checked), op);
+  const stored = storedValue(dtype, value);
+  if (stored !== 0) data.fill(stored);
+  return finish(op, Tensor.fromData(data, checked, dtype), options);
 }
 
 /**
@@ -124,12 +152,7 @@ function fromTypedArray(data: TypedArray, options?: TensorOptions & { shape?: Sh
  * ```
  */
 export function full(shape: Shape, value: number | boolean, options?: TensorOptions): Tensor {
-  const checked = checkShape("full", shape);
-  const dtype = dtypeOption("full", options, typeof value === "boolean" ? "bool" : "float32");
-  const data = allocate(dtype, numelOf(checked));
-  const stored = dtype === "bool" ? (value ? 1 : 0) : Number(value);
-  if (stored !== 0) data.fill(stored);
-  return finish("full", Tensor.fromData(data, checked, dtype), options);
+  return filled("full", shape, value, options);
 }
 
 /**
@@ -144,7 +167,7 @@ export function full(shape: Shape, value: number | boolean, options?: TensorOpti
  * ```
  */
 export function zeros(shape: Shape, options?: TensorOptions): Tensor {
-  return full(shape, 0, options);
+  return filled("zeros", shape, 0, options);
 }
 
 /**
@@ -157,7 +180,7 @@ export function zeros(shape: Shape, options?: TensorOptions): Tensor {
  * ```
  */
 export function ones(shape: Shape, options?: TensorOptions): Tensor {
-  return full(shape, 1, options);
+  return filled("ones", shape, 1, options);
 }
 
 /**
@@ -171,7 +194,8 @@ export function ones(shape: Shape, options?: TensorOptions): Tensor {
  * ```
  */
 export function zerosLike(t: Tensor, options?: TensorOptions): Tensor {
-  return full(t.shape, 0, { dtype: t.dtype, ...options });
+  checkTensor("zerosLike", "input", t);
+  return filled("zerosLike", t.shape, 0, { ...creationOptions("zerosLike", options), dtype: options?.dtype ?? t.dtype });
 }
 
 /**
@@ -183,7 +207,8 @@ export function zerosLike(t: Tensor, options?: TensorOptions): Tensor {
  * ```
  */
 export function onesLike(t: Tensor, options?: TensorOptions): Tensor {
-  return full(t.shape, 1, { dtype: t.dtype, ...options });
+  checkTensor("onesLike", "input", t);
+  return filled("onesLike", t.shape, 1, { ...creationOptions("onesLike", options), dtype: options?.dtype ?? t.dtype });
 }
 
 /**
@@ -210,17 +235,19 @@ export function arange(end: number): Tensor;
  */
 export function arange(start: number, end: number, step?: number, options?: TensorOptions): Tensor;
 export function arange(a: number, b?: number, step = 1, options?: TensorOptions): Tensor {
+  creationOptions("arange", options);
   const [start, end] = b === undefined ? [0, a] : [a, b];
-  for (const [name, v] of [["start", start], ["end", end], ["step", step]] as const) {
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new NablaError("arange", `${name} must be a finite number, got ${v}`);
-  }
+  for (const [name, v] of [["start", start], ["end", end], ["step", step]] as const) checkNumber("arange", name, v, { finite: true });
   if (step === 0) throw new NablaError("arange", "step must be non-zero");
   if ((end - start) * step < 0) throw new NablaError("arange", `the range ${start} to ${end} cannot be walked with step ${step}`);
   const allIntegers = Number.isInteger(start) && Number.isInteger(end) && Number.isInteger(step);
   const dtype = dtypeOption("arange", options, allIntegers ? "int32" : "float32");
   const count = Math.max(0, Math.ceil((end - start) / step));
-  const data = allocate(dtype, count);
-  for (let i = 0; i < count; i++) data[i] = start + i * step;
+  checkAllocation("arange", dtype, count);
+  // the values grow monotonically, so the first and last tell whether all fit
+  if (count > 0) for (const v of [start, start + (count - 1) * step]) checkValueFits("arange", v, dtype);
+  const data = allocate(dtype, count, "arange");
+  for (let i = 0; i < count; i++) data[i] = storedValue(dtype, start + i * step);
   return finish("arange", Tensor.fromData(data, [count], dtype), options);
 }
 
@@ -234,14 +261,17 @@ export function arange(a: number, b?: number, step = 1, options?: TensorOptions)
  * ```
  */
 export function linspace(start: number, end: number, steps: number, options?: TensorOptions): Tensor {
-  if (!Number.isInteger(steps) || steps < 0) throw new NablaError("linspace", `steps must be a non-negative integer, got ${steps}`);
+  creationOptions("linspace", options);
+  checkNumber("linspace", "start", start);
+  checkNumber("linspace", "end", end);
+  checkInteger("linspace", "steps", steps, { min: 0 });
   const dtype = dtypeOption("linspace", options, "float32");
-  const data = allocate(dtype, steps);
+  const data = allocate(dtype, steps, "linspace");
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // fill symmetrically from both ends, as PyTorch does, so the last value is exactly `end`;
   // a single step is `start` (PyTorch)
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) data[i] = i < half || steps === 1 ? start + step * i : end - step * (steps - 1 - i);
+  for (let i = 0; i < steps; i++) data[i] = storedValue(dtype, i < half || steps === 1 ? start + step * i : end - step * (steps - 1 - i));
   return finish("linspace", Tensor.fromData(data, [steps], dtype), options);
 }
 
@@ -256,17 +286,20 @@ export function linspace(start: number, end: number, steps: number, options?: Te
  * ```
  */
 export function eye(n: number, m: number = n, options?: TensorOptions): Tensor {
-  const out = zeros(checkShape("eye", [n, m]), options);
+  checkInteger("eye", "n", n, { min: 0 });
+  checkInteger("eye", "m", m, { min: 0 });
+  const out = filled("eye", [n, m], 0, options);
   fillStrided({ data: out.storage.data, shape: [Math.min(n, m)], strides: [m + 1], offset: 0 }, 1);
   return out;
 }
 
 function randomTensor(op: string, shape: Shape, options: RandomOptions | undefined, draw: (g: Generator, dtype: DType) => number): Tensor {
+  creationOptions(op, options);
   const checked = checkShape(op, shape);
   const dtype = dtypeOption(op, options, "float32");
   const generator = options?.generator ?? defaultGenerator;
-  const data = allocate(dtype, numelOf(checked));
-  for (let i = 0; i < data.length; i++) data[i] = draw(generator, dtype);
+  const data = allocate(dtype, numelOf(checked), op);
+  for (let i = 0; i < data.length; i++) data[i] = storedValue(dtype, draw(generator, dtype));
   return finish(op, Tensor.fromData(data, checked, dtype), options);
 }
 
@@ -308,7 +341,9 @@ export function randn(shape: Shape, options?: RandomOptions): Tensor {
 
 /**
  * Uniform integers in [low, high), int32 unless `options.dtype` says otherwise (PyTorch's
- * `randint`; int32 where PyTorch gives int64).
+ * `randint`; int32 where PyTorch gives int64). Every value of the range must be one the dtype
+ * holds exactly (int32: −2³¹ to 2³¹ − 1; float32: ±2²⁴; float64: ±2⁵³), as PyTorch checks `from`
+ * and `to − 1` against the dtype; for wider ranges ask for float64.
  *
  * @example
  * ```ts
@@ -318,10 +353,16 @@ export function randn(shape: Shape, options?: RandomOptions): Tensor {
  * ```
  */
 export function randint(low: number, high: number, shape: Shape, options?: RandomOptions): Tensor {
-  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
-    throw new NablaError("randint", `needs integers low < high, got low ${low} and high ${high}`);
+  creationOptions("randint", options);
+  checkInteger("randint", "low", low);
+  checkInteger("randint", "high", high);
+  if (high <= low) throw new NablaError("randint", `needs low < high, got low ${low} and high ${high}`);
+  const dtype = dtypeOption("randint", options, "int32");
+  const { min, max } = integerRange(dtype);
+  if (low < min || high - 1 > max) {
+    throw new NablaError("randint", `the range [${low}, ${high}) does not fit ${dtype}, which holds the integers ${min} to ${max} exactly`);
   }
-  return randomTensor("randint", shape, { dtype: "int32", ...options }, (g) => low + g.nextBelow(high - low));
+  return randomTensor("randint", shape, { ...options, dtype }, (g) => low + g.nextBelow(high - low));
 }
 
 /**
@@ -336,9 +377,13 @@ export function randint(low: number, high: number, shape: Shape, options?: Rando
  * ```
  */
 export function randperm(n: number, options?: RandomOptions): Tensor {
-  if (!Number.isInteger(n) || n < 0) throw new NablaError("randperm", `n must be a non-negative integer, got ${n}`);
+  creationOptions("randperm", options);
+  checkInteger("randperm", "n", n, { min: 0 });
+  const dtype = dtypeOption("randperm", options, "int32");
+  checkAllocation("randperm", dtype, n);
+  if (n - 1 > integerRange(dtype).max) throw new NablaError("randperm", `n = ${n} is too large for ${dtype}, which holds the integers up to ${integerRange(dtype).max} exactly`);
   const generator = options?.generator ?? defaultGenerator;
-  const data = new Int32Array(n);
+  const data = allocate("int32", n, "randperm") as Int32Array;
   for (let i = 0; i < n; i++) data[i] = i;
   for (let i = n - 1; i > 0; i--) {
     const j = generator.nextBelow(i + 1);
@@ -347,5 +392,5 @@ export function randperm(n: number, options?: RandomOptions): Tensor {
     data[j] = t;
   }
   const out = Tensor.fromData(data, [n], "int32");
-  return options?.dtype && options.dtype !== "int32" ? out.to(options.dtype) : out;
+  return finish("randperm", dtype === "int32" ? out : out.to(dtype), options);
 }

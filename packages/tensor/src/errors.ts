@@ -37,3 +37,27 @@ export class NablaError extends Error {
     this.op = op;
   }
 }
+
+/**
+ * How an argument shows in an error message: `null`, `true`, `NaN`, `"x"`, `[2, 3]`, `an object`,
+ * `a float32 Tensor of shape [2, 3]`. Long strings and arrays are cut short.
+ */
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined || typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") {
+    return String(value);
+  }
+  if (typeof value === "string") return JSON.stringify(value.length > 24 ? `${value.slice(0, 24)}…` : value);
+  if (typeof value === "function") return "a function";
+  if (typeof value === "symbol") return value.toString();
+  if (Array.isArray(value)) {
+    const shown = value.slice(0, 8).map((item) => (Array.isArray(item) ? "[…]" : typeof item === "object" && item !== null ? "{…}" : describeValue(item)));
+    return `[${shown.join(", ")}${value.length > 8 ? `, … (${value.length} items)` : ""}]`;
+  }
+  const tensorLike = value as { constructor?: { name?: string }; shape?: unknown; dtype?: unknown };
+  if (tensorLike.constructor?.name === "Tensor" && Array.isArray(tensorLike.shape)) {
+    return `a ${String(tensorLike.dtype)} Tensor of shape [${tensorLike.shape.join(", ")}]`;
+  }
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype === Object.prototype || prototype === null) return "an object";
+  return `a ${tensorLike.constructor?.name ?? "value"}`;
+}

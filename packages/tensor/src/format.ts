@@ -6,6 +6,8 @@ import type { NestedArray, Tensor } from "./tensor";
 const SUMMARY_THRESHOLD = 1000;
 const EDGE_ITEMS = 3;
 const LINE_WIDTH = 80;
+// The most elements a summary shows (6⁵ = 7776 for a 5-D tensor, as numpy; more dims show less).
+const MAX_SHOWN = 10_000;
 
 /** Row-major flat values as nested arrays (booleans for bool). */
 export function toNestedArray(values: TypedArray, shape: readonly number[], dtype: DType): NestedArray {
@@ -65,21 +67,24 @@ function chooseFormat(values: number[]): { decimals: number; scientific: boolean
   return { decimals: 4, scientific: wide || smallest < 1e-4 };
 }
 
-/** `tensor([[1., 2.], [3., 4.]])` with dtype, grad function or requiresGrad appended as PyTorch does. */
+/**
+ * `tensor([[1., 2.], [3., 4.]])` with dtype, grad function or requiresGrad appended as PyTorch does.
+ * Only the elements shown are read, through the strides: printing a summarised view of a huge
+ * tensor (an `expand` of one value, say) costs what it prints, not what it would take to copy.
+ */
 export function formatTensor(t: Tensor): string {
-  const values = t.data();
-  const summarise = values.length > SUMMARY_THRESHOLD;
+  const summarise = t.numel > SUMMARY_THRESHOLD;
+  const indices = shownIndices(t.shape, summarise);
+  const data = t.storage.data;
   const shown: number[] = [];
-  const visit = (dim: number, base: number, stride: number) => {
+  const visit = (dim: number, position: number) => {
     if (dim === t.shape.length) {
-      shown.push(values[base]!);
+      shown.push(data[position]!);
       return;
     }
-    const size = t.shape[dim]!;
-    const inner = size === 0 ? 0 : stride / size;
-    for (const i of visibleIndices(size, summarise)) visit(dim + 1, base + i * inner, inner);
+    for (const i of indices[dim]!) visit(dim + 1, position + i * t.strides[dim]!);
   };
-  visit(0, 0, values.length);
+  if (t.numel > 0) visit(0, t.offset);
   const format = chooseFormat(shown);
   const cells = shown.map((v) => formatNumber(v, t.dtype, format.decimals, format.scientific));
   const width = Math.max(0, ...cells.map((c) => c.length));
@@ -89,10 +94,11 @@ export function formatTensor(t: Tensor): string {
     if (dim === t.shape.length) return cells[cell++]!.padStart(width);
     const size = t.shape[dim]!;
     const parts: string[] = [];
-    const indices = visibleIndices(size, summarise);
-    indices.forEach((index, k) => {
+    const along = indices[dim]!;
+    along.forEach((index, k) => {
       parts.push(render(dim + 1));
-      if (summarise && k === EDGE_ITEMS - 1 && indices.length === 2 * EDGE_ITEMS && index + 1 < size - EDGE_ITEMS) parts.push("...");
+      // "..." where indices are left out: between the two edges, or after the first index alone
+      if ((along[k + 1] ?? size) > index + 1) parts.push("...");
     });
     if (dim === t.shape.length - 1) return `[${wrapRow(parts, indent + dim + 1)}]`;
     const separator = `,${"\n".repeat(t.shape.length - dim - 1)}${" ".repeat(indent + dim + 1)}`;
@@ -108,6 +114,21 @@ export function formatTensor(t: Tensor): string {
   if (t.gradFn) extras.push(`gradFn=<${t.gradFn.name}>`);
   else if (t.requiresGrad) extras.push("requiresGrad=true");
   return `tensor(${body}${extras.length > 0 ? `, ${extras.join(", ")}` : ""})`;
+}
+
+/**
+ * The indices shown along each dim: all of them, or EDGE_ITEMS at each end of a dim once the tensor
+ * is summarised. Many dims of small sizes could still show astronomically many elements (2⁶⁴ for 64
+ * dims of 2), so past MAX_SHOWN the outermost dims show their first index only.
+ */
+function shownIndices(shape: readonly number[], summarise: boolean): number[][] {
+  const indices = shape.map((size) => visibleIndices(size, summarise));
+  let count = indices.reduce((n, along) => n * along.length, 1);
+  for (let d = 0; d < indices.length && count > MAX_SHOWN; d++) {
+    count /= indices[d]!.length;
+    indices[d] = [0];
+  }
+  return indices;
 }
 
 function visibleIndices(size: number, summarise: boolean): number[] {

@@ -10,7 +10,7 @@ export type { NestedArray, TensorLike, Dims } from "./tensor";
 export type { DType, TypedArray } from "./dtype";
 export { promoteTypes, resultType } from "./dtype";
 export type { Shape } from "./shape";
-export { formatShape, broadcastShapes, normalizeDim, normalizeDims } from "./shape";
+export { formatShape, broadcastShapes, normalizeDim, normalizeDims, MAX_DIMS } from "./shape";
 export type { Layout } from "./layout";
 export { NablaError } from "./errors";
 export { tensor, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye, rand, randn, randint, randperm } from "./creation";

@@ -1,8 +1,10 @@
 /**
  * `@nabla/tensor/internal`: plumbing shared with @nabla/ops and @nabla/nn, which ship WebAssembly
- * kernels of their own. Not public API: it may change or go away in any release, without notice.
- * Users import from `@nabla/tensor`.
+ * kernels of their own and check their arguments as @nabla/tensor does. Not public API: it may
+ * change or go away in any release, without notice. Users import from `@nabla/tensor`.
  */
 
 export { lazyWasmKernels, growWasmMemory, float32RegionBytes } from "./kernels/wasm/wasm-api";
 export type { WasmKernels, WasmMemory } from "./kernels/wasm/wasm-api";
+export { describeValue } from "./errors";
+export { checkTensor, checkNumber, checkInteger, checkBoolean, checkFunction, checkOptions, checkDims, checkIntegers } from "./args";

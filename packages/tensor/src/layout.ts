@@ -1,5 +1,5 @@
-import { NablaError } from "./errors";
-import { type Shape, contiguousStrides, formatShape, normalizeDim, numelOf, shapesEqual } from "./shape";
+import { NablaError, describeValue } from "./errors";
+import { type Shape, checkRank, contiguousStrides, formatShape, normalizeDim, numelOf, shapesEqual } from "./shape";
 
 /** A view: where element (i0, i1, …) lives in storage is offset + Σ iₖ·strides[k]. */
 export interface Layout {
@@ -49,6 +49,17 @@ export function storageExtent(layout: Layout): { min: number; max: number } | nu
   return { min, max };
 }
 
+/**
+ * Whether two layouts over one storage may reach a common position: their extents intersect. It
+ * can say yes for views that interleave without sharing an element (x[:, 0] and x[:, 1]), never
+ * no for views that share one.
+ */
+export function extentsOverlap(a: Layout, b: Layout): boolean {
+  const x = storageExtent(a);
+  const y = storageExtent(b);
+  return x !== null && y !== null && x.min <= y.max && y.min <= x.max;
+}
+
 /** True when two distinct indices can reach one storage position (a stride-0 expand, say). */
 export function hasInternalOverlap(layout: Layout): boolean {
   if (layout.shape.includes(0)) return false; // no elements, nothing to share
@@ -80,6 +91,8 @@ export function permuteLayout(op: string, layout: Layout, dims: readonly number[
 
 /** Expands size-1 dims (stride 0) and prepends new ones; -1 keeps a size. */
 export function expandLayout(op: string, layout: Layout, shape: Shape): Layout {
+  if (!Array.isArray(shape)) throw new NablaError(op, `shape must be an array of sizes, got ${describeValue(shape)}`);
+  checkRank(op, shape.length);
   const extra = shape.length - layout.shape.length;
   if (extra < 0) {
     throw new NablaError(op, `cannot expand ${formatShape(layout.shape)} to ${formatShape(shape)}: the target has fewer dims`);

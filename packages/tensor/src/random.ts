@@ -2,6 +2,7 @@ import { sharedAcrossCopies } from "./copies";
 import { NablaError } from "./errors";
 
 const TWO_POW_32 = 4294967296;
+const TWO_POW_53 = 9007199254740992;
 
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
@@ -89,11 +90,20 @@ export class Generator {
     return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
   }
 
-  /** An integer in [0, bound) without modulo bias (rejection sampling), bound ≤ 2³². */
+  /**
+   * An integer in [0, bound) without modulo bias, for any bound from 1 to 2⁵³: rejection sampling
+   * over one 32-bit output when bound ≤ 2³², else over 53 bits from two outputs.
+   */
   nextBelow(bound: number): number {
-    const limit = TWO_POW_32 - (TWO_POW_32 % bound);
+    if (!Number.isInteger(bound) || bound < 1 || bound > TWO_POW_53) {
+      throw new NablaError("Generator.nextBelow", `bound must be an integer from 1 to 2^53, got ${bound}`);
+    }
+    const wide = bound > TWO_POW_32;
+    const range = wide ? TWO_POW_53 : TWO_POW_32;
+    // the largest multiple of bound within the range: draws at or above it would favour small values
+    const limit = range - (range % bound);
     for (;;) {
-      const x = this.nextUint32();
+      const x = wide ? (this.nextUint32() >>> 11) * TWO_POW_32 + this.nextUint32() : this.nextUint32();
       if (x < limit) return x % bound;
     }
   }

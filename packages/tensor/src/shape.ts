@@ -1,7 +1,19 @@
-import { NablaError } from "./errors";
+import { NablaError, describeValue } from "./errors";
 
 /** The size of each dim, outermost first: `[2, 3]` is 2 rows of 3; `[]` is a scalar (0-d). */
 export type Shape = readonly number[];
+
+/**
+ * The most dims a tensor may have. PyTorch's kernels stop at 64 (and CUDA's at 25); nabla refuses
+ * more wherever a shape is made (creation, loading, views), so every tensor can be printed, walked
+ * and converted to nested arrays without deep recursion.
+ */
+export const MAX_DIMS = 64;
+
+/** Throws unless `ndim` is within MAX_DIMS. */
+export function checkRank(op: string, ndim: number): void {
+  if (ndim > MAX_DIMS) throw new NablaError(op, `a tensor may have at most ${MAX_DIMS} dims, got ${ndim}`);
+}
 
 /**
  * A shape as nabla's messages write it.
@@ -13,7 +25,7 @@ export type Shape = readonly number[];
  * ```
  */
 export function formatShape(shape: Shape): string {
-  return `[${shape.join(", ")}]`;
+  return Array.isArray(shape) ? `[${shape.join(", ")}]` : describeValue(shape);
 }
 
 export function numelOf(shape: Shape): number {
@@ -35,10 +47,11 @@ export function contiguousStrides(shape: Shape): number[] {
 
 /** Checks that every entry is a non-negative integer; returns a fresh copy. */
 export function checkShape(op: string, shape: unknown): number[] {
-  if (!Array.isArray(shape)) throw new NablaError(op, `expected a shape (an array of sizes), got ${String(shape)}`);
+  if (!Array.isArray(shape)) throw new NablaError(op, `shape must be an array of sizes, got ${describeValue(shape)}`);
+  checkRank(op, shape.length);
   for (const size of shape) {
     if (typeof size !== "number" || !Number.isInteger(size) || size < 0) {
-      throw new NablaError(op, `invalid shape ${formatShape(shape)}: sizes must be non-negative integers`);
+      throw new NablaError(op, `invalid shape ${describeValue(shape)}: sizes must be non-negative integers`);
     }
   }
   return [...shape];
@@ -56,7 +69,8 @@ export function checkShape(op: string, shape: unknown): number[] {
  */
 export function normalizeDim(op: string, dim: number, ndim: number): number {
   const range = Math.max(ndim, 1);
-  if (!Number.isInteger(dim) || dim < -range || dim >= range) {
+  if (!Number.isInteger(dim)) throw new NablaError(op, `dim must be an integer, got ${describeValue(dim)}`);
+  if (dim < -range || dim >= range) {
     throw new NablaError(op, `dim ${dim} is out of range for a tensor with ${ndim} dims (expected ${-range} to ${range - 1})`);
   }
   return dim < 0 ? dim + range : dim;
@@ -71,6 +85,7 @@ export function normalizeDim(op: string, dim: number, ndim: number): number {
  * ```
  */
 export function normalizeDims(op: string, dims: readonly number[], ndim: number): number[] {
+  if (!Array.isArray(dims)) throw new NablaError(op, `dims must be an array of integers, got ${describeValue(dims)}`);
   const result = dims.map((d) => normalizeDim(op, d, ndim));
   const seen = new Set<number>();
   for (const d of result) {
@@ -91,6 +106,9 @@ export function normalizeDims(op: string, dims: readonly number[], ndim: number)
  * ```
  */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
+  shapes.forEach((shape, i) => {
+    if (!Array.isArray(shape)) throw new NablaError(op, `shape ${i} must be an array of sizes, got ${describeValue(shape)}`);
+  });
   const ndim = Math.max(0, ...shapes.map((s) => s.length));
   const result = new Array<number>(ndim).fill(1);
   for (const shape of shapes) {
@@ -118,6 +136,8 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 
 /** Resolves a single -1 in a requested shape against `numel`. */
 export function inferShape(op: string, requested: Shape, numel: number, from: Shape): number[] {
+  if (!Array.isArray(requested)) throw new NablaError(op, `shape must be an array of sizes, got ${describeValue(requested)}`);
+  checkRank(op, requested.length);
   let inferAt = -1;
   let known = 1;
   for (let i = 0; i < requested.length; i++) {
@@ -126,7 +146,7 @@ export function inferShape(op: string, requested: Shape, numel: number, from: Sh
       if (inferAt !== -1) throw new NablaError(op, `only one dimension can be -1, got ${formatShape(requested)}`);
       inferAt = i;
     } else if (!Number.isInteger(size) || size < 0) {
-      throw new NablaError(op, `invalid shape ${formatShape(requested)}: sizes must be non-negative integers or a single -1`);
+      throw new NablaError(op, `invalid shape ${describeValue(requested)}: sizes must be non-negative integers or a single -1`);
     } else known *= size;
   }
   const shape = [...requested];

@@ -2,9 +2,10 @@ import type { BackwardOptions } from "./autograd/engine";
 import { runBackward } from "./autograd/engine";
 import type { GradHook, Node } from "./autograd/define-op";
 import { isGradEnabled } from "./autograd/grad-mode";
+import { checkBoolean, checkNumber, checkOptions, sizesArgument } from "./args";
 import { isTensor, ordinaryHasInstance, sharedAcrossCopies, TENSOR_BRAND, version } from "./copies";
-import { allocate, type DType, isFloating, type TypedArray } from "./dtype";
-import { NablaError } from "./errors";
+import { allocate, type DType, isFloating, storedValue, type TypedArray } from "./dtype";
+import { NablaError, describeValue } from "./errors";
 import { formatTensor, toNestedArray } from "./format";
 import { contiguousLayout, isContiguousLayout, type Layout } from "./layout";
 import { toContiguous } from "./kernels/elementwise";
@@ -112,8 +113,7 @@ export class Tensor {
   readonly base: Tensor | null;
   /** @internal The storage version at which this tensor's gradFn (or leaf status) was set. */
   historyVersion: number;
-  /** The gradient accumulated by backward (leaves, and non-leaves that retain it). Assignable. */
-  grad: Tensor | null = null;
+  private gradValue: Tensor | null = null;
   private gradFnNode: Node | null = null;
   private requiresGradFlag = false;
   private retainGradFlag = false;
@@ -165,7 +165,7 @@ export class Tensor {
    */
   static fromNumber(value: number | boolean, dtype: DType, shape: Shape = []): Tensor {
     const data = allocate(dtype, 1);
-    data[0] = typeof value === "boolean" ? (value ? 1 : 0) : value;
+    data[0] = storedValue(dtype, value);
     return new Tensor(new Storage(data, true), { shape, strides: shape.map(() => 0), offset: 0 }, dtype);
   }
 
@@ -211,6 +211,25 @@ export class Tensor {
   }
 
   // ---- autograd state ----
+
+  /** The gradient accumulated by backward (leaves, and non-leaves that retain it). Assignable. */
+  get grad(): Tensor | null {
+    return this.gradValue;
+  }
+
+  /** A gradient must have this tensor's shape and dtype (PyTorch: "assigned grad has data of a different size"). */
+  set grad(value: Tensor | null) {
+    if (value !== null) {
+      if (!isTensor(value, "grad")) throw new NablaError("grad", `the assigned grad must be a Tensor or null, got ${describeValue(value)}`);
+      if (!shapesEqual(value.shape, this.shape) || value.dtype !== this.dtype) {
+        throw new NablaError(
+          "grad",
+          `the assigned grad (${value.dtype} ${formatShape(value.shape)}) must have the tensor's shape and dtype (${this.dtype} ${formatShape(this.shape)})`,
+        );
+      }
+    }
+    this.gradValue = value;
+  }
 
   /**
    * Whether backward computes a gradient for this tensor. Set it on leaves (`x.requiresGrad = true`,
@@ -357,6 +376,9 @@ export class Tensor {
    * ```
    */
   backward(gradient?: Tensor | number, options: BackwardOptions = {}): void {
+    checkOptions("backward", options);
+    for (const key of ["retainGraph", "createGraph"] as const) if (options[key] !== undefined) checkBoolean("backward", key, options[key]);
+    if (gradient !== undefined && !isTensor(gradient, "backward")) checkNumber("backward", "gradient", gradient);
     this.syncHistory("backward");
     if (!this.requiresGradFlag) {
       throw new NablaError("backward", "the tensor does not require grad and has no gradFn (did you compute it inside noGrad, or from tensors without requiresGrad?)");
@@ -469,10 +491,14 @@ export class Tensor {
    * const x = arange(6);
    * x.reshape([2, 3]);           // → [[0, 1, 2], [3, 4, 5]]
    * x.reshape([-1, 2]).shape;    // → [3, 2]
+   * x.reshape(2, 3).shape;       // → [2, 3]
    * x.reshape([4, 2]); // throws reshape: shape [4, 2] is invalid for input of size 6 (shape [6])
    * ```
    */
-  reshape(shape: Shape): Tensor { return movement.reshape(this, shape); }
+  reshape(shape: Shape): Tensor;
+  /** `reshape` with the sizes spread, as PyTorch users type them: `x.reshape(2, 3)`. */
+  reshape(...shape: number[]): Tensor;
+  reshape(...shape: unknown[]): Tensor { return movement.reshape(this, sizesArgument(shape) as Shape); }
   /**
    * Like `reshape`, but always a view of the same storage, as PyTorch's `view`: throws when the
    * strides cannot express the new shape (call `contiguous()` first, or use `reshape`).
@@ -484,7 +510,10 @@ export class Tensor {
    * x.T.view([6]); // throws view: cannot view a tensor of shape [3, 2] and strides [1, 3] as [6]…
    * ```
    */
-  view(shape: Shape): Tensor { return movement.view(this, shape); }
+  view(shape: Shape): Tensor;
+  /** `view` with the sizes spread, as PyTorch users type them: `x.view(-1, 4)`. */
+  view(...shape: number[]): Tensor;
+  view(...shape: unknown[]): Tensor { return movement.view(this, sizesArgument(shape) as Shape); }
   /**
    * Dims `dim0` and `dim1` swapped, as a view (PyTorch's `transpose`). Negative dims count from
    * the end.
@@ -503,9 +532,13 @@ export class Tensor {
    * @example
    * ```ts
    * zeros([2, 3, 4]).permute([2, 0, 1]).shape; // → [4, 2, 3]
+   * zeros([2, 3, 4]).permute(2, 0, 1).shape;   // → [4, 2, 3]
    * ```
    */
-  permute(dims: readonly number[]): Tensor { return movement.permute(this, dims); }
+  permute(dims: readonly number[]): Tensor;
+  /** `permute` with the dims spread, as PyTorch users type them: `x.permute(1, 0)`. */
+  permute(...dims: number[]): Tensor;
+  permute(...dims: unknown[]): Tensor { return movement.permute(this, sizesArgument(dims) as number[]); }
   /**
    * All dims reversed, as a view (numpy's `.T`; PyTorch's `x.permute(n-1, …, 0)`): the transpose of
    * a matrix.
@@ -551,9 +584,13 @@ export class Tensor {
    * x.expand([2, 3]);         // → [[1, 1, 1], [2, 2, 2]]
    * x.expand([2, 3]).strides; // → [1, 0]
    * x.expand([4, -1, 3]).shape; // → [4, 2, 3]
+   * x.expand(4, -1, 3).shape;   // → [4, 2, 3]
    * ```
    */
-  expand(shape: Shape): Tensor { return movement.expand(this, shape); }
+  expand(shape: Shape): Tensor;
+  /** `expand` with the sizes spread, as PyTorch users type them: `x.expand(3, -1)`. */
+  expand(...shape: number[]): Tensor;
+  expand(...shape: unknown[]): Tensor { return movement.expand(this, sizesArgument(shape) as Shape); }
   /**
    * This tensor broadcast to `shape` by numpy's rules, as a view (PyTorch's `broadcast_to`; the same
    * as `expand`). Throws when the shapes do not broadcast.

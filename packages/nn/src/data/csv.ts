@@ -1,4 +1,5 @@
 import { NablaError, Tensor, tensor } from "@nabla/tensor";
+import { checkBoolean, checkOptions } from "@nabla/tensor/internal";
 
 /** Options of `readCsv` and `readCsvFile`: which column holds the labels. */
 export interface ReadCsvOptions {
@@ -36,7 +37,7 @@ const OP = "readCsv";
  * Format: RFC 4180 (comma-separated; fields may be quoted, with `""` for a quote inside and commas
  * or line breaks allowed within quotes), lines ending in LF, CRLF or CR, an optional trailing line
  * break, and a leading byte-order mark ignored. Blank lines are skipped. Header names and cells
- * are trimmed of surrounding whitespace. Every feature cell must be a finite decimal number.
+ * are trimmed of surrounding whitespace. Every feature cell must be a decimal number finite in float32.
  *
  * Labels: the class names are the label column's distinct values, sorted, and each row's label is
  * the index of its value. When every label cell is a number, they are sorted numerically and
@@ -60,7 +61,8 @@ const OP = "readCsv";
  */
 export function readCsv(text: string, options: ReadCsvOptions = {}): CsvData {
   if (typeof text !== "string") throw new NablaError(OP, `expected the CSV text as a string, got ${typeof text}`);
-  const { label, optionalLabel = false } = options;
+  const { label, optionalLabel = false } = checkOptions(OP, options);
+  checkBoolean(OP, "optionalLabel", optionalLabel);
   if (label !== undefined && label !== null && typeof label !== "string") {
     throw new NablaError(OP, `label must be a column name or null, got ${typeof label}`);
   }
@@ -146,6 +148,8 @@ function parseFeature(cell: string, line: number, column: string): number {
   if (trimmed === "") throw new NablaError(OP, `${where}: the cell is empty (a feature needs a number)`);
   const value = parseNumber(trimmed);
   if (value === undefined) throw new NablaError(OP, `${where}: ${JSON.stringify(trimmed)} is not a finite number`);
+  // features are stored as float32, where a value past ±3.4028235e38 would become ±Infinity
+  if (!Number.isFinite(Math.fround(value))) throw new NablaError(OP, `${where}: ${JSON.stringify(trimmed)} is too large for float32 (at most ±3.4028235e38)`);
   return value;
 }
 

@@ -1,4 +1,5 @@
 import { Generator, NablaError, Tensor, formatShape, tensor, isTensor } from "@nabla/tensor";
+import { checkOptions } from "@nabla/tensor/internal";
 import { permutation } from "./permutation";
 
 /** Options of `trainTestSplit`, as scikit-learn's `train_test_split` keywords (camelCase). */
@@ -40,7 +41,7 @@ export interface TrainTestSplitOptions {
  */
 export function trainTestSplit(n: number, options: TrainTestSplitOptions = {}): { train: Tensor; test: Tensor } {
   const op = "trainTestSplit";
-  const { testFraction = 0.2, seed, stratify } = options;
+  const { testFraction = 0.2, seed, stratify } = checkOptions(op, options);
   if (!Number.isSafeInteger(n) || n < 2) throw new NablaError(op, `n must be an integer of at least 2, got ${String(n)}`);
   if (typeof testFraction !== "number" || !(testFraction > 0 && testFraction < 1)) {
     throw new NablaError(op, `testFraction must be strictly between 0 and 1, got ${String(testFraction)}`);

@@ -8,7 +8,8 @@
  * Python `safetensors` package); the reader applies the same validation before trusting any
  * length or offset, so a corrupt or hostile file ends in a NablaError, never in a bad read.
  */
-import { NablaError, Tensor, formatShape, tensor, type DType, isTensor } from "@nabla/tensor";
+import { NablaError, Tensor, formatShape, tensor, type DType, isTensor, MAX_DIMS } from "@nabla/tensor";
+import { describeValue } from "@nabla/tensor/internal";
 import { readLittleEndian, writeLittleEndian } from "./byte-order";
 import { bfloat16BitsToFloat32Bits, decodeHalfPrecision, float16BitsToFloat32Bits } from "./half-precision";
 
@@ -22,6 +23,7 @@ export interface SafetensorsContents {
 
 const HEADER_LENGTH_BYTES = 8;
 const MAX_HEADER_BYTES = 100_000_000; // the reference reader's limit
+const MAX_JSON_DEPTH = 128; // serde_json's recursion limit, which the reference reader runs under
 const METADATA_KEY = "__metadata__";
 
 const FORMAT_DTYPE: Record<DType, string> = { float32: "F32", float64: "F64", int32: "I32", bool: "BOOL" };
@@ -182,10 +184,31 @@ function decodeHeaderJson(op: string, buffer: Uint8Array, headerLength: number):
     const found = text.startsWith("\uFEFF") ? "a byte-order mark" : JSON.stringify(text.slice(0, 16));
     throw new NablaError(op, `the header must be a JSON object starting with "{", found ${found}`);
   }
+  checkNesting(op, text);
   try {
     return JSON.parse(text);
   } catch (error) {
     throw new NablaError(op, `the header is not valid JSON (${(error as Error).message})`);
+  }
+}
+
+/**
+ * Refuses JSON nested deeper than MAX_JSON_DEPTH before it is parsed, as the reference reader does:
+ * a header of 50,000 nested arrays would otherwise reach the error path (which prints the value)
+ * as a structure too deep to walk. Brackets inside strings do not count.
+ */
+function checkNesting(op: string, text: string): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === 0x5c) i++; // a backslash escapes the next character
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) inString = true;
+    else if (code === 0x5b || code === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) throw new NablaError(op, `the header nests more than ${MAX_JSON_DEPTH} levels deep (the format's limit)`);
+    } else if (code === 0x5d || code === 0x7d) depth--;
   }
 }
 
@@ -223,11 +246,12 @@ function parseEntry(op: string, name: string, info: unknown): HeaderEntry {
   if (!(dtype in READABLE_ITEM_SIZE)) throw new NablaError(op, `${label} has unknown dtype ${JSON.stringify(dtype)}`);
   if (shape === undefined) throw new NablaError(op, `${label}: missing "shape"`);
   if (!isIndexArray(shape)) {
-    throw new NablaError(op, `${label}: "shape" must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    throw new NablaError(op, `${label}: "shape" must be an array of non-negative integers, got ${describeValue(shape)}`);
   }
+  if (shape.length > MAX_DIMS) throw new NablaError(op, `${label} has ${shape.length} dims; nabla tensors have at most ${MAX_DIMS}`);
   if (offsets === undefined) throw new NablaError(op, `${label}: missing "data_offsets"`);
   if (!isIndexArray(offsets) || offsets.length !== 2) {
-    throw new NablaError(op, `${label}: "data_offsets" must be [begin, end] with non-negative integers, got ${JSON.stringify(offsets)}`);
+    throw new NablaError(op, `${label}: "data_offsets" must be [begin, end] with non-negative integers, got ${describeValue(offsets)}`);
   }
   return { name, dtype, shape, begin: offsets[0]!, end: offsets[1]! };
 }

@@ -1,4 +1,5 @@
 import { NablaError, Tensor, erf } from "@nabla/tensor";
+import { checkOptions, checkTensor } from "@nabla/tensor/internal";
 import { Module } from "../module";
 
 /**
@@ -12,7 +13,7 @@ import { Module } from "../module";
 export class ReLU extends Module {
   /** `input.relu()`. */
   forward(input: Tensor): Tensor {
-    return input.relu();
+    return checkTensor("ReLU", "input", input).relu();
   }
 }
 
@@ -27,7 +28,7 @@ export class ReLU extends Module {
 export class Tanh extends Module {
   /** `input.tanh()`. */
   forward(input: Tensor): Tensor {
-    return input.tanh();
+    return checkTensor("Tanh", "input", input).tanh();
   }
 }
 
@@ -42,7 +43,7 @@ export class Tanh extends Module {
 export class Sigmoid extends Module {
   /** `input.sigmoid()`. */
   forward(input: Tensor): Tensor {
-    return input.sigmoid();
+    return checkTensor("Sigmoid", "input", input).sigmoid();
   }
 }
 
@@ -72,7 +73,7 @@ export class GELU extends Module {
 
   constructor(options: GELUOptions = {}) {
     super();
-    const approximate = options.approximate ?? "none";
+    const approximate = checkOptions("GELU", options).approximate ?? "none";
     if (approximate !== "none" && approximate !== "tanh") {
       throw new NablaError("GELU", `approximate must be "none" or "tanh", got "${String(approximate)}"`);
     }
@@ -81,7 +82,7 @@ export class GELU extends Module {
 
   /** GELU of every element; any shape, the input's dtype. */
   forward(input: Tensor): Tensor {
-    const half = input.mul(0.5);
+    const half = checkTensor("GELU", "input", input).mul(0.5);
     if (this.approximate === "tanh") {
       const cube = input.mul(input).mul(input);
       return half.mul(input.add(cube.mul(0.044715)).mul(SQRT_2_OVER_PI).tanh().add(1));

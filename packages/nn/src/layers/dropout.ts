@@ -1,4 +1,5 @@
 import { NablaError, Tensor, formatShape, rand } from "@nabla/tensor";
+import { checkTensor } from "@nabla/tensor/internal";
 import { Module } from "../module";
 
 /**
@@ -29,6 +30,7 @@ export class Dropout extends Module {
 
   /** The input with a fresh random mask applied in training; the input itself in eval mode or when p = 0. */
   forward(input: Tensor): Tensor {
+    checkTensor("Dropout", "input", input);
     if (input.dtype !== "float32" && input.dtype !== "float64") {
       throw new NablaError("Dropout", `expected a float32 or float64 input, got ${input.dtype} of shape ${formatShape(input.shape)}`);
     }

@@ -1,4 +1,5 @@
 import { Tensor } from "@nabla/tensor";
+import { checkInteger, checkTensor } from "@nabla/tensor/internal";
 import { Module } from "../module";
 
 /**
@@ -21,12 +22,12 @@ export class Flatten extends Module {
 
   constructor(startDim = 1, endDim = -1) {
     super();
-    this.startDim = startDim;
-    this.endDim = endDim;
+    this.startDim = checkInteger("Flatten", "startDim", startDim);
+    this.endDim = checkInteger("Flatten", "endDim", endDim);
   }
 
   /** `input.flatten(startDim, endDim)`. */
   forward(input: Tensor): Tensor {
-    return input.flatten(this.startDim, this.endDim);
+    return checkTensor("Flatten", "input", input).flatten(this.startDim, this.endDim);
   }
 }

@@ -1,4 +1,5 @@
 import { NablaError, Tensor, defineOp, formatShape, zeros, isTensor } from "@nabla/tensor";
+import { checkBoolean, checkInteger, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "../init";
 import { Module } from "../module";
 
@@ -51,9 +52,8 @@ const linear2d = defineOp({
  * ```
  */
 export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
-  for (const [name, value] of [["input", input], ["weight", weight]] as const) {
-    if (!isTensor(value, "linear")) throw new NablaError("linear", `expected ${name} to be a Tensor, got ${typeof value}`);
-  }
+  checkTensor("linear", "input", input);
+  checkTensor("linear", "weight", weight);
   if (weight.ndim !== 2 || input.ndim === 0 || input.shape[input.ndim - 1] !== weight.shape[1]) {
     throw new NablaError("linear", `expected input [*, in] and weight [out, in], got input ${formatShape(input.shape)} and weight ${formatShape(weight.shape)}`);
   }
@@ -65,7 +65,9 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
     const got = bias === null ? `input ${input.dtype} and weight ${weight.dtype}` : `input ${input.dtype}, weight ${weight.dtype} and bias ${bias.dtype}`;
     throw new NablaError("linear", `input, weight and bias must share a dtype, got ${got}`);
   }
-  const rows = input.ndim === 2 ? input : input.reshape([-1, weight.shape[1]!]);
+  // the leading dims as one: counted, not inferred with -1, which a zero-size feature dim leaves ambiguous
+  const batch = input.shape.slice(0, -1).reduce((product, size) => product * size, 1);
+  const rows = input.ndim === 2 ? input : input.reshape([batch, weight.shape[1]!]);
   const output = bias === null ? linear2d(rows, weight) : linear2d(rows, weight, bias);
   return input.ndim === 2 ? output : output.reshape([...input.shape.slice(0, -1), weight.shape[0]!]);
 }
@@ -101,12 +103,12 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
-    for (const [name, size] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const) {
-      if (!Number.isInteger(size) || size < 0) throw new NablaError("Linear", `${name} must be a non-negative integer, got ${size}`);
-    }
-    this.inFeatures = inFeatures;
-    this.outFeatures = outFeatures;
+    this.inFeatures = checkInteger("Linear", "inFeatures", inFeatures, { min: 0 });
+    this.outFeatures = checkInteger("Linear", "outFeatures", outFeatures, { min: 0 });
+    checkOptions("Linear", options);
     const dtype = options.dtype ?? "float32";
+    if (dtype !== "float32" && dtype !== "float64") throw new NablaError("Linear", `dtype must be "float32" or "float64", got ${describeValue(dtype)}`);
+    if (options.bias !== undefined) checkBoolean("Linear", "bias", options.bias);
     this.weight = this.registerParameter("weight", kaimingUniform_(zeros([outFeatures, inFeatures], { dtype }), { a: Math.sqrt(5) }));
     let bias: Tensor | null = null;
     if (options.bias ?? true) {
@@ -122,6 +124,7 @@ export class Linear extends Module {
    * size or dtype throws a NablaError that says what was expected.
    */
   forward(input: Tensor): Tensor {
+    checkTensor("Linear", "input", input);
     const inFeatures = input.shape[input.ndim - 1];
     if (input.ndim === 0 || inFeatures !== this.inFeatures) {
       throw new NablaError("Linear", `expected input of shape [*, ${this.inFeatures}], got ${formatShape(input.shape)}`);

@@ -1,4 +1,5 @@
 import { NablaError, Tensor } from "@nabla/tensor";
+import { checkTensor } from "@nabla/tensor/internal";
 import { Module } from "../module";
 
 /**
@@ -55,6 +56,6 @@ export class Sequential extends Module {
 
   /** Each module's `forward` on the previous one's output; an empty Sequential returns its input. */
   forward(input: Tensor): Tensor {
-    return this.layers.reduce((x, layer) => layer.forward(x), input);
+    return this.layers.reduce((x, layer) => layer.forward(x), checkTensor("Sequential", "input", input));
   }
 }

@@ -1,7 +1,8 @@
 import { NablaError, Tensor, noGrad, zerosLike } from "@nabla/tensor";
+import { checkOptions, describeValue } from "@nabla/tensor/internal";
 import { canFuseUpdate, roundTo } from "./fused-update";
 import { adamUpdateSimd } from "./kernels/simd-updates";
-import { Optimizer, type ParamGroupInput } from "./optimizer";
+import { Optimizer, type ParamGroupInput, type StateFields } from "./optimizer";
 
 /** Adam's and AdamW's hyperparameters, per group (PyTorch's, camelCase). */
 export interface AdamHyperparameters {
@@ -34,6 +35,7 @@ export type AdamState = {
  */
 abstract class AdaptiveMomentOptimizer extends Optimizer<AdamHyperparameters, AdamState> {
   private readonly decoupledWeightDecay: boolean;
+  protected readonly stateFields: StateFields = { counters: ["step"], tensors: ["expAvg", "expAvgSq"], optional: ["maxExpAvgSq"] };
 
   protected constructor(
     name: string,
@@ -45,33 +47,32 @@ abstract class AdaptiveMomentOptimizer extends Optimizer<AdamHyperparameters, Ad
     this.decoupledWeightDecay = decoupledWeightDecay;
   }
 
-  /** Throws for lr, eps or weightDecay below 0 and for betas that are not a pair in [0, 1). */
-  protected validate({ lr, betas, eps, weightDecay }: AdamHyperparameters): void {
-    if (!(lr >= 0)) throw new NablaError(this.name, `invalid learning rate ${lr} (expected lr ≥ 0)`);
-    if (!(eps >= 0)) throw new NablaError(this.name, `invalid eps ${eps} (expected eps ≥ 0)`);
-    if (!Array.isArray(betas) || betas.length !== 2) throw new NablaError(this.name, `betas must be a pair [beta1, beta2], got ${JSON.stringify(betas)}`);
-    betas.forEach((beta, i) => {
-      if (!(beta >= 0 && beta < 1)) throw new NablaError(this.name, `invalid beta ${beta} at index ${i} (expected 0 ≤ beta < 1)`);
+  /** Throws for lr, eps or weightDecay below 0 (or not numbers), betas that are not a pair in [0, 1) and an amsgrad that is not a boolean. */
+  protected validate({ lr, betas, eps, weightDecay, amsgrad }: AdamHyperparameters): void {
+    this.checkHyperparameter("learning rate", lr, (v) => v >= 0, "lr ≥ 0");
+    this.checkHyperparameter("eps", eps, (v) => v >= 0, "eps ≥ 0");
+    if (!Array.isArray(betas) || betas.length !== 2) throw new NablaError(this.name, `betas must be a pair [beta1, beta2], got ${describeValue(betas)}`);
+    betas.forEach((beta: unknown, i) => {
+      if (typeof beta !== "number" || !(beta >= 0 && beta < 1)) throw new NablaError(this.name, `invalid beta ${describeValue(beta)} at index ${i} (expected 0 ≤ beta < 1)`);
     });
-    if (!(weightDecay >= 0)) throw new NablaError(this.name, `invalid weightDecay ${weightDecay} (expected weightDecay ≥ 0)`);
+    this.checkHyperparameter("weightDecay", weightDecay, (v) => v >= 0, "weightDecay ≥ 0");
+    this.checkFlag("amsgrad", amsgrad);
   }
 
   /** One Adam (or AdamW) update of every parameter whose `grad` is set, creating its state on first use. */
   step(): void {
+    this.checkStep();
     noGrad(() => {
       for (const { params, lr, betas, eps, weightDecay, amsgrad } of this.paramGroups) {
         const [beta1, beta2] = betas;
         for (const param of params) {
           const grad = param.grad;
           if (grad === null) continue;
-          let state = this.state.get(param);
-          if (state === undefined) {
-            state = { step: 0, expAvg: zerosLike(param), expAvgSq: zerosLike(param) };
-            this.state.set(param, state);
-          }
-          state.step += 1;
+          const state = this.state.get(param) ?? { step: 0, expAvg: zerosLike(param), expAvgSq: zerosLike(param) };
           // amsgrad normalises by the largest v so far, so the effective step size never grows
           if (amsgrad) state.maxExpAvgSq ??= zerosLike(param);
+          // the step is counted (and a new state kept) once the update is made, so an error leaves them as they were
+          const step = state.step + 1;
           const update = canFuseUpdate(param, [grad, state.expAvg, state.expAvgSq, amsgrad ? state.maxExpAvgSq : undefined]) ? adamUpdateFused : adamUpdateWithOps;
           update(param, grad, state, {
             lr,
@@ -83,9 +84,11 @@ abstract class AdaptiveMomentOptimizer extends Optimizer<AdamHyperparameters, Ad
             decoupledWeightDecay: this.decoupledWeightDecay,
             // θ = θ − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε): the bias corrections are folded into
             // scalars, as PyTorch does, rather than forming m̂ and v̂.
-            stepSize: lr / (1 - beta1 ** state.step),
-            biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** state.step),
+            stepSize: lr / (1 - beta1 ** step),
+            biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** step),
           });
+          state.step = step;
+          this.state.set(param, state);
         }
       }
     });
@@ -105,7 +108,7 @@ interface AdamStepScalars {
   biasCorrection2Sqrt: number;
 }
 
-/** One parameter's update, given its state with `step` already advanced (and `maxExpAvgSq` with amsgrad). */
+/** One parameter's update, given its state (with `maxExpAvgSq` with amsgrad) and this step's scalars. */
 type AdamUpdate = (param: Tensor, grad: Tensor, state: AdamState, scalars: AdamStepScalars) => void;
 
 /** The update as tensor ops: the reference for `adamUpdateFused`, and the path for unusual layouts. */
@@ -199,7 +202,7 @@ const adamUpdateFused: AdamUpdate = (param, grad, state, { lr, beta1, beta2, eps
  */
 export class Adam extends AdaptiveMomentOptimizer {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamHyperparameters>>, options: AdamOptions = {}) {
-    super("Adam", params, adamDefaults(options, 0), false);
+    super("Adam", params, adamDefaults("Adam", options, 0), false);
   }
 }
 
@@ -220,16 +223,12 @@ export class Adam extends AdaptiveMomentOptimizer {
  */
 export class AdamW extends AdaptiveMomentOptimizer {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamHyperparameters>>, options: AdamOptions = {}) {
-    super("AdamW", params, adamDefaults(options, 1e-2), true);
+    super("AdamW", params, adamDefaults("AdamW", options, 1e-2), true);
   }
 }
 
-function adamDefaults(options: AdamOptions, weightDecay: number): AdamHyperparameters {
-  return {
-    lr: options.lr ?? 1e-3,
-    betas: Array.isArray(options.betas) ? ([...options.betas] as [number, number]) : (options.betas ?? [0.9, 0.999]),
-    eps: options.eps ?? 1e-8,
-    weightDecay: options.weightDecay ?? weightDecay,
-    amsgrad: options.amsgrad ?? false,
-  };
+// Defaults fill in only what is undefined: an explicit null is refused by validate, not replaced.
+function adamDefaults(name: string, options: AdamOptions, defaultWeightDecay: number): AdamHyperparameters {
+  const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = defaultWeightDecay, amsgrad = false } = checkOptions(name, options);
+  return { lr, betas: Array.isArray(betas) ? ([...betas] as [number, number]) : betas, eps, weightDecay, amsgrad };
 }

@@ -1,4 +1,5 @@
 import { NablaError } from "@nabla/tensor";
+import { checkOptions, describeValue } from "@nabla/tensor/internal";
 import { Optimizer } from "./optimizer";
 
 /** What every scheduler's `stateDict()` holds; subclasses add their own hyperparameters. */
@@ -92,6 +93,7 @@ export abstract class LRScheduler {
    */
   loadStateDict(stateDict: LRSchedulerStateDict): void {
     const op = `${this.name}.loadStateDict`;
+    checkStateDict(op, stateDict);
     const groups = this.optimizer.paramGroups.length;
     const { lastEpoch, baseLrs, lastLr } = stateDict;
     if (!Number.isInteger(lastEpoch) || lastEpoch < 0) throw new NablaError(op, `lastEpoch must be a non-negative integer, got ${lastEpoch}`);
@@ -141,11 +143,9 @@ export class StepLR extends LRScheduler {
 
   constructor(optimizer: Optimizer, options: StepLROptions) {
     super("StepLR", optimizer);
-    const { stepSize, gamma = 0.1 } = options;
-    if (!Number.isInteger(stepSize) || stepSize < 1) throw new NablaError("StepLR", `stepSize must be a positive integer, got ${stepSize}`);
-    if (!Number.isFinite(gamma)) throw new NablaError("StepLR", `gamma must be a finite number, got ${gamma}`);
-    this.stepSize = stepSize;
-    this.gamma = gamma;
+    const { stepSize, gamma = 0.1 } = checkOptions("StepLR", options);
+    this.stepSize = positiveInteger("StepLR", "stepSize", stepSize);
+    this.gamma = finiteNumber("StepLR", "gamma", gamma);
     this.step(); // step 0: lr unchanged
   }
 
@@ -162,9 +162,12 @@ export class StepLR extends LRScheduler {
 
   /** Restores what `stateDict()` returned, `stepSize` and `gamma` included. */
   override loadStateDict(stateDict: StepLRStateDict): void {
+    checkStateDict("StepLR.loadStateDict", stateDict);
+    const stepSize = positiveInteger("StepLR.loadStateDict", "stepSize", stateDict.stepSize);
+    const gamma = finiteNumber("StepLR.loadStateDict", "gamma", stateDict.gamma);
     super.loadStateDict(stateDict);
-    this.stepSize = stateDict.stepSize;
-    this.gamma = stateDict.gamma;
+    this.stepSize = stepSize;
+    this.gamma = gamma;
   }
 }
 
@@ -211,11 +214,9 @@ export class CosineAnnealingLR extends LRScheduler {
 
   constructor(optimizer: Optimizer, options: CosineAnnealingLROptions) {
     super("CosineAnnealingLR", optimizer);
-    const { tMax, etaMin = 0 } = options;
-    if (!Number.isInteger(tMax) || tMax < 1) throw new NablaError("CosineAnnealingLR", `tMax must be a positive integer, got ${tMax}`);
-    if (!Number.isFinite(etaMin)) throw new NablaError("CosineAnnealingLR", `etaMin must be a finite number, got ${etaMin}`);
-    this.tMax = tMax;
-    this.etaMin = etaMin;
+    const { tMax, etaMin = 0 } = checkOptions("CosineAnnealingLR", options);
+    this.tMax = positiveInteger("CosineAnnealingLR", "tMax", tMax);
+    this.etaMin = finiteNumber("CosineAnnealingLR", "etaMin", etaMin);
     this.step(); // step 0: lr unchanged
   }
 
@@ -241,8 +242,25 @@ export class CosineAnnealingLR extends LRScheduler {
 
   /** Restores what `stateDict()` returned, `tMax` and `etaMin` included. */
   override loadStateDict(stateDict: CosineAnnealingLRStateDict): void {
+    checkStateDict("CosineAnnealingLR.loadStateDict", stateDict);
+    const tMax = positiveInteger("CosineAnnealingLR.loadStateDict", "tMax", stateDict.tMax);
+    const etaMin = finiteNumber("CosineAnnealingLR.loadStateDict", "etaMin", stateDict.etaMin);
     super.loadStateDict(stateDict);
-    this.tMax = stateDict.tMax;
-    this.etaMin = stateDict.etaMin;
+    this.tMax = tMax;
+    this.etaMin = etaMin;
   }
+}
+
+function checkStateDict(op: string, stateDict: unknown): void {
+  if (stateDict === null || typeof stateDict !== "object") throw new NablaError(op, `expected what stateDict() returns, got ${describeValue(stateDict)}`);
+}
+
+function positiveInteger(op: string, name: string, value: unknown): number {
+  if (!Number.isInteger(value) || (value as number) < 1) throw new NablaError(op, `${name} must be a positive integer, got ${describeValue(value)}`);
+  return value as number;
+}
+
+function finiteNumber(op: string, name: string, value: unknown): number {
+  if (!Number.isFinite(value)) throw new NablaError(op, `${name} must be a finite number, got ${describeValue(value)}`);
+  return value as number;
 }

@@ -1,4 +1,5 @@
 import { NablaError, Tensor, formatShape, noGrad, isTensor } from "@nabla/tensor";
+import { describeValue } from "@nabla/tensor/internal";
 
 /** What every optimizer's hyperparameters include: the learning rate schedulers adjust. */
 export interface BaseHyperparameters {
@@ -68,6 +69,9 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
     if (isTensor(params, name)) {
       throw new NablaError(name, "params must be an iterable of Tensors or parameter groups, got a single Tensor (wrap it in an array)");
     }
+    if (params === null || typeof params !== "object" || typeof (params as Iterable<unknown>)[Symbol.iterator] !== "function") {
+      throw new NablaError(name, `params must be an iterable of Tensors or parameter groups, got ${describeValue(params)}`);
+    }
     const items = Array.from(params as Iterable<Tensor | ParamGroupInput<H>>);
     if (items.length === 0) throw new NablaError(name, "got an empty parameter list");
     this.validate(defaults);
@@ -79,12 +83,16 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
     this.paramGroups.push(...built);
   }
 
-  /** Throws a NablaError naming the optimizer when a hyperparameter is out of range. */
+  /** Throws a NablaError naming the optimizer when a hyperparameter is out of range or of the wrong type. */
   protected abstract validate(hyperparameters: H): void;
+
+  /** The fields of this optimizer's per-parameter state (see `checkState`). */
+  protected abstract readonly stateFields: StateFields;
 
   /**
    * Updates every parameter that has a gradient, in place (under `noGrad`); parameters whose `grad`
-   * is null are skipped. Call it after `backward()`.
+   * is null are skipped. Call it after `backward()`. Everything the step reads is checked before
+   * anything is written (see `checkStep`).
    *
    * @example
    * ```ts
@@ -96,6 +104,67 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
    * ```
    */
   abstract step(): void;
+
+  /**
+   * Checks what a step reads before it writes anything: every group's hyperparameters (they may have
+   * been changed since construction), and for each parameter its gradient (shape and dtype) and its
+   * state. A step that would fail on its last parameter thus fails with every parameter and step
+   * count unchanged.
+   */
+  protected checkStep(): void {
+    let index = 0;
+    for (const { params, ...hyperparameters } of this.paramGroups) {
+      this.validate(hyperparameters as unknown as H);
+      for (const param of params) {
+        const label = `parameter ${index++} (shape ${formatShape(param.shape)}, ${param.dtype})`;
+        const grad: unknown = param.grad;
+        if (grad !== null && (!isTensor(grad, `${this.name}.step`) || !sameShape(grad.shape, param.shape) || grad.dtype !== param.dtype)) {
+          throw new NablaError(`${this.name}.step`, `the gradient of ${label} is ${describeValue(grad)}, expected the parameter's shape and dtype`);
+        }
+        const state = this.state.get(param);
+        if (state !== undefined) this.checkState(`${this.name}.step`, `the state of ${label}`, state, param, true);
+      }
+    }
+  }
+
+  /**
+   * Checks one parameter's state against `stateFields`: an object with exactly the known fields,
+   * tensors shaped like the parameter (and of its dtype when `exactDtype`; loading casts), counters
+   * non-negative integers. Another optimizer's state (SGD's momentum buffer given to Adam) is
+   * refused by name.
+   */
+  protected checkState(op: string, label: string, state: unknown, param: Tensor, exactDtype: boolean): void {
+    const { tensors, optional = [], counters = [] } = this.stateFields;
+    if (state === null || typeof state !== "object") throw new NablaError(op, `${label} must be an object, got ${describeValue(state)}`);
+    const known = [...counters, ...tensors, ...optional];
+    const foreign = Object.keys(state).filter((field) => !known.includes(field));
+    if (foreign.length > 0) {
+      throw new NablaError(op, `${label} has field(s) ${foreign.join(", ")}, which ${this.name} does not keep (its state holds ${known.join(", ")}); is it another optimizer's state?`);
+    }
+    const fields = state as Record<string, unknown>;
+    for (const field of [...tensors, ...optional]) {
+      const value = fields[field];
+      if (value === undefined && optional.includes(field)) continue;
+      if (!isTensor(value, op) || !sameShape(value.shape, param.shape) || (exactDtype && value.dtype !== param.dtype)) {
+        throw new NablaError(op, `${label}: "${field}" must be a tensor of the parameter's shape${exactDtype ? " and dtype" : ""}, got ${describeValue(value)}`);
+      }
+    }
+    for (const field of counters) {
+      if (!Number.isSafeInteger(fields[field]) || (fields[field] as number) < 0) {
+        throw new NablaError(op, `${label}: "${field}" must be a non-negative integer, got ${describeValue(fields[field])}`);
+      }
+    }
+  }
+
+  /** Throws unless `value` is a number passing `test`: `invalid ${what} … (expected ${expected})`. */
+  protected checkHyperparameter(what: string, value: unknown, test: (value: number) => boolean, expected: string): void {
+    if (typeof value !== "number" || !test(value)) throw new NablaError(this.name, `invalid ${what} ${describeValue(value)} (expected ${expected})`);
+  }
+
+  /** Throws unless `value` is a boolean. */
+  protected checkFlag(what: string, value: unknown): void {
+    if (typeof value !== "boolean") throw new NablaError(this.name, `invalid ${what} ${describeValue(value)} (expected true or false)`);
+  }
 
   /**
    * Adds a group (e.g. for fine-tuning a newly unfrozen part of a model) with its own
@@ -115,6 +184,9 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
   private buildGroup(input: ParamGroupInput<H> | { params: Tensor[] }, existing: readonly ParamGroup<H>[]): ParamGroup<H> {
     if (input === null || typeof input !== "object" || !("params" in input)) {
       throw new NablaError(this.name, "each parameter group must be an object with a params field");
+    }
+    if (input.params === null || typeof input.params !== "object") {
+      throw new NablaError(this.name, `a parameter group's params must be a Tensor or an iterable of Tensors, got ${describeValue(input.params)}`);
     }
     const params = isTensor(input.params, this.name) ? [input.params] : Array.from(input.params);
     const taken = new Set(existing.flatMap((group) => group.params));
@@ -206,6 +278,9 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
    */
   loadStateDict(stateDict: OptimizerStateDict<H, S>): void {
     const op = `${this.name}.loadStateDict`;
+    if (stateDict === null || typeof stateDict !== "object" || stateDict.state === null || typeof stateDict.state !== "object") {
+      throw new NablaError(op, `expected what stateDict() returns ({ state, paramGroups }), got ${describeValue(stateDict)}`);
+    }
     const saved = stateDict.paramGroups;
     if (!Array.isArray(saved) || saved.length !== this.paramGroups.length) {
       throw new NablaError(op, `the state dict has ${Array.isArray(saved) ? saved.length : "no"} parameter groups, the optimizer ${this.paramGroups.length}`);
@@ -216,6 +291,9 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
       if (group.params.length !== params.length) {
         throw new NablaError(op, `parameter group ${g} has ${group.params.length} parameters in the state dict, ${params.length} in the optimizer`);
       }
+      if (group === null || typeof group !== "object" || !Array.isArray(group.params)) {
+        throw new NablaError(op, `parameter group ${g} must be an object with a params array, got ${describeValue(group)}`);
+      }
       group.params.forEach((index, i) => paramByIndex.set(index, params[i]!));
       const { params: _indices, ...hyperparameters } = group;
       this.validate({ ...this.defaults, ...hyperparameters } as H);
@@ -223,11 +301,12 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
     for (const [key, paramState] of Object.entries(stateDict.state)) {
       const param = paramByIndex.get(Number(key));
       if (param === undefined) throw new NablaError(op, `state for parameter ${key}, which no parameter group lists`);
-      for (const [field, value] of Object.entries(paramState)) {
+      for (const [field, value] of Object.entries(paramState ?? {})) {
         if (isTensor(value, op) && !sameShape(value.shape, param.shape)) {
           throw new NablaError(op, `state "${field}" of parameter ${key} has shape ${formatShape(value.shape)}, the parameter ${formatShape(param.shape)}`);
         }
       }
+      this.checkState(op, `the state of parameter ${key}`, paramState, param, false);
     }
 
     saved.forEach(({ params: _indices, ...hyperparameters }, g) => Object.assign(this.paramGroups[g]!, copyHyperparameters(hyperparameters)));
@@ -237,6 +316,14 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
       this.state.set(param, copyState(paramState, param.dtype));
     }
   }
+}
+
+/** The fields of an optimizer's per-parameter state: tensors shaped like the parameter, and counters. */
+export interface StateFields {
+  tensors: readonly string[];
+  /** Tensors that may be absent (Adam's maxExpAvgSq without amsgrad). */
+  optional?: readonly string[];
+  counters?: readonly string[];
 }
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {

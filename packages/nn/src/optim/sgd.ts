@@ -1,7 +1,8 @@
 import { NablaError, Tensor, noGrad, zerosLike } from "@nabla/tensor";
+import { checkOptions } from "@nabla/tensor/internal";
 import { canFuseUpdate, roundTo } from "./fused-update";
 import { sgdUpdateSimd } from "./kernels/simd-updates";
-import { Optimizer, type ParamGroupInput } from "./optimizer";
+import { Optimizer, type ParamGroupInput, type StateFields } from "./optimizer";
 
 /** SGD's hyperparameters, per group (PyTorch's, camelCase). */
 export interface SGDHyperparameters {
@@ -48,22 +49,20 @@ export type SGDState = { momentumBuffer: Tensor };
  * ```
  */
 export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
+  protected readonly stateFields: StateFields = { tensors: ["momentumBuffer"] };
+
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<SGDHyperparameters>>, options: SGDOptions) {
-    super("SGD", params, {
-      lr: options.lr,
-      momentum: options.momentum ?? 0,
-      dampening: options.dampening ?? 0,
-      weightDecay: options.weightDecay ?? 0,
-      nesterov: options.nesterov ?? false,
-    });
+    const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false } = checkOptions("SGD", options);
+    super("SGD", params, { lr: lr!, momentum, dampening, weightDecay, nesterov });
   }
 
-  /** Throws for lr, momentum or weightDecay below 0, a non-finite dampening, or Nesterov without momentum. */
+  /** Throws for lr, momentum or weightDecay below 0 (or not numbers), a non-finite dampening, a non-boolean nesterov, or Nesterov without momentum. */
   protected validate({ lr, momentum, dampening, weightDecay, nesterov }: SGDHyperparameters): void {
-    if (!(lr >= 0)) throw new NablaError(this.name, `invalid learning rate ${lr} (expected lr ≥ 0)`);
-    if (!(momentum >= 0)) throw new NablaError(this.name, `invalid momentum ${momentum} (expected momentum ≥ 0)`);
-    if (!Number.isFinite(dampening)) throw new NablaError(this.name, `invalid dampening ${dampening} (expected a finite number)`);
-    if (!(weightDecay >= 0)) throw new NablaError(this.name, `invalid weightDecay ${weightDecay} (expected weightDecay ≥ 0)`);
+    this.checkHyperparameter("learning rate", lr, (v) => v >= 0, "lr ≥ 0");
+    this.checkHyperparameter("momentum", momentum, (v) => v >= 0, "momentum ≥ 0");
+    this.checkHyperparameter("dampening", dampening, Number.isFinite, "a finite number");
+    this.checkHyperparameter("weightDecay", weightDecay, (v) => v >= 0, "weightDecay ≥ 0");
+    this.checkFlag("nesterov", nesterov);
     if (nesterov && (momentum <= 0 || dampening !== 0)) {
       throw new NablaError(this.name, `Nesterov momentum requires momentum > 0 and dampening = 0, got momentum ${momentum}, dampening ${dampening}`);
     }
@@ -71,6 +70,7 @@ export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
 
   /** One SGD update of every parameter whose `grad` is set (see the class comment for the rule). */
   step(): void {
+    this.checkStep();
     noGrad(() => {
       for (const { params, ...hyperparameters } of this.paramGroups) {
         for (const param of params) {

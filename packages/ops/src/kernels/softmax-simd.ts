@@ -11,8 +11,6 @@ interface SoftmaxKernels {
   logSoftmaxVjpF32(y: number, g: number, rows: number, n: number, dst: number): void;
 }
 
-const MAX_PAGES = 32768; // 2 GiB, the maximum softmax.wat declares
-
 /**
  * Rows per block: about this many bytes of each operand, so a block's input, output and the
  * row being worked on stay in cache between the copy in, the kernel and the copy out.
@@ -25,7 +23,7 @@ const BLOCK_BYTES = 128 * 1024;
  */
 const SIMD_MIN_ELEMENTS = 64;
 
-const simdKernels = /* @__PURE__ */ lazyWasmKernels<SoftmaxKernels>(SOFTMAX_WASM_BASE64, MAX_PAGES, { log: Math.log });
+const simdKernels = /* @__PURE__ */ lazyWasmKernels<SoftmaxKernels>(SOFTMAX_WASM_BASE64, { log: Math.log });
 
 /** Whether the WebAssembly SIMD softmax kernels can run here. */
 export function simdSoftmaxAvailable(): boolean {
@@ -50,7 +48,8 @@ export interface SoftmaxRows {
 /**
  * Softmax (log false) or log-softmax (log true) of each of `rows` contiguous float32 rows of `n`
  * entries starting at x[offset]. Null, having done nothing, when the JS kernel should run instead:
- * few elements (`force` skips that check, for tests) or no WebAssembly SIMD.
+ * few elements (`force` skips that check, for tests), rows too long for the module's memory (see
+ * growWasmMemory) or no WebAssembly SIMD.
  */
 export function softmaxRowsSimd(x: Float32Array, offset: number, rows: number, n: number, log: boolean, force = false): SoftmaxRows | null {
   const kernels = useSimd(rows * n, force);
@@ -60,7 +59,7 @@ export function softmaxRowsSimd(x: Float32Array, offset: number, rows: number, n
   const blockBytes = float32RegionBytes(block * n);
   const dstStart = blockBytes;
   const statsStart = 2 * blockBytes;
-  growWasmMemory(kernels.memory, statsStart + block * 16 + 16);
+  if (!growWasmMemory(kernels.memory, statsStart + block * 16 + 16)) return null;
   const heap = new Float32Array(kernels.memory.buffer);
   const stats = new Float64Array(kernels.memory.buffer, statsStart, 2 * block);
   const out = new Float32Array(rows * n);
@@ -97,7 +96,7 @@ export function softmaxVjpRowsSimd(
   const block = rowsPerBlock(n);
   // memory: [y block | g block | dst block]
   const blockBytes = float32RegionBytes(block * n);
-  growWasmMemory(kernels.memory, 3 * blockBytes);
+  if (!growWasmMemory(kernels.memory, 3 * blockBytes)) return null;
   const heap = new Float32Array(kernels.memory.buffer);
   const [gIndex, dstIndex] = [blockBytes / 4, (2 * blockBytes) / 4];
   const vjp = log ? kernels.exports.logSoftmaxVjpF32 : kernels.exports.softmaxVjpF32;

@@ -1,6 +1,7 @@
 import { isTensor } from "../copies";
 import { type DType, isFloating } from "../dtype";
-import { NablaError } from "../errors";
+import { checkFunction, checkOptions } from "../args";
+import { NablaError, describeValue } from "../errors";
 import { isSingleValueLayout } from "../layout";
 import { type Shape, formatShape } from "../shape";
 import { Tensor } from "../tensor";
@@ -272,6 +273,12 @@ export function registeredOps(): ReadonlyMap<string, OpDefinition> {
 // bundlers may drop the ops a program never uses: registering is defineOp's only side effect
 /* @__NO_SIDE_EFFECTS__ */
 export function defineOp<Args extends unknown[]>(definition: OpDefinition<Args>): (...args: Args) => Tensor {
+  checkOptions("defineOp", definition, "definition");
+  if (typeof definition.name !== "string" || definition.name === "") {
+    throw new NablaError("defineOp", `name must be a non-empty string, got ${describeValue(definition.name)}`);
+  }
+  checkFunction("defineOp", `${definition.name}'s forward`, definition.forward);
+  checkFunction("defineOp", `${definition.name}'s backward`, definition.backward);
   registry.set(definition.name, definition as OpDefinition);
   return (...args: Args) => applyOp(definition as OpDefinition, args);
 }

@@ -1,4 +1,5 @@
 import { isTensor } from "../copies";
+import { checkBoolean, checkOptions } from "../args";
 import { NablaError } from "../errors";
 import type { DType } from "../dtype";
 import { formatShape, type Shape } from "../shape";
@@ -63,7 +64,9 @@ const CONSTANT_STYLE = 'shape=box, style="dashed", color="#9a9a9a", fontcolor="#
  * ```
  */
 export function toDot(output: Tensor, options: ToDotOptions = {}): string {
-  const { values = false, grads = false, maxElements = 6, names = {}, trace, rankdir = "LR" } = options;
+  const { values = false, grads = false, maxElements = 6, names = {}, trace, rankdir = "LR" } = checkOptions("toDot", options);
+  checkBoolean("toDot", "values", values);
+  checkBoolean("toDot", "grads", grads);
   if (!isTensor(output, "toDot")) throw new NablaError("toDot", `expected a Tensor, got ${typeof output}`);
   if (!Number.isInteger(maxElements) || maxElements < 0) {
     throw new NablaError("toDot", `maxElements must be a non-negative integer, got ${maxElements}`);

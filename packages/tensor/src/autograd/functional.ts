@@ -1,6 +1,7 @@
 import { isTensor } from "../copies";
 import { full, zeros, zerosLike } from "../creation";
 import { isFloating } from "../dtype";
+import { checkBoolean, checkFunction, checkOptions } from "../args";
 import { NablaError } from "../errors";
 import { stack } from "../ops/indexing";
 import { reshape, view } from "../ops/movement";
@@ -50,7 +51,10 @@ function asList(op: string, value: Tensor | readonly Tensor[], what: string): Te
 export function autogradGrad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options: AutogradGradOptions = {}): (Tensor | null)[] {
   const outs = asList("autogradGrad", outputs, "output");
   const ins = asList("autogradGrad", inputs, "input");
-  const { createGraph = false, allowUnused = false } = options;
+  const { createGraph = false, allowUnused = false } = checkOptions("autogradGrad", options);
+  checkBoolean("autogradGrad", "createGraph", createGraph);
+  checkBoolean("autogradGrad", "allowUnused", allowUnused);
+  if (options.retainGraph !== undefined) checkBoolean("autogradGrad", "retainGraph", options.retainGraph);
   const retainGraph = options.retainGraph ?? createGraph;
   for (const t of [...outs, ...ins]) t.syncHistory("autogradGrad");
   ins.forEach((t, i) => {
@@ -254,7 +258,8 @@ export function grad<A extends unknown[]>(f: (...args: A) => Tensor, options?: G
  */
 export function grad<A extends unknown[]>(f: (...args: A) => Tensor, options: GradOptions<readonly number[]>): (...args: A) => Tensor[];
 export function grad<A extends unknown[]>(f: (...args: A) => Tensor, options: GradOptions<Argnums> = {}): (...args: A) => Tensor | Tensor[] {
-  const argnums = options.argnums ?? 0;
+  checkFunction("grad", "f", f);
+  const argnums = checkOptions("grad", options).argnums ?? 0;
   argnumList("grad", argnums);
   return (...args: A) => {
     const { grads } = gradAndValue("grad", f, argnums, args);
@@ -286,7 +291,8 @@ export function valueAndGrad<A extends unknown[]>(f: (...args: A) => Tensor, opt
  */
 export function valueAndGrad<A extends unknown[]>(f: (...args: A) => Tensor, options: GradOptions<readonly number[]>): (...args: A) => { value: Tensor; grad: Tensor[] };
 export function valueAndGrad<A extends unknown[]>(f: (...args: A) => Tensor, options: GradOptions<Argnums> = {}): (...args: A) => { value: Tensor; grad: Tensor | Tensor[] } {
-  const argnums = options.argnums ?? 0;
+  checkFunction("valueAndGrad", "f", f);
+  const argnums = checkOptions("valueAndGrad", options).argnums ?? 0;
   argnumList("valueAndGrad", argnums);
   return (...args: A) => {
     const { value, grads } = gradAndValue("valueAndGrad", f, argnums, args);

@@ -1,3 +1,4 @@
+import { checkFunction } from "../args";
 import { sharedAcrossCopies } from "../copies";
 
 // one grad mode for every copy of the package in the program, so `noGrad` from the ESM build also
@@ -49,6 +50,7 @@ function withGradMode<T>(enabled: boolean, fn: () => T): T {
  * ```
  */
 export function noGrad<T>(fn: () => T): T {
+  checkFunction("noGrad", "fn", fn);
   return withGradMode(false, fn);
 }
 
@@ -63,5 +65,6 @@ export function noGrad<T>(fn: () => T): T {
  * ```
  */
 export function enableGrad<T>(fn: () => T): T {
+  checkFunction("enableGrad", "fn", fn);
   return withGradMode(true, fn);
 }

@@ -1,7 +1,8 @@
 import { isTensor } from "../copies";
 import { randn, zeros, zerosLike } from "../creation";
 import { isFloating } from "../dtype";
-import { NablaError } from "../errors";
+import { checkBoolean, checkFunction, checkInteger, checkNumber, checkOptions, checkTensor } from "../args";
+import { NablaError, describeValue } from "../errors";
 import { hasInternalOverlap } from "../layout";
 import { cat } from "../ops/indexing";
 import { Generator } from "../random";
@@ -55,6 +56,22 @@ export interface GradcheckResult {
 
 type Fn = (...inputs: Tensor[]) => Tensor;
 
+/** The inputs argument as a list: one tensor, or an array of tensors. */
+function checkedInputs(op: string, inputs: unknown): Tensor[] {
+  const given = isTensor(inputs, op) ? [inputs] : Array.isArray(inputs) ? [...inputs] : null;
+  if (given === null) throw new NablaError(op, `inputs must be a Tensor or an array of Tensors, got ${describeValue(inputs)}`);
+  given.forEach((t, i) => checkTensor(op, `input ${i}`, t));
+  return given;
+}
+
+function checkTolerances(op: string, eps: unknown, atol: unknown, rtol: unknown, throwOnFailure: unknown): void {
+  checkNumber(op, "eps", eps, { finite: true });
+  if ((eps as number) <= 0) throw new NablaError(op, `eps must be positive, got ${eps}`);
+  checkNumber(op, "atol", atol, { finite: true });
+  checkNumber(op, "rtol", rtol, { finite: true });
+  checkBoolean(op, "throwOnFailure", throwOnFailure);
+}
+
 function unravel(index: number, shape: readonly number[]): number[] {
   const position = new Array<number>(shape.length).fill(0);
   for (let d = shape.length - 1; d >= 0; d--) {
@@ -94,13 +111,14 @@ function positionsOf(t: Tensor): number[] {
  * ```
  */
 export function gradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options: GradcheckOptions = {}): GradcheckResult {
-  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, throwOnFailure = false } = options;
-  const given = isTensor(inputs, "gradcheck") ? [inputs] : [...inputs];
-  const anyRequires = given.some((t) => isTensor(t, "gradcheck") && t.requiresGrad);
+  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, throwOnFailure = false } = checkOptions("gradcheck", options);
+  checkFunction("gradcheck", "f", f);
+  checkTolerances("gradcheck", eps, atol, rtol, throwOnFailure);
+  const given = checkedInputs("gradcheck", inputs);
+  const anyRequires = given.some((t) => t.requiresGrad);
   let upcast = false;
   const differentiated: boolean[] = [];
   const working = given.map((t, i) => {
-    if (!isTensor(t, "gradcheck")) throw new NablaError("gradcheck", `input ${i} is not a tensor`);
     const chosen = isFloating(t.dtype) && (!anyRequires || t.requiresGrad);
     differentiated.push(chosen);
     if (!chosen) return t.detach();
@@ -217,12 +235,11 @@ export interface GradgradcheckOptions extends GradcheckOptions {
  * ```
  */
 export function gradgradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options: GradgradcheckOptions = {}): GradcheckResult {
-  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, throwOnFailure = false, seed = 0 } = options;
-  if (typeof f !== "function") throw new NablaError("gradgradcheck", `expected a function, got ${typeof f}`);
-  const given = isTensor(inputs, "gradgradcheck") ? [inputs] : Array.isArray(inputs) ? [...inputs] : [];
-  given.forEach((t, i) => {
-    if (!isTensor(t, "gradgradcheck")) throw new NablaError("gradgradcheck", `input ${i} is not a tensor`);
-  });
+  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, throwOnFailure = false, seed = 0 } = checkOptions("gradgradcheck", options);
+  checkFunction("gradgradcheck", "f", f);
+  checkTolerances("gradgradcheck", eps, atol, rtol, throwOnFailure);
+  checkInteger("gradgradcheck", "seed", seed);
+  const given = checkedInputs("gradgradcheck", inputs);
   const anyRequires = given.some((t) => t.requiresGrad);
   const differentiated = given.map((t) => isFloating(t.dtype) && (!anyRequires || t.requiresGrad));
   if (!differentiated.includes(true)) throw new NablaError("gradgradcheck", "needs at least one floating-point input to differentiate");

@@ -1,5 +1,6 @@
 import { isTensor } from "../copies";
 import { full, onesLike } from "../creation";
+import { checkBoolean, checkOptions } from "../args";
 import { NablaError } from "../errors";
 import { formatShape, type Shape, shapesEqual } from "../shape";
 import { Tensor } from "../tensor";
@@ -147,7 +148,8 @@ function renderTable(header: string[], rows: string[][]): string {
  * ```
  */
 export function traceBackward(loss: Tensor, options: TraceBackwardOptions = {}): BackwardTrace {
-  const { gradient, retainGraph = false, maxElements = 8, names = {} } = options;
+  const { gradient, retainGraph = false, maxElements = 8, names = {} } = checkOptions("traceBackward", options);
+  checkBoolean("traceBackward", "retainGraph", retainGraph);
   if (!isTensor(loss, "traceBackward")) throw new NablaError("traceBackward", `expected a Tensor, got ${typeof loss}`);
   loss.syncHistory("traceBackward");
   if (!loss.requiresGrad) {

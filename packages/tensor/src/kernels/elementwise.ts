@@ -1,6 +1,6 @@
 import type { DType, TypedArray } from "../dtype";
-import { allocate } from "../dtype";
-import { contiguousLayout, isContiguousLayout, isSingleValueLayout } from "../layout";
+import { allocate, dtypeOfArray, toBool } from "../dtype";
+import { contiguousLayout, extentsOverlap, isContiguousLayout, isSingleValueLayout } from "../layout";
 import { numelOf } from "../shape";
 import { RowWalker, type Strided } from "./iterate";
 import { zipBinarySimd } from "./wasm/elementwise";
@@ -209,15 +209,20 @@ export function selectWhere(cond: Strided, a: Strided, b: Strided, dtype: DType)
 
 /**
  * Copies src into dst element by element (same shape, any strides), converting dtype on the way:
- * to bool, anything non-zero (NaN included) is true; to int32, floats truncate toward zero.
+ * to bool, anything non-zero (NaN included) is true; to int32, floats truncate toward zero. When
+ * both are views of one storage that may share elements, src is read whole into a temporary
+ * first, so every element gets src's value from before the copy (x.copy_(x.T), say).
  */
 export function copyStrided(src: Strided, dst: Strided): void {
-  const ds = src.data;
-  const dd = dst.data;
-  const toBool = dd instanceof Uint8Array && !(ds instanceof Uint8Array);
   // an empty view's offset may lie past the end of its storage: nothing to read or write
   if (numelOf(src.shape) === 0) return;
-  if (!toBool && isContiguousLayout(src) && isContiguousLayout(dst) && ds.constructor === dd.constructor) {
+  if (src.data === dst.data && extentsOverlap(src, dst)) {
+    src = { data: toContiguous(src, dtypeOfArray(src.data)), ...contiguousLayout(src.shape) };
+  }
+  const ds = src.data;
+  const dd = dst.data;
+  const convertToBool = dd instanceof Uint8Array && !(ds instanceof Uint8Array);
+  if (!convertToBool && isContiguousLayout(src) && isContiguousLayout(dst) && ds.constructor === dd.constructor) {
     const n = numelOf(src.shape);
     dd.set(ds.subarray(src.offset, src.offset + n) as never, dst.offset);
     return;
@@ -228,7 +233,7 @@ export function copyStrided(src: Strided, dst: Strided): void {
   for (let r = 0; r < walker.rows; r++, walker.next()) {
     let ps = walker.offsets[0]!;
     let pd = walker.offsets[1]!;
-    if (toBool) for (let i = 0; i < n; i++, ps += ss, pd += sd) dd[pd] = ds[ps] !== 0 ? 1 : 0;
+    if (convertToBool) for (let i = 0; i < n; i++, ps += ss, pd += sd) dd[pd] = toBool(ds[ps]!);
     else for (let i = 0; i < n; i++, ps += ss, pd += sd) dd[pd] = ds[ps]!;
   }
 }

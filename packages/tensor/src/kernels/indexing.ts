@@ -1,15 +1,22 @@
-import { allocate, type DType, type TypedArray } from "../dtype";
+import { allocate, type DType, toBool, type TypedArray } from "../dtype";
 import { numelOf } from "../shape";
 import { RowWalker, type Strided } from "./iterate";
 
 // Both kernels walk the index's shape; along `dim` the position comes from the index value, so
-// the other operand is addressed with its `dim` stride set to 0 plus value × that stride.
+// the other operand is addressed with its `dim` stride set to 0 plus value × that stride. A 0-d
+// operand beside a 1-D index acts as one of size 1 (PyTorch): its only index is 0, so it reads
+// with stride 0 along the index's dim.
+
+/** x's strides over the index's dims, 0 along `dim` (and for a 0-d x). */
+function stridesAlongIndex(x: Strided, dim: number, index: Strided): number[] {
+  return index.shape.map((_, d) => (d === dim ? 0 : (x.strides[d] ?? 0)));
+}
 
 /** out[…i…] = x[…index[…i…]…] along dim (indices already validated). */
 export function gatherAlong(x: Strided, dim: number, index: Strided, dtype: DType): TypedArray {
   const out = allocate(dtype, numelOf(index.shape));
-  const dimStride = x.strides[dim]!;
-  const source = { strides: x.strides.map((s, d) => (d === dim ? 0 : s)), offset: x.offset };
+  const dimStride = x.strides[dim] ?? 0;
+  const source = { strides: stridesAlongIndex(x, dim, index), offset: x.offset };
   const walker = new RowWalker(index.shape, [index, source]);
   const n = walker.rowLength;
   const [si, sx] = walker.rowStrides as [number, number];
@@ -24,23 +31,28 @@ export function gatherAlong(x: Strided, dim: number, index: Strided, dtype: DTyp
   return out;
 }
 
-/** target[…index[…i…]…] += src[…i…] along dim, in place (indices already validated). */
+/**
+ * target[…index[…i…]…] += src[…i…] along dim, in place (indices already validated). Into bool,
+ * the sum is converted back to bool at each step (true + true is true, as PyTorch), so repeats
+ * cannot carry it past a byte.
+ */
 export function scatterAddAlong(target: Strided, dim: number, index: Strided, src: Strided): void {
-  const dimStride = target.strides[dim]!;
-  const destination = { strides: target.strides.map((s, d) => (d === dim ? 0 : s)), offset: target.offset };
+  const dimStride = target.strides[dim] ?? 0;
+  const destination = { strides: stridesAlongIndex(target, dim, index), offset: target.offset };
   const walker = new RowWalker(index.shape, [index, src, destination]);
   const n = walker.rowLength;
   const [si, ss, st] = walker.rowStrides as [number, number, number];
   const idx = index.data;
   const values = src.data;
   const out = target.data;
+  const bool = out instanceof Uint8Array;
   for (let r = 0; r < walker.rows; r++, walker.next()) {
     let pi = walker.offsets[0]!;
     let ps = walker.offsets[1]!;
     let pt = walker.offsets[2]!;
     for (let i = 0; i < n; i++, pi += si, ps += ss, pt += st) {
       const t = pt + idx[pi]! * dimStride;
-      out[t] = out[t]! + values[ps]!;
+      out[t] = bool ? toBool(out[t]! + values[ps]!) : out[t]! + values[ps]!;
     }
   }
 }

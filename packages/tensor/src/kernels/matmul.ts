@@ -69,6 +69,10 @@ export function matmulBatched(a: Strided, b: Strided, dtype: DType, kernel: Matm
         multiplySimd(left, right, n, k, m, dtype === "float64", out, outBase, kernel === "auto");
         continue;
       }
+      if (dtype === "int32") {
+        multiplyInt32(left, right, n, k, m, out, outBase);
+        continue;
+      }
       packMatrix(a.data, left.offset, left.rowStride, left.colStride, n, k, aPacked!);
       packMatrix(b.data, right.offset, right.rowStride, right.colStride, k, m, bPacked!);
       acc!.fill(0);
@@ -111,6 +115,30 @@ function multiplyPacked(A: Float64Array, B: Float64Array, acc: Float64Array, n: 
         const bRow = p * m;
         for (let j = 0; j < m; j++) acc[c0 + j] = acc[c0 + j]! + a0 * B[bRow + j]!;
       }
+    }
+  }
+}
+
+interface MatrixView {
+  data: TypedArray;
+  offset: number;
+  rowStride: number;
+  colStride: number;
+}
+
+/**
+ * out[n, m] = A[n, k] · B[k, m] for int32, read through the strides: products and sums wrap as int32
+ * arithmetic does (Math.imul, | 0), as PyTorch's integer matmul, where float64 accumulation would
+ * round a sum past 2⁵³ before it wraps.
+ */
+function multiplyInt32(A: MatrixView, B: MatrixView, n: number, k: number, m: number, out: TypedArray, outBase: number): void {
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      let acc = 0;
+      let pa = A.offset + i * A.rowStride;
+      let pb = B.offset + j * B.colStride;
+      for (let p = 0; p < k; p++, pa += A.colStride, pb += B.rowStride) acc = (acc + Math.imul(A.data[pa]!, B.data[pb]!)) | 0;
+      out[outBase + i * m + j] = acc;
     }
   }
 }

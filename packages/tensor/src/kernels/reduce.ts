@@ -1,4 +1,4 @@
-import { allocate, type DType, type TypedArray } from "../dtype";
+import { allocate, type DType, toBool, type TypedArray } from "../dtype";
 import { isContiguousLayout } from "../layout";
 import { contiguousStrides, numelOf } from "../shape";
 import { RowWalker, type Strided } from "./iterate";
@@ -56,7 +56,7 @@ export function reduceAxes(x: Strided, reduced: readonly boolean[], kind: Reduce
 function fromAccumulator(acc: Float64Array, dtype: DType): TypedArray {
   if (dtype === "float64") return acc;
   const out = allocate(dtype, acc.length);
-  if (dtype === "bool") for (let i = 0; i < acc.length; i++) out[i] = acc[i] !== 0 ? 1 : 0;
+  if (dtype === "bool") for (let i = 0; i < acc.length; i++) out[i] = toBool(acc[i]!);
   else out.set(acc);
   return out;
 }

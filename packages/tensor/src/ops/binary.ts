@@ -86,11 +86,26 @@ function powC(x: number, y: number): number {
   return Math.pow(x, y);
 }
 
+/**
+ * base^exponent for int32 (exponent ≥ 0: pow refuses negative ones), wrapping as int32 arithmetic
+ * does, as PyTorch: 3^40 = 689956897. By squaring with Math.imul, since Math.pow would round the
+ * exact power to a double before it wraps (giving 689956864).
+ */
+function powInt32(base: number, exponent: number): number {
+  let result = 1;
+  let square = base;
+  for (let e = exponent; e > 0; e >>>= 1) {
+    if (e & 1) result = Math.imul(result, square);
+    square = Math.imul(square, square);
+  }
+  return result;
+}
+
 const powOp = defineOp({
   name: "pow",
   forward(ctx, a: Tensor, b: Tensor, dtype: DType) {
     ctx.save(a, b);
-    return zip(a, b, dtype, powC);
+    return zip(a, b, dtype, dtype === "int32" ? powInt32 : powC);
   },
   backward(ctx, gradOut) {
     const [a, b] = ctx.saved as [Tensor, Tensor];

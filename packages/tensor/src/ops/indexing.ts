@@ -1,3 +1,4 @@
+import { checkIntegers, checkTensor } from "../args";
 import { defineOp } from "../autograd/define-op";
 import { isTensor } from "../copies";
 import { allocate, resultType } from "../dtype";
@@ -5,7 +6,7 @@ import { NablaError } from "../errors";
 import { copyStrided, toContiguous } from "../kernels/elementwise";
 import { gatherAlong, scatterAddAlong, valueRange } from "../kernels/indexing";
 import { contiguousLayout, sliceLayout } from "../layout";
-import { formatShape, normalizeDim, numelOf } from "../shape";
+import { checkRank, formatShape, normalizeDim, numelOf } from "../shape";
 import { Tensor } from "../tensor";
 import { zeros } from "../creation";
 import { expand, narrow, reshape, unsqueeze } from "./movement";
@@ -61,6 +62,7 @@ const gatherOp = defineOp({
  * ```
  */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  checkTensor("gather", "input", x);
   const d = normalizeDim("gather", dim, x.ndim);
   checkIndex("gather", index, x.ndim === 0 ? 1 : x.shape[d]!, `dim ${dim} of input ${formatShape(x.shape)}`);
   checkAlongShapes("gather", d, index, x, "input");
@@ -94,6 +96,7 @@ const scatterAddOp = defineOp({
  * ```
  */
 export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  checkTensor("scatterAdd", "input", x);
   const d = normalizeDim("scatterAdd", dim, x.ndim);
   if (!isTensor(src, "scatterAdd")) throw new NablaError("scatterAdd", "src must be a tensor");
   if (src.dtype !== x.dtype) throw new NablaError("scatterAdd", `src dtype ${src.dtype} must match the input's ${x.dtype}`);
@@ -115,6 +118,7 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
  * ```
  */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+  checkTensor("indexSelect", "input", x);
   const d = normalizeDim("indexSelect", dim, x.ndim);
   if (!isTensor(index, "indexSelect") || index.ndim > 1) {
     throw new NablaError("indexSelect", `index must be a 0-d or 1-D int32 tensor, got ${isTensor(index, "indexSelect") ? formatShape(index.shape) : typeof index}`);
@@ -187,7 +191,8 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
       );
     }
   });
-  const dtype = resultType(parts);
+  // the result type counts the skipped empty tensors too (PyTorch's cat: result_type over all inputs)
+  const dtype = resultType(tensors);
   return catOp(...parts.map((t) => (t.dtype === dtype ? t : t.to(dtype))), d);
 }
 
@@ -202,7 +207,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
  */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new NablaError("stack", "expected a non-empty array of tensors");
-  const first = tensors[0]!;
+  const first = checkTensor("stack", "tensors[0]", tensors[0]);
   tensors.forEach((t: Tensor, i) => {
     if (!isTensor(t, "stack") || t.ndim !== first.ndim || t.shape.some((size: number, k: number) => size !== first.shape[k])) {
       throw new NablaError("stack", `all tensors must have one shape: tensor 0 has ${formatShape(first.shape)}, tensor ${i} has ${isTensor(t, "stack") ? formatShape(t.shape) : typeof t}`);
@@ -223,6 +228,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
  * ```
  */
 export function split(x: Tensor, sizeOrSizes: number | readonly number[], dim = 0): Tensor[] {
+  checkTensor("split", "input", x);
   const d = normalizeDim("split", dim, x.ndim);
   const total = x.shape[d]!;
   let sizes: number[];
@@ -232,7 +238,7 @@ export function split(x: Tensor, sizeOrSizes: number | readonly number[], dim = 
     for (let start = 0; start < total; start += sizeOrSizes) sizes.push(Math.min(sizeOrSizes, total - start));
     if (sizes.length === 0) sizes.push(0);
   } else {
-    sizes = [...sizeOrSizes];
+    sizes = [...checkIntegers("split", "sizeOrSizes", sizeOrSizes)];
     const sum = sizes.reduce((a, b) => a + b, 0);
     if (sizes.some((s) => !Number.isInteger(s) || s < 0) || sum !== total) {
       throw new NablaError("split", `sizes [${sizes.join(", ")}] must be non-negative integers summing to ${total}, the size of dim ${dim} (shape ${formatShape(x.shape)})`);
@@ -260,6 +266,7 @@ export function oneHot(indices: Tensor, numClasses = -1): Tensor {
   if (!isTensor(indices, "oneHot") || indices.dtype !== "int32") {
     throw new NablaError("oneHot", `indices must be an int32 tensor, got ${isTensor(indices, "oneHot") ? indices.dtype : typeof indices}`);
   }
+  checkRank("oneHot", indices.ndim + 1);
   const values = indices.data() as Int32Array;
   let classes = numClasses;
   if (classes === -1) {

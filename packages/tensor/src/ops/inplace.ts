@@ -1,8 +1,9 @@
+import { checkTensor } from "../args";
 import { isTensor } from "../copies";
-import { canCast } from "../dtype";
+import { canCast, checkValueFits, storedValue } from "../dtype";
 import { enableGrad, isGradEnabled, noGrad } from "../autograd/grad-mode";
 import { arange, full, zeros } from "../creation";
-import { NablaError } from "../errors";
+import { NablaError, describeValue } from "../errors";
 import { copyStrided, fillStrided } from "../kernels/elementwise";
 import { hasInternalOverlap } from "../layout";
 import { formatShape, shapesEqual, broadcastShapes } from "../shape";
@@ -18,6 +19,7 @@ import { asStrided, expand, reshape } from "./movement";
  * version so backward can detect saved tensors that changed.
  */
 function checkTarget(op: string, target: Tensor, sharedElementsAllowed = false): void {
+  checkTensor(op, "target", target);
   if (isGradEnabled()) {
     target.syncHistory(op);
     if (target.requiresGrad && target.isLeaf) {
@@ -200,9 +202,10 @@ function replaceValues(op: string, target: Tensor, source: Tensor): Tensor {
  */
 export function fill_<T extends Tensor>(target: T, value: number | boolean): T {
   checkTarget("fill_", target, !recordsGraph(target));
-  if (typeof value !== "number" && typeof value !== "boolean") throw new NablaError("fill_", `value must be a number or boolean, got ${typeof value}`);
+  if (typeof value !== "number" && typeof value !== "boolean") throw new NablaError("fill_", `value must be a number or boolean, got ${describeValue(value)}`);
+  if (typeof value === "number") checkValueFits("fill_", value, target.dtype);
   if (recordsGraph(target)) return replaceValues("fill_", target, Tensor.fromNumber(value, target.dtype)) as T;
-  fillStrided(target.strided, target.dtype === "bool" ? (value ? 1 : 0) : Number(value));
+  fillStrided(target.strided, storedValue(target.dtype, value));
   target.storage.version++;
   return target;
 }
@@ -234,6 +237,10 @@ export function zero_<T extends Tensor>(target: T): T {
  */
 export function copy_<T extends Tensor>(target: T, src: TensorLike): T {
   checkTarget("copy_", target);
+  if (!isTensor(src, "copy_") && typeof src !== "number" && typeof src !== "boolean") {
+    throw new NablaError("copy_", `src must be a Tensor, a number or a boolean, got ${describeValue(src)}`);
+  }
+  if (typeof src === "number") checkValueFits("copy_", src, target.dtype);
   const source = isTensor(src, "copy_") ? src : Tensor.fromNumber(src, target.dtype);
   broadcastShapes("copy_", target.shape, source.shape);
   const expanded = expand(source, target.shape);

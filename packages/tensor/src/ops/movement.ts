@@ -12,7 +12,8 @@ import {
   storageExtent,
   viewStrides,
 } from "../layout";
-import { type Shape, checkShape, formatShape, inferShape, normalizeDim, normalizeDims, numelOf, shapesEqual } from "../shape";
+import { checkDims, checkIntegers, checkTensor } from "../args";
+import { type Shape, checkRank, checkShape, formatShape, inferShape, normalizeDim, normalizeDims, numelOf, shapesEqual } from "../shape";
 import { Tensor, type Dims } from "../tensor";
 import { scatterAdd, gather } from "./indexing";
 import { sum } from "./reduce";
@@ -54,6 +55,7 @@ const reshapeOp = defineOp({
  * ```
  */
 export function reshape(x: Tensor, shape: Shape): Tensor {
+  checkTensor("reshape", "input", x);
   return reshapeOp(x, inferShape("reshape", shape, x.numel, x.shape), false);
 }
 
@@ -69,6 +71,7 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
  * ```
  */
 export function view(x: Tensor, shape: Shape): Tensor {
+  checkTensor("view", "input", x);
   return reshapeOp(x, inferShape("view", shape, x.numel, x.shape), true);
 }
 
@@ -102,7 +105,8 @@ function inversePermutation(dims: readonly number[]): number[] {
  * ```
  */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
-  return permuteOp(x, dims);
+  checkTensor("permute", "input", x);
+  return permuteOp(x, checkIntegers("permute", "dims", dims));
 }
 
 /**
@@ -116,6 +120,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
  * ```
  */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+  checkTensor("transpose", "input", x);
   const d0 = normalizeDim("transpose", dim0, x.ndim);
   const d1 = normalizeDim("transpose", dim1, x.ndim);
   if (x.ndim < 2) return permuteOp(x, x.shape.map((_, d) => d));
@@ -159,7 +164,8 @@ const expandOp = defineOp({
  * ```
  */
 export function expand(x: Tensor, shape: Shape): Tensor {
-  if (shapesEqual(x.shape, shape)) return x;
+  checkTensor("expand", "input", x);
+  if (Array.isArray(shape) && shapesEqual(x.shape, shape)) return x; // else expandLayout reports a bad shape
   return expandOp(x, shape);
 }
 
@@ -173,6 +179,7 @@ export function expand(x: Tensor, shape: Shape): Tensor {
  * ```
  */
 export function broadcastTo(x: Tensor, shape: Shape): Tensor {
+  checkTensor("broadcastTo", "input", x);
   expandLayout("broadcastTo", x, shape); // so a bad target is reported as broadcastTo's
   return expand(x, shape);
 }
@@ -188,6 +195,8 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
  * ```
  */
 export function sumTo(g: Tensor, shape: Shape): Tensor {
+  checkTensor("sumTo", "input", g);
+  checkIntegers("sumTo", "shape", shape);
   if (shapesEqual(g.shape, shape)) return g;
   const lead = g.ndim - shape.length;
   const dims: number[] = [];
@@ -243,6 +252,7 @@ function arangeIndex(first: number, step: number, count: number, ndim: number, d
  * ```
  */
 export function slice(x: Tensor, dim: number, start?: number, end?: number, step = 1): Tensor {
+  checkTensor("slice", "input", x);
   return sliceOp(x, dim, start, end, step);
 }
 
@@ -257,6 +267,7 @@ export function slice(x: Tensor, dim: number, start?: number, end?: number, step
  * ```
  */
 export function select(x: Tensor, dim: number, index: number): Tensor {
+  checkTensor("select", "input", x);
   const d = normalizeDim("select", dim, x.ndim);
   if (x.ndim === 0) throw new NablaError("select", "cannot select from a 0-d tensor");
   const size = x.shape[d]!;
@@ -277,6 +288,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
  * ```
  */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  checkTensor("narrow", "input", x);
   const d = normalizeDim("narrow", dim, x.ndim);
   const size = x.shape[d]!;
   const from = start < 0 ? start + size : start;
@@ -297,7 +309,9 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
  * ```
  */
 export function squeeze(x: Tensor, dim?: Dims): Tensor {
-  const listed = dim === undefined ? null : normalizeDims("squeeze", typeof dim === "number" ? [dim] : dim, x.ndim);
+  checkTensor("squeeze", "input", x);
+  const dims = dim === undefined ? undefined : checkDims("squeeze", "dim", dim);
+  const listed = dims === undefined ? null : normalizeDims("squeeze", typeof dims === "number" ? [dims] : dims, x.ndim);
   const shape = x.shape.filter((size, d) => size !== 1 || (listed !== null && !listed.includes(d)));
   return shapesEqual(shape, x.shape) ? x : reshapeOp(x, shape, true);
 }
@@ -312,6 +326,8 @@ export function squeeze(x: Tensor, dim?: Dims): Tensor {
  * ```
  */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
+  checkTensor("unsqueeze", "input", x);
+  checkRank("unsqueeze", x.ndim + 1);
   const d = normalizeDim("unsqueeze", dim, x.ndim + 1);
   const shape = [...x.shape];
   shape.splice(d, 0, 1);
@@ -332,6 +348,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
  * ```
  */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  checkTensor("flatten", "input", x);
   if (x.ndim === 0) return reshape(x, [1]);
   const start = normalizeDim("flatten", startDim, x.ndim);
   const end = normalizeDim("flatten", endDim, x.ndim);
@@ -400,7 +417,9 @@ function storagePositions(layout: Layout): Tensor {
  * ```
  */
 export function asStrided(x: Tensor, shape: Shape, strides: readonly number[], offset?: number): Tensor {
+  checkTensor("asStrided", "input", x);
   const checked = checkShape("asStrided", shape);
+  checkIntegers("asStrided", "strides", strides);
   if (strides.length !== checked.length || strides.some((s) => !Number.isInteger(s))) {
     throw new NablaError("asStrided", `strides ${formatShape(strides)} must be ${checked.length} integers to match shape ${formatShape(checked)}`);
   }
@@ -439,6 +458,7 @@ const cloneOp = defineOp({
  * ```
  */
 export function clone(x: Tensor): Tensor {
+  checkTensor("clone", "input", x);
   return cloneOp(x);
 }
 
@@ -453,6 +473,7 @@ export function clone(x: Tensor): Tensor {
  * ```
  */
 export function contiguous(x: Tensor): Tensor {
+  checkTensor("contiguous", "input", x);
   return isContiguousLayout(x) ? x : cloneOp(x);
 }
 
@@ -480,6 +501,7 @@ const castOp: (x: Tensor, dtype: DType) => Tensor = defineOp({
  * ```
  */
 export function to(x: Tensor, dtype: DType): Tensor {
+  checkTensor("to", "input", x);
   assertDType("to", dtype);
   return x.dtype === dtype ? x : castOp(x, dtype);
 }

@@ -1,13 +1,13 @@
 import { isTensor } from "../copies";
 import { type DType, resultType } from "../dtype";
-import { NablaError } from "../errors";
+import { NablaError, describeValue } from "../errors";
 import { broadcastShapes, type Shape, shapesEqual } from "../shape";
 import { Tensor, type TensorLike } from "../tensor";
 import { expand } from "./movement";
 
 function checkOperand(op: string, value: unknown, position: number): void {
   if (isTensor(value, op) || typeof value === "number" || typeof value === "boolean") return;
-  throw new NablaError(op, `operand ${position} must be a Tensor or a number, got ${value === null ? "null" : typeof value}`);
+  throw new NablaError(op, `operand ${position} must be a Tensor or a number, got ${describeValue(value)}`);
 }
 
 /** The shape every operand is broadcast to; numbers are 0-d and so never change it. */

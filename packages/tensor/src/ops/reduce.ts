@@ -2,12 +2,19 @@ import { defineOp } from "../autograd/define-op";
 import { type DType } from "../dtype";
 import { NablaError } from "../errors";
 import { argReduce, type ReduceKind, reduceAxes } from "../kernels/reduce";
+import { checkBoolean, checkDims, checkInteger, checkTensor } from "../args";
 import { formatShape, normalizeDim, normalizeDims } from "../shape";
 import { Tensor, type Dims } from "../tensor";
 import { expand, reshape } from "./movement";
 
+/** A reduction's `dim` argument checked: undefined (all dims), an integer or a list of integers. */
+export function checkReductionDim(op: string, dim: unknown): Dims | undefined {
+  return dim === undefined ? undefined : checkDims(op, "dim", dim);
+}
+
 /** The flagged dims (all when `dim` is undefined) and the output shape. */
 function reductionShape(op: string, x: Tensor, dim: Dims | undefined, keepdim: boolean) {
+  checkBoolean(op, "keepdim", keepdim);
   const dims = dim === undefined ? x.shape.map((_, d) => d) : normalizeDims(op, typeof dim === "number" ? [dim] : dim, x.ndim);
   const reduced = x.shape.map((_, d) => dims.includes(d));
   const keptShape = x.shape.map((size, d) => (reduced[d] ? 1 : size));
@@ -50,7 +57,7 @@ const sumOp = defineOp({
  * ```
  */
 export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  return sumOp(x, dim, keepdim);
+  return sumOp(checkTensor("sum", "input", x), checkReductionDim("sum", dim), keepdim);
 }
 
 /* @__NO_SIDE_EFFECTS__ */
@@ -105,7 +112,7 @@ const minOp = extremum("min");
  * ```
  */
 export function max(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  return maxOp(x, dim, keepdim);
+  return maxOp(checkTensor("max", "input", x), checkReductionDim("max", dim), keepdim);
 }
 
 /**
@@ -121,10 +128,13 @@ export function max(x: Tensor, dim?: Dims, keepdim = false): Tensor {
  * ```
  */
 export function min(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  return minOp(x, dim, keepdim);
+  return minOp(checkTensor("min", "input", x), checkReductionDim("min", dim), keepdim);
 }
 
 function argExtremum(op: "argmax" | "argmin", x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
+  checkTensor(op, "input", x);
+  if (dim !== undefined) checkInteger(op, "dim", dim);
+  checkBoolean(op, "keepdim", keepdim);
   if (x.dtype === "bool") throw new NablaError(op, `is not supported for bool tensors (shape ${formatShape(x.shape)}), as in PyTorch; convert with to("int32") first`);
   // an empty tensor has an argmax along a dim of non-zero size (an empty result), not overall
   if (x.numel === 0 && dim === undefined) throw new NablaError(op, `cannot take ${op} of an empty tensor (shape ${formatShape(x.shape)})`);

@@ -1,9 +1,17 @@
-import { defineOp } from "../autograd/define-op";
+import { checkNumber, checkTensor } from "../args";
+import { type OpDefinition, defineOp } from "../autograd/define-op";
 import { type DType, floatResult, isFloating, promoteTypes } from "../dtype";
 import { NablaError } from "../errors";
 import { type BinaryFn, type BinaryMath, type UnaryFn, type UnaryMath, mapUnary, zipBinary } from "../kernels/elementwise";
 import { Tensor } from "../tensor";
 import { where } from "./compare";
+
+/** A public unary op: defineOp's, with the input checked to be a Tensor first, in the op's name. */
+/* @__NO_SIDE_EFFECTS__ */
+function unaryOp(definition: OpDefinition<[Tensor]>): (x: Tensor) => Tensor {
+  const op = defineOp(definition);
+  return (x) => op(checkTensor(definition.name, "input", x));
+}
 
 function map(x: Tensor, dtype: DType, fn: UnaryFn, math?: UnaryMath): Tensor {
   return Tensor.fromData(mapUnary(x.strided, dtype, fn, math), x.shape, dtype);
@@ -26,7 +34,7 @@ function rejectBool(op: string, x: Tensor): void {
  * neg(tensor([1, -2])); // → [-1, 2]
  * ```
  */
-export const neg = defineOp({
+export const neg = unaryOp({
   name: "neg",
   forward(_ctx, x: Tensor) {
     rejectBool("neg", x);
@@ -46,7 +54,7 @@ export const neg = defineOp({
  * exp(tensor([0, 1])); // → [1, 2.7182817]
  * ```
  */
-export const exp = defineOp({
+export const exp = unaryOp({
   name: "exp",
   forward(ctx, x: Tensor) {
     const y = mapToFloat(x, Math.exp, "exp");
@@ -69,7 +77,7 @@ export const exp = defineOp({
  * log(tensor([1, Math.E, 0])); // → [0, 1, -Infinity]
  * ```
  */
-export const log = defineOp({
+export const log = unaryOp({
   name: "log",
   forward(ctx, x: Tensor) {
     ctx.save(x);
@@ -90,7 +98,7 @@ export const log = defineOp({
  * sqrt(tensor([4, 9])); // → [2, 3]
  * ```
  */
-export const sqrt = defineOp({
+export const sqrt = unaryOp({
   name: "sqrt",
   forward(ctx, x: Tensor) {
     const y = mapToFloat(x, Math.sqrt, "sqrt");
@@ -112,7 +120,7 @@ export const sqrt = defineOp({
  * abs(tensor([-1.5, 2])); // → [1.5, 2]
  * ```
  */
-export const abs = defineOp({
+export const abs = unaryOp({
   name: "abs",
   forward(ctx, x: Tensor) {
     rejectBool("abs", x);
@@ -135,7 +143,7 @@ export const abs = defineOp({
  * sign(tensor([-2, 0, 3])); // → [-1, 0, 1]
  * ```
  */
-export const sign = defineOp({
+export const sign = unaryOp({
   name: "sign",
   forward(_ctx, x: Tensor) {
     rejectBool("sign", x);
@@ -155,7 +163,7 @@ export const sign = defineOp({
  * tanh(tensor([0, 0.5])); // → [0, 0.46211716]
  * ```
  */
-export const tanh = defineOp({
+export const tanh = unaryOp({
   name: "tanh",
   forward(ctx, x: Tensor) {
     const y = mapToFloat(x, Math.tanh, "tanh");
@@ -210,7 +218,7 @@ function logistic(v: number): number {
  * sigmoid(tensor([0, 2])); // → [0.5, 0.88079708]
  * ```
  */
-export const sigmoid = defineOp({
+export const sigmoid = unaryOp({
   name: "sigmoid",
   forward(ctx, x: Tensor) {
     const y = mapToFloat(x, logistic);
@@ -247,7 +255,7 @@ const sigmoidBackward: (g: Tensor, y: Tensor) => Tensor = defineOp({
  * relu(tensor([-1, 0, 2])); // → [0, 0, 2]
  * ```
  */
-export const relu = defineOp({
+export const relu = unaryOp({
   name: "relu",
   forward(ctx, x: Tensor) {
     rejectBool("relu", x);
@@ -286,7 +294,7 @@ const reluBackward: (g: Tensor, y: Tensor) => Tensor = defineOp({
  * sin(tensor([0, Math.PI / 2])); // → [0, 1]
  * ```
  */
-export const sin = defineOp({
+export const sin = unaryOp({
   name: "sin",
   forward(ctx, x: Tensor) {
     ctx.save(x);
@@ -307,7 +315,7 @@ export const sin = defineOp({
  * cos(tensor([0, Math.PI])); // → [1, -1]
  * ```
  */
-export const cos = defineOp({
+export const cos = unaryOp({
   name: "cos",
   forward(ctx, x: Tensor) {
     ctx.save(x);
@@ -360,7 +368,7 @@ export function erfScalar(x: number): number {
  * erf(tensor([0, 1])); // → [0, 0.84270079]
  * ```
  */
-export const erf = defineOp({
+export const erf = unaryOp({
   name: "erf",
   forward(ctx, x: Tensor) {
     ctx.save(x);
@@ -401,16 +409,16 @@ const clampOp = defineOp({
  * ```
  */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  checkTensor("clamp", "input", x);
   if ((min === undefined || min === null) && (max === undefined || max === null)) {
     throw new NablaError("clamp", "needs at least one of min and max");
   }
-  for (const bound of [min, max]) {
-    if (bound !== undefined && bound !== null && typeof bound !== "number") throw new NablaError("clamp", `bounds must be numbers, got ${typeof bound}`);
+  for (const [name, bound] of [["min", min], ["max", max]] as const) {
+    if (bound !== undefined && bound !== null) checkNumber("clamp", name, bound);
   }
-  const lower = min ?? -Infinity;
-  const upper = max ?? Infinity;
-  if (!isFloating(x.dtype) && (!Number.isInteger(lower) && Number.isFinite(lower) || !Number.isInteger(upper) && Number.isFinite(upper))) {
-    return clampOp(x.to("float32"), lower, upper);
-  }
-  return clampOp(x, lower, upper);
+  // a bound that is not an integer (a fraction, ±Infinity, NaN) makes an integer tensor's result
+  // float32, as PyTorch's type promotion with a float scalar does
+  const given = [min, max].filter((bound): bound is number => bound !== undefined && bound !== null);
+  const input = !isFloating(x.dtype) && given.some((bound) => !Number.isInteger(bound)) ? x.to("float32") : x;
+  return clampOp(input, min ?? -Infinity, max ?? Infinity);
 }

@@ -21,12 +21,17 @@ interface UpdateKernels {
   ): void;
 }
 
-const MAX_PAGES = 32768; // 2 GiB, the maximum updates.wat declares
-
 /** Fewer elements stay in the JS loop, where there is nothing to copy (≈ even at 16 elements). */
 const SIMD_MIN_ELEMENTS = 32;
 
-const simdKernels = /* @__PURE__ */ lazyWasmKernels<UpdateKernels>(UPDATES_WASM_BASE64, MAX_PAGES);
+/**
+ * Elements per block: a parameter is updated a block at a time, so the module's memory holds a few
+ * blocks (never a copy of a parameter of any size) and each block's arrays stay in cache between
+ * the copy in, the kernel and the copy out.
+ */
+const BLOCK_ELEMENTS = 16384;
+
+const simdKernels = /* @__PURE__ */ lazyWasmKernels<UpdateKernels>(UPDATES_WASM_BASE64);
 
 /** Whether the WebAssembly SIMD updates can run here. */
 export function simdUpdatesAvailable(): boolean {
@@ -39,22 +44,33 @@ function useSimd(n: number, force: boolean): ReturnType<typeof simdKernels> {
 }
 
 /**
- * Copies the tensors' elements (contiguous float32, as canFuseUpdate checked) into the module's
- * memory one after another, each region aligned and with slack (see float32RegionBytes), and
- * returns their byte offsets.
+ * Runs `kernel` over the tensors' elements (contiguous float32, as canFuseUpdate checked) a block
+ * at a time: each block is copied into the module's memory, one region per tensor (aligned and with
+ * slack, see float32RegionBytes; absent tensors get a region that stays unused), `kernel` gets the
+ * regions' byte offsets and the block's length, and the tensors marked in `written` are copied back.
  */
-function copyIn(memory: WasmMemory, tensors: readonly (Tensor | null)[], n: number): number[] {
-  const stride = float32RegionBytes(n);
+function updateInBlocks(
+  memory: WasmMemory,
+  tensors: readonly (Tensor | null)[],
+  written: readonly boolean[],
+  n: number,
+  kernel: (at: readonly number[], count: number) => void,
+): void {
+  const block = Math.min(n, BLOCK_ELEMENTS);
+  const stride = float32RegionBytes(block);
   growWasmMemory(memory, tensors.length * stride);
   const heap = new Float32Array(memory.buffer);
-  return tensors.map((t, k) => {
-    if (t !== null) heap.set((t.storage.data as Float32Array).subarray(t.offset, t.offset + n), (k * stride) / 4);
-    return k * stride;
-  });
-}
-
-function copyOut(memory: WasmMemory, t: Tensor, at: number, n: number): void {
-  t.storage.data.set(new Float32Array(memory.buffer, at, n), t.offset);
+  const at = tensors.map((_, k) => k * stride);
+  for (let start = 0; start < n; start += block) {
+    const count = Math.min(block, n - start);
+    tensors.forEach((t, k) => {
+      if (t !== null) heap.set((t.storage.data as Float32Array).subarray(t.offset + start, t.offset + start + count), at[k]! / 4);
+    });
+    kernel(at, count);
+    tensors.forEach((t, k) => {
+      if (t !== null && written[k]) t.storage.data.set(heap.subarray(at[k]! / 4, at[k]! / 4 + count), t.offset + start);
+    });
+  }
 }
 
 /** The scalars of one Adam step, each already rounded to float32 as adam.ts rounds them. */
@@ -81,16 +97,13 @@ export function adamUpdateSimd(theta: Tensor, g: Tensor, m: Tensor, v: Tensor, v
   const n = theta.numel;
   const kernels = theta.dtype === "float32" ? useSimd(n, force) : null;
   if (kernels === null) return false;
-  const [thetaAt, gAt, mAt, vAt, vMaxAt] = copyIn(kernels.memory, [theta, g, m, v, vMax], n) as [number, number, number, number, number];
-  kernels.exports.adamF32(
-    thetaAt, gAt, mAt, vAt, vMaxAt, n,
-    s.shrink, s.decay, s.beta1, s.beta2, s.gradScale1, s.gradScale2, s.correction2, s.eps, s.negativeStepSize,
-    s.decoupled ? 1 : 0, s.decayGrad ? 1 : 0, vMax !== null ? 1 : 0,
+  updateInBlocks(kernels.memory, [theta, g, m, v, vMax], [true, false, true, true, true], n, ([thetaAt, gAt, mAt, vAt, vMaxAt], count) =>
+    kernels.exports.adamF32(
+      thetaAt!, gAt!, mAt!, vAt!, vMaxAt!, count,
+      s.shrink, s.decay, s.beta1, s.beta2, s.gradScale1, s.gradScale2, s.correction2, s.eps, s.negativeStepSize,
+      s.decoupled ? 1 : 0, s.decayGrad ? 1 : 0, vMax !== null ? 1 : 0,
+    ),
   );
-  copyOut(kernels.memory, theta, thetaAt, n);
-  copyOut(kernels.memory, m, mAt, n);
-  copyOut(kernels.memory, v, vAt, n);
-  if (vMax !== null) copyOut(kernels.memory, vMax, vMaxAt, n);
   return true;
 }
 
@@ -110,13 +123,12 @@ export function sgdUpdateSimd(theta: Tensor, g: Tensor, buffer: Tensor | null, s
   const n = theta.numel;
   const kernels = theta.dtype === "float32" ? useSimd(n, force) : null;
   if (kernels === null) return false;
-  const [thetaAt, gAt, bufferAt] = copyIn(kernels.memory, [theta, g, buffer], n) as [number, number, number];
-  kernels.exports.sgdF32(
-    thetaAt, gAt, bufferAt, n,
-    s.decay, s.momentum, s.directionScale, s.negativeLr,
-    s.hasDecay ? 1 : 0, buffer !== null ? 1 : 0, s.startsBuffer ? 1 : 0, s.nesterov ? 1 : 0,
+  updateInBlocks(kernels.memory, [theta, g, buffer], [true, false, true], n, ([thetaAt, gAt, bufferAt], count) =>
+    kernels.exports.sgdF32(
+      thetaAt!, gAt!, bufferAt!, count,
+      s.decay, s.momentum, s.directionScale, s.negativeLr,
+      s.hasDecay ? 1 : 0, buffer !== null ? 1 : 0, s.startsBuffer ? 1 : 0, s.nesterov ? 1 : 0,
+    ),
   );
-  copyOut(kernels.memory, theta, thetaAt, n);
-  if (buffer !== null) copyOut(kernels.memory, buffer, bufferAt, n);
   return true;
 }

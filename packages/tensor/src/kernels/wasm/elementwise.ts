@@ -11,8 +11,6 @@ interface ElementwiseKernels {
 /** The operations elementwise.wat has, by its op code. */
 const OP_CODES: Readonly<Record<string, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
 
-const MAX_PAGES = 32768; // 2 GiB, the maximum elementwise.wat declares
-
 /**
  * Fewer elements stay in the JS loops, where there is nothing to copy. Measured on a 2-vCPU
  * machine (float32 multiply, contiguous): about even at 2,048 elements, 3–5× faster from 65,536.
@@ -22,7 +20,7 @@ const SIMD_MIN_ELEMENTS = 8192;
 /** Elements of the output per block: operands and output of a block stay in cache (64 KiB each). */
 const BLOCK_ELEMENTS = 16384;
 
-const simdKernels = lazyWasmKernels<ElementwiseKernels>(ELEMENTWISE_WASM_BASE64, MAX_PAGES);
+const simdKernels = lazyWasmKernels<ElementwiseKernels>(ELEMENTWISE_WASM_BASE64);
 
 /** Whether the WebAssembly SIMD elementwise kernel can run here. */
 export function simdElementwiseAvailable(): boolean {
@@ -69,7 +67,8 @@ function rowPattern(x: Layout): RowPattern | null {
  * the SIMD kernel, when each
  * operand reads as rows (see RowPattern): whole, broadcast down the rows, one value per row, or a
  * single value. Returns false, having done nothing, otherwise, for few elements (`force` skips that
- * check, for tests) or without WebAssembly SIMD.
+ * check, for tests), for rows too long for a block to fit in the module's memory (see
+ * growWasmMemory) or without WebAssembly SIMD.
  */
 export function zipBinarySimd(op: string, a: Strided, b: Strided, out: Float32Array, force = false): boolean {
   const code = OP_CODES[op];
@@ -94,7 +93,7 @@ export function zipBinarySimd(op: string, a: Strided, b: Strided, out: Float32Ar
   // operand is at most one value per row or one row
   const regionBytes = float32RegionBytes(rowsPerBlock * n);
   const outStart = 2 * regionBytes;
-  growWasmMemory(kernels.memory, outStart + regionBytes);
+  if (!growWasmMemory(kernels.memory, outStart + regionBytes)) return false;
   const heap = new Float32Array(kernels.memory.buffer);
   for (let r = 0; r < rows; r += rowsPerBlock) {
     const count = Math.min(rowsPerBlock, rows - r);

@@ -1,7 +1,7 @@
 import type { TypedArray } from "../../dtype";
 import { MATMUL_SHARED_WASM_BASE64, MATMUL_WASM_BASE64 } from "./matmul-binary";
 import { CONTROL_BYTES, MatmulHelper } from "./matmul-threads";
-import { decodeBase64, growWasmMemory, type WasmMemory, webAssembly } from "./wasm-api";
+import { decodeBase64, growWasmMemory, kernelMemory, WASM_MEMORY_LIMIT_BYTES, type WasmMemory, webAssembly } from "./wasm-api";
 
 /** One matrix of a batched product: where it starts in its storage and how its rows and columns step. */
 export interface MatrixView {
@@ -33,8 +33,23 @@ interface Runtime {
 /** A tile of C is 4 rows × 8 floats or 4 doubles (two 128-bit vectors); the depth is packed in blocks of 256 (see matmul.wat). */
 const TILE_ROWS = 4;
 const DEPTH_BLOCK = 256;
-const MAX_PAGES = 32768; // 2 GiB, the maximum matmul.wat declares
 const PACK_ROW_GROUP = 4;
+
+/**
+ * The most depth one call into the module takes: longer products run as several calls, whose
+ * results are added in float64. With the kernel's float32 sums of at most DEPTH_BLOCK products
+ * (see matmul.wat), no float32 sum then takes more than DEPTH_BLOCK + 16 terms, whatever k is.
+ * Each call's result costs n·m against its n·m·4096 multiply-adds.
+ */
+const DEPTH_SLICE = 16 * DEPTH_BLOCK;
+
+/**
+ * A product whose operands and result do not fit in WASM_MEMORY_LIMIT_BYTES at once is computed in
+ * blocks of C of at most this many rows and columns, each over as much of the depth as fits beside
+ * it (whole multiples of DEPTH_BLOCK). Packing costs about (1/rows + 1/columns) of the arithmetic.
+ */
+const BLOCK_ROWS = 1024;
+const BLOCK_COLS = 1024;
 
 /**
  * Products from this many multiply-adds (512 × 512 × 1024) are split over two threads when a
@@ -60,11 +75,11 @@ function instantiate(): Runtime | null {
     return { module, exports };
   };
   try {
-    const memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+    const memory = kernelMemory(wasm, true);
     const { module, exports } = build(decodeBase64(MATMUL_SHARED_WASM_BASE64), memory);
     return { memory, ...exports, helper: new MatmulHelper(module, memory) };
   } catch {
-    const memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES });
+    const memory = kernelMemory(wasm);
     const { exports } = build(plain, memory);
     return { memory, ...exports, helper: null };
   }
@@ -90,37 +105,99 @@ export function simdMatmulThreadsReady(): Promise<boolean> {
 
 const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple) * multiple;
 
+/** A tile's width in C's columns: 8 floats or 4 doubles. */
+const tileWidth = (double: boolean) => (double ? 4 : 8);
+
+/**
+ * C's row stride (in elements) for `cols` columns: padded to whole tiles, plus one tile. With a
+ * power-of-two row length every row of a tile would map to the same few L1 sets and evict each
+ * other (measured: 28 vs 39 GFLOP/s in the kernel at 1024 columns).
+ */
+const cRowStride = (cols: number, double: boolean) => roundUp(cols, tileWidth(double)) + tileWidth(double);
+
+/** The bytes of one block's data in the module's memory: see the layout in multiplySimd. */
+function blockBytes(rows: number, depth: number, cols: number, double: boolean): number {
+  const bytes = double ? 8 : 4;
+  const paddedRows = roundUp(rows, TILE_ROWS);
+  // packed panels, plus (float32) the operands as stored, at most as large again
+  const operands = (paddedRows + roundUp(cols, tileWidth(double))) * depth * (double ? 8 : 2 * 4);
+  return CONTROL_BYTES + paddedRows * cRowStride(cols, double) * bytes + operands + 16;
+}
+
+/**
+ * The block of C (rows × cols) and the share of the depth computed per call into the module: the
+ * whole product where it fits in WASM_MEMORY_LIMIT_BYTES (and k in DEPTH_SLICE), else blocks of
+ * at most BLOCK_ROWS × BLOCK_COLS over as many whole depth blocks as fit beside them.
+ */
+function blocking(n: number, k: number, m: number, double: boolean): { rows: number; depth: number; cols: number } {
+  const slice = Math.min(k, DEPTH_SLICE);
+  if (blockBytes(n, slice, m, double) <= WASM_MEMORY_LIMIT_BYTES) return { rows: n, depth: slice, cols: m };
+  const rows = Math.min(n, BLOCK_ROWS);
+  const cols = Math.min(m, BLOCK_COLS);
+  const perDepth = blockBytes(rows, 1, cols, double) - blockBytes(rows, 0, cols, double);
+  const fits = Math.floor((WASM_MEMORY_LIMIT_BYTES - blockBytes(rows, 0, cols, double)) / perDepth);
+  return { rows, depth: fits >= slice ? slice : fits - (fits % DEPTH_BLOCK), cols };
+}
+
 /**
  * out[outBase…] = A·B for one [n, k] × [k, m] pair of float32 (or float64) matrices with any
- * strides, through the SIMD kernel. Both operands are packed whole into the module's memory (the
- * packing is where strides and transposes are absorbed), the kernel zeroes a padded C there and
- * accumulates into it, and the valid n × m part is made contiguous in place and copied out. Accumulation is in the operands'
- * precision, as PyTorch's CPU kernels do. With `threads` (and n·k·m large enough) a worker
- * computes the lower half of C's rows meanwhile; every element is computed the same way either
- * way, so the result does not depend on it.
+ * strides, through the SIMD kernel. Operands are packed into the module's memory (the packing is
+ * where strides and transposes are absorbed), the kernel zeroes a padded C there and accumulates
+ * into it, and the valid part is made contiguous in place and copied out. A product too large for
+ * the module's memory (see blocking) runs block by block of C, so the memory never grows past
+ * WASM_MEMORY_LIMIT_BYTES; a depth longer than DEPTH_SLICE runs a slice at a time, the slices'
+ * results added in float64. So float32 products sum at most 256 products in float32 and then at
+ * most 16 such sums (see matmul.wat): the error does not grow with k. With `threads` (and a call's
+ * n·k·m large enough) a worker computes the lower half of C's rows meanwhile; every element is
+ * computed the same way either way, so the result does not depend on it. With k = 0, `out` (zeros
+ * as allocated) is left as it is.
  */
 export function multiplySimd(a: MatrixView, b: MatrixView, n: number, k: number, m: number, double: boolean, out: TypedArray, outBase: number, threads: boolean): void {
-  const { memory, gemmF32, gemmF64, compact, packPanelsF32, helper } = simdRuntime()!;
+  const runtime = simdRuntime()!;
+  const { rows, depth, cols } = blocking(n, k, m, double);
+  growWasmMemory(runtime.memory, blockBytes(rows, depth, cols, double));
+  const heap = double ? new Float64Array(runtime.memory.buffer) : new Float32Array(runtime.memory.buffer);
+  // memory: [control block | C | Ã | B̃ | A as stored | B as stored]; every size is a multiple of 16 bytes
+  const cStart = CONTROL_BYTES;
+  const cFirst = cStart / heap.BYTES_PER_ELEMENT;
+  for (let i0 = 0; i0 < n; i0 += rows) {
+    const blockRows = Math.min(rows, n - i0);
+    for (let j0 = 0; j0 < m; j0 += cols) {
+      const blockCols = Math.min(cols, m - j0);
+      const length = blockRows * blockCols;
+      const sum = depth < k ? new Float64Array(length) : null;
+      for (let p0 = 0; p0 < k; p0 += depth) {
+        const left = { data: a.data, offset: a.offset + i0 * a.rowStride + p0 * a.colStride, rowStride: a.rowStride, colStride: a.colStride };
+        const right = { data: b.data, offset: b.offset + p0 * b.rowStride + j0 * b.colStride, rowStride: b.rowStride, colStride: b.colStride };
+        multiplyBlock(runtime, heap, cStart, left, right, blockRows, Math.min(depth, k - p0), blockCols, double, threads);
+        // one copy out per block instead of one per row (each subarray costs more than its row's copy when m is small)
+        runtime.compact(cStart, cRowStride(blockCols, double), blockRows, blockCols, double ? 1 : 0);
+        if (sum !== null) for (let t = 0; t < length; t++) sum[t] = sum[t]! + heap[cFirst + t]!;
+      }
+      if (k === 0) continue;
+      const result = sum ?? heap.subarray(cFirst, cFirst + length);
+      if (blockCols === m) out.set(result, outBase + i0 * m);
+      else for (let r = 0; r < blockRows; r++) out.set(result.subarray(r * blockCols, (r + 1) * blockCols), outBase + (i0 + r) * m + j0);
+    }
+  }
+}
+
+/** C (at cStart, rows × cols padded to whole tiles) = A·B for one block, A [rows, depth] and B [depth, cols] packed after it. */
+function multiplyBlock(runtime: Runtime, heap: Float32Array | Float64Array, cStart: number, a: MatrixView, b: MatrixView, n: number, k: number, m: number, double: boolean, threads: boolean): void {
+  const { gemmF32, gemmF64, packPanelsF32, helper } = runtime;
   const bytes = double ? 8 : 4;
-  const tileWidth = double ? 4 : 8;
+  const width = tileWidth(double);
   const paddedRows = roundUp(n, TILE_ROWS);
-  const paddedCols = roundUp(m, tileWidth);
-  // C's rows are one tile wider than needed: with a power-of-two row length every row of a tile
-  // would map to the same few L1 sets and evict each other (measured: 28 vs 39 GFLOP/s in the
-  // kernel at 1024 columns)
-  const ldc = paddedCols + tileWidth;
+  const paddedCols = roundUp(m, width);
+  const ldc = cRowStride(m, double);
   // float32 operands stored whole (row-major or transposed) are copied in as they are and packed
   // by the module; others are packed element by element from JS, wherever their strides lead
   const wholeA = double ? null : wholeMatrix(a, n, k);
   const wholeB = double ? null : wholeMatrix({ data: b.data, offset: b.offset, rowStride: b.colStride, colStride: b.rowStride }, m, k);
-  // memory: [control block | Ã | B̃ | C | A as stored | B as stored]; every size is a multiple of 16 bytes
-  const aStart = CONTROL_BYTES;
+  const aStart = cStart + paddedRows * ldc * bytes;
   const bStart = aStart + paddedRows * k * bytes;
-  const cStart = bStart + k * paddedCols * bytes;
-  const storedAStart = cStart + paddedRows * ldc * bytes;
+  const storedAStart = bStart + k * paddedCols * bytes;
   const storedBStart = storedAStart + (wholeA ? roundUp(n * k * bytes, 16) : 0);
-  growWasmMemory(memory, storedBStart + (wholeB ? k * m * bytes : 0));
-  const heap = double ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
   if (wholeA) heap.set(a.data.subarray(a.offset, a.offset + n * k) as Float32Array, storedAStart / bytes);
   if (wholeB) heap.set(b.data.subarray(b.offset, b.offset + k * m) as Float32Array, storedBStart / bytes);
   for (let p0 = 0; p0 < k; p0 += DEPTH_BLOCK) {
@@ -130,8 +207,8 @@ export function multiplySimd(a: MatrixView, b: MatrixView, n: number, k: number,
     if (wholeA) packPanelsF32(storedAStart, wholeA.ld, wholeA.columnMajor ? 1 : 0, n, paddedRows, p0, depth, TILE_ROWS, aBlock);
     else packRowPanels(a, p0, paddedRows, n, depth, heap, aBlock / bytes);
     // B̃'s panels are Bᵀ's row panels
-    if (wholeB) packPanelsF32(storedBStart, wholeB.ld, wholeB.columnMajor ? 1 : 0, m, paddedCols, p0, depth, tileWidth, bBlock);
-    else packColumnPanels(b, p0, depth, m, paddedCols, tileWidth, heap, bBlock / bytes);
+    if (wholeB) packPanelsF32(storedBStart, wholeB.ld, wholeB.columnMajor ? 1 : 0, m, paddedCols, p0, depth, width, bBlock);
+    else packColumnPanels(b, p0, depth, m, paddedCols, width, heap, bBlock / bytes);
   }
   const gemm = double ? gemmF64 : gemmF32;
   const args = [aStart, bStart, cStart, paddedRows, paddedCols, k, ldc];
@@ -144,9 +221,6 @@ export function multiplySimd(a: MatrixView, b: MatrixView, n: number, k: number,
   } else {
     gemm(aStart, bStart, cStart, paddedRows, paddedCols, k, ldc, 0, paddedRows);
   }
-  // one copy out instead of one per row (each subarray costs more than its row's copy when m is small)
-  compact(cStart, ldc, n, m, double ? 1 : 0);
-  out.set(heap.subarray(cStart / bytes, cStart / bytes + n * m), outBase);
 }
 
 /**

@@ -12,8 +12,6 @@ interface SumKernels {
   columnSumsF64: SumKernel;
 }
 
-const MAX_PAGES = 32768; // 2 GiB, the maximum reduce.wat declares
-
 /**
  * Sums of fewer elements stay in JS, where there is no copy and no call into the module. Measured
  * on a 2-vCPU machine (float32, rows and columns of a square): about even at 32 × 32, 1.9–3.1×
@@ -25,12 +23,13 @@ const SIMD_MIN_ELEMENTS = 64 * 64;
  * The input is copied into the module's memory a block of whole rows at a time, about this many
  * bytes, and summed while the block is still in cache: one pass over main memory instead of the
  * three (read, write, read again) that copying everything first takes. Measured at 2048 × 2048
- * float32 (column sums): 1.9 ms in blocks of 512 KiB, 3.3 ms copying all 16 MiB first.
+ * float32 (column sums): 1.9 ms in blocks of 512 KiB, 3.3 ms copying all 16 MiB first. Longer
+ * rows are taken a piece of this size at a time, so the memory stays small whatever the shape.
  */
 const BLOCK_BYTES = 512 * 1024;
 
 /** The kernels, compiled on first use; null where WebAssembly SIMD is missing. */
-const simdRuntime = lazyWasmKernels<SumKernels>(REDUCE_WASM_BASE64, MAX_PAGES);
+const simdRuntime = lazyWasmKernels<SumKernels>(REDUCE_WASM_BASE64);
 
 /** Whether the WebAssembly SIMD sums can run here. */
 export function simdSumAvailable(): boolean {
@@ -54,36 +53,57 @@ export function sumContiguousSimd(data: TypedArray, offset: number, outer: numbe
   const bytes = double ? 8 : 4;
   // as [rows, n] blocks: one row per output (row sums) or `size` rows of one slab (column sums)
   const [totalRows, n] = inner === 1 ? [outer, size] : [size, inner];
-  const rowsPerBlock = Math.max(1, Math.floor(BLOCK_BYTES / (n * bytes)));
-  // memory: [dst: float64 results of one block or slab | src: one block of rows]
-  const dstLength = inner === 1 ? rowsPerBlock : inner;
+  // a row longer than a block is taken `piece` elements at a time (a multiple of the 32 that the
+  // float32 row sums add as a tree, so the pieces sum as the whole row would)
+  const piece = Math.min(n, BLOCK_BYTES / bytes);
+  const rowsPerBlock = Math.max(1, Math.floor(BLOCK_BYTES / (piece * bytes)));
+  // memory: [dst: float64 results of one block or piece of a slab | src: one block of rows]
+  const dstLength = inner === 1 ? rowsPerBlock : piece;
   const srcStart = Math.ceil((dstLength * 8) / 16) * 16;
-  const end = srcStart + rowsPerBlock * n * bytes;
   const { memory } = kernels;
-  growWasmMemory(memory, end);
+  growWasmMemory(memory, srcStart + rowsPerBlock * piece * bytes);
   const heap = double ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
   const results = new Float64Array(memory.buffer, 0, dstLength);
   const srcFirst = srcStart / bytes;
   if (inner === 1) {
     const rowSums = double ? kernels.exports.rowSumsF64 : kernels.exports.rowSumsF32;
-    for (let r = 0; r < totalRows; r += rowsPerBlock) {
-      const rows = Math.min(rowsPerBlock, totalRows - r);
-      heap.set(data.subarray(offset + r * n, offset + (r + rows) * n), srcFirst);
-      rowSums(srcStart, rows, n, 0);
-      acc.set(results.subarray(0, rows), r);
+    if (piece === n) {
+      for (let r = 0; r < totalRows; r += rowsPerBlock) {
+        const rows = Math.min(rowsPerBlock, totalRows - r);
+        heap.set(data.subarray(offset + r * n, offset + (r + rows) * n), srcFirst);
+        rowSums(srcStart, rows, n, 0);
+        acc.set(results.subarray(0, rows), r);
+      }
+      return true;
+    }
+    for (let r = 0; r < totalRows; r++) {
+      let sum = 0;
+      for (let j = 0; j < n; j += piece) {
+        const start = offset + r * n + j;
+        const length = Math.min(piece, n - j);
+        heap.set(data.subarray(start, start + length), srcFirst);
+        rowSums(srcStart, 1, length, 0);
+        sum += results[0]!;
+      }
+      acc[r] = sum;
     }
     return true;
   }
   const columnSums = double ? kernels.exports.columnSumsF64 : kernels.exports.columnSumsF32;
   for (let o = 0; o < outer; o++) {
     const slab = offset + o * size * inner;
-    results.fill(0);
-    for (let r = 0; r < totalRows; r += rowsPerBlock) {
-      const rows = Math.min(rowsPerBlock, totalRows - r);
-      heap.set(data.subarray(slab + r * n, slab + (r + rows) * n), srcFirst);
-      columnSums(srcStart, rows, n, 0);
+    // the slab's columns `piece` at a time (all at once unless its rows are longer than a block)
+    for (let j = 0; j < n; j += piece) {
+      const width = Math.min(piece, n - j);
+      results.fill(0);
+      for (let r = 0; r < totalRows; r += rowsPerBlock) {
+        const rows = Math.min(rowsPerBlock, totalRows - r);
+        if (width === n) heap.set(data.subarray(slab + r * n, slab + (r + rows) * n), srcFirst);
+        else for (let t = 0; t < rows; t++) heap.set(data.subarray(slab + (r + t) * n + j, slab + (r + t) * n + j + width), srcFirst + t * width);
+        columnSums(srcStart, rows, width, 0);
+      }
+      acc.set(results.subarray(0, width), o * inner + j);
     }
-    acc.set(results, o * inner);
   }
   return true;
 }

@@ -32,6 +32,31 @@ export function decodeBase64(text: string): Uint8Array {
 
 const WASM_PAGE_BYTES = 65536;
 
+/**
+ * The most memory a kernel module may hold. WebAssembly memories only grow (a module that once
+ * held a 2 GB operand would keep 2 GB for the life of the process, and 2 GiB is also all a module
+ * can address), so every driver works within this: it copies its operands in blocks that fit
+ * (matmul, sums, optimizer updates), or leaves what does not fit to its JS kernel (elementwise,
+ * softmax rows longer than a few million values). 32 MiB holds a whole 1024 × 1024 float32
+ * product, blocks and all.
+ */
+export const WASM_MEMORY_LIMIT_BYTES = 32 * 1024 * 1024;
+
+/** Every memory made by kernelMemory, so tests can check none outgrew the limit. */
+const memories: WasmMemory[] = [];
+
+/** A fresh memory for a kernel module, of one page, that can grow to WASM_MEMORY_LIMIT_BYTES. */
+export function kernelMemory(wasm: WasmApi, shared = false): WasmMemory {
+  const memory = new wasm.Memory({ initial: 1, maximum: WASM_MEMORY_LIMIT_BYTES / WASM_PAGE_BYTES, shared });
+  memories.push(memory);
+  return memory;
+}
+
+/** The size in bytes of every kernel memory made so far (for tests). */
+export function kernelMemoryBytes(): number[] {
+  return memories.map((memory) => memory.buffer.byteLength);
+}
+
 /** A compiled kernel module and the memory it imports (the caller copies operands in and out). */
 export interface WasmKernels<Exports> {
   readonly memory: WasmMemory;
@@ -40,17 +65,16 @@ export interface WasmKernels<Exports> {
 
 /**
  * Compiles a kernel module stored as base64 by scripts/assemble-wasm.mjs over a fresh plain memory
- * of up to `maximumPages` (it must match the module's memory import), with `functions` as its other
- * `env` imports. Null where WebAssembly or its SIMD instructions are missing: callers keep a JS
- * kernel for that.
+ * (see kernelMemory), with `functions` as its other `env` imports. Null where WebAssembly or its
+ * SIMD instructions are missing: callers keep a JS kernel for that.
  */
-function instantiateWasmKernels<Exports>(base64: string, maximumPages: number, functions: Record<string, unknown> = {}): WasmKernels<Exports> | null {
+function instantiateWasmKernels<Exports>(base64: string, functions: Record<string, unknown>): WasmKernels<Exports> | null {
   const wasm = webAssembly();
   if (wasm === undefined) return null;
   const bytes = decodeBase64(base64);
   // validate() is false on engines without SIMD, where compiling would throw
   if (!wasm.validate(bytes)) return null;
-  const memory = new wasm.Memory({ initial: 1, maximum: maximumPages });
+  const memory = kernelMemory(wasm);
   const exports = new wasm.Instance(new wasm.Module(bytes), { env: { memory, ...functions } }).exports as unknown as Exports;
   return { memory, exports };
 }
@@ -62,9 +86,9 @@ function instantiateWasmKernels<Exports>(base64: string, maximumPages: number, f
 // compiles nothing until called, so bundlers may drop unused kernel modules; @nabla/ops and
 // @nabla/nn mark their calls /* @__PURE__ */, as a bundler reads this mark only in the same file
 /* @__NO_SIDE_EFFECTS__ */
-export function lazyWasmKernels<Exports>(base64: string, maximumPages: number, functions: Record<string, unknown> = {}): () => WasmKernels<Exports> | null {
+export function lazyWasmKernels<Exports>(base64: string, functions: Record<string, unknown> = {}): () => WasmKernels<Exports> | null {
   let kernels: WasmKernels<Exports> | null | undefined;
-  return () => (kernels === undefined ? (kernels = instantiateWasmKernels<Exports>(base64, maximumPages, functions)) : kernels);
+  return () => (kernels === undefined ? (kernels = instantiateWasmKernels<Exports>(base64, functions)) : kernels);
 }
 
 /**
@@ -76,8 +100,13 @@ export function float32RegionBytes(count: number): number {
   return Math.ceil((count * 4) / 16) * 16 + 16;
 }
 
-/** Grows `memory` (whole pages) until it holds at least `bytes`. */
-export function growWasmMemory(memory: WasmMemory, bytes: number): void {
+/**
+ * Grows `memory` (whole pages) until it holds at least `bytes`. False, leaving it as it is, when
+ * that is more than WASM_MEMORY_LIMIT_BYTES: the caller then runs its JS kernel instead.
+ */
+export function growWasmMemory(memory: WasmMemory, bytes: number): boolean {
+  if (bytes > WASM_MEMORY_LIMIT_BYTES) return false;
   const have = memory.buffer.byteLength;
   if (have < bytes) memory.grow(Math.ceil((bytes - have) / WASM_PAGE_BYTES));
+  return true;
 }

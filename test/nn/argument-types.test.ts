@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { Tensor, tensor, zeros } from "@nabla/tensor";
+import * as nn from "@nabla/nn";
+import { DataLoader, GELU, Linear, Module, ReLU, Sequential, TensorDataset, init, optim, saveSafetensors } from "@nabla/nn";
+import * as nodeIo from "@nabla/nn/node";
+import { type ScanCase, scanArguments } from "../support/argument-scan";
+
+// Every export of @nabla/nn (functions, constructors, and the methods of what they make), called
+// with null, true, {}, "x" and NaN in each argument position in turn: it must work or throw a
+// NablaError, never a TypeError or RangeError.
+
+const directory = mkdtempSync(join(tmpdir(), "nabla-argument-types-"));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+const savedFile = join(directory, "saved.safetensors");
+writeFileSync(savedFile, saveSafetensors({ w: zeros([2]) }));
+const csvFile = join(directory, "data.csv");
+writeFileSync(csvFile, "a,b\n1,0\n");
+
+const x = () => tensor([[1, 2], [3, 4]]);
+const linear = () => new Linear(2, 2);
+const params = () => [tensor([1, 2], { requiresGrad: true })];
+const withGrad = () => {
+  const p = tensor([1, 2], { requiresGrad: true });
+  p.grad = tensor([0.5, 0.5]);
+  return [p];
+};
+const sgd = () => new optim.SGD(withGrad(), { lr: 0.1, momentum: 0.9 });
+const adam = () => new optim.Adam(withGrad(), { lr: 0.1 });
+
+const construct = (C: new (...args: any[]) => unknown) => (...args: unknown[]) => new C(...args);
+const method = <T>(make: () => T, name: string) => (...args: unknown[]) => {
+  const receiver = make() as Record<string, (...a: unknown[]) => unknown>;
+  return receiver[name]!(...args);
+};
+
+const CASES: ScanCase[] = [
+  { name: "Linear", call: construct(Linear), args: () => [2, 3, { bias: true, dtype: "float32" }] },
+  { name: "linear", call: nn.linear, args: () => [x(), x(), tensor([1, 2])] },
+  { name: "Sequential", call: construct(Sequential), args: () => [new ReLU(), linear()] },
+  { name: "ReLU", call: construct(ReLU), args: () => [] },
+  { name: "Tanh", call: construct(nn.Tanh), args: () => [] },
+  { name: "Sigmoid", call: construct(nn.Sigmoid), args: () => [] },
+  { name: "GELU", call: construct(GELU), args: () => [{ approximate: "tanh" }] },
+  { name: "Dropout", call: construct(nn.Dropout), args: () => [0.5] },
+  { name: "Flatten", call: construct(nn.Flatten), args: () => [0, -1] },
+  { name: "TensorDataset", call: construct(TensorDataset), args: () => [x(), x()] },
+  { name: "DataLoader", call: construct(DataLoader), args: () => [new TensorDataset(x()), { batchSize: 1, shuffle: false, dropLast: false, seed: 0 }] },
+  { name: "trainTestSplit", call: nn.trainTestSplit, args: () => [10, { testFraction: 0.2, seed: 0 }] },
+  { name: "readCsv", call: nn.readCsv, args: () => ["a,b\n1,0\n", { label: "b", optionalLabel: false }] },
+  { name: "saveSafetensors", call: nn.saveSafetensors, args: () => [{ w: x() }, { format: "pt" }] },
+  { name: "loadSafetensors", call: nn.loadSafetensors, args: () => [saveSafetensors({ w: x() })] },
+  { name: "SGD", call: construct(optim.SGD), args: () => [params(), { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 0, nesterov: true }] },
+  { name: "Adam", call: construct(optim.Adam), args: () => [params(), { lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false }] },
+  { name: "AdamW", call: construct(optim.AdamW), args: () => [params(), { lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: true }] },
+  { name: "StepLR", call: construct(optim.StepLR), args: () => [sgd(), { stepSize: 2, gamma: 0.5 }] },
+  { name: "CosineAnnealingLR", call: construct(optim.CosineAnnealingLR), args: () => [sgd(), { tMax: 3, etaMin: 0 }] },
+  { name: "init.calculateGain", call: init.calculateGain, args: () => ["leaky_relu", 0.2] },
+  { name: "init.calculateFanInAndFanOut", call: init.calculateFanInAndFanOut, args: () => [x()] },
+  { name: "init.uniform_", call: init.uniform_, args: () => [x(), 0, 1, {}] },
+  { name: "init.normal_", call: init.normal_, args: () => [x(), 0, 1, {}] },
+  { name: "init.zeros_", call: init.zeros_, args: () => [x()] },
+  { name: "init.ones_", call: init.ones_, args: () => [x()] },
+  { name: "init.xavierUniform_", call: init.xavierUniform_, args: () => [x(), { gain: 1 }] },
+  { name: "init.xavierNormal_", call: init.xavierNormal_, args: () => [x(), { gain: 1 }] },
+  { name: "init.kaimingUniform_", call: init.kaimingUniform_, args: () => [x(), { a: 0, mode: "fanIn", nonlinearity: "relu" }] },
+  { name: "init.kaimingNormal_", call: init.kaimingNormal_, args: () => [x(), { a: 0, mode: "fanOut", nonlinearity: "relu" }] },
+  // methods
+  { name: "Linear.forward", call: method(linear, "forward"), args: () => [x()] },
+  { name: "Sequential.forward", call: method(() => new Sequential(linear(), new ReLU()), "forward"), args: () => [x()] },
+  { name: "Sequential.at", call: method(() => new Sequential(linear()), "at"), args: () => [0] },
+  { name: "ReLU.forward", call: method(() => new ReLU(), "forward"), args: () => [x()] },
+  { name: "Tanh.forward", call: method(() => new nn.Tanh(), "forward"), args: () => [x()] },
+  { name: "Sigmoid.forward", call: method(() => new nn.Sigmoid(), "forward"), args: () => [x()] },
+  { name: "GELU.forward", call: method(() => new GELU(), "forward"), args: () => [x()] },
+  { name: "Dropout.forward", call: method(() => new nn.Dropout(0.5), "forward"), args: () => [x()] },
+  { name: "Flatten.forward", call: method(() => new nn.Flatten(), "forward"), args: () => [x()] },
+  { name: "Module.train", call: method(linear, "train"), args: () => [true] },
+  { name: "Module.loadStateDict", call: method(linear, "loadStateDict"), args: () => [linear().stateDict(), { strict: true }] },
+  { name: "TensorDataset.get", call: method(() => new TensorDataset(x()), "get"), args: () => [0] },
+  { name: "SGD.step", call: method(sgd, "step"), args: () => [] },
+  { name: "SGD.loadStateDict", call: method(sgd, "loadStateDict"), args: () => [sgd().stateDict()] },
+  { name: "SGD.addParamGroup", call: method(sgd, "addParamGroup"), args: () => [{ params: params(), lr: 0.2 }] },
+  { name: "Adam.step", call: method(adam, "step"), args: () => [] },
+  { name: "Adam.loadStateDict", call: method(adam, "loadStateDict"), args: () => [adam().stateDict()] },
+  { name: "StepLR.loadStateDict", call: method(() => new optim.StepLR(sgd(), { stepSize: 2 }), "loadStateDict"), args: () => [new optim.StepLR(sgd(), { stepSize: 2 }).stateDict()] },
+  { name: "CosineAnnealingLR.loadStateDict", call: method(() => new optim.CosineAnnealingLR(sgd(), { tMax: 2 }), "loadStateDict"), args: () => [new optim.CosineAnnealingLR(sgd(), { tMax: 2 }).stateDict()] },
+  // the Node entry point; its paths are real files, so "x" only names a file that is not there
+  { name: "saveFile", call: (path: unknown, ...rest: unknown[]) => nodeIo.saveFile(path === "x" ? join(directory, "x") : (path as string), ...(rest as [Record<string, Tensor>])), args: () => [join(directory, "out.safetensors"), { w: x() }, { format: "pt" }] },
+  { name: "loadFile", call: nodeIo.loadFile, args: () => [savedFile] },
+  { name: "readCsvFile", call: nodeIo.readCsvFile, args: () => [csvFile, { label: "b" }] },
+];
+
+// Abstract bases, error types and the namespaces scanned through their members above.
+const NOT_SCANNED = new Set(["Module", "Optimizer", "LRScheduler", "init", "optim"]);
+
+describe("wrong-typed arguments throw NablaError", () => {
+  it("every export of @nabla/nn is scanned", () => {
+    const scanned = new Set(CASES.map((c) => c.name.replace(/^init\./, "")));
+    const exported = [...Object.keys(nn), ...Object.keys(nn.init).map((name) => name), ...Object.keys(nn.optim)].filter(
+      (name) => !NOT_SCANNED.has(name) && typeof (nn as Record<string, unknown>)[name] !== "object",
+    );
+    expect(exported.filter((name) => !scanned.has(name))).toEqual([]);
+    expect(Module).toBeDefined();
+  });
+
+  it("functions, constructors and methods", () => {
+    expect(scanArguments(CASES)).toEqual([]);
+  });
+});

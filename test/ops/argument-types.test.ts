@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { tensor } from "@nabla/tensor";
+import * as ops from "@nabla/ops";
+import { functionCases, scanArguments, unscannedFunctions } from "../support/argument-scan";
+
+// Every function of @nabla/ops called with null, true, {}, "x" and NaN in each argument position in
+// turn: it must work or throw a NablaError, never a TypeError or RangeError.
+
+const logits = () => tensor([[1, 2, 3], [0, -1, 2]]);
+const targets = () => tensor([2, 0], { dtype: "int32" });
+
+const FUNCTIONS: Record<string, () => unknown[]> = {
+  softmax: () => [logits(), -1],
+  logSoftmax: () => [logits(), -1],
+  logsumexp: () => [logits(), 1, false],
+  softmaxBackward: () => [ops.softmax(logits(), -1), logits(), -1],
+  logSoftmaxBackward: () => [ops.logSoftmax(logits(), -1), logits(), -1],
+  softmaxJacobian: () => [tensor([1, 2, 3])],
+  crossEntropy: () => [logits(), targets(), { weight: tensor([1, 1, 1]), ignoreIndex: -100, reduction: "mean", labelSmoothing: 0.1 }],
+  nllLoss: () => [ops.logSoftmax(logits(), -1), targets(), { weight: tensor([1, 1, 1]), ignoreIndex: -100, reduction: "sum" }],
+};
+
+describe("wrong-typed arguments throw NablaError", () => {
+  it("every exported function has a scan row", () => {
+    expect(unscannedFunctions(ops, FUNCTIONS)).toEqual([]);
+  });
+
+  it("exported functions", () => {
+    expect(scanArguments(functionCases(ops, FUNCTIONS))).toEqual([]);
+  });
+});
