@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { enableGrad, isGradEnabled, noGrad, ones, tensor, zeros, type Tensor } from "@nabla/tensor";
+import { defineOp, enableGrad, isGradEnabled, noGrad, ones, tensor, zeros, type Tensor } from "@nabla/tensor";
 import { nablaError } from "../support/errors";
 
 const f64 = (data: number[] | number[][], requiresGrad = true) => tensor(data, { dtype: "float64", requiresGrad });
@@ -202,5 +202,33 @@ describe("gradients through views and broadcasting", () => {
     out.backward();
     expect(w.grad!.dtype).toBe("float32");
     expect(w.grad!.toArray()).toEqual([[3, 3]]);
+  });
+});
+
+describe("a custom op that returns the wrong thing", () => {
+  const double = (backward: (ctx: unknown, gradOut: Tensor) => unknown) =>
+    defineOp({ name: "double", forward: (_ctx, x: Tensor) => x.mul(2), backward: backward as never });
+
+  it("is a NablaError naming the op when forward returns something that is not a tensor", () => {
+    const broken = defineOp({ name: "broken", forward: () => null as never, backward: (_ctx, g) => [g] });
+    const error = nablaError(() => broken(f64([1, 2])), "broken");
+    expect(error.message).toBe("broken: forward returned null; it must return a Tensor");
+  });
+
+  it("is a NablaError naming the op, not a TypeError, when backward returns no array or a non-tensor gradient", () => {
+    const x = f64([1, 2]);
+    expect(nablaError(() => double(() => null)(x).sum().backward(), "double").message).toBe(
+      "double: backward returned null; expected an array with a gradient (or null) for each of its 1 tensor inputs",
+    );
+    expect(nablaError(() => double(() => [5])(x).sum().backward(), "double").message).toBe(
+      "double: backward returned 5 as the gradient of input 0; expected a tensor of shape [2] or null",
+    );
+    expect(x.grad).toBeNull();
+  });
+
+  it("still takes null as no gradient for an input", () => {
+    const x = f64([1, 2]);
+    double(() => [null])(x).sum().backward();
+    expect(x.grad).toBeNull();
   });
 });

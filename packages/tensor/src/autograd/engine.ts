@@ -1,5 +1,5 @@
 import { isTensor, sharedAcrossCopies } from "../copies";
-import { NablaError } from "../errors";
+import { NablaError, describeValue } from "../errors";
 import { formatShape, shapesEqual } from "../shape";
 import { Storage, Tensor } from "../tensor";
 import { checkAnomaly, isAnomalyEnabled, withinBackward } from "./anomaly";
@@ -290,15 +290,23 @@ function runNode(node: Node, gradOut: Tensor): ReadonlyArray<Tensor | null> {
     );
   }
   node.checkSavedVersions();
-  const grads = node.definition.backward(node.ctx, gradOut);
+  // a custom op's backward is user code: check what it returns before reading it
+  const grads: unknown = node.definition.backward(node.ctx, gradOut);
+  if (!Array.isArray(grads)) {
+    throw new NablaError(node.name, `backward returned ${describeValue(grads)}; expected an array with a gradient (or null) for each of its ${node.inputs.length} tensor inputs`);
+  }
   if (grads.length !== node.inputs.length) {
     throw new NablaError(node.name, `backward returned ${grads.length} gradients for ${node.inputs.length} tensor inputs`);
   }
   const checked = new Array<Tensor | null>(grads.length).fill(null);
   for (let i = 0; i < grads.length; i++) {
     const edge = node.inputs[i];
-    let grad = grads[i] ?? null;
-    if (!edge || !grad) continue;
+    const given: unknown = grads[i] ?? null;
+    if (!edge || given === null) continue;
+    if (!isTensor(given, node.name)) {
+      throw new NablaError(node.name, `backward returned ${describeValue(given)} as the gradient of input ${i}; expected a tensor of shape ${formatShape(edge.shape)} or null`);
+    }
+    let grad = given;
     if (!shapesEqual(grad.shape, edge.shape)) {
       throw new NablaError(
         node.name,
