@@ -101,7 +101,8 @@ export const CREATION_ROWS: Row[] = [
     hostileArgs: fc.oneof(fc.tuple(extremeBoundArb), fc.tuple(rangeValueArb, rangeValueArb, fc.oneof(stepArb, hostileStepArb))),
     call: nabla.arange,
     expect: (t: Tensor, args: number[]) => {
-      const [start, end] = args.length === 1 ? [0, args[0]!] : [args[0]!, args[1]!];
+      // arange(end), or arange(start, end, step); an end left undefined reads as arange(start)
+      const [start, end] = args.length === 1 || args[1] === undefined ? [0, args[0]!] : [args[0]!, args[1]!];
       const step = args[2] ?? 1;
       const count = Math.ceil((end - start) / step);
       if (t.numel !== count) return [`has ${t.numel} elements, expected ${count}`];
@@ -120,8 +121,10 @@ export const CREATION_ROWS: Row[] = [
       // (a bound int32 cannot hold converts to an unspecified value, castValue's NaN)
       const first = castValue(start, t.dtype);
       const last = castValue(end, t.dtype);
-      if (steps > 0 && Number.isFinite(start) && !Number.isNaN(first) && data[0] !== first) problems.push(`starts at ${data[0]}, not ${start}`);
-      if (steps > 1 && Number.isFinite(end) && Number.isFinite(start) && !Number.isNaN(last) && data[steps - 1] !== last) problems.push(`ends at ${data[steps - 1]}, not ${end}`);
+      // (an infinite bound makes every step NaN, in PyTorch too)
+      const finite = Number.isFinite(start) && Number.isFinite(end);
+      if (steps > 0 && finite && !Number.isNaN(first) && data[0] !== first) problems.push(`starts at ${data[0]}, not ${start}`);
+      if (steps > 1 && finite && !Number.isNaN(last) && data[steps - 1] !== last) problems.push(`ends at ${data[steps - 1]}, not ${end}`);
       return problems;
     },
   },

@@ -159,8 +159,10 @@ function expectedTarget(c: InPlaceCase, storage: readonly number[]): { refuse: b
   let values: naive.NaiveArray;
   if (c.op === "copy_") {
     if (c.source.kind === "number") {
-      // a number is converted as fill_ converts it; one int32 cannot hold is unspecified (PyTorch's copy_ of a 0-d tensor)
-      const stored = fillValue(c.source.value, dtype) ?? NaN;
+      // a number is converted as fill_ converts it; one int32 cannot hold may be refused (as fill_)
+      // or stored as anything (PyTorch's copy_ of a 0-d tensor)
+      const stored = fillValue(c.source.value, dtype);
+      if (stored === null) return { refuse: false, optional: true, values: naive.map(target, () => NaN), dtype };
       values = naive.map(target, () => stored);
     } else values = naive.map(naive.expand(source, target.shape), (v) => castValue(v, dtype));
   } else {
