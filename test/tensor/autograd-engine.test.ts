@@ -210,7 +210,7 @@ describe("a custom op that returns the wrong thing", () => {
     defineOp({ name: "double", forward: (_ctx, x: Tensor) => x.mul(2), backward: backward as never });
 
   it("is a NablaError naming the op when forward returns something that is not a tensor", () => {
-    const broken = defineOp({ name: "broken", forward: () => null as never, backward: (_ctx, g) => [g] });
+    const broken = defineOp({ name: "broken", forward: (_ctx, _x: Tensor) => null as never, backward: (_ctx, g) => [g] });
     const error = nablaError(() => broken(f64([1, 2])), "broken");
     expect(error.message).toBe("broken: forward returned null; it must return a Tensor");
   });
