@@ -104,6 +104,9 @@ const EXAMPLES: [InPlaceCase][] = [
 
 const hasDuplicates = (values: number[]) => new Set(values).size < values.length;
 
+/** A finite value float32 rounds to an infinity: PyTorch's fill_ refuses it, an infinity is accepted too. */
+const overflowsFloat32 = (v: number | boolean, dtype: DType) => dtype === "float32" && Number.isFinite(Number(v)) && !Number.isFinite(Math.fround(Number(v)));
+
 /** The value `fill_(v)` (or copy_ of a number) stores in `dtype`, as PyTorch; null when PyTorch refuses it (overflow). */
 function fillValue(v: number | boolean, dtype: DType): number | null {
   const n = Number(v);
@@ -126,9 +129,7 @@ function expectedTarget(c: InPlaceCase, storage: readonly number[]): { refuse: b
     const v = c.op === "zero_" ? 0 : c.source.kind === "number" ? c.source.value : null;
     if (v === null) return refuse; // fill_ takes a number
     const stored = fillValue(v, dtype);
-    // float32 overflow: PyTorch refuses, an infinity is accepted too
-    const overflow = dtype === "float32" && Number.isFinite(Number(v)) && !Number.isFinite(Math.fround(Number(v)));
-    return stored === null ? refuse : { refuse: false, optional: overflow, values: naive.map(target, () => stored), dtype };
+    return stored === null ? refuse : { refuse: false, optional: overflowsFloat32(v, dtype), values: naive.map(target, () => stored), dtype };
   }
   if (internalOverlap) return refuse; // several elements share a position: PyTorch refuses the write
   let source: naive.NaiveArray;
@@ -163,6 +164,7 @@ function expectedTarget(c: InPlaceCase, storage: readonly number[]): { refuse: b
       // or stored as anything (PyTorch's copy_ of a 0-d tensor)
       const stored = fillValue(c.source.value, dtype);
       if (stored === null) return { refuse: false, optional: true, values: naive.map(target, () => NaN), dtype };
+      if (overflowsFloat32(c.source.value, dtype)) return { refuse: false, optional: true, values: naive.map(target, () => stored), dtype };
       values = naive.map(target, () => stored);
     } else values = naive.map(naive.expand(source, target.shape), (v) => castValue(v, dtype));
   } else {
