@@ -107,9 +107,10 @@ const optimizerRows: Row[] = Object.entries(optimizers).flatMap(([name, Optimize
     name: `${name}.step`,
     args: paramsArb.chain((params) => fc.tuple(fc.constant(params), hyperparameters, gradsFor(params.length), fc.integer({ min: 1, max: 3 }))),
     prepare: (params: unknown, _options: unknown, grads: unknown) => assignGrads(params, grads),
-    call: (params: Tensor[], options: never, _grads: unknown, steps: number) => {
+    call: (params: Tensor[], options: never, _grads: unknown, steps: unknown) => {
       const optimizer = new Optimizer(params, options);
-      for (let i = 0; i < steps; i++) optimizer.step();
+      // (the step count is the test's own loop: a hostile value there means one step)
+      for (let i = 0; i < (Number.isInteger(steps) ? (steps as number) : 1); i++) optimizer.step();
       return optimizer.stateDict();
     },
     writes: true,
