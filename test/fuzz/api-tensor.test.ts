@@ -70,12 +70,16 @@ const reshapeTargetArb = (shape: readonly number[]) =>
     fc.array(fc.integer({ min: -1, max: 4 }), { maxLength: 4 }),
   );
 
-/** Targets of expand/broadcastTo: size-1 dims grow, others stay or say -1, maybe new leading dims. */
+/**
+ * Targets of expand/broadcastTo: size-1 dims grow, others stay or say -1, maybe new leading dims;
+ * now and then to 2^35, a view too big for any storage (printing it must not materialise it).
+ */
+const grownSizeArb = fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 3 }) }, { weight: 1, arbitrary: fc.constant(2 ** 35) });
 const expandTargetArb = (shape: readonly number[]) =>
   fc
     .record({
-      lead: fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 2 }),
-      sizes: fc.tuple(...shape.map((size) => fc.oneof(fc.constant(size), fc.constant(-1), fc.integer({ min: 0, max: 3 })))),
+      lead: fc.array(grownSizeArb, { maxLength: 2 }),
+      sizes: fc.tuple(...shape.map((size) => fc.oneof(fc.constant(size), fc.constant(-1), size === 1 ? grownSizeArb : fc.integer({ min: 0, max: 3 })))),
     })
     .map(({ lead, sizes }) => [...lead, ...(sizes as number[])]);
 

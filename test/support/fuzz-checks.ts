@@ -269,7 +269,11 @@ export function wellFormedProblems(t: unknown, label = "result"): string[] {
   if (t.gradFn !== null && !t.requiresGrad) problems.push(`${where}: has a gradFn but does not require grad`);
   if (problems.length > 0) return problems;
 
-  if (numel <= READABLE_NUMEL) problems.push(...readBackProblems(t, where, numel));
+  // toArray makes one array per index of the leading dims: an empty tensor of shape [1, 2^35, 0]
+  // has no elements but 2^35 nested arrays (as PyTorch's tolist would), so it is not read back
+  let nestedArrays = 1;
+  for (let d = 0, count = 1; d < t.ndim - 1; d++) nestedArrays += count *= t.shape[d]!;
+  if (numel <= READABLE_NUMEL && nestedArrays <= READABLE_NUMEL) problems.push(...readBackProblems(t, where, numel));
   if (numel <= READABLE_NUMEL || numel >= HUGE_NUMEL) {
     const printed = attempt(() => t.toString());
     if (!printed.ok) problems.push(...notNablaError(printed.error, `${where}.toString()`));
