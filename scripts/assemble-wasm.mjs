@@ -48,7 +48,7 @@ for (const kernelsDir of kernelDirs.map((dir) => join(root, dir))) {
     const sizes = [plain.length];
     if (SHARED_MEMORY_KERNELS.has(file)) {
       const shared = assemble(file, source.replace(MEMORY_IMPORT, '(import "env" "memory" (memory $1 $2 shared))'), { simd: true, threads: true });
-      text += `\n/** ${file} (${shared.length} bytes), importing a shared memory. */\n` + base64Constant(`${prefix}_SHARED_WASM_BASE64`, shared);
+      text += `\n/** ${file} (${shared.length} bytes), importing a shared memory. */\n${base64Constant(`${prefix}_SHARED_WASM_BASE64`, shared)}`;
       sizes.push(shared.length);
     }
     const target = join(kernelsDir, `${name}-binary.ts`);

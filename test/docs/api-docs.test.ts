@@ -301,7 +301,11 @@ for (const packageName of new Set(ITEMS.map((i) => i.packageName))) {
     const error = syntaxError(body.join("\n"));
     if (error === null) break;
     let start = 0;
-    const faulty = candidates.find((c) => (start += c.code.length) > error.line) ?? candidates[candidates.length - 1]!;
+    const faulty =
+      candidates.find((c) => {
+        start += c.code.length;
+        return start > error.line;
+      }) ?? candidates[candidates.length - 1]!;
     exampleProblems.push({ item: faulty.item, problem: new Error(`${faulty.label}: ${error.message}`) });
     candidates = candidates.filter((c) => c !== faulty);
   }
@@ -310,7 +314,7 @@ for (const packageName of new Set(ITEMS.map((i) => i.packageName))) {
     examples.push({ item, fn, from: line, to: line + code.length });
     line += code.length;
   }
-  const body = candidates.flatMap((c) => c.code).join("\n") + "\n";
+  const body = `${candidates.flatMap((c) => c.code).join("\n")}\n`;
   modules.set(packageName, {
     run: writeGenerated(OUT, packageName, `${prelude((e) => `${ROOT}${e.source}`)}\n${body}`),
     types: writeGenerated(OUT, `${packageName}.types`, `${prelude((e) => e.specifier)}\n${body}`),

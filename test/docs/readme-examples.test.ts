@@ -63,7 +63,7 @@ const DOC_FILES = [
 function blockModule(block: DocBlock): string {
   const lines = rewriteBlock(block);
   lines[0] = `${DOC_CHECK_IMPORT} ${lines[0] ?? ""}`;
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 const blocksByFile = DOC_FILES.map((file) => ({ file, blocks: extractBlocks(file, readFileSync(`${ROOT}${file}`, "utf8")).blocks }));

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
 import { NablaError, tensor } from "@nabla/tensor";
 import { layerSizes, positiveInteger, positiveNumber } from "../../examples/src/cli/arguments";
@@ -75,11 +76,13 @@ describe("confusion matrix", () => {
   });
 
   it("renders in the terminal with true classes down and predictions across", () => {
-    const text = renderConfusionMatrix(["setosa", "versicolor", "virginica"], [
-      [10, 0, 0],
-      [0, 9, 1],
-      [0, 0, 10],
-    ]).replace(/\u001b\[\d+m/g, "");
+    const text = stripVTControlCharacters(
+      renderConfusionMatrix(["setosa", "versicolor", "virginica"], [
+        [10, 0, 0],
+        [0, 9, 1],
+        [0, 0, 10],
+      ]),
+    );
     expect(text.split("\n")).toEqual([
       "              predicted →",
       "  true ↓          setosa  versicolor   virginica",

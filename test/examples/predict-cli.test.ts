@@ -58,7 +58,9 @@ describe("predict with a model trained by PyTorch", () => {
     const rows = predictionRows(run.stdout);
     expect(rows.map((r) => r.row)).toEqual(fixture.predicted.map((_, i) => i + 1));
     expect(rows.map((r) => r.predicted)).toEqual(fixture.predicted);
-    rows.forEach((r, i) => expect(Math.abs(r.probability - fixture.probability[i]!)).toBeLessThanOrEqual(0.00005 + 1e-9));
+    rows.forEach((r, i) => {
+      expect(Math.abs(r.probability - fixture.probability[i]!)).toBeLessThanOrEqual(0.00005 + 1e-9);
+    });
     // A wrong prediction is marked after the actual class.
     expect(rows.map((r) => r.actual)).toEqual(fixture.actual);
     expect(run.stdout.match(/ ✗$/gm)).toHaveLength(fixture.actual.filter((a, i) => a !== fixture.predicted[i]).length);
@@ -102,7 +104,9 @@ describe("predict with a model trained by PyTorch", () => {
       expect(output.predictions.map((p) => p.actual)).toEqual(fixture.actual);
       expect(output.predictions.map((p) => p.correct)).toEqual(fixture.actual.map((a, i) => a === fixture.predicted[i]));
       // Full float32 precision, not the table's rounded percentages.
-      output.predictions.forEach((p, i) => expect(Math.abs((p.probability as number) - fixture.probability[i]!)).toBeLessThan(1e-6));
+      output.predictions.forEach((p, i) => {
+        expect(Math.abs((p.probability as number) - fixture.probability[i]!)).toBeLessThan(1e-6);
+      });
       expect(output.rows).toBe(fixture.predicted.length);
       expect(output.correct).toBe(correct());
       expect(output.accuracy).toBeCloseTo(fixture.accuracy, 12);
@@ -118,7 +122,9 @@ describe("predict with a model trained by PyTorch", () => {
       const records = lines.map((line) => line.split(","));
       expect(records.map((r) => r[0])).toEqual(fixture.predicted.map((_, i) => String(i + 1)));
       expect(records.map((r) => r[1])).toEqual(fixture.predicted);
-      records.forEach((r, i) => expect(Math.abs(Number(r[2]) - fixture.probability[i]!)).toBeLessThan(1e-6));
+      records.forEach((r, i) => {
+        expect(Math.abs(Number(r[2]) - fixture.probability[i]!)).toBeLessThan(1e-6);
+      });
       expect(records.map((r) => r[3])).toEqual(fixture.actual);
       expect(records.map((r) => r[4])).toEqual(fixture.actual.map((a, i) => String(a === fixture.predicted[i])));
       expect(run.stderr).toContain(`(${correct()} of ${fixture.actual.length} rows)`);

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFile } from "@nabla/nn/node";
+import type { CheckpointConfig } from "../../examples/src/checkpoint";
 import { parseTrainOptions } from "../../examples/src/cli/train-options";
 import {
   type MetricsFile,
@@ -80,7 +81,7 @@ describe("train on digits, 2 epochs", () => {
   });
 
   it("writes config.json with the architecture, names, label column and standardisation", () => {
-    const config = readJson<Record<string, any>>(path.join(out, "config.json"));
+    const config = readJson<CheckpointConfig>(path.join(out, "config.json"));
     expect(config.architecture).toEqual({ type: "mlp", inFeatures: 64, hidden: [128, 64], activation: "relu", outFeatures: 10 });
     expect(config.featureNames).toEqual(Array.from({ length: 64 }, (_, i) => `pixel${i}`));
     expect(config.classNames).toEqual(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
@@ -119,7 +120,7 @@ describe("train on digits, 2 epochs", () => {
     ] as const) {
       const text = readFileSync(path.join(out, file), "utf8");
       expect(text.startsWith('<?xml version="1.0" encoding="UTF-8"?>')).toBe(true);
-      const svg = parseSvg(text).svg as Record<string, any>;
+      const svg = parseSvg(text).svg as Record<string, unknown>;
       expect(svg["@xmlns"]).toBe("http://www.w3.org/2000/svg");
       expect(svg["@viewBox"]).toMatch(/^0 0 \d+ \d+$/);
       expect(svg.title).toBe(title);
@@ -210,7 +211,7 @@ describe("command line", () => {
     const out = path.join(temp.dir, "iris-short-flags");
     const run = await runExample("train", ["--data", irisCsv, "--label", "species", "-e", "40", "-b", "16", "-l", "0.01", "-o", out]);
     expect(run.code, run.stderr).toBe(0);
-    const config = readJson<Record<string, any>>(path.join(out, "config.json"));
+    const config = readJson<CheckpointConfig>(path.join(out, "config.json"));
     expect(config.training).toMatchObject({ epochs: 40, batchSize: 16, lr: 0.01 });
     const metrics = readJson<MetricsFile>(path.join(out, "metrics.json"));
     const losses = metrics.epochs.flatMap((row) => [row.trainLoss, row.testLoss]);
@@ -238,7 +239,7 @@ describe("command line", () => {
       { cwd: path.join(repoRoot, "examples"), env: { INIT_CWD: temp.dir } },
     );
     expect(run.code, run.stderr).toBe(0);
-    const config = readJson<Record<string, any>>(path.join(temp.dir, "relative-out", "config.json"));
+    const config = readJson<CheckpointConfig>(path.join(temp.dir, "relative-out", "config.json"));
     expect(config.architecture.hidden).toEqual([8]);
     expect(config.classNames).toEqual(["setosa", "versicolor", "virginica"]);
     expect(config.training).toMatchObject({ optimizer: "sgd", lr: 0.01, epochs: 1 });

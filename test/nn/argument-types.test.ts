@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { Tensor, tensor, zeros } from "@nabla/tensor";
+import { type Tensor, tensor, zeros } from "@nabla/tensor";
 import * as nn from "@nabla/nn";
 import { DataLoader, GELU, Linear, Module, ReLU, Sequential, TensorDataset, init, optim, saveSafetensors } from "@nabla/nn";
 import * as nodeIo from "@nabla/nn/node";
@@ -30,7 +30,9 @@ const withGrad = () => {
 const sgd = () => new optim.SGD(withGrad(), { lr: 0.1, momentum: 0.9 });
 const adam = () => new optim.Adam(withGrad(), { lr: 0.1 });
 
-const construct = (C: new (...args: any[]) => unknown) => (...args: unknown[]) => new C(...args);
+// biome-ignore lint/suspicious/noExplicitAny: any constructor, called with deliberately wrong arguments
+type AnyConstructor = new (...args: any[]) => unknown;
+const construct = (C: AnyConstructor) => (...args: unknown[]) => new C(...args);
 const method = <T>(make: () => T, name: string) => (...args: unknown[]) => {
   const receiver = make() as Record<string, (...a: unknown[]) => unknown>;
   return receiver[name]!(...args);

@@ -14,7 +14,14 @@ function ids(t: { toArray(): unknown }): number[] {
 function labelsWithCounts(counts: number[]): number[] {
   const remaining = [...counts];
   const labels: number[] = [];
-  while (remaining.some((r) => r > 0)) remaining.forEach((r, c) => r > 0 && (labels.push(c), remaining[c]!--));
+  while (remaining.some((r) => r > 0)) {
+    for (const [c, r] of remaining.entries()) {
+      if (r > 0) {
+        labels.push(c);
+        remaining[c]!--;
+      }
+    }
+  }
   return labels;
 }
 

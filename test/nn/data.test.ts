@@ -66,7 +66,9 @@ describe("DataLoader", () => {
         const sizes = [...loader].map(([x]) => x!.shape[0]);
         expect(sizes.length).toBe(loader.length);
         expect(loader.length).toBe(dropLast ? Math.floor(rows / batchSize) : Math.ceil(rows / batchSize));
-        sizes.forEach((size, b) => expect(size).toBe(Math.min(batchSize, rows - b * batchSize)));
+        sizes.forEach((size, b) => {
+          expect(size).toBe(Math.min(batchSize, rows - b * batchSize));
+        });
       }),
       { numRuns: 60 },
     );

@@ -109,7 +109,10 @@ describe("registration", () => {
     const nonLeaf = tensor([1.5], { requiresGrad: true }).mul(2);
     expect(nablaError(() => new Bad((m) => m.add("a.b", zeros([1])))).message).toBe('registerParameter: invalid parameter name "a.b" (expected a non-empty name without ".")');
     expect(nablaError(() => new Bad((m) => m.add("", zeros([1])))).message).toBe('registerParameter: invalid parameter name "" (expected a non-empty name without ".")');
-    expect(nablaError(() => new Bad((m) => (m.add("w", zeros([1])), m.add("w", zeros([1]))))).message).toBe('registerParameter: parameter "w" is already registered');
+    expect(nablaError(() => new Bad((m) => {
+          m.add("w", zeros([1]));
+          m.add("w", zeros([1]));
+        })).message).toBe('registerParameter: parameter "w" is already registered');
     expect(nablaError(() => new Bad((m) => m.add("w", int))).message).toBe('registerParameter: parameter "w" has dtype int32 (expected float32 or float64)');
     expect(nablaError(() => new Bad((m) => m.add("w", nonLeaf))).message).toBe('registerParameter: parameter "w" must be a leaf tensor (detach it first)');
     expect(new Bad((m) => m.add("w", null)).parameters()).toEqual([]);

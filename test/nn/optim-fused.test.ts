@@ -215,7 +215,9 @@ describe("parameters larger than the WebAssembly memory limit", () => {
     // every other element of a twice as long storage: not contiguous, so the tensor-op update
     const spread = (v: Float32Array) => {
       const storage = new Float32Array(2 * n);
-      v.forEach((x, i) => (storage[2 * i] = x));
+      v.forEach((x, i) => {
+        storage[2 * i] = x;
+      });
       return asStrided(tensor(storage), [n], [2], 0);
     };
     const referenceParam = asParam(spread(values(0)));

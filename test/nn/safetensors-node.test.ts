@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Tensor, tensor } from "@nabla/tensor";
+import { type Tensor, tensor } from "@nabla/tensor";
 import { saveSafetensors } from "@nabla/nn";
 import { loadFile, saveFile } from "@nabla/nn/node";
 import { nablaError } from "../support/errors";
@@ -33,7 +33,7 @@ describe("saveFile / loadFile", () => {
     const file = path.join(directory, "model.safetensors");
     fs.writeFileSync(file, "old contents");
     saveFile(file, { x: tensor([7]) });
-    expect(loadFile(file).tensors["x"]!.toArray()).toEqual([7]);
+    expect(loadFile(file).tensors.x!.toArray()).toEqual([7]);
     expect(fs.readdirSync(directory)).toEqual(["model.safetensors"]);
   });
 

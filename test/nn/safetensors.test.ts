@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { NablaError, Tensor, arange, tensor, zeros, type DType } from "@nabla/tensor";
+import { NablaError, type Tensor, arange, tensor, zeros, type DType } from "@nabla/tensor";
 import { loadSafetensors, saveSafetensors } from "@nabla/nn";
 import { loadFixture } from "../support/fixtures";
 
@@ -88,7 +88,7 @@ describe("loadSafetensors reads PyTorch-written files exactly", () => {
   it("loads from an ArrayBuffer as from a Uint8Array", () => {
     const bytes = fixtureBytes(reference.read.file);
     const copy = bytes.slice().buffer;
-    expect(loadSafetensors(copy).tensors["weight"]!.toArray()).toEqual(tensors["weight"]!.toArray());
+    expect(loadSafetensors(copy).tensors.weight!.toArray()).toEqual(tensors.weight!.toArray());
   });
 });
 
@@ -106,7 +106,7 @@ describe("saveSafetensors writes the reference writer's bytes", () => {
     const attn = saveSafetensors({ "attn.0": six.reshape([1, 2, 3]) });
     expect(Array.from(attn)).toEqual(Array.from(buildFile('{"attn.0":{"dtype":"F32","shape":[1,2,3],"data_offsets":[0,24]}}', data)));
     const padded = saveSafetensors({ attn0: six.reshape([1, 1, 2, 3]) });
-    const paddedHeader = '{"attn0":{"dtype":"F32","shape":[1,1,2,3],"data_offsets":[0,24]}}' + " ".repeat(7);
+    const paddedHeader = `{"attn0":{"dtype":"F32","shape":[1,1,2,3],"data_offsets":[0,24]}}${" ".repeat(7)}`;
     expect(Array.from(padded)).toEqual(Array.from(buildFile(paddedHeader, data)));
     expect(Array.from(saveSafetensors({}))).toEqual([8, 0, 0, 0, 0, 0, 0, 0, 123, 125, 32, 32, 32, 32, 32, 32]);
     expect(headerText(saveSafetensors({}, { framework: "pt" }))).toBe('{"__metadata__":{"framework":"pt"}}     ');
@@ -153,6 +153,7 @@ describe("saveSafetensors writes the reference writer's bytes", () => {
     const loaded = loadSafetensors(saveSafetensors(tensors)).tensors;
     expect(Object.keys(loaded).sort()).toEqual(["__proto__", "constructor", "toString"]);
     expect(Object.getOwnPropertyDescriptor(loaded, "__proto__")!.value.toArray()).toEqual([1]);
+    // biome-ignore lint/complexity/useLiteralKeys: `.toString` is typed as Object.prototype.toString; the brackets read the tensor of that name
     expect(loaded["toString"]!.toArray()).toEqual([3]);
   });
 
@@ -172,7 +173,7 @@ describe("loadSafetensors never assumes alignment", () => {
     const data = new Uint8Array(new Float64Array([1.25, -2.5]).buffer);
     const file = buildFile('{"x":{"dtype":"F64","shape":[2],"data_offsets":[0,16]}}', data); // 57-byte header
     expect((8 + headerText(file).length) % 8).not.toBe(0);
-    expect(loadSafetensors(file).tensors["x"]!.toArray()).toEqual([1.25, -2.5]);
+    expect(loadSafetensors(file).tensors.x!.toArray()).toEqual([1.25, -2.5]);
   });
 
   it("reads from a Uint8Array view at an odd byte offset of a larger buffer", () => {
@@ -187,7 +188,7 @@ describe("loadSafetensors never assumes alignment", () => {
   it("decodes every F16 bit pattern to the float32 it denotes", () => {
     const patterns = new Uint16Array(65536).map((_, i) => i);
     const file = buildFile('{"h":{"dtype":"F16","shape":[65536],"data_offsets":[0,131072]}}', new Uint8Array(patterns.buffer));
-    const values = loadSafetensors(file).tensors["h"]!.data();
+    const values = loadSafetensors(file).tensors.h!.data();
     for (let bits = 0; bits < 65536; bits++) {
       const sign = bits & 0x8000 ? -1 : 1;
       const exponent = (bits >> 10) & 0x1f;
@@ -263,8 +264,8 @@ describe("loadSafetensors validates before trusting any length or offset", () =>
     const file = buildFile(`{"b":${f32([2], [4, 12])},"e":${f32([0], [4, 4])},"a":${f32([1], [0, 4])},"z":${f32([2, 0], [4, 4])}}`, data);
     const { tensors } = loadSafetensors(file);
     expect(Object.keys(tensors)).toEqual(["a", "e", "z", "b"]);
-    expect(tensors["b"]!.toArray()).toEqual([2, 3]);
-    expect(tensors["z"]!.shape).toEqual([2, 0]);
+    expect(tensors.b!.toArray()).toEqual([2, 3]);
+    expect(tensors.z!.shape).toEqual([2, 0]);
   });
 
   it("requires metadata to map strings to strings", () => {

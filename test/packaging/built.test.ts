@@ -204,7 +204,9 @@ describe("the built packages", () => {
       distFile("ops", `index${ext}`);
       const out = runNode(kind, script("ops"));
       expect(out.resolved).toMatch(new RegExp(`packages/ops/dist/index\\${ext}$`));
-      (out.value as number[]).forEach((v, i) => expect(v).toBeCloseTo(SOFTMAX[i]!, 6));
+      (out.value as number[]).forEach((v, i) => {
+        expect(v).toBeCloseTo(SOFTMAX[i]!, 6);
+      });
       // ops and the script share one @nabla/tensor: its results are instances of the same class
       expect(out.isTensor).toBe(true);
     });
@@ -228,7 +230,9 @@ describe("the built packages", () => {
       const out = runNode(kind, script("nabla"));
       expect(out.resolved).toMatch(new RegExp(`packages/nabla/dist/index\\${ext}$`));
       expect(out.resolvedNode).toMatch(new RegExp(`packages/nabla/dist/node\\${ext}$`));
-      (out.value as number[]).forEach((v, i) => expect(v).toBeCloseTo(SOFTMAX[i]!, 6));
+      (out.value as number[]).forEach((v, i) => {
+        expect(v).toBeCloseTo(SOFTMAX[i]!, 6);
+      });
       expect(out.isTensor).toBe(true);
       expect(out.firstLoss).toBeCloseTo(Math.log(2), 6); // a zero last layer predicts 1/2 for each class
       expect(out.lastLoss).toBeLessThan(0.3);

@@ -16,7 +16,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const packagesDir = join(root, "packages");
 
-type Manifest = Record<string, any>;
+/** The package.json fields these tests read by name; the others stay unknown. */
+interface Manifest {
+  name: string;
+  version: string;
+  private?: boolean;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  [field: string]: unknown;
+}
 const readManifest = (path: string): Manifest => JSON.parse(readFileSync(path, "utf8")) as Manifest;
 
 /** Every workspace package under packages/, by name. */
@@ -68,7 +77,9 @@ async function packAndCheck(dir: string): Promise<Packed> {
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), "nabla-pack-"));
   const results = await Promise.all(published.map(packAndCheck));
-  published.forEach((dir, i) => packed.set(dir, results[i]!));
+  published.forEach((dir, i) => {
+    packed.set(dir, results[i]!);
+  });
 }, 120_000);
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -345,7 +345,9 @@ function viewShapeArb(shape: readonly number[]): fc.Arbitrary<number[]> {
     })
     .map(({ groups, ones, inferAt }) => {
       const sizes = [1, 1, 1, 1];
-      factors.forEach((f, i) => (sizes[groups[i]!]! *= f));
+      factors.forEach((f, i) => {
+        sizes[groups[i]!]! *= f;
+      });
       const result = sizes.filter((s) => s > 1);
       for (const at of ones) result.splice(Math.min(at, result.length), 0, 1);
       if (inferAt !== null && result.length > 0) result[inferAt % result.length] = -1;

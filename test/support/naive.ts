@@ -93,7 +93,9 @@ export function permute(a: NaiveArray, dims: readonly number[]): NaiveArray {
     normalized.map((d) => a.shape[d]!),
     (index) => {
       const source = new Array<number>(a.shape.length);
-      normalized.forEach((d, k) => (source[d] = index[k]!));
+      normalized.forEach((d, k) => {
+        source[d] = index[k]!;
+      });
       return at(a, source);
     },
   );
@@ -209,7 +211,7 @@ export function erf(x: number): number {
 /** C's pow, which PyTorch follows: 1^y = 1 and (−1)^±∞ = 1 even where Math.pow gives NaN. */
 export function pow(x: number, y: number): number {
   if (x === 1 || (x === -1 && Math.abs(y) === Infinity)) return 1;
-  return Math.pow(x, y);
+  return x ** y;
 }
 
 // ---- reductions ----

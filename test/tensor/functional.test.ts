@@ -146,20 +146,26 @@ describe("functions of several arguments and of matrices match PyTorch", () => {
       [2, 2, 3],
       [2, 2],
     ]);
-    js.forEach((j, i) => expectClose(j, c.jacobians[i]!, `jacobian ${i}`));
+    js.forEach((j, i) => {
+      expectClose(j, c.jacobians[i]!, `jacobian ${i}`);
+    });
   });
 
   it("vjp and jvp take every primal", () => {
     const { out, grads } = vjp(layer, primals, asTensor(c.cotangent));
     expectClose(out, c.y, "out");
-    grads.forEach((g, i) => expectClose(g, c.vjps[i]!, `vjp ${i}`));
+    grads.forEach((g, i) => {
+      expectClose(g, c.vjps[i]!, `vjp ${i}`);
+    });
     expectClose(jvp(layer, primals, c.tangents.map(asTensor)).tangent, c.jvp, "jvp");
   });
 
   it("hessian gives the blocks ∂²f/∂xᵢ∂xⱼ", () => {
     const blocks = hessian(layerLoss, primals);
     expect(blocks.map((row) => row.map((block) => block.shape))).toEqual(c.hessian.map((row) => row.map((block) => block.shape)));
-    blocks.forEach((row, i) => row.forEach((block, j) => expectClose(block, c.hessian[i]![j]!, `hessian ${i},${j}`)));
+    for (const [i, row] of blocks.entries()) {
+      for (const [j, block] of row.entries()) expectClose(block, c.hessian[i]![j]!, `hessian ${i},${j}`);
+    }
   });
 
   it("grad with argnums lists the gradients of the chosen arguments", () => {

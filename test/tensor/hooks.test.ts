@@ -104,7 +104,9 @@ const twins: Record<string, () => { seen: Seen[]; grads: Record<string, Tensor> 
 
 function expectEntry(actual: Entry, expected: Entry, label: string): void {
   expect(actual.shape, label).toEqual(expected.shape);
-  expected.values.forEach((v, i) => expect(actual.values[i], `${label} [${i}]`).toBeCloseTo(v, 10));
+  expected.values.forEach((v, i) => {
+    expect(actual.values[i], `${label} [${i}]`).toBeCloseTo(v, 10);
+  });
 }
 
 describe("hooks match PyTorch (cases where PyTorch 1.13 and 2.x agree)", () => {
@@ -117,7 +119,9 @@ describe("hooks match PyTorch (cases where PyTorch 1.13 and 2.x agree)", () => {
   it.each(cases.map((c) => [c.name, c] as const))("%s", (name, c) => {
     const { seen, grads } = twins[name]!();
     expect(seen.map((s) => s.hook), "hooks called, in order").toEqual(c.seen.map((s) => s.hook));
-    seen.forEach((s, i) => expectEntry(s.grad, c.seen[i]!.grad, `gradient seen by hook ${i} (${s.hook})`));
+    seen.forEach((s, i) => {
+      expectEntry(s.grad, c.seen[i]!.grad, `gradient seen by hook ${i} (${s.hook})`);
+    });
     expect(Object.keys(grads).sort()).toEqual(Object.keys(c.grads).sort());
     for (const [key, value] of Object.entries(grads)) expectEntry(entry(value), c.grads[key]!, `grad ${key}`);
   });

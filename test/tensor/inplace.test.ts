@@ -144,7 +144,9 @@ describe("in place from a view that overlaps the target", () => {
           const target = naive.flatValues(naive.asStrided(before, shape, targetStrides, targetOffset));
           const source = naive.flatValues(naive.asStrided(before, shape, sourceStrides, sourceOffset));
           const expected = [...before];
-          positions.forEach((p, i) => (expected[p] = ops[name]!.fn(target[i]!, source[i]!)));
+          positions.forEach((p, i) => {
+            expected[p] = ops[name]!.fn(target[i]!, source[i]!);
+          });
           expect(Array.from(storage.data())).toEqual(expected);
         },
       ),

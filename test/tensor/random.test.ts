@@ -62,7 +62,9 @@ describe("the pinned stream", () => {
     manualSeed(0);
     expect(Array.from(rand([4]).data())).toEqual(s.float32);
     const normals = randn([4], { dtype: "float64", generator: new Generator(0) }).data();
-    s.normal.forEach((expected, i) => expect(normals[i]).toBeCloseTo(expected, 14));
+    s.normal.forEach((expected, i) => {
+      expect(normals[i]).toBeCloseTo(expected, 14);
+    });
   });
 });
 

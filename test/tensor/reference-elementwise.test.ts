@@ -222,7 +222,9 @@ describe("unary ops, clamp, pow and div against PyTorch", () => {
       expectClose(out.data(), c.out, tolerance, `${dtype} value`);
       if (!c.grads) continue;
       out.backward(fromFlat(c.cotangent!, c.outShape, dtype));
-      xs.forEach((x, i) => expectClose(x.grad!.data(), c.grads![i]!, tolerance, `${dtype} grad of input ${i}`));
+      xs.forEach((x, i) => {
+        expectClose(x.grad!.data(), c.grads![i]!, tolerance, `${dtype} grad of input ${i}`);
+      });
     }
   });
 

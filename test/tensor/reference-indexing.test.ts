@@ -128,7 +128,9 @@ describe("indexing ops against PyTorch", () => {
       expect(out.shape).toEqual(c.outShape);
       expectClose(out.data(), c.out, tolerance, `${dtype} value`);
       out.backward(fromFlat(c.cotangent, c.outShape, dtype));
-      xs.forEach((x, i) => expectClose(x.grad!.data(), c.grads[i]!, tolerance, `${dtype} grad of tensor ${i}`));
+      xs.forEach((x, i) => {
+        expectClose(x.grad!.data(), c.grads[i]!, tolerance, `${dtype} grad of tensor ${i}`);
+      });
     }
   });
 
@@ -139,7 +141,9 @@ describe("indexing ops against PyTorch", () => {
         const x = fromFlat(c.x, c.shape, dtype, true);
         const parts = split(x, c.split, c.dim);
         expect(parts.map((p) => p.shape)).toEqual(c.partShapes);
-        parts.forEach((p, i) => expectClose(p.data(), c.parts[i]!, tolerance, `${dtype} part ${i}`));
+        parts.forEach((p, i) => {
+          expectClose(p.data(), c.parts[i]!, tolerance, `${dtype} part ${i}`);
+        });
         // Σᵢ ⟨partᵢ, cᵢ⟩ as one scalar, so one backward sends every part's cotangent home
         const loss = parts
           .map((p, i) => p.mul(fromFlat(c.cotangents[i]!, c.partShapes[i]!, dtype)).sum())

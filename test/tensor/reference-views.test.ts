@@ -9,7 +9,7 @@ import { PASSES, expectClose, fromFlat } from "./reference";
 
 interface ViewStep {
   op: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: the fixture's arguments, each read as the parameter type of the op that takes it
   args: any[];
 }
 

@@ -167,7 +167,9 @@ function savedInput(op: (y: Tensor) => Tensor) {
 function expectClose(actual: Tensor, expected: Entry, label: string): void {
   expect(actual.shape, label).toEqual(expected.shape);
   const values = Array.from(actual.data());
-  expected.values.forEach((v, i) => expect(Math.abs(values[i]! - v), `${label} [${i}]: ${values[i]} vs ${v}`).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(v))));
+  expected.values.forEach((v, i) => {
+    expect(Math.abs(values[i]! - v), `${label} [${i}]: ${values[i]} vs ${v}`).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(v)));
+  });
 }
 
 const fixture = loadFixture<InplaceFixture>("autodiff_inplace.json");

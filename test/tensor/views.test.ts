@@ -184,7 +184,9 @@ describe("writes through views", () => {
           // the model of the storage after the write
           const written = naive.flatValues(writtenValues(write, viewA.state.positions.shape, current));
           const storageA = [...viewA.storage];
-          positionsA.forEach((p, i) => (storageA[p] = written[i]!));
+          positionsA.forEach((p, i) => {
+            storageA[p] = written[i]!;
+          });
           const baseAfter = viewA.state.copies === 0 ? storageA : values;
           naive.expectMatches(base, naive.fromFlat(baseAfter, a.baseShape), {}, "base after the write");
           naive.expectMatches(viewA.tensor, naive.map(viewA.state.positions, (p) => storageA[p]!), {}, "the written view");

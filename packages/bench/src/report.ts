@@ -66,7 +66,7 @@ export function okCell(metric: Metric, timing: Timing, memory: MemoryGrowth, acc
 }
 
 export function ratiosAndTargets(cells: Record<string, Cell>, peers: readonly PeerInfo[]): { ratios: Record<string, number | null>; targets: TargetCheck } {
-  const nabla = cells["nabla"];
+  const nabla = cells.nabla;
   const ratios: Record<string, number | null> = {};
   for (const peer of peers) {
     if (peer.name === "nabla") continue;

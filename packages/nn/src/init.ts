@@ -1,4 +1,4 @@
-import { Generator, NablaError, Tensor, formatShape, noGrad, rand, randn } from "@nabla/tensor";
+import { type Generator, NablaError, type Tensor, formatShape, noGrad, rand, randn } from "@nabla/tensor";
 import { checkOptions, checkTensor } from "@nabla/tensor/internal";
 
 /** The nonlinearities `calculateGain` knows (PyTorch's `nn.functional` names). */

@@ -1,4 +1,4 @@
-import { NablaError, Tensor, formatShape, noGrad, isTensor } from "@nabla/tensor";
+import { NablaError, type Tensor, formatShape, noGrad, isTensor } from "@nabla/tensor";
 import { checkBoolean, checkOptions, describeValue } from "@nabla/tensor/internal";
 
 /** Options of `Module.loadStateDict`. */

@@ -344,7 +344,14 @@ export class Tensor {
     if (typeof fn !== "function") throw new NablaError("registerHook", `expected a function, got ${typeof fn}`);
     this.syncHistory("registerHook");
     if (!this.requiresGradFlag) throw new NablaError("registerHook", "cannot register a hook on a tensor that does not require grad");
-    const hooks = this.gradFnNode ? (this.gradFnNode.hooks ??= []) : (this.leafHooks ??= []);
+    let hooks: GradHook[];
+    if (this.gradFnNode) {
+      this.gradFnNode.hooks ??= [];
+      hooks = this.gradFnNode.hooks;
+    } else {
+      this.leafHooks ??= [];
+      hooks = this.leafHooks;
+    }
     const entry: GradHook = (grad) => fn(grad); // its own identity, so removing one registration of fn leaves the others
     hooks.push(entry);
     return () => {

@@ -1,4 +1,4 @@
-import { NablaError, Tensor, tensor } from "@nabla/tensor";
+import { NablaError, type Tensor, tensor } from "@nabla/tensor";
 import { checkBoolean, checkOptions } from "@nabla/tensor/internal";
 
 /** Options of `readCsv` and `readCsvFile`: which column holds the labels. */

@@ -1,4 +1,4 @@
-import { NablaError, Tensor, defineOp, formatShape, zeros, isTensor } from "@nabla/tensor";
+import { NablaError, type Tensor, defineOp, formatShape, zeros, isTensor } from "@nabla/tensor";
 import { checkBoolean, checkInteger, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "../init";
 import { Module } from "../module";

@@ -1,4 +1,4 @@
-import { NablaError, Tensor, noGrad, zerosLike } from "@nabla/tensor";
+import { NablaError, type Tensor, noGrad, zerosLike } from "@nabla/tensor";
 import { checkOptions, describeValue } from "@nabla/tensor/internal";
 import { canFuseUpdate, roundTo } from "./fused-update";
 import { adamUpdateSimd } from "./kernels/simd-updates";
@@ -172,6 +172,7 @@ const adamUpdateFused: AdamUpdate = (param, grad, state, { lr, beta1, beta2, eps
     if (vMax !== null) {
       const previous = vMax[vMaxOffset + i]!;
       // maximum(previous, v) as the tensor op computes it: NaN propagates, a tie takes v
+      // biome-ignore lint/complexity/useMathMinMax: a tie takes v, which Math.max does not for ±0
       secondMoment = previous !== previous || vI !== vI ? NaN : previous > vI ? previous : vI;
       vMax[vMaxOffset + i] = secondMoment;
     }

@@ -294,7 +294,9 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
       if (group === null || typeof group !== "object" || !Array.isArray(group.params)) {
         throw new NablaError(op, `parameter group ${g} must be an object with a params array, got ${describeValue(group)}`);
       }
-      group.params.forEach((index, i) => paramByIndex.set(index, params[i]!));
+      group.params.forEach((index, i) => {
+        paramByIndex.set(index, params[i]!);
+      });
       const { params: _indices, ...hyperparameters } = group;
       this.validate({ ...this.defaults, ...hyperparameters } as H);
     });
@@ -309,7 +311,9 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
       this.checkState(op, `the state of parameter ${key}`, paramState, param, false);
     }
 
-    saved.forEach(({ params: _indices, ...hyperparameters }, g) => Object.assign(this.paramGroups[g]!, copyHyperparameters(hyperparameters)));
+    saved.forEach(({ params: _indices, ...hyperparameters }, g) => {
+      Object.assign(this.paramGroups[g]!, copyHyperparameters(hyperparameters));
+    });
     this.state.clear();
     for (const [key, paramState] of Object.entries(stateDict.state)) {
       const param = paramByIndex.get(Number(key))!;

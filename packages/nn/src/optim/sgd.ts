@@ -1,4 +1,4 @@
-import { NablaError, Tensor, noGrad, zerosLike } from "@nabla/tensor";
+import { NablaError, type Tensor, noGrad, zerosLike } from "@nabla/tensor";
 import { checkOptions } from "@nabla/tensor/internal";
 import { canFuseUpdate, roundTo } from "./fused-update";
 import { sgdUpdateSimd } from "./kernels/simd-updates";

@@ -1,7 +1,7 @@
 import { isTensor, sharedAcrossCopies } from "../copies";
 import { NablaError } from "../errors";
 import { formatShape, shapesEqual } from "../shape";
-import { Storage, Tensor } from "../tensor";
+import { Storage, type Tensor } from "../tensor";
 import { checkAnomaly, isAnomalyEnabled, withinBackward } from "./anomaly";
 import type { GradHook, Node } from "./define-op";
 import { setGradEnabled } from "./grad-mode";

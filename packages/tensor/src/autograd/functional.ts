@@ -135,6 +135,7 @@ interface Called {
   single: boolean;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: f takes the caller's primals; parameters are contravariant, so unknown[] would refuse (x: Tensor) => …
 function callWith(op: string, f: (...args: any[]) => unknown, traced: StandIns): Called {
   if (typeof f !== "function") throw new NablaError(op, `expected a function, got ${typeof f}`);
   const result = enableGrad(() => f(...traced.args));
@@ -214,6 +215,7 @@ function argnumList(op: string, argnums: unknown): number[] {
   throw new NablaError(op, `argnums must be a number or a non-empty array of numbers, got ${describe(argnums)}`);
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: as callWith's f
 function gradAndValue(op: string, f: (...args: any[]) => Tensor, argnums: Argnums, primals: unknown[]): { value: Tensor; grads: Tensor[] } {
   const traced = standIns(op, primals, argnumList(op, argnums));
   const { outs, single } = callWith(op, f, traced);
@@ -415,7 +417,9 @@ export function jacobian(f: (...xs: Tensor[]) => Tensor, x: Tensor | readonly Te
     unit.storage.data[j] = 1;
     const isLast = j === out.numel - 1;
     const grads = pullBack([out], [reshape(unit, out.shape)], traced.inputs, createGraph, createGraph || !isLast);
-    grads.forEach((g, i) => rows[i]!.push(g));
+    grads.forEach((g, i) => {
+      rows[i]!.push(g);
+    });
   }
   const jacobians = traced.inputs.map((input, i) => {
     const shape = [...out.shape, ...input.shape];

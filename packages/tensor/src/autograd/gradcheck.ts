@@ -7,7 +7,7 @@ import { hasInternalOverlap } from "../layout";
 import { cat } from "../ops/indexing";
 import { Generator } from "../random";
 import { formatShape, shapesEqual } from "../shape";
-import { Tensor } from "../tensor";
+import type { Tensor } from "../tensor";
 import { runBackward } from "./engine";
 import { autogradGrad } from "./functional";
 import { enableGrad, noGrad } from "./grad-mode";
@@ -60,7 +60,9 @@ type Fn = (...inputs: Tensor[]) => Tensor;
 function checkedInputs(op: string, inputs: unknown): Tensor[] {
   const given = isTensor(inputs, op) ? [inputs] : Array.isArray(inputs) ? [...inputs] : null;
   if (given === null) throw new NablaError(op, `inputs must be a Tensor or an array of Tensors, got ${describeValue(inputs)}`);
-  given.forEach((t, i) => checkTensor(op, `input ${i}`, t));
+  given.forEach((t, i) => {
+    checkTensor(op, `input ${i}`, t);
+  });
   return given;
 }
 

@@ -2,7 +2,7 @@ import { isTensor } from "../copies";
 import type { DType } from "../dtype";
 import { NablaError } from "../errors";
 import type { Shape } from "../shape";
-import { Tensor } from "../tensor";
+import type { Tensor } from "../tensor";
 import type { Node, OperandInfo } from "./define-op";
 
 /**

@@ -3,7 +3,7 @@ import { full, onesLike } from "../creation";
 import { checkBoolean, checkOptions } from "../args";
 import { NablaError } from "../errors";
 import { formatShape, type Shape, shapesEqual } from "../shape";
-import { Tensor } from "../tensor";
+import type { Tensor } from "../tensor";
 import type { InputEdge, Node, OpFormula } from "./define-op";
 import { runBackward } from "./engine";
 import { namesByTarget, walkGraph } from "./graph-walk";

@@ -83,7 +83,7 @@ const divOp = defineOp({
 // C's pow, which PyTorch uses, gives 1 for 1^y (y NaN or ±∞ too) and for (−1)^±∞; Math.pow gives NaN
 function powC(x: number, y: number): number {
   if (x === 1 || (x === -1 && Math.abs(y) === Infinity)) return 1;
-  return Math.pow(x, y);
+  return x ** y;
 }
 
 /**
@@ -122,6 +122,7 @@ const maximumOp = defineOp({
   name: "maximum",
   forward(ctx, a: Tensor, b: Tensor, dtype: DType) {
     ctx.save(a, b);
+    // biome-ignore lint/complexity/useMathMinMax: a tie takes y, so maximum(0, -0) is -0; Math.max gives +0
     return zip(a, b, dtype, (x, y) => (x !== x || y !== y ? NaN : x > y ? x : y));
   },
   backward(ctx, gradOut) {
@@ -135,6 +136,7 @@ const minimumOp = defineOp({
   name: "minimum",
   forward(ctx, a: Tensor, b: Tensor, dtype: DType) {
     ctx.save(a, b);
+    // biome-ignore lint/complexity/useMathMinMax: a tie takes y, so minimum(-0, 0) is 0; Math.min gives -0
     return zip(a, b, dtype, (x, y) => (x !== x || y !== y ? NaN : x < y ? x : y));
   },
   backward(ctx, gradOut) {

@@ -26,14 +26,14 @@ function checkTarget(op: string, target: Tensor, sharedElementsAllowed = false):
       throw new NablaError(op, "a leaf tensor that requires grad cannot be modified in place outside noGrad (wrap the update in noGrad)");
     }
     const base = target.base;
-    if (base && base.requiresGrad && base.isLeaf) {
+    if (base?.requiresGrad && base.isLeaf) {
       throw new NablaError(
         op,
         `the target (shape ${formatShape(target.shape)}) is a view of a leaf tensor of shape ${formatShape(base.shape)} that requires grad; ` +
           "it cannot be modified in place outside noGrad (clone() the leaf first, or wrap the update in noGrad)",
       );
     }
-    if (base && base.requiresGrad && !target.requiresGrad) {
+    if (base?.requiresGrad && !target.requiresGrad) {
       // the view was taken inside noGrad: a write through it would change values of a graph
       // without the graph knowing (PyTorch refuses this too)
       throw new NablaError(

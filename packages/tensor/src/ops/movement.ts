@@ -90,7 +90,9 @@ const permuteOp: (x: Tensor, dims: readonly number[]) => Tensor = defineOp({
 
 function inversePermutation(dims: readonly number[]): number[] {
   const inverse = new Array<number>(dims.length);
-  dims.forEach((d, i) => (inverse[d] = i));
+  dims.forEach((d, i) => {
+    inverse[d] = i;
+  });
   return inverse;
 }
 

@@ -36,7 +36,9 @@ function commonShape(op: string, operands: readonly TensorLike[]): Shape {
  * `toCommonDtype: false`.
  */
 export function broadcastOperands(op: string, operands: readonly unknown[], { toCommonDtype = true } = {}): { tensors: Tensor[]; dtype: DType } {
-  operands.forEach((v, i) => checkOperand(op, v, i));
+  operands.forEach((v, i) => {
+    checkOperand(op, v, i);
+  });
   const checked = operands as readonly TensorLike[];
   const dtype = resultType(checked);
   const shape = commonShape(op, checked);

@@ -1,5 +1,5 @@
 import { defineOp } from "../autograd/define-op";
-import { type DType } from "../dtype";
+import type { DType } from "../dtype";
 import { NablaError } from "../errors";
 import { argReduce, type ReduceKind, reduceAxes } from "../kernels/reduce";
 import { checkBoolean, checkDims, checkInteger, checkTensor } from "../args";
