@@ -64,7 +64,10 @@ function publishedPackages(): { dir: string; manifest: Manifest }[] {
     .filter(({ manifest }) => !manifest.private);
   const ordered: typeof all = [];
   while (ordered.length < all.length) {
-    const next = all.find((p) => !ordered.includes(p) && all.every((q) => q === p || ordered.includes(q) || !(q.manifest.name in (p.manifest.dependencies ?? {}))));
+    const next = all.find(
+      (p) =>
+        !ordered.includes(p) && all.every((q) => q === p || ordered.includes(q) || !(q.manifest.name in (p.manifest.dependencies ?? {}))),
+    );
     if (next === undefined) throw new Error("the workspace packages depend on each other in a cycle");
     ordered.push(next);
   }
@@ -198,7 +201,8 @@ const SCOPE_CLASHES: string[] = [];
       if (prefix === "") {
         const inScope = SCOPE.get(exported.name);
         if (inScope === undefined) SCOPE.set(exported.name, { entry, symbol, isValue: (symbol.flags & ts.SymbolFlags.Value) !== 0 });
-        else if (inScope.symbol !== symbol) SCOPE_CLASHES.push(`${exported.name}: exported by ${inScope.entry.specifier} and by ${entry.specifier}`);
+        else if (inScope.symbol !== symbol)
+          SCOPE_CLASHES.push(`${exported.name}: exported by ${inScope.entry.specifier} and by ${entry.specifier}`);
       }
       if (seen.has(symbol)) continue;
       seen.add(symbol);
@@ -320,7 +324,10 @@ for (const packageName of new Set(ITEMS.map((i) => i.packageName))) {
     types: writeGenerated(OUT, `${packageName}.types`, `${prelude((e) => e.specifier)}\n${body}`),
   });
 }
-pruneGenerated(OUT, [...modules.values()].flatMap((m) => [m.run, m.types]));
+pruneGenerated(
+  OUT,
+  [...modules.values()].flatMap((m) => [m.run, m.types]),
+);
 
 let typeErrors: string[] | undefined;
 
@@ -352,8 +359,13 @@ describe("the built declaration files", () => {
         problems.push(`${missing.map((f) => f.slice(ROOT.length)).join(", ")} missing: run \`pnpm build\``);
         continue;
       }
-      const newestSource = Math.max(...readdirSync(`${ROOT}packages/${dir}/src`, { recursive: true, encoding: "utf8" }).map((f) => statSync(`${ROOT}packages/${dir}/src/${f}`).mtimeMs));
-      if (Math.min(...built.map((f) => statSync(f).mtimeMs)) < newestSource) problems.push(`packages/${dir}/dist is older than its src/: run \`pnpm build\``);
+      const newestSource = Math.max(
+        ...readdirSync(`${ROOT}packages/${dir}/src`, { recursive: true, encoding: "utf8" }).map(
+          (f) => statSync(`${ROOT}packages/${dir}/src/${f}`).mtimeMs,
+        ),
+      );
+      if (Math.min(...built.map((f) => statSync(f).mtimeMs)) < newestSource)
+        problems.push(`packages/${dir}/dist is older than its src/: run \`pnpm build\``);
     }
     expect(problems).toEqual([]);
   });

@@ -5,17 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFile } from "@nabla/nn/node";
 import type { CheckpointConfig } from "../../examples/src/checkpoint";
 import { parseTrainOptions } from "../../examples/src/cli/train-options";
-import {
-  type MetricsFile,
-  type RunResult,
-  digitsCsv,
-  irisCsv,
-  parseSvg,
-  readJson,
-  repoRoot,
-  runExample,
-  temporaryDirectory,
-} from "./cli";
+import { type MetricsFile, type RunResult, digitsCsv, irisCsv, parseSvg, readJson, repoRoot, runExample, temporaryDirectory } from "./cli";
 
 const temp = temporaryDirectory("nabla-train-");
 afterAll(temp.remove);
@@ -96,7 +86,15 @@ describe("train on digits, 2 epochs", () => {
     expect(Math.max(...config.standardization.mean)).toBeLessThanOrEqual(16);
     expect(Math.min(...config.standardization.std)).toBeGreaterThan(0);
     expect(Math.max(...config.standardization.std)).toBeLessThanOrEqual(8);
-    expect(config.training).toMatchObject({ optimizer: "adam", lr: 0.001, batchSize: 64, epochs: 2, seed: 0, trainRows: 1437, testRows: 360 });
+    expect(config.training).toMatchObject({
+      optimizer: "adam",
+      lr: 0.001,
+      batchSize: 64,
+      epochs: 2,
+      seed: 0,
+      trainRows: 1437,
+      testRows: 360,
+    });
   });
 
   it("writes the weights as safetensors named as torch.nn.Sequential names them", () => {
@@ -142,7 +140,8 @@ describe("train on digits, 2 epochs", () => {
     // Every cell carries a tooltip and its count.
     const cells = [...confusion.matchAll(/<title>true (\d), predicted (\d): (\d+)<\/title>/g)];
     expect(cells).toHaveLength(100);
-    for (const [, actual, predicted, count] of cells) expect(Number(count)).toBe(metrics.testConfusionMatrix[Number(actual)]![Number(predicted)]);
+    for (const [, actual, predicted, count] of cells)
+      expect(Number(count)).toBe(metrics.testConfusionMatrix[Number(actual)]![Number(predicted)]);
   });
 
   it("keeps wall-clock time in timing.json only", () => {
@@ -179,7 +178,18 @@ describe("command line", () => {
   it("--help lists every flag with its default and exits 0", async () => {
     const run = await runExample("train", ["--help"]);
     expect(run.code).toBe(0);
-    for (const flag of ["--data", "--label", "--hidden", "-e, --epochs", "-b, --batch-size", "-l, --lr", "--optimizer", "--seed", "-o, --out", "-V, --version"]) {
+    for (const flag of [
+      "--data",
+      "--label",
+      "--hidden",
+      "-e, --epochs",
+      "-b, --batch-size",
+      "-l, --lr",
+      "--optimizer",
+      "--seed",
+      "-o, --out",
+      "-V, --version",
+    ]) {
       expect(run.stdout).toContain(flag);
     }
     expect(run.stdout).toMatch(/--data <csv>[\s\S]*default: "examples\/data\/digits\.csv"/);
@@ -193,7 +203,12 @@ describe("command line", () => {
     const short = parseTrainOptions(["-e", "7", "-b", "16", "-l", "3e-4", "-o", "runs/short"], now);
     const long = parseTrainOptions(["--epochs", "7", "--batch-size", "16", "--lr", "3e-4", "--out", "runs/short"], now);
     expect(short).toEqual(long);
-    expect(short).toMatchObject({ epochs: 7, batchSize: 16, lr: 3e-4, outDir: path.resolve(process.env.INIT_CWD ?? process.cwd(), "runs/short") });
+    expect(short).toMatchObject({
+      epochs: 7,
+      batchSize: 16,
+      lr: 3e-4,
+      outDir: path.resolve(process.env.INIT_CWD ?? process.cwd(), "runs/short"),
+    });
     // The defaults are what the short flags replace.
     expect(parseTrainOptions([], now)).toMatchObject({ epochs: 30, batchSize: 64, lr: 1e-3 });
   });
@@ -235,7 +250,20 @@ describe("command line", () => {
     // pnpm runs the script inside examples/ and reports the user's folder in INIT_CWD.
     const run = await runExample(
       "train",
-      ["--data", path.relative(temp.dir, irisCsv), "--label", "species", "--epochs", "1", "--hidden", "8", "--optimizer", "sgd", "--out", "relative-out"],
+      [
+        "--data",
+        path.relative(temp.dir, irisCsv),
+        "--label",
+        "species",
+        "--epochs",
+        "1",
+        "--hidden",
+        "8",
+        "--optimizer",
+        "sgd",
+        "--out",
+        "relative-out",
+      ],
       { cwd: path.join(repoRoot, "examples"), env: { INIT_CWD: temp.dir } },
     );
     expect(run.code, run.stderr).toBe(0);

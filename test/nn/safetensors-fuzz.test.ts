@@ -5,9 +5,7 @@ import { describe, expect, it } from "vitest";
 import { NablaError } from "@nabla/tensor";
 import { loadSafetensors } from "@nabla/nn";
 
-const valid = new Uint8Array(
-  readFileSync(fileURLToPath(new URL("../fixtures/safetensors/reference_read.safetensors", import.meta.url))),
-);
+const valid = new Uint8Array(readFileSync(fileURLToPath(new URL("../fixtures/safetensors/reference_read.safetensors", import.meta.url))));
 const headerEnd = 8 + new DataView(valid.buffer, valid.byteOffset).getUint32(0, true);
 
 /** Loading either succeeds or throws a NablaError; anything else (TypeError, RangeError, ...) fails. */
@@ -24,7 +22,7 @@ function loadsOrRejectsCleanly(bytes: Uint8Array): boolean {
 // Most corruption worth finding is in the header, so positions are drawn there more often.
 const position = fc.oneof(fc.integer({ min: 0, max: headerEnd - 1 }), fc.integer({ min: 0, max: valid.length - 1 }));
 const byteEdit = fc.record({ at: position, value: fc.integer({ min: 0, max: 255 }) });
-const headerChar = fc.constantFrom(..."{}[]\",:0123456789-.eE ntruefalsF3264IBOL_".split("").map((c) => c.charCodeAt(0)));
+const headerChar = fc.constantFrom(...'{}[]",:0123456789-.eE ntruefalsF3264IBOL_'.split("").map((c) => c.charCodeAt(0)));
 const textEdit = fc.record({ at: fc.integer({ min: 8, max: headerEnd - 1 }), value: headerChar });
 
 describe("loadSafetensors on corrupted files", () => {

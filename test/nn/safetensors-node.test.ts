@@ -16,7 +16,13 @@ afterEach(() => {
   fs.rmSync(directory, { recursive: true, force: true });
 });
 
-const weights = () => ({ "0.weight": tensor([[1, 2], [3, 4]]), "0.bias": tensor([0.5, -0.5]) });
+const weights = () => ({
+  "0.weight": tensor([
+    [1, 2],
+    [3, 4],
+  ]),
+  "0.bias": tensor([0.5, -0.5]),
+});
 
 describe("saveFile / loadFile", () => {
   it("writes exactly saveSafetensors' bytes and reads them back", () => {
@@ -25,7 +31,10 @@ describe("saveFile / loadFile", () => {
     expect(Buffer.from(fs.readFileSync(file)).equals(Buffer.from(saveSafetensors(weights(), { format: "pt" })))).toBe(true);
     const { tensors, metadata } = loadFile(file);
     expect(metadata).toEqual({ format: "pt" });
-    expect(tensors["0.weight"]!.toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(tensors["0.weight"]!.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(fs.readdirSync(directory)).toEqual(["model.safetensors"]); // no temporary file left behind
   });
 

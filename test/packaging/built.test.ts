@@ -152,7 +152,10 @@ function typeCheck(fileName: string, source: string): { errors: string[]; declar
   host.readFile = (name) => (name === fileName ? source : readFile(name));
   const program = ts.createProgram([fileName], options, host);
   const errors = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
-  const declarationFiles = program.getSourceFiles().map((file) => file.fileName).filter((name) => name.includes("/packages/"));
+  const declarationFiles = program
+    .getSourceFiles()
+    .map((file) => file.fileName)
+    .filter((name) => name.includes("/packages/"));
   return { errors, declarationFiles };
 }
 

@@ -32,7 +32,8 @@ const PRELUDE = `
 
 function run(body: string): Record<string, unknown> {
   for (const file of ["tensor/dist/index.js", "tensor/dist/index.cjs", "ops/dist/index.js", "ops/dist/index.cjs", "nn/dist/index.js"]) {
-    if (!existsSync(dist(file))) expect.fail(`packages/${file} is missing: run \`pnpm build\` (the root \`pnpm test\` builds before testing)`);
+    if (!existsSync(dist(file)))
+      expect.fail(`packages/${file} is missing: run \`pnpm build\` (the root \`pnpm test\` builds before testing)`);
   }
   return runModuleScript(`${PRELUDE}\n${body}\nconsole.log(JSON.stringify(out));`, root);
 }

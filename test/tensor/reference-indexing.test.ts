@@ -121,18 +121,21 @@ describe("indexing ops against PyTorch", () => {
     },
   );
 
-  it.each(fixture.join.map((c) => [c.op, c.shapes.map(shapeLabel).join(", "), c.dim, c] as const))("%s of %s along %i", (_op, _s, _d, c) => {
-    for (const { dtype, tolerance } of PASSES) {
-      const xs = c.xs.map((values, i) => fromFlat(values, c.shapes[i]!, dtype, true));
-      const out = (c.op === "cat" ? cat : stack)(xs, c.dim);
-      expect(out.shape).toEqual(c.outShape);
-      expectClose(out.data(), c.out, tolerance, `${dtype} value`);
-      out.backward(fromFlat(c.cotangent, c.outShape, dtype));
-      xs.forEach((x, i) => {
-        expectClose(x.grad!.data(), c.grads[i]!, tolerance, `${dtype} grad of tensor ${i}`);
-      });
-    }
-  });
+  it.each(fixture.join.map((c) => [c.op, c.shapes.map(shapeLabel).join(", "), c.dim, c] as const))(
+    "%s of %s along %i",
+    (_op, _s, _d, c) => {
+      for (const { dtype, tolerance } of PASSES) {
+        const xs = c.xs.map((values, i) => fromFlat(values, c.shapes[i]!, dtype, true));
+        const out = (c.op === "cat" ? cat : stack)(xs, c.dim);
+        expect(out.shape).toEqual(c.outShape);
+        expectClose(out.data(), c.out, tolerance, `${dtype} value`);
+        out.backward(fromFlat(c.cotangent, c.outShape, dtype));
+        xs.forEach((x, i) => {
+          expectClose(x.grad!.data(), c.grads[i]!, tolerance, `${dtype} grad of tensor ${i}`);
+        });
+      }
+    },
+  );
 
   it.each(fixture.split.map((c) => [shapeLabel(c.shape), JSON.stringify(c.split), c.dim, c] as const))(
     "split %s by %s along %i: parts and the gradient through all of them",

@@ -65,7 +65,11 @@ export function trainTestSplit(n: number, options: TrainTestSplitOptions = {}): 
   }
 
   const classes = groupRowsByClass(stratify);
-  const testCounts = stratifiedTestCounts(classes.map((rows) => rows.length), testSize, n);
+  const testCounts = stratifiedTestCounts(
+    classes.map((rows) => rows.length),
+    testSize,
+    n,
+  );
   const train: number[] = [];
   const test: number[] = [];
   classes.forEach((rows, c) => {

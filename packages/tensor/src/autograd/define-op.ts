@@ -351,9 +351,7 @@ function needsInputGradOf(inputs: readonly Tensor[]): readonly boolean[] {
 
 function operandsOf(inputs: readonly Tensor[]): ReadonlyArray<OperandInfo | null> | null {
   if (inputs.every((t) => t.requiresGrad)) return null;
-  return inputs.map((t) =>
-    t.requiresGrad ? null : { shape: t.shape, dtype: t.dtype, singleValue: isSingleValueLayout(t) },
-  );
+  return inputs.map((t) => (t.requiresGrad ? null : { shape: t.shape, dtype: t.dtype, singleValue: isSingleValueLayout(t) }));
 }
 
 function edgeTo(input: Tensor): InputEdge | null {

@@ -35,7 +35,11 @@ function commonShape(op: string, operands: readonly TensorLike[]): Shape {
  * directly: it needs no gradient, so no expand either. `where` broadcasts its bool condition with
  * `toCommonDtype: false`.
  */
-export function broadcastOperands(op: string, operands: readonly unknown[], { toCommonDtype = true } = {}): { tensors: Tensor[]; dtype: DType } {
+export function broadcastOperands(
+  op: string,
+  operands: readonly unknown[],
+  { toCommonDtype = true } = {},
+): { tensors: Tensor[]; dtype: DType } {
   operands.forEach((v, i) => {
     checkOperand(op, v, i);
   });
