@@ -30,7 +30,10 @@ function assemble(file, source, features) {
 }
 
 function base64Constant(name, bytes) {
-  const lines = Buffer.from(bytes).toString("base64").match(/.{1,100}/g) ?? [];
+  const lines =
+    Buffer.from(bytes)
+      .toString("base64")
+      .match(/.{1,100}/g) ?? [];
   return `export const ${name} =\n${lines.map((line) => `  "${line}"`).join(" +\n")};\n`;
 }
 
@@ -47,8 +50,11 @@ for (const kernelsDir of kernelDirs.map((dir) => join(root, dir))) {
       base64Constant(`${prefix}_WASM_BASE64`, plain);
     const sizes = [plain.length];
     if (SHARED_MEMORY_KERNELS.has(file)) {
-      const shared = assemble(file, source.replace(MEMORY_IMPORT, '(import "env" "memory" (memory $1 $2 shared))'), { simd: true, threads: true });
-      text += `\n/** ${file} (${shared.length} bytes), importing a shared memory. */\n` + base64Constant(`${prefix}_SHARED_WASM_BASE64`, shared);
+      const shared = assemble(file, source.replace(MEMORY_IMPORT, '(import "env" "memory" (memory $1 $2 shared))'), {
+        simd: true,
+        threads: true,
+      });
+      text += `\n/** ${file} (${shared.length} bytes), importing a shared memory. */\n${base64Constant(`${prefix}_SHARED_WASM_BASE64`, shared)}`;
       sizes.push(shared.length);
     }
     const target = join(kernelsDir, `${name}-binary.ts`);

@@ -65,7 +65,9 @@ async function withVite(source) {
     root: consumer,
     configFile: false,
     logLevel: "silent",
-    plugins: [{ name: "program", resolveId: (id) => (id === "program" ? "\0program" : null), load: (id) => (id === "\0program" ? source : null) }],
+    plugins: [
+      { name: "program", resolveId: (id) => (id === "program" ? "\0program" : null), load: (id) => (id === "\0program" ? source : null) },
+    ],
     build: { write: false, minify: true, target: "es2022", modulePreload: false, rollupOptions: { input: "program" } },
   });
   const { output: files } = Array.isArray(output) ? output[0] : output;

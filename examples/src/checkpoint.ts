@@ -47,7 +47,10 @@ export function loadCheckpoint(directory: string): LoadedCheckpoint {
   try {
     text = readFileSync(configPath, "utf8");
   } catch (error) {
-    throw new NablaError("loadCheckpoint", `cannot read ${configPath}: ${(error as Error).message} (is ${directory} a folder written by train?)`);
+    throw new NablaError(
+      "loadCheckpoint",
+      `cannot read ${configPath}: ${(error as Error).message} (is ${directory} a folder written by train?)`,
+    );
   }
   const config = checkConfig(configPath, text);
   const model = buildMlp(config.architecture);
@@ -74,7 +77,12 @@ function checkConfig(configPath: string, text: string): CheckpointConfig {
   const { architecture, featureNames, classNames, standardization, labelColumn } = config ?? {};
   const isSize = (n: unknown) => Number.isInteger(n) && (n as number) > 0;
   if (architecture?.type !== "mlp" || architecture.activation !== "relu") fail('expected architecture.type "mlp" with activation "relu"');
-  if (!isSize(architecture.inFeatures) || !isSize(architecture.outFeatures) || !Array.isArray(architecture.hidden) || !architecture.hidden.every(isSize)) {
+  if (
+    !isSize(architecture.inFeatures) ||
+    !isSize(architecture.outFeatures) ||
+    !Array.isArray(architecture.hidden) ||
+    !architecture.hidden.every(isSize)
+  ) {
     fail("architecture needs positive integer inFeatures, outFeatures and hidden sizes");
   }
   if (!Array.isArray(featureNames) || featureNames.length !== architecture.inFeatures) {

@@ -49,7 +49,10 @@ function readRows(dataPath: string, config: CheckpointConfig): { features: Tenso
   const columns = config.featureNames.map((name) => {
     const column = data.featureNames.indexOf(name);
     if (column < 0) {
-      throw new NablaError("predict", `${dataPath}: no column ${JSON.stringify(name)}; the model reads the columns ${config.featureNames.map((n) => JSON.stringify(n)).join(", ")}`);
+      throw new NablaError(
+        "predict",
+        `${dataPath}: no column ${JSON.stringify(name)}; the model reads the columns ${config.featureNames.map((n) => JSON.stringify(n)).join(", ")}`,
+      );
     }
     return column;
   });
@@ -85,7 +88,9 @@ function main(options: PredictOptions): void {
     return;
   }
   if (rows.unknownClasses.length > 0) {
-    say(pc.yellow(`Classes the model was not trained on (counted as wrong): ${rows.unknownClasses.map((n) => JSON.stringify(n)).join(", ")}`));
+    say(
+      pc.yellow(`Classes the model was not trained on (counted as wrong): ${rows.unknownClasses.map((n) => JSON.stringify(n)).join(", ")}`),
+    );
   }
   say(`${pc.bold("Accuracy")} ${pc.bold(formatPercent(correct / count))} (${correct} of ${count} rows)`);
 }

@@ -74,7 +74,11 @@ class EpochBars implements TrainingObserver {
 
   batchFinished(batch: number, runningLoss: number, runningAccuracy: number): void {
     const remaining = this.clock.remainingSeconds(this.epoch, batch, this.batches);
-    this.bar?.update(batch, { loss: formatLoss(runningLoss), acc: formatPercent(runningAccuracy), status: `ETA ${formatDuration(remaining)}` });
+    this.bar?.update(batch, {
+      loss: formatLoss(runningLoss),
+      acc: formatPercent(runningAccuracy),
+      status: `ETA ${formatDuration(remaining)}`,
+    });
   }
 
   epochFinished(metrics: EpochMetrics): void {

@@ -42,7 +42,9 @@ function train(options: TrainOptions): void {
       `${data.classNames.length} classes (label column ${JSON.stringify(data.labelColumn)})`,
   );
   console.log(
-    pc.dim(`${options.optimizer}, lr ${options.lr}, batch size ${options.batchSize}, ${options.epochs} epoch${options.epochs === 1 ? "" : "s"}, seed ${options.seed}`),
+    pc.dim(
+      `${options.optimizer}, lr ${options.lr}, batch size ${options.batchSize}, ${options.epochs} epoch${options.epochs === 1 ? "" : "s"}, seed ${options.seed}`,
+    ),
   );
 
   const startedAt = new Date();

@@ -41,7 +41,12 @@ export function makeOptimizer(name: OptimizerName, parameters: Tensor[], lr: num
  * data are evaluated afresh in eval mode, so the recorded train and test numbers describe the same
  * model (not a running average over weights that kept changing during the epoch).
  */
-export function trainClassifier(model: Module, data: PreparedSplit, settings: TrainingSettings, observer: TrainingObserver): EpochMetrics[] {
+export function trainClassifier(
+  model: Module,
+  data: PreparedSplit,
+  settings: TrainingSettings,
+  observer: TrainingObserver,
+): EpochMetrics[] {
   const loader = new DataLoader(new TensorDataset(data.trainFeatures, data.trainLabels), {
     batchSize: settings.batchSize,
     shuffle: true,

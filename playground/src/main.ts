@@ -89,7 +89,8 @@ function redraw(): void {
 /** A traced step, and its graph drawn with Graphviz (compiled to WebAssembly). */
 function tracedStep(current: Trainer): void {
   const { dot } = current.tracedStep();
-  const step = (lastGraphStep = current.steps);
+  lastGraphStep = current.steps;
+  const step = lastGraphStep;
   graphRender = graphRender
     .then(async () => {
       const svg = (await vizReady).renderSVGElement(dot);

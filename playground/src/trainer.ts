@@ -31,7 +31,8 @@ export class Trainer {
     manualSeed(config.seed); // the initial weights
     const widths = [2, ...config.hidden];
     const layers: Module[] = [];
-    for (let i = 1; i < widths.length; i++) layers.push(new Linear(widths[i - 1]!, widths[i]!), config.activation === "tanh" ? new Tanh() : new ReLU());
+    for (let i = 1; i < widths.length; i++)
+      layers.push(new Linear(widths[i - 1]!, widths[i]!), config.activation === "tanh" ? new Tanh() : new ReLU());
     layers.push(new Linear(widths[widths.length - 1]!, 2));
     this.model = new Sequential(...layers);
     this.optimizer = new optim.Adam(this.model.parameters(), { lr: config.learningRate });

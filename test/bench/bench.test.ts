@@ -77,7 +77,7 @@ describe("pnpm bench --quick", () => {
     expect(results.peers.map((p) => p.name)).toEqual(PEERS.map(([name]) => name));
     expect(results.workloads.map((w) => w.id)).toEqual(WORKLOADS);
     for (const workload of results.workloads) {
-      const nabla = workload.cells["nabla"]!;
+      const nabla = workload.cells.nabla!;
       expect(nabla, `nabla on ${workload.id}: ${nabla.error ?? ""}`).toMatchObject({ status: "ok" });
       expect(nabla.value).toBeGreaterThan(0);
       for (const [name] of PEERS) {

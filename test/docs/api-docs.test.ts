@@ -64,7 +64,10 @@ function publishedPackages(): { dir: string; manifest: Manifest }[] {
     .filter(({ manifest }) => !manifest.private);
   const ordered: typeof all = [];
   while (ordered.length < all.length) {
-    const next = all.find((p) => !ordered.includes(p) && all.every((q) => q === p || ordered.includes(q) || !(q.manifest.name in (p.manifest.dependencies ?? {}))));
+    const next = all.find(
+      (p) =>
+        !ordered.includes(p) && all.every((q) => q === p || ordered.includes(q) || !(q.manifest.name in (p.manifest.dependencies ?? {}))),
+    );
     if (next === undefined) throw new Error("the workspace packages depend on each other in a cycle");
     ordered.push(next);
   }
@@ -198,7 +201,8 @@ const SCOPE_CLASHES: string[] = [];
       if (prefix === "") {
         const inScope = SCOPE.get(exported.name);
         if (inScope === undefined) SCOPE.set(exported.name, { entry, symbol, isValue: (symbol.flags & ts.SymbolFlags.Value) !== 0 });
-        else if (inScope.symbol !== symbol) SCOPE_CLASHES.push(`${exported.name}: exported by ${inScope.entry.specifier} and by ${entry.specifier}`);
+        else if (inScope.symbol !== symbol)
+          SCOPE_CLASHES.push(`${exported.name}: exported by ${inScope.entry.specifier} and by ${entry.specifier}`);
       }
       if (seen.has(symbol)) continue;
       seen.add(symbol);
@@ -301,7 +305,11 @@ for (const packageName of new Set(ITEMS.map((i) => i.packageName))) {
     const error = syntaxError(body.join("\n"));
     if (error === null) break;
     let start = 0;
-    const faulty = candidates.find((c) => (start += c.code.length) > error.line) ?? candidates[candidates.length - 1]!;
+    const faulty =
+      candidates.find((c) => {
+        start += c.code.length;
+        return start > error.line;
+      }) ?? candidates[candidates.length - 1]!;
     exampleProblems.push({ item: faulty.item, problem: new Error(`${faulty.label}: ${error.message}`) });
     candidates = candidates.filter((c) => c !== faulty);
   }
@@ -310,13 +318,16 @@ for (const packageName of new Set(ITEMS.map((i) => i.packageName))) {
     examples.push({ item, fn, from: line, to: line + code.length });
     line += code.length;
   }
-  const body = candidates.flatMap((c) => c.code).join("\n") + "\n";
+  const body = `${candidates.flatMap((c) => c.code).join("\n")}\n`;
   modules.set(packageName, {
     run: writeGenerated(OUT, packageName, `${prelude((e) => `${ROOT}${e.source}`)}\n${body}`),
     types: writeGenerated(OUT, `${packageName}.types`, `${prelude((e) => e.specifier)}\n${body}`),
   });
 }
-pruneGenerated(OUT, [...modules.values()].flatMap((m) => [m.run, m.types]));
+pruneGenerated(
+  OUT,
+  [...modules.values()].flatMap((m) => [m.run, m.types]),
+);
 
 let typeErrors: string[] | undefined;
 
@@ -348,8 +359,13 @@ describe("the built declaration files", () => {
         problems.push(`${missing.map((f) => f.slice(ROOT.length)).join(", ")} missing: run \`pnpm build\``);
         continue;
       }
-      const newestSource = Math.max(...readdirSync(`${ROOT}packages/${dir}/src`, { recursive: true, encoding: "utf8" }).map((f) => statSync(`${ROOT}packages/${dir}/src/${f}`).mtimeMs));
-      if (Math.min(...built.map((f) => statSync(f).mtimeMs)) < newestSource) problems.push(`packages/${dir}/dist is older than its src/: run \`pnpm build\``);
+      const newestSource = Math.max(
+        ...readdirSync(`${ROOT}packages/${dir}/src`, { recursive: true, encoding: "utf8" }).map(
+          (f) => statSync(`${ROOT}packages/${dir}/src/${f}`).mtimeMs,
+        ),
+      );
+      if (Math.min(...built.map((f) => statSync(f).mtimeMs)) < newestSource)
+        problems.push(`packages/${dir}/dist is older than its src/: run \`pnpm build\``);
     }
     expect(problems).toEqual([]);
   });

@@ -63,7 +63,7 @@ const DOC_FILES = [
 function blockModule(block: DocBlock): string {
   const lines = rewriteBlock(block);
   lines[0] = `${DOC_CHECK_IMPORT} ${lines[0] ?? ""}`;
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 const blocksByFile = DOC_FILES.map((file) => ({ file, blocks: extractBlocks(file, readFileSync(`${ROOT}${file}`, "utf8")).blocks }));
@@ -96,10 +96,20 @@ for (const { file, blocks } of blocksByFile.filter((f) => f.blocks.length > 0)) 
 describe("the documentation", () => {
   it("has examples in every package README and the guide, and states values in them", () => {
     const count = (file: string) => blocksByFile.find((f) => f.file === file)!.blocks.length;
-    for (const file of ["README.md", "packages/tensor/README.md", "packages/ops/README.md", "packages/nn/README.md", "packages/nabla/README.md", "docs/learn-backprop.md"]) {
+    for (const file of [
+      "README.md",
+      "packages/tensor/README.md",
+      "packages/ops/README.md",
+      "packages/nn/README.md",
+      "packages/nabla/README.md",
+      "docs/learn-backprop.md",
+    ]) {
       expect(count(file), file).toBeGreaterThan(0);
     }
-    const annotations = blocksByFile.flatMap((f) => f.blocks).flatMap((b) => b.lines).filter((l) => l.includes("// →") || l.includes("// throws "));
+    const annotations = blocksByFile
+      .flatMap((f) => f.blocks)
+      .flatMap((b) => b.lines)
+      .filter((l) => l.includes("// →") || l.includes("// throws "));
     expect(annotations.length).toBeGreaterThan(50);
   });
 
@@ -141,7 +151,7 @@ describe("the annotation convention", () => {
   });
 
   it("matches tensors, numbers, arrays and objects, and reports where they differ", () => {
-    const s = tensor([0.6590011, 0.2424330]);
+    const s = tensor([0.6590011, 0.242433]);
     expect(mismatch(s, parseExpected("[0.6590, 0.2424]"))).toBeNull();
     expect(mismatch(s, parseExpected("[0.6591, 0.2424]"))).toMatch(/^value\[0\] is 0\.659001/);
     expect(mismatch(s, parseExpected("[0.6590]"))).toBe("value has 2 elements, expected 1");
@@ -162,7 +172,15 @@ describe("the annotation convention", () => {
     expect(() => checkThrows(throwing, "matmul: cannot multiply…", "here")).not.toThrow();
     expect(() => checkThrows(throwing, "matmul: something else", "here")).toThrow(/^here: the NablaError says/);
     expect(() => checkThrows(() => 1, message, "here")).toThrow(/nothing was thrown/);
-    expect(() => checkThrows(() => { throw new TypeError("no"); }, message, "here")).toThrow(/expected a NablaError/);
+    expect(() =>
+      checkThrows(
+        () => {
+          throw new TypeError("no");
+        },
+        message,
+        "here",
+      ),
+    ).toThrow(/expected a NablaError/);
     expect(() => check(1, "2", "README.md:3")).toThrow(/^README\.md:3: value is 1, expected 2 \(± 2\.0e-6\)$/);
   });
 

@@ -4,13 +4,16 @@ import { loadFixture } from "../support/fixtures";
 import { type MetricsFile, irisCsv, readJson, runExample, temporaryDirectory } from "./cli";
 
 // The same recipe run in PyTorch, seeds 0..5 (test/fixtures/gen_examples.py).
-const reference = loadFixture<Record<"digits" | "iris", { testAccuracy: number[]; meanTestAccuracy: number }>>("examples_training_reference.json");
+const reference =
+  loadFixture<Record<"digits" | "iris", { testAccuracy: number[]; meanTestAccuracy: number }>>("examples_training_reference.json");
 
 const temp = temporaryDirectory("nabla-accuracy-");
 afterAll(temp.remove);
 
 describe.concurrent("accuracy with the default settings", () => {
-  it("pnpm train (digits, default seed) reaches 97% test accuracy, on par with PyTorch, well within a minute", { timeout: 180_000 }, async ({ expect }) => {
+  it("pnpm train (digits, default seed) reaches 97% test accuracy, on par with PyTorch, well within a minute", {
+    timeout: 180_000,
+  }, async ({ expect }) => {
     const out = path.join(temp.dir, "digits");
     const run = await runExample("train", ["--out", out]);
     expect(run.code, run.stderr).toBe(0);

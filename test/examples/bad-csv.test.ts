@@ -27,10 +27,13 @@ async function expectRejected(expect: ExpectStatic, name: string, csv: string, a
 // Concurrent: each case is one short-lived process, mostly start-up time.
 describe.concurrent("a bad CSV stops the trainer before anything is written", () => {
   it("a ragged row: names the line and the missing column", async ({ expect }) => {
-    await expectRejected(expect, "ragged.csv", "a,b,label\n1,2,x\n3,4,y\n5,6\n7,8,x\n", [], [
-      "line 4 has 2 fields, but the header has 3 columns",
-      'missing column "label"',
-    ]);
+    await expectRejected(
+      expect,
+      "ragged.csv",
+      "a,b,label\n1,2,x\n3,4,y\n5,6\n7,8,x\n",
+      [],
+      ["line 4 has 2 fields, but the header has 3 columns", 'missing column "label"'],
+    );
   });
 
   it("a row with too many fields", async ({ expect }) => {
@@ -38,7 +41,13 @@ describe.concurrent("a bad CSV stops the trainer before anything is written", ()
   });
 
   it("a non-numeric feature cell: names the line, the column and the cell", async ({ expect }) => {
-    await expectRejected(expect, "text-cell.csv", "a,b,label\n1,2,x\n3,four,y\n", [], ['line 3, column "b"', '"four" is not a finite number']);
+    await expectRejected(
+      expect,
+      "text-cell.csv",
+      "a,b,label\n1,2,x\n3,four,y\n",
+      [],
+      ['line 3, column "b"', '"four" is not a finite number'],
+    );
   });
 
   it("an empty feature cell", async ({ expect }) => {
@@ -46,14 +55,23 @@ describe.concurrent("a bad CSV stops the trainer before anything is written", ()
   });
 
   it("an unknown label column: names it and lists the columns", async ({ expect }) => {
-    await expectRejected(expect, "no-species.csv", "a,b,label\n1,2,x\n3,4,y\n", ["--label", "species"], [
-      'label column "species" not found',
-      '"a", "b", "label"',
-    ]);
+    await expectRejected(
+      expect,
+      "no-species.csv",
+      "a,b,label\n1,2,x\n3,4,y\n",
+      ["--label", "species"],
+      ['label column "species" not found', '"a", "b", "label"'],
+    );
   });
 
   it("a single class: names the label column and the class", async ({ expect }) => {
-    await expectRejected(expect, "one-class.csv", "a,b,label\n1,2,x\n3,4,x\n5,6,x\n", [], ['column "label" holds a single class, "x", in all 3 rows', "at least two classes"]);
+    await expectRejected(
+      expect,
+      "one-class.csv",
+      "a,b,label\n1,2,x\n3,4,x\n5,6,x\n",
+      [],
+      ['column "label" holds a single class, "x", in all 3 rows', "at least two classes"],
+    );
   });
 
   it("a missing file", async ({ expect }) => {

@@ -59,7 +59,9 @@ export function runExample(program: string, args: string[], options: RunOptions 
 export async function runLessonScript(name: string, args: string[] = []): Promise<string> {
   const temp = args.includes("--out") ? null : temporaryDirectory(`nabla-lesson-${name}-`);
   try {
-    const result = await runExample(`lessons/${name}`, temp ? [...args, "--out", temp.dir] : args, { cwd: path.join(repoRoot, "examples") });
+    const result = await runExample(`lessons/${name}`, temp ? [...args, "--out", temp.dir] : args, {
+      cwd: path.join(repoRoot, "examples"),
+    });
     if (result.code !== 0) throw new Error(`lesson ${name} exited with code ${result.code}:\n${result.stderr}`);
     return result.stdout;
   } finally {
@@ -91,7 +93,6 @@ export interface MetricsFile {
   epochs: EpochRow[];
   testConfusionMatrix: number[][];
 }
-
 
 /** Parses an SVG file with a real XML parser; throws with the parser's message when it is not well-formed. */
 export function parseSvg(text: string): Record<string, unknown> {

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
 import { NablaError, tensor } from "@nabla/tensor";
 import { layerSizes, positiveInteger, positiveNumber } from "../../examples/src/cli/arguments";
@@ -9,7 +10,6 @@ import { buildMlp } from "../../examples/src/model";
 import { defaultRunDirectory, repoRoot } from "../../examples/src/paths";
 import { Standardizer } from "../../examples/src/standardizer";
 import { renderConfusionMatrix } from "../../examples/src/terminal-report";
-
 
 describe("Standardizer", () => {
   it("centres and scales each column by its mean and population standard deviation", () => {
@@ -31,7 +31,10 @@ describe("Standardizer", () => {
   });
 
   it("scales a constant column by 1, even when float32 sums would leave a speck of spread", () => {
-    const x = tensor(Float32Array.from({ length: 1437 * 2 }, (_, i) => (i % 2 === 0 ? 0.1 : i)), { shape: [1437, 2] });
+    const x = tensor(
+      Float32Array.from({ length: 1437 * 2 }, (_, i) => (i % 2 === 0 ? 0.1 : i)),
+      { shape: [1437, 2] },
+    );
     const standardizer = Standardizer.fit(x);
     expect((standardizer.std.toArray() as number[])[0]).toBe(1);
     expect((standardizer.transform(x).toArray() as number[][]).every((row) => row[0] === 0)).toBe(true);
@@ -54,7 +57,15 @@ describe("Standardizer", () => {
 
 describe("formatJson", () => {
   it("keeps arrays of plain values on one line and parses back to the same value", () => {
-    const value = { names: ["a", "b]", "{c}"], matrix: [[1, 2], [3, 4]], epochs: [{ epoch: 1, loss: 0.5 }], empty: [] };
+    const value = {
+      names: ["a", "b]", "{c}"],
+      matrix: [
+        [1, 2],
+        [3, 4],
+      ],
+      epochs: [{ epoch: 1, loss: 0.5 }],
+      empty: [],
+    };
     const text = formatJson(value);
     expect(JSON.parse(text)).toEqual(value);
     expect(text).toContain('"matrix": [\n    [1, 2],\n    [3, 4]\n  ]');
@@ -75,11 +86,16 @@ describe("confusion matrix", () => {
   });
 
   it("renders in the terminal with true classes down and predictions across", () => {
-    const text = renderConfusionMatrix(["setosa", "versicolor", "virginica"], [
-      [10, 0, 0],
-      [0, 9, 1],
-      [0, 0, 10],
-    ]).replace(/\u001b\[\d+m/g, "");
+    const text = stripVTControlCharacters(
+      renderConfusionMatrix(
+        ["setosa", "versicolor", "virginica"],
+        [
+          [10, 0, 0],
+          [0, 9, 1],
+          [0, 0, 10],
+        ],
+      ),
+    );
     expect(text.split("\n")).toEqual([
       "              predicted →",
       "  true ↓          setosa  versicolor   virginica",
@@ -111,7 +127,8 @@ describe("command-line values", () => {
     expect(layerSizes("128,64")).toEqual([128, 64]);
     expect(layerSizes(" 32 ")).toEqual([32]);
     expect(layerSizes("none")).toEqual([]);
-    for (const bad of ["128,", "0", "-4", "1.5", "a"]) expect(() => layerSizes(bad), bad).toThrow("Expected comma-separated positive layer sizes");
+    for (const bad of ["128,", "0", "-4", "1.5", "a"])
+      expect(() => layerSizes(bad), bad).toThrow("Expected comma-separated positive layer sizes");
     expect(positiveInteger("30")).toBe(30);
     for (const bad of ["0", "-1", "2.5", "1e3", "", "x"]) expect(() => positiveInteger(bad), bad).toThrow("Expected a positive integer.");
     expect(positiveNumber("1e-3")).toBe(0.001);
@@ -123,12 +140,12 @@ describe("command-line values", () => {
   });
 
   it("formats durations for people", () => {
-    expect([formatDuration(0.4213), formatDuration(12.34), formatDuration(125.2), formatDuration(119.7), formatDuration(Number.NaN)]).toEqual([
-      "0.42s",
-      "12.3s",
-      "2m 05s",
-      "2m 00s",
-      "?",
-    ]);
+    expect([
+      formatDuration(0.4213),
+      formatDuration(12.34),
+      formatDuration(125.2),
+      formatDuration(119.7),
+      formatDuration(Number.NaN),
+    ]).toEqual(["0.42s", "12.3s", "2m 05s", "2m 00s", "?"]);
   });
 });

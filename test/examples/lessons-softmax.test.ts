@@ -18,7 +18,9 @@ const torch = loadFixture<SoftmaxFixture>("lessons_softmax.json");
 
 function expectClose(actual: number[], expected: number[], digits = 12): void {
   expect(actual).toHaveLength(expected.length);
-  actual.forEach((v, i) => expect(v, `element ${i}`).toBeCloseTo(expected[i]!, digits));
+  actual.forEach((v, i) => {
+    expect(v, `element ${i}`).toBeCloseTo(expected[i]!, digits);
+  });
 }
 
 describe("lesson 2: softmax's Jacobian and its vector-Jacobian product", () => {
@@ -27,7 +29,9 @@ describe("lesson 2: softmax's Jacobian and its vector-Jacobian product", () => {
   it("computes softmax([2.0, 1.0, 0.1]) and its Jacobian diag(s) − s sᵀ as PyTorch", () => {
     expect(lesson.x).toEqual(torch.x);
     expectClose(lesson.s, torch.softmax);
-    lesson.jacobian.forEach((row, i) => expectClose(row, torch.jacobian[i]!));
+    lesson.jacobian.forEach((row, i) => {
+      expectClose(row, torch.jacobian[i]!);
+    });
   });
 
   it("gets PyTorch's gradient three ways: hand VJP, Jᵀg, and autodiff of the composite", () => {

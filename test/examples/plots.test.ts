@@ -96,7 +96,12 @@ describe("lineChart", () => {
   });
 
   it("breaks a line at a non-finite value instead of writing NaN coordinates", () => {
-    const text = lineChart({ title: "Loss", xLabel: "Epoch", yLabel: "Loss", series: [{ name: "train", color: "#000", values: [1, 0.5, Number.NaN, 0.3, 0.2] }] });
+    const text = lineChart({
+      title: "Loss",
+      xLabel: "Epoch",
+      yLabel: "Loss",
+      series: [{ name: "train", color: "#000", values: [1, 0.5, Number.NaN, 0.3, 0.2] }],
+    });
     parseSvg(text);
     expect(text).not.toMatch(/NaN|Infinity/);
     expect(text.match(/<polyline /g)).toHaveLength(2);
@@ -115,7 +120,9 @@ describe("lineChart", () => {
     const clip = text.match(/<clipPath id="plot-area"><rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"\/>/);
     expect(clip).not.toBeNull();
     const [x, y, width, height] = clip!.slice(1).map(Number) as [number, number, number, number];
-    const circles = [...text.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)" r="([\d.]+)"/g)].map((m) => m.slice(1).map(Number) as [number, number, number]);
+    const circles = [...text.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)" r="([\d.]+)"/g)].map(
+      (m) => m.slice(1).map(Number) as [number, number, number],
+    );
     return { clip: { left: x, top: y, right: x + width, bottom: y + height }, circles };
   }
 
@@ -150,13 +157,16 @@ describe("lineChart", () => {
   /** The y tick labels, bottom to top, each with the height of its grid line. */
   function yTicks(text: string): { y: number; label: string }[] {
     const labels = [...text.matchAll(/text-anchor="end" class="tick">([^<]+)</g)].map(([, label]) => label!);
-    const grid = [...text.matchAll(/<line x1="[\d.]+" x2="[\d.]+" y1="([\d.]+)" y2="[\d.]+" stroke="#e6e6e6"\/>/g)].map(([, y]) => Number(y));
+    const grid = [...text.matchAll(/<line x1="[\d.]+" x2="[\d.]+" y1="([\d.]+)" y2="[\d.]+" stroke="#e6e6e6"\/>/g)].map(([, y]) =>
+      Number(y),
+    );
     expect(grid).toHaveLength(labels.length);
     return labels.map((label, i) => ({ y: grid[i]!, label }));
   }
 
   it('plots a loss on a log scale when it spans more than ten times, with yScale "auto"', () => {
-    const loss = (values: number[]) => lineChart({ title: "Loss", xLabel: "Epoch", yLabel: "Loss", includeZero: true, yScale: "auto", series: series(values) });
+    const loss = (values: number[]) =>
+      lineChart({ title: "Loss", xLabel: "Epoch", yLabel: "Loss", includeZero: true, yScale: "auto", series: series(values) });
     // 2.3 → 0.03 (and 2.53 → 0.033 for the test curve): more than a decade.
     const wide = loss([2.3, 0.5, 0.1, 0.03]);
     expect(wide).toContain(">Loss (log scale)</text>");
@@ -179,7 +189,9 @@ describe("lineChart", () => {
 
   it("stays linear without yScale, and when a value is not positive", () => {
     expect(lineChart({ title: "L", xLabel: "Epoch", yLabel: "Loss", series: series([2.3, 0.01]) })).toContain(">Loss</text>");
-    expect(lineChart({ title: "L", xLabel: "Epoch", yLabel: "Loss", yScale: "auto", series: series([2.3, 0.01, 0]) })).toContain(">Loss</text>");
+    expect(lineChart({ title: "L", xLabel: "Epoch", yLabel: "Loss", yScale: "auto", series: series([2.3, 0.01, 0]) })).toContain(
+      ">Loss</text>",
+    );
     expect(lineChart({ title: "L", xLabel: "Epoch", yLabel: "Loss", yScale: "auto", series: series([2.3, -1]) })).toContain(">Loss</text>");
   });
 

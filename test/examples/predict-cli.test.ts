@@ -45,7 +45,10 @@ describe("predict with a model trained by PyTorch", () => {
     for (const [name, { shape, values }] of Object.entries(fixture.weights)) weights[name] = tensor(Float32Array.from(values), { shape });
     saveFile(path.join(modelDir, "model.safetensors"), weights);
     const { architecture, featureNames, labelColumn, classNames, standardization } = fixture;
-    writeFileSync(path.join(modelDir, "config.json"), JSON.stringify({ architecture, featureNames, labelColumn, classNames, standardization, training: {} }));
+    writeFileSync(
+      path.join(modelDir, "config.json"),
+      JSON.stringify({ architecture, featureNames, labelColumn, classNames, standardization, training: {} }),
+    );
   });
 
   it("gives PyTorch's class and probability for every row, and the accuracy against the label column", async () => {
@@ -58,7 +61,9 @@ describe("predict with a model trained by PyTorch", () => {
     const rows = predictionRows(run.stdout);
     expect(rows.map((r) => r.row)).toEqual(fixture.predicted.map((_, i) => i + 1));
     expect(rows.map((r) => r.predicted)).toEqual(fixture.predicted);
-    rows.forEach((r, i) => expect(Math.abs(r.probability - fixture.probability[i]!)).toBeLessThanOrEqual(0.00005 + 1e-9));
+    rows.forEach((r, i) => {
+      expect(Math.abs(r.probability - fixture.probability[i]!)).toBeLessThanOrEqual(0.00005 + 1e-9);
+    });
     // A wrong prediction is marked after the actual class.
     expect(rows.map((r) => r.actual)).toEqual(fixture.actual);
     expect(run.stdout.match(/ ✗$/gm)).toHaveLength(fixture.actual.filter((a, i) => a !== fixture.predicted[i]).length);
@@ -68,7 +73,10 @@ describe("predict with a model trained by PyTorch", () => {
 
   it("predicts without accuracy when the file has no label column", async () => {
     const csv = path.join(temp.dir, "unlabelled.csv");
-    const lines = fixture.csv.trim().split("\n").map((line) => line.split(","));
+    const lines = fixture.csv
+      .trim()
+      .split("\n")
+      .map((line) => line.split(","));
     const labelIndex = lines[0]!.indexOf(fixture.labelColumn);
     writeFileSync(csv, `${lines.map((fields) => fields.filter((_, i) => i !== labelIndex).join(",")).join("\n")}\n`);
     const run = await runExample("predict", ["--model", modelDir, "--data", csv]);
@@ -85,7 +93,10 @@ describe("predict with a model trained by PyTorch", () => {
     const unlabelled = path.join(temp.dir, "flowers-unlabelled.csv");
     beforeAll(() => {
       writeFileSync(csv, fixture.csv);
-      const lines = fixture.csv.trim().split("\n").map((line) => line.split(","));
+      const lines = fixture.csv
+        .trim()
+        .split("\n")
+        .map((line) => line.split(","));
       const labelIndex = lines[0]!.indexOf(fixture.labelColumn);
       writeFileSync(unlabelled, `${lines.map((fields) => fields.filter((_, i) => i !== labelIndex).join(",")).join("\n")}\n`);
     });
@@ -96,13 +107,17 @@ describe("predict with a model trained by PyTorch", () => {
       expect(run.code, run.stderr).toBe(0);
       const output = JSON.parse(run.stdout) as { predictions: Record<string, unknown>[]; rows: number; correct: number; accuracy: number };
       expect(Object.keys(output)).toEqual(["predictions", "rows", "correct", "accuracy"]);
-      expect(output.predictions.map((p) => Object.keys(p))).toEqual(fixture.predicted.map(() => ["row", "predicted", "probability", "actual", "correct"]));
+      expect(output.predictions.map((p) => Object.keys(p))).toEqual(
+        fixture.predicted.map(() => ["row", "predicted", "probability", "actual", "correct"]),
+      );
       expect(output.predictions.map((p) => p.row)).toEqual(fixture.predicted.map((_, i) => i + 1));
       expect(output.predictions.map((p) => p.predicted)).toEqual(fixture.predicted);
       expect(output.predictions.map((p) => p.actual)).toEqual(fixture.actual);
       expect(output.predictions.map((p) => p.correct)).toEqual(fixture.actual.map((a, i) => a === fixture.predicted[i]));
       // Full float32 precision, not the table's rounded percentages.
-      output.predictions.forEach((p, i) => expect(Math.abs((p.probability as number) - fixture.probability[i]!)).toBeLessThan(1e-6));
+      output.predictions.forEach((p, i) => {
+        expect(Math.abs((p.probability as number) - fixture.probability[i]!)).toBeLessThan(1e-6);
+      });
       expect(output.rows).toBe(fixture.predicted.length);
       expect(output.correct).toBe(correct());
       expect(output.accuracy).toBeCloseTo(fixture.accuracy, 12);
@@ -118,7 +133,9 @@ describe("predict with a model trained by PyTorch", () => {
       const records = lines.map((line) => line.split(","));
       expect(records.map((r) => r[0])).toEqual(fixture.predicted.map((_, i) => String(i + 1)));
       expect(records.map((r) => r[1])).toEqual(fixture.predicted);
-      records.forEach((r, i) => expect(Math.abs(Number(r[2]) - fixture.probability[i]!)).toBeLessThan(1e-6));
+      records.forEach((r, i) => {
+        expect(Math.abs(Number(r[2]) - fixture.probability[i]!)).toBeLessThan(1e-6);
+      });
       expect(records.map((r) => r[3])).toEqual(fixture.actual);
       expect(records.map((r) => r[4])).toEqual(fixture.actual.map((a, i) => String(a === fixture.predicted[i])));
       expect(run.stderr).toContain(`(${correct()} of ${fixture.actual.length} rows)`);
@@ -135,7 +152,13 @@ describe("predict with a model trained by PyTorch", () => {
       const csvRun = await runExample("predict", ["--model", modelDir, "--data", unlabelled, "--format", "csv"]);
       expect(csvRun.code, csvRun.stderr).toBe(0);
       expect(csvRun.stdout.split("\n")[0]).toBe("row,predicted,probability");
-      expect(csvRun.stdout.trimEnd().split("\n").slice(1).map((line) => line.split(",")[1])).toEqual(fixture.predicted);
+      expect(
+        csvRun.stdout
+          .trimEnd()
+          .split("\n")
+          .slice(1)
+          .map((line) => line.split(",")[1]),
+      ).toEqual(fixture.predicted);
     });
 
     it("table stays the default, and an unknown format is refused", async () => {
@@ -170,7 +193,10 @@ describe("predict with a model trained by PyTorch", () => {
     const csv = path.join(temp.dir, "new-class.csv");
     const [header, first, ...rest] = fixture.csv.trim().split("\n");
     const labelIndex = header!.split(",").indexOf(fixture.labelColumn);
-    const renamed = first!.split(",").map((field, i) => (i === labelIndex ? "hybrid" : field)).join(",");
+    const renamed = first!
+      .split(",")
+      .map((field, i) => (i === labelIndex ? "hybrid" : field))
+      .join(",");
     writeFileSync(csv, `${[header, renamed, ...rest].join("\n")}\n`);
     const run = await runExample("predict", ["--model", modelDir, "--data", csv, "--format", "json"]);
     expect(run.code, run.stderr).toBe(0);
@@ -235,7 +261,7 @@ describe("predict's command line", () => {
 
 describe("predictionsCsv", () => {
   it("quotes class names holding commas, quotes or line breaks, so a CSV reader gets them back", () => {
-    const names = ['a,b', 'say "hi"', "two\nlines", "plain"];
+    const names = ["a,b", 'say "hi"', "two\nlines", "plain"];
     const predictions = names.map((predicted, i) => ({ row: i + 1, predicted, probability: 0.5 + i / 10 }));
     const text = predictionsCsv({ predictions, correct: null });
     expect(text.split("\n")[1]).toBe('1,"a,b",0.5');

@@ -3,18 +3,9 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFile } from "@nabla/nn/node";
+import type { CheckpointConfig } from "../../examples/src/checkpoint";
 import { parseTrainOptions } from "../../examples/src/cli/train-options";
-import {
-  type MetricsFile,
-  type RunResult,
-  digitsCsv,
-  irisCsv,
-  parseSvg,
-  readJson,
-  repoRoot,
-  runExample,
-  temporaryDirectory,
-} from "./cli";
+import { type MetricsFile, type RunResult, digitsCsv, irisCsv, parseSvg, readJson, repoRoot, runExample, temporaryDirectory } from "./cli";
 
 const temp = temporaryDirectory("nabla-train-");
 afterAll(temp.remove);
@@ -80,7 +71,7 @@ describe("train on digits, 2 epochs", () => {
   });
 
   it("writes config.json with the architecture, names, label column and standardisation", () => {
-    const config = readJson<Record<string, any>>(path.join(out, "config.json"));
+    const config = readJson<CheckpointConfig>(path.join(out, "config.json"));
     expect(config.architecture).toEqual({ type: "mlp", inFeatures: 64, hidden: [128, 64], activation: "relu", outFeatures: 10 });
     expect(config.featureNames).toEqual(Array.from({ length: 64 }, (_, i) => `pixel${i}`));
     expect(config.classNames).toEqual(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
@@ -95,7 +86,15 @@ describe("train on digits, 2 epochs", () => {
     expect(Math.max(...config.standardization.mean)).toBeLessThanOrEqual(16);
     expect(Math.min(...config.standardization.std)).toBeGreaterThan(0);
     expect(Math.max(...config.standardization.std)).toBeLessThanOrEqual(8);
-    expect(config.training).toMatchObject({ optimizer: "adam", lr: 0.001, batchSize: 64, epochs: 2, seed: 0, trainRows: 1437, testRows: 360 });
+    expect(config.training).toMatchObject({
+      optimizer: "adam",
+      lr: 0.001,
+      batchSize: 64,
+      epochs: 2,
+      seed: 0,
+      trainRows: 1437,
+      testRows: 360,
+    });
   });
 
   it("writes the weights as safetensors named as torch.nn.Sequential names them", () => {
@@ -119,7 +118,7 @@ describe("train on digits, 2 epochs", () => {
     ] as const) {
       const text = readFileSync(path.join(out, file), "utf8");
       expect(text.startsWith('<?xml version="1.0" encoding="UTF-8"?>')).toBe(true);
-      const svg = parseSvg(text).svg as Record<string, any>;
+      const svg = parseSvg(text).svg as Record<string, unknown>;
       expect(svg["@xmlns"]).toBe("http://www.w3.org/2000/svg");
       expect(svg["@viewBox"]).toMatch(/^0 0 \d+ \d+$/);
       expect(svg.title).toBe(title);
@@ -141,7 +140,8 @@ describe("train on digits, 2 epochs", () => {
     // Every cell carries a tooltip and its count.
     const cells = [...confusion.matchAll(/<title>true (\d), predicted (\d): (\d+)<\/title>/g)];
     expect(cells).toHaveLength(100);
-    for (const [, actual, predicted, count] of cells) expect(Number(count)).toBe(metrics.testConfusionMatrix[Number(actual)]![Number(predicted)]);
+    for (const [, actual, predicted, count] of cells)
+      expect(Number(count)).toBe(metrics.testConfusionMatrix[Number(actual)]![Number(predicted)]);
   });
 
   it("keeps wall-clock time in timing.json only", () => {
@@ -178,7 +178,18 @@ describe("command line", () => {
   it("--help lists every flag with its default and exits 0", async () => {
     const run = await runExample("train", ["--help"]);
     expect(run.code).toBe(0);
-    for (const flag of ["--data", "--label", "--hidden", "-e, --epochs", "-b, --batch-size", "-l, --lr", "--optimizer", "--seed", "-o, --out", "-V, --version"]) {
+    for (const flag of [
+      "--data",
+      "--label",
+      "--hidden",
+      "-e, --epochs",
+      "-b, --batch-size",
+      "-l, --lr",
+      "--optimizer",
+      "--seed",
+      "-o, --out",
+      "-V, --version",
+    ]) {
       expect(run.stdout).toContain(flag);
     }
     expect(run.stdout).toMatch(/--data <csv>[\s\S]*default: "examples\/data\/digits\.csv"/);
@@ -192,7 +203,12 @@ describe("command line", () => {
     const short = parseTrainOptions(["-e", "7", "-b", "16", "-l", "3e-4", "-o", "runs/short"], now);
     const long = parseTrainOptions(["--epochs", "7", "--batch-size", "16", "--lr", "3e-4", "--out", "runs/short"], now);
     expect(short).toEqual(long);
-    expect(short).toMatchObject({ epochs: 7, batchSize: 16, lr: 3e-4, outDir: path.resolve(process.env.INIT_CWD ?? process.cwd(), "runs/short") });
+    expect(short).toMatchObject({
+      epochs: 7,
+      batchSize: 16,
+      lr: 3e-4,
+      outDir: path.resolve(process.env.INIT_CWD ?? process.cwd(), "runs/short"),
+    });
     // The defaults are what the short flags replace.
     expect(parseTrainOptions([], now)).toMatchObject({ epochs: 30, batchSize: 64, lr: 1e-3 });
   });
@@ -210,7 +226,7 @@ describe("command line", () => {
     const out = path.join(temp.dir, "iris-short-flags");
     const run = await runExample("train", ["--data", irisCsv, "--label", "species", "-e", "40", "-b", "16", "-l", "0.01", "-o", out]);
     expect(run.code, run.stderr).toBe(0);
-    const config = readJson<Record<string, any>>(path.join(out, "config.json"));
+    const config = readJson<CheckpointConfig>(path.join(out, "config.json"));
     expect(config.training).toMatchObject({ epochs: 40, batchSize: 16, lr: 0.01 });
     const metrics = readJson<MetricsFile>(path.join(out, "metrics.json"));
     const losses = metrics.epochs.flatMap((row) => [row.trainLoss, row.testLoss]);
@@ -234,11 +250,24 @@ describe("command line", () => {
     // pnpm runs the script inside examples/ and reports the user's folder in INIT_CWD.
     const run = await runExample(
       "train",
-      ["--data", path.relative(temp.dir, irisCsv), "--label", "species", "--epochs", "1", "--hidden", "8", "--optimizer", "sgd", "--out", "relative-out"],
+      [
+        "--data",
+        path.relative(temp.dir, irisCsv),
+        "--label",
+        "species",
+        "--epochs",
+        "1",
+        "--hidden",
+        "8",
+        "--optimizer",
+        "sgd",
+        "--out",
+        "relative-out",
+      ],
       { cwd: path.join(repoRoot, "examples"), env: { INIT_CWD: temp.dir } },
     );
     expect(run.code, run.stderr).toBe(0);
-    const config = readJson<Record<string, any>>(path.join(temp.dir, "relative-out", "config.json"));
+    const config = readJson<CheckpointConfig>(path.join(temp.dir, "relative-out", "config.json"));
     expect(config.architecture.hidden).toEqual([8]);
     expect(config.classNames).toEqual(["setosa", "versicolor", "virginica"]);
     expect(config.training).toMatchObject({ optimizer: "sgd", lr: 0.01, epochs: 1 });

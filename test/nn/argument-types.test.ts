@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { Tensor, tensor, zeros } from "@nabla/tensor";
+import { type Tensor, tensor, zeros } from "@nabla/tensor";
 import * as nn from "@nabla/nn";
 import { DataLoader, GELU, Linear, Module, ReLU, Sequential, TensorDataset, init, optim, saveSafetensors } from "@nabla/nn";
 import * as nodeIo from "@nabla/nn/node";
@@ -19,7 +19,11 @@ writeFileSync(savedFile, saveSafetensors({ w: zeros([2]) }));
 const csvFile = join(directory, "data.csv");
 writeFileSync(csvFile, "a,b\n1,0\n");
 
-const x = () => tensor([[1, 2], [3, 4]]);
+const x = () =>
+  tensor([
+    [1, 2],
+    [3, 4],
+  ]);
 const linear = () => new Linear(2, 2);
 const params = () => [tensor([1, 2], { requiresGrad: true })];
 const withGrad = () => {
@@ -30,11 +34,18 @@ const withGrad = () => {
 const sgd = () => new optim.SGD(withGrad(), { lr: 0.1, momentum: 0.9 });
 const adam = () => new optim.Adam(withGrad(), { lr: 0.1 });
 
-const construct = (C: new (...args: any[]) => unknown) => (...args: unknown[]) => new C(...args);
-const method = <T>(make: () => T, name: string) => (...args: unknown[]) => {
-  const receiver = make() as Record<string, (...a: unknown[]) => unknown>;
-  return receiver[name]!(...args);
-};
+// biome-ignore lint/suspicious/noExplicitAny: any constructor, called with deliberately wrong arguments
+type AnyConstructor = new (...args: any[]) => unknown;
+const construct =
+  (C: AnyConstructor) =>
+  (...args: unknown[]) =>
+    new C(...args);
+const method =
+  <T>(make: () => T, name: string) =>
+  (...args: unknown[]) => {
+    const receiver = make() as Record<string, (...a: unknown[]) => unknown>;
+    return receiver[name]!(...args);
+  };
 
 const CASES: ScanCase[] = [
   { name: "Linear", call: construct(Linear), args: () => [2, 3, { bias: true, dtype: "float32" }] },
@@ -47,14 +58,30 @@ const CASES: ScanCase[] = [
   { name: "Dropout", call: construct(nn.Dropout), args: () => [0.5] },
   { name: "Flatten", call: construct(nn.Flatten), args: () => [0, -1] },
   { name: "TensorDataset", call: construct(TensorDataset), args: () => [x(), x()] },
-  { name: "DataLoader", call: construct(DataLoader), args: () => [new TensorDataset(x()), { batchSize: 1, shuffle: false, dropLast: false, seed: 0 }] },
+  {
+    name: "DataLoader",
+    call: construct(DataLoader),
+    args: () => [new TensorDataset(x()), { batchSize: 1, shuffle: false, dropLast: false, seed: 0 }],
+  },
   { name: "trainTestSplit", call: nn.trainTestSplit, args: () => [10, { testFraction: 0.2, seed: 0 }] },
   { name: "readCsv", call: nn.readCsv, args: () => ["a,b\n1,0\n", { label: "b", optionalLabel: false }] },
   { name: "saveSafetensors", call: nn.saveSafetensors, args: () => [{ w: x() }, { format: "pt" }] },
   { name: "loadSafetensors", call: nn.loadSafetensors, args: () => [saveSafetensors({ w: x() })] },
-  { name: "SGD", call: construct(optim.SGD), args: () => [params(), { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 0, nesterov: true }] },
-  { name: "Adam", call: construct(optim.Adam), args: () => [params(), { lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false }] },
-  { name: "AdamW", call: construct(optim.AdamW), args: () => [params(), { lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: true }] },
+  {
+    name: "SGD",
+    call: construct(optim.SGD),
+    args: () => [params(), { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 0, nesterov: true }],
+  },
+  {
+    name: "Adam",
+    call: construct(optim.Adam),
+    args: () => [params(), { lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false }],
+  },
+  {
+    name: "AdamW",
+    call: construct(optim.AdamW),
+    args: () => [params(), { lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: true }],
+  },
   { name: "StepLR", call: construct(optim.StepLR), args: () => [sgd(), { stepSize: 2, gamma: 0.5 }] },
   { name: "CosineAnnealingLR", call: construct(optim.CosineAnnealingLR), args: () => [sgd(), { tMax: 3, etaMin: 0 }] },
   { name: "init.calculateGain", call: init.calculateGain, args: () => ["leaky_relu", 0.2] },
@@ -85,10 +112,23 @@ const CASES: ScanCase[] = [
   { name: "SGD.addParamGroup", call: method(sgd, "addParamGroup"), args: () => [{ params: params(), lr: 0.2 }] },
   { name: "Adam.step", call: method(adam, "step"), args: () => [] },
   { name: "Adam.loadStateDict", call: method(adam, "loadStateDict"), args: () => [adam().stateDict()] },
-  { name: "StepLR.loadStateDict", call: method(() => new optim.StepLR(sgd(), { stepSize: 2 }), "loadStateDict"), args: () => [new optim.StepLR(sgd(), { stepSize: 2 }).stateDict()] },
-  { name: "CosineAnnealingLR.loadStateDict", call: method(() => new optim.CosineAnnealingLR(sgd(), { tMax: 2 }), "loadStateDict"), args: () => [new optim.CosineAnnealingLR(sgd(), { tMax: 2 }).stateDict()] },
+  {
+    name: "StepLR.loadStateDict",
+    call: method(() => new optim.StepLR(sgd(), { stepSize: 2 }), "loadStateDict"),
+    args: () => [new optim.StepLR(sgd(), { stepSize: 2 }).stateDict()],
+  },
+  {
+    name: "CosineAnnealingLR.loadStateDict",
+    call: method(() => new optim.CosineAnnealingLR(sgd(), { tMax: 2 }), "loadStateDict"),
+    args: () => [new optim.CosineAnnealingLR(sgd(), { tMax: 2 }).stateDict()],
+  },
   // the Node entry point; its paths are real files, so "x" only names a file that is not there
-  { name: "saveFile", call: (path: unknown, ...rest: unknown[]) => nodeIo.saveFile(path === "x" ? join(directory, "x") : (path as string), ...(rest as [Record<string, Tensor>])), args: () => [join(directory, "out.safetensors"), { w: x() }, { format: "pt" }] },
+  {
+    name: "saveFile",
+    call: (path: unknown, ...rest: unknown[]) =>
+      nodeIo.saveFile(path === "x" ? join(directory, "x") : (path as string), ...(rest as [Record<string, Tensor>])),
+    args: () => [join(directory, "out.safetensors"), { w: x() }, { format: "pt" }],
+  },
   { name: "loadFile", call: nodeIo.loadFile, args: () => [savedFile] },
   { name: "readCsvFile", call: nodeIo.readCsvFile, args: () => [csvFile, { label: "b" }] },
 ];

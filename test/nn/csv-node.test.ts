@@ -42,8 +42,12 @@ describe("readCsvFile", () => {
     const file = write("bad.csv", "a,b,y\n1,2,k\n3,x,k\n");
     expect(errorMessage(() => readCsvFile(file))).toBe(`readCsvFile: ${file}: line 3, column "b": "x" is not a finite number`);
     const ragged = write("ragged.csv", "a,b,y\n1,2\n");
-    expect(errorMessage(() => readCsvFile(ragged))).toBe(`readCsvFile: ${ragged}: line 2 has 2 fields, but the header has 3 columns (missing column "y")`);
-    expect(errorMessage(() => readCsvFile(ragged, { label: "kind" }))).toMatch(/^readCsvFile: .*ragged\.csv: label column "kind" not found/);
+    expect(errorMessage(() => readCsvFile(ragged))).toBe(
+      `readCsvFile: ${ragged}: line 2 has 2 fields, but the header has 3 columns (missing column "y")`,
+    );
+    expect(errorMessage(() => readCsvFile(ragged, { label: "kind" }))).toMatch(
+      /^readCsvFile: .*ragged\.csv: label column "kind" not found/,
+    );
   });
 
   it("names a file it cannot read", () => {

@@ -25,7 +25,9 @@ describe("readCsv", () => {
     const { features, labels, featureNames, classNames } = readCsv(IRIS);
     expect(features.dtype).toBe("float32");
     expect(features.shape).toEqual([4, 4]);
-    expect(Array.from(features.data())).toEqual(Array.from(new Float32Array([5.1, 3.5, 1.4, 0.2, 7.0, 3.2, 4.7, 1.4, 6.3, 3.3, 6.0, 2.5, 4.9, 3.0, 1.4, 0.2])));
+    expect(Array.from(features.data())).toEqual(
+      Array.from(new Float32Array([5.1, 3.5, 1.4, 0.2, 7.0, 3.2, 4.7, 1.4, 6.3, 3.3, 6.0, 2.5, 4.9, 3.0, 1.4, 0.2])),
+    );
     expect(featureNames).toEqual(["sepal_length", "sepal_width", "petal_length", "petal_width"]);
     expect(classNames).toEqual(["setosa", "versicolor", "virginica"]);
     expect(labels!.dtype).toBe("int32");
@@ -53,7 +55,10 @@ describe("readCsv", () => {
   it("uses the named label column wherever it is, and keeps the others as features in order", () => {
     const { features, labels, featureNames, classNames } = readCsv("kind,a,b\ncat,1,2\ndog,3,4\n", { label: "kind" });
     expect(featureNames).toEqual(["a", "b"]);
-    expect(features.toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(features.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(classNames).toEqual(["cat", "dog"]);
     expect(labels!.toArray()).toEqual([0, 1]);
   });
@@ -78,14 +83,22 @@ describe("readCsv", () => {
   it("reads every column as a feature with label: null", () => {
     const { features, labels, featureNames, classNames } = readCsv("a,b\n1,2\n3,4\n", { label: null });
     expect(featureNames).toEqual(["a", "b"]);
-    expect(features.toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(features.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(labels).toBeNull();
     expect(classNames).toEqual([]);
   });
 
   it("handles CRLF and CR line ends, a missing final newline, blank lines and a byte-order mark", () => {
     const expected = readCsv("a,b,c\n1,2,x\n3,4,y\n");
-    for (const text of ["a,b,c\r\n1,2,x\r\n3,4,y\r\n", "a,b,c\r1,2,x\r3,4,y", "\uFEFFa,b,c\n1,2,x\n\n3,4,y", "a,b,c\n\n1,2,x\r\n   \n3,4,y\n\n"]) {
+    for (const text of [
+      "a,b,c\r\n1,2,x\r\n3,4,y\r\n",
+      "a,b,c\r1,2,x\r3,4,y",
+      "\uFEFFa,b,c\n1,2,x\n\n3,4,y",
+      "a,b,c\n\n1,2,x\r\n   \n3,4,y\n\n",
+    ]) {
       const result = readCsv(text);
       expect(result.features.toArray(), JSON.stringify(text)).toEqual(expected.features.toArray());
       expect(result.labels!.toArray()).toEqual(expected.labels!.toArray());
@@ -97,7 +110,10 @@ describe("readCsv", () => {
     const text = 'size,"weight, kg",name\n1,"2.5","Smith, ""Jr."""\n" 3 ",4,"two\nlines"\n';
     const { features, featureNames, classNames, labels } = readCsv(text);
     expect(featureNames).toEqual(["size", "weight, kg"]);
-    expect(features.toArray()).toEqual([[1, 2.5], [3, 4]]);
+    expect(features.toArray()).toEqual([
+      [1, 2.5],
+      [3, 4],
+    ]);
     expect(classNames).toEqual(['Smith, "Jr."', "two\nlines"]);
     expect(labels!.toArray()).toEqual([0, 1]);
   });
@@ -117,7 +133,9 @@ describe("readCsv", () => {
 describe("readCsv errors name the line and column", () => {
   it("rejects ragged rows", () => {
     expect(csvError("a,b,c\n1,2,x\n3,4\n")).toBe('readCsv: line 3 has 2 fields, but the header has 3 columns (missing column "c")');
-    expect(csvError("a,b,c\n1,2,x,9,9\n")).toBe('readCsv: line 2 has 5 fields, but the header has 3 columns (2 field(s) after the last column "c")');
+    expect(csvError("a,b,c\n1,2,x,9,9\n")).toBe(
+      'readCsv: line 2 has 5 fields, but the header has 3 columns (2 field(s) after the last column "c")',
+    );
   });
 
   it("counts lines as in the file: CRLF once, blank lines and line breaks inside quotes included", () => {
@@ -154,7 +172,9 @@ describe("readCsv errors name the line and column", () => {
   it("rejects bad quoting", () => {
     expect(csvError('a,b\n1,"open\n2,3\n')).toBe("readCsv: line 2, field 2: the quoted field opened here is never closed");
     expect(csvError('a,b\n1,"x"y\n')).toBe('readCsv: line 2, field 2: unexpected "y" after a closing quote');
-    expect(csvError('a,b\n1,x"y\n')).toBe("readCsv: line 2, field 2: a quote inside an unquoted field (quote the whole field and double the quote)");
+    expect(csvError('a,b\n1,x"y\n')).toBe(
+      "readCsv: line 2, field 2: a quote inside an unquoted field (quote the whole field and double the quote)",
+    );
   });
 
   it("rejects options of the wrong type", () => {

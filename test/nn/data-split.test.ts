@@ -14,7 +14,14 @@ function ids(t: { toArray(): unknown }): number[] {
 function labelsWithCounts(counts: number[]): number[] {
   const remaining = [...counts];
   const labels: number[] = [];
-  while (remaining.some((r) => r > 0)) remaining.forEach((r, c) => r > 0 && (labels.push(c), remaining[c]!--));
+  while (remaining.some((r) => r > 0)) {
+    for (const [c, r] of remaining.entries()) {
+      if (r > 0) {
+        labels.push(c);
+        remaining[c]!--;
+      }
+    }
+  }
   return labels;
 }
 
@@ -40,12 +47,17 @@ describe("trainTestSplit", () => {
 
   it("partitions 0…n-1 for any n and fraction that leave both sides non-empty", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 300 }), fc.double({ min: 0.01, max: 0.99, noNaN: true }), fc.nat(1000), (n, testFraction, seed) => {
-        fc.pre(Math.ceil(testFraction * n) < n);
-        const { train, test } = trainTestSplit(n, { testFraction, seed });
-        expect(test.shape[0]).toBe(Math.ceil(testFraction * n));
-        expectPartition(ids(train), ids(test), n);
-      }),
+      fc.property(
+        fc.integer({ min: 2, max: 300 }),
+        fc.double({ min: 0.01, max: 0.99, noNaN: true }),
+        fc.nat(1000),
+        (n, testFraction, seed) => {
+          fc.pre(Math.ceil(testFraction * n) < n);
+          const { train, test } = trainTestSplit(n, { testFraction, seed });
+          expect(test.shape[0]).toBe(Math.ceil(testFraction * n));
+          expectPartition(ids(train), ids(test), n);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -67,8 +79,20 @@ describe("trainTestSplit", () => {
     const labels = labelsWithCounts([50, 50, 50]);
     const { train, test } = trainTestSplit(150, { testFraction: 0.2, seed: 1, stratify: tensor(labels, { dtype: "int32" }) });
     expectPartition(ids(train), ids(test), 150);
-    expect(countBy(ids(test).map((i) => labels[i]!))).toEqual(new Map([[0, 10], [1, 10], [2, 10]]));
-    expect(countBy(ids(train).map((i) => labels[i]!))).toEqual(new Map([[0, 40], [1, 40], [2, 40]]));
+    expect(countBy(ids(test).map((i) => labels[i]!))).toEqual(
+      new Map([
+        [0, 10],
+        [1, 10],
+        [2, 10],
+      ]),
+    );
+    expect(countBy(ids(train).map((i) => labels[i]!))).toEqual(
+      new Map([
+        [0, 40],
+        [1, 40],
+        [2, 40],
+      ]),
+    );
   });
 
   it("stratified, hands out remainders by largest fraction, then gives every class of 2+ rows both sides", () => {
@@ -123,7 +147,9 @@ describe("trainTestSplit", () => {
     expect(nablaMessage(() => trainTestSplit(1))).toBe("trainTestSplit: n must be an integer of at least 2, got 1");
     expect(nablaMessage(() => trainTestSplit(2.5))).toBe("trainTestSplit: n must be an integer of at least 2, got 2.5");
     for (const testFraction of [0, 1, -0.1, 1.5, Number.NaN]) {
-      expect(nablaMessage(() => trainTestSplit(10, { testFraction }))).toBe(`trainTestSplit: testFraction must be strictly between 0 and 1, got ${testFraction}`);
+      expect(nablaMessage(() => trainTestSplit(10, { testFraction }))).toBe(
+        `trainTestSplit: testFraction must be strictly between 0 and 1, got ${testFraction}`,
+      );
     }
     expect(nablaMessage(() => trainTestSplit(2, { testFraction: 0.9 }))).toBe(
       "trainTestSplit: testFraction 0.9 of 2 rows puts all 2 in the test set, leaving none to train on",

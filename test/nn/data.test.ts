@@ -9,7 +9,9 @@ const nablaMessage = (run: () => unknown): string => nablaError(run).message;
 /** A dataset whose row i is recognisable in every tensor: x[i] = [10i, 10i + 1], y[i] = i. */
 function numberedDataset(rows: number): TensorDataset {
   const y = arange(rows).to("int32");
-  const x = arange(2 * rows).reshape([rows, 2]).add(arange(rows).unsqueeze(1).mul(8));
+  const x = arange(2 * rows)
+    .reshape([rows, 2])
+    .add(arange(rows).unsqueeze(1).mul(8));
   return new TensorDataset(x, y);
 }
 
@@ -35,9 +37,19 @@ describe("TensorDataset", () => {
   });
 
   it("requires tensors with the same first dimension", () => {
-    expect(nablaMessage(() => new TensorDataset(tensor([[1, 2], [3, 4], [5, 6]]), tensor([0, 1])))).toBe(
-      "TensorDataset: tensors must have the same size in dimension 0, got shapes [3, 2], [2]",
-    );
+    expect(
+      nablaMessage(
+        () =>
+          new TensorDataset(
+            tensor([
+              [1, 2],
+              [3, 4],
+              [5, 6],
+            ]),
+            tensor([0, 1]),
+          ),
+      ),
+    ).toBe("TensorDataset: tensors must have the same size in dimension 0, got shapes [3, 2], [2]");
     expect(nablaMessage(() => new TensorDataset())).toBe("TensorDataset: expected at least one tensor");
     expect(nablaMessage(() => new TensorDataset(tensor(1)))).toMatch(/^TensorDataset: tensor 0 is 0-d/);
     expect(nablaMessage(() => numberedDataset(3).get(3))).toBe("TensorDataset.get: index 3 is out of range for 3 rows");
@@ -54,7 +66,10 @@ describe("DataLoader", () => {
   it("drops the short last batch with dropLast", () => {
     const loader = new DataLoader(numberedDataset(7), { batchSize: 3, dropLast: true });
     expect(loader.length).toBe(2);
-    expect(epochRows(loader)).toEqual([[0, 1, 2], [3, 4, 5]]);
+    expect(epochRows(loader)).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
     expect(new DataLoader(numberedDataset(2), { batchSize: 3, dropLast: true }).length).toBe(0);
     expect([...new DataLoader(numberedDataset(2), { batchSize: 3, dropLast: true })]).toEqual([]);
   });
@@ -66,7 +81,9 @@ describe("DataLoader", () => {
         const sizes = [...loader].map(([x]) => x!.shape[0]);
         expect(sizes.length).toBe(loader.length);
         expect(loader.length).toBe(dropLast ? Math.floor(rows / batchSize) : Math.ceil(rows / batchSize));
-        sizes.forEach((size, b) => expect(size).toBe(Math.min(batchSize, rows - b * batchSize)));
+        sizes.forEach((size, b) => {
+          expect(size).toBe(Math.min(batchSize, rows - b * batchSize));
+        });
       }),
       { numRuns: 60 },
     );
@@ -125,9 +142,15 @@ describe("DataLoader", () => {
   it("rejects bad options", () => {
     const dataset = numberedDataset(4);
     expect(nablaMessage(() => new DataLoader(dataset, { batchSize: 0 }))).toBe("DataLoader: batchSize must be a positive integer, got 0");
-    expect(nablaMessage(() => new DataLoader(dataset, { batchSize: 2.5 }))).toBe("DataLoader: batchSize must be a positive integer, got 2.5");
-    expect(nablaMessage(() => new DataLoader(dataset, {} as { batchSize: number }))).toBe("DataLoader: batchSize must be a positive integer, got undefined");
+    expect(nablaMessage(() => new DataLoader(dataset, { batchSize: 2.5 }))).toBe(
+      "DataLoader: batchSize must be a positive integer, got 2.5",
+    );
+    expect(nablaMessage(() => new DataLoader(dataset, {} as { batchSize: number }))).toBe(
+      "DataLoader: batchSize must be a positive integer, got undefined",
+    );
     expect(nablaMessage(() => new DataLoader(dataset, { batchSize: 2, seed: 0.5 }))).toBe("DataLoader: seed must be an integer, got 0.5");
-    expect(nablaMessage(() => new DataLoader([tensor([1])] as unknown as TensorDataset, { batchSize: 2 }))).toBe("DataLoader: expected a TensorDataset");
+    expect(nablaMessage(() => new DataLoader([tensor([1])] as unknown as TensorDataset, { batchSize: 2 }))).toBe(
+      "DataLoader: expected a TensorDataset",
+    );
   });
 });

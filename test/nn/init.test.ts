@@ -38,16 +38,21 @@ function stats(xs: number[]) {
 }
 
 describe("gains and fans (PyTorch's values)", () => {
-  it.each(fixture.gains.map((g) => [`${g.nonlinearity} ${g.param ?? ""}`, g] as const))("calculateGain %s", (_name, { nonlinearity, param, gain }) => {
-    expect(init.calculateGain(nonlinearity, param ?? undefined)).toBeCloseTo(gain, 15);
-  });
+  it.each(fixture.gains.map((g) => [`${g.nonlinearity} ${g.param ?? ""}`, g] as const))(
+    "calculateGain %s",
+    (_name, { nonlinearity, param, gain }) => {
+      expect(init.calculateGain(nonlinearity, param ?? undefined)).toBeCloseTo(gain, 15);
+    },
+  );
 
   it.each(fixture.shapes.map((s) => [JSON.stringify(s.shape), s] as const))("fans of %s", (_name, { shape, fanIn, fanOut }) => {
     expect(init.calculateFanInAndFanOut(zeros(shape))).toEqual({ fanIn, fanOut });
   });
 
   it("rejects what PyTorch rejects", () => {
-    expect(nablaError(() => init.calculateGain("softplus" as init.Nonlinearity)).message).toBe('calculateGain: unsupported nonlinearity "softplus"');
+    expect(nablaError(() => init.calculateGain("softplus" as init.Nonlinearity)).message).toBe(
+      'calculateGain: unsupported nonlinearity "softplus"',
+    );
     expect(nablaError(() => init.calculateFanInAndFanOut(zeros([3]))).message).toBe(
       "calculateFanInAndFanOut: fan in and fan out cannot be computed for shape [3] (expected at least 2 dimensions)",
     );
@@ -55,31 +60,41 @@ describe("gains and fans (PyTorch's values)", () => {
 });
 
 describe("Xavier and Kaiming init: PyTorch's bounds and standard deviations", () => {
-  it.each(fixture.shapes.map((s) => [JSON.stringify(s.shape), s] as const))("stay within the bounds for %s", (_name, { shape, xavier, kaiming }) => {
-    manualSeed(0);
-    expect(stats(values(init.xavierUniform_(zeros(shape, { dtype: "float64" }), { gain: xavier.gain }))).maxAbs).toBeLessThanOrEqual(xavier.bound);
-    for (const { a, mode, nonlinearity, bound } of kaiming) {
-      expect(stats(values(init.kaimingUniform_(zeros(shape, { dtype: "float64" }), { a, mode, nonlinearity }))).maxAbs).toBeLessThanOrEqual(bound);
-    }
-  });
+  it.each(fixture.shapes.map((s) => [JSON.stringify(s.shape), s] as const))(
+    "stay within the bounds for %s",
+    (_name, { shape, xavier, kaiming }) => {
+      manualSeed(0);
+      expect(stats(values(init.xavierUniform_(zeros(shape, { dtype: "float64" }), { gain: xavier.gain }))).maxAbs).toBeLessThanOrEqual(
+        xavier.bound,
+      );
+      for (const { a, mode, nonlinearity, bound } of kaiming) {
+        expect(
+          stats(values(init.kaimingUniform_(zeros(shape, { dtype: "float64" }), { a, mode, nonlinearity }))).maxAbs,
+        ).toBeLessThanOrEqual(bound);
+      }
+    },
+  );
 
-  it.each(largeShapes.map((s) => [JSON.stringify(s.shape), s] as const))("have the expected statistics for %s", (_name, { shape, xavier, kaiming }) => {
-    manualSeed(1);
-    const xavierU = stats(values(init.xavierUniform_(zeros(shape), { gain: xavier.gain })));
-    expect(xavierU.maxAbs).toBeGreaterThan(0.99 * xavier.bound);
-    expect(xavierU.std / xavier.std).toBeCloseTo(1, 1);
-    const xavierN = stats(values(init.xavierNormal_(zeros(shape), { gain: xavier.gain })));
-    expect(Math.abs(xavierN.mean)).toBeLessThan(0.05 * xavier.std);
-    expect(xavierN.std / xavier.std).toBeCloseTo(1, 1);
-    for (const { a, mode, nonlinearity, std, bound } of kaiming) {
-      const uniform = stats(values(init.kaimingUniform_(zeros(shape), { a, mode, nonlinearity })));
-      expect(uniform.maxAbs).toBeGreaterThan(0.99 * bound);
-      expect(uniform.std / std).toBeCloseTo(1, 1);
-      const normal = stats(values(init.kaimingNormal_(zeros(shape), { a, mode, nonlinearity })));
-      expect(Math.abs(normal.mean)).toBeLessThan(0.05 * std);
-      expect(normal.std / std).toBeCloseTo(1, 1);
-    }
-  });
+  it.each(largeShapes.map((s) => [JSON.stringify(s.shape), s] as const))(
+    "have the expected statistics for %s",
+    (_name, { shape, xavier, kaiming }) => {
+      manualSeed(1);
+      const xavierU = stats(values(init.xavierUniform_(zeros(shape), { gain: xavier.gain })));
+      expect(xavierU.maxAbs).toBeGreaterThan(0.99 * xavier.bound);
+      expect(xavierU.std / xavier.std).toBeCloseTo(1, 1);
+      const xavierN = stats(values(init.xavierNormal_(zeros(shape), { gain: xavier.gain })));
+      expect(Math.abs(xavierN.mean)).toBeLessThan(0.05 * xavier.std);
+      expect(xavierN.std / xavier.std).toBeCloseTo(1, 1);
+      for (const { a, mode, nonlinearity, std, bound } of kaiming) {
+        const uniform = stats(values(init.kaimingUniform_(zeros(shape), { a, mode, nonlinearity })));
+        expect(uniform.maxAbs).toBeGreaterThan(0.99 * bound);
+        expect(uniform.std / std).toBeCloseTo(1, 1);
+        const normal = stats(values(init.kaimingNormal_(zeros(shape), { a, mode, nonlinearity })));
+        expect(Math.abs(normal.mean)).toBeLessThan(0.05 * std);
+        expect(normal.std / std).toBeCloseTo(1, 1);
+      }
+    },
+  );
 
   it("default to a = 0, fanIn, leaky_relu (gain √2)", () => {
     manualSeed(2);
@@ -174,10 +189,22 @@ describe("init validation", () => {
   const int = tensor([[1, 2]], { dtype: "int32" });
   const cases: [string, () => unknown, string][] = [
     ["a > b", () => init.uniform_(zeros([2]), 1, 0), "uniform_: expected a finite range with a ≤ b, got a = 1, b = 0"],
-    ["an infinite bound", () => init.uniform_(zeros([2]), 0, Number.POSITIVE_INFINITY), "uniform_: expected a finite range with a ≤ b, got a = 0, b = Infinity"],
+    [
+      "an infinite bound",
+      () => init.uniform_(zeros([2]), 0, Number.POSITIVE_INFINITY),
+      "uniform_: expected a finite range with a ≤ b, got a = 0, b = Infinity",
+    ],
     ["negative std", () => init.normal_(zeros([2]), 0, -1), "normal_: expected a finite mean and std ≥ 0, got mean = 0, std = -1"],
-    ["an int32 tensor", () => init.uniform_(int), "uniform_: cannot fill a int32 tensor of shape [1, 2] with random values (expected float32 or float64)"],
-    ["an int32 tensor (Kaiming)", () => init.kaimingNormal_(int), "kaimingNormal_: cannot fill a int32 tensor of shape [1, 2] with random values (expected float32 or float64)"],
+    [
+      "an int32 tensor",
+      () => init.uniform_(int),
+      "uniform_: cannot fill a int32 tensor of shape [1, 2] with random values (expected float32 or float64)",
+    ],
+    [
+      "an int32 tensor (Kaiming)",
+      () => init.kaimingNormal_(int),
+      "kaimingNormal_: cannot fill a int32 tensor of shape [1, 2] with random values (expected float32 or float64)",
+    ],
     [
       "a 1-D tensor (Xavier)",
       () => init.xavierUniform_(zeros([5])),
@@ -188,7 +215,11 @@ describe("init validation", () => {
       () => init.kaimingUniform_(zeros([5])),
       "kaimingUniform_: fan in and fan out cannot be computed for shape [5] (expected at least 2 dimensions)",
     ],
-    ["a bad mode", () => init.kaimingUniform_(zeros([2, 2]), { mode: "fan_in" as init.FanMode }), 'kaimingUniform_: mode must be "fanIn" or "fanOut", got "fan_in"'],
+    [
+      "a bad mode",
+      () => init.kaimingUniform_(zeros([2, 2]), { mode: "fan_in" as init.FanMode }),
+      'kaimingUniform_: mode must be "fanIn" or "fanOut", got "fan_in"',
+    ],
   ];
 
   it.each(cases)("rejects %s, leaving the tensor unchanged", (_name, action, message) => {

@@ -50,7 +50,14 @@ describe("Linear", () => {
 
   it("computes x Wᵀ + b over the last dimension, for any leading shape", () => {
     const layer = new Linear(2, 3);
-    layer.loadStateDict({ weight: tensor([[1, 2], [3, 4], [5, 6]]), bias: tensor([0.5, -0.5, 1]) });
+    layer.loadStateDict({
+      weight: tensor([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+      bias: tensor([0.5, -0.5, 1]),
+    });
     expect(layer.forward(tensor([1, -1])).toArray()).toEqual([-0.5, -1.5, 0]);
     expect(layer.forward(tensor([[[1, 0]], [[0, 1]]])).toArray()).toEqual([[[1.5, 2.5, 6]], [[2.5, 3.5, 7]]]);
     const noBias = new Linear(2, 3, { bias: false, dtype: "float64" });
@@ -123,9 +130,15 @@ describe("linear, the op behind Linear", () => {
 
   it("rejects mismatched shapes and dtypes, naming them", () => {
     const x = zeros([2, 3]);
-    expect(nablaError(() => linear(x, zeros([4, 2]))).message).toBe("linear: expected input [*, in] and weight [out, in], got input [2, 3] and weight [4, 2]");
-    expect(nablaError(() => linear(x, zeros([4, 3]), zeros([3]))).message).toBe("linear: expected bias of shape [4] for weight [4, 3], got [3]");
-    expect(nablaError(() => linear(x, zeros([4, 3], { dtype: "float64" }))).message).toBe("linear: input, weight and bias must share a dtype, got input float32 and weight float64");
+    expect(nablaError(() => linear(x, zeros([4, 2]))).message).toBe(
+      "linear: expected input [*, in] and weight [out, in], got input [2, 3] and weight [4, 2]",
+    );
+    expect(nablaError(() => linear(x, zeros([4, 3]), zeros([3]))).message).toBe(
+      "linear: expected bias of shape [4] for weight [4, 3], got [3]",
+    );
+    expect(nablaError(() => linear(x, zeros([4, 3], { dtype: "float64" }))).message).toBe(
+      "linear: input, weight and bias must share a dtype, got input float32 and weight float64",
+    );
   });
 });
 
@@ -133,13 +146,19 @@ describe("Sequential against PyTorch", () => {
   const fixture = loadFixture<SequentialFixture>("nn_sequential.json");
   const load = () => {
     const model = referenceModel();
-    const state = Object.fromEntries(Object.entries(fixture.stateDict).map(([name, value]) => [name, tensor(value as number[], { dtype: "float64" })]));
+    const state = Object.fromEntries(
+      Object.entries(fixture.stateDict).map(([name, value]) => [name, tensor(value as number[], { dtype: "float64" })]),
+    );
     model.loadStateDict(state);
     return model.eval();
   };
 
   it("has PyTorch's parameter names", () => {
-    expect(referenceModel().namedParameters().map(([name]) => name)).toEqual(fixture.parameterNames);
+    expect(
+      referenceModel()
+        .namedParameters()
+        .map(([name]) => name),
+    ).toEqual(fixture.parameterNames);
   });
 
   it("gives PyTorch's output and gradients (Dropout in eval mode)", () => {
@@ -163,12 +182,16 @@ describe("Sequential against PyTorch", () => {
   });
 
   it("rejects arguments that are not modules", () => {
-    expect(nablaError(() => new Sequential(new ReLU(), (() => 1) as unknown as Module)).message).toBe("Sequential: argument 1 is not a Module");
+    expect(nablaError(() => new Sequential(new ReLU(), (() => 1) as unknown as Module)).message).toBe(
+      "Sequential: argument 1 is not a Module",
+    );
   });
 });
 
 describe("activations", () => {
-  const gelu = loadFixture<{ input: number[]; none: { output: number[]; grad: number[] }; tanh: { output: number[]; grad: number[] } }>("nn_gelu.json");
+  const gelu = loadFixture<{ input: number[]; none: { output: number[]; grad: number[] }; tanh: { output: number[]; grad: number[] } }>(
+    "nn_gelu.json",
+  );
 
   it.each(["none", "tanh"] as const)("GELU (approximate: %s) matches PyTorch, values and gradients", (approximate) => {
     const x = tensor(gelu.input, { dtype: "float64", requiresGrad: true });
@@ -180,14 +203,21 @@ describe("activations", () => {
 
   it("GELU defaults to the exact erf form", () => {
     expect(new GELU().approximate).toBe("none");
-    expect(nablaError(() => new GELU({ approximate: "fast" as "tanh" })).message).toBe('GELU: approximate must be "none" or "tanh", got "fast"');
+    expect(nablaError(() => new GELU({ approximate: "fast" as "tanh" })).message).toBe(
+      'GELU: approximate must be "none" or "tanh", got "fast"',
+    );
   });
 
   it("ReLU, Tanh and Sigmoid apply their functions", () => {
     const x = tensor([-2, 0, 0.5], { dtype: "float64" });
     expect(new ReLU().forward(x).toArray()).toEqual([0, 0, 0.5]);
     expectClose(values(new Tanh().forward(x)), [Math.tanh(-2), 0, Math.tanh(0.5)], { rtol: 1e-15, atol: 1e-15 }, "tanh");
-    expectClose(values(new Sigmoid().forward(x)), [1 / (1 + Math.exp(2)), 0.5, 1 / (1 + Math.exp(-0.5))], { rtol: 1e-15, atol: 1e-15 }, "sigmoid");
+    expectClose(
+      values(new Sigmoid().forward(x)),
+      [1 / (1 + Math.exp(2)), 0.5, 1 / (1 + Math.exp(-0.5))],
+      { rtol: 1e-15, atol: 1e-15 },
+      "sigmoid",
+    );
   });
 });
 
@@ -248,6 +278,17 @@ describe("Flatten", () => {
     expect(new Flatten(0).forward(x).shape).toEqual([120]);
     expect(new Flatten(1, 2).forward(x).shape).toEqual([2, 12, 5]);
     expect(new Flatten(-3, -2).forward(x).shape).toEqual([2, 12, 5]);
-    expect(values(new Flatten().forward(tensor([[[1, 2], [3, 4]]])))).toEqual([1, 2, 3, 4]);
+    expect(
+      values(
+        new Flatten().forward(
+          tensor([
+            [
+              [1, 2],
+              [3, 4],
+            ],
+          ]),
+        ),
+      ),
+    ).toEqual([1, 2, 3, 4]);
   });
 });

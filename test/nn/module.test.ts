@@ -58,7 +58,17 @@ describe("registration", () => {
     expect(model.namedChildren().map(([name]) => name)).toEqual(["encoder", "head"]);
     expect(model.encoder.children()).toEqual([model.encoder.second, model.encoder.first, model.encoder.act]);
     expect(model.head.namedChildren().map(([name]) => name)).toEqual(["0", "1", "2"]);
-    expect(model.namedModules().map(([name]) => name)).toEqual(["", "encoder", "encoder.second", "encoder.first", "encoder.act", "head", "head.0", "head.1", "head.2"]);
+    expect(model.namedModules().map(([name]) => name)).toEqual([
+      "",
+      "encoder",
+      "encoder.second",
+      "encoder.first",
+      "encoder.act",
+      "head",
+      "head.0",
+      "head.1",
+      "head.2",
+    ]);
   });
 
   it("names nested Sequential parameters as PyTorch does", () => {
@@ -85,7 +95,13 @@ describe("registration", () => {
 
   it("reads parameters from their fields, so reassignment replaces them", () => {
     const layer = new Linear(2, 2);
-    const replacement = tensor([[1, 0], [0, 1]], { requiresGrad: true });
+    const replacement = tensor(
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      { requiresGrad: true },
+    );
     layer.weight = replacement;
     layer.bias = null;
     expect(layer.namedParameters()).toEqual([["weight", replacement]]);
@@ -107,11 +123,27 @@ describe("registration", () => {
     }
     const int = tensor([1, 2], { dtype: "int32" });
     const nonLeaf = tensor([1.5], { requiresGrad: true }).mul(2);
-    expect(nablaError(() => new Bad((m) => m.add("a.b", zeros([1])))).message).toBe('registerParameter: invalid parameter name "a.b" (expected a non-empty name without ".")');
-    expect(nablaError(() => new Bad((m) => m.add("", zeros([1])))).message).toBe('registerParameter: invalid parameter name "" (expected a non-empty name without ".")');
-    expect(nablaError(() => new Bad((m) => (m.add("w", zeros([1])), m.add("w", zeros([1]))))).message).toBe('registerParameter: parameter "w" is already registered');
-    expect(nablaError(() => new Bad((m) => m.add("w", int))).message).toBe('registerParameter: parameter "w" has dtype int32 (expected float32 or float64)');
-    expect(nablaError(() => new Bad((m) => m.add("w", nonLeaf))).message).toBe('registerParameter: parameter "w" must be a leaf tensor (detach it first)');
+    expect(nablaError(() => new Bad((m) => m.add("a.b", zeros([1])))).message).toBe(
+      'registerParameter: invalid parameter name "a.b" (expected a non-empty name without ".")',
+    );
+    expect(nablaError(() => new Bad((m) => m.add("", zeros([1])))).message).toBe(
+      'registerParameter: invalid parameter name "" (expected a non-empty name without ".")',
+    );
+    expect(
+      nablaError(
+        () =>
+          new Bad((m) => {
+            m.add("w", zeros([1]));
+            m.add("w", zeros([1]));
+          }),
+      ).message,
+    ).toBe('registerParameter: parameter "w" is already registered');
+    expect(nablaError(() => new Bad((m) => m.add("w", int))).message).toBe(
+      'registerParameter: parameter "w" has dtype int32 (expected float32 or float64)',
+    );
+    expect(nablaError(() => new Bad((m) => m.add("w", nonLeaf))).message).toBe(
+      'registerParameter: parameter "w" must be a leaf tensor (detach it first)',
+    );
     expect(new Bad((m) => m.add("w", null)).parameters()).toEqual([]);
   });
 });
@@ -132,7 +164,10 @@ describe("modes and gradients", () => {
     manualSeed(0);
     const model = new Model();
     noGrad(() => model.encoder.scale.fill_(1));
-    model.forward(randn([5, 3])).sum().backward();
+    model
+      .forward(randn([5, 3]))
+      .sum()
+      .backward();
     expect(model.parameters().every((p) => p.grad !== null)).toBe(true);
     model.zeroGrad();
     expect(model.parameters().every((p) => p.grad === null)).toBe(true);

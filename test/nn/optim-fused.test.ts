@@ -15,9 +15,7 @@ import { numelOf, shapeArb } from "../support/arbitraries";
 afterEach(() => vi.restoreAllMocks());
 
 type FloatDType = Extract<DType, "float32" | "float64">;
-type OptimizerSpec =
-  | { kind: "SGD"; options: optim.SGDOptions }
-  | { kind: "Adam" | "AdamW"; options: optim.AdamOptions };
+type OptimizerSpec = { kind: "SGD"; options: optim.SGDOptions } | { kind: "Adam" | "AdamW"; options: optim.AdamOptions };
 
 function makeOptimizer({ kind, options }: OptimizerSpec, params: Tensor[]): optim.Optimizer {
   if (kind === "SGD") return new optim.SGD(params, options);
@@ -40,7 +38,10 @@ const sgdSpecArb: fc.Arbitrary<OptimizerSpec> = fc
     nesterov: fc.boolean(),
   })
   // Nesterov needs momentum > 0 and no dampening
-  .map((options) => ({ kind: "SGD" as const, options: options.nesterov ? { ...options, momentum: options.momentum || 0.9, dampening: 0 } : options }));
+  .map((options) => ({
+    kind: "SGD" as const,
+    options: options.nesterov ? { ...options, momentum: options.momentum || 0.9, dampening: 0 } : options,
+  }));
 
 const adamSpecArb: fc.Arbitrary<OptimizerSpec> = fc.record({
   kind: fc.constantFrom("Adam" as const, "AdamW" as const),
@@ -100,8 +101,16 @@ function contiguousAt(values: number[], shape: number[], dtype: FloatDType, offs
 
 /** A tensor of `shape` holding `values` at every other element of its storage: not contiguous. */
 function everyOther(values: number[], shape: number[], dtype: FloatDType): Tensor {
-  const storage = tensor(values.flatMap((v) => [v, 7]), { dtype });
-  return asStrided(storage, shape, contiguousStrides(shape).map((s) => 2 * s), 0);
+  const storage = tensor(
+    values.flatMap((v) => [v, 7]),
+    { dtype },
+  );
+  return asStrided(
+    storage,
+    shape,
+    contiguousStrides(shape).map((s) => 2 * s),
+    0,
+  );
 }
 
 function contiguousStrides(shape: number[]): number[] {
@@ -133,7 +142,9 @@ function stateValues(optimizer: optim.Optimizer): unknown {
   return Object.fromEntries(
     Object.entries(state).map(([index, paramState]) => [
       index,
-      Object.fromEntries(Object.entries(paramState).map(([field, value]) => [field, value instanceof Tensor ? Array.from(value.data()) : value])),
+      Object.fromEntries(
+        Object.entries(paramState).map(([field, value]) => [field, value instanceof Tensor ? Array.from(value.data()) : value]),
+      ),
     ]),
   );
 }
@@ -159,7 +170,10 @@ describe("the fused update equals the tensor-op update bit for bit", () => {
           fusedParam.grad = grad === null ? null : contiguousAt(grad, shape, dtype, offset);
           referenceParam.grad = grad === null ? null : everyOther(grad, shape, dtype);
           const fusedVersion = fusedParam.storage.version;
-          expect(countInPlaceOps(() => fused.step()), `fused step ${step} calls no tensor op`).toBe(0);
+          expect(
+            countInPlaceOps(() => fused.step()),
+            `fused step ${step} calls no tensor op`,
+          ).toBe(0);
           expect(countInPlaceOps(() => reference.step()) > 0, `reference step ${step} goes through tensor ops`).toBe(grad !== null);
           expect(Array.from(fusedParam.data()), `param after step ${step}`).toEqual(Array.from(referenceParam.data()));
           expect(stateValues(fused), `state after step ${step}`).toEqual(stateValues(reference));
@@ -215,7 +229,9 @@ describe("parameters larger than the WebAssembly memory limit", () => {
     // every other element of a twice as long storage: not contiguous, so the tensor-op update
     const spread = (v: Float32Array) => {
       const storage = new Float32Array(2 * n);
-      v.forEach((x, i) => (storage[2 * i] = x));
+      v.forEach((x, i) => {
+        storage[2 * i] = x;
+      });
       return asStrided(tensor(storage), [n], [2], 0);
     };
     const referenceParam = asParam(spread(values(0)));
@@ -257,8 +273,34 @@ describe("what the fused loop cannot do safely goes through tensor ops", () => {
 
   it.each([
     // (a gradient of another shape or dtype cannot be assigned: see regressions-api.test.ts)
-    ["a non-contiguous parameter", () => Object.assign(asParam(everyOther([1, 2, 3, 4], [2, 2], "float32")), { grad: tensor([[1, 2], [3, 4]]) })],
-    ["a non-contiguous gradient", () => Object.assign(asParam(tensor([[1, 2], [3, 4]])), { grad: tensor([[1, 3], [2, 4]]).T })],
+    [
+      "a non-contiguous parameter",
+      () =>
+        Object.assign(asParam(everyOther([1, 2, 3, 4], [2, 2], "float32")), {
+          grad: tensor([
+            [1, 2],
+            [3, 4],
+          ]),
+        }),
+    ],
+    [
+      "a non-contiguous gradient",
+      () =>
+        Object.assign(
+          asParam(
+            tensor([
+              [1, 2],
+              [3, 4],
+            ]),
+          ),
+          {
+            grad: tensor([
+              [1, 3],
+              [2, 4],
+            ]).T,
+          },
+        ),
+    ],
   ])("%s", (_name, makeParam) => {
     const param = makeParam();
     expect(countInPlaceOps(() => adamW([param]).step())).toBeGreaterThan(0);

@@ -55,7 +55,10 @@ describe("schedulers match PyTorch's learning rates", () => {
   });
 
   it("schedules every parameter group from its own base lr", () => {
-    const optimizer = new optim.SGD([{ params: [tensor([0], { requiresGrad: true })] }, { params: [tensor([0], { requiresGrad: true })], lr: 2 }], { lr: 1 });
+    const optimizer = new optim.SGD(
+      [{ params: [tensor([0], { requiresGrad: true })] }, { params: [tensor([0], { requiresGrad: true })], lr: 2 }],
+      { lr: 1 },
+    );
     const scheduler = new optim.CosineAnnealingLR(optimizer, { tMax: 2 });
     expect(scheduler.baseLrs).toEqual([1, 2]);
     scheduler.step();

@@ -91,7 +91,9 @@ describe("optimizers follow PyTorch's trajectories step for step (float64)", () 
     // a parameter without a gradient is skipped: untouched and without state
     expect(Array.from(unused.data())).toEqual(fixture.problem.unused);
     expect(unused.grad).toBeNull();
-    expect(Object.keys(optimizer.stateDict().state).sort()).toEqual(testCase.options.momentum === undefined && testCase.optimizer === "SGD" ? [] : ["0", "1"]);
+    expect(Object.keys(optimizer.stateDict().state).sort()).toEqual(
+      testCase.options.momentum === undefined && testCase.optimizer === "SGD" ? [] : ["0", "1"],
+    );
     // updates are in place: the optimizer still holds the very tensors the model uses
     const [heldW, heldB, heldUnused] = optimizer.paramGroups[0]!.params;
     expect(heldW).toBe(w);
@@ -101,7 +103,17 @@ describe("optimizers follow PyTorch's trajectories step for step (float64)", () 
 
   it("covers every configuration the task asks for", () => {
     const names = fixture.cases.map((c) => c.name);
-    for (const name of ["sgd plain", "sgd momentum", "sgd momentum dampening", "sgd nesterov", "sgd weightDecay", "adam plain", "adam weightDecay", "adam amsgrad", "adamw defaults"]) {
+    for (const name of [
+      "sgd plain",
+      "sgd momentum",
+      "sgd momentum dampening",
+      "sgd nesterov",
+      "sgd weightDecay",
+      "adam plain",
+      "adam weightDecay",
+      "adam amsgrad",
+      "adamw defaults",
+    ]) {
       expect(names).toContain(name);
     }
     expect(fixture.cases.filter((c) => c.scheduler !== null).length).toBeGreaterThanOrEqual(3);
@@ -111,8 +123,18 @@ describe("optimizers follow PyTorch's trajectories step for step (float64)", () 
 
 describe("resuming from stateDict gives the identical trajectory", () => {
   const configurations: [string, TrajectoryCase["optimizer"], Record<string, unknown>, TrajectoryCase["scheduler"]][] = [
-    ["SGD nesterov + StepLR", "SGD", { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 }, { kind: "StepLR", options: { stepSize: 2, gamma: 0.5 } }],
-    ["Adam amsgrad + CosineAnnealingLR", "Adam", { lr: 0.1, betas: [0.9, 0.6], amsgrad: true }, { kind: "CosineAnnealingLR", options: { tMax: 3, etaMin: 0.01 } }],
+    [
+      "SGD nesterov + StepLR",
+      "SGD",
+      { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 },
+      { kind: "StepLR", options: { stepSize: 2, gamma: 0.5 } },
+    ],
+    [
+      "Adam amsgrad + CosineAnnealingLR",
+      "Adam",
+      { lr: 0.1, betas: [0.9, 0.6], amsgrad: true },
+      { kind: "CosineAnnealingLR", options: { tMax: 3, etaMin: 0.01 } },
+    ],
     ["AdamW", "AdamW", { lr: 0.05, weightDecay: 0.2 }, null],
   ];
 
@@ -261,7 +283,11 @@ describe("optimizer validation, as PyTorch", () => {
     ["negative lr", () => new optim.SGD([w], { lr: -0.1 }), "SGD: invalid learning rate -0.1 (expected lr ≥ 0)"],
     ["NaN lr", () => new optim.Adam([w], { lr: Number.NaN }), "Adam: invalid learning rate NaN (expected lr ≥ 0)"],
     ["negative momentum", () => new optim.SGD([w], { lr: 0.1, momentum: -0.5 }), "SGD: invalid momentum -0.5 (expected momentum ≥ 0)"],
-    ["negative weightDecay", () => new optim.SGD([w], { lr: 0.1, weightDecay: -1 }), "SGD: invalid weightDecay -1 (expected weightDecay ≥ 0)"],
+    [
+      "negative weightDecay",
+      () => new optim.SGD([w], { lr: 0.1, weightDecay: -1 }),
+      "SGD: invalid weightDecay -1 (expected weightDecay ≥ 0)",
+    ],
     [
       "nesterov without momentum",
       () => new optim.SGD([w], { lr: 0.1, nesterov: true }),
@@ -275,14 +301,26 @@ describe("optimizer validation, as PyTorch", () => {
     ["beta2 = 1", () => new optim.Adam([w], { betas: [0.9, 1] }), "Adam: invalid beta 1 at index 1 (expected 0 ≤ beta < 1)"],
     ["negative beta1", () => new optim.AdamW([w], { betas: [-0.1, 0.999] }), "AdamW: invalid beta -0.1 at index 0 (expected 0 ≤ beta < 1)"],
     ["negative eps", () => new optim.Adam([w], { eps: -1e-8 }), "Adam: invalid eps -1e-8 (expected eps ≥ 0)"],
-    ["negative weightDecay (AdamW)", () => new optim.AdamW([w], { weightDecay: -0.01 }), "AdamW: invalid weightDecay -0.01 (expected weightDecay ≥ 0)"],
-    ["a bad group override", () => new optim.SGD([{ params: [w], lr: -1 }], { lr: 0.1 }), "SGD: invalid learning rate -1 (expected lr ≥ 0)"],
+    [
+      "negative weightDecay (AdamW)",
+      () => new optim.AdamW([w], { weightDecay: -0.01 }),
+      "AdamW: invalid weightDecay -0.01 (expected weightDecay ≥ 0)",
+    ],
+    [
+      "a bad group override",
+      () => new optim.SGD([{ params: [w], lr: -1 }], { lr: 0.1 }),
+      "SGD: invalid learning rate -1 (expected lr ≥ 0)",
+    ],
     [
       "a single tensor",
       () => new optim.SGD(w as unknown as Tensor[], { lr: 0.1 }),
       "SGD: params must be an iterable of Tensors or parameter groups, got a single Tensor (wrap it in an array)",
     ],
-    ["a non-leaf tensor", () => new optim.SGD([w.mul(2)], { lr: 0.1 }), "SGD: params[0] (shape [2]) is not a leaf tensor, so it cannot be optimized"],
+    [
+      "a non-leaf tensor",
+      () => new optim.SGD([w.mul(2)], { lr: 0.1 }),
+      "SGD: params[0] (shape [2]) is not a leaf tensor, so it cannot be optimized",
+    ],
     ["a duplicate", () => new optim.Adam([w, w]), "Adam: params[1] appears twice in the same parameter group"],
     [
       "a tensor in two groups",

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Tensor, tensor } from "@nabla/tensor";
+import { type Tensor, tensor } from "@nabla/tensor";
 import { saveSafetensors } from "@nabla/nn";
 import { loadFile, saveFile } from "@nabla/nn/node";
 import { nablaError } from "../support/errors";
@@ -16,7 +16,13 @@ afterEach(() => {
   fs.rmSync(directory, { recursive: true, force: true });
 });
 
-const weights = () => ({ "0.weight": tensor([[1, 2], [3, 4]]), "0.bias": tensor([0.5, -0.5]) });
+const weights = () => ({
+  "0.weight": tensor([
+    [1, 2],
+    [3, 4],
+  ]),
+  "0.bias": tensor([0.5, -0.5]),
+});
 
 describe("saveFile / loadFile", () => {
   it("writes exactly saveSafetensors' bytes and reads them back", () => {
@@ -25,7 +31,10 @@ describe("saveFile / loadFile", () => {
     expect(Buffer.from(fs.readFileSync(file)).equals(Buffer.from(saveSafetensors(weights(), { format: "pt" })))).toBe(true);
     const { tensors, metadata } = loadFile(file);
     expect(metadata).toEqual({ format: "pt" });
-    expect(tensors["0.weight"]!.toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(tensors["0.weight"]!.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(fs.readdirSync(directory)).toEqual(["model.safetensors"]); // no temporary file left behind
   });
 
@@ -33,7 +42,7 @@ describe("saveFile / loadFile", () => {
     const file = path.join(directory, "model.safetensors");
     fs.writeFileSync(file, "old contents");
     saveFile(file, { x: tensor([7]) });
-    expect(loadFile(file).tensors["x"]!.toArray()).toEqual([7]);
+    expect(loadFile(file).tensors.x!.toArray()).toEqual([7]);
     expect(fs.readdirSync(directory)).toEqual(["model.safetensors"]);
   });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { NablaError, Tensor, arange, tensor, zeros, type DType } from "@nabla/tensor";
+import { NablaError, type Tensor, arange, tensor, zeros, type DType } from "@nabla/tensor";
 import { loadSafetensors, saveSafetensors } from "@nabla/nn";
 import { loadFixture } from "../support/fixtures";
 
@@ -88,7 +88,7 @@ describe("loadSafetensors reads PyTorch-written files exactly", () => {
   it("loads from an ArrayBuffer as from a Uint8Array", () => {
     const bytes = fixtureBytes(reference.read.file);
     const copy = bytes.slice().buffer;
-    expect(loadSafetensors(copy).tensors["weight"]!.toArray()).toEqual(tensors["weight"]!.toArray());
+    expect(loadSafetensors(copy).tensors.weight!.toArray()).toEqual(tensors.weight!.toArray());
   });
 });
 
@@ -106,7 +106,7 @@ describe("saveSafetensors writes the reference writer's bytes", () => {
     const attn = saveSafetensors({ "attn.0": six.reshape([1, 2, 3]) });
     expect(Array.from(attn)).toEqual(Array.from(buildFile('{"attn.0":{"dtype":"F32","shape":[1,2,3],"data_offsets":[0,24]}}', data)));
     const padded = saveSafetensors({ attn0: six.reshape([1, 1, 2, 3]) });
-    const paddedHeader = '{"attn0":{"dtype":"F32","shape":[1,1,2,3],"data_offsets":[0,24]}}' + " ".repeat(7);
+    const paddedHeader = `{"attn0":{"dtype":"F32","shape":[1,1,2,3],"data_offsets":[0,24]}}${" ".repeat(7)}`;
     expect(Array.from(padded)).toEqual(Array.from(buildFile(paddedHeader, data)));
     expect(Array.from(saveSafetensors({}))).toEqual([8, 0, 0, 0, 0, 0, 0, 0, 123, 125, 32, 32, 32, 32, 32, 32]);
     expect(headerText(saveSafetensors({}, { framework: "pt" }))).toBe('{"__metadata__":{"framework":"pt"}}     ');
@@ -128,7 +128,10 @@ describe("saveSafetensors writes the reference writer's bytes", () => {
 
   it("round-trips every dtype, 0-d and zero-size tensors, and metadata", () => {
     const tensors = {
-      f32: tensor([[1.5, -0, Number.NaN], [Infinity, -Infinity, 1e-45]]),
+      f32: tensor([
+        [1.5, -0, Number.NaN],
+        [Infinity, -Infinity, 1e-45],
+      ]),
       f64: tensor([Math.PI, 5e-324], { dtype: "float64" }),
       i32: tensor([2147483647, -2147483648, 0], { dtype: "int32" }),
       flags: tensor([true, false, true]),
@@ -137,7 +140,7 @@ describe("saveSafetensors writes the reference writer's bytes", () => {
       none: zeros([0, 5], { dtype: "int32" }),
       noneBool: zeros([3, 0], { dtype: "bool" }),
     };
-    const metadata = { epoch: "3", note: "ü ∇ \"x\"\n" };
+    const metadata = { epoch: "3", note: 'ü ∇ "x"\n' };
     const loaded = loadSafetensors(saveSafetensors(tensors, metadata));
     expect(loaded.metadata).toEqual(metadata);
     for (const [name, t] of Object.entries(tensors)) {
@@ -153,6 +156,7 @@ describe("saveSafetensors writes the reference writer's bytes", () => {
     const loaded = loadSafetensors(saveSafetensors(tensors)).tensors;
     expect(Object.keys(loaded).sort()).toEqual(["__proto__", "constructor", "toString"]);
     expect(Object.getOwnPropertyDescriptor(loaded, "__proto__")!.value.toArray()).toEqual([1]);
+    // biome-ignore lint/complexity/useLiteralKeys: `.toString` is typed as Object.prototype.toString; the brackets read the tensor of that name
     expect(loaded["toString"]!.toArray()).toEqual([3]);
   });
 
@@ -160,8 +164,16 @@ describe("saveSafetensors writes the reference writer's bytes", () => {
     const x = tensor([1]);
     expectError(() => saveSafetensors({ w: [1, 2] as unknown as Tensor }), /entry "w" is an array, not a Tensor/, "saveSafetensors");
     expectError(() => saveSafetensors({ __metadata__: x }), /"__metadata__" is reserved/, "saveSafetensors");
-    expectError(() => saveSafetensors({ x }, { epoch: 3 as unknown as string }), /metadata value for "epoch" must be a string, got number 3/, "saveSafetensors");
-    expectError(() => saveSafetensors([x] as unknown as Record<string, Tensor>), /expected an object mapping names to tensors, got an array/, "saveSafetensors");
+    expectError(
+      () => saveSafetensors({ x }, { epoch: 3 as unknown as string }),
+      /metadata value for "epoch" must be a string, got number 3/,
+      "saveSafetensors",
+    );
+    expectError(
+      () => saveSafetensors([x] as unknown as Record<string, Tensor>),
+      /expected an object mapping names to tensors, got an array/,
+      "saveSafetensors",
+    );
     expectError(() => saveSafetensors(new Map([["x", x]]) as unknown as Record<string, Tensor>), /got an object/, "saveSafetensors");
     expectError(() => saveSafetensors({ "bad\uD800": x }), /lone surrogate/, "saveSafetensors");
   });
@@ -172,7 +184,7 @@ describe("loadSafetensors never assumes alignment", () => {
     const data = new Uint8Array(new Float64Array([1.25, -2.5]).buffer);
     const file = buildFile('{"x":{"dtype":"F64","shape":[2],"data_offsets":[0,16]}}', data); // 57-byte header
     expect((8 + headerText(file).length) % 8).not.toBe(0);
-    expect(loadSafetensors(file).tensors["x"]!.toArray()).toEqual([1.25, -2.5]);
+    expect(loadSafetensors(file).tensors.x!.toArray()).toEqual([1.25, -2.5]);
   });
 
   it("reads from a Uint8Array view at an odd byte offset of a larger buffer", () => {
@@ -187,22 +199,27 @@ describe("loadSafetensors never assumes alignment", () => {
   it("decodes every F16 bit pattern to the float32 it denotes", () => {
     const patterns = new Uint16Array(65536).map((_, i) => i);
     const file = buildFile('{"h":{"dtype":"F16","shape":[65536],"data_offsets":[0,131072]}}', new Uint8Array(patterns.buffer));
-    const values = loadSafetensors(file).tensors["h"]!.data();
+    const values = loadSafetensors(file).tensors.h!.data();
     for (let bits = 0; bits < 65536; bits++) {
       const sign = bits & 0x8000 ? -1 : 1;
       const exponent = (bits >> 10) & 0x1f;
       const fraction = bits & 0x3ff;
       const expected =
-        exponent === 0x1f ? (fraction ? Number.NaN : sign * Infinity)
-        : exponent === 0 ? sign * fraction * 2 ** -24
-        : sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+        exponent === 0x1f
+          ? fraction
+            ? Number.NaN
+            : sign * Infinity
+          : exponent === 0
+            ? sign * fraction * 2 ** -24
+            : sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
       if (!Object.is(values[bits], expected)) expect.fail(`F16 0x${bits.toString(16)}: got ${values[bits]}, expected ${expected}`);
     }
   });
 });
 
 describe("loadSafetensors validates before trusting any length or offset", () => {
-  const f32 = (shape: number[], offsets: [number, number]) => `{"dtype":"F32","shape":${JSON.stringify(shape)},"data_offsets":${JSON.stringify(offsets)}}`;
+  const f32 = (shape: number[], offsets: [number, number]) =>
+    `{"dtype":"F32","shape":${JSON.stringify(shape)},"data_offsets":${JSON.stringify(offsets)}}`;
   const eightBytes = new Array(8).fill(0);
 
   it("rejects bad framing: too short, header too long or past the end, not UTF-8, not a JSON object", () => {
@@ -232,29 +249,77 @@ describe("loadSafetensors validates before trusting any length or offset", () =>
     expectError(() => loadSafetensors(buildFile('{"w":{"shape":[],"data_offsets":[0,0]}}')), /tensor "w": missing "dtype"/);
     expectError(() => loadSafetensors(buildFile('{"w":{"dtype":"F32","data_offsets":[0,0]}}')), /tensor "w": missing "shape"/);
     expectError(() => loadSafetensors(buildFile('{"w":{"dtype":"F32","shape":[0]}}')), /tensor "w": missing "data_offsets"/);
-    expectError(() => loadSafetensors(buildFile('{"w":{"dtype":32,"shape":[],"data_offsets":[0,4]}}')), /tensor "w": "dtype" must be a string, got number 32/);
-    expectError(() => loadSafetensors(buildFile('{"w":{"dtype":"F32","shape":[2,-1],"data_offsets":[0,0]}}')), /tensor "w": "shape" must be an array of non-negative integers, got \[2, -1\]/);
-    expectError(() => loadSafetensors(buildFile('{"w":{"dtype":"F32","shape":[1.5],"data_offsets":[0,0]}}')), /"shape" must be an array of non-negative integers, got \[1.5\]/);
+    expectError(
+      () => loadSafetensors(buildFile('{"w":{"dtype":32,"shape":[],"data_offsets":[0,4]}}')),
+      /tensor "w": "dtype" must be a string, got number 32/,
+    );
+    expectError(
+      () => loadSafetensors(buildFile('{"w":{"dtype":"F32","shape":[2,-1],"data_offsets":[0,0]}}')),
+      /tensor "w": "shape" must be an array of non-negative integers, got \[2, -1\]/,
+    );
+    expectError(
+      () => loadSafetensors(buildFile('{"w":{"dtype":"F32","shape":[1.5],"data_offsets":[0,0]}}')),
+      /"shape" must be an array of non-negative integers, got \[1.5\]/,
+    );
     expectError(() => loadSafetensors(buildFile('{"w":{"dtype":"F32","shape":"2","data_offsets":[0,0]}}')), /"shape" must be an array/);
-    expectError(() => loadSafetensors(buildFile('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0]}}')), /tensor "w": "data_offsets" must be \[begin, end\] with non-negative integers, got \[0\]/);
-    expectError(() => loadSafetensors(buildFile('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,"4"]}}')), /"data_offsets" must be \[begin, end\]/);
-    expectError(() => loadSafetensors(buildFile('{"w":{"dtype":"F128","shape":[1],"data_offsets":[0,16]}}')), /tensor "w" has unknown dtype "F128"/);
+    expectError(
+      () => loadSafetensors(buildFile('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0]}}')),
+      /tensor "w": "data_offsets" must be \[begin, end\] with non-negative integers, got \[0\]/,
+    );
+    expectError(
+      () => loadSafetensors(buildFile('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,"4"]}}')),
+      /"data_offsets" must be \[begin, end\]/,
+    );
+    expectError(
+      () => loadSafetensors(buildFile('{"w":{"dtype":"F128","shape":[1],"data_offsets":[0,16]}}')),
+      /tensor "w" has unknown dtype "F128"/,
+    );
   });
 
   it("rejects dtypes nabla has no counterpart for, and I64 values beyond int32, naming the tensor", () => {
-    expectError(() => loadSafetensors(fixtureBytes("uint8.safetensors")), /tensor "pixels" has dtype U8, which nabla cannot load \(it reads F32, F64, I32, BOOL, F16, BF16, I64\)/);
-    expectError(() => loadSafetensors(fixtureBytes("i64_out_of_range.safetensors")), /tensor "step" \(I64\) holds 2147483648 at element 1, which does not fit in int32/);
-    expectError(() => loadSafetensors(buildFile('{"b":{"dtype":"BOOL","shape":[3],"data_offsets":[0,3]}}', [1, 0, 2])), /tensor "b" \(BOOL\) holds byte 2 at element 2 \(expected 0 or 1\)/);
+    expectError(
+      () => loadSafetensors(fixtureBytes("uint8.safetensors")),
+      /tensor "pixels" has dtype U8, which nabla cannot load \(it reads F32, F64, I32, BOOL, F16, BF16, I64\)/,
+    );
+    expectError(
+      () => loadSafetensors(fixtureBytes("i64_out_of_range.safetensors")),
+      /tensor "step" \(I64\) holds 2147483648 at element 1, which does not fit in int32/,
+    );
+    expectError(
+      () => loadSafetensors(buildFile('{"b":{"dtype":"BOOL","shape":[3],"data_offsets":[0,3]}}', [1, 0, 2])),
+      /tensor "b" \(BOOL\) holds byte 2 at element 2 \(expected 0 or 1\)/,
+    );
   });
 
   it("requires offsets to tile the data exactly: in order, no holes, no overlaps, sizes matching", () => {
-    expectError(() => loadSafetensors(buildFile(`{"a":${f32([1], [4, 8])}}`, eightBytes)), /tensor "a": data_offsets \[4, 8\] leave a hole after byte 0/);
-    expectError(() => loadSafetensors(buildFile(`{"a":${f32([2], [0, 8])},"b":${f32([1], [4, 8])}}`, eightBytes)), /tensor "b": data_offsets \[4, 8\] overlap the previous tensor, which ends at byte 8/);
-    expectError(() => loadSafetensors(buildFile(`{"a":${f32([1], [8, 4])}}`, eightBytes)), /tensor "a": data_offsets \[8, 4\] end before they begin/);
-    expectError(() => loadSafetensors(buildFile(`{"a":${f32([3], [0, 8])}}`, eightBytes)), /tensor "a": shape \[3\] of F32 needs 12 bytes, but data_offsets \[0, 8\] span 8/);
-    expectError(() => loadSafetensors(buildFile(`{"a":${f32([1], [0, 4])}}`, eightBytes)), /the tensors cover 4 bytes, but the data section holds 8/);
-    expectError(() => loadSafetensors(buildFile(`{"a":${f32([4], [0, 16])}}`, eightBytes)), /the tensors cover 16 bytes, but the data section holds 8/);
-    expectError(() => loadSafetensors(buildFile(`{"a":${f32([2 ** 40, 2 ** 40], [0, 8])}}`, eightBytes)), /tensor "a": shape \[1099511627776, 1099511627776\] of F32 needs more than 2\^53 bytes/);
+    expectError(
+      () => loadSafetensors(buildFile(`{"a":${f32([1], [4, 8])}}`, eightBytes)),
+      /tensor "a": data_offsets \[4, 8\] leave a hole after byte 0/,
+    );
+    expectError(
+      () => loadSafetensors(buildFile(`{"a":${f32([2], [0, 8])},"b":${f32([1], [4, 8])}}`, eightBytes)),
+      /tensor "b": data_offsets \[4, 8\] overlap the previous tensor, which ends at byte 8/,
+    );
+    expectError(
+      () => loadSafetensors(buildFile(`{"a":${f32([1], [8, 4])}}`, eightBytes)),
+      /tensor "a": data_offsets \[8, 4\] end before they begin/,
+    );
+    expectError(
+      () => loadSafetensors(buildFile(`{"a":${f32([3], [0, 8])}}`, eightBytes)),
+      /tensor "a": shape \[3\] of F32 needs 12 bytes, but data_offsets \[0, 8\] span 8/,
+    );
+    expectError(
+      () => loadSafetensors(buildFile(`{"a":${f32([1], [0, 4])}}`, eightBytes)),
+      /the tensors cover 4 bytes, but the data section holds 8/,
+    );
+    expectError(
+      () => loadSafetensors(buildFile(`{"a":${f32([4], [0, 16])}}`, eightBytes)),
+      /the tensors cover 16 bytes, but the data section holds 8/,
+    );
+    expectError(
+      () => loadSafetensors(buildFile(`{"a":${f32([2 ** 40, 2 ** 40], [0, 8])}}`, eightBytes)),
+      /tensor "a": shape \[1099511627776, 1099511627776\] of F32 needs more than 2\^53 bytes/,
+    );
     expectError(() => loadSafetensors(buildFile("{}", [0])), /the tensors cover 0 bytes, but the data section holds 1/);
   });
 
@@ -263,12 +328,15 @@ describe("loadSafetensors validates before trusting any length or offset", () =>
     const file = buildFile(`{"b":${f32([2], [4, 12])},"e":${f32([0], [4, 4])},"a":${f32([1], [0, 4])},"z":${f32([2, 0], [4, 4])}}`, data);
     const { tensors } = loadSafetensors(file);
     expect(Object.keys(tensors)).toEqual(["a", "e", "z", "b"]);
-    expect(tensors["b"]!.toArray()).toEqual([2, 3]);
-    expect(tensors["z"]!.shape).toEqual([2, 0]);
+    expect(tensors.b!.toArray()).toEqual([2, 3]);
+    expect(tensors.z!.shape).toEqual([2, 0]);
   });
 
   it("requires metadata to map strings to strings", () => {
-    expectError(() => loadSafetensors(buildFile('{"__metadata__":{"epoch":3}}')), /metadata value for "epoch" must be a string, got number 3/);
+    expectError(
+      () => loadSafetensors(buildFile('{"__metadata__":{"epoch":3}}')),
+      /metadata value for "epoch" must be a string, got number 3/,
+    );
     expectError(() => loadSafetensors(buildFile('{"__metadata__":["a"]}')), /"__metadata__" must be an object of strings, got an array/);
     expect(loadSafetensors(buildFile('{"__metadata__":null}')).metadata).toEqual({});
   });

@@ -6,7 +6,11 @@ import { functionCases, scanArguments, unscannedFunctions } from "../support/arg
 // Every function of @nabla/ops called with null, true, {}, "x" and NaN in each argument position in
 // turn: it must work or throw a NablaError, never a TypeError or RangeError.
 
-const logits = () => tensor([[1, 2, 3], [0, -1, 2]]);
+const logits = () =>
+  tensor([
+    [1, 2, 3],
+    [0, -1, 2],
+  ]);
 const targets = () => tensor([2, 0], { dtype: "int32" });
 
 const FUNCTIONS: Record<string, () => unknown[]> = {

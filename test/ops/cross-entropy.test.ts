@@ -102,7 +102,13 @@ describe("crossEntropy: documented behaviour", () => {
   });
 
   it("gives the probability target the gradient −logSoftmax(input) (unweighted, sum)", () => {
-    const target = tensor([[0.2, 0.5, 0.3], [1, 0, 0]], { dtype: "float64", requiresGrad: true });
+    const target = tensor(
+      [
+        [0.2, 0.5, 0.3],
+        [1, 0, 0],
+      ],
+      { dtype: "float64", requiresGrad: true },
+    );
     crossEntropy(logits, target, { reduction: "sum" }).backward();
     // PyTorch's reference for this identity is in the fixtures; this pins it by name
     expectClose(target.grad!.data(), Array.from(logSoftmax(logits, 1).neg().data()), TOLERANCE.float64, "target gradient");
@@ -134,13 +140,25 @@ describe("crossEntropy and nllLoss: bad input", () => {
       "crossEntropy: target 4 at position [1] is out of range for 4 classes (expected 0 to 3, or ignoreIndex -100; " +
         "target shape [3], input [3, 4])",
     );
-    const message = errorMessage(() => nllLoss(zeros([2, 4, 2]), int32([[0, 1], [-1, 2]])), "nllLoss");
+    const message = errorMessage(
+      () =>
+        nllLoss(
+          zeros([2, 4, 2]),
+          int32([
+            [0, 1],
+            [-1, 2],
+          ]),
+        ),
+      "nllLoss",
+    );
     expect(message).toContain("target -1 at position [1, 0] is out of range for 4 classes");
   });
 
   it("accepts an ignoreIndex outside the class range but nothing else there", () => {
     expect(() => crossEntropy(input, int32([7, 1, 0]), { ignoreIndex: 7 })).not.toThrow();
-    expect(errorMessage(() => crossEntropy(input, int32([7, 1, 0]), { ignoreIndex: 1 }), "crossEntropy")).toContain("target 7 at position [0]");
+    expect(errorMessage(() => crossEntropy(input, int32([7, 1, 0]), { ignoreIndex: 1 }), "crossEntropy")).toContain(
+      "target 7 at position [0]",
+    );
   });
 
   it("rejects a target whose shape fits neither kind", () => {
@@ -148,9 +166,19 @@ describe("crossEntropy and nllLoss: bad input", () => {
       "crossEntropy: target of shape [2] does not match input [3, 4]: expected class indices of shape [3] " +
         "(the input without its class dim 1) or probabilities of shape [3, 4]",
     );
-    expect(errorMessage(() => crossEntropy(zeros([2, 4, 3]), int32([[0, 1], [2, 3]])), "crossEntropy")).toContain(
-      "expected class indices of shape [2, 3]",
-    );
+    expect(
+      errorMessage(
+        () =>
+          crossEntropy(
+            zeros([2, 4, 3]),
+            int32([
+              [0, 1],
+              [2, 3],
+            ]),
+          ),
+        "crossEntropy",
+      ),
+    ).toContain("expected class indices of shape [2, 3]");
     expect(errorMessage(() => crossEntropy(zeros([4]), int32([1])), "crossEntropy")).toContain("expected class indices of shape []");
   });
 

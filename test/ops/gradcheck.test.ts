@@ -35,7 +35,11 @@ describe("gradcheck over the @nabla/ops op-table rows (float64, strided views)",
       fc.property(instanceArb(row), ({ shape, inputs }) => {
         // gradcheck perturbs contiguous bases; the views are taken inside f, so the op sees strides
         const bases = inputs.map(({ view, values }) => float64(values, view.baseShape));
-        const f = (...xs: Tensor[]) => row.call(xs.map((x, i) => applySteps(x, inputs[i]!.view.steps)), shape);
+        const f = (...xs: Tensor[]) =>
+          row.call(
+            xs.map((x, i) => applySteps(x, inputs[i]!.view.steps)),
+            shape,
+          );
         const report = gradcheck(f, bases, { atol: row.atol ?? 1e-5, rtol: row.rtol ?? 1e-3 });
         expect(report.ok, JSON.stringify(report.worst)).toBe(true);
       }),
@@ -49,7 +53,11 @@ describe("gradgradcheck over the @nabla/ops op-table rows: the backward rules ar
     fc.assert(
       fc.property(instanceArb(row), ({ shape, inputs }) => {
         const bases = inputs.map(({ view, values }) => float64(values, view.baseShape));
-        const f = (...xs: Tensor[]) => row.call(xs.map((x, i) => applySteps(x, inputs[i]!.view.steps)), shape);
+        const f = (...xs: Tensor[]) =>
+          row.call(
+            xs.map((x, i) => applySteps(x, inputs[i]!.view.steps)),
+            shape,
+          );
         const report = gradgradcheck(f, bases, { atol: row.atol ?? 1e-5, rtol: row.rtol ?? 1e-3 });
         expect(report.ok, JSON.stringify(report.worst)).toBe(true);
       }),

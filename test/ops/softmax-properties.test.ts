@@ -96,18 +96,26 @@ describe("softmax properties", () => {
 describe("softmax backward: the hand-written rule agrees with its alternatives", () => {
   it("1-D: hand VJP = softmaxJacobian(x)ᵀ g = autodiff of exp(x − max) / Σ exp(x − max)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 8 }).chain((n) => fc.tuple(valuesArb(n).map((v) => v.map((x) => 10 * x)), valuesArb(n))), ([values, cotangent]) => {
-        const n = values.length;
-        const x = float64(values, [n]);
-        const g = float64(cotangent, [n]);
-        const hand = vjp((v) => softmax(v), x, g);
-        const viaJacobian = softmaxJacobian(x).T.matmul(g);
-        const composite = vjp((v) => compositeSoftmax(v, 0), x, g);
-        const expected = Array.from(hand.data());
-        expectClose(viaJacobian.data(), expected, AGREE, "Jᵀg");
-        expectClose(composite.data(), expected, AGREE, "composite autodiff");
-        expectClose(softmaxBackward(softmax(x), g).data(), expected, AGREE, "softmaxBackward");
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 8 }).chain((n) =>
+          fc.tuple(
+            valuesArb(n).map((v) => v.map((x) => 10 * x)),
+            valuesArb(n),
+          ),
+        ),
+        ([values, cotangent]) => {
+          const n = values.length;
+          const x = float64(values, [n]);
+          const g = float64(cotangent, [n]);
+          const hand = vjp((v) => softmax(v), x, g);
+          const viaJacobian = softmaxJacobian(x).T.matmul(g);
+          const composite = vjp((v) => compositeSoftmax(v, 0), x, g);
+          const expected = Array.from(hand.data());
+          expectClose(viaJacobian.data(), expected, AGREE, "Jᵀg");
+          expectClose(composite.data(), expected, AGREE, "composite autodiff");
+          expectClose(softmaxBackward(softmax(x), g).data(), expected, AGREE, "softmaxBackward");
+        },
+      ),
       { numRuns: NUM_RUNS },
     );
   });

@@ -29,7 +29,9 @@ const entryArb = fc.oneof(
 const rowsArb: fc.Arbitrary<Rows> = fc
   .record({ rows: fc.integer({ min: 1, max: 5 }), n: fc.integer({ min: 1, max: 70 }), offset: fc.integer({ min: 0, max: 3 }) })
   .chain(({ rows, n, offset }) =>
-    fc.array(entryArb, { minLength: offset + rows * n, maxLength: offset + rows * n }).map((entries) => ({ values: Float32Array.from(entries), offset, rows, n })),
+    fc
+      .array(entryArb, { minLength: offset + rows * n, maxLength: offset + rows * n })
+      .map((entries) => ({ values: Float32Array.from(entries), offset, rows, n })),
   );
 
 function rowOf({ values, offset, n }: Rows, r: number): number[] {
@@ -80,7 +82,9 @@ describe("WebAssembly SIMD softmax kernels", () => {
             // The kernel rounds x − max to float32 (as PyTorch's float32 kernels do), which moves
             // exp(x − max) by up to |x − max|·2⁻²⁴ relative.
             const shifted = Math.abs(rowOf(input, r)[j]! - ref.max);
-            const scale = log ? Math.max(1, Math.abs(expected), Math.abs(Math.log(ref.sum))) : Math.abs(expected) * (1 + (shifted * 2 ** -24) / RTOL);
+            const scale = log
+              ? Math.max(1, Math.abs(expected), Math.abs(Math.log(ref.sum)))
+              : Math.abs(expected) * (1 + (shifted * 2 ** -24) / RTOL);
             // a result below float32's smallest normal (1.2e-38) is rounded to a subnormal or 0
             if (!log && Math.abs(expected) < 1.2e-38) expect(Math.abs(result.out[r * input.n + j]!)).toBeLessThan(1.2e-38);
             else expectNear(result.out[r * input.n + j]!, Math.fround(expected), scale, `row ${r} entry ${j}`);
@@ -105,7 +109,12 @@ describe("WebAssembly SIMD softmax kernels", () => {
 
   it("the VJPs of softmax and log-softmax equal their float64 formulas", () => {
     const finiteRowsArb = fc
-      .record({ rows: fc.integer({ min: 1, max: 4 }), n: fc.integer({ min: 1, max: 70 }), yOffset: fc.integer({ min: 0, max: 3 }), gOffset: fc.integer({ min: 0, max: 3 }) })
+      .record({
+        rows: fc.integer({ min: 1, max: 4 }),
+        n: fc.integer({ min: 1, max: 70 }),
+        yOffset: fc.integer({ min: 0, max: 3 }),
+        gOffset: fc.integer({ min: 0, max: 3 }),
+      })
       .chain((dims) =>
         fc
           .tuple(

@@ -61,7 +61,14 @@ describe("the single-file browser build", () => {
   });
 
   it("imports nothing: no bare specifiers, no node: modules", async () => {
-    const { metafile } = await build({ entryPoints: [bundlePath], bundle: true, write: false, metafile: true, external: ["*"], logLevel: "silent" });
+    const { metafile } = await build({
+      entryPoints: [bundlePath],
+      bundle: true,
+      write: false,
+      metafile: true,
+      external: ["*"],
+      logLevel: "silent",
+    });
     const imports = Object.values(metafile.inputs).flatMap((input) => input.imports.map((entry) => entry.path));
     expect(imports).toEqual([]);
   });

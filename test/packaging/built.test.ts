@@ -152,7 +152,10 @@ function typeCheck(fileName: string, source: string): { errors: string[]; declar
   host.readFile = (name) => (name === fileName ? source : readFile(name));
   const program = ts.createProgram([fileName], options, host);
   const errors = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
-  const declarationFiles = program.getSourceFiles().map((file) => file.fileName).filter((name) => name.includes("/packages/"));
+  const declarationFiles = program
+    .getSourceFiles()
+    .map((file) => file.fileName)
+    .filter((name) => name.includes("/packages/"));
   return { errors, declarationFiles };
 }
 
@@ -204,7 +207,9 @@ describe("the built packages", () => {
       distFile("ops", `index${ext}`);
       const out = runNode(kind, script("ops"));
       expect(out.resolved).toMatch(new RegExp(`packages/ops/dist/index\\${ext}$`));
-      (out.value as number[]).forEach((v, i) => expect(v).toBeCloseTo(SOFTMAX[i]!, 6));
+      (out.value as number[]).forEach((v, i) => {
+        expect(v).toBeCloseTo(SOFTMAX[i]!, 6);
+      });
       // ops and the script share one @nabla/tensor: its results are instances of the same class
       expect(out.isTensor).toBe(true);
     });
@@ -228,7 +233,9 @@ describe("the built packages", () => {
       const out = runNode(kind, script("nabla"));
       expect(out.resolved).toMatch(new RegExp(`packages/nabla/dist/index\\${ext}$`));
       expect(out.resolvedNode).toMatch(new RegExp(`packages/nabla/dist/node\\${ext}$`));
-      (out.value as number[]).forEach((v, i) => expect(v).toBeCloseTo(SOFTMAX[i]!, 6));
+      (out.value as number[]).forEach((v, i) => {
+        expect(v).toBeCloseTo(SOFTMAX[i]!, 6);
+      });
       expect(out.isTensor).toBe(true);
       expect(out.firstLoss).toBeCloseTo(Math.log(2), 6); // a zero last layer predicts 1/2 for each class
       expect(out.lastLoss).toBeLessThan(0.3);

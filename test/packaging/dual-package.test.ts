@@ -32,7 +32,8 @@ const PRELUDE = `
 
 function run(body: string): Record<string, unknown> {
   for (const file of ["tensor/dist/index.js", "tensor/dist/index.cjs", "ops/dist/index.js", "ops/dist/index.cjs", "nn/dist/index.js"]) {
-    if (!existsSync(dist(file))) expect.fail(`packages/${file} is missing: run \`pnpm build\` (the root \`pnpm test\` builds before testing)`);
+    if (!existsSync(dist(file)))
+      expect.fail(`packages/${file} is missing: run \`pnpm build\` (the root \`pnpm test\` builds before testing)`);
   }
   return runModuleScript(`${PRELUDE}\n${body}\nconsole.log(JSON.stringify(out));`, root);
 }
@@ -56,7 +57,9 @@ describe("the ESM and CJS builds of one version loaded together", () => {
     expect(out.instanceOf).toEqual([true, true]);
     expect(out.isTensor).toEqual([true, true, false, false]);
     const softmax = [0.6590011388859679, 0.2424329707047139, 0.09856589040931818];
-    (out.softmax as number[]).forEach((v, i) => expect(v).toBeCloseTo(softmax[i]!, 6));
+    (out.softmax as number[]).forEach((v, i) => {
+      expect(v).toBeCloseTo(softmax[i]!, 6);
+    });
     expect(out.softmaxCjs).toEqual(out.softmax);
     expect(out.sum).toBeCloseTo(6.2, 5);
     expect(out.error).toMatchObject({ op: "matmul", isNablaError: true });

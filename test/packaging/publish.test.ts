@@ -16,7 +16,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const packagesDir = join(root, "packages");
 
-type Manifest = Record<string, any>;
+/** The package.json fields these tests read by name; the others stay unknown. */
+interface Manifest {
+  name: string;
+  version: string;
+  private?: boolean;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  [field: string]: unknown;
+}
 const readManifest = (path: string): Manifest => JSON.parse(readFileSync(path, "utf8")) as Manifest;
 
 /** Every workspace package under packages/, by name. */
@@ -56,19 +65,34 @@ async function packAndCheck(dir: string): Promise<Packed> {
     // nabla/browser is an ES module for pages that load it without a bundler: it has no CommonJS
     // or node10 form by design, so attw's resolution checks do not apply to it
     const exclude = existsSync(join(packagesDir, dir, "dist/nabla.browser.js")) ? ["--exclude-entrypoints", "browser"] : [];
-    await run(join(root, "node_modules/.bin/attw"), [filename, "--format", "ascii", "--no-color", "--no-emoji", "--no-definitely-typed", ...exclude]);
+    await run(join(root, "node_modules/.bin/attw"), [
+      filename,
+      "--format",
+      "ascii",
+      "--no-color",
+      "--no-emoji",
+      "--no-definitely-typed",
+      ...exclude,
+    ]);
   } catch (error) {
     const { stdout: out, stderr } = error as { stdout?: string; stderr?: string };
     attwProblems = `${out ?? ""}${stderr ?? ""}` || String(error);
   }
-  return { tarball: filename, files: files.map((file) => file.path), manifest: readManifest(join(unpacked, "package", "package.json")), attwProblems };
+  return {
+    tarball: filename,
+    files: files.map((file) => file.path),
+    manifest: readManifest(join(unpacked, "package", "package.json")),
+    attwProblems,
+  };
 }
 
 // the packages are packed and checked side by side: attw spends most of its time loading TypeScript
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), "nabla-pack-"));
   const results = await Promise.all(published.map(packAndCheck));
-  published.forEach((dir, i) => packed.set(dir, results[i]!));
+  published.forEach((dir, i) => {
+    packed.set(dir, results[i]!);
+  });
 }, 120_000);
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -76,7 +100,8 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 /** The packed package, failing with the fix when dist/ was not built. */
 function pack(dir: string): Packed {
   const result = packed.get(dir)!;
-  if (!result.files.some((file) => file.startsWith("dist/"))) expect.fail(`packages/${dir} packed without dist/: run \`pnpm build\` (the root \`pnpm test\` builds before testing)`);
+  if (!result.files.some((file) => file.startsWith("dist/")))
+    expect.fail(`packages/${dir} packed without dist/: run \`pnpm build\` (the root \`pnpm test\` builds before testing)`);
   return result;
 }
 
@@ -117,9 +142,17 @@ describe.each(published)("packages/%s packed for publishing", (dir) => {
   it("holds dist/, README.md, CHANGELOG.md, LICENSE and every file its entry points name", () => {
     const { files, manifest } = pack(dir);
     for (const file of ["package.json", "README.md", "CHANGELOG.md", "LICENSE"]) expect(files, file).toContain(file);
-    expect(files.filter((file) => !/^(dist\/|[^/]+\/package\.json$|[^/]+$)/.test(file)), "sources or configs packed").toEqual([]);
-    expect(files.filter((file) => !file.includes("/") && !["package.json", "README.md", "CHANGELOG.md", "LICENSE"].includes(file)), "stray top-level files").toEqual([]);
-    expect(readFileSync(join(scratch, dir, "package", "LICENSE"), "utf8"), "the repository's LICENSE").toBe(readFileSync(join(root, "LICENSE"), "utf8"));
+    expect(
+      files.filter((file) => !/^(dist\/|[^/]+\/package\.json$|[^/]+$)/.test(file)),
+      "sources or configs packed",
+    ).toEqual([]);
+    expect(
+      files.filter((file) => !file.includes("/") && !["package.json", "README.md", "CHANGELOG.md", "LICENSE"].includes(file)),
+      "stray top-level files",
+    ).toEqual([]);
+    expect(readFileSync(join(scratch, dir, "package", "LICENSE"), "utf8"), "the repository's LICENSE").toBe(
+      readFileSync(join(root, "LICENSE"), "utf8"),
+    );
     // the package's own entry points, and those of stub package.json files for old resolvers (nn/node)
     const manifests = files.filter((file) => file === "package.json" || file.endsWith("/package.json"));
     for (const file of manifests) {
@@ -145,13 +178,19 @@ describe.each(published)("packages/%s packed for publishing", (dir) => {
       if (!peer) continue;
       // @nabla/ops 0.2.0 with a peer range of ^0.1.0 would refuse @nabla/tensor 0.2.0: update the
       // range in packages/*/package.json when a release moves past it
-      expect(inCaretRange(range, peer.manifest.version), `the peer range ${range} on ${name} admits its version ${peer.manifest.version}`).toBe(true);
+      expect(
+        inCaretRange(range, peer.manifest.version),
+        `the peer range ${range} on ${name} admits its version ${peer.manifest.version}`,
+      ).toBe(true);
       expect(source.devDependencies?.[name], `${name} is also a workspace:* devDependency, so the workspace links it`).toBe("workspace:*");
     }
     // one core per project: a @nabla/* library takes the @nabla packages it builds on as peers,
     // so a project never nests a second copy of them
     if (manifest.name.startsWith("@nabla/")) {
-      expect(Object.keys(manifest.dependencies ?? {}).filter((name) => workspace.has(name)), "@nabla dependencies that should be peers").toEqual([]);
+      expect(
+        Object.keys(manifest.dependencies ?? {}).filter((name) => workspace.has(name)),
+        "@nabla dependencies that should be peers",
+      ).toEqual([]);
     }
   });
 
@@ -162,7 +201,10 @@ describe.each(published)("packages/%s packed for publishing", (dir) => {
 
   it("passes publint --strict", async () => {
     const bytes = readFileSync(pack(dir).tarball);
-    const { messages, pkg } = await publint({ pack: { tarball: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) }, strict: true });
+    const { messages, pkg } = await publint({
+      pack: { tarball: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) },
+      strict: true,
+    });
     expect(messages.map((message) => `${message.type}: ${formatMessage(message, pkg, { color: false })}`)).toEqual([]);
   });
 });

@@ -25,7 +25,14 @@ export interface ShapeOptions {
   zeroOneIn?: number;
 }
 
-export function shapeArb({ minRank = 0, maxRank = 4, minSize = 1, maxSize = 3, maxNumel = Infinity, zeroOneIn }: ShapeOptions = {}): fc.Arbitrary<number[]> {
+export function shapeArb({
+  minRank = 0,
+  maxRank = 4,
+  minSize = 1,
+  maxSize = 3,
+  maxNumel = Infinity,
+  zeroOneIn,
+}: ShapeOptions = {}): fc.Arbitrary<number[]> {
   const size =
     zeroOneIn !== undefined && minSize === 0 && maxSize > 0
       ? fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: zeroOneIn - 1, arbitrary: fc.integer({ min: 1, max: maxSize }) })
@@ -54,7 +61,10 @@ const GRID = 256;
 const DOMAIN_K: Record<Domain, readonly [number, number][]> = {
   any: [[-768, 767]], // [-3, 3)
   positive: [[25, 767]], // [0.1, 3): log, sqrt, pow bases
-  nonzero: [[-768, -26], [25, 767]], // |v| > 0.09: divisors
+  nonzero: [
+    [-768, -26],
+    [25, 767],
+  ], // |v| > 0.09: divisors
   unit: [[12, 242]], // (0.05, 0.95): probabilities
 };
 
@@ -123,44 +133,79 @@ export type ViewStep =
 
 export function applyStep(t: Tensor, step: ViewStep): Tensor {
   switch (step.op) {
-    case "permute": return t.permute(step.dims);
-    case "transpose": return t.transpose(step.dim0, step.dim1);
-    case "T": return t.T;
-    case "mT": return t.mT;
-    case "slice": return t.slice(step.dim, step.start, step.end, step.step);
-    case "select": return t.select(step.dim, step.index);
-    case "narrow": return t.narrow(step.dim, step.start, step.length);
-    case "expand": return t.expand(step.shape);
-    case "broadcastTo": return t.broadcastTo(step.shape);
-    case "squeeze": return t.squeeze(step.dim);
-    case "unsqueeze": return t.unsqueeze(step.dim);
-    case "flatten": return t.flatten(step.startDim, step.endDim);
-    case "view": return t.view(step.shape);
-    case "reshape": return t.reshape(step.shape);
-    case "asStrided": return t.asStrided(step.shape, step.strides, step.offset);
-    case "split": return t.split(step.sizeOrSizes, step.dim)[step.chunk]!;
+    case "permute":
+      return t.permute(step.dims);
+    case "transpose":
+      return t.transpose(step.dim0, step.dim1);
+    case "T":
+      return t.T;
+    case "mT":
+      return t.mT;
+    case "slice":
+      return t.slice(step.dim, step.start, step.end, step.step);
+    case "select":
+      return t.select(step.dim, step.index);
+    case "narrow":
+      return t.narrow(step.dim, step.start, step.length);
+    case "expand":
+      return t.expand(step.shape);
+    case "broadcastTo":
+      return t.broadcastTo(step.shape);
+    case "squeeze":
+      return t.squeeze(step.dim);
+    case "unsqueeze":
+      return t.unsqueeze(step.dim);
+    case "flatten":
+      return t.flatten(step.startDim, step.endDim);
+    case "view":
+      return t.view(step.shape);
+    case "reshape":
+      return t.reshape(step.shape);
+    case "asStrided":
+      return t.asStrided(step.shape, step.strides, step.offset);
+    case "split":
+      return t.split(step.sizeOrSizes, step.dim)[step.chunk]!;
   }
 }
 
 /** The same step on the model; asStrided reads `storage` (the base's storage, row-major). */
 export function applyStepNaive(a: NaiveArray, step: ViewStep, storage: readonly number[]): NaiveArray {
   switch (step.op) {
-    case "permute": return naive.permute(a, step.dims);
-    case "transpose": return naive.transpose(a, step.dim0, step.dim1);
-    case "T": return naive.permute(a, a.shape.map((_, d) => a.shape.length - 1 - d));
-    case "mT": return naive.transpose(a, -2, -1);
-    case "slice": return naive.slice(a, step.dim, step.start, step.end, step.step);
-    case "select": return naive.select(a, step.dim, step.index);
-    case "narrow": return naive.narrow(a, step.dim, step.start, step.length);
-    case "expand": return naive.expand(a, step.shape);
-    case "broadcastTo": return naive.expand(a, step.shape);
-    case "squeeze": return naive.squeeze(a, step.dim);
-    case "unsqueeze": return naive.unsqueeze(a, step.dim);
-    case "flatten": return naive.flatten(a, step.startDim, step.endDim);
-    case "view": return naive.reshape(a, step.shape);
-    case "reshape": return naive.reshape(a, step.shape);
-    case "asStrided": return naive.asStrided(storage, step.shape, step.strides, step.offset);
-    case "split": return naive.split(a, step.sizeOrSizes, step.dim)[step.chunk]!;
+    case "permute":
+      return naive.permute(a, step.dims);
+    case "transpose":
+      return naive.transpose(a, step.dim0, step.dim1);
+    case "T":
+      return naive.permute(
+        a,
+        a.shape.map((_, d) => a.shape.length - 1 - d),
+      );
+    case "mT":
+      return naive.transpose(a, -2, -1);
+    case "slice":
+      return naive.slice(a, step.dim, step.start, step.end, step.step);
+    case "select":
+      return naive.select(a, step.dim, step.index);
+    case "narrow":
+      return naive.narrow(a, step.dim, step.start, step.length);
+    case "expand":
+      return naive.expand(a, step.shape);
+    case "broadcastTo":
+      return naive.expand(a, step.shape);
+    case "squeeze":
+      return naive.squeeze(a, step.dim);
+    case "unsqueeze":
+      return naive.unsqueeze(a, step.dim);
+    case "flatten":
+      return naive.flatten(a, step.startDim, step.endDim);
+    case "view":
+      return naive.reshape(a, step.shape);
+    case "reshape":
+      return naive.reshape(a, step.shape);
+    case "asStrided":
+      return naive.asStrided(storage, step.shape, step.strides, step.offset);
+    case "split":
+      return naive.split(a, step.sizeOrSizes, step.dim)[step.chunk]!;
   }
 }
 
@@ -200,7 +245,10 @@ interface DimPlan {
   negativeStart: boolean;
 }
 
-export function stridedViewArb(shape: readonly number[], { expand = true, maxBaseNumel = 256 }: StridedViewOptions = {}): fc.Arbitrary<StridedView> {
+export function stridedViewArb(
+  shape: readonly number[],
+  { expand = true, maxBaseNumel = 256 }: StridedViewOptions = {},
+): fc.Arbitrary<StridedView> {
   const rank = shape.length;
   const dimPlan: fc.Arbitrary<DimPlan> = fc.record({
     expanded: expand ? fc.integer({ min: 0, max: 3 }).map((r) => r === 0) : fc.constant(false),
@@ -219,7 +267,13 @@ export function stridedViewArb(shape: readonly number[], { expand = true, maxBas
     .map(({ dims, order, selectIndex }) => planView(shape, dims, order, selectIndex, maxBaseNumel));
 }
 
-function planView(shape: readonly number[], dims: DimPlan[], order: number[], selectIndex: number | null, maxBaseNumel: number): StridedView {
+function planView(
+  shape: readonly number[],
+  dims: DimPlan[],
+  order: number[],
+  selectIndex: number | null,
+  maxBaseNumel: number,
+): StridedView {
   const stored = order.filter((d) => !dims[d]!.expanded);
   const extent = (d: number) => {
     const { start, step, pad } = dims[d]!;
@@ -265,12 +319,16 @@ export function viewStepArb(shape: readonly number[], storageLength: number): fc
   const dims = [...Array(rank).keys()];
   const dimArb = (ndim = rank) => fc.integer({ min: -Math.max(ndim, 1), max: Math.max(ndim, 1) - 1 });
   const options: fc.Arbitrary<ViewStep>[] = [
-    fc.shuffledSubarray(dims, { minLength: rank, maxLength: rank }).map((p) => ({ op: "permute" as const, dims: p.map((d, i) => (i % 2 === 1 ? d - rank : d)) })),
+    fc
+      .shuffledSubarray(dims, { minLength: rank, maxLength: rank })
+      .map((p) => ({ op: "permute" as const, dims: p.map((d, i) => (i % 2 === 1 ? d - rank : d)) })),
     fc.record({ dim0: dimArb(), dim1: dimArb() }).map((r) => ({ op: "transpose" as const, ...r })),
     fc.constant({ op: "T" as const }),
     fc.constant({ op: "squeeze" as const }),
     dimArb().map((dim) => ({ op: "squeeze" as const, dim })),
-    fc.uniqueArray(fc.integer({ min: 0, max: Math.max(rank, 1) - 1 }), { maxLength: rank }).map((ds) => ({ op: "squeeze" as const, dim: ds.map((d, i) => (i % 2 === 1 ? d - Math.max(rank, 1) : d)) })),
+    fc
+      .uniqueArray(fc.integer({ min: 0, max: Math.max(rank, 1) - 1 }), { maxLength: rank })
+      .map((ds) => ({ op: "squeeze" as const, dim: ds.map((d, i) => (i % 2 === 1 ? d - Math.max(rank, 1) : d)) })),
     dimArb(rank + 1).map((dim) => ({ op: "unsqueeze" as const, dim })),
     expandArb(shape),
     viewShapeArb(shape).map((s) => ({ op: "view" as const, shape: s })),
@@ -294,11 +352,13 @@ export function viewStepArb(shape: readonly number[], storageLength: number): fc
           })),
         ),
       ),
-      fc.record({ startDim: fc.integer({ min: 0, max: rank - 1 }), endDim: fc.integer({ min: 0, max: rank - 1 }), negative: fc.boolean() }).map(({ startDim, endDim, negative }) => ({
-        op: "flatten" as const,
-        startDim: Math.min(startDim, endDim),
-        endDim: negative ? Math.max(startDim, endDim) - rank : Math.max(startDim, endDim),
-      })),
+      fc
+        .record({ startDim: fc.integer({ min: 0, max: rank - 1 }), endDim: fc.integer({ min: 0, max: rank - 1 }), negative: fc.boolean() })
+        .map(({ startDim, endDim, negative }) => ({
+          op: "flatten" as const,
+          startDim: Math.min(startDim, endDim),
+          endDim: negative ? Math.max(startDim, endDim) - rank : Math.max(startDim, endDim),
+        })),
       fc.integer({ min: 0, max: rank - 1 }).chain((d) =>
         fc.record({ size: fc.integer({ min: 1, max: Math.max(1, shape[d]!) }), chunkSeed: fc.nat() }).map(({ size, chunkSeed }) => {
           const chunks = Math.max(1, Math.ceil(shape[d]! / size));
@@ -309,7 +369,9 @@ export function viewStepArb(shape: readonly number[], storageLength: number): fc
     const selectable = dims.filter((d) => shape[d]! > 0);
     if (selectable.length > 0) {
       options.push(
-        fc.constantFrom(...selectable).chain((d) => fc.integer({ min: -shape[d]!, max: shape[d]! - 1 }).map((index) => ({ op: "select" as const, dim: d, index }))),
+        fc
+          .constantFrom(...selectable)
+          .chain((d) => fc.integer({ min: -shape[d]!, max: shape[d]! - 1 }).map((index) => ({ op: "select" as const, dim: d, index }))),
       );
     }
   }
@@ -328,7 +390,10 @@ function expandArb(shape: readonly number[]): fc.Arbitrary<ViewStep> {
       broadcastTo: fc.boolean(),
     })
     .map(({ lead, sizes, keepWithMinusOne, broadcastTo }) => {
-      const target = [...lead, ...(sizes as number[]).map((size, d) => (!broadcastTo && keepWithMinusOne[d] && size === shape[d] ? -1 : size))];
+      const target = [
+        ...lead,
+        ...(sizes as number[]).map((size, d) => (!broadcastTo && keepWithMinusOne[d] && size === shape[d] ? -1 : size)),
+      ];
       return broadcastTo ? { op: "broadcastTo" as const, shape: target } : { op: "expand" as const, shape: target };
     });
 }
@@ -337,7 +402,10 @@ function expandArb(shape: readonly number[]): fc.Arbitrary<ViewStep> {
 function viewShapeArb(shape: readonly number[]): fc.Arbitrary<number[]> {
   const numel = numelOf(shape);
   if (numel === 0) {
-    return fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 0, maxLength: 3 }).map((rest) => [...rest, 0]).chain((s) => fc.shuffledSubarray(s, { minLength: s.length, maxLength: s.length }));
+    return fc
+      .array(fc.integer({ min: 0, max: 3 }), { minLength: 0, maxLength: 3 })
+      .map((rest) => [...rest, 0])
+      .chain((s) => fc.shuffledSubarray(s, { minLength: s.length, maxLength: s.length }));
   }
   const factors: number[] = [];
   for (let n = numel, p = 2; n > 1; ) {
@@ -354,7 +422,9 @@ function viewShapeArb(shape: readonly number[]): fc.Arbitrary<number[]> {
     })
     .map(({ groups, ones, inferAt }) => {
       const sizes = [1, 1, 1, 1];
-      factors.forEach((f, i) => (sizes[groups[i]!]! *= f));
+      factors.forEach((f, i) => {
+        sizes[groups[i]!]! *= f;
+      });
       const result = sizes.filter((s) => s > 1);
       for (const at of ones) result.splice(Math.min(at, result.length), 0, 1);
       if (inferAt !== null && result.length > 0) result[inferAt % result.length] = -1;
@@ -430,7 +500,12 @@ export function isViewable(state: ChainState, shape: readonly number[]): boolean
   return naive.layoutOf(naive.reshape(state.positions, shape)) !== null;
 }
 
-export function viewChainArb({ maxSteps = 5, asStrided = true, maxNumel = 256, baseShape }: ViewChainOptions = {}): fc.Arbitrary<ViewChain> {
+export function viewChainArb({
+  maxSteps = 5,
+  asStrided = true,
+  maxNumel = 256,
+  baseShape,
+}: ViewChainOptions = {}): fc.Arbitrary<ViewChain> {
   const stepsArb = (state: ChainState, remaining: number): fc.Arbitrary<ViewStep[]> => {
     if (remaining === 0) return fc.constant([]);
     return viewStepArb(state.positions.shape, asStrided ? state.storageLength : 0)
@@ -439,7 +514,9 @@ export function viewChainArb({ maxSteps = 5, asStrided = true, maxNumel = 256, b
       .filter(({ next }) => numelOf(next.positions.shape) <= maxNumel)
       .chain(({ step, next }) => stepsArb(next, remaining - 1).map((rest) => [step, ...rest]));
   };
-  const baseShapeArb: fc.Arbitrary<number[]> = baseShape ? fc.constant([...baseShape]) : shapeArb({ minRank: 0, maxRank: 4, minSize: 0, maxSize: 4, maxNumel: 64 });
+  const baseShapeArb: fc.Arbitrary<number[]> = baseShape
+    ? fc.constant([...baseShape])
+    : shapeArb({ minRank: 0, maxRank: 4, minSize: 0, maxSize: 4, maxNumel: 64 });
   return fc
     .record({ baseShape: baseShapeArb, length: fc.integer({ min: 1, max: maxSteps }) })
     .chain(({ baseShape, length }) => stepsArb(chainStart(baseShape), length).map((steps) => ({ baseShape, steps })));
@@ -484,7 +561,10 @@ export function broadcastableShapesArb(count: number, options: ShapeOptions = {}
         fc
           .record({
             drop: fc.integer({ min: 0, max: shape.length }),
-            ones: fc.array(fc.integer({ min: 0, max: 2 }).map((r) => r === 0), { minLength: shape.length, maxLength: shape.length }),
+            ones: fc.array(
+              fc.integer({ min: 0, max: 2 }).map((r) => r === 0),
+              { minLength: shape.length, maxLength: shape.length },
+            ),
           })
           .map(({ drop, ones }) => shape.slice(drop).map((size, i) => (ones[i + drop] ? 1 : size))),
       ),

@@ -15,6 +15,7 @@ export const BAD_VALUES: readonly (readonly [string, unknown])[] = [
 /** One entry point: how to call it, and a fresh list of valid arguments (every optional one included). */
 export interface ScanCase {
   name: string;
+  // biome-ignore lint/suspicious/noExplicitAny: any entry point, called with deliberately wrong arguments
   call: (...args: any[]) => unknown;
   args: () => unknown[];
 }

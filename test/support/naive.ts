@@ -93,7 +93,9 @@ export function permute(a: NaiveArray, dims: readonly number[]): NaiveArray {
     normalized.map((d) => a.shape[d]!),
     (index) => {
       const source = new Array<number>(a.shape.length);
-      normalized.forEach((d, k) => (source[d] = index[k]!));
+      normalized.forEach((d, k) => {
+        source[d] = index[k]!;
+      });
       return at(a, source);
     },
   );
@@ -117,7 +119,12 @@ export function slice(a: NaiveArray, dim: number, start: number | undefined, end
   const to = end === undefined ? size : clampIndex(end);
   const count = to > from ? Math.ceil((to - from) / step) : 0;
   const shape = a.shape.map((s, k) => (k === d ? count : s));
-  return build(shape, (index) => at(a, index.map((i, k) => (k === d ? from + i * step : i))));
+  return build(shape, (index) =>
+    at(
+      a,
+      index.map((i, k) => (k === d ? from + i * step : i)),
+    ),
+  );
 }
 
 export function select(a: NaiveArray, dim: number, index: number): NaiveArray {
@@ -139,7 +146,12 @@ export function narrow(a: NaiveArray, dim: number, start: number, length: number
 export function expand(a: NaiveArray, shape: readonly number[]): NaiveArray {
   const lead = shape.length - a.shape.length;
   const resolved = shape.map((s, d) => (s === -1 ? a.shape[d - lead]! : s));
-  return build(resolved, (index) => at(a, a.shape.map((size, d) => (size === 1 ? 0 : index[d + lead]!))));
+  return build(resolved, (index) =>
+    at(
+      a,
+      a.shape.map((size, d) => (size === 1 ? 0 : index[d + lead]!)),
+    ),
+  );
 }
 
 /** Removes size-1 dims: all, or only the listed ones (a listed dim of another size stays). */
@@ -150,7 +162,10 @@ export function squeeze(a: NaiveArray, dim?: number | readonly number[]): NaiveA
     a.shape.filter((_, d) => !removed[d]),
     (index) => {
       let k = 0;
-      return at(a, a.shape.map((_, d) => (removed[d] ? 0 : index[k++]!)));
+      return at(
+        a,
+        a.shape.map((_, d) => (removed[d] ? 0 : index[k++]!)),
+      );
     },
   );
 }
@@ -189,7 +204,14 @@ export function broadcastShapes(...shapes: (readonly number[])[]): number[] {
 export function elementwise(fn: (...values: number[]) => number, ...arrays: NaiveArray[]): NaiveArray {
   const shape = broadcastShapes(...arrays.map((a) => a.shape));
   return build(shape, (index) =>
-    fn(...arrays.map((a) => at(a, a.shape.map((size, d) => (size === 1 ? 0 : index[d + shape.length - a.shape.length]!))))),
+    fn(
+      ...arrays.map((a) =>
+        at(
+          a,
+          a.shape.map((size, d) => (size === 1 ? 0 : index[d + shape.length - a.shape.length]!)),
+        ),
+      ),
+    ),
   );
 }
 
@@ -209,7 +231,7 @@ export function erf(x: number): number {
 /** C's pow, which PyTorch follows: 1^y = 1 and (−1)^±∞ = 1 even where Math.pow gives NaN. */
 export function pow(x: number, y: number): number {
   if (x === 1 || (x === -1 && Math.abs(y) === Infinity)) return 1;
-  return Math.pow(x, y);
+  return x ** y;
 }
 
 // ---- reductions ----
@@ -224,7 +246,8 @@ function combine(kind: ReduceKind, acc: number, v: number): number {
 
 /** Reduces over the listed dims (all when undefined); keepdim keeps them as size 1. */
 export function reduce(a: NaiveArray, kind: ReduceKind, dim?: number | readonly number[], keepdim = false): NaiveArray {
-  const dims = dim === undefined ? a.shape.map((_, d) => d) : (typeof dim === "number" ? [dim] : dim).map((d) => normalizeDim(d, a.shape.length));
+  const dims =
+    dim === undefined ? a.shape.map((_, d) => d) : (typeof dim === "number" ? [dim] : dim).map((d) => normalizeDim(d, a.shape.length));
   const reduced = a.shape.map((_, d) => dims.includes(d));
   const shape = keepdim ? a.shape.map((size, d) => (reduced[d] ? 1 : size)) : a.shape.filter((_, d) => !reduced[d]);
   const reducedShape = a.shape.filter((_, d) => reduced[d]);
@@ -234,7 +257,14 @@ export function reduce(a: NaiveArray, kind: ReduceKind, dim?: number | readonly 
     forEachIndex(reducedShape, (inner) => {
       let k = 0;
       let r = 0;
-      acc = combine(kind, acc, at(a, a.shape.map((_, d) => (reduced[d] ? inner[r++]! : kept[k++]!))));
+      acc = combine(
+        kind,
+        acc,
+        at(
+          a,
+          a.shape.map((_, d) => (reduced[d] ? inner[r++]! : kept[k++]!)),
+        ),
+      );
     });
     return acc;
   });
@@ -280,7 +310,12 @@ export function argReduce(a: NaiveArray, kind: "max" | "min", dim?: number, keep
   };
   if (dim === undefined) {
     const index = pick(flatValues(a));
-    return keepdim ? build(a.shape.map(() => 1), () => index) : build([], () => index);
+    return keepdim
+      ? build(
+          a.shape.map(() => 1),
+          () => index,
+        )
+      : build([], () => index);
   }
   if (a.shape.length === 0) return build([], () => 0);
   const d = normalizeDim(dim, a.shape.length);
@@ -302,7 +337,8 @@ export function matmul(a: NaiveArray, b: NaiveArray): NaiveArray {
   const k = left.shape[left.shape.length - 1]!;
   const m = right.shape[right.shape.length - 1]!;
   const batch = broadcastShapes(left.shape.slice(0, -2), right.shape.slice(0, -2));
-  const batchIndex = (t: NaiveArray, index: number[]) => t.shape.slice(0, -2).map((size, d) => (size === 1 ? 0 : index[d + batch.length - (t.shape.length - 2)]!));
+  const batchIndex = (t: NaiveArray, index: number[]) =>
+    t.shape.slice(0, -2).map((size, d) => (size === 1 ? 0 : index[d + batch.length - (t.shape.length - 2)]!));
   let out = build([...batch, n, m], (index) => {
     const outer = index.slice(0, -2);
     const [i, j] = index.slice(-2) as [number, number];
@@ -338,7 +374,11 @@ export function indexSelect(a: NaiveArray, dim: number, index: readonly number[]
   const d = normalizeDim(dim, a.shape.length);
   return build(
     a.shape.map((size, k) => (k === d ? index.length : size)),
-    (i) => at(a, i.map((v, k) => (k === d ? index[v]! : v))),
+    (i) =>
+      at(
+        a,
+        i.map((v, k) => (k === d ? index[v]! : v)),
+      ),
   );
 }
 
@@ -351,7 +391,10 @@ export function cat(arrays: readonly NaiveArray[], dim = 0): NaiveArray {
     let i = index[d]!;
     let part = 0;
     while (i >= sizes[part]!) i -= sizes[part++]!;
-    return at(arrays[part]!, index.map((v, k) => (k === d ? i : v)));
+    return at(
+      arrays[part]!,
+      index.map((v, k) => (k === d ? i : v)),
+    );
   });
 }
 
@@ -393,7 +436,12 @@ export interface Tolerance {
  * and each value within atol + rtol·|expected| (NaN matches NaN, ±Infinity must be equal; +0 and
  * −0 count as equal). Reports the first mismatching index.
  */
-export function expectMatches(actual: { shape: readonly number[]; data(): ArrayLike<number> }, expected: NaiveArray, tolerance: Tolerance = {}, label = ""): void {
+export function expectMatches(
+  actual: { shape: readonly number[]; data(): ArrayLike<number> },
+  expected: NaiveArray,
+  tolerance: Tolerance = {},
+  label = "",
+): void {
   const { rtol = 0, atol = 0 } = tolerance;
   expect([...actual.shape], `${label} shape`).toEqual([...expected.shape]);
   const got = Array.from(actual.data());
@@ -430,7 +478,14 @@ export function layoutOf(positions: NaiveArray): { strides: number[]; offset: nu
   if (numelOf(shape) === 0) return { strides: rowMajorStrides(shape), offset: 0 };
   const origin = shape.map(() => 0);
   const offset = at(positions, origin);
-  const strides = shape.map((size, d) => (size > 1 ? at(positions, origin.map((_, k) => (k === d ? 1 : 0))) - offset : 0));
+  const strides = shape.map((size, d) =>
+    size > 1
+      ? at(
+          positions,
+          origin.map((_, k) => (k === d ? 1 : 0)),
+        ) - offset
+      : 0,
+  );
   let fits = true;
   forEachIndex(shape, (index) => {
     if (at(positions, index) !== index.reduce((p, i, d) => p + i * strides[d]!, offset)) fits = false;

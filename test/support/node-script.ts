@@ -8,7 +8,12 @@ import { expect } from "vitest";
 export function runModuleScript(script: string, cwd: string): Record<string, unknown> {
   let output: string;
   try {
-    output = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd, encoding: "utf8", timeout: 30_000, stdio: ["ignore", "pipe", "pipe"] });
+    output = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+      cwd,
+      encoding: "utf8",
+      timeout: 30_000,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
   } catch (error) {
     const { stderr } = error as { stderr?: string };
     return expect.fail(`node failed:\n${stderr ?? String(error)}`);

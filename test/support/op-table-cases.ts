@@ -48,7 +48,11 @@ type Check = (f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], options: Gradche
 export function rowProperty(row: OpRow, sizes: CaseSizes, check: Check) {
   return fc.property(rowCaseArb(row, sizes), ({ shape, inputs }) => {
     const bases = inputs.map(({ view, values }) => float64(values, view.baseShape));
-    const f = (...xs: Tensor[]) => row.call(xs.map((x, i) => applySteps(x, inputs[i]!.view.steps)), shape);
+    const f = (...xs: Tensor[]) =>
+      row.call(
+        xs.map((x, i) => applySteps(x, inputs[i]!.view.steps)),
+        shape,
+      );
     const report = check(f, bases, { atol: row.atol ?? 1e-5, rtol: row.rtol ?? 1e-3 });
     expect(report.ok, `worst: ${JSON.stringify(report.worst)}`).toBe(true);
   });

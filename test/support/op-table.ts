@@ -27,7 +27,8 @@ export interface OpRow {
  * fixed across the many calls one gradcheck makes, and a failing run's seed reproduces them.
  */
 export function rowChoices(shape: readonly number[], salt = 0) {
-  let state = shape.reduce((h, size) => Math.imul(h ^ (size + 1), 0x9e3779b1), 0x85ebca6b ^ Math.imul(salt + 1, 0xc2b2ae35) ^ shape.length) >>> 0;
+  let state =
+    shape.reduce((h, size) => Math.imul(h ^ (size + 1), 0x9e3779b1), 0x85ebca6b ^ Math.imul(salt + 1, 0xc2b2ae35) ^ shape.length) >>> 0;
   const next = () => {
     // mulberry32
     state = (state + 0x6d2b79f5) >>> 0;
@@ -86,7 +87,10 @@ function statisticOverPairs(x: Tensor, salt: number, statistic: (y: Tensor, dims
 function indexTensor(indexShape: readonly number[], limit: number, salt: number): Tensor {
   const pick = rowChoices(indexShape, salt);
   const count = indexShape.reduce((n, size) => n * size, 1);
-  return tensor(Int32Array.from({ length: count }, () => pick.int(0, limit - 1)), { shape: [...indexShape] });
+  return tensor(
+    Int32Array.from({ length: count }, () => pick.int(0, limit - 1)),
+    { shape: [...indexShape] },
+  );
 }
 
 /**
@@ -96,10 +100,18 @@ function indexTensor(indexShape: readonly number[], limit: number, salt: number)
  */
 function spread(shape: readonly number[]): Tensor {
   const count = shape.reduce((n, size) => n * size, 1);
-  return tensor(Float64Array.from({ length: count }, (_, i) => 0.37 * i), { shape: [...shape] });
+  return tensor(
+    Float64Array.from({ length: count }, (_, i) => 0.37 * i),
+    { shape: [...shape] },
+  );
 }
 
-const unary = (name: string, call: (x: Tensor) => Tensor, extra: Partial<OpRow> = {}): OpRow => ({ name, arity: 1, call: ([x]) => call(x!), ...extra });
+const unary = (name: string, call: (x: Tensor) => Tensor, extra: Partial<OpRow> = {}): OpRow => ({
+  name,
+  arity: 1,
+  call: ([x]) => call(x!),
+  ...extra,
+});
 const binary = (name: string, call: (a: Tensor, b: Tensor) => Tensor, extra: Partial<OpRow> = {}): OpRow => ({
   name,
   arity: 2,
@@ -117,7 +129,12 @@ export const tensorRows: OpRow[] = [
   { name: "reshape", arity: 1, call: ([x], shape) => x!.unsqueeze(rowChoices(shape, 2).dim(shape.length + 1)).squeeze() },
   { name: "reshape", covers: ["clone"], arity: 1, call: ([x]) => x!.contiguous().view([-1]) },
   { name: "permute", arity: 1, call: ([x], shape) => x!.permute(rowChoices(shape, 3).permutation(shape.length)) },
-  { name: "permute", arity: 1, minRank: 1, call: ([x], shape) => x!.transpose(0, -1).transpose(rowChoices(shape, 4).dim(shape.length), -1) },
+  {
+    name: "permute",
+    arity: 1,
+    minRank: 1,
+    call: ([x], shape) => x!.transpose(0, -1).transpose(rowChoices(shape, 4).dim(shape.length), -1),
+  },
   { name: "permute", arity: 1, call: ([x]) => x!.T },
   { name: "permute", arity: 1, minRank: 2, call: ([x]) => x!.mT },
   { name: "expand", covers: ["reshape"], arity: 1, maxRank: 3, call: ([x], shape) => x!.unsqueeze(0).expand([2, ...shape]) },
@@ -200,7 +217,14 @@ export const tensorRows: OpRow[] = [
   { name: "add", covers: ["expand", "slice"], arity: 2, minRank: 1, call: ([a, b]) => a!.add(b!.narrow(-1, 0, 1)) },
   { name: "sub", covers: ["expand", "slice"], arity: 2, minRank: 1, call: ([a, b]) => b!.select(0, 0).sub(a!) },
   { name: "mul", covers: ["expand", "slice"], arity: 2, minRank: 1, call: ([a, b]) => a!.mul(b!.narrow(0, 0, 1)) },
-  { name: "div", covers: ["expand", "slice"], arity: 2, minRank: 1, domains: ["nonzero", "nonzero"], call: ([a, b]) => a!.narrow(-1, 0, 1).div(b!) },
+  {
+    name: "div",
+    covers: ["expand", "slice"],
+    arity: 2,
+    minRank: 1,
+    domains: ["nonzero", "nonzero"],
+    call: ([a, b]) => a!.narrow(-1, 0, 1).div(b!),
+  },
   { name: "maximum", covers: ["expand", "slice"], arity: 2, minRank: 1, call: ([a, b]) => maximum(a!.select(0, 0), b!) },
   { name: "minimum", covers: ["expand", "slice"], arity: 2, minRank: 1, call: ([a, b]) => minimum(a!, b!.narrow(0, 0, 1)) },
   unary("add", (x) => x.add(1.5).mul(-0.5)),
@@ -290,8 +314,22 @@ export const tensorRows: OpRow[] = [
   // ---- linear algebra ----
   { name: "matmul", covers: ["permute"], arity: 2, minRank: 2, maxRank: 2, call: ([a, b]) => a!.matmul(b!.mT) },
   // batched with broadcasting: b has one batch dim fewer
-  { name: "matmul", covers: ["permute", "slice", "expand"], arity: 2, minRank: 3, maxRank: 4, call: ([a, b]) => a!.matmul(b!.select(0, 0).mT) },
-  { name: "matmul", covers: ["permute", "slice", "expand"], arity: 2, minRank: 3, maxRank: 3, call: ([a, b]) => matmul(a!.narrow(0, 0, 1), b!.mT) },
+  {
+    name: "matmul",
+    covers: ["permute", "slice", "expand"],
+    arity: 2,
+    minRank: 3,
+    maxRank: 4,
+    call: ([a, b]) => a!.matmul(b!.select(0, 0).mT),
+  },
+  {
+    name: "matmul",
+    covers: ["permute", "slice", "expand"],
+    arity: 2,
+    minRank: 3,
+    maxRank: 3,
+    call: ([a, b]) => matmul(a!.narrow(0, 0, 1), b!.mT),
+  },
   // 1-D promotion: vector·vector, vector·matrix, matrix·vector, batch·vector
   { name: "matmul", covers: ["reshape"], arity: 2, minRank: 1, maxRank: 1, call: ([a, b]) => a!.matmul(b!) },
   { name: "matmul", covers: ["reshape", "slice"], arity: 2, minRank: 2, maxRank: 2, call: ([a, b]) => a!.select(0, 0).matmul(b!.mT) },
@@ -356,7 +394,13 @@ export const tensorRows: OpRow[] = [
     },
   },
   { name: "cat", arity: 2, sameShape: true, minRank: 1, call: ([a, b], shape) => cat([a!, b!], rowChoices(shape, 31).dim(shape.length)) },
-  { name: "cat", covers: ["reshape"], arity: 2, sameShape: true, call: ([a, b], shape) => stack([a!, b!], rowChoices(shape, 32).dim(shape.length + 1)) },
+  {
+    name: "cat",
+    covers: ["reshape"],
+    arity: 2,
+    sameShape: true,
+    call: ([a, b], shape) => stack([a!, b!], rowChoices(shape, 32).dim(shape.length + 1)),
+  },
   {
     // split gives views; joining them in reverse order checks every chunk's gradient
     name: "slice",

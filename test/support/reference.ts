@@ -18,14 +18,8 @@ export const TOLERANCE: Record<FloatDType, Tolerance> = {
 };
 
 /** A tensor of `dtype` from the flat row-major values a fixture stores beside its shape. */
-export function fromFlat(
-  values: readonly number[],
-  shape: readonly number[],
-  dtype: FloatDType | "int32",
-  requiresGrad = false,
-): Tensor {
-  const data =
-    dtype === "float64" ? Float64Array.from(values) : dtype === "float32" ? Float32Array.from(values) : Int32Array.from(values);
+export function fromFlat(values: readonly number[], shape: readonly number[], dtype: FloatDType | "int32", requiresGrad = false): Tensor {
+  const data = dtype === "float64" ? Float64Array.from(values) : dtype === "float32" ? Float32Array.from(values) : Int32Array.from(values);
   return tensor(data, { shape, requiresGrad });
 }
 
@@ -39,12 +33,7 @@ function close(actual: number, expected: number, { rtol, atol }: Tolerance): boo
  * Elementwise |actual − expected| ≤ atol + rtol·|expected|; NaN must meet NaN and an infinity the
  * same infinity. On failure names the first differing flat index and both values.
  */
-export function expectClose(
-  actual: ArrayLike<number>,
-  expected: readonly number[],
-  tolerance: Tolerance,
-  label = "",
-): void {
+export function expectClose(actual: ArrayLike<number>, expected: readonly number[], tolerance: Tolerance, label = ""): void {
   expect(actual.length, `${label}: length`).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) {
     if (!close(actual[i]!, expected[i]!, tolerance)) {

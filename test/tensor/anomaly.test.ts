@@ -10,10 +10,19 @@ describe("detectAnomaly: forward", () => {
   });
 
   it("infinities count too, with their sign", () => {
-    expect(nablaError(() => detectAnomaly(() => tensor([1, 0]).log())).message).toBe("log: produced -Infinity in forward at flat index 1 of a tensor of shape [2]");
-    expect(nablaError(() => detectAnomaly(() => tensor([[1, 2], [3, 4]]).div(tensor([1, 0])))).message).toBe(
-      "div: produced Infinity in forward at flat index 1 of a tensor of shape [2, 2]",
+    expect(nablaError(() => detectAnomaly(() => tensor([1, 0]).log())).message).toBe(
+      "log: produced -Infinity in forward at flat index 1 of a tensor of shape [2]",
     );
+    expect(
+      nablaError(() =>
+        detectAnomaly(() =>
+          tensor([
+            [1, 2],
+            [3, 4],
+          ]).div(tensor([1, 0])),
+        ),
+      ).message,
+    ).toBe("div: produced Infinity in forward at flat index 1 of a tensor of shape [2, 2]");
   });
 
   it("without detectAnomaly the same ops just propagate NaN", () => {
@@ -80,9 +89,17 @@ describe("detectAnomaly: backward", () => {
         return [gradOut.mul(Number.NaN)];
       },
     });
-    const error = nablaError(() => detectAnomaly(() => badGrad(tensor([1, 2], { requiresGrad: true })).sum().backward()));
+    const error = nablaError(() =>
+      detectAnomaly(() =>
+        badGrad(tensor([1, 2], { requiresGrad: true }))
+          .sum()
+          .backward(),
+      ),
+    );
     expect(error.op).toBe("badGrad backward");
-    expect(error.message).toMatch(/^badGrad backward: produced NaN in backward at flat index 0 of a tensor of shape \[2\] \(the gradient for input 0 of badGrad/);
+    expect(error.message).toMatch(
+      /^badGrad backward: produced NaN in backward at flat index 0 of a tensor of shape \[2\] \(the gradient for input 0 of badGrad/,
+    );
   });
 
   it("a NaN created in forward stops the forward first", () => {

@@ -53,7 +53,9 @@ describe("a number operand saved for backward", () => {
     const x = f64([1, 2]);
     const loss = x.mul(3).sum();
     loss.backward();
-    expect(nablaError(() => loss.backward()).message).toMatch(/^backward: trying to backward through the graph a second time \(mul's saved tensors were freed\)/);
+    expect(nablaError(() => loss.backward()).message).toMatch(
+      /^backward: trying to backward through the graph a second time \(mul's saved tensors were freed\)/,
+    );
   });
 
   it("reads back from ctx.saved as a stride-0 tensor of the op's dtype and shape", () => {
@@ -84,8 +86,14 @@ describe("needsInputGrad and saved versions shared between nodes", () => {
     probe(a, a, b);
     // more inputs than a shared list is kept for
     const many = Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? a : b));
-    probe(...many).sum().backward();
-    expect(seen.slice(0, 3)).toEqual([[true, false], [false, true], [true, true, false]]);
+    probe(...many)
+      .sum()
+      .backward();
+    expect(seen.slice(0, 3)).toEqual([
+      [true, false],
+      [false, true],
+      [true, true, false],
+    ]);
     expect(seen[3]).toEqual(many.map((t) => t === a));
     expect(a.grad!.toArray()).toEqual([14]); // a is 14 of the 40 inputs
   });
@@ -98,7 +106,9 @@ describe("needsInputGrad and saved versions shared between nodes", () => {
     y.backward(undefined, { retainGraph: true });
     expect(x.grad!.toArray()).toEqual([4, 5]);
     w.add_(1);
-    expect(nablaError(() => y.backward()).message).toMatch(/^backward: one of the tensors saved by mul .* it is at version 2, but backward needs version 1/);
+    expect(nablaError(() => y.backward()).message).toMatch(
+      /^backward: one of the tensors saved by mul .* it is at version 2, but backward needs version 1/,
+    );
   });
 });
 

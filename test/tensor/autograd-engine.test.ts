@@ -11,7 +11,7 @@ describe("the backward sweep", () => {
     for (let i = 0; i < 100_000; i++) y = y.mul(1.00001);
     y.sum().backward();
     // d(x·aⁿ)/dx = aⁿ
-    expect(x.grad!.item()).toBeCloseTo(Math.pow(1.00001, 100_000), 8);
+    expect(x.grad!.item()).toBeCloseTo(1.00001 ** 100_000, 8);
   });
 
   it("adds the gradients of two backward calls on a leaf", () => {
@@ -45,7 +45,9 @@ describe("the backward sweep", () => {
     expect(x.grad!.toArray()).toEqual([4, 8]);
     const error = nablaError(() => loss.backward());
     expect(error.op).toBe("backward");
-    expect(error.message).toMatch(/^backward: trying to backward through the graph a second time \((sum|mul)'s saved tensors were freed\); pass \{ retainGraph: true \}/);
+    expect(error.message).toMatch(
+      /^backward: trying to backward through the graph a second time \((sum|mul)'s saved tensors were freed\); pass \{ retainGraph: true \}/,
+    );
     expect(x.grad!.toArray(), "the failed call adds nothing").toEqual([4, 8]);
   });
 
@@ -58,7 +60,10 @@ describe("the backward sweep", () => {
   });
 
   it("needs an explicit gradient for a non-scalar output, of the output's shape", () => {
-    const x = f64([[1, 2, 3], [4, 5, 6]]);
+    const x = f64([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const y = x.mul(2);
     expect(nablaError(() => y.backward()).message).toBe(
       "backward: a gradient can be created implicitly only for scalar outputs, got shape [2, 3]; pass gradient",
@@ -66,8 +71,19 @@ describe("the backward sweep", () => {
     expect(nablaError(() => y.backward(ones([3, 2], { dtype: "float64" }))).message).toBe(
       "backward: gradient has shape [3, 2] but the tensor has shape [2, 3]",
     );
-    y.backward(f64([[1, 0, 0], [0, 0, 1]], false));
-    expect(x.grad!.toArray()).toEqual([[2, 0, 0], [0, 0, 2]]);
+    y.backward(
+      f64(
+        [
+          [1, 0, 0],
+          [0, 0, 1],
+        ],
+        false,
+      ),
+    );
+    expect(x.grad!.toArray()).toEqual([
+      [2, 0, 0],
+      [0, 0, 2],
+    ]);
     expect(nablaError(() => f64([1], false).backward()).message).toMatch(/^backward: the tensor does not require grad/);
   });
 });
@@ -103,8 +119,12 @@ describe("what joins the graph", () => {
 
   it("lets only floating-point leaves require grad", () => {
     const n = tensor([1, 2], { dtype: "int32" });
-    expect(nablaError(() => (n.requiresGrad = true)).message).toBe("requiresGrad: only floating-point tensors can require gradients, got int32");
-    expect(nablaError(() => tensor([true], { requiresGrad: true })).message).toBe("tensor: only floating-point tensors can require gradients, got dtype bool");
+    expect(nablaError(() => (n.requiresGrad = true)).message).toBe(
+      "requiresGrad: only floating-point tensors can require gradients, got int32",
+    );
+    expect(nablaError(() => tensor([true], { requiresGrad: true })).message).toBe(
+      "tensor: only floating-point tensors can require gradients, got dtype bool",
+    );
     const y = f64([1]).mul(2);
     expect(nablaError(() => (y.requiresGrad = false)).message).toBe(
       "requiresGrad: can only change requiresGrad on leaf tensors; use detach() to get a tensor without history",
@@ -153,7 +173,16 @@ describe("gradients through views and broadcasting", () => {
     const x = f64([1, 2, 3, 4]);
     // windows [[x0, x1], [x1, x2], [x2, x3]]: x1 and x2 are read twice
     const windows = x.asStrided([3, 2], [1, 1]);
-    windows.backward(f64([[1, 2], [3, 4], [5, 6]], false));
+    windows.backward(
+      f64(
+        [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ],
+        false,
+      ),
+    );
     expect(x.grad!.toArray()).toEqual([1, 2 + 3, 4 + 5, 6]);
   });
 
@@ -162,19 +191,42 @@ describe("gradients through views and broadcasting", () => {
     const odd = base.slice(0, 1, undefined, 2); // storage positions 1, 3, 5, 7
     // positions 3, 5 and 5, 7: position 5 read twice
     const pairs = odd.asStrided([2, 2], [2, 2], 3);
-    expect(pairs.toArray()).toEqual([[3, 5], [5, 7]]);
-    pairs.backward(f64([[1, 10], [100, 1000]], false));
+    expect(pairs.toArray()).toEqual([
+      [3, 5],
+      [5, 7],
+    ]);
+    pairs.backward(
+      f64(
+        [
+          [1, 10],
+          [100, 1000],
+        ],
+        false,
+      ),
+    );
     expect(base.grad!.toArray()).toEqual([0, 0, 0, 1, 0, 110, 0, 1000]);
   });
 
   it("sums broadcast gradients back to each input's shape", () => {
-    const a = f64([[1, 2, 3], [4, 5, 6]]);
+    const a = f64([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const b = f64([10, 20, 30]); // broadcast over rows
     const c = f64([[1], [2]]); // broadcast over columns
     const s = tensor(2, { dtype: "float64", requiresGrad: true }); // 0-d, broadcast everywhere
-    const g = f64([[1, 2, 3], [4, 5, 6]], false);
+    const g = f64(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      false,
+    );
     a.mul(b).add(c).mul(s).backward(g);
-    expect(a.grad!.toArray()).toEqual([[20, 80, 180], [80, 200, 360]]); // g·b·s
+    expect(a.grad!.toArray()).toEqual([
+      [20, 80, 180],
+      [80, 200, 360],
+    ]); // g·b·s
     expect(b.grad!.toArray()).toEqual([(1 * 1 + 4 * 4) * 2, (2 * 2 + 5 * 5) * 2, (3 * 3 + 6 * 6) * 2]); // Σ_rows g·a·s
     expect(c.grad!.toArray()).toEqual([[12], [30]]); // Σ_cols g·s
     expect(s.grad!.item()).toBe(1 * 11 + 2 * 41 + 3 * 91 + 4 * 42 + 5 * 102 + 6 * 182); // Σ g·(a·b + c)
@@ -184,7 +236,15 @@ describe("gradients through views and broadcasting", () => {
     const x = f64([[1], [2]]);
     const e = x.expand([2, 3]);
     expect(e.strides).toEqual([1, 0]);
-    e.backward(f64([[1, 2, 3], [4, 5, 6]], false));
+    e.backward(
+      f64(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        false,
+      ),
+    );
     expect(x.grad!.toArray()).toEqual([[6], [15]]);
   });
 

@@ -41,7 +41,9 @@ describe("isTensor", () => {
     const expected = `two copies of @nabla/tensor are loaded (${version} here, 0.0.1 in the tensor given) and cannot share tensors; make every package resolve one copy`;
     expect(nablaError(() => isTensor(other), "isTensor").message).toContain(`isTensor: ${expected}`);
     expect(nablaError(() => isTensor(other, "softmax"), "softmax").message).toContain(`softmax: ${expected}`);
-    expect(nablaError(() => add(tensor([1, 2]), other), "add").message).toContain("`npm ls @nabla/tensor` lists them and `npm dedupe` (or `pnpm dedupe`) merges them");
+    expect(nablaError(() => add(tensor([1, 2]), other), "add").message).toContain(
+      "`npm ls @nabla/tensor` lists them and `npm dedupe` (or `pnpm dedupe`) merges them",
+    );
     expect(nablaError(() => other instanceof Tensor, "instanceof Tensor").message).toContain(expected);
   });
 

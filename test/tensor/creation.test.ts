@@ -1,17 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  NablaError,
-  arange,
-  eye,
-  full,
-  linspace,
-  ones,
-  onesLike,
-  tensor,
-  zeros,
-  zerosLike,
-  type DType,
-} from "@nabla/tensor";
+import { NablaError, arange, eye, full, linspace, ones, onesLike, tensor, zeros, zerosLike, type DType } from "@nabla/tensor";
 import { loadFixture } from "../support/fixtures";
 import { expectClose } from "./reference";
 import { nablaError } from "../support/errors";
@@ -34,11 +22,17 @@ const creation = loadFixture<{ arange: ArangeCase[]; linspace: LinspaceCase[] }>
 
 describe("tensor() from nested arrays", () => {
   it("infers the shape and defaults numbers to float32", () => {
-    const t = tensor([[1, 2, 3], [4, 5, 6]]);
+    const t = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(t.shape).toEqual([2, 3]);
     expect(t.strides).toEqual([3, 1]);
     expect(t.dtype).toBe("float32");
-    expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(t.toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(t.isContiguous()).toBe(true);
     expect(t.requiresGrad).toBe(false);
   });
@@ -47,9 +41,15 @@ describe("tensor() from nested arrays", () => {
     const scalar = tensor(2.5);
     expect(scalar.shape).toEqual([]);
     expect(scalar.item()).toBe(2.5);
-    const flags = tensor([[true, false], [false, true]]);
+    const flags = tensor([
+      [true, false],
+      [false, true],
+    ]);
     expect(flags.dtype).toBe("bool");
-    expect(flags.toArray()).toEqual([[true, false], [false, true]]);
+    expect(flags.toArray()).toEqual([
+      [true, false],
+      [false, true],
+    ]);
     expect(flags.data()).toBeInstanceOf(Uint8Array);
     expect(tensor(true).item()).toBe(true);
   });
@@ -73,7 +73,9 @@ describe("tensor() from nested arrays", () => {
 
   it("sets requiresGrad on float tensors and refuses it on int32 and bool", () => {
     expect(tensor([1, 2], { requiresGrad: true }).requiresGrad).toBe(true);
-    expect(() => tensor([1, 2], { dtype: "int32", requiresGrad: true })).toThrow(/^tensor: only floating-point tensors can require gradients, got dtype int32/);
+    expect(() => tensor([1, 2], { dtype: "int32", requiresGrad: true })).toThrow(
+      /^tensor: only floating-point tensors can require gradients, got dtype int32/,
+    );
     expect(() => tensor([true], { requiresGrad: true })).toThrow(/^tensor: .*bool/);
   });
 
@@ -83,7 +85,12 @@ describe("tensor() from nested arrays", () => {
     expect(error.message).toBe("tensor: ragged nested array: expected 2 elements at [1], got 1 (inferred shape [2, 2])");
     expect(() => tensor([[1, 2], 3])).toThrow(/^tensor: ragged nested array: expected 2 elements at \[1\], got a scalar/);
     expect(() => tensor([1, [2, 3]] as never)).toThrow(/^tensor: expected a number or boolean at \[1\], got an array/);
-    expect(() => tensor([[[1], [2]], [[3], [4, 5]]])).toThrow(/at \[1\]\[1\]/);
+    expect(() =>
+      tensor([
+        [[1], [2]],
+        [[3], [4, 5]],
+      ]),
+    ).toThrow(/at \[1\]\[1\]/);
   });
 
   it("rejects non-numbers, naming the position", () => {
@@ -94,8 +101,19 @@ describe("tensor() from nested arrays", () => {
   });
 
   it("fills the shape option with nested data in row-major order, checking the element count", () => {
-    expect(tensor([1, 2, 3, 4], { shape: [2, 2] }).toArray()).toEqual([[1, 2], [3, 4]]);
-    expect(tensor([[1, 2], [3, 4]], { shape: [4] }).toArray()).toEqual([1, 2, 3, 4]);
+    expect(tensor([1, 2, 3, 4], { shape: [2, 2] }).toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(
+      tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        { shape: [4] },
+      ).toArray(),
+    ).toEqual([1, 2, 3, 4]);
     expect(() => tensor([1, 2, 3], { shape: [2, 2] })).toThrow("tensor: shape [2, 2] needs 4 elements, but the data (shape [3]) has 3");
   });
 });
@@ -107,7 +125,10 @@ describe("tensor() from typed arrays", () => {
     expect(t.dtype).toBe("float64");
     expect(t.shape).toEqual([2, 2]);
     source[0] = 100;
-    expect(t.toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(t.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(tensor(new Float32Array([1.5])).dtype).toBe("float32");
     expect(tensor(new Int32Array([1, -2])).dtype).toBe("int32");
     expect(tensor(new Int32Array([1, -2])).shape).toEqual([2]);
@@ -125,7 +146,9 @@ describe("tensor() from typed arrays", () => {
   });
 
   it("checks the shape against the length and rejects other array types", () => {
-    expect(() => tensor(new Float32Array(6), { shape: [4, 2] })).toThrow(/^tensor: shape \[4, 2\] needs 8 elements, but the typed array has 6/);
+    expect(() => tensor(new Float32Array(6), { shape: [4, 2] })).toThrow(
+      /^tensor: shape \[4, 2\] needs 8 elements, but the typed array has 6/,
+    );
     expect(() => tensor(new Float32Array(6), { shape: [2, -3] })).toThrow(/^tensor: invalid shape \[2, -3\]/);
     expect(() => tensor(new Int16Array(2) as never)).toThrow(/^tensor: unsupported typed array Int16Array/);
     expect(tensor(new Float32Array(0), { shape: [0, 5] }).shape).toEqual([0, 5]);
@@ -135,11 +158,17 @@ describe("tensor() from typed arrays", () => {
 
 describe("filled tensors", () => {
   it("zeros, ones and full", () => {
-    expect(zeros([2, 3]).toArray()).toEqual([[0, 0, 0], [0, 0, 0]]);
+    expect(zeros([2, 3]).toArray()).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
     expect(zeros([2, 3]).dtype).toBe("float32");
     expect(ones([2], { dtype: "int32" }).toArray()).toEqual([1, 1]);
     expect(ones([2], { dtype: "int32" }).dtype).toBe("int32");
-    expect(full([2, 2], 7.5, { dtype: "float64" }).toArray()).toEqual([[7.5, 7.5], [7.5, 7.5]]);
+    expect(full([2, 2], 7.5, { dtype: "float64" }).toArray()).toEqual([
+      [7.5, 7.5],
+      [7.5, 7.5],
+    ]);
     expect(full([1], true).dtype).toBe("bool");
     expect(full([], -2).shape).toEqual([]);
     expect(full([], -2).item()).toBe(-2);
@@ -168,9 +197,20 @@ describe("filled tensors", () => {
   });
 
   it("eye gives the identity, square or rectangular", () => {
-    expect(eye(3).toArray()).toEqual([[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
-    expect(eye(2, 4).toArray()).toEqual([[1, 0, 0, 0], [0, 1, 0, 0]]);
-    expect(eye(3, 2, { dtype: "int32" }).toArray()).toEqual([[1, 0], [0, 1], [0, 0]]);
+    expect(eye(3).toArray()).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
+    expect(eye(2, 4).toArray()).toEqual([
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+    ]);
+    expect(eye(3, 2, { dtype: "int32" }).toArray()).toEqual([
+      [1, 0],
+      [0, 1],
+      [0, 0],
+    ]);
     expect(eye(0).shape).toEqual([0, 0]);
     expect(() => eye(-1)).toThrow(/^eye: n must be a non-negative integer, got -1/);
   });
@@ -198,18 +238,21 @@ describe("arange and linspace against PyTorch", () => {
     expect(() => arange(NaN, 2)).toThrow(/^arange: start must be a finite number, got NaN/);
   });
 
-  it.each(creation.linspace.map((c) => [c.start, c.end, c.steps, c.dtype, c] as const))("linspace(%s, %s, %i) in %s", (_s, _e, _n, _d, c) => {
-    const t = linspace(c.start, c.end, c.steps, { dtype: c.dtype });
-    expect(t.dtype).toBe(c.dtype);
-    expect(t.shape).toEqual([c.steps]);
-    // PyTorch's float32 linspace steps in float32 arithmetic; nabla rounds float64 steps once
-    const tolerance = c.dtype === "float64" ? { rtol: 1e-15, atol: 1e-15 } : { rtol: 2e-7, atol: 2e-7 };
-    expectClose(t.data(), c.values, tolerance, "values");
-    if (c.steps > 1) {
-      expect(t.data()[0]).toBe(c.values[0]);
-      expect(t.data()[c.steps - 1]).toBe(c.values[c.steps - 1]);
-    }
-  });
+  it.each(creation.linspace.map((c) => [c.start, c.end, c.steps, c.dtype, c] as const))(
+    "linspace(%s, %s, %i) in %s",
+    (_s, _e, _n, _d, c) => {
+      const t = linspace(c.start, c.end, c.steps, { dtype: c.dtype });
+      expect(t.dtype).toBe(c.dtype);
+      expect(t.shape).toEqual([c.steps]);
+      // PyTorch's float32 linspace steps in float32 arithmetic; nabla rounds float64 steps once
+      const tolerance = c.dtype === "float64" ? { rtol: 1e-15, atol: 1e-15 } : { rtol: 2e-7, atol: 2e-7 };
+      expectClose(t.data(), c.values, tolerance, "values");
+      if (c.steps > 1) {
+        expect(t.data()[0]).toBe(c.values[0]);
+        expect(t.data()[c.steps - 1]).toBe(c.values[c.steps - 1]);
+      }
+    },
+  );
 
   it("linspace defaults to float32 and rejects a bad step count", () => {
     expect(linspace(0, 1, 3).dtype).toBe("float32");
@@ -240,4 +283,3 @@ describe("shape arguments", () => {
     expect(() => zeros(3 as never)).toThrow(/^zeros: shape must be an array of sizes, got 3/);
   });
 });
-

@@ -69,10 +69,25 @@ interface CommonDtypeCase {
   gradB: number[] | null;
 }
 
-const fixture = loadFixture<{ binary: BinaryPromotion[]; unary: UnaryPromotion[]; commonDtype: CommonDtypeCase[] }>("tensor_promotion.json");
+const fixture = loadFixture<{ binary: BinaryPromotion[]; unary: UnaryPromotion[]; commonDtype: CommonDtypeCase[] }>(
+  "tensor_promotion.json",
+);
 
 const BINARY = { add, mul, div };
-const UNARY = { exp, log, sqrt, sin, tanh, sigmoid, abs, neg, relu, sum: (x: Tensor) => sum(x), max: (x: Tensor) => max(x), argmax: (x: Tensor) => argmax(x) };
+const UNARY = {
+  exp,
+  log,
+  sqrt,
+  sin,
+  tanh,
+  sigmoid,
+  abs,
+  neg,
+  relu,
+  sum: (x: Tensor) => sum(x),
+  max: (x: Tensor) => max(x),
+  argmax: (x: Tensor) => argmax(x),
+};
 
 function operand(spec: OperandSpec): Tensor | number | boolean {
   if (spec.kind === "scalar") return spec.value;
@@ -101,35 +116,45 @@ describe("type promotion against PyTorch", () => {
     },
   );
 
-  it.each(fixture.unary.map((c) => [c.op, c.dtype, c.error ? "an error" : c.resultDtype, c] as const))("%s of %s gives %s", (_op, _dtype, _r, c) => {
-    const x = tensor(c.values, { dtype: c.dtype });
-    if (c.error) {
-      expect(() => UNARY[c.op](x)).toThrow(NablaError);
-      return;
-    }
-    const out = UNARY[c.op](x);
-    expect(out.dtype).toBe(c.resultDtype);
-    expectValues(out, c.out!, "values");
-  });
+  it.each(fixture.unary.map((c) => [c.op, c.dtype, c.error ? "an error" : c.resultDtype, c] as const))(
+    "%s of %s gives %s",
+    (_op, _dtype, _r, c) => {
+      const x = tensor(c.values, { dtype: c.dtype });
+      if (c.error) {
+        expect(() => UNARY[c.op](x)).toThrow(NablaError);
+        return;
+      }
+      const out = UNARY[c.op](x);
+      expect(out.dtype).toBe(c.resultDtype);
+      expectValues(out, c.out!, "values");
+    },
+  );
 });
 
 describe("operands converted to the common dtype first, against PyTorch", () => {
-  it.each(fixture.commonDtype.map((c) => [c.op, c.a.dtype, c.b.dtype, c] as const))("%s(%s, %s): values exactly, and gradients", (_op, _a, _b, c) => {
-    const make = ({ dtype, values }: CommonDtypeCase["a"]) => tensor(values, { dtype, requiresGrad: dtype === "float32" || dtype === "float64" });
-    const [a, b] = [make(c.a), make(c.b)];
-    const out = { add, sub, mul }[c.op](a, b);
-    expect(out.dtype).toBe(c.dtype);
-    expect(Array.from(out.data())).toEqual(c.values);
-    out.sum().backward();
-    // the gradients sum over the broadcast dim, which nabla accumulates in float64 and PyTorch in
-    // float32: equal to within one float32 rounding
-    for (const [grad, expected] of [[a.grad, c.gradA], [b.grad, c.gradB]] as const) {
-      if (expected === null) expect(grad).toBeNull();
-      else expectClose(Array.from(grad!.data()), expected, { rtol: 2 ** -23, atol: 0 }, "gradient");
-    }
-    // a gradient has its tensor's dtype (a 0-d float64 operand gets a float64 one)
-    if (b.grad !== null) expect(b.grad.dtype).toBe(c.b.dtype);
-  });
+  it.each(fixture.commonDtype.map((c) => [c.op, c.a.dtype, c.b.dtype, c] as const))(
+    "%s(%s, %s): values exactly, and gradients",
+    (_op, _a, _b, c) => {
+      const make = ({ dtype, values }: CommonDtypeCase["a"]) =>
+        tensor(values, { dtype, requiresGrad: dtype === "float32" || dtype === "float64" });
+      const [a, b] = [make(c.a), make(c.b)];
+      const out = { add, sub, mul }[c.op](a, b);
+      expect(out.dtype).toBe(c.dtype);
+      expect(Array.from(out.data())).toEqual(c.values);
+      out.sum().backward();
+      // the gradients sum over the broadcast dim, which nabla accumulates in float64 and PyTorch in
+      // float32: equal to within one float32 rounding
+      for (const [grad, expected] of [
+        [a.grad, c.gradA],
+        [b.grad, c.gradB],
+      ] as const) {
+        if (expected === null) expect(grad).toBeNull();
+        else expectClose(Array.from(grad!.data()), expected, { rtol: 2 ** -23, atol: 0 }, "gradient");
+      }
+      // a gradient has its tensor's dtype (a 0-d float64 operand gets a float64 one)
+      if (b.grad !== null) expect(b.grad.dtype).toBe(c.b.dtype);
+    },
+  );
 });
 
 describe("promotion rules by name", () => {
@@ -236,8 +261,17 @@ describe("to(dtype) conversions", () => {
   });
 
   it("converts strided views element by element", () => {
-    const x = tensor([[1.5, 2.5], [-3.5, 4.5]], { dtype: "float64" }).T;
-    expect(x.to("int32").toArray()).toEqual([[1, -3], [2, 4]]);
+    const x = tensor(
+      [
+        [1.5, 2.5],
+        [-3.5, 4.5],
+      ],
+      { dtype: "float64" },
+    ).T;
+    expect(x.to("int32").toArray()).toEqual([
+      [1, -3],
+      [2, 4],
+    ]);
   });
 
   it("rejects an unknown dtype by name", () => {
@@ -246,7 +280,10 @@ describe("to(dtype) conversions", () => {
 
   it("gradients flow back through a float cast into the source dtype", () => {
     const x = tensor([1, 2], { requiresGrad: true });
-    x.to("float64").mul(tensor([3, 4], { dtype: "float64" })).sum().backward();
+    x.to("float64")
+      .mul(tensor([3, 4], { dtype: "float64" }))
+      .sum()
+      .backward();
     expect(x.grad!.dtype).toBe("float32");
     expect(x.grad!.toArray()).toEqual([3, 4]);
   });

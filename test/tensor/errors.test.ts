@@ -75,25 +75,61 @@ describe("mismatched shapes", () => {
   });
 
   it("matmul names both shapes and the inner sizes", () => {
-    expectNablaError(() => matmul(zeros([2, 3]), zeros([4, 5])), "matmul", "matmul: cannot multiply [2, 3] by [4, 5] (inner sizes 3 and 4 differ)");
+    expectNablaError(
+      () => matmul(zeros([2, 3]), zeros([4, 5])),
+      "matmul",
+      "matmul: cannot multiply [2, 3] by [4, 5] (inner sizes 3 and 4 differ)",
+    );
     expectNablaError(() => matmul(zeros([3]), zeros([4])), "matmul", "matmul: cannot multiply [3] by [4] (inner sizes 3 and 4 differ)");
-    expectNablaError(() => matmul(zeros([5, 2, 3]), zeros([2])), "matmul", "matmul: cannot multiply [5, 2, 3] by [2] (inner sizes 3 and 2 differ)");
-    expectNablaError(() => matmul(zeros([2, 2, 3]), zeros([3, 3, 4])), "matmul", "matmul: cannot broadcast the batch dims of [2, 2, 3] and [3, 3, 4]");
+    expectNablaError(
+      () => matmul(zeros([5, 2, 3]), zeros([2])),
+      "matmul",
+      "matmul: cannot multiply [5, 2, 3] by [2] (inner sizes 3 and 2 differ)",
+    );
+    expectNablaError(
+      () => matmul(zeros([2, 2, 3]), zeros([3, 3, 4])),
+      "matmul",
+      "matmul: cannot broadcast the batch dims of [2, 2, 3] and [3, 3, 4]",
+    );
     expectNablaError(() => matmul(zeros([]), zeros([3])), "matmul", "matmul: both operands need at least 1 dim, got shapes [] and [3]");
-    expectNablaError(() => matmul(zeros([2, 2]), zeros([2, 2], { dtype: "float64" })), "matmul", /float32 and float64 \(shapes \[2, 2\] and \[2, 2\]\)/);
-    expectNablaError(() => matmul(zeros([2, 2]), [[1, 2], [3, 4]] as never), "matmul", /both operands must be tensors/);
+    expectNablaError(
+      () => matmul(zeros([2, 2]), zeros([2, 2], { dtype: "float64" })),
+      "matmul",
+      /float32 and float64 \(shapes \[2, 2\] and \[2, 2\]\)/,
+    );
+    expectNablaError(
+      () =>
+        matmul(zeros([2, 2]), [
+          [1, 2],
+          [3, 4],
+        ] as never),
+      "matmul",
+      /both operands must be tensors/,
+    );
   });
 
   it("cat and stack name the first shape that does not fit", () => {
-    expectNablaError(() => cat([zeros([2, 3]), zeros([2, 4])]), "cat", "cat: sizes must match except in dim 0: tensor 0 has shape [2, 3], tensor 1 has [2, 4]");
+    expectNablaError(
+      () => cat([zeros([2, 3]), zeros([2, 4])]),
+      "cat",
+      "cat: sizes must match except in dim 0: tensor 0 has shape [2, 3], tensor 1 has [2, 4]",
+    );
     expectNablaError(() => cat([zeros([2, 3]), zeros([2, 3]), zeros([3])], 1), "cat", /tensor 2 has \[3\]/);
     expectNablaError(() => cat([]), "cat", "cat: expected a non-empty array of tensors");
     expectNablaError(() => cat([zeros([]), zeros([])]), "cat", /zero-dimensional tensors cannot be concatenated/);
-    expectNablaError(() => stack([zeros([2, 3]), zeros([3, 2])]), "stack", "stack: all tensors must have one shape: tensor 0 has [2, 3], tensor 1 has [3, 2]");
+    expectNablaError(
+      () => stack([zeros([2, 3]), zeros([3, 2])]),
+      "stack",
+      "stack: all tensors must have one shape: tensor 0 has [2, 3], tensor 1 has [3, 2]",
+    );
   });
 
   it("split sizes must add up to the dim", () => {
-    expectNablaError(() => split(x, [1, 1], 1), "split", "split: sizes [1, 1] must be non-negative integers summing to 3, the size of dim 1 (shape [2, 3])");
+    expectNablaError(
+      () => split(x, [1, 1], 1),
+      "split",
+      "split: sizes [1, 1] must be non-negative integers summing to 3, the size of dim 1 (shape [2, 3])",
+    );
     expectNablaError(() => split(x, 0), "split", "split: split size must be a positive integer, got 0");
   });
 
@@ -168,23 +204,51 @@ describe("out-of-range indices", () => {
   it("gather, indexSelect and scatterAdd name the offending index and the input", () => {
     expectNablaError(() => gather(x, 1, int32([[0, 3]])), "gather", /^gather: index 3 is out of range for dim 1 of input \[2, 3\]/);
     expectNablaError(() => gather(x, 1, int32([[-1]])), "gather", /^gather: index -1 is out of range/);
-    expectNablaError(() => indexSelect(x, 0, int32([0, 5])), "indexSelect", /^indexSelect: index 5 is out of range for dim 0 of input \[2, 3\]/);
+    expectNablaError(
+      () => indexSelect(x, 0, int32([0, 5])),
+      "indexSelect",
+      /^indexSelect: index 5 is out of range for dim 0 of input \[2, 3\]/,
+    );
     expectNablaError(() => indexSelect(x, -1, int32([-1])), "indexSelect", /^indexSelect: index -1 is out of range/);
-    expectNablaError(() => scatterAdd(x, 1, int32([[3]]), zeros([1, 1])), "scatterAdd", /^scatterAdd: index 3 is out of range for dim 1 of input \[2, 3\]/);
+    expectNablaError(
+      () => scatterAdd(x, 1, int32([[3]]), zeros([1, 1])),
+      "scatterAdd",
+      /^scatterAdd: index 3 is out of range for dim 1 of input \[2, 3\]/,
+    );
     expectNablaError(() => oneHot(int32([0, 3]), 3), "oneHot", "oneHot: class index 3 at flat position 1 is out of range for 3 classes");
     expectNablaError(() => oneHot(int32([-1]), 3), "oneHot", /^oneHot: class index -1/);
   });
 
   it("index tensors must be int32 and shaped to fit", () => {
     expectNablaError(() => gather(x, 1, tensor([[0]])), "gather", "gather: index must be an int32 tensor, got float32");
-    expectNablaError(() => indexSelect(x, 0, tensor([0], { dtype: "float64" })), "indexSelect", "indexSelect: index must be an int32 tensor, got float64");
-    expectNablaError(() => scatterAdd(x, 1, tensor([[true]]), zeros([1, 1])), "scatterAdd", "scatterAdd: index must be an int32 tensor, got bool");
+    expectNablaError(
+      () => indexSelect(x, 0, tensor([0], { dtype: "float64" })),
+      "indexSelect",
+      "indexSelect: index must be an int32 tensor, got float64",
+    );
+    expectNablaError(
+      () => scatterAdd(x, 1, tensor([[true]]), zeros([1, 1])),
+      "scatterAdd",
+      "scatterAdd: index must be an int32 tensor, got bool",
+    );
     expectNablaError(() => oneHot(tensor([0, 1]), 3), "oneHot", "oneHot: indices must be an int32 tensor, got float32");
     expectNablaError(() => gather(x, 1, int32([0])), "gather", "gather: index [1] and input [2, 3] must have the same number of dims");
     expectNablaError(() => gather(x, 1, int32([[0], [0], [0]])), "gather", "gather: index [3, 1] is larger than input [2, 3] at dim 0");
-    expectNablaError(() => indexSelect(x, 0, int32([[0]])), "indexSelect", "indexSelect: index must be a 0-d or 1-D int32 tensor, got [1, 1]");
-    expectNablaError(() => scatterAdd(x, 1, int32([[0, 1]]), zeros([1, 1])), "scatterAdd", "scatterAdd: index [1, 2] is larger than src [1, 1] at dim 1");
-    expectNablaError(() => scatterAdd(x, 1, int32([[0]]), zeros([1, 1], { dtype: "float64" })), "scatterAdd", /src dtype float64 must match the input's float32/);
+    expectNablaError(
+      () => indexSelect(x, 0, int32([[0]])),
+      "indexSelect",
+      "indexSelect: index must be a 0-d or 1-D int32 tensor, got [1, 1]",
+    );
+    expectNablaError(
+      () => scatterAdd(x, 1, int32([[0, 1]]), zeros([1, 1])),
+      "scatterAdd",
+      "scatterAdd: index [1, 2] is larger than src [1, 1] at dim 1",
+    );
+    expectNablaError(
+      () => scatterAdd(x, 1, int32([[0]]), zeros([1, 1], { dtype: "float64" })),
+      "scatterAdd",
+      /src dtype float64 must match the input's float32/,
+    );
   });
 });
 
@@ -218,7 +282,11 @@ describe("views and shapes", () => {
     expectNablaError(() => reshape(x, [-1, -1]), "reshape", "reshape: only one dimension can be -1, got [-1, -1]");
     expectNablaError(() => reshape(x, [4, -1]), "reshape", /^reshape: shape \[4, -1\] is invalid for input of size 6/);
     expectNablaError(() => reshape(zeros([0, 2]), [-1, 0]), "reshape", /^reshape: shape \[-1, 0\] is invalid for input of size 0/);
-    expectNablaError(() => reshape(x, [NaN, 6]), "reshape", "reshape: invalid shape [NaN, 6]: sizes must be non-negative integers or a single -1");
+    expectNablaError(
+      () => reshape(x, [NaN, 6]),
+      "reshape",
+      "reshape: invalid shape [NaN, 6]: sizes must be non-negative integers or a single -1",
+    );
     expectNablaError(() => reshape(x, [-2, -3]), "reshape", /^reshape: invalid shape \[-2, -3\]/);
     expectNablaError(() => view(x, [1.5, 4]), "view", /^view: invalid shape \[1.5, 4\]/);
   });
@@ -233,11 +301,19 @@ describe("views and shapes", () => {
     expectNablaError(() => full(shape, 1), "full", /^full: invalid shape/);
     expectNablaError(() => rand(shape), "rand", `rand: invalid shape ${shown}: sizes must be non-negative integers`);
     expectNablaError(() => tensor(new Float32Array(6), { shape }), "tensor", /^tensor: invalid shape/);
-    expectNablaError(() => expand(zeros([1, 3]), shape), "expand", `expand: cannot expand [1, 3] to ${shown}: sizes must be non-negative integers or -1`);
+    expectNablaError(
+      () => expand(zeros([1, 3]), shape),
+      "expand",
+      `expand: cannot expand [1, 3] to ${shown}: sizes must be non-negative integers or -1`,
+    );
   });
 
   it("ragged nested arrays are rejected", () => {
-    expectNablaError(() => tensor([[1, 2], [3]]), "tensor", "tensor: ragged nested array: expected 2 elements at [1], got 1 (inferred shape [2, 2])");
+    expectNablaError(
+      () => tensor([[1, 2], [3]]),
+      "tensor",
+      "tensor: ragged nested array: expected 2 elements at [1], got 1 (inferred shape [2, 2])",
+    );
   });
 });
 
@@ -248,7 +324,11 @@ describe("wrong dtypes and undefined results", () => {
   });
 
   it("integers cannot be raised to negative integer powers, as PyTorch", () => {
-    expectNablaError(() => int32([2, 3]).pow(-1), "pow", /^pow: integers cannot be raised to negative integer powers \(base int32 \[2\], exponent int32/);
+    expectNablaError(
+      () => int32([2, 3]).pow(-1),
+      "pow",
+      /^pow: integers cannot be raised to negative integer powers \(base int32 \[2\], exponent int32/,
+    );
     expectNablaError(() => int32([2, 3]).pow(int32([1, -2])), "pow", /^pow: integers cannot be raised to negative integer powers/);
     expect(int32([2, 3]).pow(2).toArray()).toEqual([4, 9]);
     const root = int32([2, 4]).pow(-0.5); // a float exponent gives float32
@@ -257,7 +337,11 @@ describe("wrong dtypes and undefined results", () => {
   });
 
   it("max and min of an empty tensor are undefined", () => {
-    expectNablaError(() => max(zeros([0])), "max", "max: cannot reduce over a zero-size dim (shape [0], dim all): the max of nothing is undefined");
+    expectNablaError(
+      () => max(zeros([0])),
+      "max",
+      "max: cannot reduce over a zero-size dim (shape [0], dim all): the max of nothing is undefined",
+    );
     expectNablaError(() => min(zeros([0, 3]), 0), "min", /^min: cannot reduce over a zero-size dim \(shape \[0, 3\], dim 0\)/);
     expectNablaError(() => argmax(zeros([2, 0])), "argmax", "argmax: cannot take argmax of an empty tensor (shape [2, 0])");
     // reducing along a dim that is not empty is fine
@@ -266,7 +350,11 @@ describe("wrong dtypes and undefined results", () => {
 
   it("only floating-point tensors can require grad", () => {
     const ints = int32([1, 2]);
-    expectNablaError(() => (ints.requiresGrad = true), "requiresGrad", "requiresGrad: only floating-point tensors can require gradients, got int32");
+    expectNablaError(
+      () => (ints.requiresGrad = true),
+      "requiresGrad",
+      "requiresGrad: only floating-point tensors can require gradients, got int32",
+    );
     expectNablaError(() => (tensor([true]).requiresGrad = true), "requiresGrad", /got bool/);
     expect(ints.requiresGrad).toBe(false);
     ints.requiresGrad = false; // turning it off is always allowed
@@ -326,15 +414,28 @@ describe("a failed op leaves its inputs unchanged", () => {
 
   it("in-place type errors name both dtypes", () => {
     expectNablaError(() => int32([1]).add_(1.5), "add_", "add_: the result type float32 cannot be stored in a int32 tensor");
-    expectNablaError(() => zeros([3]).add_(zeros([2, 3])), "add_", "add_: the result of shape [2, 3] cannot be written into a tensor of shape [3]");
+    expectNablaError(
+      () => zeros([3]).add_(zeros([2, 3])),
+      "add_",
+      "add_: the result of shape [2, 3] cannot be written into a tensor of shape [3]",
+    );
   });
 
   it("a failed out-of-place op leaves its operands and their graph alone", () => {
-    const a = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    const a = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { requiresGrad: true },
+    );
     const index = int32([[0, 5]]);
     expect(() => scatterAdd(a, 1, index, zeros([1, 2]))).toThrow(NablaError);
     expect(() => gather(a, 1, index)).toThrow(NablaError);
-    expect(a.toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(a.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(a.storage.version).toBe(0);
     expect(a.grad).toBeNull();
     expect(index.toArray()).toEqual([[0, 5]]);

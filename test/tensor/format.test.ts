@@ -50,7 +50,10 @@ describe("toString against PyTorch's repr", () => {
 
   it("prints a strided view by its logical order", () => {
     const c = cases.find((x) => x.name === "2-D")!;
-    const t = tensor([[1, 3], [2, 4]]).T;
+    const t = tensor([
+      [1, 3],
+      [2, 4],
+    ]).T;
     expect(t.toString()).toBe(inNablaTerms(c.repr));
   });
 });
@@ -90,7 +93,10 @@ describe("toString conventions pinned by hand", () => {
   });
 
   it("util.inspect and console.log (util.format) show toString", () => {
-    const t = tensor([[1.5, 2], [3, 4]]);
+    const t = tensor([
+      [1.5, 2],
+      [3, 4],
+    ]);
     expect(inspect(t)).toBe(t.toString());
     expect(format(t)).toBe(t.toString());
     expect(format("x =", t)).toBe(`x = ${t.toString()}`);

@@ -1,16 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  grad,
-  hessian,
-  jacobian,
-  jvp,
-  NablaError,
-  noGrad,
-  tensor,
-  valueAndGrad,
-  vjp,
-  Tensor,
-} from "@nabla/tensor";
+import { grad, hessian, jacobian, jvp, NablaError, noGrad, tensor, valueAndGrad, vjp, Tensor } from "@nabla/tensor";
 import { softmax } from "@nabla/ops";
 import { loadFixture } from "../support/fixtures";
 
@@ -107,7 +96,11 @@ describe("grad, valueAndGrad and hessian of scalar functions match PyTorch", () 
 
   it("sum(tanh(x) · softmax(x)) with @nabla/ops' softmax (its hand-written backward) gives the same Hessian", () => {
     const c = fixture.scalar.find((s) => s.name === "tanh_softmax")!;
-    expectClose(hessian((x: Tensor) => x.tanh().mul(softmax(x)).sum(), asTensor(c.x)), c.hessian, "ops softmax hessian");
+    expectClose(
+      hessian((x: Tensor) => x.tanh().mul(softmax(x)).sum(), asTensor(c.x)),
+      c.hessian,
+      "ops softmax hessian",
+    );
   });
 });
 
@@ -131,7 +124,11 @@ describe("jacobian, vjp and jvp of vector functions match PyTorch", () => {
 
   it("softmax jacobian through @nabla/ops matches the tensor-op composite", () => {
     const c = fixture.vector.find((v) => v.name === "tanh_softmax")!;
-    expectClose(jacobian((x: Tensor) => x.tanh().mul(softmax(x)), asTensor(c.x)), c.jacobian, "ops softmax jacobian");
+    expectClose(
+      jacobian((x: Tensor) => x.tanh().mul(softmax(x)), asTensor(c.x)),
+      c.jacobian,
+      "ops softmax jacobian",
+    );
   });
 });
 
@@ -146,20 +143,26 @@ describe("functions of several arguments and of matrices match PyTorch", () => {
       [2, 2, 3],
       [2, 2],
     ]);
-    js.forEach((j, i) => expectClose(j, c.jacobians[i]!, `jacobian ${i}`));
+    js.forEach((j, i) => {
+      expectClose(j, c.jacobians[i]!, `jacobian ${i}`);
+    });
   });
 
   it("vjp and jvp take every primal", () => {
     const { out, grads } = vjp(layer, primals, asTensor(c.cotangent));
     expectClose(out, c.y, "out");
-    grads.forEach((g, i) => expectClose(g, c.vjps[i]!, `vjp ${i}`));
+    grads.forEach((g, i) => {
+      expectClose(g, c.vjps[i]!, `vjp ${i}`);
+    });
     expectClose(jvp(layer, primals, c.tangents.map(asTensor)).tangent, c.jvp, "jvp");
   });
 
   it("hessian gives the blocks ∂²f/∂xᵢ∂xⱼ", () => {
     const blocks = hessian(layerLoss, primals);
     expect(blocks.map((row) => row.map((block) => block.shape))).toEqual(c.hessian.map((row) => row.map((block) => block.shape)));
-    blocks.forEach((row, i) => row.forEach((block, j) => expectClose(block, c.hessian[i]![j]!, `hessian ${i},${j}`)));
+    for (const [i, row] of blocks.entries()) {
+      for (const [j, block] of row.entries()) expectClose(block, c.hessian[i]![j]!, `hessian ${i},${j}`);
+    }
   });
 
   it("grad with argnums lists the gradients of the chosen arguments", () => {
@@ -167,22 +170,46 @@ describe("functions of several arguments and of matrices match PyTorch", () => {
     expect(gw!.shape).toEqual([2, 3]);
     expect(gx!.shape).toEqual([3]);
     // the hessian's block rows are jacobians of these gradients
-    expectClose(jacobian((x: Tensor) => grad(layerLoss, { argnums: 1 })(x, w, b), primals[0]!), c.hessian[1]![0]!, "∂(∂f/∂w)/∂x");
+    expectClose(
+      jacobian((x: Tensor) => grad(layerLoss, { argnums: 1 })(x, w, b), primals[0]!),
+      c.hessian[1]![0]!,
+      "∂(∂f/∂w)/∂x",
+    );
   });
 
   it("matrix inputs: Jacobian [2, 3, 2, 3] and Hessians", () => {
     const m = fixture.matrix;
     const x = asTensor(m.x);
-    expectClose(jacobian((t: Tensor) => softmaxLike(t, 1), x), m.softmax_rows_jacobian, "softmax rows");
-    expectClose(jacobian((t: Tensor) => softmax(t, 1), x), m.softmax_rows_jacobian, "ops softmax rows");
-    expectClose(hessian((t: Tensor) => t.pow(3).mul(t.sin()).sum(), x), m.cubic_sin_hessian, "cubic sin");
-    expectClose(hessian((t: Tensor) => t.mul(t).sum().div(t.sum().square().add(1)), x), m.frobenius_ratio_hessian, "frobenius ratio");
+    expectClose(
+      jacobian((t: Tensor) => softmaxLike(t, 1), x),
+      m.softmax_rows_jacobian,
+      "softmax rows",
+    );
+    expectClose(
+      jacobian((t: Tensor) => softmax(t, 1), x),
+      m.softmax_rows_jacobian,
+      "ops softmax rows",
+    );
+    expectClose(
+      hessian((t: Tensor) => t.pow(3).mul(t.sin()).sum(), x),
+      m.cubic_sin_hessian,
+      "cubic sin",
+    );
+    expectClose(
+      hessian((t: Tensor) => t.mul(t).sum().div(t.sum().square().add(1)), x),
+      m.frobenius_ratio_hessian,
+      "frobenius ratio",
+    );
   });
 });
 
 describe("jvp and vjp against central finite differences", () => {
   const eps = 1e-6;
-  const f = (x: Tensor, y: Tensor) => x.sin().mul(y.exp()).add(x.matmul(y.unsqueeze(1)).tanh());
+  const f = (x: Tensor, y: Tensor) =>
+    x
+      .sin()
+      .mul(y.exp())
+      .add(x.matmul(y.unsqueeze(1)).tanh());
   const x = f64([0.3, -1.2, 0.7, 2.0, -0.4, 1.1], [2, 3]);
   const y = f64([0.5, -0.25, 1.5]);
   const tx = f64([1, -0.5, 0.25, 0.75, -1.5, 2], [2, 3]);
@@ -191,7 +218,9 @@ describe("jvp and vjp against central finite differences", () => {
   it("jvp's out is f(x) and its tangent is (f(x + εt) − f(x − εt)) / 2ε", () => {
     const { out, tangent } = jvp(f, [x, y], [tx, ty]);
     expectClose(out, f(x, y), "out");
-    const numeric = f(x.add(tx.mul(eps)), y.add(ty.mul(eps))).sub(f(x.sub(tx.mul(eps)), y.sub(ty.mul(eps)))).div(2 * eps);
+    const numeric = f(x.add(tx.mul(eps)), y.add(ty.mul(eps)))
+      .sub(f(x.sub(tx.mul(eps)), y.sub(ty.mul(eps))))
+      .div(2 * eps);
     expectClose(tangent, numeric, "tangent", 1e-7);
   });
 
@@ -199,7 +228,9 @@ describe("jvp and vjp against central finite differences", () => {
     const c = f64([0.9, -1.1, 0.2, 0.4, 1.3, -0.6], [2, 3]);
     const { out, grads } = vjp(f, [x, y], c);
     expectClose(out, f(x, y), "out");
-    const jt = f(x.add(tx.mul(eps)), y.add(ty.mul(eps))).sub(f(x.sub(tx.mul(eps)), y.sub(ty.mul(eps)))).div(2 * eps);
+    const jt = f(x.add(tx.mul(eps)), y.add(ty.mul(eps)))
+      .sub(f(x.sub(tx.mul(eps)), y.sub(ty.mul(eps))))
+      .div(2 * eps);
     const left = c.mul(jt).sum().item() as number;
     const right = (grads[0]!.mul(tx).sum().item() as number) + (grads[1]!.mul(ty).sum().item() as number);
     expect(Math.abs(left - right)).toBeLessThan(1e-7);
@@ -308,22 +339,32 @@ describe("bad input is rejected with a NablaError naming the transform", () => {
   });
 
   it("argnums must name tensor arguments of a floating dtype", () => {
-    expect(() => grad((t: Tensor) => t.sum(), { argnums: 2 })(x)).toThrowError("grad: argnums 2 is out of range for a call with 1 arguments");
+    expect(() => grad((t: Tensor) => t.sum(), { argnums: 2 })(x)).toThrowError(
+      "grad: argnums 2 is out of range for a call with 1 arguments",
+    );
     expect(() => grad((t: Tensor) => t.sum())(tensor([1, 2], { dtype: "int32" }))).toThrowError(
       "grad: argument 0 has dtype int32 (shape [2]); only float32 and float64 tensors can be differentiated",
     );
-    expect(() => (grad as (f: unknown) => (...a: unknown[]) => Tensor)((t: number) => tensor([t]))(3)).toThrowError("grad: argument 0 must be a tensor to be differentiated, got number");
-    expect(() => grad((t: Tensor) => t.sum(), { argnums: [] })).toThrowError("grad: argnums must be a number or a non-empty array of numbers, got an array of 0 values");
+    expect(() => (grad as (f: unknown) => (...a: unknown[]) => Tensor)((t: number) => tensor([t]))(3)).toThrowError(
+      "grad: argument 0 must be a tensor to be differentiated, got number",
+    );
+    expect(() => grad((t: Tensor) => t.sum(), { argnums: [] })).toThrowError(
+      "grad: argnums must be a number or a non-empty array of numbers, got an array of 0 values",
+    );
   });
 
   it("f must return tensors", () => {
     expect(() => grad((() => 3) as unknown as (t: Tensor) => Tensor)(x)).toThrowError("grad: f must return a tensor, got number");
-    expect(() => jacobian((() => [x, x]) as unknown as (t: Tensor) => Tensor, x)).toThrowError("jacobian: f must return one tensor, got an array of 2");
+    expect(() => jacobian((() => [x, x]) as unknown as (t: Tensor) => Tensor, x)).toThrowError(
+      "jacobian: f must return one tensor, got an array of 2",
+    );
   });
 
   it("cotangents and tangents must match in number and shape", () => {
     expect(() => vjp((t: Tensor) => t.exp(), [x], f64([1, 2, 3]))).toThrowError("vjp: cotangent 0 has shape [3] but must match shape [2]");
-    expect(() => vjp((t: Tensor) => t.exp(), [x])).toThrowError("vjp: output 0 has shape [2]: a cotangent is needed for outputs with more than one element");
+    expect(() => vjp((t: Tensor) => t.exp(), [x])).toThrowError(
+      "vjp: output 0 has shape [2]: a cotangent is needed for outputs with more than one element",
+    );
     expect(() => jvp((t: Tensor) => t.exp(), [x], [])).toThrowError("jvp: got 0 tangents for 1 primals");
     expect(() => jvp((t: Tensor) => t.exp(), [x], [f64([1])])).toThrowError("jvp: tangent 0 has shape [1] but must match shape [2]");
   });

@@ -29,7 +29,9 @@ describe("storing gradients without a copy", () => {
   it("copies a gradient made before the pass (a constant a backward rule returns)", () => {
     const constant = tensor([5, 6, 7]);
     const x = tensor([1, 2, 3], { requiresGrad: true });
-    passing(() => constant)(x).sum().backward();
+    passing(() => constant)(x)
+      .sum()
+      .backward();
     expect(x.grad!.storage).not.toBe(constant.storage);
     x.grad!.add_(1);
     expect(constant.toArray()).toEqual([5, 6, 7]);
@@ -97,7 +99,9 @@ describe("storing gradients without a copy", () => {
     const x = tensor([1, 2, 3], { requiresGrad: true });
     x.mul(2).sum().backward();
     const first = x.grad!;
-    x.mul(ones([3])).sum().backward();
+    x.mul(ones([3]))
+      .sum()
+      .backward();
     expect(x.grad).toBe(first);
     expect(x.grad!.toArray()).toEqual([3, 3, 3]);
   });

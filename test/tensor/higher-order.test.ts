@@ -12,7 +12,6 @@ import { allRows as rows, rowLabel, rowProperty } from "../support/op-table-case
 const NUM_RUNS = 3;
 const SIZES = { maxNumel: 12, maxBaseNumel: 24, maxRank: 3 };
 
-
 describe("gradgradcheck over the op table (float64, random strided views)", () => {
   it.each(rows.map((row, i) => [rowLabel(row, i), row] as const))("%s", (_label, row) => {
     fc.assert(rowProperty(row, SIZES, gradgradcheck), { numRuns: NUM_RUNS });
@@ -67,7 +66,9 @@ describe("gradgradcheck catches a backward that is right only to first order", (
     expect(() => gradgradcheck((t) => t.exp(), [x], { gradOutputs: float64([1, 2], [2]) })).toThrowError(
       "gradgradcheck: gradOutputs must be a tensor of f's output shape [3], got shape [2]",
     );
-    expect(() => gradgradcheck((t) => t, [tensor([1, 2], { dtype: "int32" })])).toThrowError("gradgradcheck: needs at least one floating-point input to differentiate");
+    expect(() => gradgradcheck((t) => t, [tensor([1, 2], { dtype: "int32" })])).toThrowError(
+      "gradgradcheck: needs at least one floating-point input to differentiate",
+    );
   });
 });
 
@@ -172,7 +173,9 @@ describe("createGraph semantics", () => {
     expect(() => y.backward()).not.toThrow();
     const z = x.exp().sum();
     z.backward();
-    expect(() => z.backward()).toThrowError(/^backward: trying to backward through the graph a second time \(exp's saved tensors were freed\)/);
+    expect(() => z.backward()).toThrowError(
+      /^backward: trying to backward through the graph a second time \(exp's saved tensors were freed\)/,
+    );
   });
 
   it(".grad gets its own storage, in the tensor's dtype, and later backwards add into it in place (as PyTorch)", () => {

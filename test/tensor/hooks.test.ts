@@ -104,7 +104,9 @@ const twins: Record<string, () => { seen: Seen[]; grads: Record<string, Tensor> 
 
 function expectEntry(actual: Entry, expected: Entry, label: string): void {
   expect(actual.shape, label).toEqual(expected.shape);
-  expected.values.forEach((v, i) => expect(actual.values[i], `${label} [${i}]`).toBeCloseTo(v, 10));
+  expected.values.forEach((v, i) => {
+    expect(actual.values[i], `${label} [${i}]`).toBeCloseTo(v, 10);
+  });
 }
 
 describe("hooks match PyTorch (cases where PyTorch 1.13 and 2.x agree)", () => {
@@ -116,8 +118,13 @@ describe("hooks match PyTorch (cases where PyTorch 1.13 and 2.x agree)", () => {
 
   it.each(cases.map((c) => [c.name, c] as const))("%s", (name, c) => {
     const { seen, grads } = twins[name]!();
-    expect(seen.map((s) => s.hook), "hooks called, in order").toEqual(c.seen.map((s) => s.hook));
-    seen.forEach((s, i) => expectEntry(s.grad, c.seen[i]!.grad, `gradient seen by hook ${i} (${s.hook})`));
+    expect(
+      seen.map((s) => s.hook),
+      "hooks called, in order",
+    ).toEqual(c.seen.map((s) => s.hook));
+    seen.forEach((s, i) => {
+      expectEntry(s.grad, c.seen[i]!.grad, `gradient seen by hook ${i} (${s.hook})`);
+    });
     expect(Object.keys(grads).sort()).toEqual(Object.keys(c.grads).sort());
     for (const [key, value] of Object.entries(grads)) expectEntry(entry(value), c.grads[key]!, `grad ${key}`);
   });
@@ -244,15 +251,21 @@ describe("bad hooks are rejected with a NablaError", () => {
     );
     const w = x.mul(2);
     w.registerHook(() => tensor([1, 2], { dtype: "float64" }));
-    expect(() => w.sum().backward()).toThrowError("registerHook: a hook returned a float64 tensor of shape [2] for a float32 gradient of shape [2]");
+    expect(() => w.sum().backward()).toThrowError(
+      "registerHook: a hook returned a float64 tensor of shape [2] for a float32 gradient of shape [2]",
+    );
     const v = x.mul(2);
     v.registerHook((() => 3) as unknown as (g: Tensor) => Tensor);
     expect(() => v.sum().backward()).toThrowError("registerHook: a hook returned 3 for a float32 gradient of shape [2]");
   });
 
   it("hooks and retainGrad need a tensor that requires grad", () => {
-    expect(() => tensor([1, 2]).registerHook(() => undefined)).toThrowError("registerHook: cannot register a hook on a tensor that does not require grad");
+    expect(() => tensor([1, 2]).registerHook(() => undefined)).toThrowError(
+      "registerHook: cannot register a hook on a tensor that does not require grad",
+    );
     expect(() => tensor([1, 2]).retainGrad()).toThrowError("retainGrad: cannot retain the gradient of a tensor that does not require grad");
-    expect(() => tensor([1], { requiresGrad: true }).registerHook(3 as unknown as () => undefined)).toThrowError("registerHook: expected a function, got number");
+    expect(() => tensor([1], { requiresGrad: true }).registerHook(3 as unknown as () => undefined)).toThrowError(
+      "registerHook: expected a function, got number",
+    );
   });
 });

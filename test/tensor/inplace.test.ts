@@ -27,7 +27,10 @@ describe("arithmetic in place", () => {
     t.add_(tensor([1, 2, 3]));
     t.mul_(tensor([[1], [-1]]));
     t.sub_(tensor(0.5));
-    expect(t.toArray()).toEqual([[0.5, 1.5, 2.5], [-1.5, -2.5, -3.5]]);
+    expect(t.toArray()).toEqual([
+      [0.5, 1.5, 2.5],
+      [-1.5, -2.5, -3.5],
+    ]);
   });
 
   it("keeps the target's dtype: float32 += int32 and float32 += float64 stay float32", () => {
@@ -73,9 +76,15 @@ describe("fill_, zero_ and copy_", () => {
   it("copy_ broadcasts and converts the source to the target's dtype", () => {
     const t = zeros([2, 3], { dtype: "int32" });
     t.copy_(tensor([1.9, -2.9, 3]));
-    expect(t.toArray()).toEqual([[1, -2, 3], [1, -2, 3]]);
+    expect(t.toArray()).toEqual([
+      [1, -2, 3],
+      [1, -2, 3],
+    ]);
     t.copy_(5);
-    expect(t.toArray()).toEqual([[5, 5, 5], [5, 5, 5]]);
+    expect(t.toArray()).toEqual([
+      [5, 5, 5],
+      [5, 5, 5],
+    ]);
     const f = zeros([2]);
     f.copy_(tensor([true, false]));
     expect(f.toArray()).toEqual([1, 0]);
@@ -95,13 +104,19 @@ describe("in place from a view that overlaps the target", () => {
   it("x.copy_(x.T) gives [[0, 2], [1, 3]], not [[0, 2], [2, 3]]", () => {
     const x = arange(0, 4).reshape([2, 2]);
     x.copy_(x.T);
-    expect(x.toArray()).toEqual([[0, 2], [1, 3]]);
+    expect(x.toArray()).toEqual([
+      [0, 2],
+      [1, 3],
+    ]);
   });
 
   it("x.add_(x.T) gives x + x.T", () => {
     const x = arange(0, 4).reshape([2, 2]);
     x.add_(x.T);
-    expect(x.toArray()).toEqual([[0, 3], [3, 6]]);
+    expect(x.toArray()).toEqual([
+      [0, 3],
+      [3, 6],
+    ]);
   });
 
   const ops: Record<string, { run: (target: Tensor, source: Tensor) => void; fn: (a: number, b: number) => number }> = {
@@ -117,26 +132,40 @@ describe("in place from a view that overlaps the target", () => {
     // (gaps of 1 or 2), so its elements are distinct, as the ops require; source: any strides, 0
     // (broadcast) included, over the same storage
     const targetStridesArb = (shape: number[]) =>
-      fc.tuple(fc.shuffledSubarray([...shape.keys()], { minLength: shape.length, maxLength: shape.length }), fc.array(fc.integer({ min: 1, max: 2 }), { minLength: shape.length, maxLength: shape.length })).map(([order, gaps]) => {
-        const strides = new Array<number>(shape.length);
-        let next = 1;
-        order.forEach((d, i) => {
-          strides[d] = next * gaps[i]!;
-          next = strides[d] * shape[d]!;
+      fc
+        .tuple(
+          fc.shuffledSubarray([...shape.keys()], { minLength: shape.length, maxLength: shape.length }),
+          fc.array(fc.integer({ min: 1, max: 2 }), { minLength: shape.length, maxLength: shape.length }),
+        )
+        .map(([order, gaps]) => {
+          const strides = new Array<number>(shape.length);
+          let next = 1;
+          order.forEach((d, i) => {
+            strides[d] = next * gaps[i]!;
+            next = strides[d] * shape[d]!;
+          });
+          return strides;
         });
-        return strides;
-      });
     const sourceStridesArb = (rank: number) => fc.array(fc.integer({ min: 0, max: 4 }), { minLength: rank, maxLength: rank });
     fc.assert(
       fc.property(
         fc.constantFrom(...Object.keys(ops)),
-        shapeArb({ maxRank: 3, maxSize: 4 }).chain((shape) => fc.tuple(fc.constant(shape), targetStridesArb(shape), sourceStridesArb(shape.length))),
+        shapeArb({ maxRank: 3, maxSize: 4 }).chain((shape) =>
+          fc.tuple(fc.constant(shape), targetStridesArb(shape), sourceStridesArb(shape.length)),
+        ),
         fc.integer({ min: 0, max: 6 }),
         fc.integer({ min: 0, max: 6 }),
         (name, [shape, targetStrides, sourceStrides], targetOffset, sourceOffset) => {
           const reach = (strides: number[], offset: number) => offset + shape.reduce((r, size, d) => r + (size - 1) * strides[d]!, 0);
           const length = Math.max(reach(targetStrides, targetOffset), reach(sourceStrides, sourceOffset)) + 1;
-          const positions = naive.flatValues(naive.asStrided(Array.from({ length }, (_, i) => i), shape, targetStrides, targetOffset));
+          const positions = naive.flatValues(
+            naive.asStrided(
+              Array.from({ length }, (_, i) => i),
+              shape,
+              targetStrides,
+              targetOffset,
+            ),
+          );
           // distinct non-zero values, so a stale read and a division by zero both show
           const before = Array.from({ length }, (_, i) => i + 1);
           const storage = tensor(Float64Array.from(before));
@@ -144,7 +173,9 @@ describe("in place from a view that overlaps the target", () => {
           const target = naive.flatValues(naive.asStrided(before, shape, targetStrides, targetOffset));
           const source = naive.flatValues(naive.asStrided(before, shape, sourceStrides, sourceOffset));
           const expected = [...before];
-          positions.forEach((p, i) => (expected[p] = ops[name]!.fn(target[i]!, source[i]!)));
+          positions.forEach((p, i) => {
+            expected[p] = ops[name]!.fn(target[i]!, source[i]!);
+          });
           expect(Array.from(storage.data())).toEqual(expected);
         },
       ),
@@ -157,32 +188,61 @@ describe("writes through views", () => {
   it("a write through a slice with step is seen by the base", () => {
     const base = zeros([3, 4]);
     base.slice(1, 0, 4, 2).add_(1);
-    expect(base.toArray()).toEqual([[1, 0, 1, 0], [1, 0, 1, 0], [1, 0, 1, 0]]);
+    expect(base.toArray()).toEqual([
+      [1, 0, 1, 0],
+      [1, 0, 1, 0],
+      [1, 0, 1, 0],
+    ]);
   });
 
   it("through a transpose, a select and a narrow", () => {
     const base = arange(6).reshape([2, 3]).to("float32");
     base.T.select(0, 2).mul_(10); // column 2
-    expect(base.toArray()).toEqual([[0, 1, 20], [3, 4, 50]]);
+    expect(base.toArray()).toEqual([
+      [0, 1, 20],
+      [3, 4, 50],
+    ]);
     base.narrow(0, 1, 1).fill_(-1);
-    expect(base.toArray()).toEqual([[0, 1, 20], [-1, -1, -1]]);
-    base.T.copy_(tensor([[1, 2], [3, 4], [5, 6]]));
-    expect(base.toArray()).toEqual([[1, 3, 5], [2, 4, 6]]);
+    expect(base.toArray()).toEqual([
+      [0, 1, 20],
+      [-1, -1, -1],
+    ]);
+    base.T.copy_(
+      tensor([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+    );
+    expect(base.toArray()).toEqual([
+      [1, 3, 5],
+      [2, 4, 6],
+    ]);
   });
 
   it("one view's write is seen through another view of the same storage", () => {
     const base = zeros([4]);
     const a = base.reshape([2, 2]);
     const b = base.asStrided([2], [3], 0); // elements 0 and 3
-    a.add_(tensor([[1, 2], [3, 4]]));
+    a.add_(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     expect(b.toArray()).toEqual([1, 4]);
     b.zero_();
-    expect(a.toArray()).toEqual([[0, 2], [3, 0]]);
+    expect(a.toArray()).toEqual([
+      [0, 2],
+      [3, 0],
+    ]);
   });
 
   it("a target whose elements share memory is refused", () => {
     const base = zeros([1]);
-    expect(() => base.expand([3]).add_(1)).toThrow(/^add_: the target \(shape \[3\], strides \[0\]\) has elements that share memory; clone\(\) it first/);
+    expect(() => base.expand([3]).add_(1)).toThrow(
+      /^add_: the target \(shape \[3\], strides \[0\]\) has elements that share memory; clone\(\) it first/,
+    );
     expect(base.toArray()).toEqual([0]);
   });
 

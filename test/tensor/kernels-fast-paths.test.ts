@@ -42,9 +42,15 @@ function makeOf(dtype: DType) {
       case "float64":
         return tensor(Float64Array.from(values), { shape });
       case "int32":
-        return tensor(Int32Array.from(values, (v) => (Number.isFinite(v) ? Math.trunc(v) : 0)), { shape });
+        return tensor(
+          Int32Array.from(values, (v) => (Number.isFinite(v) ? Math.trunc(v) : 0)),
+          { shape },
+        );
       case "bool":
-        return tensor(Uint8Array.from(values, (v) => (v !== 0 ? 1 : 0)), { shape, dtype: "bool" });
+        return tensor(
+          Uint8Array.from(values, (v) => (v !== 0 ? 1 : 0)),
+          { shape, dtype: "bool" },
+        );
     }
   };
 }
@@ -78,7 +84,8 @@ function expectSameOutcome(actual: Outcome, expected: Outcome, label: string): v
   }
   expect({ dtype: actual.dtype, shape: actual.shape }, label).toEqual({ dtype: expected.dtype, shape: expected.shape });
   for (let i = 0; i < expected.values.length; i++) {
-    if (!Object.is(actual.values[i], expected.values[i])) expect.fail(`${label}: element ${i} is ${actual.values[i]}, expected ${expected.values[i]}`);
+    if (!Object.is(actual.values[i], expected.values[i]))
+      expect.fail(`${label}: element ${i} is ${actual.values[i]}, expected ${expected.values[i]}`);
   }
 }
 
@@ -111,8 +118,16 @@ describe("a JS number operand gives what a 0-d tensor of the result dtype gives"
           for (const value of NUMBERS) {
             const zeroDim = zeroDimFor(x, value);
             const label = `${name}: ${dtype} ${JSON.stringify(x.shape)} with ${String(value)}`;
-            expectSameOutcome(outcome(() => op(x, value, x)), outcome(() => op(x, zeroDim, x)), `${label} (number second)`);
-            expectSameOutcome(outcome(() => op(value, x, x)), outcome(() => op(zeroDim, x, x)), `${label} (number first)`);
+            expectSameOutcome(
+              outcome(() => op(x, value, x)),
+              outcome(() => op(x, zeroDim, x)),
+              `${label} (number second)`,
+            );
+            expectSameOutcome(
+              outcome(() => op(value, x, x)),
+              outcome(() => op(zeroDim, x, x)),
+              `${label} (number first)`,
+            );
           }
         }
       }),
@@ -126,8 +141,13 @@ describe("a JS number operand gives what a 0-d tensor of the result dtype gives"
   it.each(DIFFERENTIABLE)("%s: the same first and second derivatives", (_name, op) => {
     const caseArb = shapeArb({ ...SHAPES, minSize: 1 }).chain((shape) =>
       fc.record({
-        input: stridedInputArb(shape, (count) => fc.array(fc.double({ min: 0.5, max: 2, noNaN: true }), { minLength: count, maxLength: count })),
-        cotangent: fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: naive.numelOf(shape), maxLength: naive.numelOf(shape) }),
+        input: stridedInputArb(shape, (count) =>
+          fc.array(fc.double({ min: 0.5, max: 2, noNaN: true }), { minLength: count, maxLength: count }),
+        ),
+        cotangent: fc.array(fc.double({ min: -1, max: 1, noNaN: true }), {
+          minLength: naive.numelOf(shape),
+          maxLength: naive.numelOf(shape),
+        }),
       }),
     );
     fc.assert(
@@ -176,8 +196,16 @@ describe("a single value broadcast by stride 0 gives what its contiguous copy gi
             const single = tensor(value, { dtype: dtypeB }).expand([...x.shape]);
             const copy = single.contiguous();
             const label = `${name}: ${dtypeA} ${JSON.stringify(x.shape)} with ${dtypeB} ${String(value)}`;
-            expectSameOutcome(outcome(() => op(x, single, x)), outcome(() => op(x, copy, x)), `${label} (single value second)`);
-            expectSameOutcome(outcome(() => op(single, x, x)), outcome(() => op(copy, x, x)), `${label} (single value first)`);
+            expectSameOutcome(
+              outcome(() => op(x, single, x)),
+              outcome(() => op(x, copy, x)),
+              `${label} (single value second)`,
+            );
+            expectSameOutcome(
+              outcome(() => op(single, x, x)),
+              outcome(() => op(copy, x, x)),
+              `${label} (single value first)`,
+            );
           }
         }
       }),
@@ -196,7 +224,9 @@ describe("tanh, sigmoid and relu backward, one kernel each", () => {
   it.each(cases)("%s: x̄ from ȳ and y, rounded once, for strided and broadcast gradients", (_name, op, rule) => {
     const caseArb = shapeArb(SHAPES).chain((shape) =>
       fc.record({
-        x: fc.array(fc.double({ min: -4, max: 4, noNaN: true }), { minLength: naive.numelOf(shape), maxLength: naive.numelOf(shape) }).map((values) => ({ values, shape })),
+        x: fc
+          .array(fc.double({ min: -4, max: 4, noNaN: true }), { minLength: naive.numelOf(shape), maxLength: naive.numelOf(shape) })
+          .map((values) => ({ values, shape })),
         gradient: stridedInputArb(shape, (count) => kernelValuesArb(count, { special: true })),
       }),
     );
@@ -211,7 +241,12 @@ describe("tanh, sigmoid and relu backward, one kernel each", () => {
           y.backward(g.tensor);
           const yValues = naive.fromFlat(Array.from(y.data()), shape);
           const gValues = naive.map(g.model, round);
-          naive.expectMatches(x.grad!, naive.elementwise((gv, yv) => round(rule(gv, yv)), gValues, yValues), {}, dtype);
+          naive.expectMatches(
+            x.grad!,
+            naive.elementwise((gv, yv) => round(rule(gv, yv)), gValues, yValues),
+            {},
+            dtype,
+          );
           expect(x.grad!.dtype).toBe(dtype);
         }
       }),

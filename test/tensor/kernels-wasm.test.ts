@@ -41,14 +41,22 @@ function operand(dtype: FloatDType, batch: number, rows: number, cols: number, l
   const [outer, inner] = layout.transposed ? [cols, rows] : [rows, cols];
   const stored = inner + layout.padding;
   const matrices = layout.broadcast ? 1 : batch;
-  const data = dtype === "float32" ? new Float32Array(layout.offset + matrices * outer * stored) : new Float64Array(layout.offset + matrices * outer * stored);
+  const data =
+    dtype === "float32"
+      ? new Float32Array(layout.offset + matrices * outer * stored)
+      : new Float64Array(layout.offset + matrices * outer * stored);
   let state = seed >>> 0 || 1;
   for (let i = 0; i < data.length; i++) {
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
     data[i] = state / 2 ** 31 - 1;
   }
   const [rowStride, colStride] = layout.transposed ? [1, stored] : [stored, 1];
-  return { data, shape: [batch, rows, cols], strides: [layout.broadcast ? 0 : outer * stored, rowStride, colStride], offset: layout.offset };
+  return {
+    data,
+    shape: [batch, rows, cols],
+    strides: [layout.broadcast ? 0 : outer * stored, rowStride, colStride],
+    offset: layout.offset,
+  };
 }
 
 /** Σ_p |a_ip|·|b_pj| for each output: the scale of the rounding error a float sum can make. */
@@ -89,7 +97,9 @@ function expectKernelsAgree(a: Strided, b: Strided, dtype: FloatDType): void {
   for (let i = 0; i < js.length; i++) {
     const bound = ((dtype === "float32" ? Math.min(k, 272) : k) + 2) * epsilon * scale[i]! + 1e-300;
     if (!(Math.abs(simd[i]! - js[i]!) <= bound)) {
-      expect.fail(`element ${i}: SIMD ${simd[i]} vs JS ${js[i]} (bound ${bound}) for shapes [${a.shape.join(", ")}] × [${b.shape.join(", ")}]`);
+      expect.fail(
+        `element ${i}: SIMD ${simd[i]} vs JS ${js[i]} (bound ${bound}) for shapes [${a.shape.join(", ")}] × [${b.shape.join(", ")}]`,
+      );
     }
   }
 }
@@ -124,14 +134,23 @@ describe("WebAssembly SIMD matmul kernel", () => {
       const plain = { transposed: false, padding: 0, offset: 0, broadcast: false };
       const transposed = { transposed: true, padding: 1, offset: 3, broadcast: false };
       // 300 > 256 (depth block); 133 and 131 cross the row and column blocks with partial tiles
-      for (const [left, right] of [[plain, plain], [transposed, plain], [plain, transposed]] as const) {
+      for (const [left, right] of [
+        [plain, plain],
+        [transposed, plain],
+        [plain, transposed],
+      ] as const) {
         expectKernelsAgree(operand(dtype, 1, 133, 300, left, 1), operand(dtype, 1, 300, 131, right, 2), dtype);
       }
     });
   }
 
   it("gives zeros for an empty inner dimension and an empty result for empty outer ones", () => {
-    const empty = (rows: number, cols: number) => ({ data: new Float32Array(0), shape: [1, rows, cols], strides: [rows * cols, cols, 1], offset: 0 });
+    const empty = (rows: number, cols: number) => ({
+      data: new Float32Array(0),
+      shape: [1, rows, cols],
+      strides: [rows * cols, cols, 1],
+      offset: 0,
+    });
     expect(Array.from(matmulBatched(empty(3, 0), empty(0, 5), "float32", "simd"))).toEqual(new Array(15).fill(0));
     expect(matmulBatched(empty(0, 4), empty(4, 5), "float32", "simd").length).toBe(0);
   });
@@ -190,8 +209,14 @@ describe("the WebAssembly memory limit", () => {
     const transposed = { transposed: true, padding: 1, offset: 3, broadcast: false };
     // each is more than the limit at once: 1030 rows or columns are two blocks of C, and 4100 deep
     // two slices of the depth beside 1024 of them
-    for (const [dtype, layout] of [["float32", plain], ["float64", transposed]] as const) {
-      for (const [n, m] of [[1030, 9], [9, 1030]] as const) {
+    for (const [dtype, layout] of [
+      ["float32", plain],
+      ["float64", transposed],
+    ] as const) {
+      for (const [n, m] of [
+        [1030, 9],
+        [9, 1030],
+      ] as const) {
         expectKernelsAgree(operand(dtype, 1, n, 4100, layout, n + m), operand(dtype, 1, 4100, m, layout, m), dtype);
       }
     }
@@ -211,7 +236,9 @@ describe("the WebAssembly memory limit", () => {
   it("elementwise rows too long for a block to fit go to the JS loop", () => {
     // three blocks of one 2.9M-element row are more than the limit
     const n = 2.9e6;
-    const sum = full([2, n], 0.5).add(arange(0, n, 1, { dtype: "float32" })).data();
+    const sum = full([2, n], 0.5)
+      .add(arange(0, n, 1, { dtype: "float32" }))
+      .data();
     for (const i of [0, 1, n - 1, n, 2 * n - 1]) expect(sum[i]).toBe((i % n) + 0.5);
     withinLimit();
   });
@@ -227,8 +254,14 @@ describe("matmul through the SIMD kernel", () => {
   });
 
   it("has gradients that pass gradcheck with transposed operands in backward", () => {
-    const a = tensor(Float64Array.from({ length: 16 * 18 }, (_, i) => Math.sin(i)), { shape: [16, 18] });
-    const b = tensor(Float64Array.from({ length: 18 * 17 }, (_, i) => Math.cos(i * 0.7)), { shape: [18, 17] });
+    const a = tensor(
+      Float64Array.from({ length: 16 * 18 }, (_, i) => Math.sin(i)),
+      { shape: [16, 18] },
+    );
+    const b = tensor(
+      Float64Array.from({ length: 18 * 17 }, (_, i) => Math.cos(i * 0.7)),
+      { shape: [18, 17] },
+    );
     // Ā = C̄ Bᵀ and B̄ = Aᵀ C̄ read transposed views; 16·18·17 multiply-adds is above the SIMD threshold
     const report = gradcheck((x, y) => matmul(x!, y!.mT.mT), [a, b]);
     expect(report.ok, JSON.stringify(report.worst)).toBe(true);
@@ -261,7 +294,11 @@ describe("SIMD matmul on two threads", () => {
     ].join("\n");
     const benchDir = fileURLToPath(new URL("../../packages/bench/", import.meta.url));
     const started = Date.now();
-    const run = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: benchDir, encoding: "utf8", timeout: 30_000 });
+    const run = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      cwd: benchDir,
+      encoding: "utf8",
+      timeout: 30_000,
+    });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(run.stdout.trim()).toBe("1024x1024");
@@ -395,7 +432,12 @@ describe("WebAssembly SIMD sums", () => {
 
 type OperandPattern = "whole" | "row" | "column" | "single";
 
-const ARITHMETIC = { add: (x: number, y: number) => x + y, sub: (x: number, y: number) => x - y, mul: (x: number, y: number) => x * y, div: (x: number, y: number) => x / y };
+const ARITHMETIC = {
+  add: (x: number, y: number) => x + y,
+  sub: (x: number, y: number) => x - y,
+  mul: (x: number, y: number) => x * y,
+  div: (x: number, y: number) => x / y,
+};
 
 /** An operand of the broadcast shape [rows, n] read as `pattern`, over fresh storage from `offset`. */
 function patternOperand(pattern: OperandPattern, rows: number, n: number, offset: number, values: number[]): Strided {
@@ -448,7 +490,12 @@ describe("WebAssembly SIMD elementwise arithmetic", () => {
     // 1000 rows of 37: blocks of 442 rows, the last one partial
     const [rows, n] = [1000, 37];
     const at = (x: Strided, r: number, j: number) => x.data[x.offset + r * x.strides[0]! + j * x.strides[1]!]!;
-    for (const [patternA, patternB] of [["whole", "column"], ["column", "row"], ["row", "whole"], ["single", "column"]] as const) {
+    for (const [patternA, patternB] of [
+      ["whole", "column"],
+      ["column", "row"],
+      ["row", "whole"],
+      ["single", "column"],
+    ] as const) {
       const a = patternOperand(patternA, rows, n, 1, [1.5, -2.25, 3.125, 0.375, 7]);
       const b = patternOperand(patternB, rows, n, 2, [0.5, 4, -1.75, 2.5]);
       // values that differ from row to row, so a block reading the wrong rows shows

@@ -103,7 +103,11 @@ describe("binary elementwise kernels with broadcasting", () => {
 
   it.each(cases)("%s", (name, op, reference) => {
     const caseArb = broadcastableShapesArb(2, SHAPES).chain(([shapeA, shapeB]) =>
-      fc.record({ a: inputArb(shapeA!), b: inputArb(shapeB!), scalar: fc.option(fc.constantFrom(0.5, -2, 3, Number.NaN), { freq: 4, nil: null }) }),
+      fc.record({
+        a: inputArb(shapeA!),
+        b: inputArb(shapeB!),
+        scalar: fc.option(fc.constantFrom(0.5, -2, 3, Number.NaN), { freq: 4, nil: null }),
+      }),
     );
     fc.assert(
       fc.property(caseArb, ({ a, b, scalar }) => {
@@ -124,17 +128,26 @@ describe("binary elementwise kernels with broadcasting", () => {
   });
 
   it("float32 results round once, as float32 arithmetic does", () => {
-    const caseArb = broadcastableShapesArb(2, SHAPES).chain(([shapeA, shapeB]) => fc.record({ a: inputArb(shapeA!), b: inputArb(shapeB!) }));
+    const caseArb = broadcastableShapesArb(2, SHAPES).chain(([shapeA, shapeB]) =>
+      fc.record({ a: inputArb(shapeA!), b: inputArb(shapeB!) }),
+    );
     fc.assert(
       fc.property(caseArb, ({ a, b }) => {
         const x = materialize(a, (values, shape) => tensor(Float32Array.from(values), { shape }));
         const y = materialize(b, (values, shape) => tensor(Float32Array.from(values), { shape }));
         const xs = naive.map(x.model, Math.fround);
         const ys = naive.map(y.model, Math.fround);
-        for (const [op, fn] of [[add, (p: number, q: number) => p + q], [mul, (p: number, q: number) => p * q], [div, (p: number, q: number) => p / q]] as const) {
+        for (const [op, fn] of [
+          [add, (p: number, q: number) => p + q],
+          [mul, (p: number, q: number) => p * q],
+          [div, (p: number, q: number) => p / q],
+        ] as const) {
           const out = op(x.tensor, y.tensor);
           expect(out.dtype).toBe("float32");
-          naive.expectMatches(out, naive.elementwise((p, q) => Math.fround(fn(p, q)), xs, ys));
+          naive.expectMatches(
+            out,
+            naive.elementwise((p, q) => Math.fround(fn(p, q)), xs, ys),
+          );
         }
       }),
       { numRuns: NUM_RUNS },
@@ -154,7 +167,10 @@ describe("where", () => {
         const y = materialize(b);
         const expected = naive.elementwise((k, p, q) => (k ? p : q), c.model, x.model, y.model);
         naive.expectMatches(where(c.tensor, x.tensor, y.tensor), expected);
-        naive.expectMatches(where(c.tensor, x.tensor, 7.5), naive.elementwise((k, p) => (k ? p : 7.5), c.model, x.model));
+        naive.expectMatches(
+          where(c.tensor, x.tensor, 7.5),
+          naive.elementwise((k, p) => (k ? p : 7.5), c.model, x.model),
+        );
       }),
       { numRuns: NUM_RUNS },
     );
@@ -167,7 +183,9 @@ function dimsArb(rank: number): fc.Arbitrary<number | number[] | undefined> {
   return fc.oneof(
     fc.constant(undefined),
     one,
-    fc.uniqueArray(fc.integer({ min: 0, max: Math.max(rank, 1) - 1 }), { minLength: 1, maxLength: Math.max(rank, 1) }).map((ds) => ds.map((d, i) => (i % 2 ? d - Math.max(rank, 1) : d))),
+    fc
+      .uniqueArray(fc.integer({ min: 0, max: Math.max(rank, 1) - 1 }), { minLength: 1, maxLength: Math.max(rank, 1) })
+      .map((ds) => ds.map((d, i) => (i % 2 ? d - Math.max(rank, 1) : d))),
   );
 }
 
@@ -191,11 +209,18 @@ describe("reductions over random dims of strided inputs", () => {
         const sumTolerance = { rtol: 1e-12, atol: 1e-13 * magnitude * Math.max(1, numelOf(model.shape)) };
         naive.expectMatches(x.sum(dim, keepdim), naive.reduce(model, "sum", dim, keepdim), sumTolerance, "sum");
         const count = reducedCount(model.shape, dim);
-        naive.expectMatches(x.mean(dim, keepdim), naive.map(naive.reduce(model, "sum", dim, keepdim), (s) => s / count), sumTolerance, "mean");
+        naive.expectMatches(
+          x.mean(dim, keepdim),
+          naive.map(naive.reduce(model, "sum", dim, keepdim), (s) => s / count),
+          sumTolerance,
+          "mean",
+        );
         for (const kind of ["max", "min"] as const) {
           if (count === 0) {
             // the max of nothing is undefined (PyTorch refuses it too)
-            expect(() => x[kind](dim, keepdim)).toThrow(new RegExp(`^${kind}: cannot reduce over a zero-size dim \\(shape \\[.*\\], dim .*\\): the ${kind} of nothing is undefined$`));
+            expect(() => x[kind](dim, keepdim)).toThrow(
+              new RegExp(`^${kind}: cannot reduce over a zero-size dim \\(shape \\[.*\\], dim .*\\): the ${kind} of nothing is undefined$`),
+            );
           } else {
             naive.expectMatches(x[kind](dim, keepdim), naive.reduce(model, kind, dim, keepdim), {}, kind);
           }
@@ -334,7 +359,10 @@ describe("gather, scatterAdd and indexSelect on strided inputs", () => {
         const d = negativeDim ? dim - shape.length : dim;
         const before = Array.from(x.tensor.data());
         // repeated positions add in a different order than in the model
-        naive.expectMatches(x.tensor.scatterAdd(d, i.tensor, s.tensor), naive.scatterAdd(x.model, d, i.model, s.model), { rtol: 1e-12, atol: 1e-12 });
+        naive.expectMatches(x.tensor.scatterAdd(d, i.tensor, s.tensor), naive.scatterAdd(x.model, d, i.model, s.model), {
+          rtol: 1e-12,
+          atol: 1e-12,
+        });
         expect(Array.from(x.tensor.data()), "the input is left unchanged").toEqual(before);
       }),
       { numRuns: 150 },
@@ -368,7 +396,9 @@ describe("cat, stack and split on strided inputs", () => {
         fc.record({
           dim: fc.constant(dim),
           parts: fc.array(
-            fc.integer({ min: 0, max: 3 }).chain((size) => inputArb(shape.map((s, d) => (d === (dim + shape.length) % shape.length ? size : s)))),
+            fc
+              .integer({ min: 0, max: 3 })
+              .chain((size) => inputArb(shape.map((s, d) => (d === (dim + shape.length) % shape.length ? size : s)))),
             { minLength: 1, maxLength: 3 },
           ),
         }),
@@ -377,8 +407,17 @@ describe("cat, stack and split on strided inputs", () => {
     fc.assert(
       fc.property(caseArb, ({ dim, parts }) => {
         const inputs = parts.map((p: StridedInput) => materialize(p));
-        const out = cat(inputs.map((i) => i.tensor), dim);
-        naive.expectMatches(out, naive.cat(inputs.map((i) => i.model), dim));
+        const out = cat(
+          inputs.map((i) => i.tensor),
+          dim,
+        );
+        naive.expectMatches(
+          out,
+          naive.cat(
+            inputs.map((i) => i.model),
+            dim,
+          ),
+        );
         expect(out.isContiguous()).toBe(true);
       }),
       { numRuns: 150 },
@@ -397,8 +436,14 @@ describe("cat, stack and split on strided inputs", () => {
     fc.assert(
       fc.property(caseArb, ({ dim, parts, size }) => {
         const inputs = parts.map((p) => materialize(p));
-        const stacked = stack(inputs.map((i) => i.tensor), dim);
-        const expected = naive.stack(inputs.map((i) => i.model), dim);
+        const stacked = stack(
+          inputs.map((i) => i.tensor),
+          dim,
+        );
+        const expected = naive.stack(
+          inputs.map((i) => i.model),
+          dim,
+        );
         naive.expectMatches(stacked, expected);
         const chunks = split(stacked, size, dim);
         const expectedChunks = naive.split(expected, size, dim);

@@ -51,4 +51,6 @@ let lastLoss = firstLoss;
 for (let i = 0; i < steps; i++) lastLoss = step();
 const ms = performance.now() - started;
 const after = measure();
-console.log(JSON.stringify({ steps, firstLoss, lastLoss, heapGrowth: after.heap - before.heap, bufferGrowth: after.buffers - before.buffers, ms }));
+console.log(
+  JSON.stringify({ steps, firstLoss, lastLoss, heapGrowth: after.heap - before.heap, bufferGrowth: after.buffers - before.buffers, ms }),
+);

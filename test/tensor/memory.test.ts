@@ -40,7 +40,12 @@ describe("the tape stays small", () => {
     kept.backward();
     expect(nodes.every((n) => n.ctx.saved.length === 0)).toBe(true);
     // a node that saved tensors refuses a second run; sum saved none and may run again
-    expect(nodes.filter((n) => n.released).map((n) => n.name).sort()).toEqual(["exp", "mul", "tanh"]);
+    expect(
+      nodes
+        .filter((n) => n.released)
+        .map((n) => n.name)
+        .sort(),
+    ).toEqual(["exp", "mul", "tanh"]);
   });
 
   it("a recorded edge holds no intermediate tensor: only leaves are referenced", () => {
@@ -57,7 +62,13 @@ describe("memory over a long training run", () => {
     const run = spawnSync(tsx, ["--expose-gc", "test/tensor/memory-train.ts", "10000"], { cwd: root, encoding: "utf8", timeout: 120_000 });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    const report = JSON.parse(run.stdout.trim().split("\n").at(-1)!) as { steps: number; firstLoss: number; lastLoss: number; heapGrowth: number; bufferGrowth: number };
+    const report = JSON.parse(run.stdout.trim().split("\n").at(-1)!) as {
+      steps: number;
+      firstLoss: number;
+      lastLoss: number;
+      heapGrowth: number;
+      bufferGrowth: number;
+    };
     expect(report.steps).toBe(10_000);
     expect(report.lastLoss).toBeLessThan(report.firstLoss / 10); // it really trained
     expect(report.heapGrowth).toBeLessThan(10 * 1024 * 1024);

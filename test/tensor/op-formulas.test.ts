@@ -18,7 +18,8 @@ describe("op formulas", () => {
   it("every built-in op carries its forward and backward formula", () => {
     const ops = registeredOps();
     // a sample of each family, so an empty registry cannot pass
-    for (const name of ["add", "matmul", "sum", "reshape", "gather", "exp", "where", "softmax", "logsumexp"]) expect(ops.has(name)).toBe(true);
+    for (const name of ["add", "matmul", "sum", "reshape", "gather", "exp", "where", "softmax", "logsumexp"])
+      expect(ops.has(name)).toBe(true);
     expect(opsWithoutFormula(ops)).toEqual([]);
   });
 

@@ -85,7 +85,9 @@ describe("a deliberately broken backward is caught", () => {
     }
     expect(error).toBeInstanceOf(NablaError);
     expect((error as NablaError).op).toBe("gradcheck");
-    expect((error as NablaError).message).toMatch(/^gradcheck: analytic and numeric gradients differ for input 0 at element 2 \[2\] \(output element 2\): analytic 7\.46\d*, numeric 7\.38\d*/);
+    expect((error as NablaError).message).toMatch(
+      /^gradcheck: analytic and numeric gradients differ for input 0 at element 2 \[2\] \(output element 2\): analytic 7\.46\d*, numeric 7\.38\d*/,
+    );
   });
 
   it("a table row with a broken backward fails the shared property", () => {

@@ -41,19 +41,22 @@ describe("the pinned stream", () => {
     expect(first).toEqual(streams.find((s) => s.seed === 42)!.uint32);
   });
 
-  it.each(streams.map((s) => [s.seed, s] as const))("seed %i: uint32, float64, float32 and normal draws match the reference model", (seed, s) => {
-    const ints = new Generator(seed);
-    expect(Array.from({ length: s.uint32.length }, () => ints.nextUint32())).toEqual(s.uint32);
-    const doubles = new Generator(seed);
-    expect(Array.from({ length: s.float64.length }, () => doubles.nextFloat64())).toEqual(s.float64);
-    const singles = new Generator(seed);
-    expect(Array.from({ length: s.float32.length }, () => singles.nextFloat32())).toEqual(s.float32);
-    const normals = new Generator(seed);
-    s.normal.forEach((expected) => {
-      // Box–Muller goes through log and cos, which may differ from C's libm in the last bit
-      expect(normals.nextNormal()).toBeCloseTo(expected, 14);
-    });
-  });
+  it.each(streams.map((s) => [s.seed, s] as const))(
+    "seed %i: uint32, float64, float32 and normal draws match the reference model",
+    (seed, s) => {
+      const ints = new Generator(seed);
+      expect(Array.from({ length: s.uint32.length }, () => ints.nextUint32())).toEqual(s.uint32);
+      const doubles = new Generator(seed);
+      expect(Array.from({ length: s.float64.length }, () => doubles.nextFloat64())).toEqual(s.float64);
+      const singles = new Generator(seed);
+      expect(Array.from({ length: s.float32.length }, () => singles.nextFloat32())).toEqual(s.float32);
+      const normals = new Generator(seed);
+      s.normal.forEach((expected) => {
+        // Box–Muller goes through log and cos, which may differ from C's libm in the last bit
+        expect(normals.nextNormal()).toBeCloseTo(expected, 14);
+      });
+    },
+  );
 
   it("rand, randn and manualSeed draw from that same stream", () => {
     const s = streams.find((x) => x.seed === 0)!;
@@ -62,13 +65,21 @@ describe("the pinned stream", () => {
     manualSeed(0);
     expect(Array.from(rand([4]).data())).toEqual(s.float32);
     const normals = randn([4], { dtype: "float64", generator: new Generator(0) }).data();
-    s.normal.forEach((expected, i) => expect(normals[i]).toBeCloseTo(expected, 14));
+    s.normal.forEach((expected, i) => {
+      expect(normals[i]).toBeCloseTo(expected, 14);
+    });
   });
 });
 
 describe("reproducibility", () => {
   it("manualSeed makes every random function repeat bit for bit", () => {
-    const draw = () => [rand([50]), randn([3, 7], { dtype: "float64" }), randint(-5, 5, [20]), randperm(30), rand([4], { dtype: "float64" })];
+    const draw = () => [
+      rand([50]),
+      randn([3, 7], { dtype: "float64" }),
+      randint(-5, 5, [20]),
+      randperm(30),
+      rand([4], { dtype: "float64" }),
+    ];
     manualSeed(1234);
     const first = draw().map((t) => Array.from(t.data()));
     manualSeed(1234);

@@ -174,7 +174,14 @@ describe("broadcasting binary ops against PyTorch", () => {
         const y = fromFlat(b, [1, b.length], dtype);
         const out =
           op === "where"
-            ? where(tensor(Uint8Array.from(a, (_, i) => (i % 2 === 0 ? 1 : 0)), { shape: [a.length, 1], dtype: "bool" }), x, y)
+            ? where(
+                tensor(
+                  Uint8Array.from(a, (_, i) => (i % 2 === 0 ? 1 : 0)),
+                  { shape: [a.length, 1], dtype: "bool" },
+                ),
+                x,
+                y,
+              )
             : BINARY[op as keyof typeof BINARY](x, y);
         expect(out.shape).toEqual(outShape);
         const expected = ops[op]!;
@@ -222,7 +229,9 @@ describe("unary ops, clamp, pow and div against PyTorch", () => {
       expectClose(out.data(), c.out, tolerance, `${dtype} value`);
       if (!c.grads) continue;
       out.backward(fromFlat(c.cotangent!, c.outShape, dtype));
-      xs.forEach((x, i) => expectClose(x.grad!.data(), c.grads![i]!, tolerance, `${dtype} grad of input ${i}`));
+      xs.forEach((x, i) => {
+        expectClose(x.grad!.data(), c.grads![i]!, tolerance, `${dtype} grad of input ${i}`);
+      });
     }
   });
 

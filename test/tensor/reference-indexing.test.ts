@@ -121,16 +121,21 @@ describe("indexing ops against PyTorch", () => {
     },
   );
 
-  it.each(fixture.join.map((c) => [c.op, c.shapes.map(shapeLabel).join(", "), c.dim, c] as const))("%s of %s along %i", (_op, _s, _d, c) => {
-    for (const { dtype, tolerance } of PASSES) {
-      const xs = c.xs.map((values, i) => fromFlat(values, c.shapes[i]!, dtype, true));
-      const out = (c.op === "cat" ? cat : stack)(xs, c.dim);
-      expect(out.shape).toEqual(c.outShape);
-      expectClose(out.data(), c.out, tolerance, `${dtype} value`);
-      out.backward(fromFlat(c.cotangent, c.outShape, dtype));
-      xs.forEach((x, i) => expectClose(x.grad!.data(), c.grads[i]!, tolerance, `${dtype} grad of tensor ${i}`));
-    }
-  });
+  it.each(fixture.join.map((c) => [c.op, c.shapes.map(shapeLabel).join(", "), c.dim, c] as const))(
+    "%s of %s along %i",
+    (_op, _s, _d, c) => {
+      for (const { dtype, tolerance } of PASSES) {
+        const xs = c.xs.map((values, i) => fromFlat(values, c.shapes[i]!, dtype, true));
+        const out = (c.op === "cat" ? cat : stack)(xs, c.dim);
+        expect(out.shape).toEqual(c.outShape);
+        expectClose(out.data(), c.out, tolerance, `${dtype} value`);
+        out.backward(fromFlat(c.cotangent, c.outShape, dtype));
+        xs.forEach((x, i) => {
+          expectClose(x.grad!.data(), c.grads[i]!, tolerance, `${dtype} grad of tensor ${i}`);
+        });
+      }
+    },
+  );
 
   it.each(fixture.split.map((c) => [shapeLabel(c.shape), JSON.stringify(c.split), c.dim, c] as const))(
     "split %s by %s along %i: parts and the gradient through all of them",
@@ -139,7 +144,9 @@ describe("indexing ops against PyTorch", () => {
         const x = fromFlat(c.x, c.shape, dtype, true);
         const parts = split(x, c.split, c.dim);
         expect(parts.map((p) => p.shape)).toEqual(c.partShapes);
-        parts.forEach((p, i) => expectClose(p.data(), c.parts[i]!, tolerance, `${dtype} part ${i}`));
+        parts.forEach((p, i) => {
+          expectClose(p.data(), c.parts[i]!, tolerance, `${dtype} part ${i}`);
+        });
         // Σᵢ ⟨partᵢ, cᵢ⟩ as one scalar, so one backward sends every part's cotangent home
         const loss = parts
           .map((p, i) => p.mul(fromFlat(c.cotangents[i]!, c.partShapes[i]!, dtype)).sum())

@@ -9,7 +9,7 @@ import { PASSES, expectClose, fromFlat } from "./reference";
 
 interface ViewStep {
   op: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: the fixture's arguments, each read as the parameter type of the op that takes it
   args: any[];
 }
 
@@ -76,7 +76,22 @@ function describeStep({ op, args }: ViewStep): string {
 describe("view chains against PyTorch", () => {
   it("covers every view op", () => {
     const ops = new Set(chains.flatMap((c) => c.steps.map((s) => s.op)));
-    for (const op of ["reshape", "view", "permute", "transpose", "T", "mT", "squeeze", "unsqueeze", "expand", "flatten", "slice", "select", "narrow", "asStrided"]) {
+    for (const op of [
+      "reshape",
+      "view",
+      "permute",
+      "transpose",
+      "T",
+      "mT",
+      "squeeze",
+      "unsqueeze",
+      "expand",
+      "flatten",
+      "slice",
+      "select",
+      "narrow",
+      "asStrided",
+    ]) {
       expect(ops, op).toContain(op);
     }
   });
@@ -101,7 +116,12 @@ describe("view chains against PyTorch", () => {
   it.each(chains.map((c) => [c.name, c] as const))("%s: gradient of the base through the chain", (_name, chain) => {
     const numel = chain.base.reduce((n, size) => n * size, 1);
     for (const { dtype, tolerance } of PASSES) {
-      const base = fromFlat(Array.from({ length: numel }, (_, i) => i), chain.base, dtype, true);
+      const base = fromFlat(
+        Array.from({ length: numel }, (_, i) => i),
+        chain.base,
+        dtype,
+        true,
+      );
       const out = chain.steps.reduce(applyStep, base);
       out.backward(fromFlat(chain.cotangent, out.shape, dtype));
       expect(base.grad!.shape).toEqual(chain.base);

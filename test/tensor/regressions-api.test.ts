@@ -54,7 +54,9 @@ describe("a .grad of the wrong shape or dtype is refused on assignment", () => {
     const p = tensor([1, 2, 3], { requiresGrad: true });
     nablaError(() => (p.grad = tensor([1, 2, 3], { dtype: "float64" })), "grad");
     nablaError(() => (p.grad = int32([1, 2, 3])), "grad");
-    expect(nablaError(() => (p.grad = [1, 2, 3] as unknown as Tensor), "grad").message).toContain("must be a Tensor or null, got [1, 2, 3]");
+    expect(nablaError(() => (p.grad = [1, 2, 3] as unknown as Tensor), "grad").message).toContain(
+      "must be a Tensor or null, got [1, 2, 3]",
+    );
   });
 
   it("a grad of the tensor's shape and dtype, and null, are accepted", () => {
@@ -95,7 +97,9 @@ describe("randint samples any range and refuses one its dtype cannot hold", () =
 
   it("randint(2^31 − 1, 2^31 + 2) is refused for int32 (it returned negative numbers) and sampled in float64", () => {
     const error = nablaError(() => randint(2 ** 31 - 1, 2 ** 31 + 2, [5]), "randint");
-    expect(error.message).toBe("randint: the range [2147483647, 2147483650) does not fit int32, which holds the integers -2147483648 to 2147483647 exactly");
+    expect(error.message).toBe(
+      "randint: the range [2147483647, 2147483650) does not fit int32, which holds the integers -2147483648 to 2147483647 exactly",
+    );
     const values = randint(2 ** 31 - 1, 2 ** 31 + 2, [50], { dtype: "float64" }).data();
     expect(values.every((v) => v >= 2 ** 31 - 1 && v < 2 ** 31 + 2)).toBe(true);
   });
@@ -145,7 +149,9 @@ describe("int32 overflow is refused or wraps as PyTorch's int32 arithmetic", () 
   it("int32 pow multiplies with wrapping, 3^40 = 689956897 (not 689956864 through a double)", () => {
     expect(int32([3]).pow(40).toArray()).toEqual([689956897]);
     const { bases, exponents, values } = fixture.powInt32;
-    const powers = int32(bases).reshape([-1, 1]).pow(int32(exponents).reshape([1, -1]));
+    const powers = int32(bases)
+      .reshape([-1, 1])
+      .pow(int32(exponents).reshape([1, -1]));
     expect(powers.dtype).toBe("int32");
     expect(powers.toArray()).toEqual(values);
   });
@@ -208,7 +214,9 @@ describe("allocation failures and ranks past the limit are NablaErrors naming th
 
   it(`ranks past ${MAX_DIMS} are refused where shapes are made`, () => {
     const tooMany = new Array(MAX_DIMS + 1).fill(1);
-    expect(nablaError(() => zeros(tooMany), "zeros").message).toBe(`zeros: a tensor may have at most ${MAX_DIMS} dims, got ${MAX_DIMS + 1}`);
+    expect(nablaError(() => zeros(tooMany), "zeros").message).toBe(
+      `zeros: a tensor may have at most ${MAX_DIMS} dims, got ${MAX_DIMS + 1}`,
+    );
     nablaError(() => reshape(tensor([1]), tooMany), "reshape");
     nablaError(() => ones([1]).expand(tooMany), "expand");
     nablaError(() => ones(new Array(MAX_DIMS).fill(1)).unsqueeze(0), "unsqueeze");
@@ -240,9 +248,20 @@ describe("wrong-typed arguments are NablaErrors naming the op, the argument and 
     ["permute", () => tensor([1, 2]).permute(true as never), "permute: dims must be an array of integers, got true"],
     ["sum", () => sum(tensor([1, 2]), { dim: 1 } as never), "sum: dim must be an integer or an array of integers, got an object"],
     ["sum", () => tensor([1, 2]).sum(0, "yes" as never), 'sum: keepdim must be true or false, got "yes"'],
-    ["gradcheck", () => gradcheck((x) => x, undefined as never), "gradcheck: inputs must be a Tensor or an array of Tensors, got undefined"],
+    [
+      "gradcheck",
+      () => gradcheck((x) => x, undefined as never),
+      "gradcheck: inputs must be a Tensor or an array of Tensors, got undefined",
+    ],
     ["gradcheck", () => gradcheck(null as never, [zeros([1])]), "gradcheck: f must be a function, got null"],
-    ["exp", () => tensor([1]).add(tensor([2])).exp.call(null), "exp: input must be a Tensor, got null"],
+    [
+      "exp",
+      () =>
+        tensor([1])
+          .add(tensor([2]))
+          .exp.call(null),
+      "exp: input must be a Tensor, got null",
+    ],
   ] as const)("%s", (op, call, message) => {
     expect(nablaError(call, op).message).toBe(message);
   });
@@ -262,8 +281,19 @@ describe("view methods accept sizes as PyTorch users type them", () => {
     expect(x.reshape(12).shape).toEqual([12]);
     const m = x.reshape(3, 4);
     expect(m.permute(1, 0).toArray()).toEqual(m.permute([1, 0]).toArray());
-    expect(tensor([[1], [2]]).expand(2, 3).toArray()).toEqual([[1, 1, 1], [2, 2, 2]]);
-    expect(tensor([1, 2]).expand(3, -1).toArray()).toEqual([[1, 2], [1, 2], [1, 2]]);
+    expect(
+      tensor([[1], [2]])
+        .expand(2, 3)
+        .toArray(),
+    ).toEqual([
+      [1, 1, 1],
+      [2, 2, 2],
+    ]);
+    expect(tensor([1, 2]).expand(3, -1).toArray()).toEqual([
+      [1, 2],
+      [1, 2],
+      [1, 2],
+    ]);
   });
 
   it("a bad size in the spread form is reported as in the array form", () => {
@@ -274,11 +304,14 @@ describe("view methods accept sizes as PyTorch users type them", () => {
 });
 
 describe("smaller defects", () => {
-  it.each(fixture.catDtype)("cat of an empty $empty [0] and a $full tensor gives $dtype, as PyTorch (the empty input counts)", ({ empty, full: fullDtype, dtype, shape }) => {
-    const out = cat([zeros([0], { dtype: empty }), ones([2, 2], { dtype: fullDtype })]);
-    expect(out.dtype).toBe(dtype);
-    expect(out.shape).toEqual(shape);
-  });
+  it.each(fixture.catDtype)(
+    "cat of an empty $empty [0] and a $full tensor gives $dtype, as PyTorch (the empty input counts)",
+    ({ empty, full: fullDtype, dtype, shape }) => {
+      const out = cat([zeros([0], { dtype: empty }), ones([2, 2], { dtype: fullDtype })]);
+      expect(out.dtype).toBe(dtype);
+      expect(out.shape).toEqual(shape);
+    },
+  );
 
   it.each(fixture.clampInt32.cases)("int32 clamp($min, $max) gives $dtype, as PyTorch", ({ min, max, dtype, values }) => {
     const out = int32(fixture.clampInt32.input).clamp(min, max);
@@ -306,7 +339,9 @@ describe("every creation function's errors name the function called", () => {
 
   it.each(makers)("%s: a NaN, negative or fractional size", (op, make) => {
     for (const shape of [[2, NaN], [2, -1], [1.5]]) {
-      expect(nablaError(() => make(shape), op).message).toBe(`${op}: invalid shape [${shape.join(", ")}]: sizes must be non-negative integers`);
+      expect(nablaError(() => make(shape), op).message).toBe(
+        `${op}: invalid shape [${shape.join(", ")}]: sizes must be non-negative integers`,
+      );
     }
   });
 

@@ -15,7 +15,9 @@ function expectNablaError(fn: () => unknown, op: string, message: RegExp): void 
 function nodeLabel(dot: string, id: string): string {
   const line = dot.split("\n").find((l) => l.trimStart().startsWith(`${id} [`));
   if (!line) throw new Error(`no node ${id} in\n${dot}`);
-  return JSON.parse(line.match(/label=("(?:[^"\\]|\\.)*")/)![1]!.replace(/\\n/g, "\\\\n")).split("\\n").join("\n");
+  return JSON.parse(line.match(/label=("(?:[^"\\]|\\.)*")/)![1]!.replace(/\\n/g, "\\\\n"))
+    .split("\\n")
+    .join("\n");
 }
 
 function edges(dot: string): string[] {
@@ -53,7 +55,13 @@ describe("toDot", () => {
 
   it("marks an operand holding data as an input (with its shape) and a single value as a constant", () => {
     const w = leaf([1, 2, 3, 4, 5, 6], [3, 2]);
-    const batch = tensor([[1, 0, 2], [0, 1, 3]], { dtype: "float64" });
+    const batch = tensor(
+      [
+        [1, 0, 2],
+        [0, 1, 3],
+      ],
+      { dtype: "float64" },
+    );
     const dot = toDot(batch.matmul(w).mul(0.5));
     expect(nodeLabel(dot, "const1")).toBe("input\n[2, 3] float64");
     expect(nodeLabel(dot, "const2")).toBe("constant");
@@ -95,7 +103,9 @@ describe("toDot", () => {
     out.backward();
     const dot = toDot(out, { values: true, grads: true });
     // h retains its grad, so the graph holds it: its value and gradient show
-    expect(nodeLabel(dot, "op1")).toBe(`op1 · exp\n[2] float64\nvalue [${Math.exp(0.25).toFixed(4)}, ${Math.exp(0.5).toFixed(4)}]\ngrad [2, 2]`);
+    expect(nodeLabel(dot, "op1")).toBe(
+      `op1 · exp\n[2] float64\nvalue [${Math.exp(0.25).toFixed(4)}, ${Math.exp(0.5).toFixed(4)}]\ngrad [2, 2]`,
+    );
     expect(nodeLabel(dot, "op2")).toBe("op2 · mul\n[2] float64");
     expect(nodeLabel(dot, "op3")).toBe(`op3 · sum\n[] float64\nvalue ${(2 * (Math.exp(0.25) + Math.exp(0.5))).toFixed(4)}`);
   });
@@ -171,7 +181,11 @@ describe("toDot", () => {
     expectNablaError(() => toDot(x, { maxElements: -1 }), "toDot", /maxElements must be a non-negative integer, got -1/);
     expectNablaError(() => toDot(x, { names: { w: [1, 2] as unknown as Tensor } }), "toDot", /names\.w must be a Tensor, got object/);
     expectNablaError(() => toDot(x, { rankdir: "RL" as "LR" }), "toDot", /rankdir must be "LR" or "TB", got RL/);
-    expectNablaError(() => toDot(x, { trace: { steps: [] } as unknown as BackwardTrace }), "toDot", /trace must be what traceBackward returns, got object/);
+    expectNablaError(
+      () => toDot(x, { trace: { steps: [] } as unknown as BackwardTrace }),
+      "toDot",
+      /trace must be what traceBackward returns, got object/,
+    );
   });
 });
 
@@ -261,12 +275,20 @@ describe("traceBackward", () => {
 
   it("rejects bad arguments with the op's name", () => {
     expectNablaError(() => traceBackward(tensor([1, 2])), "traceBackward", /tensor of shape \[2\] does not require grad/);
-    expectNablaError(() => traceBackward(leaf([1, 2]).mul(2)), "traceBackward", /only for one-element outputs, got shape \[2\]; pass \{ gradient \}/);
+    expectNablaError(
+      () => traceBackward(leaf([1, 2]).mul(2)),
+      "traceBackward",
+      /only for one-element outputs, got shape \[2\]; pass \{ gradient \}/,
+    );
     expectNablaError(
       () => traceBackward(leaf([1, 2]).mul(2), { gradient: tensor([1, 2, 3]) }),
       "traceBackward",
       /gradient must be a Tensor of the output's shape \[2\], got shape \[3\]/,
     );
-    expectNablaError(() => traceBackward(leaf(1).mul(2), { maxElements: 1.5 }), "traceBackward", /maxElements must be a non-negative integer, got 1.5/);
+    expectNablaError(
+      () => traceBackward(leaf(1).mul(2), { maxElements: 1.5 }),
+      "traceBackward",
+      /maxElements must be a non-negative integer, got 1.5/,
+    );
   });
 });

@@ -68,7 +68,9 @@ const twins: Record<string, () => { values: Tensor; grads: Record<string, Tensor
     const v1 = y.slice(0, 0, 2);
     const v2 = y.slice(0, 1, 3);
     v2.mul_(3);
-    v1.mul(f64([1, 2])).sum().backward();
+    v1.mul(f64([1, 2]))
+      .sum()
+      .backward();
     return { values: v1, grads: { x: x.grad } };
   },
   view_copy_into_constant() {
@@ -118,7 +120,9 @@ const twins: Record<string, () => { values: Tensor; grads: Record<string, Tensor
     const y = x.mul(1);
     const v = y.slice(0, 2, 4);
     y.mul_(f64([1, 2, 3, 4]));
-    v.mul(f64([1, -1])).sum().backward();
+    v.mul(f64([1, -1]))
+      .sum()
+      .backward();
     return { values: v, grads: { x: x.grad } };
   },
 };
@@ -167,7 +171,9 @@ function savedInput(op: (y: Tensor) => Tensor) {
 function expectClose(actual: Tensor, expected: Entry, label: string): void {
   expect(actual.shape, label).toEqual(expected.shape);
   const values = Array.from(actual.data());
-  expected.values.forEach((v, i) => expect(Math.abs(values[i]! - v), `${label} [${i}]: ${values[i]} vs ${v}`).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(v))));
+  expected.values.forEach((v, i) => {
+    expect(Math.abs(values[i]! - v), `${label} [${i}]: ${values[i]} vs ${v}`).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(v)));
+  });
 }
 
 const fixture = loadFixture<InplaceFixture>("autodiff_inplace.json");
@@ -203,18 +209,28 @@ describe("where PyTorch refuses an in-place chain, nabla throws a NablaError too
     if (c.error.includes("modified by an inplace operation")) {
       // name the op that saved the tensor and both versions, as PyTorch does
       const [, now, wanted] = /is at version (\d+); expected version (\d+)/.exec(c.error)!;
-      expect(message).toMatch(new RegExp(`^backward: one of the tensors saved by \\w+ \\(shape \\[4\\]\\) was modified by an in-place operation: it is at version ${now}, but backward needs version ${wanted}$`));
+      expect(message).toMatch(
+        new RegExp(
+          `^backward: one of the tensors saved by \\w+ \\(shape \\[4\\]\\) was modified by an in-place operation: it is at version ${now}, but backward needs version ${wanted}$`,
+        ),
+      );
     } else {
       expect(message).toMatch(/(a leaf tensor|a view of a leaf tensor of shape \[4\]) that requires grad/);
     }
   });
 
   it("names the op whose saved tensor changed", () => {
-    expect(errorTwins.exp_output).toThrowError("backward: one of the tensors saved by exp (shape [4]) was modified by an in-place operation: it is at version 1, but backward needs version 0");
+    expect(errorTwins.exp_output).toThrowError(
+      "backward: one of the tensors saved by exp (shape [4]) was modified by an in-place operation: it is at version 1, but backward needs version 0",
+    );
     expect(errorTwins.sin_input).toThrowError("saved by sin (shape [4])");
     expect(errorTwins.div_input).toThrowError("saved by div (shape [4])");
-    expect(errorTwins.mul_self).toThrowError("saved by mul (shape [4]) was modified by an in-place operation: it is at version 2, but backward needs version 1");
-    expect(errorTwins.leaf).toThrowError("add_: a leaf tensor that requires grad cannot be modified in place outside noGrad (wrap the update in noGrad)");
+    expect(errorTwins.mul_self).toThrowError(
+      "saved by mul (shape [4]) was modified by an in-place operation: it is at version 2, but backward needs version 1",
+    );
+    expect(errorTwins.leaf).toThrowError(
+      "add_: a leaf tensor that requires grad cannot be modified in place outside noGrad (wrap the update in noGrad)",
+    );
     expect(errorTwins.leaf_view).toThrowError(
       "mul_: the target (shape [2]) is a view of a leaf tensor of shape [4] that requires grad; it cannot be modified in place outside noGrad (clone() the leaf first, or wrap the update in noGrad)",
     );
@@ -247,7 +263,9 @@ describe("version counters", () => {
     const loss = w.mul(w).sum();
     noGrad(() => w.sub_(w.mul(0.1)));
     expect(w.storage.version).toBe(1);
-    expect(() => loss.backward()).toThrowError("backward: one of the tensors saved by mul (shape [4]) was modified by an in-place operation: it is at version 1, but backward needs version 0");
+    expect(() => loss.backward()).toThrowError(
+      "backward: one of the tensors saved by mul (shape [4]) was modified by an in-place operation: it is at version 1, but backward needs version 0",
+    );
   });
 
   it("an in-place op on a tensor with no grad and an operand that requires grad joins the graph", () => {
@@ -308,14 +326,19 @@ describe("version counters", () => {
     const loss = y.mul(C4).sum();
     loss.backward(undefined, { retainGraph: true });
     noGrad(() => y.add_(1));
-    expect(() => loss.backward()).toThrowError("saved by exp (shape [4]) was modified by an in-place operation: it is at version 1, but backward needs version 0");
+    expect(() => loss.backward()).toThrowError(
+      "saved by exp (shape [4]) was modified by an in-place operation: it is at version 1, but backward needs version 0",
+    );
   });
 });
 
 // Every in-place chain must mean exactly what the same chain written out of place means, on the
 // whole tensor or on a slice of it (where the out-of-place twin rebuilds the tensor with cat).
 describe("property: an in-place chain equals its out-of-place twin", () => {
-  type Step = { op: "add_" | "sub_" | "mul_" | "div_"; operand: "const" | "w" | "self"; value: number } | { op: "fill_"; value: number } | { op: "copy_w" };
+  type Step =
+    | { op: "add_" | "sub_" | "mul_" | "div_"; operand: "const" | "w" | "self"; value: number }
+    | { op: "fill_"; value: number }
+    | { op: "copy_w" };
   const stepArb: fc.Arbitrary<Step> = fc.oneof(
     fc.record({
       op: fc.constantFrom("add_" as const, "sub_" as const, "mul_" as const, "div_" as const),
@@ -380,7 +403,10 @@ describe("property: an in-place chain equals its out-of-place twin", () => {
           const padded = (g: number[], len: number) => (g.length === 0 ? new Array<number>(len).fill(0) : g);
           const len = Math.max(ga.length, gb.length);
           const [pa, pb] = [padded(ga, len), padded(gb, len)];
-          expect(pa.every((v, i) => Math.abs(v - pb[i]!) < 1e-12), `${key}: ${pa} vs ${pb}`).toBe(true);
+          expect(
+            pa.every((v, i) => Math.abs(v - pb[i]!) < 1e-12),
+            `${key}: ${pa} vs ${pb}`,
+          ).toBe(true);
         }
       }),
       { numRuns: 60 },

@@ -25,7 +25,12 @@ function positionsFromLayout(t: Tensor): naive.NaiveArray {
 function expectLayout(t: Tensor, state: ChainState, storage: readonly number[], label: string): void {
   expect([...t.shape], `${label}: shape`).toEqual([...state.positions.shape]);
   expect(naive.flatValues(positionsFromLayout(t)), `${label}: storage positions`).toEqual(naive.flatValues(state.positions));
-  naive.expectMatches(t, naive.map(state.positions, (p) => storage[p]!), {}, `${label}: values`);
+  naive.expectMatches(
+    t,
+    naive.map(state.positions, (p) => storage[p]!),
+    {},
+    `${label}: values`,
+  );
   expect(t.isContiguous(), `${label}: isContiguous`).toBe(naive.isConsecutive(state.positions));
 }
 
@@ -56,7 +61,9 @@ function runChain(base: Tensor, values: readonly number[], chain: ViewChain): Ch
     if (next.copies > state.copies) {
       // reshape or flatten to a shape no strides can express: view throws, they copy
       expect(() => t.view(next.positions.shape), label).toThrow(NablaError);
-      expect(() => t.view(next.positions.shape), label).toThrow(/^view: cannot view a tensor of shape \[.*\] and strides \[.*\] as \[.*\]: its elements are not evenly spaced in memory/);
+      expect(() => t.view(next.positions.shape), label).toThrow(
+        /^view: cannot view a tensor of shape \[.*\] and strides \[.*\] as \[.*\]: its elements are not evenly spaced in memory/,
+      );
       const copied = applyStep(t, step);
       expect(copied.storage, `${label}: copies`).not.toBe(root.storage);
       storage = naive.flatValues(naive.map(state.positions, (p) => storage[p]!));
@@ -101,18 +108,23 @@ describe("view chains against the naive model", () => {
   });
 });
 
-type Write = { op: "fill_"; value: number } | { op: "copy_"; values: number[]; broadcastDims: boolean[] } | { op: "add_"; values: number[] };
+type Write =
+  | { op: "fill_"; value: number }
+  | { op: "copy_"; values: number[]; broadcastDims: boolean[] }
+  | { op: "add_"; values: number[] };
 
 /** A write through a view: fill with a value, copy a tensor (broadcast along some dims) or add one. */
 function writeArb(shape: readonly number[]): fc.Arbitrary<Write> {
   const n = numelOf(shape);
   return fc.oneof(
     fc.double({ min: -5, max: 5, noNaN: true }).map((value) => ({ op: "fill_" as const, value })),
-    fc
-      .array(fc.boolean(), { minLength: shape.length, maxLength: shape.length })
-      .chain((broadcastDims) =>
-        kernelValuesArb(numelOf(shape.map((size, d) => (broadcastDims[d] ? 1 : size)))).map((values) => ({ op: "copy_" as const, values, broadcastDims })),
-      ),
+    fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length }).chain((broadcastDims) =>
+      kernelValuesArb(numelOf(shape.map((size, d) => (broadcastDims[d] ? 1 : size)))).map((values) => ({
+        op: "copy_" as const,
+        values,
+        broadcastDims,
+      })),
+    ),
     kernelValuesArb(n).map((values) => ({ op: "add_" as const, values })),
   );
 }
@@ -123,7 +135,13 @@ function writtenValues(write: Write, shape: readonly number[], current: naive.Na
     case "fill_":
       return naive.build(shape, () => write.value);
     case "copy_":
-      return naive.expand(naive.fromFlat(write.values, shape.map((size, d) => (write.broadcastDims[d] ? 1 : size))), shape);
+      return naive.expand(
+        naive.fromFlat(
+          write.values,
+          shape.map((size, d) => (write.broadcastDims[d] ? 1 : size)),
+        ),
+        shape,
+      );
     case "add_":
       return naive.elementwise((a, b) => a + b, current, naive.fromFlat(write.values, shape));
   }
@@ -135,7 +153,12 @@ function applyWrite(target: Tensor, write: Write): void {
       target.fill_(write.value);
       return;
     case "copy_":
-      target.copy_(float64(write.values, target.shape.map((size, d) => (write.broadcastDims[d] ? 1 : size))));
+      target.copy_(
+        float64(
+          write.values,
+          target.shape.map((size, d) => (write.broadcastDims[d] ? 1 : size)),
+        ),
+      );
       return;
     case "add_":
       target.add_(float64(write.values, target.shape));
@@ -157,39 +180,53 @@ describe("writes through views", () => {
   it("is seen through the base and through every other view of the storage", () => {
     fc.assert(
       fc.property(writeCaseArb, ({ a, b, values, write }) => {
-          const base = float64(values, a.baseShape);
-          const viewA = runChain(base, values, a);
-          const viewB = runChain(base, values, b);
-          const positionsA = naive.flatValues(viewA.state.positions);
-          const overlapping = new Set(positionsA).size < positionsA.length;
-          const storageBefore = Array.from(base.data());
-          const version = viewA.tensor.storage.version;
-          if (overlapping && write.op !== "fill_") {
-            expect(() => noGrad(() => applyWrite(viewA.tensor, write))).toThrow(
-              new RegExp(`^${write.op}: the target \\(shape \\[.*\\], strides \\[.*\\]\\) has elements that share memory; clone\\(\\) it first$`),
-            );
-            expect(Array.from(base.data()), "a rejected write changes nothing").toEqual(storageBefore);
-            return;
-          }
-          if (overlapping) {
-            // fill_ writes one value, so elements sharing memory are fine (as PyTorch)
-            noGrad(() => applyWrite(viewA.tensor, write));
-            expect(viewA.tensor.storage.version).toBe(version + 1);
-            expect(new Set(Array.from(viewA.tensor.data()))).toEqual(new Set([viewA.tensor.data()[0]]));
-            return;
-          }
-          const current = naive.map(viewA.state.positions, (p) => viewA.storage[p]!);
+        const base = float64(values, a.baseShape);
+        const viewA = runChain(base, values, a);
+        const viewB = runChain(base, values, b);
+        const positionsA = naive.flatValues(viewA.state.positions);
+        const overlapping = new Set(positionsA).size < positionsA.length;
+        const storageBefore = Array.from(base.data());
+        const version = viewA.tensor.storage.version;
+        if (overlapping && write.op !== "fill_") {
+          expect(() => noGrad(() => applyWrite(viewA.tensor, write))).toThrow(
+            new RegExp(
+              `^${write.op}: the target \\(shape \\[.*\\], strides \\[.*\\]\\) has elements that share memory; clone\\(\\) it first$`,
+            ),
+          );
+          expect(Array.from(base.data()), "a rejected write changes nothing").toEqual(storageBefore);
+          return;
+        }
+        if (overlapping) {
+          // fill_ writes one value, so elements sharing memory are fine (as PyTorch)
           noGrad(() => applyWrite(viewA.tensor, write));
-          expect(viewA.tensor.storage.version, "each write bumps the version").toBe(version + 1);
-          // the model of the storage after the write
-          const written = naive.flatValues(writtenValues(write, viewA.state.positions.shape, current));
-          const storageA = [...viewA.storage];
-          positionsA.forEach((p, i) => (storageA[p] = written[i]!));
-          const baseAfter = viewA.state.copies === 0 ? storageA : values;
-          naive.expectMatches(base, naive.fromFlat(baseAfter, a.baseShape), {}, "base after the write");
-          naive.expectMatches(viewA.tensor, naive.map(viewA.state.positions, (p) => storageA[p]!), {}, "the written view");
-          const storageB = viewB.state.copies === 0 ? baseAfter : viewB.storage;
-          naive.expectMatches(viewB.tensor, naive.map(viewB.state.positions, (p) => storageB[p]!), {}, "another view");
+          expect(viewA.tensor.storage.version).toBe(version + 1);
+          expect(new Set(Array.from(viewA.tensor.data()))).toEqual(new Set([viewA.tensor.data()[0]]));
+          return;
+        }
+        const current = naive.map(viewA.state.positions, (p) => viewA.storage[p]!);
+        noGrad(() => applyWrite(viewA.tensor, write));
+        expect(viewA.tensor.storage.version, "each write bumps the version").toBe(version + 1);
+        // the model of the storage after the write
+        const written = naive.flatValues(writtenValues(write, viewA.state.positions.shape, current));
+        const storageA = [...viewA.storage];
+        positionsA.forEach((p, i) => {
+          storageA[p] = written[i]!;
+        });
+        const baseAfter = viewA.state.copies === 0 ? storageA : values;
+        naive.expectMatches(base, naive.fromFlat(baseAfter, a.baseShape), {}, "base after the write");
+        naive.expectMatches(
+          viewA.tensor,
+          naive.map(viewA.state.positions, (p) => storageA[p]!),
+          {},
+          "the written view",
+        );
+        const storageB = viewB.state.copies === 0 ? baseAfter : viewB.storage;
+        naive.expectMatches(
+          viewB.tensor,
+          naive.map(viewB.state.positions, (p) => storageB[p]!),
+          {},
+          "another view",
+        );
       }),
       { numRuns: NUM_RUNS },
     );
@@ -201,13 +238,33 @@ function resultShape(chain: ViewChain): number[] {
 }
 
 describe("views by example (values as PyTorch gives them)", () => {
-  const x = tensor(Float64Array.from({ length: 24 }, (_, i) => i), { shape: [2, 3, 4] });
+  const x = tensor(
+    Float64Array.from({ length: 24 }, (_, i) => i),
+    { shape: [2, 3, 4] },
+  );
 
   it("slices like Python, with negative indices, clamped bounds and steps", () => {
-    expect(x.slice(2, -3, undefined, 2).toArray()).toEqual([[[1, 3], [5, 7], [9, 11]], [[13, 15], [17, 19], [21, 23]]]);
-    expect(x.slice(1, 1, 100).select(0, -1).toArray()).toEqual([[16, 17, 18, 19], [20, 21, 22, 23]]);
+    expect(x.slice(2, -3, undefined, 2).toArray()).toEqual([
+      [
+        [1, 3],
+        [5, 7],
+        [9, 11],
+      ],
+      [
+        [13, 15],
+        [17, 19],
+        [21, 23],
+      ],
+    ]);
+    expect(x.slice(1, 1, 100).select(0, -1).toArray()).toEqual([
+      [16, 17, 18, 19],
+      [20, 21, 22, 23],
+    ]);
     expect(x.slice(0, 5).shape).toEqual([0, 3, 4]);
-    expect(x.narrow(-1, -2, 2).select(1, 0).toArray()).toEqual([[2, 3], [14, 15]]);
+    expect(x.narrow(-1, -2, 2).select(1, 0).toArray()).toEqual([
+      [2, 3],
+      [14, 15],
+    ]);
   });
 
   it("reports strides and offsets as PyTorch does", () => {
@@ -229,8 +286,15 @@ describe("views by example (values as PyTorch gives them)", () => {
 
   it("asStrided takes an absolute storage offset and may overlap", () => {
     const windows = x.select(0, 1).asStrided([3, 2], [1, 1]);
-    expect(windows.toArray()).toEqual([[12, 13], [13, 14], [14, 15]]);
-    expect(x.asStrided([2, 2], [1, 1], 20).toArray()).toEqual([[20, 21], [21, 22]]);
+    expect(windows.toArray()).toEqual([
+      [12, 13],
+      [13, 14],
+      [14, 15],
+    ]);
+    expect(x.asStrided([2, 2], [1, 1], 20).toArray()).toEqual([
+      [20, 21],
+      [21, 22],
+    ]);
   });
 
   it("rejects impossible views with messages naming the op, the shapes and what was expected", () => {

@@ -37,7 +37,10 @@ export const TRAIN_DEFAULTS = {
  * (code 0 for help and version, 1 for errors) before anything is read or written.
  */
 export function parseTrainOptions(argv: string[], now = new Date()): TrainOptions {
-  const program = exampleProgram("pnpm train", "Train a multi-layer perceptron classifier on a CSV file and write the model, metrics and plots.")
+  const program = exampleProgram(
+    "pnpm train",
+    "Train a multi-layer perceptron classifier on a CSV file and write the model, metrics and plots.",
+  )
     .option("--data <csv>", "CSV file with a header row: numeric feature columns and a label column", displayPath(defaultDataPath))
     .option("--label <column>", "name of the label column (default: the last column)")
     .addOption(

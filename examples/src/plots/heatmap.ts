@@ -73,7 +73,13 @@ export function confusionHeatmap(options: ConfusionHeatmapOptions): string {
           element("title", {}, escapeXml(title)) +
             element("rect", { x, y, width: cell, height: cell, fill: blues(share), stroke: "#ffffff", "stroke-width": 1 }) +
             textElement(
-              { x: x + cell / 2, y: y + cell / 2 + countFont * 0.35, "text-anchor": "middle", "font-size": countFont, style: `fill: ${share > 0.5 ? "#ffffff" : "#222222"}` },
+              {
+                x: x + cell / 2,
+                y: y + cell / 2 + countFont * 0.35,
+                "text-anchor": "middle",
+                "font-size": countFont,
+                style: `fill: ${share > 0.5 ? "#ffffff" : "#222222"}`,
+              },
               String(count),
             ),
         ),
@@ -96,9 +102,17 @@ export function confusionHeatmap(options: ConfusionHeatmapOptions): string {
   });
   // Axis titles.
   const rowTitleY = grid.top + grid.size / 2;
-  body.push(textElement({ x: 20, y: rowTitleY, "text-anchor": "middle", transform: `rotate(-90 20 ${rowTitleY})`, class: "axis-title" }, "True class"));
   body.push(
-    textElement({ x: grid.left + grid.size / 2, y: grid.top + grid.size + columnLabelHeight + 26, "text-anchor": "middle", class: "axis-title" }, "Predicted class"),
+    textElement(
+      { x: 20, y: rowTitleY, "text-anchor": "middle", transform: `rotate(-90 20 ${rowTitleY})`, class: "axis-title" },
+      "True class",
+    ),
+  );
+  body.push(
+    textElement(
+      { x: grid.left + grid.size / 2, y: grid.top + grid.size + columnLabelHeight + 26, "text-anchor": "middle", class: "axis-title" },
+      "Predicted class",
+    ),
   );
 
   // Colour bar: 100% at the top, as the darkest cells.

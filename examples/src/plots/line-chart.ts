@@ -74,7 +74,10 @@ export function lineChart(options: LineChartOptions): string {
   // The frame; the data are drawn INSET pixels inside it.
   const plot = { left: MARGIN.left, top: MARGIN.top, right: WIDTH - MARGIN.right, bottom: HEIGHT - MARGIN.bottom };
   const epochs = Math.max(1, ...series.map((s) => s.values.length));
-  const y = valueAxis(series.flatMap((s) => s.values), options);
+  const y = valueAxis(
+    series.flatMap((s) => s.values),
+    options,
+  );
   // A single epoch still gets an x range, centred on it.
   const [xMin, xMax] = epochs === 1 ? [0.5, 1.5] : [1, epochs];
   const xOf = (x: number) => plot.left + INSET + ((x - xMin) / (xMax - xMin)) * (plot.right - plot.left - 2 * INSET);
@@ -107,14 +110,21 @@ export function lineChart(options: LineChartOptions): string {
   );
 
   // The curves, clipped to the frame so nothing drawn there can cover the labels.
-  body.push(element("clipPath", { id: "plot-area" }, element("rect", { x: plot.left, y: plot.top, width: plot.right - plot.left, height: plot.bottom - plot.top })));
+  body.push(
+    element(
+      "clipPath",
+      { id: "plot-area" },
+      element("rect", { x: plot.left, y: plot.top, width: plot.right - plot.left, height: plot.bottom - plot.top }),
+    ),
+  );
   const curves: string[] = [];
   const markPoints = epochs <= 40;
   for (const s of series) {
     for (const segment of finiteRuns(s.values)) {
       const coordinates = segment.map(([i, value]): [number, number] => [xOf(i + 1), yOf(value)]);
       const stroke = { stroke: s.color, "stroke-width": 2, "stroke-dasharray": s.dashed ? "6 4" : undefined };
-      if (coordinates.length > 1) curves.push(element("polyline", { points: points(coordinates), fill: "none", "stroke-linejoin": "round", ...stroke }));
+      if (coordinates.length > 1)
+        curves.push(element("polyline", { points: points(coordinates), fill: "none", "stroke-linejoin": "round", ...stroke }));
       if (markPoints || coordinates.length === 1) {
         for (const [cx, cy] of coordinates) curves.push(element("circle", { cx, cy, r: MARKER_RADIUS, fill: s.color }));
       }
@@ -131,7 +141,15 @@ export function lineChart(options: LineChartOptions): string {
     legend.push(textElement({ x: legendX, y: 48, class: "legend" }, s.name));
     legendX -= 30;
     legend.push(
-      element("line", { x1: legendX, x2: legendX + 24, y1: 44, y2: 44, stroke: s.color, "stroke-width": 2, "stroke-dasharray": s.dashed ? "6 4" : undefined }),
+      element("line", {
+        x1: legendX,
+        x2: legendX + 24,
+        y1: 44,
+        y2: 44,
+        stroke: s.color,
+        "stroke-width": 2,
+        "stroke-dasharray": s.dashed ? "6 4" : undefined,
+      }),
     );
     legendX -= 18;
   }

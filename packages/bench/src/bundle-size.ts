@@ -50,8 +50,18 @@ export async function bundleSizes(): Promise<BundleSize[]> {
     dist: `${packagesDir}${folder}/dist/index.js`,
   }));
   entries.push(
-    { name: "TF.js cpu", contents: "tfjs-core + tfjs-backend-cpu (no gradients)", source: `export * from "@tensorflow/tfjs-core"; import "@tensorflow/tfjs-backend-cpu";`, dist: null },
-    { name: "TF.js wasm", contents: "tfjs-core + tfjs-backend-wasm JS (no gradients; .wasm files extra)", source: `export * from "@tensorflow/tfjs-core"; import "@tensorflow/tfjs-backend-wasm";`, dist: null },
+    {
+      name: "TF.js cpu",
+      contents: "tfjs-core + tfjs-backend-cpu (no gradients)",
+      source: `export * from "@tensorflow/tfjs-core"; import "@tensorflow/tfjs-backend-cpu";`,
+      dist: null,
+    },
+    {
+      name: "TF.js wasm",
+      contents: "tfjs-core + tfjs-backend-wasm JS (no gradients; .wasm files extra)",
+      source: `export * from "@tensorflow/tfjs-core"; import "@tensorflow/tfjs-backend-wasm";`,
+      dist: null,
+    },
     { name: "jax-js", contents: "@jax-js/jax (wasm kernels generated at run time)", source: `export * from "@jax-js/jax";`, dist: null },
   );
   const sizes: BundleSize[] = [];
@@ -60,7 +70,14 @@ export async function bundleSizes(): Promise<BundleSize[]> {
     try {
       sizes.push({ name, contents, distBytes, ...(await measureBundle(source)) });
     } catch (error) {
-      sizes.push({ name, contents, distBytes, minifiedBytes: null, gzipBytes: null, error: (error instanceof Error ? error.message : String(error)).split("\n")[0] });
+      sizes.push({
+        name,
+        contents,
+        distBytes,
+        minifiedBytes: null,
+        gzipBytes: null,
+        error: (error instanceof Error ? error.message : String(error)).split("\n")[0],
+      });
     }
   }
   return sizes;

@@ -33,7 +33,11 @@ function options() {
     console.log(USAGE);
     process.exit(0);
   }
-  const list = (value: string | undefined) => value?.split(",").map((s) => s.trim()).filter(Boolean);
+  const list = (value: string | undefined) =>
+    value
+      ?.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
   const peerNames = list(values.peers);
   const unknown = peerNames?.filter((name) => !PEERS.some((p) => p.name === name)) ?? [];
   if (unknown.length > 0) throw new Error(`unknown peer ${unknown.join(", ")}\n${USAGE}`);
@@ -110,9 +114,18 @@ async function main(): Promise<void> {
         cells[peer.name] = { status: error instanceof WorkloadSkipped ? "skipped" : "error", error: errorText(error) };
       }
       const cell = cells[peer.name]!;
-      progress(`${workload.id.padEnd(12)} ${peer.label.padEnd(12)} ${cell.status === "ok" ? `${cell.value.toPrecision(4)} ${unitOf(workload.metric)}` : `${cell.status}: ${cell.error}`}`);
+      progress(
+        `${workload.id.padEnd(12)} ${peer.label.padEnd(12)} ${cell.status === "ok" ? `${cell.value.toPrecision(4)} ${unitOf(workload.metric)}` : `${cell.status}: ${cell.error}`}`,
+      );
     }
-    results.workloads.push({ id: workload.id, title: workload.title, metric: workload.metric.kind, unit: unitOf(workload.metric), cells, ...ratiosAndTargets(cells, peerInfo) });
+    results.workloads.push({
+      id: workload.id,
+      title: workload.title,
+      metric: workload.metric.kind,
+      unit: unitOf(workload.metric),
+      cells,
+      ...ratiosAndTargets(cells, peerInfo),
+    });
   }
 
   results.bundles = await bundleSizes();

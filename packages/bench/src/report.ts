@@ -62,11 +62,21 @@ export function metricValue(metric: Metric, ms: number): number {
 export function okCell(metric: Metric, timing: Timing, memory: MemoryGrowth, accuracy?: number): Cell {
   const a = metricValue(metric, timing.min);
   const b = metricValue(metric, timing.max);
-  return { status: "ok", timing, value: metricValue(metric, timing.median), valueRange: [Math.min(a, b), Math.max(a, b)], memory, ...(accuracy === undefined ? {} : { accuracy }) };
+  return {
+    status: "ok",
+    timing,
+    value: metricValue(metric, timing.median),
+    valueRange: [Math.min(a, b), Math.max(a, b)],
+    memory,
+    ...(accuracy === undefined ? {} : { accuracy }),
+  };
 }
 
-export function ratiosAndTargets(cells: Record<string, Cell>, peers: readonly PeerInfo[]): { ratios: Record<string, number | null>; targets: TargetCheck } {
-  const nabla = cells["nabla"];
+export function ratiosAndTargets(
+  cells: Record<string, Cell>,
+  peers: readonly PeerInfo[],
+): { ratios: Record<string, number | null>; targets: TargetCheck } {
+  const nabla = cells.nabla;
   const ratios: Record<string, number | null> = {};
   for (const peer of peers) {
     if (peer.name === "nabla") continue;
@@ -129,7 +139,9 @@ export function markdown(results: Results): string {
   out.push("");
   out.push(`${meta.date} · Node ${meta.node} · ${meta.platform} · ${meta.cores} × ${meta.cpu} · \`${meta.command}\``);
   out.push("");
-  out.push(`Peers: ${peers.map((p) => `${p.label} ${p.status === "ok" ? p.version : `unavailable (${p.error ?? "failed to load"})`}`).join(", ")}.`);
+  out.push(
+    `Peers: ${peers.map((p) => `${p.label} ${p.status === "ok" ? p.version : `unavailable (${p.error ?? "failed to load"})`}`).join(", ")}.`,
+  );
   out.push("");
   out.push("Median (min–max) per workload; ×peer = peer's median time ÷ nabla's (above 1: nabla is faster).");
   out.push("Targets: ≥ 3× TF.js cpu, then ≥ 1× the best of TF.js wasm and jax-js (✓ met, ✗ missed, ? not measured).");
@@ -137,13 +149,20 @@ export function markdown(results: Results): string {
   out.push(
     table(
       ["workload", ...peers.map((p) => p.label), ...others.map((p) => `×${p.label}`), "targets"],
-      workloads.map((w) => [w.id, ...peers.map((p) => formatCell(w.cells[p.name], w.unit)), ...others.map((p) => formatRatio(w.ratios[p.name])), formatTargets(w.targets)]),
+      workloads.map((w) => [
+        w.id,
+        ...peers.map((p) => formatCell(w.cells[p.name], w.unit)),
+        ...others.map((p) => formatRatio(w.ratios[p.name])),
+        formatTargets(w.targets),
+      ]),
     ),
   );
-  const notes = workloads.flatMap((w) => peers.flatMap((p) => {
-    const cell = w.cells[p.name];
-    return cell?.status === "skipped" ? [`- ${p.label}, ${w.id}: ${cell.error}`] : [];
-  }));
+  const notes = workloads.flatMap((w) =>
+    peers.flatMap((p) => {
+      const cell = w.cells[p.name];
+      return cell?.status === "skipped" ? [`- ${p.label}, ${w.id}: ${cell.error}`] : [];
+    }),
+  );
   if (notes.length > 0) out.push("", "Notes:", "", ...notes);
   out.push("");
   out.push("### Workloads");
@@ -167,6 +186,17 @@ export function markdown(results: Results): string {
   out.push("");
   out.push("### Bundle size (esbuild, ESM, minified; other @nabla packages external)");
   out.push("");
-  out.push(table(["package", "contents", "dist/index.js", "minified", "min + gzip"], bundles.map((b) => [b.name, b.error ? `${b.contents} (could not bundle: ${b.error.replaceAll("|", "/")})` : b.contents, formatBytes(b.distBytes), formatBytes(b.minifiedBytes), formatBytes(b.gzipBytes)])));
+  out.push(
+    table(
+      ["package", "contents", "dist/index.js", "minified", "min + gzip"],
+      bundles.map((b) => [
+        b.name,
+        b.error ? `${b.contents} (could not bundle: ${b.error.replaceAll("|", "/")})` : b.contents,
+        formatBytes(b.distBytes),
+        formatBytes(b.minifiedBytes),
+        formatBytes(b.gzipBytes),
+      ]),
+    ),
+  );
   return out.join("\n");
 }

@@ -67,7 +67,13 @@ export function workloads(quick: boolean): Workload[] {
     metric: { kind: "ms" },
     task: () => {
       const stream = new InputStream(3);
-      return { kind: "crossEntropy", rows: ceRows, classes: ceClasses, logits: stream.normal(ceRows * ceClasses), targets: stream.integers(ceRows, ceClasses) };
+      return {
+        kind: "crossEntropy",
+        rows: ceRows,
+        classes: ceClasses,
+        logits: stream.normal(ceRows * ceClasses),
+        targets: stream.integers(ceRows, ceClasses),
+      };
     },
   });
 

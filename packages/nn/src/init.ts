@@ -1,4 +1,4 @@
-import { Generator, NablaError, Tensor, formatShape, noGrad, rand, randn } from "@nabla/tensor";
+import { type Generator, NablaError, type Tensor, formatShape, noGrad, rand, randn } from "@nabla/tensor";
 import { checkOptions, checkTensor } from "@nabla/tensor/internal";
 
 /** The nonlinearities `calculateGain` knows (PyTorch's `nn.functional` names). */
@@ -101,7 +101,10 @@ export function calculateFanInAndFanOut(tensor: Tensor): { fanIn: number; fanOut
 
 function fans(op: string, tensor: Tensor): { fanIn: number; fanOut: number } {
   if (tensor.ndim < 2) {
-    throw new NablaError(op, `fan in and fan out cannot be computed for shape ${formatShape(tensor.shape)} (expected at least 2 dimensions)`);
+    throw new NablaError(
+      op,
+      `fan in and fan out cannot be computed for shape ${formatShape(tensor.shape)} (expected at least 2 dimensions)`,
+    );
   }
   const receptiveField = tensor.shape.slice(2).reduce((product, size) => product * size, 1);
   return { fanIn: tensor.shape[1]! * receptiveField, fanOut: tensor.shape[0]! * receptiveField };
@@ -110,7 +113,10 @@ function fans(op: string, tensor: Tensor): { fanIn: number; fanOut: number } {
 function assertFloating(op: string, tensor: Tensor): void {
   checkTensor(op, "tensor", tensor);
   if (tensor.dtype !== "float32" && tensor.dtype !== "float64") {
-    throw new NablaError(op, `cannot fill a ${tensor.dtype} tensor of shape ${formatShape(tensor.shape)} with random values (expected float32 or float64)`);
+    throw new NablaError(
+      op,
+      `cannot fill a ${tensor.dtype} tensor of shape ${formatShape(tensor.shape)} with random values (expected float32 or float64)`,
+    );
   }
 }
 
@@ -146,7 +152,11 @@ function uniformFrom(op: string, tensor: Tensor, a: number, b: number, generator
     throw new NablaError(op, `expected a finite range with a ≤ b, got a = ${a}, b = ${b}`);
   }
   // a + (b − a)·u, u ~ U[0, 1), as PyTorch's uniform_
-  return fill(tensor, () => rand(tensor.shape, { dtype: tensor.dtype, generator }).mul(b - a).add(a));
+  return fill(tensor, () =>
+    rand(tensor.shape, { dtype: tensor.dtype, generator })
+      .mul(b - a)
+      .add(a),
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import { NablaError, Tensor, formatShape, noGrad, isTensor } from "@nabla/tensor";
+import { NablaError, type Tensor, formatShape, noGrad, isTensor } from "@nabla/tensor";
 import { checkBoolean, checkOptions, describeValue } from "@nabla/tensor/internal";
 
 /** Options of `Module.loadStateDict`. */
@@ -82,7 +82,8 @@ export abstract class Module {
    */
   protected registerParameter<T extends Tensor | null>(name: string, tensor: T): T {
     const op = "registerParameter";
-    if (name === "" || name.includes(".")) throw new NablaError(op, `invalid parameter name "${name}" (expected a non-empty name without ".")`);
+    if (name === "" || name.includes("."))
+      throw new NablaError(op, `invalid parameter name "${name}" (expected a non-empty name without ".")`);
     if (this.parameterNames.includes(name)) throw new NablaError(op, `parameter "${name}" is already registered`);
     if (tensor !== null) {
       if (!isTensor(tensor, op)) throw new NablaError(op, `parameter "${name}" must be a Tensor or null`);
@@ -301,7 +302,9 @@ export abstract class Module {
       if (!isTensor(value, op)) {
         problems.push(`"${name}" is not a Tensor`);
       } else if (!sameShape(value.shape, parameter.shape)) {
-        problems.push(`size mismatch for "${name}": the model has ${formatShape(parameter.shape)}, the state dict ${formatShape(value.shape)}`);
+        problems.push(
+          `size mismatch for "${name}": the model has ${formatShape(parameter.shape)}, the state dict ${formatShape(value.shape)}`,
+        );
       }
     }
     if (problems.length > 0) throw new NablaError(op, problems.join("; "));

@@ -140,7 +140,10 @@ function checkVjpInputs(op: string, saved: unknown, gradOut: unknown, dim: numbe
     );
   }
   if (saved.dtype !== gradOut.dtype) {
-    throw new NablaError(op, `gradOut dtype ${gradOut.dtype} must equal the ${savedName} output dtype ${saved.dtype} (shape ${formatShape(saved.shape)})`);
+    throw new NablaError(
+      op,
+      `gradOut dtype ${gradOut.dtype} must equal the ${savedName} output dtype ${saved.dtype} (shape ${formatShape(saved.shape)})`,
+    );
   }
   return normalizeDim(op, dim, saved.ndim);
 }
@@ -182,9 +185,7 @@ export const softmaxBackward: (s: Tensor, gradOut: Tensor, dim?: number) => Tens
     // out is linear in g with the same symmetric J, so g's gradient is this op again (the reason
     // softmaxBackward's type is spelled out: TypeScript cannot infer a self-reference); for s,
     // ∂out_i/∂s_k = δ_ik (g_i − Σ g ⊙ s) − s_i g_k
-    const gradS = ctx.needsInputGrad[0]
-      ? outGrad.mul(g!.sub(g!.mul(s!).sum(d, true))).sub(g!.mul(outGrad.mul(s!).sum(d, true)))
-      : null;
+    const gradS = ctx.needsInputGrad[0] ? outGrad.mul(g!.sub(g!.mul(s!).sum(d, true))).sub(g!.mul(outGrad.mul(s!).sum(d, true))) : null;
     const gradG = ctx.needsInputGrad[1] ? softmaxBackward(s!, outGrad, d) : null;
     return [gradS, gradG];
   },
@@ -398,5 +399,7 @@ export function softmaxJacobian(x: Tensor): Tensor {
   const n = x.shape[0]!;
   const s = softmax(x);
   // eye ⊙ s keeps s[j] on the diagonal only; s[:, None] ⊙ s[None, :] is the outer product s sᵀ
-  return eye(n, n, { dtype: x.dtype }).mul(s).sub(s.unsqueeze(1).mul(s.unsqueeze(0)));
+  return eye(n, n, { dtype: x.dtype })
+    .mul(s)
+    .sub(s.unsqueeze(1).mul(s.unsqueeze(0)));
 }

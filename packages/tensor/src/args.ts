@@ -29,7 +29,12 @@ export function checkNumber(op: string, name: string, value: unknown, options?: 
 export function checkInteger(op: string, name: string, value: unknown, options?: { min?: number }): number {
   const min = options?.min;
   if (!Number.isSafeInteger(value) || (min !== undefined && (value as number) < min)) {
-    refuse(op, name, min === undefined ? "an integer" : min === 0 ? "a non-negative integer" : min === 1 ? "a positive integer" : `an integer ≥ ${min}`, value);
+    refuse(
+      op,
+      name,
+      min === undefined ? "an integer" : min === 0 ? "a non-negative integer" : min === 1 ? "a positive integer" : `an integer ≥ ${min}`,
+      value,
+    );
   }
   return value as number;
 }

@@ -91,10 +91,13 @@ function varianceAs(op: string, x: Tensor, dim: Dims | undefined, keepdim: boole
   checkTensor(op, "input", x);
   checkBoolean(op, "keepdim", keepdim);
   if (!isFloating(x.dtype)) throw new NablaError(op, `needs a floating-point tensor, got ${x.dtype}`);
-  if (!Number.isFinite(correction) || correction < 0) throw new NablaError(op, `correction must be a non-negative number, got ${correction}`);
+  if (!Number.isFinite(correction) || correction < 0)
+    throw new NablaError(op, `correction must be a non-negative number, got ${correction}`);
   const n = reducedCount(op, x, dim);
   const deviations = x.sub(mean(x, dim, true));
   // PyTorch divides by max(0, n − correction): fewer samples than the correction gives inf/NaN
-  return deviations.square().sum(dim, keepdim).div(Math.max(0, n - correction));
+  return deviations
+    .square()
+    .sum(dim, keepdim)
+    .div(Math.max(0, n - correction));
 }
-

@@ -47,7 +47,8 @@ export function isTensor(value: unknown, op = "isTensor"): value is Tensor {
 export function sharedAcrossCopies<T extends object>(name: string, create: () => T): T {
   const store = globalThis as { [key: symbol]: unknown };
   const key = Symbol.for(`nabla.tensor@${version} ${name}`);
-  return (store[key] ??= create()) as T;
+  store[key] ??= create();
+  return store[key] as T;
 }
 
 /** `value instanceof cls` by the prototype chain, for subclasses of a class that checks a brand. */

@@ -1,5 +1,17 @@
 import { checkBoolean, checkInteger, checkNumber, checkOptions, checkTensor } from "./args";
-import { type DType, type TypedArray, allocate, assertDType, checkAllocation, checkValueFits, dtypeOfArray, integerRange, isFloating, storedValue, toBool } from "./dtype";
+import {
+  type DType,
+  type TypedArray,
+  allocate,
+  assertDType,
+  checkAllocation,
+  checkValueFits,
+  dtypeOfArray,
+  integerRange,
+  isFloating,
+  storedValue,
+  toBool,
+} from "./dtype";
 import { NablaError, describeValue } from "./errors";
 import { fillStrided } from "./kernels/elementwise";
 import { Generator, defaultGenerator } from "./random";
@@ -80,7 +92,10 @@ export function tensor(data: NestedArray | TypedArray, options?: TensorOptions &
     if (depth === shape.length) {
       if (typeof value === "number") sawNumber = true;
       else if (typeof value !== "boolean") {
-        throw new NablaError("tensor", `expected a number or boolean at ${path || "the top level"}, got ${Array.isArray(value) ? "an array" : typeof value} (nested data of shape ${formatShape(shape)})`);
+        throw new NablaError(
+          "tensor",
+          `expected a number or boolean at ${path || "the top level"}, got ${Array.isArray(value) ? "an array" : typeof value} (nested data of shape ${formatShape(shape)})`,
+        );
       }
       flat.push(value);
       continue;
@@ -98,7 +113,10 @@ export function tensor(data: NestedArray | TypedArray, options?: TensorOptions &
   if (options?.shape !== undefined) {
     finalShape = checkShape("tensor", options.shape);
     if (numelOf(finalShape) !== flat.length) {
-      throw new NablaError("tensor", `shape ${formatShape(finalShape)} needs ${numelOf(finalShape)} elements, but the data (shape ${formatShape(shape)}) has ${flat.length}`);
+      throw new NablaError(
+        "tensor",
+        `shape ${formatShape(finalShape)} needs ${numelOf(finalShape)} elements, but the data (shape ${formatShape(shape)}) has ${flat.length}`,
+      );
     }
   }
   const dtype = dtypeOption("tensor", options, sawNumber || flat.length === 0 ? "float32" : "bool");
@@ -110,11 +128,14 @@ export function tensor(data: NestedArray | TypedArray, options?: TensorOptions &
 
 function fromTypedArray(data: TypedArray, options?: TensorOptions & { shape?: Shape }): Tensor {
   if (!(data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array || data instanceof Uint8Array)) {
-    throw new NablaError("tensor", `unsupported typed array ${(data as ArrayBufferView).constructor.name} (expected Float32Array, Float64Array, Int32Array or Uint8Array)`);
+    throw new NablaError(
+      "tensor",
+      `unsupported typed array ${(data as ArrayBufferView).constructor.name} (expected Float32Array, Float64Array, Int32Array or Uint8Array)`,
+    );
   }
   const own = dtypeOfArray(data);
   if (data instanceof Uint8Array && options?.dtype !== "bool") {
-    throw new NablaError("tensor", "a Uint8Array needs { dtype: \"bool\" }");
+    throw new NablaError("tensor", 'a Uint8Array needs { dtype: "bool" }');
   }
   const dtype = dtypeOption("tensor", options, own);
   const shape = options?.shape === undefined ? [data.length] : checkShape("tensor", options.shape);
@@ -132,7 +153,8 @@ function fromTypedArray(data: TypedArray, options?: TensorOptions & { shape?: Sh
 function filled(op: string, shape: Shape, value: number | boolean, options: TensorOptions | undefined): Tensor {
   creationOptions(op, options);
   const checked = checkShape(op, shape);
-  if (typeof value !== "number" && typeof value !== "boolean") throw new NablaError(op, `value must be a number or a boolean, got ${describeValue(value)}`);
+  if (typeof value !== "number" && typeof value !== "boolean")
+    throw new NablaError(op, `value must be a number or a boolean, got ${describeValue(value)}`);
   const dtype = dtypeOption(op, options, typeof value === "boolean" ? "bool" : "float32");
   if (typeof value === "number") checkValueFits(op, value, dtype);
   const data = allocate(dtype, numelOf(checked), op);
@@ -237,7 +259,12 @@ export function arange(start: number, end: number, step?: number, options?: Tens
 export function arange(a: number, b?: number, step = 1, options?: TensorOptions): Tensor {
   creationOptions("arange", options);
   const [start, end] = b === undefined ? [0, a] : [a, b];
-  for (const [name, v] of [["start", start], ["end", end], ["step", step]] as const) checkNumber("arange", name, v, { finite: true });
+  for (const [name, v] of [
+    ["start", start],
+    ["end", end],
+    ["step", step],
+  ] as const)
+    checkNumber("arange", name, v, { finite: true });
   if (step === 0) throw new NablaError("arange", "step must be non-zero");
   if ((end - start) * step < 0) throw new NablaError("arange", `the range ${start} to ${end} cannot be walked with step ${step}`);
   const allIntegers = Number.isInteger(start) && Number.isInteger(end) && Number.isInteger(step);
@@ -381,7 +408,11 @@ export function randperm(n: number, options?: RandomOptions): Tensor {
   checkInteger("randperm", "n", n, { min: 0 });
   const dtype = dtypeOption("randperm", options, "int32");
   checkAllocation("randperm", dtype, n);
-  if (n - 1 > integerRange(dtype).max) throw new NablaError("randperm", `n = ${n} is too large for ${dtype}, which holds the integers up to ${integerRange(dtype).max} exactly`);
+  if (n - 1 > integerRange(dtype).max)
+    throw new NablaError(
+      "randperm",
+      `n = ${n} is too large for ${dtype}, which holds the integers up to ${integerRange(dtype).max} exactly`,
+    );
   const generator = options?.generator ?? defaultGenerator;
   const data = allocate("int32", n, "randperm") as Int32Array;
   for (let i = 0; i < n; i++) data[i] = i;

@@ -67,7 +67,8 @@ export function storedValue(dtype: DType, value: number | boolean): number {
 
 /** Throws unless `length` elements fit one typed array: for ops that check before other work. */
 export function checkAllocation(op: string, dtype: DType, length: number): void {
-  if (!(length <= MAX_ELEMENTS)) throw new NablaError(op, `cannot allocate ${describeSize(dtype, length)}: a typed array holds at most ${MAX_ELEMENTS} elements`);
+  if (!(length <= MAX_ELEMENTS))
+    throw new NablaError(op, `cannot allocate ${describeSize(dtype, length)}: a typed array holds at most ${MAX_ELEMENTS} elements`);
 }
 
 function describeSize(dtype: DType, length: number): string {
@@ -109,7 +110,11 @@ const FLOAT32_MAX = 3.4028234663852886e38;
  */
 export function checkValueFits(op: string, value: number, dtype: DType): void {
   const fits =
-    dtype === "int32" ? value >= -(2 ** 31) && value <= 2 ** 31 - 1 : dtype === "float32" ? !(Math.abs(value) > FLOAT32_MAX) || value === Infinity || value === -Infinity : true;
+    dtype === "int32"
+      ? value >= -(2 ** 31) && value <= 2 ** 31 - 1
+      : dtype === "float32"
+        ? !(Math.abs(value) > FLOAT32_MAX) || value === Infinity || value === -Infinity
+        : true;
   if (!fits) throw new NablaError(op, `value ${value} cannot be converted to ${dtype} without overflow`);
 }
 
@@ -165,7 +170,8 @@ export function scalarDType(value: number | boolean): DType {
  * ```
  */
 export function resultType(operands: ReadonlyArray<{ dtype: DType; ndim: number } | number | boolean>): DType {
-  if (!Array.isArray(operands)) throw new NablaError("resultType", `operands must be an array of tensors and numbers, got ${describeValue(operands)}`);
+  if (!Array.isArray(operands))
+    throw new NablaError("resultType", `operands must be an array of tensors and numbers, got ${describeValue(operands)}`);
   let dimResult: DType | undefined;
   let zeroDimResult: DType | undefined;
   let scalarResult: DType | undefined;

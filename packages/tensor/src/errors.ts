@@ -50,7 +50,9 @@ export function describeValue(value: unknown): string {
   if (typeof value === "function") return "a function";
   if (typeof value === "symbol") return value.toString();
   if (Array.isArray(value)) {
-    const shown = value.slice(0, 8).map((item) => (Array.isArray(item) ? "[…]" : typeof item === "object" && item !== null ? "{…}" : describeValue(item)));
+    const shown = value
+      .slice(0, 8)
+      .map((item) => (Array.isArray(item) ? "[…]" : typeof item === "object" && item !== null ? "{…}" : describeValue(item)));
     return `[${shown.join(", ")}${value.length > 8 ? `, … (${value.length} items)` : ""}]`;
   }
   const tensorLike = value as { constructor?: { name?: string }; shape?: unknown; dtype?: unknown };

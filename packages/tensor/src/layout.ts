@@ -98,7 +98,10 @@ export function expandLayout(op: string, layout: Layout, shape: Shape): Layout {
     throw new NablaError(op, `cannot expand ${formatShape(layout.shape)} to ${formatShape(shape)}: the target has fewer dims`);
   }
   if (shape.some((size) => size !== -1 && !(Number.isInteger(size) && size >= 0))) {
-    throw new NablaError(op, `cannot expand ${formatShape(layout.shape)} to ${formatShape(shape)}: sizes must be non-negative integers or -1`);
+    throw new NablaError(
+      op,
+      `cannot expand ${formatShape(layout.shape)} to ${formatShape(shape)}: sizes must be non-negative integers or -1`,
+    );
   }
   const newShape: number[] = [];
   const newStrides: number[] = [];
@@ -168,11 +171,21 @@ export function viewStrides(layout: Layout, shape: Shape): number[] | null {
 }
 
 /** Python slicing on one dim: negative indices count from the end, bounds clamp, step > 0. */
-export function sliceLayout(op: string, layout: Layout, dim: number, start: number | undefined, end: number | undefined, step: number): Layout {
+export function sliceLayout(
+  op: string,
+  layout: Layout,
+  dim: number,
+  start: number | undefined,
+  end: number | undefined,
+  step: number,
+): Layout {
   const d = normalizeDim(op, dim, layout.shape.length);
   if (layout.shape.length === 0) throw new NablaError(op, "cannot slice a 0-d tensor");
   if (!Number.isInteger(step) || step <= 0) throw new NablaError(op, `step must be a positive integer, got ${step}`);
-  for (const [name, value] of [["start", start], ["end", end]] as const) {
+  for (const [name, value] of [
+    ["start", start],
+    ["end", end],
+  ] as const) {
     if (value !== undefined && !Number.isInteger(value)) throw new NablaError(op, `${name} must be an integer, got ${value}`);
   }
   const size = layout.shape[d]!;

@@ -344,7 +344,14 @@ export class Tensor {
     if (typeof fn !== "function") throw new NablaError("registerHook", `expected a function, got ${typeof fn}`);
     this.syncHistory("registerHook");
     if (!this.requiresGradFlag) throw new NablaError("registerHook", "cannot register a hook on a tensor that does not require grad");
-    const hooks = this.gradFnNode ? (this.gradFnNode.hooks ??= []) : (this.leafHooks ??= []);
+    let hooks: GradHook[];
+    if (this.gradFnNode) {
+      this.gradFnNode.hooks ??= [];
+      hooks = this.gradFnNode.hooks;
+    } else {
+      this.leafHooks ??= [];
+      hooks = this.leafHooks;
+    }
     const entry: GradHook = (grad) => fn(grad); // its own identity, so removing one registration of fn leaves the others
     hooks.push(entry);
     return () => {
@@ -381,18 +388,27 @@ export class Tensor {
     if (gradient !== undefined && !isTensor(gradient, "backward")) checkNumber("backward", "gradient", gradient);
     this.syncHistory("backward");
     if (!this.requiresGradFlag) {
-      throw new NablaError("backward", "the tensor does not require grad and has no gradFn (did you compute it inside noGrad, or from tensors without requiresGrad?)");
+      throw new NablaError(
+        "backward",
+        "the tensor does not require grad and has no gradFn (did you compute it inside noGrad, or from tensors without requiresGrad?)",
+      );
     }
     let seed: Tensor;
     if (gradient === undefined) {
       if (this.numel !== 1) {
-        throw new NablaError("backward", `a gradient can be created implicitly only for scalar outputs, got shape ${formatShape(this.shape)}; pass gradient`);
+        throw new NablaError(
+          "backward",
+          `a gradient can be created implicitly only for scalar outputs, got shape ${formatShape(this.shape)}; pass gradient`,
+        );
       }
       seed = composite.fullLike(this, 1);
     } else {
       seed = gradient instanceof Tensor ? gradient : composite.fullLike(this, gradient);
       if (!shapesEqual(seed.shape, this.shape)) {
-        throw new NablaError("backward", `gradient has shape ${formatShape(seed.shape)} but the tensor has shape ${formatShape(this.shape)}`);
+        throw new NablaError(
+          "backward",
+          `gradient has shape ${formatShape(seed.shape)} but the tensor has shape ${formatShape(this.shape)}`,
+        );
       }
     }
     runBackward([this], [seed], options);
@@ -456,7 +472,8 @@ export class Tensor {
    * ```
    */
   item(): number | boolean {
-    if (this.numel !== 1) throw new NablaError("item", `only one-element tensors can be converted to a number, got shape ${formatShape(this.shape)}`);
+    if (this.numel !== 1)
+      throw new NablaError("item", `only one-element tensors can be converted to a number, got shape ${formatShape(this.shape)}`);
     const value = this.storage.data[this.offset]!;
     return this.dtype === "bool" ? value !== 0 : value;
   }
@@ -498,7 +515,9 @@ export class Tensor {
   reshape(shape: Shape): Tensor;
   /** `reshape` with the sizes spread, as PyTorch users type them: `x.reshape(2, 3)`. */
   reshape(...shape: number[]): Tensor;
-  reshape(...shape: unknown[]): Tensor { return movement.reshape(this, sizesArgument(shape) as Shape); }
+  reshape(...shape: unknown[]): Tensor {
+    return movement.reshape(this, sizesArgument(shape) as Shape);
+  }
   /**
    * Like `reshape`, but always a view of the same storage, as PyTorch's `view`: throws when the
    * strides cannot express the new shape (call `contiguous()` first, or use `reshape`).
@@ -513,7 +532,9 @@ export class Tensor {
   view(shape: Shape): Tensor;
   /** `view` with the sizes spread, as PyTorch users type them: `x.view(-1, 4)`. */
   view(...shape: number[]): Tensor;
-  view(...shape: unknown[]): Tensor { return movement.view(this, sizesArgument(shape) as Shape); }
+  view(...shape: unknown[]): Tensor {
+    return movement.view(this, sizesArgument(shape) as Shape);
+  }
   /**
    * Dims `dim0` and `dim1` swapped, as a view (PyTorch's `transpose`). Negative dims count from
    * the end.
@@ -524,7 +545,9 @@ export class Tensor {
    * tensor([[1, 2], [3, 4]]).transpose(0, 1); // → [[1, 3], [2, 4]]
    * ```
    */
-  transpose(dim0: number, dim1: number): Tensor { return movement.transpose(this, dim0, dim1); }
+  transpose(dim0: number, dim1: number): Tensor {
+    return movement.transpose(this, dim0, dim1);
+  }
   /**
    * The dims reordered, as a view: dim i of the result is dim `dims[i]` of this tensor (PyTorch's
    * `permute`). `dims` must list every dim once.
@@ -538,17 +561,23 @@ export class Tensor {
   permute(dims: readonly number[]): Tensor;
   /** `permute` with the dims spread, as PyTorch users type them: `x.permute(1, 0)`. */
   permute(...dims: number[]): Tensor;
-  permute(...dims: unknown[]): Tensor { return movement.permute(this, sizesArgument(dims) as number[]); }
+  permute(...dims: unknown[]): Tensor {
+    return movement.permute(this, sizesArgument(dims) as number[]);
+  }
   /**
    * All dims reversed, as a view (numpy's `.T`; PyTorch's `x.permute(n-1, …, 0)`): the transpose of
    * a matrix.
    */
-  get T(): Tensor { return movement.reverseDims(this); }
+  get T(): Tensor {
+    return movement.reverseDims(this);
+  }
   /**
    * The last two dims swapped, as a view (PyTorch's `mT`): a batch of matrices, each transposed.
    * Throws for fewer than 2 dims.
    */
-  get mT(): Tensor { return movement.matrixTranspose(this); }
+  get mT(): Tensor {
+    return movement.matrixTranspose(this);
+  }
   /**
    * Removes size-1 dims, as a view: all of them, or only those of `dim` (a dim or a list; a listed
    * dim whose size is not 1 stays, as in PyTorch).
@@ -561,7 +590,9 @@ export class Tensor {
    * x.squeeze(0).shape; // → [2, 1, 3, 1]
    * ```
    */
-  squeeze(dim?: Dims): Tensor { return movement.squeeze(this, dim); }
+  squeeze(dim?: Dims): Tensor {
+    return movement.squeeze(this, dim);
+  }
   /**
    * Inserts a size-1 dim at `dim`, as a view (PyTorch's `unsqueeze`); `dim` may be `ndim`, or
    * negative to count from the end.
@@ -573,7 +604,9 @@ export class Tensor {
    * x.unsqueeze(-1).shape; // → [3, 1]
    * ```
    */
-  unsqueeze(dim: number): Tensor { return movement.unsqueeze(this, dim); }
+  unsqueeze(dim: number): Tensor {
+    return movement.unsqueeze(this, dim);
+  }
   /**
    * Repeats size-1 dims (and prepends new ones) to `shape` without copying: the repeated dims get
    * stride 0 (PyTorch's `expand`). -1 keeps a size. Write into an expanded tensor only after `clone()`.
@@ -590,7 +623,9 @@ export class Tensor {
   expand(shape: Shape): Tensor;
   /** `expand` with the sizes spread, as PyTorch users type them: `x.expand(3, -1)`. */
   expand(...shape: number[]): Tensor;
-  expand(...shape: unknown[]): Tensor { return movement.expand(this, sizesArgument(shape) as Shape); }
+  expand(...shape: unknown[]): Tensor {
+    return movement.expand(this, sizesArgument(shape) as Shape);
+  }
   /**
    * This tensor broadcast to `shape` by numpy's rules, as a view (PyTorch's `broadcast_to`; the same
    * as `expand`). Throws when the shapes do not broadcast.
@@ -600,7 +635,9 @@ export class Tensor {
    * tensor([1, 2, 3]).broadcastTo([2, 3]); // → [[1, 2, 3], [1, 2, 3]]
    * ```
    */
-  broadcastTo(shape: Shape): Tensor { return movement.broadcastTo(this, shape); }
+  broadcastTo(shape: Shape): Tensor {
+    return movement.broadcastTo(this, shape);
+  }
   /**
    * Dims `startDim` through `endDim` (all by default) merged into one, as PyTorch's `flatten`: a view
    * when the strides allow it, else a copy. A 0-d tensor becomes shape [1].
@@ -612,7 +649,9 @@ export class Tensor {
    * x.flatten(1).shape; // → [2, 12]
    * ```
    */
-  flatten(startDim = 0, endDim = -1): Tensor { return movement.flatten(this, startDim, endDim); }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return movement.flatten(this, startDim, endDim);
+  }
   /**
    * Python slicing along one dim, as a view: `x.slice(1, 0, 10, 2)` is PyTorch's `x[:, 0:10:2]`.
    * `start` and `end` may be negative or out of range (clamped, as Python); `step` is positive.
@@ -624,7 +663,9 @@ export class Tensor {
    * x.slice(0, -3);      // → [7, 8, 9]
    * ```
    */
-  slice(dim: number, start?: number, end?: number, step = 1): Tensor { return movement.slice(this, dim, start, end, step); }
+  slice(dim: number, start?: number, end?: number, step = 1): Tensor {
+    return movement.slice(this, dim, start, end, step);
+  }
   /**
    * The sub-tensor at `index` along `dim`, with that dim removed, as a view (PyTorch's `x.select`,
    * or `x[:, i]` for dim 1). A negative index counts from the end.
@@ -636,7 +677,9 @@ export class Tensor {
    * x.select(1, -1); // → [2, 4]
    * ```
    */
-  select(dim: number, index: number): Tensor { return movement.select(this, dim, index); }
+  select(dim: number, index: number): Tensor {
+    return movement.select(this, dim, index);
+  }
   /**
    * `length` elements from `start` along `dim`, as a view (PyTorch's `narrow`). Throws when they do
    * not fit.
@@ -646,7 +689,9 @@ export class Tensor {
    * arange(6).narrow(0, 1, 3); // → [1, 2, 3]
    * ```
    */
-  narrow(dim: number, start: number, length: number): Tensor { return movement.narrow(this, dim, start, length); }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return movement.narrow(this, dim, start, length);
+  }
   /**
    * A view with explicit shape, strides and storage offset (absolute; the tensor's own by default),
    * as PyTorch's `as_strided`. Every position it reaches must lie inside the storage. Elements may
@@ -657,7 +702,9 @@ export class Tensor {
    * arange(5).asStrided([3, 3], [1, 1]); // → [[0, 1, 2], [1, 2, 3], [2, 3, 4]]
    * ```
    */
-  asStrided(shape: Shape, strides: readonly number[], offset?: number): Tensor { return movement.asStrided(this, shape, strides, offset); }
+  asStrided(shape: Shape, strides: readonly number[], offset?: number): Tensor {
+    return movement.asStrided(this, shape, strides, offset);
+  }
   /**
    * This tensor when it is already contiguous, else a contiguous copy (PyTorch's `contiguous`).
    *
@@ -668,7 +715,9 @@ export class Tensor {
    * t.contiguous().data();         // → [1, 3, 2, 4]
    * ```
    */
-  contiguous(): Tensor { return movement.contiguous(this); }
+  contiguous(): Tensor {
+    return movement.contiguous(this);
+  }
   /**
    * A contiguous copy with its own storage, as PyTorch's `clone`. Gradients flow through it back to
    * this tensor.
@@ -681,7 +730,9 @@ export class Tensor {
    * x; // → [1, 2]
    * ```
    */
-  clone(): Tensor { return movement.clone(this); }
+  clone(): Tensor {
+    return movement.clone(this);
+  }
   /**
    * This tensor converted to `dtype` (a copy; this tensor itself when it already has that dtype), as
    * PyTorch's `to(dtype)`. Floats become int32 by truncation toward zero; the gradient is converted
@@ -693,7 +744,9 @@ export class Tensor {
    * tensor([1, 2]).to("float64").dtype; // → "float64"
    * ```
    */
-  to(dtype: DType): Tensor { return movement.to(this, dtype); }
+  to(dtype: DType): Tensor {
+    return movement.to(this, dtype);
+  }
 
   // ---- elementwise ----
 
@@ -709,7 +762,9 @@ export class Tensor {
    * x.add(1);                // → [[2, 3], [4, 5]]
    * ```
    */
-  add(other: TensorLike): Tensor { return binary.add(this, other); }
+  add(other: TensorLike): Tensor {
+    return binary.add(this, other);
+  }
   /**
    * this − other, elementwise with broadcasting (PyTorch's `sub`). Not defined for bool.
    *
@@ -718,7 +773,9 @@ export class Tensor {
    * tensor([5, 7]).sub(tensor([1, 2])); // → [4, 5]
    * ```
    */
-  sub(other: TensorLike): Tensor { return binary.sub(this, other); }
+  sub(other: TensorLike): Tensor {
+    return binary.sub(this, other);
+  }
   /**
    * this ⊙ other, elementwise with broadcasting (PyTorch's `mul`; `matmul` is the matrix product).
    *
@@ -727,7 +784,9 @@ export class Tensor {
    * tensor([[1, 2], [3, 4]]).mul(tensor([[10], [100]])); // → [[10, 20], [300, 400]]
    * ```
    */
-  mul(other: TensorLike): Tensor { return binary.mul(this, other); }
+  mul(other: TensorLike): Tensor {
+    return binary.mul(this, other);
+  }
   /**
    * this / other, elementwise with broadcasting: true division, so integer inputs give float32
    * (PyTorch's `div`). Division by zero gives ±Infinity or NaN, as IEEE.
@@ -738,7 +797,9 @@ export class Tensor {
    * tensor([1, -1, 0]).div(0);      // → [Infinity, -Infinity, NaN]
    * ```
    */
-  div(other: TensorLike): Tensor { return binary.div(this, other); }
+  div(other: TensorLike): Tensor {
+    return binary.div(this, other);
+  }
   /**
    * this raised to `exponent`, elementwise with broadcasting (PyTorch's `pow`). Integer tensors cannot
    * be raised to negative integer powers.
@@ -749,7 +810,9 @@ export class Tensor {
    * tensor([4, 9]).pow(0.5);   // → [2, 3]
    * ```
    */
-  pow(exponent: TensorLike): Tensor { return binary.pow(this, exponent); }
+  pow(exponent: TensorLike): Tensor {
+    return binary.pow(this, exponent);
+  }
   /**
    * The larger of this and other, elementwise with broadcasting (PyTorch's `maximum`); NaN
    * propagates. At a tie each side gets half the gradient.
@@ -759,7 +822,9 @@ export class Tensor {
    * tensor([1, 5, NaN]).maximum(tensor([3, 2, 0])); // → [3, 5, NaN]
    * ```
    */
-  maximum(other: TensorLike): Tensor { return binary.maximum(this, other); }
+  maximum(other: TensorLike): Tensor {
+    return binary.maximum(this, other);
+  }
   /**
    * The smaller of this and other, elementwise with broadcasting (PyTorch's `minimum`); NaN
    * propagates. At a tie each side gets half the gradient.
@@ -769,7 +834,9 @@ export class Tensor {
    * tensor([1, 5]).minimum(2); // → [1, 2]
    * ```
    */
-  minimum(other: TensorLike): Tensor { return binary.minimum(this, other); }
+  minimum(other: TensorLike): Tensor {
+    return binary.minimum(this, other);
+  }
   /**
    * −this, elementwise (PyTorch's `neg`). Not defined for bool.
    *
@@ -778,7 +845,9 @@ export class Tensor {
    * tensor([1, -2]).neg(); // → [-1, 2]
    * ```
    */
-  neg(): Tensor { return unary.neg(this); }
+  neg(): Tensor {
+    return unary.neg(this);
+  }
   /**
    * eˣ, elementwise (PyTorch's `exp`); int32 and bool give float32.
    *
@@ -787,7 +856,9 @@ export class Tensor {
    * tensor([0, 1]).exp(); // → [1, 2.7182817]
    * ```
    */
-  exp(): Tensor { return unary.exp(this); }
+  exp(): Tensor {
+    return unary.exp(this);
+  }
   /**
    * The natural logarithm, elementwise (PyTorch's `log`): -Infinity at 0, NaN below; int32 and
    * bool give float32.
@@ -797,7 +868,9 @@ export class Tensor {
    * tensor([1, Math.E, 0]).log(); // → [0, 1, -Infinity]
    * ```
    */
-  log(): Tensor { return unary.log(this); }
+  log(): Tensor {
+    return unary.log(this);
+  }
   /**
    * √x, elementwise (PyTorch's `sqrt`): NaN for negative values; int32 and bool give float32.
    *
@@ -806,7 +879,9 @@ export class Tensor {
    * tensor([4, 9, -1]).sqrt(); // → [2, 3, NaN]
    * ```
    */
-  sqrt(): Tensor { return unary.sqrt(this); }
+  sqrt(): Tensor {
+    return unary.sqrt(this);
+  }
   /**
    * |x|, elementwise (PyTorch's `abs`); the gradient at 0 is 0. Not defined for bool.
    *
@@ -815,7 +890,9 @@ export class Tensor {
    * tensor([-1.5, 2]).abs(); // → [1.5, 2]
    * ```
    */
-  abs(): Tensor { return unary.abs(this); }
+  abs(): Tensor {
+    return unary.abs(this);
+  }
   /**
    * The hyperbolic tangent, elementwise (PyTorch's `tanh`); int32 and bool give float32.
    *
@@ -824,7 +901,9 @@ export class Tensor {
    * tensor([0, 0.5, 100]).tanh(); // → [0, 0.46211716, 1]
    * ```
    */
-  tanh(): Tensor { return unary.tanh(this); }
+  tanh(): Tensor {
+    return unary.tanh(this);
+  }
   /**
    * The logistic function 1 / (1 + e⁻ˣ), elementwise (PyTorch's `sigmoid`), accurate for large
    * |x|; int32 and bool give float32.
@@ -834,7 +913,9 @@ export class Tensor {
    * tensor([0, 2]).sigmoid(); // → [0.5, 0.88079708]
    * ```
    */
-  sigmoid(): Tensor { return unary.sigmoid(this); }
+  sigmoid(): Tensor {
+    return unary.sigmoid(this);
+  }
   /**
    * max(x, 0), elementwise (PyTorch's `relu`); the gradient at 0 is 0, and NaN stays NaN.
    *
@@ -843,7 +924,9 @@ export class Tensor {
    * tensor([-1, 0, 2]).relu(); // → [0, 0, 2]
    * ```
    */
-  relu(): Tensor { return unary.relu(this); }
+  relu(): Tensor {
+    return unary.relu(this);
+  }
   /**
    * The sine (radians), elementwise (PyTorch's `sin`); int32 and bool give float32.
    *
@@ -852,7 +935,9 @@ export class Tensor {
    * tensor([0, Math.PI / 2]).sin(); // → [0, 1]
    * ```
    */
-  sin(): Tensor { return unary.sin(this); }
+  sin(): Tensor {
+    return unary.sin(this);
+  }
   /**
    * The cosine (radians), elementwise (PyTorch's `cos`); int32 and bool give float32.
    *
@@ -861,7 +946,9 @@ export class Tensor {
    * tensor([0, Math.PI]).cos(); // → [1, -1]
    * ```
    */
-  cos(): Tensor { return unary.cos(this); }
+  cos(): Tensor {
+    return unary.cos(this);
+  }
   /**
    * The error function (2/√π) ∫₀ˣ e^(−t²) dt, elementwise (PyTorch's `erf`); int32 and bool give
    * float32.
@@ -871,7 +958,9 @@ export class Tensor {
    * tensor([0, 1, -1]).erf(); // → [0, 0.84270079, -0.84270079]
    * ```
    */
-  erf(): Tensor { return unary.erf(this); }
+  erf(): Tensor {
+    return unary.erf(this);
+  }
   /**
    * −1, 0 or 1 by the sign of each element (PyTorch's `sign`); NaN stays NaN, and the gradient is 0.
    *
@@ -880,7 +969,9 @@ export class Tensor {
    * tensor([-2, 0, 3]).sign(); // → [-1, 0, 1]
    * ```
    */
-  sign(): Tensor { return unary.sign(this); }
+  sign(): Tensor {
+    return unary.sign(this);
+  }
   /**
    * x², elementwise (PyTorch's `square`).
    *
@@ -889,7 +980,9 @@ export class Tensor {
    * tensor([-2, 3]).square(); // → [4, 9]
    * ```
    */
-  square(): Tensor { return composite.square(this); }
+  square(): Tensor {
+    return composite.square(this);
+  }
   /**
    * Each element limited to [min, max] (PyTorch's `clamp`); either bound may be null or left out,
    * not both. The gradient passes where min ≤ x ≤ max, bounds included.
@@ -900,7 +993,9 @@ export class Tensor {
    * tensor([-2, 3]).clamp(null, 1);   // → [-2, 1]
    * ```
    */
-  clamp(min?: number | null, max?: number | null): Tensor { return unary.clamp(this, min, max); }
+  clamp(min?: number | null, max?: number | null): Tensor {
+    return unary.clamp(this, min, max);
+  }
   /**
    * this == other, elementwise with broadcasting, as a bool tensor (PyTorch's `eq`; NaN equals
    * nothing). Comparisons have no gradient.
@@ -910,7 +1005,9 @@ export class Tensor {
    * tensor([1, 2, 3]).eq(2); // → [false, true, false]
    * ```
    */
-  eq(other: TensorLike): Tensor { return compare.eq(this, other); }
+  eq(other: TensorLike): Tensor {
+    return compare.eq(this, other);
+  }
   /**
    * this != other, elementwise with broadcasting, as a bool tensor (PyTorch's `ne`).
    *
@@ -919,7 +1016,9 @@ export class Tensor {
    * tensor([1, 2, 3]).ne(2); // → [true, false, true]
    * ```
    */
-  ne(other: TensorLike): Tensor { return compare.ne(this, other); }
+  ne(other: TensorLike): Tensor {
+    return compare.ne(this, other);
+  }
   /**
    * this < other, elementwise with broadcasting, as a bool tensor (PyTorch's `lt`).
    *
@@ -928,7 +1027,9 @@ export class Tensor {
    * tensor([1, 2, 3]).lt(tensor([3, 2, 1])); // → [true, false, false]
    * ```
    */
-  lt(other: TensorLike): Tensor { return compare.lt(this, other); }
+  lt(other: TensorLike): Tensor {
+    return compare.lt(this, other);
+  }
   /**
    * this <= other, elementwise with broadcasting, as a bool tensor (PyTorch's `le`).
    *
@@ -937,7 +1038,9 @@ export class Tensor {
    * tensor([1, 2, 3]).le(2); // → [true, true, false]
    * ```
    */
-  le(other: TensorLike): Tensor { return compare.le(this, other); }
+  le(other: TensorLike): Tensor {
+    return compare.le(this, other);
+  }
   /**
    * this > other, elementwise with broadcasting, as a bool tensor (PyTorch's `gt`).
    *
@@ -946,7 +1049,9 @@ export class Tensor {
    * tensor([1, 2, 3]).gt(2); // → [false, false, true]
    * ```
    */
-  gt(other: TensorLike): Tensor { return compare.gt(this, other); }
+  gt(other: TensorLike): Tensor {
+    return compare.gt(this, other);
+  }
   /**
    * this >= other, elementwise with broadcasting, as a bool tensor (PyTorch's `ge`).
    *
@@ -955,7 +1060,9 @@ export class Tensor {
    * tensor([1, 2, 3]).ge(2); // → [false, true, true]
    * ```
    */
-  ge(other: TensorLike): Tensor { return compare.ge(this, other); }
+  ge(other: TensorLike): Tensor {
+    return compare.ge(this, other);
+  }
   /**
    * `cond.where(a, b)` is `where(cond, a, b)`. On a non-bool tensor with a bool first argument it
    * reads as PyTorch's `x.where(cond, y)`, i.e. `where(cond, x, y)`.
@@ -986,7 +1093,9 @@ export class Tensor {
    * x.sum(1, true); // → [[3], [7]]
    * ```
    */
-  sum(dim?: Dims, keepdim = false): Tensor { return reduce.sum(this, dim, keepdim); }
+  sum(dim?: Dims, keepdim = false): Tensor {
+    return reduce.sum(this, dim, keepdim);
+  }
   /**
    * The arithmetic mean over `dim` (or all), as PyTorch's `mean`. Floating-point tensors only; an
    * empty reduction gives NaN.
@@ -997,7 +1106,9 @@ export class Tensor {
    * arange(3).mean(); // throws mean: needs a floating-point tensor, got int32; convert with to("float32") first
    * ```
    */
-  mean(dim?: Dims, keepdim = false): Tensor { return composite.mean(this, dim, keepdim); }
+  mean(dim?: Dims, keepdim = false): Tensor {
+    return composite.mean(this, dim, keepdim);
+  }
   /**
    * The largest value over `dim` (or all); NaN propagates. Returns the values only (PyTorch's
    * `amax`); `argmax` gives the indices. Tied maxima share the gradient equally.
@@ -1009,7 +1120,9 @@ export class Tensor {
    * x.max(1); // → [5, 7]
    * ```
    */
-  max(dim?: Dims, keepdim = false): Tensor { return reduce.max(this, dim, keepdim); }
+  max(dim?: Dims, keepdim = false): Tensor {
+    return reduce.max(this, dim, keepdim);
+  }
   /**
    * The smallest value over `dim` (or all); NaN propagates. Returns the values only (PyTorch's
    * `amin`); `argmin` gives the indices. Tied minima share the gradient equally.
@@ -1021,7 +1134,9 @@ export class Tensor {
    * x.min(0); // → [1, 2]
    * ```
    */
-  min(dim?: Dims, keepdim = false): Tensor { return reduce.min(this, dim, keepdim); }
+  min(dim?: Dims, keepdim = false): Tensor {
+    return reduce.min(this, dim, keepdim);
+  }
   /**
    * The index (int32) of the first largest value along `dim`; without `dim`, the 0-d flat index over
    * all elements (PyTorch's `argmax`).
@@ -1033,7 +1148,9 @@ export class Tensor {
    * x.argmax();  // → 2
    * ```
    */
-  argmax(dim?: number, keepdim = false): Tensor { return reduce.argmax(this, dim, keepdim); }
+  argmax(dim?: number, keepdim = false): Tensor {
+    return reduce.argmax(this, dim, keepdim);
+  }
   /**
    * The index (int32) of the first smallest value along `dim`; without `dim`, the 0-d flat index over
    * all elements (PyTorch's `argmin`).
@@ -1045,7 +1162,9 @@ export class Tensor {
    * x.argmin();  // → 0
    * ```
    */
-  argmin(dim?: number, keepdim = false): Tensor { return reduce.argmin(this, dim, keepdim); }
+  argmin(dim?: number, keepdim = false): Tensor {
+    return reduce.argmin(this, dim, keepdim);
+  }
   /**
    * The variance over `dim` (or all), dividing by n − `correction`: 1 (the default) is the sample
    * variance, 0 the population variance (PyTorch's `var`). Floating-point tensors only.
@@ -1057,7 +1176,9 @@ export class Tensor {
    * x.var(0, false, 0); // → 1.25
    * ```
    */
-  var(dim?: Dims, keepdim = false, correction = 1): Tensor { return composite.variance(this, dim, keepdim, correction); }
+  var(dim?: Dims, keepdim = false, correction = 1): Tensor {
+    return composite.variance(this, dim, keepdim, correction);
+  }
   /**
    * The standard deviation √var, with `var`'s arguments (PyTorch's `std`).
    *
@@ -1066,7 +1187,9 @@ export class Tensor {
    * tensor([1, 2, 3, 4]).std(); // → 1.2909944
    * ```
    */
-  std(dim?: Dims, keepdim = false, correction = 1): Tensor { return composite.std(this, dim, keepdim, correction); }
+  std(dim?: Dims, keepdim = false, correction = 1): Tensor {
+    return composite.std(this, dim, keepdim, correction);
+  }
 
   // ---- linear algebra and indexing ----
 
@@ -1084,7 +1207,9 @@ export class Tensor {
    * a.matmul(zeros([3, 2])); // throws matmul: cannot multiply [2, 2] by [3, 2] (inner sizes 2 and 3 differ)
    * ```
    */
-  matmul(other: Tensor): Tensor { return linalg.matmul(this, other); }
+  matmul(other: Tensor): Tensor {
+    return linalg.matmul(this, other);
+  }
   /**
    * The values along `dim` at the positions `index` holds (PyTorch's `gather`): `index` is int32 with
    * the same number of dims, and the result has its shape.
@@ -1095,7 +1220,9 @@ export class Tensor {
    * x.gather(1, tensor([[2], [0]], { dtype: "int32" })); // → [[3], [4]]
    * ```
    */
-  gather(dim: number, index: Tensor): Tensor { return indexing.gather(this, dim, index); }
+  gather(dim: number, index: Tensor): Tensor {
+    return indexing.gather(this, dim, index);
+  }
   /**
    * The slices at the positions of `index` (1-D int32) along `dim`, in that order, repeats allowed
    * (PyTorch's `index_select`).
@@ -1106,7 +1233,9 @@ export class Tensor {
    * x.indexSelect(0, tensor([1, 1, 0], { dtype: "int32" })); // → [[3, 4], [3, 4], [1, 2]]
    * ```
    */
-  indexSelect(dim: number, index: Tensor): Tensor { return indexing.indexSelect(this, dim, index); }
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return indexing.indexSelect(this, dim, index);
+  }
   /**
    * A copy of this tensor with `src`'s values added at the positions `index` gives along `dim`;
    * repeated positions add up (PyTorch's `scatter_add`, out of place).
@@ -1116,7 +1245,9 @@ export class Tensor {
    * zeros([3]).scatterAdd(0, tensor([0, 2, 0], { dtype: "int32" }), tensor([1, 2, 3])); // → [4, 0, 2]
    * ```
    */
-  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return indexing.scatterAdd(this, dim, index, src); }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return indexing.scatterAdd(this, dim, index, src);
+  }
   /**
    * One-hot encoding of int32 class indices: shape [...shape, numClasses], int32 (PyTorch's
    * `one_hot`). numClasses -1 means one more than the largest index.
@@ -1126,7 +1257,9 @@ export class Tensor {
    * tensor([0, 2], { dtype: "int32" }).oneHot(3); // → [[1, 0, 0], [0, 0, 1]]
    * ```
    */
-  oneHot(numClasses = -1): Tensor { return indexing.oneHot(this, numClasses); }
+  oneHot(numClasses = -1): Tensor {
+    return indexing.oneHot(this, numClasses);
+  }
   /**
    * Views of consecutive chunks along `dim`: chunks of `size` (the last may be smaller), or of the
    * given sizes, which must add up to the dim's size (PyTorch's `split`).
@@ -1137,7 +1270,9 @@ export class Tensor {
    * arange(5).split([1, 4]); // → [[0], [1, 2, 3, 4]]
    * ```
    */
-  split(sizeOrSizes: number | readonly number[], dim = 0): Tensor[] { return indexing.split(this, sizeOrSizes, dim); }
+  split(sizeOrSizes: number | readonly number[], dim = 0): Tensor[] {
+    return indexing.split(this, sizeOrSizes, dim);
+  }
 
   // ---- in place ----
 
@@ -1155,7 +1290,9 @@ export class Tensor {
    * w.add_(1); // throws add_: a leaf tensor that requires grad cannot be modified in place outside noGrad (wrap the update in noGrad)
    * ```
    */
-  add_(other: TensorLike): this { return inplace.add_(this, other); }
+  add_(other: TensorLike): this {
+    return inplace.add_(this, other);
+  }
   /**
    * Subtracts `other` in place and returns this tensor (see `add_`).
    *
@@ -1167,7 +1304,9 @@ export class Tensor {
    * w; // → [0.5, 1.5]
    * ```
    */
-  sub_(other: TensorLike): this { return inplace.sub_(this, other); }
+  sub_(other: TensorLike): this {
+    return inplace.sub_(this, other);
+  }
   /**
    * Multiplies by `other` in place and returns this tensor (see `add_`).
    *
@@ -1178,7 +1317,9 @@ export class Tensor {
    * x; // → [3, 6]
    * ```
    */
-  mul_(other: TensorLike): this { return inplace.mul_(this, other); }
+  mul_(other: TensorLike): this {
+    return inplace.mul_(this, other);
+  }
   /**
    * Divides by `other` in place and returns this tensor (see `add_`); an int32 tensor cannot hold the
    * float32 quotient, so it throws.
@@ -1190,7 +1331,9 @@ export class Tensor {
    * x; // → [1, 2]
    * ```
    */
-  div_(other: TensorLike): this { return inplace.div_(this, other); }
+  div_(other: TensorLike): this {
+    return inplace.div_(this, other);
+  }
   /**
    * Sets every element to 0 in place and returns this tensor.
    *
@@ -1201,7 +1344,9 @@ export class Tensor {
    * x; // → [0, 0]
    * ```
    */
-  zero_(): this { return inplace.zero_(this); }
+  zero_(): this {
+    return inplace.zero_(this);
+  }
   /**
    * Sets every element to `value` in place and returns this tensor.
    *
@@ -1212,7 +1357,9 @@ export class Tensor {
    * x; // → [[7, 7], [7, 7]]
    * ```
    */
-  fill_(value: number | boolean): this { return inplace.fill_(this, value); }
+  fill_(value: number | boolean): this {
+    return inplace.fill_(this, value);
+  }
   /**
    * Copies `src` (broadcast to this tensor's shape, converted to its dtype) into this tensor in place
    * and returns it; gradients flow to `src`.
@@ -1224,7 +1371,9 @@ export class Tensor {
    * x; // → [[1, 2], [1, 2]]
    * ```
    */
-  copy_(src: TensorLike): this { return inplace.copy_(this, src); }
+  copy_(src: TensorLike): this {
+    return inplace.copy_(this, src);
+  }
 }
 
 /** Whether an op on these operands should record a node (used by in-place ops). */

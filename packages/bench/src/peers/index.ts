@@ -20,7 +20,12 @@ export interface Peer {
 export const PEERS: readonly Peer[] = [
   { name: "nabla", label: "nabla", version: () => workspaceVersion("tensor"), load: loadNabla },
   { name: "tfjs-cpu", label: "TF.js cpu", version: () => installedVersion("@tensorflow/tfjs-backend-cpu"), load: () => loadTfjs("cpu") },
-  { name: "tfjs-wasm", label: "TF.js wasm", version: () => installedVersion("@tensorflow/tfjs-backend-wasm"), load: () => loadTfjs("wasm") },
+  {
+    name: "tfjs-wasm",
+    label: "TF.js wasm",
+    version: () => installedVersion("@tensorflow/tfjs-backend-wasm"),
+    load: () => loadTfjs("wasm"),
+  },
   { name: "jax-js", label: "jax-js wasm", version: () => installedVersion("@jax-js/jax"), load: loadJaxJs },
 ];
 

@@ -44,7 +44,9 @@ function prepare(jax: Jax, task: Task): Case {
       const { n } = task;
       const a = np.array(task.a).reshape([n, n]);
       const b = np.array(task.b).reshape([n, n]);
-      const product = jit(task.transposeA ? (x: JaxArray, y: JaxArray) => np.matmul(x.transpose(), y) : (x: JaxArray, y: JaxArray) => np.matmul(x, y));
+      const product = jit(
+        task.transposeA ? (x: JaxArray, y: JaxArray) => np.matmul(x.transpose(), y) : (x: JaxArray, y: JaxArray) => np.matmul(x, y),
+      );
       return {
         run: async () => (await product(a.ref, b.ref).blockUntilReady()).dispose(),
         dispose: () => {
@@ -227,7 +229,10 @@ function digits(jax: Jax, task: DigitsTask): Case {
     run: async () => {
       tree.dispose(params);
       params = initialParams(jax, task.layers);
-      let state: AdamState = { m: tree.map((p: JaxArray) => np.zerosLike(p.ref), params) as Params, v: tree.map((p: JaxArray) => np.zerosLike(p.ref), params) as Params };
+      let state: AdamState = {
+        m: tree.map((p: JaxArray) => np.zerosLike(p.ref), params) as Params,
+        v: tree.map((p: JaxArray) => np.zerosLike(p.ref), params) as Params,
+      };
       let t = 0;
       for (const order of task.orders) {
         for (let start = 0; start < order.length; start += batchSize) {

@@ -83,9 +83,15 @@ function prepare(task: Task): Case {
 /** A Sequential MLP whose Linear layers start from the shared initial weights. */
 function mlp(layers: readonly [DenseInit, DenseInit]): Sequential {
   const [first, second] = layers;
-  const model = new Sequential(new Linear(first.inFeatures, first.outFeatures), new ReLU(), new Linear(second.inFeatures, second.outFeatures));
+  const model = new Sequential(
+    new Linear(first.inFeatures, first.outFeatures),
+    new ReLU(),
+    new Linear(second.inFeatures, second.outFeatures),
+  );
   const values = [first.weight, first.bias, second.weight, second.bias];
-  noGrad(() => model.parameters().forEach((p, i) => p.copy_(tensor(values[i]!, { shape: p.shape }))));
+  noGrad(() => {
+    for (const [i, p] of model.parameters().entries()) p.copy_(tensor(values[i]!, { shape: p.shape }));
+  });
   return model;
 }
 

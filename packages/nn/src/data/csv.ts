@@ -1,4 +1,4 @@
-import { NablaError, Tensor, tensor } from "@nabla/tensor";
+import { NablaError, type Tensor, tensor } from "@nabla/tensor";
 import { checkBoolean, checkOptions } from "@nabla/tensor/internal";
 
 /** Options of `readCsv` and `readCsvFile`: which column holds the labels. */
@@ -75,7 +75,10 @@ export function readCsv(text: string, options: ReadCsvOptions = {}): CsvData {
 
   const labelColumn = label === null ? -1 : label === undefined ? columns.length - 1 : columns.indexOf(label.trim());
   if (label !== null && label !== undefined && labelColumn < 0 && !optionalLabel) {
-    throw new NablaError(OP, `label column ${JSON.stringify(label)} not found; the columns are ${columns.map((c) => JSON.stringify(c)).join(", ")}`);
+    throw new NablaError(
+      OP,
+      `label column ${JSON.stringify(label)} not found; the columns are ${columns.map((c) => JSON.stringify(c)).join(", ")}`,
+    );
   }
   const featureColumns = columns.map((_, c) => c).filter((c) => c !== labelColumn);
   if (featureColumns.length === 0) {
@@ -116,7 +119,10 @@ function checkHeader(header: CsvRecord): string[] {
     if (name === "") throw new NablaError(OP, `line ${header.line}: column ${c + 1} of the header has an empty name`);
     const first = seen.get(name);
     if (first !== undefined) {
-      throw new NablaError(OP, `line ${header.line}: column name ${JSON.stringify(name)} appears twice (columns ${first + 1} and ${c + 1})`);
+      throw new NablaError(
+        OP,
+        `line ${header.line}: column name ${JSON.stringify(name)} appears twice (columns ${first + 1} and ${c + 1})`,
+      );
     }
     seen.set(name, c);
   });
@@ -149,7 +155,8 @@ function parseFeature(cell: string, line: number, column: string): number {
   const value = parseNumber(trimmed);
   if (value === undefined) throw new NablaError(OP, `${where}: ${JSON.stringify(trimmed)} is not a finite number`);
   // features are stored as float32, where a value past ±3.4028235e38 would become ±Infinity
-  if (!Number.isFinite(Math.fround(value))) throw new NablaError(OP, `${where}: ${JSON.stringify(trimmed)} is too large for float32 (at most ±3.4028235e38)`);
+  if (!Number.isFinite(Math.fround(value)))
+    throw new NablaError(OP, `${where}: ${JSON.stringify(trimmed)} is too large for float32 (at most ±3.4028235e38)`);
   return value;
 }
 
@@ -209,7 +216,10 @@ function parseRecords(text: string): CsvRecord[] {
         p = pos;
         while (p < end && !isFieldEnd(text.charCodeAt(p))) {
           if (text.charCodeAt(p) === QUOTE) {
-            throw new NablaError(OP, `line ${line}, field ${fieldNumber}: a quote inside an unquoted field (quote the whole field and double the quote)`);
+            throw new NablaError(
+              OP,
+              `line ${line}, field ${fieldNumber}: a quote inside an unquoted field (quote the whole field and double the quote)`,
+            );
           }
           p++;
         }

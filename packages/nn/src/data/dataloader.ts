@@ -1,4 +1,4 @@
-import { Generator, NablaError, Tensor, tensor } from "@nabla/tensor";
+import { Generator, NablaError, type Tensor, tensor } from "@nabla/tensor";
 import { TensorDataset } from "./dataset";
 import { permutation } from "./permutation";
 

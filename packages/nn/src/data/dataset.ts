@@ -1,4 +1,4 @@
-import { NablaError, Tensor, formatShape, isTensor } from "@nabla/tensor";
+import { NablaError, type Tensor, formatShape, isTensor } from "@nabla/tensor";
 
 /**
  * Rows of several tensors that share their first dimension (features and labels, say); row `i`

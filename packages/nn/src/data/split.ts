@@ -1,4 +1,4 @@
-import { Generator, NablaError, Tensor, formatShape, tensor, isTensor } from "@nabla/tensor";
+import { Generator, NablaError, type Tensor, formatShape, tensor, isTensor } from "@nabla/tensor";
 import { checkOptions } from "@nabla/tensor/internal";
 import { permutation } from "./permutation";
 
@@ -65,12 +65,18 @@ export function trainTestSplit(n: number, options: TrainTestSplitOptions = {}): 
   }
 
   const classes = groupRowsByClass(stratify);
-  const testCounts = stratifiedTestCounts(classes.map((rows) => rows.length), testSize, n);
+  const testCounts = stratifiedTestCounts(
+    classes.map((rows) => rows.length),
+    testSize,
+    n,
+  );
   const train: number[] = [];
   const test: number[] = [];
   classes.forEach((rows, c) => {
     const order = permutation(rows.length, generator);
-    order.forEach((position, k) => (k < testCounts[c]! ? test : train).push(rows[position]!));
+    order.forEach((position, k) => {
+      (k < testCounts[c]! ? test : train).push(rows[position]!);
+    });
   });
   // Shuffle each side as a whole, so neither comes out grouped by class.
   return { train: tensor(shuffled(train, generator)), test: tensor(shuffled(test, generator)) };

@@ -31,12 +31,7 @@ export function bfloat16BitsToFloat32Bits(half: number): number {
 }
 
 /** Reads `length` little-endian 16-bit floats at `view[begin…]` into a new Float32Array. */
-export function decodeHalfPrecision(
-  view: DataView,
-  begin: number,
-  length: number,
-  widen: (half: number) => number,
-): Float32Array {
+export function decodeHalfPrecision(view: DataView, begin: number, length: number, widen: (half: number) => number): Float32Array {
   const bits = new Uint32Array(length);
   for (let i = 0; i < length; i++) bits[i] = widen(view.getUint16(begin + 2 * i, true));
   return new Float32Array(bits.buffer);

@@ -36,7 +36,19 @@ const WRITE_RANK: Record<DType, number> = { float64: 0, float32: 1, int32: 2, bo
 const READABLE_ITEM_SIZE: Record<string, number> = { F32: 4, F64: 8, I32: 4, BOOL: 1, F16: 2, BF16: 2, I64: 8 };
 /** Dtypes the format defines that have no nabla counterpart. */
 const UNREADABLE_DTYPES = new Set([
-  "U8", "I8", "U16", "I16", "U32", "U64", "F8_E5M2", "F8_E4M3", "F8_E8M0", "F4", "F6_E2M3", "F6_E3M2", "C64",
+  "U8",
+  "I8",
+  "U16",
+  "I16",
+  "U32",
+  "U64",
+  "F8_E5M2",
+  "F8_E4M3",
+  "F8_E8M0",
+  "F4",
+  "F6_E2M3",
+  "F6_E3M2",
+  "C64",
 ]);
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -203,11 +215,13 @@ function checkNesting(op: string, text: string): void {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (inString) {
-      if (code === 0x5c) i++; // a backslash escapes the next character
+      if (code === 0x5c)
+        i++; // a backslash escapes the next character
       else if (code === 0x22) inString = false;
     } else if (code === 0x22) inString = true;
     else if (code === 0x5b || code === 0x7b) {
-      if (++depth > MAX_JSON_DEPTH) throw new NablaError(op, `the header nests more than ${MAX_JSON_DEPTH} levels deep (the format's limit)`);
+      if (++depth > MAX_JSON_DEPTH)
+        throw new NablaError(op, `the header nests more than ${MAX_JSON_DEPTH} levels deep (the format's limit)`);
     } else if (code === 0x5d || code === 0x7d) depth--;
   }
 }
@@ -241,7 +255,10 @@ function parseEntry(op: string, name: string, info: unknown): HeaderEntry {
   if (dtype === undefined) throw new NablaError(op, `${label}: missing "dtype"`);
   if (typeof dtype !== "string") throw new NablaError(op, `${label}: "dtype" must be a string, got ${describe(dtype)}`);
   if (UNREADABLE_DTYPES.has(dtype)) {
-    throw new NablaError(op, `${label} has dtype ${dtype}, which nabla cannot load (it reads ${Object.keys(READABLE_ITEM_SIZE).join(", ")})`);
+    throw new NablaError(
+      op,
+      `${label} has dtype ${dtype}, which nabla cannot load (it reads ${Object.keys(READABLE_ITEM_SIZE).join(", ")})`,
+    );
   }
   if (!(dtype in READABLE_ITEM_SIZE)) throw new NablaError(op, `${label} has unknown dtype ${JSON.stringify(dtype)}`);
   if (shape === undefined) throw new NablaError(op, `${label}: missing "shape"`);
@@ -321,7 +338,10 @@ function decodeTensor(op: string, entry: HeaderEntry, buffer: Uint8Array, view: 
       const values = buffer.slice(begin, begin + numel);
       const bad = values.findIndex((byte) => byte > 1);
       if (bad >= 0) {
-        throw new NablaError(op, `tensor ${JSON.stringify(entry.name)} (BOOL) holds byte ${values[bad]} at element ${bad} (expected 0 or 1)`);
+        throw new NablaError(
+          op,
+          `tensor ${JSON.stringify(entry.name)} (BOOL) holds byte ${values[bad]} at element ${bad} (expected 0 or 1)`,
+        );
       }
       return tensor(values, { shape, dtype: "bool" });
     }
@@ -346,7 +366,8 @@ function readInt64AsInt32(op: string, name: string, view: DataView, begin: numbe
 function checkMetadataToWrite(op: string, metadata: unknown): void {
   if (!isPlainRecord(metadata)) throw new NablaError(op, `metadata must be an object of strings, got ${describe(metadata)}`);
   for (const [key, value] of Object.entries(metadata)) {
-    if (typeof value !== "string") throw new NablaError(op, `metadata value for ${JSON.stringify(key)} must be a string, got ${describe(value)}`);
+    if (typeof value !== "string")
+      throw new NablaError(op, `metadata value for ${JSON.stringify(key)} must be a string, got ${describe(value)}`);
     if (LONE_SURROGATE.test(key) || LONE_SURROGATE.test(value)) {
       throw new NablaError(op, `metadata entry ${JSON.stringify(key)} is not valid Unicode (lone surrogate)`);
     }

@@ -1,4 +1,4 @@
-import { NablaError, Tensor, erf } from "@nabla/tensor";
+import { NablaError, type Tensor, erf } from "@nabla/tensor";
 import { checkOptions, checkTensor } from "@nabla/tensor/internal";
 import { Module } from "../module";
 

@@ -1,4 +1,4 @@
-import { NablaError, Tensor, formatShape, rand } from "@nabla/tensor";
+import { NablaError, type Tensor, formatShape, rand } from "@nabla/tensor";
 import { checkTensor } from "@nabla/tensor/internal";
 import { Module } from "../module";
 

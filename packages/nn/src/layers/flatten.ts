@@ -1,4 +1,4 @@
-import { Tensor } from "@nabla/tensor";
+import type { Tensor } from "@nabla/tensor";
 import { checkInteger, checkTensor } from "@nabla/tensor/internal";
 import { Module } from "../module";
 

@@ -1,4 +1,4 @@
-import { NablaError, Tensor, defineOp, formatShape, zeros, isTensor } from "@nabla/tensor";
+import { NablaError, type Tensor, defineOp, formatShape, zeros, isTensor } from "@nabla/tensor";
 import { checkBoolean, checkInteger, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "../init";
 import { Module } from "../module";
@@ -55,14 +55,20 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
   checkTensor("linear", "input", input);
   checkTensor("linear", "weight", weight);
   if (weight.ndim !== 2 || input.ndim === 0 || input.shape[input.ndim - 1] !== weight.shape[1]) {
-    throw new NablaError("linear", `expected input [*, in] and weight [out, in], got input ${formatShape(input.shape)} and weight ${formatShape(weight.shape)}`);
+    throw new NablaError(
+      "linear",
+      `expected input [*, in] and weight [out, in], got input ${formatShape(input.shape)} and weight ${formatShape(weight.shape)}`,
+    );
   }
   if (bias !== null && (!isTensor(bias, "linear") || bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) {
     const got = isTensor(bias, "linear") ? formatShape(bias.shape) : typeof bias;
     throw new NablaError("linear", `expected bias of shape [${weight.shape[0]}] for weight ${formatShape(weight.shape)}, got ${got}`);
   }
   if (input.dtype !== weight.dtype || (bias !== null && bias.dtype !== weight.dtype)) {
-    const got = bias === null ? `input ${input.dtype} and weight ${weight.dtype}` : `input ${input.dtype}, weight ${weight.dtype} and bias ${bias.dtype}`;
+    const got =
+      bias === null
+        ? `input ${input.dtype} and weight ${weight.dtype}`
+        : `input ${input.dtype}, weight ${weight.dtype} and bias ${bias.dtype}`;
     throw new NablaError("linear", `input, weight and bias must share a dtype, got ${got}`);
   }
   // the leading dims as one: counted, not inferred with -1, which a zero-size feature dim leaves ambiguous
@@ -107,7 +113,8 @@ export class Linear extends Module {
     this.outFeatures = checkInteger("Linear", "outFeatures", outFeatures, { min: 0 });
     checkOptions("Linear", options);
     const dtype = options.dtype ?? "float32";
-    if (dtype !== "float32" && dtype !== "float64") throw new NablaError("Linear", `dtype must be "float32" or "float64", got ${describeValue(dtype)}`);
+    if (dtype !== "float32" && dtype !== "float64")
+      throw new NablaError("Linear", `dtype must be "float32" or "float64", got ${describeValue(dtype)}`);
     if (options.bias !== undefined) checkBoolean("Linear", "bias", options.bias);
     this.weight = this.registerParameter("weight", kaimingUniform_(zeros([outFeatures, inFeatures], { dtype }), { a: Math.sqrt(5) }));
     let bias: Tensor | null = null;
@@ -130,7 +137,10 @@ export class Linear extends Module {
       throw new NablaError("Linear", `expected input of shape [*, ${this.inFeatures}], got ${formatShape(input.shape)}`);
     }
     if (input.dtype !== this.weight.dtype) {
-      throw new NablaError("Linear", `input dtype ${input.dtype} differs from the weight's ${this.weight.dtype} (convert with .to("${this.weight.dtype}"))`);
+      throw new NablaError(
+        "Linear",
+        `input dtype ${input.dtype} differs from the weight's ${this.weight.dtype} (convert with .to("${this.weight.dtype}"))`,
+      );
     }
     return linear(input, this.weight, this.bias);
   }

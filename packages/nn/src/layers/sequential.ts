@@ -1,4 +1,4 @@
-import { NablaError, Tensor } from "@nabla/tensor";
+import { NablaError, type Tensor } from "@nabla/tensor";
 import { checkTensor } from "@nabla/tensor/internal";
 import { Module } from "../module";
 

@@ -1,4 +1,4 @@
-import { NablaError, Tensor, noGrad, zerosLike } from "@nabla/tensor";
+import { NablaError, type Tensor, noGrad, zerosLike } from "@nabla/tensor";
 import { checkOptions, describeValue } from "@nabla/tensor/internal";
 import { canFuseUpdate, roundTo } from "./fused-update";
 import { adamUpdateSimd } from "./kernels/simd-updates";
@@ -51,9 +51,11 @@ abstract class AdaptiveMomentOptimizer extends Optimizer<AdamHyperparameters, Ad
   protected validate({ lr, betas, eps, weightDecay, amsgrad }: AdamHyperparameters): void {
     this.checkHyperparameter("learning rate", lr, (v) => v >= 0, "lr ≥ 0");
     this.checkHyperparameter("eps", eps, (v) => v >= 0, "eps ≥ 0");
-    if (!Array.isArray(betas) || betas.length !== 2) throw new NablaError(this.name, `betas must be a pair [beta1, beta2], got ${describeValue(betas)}`);
+    if (!Array.isArray(betas) || betas.length !== 2)
+      throw new NablaError(this.name, `betas must be a pair [beta1, beta2], got ${describeValue(betas)}`);
     betas.forEach((beta: unknown, i) => {
-      if (typeof beta !== "number" || !(beta >= 0 && beta < 1)) throw new NablaError(this.name, `invalid beta ${describeValue(beta)} at index ${i} (expected 0 ≤ beta < 1)`);
+      if (typeof beta !== "number" || !(beta >= 0 && beta < 1))
+        throw new NablaError(this.name, `invalid beta ${describeValue(beta)} at index ${i} (expected 0 ≤ beta < 1)`);
     });
     this.checkHyperparameter("weightDecay", weightDecay, (v) => v >= 0, "weightDecay ≥ 0");
     this.checkFlag("amsgrad", amsgrad);
@@ -73,7 +75,9 @@ abstract class AdaptiveMomentOptimizer extends Optimizer<AdamHyperparameters, Ad
           if (amsgrad) state.maxExpAvgSq ??= zerosLike(param);
           // the step is counted (and a new state kept) once the update is made, so an error leaves them as they were
           const step = state.step + 1;
-          const update = canFuseUpdate(param, [grad, state.expAvg, state.expAvgSq, amsgrad ? state.maxExpAvgSq : undefined]) ? adamUpdateFused : adamUpdateWithOps;
+          const update = canFuseUpdate(param, [grad, state.expAvg, state.expAvgSq, amsgrad ? state.maxExpAvgSq : undefined])
+            ? adamUpdateFused
+            : adamUpdateWithOps;
           update(param, grad, state, {
             lr,
             beta1,
@@ -112,7 +116,12 @@ interface AdamStepScalars {
 type AdamUpdate = (param: Tensor, grad: Tensor, state: AdamState, scalars: AdamStepScalars) => void;
 
 /** The update as tensor ops: the reference for `adamUpdateFused`, and the path for unusual layouts. */
-const adamUpdateWithOps: AdamUpdate = (param, grad, state, { lr, beta1, beta2, eps, weightDecay, amsgrad, decoupledWeightDecay, stepSize, biasCorrection2Sqrt }) => {
+const adamUpdateWithOps: AdamUpdate = (
+  param,
+  grad,
+  state,
+  { lr, beta1, beta2, eps, weightDecay, amsgrad, decoupledWeightDecay, stepSize, biasCorrection2Sqrt },
+) => {
   if (decoupledWeightDecay) param.mul_(1 - lr * weightDecay);
   else if (weightDecay !== 0) grad = grad.add(param.mul(weightDecay));
 
@@ -131,7 +140,12 @@ const adamUpdateWithOps: AdamUpdate = (param, grad, state, { lr, beta1, beta2, e
 };
 
 /** The same update in one pass, writing the parameter and its moments in place (see fused-update.ts). */
-const adamUpdateFused: AdamUpdate = (param, grad, state, { lr, beta1, beta2, eps, weightDecay, amsgrad, decoupledWeightDecay, stepSize, biasCorrection2Sqrt }) => {
+const adamUpdateFused: AdamUpdate = (
+  param,
+  grad,
+  state,
+  { lr, beta1, beta2, eps, weightDecay, amsgrad, decoupledWeightDecay, stepSize, biasCorrection2Sqrt },
+) => {
   const f32 = param.dtype === "float32";
   // the scalar operands, rounded as the 0-d tensors of the parameter's dtype the tensor-op form makes
   const shrink = roundTo(f32, 1 - lr * weightDecay);
@@ -157,7 +171,17 @@ const adamUpdateFused: AdamUpdate = (param, grad, state, { lr, beta1, beta2, eps
   const vOffset = expAvgSq.offset;
   const vMaxOffset = maxExpAvgSq === null ? 0 : maxExpAvgSq.offset;
   const simd = adamUpdateSimd(param, grad, expAvg, expAvgSq, maxExpAvgSq, {
-    shrink, decay, beta1: b1, beta2: b2, gradScale1, gradScale2, correction2, eps: epsilon, negativeStepSize, decoupled: decoupledWeightDecay, decayGrad,
+    shrink,
+    decay,
+    beta1: b1,
+    beta2: b2,
+    gradScale1,
+    gradScale2,
+    correction2,
+    eps: epsilon,
+    negativeStepSize,
+    decoupled: decoupledWeightDecay,
+    decayGrad,
   });
   for (let i = 0, n = param.numel; !simd && i < n; i++) {
     let thetaI = theta[thetaOffset + i]!;
@@ -172,6 +196,7 @@ const adamUpdateFused: AdamUpdate = (param, grad, state, { lr, beta1, beta2, eps
     if (vMax !== null) {
       const previous = vMax[vMaxOffset + i]!;
       // maximum(previous, v) as the tensor op computes it: NaN propagates, a tie takes v
+      // biome-ignore lint/complexity/useMathMinMax: a tie takes v, which Math.max does not for ±0
       secondMoment = previous !== previous || vI !== vI ? NaN : previous > vI ? previous : vI;
       vMax[vMaxOffset + i] = secondMoment;
     }

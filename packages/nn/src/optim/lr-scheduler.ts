@@ -96,7 +96,8 @@ export abstract class LRScheduler {
     checkStateDict(op, stateDict);
     const groups = this.optimizer.paramGroups.length;
     const { lastEpoch, baseLrs, lastLr } = stateDict;
-    if (!Number.isInteger(lastEpoch) || lastEpoch < 0) throw new NablaError(op, `lastEpoch must be a non-negative integer, got ${lastEpoch}`);
+    if (!Number.isInteger(lastEpoch) || lastEpoch < 0)
+      throw new NablaError(op, `lastEpoch must be a non-negative integer, got ${lastEpoch}`);
     if (baseLrs?.length !== groups || lastLr?.length !== groups) {
       throw new NablaError(op, `expected baseLrs and lastLr with one entry per parameter group (${groups})`);
     }
@@ -252,11 +253,13 @@ export class CosineAnnealingLR extends LRScheduler {
 }
 
 function checkStateDict(op: string, stateDict: unknown): void {
-  if (stateDict === null || typeof stateDict !== "object") throw new NablaError(op, `expected what stateDict() returns, got ${describeValue(stateDict)}`);
+  if (stateDict === null || typeof stateDict !== "object")
+    throw new NablaError(op, `expected what stateDict() returns, got ${describeValue(stateDict)}`);
 }
 
 function positiveInteger(op: string, name: string, value: unknown): number {
-  if (!Number.isInteger(value) || (value as number) < 1) throw new NablaError(op, `${name} must be a positive integer, got ${describeValue(value)}`);
+  if (!Number.isInteger(value) || (value as number) < 1)
+    throw new NablaError(op, `${name} must be a positive integer, got ${describeValue(value)}`);
   return value as number;
 }
 

@@ -119,7 +119,10 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
         const label = `parameter ${index++} (shape ${formatShape(param.shape)}, ${param.dtype})`;
         const grad: unknown = param.grad;
         if (grad !== null && (!isTensor(grad, `${this.name}.step`) || !sameShape(grad.shape, param.shape) || grad.dtype !== param.dtype)) {
-          throw new NablaError(`${this.name}.step`, `the gradient of ${label} is ${describeValue(grad)}, expected the parameter's shape and dtype`);
+          throw new NablaError(
+            `${this.name}.step`,
+            `the gradient of ${label} is ${describeValue(grad)}, expected the parameter's shape and dtype`,
+          );
         }
         const state = this.state.get(param);
         if (state !== undefined) this.checkState(`${this.name}.step`, `the state of ${label}`, state, param, true);
@@ -139,14 +142,20 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
     const known = [...counters, ...tensors, ...optional];
     const foreign = Object.keys(state).filter((field) => !known.includes(field));
     if (foreign.length > 0) {
-      throw new NablaError(op, `${label} has field(s) ${foreign.join(", ")}, which ${this.name} does not keep (its state holds ${known.join(", ")}); is it another optimizer's state?`);
+      throw new NablaError(
+        op,
+        `${label} has field(s) ${foreign.join(", ")}, which ${this.name} does not keep (its state holds ${known.join(", ")}); is it another optimizer's state?`,
+      );
     }
     const fields = state as Record<string, unknown>;
     for (const field of [...tensors, ...optional]) {
       const value = fields[field];
       if (value === undefined && optional.includes(field)) continue;
       if (!isTensor(value, op) || !sameShape(value.shape, param.shape) || (exactDtype && value.dtype !== param.dtype)) {
-        throw new NablaError(op, `${label}: "${field}" must be a tensor of the parameter's shape${exactDtype ? " and dtype" : ""}, got ${describeValue(value)}`);
+        throw new NablaError(
+          op,
+          `${label}: "${field}" must be a tensor of the parameter's shape${exactDtype ? " and dtype" : ""}, got ${describeValue(value)}`,
+        );
       }
     }
     for (const field of counters) {
@@ -158,7 +167,8 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
 
   /** Throws unless `value` is a number passing `test`: `invalid ${what} … (expected ${expected})`. */
   protected checkHyperparameter(what: string, value: unknown, test: (value: number) => boolean, expected: string): void {
-    if (typeof value !== "number" || !test(value)) throw new NablaError(this.name, `invalid ${what} ${describeValue(value)} (expected ${expected})`);
+    if (typeof value !== "number" || !test(value))
+      throw new NablaError(this.name, `invalid ${what} ${describeValue(value)} (expected ${expected})`);
   }
 
   /** Throws unless `value` is a boolean. */
@@ -186,14 +196,18 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
       throw new NablaError(this.name, "each parameter group must be an object with a params field");
     }
     if (input.params === null || typeof input.params !== "object") {
-      throw new NablaError(this.name, `a parameter group's params must be a Tensor or an iterable of Tensors, got ${describeValue(input.params)}`);
+      throw new NablaError(
+        this.name,
+        `a parameter group's params must be a Tensor or an iterable of Tensors, got ${describeValue(input.params)}`,
+      );
     }
     const params = isTensor(input.params, this.name) ? [input.params] : Array.from(input.params);
     const taken = new Set(existing.flatMap((group) => group.params));
     const seen = new Set<Tensor>();
     params.forEach((param, i) => {
       if (!isTensor(param, this.name)) throw new NablaError(this.name, `params[${i}] is not a Tensor`);
-      if (!param.isLeaf) throw new NablaError(this.name, `params[${i}] (shape ${formatShape(param.shape)}) is not a leaf tensor, so it cannot be optimized`);
+      if (!param.isLeaf)
+        throw new NablaError(this.name, `params[${i}] (shape ${formatShape(param.shape)}) is not a leaf tensor, so it cannot be optimized`);
       if (seen.has(param)) throw new NablaError(this.name, `params[${i}] appears twice in the same parameter group`);
       if (taken.has(param)) throw new NablaError(this.name, `params[${i}] already belongs to another parameter group`);
       seen.add(param);
@@ -283,18 +297,26 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
     }
     const saved = stateDict.paramGroups;
     if (!Array.isArray(saved) || saved.length !== this.paramGroups.length) {
-      throw new NablaError(op, `the state dict has ${Array.isArray(saved) ? saved.length : "no"} parameter groups, the optimizer ${this.paramGroups.length}`);
+      throw new NablaError(
+        op,
+        `the state dict has ${Array.isArray(saved) ? saved.length : "no"} parameter groups, the optimizer ${this.paramGroups.length}`,
+      );
     }
     const paramByIndex = new Map<number, Tensor>();
     saved.forEach((group, g) => {
       const params = this.paramGroups[g]!.params;
       if (group.params.length !== params.length) {
-        throw new NablaError(op, `parameter group ${g} has ${group.params.length} parameters in the state dict, ${params.length} in the optimizer`);
+        throw new NablaError(
+          op,
+          `parameter group ${g} has ${group.params.length} parameters in the state dict, ${params.length} in the optimizer`,
+        );
       }
       if (group === null || typeof group !== "object" || !Array.isArray(group.params)) {
         throw new NablaError(op, `parameter group ${g} must be an object with a params array, got ${describeValue(group)}`);
       }
-      group.params.forEach((index, i) => paramByIndex.set(index, params[i]!));
+      group.params.forEach((index, i) => {
+        paramByIndex.set(index, params[i]!);
+      });
       const { params: _indices, ...hyperparameters } = group;
       this.validate({ ...this.defaults, ...hyperparameters } as H);
     });
@@ -303,13 +325,18 @@ export abstract class Optimizer<H extends BaseHyperparameters = BaseHyperparamet
       if (param === undefined) throw new NablaError(op, `state for parameter ${key}, which no parameter group lists`);
       for (const [field, value] of Object.entries(paramState ?? {})) {
         if (isTensor(value, op) && !sameShape(value.shape, param.shape)) {
-          throw new NablaError(op, `state "${field}" of parameter ${key} has shape ${formatShape(value.shape)}, the parameter ${formatShape(param.shape)}`);
+          throw new NablaError(
+            op,
+            `state "${field}" of parameter ${key} has shape ${formatShape(value.shape)}, the parameter ${formatShape(param.shape)}`,
+          );
         }
       }
       this.checkState(op, `the state of parameter ${key}`, paramState, param, false);
     }
 
-    saved.forEach(({ params: _indices, ...hyperparameters }, g) => Object.assign(this.paramGroups[g]!, copyHyperparameters(hyperparameters)));
+    saved.forEach(({ params: _indices, ...hyperparameters }, g) => {
+      Object.assign(this.paramGroups[g]!, copyHyperparameters(hyperparameters));
+    });
     this.state.clear();
     for (const [key, paramState] of Object.entries(stateDict.state)) {
       const param = paramByIndex.get(Number(key))!;

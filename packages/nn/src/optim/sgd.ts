@@ -1,4 +1,4 @@
-import { NablaError, Tensor, noGrad, zerosLike } from "@nabla/tensor";
+import { NablaError, type Tensor, noGrad, zerosLike } from "@nabla/tensor";
 import { checkOptions } from "@nabla/tensor/internal";
 import { canFuseUpdate, roundTo } from "./fused-update";
 import { sgdUpdateSimd } from "./kernels/simd-updates";
@@ -64,7 +64,10 @@ export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
     this.checkHyperparameter("weightDecay", weightDecay, (v) => v >= 0, "weightDecay ≥ 0");
     this.checkFlag("nesterov", nesterov);
     if (nesterov && (momentum <= 0 || dampening !== 0)) {
-      throw new NablaError(this.name, `Nesterov momentum requires momentum > 0 and dampening = 0, got momentum ${momentum}, dampening ${dampening}`);
+      throw new NablaError(
+        this.name,
+        `Nesterov momentum requires momentum > 0 and dampening = 0, got momentum ${momentum}, dampening ${dampening}`,
+      );
     }
   }
 
@@ -130,7 +133,13 @@ const sgdUpdateFused: SGDUpdate = (param, grad, buffer, { lr, momentum, dampenin
   const gOffset = grad.offset;
   const bOffset = buffer === undefined ? 0 : buffer.offset;
   const simd = sgdUpdateSimd(param, grad, buffer ?? null, {
-    decay, momentum: momentumScale, directionScale, negativeLr, hasDecay: weightDecay !== 0, startsBuffer, nesterov,
+    decay,
+    momentum: momentumScale,
+    directionScale,
+    negativeLr,
+    hasDecay: weightDecay !== 0,
+    startsBuffer,
+    nesterov,
   });
   for (let i = 0, n = param.numel; !simd && i < n; i++) {
     const thetaI = theta[thetaOffset + i]!;

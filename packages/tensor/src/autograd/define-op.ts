@@ -26,7 +26,7 @@ export interface OpContext {
   /** For each tensor input, whether a gradient is wanted: backward may skip (return null for) the others. */
   readonly needsInputGrad: readonly boolean[];
   // ops keep their non-tensor arguments (dim, keepdim, shapes) as plain fields
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: each op's fields have their own types, read back in its backward without a cast
   [field: string]: any;
 }
 
@@ -34,7 +34,7 @@ export interface OpContext {
  * What `defineOp` takes: the op's name, its forward and its backward rule, and optionally its
  * formula for teaching output (`toDot`, `traceBackward`).
  */
-export interface OpDefinition<Args extends unknown[] = any[]> {
+export interface OpDefinition<Args extends unknown[] = unknown[]> {
   /** The op's name, as `gradFn.name`, error messages and `registeredOps()` show it. */
   name: string;
   /** Computes the output with grad mode off; tensor arguments are the differentiable inputs. */
@@ -71,7 +71,8 @@ const sharedUnwrittenVersions: (readonly number[])[] = [];
  * every node of a graph would otherwise keep its own copy.
  */
 function unwrittenVersions(count: number): readonly number[] {
-  return (sharedUnwrittenVersions[count] ??= Object.freeze(new Array<number>(count).fill(0)));
+  sharedUnwrittenVersions[count] ??= Object.freeze(new Array<number>(count).fill(0));
+  return sharedUnwrittenVersions[count];
 }
 
 // helpers of Context, made once rather than on every call
@@ -83,6 +84,7 @@ const holdsNumber = (t: Tensor): boolean => t.storage.holdsNumber;
 const keepable = (t: Tensor): Tensor | SavedNumber => (t.storage.holdsNumber ? new SavedNumber(t.storage.data[0]!, t.dtype, t.shape) : t);
 
 class Context implements OpContext {
+  // biome-ignore lint/suspicious/noExplicitAny: as OpContext: the op's own fields
   [field: string]: any;
   /** What `save` kept, in order: tensors, and number operands as their value. */
   kept: ReadonlyArray<Tensor | SavedNumber> = NOTHING_SAVED;
@@ -132,6 +134,7 @@ class Context implements OpContext {
 }
 
 /** A gradient hook (see `Tensor.registerHook`): may return a replacement gradient. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook may return nothing; `undefined` would refuse a `(grad) => void` function
 export type GradHook = (grad: Tensor) => Tensor | void;
 
 /**
@@ -350,9 +353,7 @@ function needsInputGradOf(inputs: readonly Tensor[]): readonly boolean[] {
 
 function operandsOf(inputs: readonly Tensor[]): ReadonlyArray<OperandInfo | null> | null {
   if (inputs.every((t) => t.requiresGrad)) return null;
-  return inputs.map((t) =>
-    t.requiresGrad ? null : { shape: t.shape, dtype: t.dtype, singleValue: isSingleValueLayout(t) },
-  );
+  return inputs.map((t) => (t.requiresGrad ? null : { shape: t.shape, dtype: t.dtype, singleValue: isSingleValueLayout(t) }));
 }
 
 function edgeTo(input: Tensor): InputEdge | null {

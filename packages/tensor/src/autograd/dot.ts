@@ -3,7 +3,7 @@ import { checkBoolean, checkOptions } from "../args";
 import { NablaError } from "../errors";
 import type { DType } from "../dtype";
 import { formatShape, type Shape } from "../shape";
-import { Tensor } from "../tensor";
+import type { Tensor } from "../tensor";
 import type { Node } from "./define-op";
 import { type GraphOp, namesByTarget, walkGraph } from "./graph-walk";
 import { formatSummaryValues, summarizeTensor, type TensorSummary } from "./tensor-summary";
@@ -134,7 +134,7 @@ export function toDot(output: Tensor, options: ToDotOptions = {}): string {
     lines.push(`  ${edge.from} -> ${edge.to}${label};`);
   }
   lines.push("}");
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 function shapeLine(shape: Shape, dtype: DType): string {

@@ -1,7 +1,7 @@
 import { isTensor, sharedAcrossCopies } from "../copies";
 import { NablaError, describeValue } from "../errors";
 import { formatShape, shapesEqual } from "../shape";
-import { Storage, Tensor } from "../tensor";
+import { Storage, type Tensor } from "../tensor";
 import { checkAnomaly, isAnomalyEnabled, withinBackward } from "./anomaly";
 import type { GradHook, Node } from "./define-op";
 import { setGradEnabled } from "./grad-mode";
@@ -200,7 +200,13 @@ function storeGrad(t: Tensor, grad: Tensor, createGraph: boolean, owned: OwnedGr
   const current = t.grad;
   if (createGraph) {
     t.grad = current ? current.add(grad) : grad;
-  } else if (current && !current.requiresGrad && current.isContiguous() && shapesEqual(current.shape, grad.shape) && current.dtype === t.dtype) {
+  } else if (
+    current &&
+    !current.requiresGrad &&
+    current.isContiguous() &&
+    shapesEqual(current.shape, grad.shape) &&
+    current.dtype === t.dtype
+  ) {
     current.add_(grad);
   } else if (!current && isOwned(grad, t, owned)) {
     owned.taken.add(grad.storage);
@@ -270,7 +276,9 @@ function runHooks(hooks: readonly GradHook[] | null, grad: Tensor): Tensor {
     const replaced = hook(current);
     if (replaced === undefined) continue;
     if (!isTensor(replaced, "registerHook") || !shapesEqual(replaced.shape, current.shape) || replaced.dtype !== current.dtype) {
-      const got = isTensor(replaced, "registerHook") ? `a ${replaced.dtype} tensor of shape ${formatShape(replaced.shape)}` : String(replaced);
+      const got = isTensor(replaced, "registerHook")
+        ? `a ${replaced.dtype} tensor of shape ${formatShape(replaced.shape)}`
+        : String(replaced);
       throw new NablaError(
         "registerHook",
         `a hook returned ${got} for a ${current.dtype} gradient of shape ${formatShape(current.shape)}; it must return nothing or a tensor of the gradient's shape and dtype`,

@@ -25,7 +25,8 @@ export interface AutogradGradOptions {
 
 function asList(op: string, value: Tensor | readonly Tensor[], what: string): Tensor[] {
   const list = isTensor(value, op) ? [value] : Array.isArray(value) ? [...value] : null;
-  if (list === null) throw new NablaError(op, `${what}s must be a tensor or an array of tensors, got ${value === null ? "null" : typeof value}`);
+  if (list === null)
+    throw new NablaError(op, `${what}s must be a tensor or an array of tensors, got ${value === null ? "null" : typeof value}`);
   list.forEach((t, i) => {
     if (!isTensor(t, op)) throw new NablaError(op, `${what} ${i} is not a tensor`);
   });
@@ -48,7 +49,11 @@ function asList(op: string, value: Tensor | readonly Tensor[], what: string): Te
  * x.grad; // → null
  * ```
  */
-export function autogradGrad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options: AutogradGradOptions = {}): (Tensor | null)[] {
+export function autogradGrad(
+  outputs: Tensor | readonly Tensor[],
+  inputs: Tensor | readonly Tensor[],
+  options: AutogradGradOptions = {},
+): (Tensor | null)[] {
   const outs = asList("autogradGrad", outputs, "output");
   const ins = asList("autogradGrad", inputs, "input");
   const { createGraph = false, allowUnused = false } = checkOptions("autogradGrad", options);
@@ -60,7 +65,12 @@ export function autogradGrad(outputs: Tensor | readonly Tensor[], inputs: Tensor
   ins.forEach((t, i) => {
     if (!t.requiresGrad) throw new NablaError("autogradGrad", `input ${i} (shape ${formatShape(t.shape)}) does not require grad`);
   });
-  const given = options.gradOutputs === undefined || options.gradOutputs === null ? [] : isTensor(options.gradOutputs, "autogradGrad") ? [options.gradOutputs] : [...options.gradOutputs];
+  const given =
+    options.gradOutputs === undefined || options.gradOutputs === null
+      ? []
+      : isTensor(options.gradOutputs, "autogradGrad")
+        ? [options.gradOutputs]
+        : [...options.gradOutputs];
   if (given.length > 0 && given.length !== outs.length) {
     throw new NablaError("autogradGrad", `got ${given.length} gradOutputs for ${outs.length} outputs`);
   }
@@ -70,12 +80,19 @@ export function autogradGrad(outputs: Tensor | readonly Tensor[], inputs: Tensor
     if (!out.requiresGrad) throw new NablaError("autogradGrad", `output ${i} does not require grad and has no gradFn`);
     let seed = given[i] ?? null;
     if (seed === null) {
-      if (out.numel !== 1) throw new NablaError("autogradGrad", `output ${i} has shape ${formatShape(out.shape)}: gradOutputs is needed for non-scalar outputs`);
+      if (out.numel !== 1)
+        throw new NablaError(
+          "autogradGrad",
+          `output ${i} has shape ${formatShape(out.shape)}: gradOutputs is needed for non-scalar outputs`,
+        );
       seed = full(out.shape, 1, { dtype: out.dtype });
     } else if (!isTensor(seed, "autogradGrad")) {
       throw new NablaError("autogradGrad", `gradOutputs ${i} is not a tensor`);
     } else if (!shapesEqual(seed.shape, out.shape)) {
-      throw new NablaError("autogradGrad", `gradOutputs ${i} has shape ${formatShape(seed.shape)} but output ${i} has shape ${formatShape(out.shape)}`);
+      throw new NablaError(
+        "autogradGrad",
+        `gradOutputs ${i} has shape ${formatShape(seed.shape)} but output ${i} has shape ${formatShape(out.shape)}`,
+      );
     }
     roots.push(out);
     seeds.push(seed);
@@ -83,7 +100,10 @@ export function autogradGrad(outputs: Tensor | readonly Tensor[], inputs: Tensor
   const grads = runBackward(roots, seeds, { retainGraph, createGraph, capture: ins });
   grads.forEach((g, i) => {
     if (g === null && !allowUnused) {
-      throw new NablaError("autogradGrad", `input ${i} (shape ${formatShape(ins[i]!.shape)}) was not used in the graph of the outputs; pass { allowUnused: true } to get null for it`);
+      throw new NablaError(
+        "autogradGrad",
+        `input ${i} (shape ${formatShape(ins[i]!.shape)}) was not used in the graph of the outputs; pass { allowUnused: true } to get null for it`,
+      );
     }
   });
   return grads;
@@ -119,7 +139,10 @@ function standIns(op: string, primals: readonly unknown[], argnums: readonly num
       throw new NablaError(op, `argument ${argnum} must be a tensor to be differentiated, got ${primal === null ? "null" : typeof primal}`);
     }
     if (!isFloating(primal.dtype)) {
-      throw new NablaError(op, `argument ${argnum} has dtype ${primal.dtype} (shape ${formatShape(primal.shape)}); only float32 and float64 tensors can be differentiated`);
+      throw new NablaError(
+        op,
+        `argument ${argnum} has dtype ${primal.dtype} (shape ${formatShape(primal.shape)}); only float32 and float64 tensors can be differentiated`,
+      );
     }
     const input = primal.requiresGrad && isGradEnabled() ? enableGrad(() => view(primal, primal.shape)) : primal.detach();
     input.requiresGrad = true;
@@ -135,15 +158,20 @@ interface Called {
   single: boolean;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: f takes the caller's primals; parameters are contravariant, so unknown[] would refuse (x: Tensor) => …
 function callWith(op: string, f: (...args: any[]) => unknown, traced: StandIns): Called {
   if (typeof f !== "function") throw new NablaError(op, `expected a function, got ${typeof f}`);
   const result = enableGrad(() => f(...traced.args));
   const outs = isTensor(result, op) ? [result] : Array.isArray(result) ? (result as unknown[]) : null;
   if (outs === null || outs.length === 0 || outs.some((t) => !isTensor(t, op))) {
-    throw new NablaError(op, `f must return a tensor${op === "vjp" || op === "jvp" ? " or a non-empty array of tensors" : ""}, got ${describe(result)}`);
+    throw new NablaError(
+      op,
+      `f must return a tensor${op === "vjp" || op === "jvp" ? " or a non-empty array of tensors" : ""}, got ${describe(result)}`,
+    );
   }
   (outs as Tensor[]).forEach((out, i) => {
-    if (!isFloating(out.dtype)) throw new NablaError(op, `f's output ${i} has dtype ${out.dtype}; only floating-point outputs can be differentiated`);
+    if (!isFloating(out.dtype))
+      throw new NablaError(op, `f's output ${i} has dtype ${out.dtype}; only floating-point outputs can be differentiated`);
   });
   return { outs: outs as Tensor[], single: isTensor(result, op) };
 }
@@ -185,9 +213,22 @@ function needsGraph(traced: StandIns, outs: readonly Tensor[]): boolean {
 }
 
 /** Vector-Jacobian products of `outs` for the stand-ins; zeros where an input is unused. */
-function pullBack(outs: readonly Tensor[], cotangents: readonly Tensor[], inputs: readonly Tensor[], createGraph: boolean, retainGraph = createGraph): Tensor[] {
+function pullBack(
+  outs: readonly Tensor[],
+  cotangents: readonly Tensor[],
+  inputs: readonly Tensor[],
+  createGraph: boolean,
+  retainGraph = createGraph,
+): Tensor[] {
   const live = outs.map((out, i) => [out, cotangents[i]!] as const).filter(([out]) => out.requiresGrad);
-  const grads = live.length === 0 ? inputs.map(() => null) : autogradGrad(live.map(([out]) => out), inputs, { gradOutputs: live.map(([, c]) => c), createGraph, retainGraph, allowUnused: true });
+  const grads =
+    live.length === 0
+      ? inputs.map(() => null)
+      : autogradGrad(
+          live.map(([out]) => out),
+          inputs,
+          { gradOutputs: live.map(([, c]) => c), createGraph, retainGraph, allowUnused: true },
+        );
   return grads.map((g, i) => g ?? zerosLike(inputs[i]!));
 }
 
@@ -201,7 +242,10 @@ function checkCotangent(op: string, what: string, given: unknown, like: Tensor, 
 
 function scalarOutput(op: string, out: Tensor): Tensor {
   if (out.numel !== 1) {
-    throw new NablaError(op, `f must return a single-element tensor to be differentiated, got shape ${formatShape(out.shape)} (use vjp or jacobian for other outputs)`);
+    throw new NablaError(
+      op,
+      `f must return a single-element tensor to be differentiated, got shape ${formatShape(out.shape)} (use vjp or jacobian for other outputs)`,
+    );
   }
   return out;
 }
@@ -214,6 +258,7 @@ function argnumList(op: string, argnums: unknown): number[] {
   throw new NablaError(op, `argnums must be a number or a non-empty array of numbers, got ${describe(argnums)}`);
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: as callWith's f
 function gradAndValue(op: string, f: (...args: any[]) => Tensor, argnums: Argnums, primals: unknown[]): { value: Tensor; grads: Tensor[] } {
   const traced = standIns(op, primals, argnumList(op, argnums));
   const { outs, single } = callWith(op, f, traced);
@@ -257,7 +302,10 @@ export function grad<A extends unknown[]>(f: (...args: A) => Tensor, options?: G
  * ```
  */
 export function grad<A extends unknown[]>(f: (...args: A) => Tensor, options: GradOptions<readonly number[]>): (...args: A) => Tensor[];
-export function grad<A extends unknown[]>(f: (...args: A) => Tensor, options: GradOptions<Argnums> = {}): (...args: A) => Tensor | Tensor[] {
+export function grad<A extends unknown[]>(
+  f: (...args: A) => Tensor,
+  options: GradOptions<Argnums> = {},
+): (...args: A) => Tensor | Tensor[] {
   checkFunction("grad", "f", f);
   const argnums = checkOptions("grad", options).argnums ?? 0;
   argnumList("grad", argnums);
@@ -279,7 +327,10 @@ export function grad<A extends unknown[]>(f: (...args: A) => Tensor, options: Gr
  * g;     // → [2, 4]
  * ```
  */
-export function valueAndGrad<A extends unknown[]>(f: (...args: A) => Tensor, options?: GradOptions<number>): (...args: A) => { value: Tensor; grad: Tensor };
+export function valueAndGrad<A extends unknown[]>(
+  f: (...args: A) => Tensor,
+  options?: GradOptions<number>,
+): (...args: A) => { value: Tensor; grad: Tensor };
 /**
  * `valueAndGrad` with a list of `argnums`: `grad` is one gradient per listed argument.
  *
@@ -289,8 +340,14 @@ export function valueAndGrad<A extends unknown[]>(f: (...args: A) => Tensor, opt
  * f(tensor([1, 2]), tensor([3, 4])).grad; // → [[3, 4], [1, 2]]
  * ```
  */
-export function valueAndGrad<A extends unknown[]>(f: (...args: A) => Tensor, options: GradOptions<readonly number[]>): (...args: A) => { value: Tensor; grad: Tensor[] };
-export function valueAndGrad<A extends unknown[]>(f: (...args: A) => Tensor, options: GradOptions<Argnums> = {}): (...args: A) => { value: Tensor; grad: Tensor | Tensor[] } {
+export function valueAndGrad<A extends unknown[]>(
+  f: (...args: A) => Tensor,
+  options: GradOptions<readonly number[]>,
+): (...args: A) => { value: Tensor; grad: Tensor[] };
+export function valueAndGrad<A extends unknown[]>(
+  f: (...args: A) => Tensor,
+  options: GradOptions<Argnums> = {},
+): (...args: A) => { value: Tensor; grad: Tensor | Tensor[] } {
   checkFunction("valueAndGrad", "f", f);
   const argnums = checkOptions("valueAndGrad", options).argnums ?? 0;
   argnumList("valueAndGrad", argnums);
@@ -319,18 +376,34 @@ function primalList(op: string, primals: unknown): Tensor[] {
  * grads[0]; // → [1, 0.54030231]
  * ```
  */
-export function vjp<O extends Outputs>(f: (...primals: Tensor[]) => O, primals: Tensor | readonly Tensor[], cotangent?: O): { out: O; grads: Tensor[] } {
+export function vjp<O extends Outputs>(
+  f: (...primals: Tensor[]) => O,
+  primals: Tensor | readonly Tensor[],
+  cotangent?: O,
+): { out: O; grads: Tensor[] } {
   const list = primalList("vjp", primals);
-  const traced = standIns("vjp", list, list.map((_, i) => i));
+  const traced = standIns(
+    "vjp",
+    list,
+    list.map((_, i) => i),
+  );
   const { outs, single } = callWith("vjp", f, traced);
   const given = cotangent === undefined ? undefined : single ? [cotangent] : Array.isArray(cotangent) ? (cotangent as unknown[]) : null;
-  if (given === null) throw new NablaError("vjp", `f returned ${outs.length} outputs, so the cotangent must be an array of ${outs.length} tensors, got ${describe(cotangent)}`);
+  if (given === null)
+    throw new NablaError(
+      "vjp",
+      `f returned ${outs.length} outputs, so the cotangent must be an array of ${outs.length} tensors, got ${describe(cotangent)}`,
+    );
   if (given !== undefined && given.length !== outs.length) {
     throw new NablaError("vjp", `got ${given.length} cotangents for ${outs.length} outputs`);
   }
   const cotangents = outs.map((out, i) => {
     if (given !== undefined) return checkCotangent("vjp", "cotangent", given[i], out, i);
-    if (out.numel !== 1) throw new NablaError("vjp", `output ${i} has shape ${formatShape(out.shape)}: a cotangent is needed for outputs with more than one element`);
+    if (out.numel !== 1)
+      throw new NablaError(
+        "vjp",
+        `output ${i} has shape ${formatShape(out.shape)}: a cotangent is needed for outputs with more than one element`,
+      );
     return full(out.shape, 1, { dtype: out.dtype });
   });
   const createGraph = needsGraph(traced, [...outs, ...cotangents]);
@@ -354,12 +427,20 @@ export function vjp<O extends Outputs>(f: (...primals: Tensor[]) => O, primals: 
  * tangent; // → [6]
  * ```
  */
-export function jvp<O extends Outputs>(f: (...primals: Tensor[]) => O, primals: Tensor | readonly Tensor[], tangents: Tensor | readonly Tensor[]): { out: O; tangent: O } {
+export function jvp<O extends Outputs>(
+  f: (...primals: Tensor[]) => O,
+  primals: Tensor | readonly Tensor[],
+  tangents: Tensor | readonly Tensor[],
+): { out: O; tangent: O } {
   const list = primalList("jvp", primals);
   const tangentList = asList("jvp", tangents, "tangent");
   if (tangentList.length !== list.length) throw new NablaError("jvp", `got ${tangentList.length} tangents for ${list.length} primals`);
   const checkedTangents = tangentList.map((t, i) => checkCotangent("jvp", "tangent", t, list[i]!, i));
-  const traced = standIns("jvp", list, list.map((_, i) => i));
+  const traced = standIns(
+    "jvp",
+    list,
+    list.map((_, i) => i),
+  );
   const { outs, single } = callWith("jvp", f, traced);
   const createGraph = needsGraph(traced, [...outs, ...checkedTangents]);
   // g(u) = Jᵀu for dummy cotangents u (zeros: the value is irrelevant, g is linear in u)
@@ -371,7 +452,16 @@ export function jvp<O extends Outputs>(f: (...primals: Tensor[]) => O, primals: 
   const pulled = pullBack(outs, dummies, traced.inputs, true);
   // J·t = ∂⟨g(u), t⟩/∂u; an input gradient that does not depend on u contributes nothing
   const live = pulled.map((g, i) => [g, checkedTangents[i]!] as const).filter(([g]) => g.requiresGrad);
-  const pushed = live.length === 0 ? dummies.map(() => null) : enableGrad(() => autogradGrad(live.map(([g]) => g), dummies, { gradOutputs: live.map(([, t]) => t), createGraph, retainGraph: createGraph, allowUnused: true }));
+  const pushed =
+    live.length === 0
+      ? dummies.map(() => null)
+      : enableGrad(() =>
+          autogradGrad(
+            live.map(([g]) => g),
+            dummies,
+            { gradOutputs: live.map(([, t]) => t), createGraph, retainGraph: createGraph, allowUnused: true },
+          ),
+        );
   const tangentOuts = pushed.map((t, i) => t ?? zerosLike(outs[i]!));
   const shown = outs.map((out) => (createGraph ? out : out.detach()));
   return single ? { out: shown[0] as O, tangent: tangentOuts[0] as O } : { out: shown as O, tangent: tangentOuts as O };
@@ -404,7 +494,11 @@ export function jacobian(f: (x: Tensor) => Tensor, x: Tensor): Tensor;
 export function jacobian(f: (...xs: Tensor[]) => Tensor, xs: readonly Tensor[]): Tensor[];
 export function jacobian(f: (...xs: Tensor[]) => Tensor, x: Tensor | readonly Tensor[]): Tensor | Tensor[] {
   const list = primalList("jacobian", x);
-  const traced = standIns("jacobian", list, list.map((_, i) => i));
+  const traced = standIns(
+    "jacobian",
+    list,
+    list.map((_, i) => i),
+  );
   const { outs, single } = callWith("jacobian", f, traced);
   if (!single) throw new NablaError("jacobian", `f must return one tensor, got an array of ${outs.length}`);
   const out = outs[0]!;
@@ -415,7 +509,9 @@ export function jacobian(f: (...xs: Tensor[]) => Tensor, x: Tensor | readonly Te
     unit.storage.data[j] = 1;
     const isLast = j === out.numel - 1;
     const grads = pullBack([out], [reshape(unit, out.shape)], traced.inputs, createGraph, createGraph || !isLast);
-    grads.forEach((g, i) => rows[i]!.push(g));
+    grads.forEach((g, i) => {
+      rows[i]!.push(g);
+    });
   }
   const jacobians = traced.inputs.map((input, i) => {
     const shape = [...out.shape, ...input.shape];

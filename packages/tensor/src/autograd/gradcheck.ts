@@ -7,7 +7,7 @@ import { hasInternalOverlap } from "../layout";
 import { cat } from "../ops/indexing";
 import { Generator } from "../random";
 import { formatShape, shapesEqual } from "../shape";
-import { Tensor } from "../tensor";
+import type { Tensor } from "../tensor";
 import { runBackward } from "./engine";
 import { autogradGrad } from "./functional";
 import { enableGrad, noGrad } from "./grad-mode";
@@ -60,7 +60,9 @@ type Fn = (...inputs: Tensor[]) => Tensor;
 function checkedInputs(op: string, inputs: unknown): Tensor[] {
   const given = isTensor(inputs, op) ? [inputs] : Array.isArray(inputs) ? [...inputs] : null;
   if (given === null) throw new NablaError(op, `inputs must be a Tensor or an array of Tensors, got ${describeValue(inputs)}`);
-  given.forEach((t, i) => checkTensor(op, `input ${i}`, t));
+  given.forEach((t, i) => {
+    checkTensor(op, `input ${i}`, t);
+  });
   return given;
 }
 
@@ -124,7 +126,10 @@ export function gradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options: Gr
     if (!chosen) return t.detach();
     if (t.dtype === "float32") upcast = true;
     if (t.dtype === "float64" && hasInternalOverlap(t)) {
-      throw new NablaError("gradcheck", `input ${i} has elements sharing memory (strides [${t.strides.join(", ")}]): pass a tensor without overlap and apply the view inside f`);
+      throw new NablaError(
+        "gradcheck",
+        `input ${i} has elements sharing memory (strides [${t.strides.join(", ")}]): pass a tensor without overlap and apply the view inside f`,
+      );
     }
     const copy = t.dtype === "float64" ? t.detach() : noGrad(() => t.to("float64"));
     copy.requiresGrad = true;
@@ -134,7 +139,10 @@ export function gradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options: Gr
   const evaluate = (): Tensor => {
     const out = f(...working);
     if (!isTensor(out, "gradcheck") || !isFloating(out.dtype)) {
-      throw new NablaError("gradcheck", `f must return a floating-point tensor, got ${isTensor(out, "gradcheck") ? out.dtype : typeof out}`);
+      throw new NablaError(
+        "gradcheck",
+        `f must return a floating-point tensor, got ${isTensor(out, "gradcheck") ? out.dtype : typeof out}`,
+      );
     }
     return out;
   };
@@ -247,7 +255,10 @@ export function gradgradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options
   const working = given.map((t, i) => {
     if (!differentiated[i]) return t.detach();
     if (t.dtype === "float64" && hasInternalOverlap(t)) {
-      throw new NablaError("gradgradcheck", `input ${i} has elements sharing memory (strides ${formatShape(t.strides)}): pass a tensor without overlap and apply the view inside f`);
+      throw new NablaError(
+        "gradgradcheck",
+        `input ${i} has elements sharing memory (strides ${formatShape(t.strides)}): pass a tensor without overlap and apply the view inside f`,
+      );
     }
     const copy = t.dtype === "float64" ? t.detach() : noGrad(() => t.to("float64"));
     copy.requiresGrad = true;
@@ -256,7 +267,10 @@ export function gradgradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options
 
   const out = enableGrad(() => f(...working));
   if (!isTensor(out, "gradgradcheck") || !isFloating(out.dtype)) {
-    throw new NablaError("gradgradcheck", `f must return a floating-point tensor, got ${isTensor(out, "gradgradcheck") ? out.dtype : typeof out}`);
+    throw new NablaError(
+      "gradgradcheck",
+      `f must return a floating-point tensor, got ${isTensor(out, "gradgradcheck") ? out.dtype : typeof out}`,
+    );
   }
   let v: Tensor;
   if (options.gradOutputs === undefined || options.gradOutputs === null) {
@@ -288,11 +302,19 @@ export function gradgradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options
 
   const result = gradcheck(backwardPass, [...working, v], { eps, atol, rtol });
   const report: GradcheckResult = { ...result, upcast };
-  if (!report.ok && throwOnFailure) throw new NablaError("gradgradcheck", describeSecondOrderFailure(report, count, differentiated, gradientSizes, atol, rtol));
+  if (!report.ok && throwOnFailure)
+    throw new NablaError("gradgradcheck", describeSecondOrderFailure(report, count, differentiated, gradientSizes, atol, rtol));
   return report;
 }
 
-function describeSecondOrderFailure(result: GradcheckResult, count: number, differentiated: readonly boolean[], gradientSizes: readonly number[], atol: number, rtol: number): string {
+function describeSecondOrderFailure(
+  result: GradcheckResult,
+  count: number,
+  differentiated: readonly boolean[],
+  gradientSizes: readonly number[],
+  atol: number,
+  rtol: number,
+): string {
   const w = result.worst!;
   // which first-order gradient (and which element of it) the flat output index falls in
   const inputsWithGradients = differentiated.flatMap((d, i) => (d ? [i] : []));

@@ -2,7 +2,7 @@ import { isTensor } from "../copies";
 import type { DType } from "../dtype";
 import { NablaError } from "../errors";
 import type { Shape } from "../shape";
-import { Tensor } from "../tensor";
+import type { Tensor } from "../tensor";
 import type { Node, OperandInfo } from "./define-op";
 
 /**
@@ -140,7 +140,8 @@ export interface NamedTensor {
  * (the graph knows a result only by the node that made it).
  */
 export function namesByTarget(op: string, names: Record<string, Tensor>): Map<Tensor | Node, NamedTensor> {
-  if (typeof names !== "object" || names === null) throw new NablaError(op, `names must be an object of tensors, got ${names === null ? "null" : typeof names}`);
+  if (typeof names !== "object" || names === null)
+    throw new NablaError(op, `names must be an object of tensors, got ${names === null ? "null" : typeof names}`);
   const byTarget = new Map<Tensor | Node, NamedTensor>();
   for (const [name, tensor] of Object.entries(names)) {
     if (!isTensor(tensor, op)) throw new NablaError(op, `names.${name} must be a Tensor, got ${tensor === null ? "null" : typeof tensor}`);

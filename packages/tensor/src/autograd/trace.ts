@@ -3,7 +3,7 @@ import { full, onesLike } from "../creation";
 import { checkBoolean, checkOptions } from "../args";
 import { NablaError } from "../errors";
 import { formatShape, type Shape, shapesEqual } from "../shape";
-import { Tensor } from "../tensor";
+import type { Tensor } from "../tensor";
 import type { InputEdge, Node, OpFormula } from "./define-op";
 import { runBackward } from "./engine";
 import { namesByTarget, walkGraph } from "./graph-walk";
@@ -96,7 +96,12 @@ export class BackwardTrace {
     const header = ["step", "op", "backward formula", "incoming ȳ", "input", "gradient sent"];
     const rows: string[][] = [];
     for (const s of this.steps) {
-      const first = [String(s.step), `${s.id} ${s.op}${s.name ? ` (${s.name})` : ""}`, s.formula?.backward ?? "(no formula)", describe(s.gradOut)];
+      const first = [
+        String(s.step),
+        `${s.id} ${s.op}${s.name ? ` (${s.name})` : ""}`,
+        s.formula?.backward ?? "(no formula)",
+        describe(s.gradOut),
+      ];
       const blank = first.map(() => "");
       if (s.sent.length === 0) rows.push([...first, "", ""]);
       s.sent.forEach((sent, i) => {
@@ -153,7 +158,10 @@ export function traceBackward(loss: Tensor, options: TraceBackwardOptions = {}):
   if (!isTensor(loss, "traceBackward")) throw new NablaError("traceBackward", `expected a Tensor, got ${typeof loss}`);
   loss.syncHistory("traceBackward");
   if (!loss.requiresGrad) {
-    throw new NablaError("traceBackward", `the tensor of shape ${formatShape(loss.shape)} does not require grad and has no gradFn: there is no backward to trace`);
+    throw new NablaError(
+      "traceBackward",
+      `the tensor of shape ${formatShape(loss.shape)} does not require grad and has no gradFn: there is no backward to trace`,
+    );
   }
   if (!Number.isInteger(maxElements) || maxElements < 0) {
     throw new NablaError("traceBackward", `maxElements must be a non-negative integer, got ${maxElements}`);
@@ -203,7 +211,10 @@ export function traceBackward(loss: Tensor, options: TraceBackwardOptions = {}):
 function backwardSeed(loss: Tensor, gradient: Tensor | number | undefined): Tensor {
   if (gradient === undefined) {
     if (loss.numel !== 1) {
-      throw new NablaError("traceBackward", `a gradient can be created implicitly only for one-element outputs, got shape ${formatShape(loss.shape)}; pass { gradient }`);
+      throw new NablaError(
+        "traceBackward",
+        `a gradient can be created implicitly only for one-element outputs, got shape ${formatShape(loss.shape)}; pass { gradient }`,
+      );
     }
     return onesLike(loss);
   }

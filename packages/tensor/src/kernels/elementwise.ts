@@ -57,7 +57,8 @@ export function mapUnary(x: Strided, dtype: DType, fn: UnaryFn, math?: UnaryMath
       return out;
     }
     const walker = new RowWalker(x.shape, [x]);
-    for (let r = 0, o = 0; r < walker.rows; r++, walker.next(), o += walker.rowLength) row(src, walker.offsets[0]!, walker.rowStrides[0]!, out, o, walker.rowLength);
+    for (let r = 0, o = 0; r < walker.rows; r++, walker.next(), o += walker.rowLength)
+      row(src, walker.offsets[0]!, walker.rowStrides[0]!, out, o, walker.rowLength);
     return out;
   }
   if (isContiguousLayout(x)) {
@@ -82,7 +83,17 @@ export function mapUnary(x: Strided, dtype: DType, fn: UnaryFn, math?: UnaryMath
  */
 export type BinaryMath = "add" | "sub" | "mul" | "div" | "tanhBackward" | "sigmoidBackward" | "reluBackward";
 
-type BinaryRow = (x: TypedArray, px: number, sx: number, y: TypedArray, py: number, sy: number, out: TypedArray, o: number, n: number) => void;
+type BinaryRow = (
+  x: TypedArray,
+  px: number,
+  sx: number,
+  y: TypedArray,
+  py: number,
+  sy: number,
+  out: TypedArray,
+  o: number,
+  n: number,
+) => void;
 
 const BINARY_ROWS: Record<BinaryMath, BinaryRow> = {
   add(x, px, sx, y, py, sy, out, o, n) {

@@ -23,7 +23,15 @@ const SIMD_MIN_MULTIPLY_ADDS = 8 * 8 * 8;
 export type MatmulKernel = "auto" | "js" | "simd";
 
 /** Copies an [rows, cols] strided matrix into a row-major float64 buffer. */
-function packMatrix(source: TypedArray, offset: number, rowStride: number, colStride: number, rows: number, cols: number, into: Float64Array): void {
+function packMatrix(
+  source: TypedArray,
+  offset: number,
+  rowStride: number,
+  colStride: number,
+  rows: number,
+  cols: number,
+  into: Float64Array,
+): void {
   let o = 0;
   for (let r = 0; r < rows; r++) {
     for (let c = 0, p = offset + r * rowStride; c < cols; c++, p += colStride) into[o++] = source[p]!;

@@ -39,15 +39,29 @@ export function reduceAxes(x: Strided, reduced: readonly boolean[], kind: Reduce
       let value = acc[pa]!;
       if (kind === "sum") for (let i = 0; i < n; i++, px += sx) value += data[px]!;
       // NaN wins, as in PyTorch: once value is NaN no comparison replaces it
-      else if (kind === "max") for (let i = 0; i < n; i++, px += sx) { const v = data[px]!; if (v > value || v !== v) value = v; }
-      else for (let i = 0; i < n; i++, px += sx) { const v = data[px]!; if (v < value || v !== v) value = v; }
+      else if (kind === "max")
+        for (let i = 0; i < n; i++, px += sx) {
+          const v = data[px]!;
+          if (v > value || v !== v) value = v;
+        }
+      else
+        for (let i = 0; i < n; i++, px += sx) {
+          const v = data[px]!;
+          if (v < value || v !== v) value = v;
+        }
       acc[pa] = value;
     } else if (kind === "sum") {
       for (let i = 0; i < n; i++, px += sx, pa += sa) acc[pa] = acc[pa]! + data[px]!;
     } else if (kind === "max") {
-      for (let i = 0; i < n; i++, px += sx, pa += sa) { const v = data[px]!; if (v > acc[pa]! || v !== v) acc[pa] = v; }
+      for (let i = 0; i < n; i++, px += sx, pa += sa) {
+        const v = data[px]!;
+        if (v > acc[pa]! || v !== v) acc[pa] = v;
+      }
     } else {
-      for (let i = 0; i < n; i++, px += sx, pa += sa) { const v = data[px]!; if (v < acc[pa]! || v !== v) acc[pa] = v; }
+      for (let i = 0; i < n; i++, px += sx, pa += sa) {
+        const v = data[px]!;
+        if (v < acc[pa]! || v !== v) acc[pa] = v;
+      }
     }
   }
   return fromAccumulator(acc, dtype);
@@ -120,9 +134,16 @@ export function sumContiguous(data: TypedArray, offset: number, { outer, size, i
       const row = base + r * stride;
       for (let j = 0, p = row; j < inner; j++, p++) {
         // the eight rows are summed before they meet the accumulator
-        acc[target + j] = acc[target + j]! + (
-          data[p]! + data[p + stride]! + data[p + 2 * stride]! + data[p + 3 * stride]! +
-          data[p + 4 * stride]! + data[p + 5 * stride]! + data[p + 6 * stride]! + data[p + 7 * stride]!);
+        acc[target + j] =
+          acc[target + j]! +
+          (data[p]! +
+            data[p + stride]! +
+            data[p + 2 * stride]! +
+            data[p + 3 * stride]! +
+            data[p + 4 * stride]! +
+            data[p + 5 * stride]! +
+            data[p + 6 * stride]! +
+            data[p + 7 * stride]!);
       }
     }
     for (; r < size; r++) {

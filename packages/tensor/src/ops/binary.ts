@@ -83,7 +83,7 @@ const divOp = defineOp({
 // C's pow, which PyTorch uses, gives 1 for 1^y (y NaN or ±∞ too) and for (−1)^±∞; Math.pow gives NaN
 function powC(x: number, y: number): number {
   if (x === 1 || (x === -1 && Math.abs(y) === Infinity)) return 1;
-  return Math.pow(x, y);
+  return x ** y;
 }
 
 /**
@@ -122,6 +122,7 @@ const maximumOp = defineOp({
   name: "maximum",
   forward(ctx, a: Tensor, b: Tensor, dtype: DType) {
     ctx.save(a, b);
+    // biome-ignore lint/complexity/useMathMinMax: a tie takes y, so maximum(0, -0) is -0; Math.max gives +0
     return zip(a, b, dtype, (x, y) => (x !== x || y !== y ? NaN : x > y ? x : y));
   },
   backward(ctx, gradOut) {
@@ -135,6 +136,7 @@ const minimumOp = defineOp({
   name: "minimum",
   forward(ctx, a: Tensor, b: Tensor, dtype: DType) {
     ctx.save(a, b);
+    // biome-ignore lint/complexity/useMathMinMax: a tie takes y, so minimum(-0, 0) is 0; Math.min gives -0
     return zip(a, b, dtype, (x, y) => (x !== x || y !== y ? NaN : x < y ? x : y));
   },
   backward(ctx, gradOut) {
@@ -147,10 +149,7 @@ const minimumOp = defineOp({
 /** The winner takes the gradient; at a tie each side gets half (PyTorch's maximum/minimum). */
 function splitByComparison(gradOut: Tensor, aWins: Tensor, tie: Tensor, needs: readonly boolean[]): (Tensor | null)[] {
   const half = gradOut.mul(0.5);
-  return [
-    needs[0] ? where(aWins, gradOut, where(tie, half, 0)) : null,
-    needs[1] ? where(aWins, 0, where(tie, half, gradOut)) : null,
-  ];
+  return [needs[0] ? where(aWins, gradOut, where(tie, half, 0)) : null, needs[1] ? where(aWins, 0, where(tie, half, gradOut)) : null];
 }
 
 type BinaryPrimitive = (a: Tensor, b: Tensor, dtype: DType) => Tensor;
@@ -186,7 +185,8 @@ export function add(a: TensorLike, b: TensorLike): Tensor {
  */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
   const { tensors, dtype } = broadcastOperands("sub", [a, b]);
-  if (dtype === "bool") throw new NablaError("sub", "subtracting bool tensors is not supported; use logical ops or convert with to(\"int32\")");
+  if (dtype === "bool")
+    throw new NablaError("sub", 'subtracting bool tensors is not supported; use logical ops or convert with to("int32")');
   return subOp(tensors[0]!, tensors[1]!, dtype);
 }
 
@@ -231,7 +231,10 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
   const { tensors, dtype } = broadcastOperands("pow", [a, b]);
   const [base, exponent] = tensors as [Tensor, Tensor];
   if (dtype === "int32" && exponent.numel > 0 && valueRange(exponent.strided).min < 0) {
-    throw new NablaError("pow", `integers cannot be raised to negative integer powers (base ${base.dtype} ${formatShape(base.shape)}, exponent ${exponent.dtype} with a negative entry); convert the base with to("float32")`);
+    throw new NablaError(
+      "pow",
+      `integers cannot be raised to negative integer powers (base ${base.dtype} ${formatShape(base.shape)}, exponent ${exponent.dtype} with a negative entry); convert the base with to("float32")`,
+    );
   }
   return powOp(base, exponent, dtype);
 }

@@ -25,7 +25,10 @@ function checkIndex(op: string, index: Tensor, limit: number, what: string): voi
 /** gather/scatterAdd: same ndim, and index no larger than the other operand outside `dim`. */
 function checkAlongShapes(op: string, dim: number, index: Tensor, other: Tensor, otherName: string): void {
   if (index.ndim !== other.ndim && !(index.ndim <= 1 && other.ndim <= 1)) {
-    throw new NablaError(op, `index ${formatShape(index.shape)} and ${otherName} ${formatShape(other.shape)} must have the same number of dims`);
+    throw new NablaError(
+      op,
+      `index ${formatShape(index.shape)} and ${otherName} ${formatShape(other.shape)} must have the same number of dims`,
+    );
   }
   for (let d = 0; d < index.ndim; d++) {
     if (d !== dim && index.shape[d]! > (other.shape[d] ?? 1)) {
@@ -121,13 +124,19 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   checkTensor("indexSelect", "input", x);
   const d = normalizeDim("indexSelect", dim, x.ndim);
   if (!isTensor(index, "indexSelect") || index.ndim > 1) {
-    throw new NablaError("indexSelect", `index must be a 0-d or 1-D int32 tensor, got ${isTensor(index, "indexSelect") ? formatShape(index.shape) : typeof index}`);
+    throw new NablaError(
+      "indexSelect",
+      `index must be a 0-d or 1-D int32 tensor, got ${isTensor(index, "indexSelect") ? formatShape(index.shape) : typeof index}`,
+    );
   }
   checkIndex("indexSelect", index, x.ndim === 0 ? 1 : x.shape[d]!, `dim ${dim} of input ${formatShape(x.shape)}`);
   if (x.ndim === 0) return gatherOp(x, 0, reshape(index, []));
   // an index shaped [1, …, k, …, 1] and expanded (stride 0) over the other dims turns this into a gather
   const outShape = x.shape.map((size, i) => (i === d ? index.numel : size));
-  const shaped = reshape(index, x.shape.map((_, i) => (i === d ? index.numel : 1)));
+  const shaped = reshape(
+    index,
+    x.shape.map((_, i) => (i === d ? index.numel : 1)),
+  );
   return gatherOp(x, d, expand(shaped, outShape));
 }
 
@@ -210,11 +219,17 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   const first = checkTensor("stack", "tensors[0]", tensors[0]);
   tensors.forEach((t: Tensor, i) => {
     if (!isTensor(t, "stack") || t.ndim !== first.ndim || t.shape.some((size: number, k: number) => size !== first.shape[k])) {
-      throw new NablaError("stack", `all tensors must have one shape: tensor 0 has ${formatShape(first.shape)}, tensor ${i} has ${isTensor(t, "stack") ? formatShape(t.shape) : typeof t}`);
+      throw new NablaError(
+        "stack",
+        `all tensors must have one shape: tensor 0 has ${formatShape(first.shape)}, tensor ${i} has ${isTensor(t, "stack") ? formatShape(t.shape) : typeof t}`,
+      );
     }
   });
   const d = normalizeDim("stack", dim, first.ndim + 1);
-  return cat(tensors.map((t) => unsqueeze(t, d)), d);
+  return cat(
+    tensors.map((t) => unsqueeze(t, d)),
+    d,
+  );
 }
 
 /**
@@ -233,7 +248,8 @@ export function split(x: Tensor, sizeOrSizes: number | readonly number[], dim = 
   const total = x.shape[d]!;
   let sizes: number[];
   if (typeof sizeOrSizes === "number") {
-    if (!Number.isInteger(sizeOrSizes) || sizeOrSizes <= 0) throw new NablaError("split", `split size must be a positive integer, got ${sizeOrSizes}`);
+    if (!Number.isInteger(sizeOrSizes) || sizeOrSizes <= 0)
+      throw new NablaError("split", `split size must be a positive integer, got ${sizeOrSizes}`);
     sizes = [];
     for (let start = 0; start < total; start += sizeOrSizes) sizes.push(Math.min(sizeOrSizes, total - start));
     if (sizes.length === 0) sizes.push(0);
@@ -241,7 +257,10 @@ export function split(x: Tensor, sizeOrSizes: number | readonly number[], dim = 
     sizes = [...checkIntegers("split", "sizeOrSizes", sizeOrSizes)];
     const sum = sizes.reduce((a, b) => a + b, 0);
     if (sizes.some((s) => !Number.isInteger(s) || s < 0) || sum !== total) {
-      throw new NablaError("split", `sizes [${sizes.join(", ")}] must be non-negative integers summing to ${total}, the size of dim ${dim} (shape ${formatShape(x.shape)})`);
+      throw new NablaError(
+        "split",
+        `sizes [${sizes.join(", ")}] must be non-negative integers summing to ${total}, the size of dim ${dim} (shape ${formatShape(x.shape)})`,
+      );
     }
   }
   let start = 0;
@@ -273,11 +292,13 @@ export function oneHot(indices: Tensor, numClasses = -1): Tensor {
     classes = 0;
     for (const c of values) if (c + 1 > classes) classes = c + 1;
   }
-  if (!Number.isInteger(classes) || classes < 0) throw new NablaError("oneHot", `numClasses must be -1 or a non-negative integer, got ${numClasses}`);
+  if (!Number.isInteger(classes) || classes < 0)
+    throw new NablaError("oneHot", `numClasses must be -1 or a non-negative integer, got ${numClasses}`);
   const out = new Int32Array(values.length * classes);
   for (let i = 0; i < values.length; i++) {
     const c = values[i]!;
-    if (c < 0 || c >= classes) throw new NablaError("oneHot", `class index ${c} at flat position ${i} is out of range for ${classes} classes`);
+    if (c < 0 || c >= classes)
+      throw new NablaError("oneHot", `class index ${c} at flat position ${i} is out of range for ${classes} classes`);
     out[i * classes + c] = 1;
   }
   return Tensor.fromData(out, [...indices.shape, classes], "int32");

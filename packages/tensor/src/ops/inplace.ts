@@ -26,14 +26,14 @@ function checkTarget(op: string, target: Tensor, sharedElementsAllowed = false):
       throw new NablaError(op, "a leaf tensor that requires grad cannot be modified in place outside noGrad (wrap the update in noGrad)");
     }
     const base = target.base;
-    if (base && base.requiresGrad && base.isLeaf) {
+    if (base?.requiresGrad && base.isLeaf) {
       throw new NablaError(
         op,
         `the target (shape ${formatShape(target.shape)}) is a view of a leaf tensor of shape ${formatShape(base.shape)} that requires grad; ` +
           "it cannot be modified in place outside noGrad (clone() the leaf first, or wrap the update in noGrad)",
       );
     }
-    if (base && base.requiresGrad && !target.requiresGrad) {
+    if (base?.requiresGrad && !target.requiresGrad) {
       // the view was taken inside noGrad: a write through it would change values of a graph
       // without the graph knowing (PyTorch refuses this too)
       throw new NablaError(
@@ -45,13 +45,19 @@ function checkTarget(op: string, target: Tensor, sharedElementsAllowed = false):
   }
   // writing one value into elements that share memory is still well defined (PyTorch allows fill_)
   if (!sharedElementsAllowed && hasInternalOverlap(target)) {
-    throw new NablaError(op, `the target (shape ${formatShape(target.shape)}, strides ${formatShape(target.strides)}) has elements that share memory; clone() it first`);
+    throw new NablaError(
+      op,
+      `the target (shape ${formatShape(target.shape)}, strides ${formatShape(target.strides)}) has elements that share memory; clone() it first`,
+    );
   }
 }
 
 function writeResult(op: string, target: Tensor, result: Tensor): Tensor {
   if (!shapesEqual(result.shape, target.shape)) {
-    throw new NablaError(op, `the result of shape ${formatShape(result.shape)} cannot be written into a tensor of shape ${formatShape(target.shape)}`);
+    throw new NablaError(
+      op,
+      `the result of shape ${formatShape(result.shape)} cannot be written into a tensor of shape ${formatShape(target.shape)}`,
+    );
   }
   if (!canCast(result.dtype, target.dtype)) {
     throw new NablaError(op, `the result type ${result.dtype} cannot be stored in a ${target.dtype} tensor`);
@@ -202,7 +208,8 @@ function replaceValues(op: string, target: Tensor, source: Tensor): Tensor {
  */
 export function fill_<T extends Tensor>(target: T, value: number | boolean): T {
   checkTarget("fill_", target, !recordsGraph(target));
-  if (typeof value !== "number" && typeof value !== "boolean") throw new NablaError("fill_", `value must be a number or boolean, got ${describeValue(value)}`);
+  if (typeof value !== "number" && typeof value !== "boolean")
+    throw new NablaError("fill_", `value must be a number or boolean, got ${describeValue(value)}`);
   if (typeof value === "number") checkValueFits("fill_", value, target.dtype);
   if (recordsGraph(target)) return replaceValues("fill_", target, Tensor.fromNumber(value, target.dtype)) as T;
   fillStrided(target.strided, storedValue(target.dtype, value));
@@ -245,7 +252,10 @@ export function copy_<T extends Tensor>(target: T, src: TensorLike): T {
   broadcastShapes("copy_", target.shape, source.shape);
   const expanded = expand(source, target.shape);
   if (!shapesEqual(expanded.shape, target.shape)) {
-    throw new NablaError("copy_", `cannot copy a tensor of shape ${formatShape(source.shape)} into one of shape ${formatShape(target.shape)}`);
+    throw new NablaError(
+      "copy_",
+      `cannot copy a tensor of shape ${formatShape(source.shape)} into one of shape ${formatShape(target.shape)}`,
+    );
   }
   if (recordsGraph(target, expanded)) return replaceValues("copy_", target, expanded) as T;
   copyStrided(expanded.strided, target.strided);

@@ -43,16 +43,23 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) {
     throw new NablaError("matmul", `both operands need at least 1 dim, got shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   }
-  if (a.dtype === "bool" || b.dtype === "bool") throw new NablaError("matmul", `bool tensors are not supported (got ${a.dtype} and ${b.dtype})`);
+  if (a.dtype === "bool" || b.dtype === "bool")
+    throw new NablaError("matmul", `bool tensors are not supported (got ${a.dtype} and ${b.dtype})`);
   if (a.dtype !== b.dtype) {
-    throw new NablaError("matmul", `expected both operands to have the same dtype, got ${a.dtype} and ${b.dtype} (shapes ${formatShape(a.shape)} and ${formatShape(b.shape)})`);
+    throw new NablaError(
+      "matmul",
+      `expected both operands to have the same dtype, got ${a.dtype} and ${b.dtype} (shapes ${formatShape(a.shape)} and ${formatShape(b.shape)})`,
+    );
   }
   const left = a.ndim === 1 ? unsqueeze(a, 0) : a;
   const right = b.ndim === 1 ? unsqueeze(b, 1) : b;
   const inner = left.shape[left.ndim - 1]!;
   const innerRight = right.shape[right.ndim - 2]!;
   if (inner !== innerRight) {
-    throw new NablaError("matmul", `cannot multiply ${formatShape(a.shape)} by ${formatShape(b.shape)} (inner sizes ${inner} and ${innerRight} differ)`);
+    throw new NablaError(
+      "matmul",
+      `cannot multiply ${formatShape(a.shape)} by ${formatShape(b.shape)} (inner sizes ${inner} and ${innerRight} differ)`,
+    );
   }
   let batch: number[];
   try {

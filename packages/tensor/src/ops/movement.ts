@@ -90,7 +90,9 @@ const permuteOp: (x: Tensor, dims: readonly number[]) => Tensor = defineOp({
 
 function inversePermutation(dims: readonly number[]): number[] {
   const inverse = new Array<number>(dims.length);
-  dims.forEach((d, i) => (inverse[d] = i));
+  dims.forEach((d, i) => {
+    inverse[d] = i;
+  });
   return inverse;
 }
 
@@ -123,7 +125,11 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   checkTensor("transpose", "input", x);
   const d0 = normalizeDim("transpose", dim0, x.ndim);
   const d1 = normalizeDim("transpose", dim1, x.ndim);
-  if (x.ndim < 2) return permuteOp(x, x.shape.map((_, d) => d));
+  if (x.ndim < 2)
+    return permuteOp(
+      x,
+      x.shape.map((_, d) => d),
+    );
   const dims = x.shape.map((_, d) => d);
   dims[d0] = d1;
   dims[d1] = d0;
@@ -132,7 +138,10 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 
 /** All dims reversed, as numpy's `.T`. */
 export function reverseDims(x: Tensor): Tensor {
-  return permuteOp(x, x.shape.map((_, d) => x.ndim - 1 - d));
+  return permuteOp(
+    x,
+    x.shape.map((_, d) => x.ndim - 1 - d),
+  );
 }
 
 /** The last two dims swapped (a batch of matrices transposed). */
@@ -293,7 +302,10 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   const size = x.shape[d]!;
   const from = start < 0 ? start + size : start;
   if (!Number.isInteger(start) || !Number.isInteger(length) || from < 0 || length < 0 || from + length > size) {
-    throw new NablaError("narrow", `start ${start} and length ${length} do not fit dim ${dim} of size ${size} (shape ${formatShape(x.shape)})`);
+    throw new NablaError(
+      "narrow",
+      `start ${start} and length ${length} do not fit dim ${dim} of size ${size} (shape ${formatShape(x.shape)})`,
+    );
   }
   return sliceOp(x, d, from, from + length, 1);
 }
@@ -382,7 +394,10 @@ const asStridedOp = defineOp({
     }
     return [gradIn];
   },
-  formula: { forward: "y = asStrided(x, shape, strides, offset)", backward: "x̄[p] = Σ ȳ[i] over the elements i that read storage position p" },
+  formula: {
+    forward: "y = asStrided(x, shape, strides, offset)",
+    backward: "x̄[p] = Σ ȳ[i] over the elements i that read storage position p",
+  },
 });
 
 /** Every storage position a layout reads, in row-major order, as an int32 vector. */
@@ -421,7 +436,10 @@ export function asStrided(x: Tensor, shape: Shape, strides: readonly number[], o
   const checked = checkShape("asStrided", shape);
   checkIntegers("asStrided", "strides", strides);
   if (strides.length !== checked.length || strides.some((s) => !Number.isInteger(s))) {
-    throw new NablaError("asStrided", `strides ${formatShape(strides)} must be ${checked.length} integers to match shape ${formatShape(checked)}`);
+    throw new NablaError(
+      "asStrided",
+      `strides ${formatShape(strides)} must be ${checked.length} integers to match shape ${formatShape(checked)}`,
+    );
   }
   const start = offset ?? x.offset;
   if (!Number.isInteger(start) || start < 0) throw new NablaError("asStrided", `offset must be a non-negative integer, got ${start}`);

@@ -35,8 +35,14 @@ function commonShape(op: string, operands: readonly TensorLike[]): Shape {
  * directly: it needs no gradient, so no expand either. `where` broadcasts its bool condition with
  * `toCommonDtype: false`.
  */
-export function broadcastOperands(op: string, operands: readonly unknown[], { toCommonDtype = true } = {}): { tensors: Tensor[]; dtype: DType } {
-  operands.forEach((v, i) => checkOperand(op, v, i));
+export function broadcastOperands(
+  op: string,
+  operands: readonly unknown[],
+  { toCommonDtype = true } = {},
+): { tensors: Tensor[]; dtype: DType } {
+  operands.forEach((v, i) => {
+    checkOperand(op, v, i);
+  });
   const checked = operands as readonly TensorLike[];
   const dtype = resultType(checked);
   const shape = commonShape(op, checked);

@@ -1,5 +1,5 @@
 import { defineOp } from "../autograd/define-op";
-import { type DType } from "../dtype";
+import type { DType } from "../dtype";
 import { NablaError } from "../errors";
 import { argReduce, type ReduceKind, reduceAxes } from "../kernels/reduce";
 import { checkBoolean, checkDims, checkInteger, checkTensor } from "../args";
@@ -67,7 +67,10 @@ function extremum(kind: "max" | "min") {
     forward(ctx, x: Tensor, dim: Dims | undefined, keepdim: boolean) {
       const { reduced } = reductionShape(kind, x, dim, keepdim);
       if (x.shape.some((size, d) => reduced[d] && size === 0)) {
-        throw new NablaError(kind, `cannot reduce over a zero-size dim (shape ${formatShape(x.shape)}, dim ${dim === undefined ? "all" : String(dim)}): the ${kind} of nothing is undefined`);
+        throw new NablaError(
+          kind,
+          `cannot reduce over a zero-size dim (shape ${formatShape(x.shape)}, dim ${dim === undefined ? "all" : String(dim)}): the ${kind} of nothing is undefined`,
+        );
       }
       const { out, keptShape } = reduceInto(kind, kind, x, dim, keepdim, x.dtype);
       ctx.save(x, out);
@@ -135,14 +138,23 @@ function argExtremum(op: "argmax" | "argmin", x: Tensor, dim: number | undefined
   checkTensor(op, "input", x);
   if (dim !== undefined) checkInteger(op, "dim", dim);
   checkBoolean(op, "keepdim", keepdim);
-  if (x.dtype === "bool") throw new NablaError(op, `is not supported for bool tensors (shape ${formatShape(x.shape)}), as in PyTorch; convert with to("int32") first`);
+  if (x.dtype === "bool")
+    throw new NablaError(
+      op,
+      `is not supported for bool tensors (shape ${formatShape(x.shape)}), as in PyTorch; convert with to("int32") first`,
+    );
   // an empty tensor has an argmax along a dim of non-zero size (an empty result), not overall
   if (x.numel === 0 && dim === undefined) throw new NablaError(op, `cannot take ${op} of an empty tensor (shape ${formatShape(x.shape)})`);
   const kind = op === "argmax" ? "max" : "min";
   if (dim === undefined) {
     const flat = reshape(x, [-1]);
     const index = Tensor.fromData(argReduce(flat.strided, 0, kind), [], "int32");
-    return keepdim ? reshape(index, x.shape.map(() => 1)) : index;
+    return keepdim
+      ? reshape(
+          index,
+          x.shape.map(() => 1),
+        )
+      : index;
   }
   const d = normalizeDim(op, dim, x.ndim);
   if (x.ndim === 0) return Tensor.fromData(new Int32Array(1), [], "int32");

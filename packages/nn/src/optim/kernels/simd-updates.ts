@@ -9,15 +9,38 @@ import { UPDATES_WASM_BASE64 } from "./updates-binary";
 /** Pointers are byte offsets into the module's memory; flags are 0 or 1. */
 interface UpdateKernels {
   adamF32(
-    theta: number, g: number, m: number, v: number, vMax: number, n: number,
-    shrink: number, decay: number, beta1: number, beta2: number, gradScale1: number, gradScale2: number,
-    correction2: number, eps: number, negativeStepSize: number,
-    decoupled: number, decayGrad: number, amsgrad: number,
+    theta: number,
+    g: number,
+    m: number,
+    v: number,
+    vMax: number,
+    n: number,
+    shrink: number,
+    decay: number,
+    beta1: number,
+    beta2: number,
+    gradScale1: number,
+    gradScale2: number,
+    correction2: number,
+    eps: number,
+    negativeStepSize: number,
+    decoupled: number,
+    decayGrad: number,
+    amsgrad: number,
   ): void;
   sgdF32(
-    theta: number, g: number, buffer: number, n: number,
-    decay: number, momentum: number, directionScale: number, negativeLr: number,
-    hasDecay: number, hasBuffer: number, startsBuffer: number, nesterov: number,
+    theta: number,
+    g: number,
+    buffer: number,
+    n: number,
+    decay: number,
+    momentum: number,
+    directionScale: number,
+    negativeLr: number,
+    hasDecay: number,
+    hasBuffer: number,
+    startsBuffer: number,
+    nesterov: number,
   ): void;
 }
 
@@ -93,15 +116,38 @@ export interface AdamScalars {
  * with amsgrad) in place. False, having done nothing, for float64, few elements (`force` skips that
  * check, for tests) or without WebAssembly SIMD: the JS loop runs then.
  */
-export function adamUpdateSimd(theta: Tensor, g: Tensor, m: Tensor, v: Tensor, vMax: Tensor | null, s: AdamScalars, force = false): boolean {
+export function adamUpdateSimd(
+  theta: Tensor,
+  g: Tensor,
+  m: Tensor,
+  v: Tensor,
+  vMax: Tensor | null,
+  s: AdamScalars,
+  force = false,
+): boolean {
   const n = theta.numel;
   const kernels = theta.dtype === "float32" ? useSimd(n, force) : null;
   if (kernels === null) return false;
   updateInBlocks(kernels.memory, [theta, g, m, v, vMax], [true, false, true, true, true], n, ([thetaAt, gAt, mAt, vAt, vMaxAt], count) =>
     kernels.exports.adamF32(
-      thetaAt!, gAt!, mAt!, vAt!, vMaxAt!, count,
-      s.shrink, s.decay, s.beta1, s.beta2, s.gradScale1, s.gradScale2, s.correction2, s.eps, s.negativeStepSize,
-      s.decoupled ? 1 : 0, s.decayGrad ? 1 : 0, vMax !== null ? 1 : 0,
+      thetaAt!,
+      gAt!,
+      mAt!,
+      vAt!,
+      vMaxAt!,
+      count,
+      s.shrink,
+      s.decay,
+      s.beta1,
+      s.beta2,
+      s.gradScale1,
+      s.gradScale2,
+      s.correction2,
+      s.eps,
+      s.negativeStepSize,
+      s.decoupled ? 1 : 0,
+      s.decayGrad ? 1 : 0,
+      vMax !== null ? 1 : 0,
     ),
   );
   return true;
@@ -125,9 +171,18 @@ export function sgdUpdateSimd(theta: Tensor, g: Tensor, buffer: Tensor | null, s
   if (kernels === null) return false;
   updateInBlocks(kernels.memory, [theta, g, buffer], [true, false, true], n, ([thetaAt, gAt, bufferAt], count) =>
     kernels.exports.sgdF32(
-      thetaAt!, gAt!, bufferAt!, count,
-      s.decay, s.momentum, s.directionScale, s.negativeLr,
-      s.hasDecay ? 1 : 0, buffer !== null ? 1 : 0, s.startsBuffer ? 1 : 0, s.nesterov ? 1 : 0,
+      thetaAt!,
+      gAt!,
+      bufferAt!,
+      count,
+      s.decay,
+      s.momentum,
+      s.directionScale,
+      s.negativeLr,
+      s.hasDecay ? 1 : 0,
+      buffer !== null ? 1 : 0,
+      s.startsBuffer ? 1 : 0,
+      s.nesterov ? 1 : 0,
     ),
   );
   return true;

@@ -5,7 +5,18 @@ import { float32RegionBytes, growWasmMemory, lazyWasmKernels } from "./wasm-api"
 
 /** binaryF32(op, a, aRowStep, aSplat, b, bRowStep, bSplat, out, rows, n) of elementwise.wat; pointers and steps in bytes. */
 interface ElementwiseKernels {
-  binaryF32(op: number, a: number, aRowStep: number, aSplat: number, b: number, bRowStep: number, bSplat: number, out: number, rows: number, n: number): void;
+  binaryF32(
+    op: number,
+    a: number,
+    aRowStep: number,
+    aSplat: number,
+    b: number,
+    bRowStep: number,
+    bSplat: number,
+    out: number,
+    rows: number,
+    n: number,
+  ): void;
 }
 
 /** The operations elementwise.wat has, by its op code. */

@@ -45,7 +45,10 @@ for (;;) {
 `;
 
 interface WorkerThreads {
-  Worker: new (source: string, options: { eval: true; workerData: unknown; execArgv: string[] }) => { unref(): void; on(event: "error", listener: (error: unknown) => void): void };
+  Worker: new (
+    source: string,
+    options: { eval: true; workerData: unknown; execArgv: string[] },
+  ) => { unref(): void; on(event: "error", listener: (error: unknown) => void): void };
 }
 
 /** node:worker_threads where the runtime has it (Node ≥ 20.16), else null; never an import. */
@@ -78,7 +81,11 @@ export class MatmulHelper {
       try {
         // execArgv: [] so the worker, plain CommonJS, does not inherit flags such as
         // --input-type=module or a loader from the main thread
-        const worker = new threads.Worker(WORKER_SOURCE, { eval: true, workerData: { module: this.module, memory: this.memory }, execArgv: [] });
+        const worker = new threads.Worker(WORKER_SOURCE, {
+          eval: true,
+          workerData: { module: this.module, memory: this.memory },
+          execArgv: [],
+        });
         worker.on("error", () => Atomics.store(this.control, FAILED, 1));
         worker.unref();
       } catch {

@@ -12,13 +12,33 @@ export interface MatrixView {
 }
 
 /** gemm(a, b, c, paddedRows, paddedCols, k, ldc, rowBegin, rowEnd) of matmul.wat; pointers are byte offsets. */
-type Gemm = (a: number, b: number, c: number, paddedRows: number, paddedCols: number, k: number, ldc: number, rowBegin: number, rowEnd: number) => void;
+type Gemm = (
+  a: number,
+  b: number,
+  c: number,
+  paddedRows: number,
+  paddedCols: number,
+  k: number,
+  ldc: number,
+  rowBegin: number,
+  rowEnd: number,
+) => void;
 
 /** compact(c, ldc, n, m, double) of matmul.wat: C's n × m result made contiguous at its start. */
 type Compact = (c: number, ldc: number, n: number, m: number, double: number) => void;
 
 /** packPanelsF32(src, ld, columnMajor, rows, paddedRows, p0, depth, w, dst) of matmul.wat. */
-type PackPanels = (src: number, ld: number, columnMajor: number, rows: number, paddedRows: number, p0: number, depth: number, w: number, dst: number) => void;
+type PackPanels = (
+  src: number,
+  ld: number,
+  columnMajor: number,
+  rows: number,
+  paddedRows: number,
+  p0: number,
+  depth: number,
+  w: number,
+  dst: number,
+) => void;
 
 interface Runtime {
   memory: WasmMemory;
@@ -71,7 +91,12 @@ function instantiate(): Runtime | null {
   if (!wasm.validate(plain)) return null;
   const build = (bytes: Uint8Array, memory: WasmMemory) => {
     const module = new wasm.Module(bytes);
-    const exports = new wasm.Instance(module, { env: { memory } }).exports as unknown as { gemmF32: Gemm; gemmF64: Gemm; compact: Compact; packPanelsF32: PackPanels };
+    const exports = new wasm.Instance(module, { env: { memory } }).exports as unknown as {
+      gemmF32: Gemm;
+      gemmF64: Gemm;
+      compact: Compact;
+      packPanelsF32: PackPanels;
+    };
     return { module, exports };
   };
   try {
@@ -152,7 +177,17 @@ function blocking(n: number, k: number, m: number, double: boolean): { rows: num
  * computed the same way either way, so the result does not depend on it. With k = 0, `out` (zeros
  * as allocated) is left as it is.
  */
-export function multiplySimd(a: MatrixView, b: MatrixView, n: number, k: number, m: number, double: boolean, out: TypedArray, outBase: number, threads: boolean): void {
+export function multiplySimd(
+  a: MatrixView,
+  b: MatrixView,
+  n: number,
+  k: number,
+  m: number,
+  double: boolean,
+  out: TypedArray,
+  outBase: number,
+  threads: boolean,
+): void {
   const runtime = simdRuntime()!;
   const { rows, depth, cols } = blocking(n, k, m, double);
   growWasmMemory(runtime.memory, blockBytes(rows, depth, cols, double));
@@ -167,8 +202,18 @@ export function multiplySimd(a: MatrixView, b: MatrixView, n: number, k: number,
       const length = blockRows * blockCols;
       const sum = depth < k ? new Float64Array(length) : null;
       for (let p0 = 0; p0 < k; p0 += depth) {
-        const left = { data: a.data, offset: a.offset + i0 * a.rowStride + p0 * a.colStride, rowStride: a.rowStride, colStride: a.colStride };
-        const right = { data: b.data, offset: b.offset + p0 * b.rowStride + j0 * b.colStride, rowStride: b.rowStride, colStride: b.colStride };
+        const left = {
+          data: a.data,
+          offset: a.offset + i0 * a.rowStride + p0 * a.colStride,
+          rowStride: a.rowStride,
+          colStride: a.colStride,
+        };
+        const right = {
+          data: b.data,
+          offset: b.offset + p0 * b.rowStride + j0 * b.colStride,
+          rowStride: b.rowStride,
+          colStride: b.colStride,
+        };
         multiplyBlock(runtime, heap, cStart, left, right, blockRows, Math.min(depth, k - p0), blockCols, double, threads);
         // one copy out per block instead of one per row (each subarray costs more than its row's copy when m is small)
         runtime.compact(cStart, cRowStride(blockCols, double), blockRows, blockCols, double ? 1 : 0);
@@ -183,7 +228,18 @@ export function multiplySimd(a: MatrixView, b: MatrixView, n: number, k: number,
 }
 
 /** C (at cStart, rows × cols padded to whole tiles) = A·B for one block, A [rows, depth] and B [depth, cols] packed after it. */
-function multiplyBlock(runtime: Runtime, heap: Float32Array | Float64Array, cStart: number, a: MatrixView, b: MatrixView, n: number, k: number, m: number, double: boolean, threads: boolean): void {
+function multiplyBlock(
+  runtime: Runtime,
+  heap: Float32Array | Float64Array,
+  cStart: number,
+  a: MatrixView,
+  b: MatrixView,
+  n: number,
+  k: number,
+  m: number,
+  double: boolean,
+  threads: boolean,
+): void {
   const { gemmF32, gemmF64, packPanelsF32, helper } = runtime;
   const bytes = double ? 8 : 4;
   const width = tileWidth(double);
@@ -237,7 +293,15 @@ function wholeMatrix(x: MatrixView, rows: number, cols: number): { columnMajor: 
  * Ã for one depth block p0 … p0+depth−1: all rows of A in panels of 4; within a panel the 4 values
  * of one p are adjacent. Rows past n (the padding) are zeros.
  */
-function packRowPanels(a: MatrixView, p0: number, paddedRows: number, n: number, depth: number, heap: Float32Array | Float64Array, start: number): void {
+function packRowPanels(
+  a: MatrixView,
+  p0: number,
+  paddedRows: number,
+  n: number,
+  depth: number,
+  heap: Float32Array | Float64Array,
+  start: number,
+): void {
   const { data, rowStride, colStride } = a;
   let d = start;
   for (let r = 0; r < paddedRows; r += TILE_ROWS) {
@@ -267,7 +331,16 @@ function packRowPanels(a: MatrixView, p0: number, paddedRows: number, n: number,
  * transposed B (as backward's Bᵀ) is read panel by panel down the whole depth, where each of the
  * panel's columns is a contiguous run in memory; other layouts four rows at a time.
  */
-function packColumnPanels(b: MatrixView, p0: number, depth: number, m: number, paddedCols: number, width: number, heap: Float32Array | Float64Array, start: number): void {
+function packColumnPanels(
+  b: MatrixView,
+  p0: number,
+  depth: number,
+  m: number,
+  paddedCols: number,
+  width: number,
+  heap: Float32Array | Float64Array,
+  start: number,
+): void {
   const { data, rowStride, colStride } = b;
   const panelLength = depth * width;
   const fullCols = m - (m % width);

@@ -43,7 +43,15 @@ export function simdSumAvailable(): boolean {
  * Returns false, having done nothing, when the JS kernel should run instead: other dtypes, small
  * sums (`force` skips that check, for tests), empty ones, or no WebAssembly SIMD.
  */
-export function sumContiguousSimd(data: TypedArray, offset: number, outer: number, size: number, inner: number, acc: Float64Array, force = false): boolean {
+export function sumContiguousSimd(
+  data: TypedArray,
+  offset: number,
+  outer: number,
+  size: number,
+  inner: number,
+  acc: Float64Array,
+  force = false,
+): boolean {
   const double = data instanceof Float64Array;
   if (!double && !(data instanceof Float32Array)) return false;
   const count = outer * size * inner;
@@ -99,7 +107,9 @@ export function sumContiguousSimd(data: TypedArray, offset: number, outer: numbe
       for (let r = 0; r < totalRows; r += rowsPerBlock) {
         const rows = Math.min(rowsPerBlock, totalRows - r);
         if (width === n) heap.set(data.subarray(slab + r * n, slab + (r + rows) * n), srcFirst);
-        else for (let t = 0; t < rows; t++) heap.set(data.subarray(slab + (r + t) * n + j, slab + (r + t) * n + j + width), srcFirst + t * width);
+        else
+          for (let t = 0; t < rows; t++)
+            heap.set(data.subarray(slab + (r + t) * n + j, slab + (r + t) * n + j + width), srcFirst + t * width);
         columnSums(srcStart, rows, width, 0);
       }
       acc.set(results.subarray(0, width), o * inner + j);

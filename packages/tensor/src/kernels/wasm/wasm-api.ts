@@ -88,7 +88,10 @@ function instantiateWasmKernels<Exports>(base64: string, functions: Record<strin
 /* @__NO_SIDE_EFFECTS__ */
 export function lazyWasmKernels<Exports>(base64: string, functions: Record<string, unknown> = {}): () => WasmKernels<Exports> | null {
   let kernels: WasmKernels<Exports> | null | undefined;
-  return () => (kernels === undefined ? (kernels = instantiateWasmKernels<Exports>(base64, functions)) : kernels);
+  return () => {
+    if (kernels === undefined) kernels = instantiateWasmKernels<Exports>(base64, functions);
+    return kernels;
+  };
 }
 
 /**
