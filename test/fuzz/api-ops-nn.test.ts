@@ -6,7 +6,14 @@ import type { Tensor } from "@nabla/tensor";
 import { builtArg, callCaseArb, checkCall, tensorArg, type Row } from "../support/fuzz-calls";
 import { fuzzParameters, fuzzTimeout } from "../support/fuzz-checks";
 import type { ShapeOptions } from "../support/arbitraries";
-import { FLOAT_DTYPES, anyTensorSpecArb, fuzzShapeArb, tensorSpecArb, type TensorSpec, type TensorSpecOptions } from "../support/fuzz-tensors";
+import {
+  FLOAT_DTYPES,
+  anyTensorSpecArb,
+  fuzzShapeArb,
+  tensorSpecArb,
+  type TensorSpec,
+  type TensorSpecOptions,
+} from "../support/fuzz-tensors";
 
 // The functions of @nabla/ops and the modules, optimizers, schedulers, init and data helpers of
 // @nabla/nn with random arguments, mostly well typed and fitting, sometimes hostile (see
@@ -25,7 +32,10 @@ function targetArb(shape: readonly number[]) {
   const classes = shape.length === 1 ? shape[0]! : (shape[1] ?? 0);
   const targetShape = shape.length === 1 ? [] : [shape[0]!, ...shape.slice(2)];
   const indices = tensorArg(
-    tensorSpecArb(targetShape, { dtypes: ["int32"], wide: false }).map((spec) => ({ ...spec, values: spec.values.map((v) => (v === -4 ? -100 : classes > 0 ? ((v % classes) + classes) % classes : v)) })),
+    tensorSpecArb(targetShape, { dtypes: ["int32"], wide: false }).map((spec) => ({
+      ...spec,
+      values: spec.values.map((v) => (v === -4 ? -100 : classes > 0 ? ((v % classes) + classes) % classes : v)),
+    })),
   );
   return fc.oneof({ weight: 3, arbitrary: indices }, { weight: 1, arbitrary: tensorOf(shape, { dtypes: FLOAT_DTYPES, special: false }) });
 }
@@ -34,7 +44,10 @@ const lossOptions = (classes: number) =>
   fc.option(
     fc.record(
       {
-        weight: fc.oneof(tensorOf([classes], { dtypes: FLOAT_DTYPES, special: false, grad: false }), fc.array(fc.double({ min: 0, max: 2, noNaN: true }), { minLength: classes, maxLength: classes })),
+        weight: fc.oneof(
+          tensorOf([classes], { dtypes: FLOAT_DTYPES, special: false, grad: false }),
+          fc.array(fc.double({ min: 0, max: 2, noNaN: true }), { minLength: classes, maxLength: classes }),
+        ),
         ignoreIndex: fc.constantFrom(-100, 0, 1),
         reduction: fc.constantFrom("mean", "sum", "none"),
         labelSmoothing: fc.constantFrom(0, 0.1, 1),
@@ -45,32 +58,59 @@ const lossOptions = (classes: number) =>
   );
 
 const lossArgs = fuzzShapeArb({ minRank: 1, maxRank: 4, maxNumel: 24 }).chain((shape) =>
-  fc.tuple(tensorOf(shape, { dtypes: ["float32", "float64", "float32", "int32"] }), targetArb(shape), lossOptions(shape.length === 1 ? shape[0]! : shape[1]!)),
+  fc.tuple(
+    tensorOf(shape, { dtypes: ["float32", "float64", "float32", "int32"] }),
+    targetArb(shape),
+    lossOptions(shape.length === 1 ? shape[0]! : shape[1]!),
+  ),
 );
 
 // ---- modules, optimizers ----
 
-type LayerDescription = { kind: "Linear"; inFeatures: number; outFeatures: number; bias: boolean; dtype: "float32" | "float64" } | { kind: "ReLU" | "Tanh" | "Sigmoid" | "GELU" | "GELU tanh" | "Dropout" | "Flatten" };
+type LayerDescription =
+  | { kind: "Linear"; inFeatures: number; outFeatures: number; bias: boolean; dtype: "float32" | "float64" }
+  | { kind: "ReLU" | "Tanh" | "Sigmoid" | "GELU" | "GELU tanh" | "Dropout" | "Flatten" };
 
 function buildLayer(d: LayerDescription): nn.Module {
   switch (d.kind) {
-    case "Linear": return new nn.Linear(d.inFeatures, d.outFeatures, { bias: d.bias, dtype: d.dtype });
-    case "ReLU": return new nn.ReLU();
-    case "Tanh": return new nn.Tanh();
-    case "Sigmoid": return new nn.Sigmoid();
-    case "GELU": return new nn.GELU();
-    case "GELU tanh": return new nn.GELU({ approximate: "tanh" });
-    case "Dropout": return new nn.Dropout(0.5).eval();
-    case "Flatten": return new nn.Flatten();
+    case "Linear":
+      return new nn.Linear(d.inFeatures, d.outFeatures, { bias: d.bias, dtype: d.dtype });
+    case "ReLU":
+      return new nn.ReLU();
+    case "Tanh":
+      return new nn.Tanh();
+    case "Sigmoid":
+      return new nn.Sigmoid();
+    case "GELU":
+      return new nn.GELU();
+    case "GELU tanh":
+      return new nn.GELU({ approximate: "tanh" });
+    case "Dropout":
+      return new nn.Dropout(0.5).eval();
+    case "Flatten":
+      return new nn.Flatten();
   }
 }
 
-const linearDescription = (inFeatures: number, outFeatures: number, dtype: "float32" | "float64") => fc.record({ kind: fc.constant("Linear" as const), inFeatures: fc.constant(inFeatures), outFeatures: fc.constant(outFeatures), bias: fc.boolean(), dtype: fc.constant(dtype) });
-const activationDescription = fc.record({ kind: fc.constantFrom("ReLU" as const, "Tanh" as const, "Sigmoid" as const, "GELU" as const, "GELU tanh" as const, "Dropout" as const) });
+const linearDescription = (inFeatures: number, outFeatures: number, dtype: "float32" | "float64") =>
+  fc.record({
+    kind: fc.constant("Linear" as const),
+    inFeatures: fc.constant(inFeatures),
+    outFeatures: fc.constant(outFeatures),
+    bias: fc.boolean(),
+    dtype: fc.constant(dtype),
+  });
+const activationDescription = fc.record({
+  kind: fc.constantFrom("ReLU" as const, "Tanh" as const, "Sigmoid" as const, "GELU" as const, "GELU tanh" as const, "Dropout" as const),
+});
 
 /** A Sequential of Linear layers with activations between, and an input that fits it. */
 const sequentialArgs = fc
-  .record({ sizes: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 2, maxLength: 4 }), dtype: fc.constantFrom("float32" as const, "float64" as const), batch: fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 2 }) })
+  .record({
+    sizes: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 2, maxLength: 4 }),
+    dtype: fc.constantFrom("float32" as const, "float64" as const),
+    batch: fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 2 }),
+  })
   .chain(({ sizes, dtype, batch }) =>
     fc.tuple(
       builtArg(
@@ -84,13 +124,29 @@ const sequentialArgs = fc
 
 /** 1–3 floating leaf parameters of small shapes (0-d and empty included). */
 const paramsArb = fc.array(
-  fuzzShapeArb({ maxRank: 3, maxNumel: 12 }).chain((shape) => tensorArg(tensorSpecArb(shape, { dtypes: FLOAT_DTYPES, views: false, special: false }).map((s): TensorSpec => ({ ...s, requiresGrad: true })))),
+  fuzzShapeArb({ maxRank: 3, maxNumel: 12 }).chain((shape) =>
+    tensorArg(
+      tensorSpecArb(shape, { dtypes: FLOAT_DTYPES, views: false, special: false }).map((s): TensorSpec => ({ ...s, requiresGrad: true })),
+    ),
+  ),
   { minLength: 1, maxLength: 3 },
 );
-const gradsFor = (count: number) => fc.array(fc.oneof({ weight: 4, arbitrary: T({ dtypes: FLOAT_DTYPES, grad: false }) }, { weight: 1, arbitrary: fc.constant(null) }), { minLength: count, maxLength: count });
+const gradsFor = (count: number) =>
+  fc.array(fc.oneof({ weight: 4, arbitrary: T({ dtypes: FLOAT_DTYPES, grad: false }) }, { weight: 1, arbitrary: fc.constant(null) }), {
+    minLength: count,
+    maxLength: count,
+  });
 const optimizers = { SGD: nn.optim.SGD, Adam: nn.optim.Adam, AdamW: nn.optim.AdamW } as const;
 const hyperparameters = fc.record(
-  { lr: fc.constantFrom(0.1, 0.01, 0, -1, NaN), momentum: fc.constantFrom(0, 0.9), nesterov: fc.boolean(), weightDecay: fc.constantFrom(0, 0.1), betas: fc.constantFrom([0.9, 0.999], [0.5, 1], [0]), amsgrad: fc.boolean(), eps: fc.constantFrom(1e-8, 0) },
+  {
+    lr: fc.constantFrom(0.1, 0.01, 0, -1, NaN),
+    momentum: fc.constantFrom(0, 0.9),
+    nesterov: fc.boolean(),
+    weightDecay: fc.constantFrom(0, 0.1),
+    betas: fc.constantFrom([0.9, 0.999], [0.5, 1], [0]),
+    amsgrad: fc.boolean(),
+    eps: fc.constantFrom(1e-8, 0),
+  },
   { requiredKeys: ["lr"] },
 );
 
@@ -105,7 +161,9 @@ function assignGrads(params: unknown, grads: unknown): void {
 const optimizerRows: Row[] = Object.entries(optimizers).flatMap(([name, Optimizer]): Row[] => [
   {
     name: `${name}.step`,
-    args: paramsArb.chain((params) => fc.tuple(fc.constant(params), hyperparameters, gradsFor(params.length), fc.integer({ min: 1, max: 3 }))),
+    args: paramsArb.chain((params) =>
+      fc.tuple(fc.constant(params), hyperparameters, gradsFor(params.length), fc.integer({ min: 1, max: 3 })),
+    ),
     prepare: (params: unknown, _options: unknown, grads: unknown) => assignGrads(params, grads),
     call: (params: Tensor[], options: never, _grads: unknown, steps: unknown) => {
       const optimizer = new Optimizer(params, options);
@@ -117,71 +175,179 @@ const optimizerRows: Row[] = Object.entries(optimizers).flatMap(([name, Optimize
   },
   {
     name: `${name}.loadStateDict`,
-    args: paramsArb.chain((params) => fc.tuple(fc.constant(params), fc.record({ state: fc.constant({}), paramGroups: fc.constant([{ lr: 0.1, params: params.map((_, i) => i) }]) }))),
+    args: paramsArb.chain((params) =>
+      fc.tuple(
+        fc.constant(params),
+        fc.record({ state: fc.constant({}), paramGroups: fc.constant([{ lr: 0.1, params: params.map((_, i) => i) }]) }),
+      ),
+    ),
     call: (params: Tensor[], stateDict: never) => new Optimizer(params, { lr: 0.1 }).loadStateDict(stateDict),
     writes: true,
   },
 ]);
 
 const schedulerRows: Row[] = [
-  { name: "StepLR", args: fc.tuple(paramsArb, fc.record({ stepSize: fc.integer({ min: -1, max: 3 }), gamma: fc.constantFrom(0.1, 0, -1, NaN) })), call: (params: Tensor[], options: never) => new nn.optim.StepLR(new nn.optim.SGD(params, { lr: 0.1 }), options).step() },
+  {
+    name: "StepLR",
+    args: fc.tuple(paramsArb, fc.record({ stepSize: fc.integer({ min: -1, max: 3 }), gamma: fc.constantFrom(0.1, 0, -1, NaN) })),
+    call: (params: Tensor[], options: never) => new nn.optim.StepLR(new nn.optim.SGD(params, { lr: 0.1 }), options).step(),
+  },
   {
     name: "CosineAnnealingLR",
-    args: fc.tuple(paramsArb, fc.record({ tMax: fc.integer({ min: -1, max: 3 }), etaMin: fc.constantFrom(0, 0.01, -1, NaN) }, { requiredKeys: ["tMax"] })),
+    args: fc.tuple(
+      paramsArb,
+      fc.record({ tMax: fc.integer({ min: -1, max: 3 }), etaMin: fc.constantFrom(0, 0.01, -1, NaN) }, { requiredKeys: ["tMax"] }),
+    ),
     call: (params: Tensor[], options: never) => new nn.optim.CosineAnnealingLR(new nn.optim.SGD(params, { lr: 0.1 }), options).step(),
   },
 ];
 
 const initRows: Row[] = [
-  ...(["uniform_", "normal_"] as const).map((name): Row => ({ name: `init.${name}`, args: fc.tuple(T({ grad: false }), fc.constantFrom(0, -1, 2, NaN), fc.constantFrom(1, 0, -1, Infinity)), call: nn.init[name], writes: true })),
-  ...(["zeros_", "ones_"] as const).map((name): Row => ({ name: `init.${name}`, args: fc.tuple(T({ grad: false })), call: nn.init[name], writes: true })),
-  ...(["xavierUniform_", "xavierNormal_"] as const).map((name): Row => ({ name: `init.${name}`, args: fc.tuple(T({ grad: false }), fc.option(fc.record({ gain: fc.constantFrom(1, 0, -1, NaN) }), { nil: undefined })), call: nn.init[name], writes: true })),
-  ...(["kaimingUniform_", "kaimingNormal_"] as const).map((name): Row => ({
-    name: `init.${name}`,
-    args: fc.tuple(T({ grad: false }), fc.option(fc.record({ a: fc.constantFrom(0, Math.sqrt(5), -1), mode: fc.constantFrom("fanIn", "fanOut", "fan_in"), nonlinearity: fc.constantFrom("relu", "leakyRelu", "tanh", "selu", "nope") }, { requiredKeys: [] }), { nil: undefined })),
-    call: nn.init[name],
-    writes: true,
-  })),
-  { name: "init.calculateGain", args: fc.tuple(fc.constantFrom("linear", "relu", "leakyRelu", "tanh", "sigmoid", "selu", "conv2d", "nope"), fc.option(fc.constantFrom(0.01, -1, NaN), { nil: undefined })), call: nn.init.calculateGain },
+  ...(["uniform_", "normal_"] as const).map(
+    (name): Row => ({
+      name: `init.${name}`,
+      args: fc.tuple(T({ grad: false }), fc.constantFrom(0, -1, 2, NaN), fc.constantFrom(1, 0, -1, Infinity)),
+      call: nn.init[name],
+      writes: true,
+    }),
+  ),
+  ...(["zeros_", "ones_"] as const).map(
+    (name): Row => ({ name: `init.${name}`, args: fc.tuple(T({ grad: false })), call: nn.init[name], writes: true }),
+  ),
+  ...(["xavierUniform_", "xavierNormal_"] as const).map(
+    (name): Row => ({
+      name: `init.${name}`,
+      args: fc.tuple(T({ grad: false }), fc.option(fc.record({ gain: fc.constantFrom(1, 0, -1, NaN) }), { nil: undefined })),
+      call: nn.init[name],
+      writes: true,
+    }),
+  ),
+  ...(["kaimingUniform_", "kaimingNormal_"] as const).map(
+    (name): Row => ({
+      name: `init.${name}`,
+      args: fc.tuple(
+        T({ grad: false }),
+        fc.option(
+          fc.record(
+            {
+              a: fc.constantFrom(0, Math.sqrt(5), -1),
+              mode: fc.constantFrom("fanIn", "fanOut", "fan_in"),
+              nonlinearity: fc.constantFrom("relu", "leakyRelu", "tanh", "selu", "nope"),
+            },
+            { requiredKeys: [] },
+          ),
+          { nil: undefined },
+        ),
+      ),
+      call: nn.init[name],
+      writes: true,
+    }),
+  ),
+  {
+    name: "init.calculateGain",
+    args: fc.tuple(
+      fc.constantFrom("linear", "relu", "leakyRelu", "tanh", "sigmoid", "selu", "conv2d", "nope"),
+      fc.option(fc.constantFrom(0.01, -1, NaN), { nil: undefined }),
+    ),
+    call: nn.init.calculateGain,
+  },
   { name: "init.calculateFanInAndFanOut", args: fc.tuple(T()), call: nn.init.calculateFanInAndFanOut },
 ];
 
+// the functions of the namespaces by name, for rows made from lists of names
+const opsByName = { ...ops };
+const layersByName = { ReLU: nn.ReLU, Tanh: nn.Tanh, Sigmoid: nn.Sigmoid, GELU: nn.GELU };
+
 const rows: Row[] = [
-  ...(["softmax", "logSoftmax"] as const).map((name): Row => ({ name, args: withShape((s) => fc.tuple(tensorOf(s, { dtypes: ["float32", "float64", "float32", "int32"] }), dimArb(s.length))), call: ops[name], method: name })),
+  ...(["softmax", "logSoftmax"] as const).map(
+    (name): Row => ({
+      name,
+      args: withShape((s) => fc.tuple(tensorOf(s, { dtypes: ["float32", "float64", "float32", "int32"] }), dimArb(s.length))),
+      call: opsByName[name],
+      method: name,
+    }),
+  ),
   {
     name: "logsumexp",
-    args: withShape((s) => fc.tuple(tensorOf(s, { dtypes: ["float32", "float64", "float32", "int32"] }), fc.oneof(dimArb(s.length), fc.array(dimArb(s.length), { maxLength: s.length })), fc.boolean())),
+    args: withShape((s) =>
+      fc.tuple(
+        tensorOf(s, { dtypes: ["float32", "float64", "float32", "int32"] }),
+        fc.oneof(dimArb(s.length), fc.array(dimArb(s.length), { maxLength: s.length })),
+        fc.boolean(),
+      ),
+    ),
     call: ops.logsumexp,
     method: "logsumexp",
   },
-  ...(["softmaxBackward", "logSoftmaxBackward"] as const).map((name): Row => ({ name, args: withShape((s) => fc.tuple(tensorOf(s, { dtypes: FLOAT_DTYPES }), tensorOf(s, { dtypes: FLOAT_DTYPES }), dimArb(s.length))), call: ops[name] })),
+  ...(["softmaxBackward", "logSoftmaxBackward"] as const).map(
+    (name): Row => ({
+      name,
+      args: withShape((s) => fc.tuple(tensorOf(s, { dtypes: FLOAT_DTYPES }), tensorOf(s, { dtypes: FLOAT_DTYPES }), dimArb(s.length))),
+      call: opsByName[name],
+    }),
+  ),
   { name: "softmaxJacobian", args: fc.tuple(T({ dtypes: FLOAT_DTYPES, shape: { maxRank: 2 } })), call: ops.softmaxJacobian },
   { name: "crossEntropy", args: lossArgs, call: ops.crossEntropy, method: "crossEntropy" },
   { name: "nllLoss", args: lossArgs, call: ops.nllLoss, method: "nllLoss" },
   {
     name: "Linear",
-    args: fc.record({ inFeatures: fc.integer({ min: 0, max: 4 }), outFeatures: fc.integer({ min: 0, max: 4 }), batch: fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 2 }), dtype: fc.constantFrom("float32" as const, "float64" as const) }).chain(({ inFeatures, outFeatures, batch, dtype }) =>
-      fc.tuple(fc.constant(inFeatures), fc.constant(outFeatures), fc.record({ bias: fc.boolean(), dtype: fc.constant(dtype) }), tensorOf([...batch, inFeatures], { dtypes: [dtype, dtype, dtype, "int32"] })),
-    ),
-    call: (inFeatures: number, outFeatures: number, options: never, x: Tensor) => new nn.Linear(inFeatures, outFeatures, options).forward(x),
+    args: fc
+      .record({
+        inFeatures: fc.integer({ min: 0, max: 4 }),
+        outFeatures: fc.integer({ min: 0, max: 4 }),
+        batch: fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 2 }),
+        dtype: fc.constantFrom("float32" as const, "float64" as const),
+      })
+      .chain(({ inFeatures, outFeatures, batch, dtype }) =>
+        fc.tuple(
+          fc.constant(inFeatures),
+          fc.constant(outFeatures),
+          fc.record({ bias: fc.boolean(), dtype: fc.constant(dtype) }),
+          tensorOf([...batch, inFeatures], { dtypes: [dtype, dtype, dtype, "int32"] }),
+        ),
+      ),
+    call: (inFeatures: number, outFeatures: number, options: never, x: Tensor) =>
+      new nn.Linear(inFeatures, outFeatures, options).forward(x),
   },
   {
     name: "linear",
-    args: fc.record({ inFeatures: fc.integer({ min: 0, max: 4 }), outFeatures: fc.integer({ min: 0, max: 4 }), batch: fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 2 }) }).chain(({ inFeatures, outFeatures, batch }) =>
-      fc.tuple(tensorOf([...batch, inFeatures], { dtypes: ["float32"] }), tensorOf([outFeatures, inFeatures], { dtypes: ["float32"] }), fc.option(tensorOf([outFeatures], { dtypes: ["float32"] }), { nil: undefined })),
-    ),
+    args: fc
+      .record({
+        inFeatures: fc.integer({ min: 0, max: 4 }),
+        outFeatures: fc.integer({ min: 0, max: 4 }),
+        batch: fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 2 }),
+      })
+      .chain(({ inFeatures, outFeatures, batch }) =>
+        fc.tuple(
+          tensorOf([...batch, inFeatures], { dtypes: ["float32"] }),
+          tensorOf([outFeatures, inFeatures], { dtypes: ["float32"] }),
+          fc.option(tensorOf([outFeatures], { dtypes: ["float32"] }), { nil: undefined }),
+        ),
+      ),
     call: nn.linear,
   },
   { name: "Sequential", args: sequentialArgs, call: (model: nn.Module, x: Tensor) => model.forward(x), receiver: true },
-  ...(["ReLU", "Tanh", "Sigmoid", "GELU"] as const).map((name): Row => ({ name, args: fc.tuple(T()), call: (x: Tensor) => new nn[name]().forward(x) })),
-  { name: "Dropout", args: fc.tuple(fc.constantFrom(0, 0.5, 1, -0.1, 2, NaN), fc.boolean(), T({ dtypes: FLOAT_DTYPES })), call: (p: number, training: boolean, x: Tensor) => new nn.Dropout(p).train(training).forward(x) },
-  { name: "Flatten", args: withShape((s) => fc.tuple(dimArb(s.length), dimArb(s.length), tensorOf(s))), call: (start: number, end: number, x: Tensor) => new nn.Flatten(start, end).forward(x) },
+  ...(["ReLU", "Tanh", "Sigmoid", "GELU"] as const).map(
+    (name): Row => ({ name, args: fc.tuple(T()), call: (x: Tensor) => new layersByName[name]().forward(x) }),
+  ),
+  {
+    name: "Dropout",
+    args: fc.tuple(fc.constantFrom(0, 0.5, 1, -0.1, 2, NaN), fc.boolean(), T({ dtypes: FLOAT_DTYPES })),
+    call: (p: number, training: boolean, x: Tensor) => new nn.Dropout(p).train(training).forward(x),
+  },
+  {
+    name: "Flatten",
+    args: withShape((s) => fc.tuple(dimArb(s.length), dimArb(s.length), tensorOf(s))),
+    call: (start: number, end: number, x: Tensor) => new nn.Flatten(start, end).forward(x),
+  },
   {
     name: "Module.loadStateDict",
     args: sequentialArgs.chain(([model]) =>
       fc.tuple(
         fc.constant(model),
-        fc.dictionary(fc.constantFrom("0.weight", "0.bias", "2.weight", "2.bias", "extra"), T({ shape: { maxRank: 2, maxNumel: 16 } }), { maxKeys: 5 }),
+        fc.dictionary(fc.constantFrom("0.weight", "0.bias", "2.weight", "2.bias", "extra"), T({ shape: { maxRank: 2, maxNumel: 16 } }), {
+          maxKeys: 5,
+        }),
         fc.option(fc.record({ strict: fc.boolean() }), { nil: undefined }),
       ),
     ),
@@ -194,40 +360,75 @@ const rows: Row[] = [
   ...initRows,
   {
     name: "TensorDataset",
-    args: fc.integer({ min: 0, max: 4 }).chain((n) => fc.tuple(fc.array(tensorOf([n, 2]), { maxLength: 3 }), fc.integer({ min: -1, max: 4 }))),
+    args: fc
+      .integer({ min: 0, max: 4 })
+      .chain((n) => fc.tuple(fc.array(tensorOf([n, 2]), { maxLength: 3 }), fc.integer({ min: -1, max: 4 }))),
     call: (tensors: Tensor[], i: number) => new nn.TensorDataset(...(Array.isArray(tensors) ? tensors : [tensors])).get(i),
   },
   {
     name: "DataLoader",
-    args: fc.integer({ min: 0, max: 5 }).chain((n) =>
-      fc.tuple(fc.array(tensorOf([n, 2]), { minLength: 1, maxLength: 2 }), fc.record({ batchSize: fc.integer({ min: -1, max: 3 }), shuffle: fc.boolean(), dropLast: fc.boolean(), seed: fc.nat() }, { requiredKeys: ["batchSize"] })),
-    ),
-    call: (tensors: Tensor[], options: never) => [...new nn.DataLoader(new nn.TensorDataset(...(Array.isArray(tensors) ? tensors : [tensors])), options)].flat(),
+    args: fc
+      .integer({ min: 0, max: 5 })
+      .chain((n) =>
+        fc.tuple(
+          fc.array(tensorOf([n, 2]), { minLength: 1, maxLength: 2 }),
+          fc.record(
+            { batchSize: fc.integer({ min: -1, max: 3 }), shuffle: fc.boolean(), dropLast: fc.boolean(), seed: fc.nat() },
+            { requiredKeys: ["batchSize"] },
+          ),
+        ),
+      ),
+    call: (tensors: Tensor[], options: never) =>
+      [...new nn.DataLoader(new nn.TensorDataset(...(Array.isArray(tensors) ? tensors : [tensors])), options)].flat(),
   },
   {
     name: "trainTestSplit",
     args: fc.integer({ min: 0, max: 6 }).chain((n) =>
-      fc.tuple(fc.constant(n), fc.option(fc.record({ testFraction: fc.constantFrom(0, 0.2, 0.5, 1, -0.1, 1.5), seed: fc.nat(), stratify: tensorOf([n], { dtypes: ["int32"], wide: false }) }, { requiredKeys: [] }), { nil: undefined })),
+      fc.tuple(
+        fc.constant(n),
+        fc.option(
+          fc.record(
+            {
+              testFraction: fc.constantFrom(0, 0.2, 0.5, 1, -0.1, 1.5),
+              seed: fc.nat(),
+              stratify: tensorOf([n], { dtypes: ["int32"], wide: false }),
+            },
+            { requiredKeys: [] },
+          ),
+          { nil: undefined },
+        ),
+      ),
     ),
     call: nn.trainTestSplit,
   },
   {
     name: "saveSafetensors",
-    args: fc.tuple(fc.dictionary(fc.string({ maxLength: 4 }), T({ grad: false }), { maxKeys: 3 }), fc.option(fc.dictionary(fc.string({ maxLength: 3 }), fc.string({ maxLength: 3 }), { maxKeys: 2 }), { nil: undefined })),
+    args: fc.tuple(
+      fc.dictionary(fc.string({ maxLength: 4 }), T({ grad: false }), { maxKeys: 3 }),
+      fc.option(fc.dictionary(fc.string({ maxLength: 3 }), fc.string({ maxLength: 3 }), { maxKeys: 2 }), { nil: undefined }),
+    ),
     call: nn.saveSafetensors,
   },
 ];
 
 describe("@nabla/ops and @nabla/nn with random well-typed arguments", () => {
-  it.each(rows.map((row) => [row.name, row] as const))("%s", (_name, row) => {
-    fc.assert(fc.property(callCaseArb(row, false), checkCall(row)), fuzzParameters(RUNS));
-  }, fuzzTimeout());
+  it.each(rows.map((row) => [row.name, row] as const))(
+    "%s",
+    (_name, row) => {
+      fc.assert(fc.property(callCaseArb(row, false), checkCall(row)), fuzzParameters(RUNS));
+    },
+    fuzzTimeout(),
+  );
 });
 
 describe("@nabla/ops and @nabla/nn with hostile arguments", () => {
-  it.each(rows.map((row) => [row.name, row] as const))("%s", (_name, row) => {
-    fc.assert(fc.property(callCaseArb(row, true), checkCall(row)), fuzzParameters(RUNS));
-  }, fuzzTimeout());
+  it.each(rows.map((row) => [row.name, row] as const))(
+    "%s",
+    (_name, row) => {
+      fc.assert(fc.property(callCaseArb(row, true), checkCall(row)), fuzzParameters(RUNS));
+    },
+    fuzzTimeout(),
+  );
 });
 
 describe("coverage", () => {

@@ -47,6 +47,8 @@ for (let p = first; p < 2 * CREATION_ROWS.length; p++) {
     }
   });
   const details = fc.check(property, { seed: seed + p, numRuns: runs });
-  const failure = details.failed ? `${fc.defaultReportMessage(details) ?? ""}\nGot: ${(details.errorInstance as Error | undefined)?.message ?? String(details.errorInstance)}` : null;
+  const failure = details.failed
+    ? `${fc.defaultReportMessage(details) ?? ""}\nGot: ${(details.errorInstance as Error | undefined)?.message ?? String(details.errorInstance)}`
+    : null;
   writeSync(1, `${JSON.stringify({ property: p, failure })}\n`);
 }

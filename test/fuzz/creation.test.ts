@@ -41,7 +41,11 @@ const reports = new Map<number, string | null>();
 async function runProperties(): Promise<void> {
   for (let first = 0; first < 2 * CREATION_ROWS.length; ) {
     const run = await runFrom(first);
-    const lastCase = run.stderr.trimEnd().split("\n").filter((line) => /^\d+ /.test(line)).at(-1);
+    const lastCase = run.stderr
+      .trimEnd()
+      .split("\n")
+      .filter((line) => /^\d+ /.test(line))
+      .at(-1);
     for (const line of run.stdout.split("\n").filter((l) => l.startsWith("{"))) {
       const { property, failure } = JSON.parse(line) as { property: number; failure: string | null };
       const hung = `the call did not return within ${CALL_LIMIT_MS} ms; property seed ${SEED + property}; case:\n${lastCase?.slice(lastCase.indexOf(" ") + 1)}`;

@@ -26,11 +26,22 @@ interface CsvCase {
 /** A number as a CSV cell in one of the forms readCsv accepts, maybe with spaces around. */
 const numberCellArb = fc
   .record({
-    value: fc.oneof(fc.integer({ min: -999, max: 999 }), fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true }), fc.constantFrom(0.5, 1e-7, 3e38, -0)),
+    value: fc.oneof(
+      fc.integer({ min: -999, max: 999 }),
+      fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true }),
+      fc.constantFrom(0.5, 1e-7, 3e38, -0),
+    ),
     form: fc.constantFrom("plain", "exponent", "plus", "spaces"),
   })
   .map(({ value, form }) => {
-    const text = form === "exponent" ? value.toExponential() : form === "plus" && value >= 0 ? `+${value}` : form === "spaces" ? ` ${value}\t` : String(value);
+    const text =
+      form === "exponent"
+        ? value.toExponential()
+        : form === "plus" && value >= 0
+          ? `+${value}`
+          : form === "spaces"
+            ? ` ${value}\t`
+            : String(value);
     return { value: Number(text), text };
   });
 
@@ -52,7 +63,9 @@ const csvCaseArb: fc.Arbitrary<CsvCase> = fc
   .chain(({ names, rowCount, numericLabels, ...rest }) => {
     const label = numericLabels ? fc.constantFrom("0", "1", "2", "07", "7.0", "-1") : fc.constantFrom("setosa", "versicolor", "b,c", "x y");
     const row = fc.record({ features: fc.array(numberCellArb, { minLength: names.length - 1, maxLength: names.length - 1 }), label });
-    return fc.array(row, { minLength: rowCount, maxLength: rowCount }).map((rows) => ({ ...rest, featureNames: names.slice(0, -1), labelName: names.at(-1)!, rows }));
+    return fc
+      .array(row, { minLength: rowCount, maxLength: rowCount })
+      .map((rows) => ({ ...rest, featureNames: names.slice(0, -1), labelName: names.at(-1)!, rows }));
   });
 
 /** `x,label` and one row `1,a`: where every run starts (a float32 overflow in its first cell). */
@@ -68,7 +81,10 @@ const SMALL_CASE: CsvCase = {
 };
 
 function csvText(c: CsvCase): string {
-  const lines = [[...c.featureNames, c.labelName].map(quote).join(","), ...c.rows.map((r) => [...r.features.map((f) => f.text), quote(r.label)].join(","))];
+  const lines = [
+    [...c.featureNames, c.labelName].map(quote).join(","),
+    ...c.rows.map((r) => [...r.features.map((f) => f.text), quote(r.label)].join(",")),
+  ];
   if (c.blankLineAfter !== null) lines.splice(Math.min(c.blankLineAfter, lines.length - 1) + 1, 0, "");
   return (c.bom ? "\ufeff" : "") + lines.join(c.lineEnd) + (c.trailingNewline ? c.lineEnd : "");
 }
@@ -77,13 +93,15 @@ function csvText(c: CsvCase): string {
 function parseProblems(data: CsvData): string[] {
   const problems = [...wellFormedProblems(data.features, "features")];
   const [rows, cols] = data.features.shape;
-  if (data.features.dtype !== "float32" || data.features.ndim !== 2 || cols !== data.featureNames.length) problems.push(`features are ${data.features.dtype} [${data.features.shape.join(", ")}] for ${data.featureNames.length} feature names`);
+  if (data.features.dtype !== "float32" || data.features.ndim !== 2 || cols !== data.featureNames.length)
+    problems.push(`features are ${data.features.dtype} [${data.features.shape.join(", ")}] for ${data.featureNames.length} feature names`);
   const bad = Array.from(data.features.data()).findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) problems.push(`feature ${bad} is ${data.features.data()[bad]} (every feature must be a finite number)`);
   if (new Set(data.featureNames).size !== data.featureNames.length) problems.push("feature names repeat");
   if (data.labels !== null) {
     problems.push(...wellFormedProblems(data.labels, "labels"));
-    if (data.labels.dtype !== "int32" || data.labels.shape.length !== 1 || data.labels.shape[0] !== rows) problems.push(`labels are ${data.labels.dtype} [${data.labels.shape.join(", ")}] for ${rows} rows`);
+    if (data.labels.dtype !== "int32" || data.labels.shape.length !== 1 || data.labels.shape[0] !== rows)
+      problems.push(`labels are ${data.labels.dtype} [${data.labels.shape.join(", ")}] for ${rows} rows`);
     const outside = Array.from(data.labels.data()).findIndex((v) => v < 0 || v >= data.classNames.length);
     if (outside >= 0) problems.push(`label ${outside} is ${data.labels.data()[outside]}, outside ${data.classNames.length} classes`);
   }
@@ -125,9 +143,34 @@ describe("readCsv on generated text", () => {
 });
 
 const ALPHABET = [",", '"', "\n", "\r", " ", "\t", "1", "e", "-", "+", ".", "x", "\ufeff", "\u0000", "\ud800", "9"];
-const HOSTILE_CELLS = ["1e39", "-1e39", "3.5e38", "1e400", "NaN", "Infinity", "0x10", "1_000", "1e", ".", "", "--1", "1..2", " ", '"', '""', '"a""', "9".repeat(400), "1".repeat(40) + "e-30"];
+const HOSTILE_CELLS = [
+  "1e39",
+  "-1e39",
+  "3.5e38",
+  "1e400",
+  "NaN",
+  "Infinity",
+  "0x10",
+  "1_000",
+  "1e",
+  ".",
+  "",
+  "--1",
+  "1..2",
+  " ",
+  '"',
+  '""',
+  '"a""',
+  "9".repeat(400),
+  `${"1".repeat(40)}e-30`,
+];
 
-type TextEdit = { kind: "replace" | "insert"; at: number; text: string } | { kind: "delete"; at: number; length: number } | { kind: "truncate"; at: number } | { kind: "cell"; at: number; cell: string } | { kind: "duplicate line"; at: number };
+type TextEdit =
+  | { kind: "replace" | "insert"; at: number; text: string }
+  | { kind: "delete"; at: number; length: number }
+  | { kind: "truncate"; at: number }
+  | { kind: "cell"; at: number; cell: string }
+  | { kind: "duplicate line"; at: number };
 
 const editArb: fc.Arbitrary<TextEdit> = fc.oneof(
   fc.record({ kind: fc.constantFrom("replace" as const, "insert" as const), at: fc.nat(), text: fc.constantFrom(...ALPHABET) }),
@@ -140,10 +183,14 @@ const editArb: fc.Arbitrary<TextEdit> = fc.oneof(
 function applyEdit(text: string, edit: TextEdit): string {
   const at = text.length === 0 ? 0 : edit.at % (text.length + 1);
   switch (edit.kind) {
-    case "replace": return text.slice(0, at) + edit.text + text.slice(at + 1);
-    case "insert": return text.slice(0, at) + edit.text + text.slice(at);
-    case "delete": return text.slice(0, at) + text.slice(at + edit.length);
-    case "truncate": return text.slice(0, at);
+    case "replace":
+      return text.slice(0, at) + edit.text + text.slice(at + 1);
+    case "insert":
+      return text.slice(0, at) + edit.text + text.slice(at);
+    case "delete":
+      return text.slice(0, at) + text.slice(at + edit.length);
+    case "truncate":
+      return text.slice(0, at);
     case "duplicate line": {
       const lines = text.split("\n");
       const i = edit.at % lines.length;
@@ -164,11 +211,19 @@ function applyEdit(text: string, edit: TextEdit): string {
 describe("readCsv on hostile text", () => {
   it("mutated, truncated text and hostile cells give a correct parse or a NablaError", () => {
     fc.assert(
-      fc.property(csvCaseArb, fc.array(editArb, { minLength: 1, maxLength: 4 }), fc.option(fc.constantFrom<string | null>("label", "", "a,b", null), { nil: undefined }), (c, edits, label) => {
-        const text = edits.reduce(applyEdit, csvText(c));
-        expectParsesOrRefuses(text, label === undefined ? undefined : { label });
-      }),
-      { ...fuzzParameters<[CsvCase, TextEdit[], string | null | undefined]>(300), examples: [[SMALL_CASE, [{ kind: "cell", at: 8, cell: "1e39" }], undefined]] },
+      fc.property(
+        csvCaseArb,
+        fc.array(editArb, { minLength: 1, maxLength: 4 }),
+        fc.option(fc.constantFrom<string | null>("label", "", "a,b", null), { nil: undefined }),
+        (c, edits, label) => {
+          const text = edits.reduce(applyEdit, csvText(c));
+          expectParsesOrRefuses(text, label === undefined ? undefined : { label });
+        },
+      ),
+      {
+        ...fuzzParameters<[CsvCase, TextEdit[], string | null | undefined]>(300),
+        examples: [[SMALL_CASE, [{ kind: "cell", at: 8, cell: "1e39" }], undefined]],
+      },
     );
   });
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as nabla from "@nabla/tensor";
-import { Generator, rand, tensor, type DType, type Tensor } from "@nabla/tensor";
+import { Generator, rand, tensor, type DType } from "@nabla/tensor";
 import { broadcastableShapesArb } from "../support/arbitraries";
 import { fuzzParameters } from "../support/fuzz-checks";
 import {
@@ -34,8 +34,14 @@ const RUNS = 60;
  * every product into two whose sums the model computes exactly in float64, joined modulo 2^32.
  */
 function matmulInt32(a: naive.NaiveArray, b: naive.NaiveArray): naive.NaiveArray {
-  const low = naive.matmul(naive.map(a, (v) => v & 0xffff), b);
-  const high = naive.matmul(naive.map(a, (v) => v >> 16), b);
+  const low = naive.matmul(
+    naive.map(a, (v) => v & 0xffff),
+    b,
+  );
+  const high = naive.matmul(
+    naive.map(a, (v) => v >> 16),
+    b,
+  );
   return naive.elementwise((l, h) => Number(BigInt.asIntN(32, BigInt(l) + (BigInt(h) << 16n))), low, high);
 }
 
@@ -70,7 +76,12 @@ function matmulExpected(a: TensorSpec, b: TensorSpec): Expected | null {
   const k = x.shape.at(-1)!;
   const magnitude = naive.matmul(naive.map(x, Math.abs), naive.map(y, Math.abs));
   const atol = naive.map(magnitude, (s) => (a.dtype === "float32" ? float32ReductionAtol(k, s) : float64ReductionAtol(k, s)));
-  return { dtype: a.dtype, values: naive.map(naive.matmul(x, y), (v) => castValue(v, a.dtype)), atol, rtol: a.dtype === "float32" ? 1e-5 : 1e-12 };
+  return {
+    dtype: a.dtype,
+    values: naive.map(naive.matmul(x, y), (v) => castValue(v, a.dtype)),
+    atol,
+    rtol: a.dtype === "float32" ? 1e-5 : 1e-12,
+  };
 }
 
 describe("matmul", () => {
@@ -107,7 +118,10 @@ describe("matmul", () => {
 // ---- gather, scatterAdd, indexSelect ----
 
 const indexSpec = (shape: readonly number[], limit: number) =>
-  tensorSpecArb(shape, { dtypes: ["int32"] }).map((spec) => ({ ...spec, values: spec.values.map((v) => (limit > 0 ? ((v % limit) + limit) % limit : v)) }));
+  tensorSpecArb(shape, { dtypes: ["int32"] }).map((spec) => ({
+    ...spec,
+    values: spec.values.map((v) => (limit > 0 ? ((v % limit) + limit) % limit : v)),
+  }));
 
 /** An input of any dtype, a dim, and an index no larger than the input outside dim (0-d inputs included). */
 const alongCaseArb = fuzzShapeArb({ maxRank: 4, maxNumel: 32 }).chain((shape) =>
@@ -117,7 +131,9 @@ const alongCaseArb = fuzzShapeArb({ maxRank: 4, maxNumel: 32 }).chain((shape) =>
     const indexShapeArb =
       shape.length === 0
         ? fc.constantFrom<number[]>([], [1], [3])
-        : fc.tuple(...shape.map((size, k) => (k === d ? fc.integer({ min: 0, max: limit === 0 ? 0 : 4 }) : fc.integer({ min: 0, max: size }))));
+        : fc.tuple(
+            ...shape.map((size, k) => (k === d ? fc.integer({ min: 0, max: limit === 0 ? 0 : 4 }) : fc.integer({ min: 0, max: size }))),
+          );
     return indexShapeArb.chain((indexShape) =>
       fc.record({
         input: tensorSpecArb(shape),
@@ -136,7 +152,10 @@ describe("gather, scatterAdd and indexSelect on strided inputs of every dtype", 
       fc.property(alongCaseArb, ({ input, dim, index }) => {
         const x = buildTensor(input);
         const i = buildTensor(index);
-        expectOutcome(`gather(${input.dtype}, ${dim})`, [x, i], () => x.gather(dim, i), { dtype: input.dtype, values: naive.gather(modelOf(input), dim, modelOf(index)) });
+        expectOutcome(`gather(${input.dtype}, ${dim})`, [x, i], () => x.gather(dim, i), {
+          dtype: input.dtype,
+          values: naive.gather(modelOf(input), dim, modelOf(index)),
+        });
       }),
       fuzzParameters(RUNS),
     );
@@ -154,7 +173,12 @@ describe("gather, scatterAdd and indexSelect on strided inputs of every dtype", 
         const dtype = input.dtype;
         const values = naive.map(sums, (v) => (dtype === "int32" ? wrapInt32(v) : castValue(v, dtype)));
         const count = naive.numelOf(modelOf(index).shape) + 1;
-        const atol = dtype === "float32" ? naive.map(magnitude, (m) => float32ReductionAtol(count, m)) : dtype === "float64" ? naive.map(magnitude, (m) => float64ReductionAtol(count, m)) : 0;
+        const atol =
+          dtype === "float32"
+            ? naive.map(magnitude, (m) => float32ReductionAtol(count, m))
+            : dtype === "float64"
+              ? naive.map(magnitude, (m) => float64ReductionAtol(count, m))
+              : 0;
         // PyTorch ors bool values; refusing bool is fine too
         const expected = { dtype, values, atol, rtol: dtype === "float32" ? 1e-5 : 1e-12 };
         expectOutcome(`scatterAdd(${dtype}, ${dim})`, [x, i, s], () => x.scatterAdd(dim, i, s), expected, { mayRefuse: dtype === "bool" });
@@ -177,7 +201,10 @@ describe("gather, scatterAdd and indexSelect on strided inputs of every dtype", 
       fc.property(caseArb, ({ input, dim, index }) => {
         const x = buildTensor(input);
         const i = tensor(Int32Array.from(index));
-        expectOutcome(`indexSelect(${input.dtype}, ${dim})`, [x, i], () => x.indexSelect(dim, i), { dtype: input.dtype, values: naive.indexSelect(modelOf(input), dim, index) });
+        expectOutcome(`indexSelect(${input.dtype}, ${dim})`, [x, i], () => x.indexSelect(dim, i), {
+          dtype: input.dtype,
+          values: naive.indexSelect(modelOf(input), dim, index),
+        });
       }),
       fuzzParameters(RUNS),
     );
@@ -192,7 +219,10 @@ describe("cat, stack, split and oneHot", () => {
       fc.integer({ min: -shape.length, max: shape.length - 1 }).chain((dim) => {
         const d = (dim + shape.length) % shape.length;
         const part = fc.oneof(
-          { weight: 5, arbitrary: fc.integer({ min: 0, max: 3 }).chain((size) => tensorSpecArb(shape.map((s, k) => (k === d ? size : s)))) },
+          {
+            weight: 5,
+            arbitrary: fc.integer({ min: 0, max: 3 }).chain((size) => tensorSpecArb(shape.map((s, k) => (k === d ? size : s)))),
+          },
           { weight: 1, arbitrary: tensorSpecArb([0]) },
         );
         return fc.record({ dim: fc.constant(dim), parts: fc.array(part, { minLength: 1, maxLength: 3 }) });
@@ -207,7 +237,9 @@ describe("cat, stack, split and oneHot", () => {
         // only legacy empty parts: an empty result, or a refusal of the dim
         const joined = kept.length === 0 ? models[0]! : naive.cat(kept, dim);
         const expected = { dtype, values: naive.map(joined, (v) => castValue(v, dtype)) };
-        expectOutcome(`cat(${parts.map((p) => p.dtype).join(", ")}; ${dim})`, tensors, () => nabla.cat(tensors, dim), expected, { mayRefuse: kept.length === 0 });
+        expectOutcome(`cat(${parts.map((p) => p.dtype).join(", ")}; ${dim})`, tensors, () => nabla.cat(tensors, dim), expected, {
+          mayRefuse: kept.length === 0,
+        });
       }),
       fuzzParameters(RUNS),
     );
@@ -226,12 +258,15 @@ describe("cat, stack, split and oneHot", () => {
         const tensors = parts.map(buildTensor);
         const dtype = referenceResultType(parts.map((p) => ({ dtype: p.dtype, ndim: 1 })));
         const stacked = naive.map(naive.stack(parts.map(modelOf), dim), (v) => castValue(v, dtype));
-        expectOutcome(`stack(${parts.map((p) => p.dtype).join(", ")}; ${dim})`, tensors, () => nabla.stack(tensors, dim), { dtype, values: stacked });
+        expectOutcome(`stack(${parts.map((p) => p.dtype).join(", ")}; ${dim})`, tensors, () => nabla.stack(tensors, dim), {
+          dtype,
+          values: stacked,
+        });
         const whole = nabla.stack(tensors, dim);
         const pieces = whole.split(size, dim);
         const expected = naive.split(stacked, size, dim);
         expect(pieces.length).toBe(expected.length);
-        pieces.forEach((piece: Tensor, i: number) => expectOutcome(`split piece ${i}`, [whole], () => piece, { dtype, values: expected[i]! }));
+        for (const [i, piece] of pieces.entries()) expectOutcome(`split piece ${i}`, [whole], () => piece, { dtype, values: expected[i]! });
       }),
       fuzzParameters(RUNS),
     );
@@ -248,7 +283,12 @@ describe("cat, stack, split and oneHot", () => {
         const values = naive.flatValues(model);
         const classes = numClasses === -1 ? Math.max(0, ...values.map((v) => v + 1)) : numClasses;
         const valid = values.every((v) => v >= 0 && v < classes);
-        const expected = valid ? { dtype: "int32" as const, values: naive.build([...model.shape, classes], (i) => Number(naive.at(model, i.slice(0, -1)) === i.at(-1))) } : null;
+        const expected = valid
+          ? {
+              dtype: "int32" as const,
+              values: naive.build([...model.shape, classes], (i) => Number(naive.at(model, i.slice(0, -1)) === i.at(-1))),
+            }
+          : null;
         // PyTorch cannot infer the classes of an empty input; an empty result is fine too
         expectOutcome(`oneHot(${numClasses})`, [x], () => x.oneHot(numClasses), expected, { mayRefuse: values.length === 0 });
       }),

@@ -46,18 +46,33 @@ function softmaxSlice(slice: number[], log: boolean): number[] {
 
 /** float rounding of x − max − log Σ: a few ulps of the magnitudes involved. */
 const sliceAtol = (dtype: DType, model: naive.NaiveArray, dim: number | number[]) =>
-  naive.reduceWith(model, (values) => 8 * EPS[dtype]! * (Math.max(0, ...values.filter(Number.isFinite).map(Math.abs)) + Math.log(values.length + 1) + 1), dim, true);
+  naive.reduceWith(
+    model,
+    (values) => 8 * EPS[dtype]! * (Math.max(0, ...values.filter(Number.isFinite).map(Math.abs)) + Math.log(values.length + 1) + 1),
+    dim,
+    true,
+  );
 
 describe("softmax, logSoftmax and logsumexp on strided float tensors with infinities", () => {
   it.each(["softmax", "logSoftmax"] as const)("%s along a dim", (name) => {
-    const caseArb = fuzzShapeArb().chain((shape) => fc.record({ spec: floatSpec(shape), dim: fc.integer({ min: -Math.max(shape.length, 1), max: Math.max(shape.length, 1) - 1 }) }));
+    const caseArb = fuzzShapeArb().chain((shape) =>
+      fc.record({ spec: floatSpec(shape), dim: fc.integer({ min: -Math.max(shape.length, 1), max: Math.max(shape.length, 1) - 1 }) }),
+    );
     fc.assert(
       fc.property(caseArb, ({ spec, dim }) => {
         const x = buildTensor(spec);
         const model = modelOf(spec);
-        const values = naive.map(naive.mapSlices(model, dim, (slice) => softmaxSlice(slice, name === "logSoftmax")), (v) => castValue(v, spec.dtype));
+        const values = naive.map(
+          naive.mapSlices(model, dim, (slice) => softmaxSlice(slice, name === "logSoftmax")),
+          (v) => castValue(v, spec.dtype),
+        );
         const atol = naive.expand(sliceAtol(spec.dtype, model, model.shape.length === 0 ? [] : dim), model.shape);
-        expectOutcome(`${name}(${dim})`, [x], () => (name === "softmax" ? softmax(x, dim) : logSoftmax(x, dim)), { dtype: spec.dtype, values, atol, rtol: 1e-5 });
+        expectOutcome(`${name}(${dim})`, [x], () => (name === "softmax" ? softmax(x, dim) : logSoftmax(x, dim)), {
+          dtype: spec.dtype,
+          values,
+          atol,
+          rtol: 1e-5,
+        });
       }),
       fuzzParameters(RUNS),
     );
@@ -67,7 +82,13 @@ describe("softmax, logSoftmax and logsumexp on strided float tensors with infini
     const caseArb = fuzzShapeArb().chain((shape) =>
       fc.record({
         spec: floatSpec(shape),
-        dim: fc.oneof(fc.integer({ min: -Math.max(shape.length, 1), max: Math.max(shape.length, 1) - 1 }), fc.uniqueArray(fc.integer({ min: 0, max: Math.max(shape.length, 1) - 1 }), { minLength: 1, maxLength: Math.max(shape.length, 1) })),
+        dim: fc.oneof(
+          fc.integer({ min: -Math.max(shape.length, 1), max: Math.max(shape.length, 1) - 1 }),
+          fc.uniqueArray(fc.integer({ min: 0, max: Math.max(shape.length, 1) - 1 }), {
+            minLength: 1,
+            maxLength: Math.max(shape.length, 1),
+          }),
+        ),
         keepdim: fc.boolean(),
       }),
     );
@@ -76,8 +97,18 @@ describe("softmax, logSoftmax and logsumexp on strided float tensors with infini
         const x = buildTensor(spec);
         const model = modelOf(spec);
         const values = naive.map(naive.reduceWith(model, logSumExp, dim, keepdim), (v) => castValue(v, spec.dtype));
-        const atol = naive.reduceWith(model, (vs) => 8 * EPS[spec.dtype]! * (Math.max(0, ...vs.filter(Number.isFinite).map(Math.abs)) + Math.log(vs.length + 1) + 1), dim, keepdim);
-        expectOutcome(`logsumexp(${JSON.stringify(dim)}, ${keepdim})`, [x], () => logsumexp(x, dim, keepdim), { dtype: spec.dtype, values, atol, rtol: 1e-5 });
+        const atol = naive.reduceWith(
+          model,
+          (vs) => 8 * EPS[spec.dtype]! * (Math.max(0, ...vs.filter(Number.isFinite).map(Math.abs)) + Math.log(vs.length + 1) + 1),
+          dim,
+          keepdim,
+        );
+        expectOutcome(`logsumexp(${JSON.stringify(dim)}, ${keepdim})`, [x], () => logsumexp(x, dim, keepdim), {
+          dtype: spec.dtype,
+          values,
+          atol,
+          rtol: 1e-5,
+        });
       }),
       fuzzParameters(RUNS),
     );
@@ -107,8 +138,17 @@ const lossCaseArb: fc.Arbitrary<LossCase> = fuzzShapeArb({ minRank: 1, maxRank: 
   return fc.record({
     op: fc.constantFrom("crossEntropy" as const, "nllLoss" as const),
     input: floatSpec(shape),
-    target: fc.oneof({ weight: 3, arbitrary: indices }, { weight: 1, arbitrary: floatSpec(shape, { special: false }).map((s) => ({ ...s, values: s.values.map((v) => Math.abs(v) / 10) })) }),
-    weight: fc.option(fc.array(fc.oneof(fc.constantFrom(0, 0.5, 1, 2), fc.double({ min: 0.1, max: 2, noNaN: true })), { minLength: classes, maxLength: classes }), { nil: null }),
+    target: fc.oneof(
+      { weight: 3, arbitrary: indices },
+      { weight: 1, arbitrary: floatSpec(shape, { special: false }).map((s) => ({ ...s, values: s.values.map((v) => Math.abs(v) / 10) })) },
+    ),
+    weight: fc.option(
+      fc.array(fc.oneof(fc.constantFrom(0, 0.5, 1, 2), fc.double({ min: 0.1, max: 2, noNaN: true })), {
+        minLength: classes,
+        maxLength: classes,
+      }),
+      { nil: null },
+    ),
     weightAsTensor: fc.boolean(),
     ignoreIndex: fc.constantFrom(-100, 0),
     reduction: fc.constantFrom("mean" as const, "sum" as const, "none" as const),
@@ -153,7 +193,8 @@ function lossExpected(c: LossCase): Expected | null {
       return c.reduction === "none" ? a : naive.build([], () => (c.reduction === "sum" ? total : total / denominator));
     };
     const reduced = reduce(nll);
-    values = smoothing === 0 ? reduced : naive.elementwise((a, b) => (1 - smoothing) * a + (smoothing / classes) * b, reduced, reduce(smooth));
+    values =
+      smoothing === 0 ? reduced : naive.elementwise((a, b) => (1 - smoothing) * a + (smoothing / classes) * b, reduced, reduce(smooth));
   } else {
     // probabilities: crossEntropy only, of the input's dtype, without ignoreIndex (PyTorch)
     if (c.op === "nllLoss" || c.target.dtype !== dtype || c.ignoreIndex !== -100) return null;
@@ -173,7 +214,12 @@ function lossExpected(c: LossCase): Expected | null {
   }
   const magnitude = naive.flatValues(x).reduce((s, v) => s + (Number.isFinite(v) ? Math.abs(v) : 0), classes) * Math.max(1, ...w);
   const scale = c.reduction === "mean" && c.target.dtype === "int32" ? Math.max(1e-3, Math.abs(denominator)) : 1;
-  return { dtype, values: naive.map(values, (v) => castValue(v, dtype)), atol: (16 * EPS[dtype]! * magnitude * (classes + 4)) / scale, rtol: dtype === "float32" ? 1e-4 : 1e-10 };
+  return {
+    dtype,
+    values: naive.map(values, (v) => castValue(v, dtype)),
+    atol: (16 * EPS[dtype]! * magnitude * (classes + 4)) / scale,
+    rtol: dtype === "float32" ? 1e-4 : 1e-10,
+  };
 }
 
 describe("crossEntropy and nllLoss", () => {
@@ -183,7 +229,12 @@ describe("crossEntropy and nllLoss", () => {
         const input = buildTensor(c.input);
         const target = buildTensor(c.target);
         const weight = c.weight === null ? undefined : c.weightAsTensor ? tensor(c.weight, { dtype: c.input.dtype }) : c.weight;
-        const options = { weight, ignoreIndex: c.ignoreIndex, reduction: c.reduction, ...(c.op === "crossEntropy" ? { labelSmoothing: c.labelSmoothing } : {}) };
+        const options = {
+          weight,
+          ignoreIndex: c.ignoreIndex,
+          reduction: c.reduction,
+          ...(c.op === "crossEntropy" ? { labelSmoothing: c.labelSmoothing } : {}),
+        };
         const run = () => (c.op === "crossEntropy" ? crossEntropy(input, target, options) : nllLoss(input, target, options));
         expectOutcome(c.op, [input, target, weight], run, lossExpected(c));
       }),
@@ -201,7 +252,10 @@ const ACTIVATIONS: Record<Activation, [() => nn.Module, (v: number) => number]> 
   Tanh: [() => new nn.Tanh(), Math.tanh],
   Sigmoid: [() => new nn.Sigmoid(), (v) => 1 / (1 + Math.exp(-v))],
   GELU: [() => new nn.GELU(), (v) => 0.5 * v * (1 + naive.erf(v / Math.SQRT2))],
-  "GELU tanh": [() => new nn.GELU({ approximate: "tanh" }), (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)))],
+  "GELU tanh": [
+    () => new nn.GELU({ approximate: "tanh" }),
+    (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3))),
+  ],
   Dropout: [() => new nn.Dropout(0.5).eval(), (v) => v],
 };
 
@@ -209,19 +263,28 @@ const ACTIVATIONS: Record<Activation, [() => nn.Module, (v: number) => number]> 
 function linearModel(x: naive.NaiveArray, layer: nn.Linear): naive.NaiveArray {
   const w = naive.fromFlat(Array.from(layer.weight.data()), layer.weight.shape);
   const out = x.shape.length === 1 ? naive.matmul(w, x) : naive.matmul(x, naive.transpose(w, 0, 1));
-  return layer.bias === null ? out : naive.elementwise((v, b) => v + b, out, naive.fromFlat(Array.from(layer.bias.data()), layer.bias.shape));
+  return layer.bias === null
+    ? out
+    : naive.elementwise((v, b) => v + b, out, naive.fromFlat(Array.from(layer.bias.data()), layer.bias.shape));
 }
 
 describe("Linear and Sequential forward", () => {
   it("a stack of Linear layers and activations computes x Wᵀ + b and the activations (empty sizes, 1-D inputs and dtype mismatches included)", () => {
-    const caseArb = fc.record({
-      sizes: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 2, maxLength: 4 }),
-      dtype: fc.constantFrom<DType>("float32", "float64"),
-      inputDtype: fc.option(fc.constantFrom<DType>("float32", "float64", "int32"), { freq: 5 }),
-      activations: fc.array(fc.constantFrom<Activation>("ReLU", "Tanh", "Sigmoid", "GELU", "GELU tanh", "Dropout"), { minLength: 3, maxLength: 3 }),
-      bias: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
-      batch: fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 2 }),
-    }).chain((c) => tensorSpecArb([...c.batch, c.sizes[0]!], { dtypes: [c.inputDtype ?? c.dtype], wide: false }).map((input) => ({ ...c, input })));
+    const caseArb = fc
+      .record({
+        sizes: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 2, maxLength: 4 }),
+        dtype: fc.constantFrom<DType>("float32", "float64"),
+        inputDtype: fc.option(fc.constantFrom<DType>("float32", "float64", "int32"), { freq: 5 }),
+        activations: fc.array(fc.constantFrom<Activation>("ReLU", "Tanh", "Sigmoid", "GELU", "GELU tanh", "Dropout"), {
+          minLength: 3,
+          maxLength: 3,
+        }),
+        bias: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+        batch: fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 2 }),
+      })
+      .chain((c) =>
+        tensorSpecArb([...c.batch, c.sizes[0]!], { dtypes: [c.inputDtype ?? c.dtype], wide: false }).map((input) => ({ ...c, input })),
+      );
     fc.assert(
       fc.property(caseArb, ({ sizes, dtype, activations, bias, input }) => {
         const layers: nn.Module[] = [];
@@ -230,11 +293,23 @@ describe("Linear and Sequential forward", () => {
           const linear = new nn.Linear(sizes[i - 1]!, sizes[i]!, { bias: bias[i - 1], dtype: dtype as "float32" });
           const [make, fn] = ACTIVATIONS[activations[i - 1]!];
           layers.push(linear, make());
-          if (model !== null) model = naive.map(naive.map(linearModel(model, linear), (v) => castValue(v, dtype)), fn);
+          if (model !== null)
+            model = naive.map(
+              naive.map(linearModel(model, linear), (v) => castValue(v, dtype)),
+              fn,
+            );
         }
         const sequential = new nn.Sequential(...layers);
         const x = buildTensor(input);
-        const expected = input.dtype !== dtype || model === null ? null : { dtype, values: naive.map(model, (v) => castValue(v, dtype)), atol: dtype === "float32" ? 1e-5 : 1e-12, rtol: dtype === "float32" ? 1e-4 : 1e-10 };
+        const expected =
+          input.dtype !== dtype || model === null
+            ? null
+            : {
+                dtype,
+                values: naive.map(model, (v) => castValue(v, dtype)),
+                atol: dtype === "float32" ? 1e-5 : 1e-12,
+                rtol: dtype === "float32" ? 1e-4 : 1e-10,
+              };
         expectOutcome("Sequential.forward", [x, ...sequential.parameters()], () => sequential.forward(x), expected);
       }),
       fuzzParameters(RUNS),
@@ -281,18 +356,25 @@ const hyperArb: fc.Arbitrary<Hyper> = fc
   .map((h) => (h.nesterov && (h.momentum === 0 || h.dampening !== 0) ? { ...h, nesterov: false } : h));
 
 const optimizerCaseArb: fc.Arbitrary<OptimizerCase> = fc
-  .array(fc.record({ shape: fuzzShapeArb({ maxRank: 3, maxNumel: 12 }), dtype: fc.constantFrom<DType>(...FLOAT_DTYPES) }), { minLength: 1, maxLength: 3 })
+  .array(fc.record({ shape: fuzzShapeArb({ maxRank: 3, maxNumel: 12 }), dtype: fc.constantFrom<DType>(...FLOAT_DTYPES) }), {
+    minLength: 1,
+    maxLength: 3,
+  })
   .chain((params) =>
     fc.record({
       name: fc.constantFrom<OptimizerName>("SGD", "Adam", "AdamW"),
       hyper: hyperArb,
-      params: fc.tuple(...params.map(({ shape, dtype }) => tensorSpecArb(shape, { dtypes: [dtype], views: false, special: false, wide: false }))),
+      params: fc.tuple(
+        ...params.map(({ shape, dtype }) => tensorSpecArb(shape, { dtypes: [dtype], views: false, special: false, wide: false })),
+      ),
       grads: fc.tuple(
         ...params.map(({ shape, dtype }) =>
           fc.constantFrom<GradKind>("fits", "fits", "fits", "strided", "none", "wrong shape", "wrong dtype").chain((kind) => {
             const gradShape = kind === "wrong shape" ? (shape.length === 0 ? [1] : [...shape, 2]) : shape;
             const gradDtype: DType = kind === "wrong dtype" ? (dtype === "float32" ? "float64" : "float32") : dtype;
-            return tensorSpecArb(gradShape, { dtypes: [gradDtype], views: kind === "strided", special: false, wide: false }).map((spec) => ({ kind, spec }));
+            return tensorSpecArb(gradShape, { dtypes: [gradDtype], views: kind === "strided", special: false, wide: false }).map(
+              (spec) => ({ kind, spec }),
+            );
           }),
         ),
       ),
@@ -358,28 +440,60 @@ describe("optimizer steps", () => {
         const Optimizer = nn.optim[name];
         const optimizer = new Optimizer(params, optimizerOptions(name, hyper) as never);
         // a refused assignment (PyTorch checks .grad's shape and dtype) is as good as a refused step
-        const assigned = grads.map(({ kind, spec }, i) => (kind === "none" ? true : attempt(() => (params[i]!.grad = buildTensor(spec))).ok));
+        const assigned = grads.map(({ kind, spec }, i) =>
+          kind === "none" ? true : attempt(() => (params[i]!.grad = buildTensor(spec))).ok,
+        );
         for (let step = 0; step < steps; step++) {
           const before = params.map((p) => Array.from(p.data()));
           const state = plainState(optimizer);
           const outcome = attempt(() => optimizer.step());
           if (!outcome.ok) {
             if (!(outcome.error instanceof NablaError)) expect.fail(`${name}.step threw ${describeError(outcome.error)}`);
-            expect(params.map((p) => Array.from(p.data())), `${name}.step threw and changed a parameter`).toEqual(before);
+            expect(
+              params.map((p) => Array.from(p.data())),
+              `${name}.step threw and changed a parameter`,
+            ).toEqual(before);
             expect(plainState(optimizer), `${name}.step threw and changed its state`).toEqual(state);
-            expect(grads.some(({ kind }, i) => kind === "wrong shape" && assigned[i]), `${name}.step refused fitting gradients: ${describeError(outcome.error)}`).toBe(true);
+            expect(
+              grads.some(({ kind }, i) => kind === "wrong shape" && assigned[i]),
+              `${name}.step refused fitting gradients: ${describeError(outcome.error)}`,
+            ).toBe(true);
             return;
           }
         }
         grads.forEach(({ kind, spec }, i) => {
           const p = params[i]!;
           expect(wellFormedProblems(p, `parameter ${i}`)).toEqual([]);
-          if (kind === "wrong shape" && assigned[i]) expect.fail(`${name}.step accepted a gradient of shape [${modelOf(spec).shape.join(", ")}] for a parameter of shape [${p.shape.join(", ")}]`);
+          if (kind === "wrong shape" && assigned[i])
+            expect.fail(
+              `${name}.step accepted a gradient of shape [${modelOf(spec).shape.join(", ")}] for a parameter of shape [${p.shape.join(", ")}]`,
+            );
           const theta0 = naive.flatValues(modelOf(paramSpecs[i]!));
           // a refused assignment leaves .grad null: the parameter is skipped
-          const values = kind === "none" || !assigned[i] ? theta0 : optimizerModel(name, hyper, theta0, naive.flatValues(modelOf(spec)).map((v) => castValue(v, p.dtype)), steps);
+          const values =
+            kind === "none" || !assigned[i]
+              ? theta0
+              : optimizerModel(
+                  name,
+                  hyper,
+                  theta0,
+                  naive.flatValues(modelOf(spec)).map((v) => castValue(v, p.dtype)),
+                  steps,
+                );
           const atol = p.dtype === "float32" ? 1e-5 * (1 + hyper.lr * steps) : 1e-10;
-          expectTensor(p, { dtype: p.dtype, values: naive.fromFlat(values.map((v) => castValue(v, p.dtype)), p.shape), atol, rtol: p.dtype === "float32" ? 1e-5 : 1e-10 }, `${name} parameter ${i} after ${steps} steps`);
+          expectTensor(
+            p,
+            {
+              dtype: p.dtype,
+              values: naive.fromFlat(
+                values.map((v) => castValue(v, p.dtype)),
+                p.shape,
+              ),
+              atol,
+              rtol: p.dtype === "float32" ? 1e-5 : 1e-10,
+            },
+            `${name} parameter ${i} after ${steps} steps`,
+          );
         });
       }),
       fuzzParameters(RUNS),
@@ -392,27 +506,53 @@ describe("optimizer steps", () => {
 describe("Module.loadStateDict", () => {
   it("loads every fitting entry (converting dtypes), or refuses and changes no parameter", () => {
     const keys = ["0.weight", "0.bias", "1.weight", "1.bias"];
-    const caseArb = fc.record({
-      sizes: fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 })),
-      dtype: fc.constantFrom<DType>("float32", "float64"),
-      strict: fc.option(fc.boolean(), { nil: undefined }),
-      entries: fc.array(fc.record({ key: fc.constantFrom(...keys, "2.weight"), kind: fc.constantFrom("fits", "fits", "fits", "wrong shape", "not a tensor") }), { maxLength: 5 }),
-    }).chain((c) => {
-      const shapes: Record<string, number[]> = { "0.weight": [c.sizes[1], c.sizes[0]], "0.bias": [c.sizes[1]], "1.weight": [c.sizes[2], c.sizes[1]], "1.bias": [c.sizes[2]], "2.weight": [1] };
-      return fc.tuple(...c.entries.map((e) => tensorSpecArb(e.kind === "wrong shape" ? [...shapes[e.key]!, 1] : shapes[e.key]!, { wide: false }))).map((specs) => ({ ...c, shapes, specs }));
-    });
+    const caseArb = fc
+      .record({
+        sizes: fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 })),
+        dtype: fc.constantFrom<DType>("float32", "float64"),
+        strict: fc.option(fc.boolean(), { nil: undefined }),
+        entries: fc.array(
+          fc.record({
+            key: fc.constantFrom(...keys, "2.weight"),
+            kind: fc.constantFrom("fits", "fits", "fits", "wrong shape", "not a tensor"),
+          }),
+          { maxLength: 5 },
+        ),
+      })
+      .chain((c) => {
+        const shapes: Record<string, number[]> = {
+          "0.weight": [c.sizes[1], c.sizes[0]],
+          "0.bias": [c.sizes[1]],
+          "1.weight": [c.sizes[2], c.sizes[1]],
+          "1.bias": [c.sizes[2]],
+          "2.weight": [1],
+        };
+        return fc
+          .tuple(
+            ...c.entries.map((e) => tensorSpecArb(e.kind === "wrong shape" ? [...shapes[e.key]!, 1] : shapes[e.key]!, { wide: false })),
+          )
+          .map((specs) => ({ ...c, shapes, specs }));
+      });
     fc.assert(
       fc.property(caseArb, ({ sizes, dtype, strict, entries, shapes, specs }) => {
-        const model = new nn.Sequential(new nn.Linear(sizes[0], sizes[1], { dtype: dtype as "float32" }), new nn.Linear(sizes[1], sizes[2], { dtype: dtype as "float32" }));
+        const model = new nn.Sequential(
+          new nn.Linear(sizes[0], sizes[1], { dtype: dtype as "float32" }),
+          new nn.Linear(sizes[1], sizes[2], { dtype: dtype as "float32" }),
+        );
         const stateDict: Record<string, unknown> = {};
-        entries.forEach((e, i) => (stateDict[e.key] = e.kind === "not a tensor" ? Array.from(modelOf(specs[i]!).shape) : buildTensor(specs[i]!)));
+        for (const [i, e] of entries.entries())
+          stateDict[e.key] = e.kind === "not a tensor" ? Array.from(modelOf(specs[i]!).shape) : buildTensor(specs[i]!);
         const named = Object.fromEntries(model.namedParameters());
         const before = Object.fromEntries(Object.entries(named).map(([k, p]) => [k, Array.from(p.data())]));
         const present = Object.keys(stateDict);
         const refuse =
           ((strict ?? true) && (keys.some((k) => !present.includes(k)) || present.includes("2.weight"))) ||
-          present.some((k) => k in named && (!(stateDict[k] instanceof Tensor) || (stateDict[k] as Tensor).shape.join() !== shapes[k]!.join()));
-        const outcome = attempt(() => model.loadStateDict(stateDict as Record<string, Tensor>, strict === undefined ? undefined : { strict }));
+          present.some(
+            (k) => k in named && (!(stateDict[k] instanceof Tensor) || (stateDict[k] as Tensor).shape.join() !== shapes[k]!.join()),
+          );
+        const outcome = attempt(() =>
+          model.loadStateDict(stateDict as Record<string, Tensor>, strict === undefined ? undefined : { strict }),
+        );
         const after = Object.fromEntries(Object.entries(named).map(([k, p]) => [k, Array.from(p.data())]));
         if (!outcome.ok) {
           if (!(outcome.error instanceof NablaError)) expect.fail(`loadStateDict threw ${describeError(outcome.error)}`);

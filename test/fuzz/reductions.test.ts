@@ -32,7 +32,9 @@ const dimsArb = (rank: number): fc.Arbitrary<Dims> => {
     fc.constant(undefined),
     fc.integer({ min: -range, max: range - 1 }),
     // (an empty list is left out: PyTorch reduces over all dims there, numpy over none)
-    fc.uniqueArray(fc.integer({ min: 0, max: range - 1 }), { minLength: 1, maxLength: range }).map((ds) => ds.map((d, i) => (i % 2 ? d - range : d))),
+    fc
+      .uniqueArray(fc.integer({ min: 0, max: range - 1 }), { minLength: 1, maxLength: range })
+      .map((ds) => ds.map((d, i) => (i % 2 ? d - range : d))),
     fc.integer({ min: 0, max: range - 1 }).map((d) => [d, d - range]),
   );
 };
@@ -109,14 +111,21 @@ describe("sum, mean, max, min over random dims", () => {
 
   it.each(["argmax", "argmin"] as const)("%s (first extreme, NaN counts as one; bool and empty refused)", (op) => {
     const argCaseArb = fuzzShapeArb().chain((shape) =>
-      fc.record({ spec: tensorSpecArb(shape), dim: fc.option(fc.integer({ min: -Math.max(shape.length, 1), max: Math.max(shape.length, 1) - 1 }), { nil: undefined }), keepdim: fc.boolean() }),
+      fc.record({
+        spec: tensorSpecArb(shape),
+        dim: fc.option(fc.integer({ min: -Math.max(shape.length, 1), max: Math.max(shape.length, 1) - 1 }), { nil: undefined }),
+        keepdim: fc.boolean(),
+      }),
     );
     fc.assert(
       fc.property(argCaseArb, ({ spec, dim, keepdim }) => {
         const x = buildTensor(spec);
         const model = modelOf(spec);
         const empty = dim === undefined ? naive.numelOf(model.shape) === 0 : model.shape.length > 0 && model.shape.at(dim) === 0;
-        const expected = spec.dtype === "bool" || empty ? null : { dtype: "int32" as const, values: naive.argReduce(model, op === "argmax" ? "max" : "min", dim, keepdim) };
+        const expected =
+          spec.dtype === "bool" || empty
+            ? null
+            : { dtype: "int32" as const, values: naive.argReduce(model, op === "argmax" ? "max" : "min", dim, keepdim) };
         check(`${op}(${dim}, ${keepdim})`, x, () => x[op](dim, keepdim), expected);
       }),
       fuzzParameters(RUNS),
@@ -147,7 +156,15 @@ describe("var and std over random dims", () => {
           const divisor = Math.max(0, count - correction);
           const variance = naive.map(naive.reduce(squares, "sum", dim, keepdim), (s) => s / divisor);
           // rounding the deviations costs eps·(|x| + |mean|) each: bound the error by their squares
-          const spread = naive.map(naive.reduce(naive.elementwise((v, m) => (Math.abs(v) + Math.abs(m)) ** 2, model, mean), "sum", dim, keepdim), (s) => s / Math.max(divisor, 1));
+          const spread = naive.map(
+            naive.reduce(
+              naive.elementwise((v, m) => (Math.abs(v) + Math.abs(m)) ** 2, model, mean),
+              "sum",
+              dim,
+              keepdim,
+            ),
+            (s) => s / Math.max(divisor, 1),
+          );
           const eps = spec.dtype === "float32" ? 2 ** -23 : 2 ** -52;
           // and squares of deviations below √(smallest subnormal) underflow to 0
           const underflow = (spec.dtype === "float32" ? 2 ** -149 : 2 ** -1074) * (count + 1);
@@ -157,7 +174,12 @@ describe("var and std over random dims", () => {
           expected =
             op === "var"
               ? { dtype: spec.dtype, values: naive.map(variance, (v) => castValue(v, spec.dtype)), atol: varAtol, rtol: 1e-5 }
-              : { dtype: spec.dtype, values: naive.map(variance, (v) => castValue(Math.sqrt(v), spec.dtype)), atol: naive.map(varAtol, Math.sqrt), rtol: 1e-5 };
+              : {
+                  dtype: spec.dtype,
+                  values: naive.map(variance, (v) => castValue(Math.sqrt(v), spec.dtype)),
+                  atol: naive.map(varAtol, Math.sqrt),
+                  rtol: 1e-5,
+                };
         }
         check(`${op}(${JSON.stringify(dim)}, ${keepdim}, ${correction})`, x, () => x[op](dim, keepdim, correction), expected);
       }),
@@ -180,7 +202,9 @@ describe("long float32 reductions", () => {
         }
         const atol = float32ReductionAtol(n, magnitude);
         expect(Math.abs((x.sum().item() as number) - exact), `sum of ${n}`).toBeLessThanOrEqual(1e-5 * Math.abs(exact) + atol);
-        expect(Math.abs((x.mean().item() as number) - exact / n), `mean of ${n}`).toBeLessThanOrEqual(1e-5 * Math.abs(exact / n) + atol / n);
+        expect(Math.abs((x.mean().item() as number) - exact / n), `mean of ${n}`).toBeLessThanOrEqual(
+          1e-5 * Math.abs(exact / n) + atol / n,
+        );
       }),
       fuzzParameters(3),
     );

@@ -26,14 +26,16 @@ function loadProblems(bytes: Uint8Array): string[] {
   const { outcome, largestRequest } = observeAllocations(() => loadSafetensors(bytes));
   const elapsed = performance.now() - started;
   const problems: string[] = [];
-  if (largestRequest > allocationLimit(bytes.length)) problems.push(`asked for ${largestRequest} bytes at once from a file of ${bytes.length}`);
+  if (largestRequest > allocationLimit(bytes.length))
+    problems.push(`asked for ${largestRequest} bytes at once from a file of ${bytes.length}`);
   if (elapsed > LOAD_LIMIT_MS) problems.push(`took ${elapsed.toFixed(0)} ms for ${bytes.length} bytes`);
   if (!outcome.ok) {
     if (!(outcome.error instanceof NablaError)) problems.push(`threw ${describeError(outcome.error)}`);
     return problems;
   }
   for (const [name, t] of Object.entries(outcome.value.tensors)) problems.push(...wellFormedProblems(t, `tensor ${JSON.stringify(name)}`));
-  for (const [key, value] of Object.entries(outcome.value.metadata)) if (typeof value !== "string") problems.push(`metadata ${key} is not a string`);
+  for (const [key, value] of Object.entries(outcome.value.metadata))
+    if (typeof value !== "string") problems.push(`metadata ${key} is not a string`);
   return problems;
 }
 
@@ -47,7 +49,7 @@ function expectLoadsOrRefuses(bytes: Uint8Array): void {
 // Most corruption worth finding is in the header, so positions are drawn there more often.
 const position = fc.oneof(fc.integer({ min: 0, max: fixtureHeaderEnd - 1 }), fc.integer({ min: 0, max: fixture.length - 1 }));
 const byteEdit = fc.record({ at: position, value: fc.integer({ min: 0, max: 255 }) });
-const headerChar = fc.constantFrom(..."{}[]\",:0123456789-.eE ntruefalsF3264IBOL_".split("").map((c) => c.charCodeAt(0)));
+const headerChar = fc.constantFrom(...'{}[]",:0123456789-.eE ntruefalsF3264IBOL_'.split("").map((c) => c.charCodeAt(0)));
 const textEdit = fc.record({ at: fc.integer({ min: 8, max: fixtureHeaderEnd - 1 }), value: headerChar });
 const bitFlip = fc.record({ at: position, bit: fc.integer({ min: 0, max: 7 }) });
 
@@ -116,11 +118,48 @@ function assemble(headerText: string, data: Uint8Array, lengthField?: bigint): U
 }
 
 const ITEM_SIZE: Record<string, number> = { F32: 4, F64: 8, I32: 4, BOOL: 1, F16: 2, BF16: 2, I64: 8, U8: 1, I8: 1 };
-const DTYPE_STRINGS = ["F32", "F64", "I32", "BOOL", "F16", "BF16", "I64", "U8", "I8", "F8_E4M3", "C64", "f32", "", "F32 ", "float32", "__proto__", "constructor", "toString"];
+const DTYPE_STRINGS = [
+  "F32",
+  "F64",
+  "I32",
+  "BOOL",
+  "F16",
+  "BF16",
+  "I64",
+  "U8",
+  "I8",
+  "F8_E4M3",
+  "C64",
+  "f32",
+  "",
+  "F32 ",
+  "float32",
+  "__proto__",
+  "constructor",
+  "toString",
+];
 /** Numbers no offset or size may be: negative, fractional, beyond 2^53, beyond the file. */
 const HOSTILE_NUMBERS = [-1, -8, 0.5, 2 ** 31, 2 ** 32, 2 ** 53, 2 ** 53 + 2, 2 ** 64, 1e300, Number.MAX_SAFE_INTEGER];
-const HUGE_SHAPES: unknown[] = [[2 ** 31, 2 ** 31], [1e300], [-1], [2 ** 53], [0, 2 ** 60], [2 ** 20, 2 ** 20, 2 ** 20], [2 ** 33], "3", [[2]], [2.5], [null], 7, null, {}];
-const hostileJsonArb: fc.Arbitrary<unknown> = fc.oneof(fc.constantFrom<unknown>(null, true, "x", [], {}, [1, "a"], { length: 3 }, ...HOSTILE_NUMBERS), fc.json().map((text) => JSON.parse(text)));
+const HUGE_SHAPES: unknown[] = [
+  [2 ** 31, 2 ** 31],
+  [1e300],
+  [-1],
+  [2 ** 53],
+  [0, 2 ** 60],
+  [2 ** 20, 2 ** 20, 2 ** 20],
+  [2 ** 33],
+  "3",
+  [[2]],
+  [2.5],
+  [null],
+  7,
+  null,
+  {},
+];
+const hostileJsonArb: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom<unknown>(null, true, "x", [], {}, [1, "a"], { length: 3 }, ...HOSTILE_NUMBERS),
+  fc.json().map((text) => JSON.parse(text)),
+);
 
 /** One structured change to a header (by tensor index; metadata and top level too). */
 type Mutation =
@@ -136,15 +175,43 @@ type Mutation =
   | { kind: "relayout" };
 
 const mutationArb = fc.oneof(
-  fc.record({ kind: fc.constant("offset" as const), tensor: fc.nat(20), which: fc.constantFrom(0 as const, 1 as const), value: fc.oneof(fc.constantFrom<unknown>(...HOSTILE_NUMBERS), fc.nat(4096), hostileJsonArb) }),
+  fc.record({
+    kind: fc.constant("offset" as const),
+    tensor: fc.nat(20),
+    which: fc.constantFrom(0 as const, 1 as const),
+    value: fc.oneof(fc.constantFrom<unknown>(...HOSTILE_NUMBERS), fc.nat(4096), hostileJsonArb),
+  }),
   fc.record({ kind: fc.constant("swap offsets" as const), a: fc.nat(20), b: fc.nat(20) }),
   fc.record({ kind: fc.constant("reverse offsets" as const), tensor: fc.nat(20) }),
-  fc.record({ kind: fc.constant("shape" as const), tensor: fc.nat(20), value: fc.oneof(fc.constantFrom(...HUGE_SHAPES), fc.array(fc.nat(5), { maxLength: 4 }), hostileJsonArb) }),
-  fc.record({ kind: fc.constant("huge shape, offsets that claim it" as const), tensor: fc.nat(20), shape: fc.constantFrom([2 ** 33], [2 ** 20, 2 ** 20], [65536, 65536, 4], [2 ** 26]) }),
+  fc.record({
+    kind: fc.constant("shape" as const),
+    tensor: fc.nat(20),
+    value: fc.oneof(fc.constantFrom(...HUGE_SHAPES), fc.array(fc.nat(5), { maxLength: 4 }), hostileJsonArb),
+  }),
+  fc.record({
+    kind: fc.constant("huge shape, offsets that claim it" as const),
+    tensor: fc.nat(20),
+    shape: fc.constantFrom([2 ** 33], [2 ** 20, 2 ** 20], [65536, 65536, 4], [2 ** 26]),
+  }),
   fc.record({ kind: fc.constant("dtype" as const), tensor: fc.nat(20), value: fc.constantFrom(...DTYPE_STRINGS) }),
-  fc.record({ kind: fc.constant("field" as const), tensor: fc.nat(20), field: fc.constantFrom("dtype", "shape", "data_offsets", "extra", "__proto__"), value: hostileJsonArb }),
-  fc.record({ kind: fc.constant("metadata" as const), value: fc.oneof(hostileJsonArb, fc.dictionary(fc.string({ maxLength: 3 }), fc.oneof(fc.string({ maxLength: 3 }), hostileJsonArb), { maxKeys: 3 })) }),
-  fc.record({ kind: fc.constant("rename" as const), tensor: fc.nat(20), name: fc.constantFrom("", "__proto__", "__metadata__", "constructor", "a\u0000b", "\ud800") }),
+  fc.record({
+    kind: fc.constant("field" as const),
+    tensor: fc.nat(20),
+    field: fc.constantFrom("dtype", "shape", "data_offsets", "extra", "__proto__"),
+    value: hostileJsonArb,
+  }),
+  fc.record({
+    kind: fc.constant("metadata" as const),
+    value: fc.oneof(
+      hostileJsonArb,
+      fc.dictionary(fc.string({ maxLength: 3 }), fc.oneof(fc.string({ maxLength: 3 }), hostileJsonArb), { maxKeys: 3 }),
+    ),
+  }),
+  fc.record({
+    kind: fc.constant("rename" as const),
+    tensor: fc.nat(20),
+    name: fc.constantFrom("", "__proto__", "__metadata__", "constructor", "a\u0000b", "\ud800"),
+  }),
   fc.constant({ kind: "relayout" as const }),
 ) as fc.Arbitrary<Mutation>;
 
@@ -215,7 +282,10 @@ function mutate(header: Header, data: Uint8Array, mutations: readonly Mutation[]
         for (const name of tensorNames(header)) {
           const e = header[name];
           if (!isEntry(e)) continue;
-          const shape = Array.isArray(e.shape) && e.shape.every((s) => Number.isSafeInteger(s) && (s as number) >= 0 && (s as number) < 64) ? (e.shape as number[]) : [2];
+          const shape =
+            Array.isArray(e.shape) && e.shape.every((s) => Number.isSafeInteger(s) && (s as number) >= 0 && (s as number) < 64)
+              ? (e.shape as number[])
+              : [2];
           const size = shape.reduce((n, s) => n * s, 1) * (ITEM_SIZE[String(e.dtype)] ?? 4);
           e.shape = shape;
           e.data_offsets = [offset, offset + size];
@@ -234,7 +304,13 @@ type ValidFile = "fixture" | [string, TensorSpec][];
 
 const validFileArb: fc.Arbitrary<ValidFile> = fc.oneof(
   fc.constant("fixture" as const),
-  fc.array(fc.tuple(fc.string({ minLength: 1, maxLength: 4 }), fuzzShapeArb({ maxRank: 3, maxNumel: 12 }).chain((shape) => tensorSpecArb(shape))), { minLength: 1, maxLength: 4 }),
+  fc.array(
+    fc.tuple(
+      fc.string({ minLength: 1, maxLength: 4 }),
+      fuzzShapeArb({ maxRank: 3, maxNumel: 12 }).chain((shape) => tensorSpecArb(shape)),
+    ),
+    { minLength: 1, maxLength: 4 },
+  ),
 );
 
 function fileOf(file: ValidFile): Uint8Array {
@@ -267,7 +343,9 @@ describe("loadSafetensors on hostile headers", () => {
           expect(t, `tensor ${JSON.stringify(name)} loaded`).toBeInstanceOf(Tensor);
           expect([...t!.shape], `tensor ${JSON.stringify(name)} shape`).toEqual(entry.shape);
           const dtype = String(entry.dtype);
-          expect(t!.dtype, `tensor ${JSON.stringify(name)} of format dtype ${JSON.stringify(dtype)}`).toBe(Object.hasOwn(LOADED_AS, dtype) ? LOADED_AS[dtype] : "(none: an unknown dtype must be refused)");
+          expect(t!.dtype, `tensor ${JSON.stringify(name)} of format dtype ${JSON.stringify(dtype)}`).toBe(
+            Object.hasOwn(LOADED_AS, dtype) ? LOADED_AS[dtype] : "(none: an unknown dtype must be refused)",
+          );
         }
       }),
       fuzzParameters(300),
@@ -292,7 +370,11 @@ describe("loadSafetensors on hostile headers", () => {
   it("duplicate keys, deep nesting and padding in the header text give a result or a NablaError", () => {
     const textMutation = fc.oneof(
       fc.record({ kind: fc.constant("duplicate"), at: fc.nat() }),
-      fc.record({ kind: fc.constant("deep"), where: fc.constantFrom("shape", "dtype", "data_offsets", "metadata", "extra", "top"), depth: fc.constantFrom(10, 1000, 20_000, 200_000) }),
+      fc.record({
+        kind: fc.constant("deep"),
+        where: fc.constantFrom("shape", "dtype", "data_offsets", "metadata", "extra", "top"),
+        depth: fc.constantFrom(10, 1000, 20_000, 200_000),
+      }),
       fc.record({ kind: fc.constant("padding"), text: fc.constantFrom("  ", "\t\n", "\u0000", "\ufeff", "x", ",}") }),
     );
     fc.assert(
@@ -308,8 +390,13 @@ describe("loadSafetensors on hostile headers", () => {
           const names = tensorNames(header);
           const entry = names.length > 0 ? (header[names[0]!] as Entry) : null;
           if (m.where === "top" || entry === null) text = `{"deep":${deep},${text.slice(1)}`;
-          else if (m.where === "metadata") text = `{"__metadata__":{"k":${deep}},${text.slice(1).replace(/"__metadata__":\{[^}]*\},?/, "")}`;
-          else text = text.replace(`${JSON.stringify(names[0])}:${JSON.stringify(entry)}`, `${JSON.stringify(names[0])}:${JSON.stringify({ ...entry, [m.where]: "DEEP" }).replace('"DEEP"', deep)}`);
+          else if (m.where === "metadata")
+            text = `{"__metadata__":{"k":${deep}},${text.slice(1).replace(/"__metadata__":\{[^}]*\},?/, "")}`;
+          else
+            text = text.replace(
+              `${JSON.stringify(names[0])}:${JSON.stringify(entry)}`,
+              `${JSON.stringify(names[0])}:${JSON.stringify({ ...entry, [m.where]: "DEEP" }).replace('"DEEP"', deep)}`,
+            );
         } else text += m.text;
         expectLoadsOrRefuses(assemble(text, data));
       }),
@@ -319,4 +406,12 @@ describe("loadSafetensors on hostile headers", () => {
 });
 
 /** The dtype each format dtype loads as. */
-const LOADED_AS: Record<string, DType> = { F32: "float32", F64: "float64", I32: "int32", BOOL: "bool", F16: "float32", BF16: "float32", I64: "int32" };
+const LOADED_AS: Record<string, DType> = {
+  F32: "float32",
+  F64: "float64",
+  I32: "int32",
+  BOOL: "bool",
+  F16: "float32",
+  BF16: "float32",
+  I64: "int32",
+};

@@ -13,7 +13,17 @@
 
 import fc from "fast-check";
 import { Tensor, autogradGrad, full } from "@nabla/tensor";
-import { HOSTILE_VALUES, READABLE_NUMEL, attempt, changesSince, describeError, notNablaError, snapshotTensors, tensorsIn, wellFormedProblems } from "./fuzz-checks";
+import {
+  HOSTILE_VALUES,
+  READABLE_NUMEL,
+  attempt,
+  changesSince,
+  describeError,
+  notNablaError,
+  snapshotTensors,
+  tensorsIn,
+  wellFormedProblems,
+} from "./fuzz-checks";
 import { anyTensorSpecArb, buildTensor, type TensorSpec } from "./fuzz-tensors";
 
 /**
@@ -54,6 +64,7 @@ export interface Row {
   args: fc.Arbitrary<unknown[]>;
   /** Argument lists of the right types but values no call can take (huge sizes, say), for the hostile property. */
   hostileArgs?: fc.Arbitrary<unknown[]>;
+  // biome-ignore lint/suspicious/noExplicitAny: any public function, called with deliberately wrong arguments
   call: (...args: any[]) => unknown;
   /** Also call it as a method of its first argument: `x[method](...rest)`. */
   method?: string;
@@ -64,8 +75,10 @@ export interface Row {
   /** Whether the hostile property runs (default true). */
   hostile?: boolean;
   /** Runs before the call and its snapshot (assigning .grad, say); a NablaError here ends the case. */
+  // biome-ignore lint/suspicious/noExplicitAny: as call
   prepare?: (...args: any[]) => void;
   /** Problems with a returned value, beyond being well formed (args as built for the call). */
+  // biome-ignore lint/suspicious/noExplicitAny: as call
   expect?: (result: any, args: any[]) => string[];
 }
 
@@ -107,7 +120,9 @@ const editArb: fc.Arbitrary<Edit> = fc.oneof(
  * replaced by, or joined by, hostile values, or the last one dropped, or the row's own hostile lists.
  */
 export function callCaseArb(row: Row, hostile: boolean): fc.Arbitrary<CallCase> {
-  const edited = fc.tuple(row.args, fc.array(editArb, { minLength: 1, maxLength: 2 })).map(([a, edits]) => applyEdits(a, edits, row.receiver ?? false));
+  const edited = fc
+    .tuple(row.args, fc.array(editArb, { minLength: 1, maxLength: 2 }))
+    .map(([a, edits]) => applyEdits(a, edits, row.receiver ?? false));
   const args = !hostile ? row.args : row.hostileArgs ? fc.oneof(edited, row.hostileArgs) : edited;
   return fc.record({
     args,
@@ -138,13 +153,18 @@ function backwardProblems(result: Tensor, leaves: Tensor[], kind: CallCase["cota
   // (a cotangent for a huge view, an expand to sizes no storage could hold, cannot be made)
   if (result.gradFn === null || leaves.length === 0 || result.numel > READABLE_NUMEL) return [];
   const seed = cotangentFor(result, kind);
-  const grads = attempt(() => autogradGrad(result, leaves, { gradOutputs: seed instanceof Tensor ? [seed] : undefined, allowUnused: true }));
+  const grads = attempt(() =>
+    autogradGrad(result, leaves, { gradOutputs: seed instanceof Tensor ? [seed] : undefined, allowUnused: true }),
+  );
   if (!grads.ok) {
     // a number needs a scalar output; a wrong cotangent must be refused
     return notNablaError(grads.error, `backward with a ${kind} cotangent`);
   }
   // as PyTorch, a cotangent of another dtype is converted, one of another shape refused
-  if (kind === "wrong shape") return [`backward accepted a cotangent of shape [${(seed as Tensor).shape.join(", ")}] for a ${result.dtype} [${result.shape.join(", ")}] output`];
+  if (kind === "wrong shape")
+    return [
+      `backward accepted a cotangent of shape [${(seed as Tensor).shape.join(", ")}] for a ${result.dtype} [${result.shape.join(", ")}] output`,
+    ];
   const problems: string[] = [];
   grads.value.forEach((g, i) => {
     if (g === null) return;
@@ -160,7 +180,8 @@ function backwardProblems(result: Tensor, leaves: Tensor[], kind: CallCase["cota
 /** Runs one call and lists every problem with it (empty: all is well). */
 export function callProblems(row: Row, callCase: CallCase): string[] {
   const args = callCase.args.map(realize);
-  const viaMethod = callCase.viaMethod && args[0] instanceof Tensor && typeof (args[0] as unknown as Record<string, unknown>)[row.method!] === "function";
+  const viaMethod =
+    callCase.viaMethod && args[0] instanceof Tensor && typeof (args[0] as unknown as Record<string, unknown>)[row.method!] === "function";
   const label = viaMethod ? `x.${row.method}(…)` : `${row.name}(…)`;
   if (row.prepare) {
     const prepared = attempt(() => row.prepare!(...args));
@@ -168,13 +189,18 @@ export function callProblems(row: Row, callCase: CallCase): string[] {
   }
   const tensors = tensorsIn(args);
   const snapshot = snapshotTensors(tensors);
-  const outcome = attempt(() => (viaMethod ? (args[0] as any)[row.method!](...args.slice(1)) : row.call(...args)));
-  if (!outcome.ok) return [...notNablaError(outcome.error, label), ...changesSince(snapshot, "argument").map((p) => `${label} threw ${describeError(outcome.error)} and ${p}`)];
+  const receiver = args[0] as Record<string, (...rest: unknown[]) => unknown>;
+  const outcome = attempt(() => (viaMethod ? receiver[row.method!]!(...args.slice(1)) : row.call(...args)));
+  if (!outcome.ok)
+    return [
+      ...notNablaError(outcome.error, label),
+      ...changesSince(snapshot, "argument").map((p) => `${label} threw ${describeError(outcome.error)} and ${p}`),
+    ];
   const problems: string[] = [];
   if (!row.writes) problems.push(...changesSince(snapshot, "argument").map((p) => `${label} returned, but ${p}`));
   const results = tensorsIn([outcome.value]);
-  results.forEach((t, i) => problems.push(...wellFormedProblems(t, `${label} result ${i}`)));
-  tensors.forEach((t, i) => problems.push(...wellFormedProblems(t, `argument ${i} after ${label}`)));
+  for (const [i, t] of results.entries()) problems.push(...wellFormedProblems(t, `${label} result ${i}`));
+  for (const [i, t] of tensors.entries()) problems.push(...wellFormedProblems(t, `argument ${i} after ${label}`));
   const result = outcome.value;
   if (problems.length === 0 && row.expect) problems.push(...row.expect(result, args).map((p) => `${label}: ${p}`));
   if (problems.length === 0 && result instanceof Tensor) problems.push(...backwardProblems(result, leavesOf(tensors), callCase.cotangent));

@@ -70,7 +70,11 @@ export function attempt<T>(fn: () => T): Outcome<T> {
 /** The constructor name, message and first stack frame of something thrown. */
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return `a thrown ${typeof error}: ${safeString(error)}`;
-  const frame = error.stack?.split("\n").find((line) => line.trim().startsWith("at "))?.trim() ?? "";
+  const frame =
+    error.stack
+      ?.split("\n")
+      .find((line) => line.trim().startsWith("at "))
+      ?.trim() ?? "";
   return `${error.constructor.name}: ${error.message} ${frame}`;
 }
 
@@ -211,18 +215,26 @@ export function changesSince(snapshot: Snapshot, label = "tensor"): string[] {
     if (!sameValues(r.storageData, t.storage.data)) problems.push(`${name}: its storage was written`);
     if (t.storage.version !== r.version) problems.push(`${name}: its version went from ${r.version} to ${t.storage.version}`);
     if (!sameList(r.shape, t.shape) || !sameList(r.strides, t.strides) || t.offset !== r.offset || t.dtype !== r.dtype) {
-      problems.push(`${name}: its layout or dtype changed to ${t.dtype} [${t.shape.join(", ")}] strides [${t.strides.join(", ")}] offset ${t.offset}`);
+      problems.push(
+        `${name}: its layout or dtype changed to ${t.dtype} [${t.shape.join(", ")}] strides [${t.strides.join(", ")}] offset ${t.offset}`,
+      );
     }
     if (t.requiresGrad !== r.requiresGrad || t.gradFn !== r.gradFn) problems.push(`${name}: its autograd state changed`);
     if (t.grad !== r.grad) problems.push(`${name}: its .grad was replaced`);
-    else if (r.gradData !== null && t.grad !== null && !sameValues(r.gradData, t.grad.data())) problems.push(`${name}: its .grad was written`);
+    else if (r.gradData !== null && t.grad !== null && !sameValues(r.gradData, t.grad.data()))
+      problems.push(`${name}: its .grad was written`);
   });
   return problems;
 }
 
 // ---- well-formed tensors ----
 
-const ARRAY_TYPE: Record<DType, Function> = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array };
+const ARRAY_TYPE: Record<DType, abstract new (...args: never[]) => unknown> = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int32: Int32Array,
+  bool: Uint8Array,
+};
 const DTYPE_NAMES = Object.keys(ARRAY_TYPE);
 
 /** Tensors up to this size are read back and printed in full. */
@@ -252,14 +264,17 @@ export function wellFormedProblems(t: unknown, label = "result"): string[] {
   if (!DTYPE_NAMES.includes(t.dtype)) return [`${where}: unknown dtype`];
   if (!(t.storage.data instanceof ARRAY_TYPE[t.dtype])) problems.push(`${where}: storage is a ${t.storage.data.constructor.name}`);
   const integral = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v);
-  if (!Array.isArray(t.shape) || !t.shape.every((s) => integral(s) && s >= 0)) return [...problems, `${where}: shape is not a list of sizes`];
-  if (!Array.isArray(t.strides) || t.strides.length !== t.shape.length || !t.strides.every(integral)) return [...problems, `${where}: strides [${t.strides}] do not fit the shape`];
+  if (!Array.isArray(t.shape) || !t.shape.every((s) => integral(s) && s >= 0))
+    return [...problems, `${where}: shape is not a list of sizes`];
+  if (!Array.isArray(t.strides) || t.strides.length !== t.shape.length || !t.strides.every(integral))
+    return [...problems, `${where}: strides [${t.strides}] do not fit the shape`];
   if (!integral(t.offset) || t.offset < 0) return [...problems, `${where}: offset ${t.offset}`];
   const numel = t.shape.reduce((n, s) => n * s, 1);
   if (t.numel !== numel) problems.push(`${where}: numel ${t.numel}, expected ${numel}`);
   if (numel > 0) {
     const { min, max } = storageRange(t);
-    if (min < 0 || max >= t.storage.data.length) problems.push(`${where}: reaches storage positions ${min} to ${max} of ${t.storage.data.length}`);
+    if (min < 0 || max >= t.storage.data.length)
+      problems.push(`${where}: reaches storage positions ${min} to ${max} of ${t.storage.data.length}`);
   }
   if (t.dtype === "bool") {
     const bad = t.storage.data.findIndex((v) => v !== 0 && v !== 1);
@@ -357,6 +372,6 @@ export function observeAllocations<T>(fn: () => T): { outcome: Outcome<T>; large
   try {
     return { outcome: attempt(fn), largestRequest };
   } finally {
-    ALLOCATING_CONSTRUCTORS.forEach((name, i) => (global[name] = originals[i]));
+    for (const [i, name] of ALLOCATING_CONSTRUCTORS.entries()) global[name] = originals[i];
   }
 }

@@ -97,7 +97,9 @@ export interface TensorSpecOptions extends ValueOptions {
 
 export function tensorSpecArb(shape: readonly number[], options: TensorSpecOptions = {}): fc.Arbitrary<TensorSpec> {
   const { dtypes = DTYPES, views = true, expand = true, grad = false } = options;
-  const viewArb: fc.Arbitrary<StridedView> = views ? stridedViewArb(shape, { expand, maxBaseNumel: 128 }) : fc.constant({ baseShape: [...shape], steps: [] });
+  const viewArb: fc.Arbitrary<StridedView> = views
+    ? stridedViewArb(shape, { expand, maxBaseNumel: 128 })
+    : fc.constant({ baseShape: [...shape], steps: [] });
   return fc.record({ dtype: fc.constantFrom(...dtypes), view: viewArb }).chain(({ dtype, view }) =>
     fc.record({
       dtype: fc.constant(dtype),
@@ -156,8 +158,12 @@ export type Operand = { dtype: DType; ndim: number } | number | boolean;
  */
 export function referenceResultType(operands: readonly Operand[]): DType {
   const promoteAll = (dtypes: DType[]) => (dtypes.length === 0 ? undefined : dtypes.reduce(promotePair));
-  const dims = promoteAll(operands.filter((o): o is { dtype: DType; ndim: number } => typeof o === "object" && o.ndim > 0).map((o) => o.dtype));
-  const zeroDims = promoteAll(operands.filter((o): o is { dtype: DType; ndim: number } => typeof o === "object" && o.ndim === 0).map((o) => o.dtype));
+  const dims = promoteAll(
+    operands.filter((o): o is { dtype: DType; ndim: number } => typeof o === "object" && o.ndim > 0).map((o) => o.dtype),
+  );
+  const zeroDims = promoteAll(
+    operands.filter((o): o is { dtype: DType; ndim: number } => typeof o === "object" && o.ndim === 0).map((o) => o.dtype),
+  );
   const scalars = promoteAll(operands.filter((o): o is number | boolean => typeof o !== "object").map(scalarDType));
   const over = (higher: DType | undefined, lower: DType | undefined) => {
     if (higher === undefined) return lower;
@@ -208,7 +214,9 @@ export function powInt32(x: number, n: number): number {
  * What an op does for given input dtypes, as PyTorch: refuse, or compute each element from values
  * already converted to `compute`, giving a result of `dtype` (`optional`: refusing is fine too).
  */
-export type Plan = { refuse: true } | { refuse: false; optional?: boolean; dtype: DType; compute: DType; fn: (...values: number[]) => number };
+export type Plan =
+  | { refuse: true }
+  | { refuse: false; optional?: boolean; dtype: DType; compute: DType; fn: (...values: number[]) => number };
 
 export const REFUSE: Plan = { refuse: true };
 
@@ -220,23 +228,41 @@ export function binaryReference(name: string, dtype: DType, exponentNegative: bo
   const int = dtype === "int32";
   const bool = dtype === "bool";
   const same = (fn: (a: number, b: number) => number): Plan => ({ refuse: false, dtype, compute: dtype, fn });
-  const compare = (fn: (a: number, b: number) => boolean): Plan => ({ refuse: false, dtype: "bool", compute: dtype, fn: (a, b) => Number(fn(a, b)) });
+  const compare = (fn: (a: number, b: number) => boolean): Plan => ({
+    refuse: false,
+    dtype: "bool",
+    compute: dtype,
+    fn: (a, b) => Number(fn(a, b)),
+  });
   const nanOr = (fn: (a: number, b: number) => number) => (a: number, b: number) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : fn(a, b));
   switch (name) {
-    case "add": return same(int ? (a, b) => wrapInt32(a + b) : bool ? (a, b) => Number(a || b) : (a, b) => a + b);
-    case "sub": return bool ? REFUSE : same(int ? (a, b) => wrapInt32(a - b) : (a, b) => a - b);
-    case "mul": return same(int ? Math.imul : bool ? (a, b) => Number(a && b) : (a, b) => a * b);
-    case "div": return { refuse: false, dtype: floatOf(dtype), compute: floatOf(dtype), fn: (a, b) => a / b };
+    case "add":
+      return same(int ? (a, b) => wrapInt32(a + b) : bool ? (a, b) => Number(a || b) : (a, b) => a + b);
+    case "sub":
+      return bool ? REFUSE : same(int ? (a, b) => wrapInt32(a - b) : (a, b) => a - b);
+    case "mul":
+      return same(int ? Math.imul : bool ? (a, b) => Number(a && b) : (a, b) => a * b);
+    case "div":
+      return { refuse: false, dtype: floatOf(dtype), compute: floatOf(dtype), fn: (a, b) => a / b };
     // PyTorch has no bool pow, and refuses negative integer exponents
-    case "pow": return bool ? REFUSE : int ? (exponentNegative ? REFUSE : same(powInt32)) : same(naive.pow);
-    case "maximum": return same(nanOr(Math.max));
-    case "minimum": return same(nanOr(Math.min));
-    case "eq": return compare((a, b) => a === b);
-    case "ne": return compare((a, b) => a !== b);
-    case "lt": return compare((a, b) => a < b);
-    case "le": return compare((a, b) => a <= b);
-    case "gt": return compare((a, b) => a > b);
-    case "ge": return compare((a, b) => a >= b);
+    case "pow":
+      return bool ? REFUSE : int ? (exponentNegative ? REFUSE : same(powInt32)) : same(naive.pow);
+    case "maximum":
+      return same(nanOr(Math.max));
+    case "minimum":
+      return same(nanOr(Math.min));
+    case "eq":
+      return compare((a, b) => a === b);
+    case "ne":
+      return compare((a, b) => a !== b);
+    case "lt":
+      return compare((a, b) => a < b);
+    case "le":
+      return compare((a, b) => a <= b);
+    case "gt":
+      return compare((a, b) => a > b);
+    case "ge":
+      return compare((a, b) => a >= b);
   }
   throw new Error(`binaryReference: unknown op ${name}`);
 }
@@ -285,7 +311,7 @@ export function expectTensor(actual: Tensor, expected: Expected, label = ""): vo
   for (let i = 0; i < want.length; i++) {
     const a = got[i]!;
     const e = want[i]!;
-    const atol = atols ? atols[i]! : (expected.atol as number | undefined) ?? 0;
+    const atol = atols ? atols[i]! : ((expected.atol as number | undefined) ?? 0);
     let same: boolean;
     if (expected.dtype === "int32") same = Number.isNaN(e) || a === e;
     else if (expected.dtype === "bool") same = a === e;
@@ -294,7 +320,9 @@ export function expectTensor(actual: Tensor, expected: Expected, label = ""): vo
     else if (!Number.isFinite(e)) same = a === e;
     else same = Math.abs(a - e) <= atol + rtol * Math.abs(e);
     if (!same) {
-      expect.fail(`${label} element ${i} of ${expected.dtype} [${expected.values.shape.join(", ")}]: got ${a}, expected ${e} (atol ${atol}, rtol ${rtol})`);
+      expect.fail(
+        `${label} element ${i} of ${expected.dtype} [${expected.values.shape.join(", ")}]: got ${a}, expected ${e} (atol ${atol}, rtol ${rtol})`,
+      );
     }
   }
 }
@@ -305,7 +333,13 @@ export function expectTensor(actual: Tensor, expected: Expected, label = ""): vo
  * tensor matching `expected` and leave the inputs unchanged (`mayRefuse`: a clean NablaError is
  * accepted too, for cases where PyTorch's choice is not one nabla has to share).
  */
-export function expectOutcome(label: string, inputs: readonly unknown[], run: () => Tensor, expected: Expected | null, { mayRefuse = false } = {}): void {
+export function expectOutcome(
+  label: string,
+  inputs: readonly unknown[],
+  run: () => Tensor,
+  expected: Expected | null,
+  { mayRefuse = false } = {},
+): void {
   const snapshot = snapshotTensors(tensorsIn(inputs));
   const outcome = attempt(run);
   if (!outcome.ok) {

@@ -272,7 +272,8 @@ export function reduce(a: NaiveArray, kind: ReduceKind, dim?: number | readonly 
 
 /** fn of the values of each slice over the listed dims (all when undefined), row-major within the slice. */
 export function reduceWith(a: NaiveArray, fn: (values: number[]) => number, dim?: number | readonly number[], keepdim = false): NaiveArray {
-  const dims = dim === undefined ? a.shape.map((_, d) => d) : (typeof dim === "number" ? [dim] : dim).map((d) => normalizeDim(d, a.shape.length));
+  const dims =
+    dim === undefined ? a.shape.map((_, d) => d) : (typeof dim === "number" ? [dim] : dim).map((d) => normalizeDim(d, a.shape.length));
   const reduced = a.shape.map((_, d) => dims.includes(d));
   const shape = keepdim ? a.shape.map((size, d) => (reduced[d] ? 1 : size)) : a.shape.filter((_, d) => !reduced[d]);
   return build(shape, (outIndex) => {
@@ -283,7 +284,12 @@ export function reduceWith(a: NaiveArray, fn: (values: number[]) => number, dim?
       (inner) => {
         let k = 0;
         let r = 0;
-        values.push(at(a, a.shape.map((_, d) => (reduced[d] ? inner[r++]! : kept[k++]!))));
+        values.push(
+          at(
+            a,
+            a.shape.map((_, d) => (reduced[d] ? inner[r++]! : kept[k++]!)),
+          ),
+        );
       },
     );
     return fn(values);
@@ -295,7 +301,12 @@ export function mapSlices(a: NaiveArray, dim: number, fn: (slice: number[]) => n
   if (a.shape.length === 0) return build([], () => fn([at(a, [])])[0]!);
   const d = normalizeDim(dim, a.shape.length);
   return build(a.shape, (index) => {
-    const slice = Array.from({ length: a.shape[d]! }, (_, i) => at(a, index.map((v, k) => (k === d ? i : v))));
+    const slice = Array.from({ length: a.shape[d]! }, (_, i) =>
+      at(
+        a,
+        index.map((v, k) => (k === d ? i : v)),
+      ),
+    );
     return fn(slice)[index[d]!]!;
   });
 }

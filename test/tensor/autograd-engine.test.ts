@@ -277,18 +277,32 @@ describe("a custom op that returns the wrong thing", () => {
 
   it("is a NablaError naming the op, not a TypeError, when backward returns no array or a non-tensor gradient", () => {
     const x = f64([1, 2]);
-    expect(nablaError(() => double(() => null)(x).sum().backward(), "double").message).toBe(
-      "double: backward returned null; expected an array with a gradient (or null) for each of its 1 tensor inputs",
-    );
-    expect(nablaError(() => double(() => [5])(x).sum().backward(), "double").message).toBe(
-      "double: backward returned 5 as the gradient of input 0; expected a tensor of shape [2] or null",
-    );
+    expect(
+      nablaError(
+        () =>
+          double(() => null)(x)
+            .sum()
+            .backward(),
+        "double",
+      ).message,
+    ).toBe("double: backward returned null; expected an array with a gradient (or null) for each of its 1 tensor inputs");
+    expect(
+      nablaError(
+        () =>
+          double(() => [5])(x)
+            .sum()
+            .backward(),
+        "double",
+      ).message,
+    ).toBe("double: backward returned 5 as the gradient of input 0; expected a tensor of shape [2] or null");
     expect(x.grad).toBeNull();
   });
 
   it("still takes null as no gradient for an input", () => {
     const x = f64([1, 2]);
-    double(() => [null])(x).sum().backward();
+    double(() => [null])(x)
+      .sum()
+      .backward();
     expect(x.grad).toBeNull();
   });
 });

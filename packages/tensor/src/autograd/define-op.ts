@@ -304,7 +304,8 @@ function applyOp(definition: OpDefinition, args: unknown[]): Tensor {
     setGradEnabled(previous);
   }
   // a custom op's forward is user code: anything but a tensor would fail later, far from here
-  if (!isTensor(output, definition.name)) throw new NablaError(definition.name, `forward returned ${describeValue(output)}; it must return a Tensor`);
+  if (!isTensor(output, definition.name))
+    throw new NablaError(definition.name, `forward returned ${describeValue(output)}; it must return a Tensor`);
   // an op may hand back an input (a no-op reshape); the output needs its own identity for gradFn
   if (tensorInputs.includes(output)) output = output.withLayout(output);
   checkAnomaly(definition.name, output, "forward");

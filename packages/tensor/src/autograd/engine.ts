@@ -301,7 +301,10 @@ function runNode(node: Node, gradOut: Tensor): ReadonlyArray<Tensor | null> {
   // a custom op's backward is user code: check what it returns before reading it
   const grads: unknown = node.definition.backward(node.ctx, gradOut);
   if (!Array.isArray(grads)) {
-    throw new NablaError(node.name, `backward returned ${describeValue(grads)}; expected an array with a gradient (or null) for each of its ${node.inputs.length} tensor inputs`);
+    throw new NablaError(
+      node.name,
+      `backward returned ${describeValue(grads)}; expected an array with a gradient (or null) for each of its ${node.inputs.length} tensor inputs`,
+    );
   }
   if (grads.length !== node.inputs.length) {
     throw new NablaError(node.name, `backward returned ${grads.length} gradients for ${node.inputs.length} tensor inputs`);
@@ -312,7 +315,10 @@ function runNode(node: Node, gradOut: Tensor): ReadonlyArray<Tensor | null> {
     const given: unknown = grads[i] ?? null;
     if (!edge || given === null) continue;
     if (!isTensor(given, node.name)) {
-      throw new NablaError(node.name, `backward returned ${describeValue(given)} as the gradient of input ${i}; expected a tensor of shape ${formatShape(edge.shape)} or null`);
+      throw new NablaError(
+        node.name,
+        `backward returned ${describeValue(given)} as the gradient of input ${i}; expected a tensor of shape ${formatShape(edge.shape)} or null`,
+      );
     }
     let grad = given;
     if (!shapesEqual(grad.shape, edge.shape)) {
