@@ -3,8 +3,7 @@ import { describe, it } from "vitest";
 import * as ops from "@nabla/ops";
 import * as nn from "@nabla/nn";
 import type { Tensor } from "@nabla/tensor";
-import { builtArg, callCaseArb, checkCall, tensorArg, type Row } from "../support/fuzz-calls";
-import { fuzzParameters, fuzzTimeout } from "../support/fuzz-checks";
+import { builtArg, describeRows, tensorArg, type Row } from "../support/fuzz-calls";
 import type { ShapeOptions } from "../support/arbitraries";
 import {
   FLOAT_DTYPES,
@@ -254,6 +253,14 @@ const initRows: Row[] = [
   { name: "init.calculateFanInAndFanOut", args: fc.tuple(T()), call: nn.init.calculateFanInAndFanOut },
 ];
 
+/** A Linear layer's sizes and dtype, and the batch dims of its input. */
+const linearSizesArb = fc.record({
+  inFeatures: fc.integer({ min: 0, max: 4 }),
+  outFeatures: fc.integer({ min: 0, max: 4 }),
+  batch: fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 2 }),
+  dtype: fc.constantFrom("float32" as const, "float64" as const),
+});
+
 // the functions of the namespaces by name, for rows made from lists of names
 const opsByName = { ...ops };
 const layersByName = { ReLU: nn.ReLU, Tanh: nn.Tanh, Sigmoid: nn.Sigmoid, GELU: nn.GELU };
@@ -291,39 +298,26 @@ const rows: Row[] = [
   { name: "nllLoss", args: lossArgs, call: ops.nllLoss, method: "nllLoss" },
   {
     name: "Linear",
-    args: fc
-      .record({
-        inFeatures: fc.integer({ min: 0, max: 4 }),
-        outFeatures: fc.integer({ min: 0, max: 4 }),
-        batch: fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 2 }),
-        dtype: fc.constantFrom("float32" as const, "float64" as const),
-      })
-      .chain(({ inFeatures, outFeatures, batch, dtype }) =>
-        fc.tuple(
-          fc.constant(inFeatures),
-          fc.constant(outFeatures),
-          fc.record({ bias: fc.boolean(), dtype: fc.constant(dtype) }),
-          tensorOf([...batch, inFeatures], { dtypes: [dtype, dtype, dtype, "int32"] }),
-        ),
+    args: linearSizesArb.chain(({ inFeatures, outFeatures, batch, dtype }) =>
+      fc.tuple(
+        fc.constant(inFeatures),
+        fc.constant(outFeatures),
+        fc.record({ bias: fc.boolean(), dtype: fc.constant(dtype) }),
+        tensorOf([...batch, inFeatures], { dtypes: [dtype, dtype, dtype, "int32"] }),
       ),
+    ),
     call: (inFeatures: number, outFeatures: number, options: never, x: Tensor) =>
       new nn.Linear(inFeatures, outFeatures, options).forward(x),
   },
   {
     name: "linear",
-    args: fc
-      .record({
-        inFeatures: fc.integer({ min: 0, max: 4 }),
-        outFeatures: fc.integer({ min: 0, max: 4 }),
-        batch: fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 2 }),
-      })
-      .chain(({ inFeatures, outFeatures, batch }) =>
-        fc.tuple(
-          tensorOf([...batch, inFeatures], { dtypes: ["float32"] }),
-          tensorOf([outFeatures, inFeatures], { dtypes: ["float32"] }),
-          fc.option(tensorOf([outFeatures], { dtypes: ["float32"] }), { nil: undefined }),
-        ),
+    args: linearSizesArb.chain(({ inFeatures, outFeatures, batch, dtype }) =>
+      fc.tuple(
+        tensorOf([...batch, inFeatures], { dtypes: [dtype] }),
+        tensorOf([outFeatures, inFeatures], { dtypes: [dtype] }),
+        fc.option(tensorOf([outFeatures], { dtypes: [dtype] }), { nil: undefined }),
       ),
+    ),
     call: nn.linear,
   },
   { name: "Sequential", args: sequentialArgs, call: (model: nn.Module, x: Tensor) => model.forward(x), receiver: true },
@@ -411,25 +405,7 @@ const rows: Row[] = [
   },
 ];
 
-describe("@nabla/ops and @nabla/nn with random well-typed arguments", () => {
-  it.each(rows.map((row) => [row.name, row] as const))(
-    "%s",
-    (_name, row) => {
-      fc.assert(fc.property(callCaseArb(row, false), checkCall(row)), fuzzParameters(RUNS));
-    },
-    fuzzTimeout(),
-  );
-});
-
-describe("@nabla/ops and @nabla/nn with hostile arguments", () => {
-  it.each(rows.map((row) => [row.name, row] as const))(
-    "%s",
-    (_name, row) => {
-      fc.assert(fc.property(callCaseArb(row, true), checkCall(row)), fuzzParameters(RUNS));
-    },
-    fuzzTimeout(),
-  );
-});
+describeRows("@nabla/ops and @nabla/nn", rows, RUNS);
 
 describe("coverage", () => {
   it("every function and class @nabla/ops and @nabla/nn export is fuzzed", () => {

@@ -12,11 +12,14 @@
 //     gradient whose shape or dtype is not its input's.
 
 import fc from "fast-check";
+import { describe, it } from "vitest";
 import { Tensor, autogradGrad, full } from "@nabla/tensor";
 import {
   HOSTILE_VALUES,
   READABLE_NUMEL,
   attempt,
+  fuzzParameters,
+  fuzzTimeout,
   changesSince,
   describeError,
   notNablaError,
@@ -72,8 +75,6 @@ export interface Row {
   writes?: boolean;
   /** The first argument is the receiver of a method (`x.item()`): it stays a tensor. */
   receiver?: boolean;
-  /** Whether the hostile property runs (default true). */
-  hostile?: boolean;
   /** Runs before the call and its snapshot (assigning .grad, say); a NablaError here ends the case. */
   // biome-ignore lint/suspicious/noExplicitAny: as call
   prepare?: (...args: any[]) => void;
@@ -213,4 +214,26 @@ export function checkCall(row: Row) {
     const problems = callProblems(row, callCase);
     if (problems.length > 0) throw new Error(problems.join("\n"));
   };
+}
+
+/** The two properties of every row, one test each: well-typed calls, and hostile ones. */
+export function describeRows(title: string, rows: readonly Row[], runs: number): void {
+  describe(`${title} with random well-typed arguments`, () => {
+    it.each(rows.map((row) => [row.name, row] as const))(
+      "%s",
+      (_name, row) => {
+        fc.assert(fc.property(callCaseArb(row, false), checkCall(row)), fuzzParameters(runs));
+      },
+      fuzzTimeout(),
+    );
+  });
+  describe(`${title} with hostile arguments`, () => {
+    it.each(rows.map((row) => [row.name, row] as const))(
+      "%s",
+      (_name, row) => {
+        fc.assert(fc.property(callCaseArb(row, true), checkCall(row)), fuzzParameters(runs));
+      },
+      fuzzTimeout(),
+    );
+  });
 }

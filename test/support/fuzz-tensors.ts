@@ -11,7 +11,16 @@ import fc from "fast-check";
 import { expect } from "vitest";
 import { NablaError, tensor, type DType, type Tensor } from "@nabla/tensor";
 import { attempt, changesSince, describeError, snapshotTensors, tensorsIn, wellFormedProblems } from "./fuzz-checks";
-import { applySteps, applyStepsNaive, numelOf, shapeArb, stridedViewArb, type ShapeOptions, type StridedView } from "./arbitraries";
+import {
+  applySteps,
+  applyStepsNaive,
+  broadcastableShapesArb,
+  numelOf,
+  shapeArb,
+  stridedViewArb,
+  type ShapeOptions,
+  type StridedView,
+} from "./arbitraries";
 import * as naive from "./naive";
 import type { NaiveArray } from "./naive";
 
@@ -129,6 +138,35 @@ export function modelOf(spec: TensorSpec): NaiveArray {
 
 export function shapeOf(spec: TensorSpec): number[] {
   return [...modelOf(spec).shape];
+}
+
+/**
+ * Operands of matmul: [...batchA, n, k] or [k] by [...batchB, k, m] or [k], batch dims that
+ * broadcast, now and then sizes whose products reach the WebAssembly kernel (≥ 512 multiply-adds),
+ * of one dtype mostly and of two now and then.
+ */
+export function matmulSpecsArb(options: TensorSpecOptions = {}): fc.Arbitrary<[TensorSpec, TensorSpec]> {
+  return fc
+    .record({
+      n: fc.integer({ min: 0, max: 3 }),
+      k: fc.integer({ min: 0, max: 4 }),
+      m: fc.integer({ min: 0, max: 3 }),
+      big: fc.integer({ min: 0, max: 4 }).map((r) => r === 0),
+      batches: broadcastableShapesArb(2, { minRank: 0, maxRank: 2, minSize: 0, maxSize: 3, zeroOneIn: 8 }),
+      vectorA: fc.integer({ min: 0, max: 3 }).map((r) => r === 0),
+      vectorB: fc.integer({ min: 0, max: 3 }).map((r) => r === 0),
+      dtypeA: fc.constantFrom<DType>("float32", "float32", "float64", "int32", "bool"),
+      dtypeB: fc.option(fc.constantFrom<DType>(...DTYPES), { freq: 6 }),
+    })
+    .chain(({ n, k, m, big, batches, vectorA, vectorB, dtypeA, dtypeB }) => {
+      const [N, K, M] = big ? [n + 8, 8 * k + 8, m + 8] : [n, k, m];
+      const batchA = big ? [] : batches[0]!;
+      const batchB = big ? [] : batches[1]!;
+      return fc.tuple(
+        tensorSpecArb(vectorA ? [K] : [...batchA, N, K], { ...options, dtypes: [dtypeA] }),
+        tensorSpecArb(vectorB ? [K] : [...batchB, K, M], { ...options, dtypes: [dtypeB ?? dtypeA] }),
+      );
+    });
 }
 
 // ---- reference semantics ----
