@@ -13,6 +13,8 @@ export type { Shape } from "./shape";
 export { formatShape, broadcastShapes, normalizeDim, normalizeDims, MAX_DIMS } from "./shape";
 export type { Layout } from "./layout";
 export { NablaError } from "./errors";
+export type { Device } from "./device";
+export { setDefaultDevice, getDefaultDevice } from "./device";
 export { tensor, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye, rand, randn, randint, randperm } from "./creation";
 export type { TensorOptions, RandomOptions } from "./creation";
 export { Generator, manualSeed } from "./random";
