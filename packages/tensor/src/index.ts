@@ -46,7 +46,7 @@ export { matmul } from "./ops/linalg";
 export { gather, indexSelect, scatterAdd, cat, stack, split, oneHot } from "./ops/indexing";
 export { add_, sub_, mul_, div_, zero_, fill_, copy_ } from "./ops/inplace";
 export { defineOp, registeredOps } from "./autograd/define-op";
-export type { OpContext, OpDefinition, OpFormula, Node } from "./autograd/define-op";
+export type { OpContext, OpContextBase, UntypedFields, OpDefinition, OpFormula, Node } from "./autograd/define-op";
 export type { GradHook, InputEdge } from "./autograd/define-op";
 export { noGrad, enableGrad, isGradEnabled } from "./autograd/grad-mode";
 export { detectAnomaly } from "./autograd/anomaly";
