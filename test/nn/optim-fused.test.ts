@@ -1,5 +1,6 @@
 // SGD, Adam and AdamW update contiguous float parameters with a fused loop over raw storage (for
-// float32 parameters of 32 elements and more, a WebAssembly SIMD kernel), and everything else with
+// float32 parameters, a WebAssembly SIMD kernel where the kernel preference takes it: by default
+// from 32 elements, under "wasm" at any size), and everything else with
 // tensor ops. Here the two forms are run side by side on the same values: a parameter whose gradient
 // is a strided view (not contiguous) takes the tensor-op form, the reference, and the fused form
 // must match it bit for bit, state included.
@@ -11,6 +12,8 @@ import { optim } from "@nabla/nn";
 import { simdUpdatesAvailable } from "../../packages/nn/src/optim/kernels/simd-updates";
 import { WASM_MEMORY_LIMIT_BYTES, kernelMemoryBytes } from "../../packages/tensor/src/kernels/wasm/wasm-api";
 import { numelOf, shapeArb } from "../support/arbitraries";
+import { withKernels } from "../support/kernels";
+import type { KernelPreference } from "@nabla/tensor";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -154,34 +157,37 @@ describe("the fused update equals the tensor-op update bit for bit", () => {
     expect(simdUpdatesAvailable()).toBe(true);
   });
 
-  it.each([
-    ["SGD", caseArb(sgdSpecArb)],
-    ["Adam and AdamW", caseArb(adamSpecArb)],
-    ["SGD through the SIMD kernel (float32, 32+ elements)", caseArb(sgdSpecArb, simdShapeArb, ["float32"])],
-    ["Adam and AdamW through the SIMD kernel (float32, 32+ elements)", caseArb(adamSpecArb, simdShapeArb, ["float32"])],
-  ])("%s, for every option combination and dtype, over several steps", (_name, cases) => {
-    fc.assert(
-      fc.property(cases, ({ dtype, spec, shape, initial, grads, offset }) => {
-        const fusedParam = asParam(contiguousAt(initial, shape, dtype, offset));
-        const referenceParam = asParam(tensor(initial, { dtype }).reshape(shape));
-        const fused = makeOptimizer(spec, [fusedParam]);
-        const reference = makeOptimizer(spec, [referenceParam]);
-        grads.forEach((grad, step) => {
-          fusedParam.grad = grad === null ? null : contiguousAt(grad, shape, dtype, offset);
-          referenceParam.grad = grad === null ? null : everyOther(grad, shape, dtype);
-          const fusedVersion = fusedParam.storage.version;
-          expect(
-            countInPlaceOps(() => fused.step()),
-            `fused step ${step} calls no tensor op`,
-          ).toBe(0);
-          expect(countInPlaceOps(() => reference.step()) > 0, `reference step ${step} goes through tensor ops`).toBe(grad !== null);
-          expect(Array.from(fusedParam.data()), `param after step ${step}`).toEqual(Array.from(referenceParam.data()));
-          expect(stateValues(fused), `state after step ${step}`).toEqual(stateValues(reference));
-          // autograd sees the write: saved tensors over this storage are now stale
-          expect(fusedParam.storage.version > fusedVersion).toBe(grad !== null);
-        });
-      }),
-      { numRuns: 200 },
+  const anyShapeArb = fc.oneof(smallShapeArb, simdShapeArb);
+  it.each<[string, KernelPreference, ReturnType<typeof caseArb>]>([
+    ["SGD through the JS loop", "js", caseArb(sgdSpecArb, anyShapeArb)],
+    ["Adam and AdamW through the JS loop", "js", caseArb(adamSpecArb, anyShapeArb)],
+    ["SGD through the SIMD kernel (float32, any size)", "wasm", caseArb(sgdSpecArb, anyShapeArb, ["float32"])],
+    ["Adam and AdamW through the SIMD kernel (float32, any size)", "wasm", caseArb(adamSpecArb, anyShapeArb, ["float32"])],
+  ])("%s (kernels %s), for every option combination and dtype, over several steps", (_name, preference, cases) => {
+    withKernels(preference, () =>
+      fc.assert(
+        fc.property(cases, ({ dtype, spec, shape, initial, grads, offset }) => {
+          const fusedParam = asParam(contiguousAt(initial, shape, dtype, offset));
+          const referenceParam = asParam(tensor(initial, { dtype }).reshape(shape));
+          const fused = makeOptimizer(spec, [fusedParam]);
+          const reference = makeOptimizer(spec, [referenceParam]);
+          grads.forEach((grad, step) => {
+            fusedParam.grad = grad === null ? null : contiguousAt(grad, shape, dtype, offset);
+            referenceParam.grad = grad === null ? null : everyOther(grad, shape, dtype);
+            const fusedVersion = fusedParam.storage.version;
+            expect(
+              countInPlaceOps(() => fused.step()),
+              `fused step ${step} calls no tensor op`,
+            ).toBe(0);
+            expect(countInPlaceOps(() => reference.step()) > 0, `reference step ${step} goes through tensor ops`).toBe(grad !== null);
+            expect(Array.from(fusedParam.data()), `param after step ${step}`).toEqual(Array.from(referenceParam.data()));
+            expect(stateValues(fused), `state after step ${step}`).toEqual(stateValues(reference));
+            // autograd sees the write: saved tensors over this storage are now stale
+            expect(fusedParam.storage.version > fusedVersion).toBe(grad !== null);
+          });
+        }),
+        { numRuns: 200 },
+      ),
     );
   });
 
