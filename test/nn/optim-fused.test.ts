@@ -1,21 +1,22 @@
 // SGD, Adam and AdamW update contiguous float parameters with a fused loop over raw storage (for
 // float32 parameters, a WebAssembly SIMD kernel where the kernel preference takes it: by default
-// from 32 elements, under "wasm" at any size), and everything else with
-// tensor ops. Here the two forms are run side by side on the same values: a parameter whose gradient
+// from 32 elements, under "wasm" at any size), and everything else with tensor ops. Here the two forms are run side by side on the same values: a parameter whose gradient
 // is a strided view (not contiguous) takes the tensor-op form, the reference, and the fused form
 // must match it bit for bit, state included.
 
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { Tensor, asStrided, tensor, type DType } from "@nabla/tensor";
+import { Tensor, asStrided, getKernelPreference, setKernelPreference, tensor, type DType, type KernelPreference } from "@nabla/tensor";
 import { optim } from "@nabla/nn";
 import { simdUpdatesAvailable } from "../../packages/nn/src/optim/kernels/simd-updates";
 import { WASM_MEMORY_LIMIT_BYTES, kernelMemoryBytes } from "../../packages/tensor/src/kernels/wasm/wasm-api";
 import { numelOf, shapeArb } from "../support/arbitraries";
-import { withKernels } from "../support/kernels";
-import type { KernelPreference } from "@nabla/tensor";
 
-afterEach(() => vi.restoreAllMocks());
+const initialKernels = getKernelPreference();
+afterEach(() => {
+  vi.restoreAllMocks();
+  setKernelPreference(initialKernels);
+});
 
 type FloatDType = Extract<DType, "float32" | "float64">;
 type OptimizerSpec = { kind: "SGD"; options: optim.SGDOptions } | { kind: "Adam" | "AdamW"; options: optim.AdamOptions };
@@ -69,7 +70,7 @@ function valueArb(dtype: FloatDType): fc.Arbitrary<number> {
 
 /** At least two elements, so a stride-2 view of them is not contiguous. */
 const smallShapeArb = shapeArb({ minRank: 1, maxRank: 3, maxSize: 5 }).filter((shape) => numelOf(shape) >= 2);
-/** 32 to 70 elements: float32 parameters this large take the WebAssembly SIMD kernels. */
+/** 32 to 70 elements: float32 parameters this large take the WebAssembly SIMD kernels by default. */
 const simdShapeArb = fc.tuple(fc.integer({ min: 32, max: 70 })).map(([n]) => [n]);
 
 /** A parameter's initial values and its gradient on each step, for one optimizer configuration. */
@@ -164,30 +165,29 @@ describe("the fused update equals the tensor-op update bit for bit", () => {
     ["SGD through the SIMD kernel (float32, any size)", "wasm", caseArb(sgdSpecArb, anyShapeArb, ["float32"])],
     ["Adam and AdamW through the SIMD kernel (float32, any size)", "wasm", caseArb(adamSpecArb, anyShapeArb, ["float32"])],
   ])("%s (kernels %s), for every option combination and dtype, over several steps", (_name, preference, cases) => {
-    withKernels(preference, () =>
-      fc.assert(
-        fc.property(cases, ({ dtype, spec, shape, initial, grads, offset }) => {
-          const fusedParam = asParam(contiguousAt(initial, shape, dtype, offset));
-          const referenceParam = asParam(tensor(initial, { dtype }).reshape(shape));
-          const fused = makeOptimizer(spec, [fusedParam]);
-          const reference = makeOptimizer(spec, [referenceParam]);
-          grads.forEach((grad, step) => {
-            fusedParam.grad = grad === null ? null : contiguousAt(grad, shape, dtype, offset);
-            referenceParam.grad = grad === null ? null : everyOther(grad, shape, dtype);
-            const fusedVersion = fusedParam.storage.version;
-            expect(
-              countInPlaceOps(() => fused.step()),
-              `fused step ${step} calls no tensor op`,
-            ).toBe(0);
-            expect(countInPlaceOps(() => reference.step()) > 0, `reference step ${step} goes through tensor ops`).toBe(grad !== null);
-            expect(Array.from(fusedParam.data()), `param after step ${step}`).toEqual(Array.from(referenceParam.data()));
-            expect(stateValues(fused), `state after step ${step}`).toEqual(stateValues(reference));
-            // autograd sees the write: saved tensors over this storage are now stale
-            expect(fusedParam.storage.version > fusedVersion).toBe(grad !== null);
-          });
-        }),
-        { numRuns: 200 },
-      ),
+    setKernelPreference(preference);
+    fc.assert(
+      fc.property(cases, ({ dtype, spec, shape, initial, grads, offset }) => {
+        const fusedParam = asParam(contiguousAt(initial, shape, dtype, offset));
+        const referenceParam = asParam(tensor(initial, { dtype }).reshape(shape));
+        const fused = makeOptimizer(spec, [fusedParam]);
+        const reference = makeOptimizer(spec, [referenceParam]);
+        grads.forEach((grad, step) => {
+          fusedParam.grad = grad === null ? null : contiguousAt(grad, shape, dtype, offset);
+          referenceParam.grad = grad === null ? null : everyOther(grad, shape, dtype);
+          const fusedVersion = fusedParam.storage.version;
+          expect(
+            countInPlaceOps(() => fused.step()),
+            `fused step ${step} calls no tensor op`,
+          ).toBe(0);
+          expect(countInPlaceOps(() => reference.step()) > 0, `reference step ${step} goes through tensor ops`).toBe(grad !== null);
+          expect(Array.from(fusedParam.data()), `param after step ${step}`).toEqual(Array.from(referenceParam.data()));
+          expect(stateValues(fused), `state after step ${step}`).toEqual(stateValues(reference));
+          // autograd sees the write: saved tensors over this storage are now stale
+          expect(fusedParam.storage.version > fusedVersion).toBe(grad !== null);
+        });
+      }),
+      { numRuns: 200 },
     );
   });
 
