@@ -113,6 +113,8 @@ const FUNCTIONS: Record<string, () => unknown[]> = {
   noGrad: () => [() => 1],
   enableGrad: () => [() => 1],
   isGradEnabled: () => [],
+  setKernelPreference: () => ["auto"],
+  getKernelPreference: () => [],
   detectAnomaly: () => [() => 1],
   autogradGrad: () => {
     const p = leaf();
