@@ -3,6 +3,28 @@ import { defineConfig } from "vitest/config";
 
 const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
+/**
+ * The tests that exercise the kernels through the ops (the op table's gradchecks, the PyTorch
+ * references, the property tests of kernels, views and softmax, the optimizers), run once more on
+ * each kernel set: the JS reference kernels alone and the WebAssembly kernels wherever they apply.
+ * The whole suite runs with the default preference ("auto"), as users run it.
+ */
+const KERNEL_SET_TESTS = [
+  "test/tensor/op-table.test.ts",
+  "test/tensor/reference-*.test.ts",
+  "test/tensor/kernels.test.ts",
+  "test/tensor/kernels-fast-paths.test.ts",
+  "test/tensor/views.test.ts",
+  "test/tensor/higher-order.test.ts",
+  "test/ops/softmax.test.ts",
+  "test/ops/cross-entropy.test.ts",
+  "test/ops/softmax-properties.test.ts",
+  "test/ops/gradcheck.test.ts",
+  "test/ops/fused-vjp.test.ts",
+  "test/nn/optim.test.ts",
+  "test/nn/layers.test.ts",
+];
+
 // Tests run on the TypeScript sources; test/packaging checks the built dist separately.
 export default defineConfig({
   resolve: {
@@ -17,7 +39,13 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
+    projects: [
+      { extends: true, test: { name: "all", include: ["test/**/*.test.ts"] } },
+      ...(["js", "wasm"] as const).map((kernels) => ({
+        extends: true,
+        test: { name: `kernels:${kernels}`, include: KERNEL_SET_TESTS, env: { NABLA_KERNELS: kernels } },
+      })),
+    ],
   },
 });

@@ -1,18 +1,22 @@
 // SGD, Adam and AdamW update contiguous float parameters with a fused loop over raw storage (for
-// float32 parameters of 32 elements and more, a WebAssembly SIMD kernel), and everything else with
-// tensor ops. Here the two forms are run side by side on the same values: a parameter whose gradient
+// float32 parameters, a WebAssembly SIMD kernel where the kernel preference takes it: by default
+// from 32 elements, under "wasm" at any size), and everything else with tensor ops. Here the two forms are run side by side on the same values: a parameter whose gradient
 // is a strided view (not contiguous) takes the tensor-op form, the reference, and the fused form
 // must match it bit for bit, state included.
 
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { Tensor, asStrided, tensor, type DType } from "@nabla/tensor";
+import { Tensor, asStrided, getKernelPreference, setKernelPreference, tensor, type DType, type KernelPreference } from "@nabla/tensor";
 import { optim } from "@nabla/nn";
 import { simdUpdatesAvailable } from "../../packages/nn/src/optim/kernels/simd-updates";
 import { WASM_MEMORY_LIMIT_BYTES, kernelMemoryBytes } from "../../packages/tensor/src/kernels/wasm/wasm-api";
 import { numelOf, shapeArb } from "../support/arbitraries";
 
-afterEach(() => vi.restoreAllMocks());
+const initialKernels = getKernelPreference();
+afterEach(() => {
+  vi.restoreAllMocks();
+  setKernelPreference(initialKernels);
+});
 
 type FloatDType = Extract<DType, "float32" | "float64">;
 type OptimizerSpec = { kind: "SGD"; options: optim.SGDOptions } | { kind: "Adam" | "AdamW"; options: optim.AdamOptions };
@@ -66,7 +70,7 @@ function valueArb(dtype: FloatDType): fc.Arbitrary<number> {
 
 /** At least two elements, so a stride-2 view of them is not contiguous. */
 const smallShapeArb = shapeArb({ minRank: 1, maxRank: 3, maxSize: 5 }).filter((shape) => numelOf(shape) >= 2);
-/** 32 to 70 elements: float32 parameters this large take the WebAssembly SIMD kernels. */
+/** 32 to 70 elements: float32 parameters this large take the WebAssembly SIMD kernels by default. */
 const simdShapeArb = fc.tuple(fc.integer({ min: 32, max: 70 })).map(([n]) => [n]);
 
 /** A parameter's initial values and its gradient on each step, for one optimizer configuration. */
@@ -154,12 +158,14 @@ describe("the fused update equals the tensor-op update bit for bit", () => {
     expect(simdUpdatesAvailable()).toBe(true);
   });
 
-  it.each([
-    ["SGD", caseArb(sgdSpecArb)],
-    ["Adam and AdamW", caseArb(adamSpecArb)],
-    ["SGD through the SIMD kernel (float32, 32+ elements)", caseArb(sgdSpecArb, simdShapeArb, ["float32"])],
-    ["Adam and AdamW through the SIMD kernel (float32, 32+ elements)", caseArb(adamSpecArb, simdShapeArb, ["float32"])],
-  ])("%s, for every option combination and dtype, over several steps", (_name, cases) => {
+  const anyShapeArb = fc.oneof(smallShapeArb, simdShapeArb);
+  it.each<[string, KernelPreference, ReturnType<typeof caseArb>]>([
+    ["SGD through the JS loop", "js", caseArb(sgdSpecArb, anyShapeArb)],
+    ["Adam and AdamW through the JS loop", "js", caseArb(adamSpecArb, anyShapeArb)],
+    ["SGD through the SIMD kernel (float32, any size)", "wasm", caseArb(sgdSpecArb, anyShapeArb, ["float32"])],
+    ["Adam and AdamW through the SIMD kernel (float32, any size)", "wasm", caseArb(adamSpecArb, anyShapeArb, ["float32"])],
+  ])("%s (kernels %s), for every option combination and dtype, over several steps", (_name, preference, cases) => {
+    setKernelPreference(preference);
     fc.assert(
       fc.property(cases, ({ dtype, spec, shape, initial, grads, offset }) => {
         const fusedParam = asParam(contiguousAt(initial, shape, dtype, offset));

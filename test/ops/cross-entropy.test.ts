@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { NablaError, tensor, zeros, type NestedArray, type Tensor } from "@nabla/tensor";
 import { crossEntropy, logSoftmax, nllLoss, type CrossEntropyOptions, type Reduction } from "@nabla/ops";
+import { nablaError } from "../support/errors";
 import { loadFixture } from "../support/fixtures";
 import { expectClose, fromFlat, TOLERANCE, type FloatDType, type Tolerance } from "../support/reference";
 
@@ -121,6 +122,30 @@ describe("crossEntropy: documented behaviour", () => {
     expectClose([item(loss)], [0], exact, "loss");
     loss.backward();
     expectClose(x.grad!.data(), [0, 0, 0], exact, "gradient");
+  });
+
+  it("frees its N×C probabilities with the graph after backward", () => {
+    const x = tensor(
+      [
+        [1.5, -0.3, 0.2],
+        [0.1, 2.2, -1.0],
+      ],
+      { dtype: "float64", requiresGrad: true },
+    );
+    const loss = crossEntropy(x, int32([2, 1]));
+    const node = loss.gradFn!;
+    expect(node.name).toBe("crossEntropyClassIndices");
+    expect(node.ctx.fieldNames().sort()).toEqual(["denominator", "ignoreIndex", "probabilities", "targets"]);
+    expect(node.ctx.probabilities).toHaveLength(6);
+    loss.backward();
+    const first = Array.from(x.grad!.data());
+    expect(node.released).toBe(true);
+    expect(node.ctx.fieldNames()).toEqual([]);
+    expect(node.ctx.saved).toEqual([]);
+    expect(nablaError(() => loss.backward()).message).toMatch(
+      /^backward: trying to backward through the graph a second time \(crossEntropyClassIndices's saved tensors were freed\)/,
+    );
+    expect(Array.from(x.grad!.data()), "the failed call adds nothing").toEqual(first);
   });
 
   it("leaves its inputs untouched", () => {

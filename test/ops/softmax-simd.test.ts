@@ -4,6 +4,7 @@ import { full } from "@nabla/tensor";
 import { softmax } from "@nabla/ops";
 import { simdSoftmaxAvailable, softmaxRowsSimd, softmaxVjpRowsSimd } from "../../packages/ops/src/kernels/softmax-simd";
 import { WASM_MEMORY_LIMIT_BYTES, kernelMemoryBytes } from "../../packages/tensor/src/kernels/wasm/wasm-api";
+import { useKernels, withKernels } from "../support/kernels";
 
 // The WebAssembly SIMD softmax kernels against float64 references written out here (the JS kernels
 // compute the same in float64 before rounding), on row lengths that leave 0–3 entries after the
@@ -58,6 +59,9 @@ function expectNear(actual: number, expected: number, scale: number, where: stri
 }
 
 describe("WebAssembly SIMD softmax kernels", () => {
+  // whatever the size: the threshold is checked below
+  useKernels("wasm");
+
   it("are available in Node (so the other tests here test them, not a fallback)", () => {
     expect(simdSoftmaxAvailable()).toBe(true);
   });
@@ -65,7 +69,7 @@ describe("WebAssembly SIMD softmax kernels", () => {
   it("softmax and log-softmax rows equal the float64 reference, with each row's max and Σ exp", () => {
     fc.assert(
       fc.property(rowsArb, fc.boolean(), (input, log) => {
-        const result = softmaxRowsSimd(input.values, input.offset, input.rows, input.n, log, true)!;
+        const result = softmaxRowsSimd(input.values, input.offset, input.rows, input.n, log)!;
         expect(result.out).toBeInstanceOf(Float32Array);
         expect(result.out.length).toBe(input.rows * input.n);
         for (let r = 0; r < input.rows; r++) {
@@ -97,11 +101,11 @@ describe("WebAssembly SIMD softmax kernels", () => {
 
   it("masks give exactly 0 (softmax) and -Infinity (log-softmax); an all -Infinity row is NaN", () => {
     const values = Float32Array.from([-Infinity, 1, -Infinity, 2, 0, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity]);
-    const soft = softmaxRowsSimd(values, 0, 2, 5, false, true)!;
+    const soft = softmaxRowsSimd(values, 0, 2, 5, false)!;
     expect(Array.from(soft.out.subarray(0, 5)).map((v, i) => (i % 2 === 0 && i < 4 ? v : Math.sign(v)))).toEqual([0, 1, 0, 1, 1]);
     expect(soft.out[0]).toBe(0);
     expect(Array.from(soft.out.subarray(5)).every(Number.isNaN)).toBe(true);
-    const log = softmaxRowsSimd(values, 0, 2, 5, true, true)!;
+    const log = softmaxRowsSimd(values, 0, 2, 5, true)!;
     expect(log.out[0]).toBe(-Infinity);
     expect(log.out[2]).toBe(-Infinity);
     expect(Array.from(log.out.subarray(5)).every(Number.isNaN)).toBe(true);
@@ -128,7 +132,7 @@ describe("WebAssembly SIMD softmax kernels", () => {
         // y: log-probabilities for log-softmax, probabilities (their exp) for softmax
         const yValues = Float32Array.from([...Array(yOffset).fill(7), ...(log ? y : y.map(Math.exp))]);
         const gValues = Float32Array.from([...Array(gOffset).fill(7), ...g]);
-        const out = softmaxVjpRowsSimd(yValues, yOffset, gValues, gOffset, rows, n, log, true)!;
+        const out = softmaxVjpRowsSimd(yValues, yOffset, gValues, gOffset, rows, n, log)!;
         expect(out.length).toBe(rows * n);
         for (let r = 0; r < rows; r++) {
           const yr = Array.from(yValues.subarray(yOffset + r * n, yOffset + (r + 1) * n));
@@ -146,11 +150,15 @@ describe("WebAssembly SIMD softmax kernels", () => {
     );
   });
 
-  it("leaves small inputs to the JS kernels unless forced", () => {
+  it("leaves inputs below 64 elements to the JS kernels under the preference auto, and every input under js", () => {
     const values = new Float32Array(63);
-    expect(softmaxRowsSimd(values, 0, 1, 63, false)).toBeNull();
-    expect(softmaxVjpRowsSimd(values, 0, values, 0, 1, 63, false)).toBeNull();
-    expect(softmaxRowsSimd(values, 0, 1, 63, false, true)).not.toBeNull();
+    withKernels("auto", () => {
+      expect(softmaxRowsSimd(values, 0, 1, 63, false)).toBeNull();
+      expect(softmaxVjpRowsSimd(values, 0, values, 0, 1, 63, false)).toBeNull();
+      expect(softmaxRowsSimd(new Float32Array(64), 0, 1, 64, false)).not.toBeNull();
+    });
+    withKernels("js", () => expect(softmaxRowsSimd(new Float32Array(4096), 0, 64, 64, false)).toBeNull());
+    expect(softmaxRowsSimd(values, 0, 1, 63, false)).not.toBeNull();
   });
 
   it("leaves rows too long for the WebAssembly memory limit to the JS kernels (they threw a RangeError past 2 GiB)", () => {

@@ -24,7 +24,7 @@ const leaf = () => tensor([1, 2], { requiresGrad: true });
 const f = (t: Tensor) => t.mul(t).sum();
 
 const FUNCTIONS: Record<string, () => unknown[]> = {
-  tensor: () => [[1, 2], { dtype: "float32", requiresGrad: false, shape: [2] }],
+  tensor: () => [[1, 2], { dtype: "float32", requiresGrad: false, shape: [2], device: "cpu" }],
   zeros: () => [[2], { dtype: "float32" }],
   ones: () => [[2], { dtype: "float32" }],
   full: () => [[2], 3, { dtype: "float32" }],
@@ -38,6 +38,8 @@ const FUNCTIONS: Record<string, () => unknown[]> = {
   randint: () => [0, 5, [2], { dtype: "int32" }],
   randperm: () => [4, { dtype: "int32" }],
   manualSeed: () => [0],
+  setDefaultDevice: () => ["cpu"],
+  getDefaultDevice: () => [],
   neg: () => [v()],
   exp: () => [v()],
   log: () => [v()],
@@ -111,6 +113,8 @@ const FUNCTIONS: Record<string, () => unknown[]> = {
   noGrad: () => [() => 1],
   enableGrad: () => [() => 1],
   isGradEnabled: () => [],
+  setKernelPreference: () => ["auto"],
+  getKernelPreference: () => [],
   detectAnomaly: () => [() => 1],
   autogradGrad: () => {
     const p = leaf();
@@ -157,6 +161,9 @@ const METHODS: Record<string, () => unknown[]> = {
   data: () => [],
   toArray: () => [],
   item: () => [],
+  dataAsync: () => [],
+  toArrayAsync: () => [],
+  itemAsync: () => [],
   toString: () => [],
   reshape: () => [[4]],
   view: () => [[4]],
@@ -227,6 +234,7 @@ const METHODS: Record<string, () => unknown[]> = {
 // Methods whose receiver is not a plain float [2, 2] tensor.
 const RECEIVER: Record<string, () => Tensor> = {
   item: () => tensor(1),
+  itemAsync: () => tensor(1),
   oneHot: () => tensor([0, 2], { dtype: "int32" }),
   retainGrad: () => leaf().mul(2),
   registerHook: () => leaf(),

@@ -1,16 +1,26 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { arange, full, gradcheck, matmul, ones, rand, randn, tensor, zeros } from "@nabla/tensor";
-import { matmulBatched, type MatmulKernel } from "../../packages/tensor/src/kernels/matmul";
+import { matmulBatched } from "../../packages/tensor/src/kernels/matmul";
 import type { Strided } from "../../packages/tensor/src/kernels/iterate";
 import { sumContiguous } from "../../packages/tensor/src/kernels/reduce";
-import { simdMatmulAvailable, simdMatmulThreadsReady } from "../../packages/tensor/src/kernels/wasm/matmul";
+import { multiplySimd, simdMatmulAvailable, simdMatmulThreadsReady } from "../../packages/tensor/src/kernels/wasm/matmul";
 import { simdSumAvailable, sumContiguousSimd } from "../../packages/tensor/src/kernels/wasm/reduce";
 import { simdElementwiseAvailable, zipBinarySimd } from "../../packages/tensor/src/kernels/wasm/elementwise";
 import { zipBinary } from "../../packages/tensor/src/kernels/elementwise";
 import { WASM_MEMORY_LIMIT_BYTES, kernelMemoryBytes } from "../../packages/tensor/src/kernels/wasm/wasm-api";
+import { useKernels, withKernels } from "../support/kernels";
+
+// multiplySimd as it is, counting its calls: which kernel a matmul ran
+vi.mock("../../packages/tensor/src/kernels/wasm/matmul", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../packages/tensor/src/kernels/wasm/matmul")>();
+  return { ...original, multiplySimd: vi.fn(original.multiplySimd) };
+});
+
+// The size thresholds are part of what is tested here: the preference auto, whatever NABLA_KERNELS says.
+useKernels("auto");
 
 // The WebAssembly SIMD matmul against the JS kernel it replaces (the reference), on operands laid
 // out as backward and views produce them: transposed, padded rows, offsets, broadcast batch dims,
@@ -86,9 +96,12 @@ function magnitudes(a: Strided, b: Strided): Float64Array {
  * the bound is min(k, 272)·ε·Σ|a||b| per element for float32, k·ε·Σ|a||b| for float64.
  */
 function expectKernelsAgree(a: Strided, b: Strided, dtype: FloatDType): void {
-  const run = (kernel: MatmulKernel) => matmulBatched(a, b, dtype, kernel);
-  const simd = run("simd");
-  const js = run("js");
+  // multiplySimd runs once per matrix of the batch under "wasm", never under "js"
+  const calls = vi.mocked(multiplySimd).mock.calls;
+  const expected = calls.length + a.shape[0]!;
+  const simd = withKernels("wasm", () => matmulBatched(a, b, dtype));
+  const js = withKernels("js", () => matmulBatched(a, b, dtype));
+  expect(calls.length, "multiplySimd calls").toBe(expected);
   expect(simd).toBeInstanceOf(dtype === "float32" ? Float32Array : Float64Array);
   expect(simd.length).toBe(js.length);
   const k = a.shape[2]!;
@@ -151,15 +164,17 @@ describe("WebAssembly SIMD matmul kernel", () => {
       strides: [rows * cols, cols, 1],
       offset: 0,
     });
-    expect(Array.from(matmulBatched(empty(3, 0), empty(0, 5), "float32", "simd"))).toEqual(new Array(15).fill(0));
-    expect(matmulBatched(empty(0, 4), empty(4, 5), "float32", "simd").length).toBe(0);
+    withKernels("wasm", () => {
+      expect(Array.from(matmulBatched(empty(3, 0), empty(0, 5), "float32"))).toEqual(new Array(15).fill(0));
+      expect(matmulBatched(empty(0, 4), empty(4, 5), "float32").length).toBe(0);
+    });
   });
 });
 
 describe("float32 matmul accuracy over a long inner dimension", () => {
   // One float32 running sum per output gave 2²⁴ = 16777216 for 2·10⁷ ones, and an error that grew
   // with k (1.6e-4 relative at k = 10⁶). Both kernels now keep it independent of k.
-  const kernels = ["auto", "js"] as const;
+  const kernels = ["auto", "js", "wasm"] as const;
   // a 1-D x as a [1, 1, k] and a [1, k, 1] operand of the kernel
   const vectors = (x: Strided): [Strided, Strided] => [
     { ...x, shape: [1, 1, x.shape[0]!], strides: [0, 0, x.strides[0]!] },
@@ -168,8 +183,8 @@ describe("float32 matmul accuracy over a long inner dimension", () => {
 
   it.each(kernels)("a dot product of 2·10⁷ float32 ones is exactly 2·10⁷ (%s kernel), not 2²⁴", (kernel) => {
     const x = ones([2e7]);
-    if (kernel === "auto") expect(matmul(x, x).item()).toBe(2e7);
-    else expect(Array.from(matmulBatched(...vectors(x.strided), "float32", kernel))).toEqual([2e7]);
+    expect(withKernels(kernel, () => matmul(x, x).item())).toBe(2e7);
+    expect(Array.from(withKernels(kernel, () => matmulBatched(...vectors(x.strided), "float32")))).toEqual([2e7]);
   });
 
   it.each(kernels)("random products at k = 10⁶ are within 272·2⁻²⁴·Σ|a||b| of a float64 product (%s kernel)", (kernel) => {
@@ -178,7 +193,7 @@ describe("float32 matmul accuracy over a long inner dimension", () => {
     // 2700·2⁻²⁴·Σ|a||b| (1.6e-4 relative)
     const a = rand([n, k]);
     const b = rand([k, m]).mT.contiguous().mT; // as backward reads Bᵀ
-    const result = matmulBatched(a.unsqueeze(0).strided, b.unsqueeze(0).strided, "float32", kernel);
+    const result = withKernels(kernel, () => matmulBatched(a.unsqueeze(0).strided, b.unsqueeze(0).strided, "float32"));
     const [x, y] = [a.data(), b.contiguous().data()];
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < m; j++) {
@@ -275,8 +290,11 @@ describe("SIMD matmul on two threads", () => {
     // 517 · 300 · 1731 multiply-adds is above the threaded threshold; odd sizes leave partial tiles
     const a = operand("float32", 1, 517, 300, plain, 7);
     const b = operand("float32", 1, 300, 1731, { ...plain, transposed: true }, 8);
-    const threaded = matmulBatched(a, b, "float32", "auto");
-    const single = matmulBatched(a, b, "float32", "simd");
+    const threaded = matmulBatched(a, b, "float32");
+    // the kernel itself, told not to use the second thread
+    const single = new Float32Array(517 * 1731);
+    const view = (x: Strided) => ({ data: x.data, offset: x.offset, rowStride: x.strides[1]!, colStride: x.strides[2]! });
+    multiplySimd(view(a), view(b), 517, 300, 1731, false, single, 0, false);
     expect(threaded.length).toBe(517 * 1731);
     let differing = 0;
     for (let i = 0; i < single.length; i++) if (!Object.is(threaded[i], single[i])) differing++;
@@ -321,11 +339,11 @@ function sumOperand(dtype: FloatDType, outer: number, size: number, inner: numbe
   return { data, shape: [outer, size, inner], strides: [size * inner, inner, 1], offset };
 }
 
-/** SIMD sums over the middle dim, with the SIMD size threshold waived. */
+/** SIMD sums over the middle dim, whatever the size. */
 function simdSums(x: Strided): Float64Array {
   const [outer, size, inner] = x.shape as [number, number, number];
   const acc = new Float64Array(outer * inner);
-  expect(sumContiguousSimd(x.data, x.offset, outer, size, inner, acc, true)).toBe(true);
+  expect(withKernels("wasm", () => sumContiguousSimd(x.data, x.offset, outer, size, inner, acc))).toBe(true);
   return acc;
 }
 
@@ -406,8 +424,15 @@ describe("WebAssembly SIMD sums", () => {
 
   it("leave other dtypes and empty sums to the JS kernel", () => {
     const acc = new Float64Array(4);
-    expect(sumContiguousSimd(new Int32Array(8), 0, 4, 2, 1, acc, true)).toBe(false);
-    expect(sumContiguousSimd(new Float32Array(0), 0, 4, 0, 1, acc, true)).toBe(false);
+    withKernels("wasm", () => {
+      expect(sumContiguousSimd(new Int32Array(8), 0, 4, 2, 1, acc)).toBe(false);
+      expect(sumContiguousSimd(new Float32Array(0), 0, 4, 0, 1, acc)).toBe(false);
+    });
+    // and sums below 64 × 64 elements, under the preference auto; every sum under js
+    const small = new Float32Array(64 * 63);
+    expect(withKernels("auto", () => sumContiguousSimd(small, 0, 1, 64 * 63, 1, acc))).toBe(false);
+    expect(withKernels("auto", () => sumContiguousSimd(new Float32Array(64 * 64), 0, 1, 64 * 64, 1, acc))).toBe(true);
+    expect(withKernels("js", () => sumContiguousSimd(new Float32Array(1e5), 0, 1, 1e5, 1, acc))).toBe(false);
   });
 
   it("run for sums of 64 × 64 elements and more through sum(), agreeing with float64 sums", () => {
@@ -472,9 +497,8 @@ describe("WebAssembly SIMD elementwise arithmetic", () => {
           const a = patternOperand(patternA, rows, n, offset, values);
           const b = patternOperand(patternB, rows, n, 3 - offset, values.slice().reverse());
           const simd = new Float32Array(rows * n);
-          expect(zipBinarySimd(op, a, b, simd, true)).toBe(true);
-          // below its size threshold zipBinary runs the JS loop
-          const js = zipBinary(a, b, "float32", ARITHMETIC[op], op);
+          expect(withKernels("wasm", () => zipBinarySimd(op, a, b, simd))).toBe(true);
+          const js = withKernels("js", () => zipBinary(a, b, "float32", ARITHMETIC[op], op));
           for (let i = 0; i < js.length; i++) {
             if (!Object.is(simd[i], js[i]) && !(Number.isNaN(simd[i]) && Number.isNaN(js[i]))) {
               expect.fail(`${op} [${rows}, ${n}] ${patternA} × ${patternB}, element ${i}: SIMD ${simd[i]} vs JS ${js[i]}`);
@@ -525,11 +549,17 @@ describe("WebAssembly SIMD elementwise arithmetic", () => {
     const whole = (data: Float32Array | Float64Array, shape: number[], strides: number[]): Strided => ({ data, shape, strides, offset: 0 });
     const a = whole(new Float32Array(64), [8, 8], [8, 1]);
     const out = new Float32Array(64);
-    expect(zipBinarySimd("tanhBackward", a, a, out, true)).toBe(false);
-    expect(zipBinarySimd("add", a, whole(new Float64Array(64), [8, 8], [8, 1]), out, true)).toBe(false);
-    // a transposed view and a slice with gaps between rows are not rows of the kinds above
-    expect(zipBinarySimd("add", a, whole(new Float32Array(64), [8, 8], [1, 8]), out, true)).toBe(false);
-    expect(zipBinarySimd("add", a, whole(new Float32Array(80), [8, 8], [10, 1]), out, true)).toBe(false);
-    expect(zipBinarySimd("add", a, a, out)).toBe(false);
+    withKernels("wasm", () => {
+      expect(zipBinarySimd("tanhBackward", a, a, out)).toBe(false);
+      expect(zipBinarySimd("add", a, whole(new Float64Array(64), [8, 8], [8, 1]), out)).toBe(false);
+      // a transposed view and a slice with gaps between rows are not rows of the kinds above
+      expect(zipBinarySimd("add", a, whole(new Float32Array(64), [8, 8], [1, 8]), out)).toBe(false);
+      expect(zipBinarySimd("add", a, whole(new Float32Array(80), [8, 8], [10, 1]), out)).toBe(false);
+    });
+    // below 8192 elements under the preference auto, and at any size under js
+    expect(withKernels("auto", () => zipBinarySimd("add", a, a, out))).toBe(false);
+    const large = whole(new Float32Array(8192), [8192], [1]);
+    expect(withKernels("auto", () => zipBinarySimd("add", large, large, new Float32Array(8192)))).toBe(true);
+    expect(withKernels("js", () => zipBinarySimd("add", large, large, new Float32Array(8192)))).toBe(false);
   });
 });

@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { noGrad, tensor, type Node, type Tensor } from "@nabla/tensor";
+import { defineOp, noGrad, tensor, type Node, type OpContext, type Tensor } from "@nabla/tensor";
+import { nablaError } from "../support/errors";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const tsx = fileURLToPath(new URL("../../examples/node_modules/.bin/tsx", import.meta.url));
@@ -46,6 +47,60 @@ describe("the tape stays small", () => {
         .map((n) => n.name)
         .sort(),
     ).toEqual(["exp", "mul", "tanh"]);
+  });
+
+  it("a released node drops every field its op set, not only its saved tensors", () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    // keeps a large array as a field and saves no tensor: still freed after backward
+    const scaled = defineOp({
+      name: "scaledByTable",
+      forward(ctx: OpContext<{ table: Float64Array; scale: number }>, input: Tensor) {
+        ctx.table = new Float64Array(1_000_000).fill(2);
+        ctx.scale = 2;
+        return input.mul(2);
+      },
+      backward(ctx, gradOut) {
+        return [gradOut.mul(ctx.table[0]! * (ctx.scale / 2))];
+      },
+    });
+    const y = scaled(x).sum();
+    const node = y.gradFn!.inputs[0]!.node!;
+    expect(node.name).toBe("scaledByTable");
+    expect(node.ctx.fieldNames().sort()).toEqual(["scale", "table"]);
+
+    y.backward(undefined, { retainGraph: true });
+    expect(node.ctx.fieldNames(), "retainGraph keeps them").toHaveLength(2);
+    y.backward();
+    expect(x.grad!.toArray()).toEqual([4, 4, 4]);
+    expect(node.released).toBe(true);
+    expect(node.ctx.fieldNames()).toEqual([]);
+    expect(Object.values(node.ctx).some((v) => v instanceof Float64Array)).toBe(false);
+    expect(nablaError(() => y.backward()).message).toMatch(
+      /^backward: trying to backward through the graph a second time \(scaledByTable's saved tensors were freed\); pass \{ retainGraph: true \}/,
+    );
+    expect(x.grad!.toArray(), "the failed call adds nothing").toEqual([4, 4, 4]);
+  });
+
+  it("a node that kept only plain metadata keeps it and can run again (sum, reshape), as PyTorch", () => {
+    const x = tensor([1, 2, 3, 4], { requiresGrad: true });
+    const y = x.reshape(2, 2).sum(0).sum();
+    const nodes = nodesBehind(y);
+    y.backward();
+    expect(nodes.every((n) => !n.released)).toBe(true);
+    expect(nodes.find((n) => n.name === "reshape")!.ctx.fieldNames()).toEqual(["inputShape"]);
+    y.backward();
+    expect(x.grad!.toArray()).toEqual([2, 2, 2, 2]);
+  });
+
+  it("a node that saved a tensor drops its plain fields too (gather)", () => {
+    const x = tensor([[1, 2, 3]], { requiresGrad: true });
+    const y = x.gather(1, tensor([[2, 0]], { dtype: "int32" })).sum();
+    const node = y.gradFn!.inputs[0]!.node!;
+    expect(node.ctx.fieldNames().sort()).toEqual(["dim", "inputShape"]);
+    y.backward();
+    expect(x.grad!.toArray()).toEqual([[1, 0, 1]]);
+    expect(node.ctx.fieldNames()).toEqual([]);
+    expect(node.ctx.saved).toEqual([]);
   });
 
   it("a recorded edge holds no intermediate tensor: only leaves are referenced", () => {

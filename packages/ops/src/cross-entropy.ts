@@ -1,4 +1,4 @@
-import { defineOp, formatShape, isGradEnabled, NablaError, tensor, Tensor, where, isTensor } from "@nabla/tensor";
+import { defineOp, formatShape, isGradEnabled, NablaError, type OpContext, tensor, Tensor, where, isTensor } from "@nabla/tensor";
 import { type FloatArray, logSoftmax, softmax, softmaxSlices } from "./softmax";
 
 /**
@@ -208,6 +208,15 @@ function probabilityLoss(logProbs: Tensor, target: Tensor, options: CheckedOptio
   return reduce(losses, reduction, logProbs.numel / classes);
 }
 
+/** What crossEntropyClassIndices keeps for backward besides the logits (see its forward). */
+interface CrossEntropyFields {
+  targets: Int32Array;
+  ignoreIndex: number;
+  denominator: number;
+  /** softmax(logits), row-major (N, C): freed with the graph after backward. */
+  probabilities: FloatArray;
+}
+
 /**
  * Cross-entropy of (N, C) logits and class indices, reduced by `denominator` (the count of targets
  * not ignored for "mean", 1 for "sum"), in one pass per row: the stable log-sum-exp minus the
@@ -221,7 +230,7 @@ const crossEntropyClassIndices = defineOp({
     forward: "ℓ = Σₙ (log Σ_c exp x[n, c] − x[n, tₙ]) / D",
     backward: "x̄ = ḡ ⊙ (softmax(x) − onehot(t)) / D,  0 on ignored rows",
   },
-  forward(ctx, logits: Tensor, targets: Int32Array, ignoreIndex: number, denominator: number): Tensor {
+  forward(ctx: OpContext<CrossEntropyFields>, logits: Tensor, targets: Int32Array, ignoreIndex: number, denominator: number): Tensor {
     const rows = logits.shape[0]!;
     // the probabilities (kept for a first-order backward) with each row's max and Σ exp(x − max)
     const { out: probabilities, maxima, sums } = softmaxSlices(logits, 1, false);
@@ -244,10 +253,7 @@ const crossEntropyClassIndices = defineOp({
   },
   backward(ctx, gradOut) {
     const [logits] = ctx.saved;
-    const targets: Int32Array = ctx.targets;
-    const ignoreIndex: number = ctx.ignoreIndex;
-    const denominator: number = ctx.denominator;
-    const probabilities: FloatArray = ctx.probabilities;
+    const { targets, ignoreIndex, denominator, probabilities } = ctx;
     const [rows, classes] = logits!.shape as [number, number];
     if (isGradEnabled()) {
       // createGraph: the gradient must itself be differentiable in the logits, so it is written in

@@ -12,6 +12,7 @@ import {
   storedValue,
   toBool,
 } from "./dtype";
+import { type Device, assertDevice } from "./device";
 import { NablaError, describeValue } from "./errors";
 import { fillStrided } from "./kernels/elementwise";
 import { Generator, defaultGenerator } from "./random";
@@ -24,6 +25,8 @@ export interface TensorOptions {
   dtype?: DType;
   /** Make the new tensor a leaf that requires grad (floating dtypes only). */
   requiresGrad?: boolean;
+  /** Where the new tensor lives; `getDefaultDevice()` (the CPU) when left out. Only `"cpu"` is available. */
+  device?: Device;
 }
 
 /** Options of the random creation functions: those of `TensorOptions`, and a generator. */
@@ -39,6 +42,7 @@ export interface RandomOptions extends TensorOptions {
 function creationOptions<O extends RandomOptions>(op: string, options: O | undefined): O | undefined {
   const checked = checkOptions(op, options);
   if (checked.requiresGrad !== undefined) checkBoolean(op, "requiresGrad", checked.requiresGrad);
+  if (checked.device !== undefined) assertDevice(op, checked.device);
   if (checked.generator !== undefined && !(checked.generator instanceof Generator)) {
     throw new NablaError(op, `generator must be a Generator, got ${describeValue(checked.generator)}`);
   }

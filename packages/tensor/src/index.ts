@@ -13,6 +13,8 @@ export type { Shape } from "./shape";
 export { formatShape, broadcastShapes, normalizeDim, normalizeDims, MAX_DIMS } from "./shape";
 export type { Layout } from "./layout";
 export { NablaError } from "./errors";
+export type { Device } from "./device";
+export { setDefaultDevice, getDefaultDevice } from "./device";
 export { tensor, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye, rand, randn, randint, randperm } from "./creation";
 export type { TensorOptions, RandomOptions } from "./creation";
 export { Generator, manualSeed } from "./random";
@@ -41,10 +43,12 @@ export {
   sumTo,
 } from "./ops/movement";
 export { matmul } from "./ops/linalg";
+export { setKernelPreference, getKernelPreference } from "./kernels/preference";
+export type { KernelPreference } from "./kernels/preference";
 export { gather, indexSelect, scatterAdd, cat, stack, split, oneHot } from "./ops/indexing";
 export { add_, sub_, mul_, div_, zero_, fill_, copy_ } from "./ops/inplace";
 export { defineOp, registeredOps } from "./autograd/define-op";
-export type { OpContext, OpDefinition, OpFormula, Node } from "./autograd/define-op";
+export type { OpContext, OpContextBase, UntypedFields, OpDefinition, OpFormula, Node } from "./autograd/define-op";
 export type { GradHook, InputEdge } from "./autograd/define-op";
 export { noGrad, enableGrad, isGradEnabled } from "./autograd/grad-mode";
 export { detectAnomaly } from "./autograd/anomaly";

@@ -6,5 +6,7 @@
 
 export { lazyWasmKernels, growWasmMemory, float32RegionBytes } from "./kernels/wasm/wasm-api";
 export type { WasmKernels, WasmMemory } from "./kernels/wasm/wasm-api";
+export { useWasmKernel } from "./kernels/preference";
+export type { WasmKernelSize } from "./kernels/preference";
 export { describeValue } from "./errors";
 export { checkTensor, checkNumber, checkInteger, checkBoolean, checkFunction, checkOptions, checkDims, checkIntegers } from "./args";

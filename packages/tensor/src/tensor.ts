@@ -4,6 +4,7 @@ import type { GradHook, Node } from "./autograd/define-op";
 import { isGradEnabled } from "./autograd/grad-mode";
 import { checkBoolean, checkNumber, checkOptions, sizesArgument } from "./args";
 import { isTensor, ordinaryHasInstance, sharedAcrossCopies, TENSOR_BRAND, version } from "./copies";
+import type { Device } from "./device";
 import { allocate, type DType, isFloating, storedValue, type TypedArray } from "./dtype";
 import { NablaError, describeValue } from "./errors";
 import { formatTensor, toNestedArray } from "./format";
@@ -462,6 +463,57 @@ export class Tensor {
   }
 
   /**
+   * The device the tensor's data lives on: `"cpu"`, the only device available today.
+   *
+   * @example
+   * ```ts
+   * tensor([1, 2]).device; // → "cpu"
+   * ```
+   */
+  get device(): Device {
+    return "cpu";
+  }
+
+  /**
+   * `data()` as a promise: the form that works on every device (one that cannot read back
+   * synchronously needs it). On the CPU it resolves at once.
+   *
+   * @example
+   * ```ts
+   * const x = tensor([[1, 2], [3, 4]]);
+   * await x.T.dataAsync(); // → [1, 3, 2, 4]
+   * ```
+   */
+  async dataAsync(): Promise<TypedArray> {
+    return this.data();
+  }
+
+  /**
+   * `toArray()` as a promise: the form that works on every device. On the CPU it resolves at once.
+   *
+   * @example
+   * ```ts
+   * await tensor([[1, 2], [3, 4]]).toArrayAsync(); // → [[1, 2], [3, 4]]
+   * ```
+   */
+  async toArrayAsync(): Promise<NestedArray> {
+    return this.toArray();
+  }
+
+  /**
+   * `item()` as a promise: the form that works on every device. On the CPU it resolves at once; it
+   * rejects with the error `item()` throws for a tensor that has not exactly one element.
+   *
+   * @example
+   * ```ts
+   * await tensor([[7]]).itemAsync(); // → 7
+   * ```
+   */
+  async itemAsync(): Promise<number | boolean> {
+    return this.item();
+  }
+
+  /**
    * The value of a one-element tensor (any shape) as a number, or a boolean for bool; throws
    * for any other size.
    *
@@ -734,18 +786,22 @@ export class Tensor {
     return movement.clone(this);
   }
   /**
-   * This tensor converted to `dtype` (a copy; this tensor itself when it already has that dtype), as
-   * PyTorch's `to(dtype)`. Floats become int32 by truncation toward zero; the gradient is converted
-   * back.
+   * This tensor converted to `dtype` (a copy; this tensor itself when it already has that dtype),
+   * or moved to `device` (this tensor itself when it is already there), as PyTorch's `to`. Floats
+   * become int32 by truncation toward zero; the gradient is converted back. `"cpu"` is the only
+   * device available: `"webgpu"` throws.
    *
    * @example
    * ```ts
    * tensor([1.7, -1.7]).to("int32");    // → [1, -1]
    * tensor([1, 2]).to("float64").dtype; // → "float64"
+   * const x = tensor([1, 2]);
+   * x.to("cpu") === x;                  // → true
+   * x.to("webgpu"); // throws to: device "webgpu" is not available yet (available: cpu)
    * ```
    */
-  to(dtype: DType): Tensor {
-    return movement.to(this, dtype);
+  to(dtypeOrDevice: DType | Device): Tensor {
+    return movement.to(this, dtypeOrDevice);
   }
 
   // ---- elementwise ----

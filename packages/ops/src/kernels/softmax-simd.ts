@@ -1,4 +1,11 @@
-import { float32RegionBytes, growWasmMemory, lazyWasmKernels, type WasmKernels } from "@nabla/tensor/internal";
+import {
+  float32RegionBytes,
+  growWasmMemory,
+  lazyWasmKernels,
+  useWasmKernel,
+  type WasmKernelSize,
+  type WasmKernels,
+} from "@nabla/tensor/internal";
 import { SOFTMAX_WASM_BASE64 } from "./softmax-binary";
 
 // Drivers of softmax.wat: float32 rows copied into the module's memory a block at a time, worked
@@ -21,7 +28,7 @@ const BLOCK_BYTES = 128 * 1024;
  * Fewer elements stay in JS (no copies, no call into the module). Measured on a 2-vCPU machine,
  * softmax of float32 rows: even at about 16 elements, 3× faster at 256 and 6–10× from 4,096 up.
  */
-const SIMD_MIN_ELEMENTS = 64;
+const SOFTMAX_ROWS: WasmKernelSize = { minElements: 64 };
 
 const simdKernels = /* @__PURE__ */ lazyWasmKernels<SoftmaxKernels>(SOFTMAX_WASM_BASE64, { log: Math.log });
 
@@ -30,8 +37,8 @@ export function simdSoftmaxAvailable(): boolean {
   return simdKernels() !== null;
 }
 
-function useSimd(elements: number, force: boolean): WasmKernels<SoftmaxKernels> | null {
-  return elements === 0 || (!force && elements < SIMD_MIN_ELEMENTS) ? null : simdKernels();
+function useSimd(elements: number): WasmKernels<SoftmaxKernels> | null {
+  return elements === 0 || !useWasmKernel(SOFTMAX_ROWS, elements) ? null : simdKernels();
 }
 
 function rowsPerBlock(n: number): number {
@@ -48,11 +55,11 @@ export interface SoftmaxRows {
 /**
  * Softmax (log false) or log-softmax (log true) of each of `rows` contiguous float32 rows of `n`
  * entries starting at x[offset]. Null, having done nothing, when the JS kernel should run instead:
- * few elements (`force` skips that check, for tests), rows too long for the module's memory (see
+ * few elements (as useWasmKernel decides), rows too long for the module's memory (see
  * growWasmMemory) or no WebAssembly SIMD.
  */
-export function softmaxRowsSimd(x: Float32Array, offset: number, rows: number, n: number, log: boolean, force = false): SoftmaxRows | null {
-  const kernels = useSimd(rows * n, force);
+export function softmaxRowsSimd(x: Float32Array, offset: number, rows: number, n: number, log: boolean): SoftmaxRows | null {
+  const kernels = useSimd(rows * n);
   if (kernels === null) return null;
   const block = rowsPerBlock(n);
   // memory: [src block | dst block | maxima and sums of a block]
@@ -89,9 +96,8 @@ export function softmaxVjpRowsSimd(
   rows: number,
   n: number,
   log: boolean,
-  force = false,
 ): Float32Array | null {
-  const kernels = useSimd(rows * n, force);
+  const kernels = useSimd(rows * n);
   if (kernels === null) return null;
   const block = rowsPerBlock(n);
   // memory: [y block | g block | dst block]

@@ -14,33 +14,43 @@ export interface OpFormula {
   backward: string;
 }
 
-/**
- * What forward leaves for backward: saved tensors, which inputs need a gradient, and any plain
- * fields the op sets (`ctx.dim = dim`).
- */
-export interface OpContext {
+/** What every op context has, whatever fields its op sets: see `OpContext`. */
+export interface OpContextBase {
   /** Keeps tensors for backward (inputs or outputs); in-place changes to them before backward throw. */
   save(...tensors: Tensor[]): void;
   /** What `save` kept, in order. */
   readonly saved: readonly Tensor[];
   /** For each tensor input, whether a gradient is wanted: backward may skip (return null for) the others. */
   readonly needsInputGrad: readonly boolean[];
-  // ops keep their non-tensor arguments (dim, keepdim, shapes) as plain fields
-  // biome-ignore lint/suspicious/noExplicitAny: each op's fields have their own types, read back in its backward without a cast
-  [field: string]: any;
 }
+
+/**
+ * The fields of an op context whose op does not declare them: any name, any value.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: an undeclared field reads back in backward without a cast, as before fields could be typed
+export type UntypedFields = { [field: string]: any };
+
+/**
+ * What forward leaves for backward: saved tensors, which inputs need a gradient, and the plain
+ * fields the op sets (`ctx.dim = dim`). `Fields` declares those fields, so that backward reads
+ * them with their types: annotate forward's ctx as `OpContext<{ dim: number }>` and `defineOp`
+ * gives backward's ctx the same type. Without it, any field of any type is allowed. After a
+ * backward that does not retain the graph, the saved tensors and fields of an op that needed any
+ * data (a saved tensor, a typed array) are dropped, so the graph keeps no buffers alive.
+ */
+export type OpContext<Fields extends object = UntypedFields> = OpContextBase & Fields;
 
 /**
  * What `defineOp` takes: the op's name, its forward and its backward rule, and optionally its
  * formula for teaching output (`toDot`, `traceBackward`).
  */
-export interface OpDefinition<Args extends unknown[] = unknown[]> {
+export interface OpDefinition<Args extends unknown[] = unknown[], Fields extends object = UntypedFields> {
   /** The op's name, as `gradFn.name`, error messages and `registeredOps()` show it. */
   name: string;
   /** Computes the output with grad mode off; tensor arguments are the differentiable inputs. */
-  forward(ctx: OpContext, ...args: Args): Tensor;
+  forward(ctx: OpContext<Fields>, ...args: Args): Tensor;
   /** One gradient per tensor input (null where none flows), written with differentiable ops. */
-  backward(ctx: OpContext, gradOut: Tensor): ReadonlyArray<Tensor | null>;
+  backward(ctx: OpContext<Fields>, gradOut: Tensor): ReadonlyArray<Tensor | null>;
   /** The op's math in plain notation, shown by `toDot` and `traceBackward`. */
   formula?: OpFormula;
 }
@@ -83,8 +93,20 @@ const isZero = (version: number): boolean => version === 0;
 const holdsNumber = (t: Tensor): boolean => t.storage.holdsNumber;
 const keepable = (t: Tensor): Tensor | SavedNumber => (t.storage.holdsNumber ? new SavedNumber(t.storage.data[0]!, t.dtype, t.shape) : t);
 
-class Context implements OpContext {
-  // biome-ignore lint/suspicious/noExplicitAny: as OpContext: the op's own fields
+/** What a Context holds for itself; every other own property is a field its op set. */
+const CONTEXT_SLOTS = new Set(["kept", "savedVersions", "needsInputGrad"]);
+
+/**
+ * Whether a field's value is data worth freeing (a tensor, a typed array or buffer, or an array
+ * holding one) rather than plain metadata (dims, shapes, numbers) that backward can read again.
+ */
+function holdsData(value: unknown): boolean {
+  if (value instanceof Tensor || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return true;
+  return Array.isArray(value) && value.some(holdsData);
+}
+
+class Context implements OpContextBase {
+  // biome-ignore lint/suspicious/noExplicitAny: as UntypedFields: the op's own fields
   [field: string]: any;
   /** What `save` kept, in order: tensors, and number operands as their value. */
   kept: ReadonlyArray<Tensor | SavedNumber> = NOTHING_SAVED;
@@ -124,12 +146,24 @@ class Context implements OpContext {
     }
   }
 
-  /** Drops what was saved; returns whether anything was. */
+  /** The names of the fields the op set on this context. */
+  fieldNames(): string[] {
+    return Object.keys(this).filter((key) => !CONTEXT_SLOTS.has(key));
+  }
+
+  /**
+   * After a backward that did not retain the graph: when the op kept data (saved tensors, or a
+   * field holding a tensor or typed array), drops everything it kept, saved tensors and every
+   * field, and returns true (its backward cannot run again). An op that kept only plain metadata
+   * (sum's shapes) keeps it and can run again, as PyTorch's nodes keep their sizes.
+   */
   release(): boolean {
-    const hadSaved = this.kept.length > 0;
+    const names = this.fieldNames();
+    if (this.kept.length === 0 && !names.some((name) => holdsData(this[name]))) return false;
     this.kept = NOTHING_SAVED;
     this.savedVersions = NOTHING_SAVED;
-    return hadSaved;
+    for (const name of names) delete this[name];
+    return true;
   }
 }
 
@@ -177,7 +211,7 @@ export interface InputEdge {
  * ```
  */
 export class Node {
-  /** @internal Whether release() freed saved tensors this node's backward needs. */
+  /** @internal Whether release() freed what this node's backward needs (saved tensors, data fields). */
   released = false;
   /** @internal Hooks registered on the output while this node was its gradFn, in registration order. */
   hooks: GradHook[] | null = null;
@@ -275,15 +309,18 @@ export function registeredOps(): ReadonlyMap<string, OpDefinition> {
  */
 // bundlers may drop the ops a program never uses: registering is defineOp's only side effect
 /* @__NO_SIDE_EFFECTS__ */
-export function defineOp<Args extends unknown[]>(definition: OpDefinition<Args>): (...args: Args) => Tensor {
+export function defineOp<Args extends unknown[], Fields extends object = UntypedFields>(
+  definition: OpDefinition<Args, Fields>,
+): (...args: Args) => Tensor {
   checkOptions("defineOp", definition, "definition");
   if (typeof definition.name !== "string" || definition.name === "") {
     throw new NablaError("defineOp", `name must be a non-empty string, got ${describeValue(definition.name)}`);
   }
   checkFunction("defineOp", `${definition.name}'s forward`, definition.forward);
   checkFunction("defineOp", `${definition.name}'s backward`, definition.backward);
-  registry.set(definition.name, definition as OpDefinition);
-  return (...args: Args) => applyOp(definition as OpDefinition, args);
+  const untyped = definition as unknown as OpDefinition;
+  registry.set(definition.name, untyped);
+  return (...args: Args) => applyOp(untyped, args);
 }
 
 function applyOp(definition: OpDefinition, args: unknown[]): Tensor {

@@ -1,6 +1,7 @@
 import { allocate, type DType, type TypedArray } from "../dtype";
 import { numelOf } from "../shape";
 import { RowWalker, type Strided } from "./iterate";
+import { useWasmKernel, type WasmKernelSize } from "./preference";
 import { multiplySimd, simdMatmulAvailable } from "./wasm/matmul";
 
 // Rows of B kept hot in cache while the rows of A pass over them.
@@ -10,17 +11,9 @@ const K_BLOCK = 128;
  * Below this many multiply-adds per matrix (n·k·m) the JS kernel is as fast: the SIMD path's fixed
  * costs (packing into wasm memory, zeroing and copying out C, padding to whole 4 × 8 tiles) are
  * most of the ≈ 3 µs both take at 4 × 4 × 4. Measured from there: 1.7 vs 3.1 µs at 8³, 7 vs 37 µs
- * at 32³.
+ * at 32³. Large products also split over two threads where a worker can run (wasm/matmul.ts).
  */
-const SIMD_MIN_MULTIPLY_ADDS = 8 * 8 * 8;
-
-/**
- * Which kernel multiplies: "auto" picks WebAssembly SIMD for float32/float64 products from
- * SIMD_MIN_MULTIPLY_ADDS up where the engine supports it (on two threads for large products, where
- * a worker can run), else the JS kernel; "js" forces the JS kernel (the reference the SIMD one is
- * tested against); "simd" forces SIMD on one thread for float dtypes.
- */
-export type MatmulKernel = "auto" | "js" | "simd";
+const SIMD_MATMUL: WasmKernelSize = { minElements: 8 * 8 * 8 };
 
 /** Copies an [rows, cols] strided matrix into a row-major float64 buffer. */
 function packMatrix(
@@ -42,14 +35,14 @@ function packMatrix(
  * out[…] = a[…] @ b[…] for a [...batch, n, k] and b [...batch, k, m] whose batch dims are already
  * broadcast to one shape (stride 0 where a matrix is shared). The result is contiguous.
  *
- * float32 and float64 products of any size but the smallest run the WebAssembly SIMD kernel
- * (wasm/matmul.ts). The JS kernel, for the rest and as the reference: each matrix pair is first
- * packed into row-major float64 buffers, so transposed or strided operands (as backward produces)
+ * float32 and float64 products run the WebAssembly SIMD kernel (wasm/matmul.ts) where
+ * useWasmKernel says so (by default: any size but the smallest). The JS kernel, for the rest and as
+ * the reference: each matrix pair is first packed into row-major float64 buffers, so transposed or strided operands (as backward produces)
  * run the same loop and the loop body sees one array type. The loop is i-p-j, blocked over p, with
  * four rows of A at a time so each loaded element of B feeds four multiply-adds; accumulation is
  * in float64 and rounded once at the end.
  */
-export function matmulBatched(a: Strided, b: Strided, dtype: DType, kernel: MatmulKernel = "auto"): TypedArray {
+export function matmulBatched(a: Strided, b: Strided, dtype: DType): TypedArray {
   const nd = a.shape.length;
   const n = a.shape[nd - 2]!;
   const k = a.shape[nd - 1]!;
@@ -58,7 +51,7 @@ export function matmulBatched(a: Strided, b: Strided, dtype: DType, kernel: Matm
   const out = allocate(dtype, numelOf(batchShape) * n * m);
   if (out.length === 0) return out;
   const floating = dtype === "float32" || dtype === "float64";
-  const simd = floating && kernel !== "js" && (kernel === "simd" || n * k * m >= SIMD_MIN_MULTIPLY_ADDS) && simdMatmulAvailable();
+  const simd = floating && useWasmKernel(SIMD_MATMUL, n * k * m) && simdMatmulAvailable();
   const aPacked = simd ? null : new Float64Array(n * k);
   const bPacked = simd ? null : new Float64Array(k * m);
   const acc = simd ? null : new Float64Array(n * m);
@@ -74,7 +67,7 @@ export function matmulBatched(a: Strided, b: Strided, dtype: DType, kernel: Matm
       left.offset = walker.offsets[0]! + t * walker.rowStrides[0]!;
       right.offset = walker.offsets[1]! + t * walker.rowStrides[1]!;
       if (simd) {
-        multiplySimd(left, right, n, k, m, dtype === "float64", out, outBase, kernel === "auto");
+        multiplySimd(left, right, n, k, m, dtype === "float64", out, outBase, true);
         continue;
       }
       if (dtype === "int32") {

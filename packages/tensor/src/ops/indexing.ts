@@ -1,12 +1,12 @@
 import { checkIntegers, checkTensor } from "../args";
-import { defineOp } from "../autograd/define-op";
+import { type OpContext, defineOp } from "../autograd/define-op";
 import { isTensor } from "../copies";
 import { allocate, resultType } from "../dtype";
 import { NablaError } from "../errors";
 import { copyStrided, toContiguous } from "../kernels/elementwise";
 import { gatherAlong, scatterAddAlong, valueRange } from "../kernels/indexing";
 import { contiguousLayout, sliceLayout } from "../layout";
-import { checkRank, formatShape, normalizeDim, numelOf } from "../shape";
+import { type Shape, checkRank, formatShape, normalizeDim, numelOf } from "../shape";
 import { Tensor } from "../tensor";
 import { zeros } from "../creation";
 import { expand, narrow, reshape, unsqueeze } from "./movement";
@@ -39,7 +39,7 @@ function checkAlongShapes(op: string, dim: number, index: Tensor, other: Tensor,
 
 const gatherOp = defineOp({
   name: "gather",
-  forward(ctx, x: Tensor, dim: number, index: Tensor) {
+  forward(ctx: OpContext<{ inputShape: Shape; dim: number }>, x: Tensor, dim: number, index: Tensor) {
     ctx.inputShape = x.shape;
     ctx.dim = dim;
     ctx.save(index);

@@ -1,6 +1,7 @@
 import { defineOp } from "../autograd/define-op";
-import { type DType, assertDType, isFloating } from "../dtype";
-import { NablaError } from "../errors";
+import { DEVICES, type Device, assertDevice, isDevice } from "../device";
+import { DTYPES, type DType, isDType, isFloating } from "../dtype";
+import { NablaError, describeValue } from "../errors";
 import { copyStrided, toContiguous } from "../kernels/elementwise";
 import {
   expandLayout,
@@ -509,19 +510,31 @@ const castOp: (x: Tensor, dtype: DType) => Tensor = defineOp({
 });
 
 /**
- * `x` converted to `dtype` (a copy; `x` itself when it already has that dtype), as PyTorch's
- * `to(dtype)`. Floats become int32 by truncation toward zero, and nonzero values become true.
+ * `x` converted to `dtype` (a copy; `x` itself when it already has that dtype), or moved to
+ * `device` (`x` itself when it is already there), as PyTorch's `to`. Floats become int32 by
+ * truncation toward zero, and nonzero values become true. `"cpu"` is the only device available.
  *
  * @example
  * ```ts
  * to(tensor([1.7, -1.7]), "int32"); // → [1, -1]
  * to(tensor([0, 2]), "bool");       // → [false, true]
+ * const x = tensor([1, 2]);
+ * to(x, "cpu") === x;               // → true
  * ```
  */
-export function to(x: Tensor, dtype: DType): Tensor {
+export function to(x: Tensor, dtypeOrDevice: DType | Device): Tensor {
   checkTensor("to", "input", x);
-  assertDType("to", dtype);
-  return x.dtype === dtype ? x : castOp(x, dtype);
+  if (isDevice(dtypeOrDevice)) {
+    assertDevice("to", dtypeOrDevice);
+    return x; // every available device is the CPU, where x already is
+  }
+  if (!isDType(dtypeOrDevice)) {
+    throw new NablaError(
+      "to",
+      `unknown dtype ${describeValue(dtypeOrDevice)} (expected one of ${DTYPES.join(", ")}), nor a device (${DEVICES.join(", ")})`,
+    );
+  }
+  return x.dtype === dtypeOrDevice ? x : castOp(x, dtypeOrDevice);
 }
 
 /** Writes `src` (already of the destination's shape) into `dst`'s storage through its layout. */

@@ -1,5 +1,12 @@
 import type { Tensor } from "@nabla/tensor";
-import { float32RegionBytes, growWasmMemory, lazyWasmKernels, type WasmMemory } from "@nabla/tensor/internal";
+import {
+  float32RegionBytes,
+  growWasmMemory,
+  lazyWasmKernels,
+  useWasmKernel,
+  type WasmKernelSize,
+  type WasmMemory,
+} from "@nabla/tensor/internal";
 import { UPDATES_WASM_BASE64 } from "./updates-binary";
 
 // Drivers of updates.wat: a float32 parameter's update four elements at a time. V8 runs the JS
@@ -45,7 +52,7 @@ interface UpdateKernels {
 }
 
 /** Fewer elements stay in the JS loop, where there is nothing to copy (≈ even at 16 elements). */
-const SIMD_MIN_ELEMENTS = 32;
+const FUSED_UPDATES: WasmKernelSize = { minElements: 32 };
 
 /**
  * Elements per block: a parameter is updated a block at a time, so the module's memory holds a few
@@ -61,9 +68,9 @@ export function simdUpdatesAvailable(): boolean {
   return simdKernels() !== null;
 }
 
-/** The kernels when n elements should go through them (`force` waives the size threshold, for tests). */
-function useSimd(n: number, force: boolean): ReturnType<typeof simdKernels> {
-  return n === 0 || (!force && n < SIMD_MIN_ELEMENTS) ? null : simdKernels();
+/** The kernels when n elements should go through them (as useWasmKernel decides). */
+function useSimd(n: number): ReturnType<typeof simdKernels> {
+  return n === 0 || !useWasmKernel(FUSED_UPDATES, n) ? null : simdKernels();
 }
 
 /**
@@ -113,20 +120,12 @@ export interface AdamScalars {
 
 /**
  * adam.ts's fused update of a float32 parameter through the SIMD kernel, writing θ, m, v (and v̂
- * with amsgrad) in place. False, having done nothing, for float64, few elements (`force` skips that
- * check, for tests) or without WebAssembly SIMD: the JS loop runs then.
+ * with amsgrad) in place. False, having done nothing, for float64, few elements (as useWasmKernel
+ * decides) or without WebAssembly SIMD: the JS loop runs then.
  */
-export function adamUpdateSimd(
-  theta: Tensor,
-  g: Tensor,
-  m: Tensor,
-  v: Tensor,
-  vMax: Tensor | null,
-  s: AdamScalars,
-  force = false,
-): boolean {
+export function adamUpdateSimd(theta: Tensor, g: Tensor, m: Tensor, v: Tensor, vMax: Tensor | null, s: AdamScalars): boolean {
   const n = theta.numel;
-  const kernels = theta.dtype === "float32" ? useSimd(n, force) : null;
+  const kernels = theta.dtype === "float32" ? useSimd(n) : null;
   if (kernels === null) return false;
   updateInBlocks(kernels.memory, [theta, g, m, v, vMax], [true, false, true, true, true], n, ([thetaAt, gAt, mAt, vAt, vMaxAt], count) =>
     kernels.exports.adamF32(
@@ -165,9 +164,9 @@ export interface SgdScalars {
 }
 
 /** sgd.ts's fused update of a float32 parameter through the SIMD kernel, as adamUpdateSimd. */
-export function sgdUpdateSimd(theta: Tensor, g: Tensor, buffer: Tensor | null, s: SgdScalars, force = false): boolean {
+export function sgdUpdateSimd(theta: Tensor, g: Tensor, buffer: Tensor | null, s: SgdScalars): boolean {
   const n = theta.numel;
-  const kernels = theta.dtype === "float32" ? useSimd(n, force) : null;
+  const kernels = theta.dtype === "float32" ? useSimd(n) : null;
   if (kernels === null) return false;
   updateInBlocks(kernels.memory, [theta, g, buffer], [true, false, true], n, ([thetaAt, gAt, bufferAt], count) =>
     kernels.exports.sgdF32(

@@ -1,4 +1,5 @@
 import type { TypedArray } from "../../dtype";
+import { useWasmKernel, type WasmKernelSize } from "../preference";
 import { REDUCE_WASM_BASE64 } from "./reduce-binary";
 import { growWasmMemory, lazyWasmKernels } from "./wasm-api";
 
@@ -17,7 +18,7 @@ interface SumKernels {
  * on a 2-vCPU machine (float32, rows and columns of a square): about even at 32 × 32, 1.9–3.1×
  * faster at 64 × 64, 3.4–8× from 256 × 256 up.
  */
-const SIMD_MIN_ELEMENTS = 64 * 64;
+const SUMS: WasmKernelSize = { minElements: 64 * 64 };
 
 /**
  * The input is copied into the module's memory a block of whole rows at a time, about this many
@@ -41,7 +42,7 @@ export function simdSumAvailable(): boolean {
  * starting at data[offset], through the SIMD kernels: row sums when inner is 1, else column sums
  * of each [size, inner] slab. Sums accumulate in float64 as the JS kernel does (in another order).
  * Returns false, having done nothing, when the JS kernel should run instead: other dtypes, small
- * sums (`force` skips that check, for tests), empty ones, or no WebAssembly SIMD.
+ * sums (as useWasmKernel decides), empty ones, or no WebAssembly SIMD.
  */
 export function sumContiguousSimd(
   data: TypedArray,
@@ -50,12 +51,11 @@ export function sumContiguousSimd(
   size: number,
   inner: number,
   acc: Float64Array,
-  force = false,
 ): boolean {
   const double = data instanceof Float64Array;
   if (!double && !(data instanceof Float32Array)) return false;
   const count = outer * size * inner;
-  if (count === 0 || (!force && count < SIMD_MIN_ELEMENTS)) return false;
+  if (count === 0 || !useWasmKernel(SUMS, count)) return false;
   const kernels = simdRuntime();
   if (kernels === null) return false;
   const bytes = double ? 8 : 4;

@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { getKernelPreference, matmul, NablaError, randn, setKernelPreference } from "@nabla/tensor";
+import { useWasmKernel } from "@nabla/tensor/internal";
+import { nablaError } from "../support/errors";
+import { withKernels } from "../support/kernels";
+
+// The one switch every WebAssembly kernel asks (useWasmKernel): set in code or by NABLA_KERNELS.
+
+const MODULE = "../../packages/tensor/src/kernels/preference";
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+  vi.resetModules();
+});
+
+describe("setKernelPreference and getKernelPreference", () => {
+  it("set and read the preference", () => {
+    withKernels("auto", () => {
+      for (const value of ["js", "wasm", "auto"] as const) {
+        setKernelPreference(value);
+        expect(getKernelPreference()).toBe(value);
+      }
+    });
+  });
+
+  it("refuse other values, keeping the preference", () => {
+    withKernels("js", () => {
+      for (const [value, shown] of [
+        ["gpu", '"gpu"'],
+        ["JS", '"JS"'],
+        [undefined, "undefined"],
+      ] as const) {
+        const error = nablaError(() => setKernelPreference(value as never), "setKernelPreference");
+        expect(error.message).toBe(`setKernelPreference: expected "js", "auto" or "wasm", got ${shown}`);
+        expect(getKernelPreference()).toBe("js");
+      }
+    });
+  });
+
+  it("give the same products on every kernel set", () => {
+    const a = randn([20, 30]);
+    const b = randn([30, 10]);
+    const js = withKernels("js", () => matmul(a, b).data());
+    for (const preference of ["auto", "wasm"] as const) {
+      const other = withKernels(preference, () => matmul(a, b).data());
+      for (let i = 0; i < js.length; i++) expect(Math.abs(other[i]! - js[i]!)).toBeLessThan(1e-4);
+    }
+  });
+});
+
+describe("useWasmKernel", () => {
+  const kernel = { minElements: 100 };
+
+  it("says no under js, yes under wasm, and from the kernel's size on under auto", () => {
+    const answers = (preference: "js" | "auto" | "wasm") =>
+      withKernels(preference, () => [0, 99, 100, 1e6].map((elements) => useWasmKernel(kernel, elements)));
+    expect(answers("js")).toEqual([false, false, false, false]);
+    expect(answers("auto")).toEqual([false, false, true, true]);
+    expect(answers("wasm")).toEqual([true, true, true, true]);
+  });
+});
+
+describe("NABLA_KERNELS", () => {
+  it("sets the starting preference in Node; unset or empty is auto", async () => {
+    for (const [value, expected] of [
+      ["js", "js"],
+      ["wasm", "wasm"],
+      ["auto", "auto"],
+      ["", "auto"],
+      [undefined, "auto"],
+    ] as const) {
+      vi.resetModules();
+      vi.stubEnv("NABLA_KERNELS", value);
+      const module = await import(MODULE);
+      expect(module.getKernelPreference(), `NABLA_KERNELS=${value}`).toBe(expected);
+    }
+  });
+
+  it("refuses other values when the module loads", async () => {
+    vi.stubEnv("NABLA_KERNELS", "simd");
+    const error = await import(MODULE).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(NablaError);
+    expect((error as NablaError).message).toBe('NABLA_KERNELS: expected "js", "auto" or "wasm", got "simd"');
+  });
+});
