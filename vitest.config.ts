@@ -23,6 +23,11 @@ const KERNEL_SET_TESTS = [
   "test/ops/fused-vjp.test.ts",
   "test/nn/optim.test.ts",
   "test/nn/layers.test.ts",
+  "test/fuzz/elementwise.test.ts",
+  "test/fuzz/reductions.test.ts",
+  "test/fuzz/linalg-indexing.test.ts",
+  "test/fuzz/inplace.test.ts",
+  "test/fuzz/ops-nn.test.ts",
 ];
 
 // Tests run on the TypeScript sources; test/packaging checks the built dist separately.

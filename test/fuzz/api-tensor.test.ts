@@ -468,6 +468,29 @@ const rows: Row[] = [
     args: fc.tuple(fc.constant("fuzz"), fc.array(fc.integer({ min: -4, max: 4 }), { maxLength: 3 }), fc.integer({ min: 0, max: 3 })),
     call: exported.normalizeDims!,
   },
+  // setters of global state: each call puts the state back, so the other rows run as before
+  ...(
+    [
+      ["setDefaultDevice", nabla.getDefaultDevice, nabla.setDefaultDevice, ["cpu", "webgpu", "gpu"]],
+      ["setKernelPreference", nabla.getKernelPreference, nabla.setKernelPreference, ["js", "auto", "wasm", "simd"]],
+    ] as const
+  ).map(
+    ([name, get, set, values]): Row => ({
+      name,
+      args: fc.tuple(fc.constantFrom(...values)),
+      call: (value: never) => {
+        const before = get();
+        try {
+          set(value);
+          return get();
+        } finally {
+          set(before as never);
+        }
+      },
+    }),
+  ),
+  { name: "getDefaultDevice", args: fc.constant([]), call: nabla.getDefaultDevice },
+  { name: "getKernelPreference", args: fc.constant([]), call: nabla.getKernelPreference },
   { name: "noGrad", args: fc.tuple(fnArb.map((f) => () => f(nabla.ones([2])))), call: noGrad },
   { name: "enableGrad", args: fc.tuple(fnArb.map((f) => () => f(nabla.ones([2])))), call: enableGrad },
   { name: "isGradEnabled", args: fc.constant([]), call: exported.isGradEnabled! },
