@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { fuzzRuns, fuzzTimeout } from "../support/fuzz-checks";
+import { fuzzRuns, fuzzSeed, fuzzTimeout } from "../support/fuzz-checks";
 import { CREATION_ROWS } from "./creation-rows";
 
 // The creation and random functions, fuzzed as the other functions of @nabla/tensor
@@ -15,7 +15,7 @@ const tsx = fileURLToPath(new URL("../../examples/node_modules/.bin/tsx", import
 const RUNS = fuzzRuns(40);
 /** Every call here takes microseconds; a call still running after this is taken to never return. */
 const CALL_LIMIT_MS = 3_000;
-const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
+const SEED = fuzzSeed();
 
 interface Run {
   stdout: string;
