@@ -1,7 +1,7 @@
 import { checkBoolean, checkTensor } from "./args";
 import { full } from "./creation";
 import { isFloating } from "./dtype";
-import { NablaError } from "./errors";
+import { NablaError, describeValue } from "./errors";
 import { checkReductionDim } from "./ops/reduce";
 import { normalizeDims, numelOf } from "./shape";
 import type { Dims, Tensor } from "./tensor";
@@ -92,7 +92,7 @@ function varianceAs(op: string, x: Tensor, dim: Dims | undefined, keepdim: boole
   checkBoolean(op, "keepdim", keepdim);
   if (!isFloating(x.dtype)) throw new NablaError(op, `needs a floating-point tensor, got ${x.dtype}`);
   if (!Number.isFinite(correction) || correction < 0)
-    throw new NablaError(op, `correction must be a non-negative number, got ${correction}`);
+    throw new NablaError(op, `correction must be a non-negative number, got ${describeValue(correction)}`);
   const n = reducedCount(op, x, dim);
   const deviations = x.sub(mean(x, dim, true));
   // PyTorch divides by max(0, n − correction): fewer samples than the correction gives inf/NaN

@@ -32,9 +32,12 @@ export class NablaError extends Error {
   }
 
   constructor(op: string, detail: string) {
-    super(`${op}: ${detail}`);
+    // op may come from a caller (the `op` argument of the exported shape helpers): never let a
+    // Symbol or an object without toString turn the error into a TypeError
+    const name = typeof op === "string" ? op : describeValue(op);
+    super(`${name}: ${typeof detail === "string" ? detail : describeValue(detail)}`);
     this.name = "NablaError";
-    this.op = op;
+    this.op = name;
   }
 }
 

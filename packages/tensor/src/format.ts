@@ -74,7 +74,8 @@ function chooseFormat(values: number[]): { decimals: number; scientific: boolean
  */
 export function formatTensor(t: Tensor): string {
   const summarise = t.numel > SUMMARY_THRESHOLD;
-  const indices = shownIndices(t.shape, summarise);
+  // an empty tensor shows no index (its other dims may be huge: [0, 2^33])
+  const indices = t.numel === 0 ? [] : shownIndices(t.shape, summarise);
   const data = t.storage.data;
   const shown: number[] = [];
   const visit = (dim: number, position: number) => {

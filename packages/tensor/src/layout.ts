@@ -181,12 +181,13 @@ export function sliceLayout(
 ): Layout {
   const d = normalizeDim(op, dim, layout.shape.length);
   if (layout.shape.length === 0) throw new NablaError(op, "cannot slice a 0-d tensor");
-  if (!Number.isInteger(step) || step <= 0) throw new NablaError(op, `step must be a positive integer, got ${step}`);
+  if (!Number.isInteger(step) || step <= 0) throw new NablaError(op, `step must be a positive integer, got ${describeValue(step)}`);
   for (const [name, value] of [
     ["start", start],
     ["end", end],
   ] as const) {
-    if (value !== undefined && !Number.isInteger(value)) throw new NablaError(op, `${name} must be an integer, got ${value}`);
+    if (value !== undefined && !Number.isInteger(value))
+      throw new NablaError(op, `${name} must be an integer, got ${describeValue(value)}`);
   }
   const size = layout.shape[d]!;
   const clamp = (i: number) => Math.min(Math.max(i < 0 ? i + size : i, 0), size);

@@ -1,5 +1,5 @@
 import { sharedAcrossCopies } from "./copies";
-import { NablaError } from "./errors";
+import { NablaError, describeValue } from "./errors";
 
 const TWO_POW_32 = 4294967296;
 const TWO_POW_53 = 9007199254740992;
@@ -40,7 +40,7 @@ export class Generator {
 
   /** Restarts the stream from `seed` (any safe integer). */
   manualSeed(seed: number): this {
-    if (!Number.isSafeInteger(seed)) throw new NablaError("manualSeed", `seed must be a safe integer, got ${seed}`);
+    if (!Number.isSafeInteger(seed)) throw new NablaError("manualSeed", `seed must be a safe integer, got ${describeValue(seed)}`);
     // splitmix32 over the low and high 32 bits of the seed
     let state = (seed >>> 0) ^ Math.imul(Math.floor(seed / TWO_POW_32) >>> 0, 0x9e3779b9);
     const next = () => {
@@ -96,7 +96,7 @@ export class Generator {
    */
   nextBelow(bound: number): number {
     if (!Number.isInteger(bound) || bound < 1 || bound > TWO_POW_53) {
-      throw new NablaError("Generator.nextBelow", `bound must be an integer from 1 to 2^53, got ${bound}`);
+      throw new NablaError("Generator.nextBelow", `bound must be an integer from 1 to 2^53, got ${describeValue(bound)}`);
     }
     const wide = bound > TWO_POW_32;
     const range = wide ? TWO_POW_53 : TWO_POW_32;

@@ -50,7 +50,8 @@ export function checkShape(op: string, shape: unknown): number[] {
   if (!Array.isArray(shape)) throw new NablaError(op, `shape must be an array of sizes, got ${describeValue(shape)}`);
   checkRank(op, shape.length);
   for (const size of shape) {
-    if (typeof size !== "number" || !Number.isInteger(size) || size < 0) {
+    // safe integers only: past 2^53 a size is no longer exact, even in a shape with a 0 in it
+    if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
       throw new NablaError(op, `invalid shape ${describeValue(shape)}: sizes must be non-negative integers`);
     }
   }
@@ -145,7 +146,7 @@ export function inferShape(op: string, requested: Shape, numel: number, from: Sh
     if (size === -1) {
       if (inferAt !== -1) throw new NablaError(op, `only one dimension can be -1, got ${formatShape(requested)}`);
       inferAt = i;
-    } else if (!Number.isInteger(size) || size < 0) {
+    } else if (!Number.isSafeInteger(size) || size < 0) {
       throw new NablaError(op, `invalid shape ${describeValue(requested)}: sizes must be non-negative integers or a single -1`);
     } else known *= size;
   }

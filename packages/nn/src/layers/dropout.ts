@@ -1,5 +1,5 @@
 import { NablaError, type Tensor, formatShape, rand } from "@nabla/tensor";
-import { checkTensor } from "@nabla/tensor/internal";
+import { checkTensor, describeValue } from "@nabla/tensor/internal";
 import { Module } from "../module";
 
 /**
@@ -24,7 +24,7 @@ export class Dropout extends Module {
 
   constructor(p = 0.5) {
     super();
-    if (!(p >= 0 && p <= 1)) throw new NablaError("Dropout", `p must be a probability in [0, 1], got ${p}`);
+    if (!(p >= 0 && p <= 1)) throw new NablaError("Dropout", `p must be a probability in [0, 1], got ${describeValue(p)}`);
     this.p = p;
   }
 

@@ -97,7 +97,7 @@ export abstract class LRScheduler {
     const groups = this.optimizer.paramGroups.length;
     const { lastEpoch, baseLrs, lastLr } = stateDict;
     if (!Number.isInteger(lastEpoch) || lastEpoch < 0)
-      throw new NablaError(op, `lastEpoch must be a non-negative integer, got ${lastEpoch}`);
+      throw new NablaError(op, `lastEpoch must be a non-negative integer, got ${describeValue(lastEpoch)}`);
     if (baseLrs?.length !== groups || lastLr?.length !== groups) {
       throw new NablaError(op, `expected baseLrs and lastLr with one entry per parameter group (${groups})`);
     }

@@ -312,6 +312,8 @@ export function registeredOps(): ReadonlyMap<string, OpDefinition> {
 export function defineOp<Args extends unknown[], Fields extends object = UntypedFields>(
   definition: OpDefinition<Args, Fields>,
 ): (...args: Args) => Tensor {
+  // unlike an options object, the definition cannot be left out
+  if (definition === undefined) throw new NablaError("defineOp", "expected a definition { name, forward, backward }, got undefined");
   checkOptions("defineOp", definition, "definition");
   if (typeof definition.name !== "string" || definition.name === "") {
     throw new NablaError("defineOp", `name must be a non-empty string, got ${describeValue(definition.name)}`);

@@ -1,6 +1,6 @@
 import { isTensor } from "../copies";
 import { checkBoolean, checkOptions } from "../args";
-import { NablaError } from "../errors";
+import { NablaError, describeValue } from "../errors";
 import type { DType } from "../dtype";
 import { formatShape, type Shape } from "../shape";
 import type { Tensor } from "../tensor";
@@ -69,7 +69,7 @@ export function toDot(output: Tensor, options: ToDotOptions = {}): string {
   checkBoolean("toDot", "grads", grads);
   if (!isTensor(output, "toDot")) throw new NablaError("toDot", `expected a Tensor, got ${typeof output}`);
   if (!Number.isInteger(maxElements) || maxElements < 0) {
-    throw new NablaError("toDot", `maxElements must be a non-negative integer, got ${maxElements}`);
+    throw new NablaError("toDot", `maxElements must be a non-negative integer, got ${describeValue(maxElements)}`);
   }
   if (rankdir !== "LR" && rankdir !== "TB") throw new NablaError("toDot", `rankdir must be "LR" or "TB", got ${String(rankdir)}`);
   if (trace !== undefined && !(trace instanceof BackwardTrace)) {

@@ -68,7 +68,7 @@ function checkedInputs(op: string, inputs: unknown): Tensor[] {
 
 function checkTolerances(op: string, eps: unknown, atol: unknown, rtol: unknown, throwOnFailure: unknown): void {
   checkNumber(op, "eps", eps, { finite: true });
-  if ((eps as number) <= 0) throw new NablaError(op, `eps must be positive, got ${eps}`);
+  if ((eps as number) <= 0) throw new NablaError(op, `eps must be positive, got ${describeValue(eps)}`);
   checkNumber(op, "atol", atol, { finite: true });
   checkNumber(op, "rtol", rtol, { finite: true });
   checkBoolean(op, "throwOnFailure", throwOnFailure);

@@ -1,7 +1,7 @@
 import { isTensor } from "../copies";
 import { full, onesLike } from "../creation";
 import { checkBoolean, checkOptions } from "../args";
-import { NablaError } from "../errors";
+import { NablaError, describeValue } from "../errors";
 import { formatShape, type Shape, shapesEqual } from "../shape";
 import type { Tensor } from "../tensor";
 import type { InputEdge, Node, OpFormula } from "./define-op";
@@ -164,7 +164,7 @@ export function traceBackward(loss: Tensor, options: TraceBackwardOptions = {}):
     );
   }
   if (!Number.isInteger(maxElements) || maxElements < 0) {
-    throw new NablaError("traceBackward", `maxElements must be a non-negative integer, got ${maxElements}`);
+    throw new NablaError("traceBackward", `maxElements must be a non-negative integer, got ${describeValue(maxElements)}`);
   }
   const nameOf = namesByTarget("traceBackward", names);
   const seed = backwardSeed(loss, gradient);

@@ -2,7 +2,7 @@ import { checkIntegers, checkTensor } from "../args";
 import { type OpContext, defineOp } from "../autograd/define-op";
 import { isTensor } from "../copies";
 import { allocate, resultType } from "../dtype";
-import { NablaError } from "../errors";
+import { NablaError, describeValue } from "../errors";
 import { copyStrided, toContiguous } from "../kernels/elementwise";
 import { gatherAlong, scatterAddAlong, valueRange } from "../kernels/indexing";
 import { contiguousLayout, sliceLayout } from "../layout";
@@ -249,7 +249,7 @@ export function split(x: Tensor, sizeOrSizes: number | readonly number[], dim = 
   let sizes: number[];
   if (typeof sizeOrSizes === "number") {
     if (!Number.isInteger(sizeOrSizes) || sizeOrSizes <= 0)
-      throw new NablaError("split", `split size must be a positive integer, got ${sizeOrSizes}`);
+      throw new NablaError("split", `split size must be a positive integer, got ${describeValue(sizeOrSizes)}`);
     sizes = [];
     for (let start = 0; start < total; start += sizeOrSizes) sizes.push(Math.min(sizeOrSizes, total - start));
     if (sizes.length === 0) sizes.push(0);
@@ -292,9 +292,9 @@ export function oneHot(indices: Tensor, numClasses = -1): Tensor {
     classes = 0;
     for (const c of values) if (c + 1 > classes) classes = c + 1;
   }
-  if (!Number.isInteger(classes) || classes < 0)
-    throw new NablaError("oneHot", `numClasses must be -1 or a non-negative integer, got ${numClasses}`);
-  const out = new Int32Array(values.length * classes);
+  if (!Number.isSafeInteger(classes) || classes < 0)
+    throw new NablaError("oneHot", `numClasses must be -1 or a non-negative integer, got ${describeValue(numClasses)}`);
+  const out = allocate("int32", values.length * classes, "oneHot") as Int32Array;
   for (let i = 0; i < values.length; i++) {
     const c = values[i]!;
     if (c < 0 || c >= classes)

@@ -443,7 +443,8 @@ export function asStrided(x: Tensor, shape: Shape, strides: readonly number[], o
     );
   }
   const start = offset ?? x.offset;
-  if (!Number.isInteger(start) || start < 0) throw new NablaError("asStrided", `offset must be a non-negative integer, got ${start}`);
+  if (!Number.isInteger(start) || start < 0)
+    throw new NablaError("asStrided", `offset must be a non-negative integer, got ${describeValue(start)}`);
   const layout: Layout = { shape: checked, strides: [...strides], offset: start };
   const extent = storageExtent(layout);
   const length = x.storage.data.length;
