@@ -212,6 +212,16 @@ describe("safetensors headers too deep or of too many dims are refused before th
     expect(nablaError(() => loadSafetensors(file(nested(128))), "loadSafetensors").message).not.toContain("levels deep");
   });
 
+  it.each(["__proto__", "constructor", "toString", "hasOwnProperty"])(
+    "dtype %j is refused as unknown (it passed the check, as a key of every object)",
+    (dtype) => {
+      const bytes = new Uint8Array([...file(`{"w":{"dtype":${JSON.stringify(dtype)},"shape":[1],"data_offsets":[0,4]}}`), 0, 0, 128, 63]);
+      expect(nablaError(() => loadSafetensors(bytes), "loadSafetensors").message).toBe(
+        `loadSafetensors: tensor "w" has unknown dtype ${JSON.stringify(dtype)}`,
+      );
+    },
+  );
+
   it("a tensor of a million dims (it loaded, then overflowed in toArray/toString)", () => {
     const header = `{"w":{"dtype":"F32","shape":[${new Array(1e6).fill(1).join(",")}],"data_offsets":[0,4]}}`;
     const bytes = new Uint8Array([...file(header), 0, 0, 128, 63]);

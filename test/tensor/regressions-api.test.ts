@@ -15,6 +15,7 @@ import {
   matmul,
   ones,
   onesLike,
+  pow,
   rand,
   randint,
   randn,
@@ -38,6 +39,8 @@ interface Fixture {
   randintInt32: { low: number; high: number; refused: boolean }[];
   catDtype: { empty: DType; full: DType; dtype: DType; shape: number[] }[];
   clampInt32: { input: number[]; cases: { min: number | null; max: number | null; dtype: DType; values: number[] }[] };
+  int32ToFloat: { input: number[]; values: Record<string, number[]> };
+  clampOutOfRange: { dtype: DType; bound: number; refused: boolean }[];
 }
 const fixture = loadFixture<Fixture>("regressions_api.json");
 const int32 = (values: number[] | number[][]) => tensor(values, { dtype: "int32" });
@@ -323,6 +326,59 @@ describe("smaller defects", () => {
     const out = int32([1, 2]).clamp(NaN);
     expect(out.dtype).toBe("float32");
     expect(out.toArray()).toEqual([NaN, NaN]);
+  });
+});
+
+describe("int32 and bool inputs, bounds and in-place writes as PyTorch takes them", () => {
+  it.each(Object.keys(fixture.int32ToFloat.values))(
+    "int32 %s computes on each integer's float32 value (sin(2147483647) used the exact integer)",
+    (op) => {
+      const out = (int32(fixture.int32ToFloat.input) as unknown as Record<string, () => Tensor>)[op]!();
+      expect(out.dtype).toBe("float32");
+      const expected = fixture.int32ToFloat.values[op]!;
+      Array.from(out.data()).forEach((value, i) => {
+        const want = expected[i]!;
+        if (Number.isFinite(want)) expect(Math.abs(value - want)).toBeLessThanOrEqual(2e-7 * Math.max(1, Math.abs(want)));
+        else expect(value).toBe(want);
+      });
+    },
+  );
+
+  it.each(fixture.clampOutOfRange)(
+    "clamp of a $dtype tensor with bound $bound is refused: $refused (int32 clamp(2 ** 40) gave a wrapped 0)",
+    ({ dtype, bound, refused }) => {
+      const x = tensor([5], { dtype });
+      if (refused) {
+        expect(nablaError(() => x.clamp(bound), "clamp").message).toMatch(/cannot be converted to (int32|float32) without overflow/);
+        nablaError(() => x.clamp(null, bound), "clamp");
+      } else {
+        expect(x.clamp(bound).dtype).toBe(dtype);
+      }
+    },
+  );
+
+  it("pow of bool and bool is refused, as PyTorch (it gave a bool tensor)", () => {
+    const b = tensor([true, false]);
+    for (const [base, exponent] of [
+      [b, b],
+      [b, true],
+      [true, b],
+    ] as const) {
+      expect(nablaError(() => pow(base, exponent), "pow").message).toContain("bool");
+    }
+    expect(b.pow(tensor([1, 2], { dtype: "int32" })).toArray()).toEqual([1, 0]);
+  });
+
+  it("an in-place op on a zero-size view works inside a graph (it threw from gather after bumping the version)", () => {
+    const base = zeros([2]);
+    const w = tensor(2, { requiresGrad: true });
+    const view = base.narrow(0, 0, 0);
+    view.mul_(w);
+    expect(base.toArray()).toEqual([0, 0]);
+    expect(view.shape).toEqual([0]);
+    expect(base.requiresGrad).toBe(true); // as PyTorch's CopySlices
+    base.sum().backward();
+    expect(w.grad!.toArray()).toBe(0);
   });
 });
 

@@ -260,7 +260,8 @@ function parseEntry(op: string, name: string, info: unknown): HeaderEntry {
       `${label} has dtype ${dtype}, which nabla cannot load (it reads ${Object.keys(READABLE_ITEM_SIZE).join(", ")})`,
     );
   }
-  if (!(dtype in READABLE_ITEM_SIZE)) throw new NablaError(op, `${label} has unknown dtype ${JSON.stringify(dtype)}`);
+  // own keys only: "__proto__", "constructor" or "toString" are no dtypes
+  if (!Object.hasOwn(READABLE_ITEM_SIZE, dtype)) throw new NablaError(op, `${label} has unknown dtype ${JSON.stringify(dtype)}`);
   if (shape === undefined) throw new NablaError(op, `${label}: missing "shape"`);
   if (!isIndexArray(shape)) {
     throw new NablaError(op, `${label}: "shape" must be an array of non-negative integers, got ${describeValue(shape)}`);

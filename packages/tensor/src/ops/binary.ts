@@ -230,6 +230,12 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
 export function pow(a: TensorLike, b: TensorLike): Tensor {
   const { tensors, dtype } = broadcastOperands("pow", [a, b]);
   const [base, exponent] = tensors as [Tensor, Tensor];
+  if (dtype === "bool") {
+    throw new NablaError(
+      "pow",
+      'is not supported for bool tensors (base and exponent are both bool); convert with to("int32") or to("float32") first',
+    );
+  }
   if (dtype === "int32" && exponent.numel > 0 && valueRange(exponent.strided).min < 0) {
     throw new NablaError(
       "pow",

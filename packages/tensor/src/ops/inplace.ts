@@ -95,6 +95,9 @@ function withViewReplaced(base: Tensor, view: Tensor, values: Tensor): Tensor {
     return asStrided(marks, base.shape, base.strides, base.offset).contiguous();
   });
   const inView = slot.gt(0);
+  // an empty view replaces nothing, and there is nothing to gather from: its values (the sum of
+  // none, 0) still enter the graph, so the base's gradient history reaches them as in PyTorch
+  if (view.numel === 0) return where(inView, values.sum(), base);
   const index = reshape(slot.sub(1).clamp(0), [-1]);
   return where(inView, reshape(gather(reshape(values, [-1]), 0, index), base.shape), base);
 }

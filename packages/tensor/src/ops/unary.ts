@@ -1,6 +1,6 @@
 import { checkNumber, checkTensor } from "../args";
 import { type OpDefinition, defineOp } from "../autograd/define-op";
-import { type DType, floatResult, isFloating, promoteTypes } from "../dtype";
+import { type DType, checkValueFits, floatResult, isFloating, promoteTypes } from "../dtype";
 import { NablaError } from "../errors";
 import { type BinaryFn, type BinaryMath, type UnaryFn, type UnaryMath, mapUnary, zipBinary } from "../kernels/elementwise";
 import { Tensor } from "../tensor";
@@ -17,9 +17,13 @@ function map(x: Tensor, dtype: DType, fn: UnaryFn, math?: UnaryMath): Tensor {
   return Tensor.fromData(mapUnary(x.strided, dtype, fn, math), x.shape, dtype);
 }
 
-/** Ops such as exp produce reals: int32 and bool inputs give float32, as in PyTorch. */
+/**
+ * Ops such as exp produce reals: int32 and bool inputs give float32, as in PyTorch, which converts
+ * the input to float32 first (sin(2147483647) is sin(2147483648)), not the exact integer.
+ */
 function mapToFloat(x: Tensor, fn: UnaryFn, math?: UnaryMath): Tensor {
-  return map(x, floatResult(x.dtype), fn, math);
+  const dtype = floatResult(x.dtype);
+  return map(x.dtype === dtype ? x : map(x, dtype, (v) => v), dtype, fn, math);
 }
 
 function rejectBool(op: string, x: Tensor): void {
@@ -431,7 +435,7 @@ const clampOp = defineOp({
 /**
  * Each element limited to [min, max] (PyTorch's `clamp`); either bound may be null or left out,
  * not both. The gradient passes where min ≤ x ≤ max, bounds included. An int32 tensor with a
- * fractional bound gives float32.
+ * fractional bound gives float32; a bound the result dtype cannot hold throws, as PyTorch.
  *
  * @example
  * ```ts
@@ -455,5 +459,8 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   // float32, as PyTorch's type promotion with a float scalar does
   const given = [min, max].filter((bound): bound is number => bound !== undefined && bound !== null);
   const input = !isFloating(x.dtype) && given.some((bound) => !Number.isInteger(bound)) ? x.to("float32") : x;
+  // a bound the computing dtype cannot hold is refused, as PyTorch does, never wrapped or rounded
+  // to ±Infinity (clamp(int32 tensor, 2 ** 40), clamp(float32 tensor, 1e39))
+  for (const bound of given) checkValueFits("clamp", bound, input.dtype);
   return clampOp(input, min ?? -Infinity, max ?? Infinity);
 }
