@@ -7,3 +7,5 @@
 export { softmax, logSoftmax, logsumexp, softmaxBackward, logSoftmaxBackward, softmaxJacobian } from "./softmax";
 export { crossEntropy, nllLoss } from "./cross-entropy";
 export type { CrossEntropyOptions, NllLossOptions, Reduction } from "./cross-entropy";
+// gives tensors x.softmax(), x.logSoftmax(), x.logsumexp(), x.crossEntropy(), x.nllLoss()
+import "./methods";
