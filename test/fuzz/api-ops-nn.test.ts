@@ -135,7 +135,13 @@ const gradsFor = (count: number) =>
     minLength: count,
     maxLength: count,
   });
-const optimizers = { SGD: nn.optim.SGD, Adam: nn.optim.Adam, AdamW: nn.optim.AdamW } as const;
+const optimizers = {
+  SGD: nn.optim.SGD,
+  Adam: nn.optim.Adam,
+  AdamW: nn.optim.AdamW,
+  RMSprop: nn.optim.RMSprop,
+  Adagrad: nn.optim.Adagrad,
+} as const;
 const hyperparameters = fc.record(
   {
     lr: fc.constantFrom(0.1, 0.01, 0, -1, NaN),
@@ -145,6 +151,10 @@ const hyperparameters = fc.record(
     betas: fc.constantFrom([0.9, 0.999], [0.5, 1], [0]),
     amsgrad: fc.boolean(),
     eps: fc.constantFrom(1e-8, 0),
+    alpha: fc.constantFrom(0.99, 0, -1),
+    centered: fc.boolean(),
+    lrDecay: fc.constantFrom(0, 0.1, -1),
+    initialAccumulatorValue: fc.constantFrom(0, 0.1, -1),
   },
   { requiredKeys: ["lr"] },
 );
@@ -184,6 +194,31 @@ const optimizerRows: Row[] = Object.entries(optimizers).flatMap(([name, Optimize
     writes: true,
   },
 ]);
+
+/** Gradient clipping over parameters with random gradients (some null), by norm and by value. */
+const clipRows: Row[] = [
+  {
+    name: "utils.clipGradNorm_",
+    args: paramsArb.chain((params) =>
+      fc.tuple(
+        fc.constant(params),
+        fc.constantFrom(1, 0.01, 0, 100, -1, NaN),
+        fc.record({ normType: fc.constantFrom(2, 1, 3, Infinity, 0, -1), errorIfNonfinite: fc.boolean() }, { requiredKeys: [] }),
+        gradsFor(params.length),
+      ),
+    ),
+    prepare: (params: unknown, _maxNorm: unknown, _options: unknown, grads: unknown) => assignGrads(params, grads),
+    call: (params: never, maxNorm: never, options: never) => nn.utils.clipGradNorm_(params, maxNorm, options),
+    writes: true,
+  },
+  {
+    name: "utils.clipGradValue_",
+    args: paramsArb.chain((params) => fc.tuple(fc.constant(params), fc.constantFrom(1, 0.5, 0, -1, NaN), gradsFor(params.length))),
+    prepare: (params: unknown, _clipValue: unknown, grads: unknown) => assignGrads(params, grads),
+    call: (params: never, clipValue: never) => nn.utils.clipGradValue_(params, clipValue),
+    writes: true,
+  },
+];
 
 const schedulerRows: Row[] = [
   {
@@ -350,6 +385,7 @@ const rows: Row[] = [
     receiver: true,
   },
   ...optimizerRows,
+  ...clipRows,
   ...schedulerRows,
   ...initRows,
   {
@@ -413,8 +449,9 @@ describe("coverage", () => {
     const elsewhere = ["readCsv", "loadSafetensors", "Module", "Optimizer", "LRScheduler"];
     const names = [
       ...Object.keys(ops),
-      ...Object.keys(nn).filter((name) => name !== "init" && name !== "optim"),
+      ...Object.keys(nn).filter((name) => name !== "init" && name !== "optim" && name !== "utils"),
       ...Object.keys(nn.init).map((name) => `init.${name}`),
+      ...Object.keys(nn.utils).map((name) => `utils.${name}`),
       ...Object.keys(nn.optim),
     ];
     const covered = (name: string) => elsewhere.includes(name) || rows.some((row) => row.name === name || row.name.startsWith(`${name}.`));

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type Tensor, tensor, zeros } from "@nabla/tensor";
 import * as nn from "@nabla/nn";
-import { DataLoader, GELU, Linear, Module, ReLU, Sequential, TensorDataset, init, optim, saveSafetensors } from "@nabla/nn";
+import { DataLoader, GELU, Linear, Module, ReLU, Sequential, TensorDataset, init, optim, saveSafetensors, utils } from "@nabla/nn";
 import * as nodeIo from "@nabla/nn/node";
 import { type ScanCase, scanArguments } from "../support/argument-scan";
 
@@ -33,6 +33,14 @@ const withGrad = () => {
 };
 const sgd = () => new optim.SGD(withGrad(), { lr: 0.1, momentum: 0.9 });
 const adam = () => new optim.Adam(withGrad(), { lr: 0.1 });
+const rmsprop = () => new optim.RMSprop(withGrad(), { momentum: 0.9, centered: true });
+const adagrad = () => new optim.Adagrad(withGrad(), { lrDecay: 0.1 });
+/** The state dict of an optimizer after one step, so it holds per-parameter state. */
+const steppedState = (make: () => optim.Optimizer) => {
+  const optimizer = make();
+  optimizer.step();
+  return optimizer.stateDict();
+};
 
 // biome-ignore lint/suspicious/noExplicitAny: any constructor, called with deliberately wrong arguments
 type AnyConstructor = new (...args: any[]) => unknown;
@@ -82,6 +90,18 @@ const CASES: ScanCase[] = [
     call: construct(optim.AdamW),
     args: () => [params(), { lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: true }],
   },
+  {
+    name: "RMSprop",
+    call: construct(optim.RMSprop),
+    args: () => [params(), { lr: 0.1, alpha: 0.9, eps: 1e-8, weightDecay: 0, momentum: 0.5, centered: true }],
+  },
+  {
+    name: "Adagrad",
+    call: construct(optim.Adagrad),
+    args: () => [params(), { lr: 0.1, lrDecay: 0.1, weightDecay: 0, initialAccumulatorValue: 0.1, eps: 1e-10 }],
+  },
+  { name: "utils.clipGradNorm_", call: utils.clipGradNorm_, args: () => [withGrad(), 1, { normType: 2, errorIfNonfinite: true }] },
+  { name: "utils.clipGradValue_", call: utils.clipGradValue_, args: () => [withGrad(), 0.1] },
   { name: "StepLR", call: construct(optim.StepLR), args: () => [sgd(), { stepSize: 2, gamma: 0.5 }] },
   { name: "CosineAnnealingLR", call: construct(optim.CosineAnnealingLR), args: () => [sgd(), { tMax: 3, etaMin: 0 }] },
   { name: "init.calculateGain", call: init.calculateGain, args: () => ["leaky_relu", 0.2] },
@@ -112,6 +132,10 @@ const CASES: ScanCase[] = [
   { name: "SGD.addParamGroup", call: method(sgd, "addParamGroup"), args: () => [{ params: params(), lr: 0.2 }] },
   { name: "Adam.step", call: method(adam, "step"), args: () => [] },
   { name: "Adam.loadStateDict", call: method(adam, "loadStateDict"), args: () => [adam().stateDict()] },
+  { name: "RMSprop.step", call: method(rmsprop, "step"), args: () => [] },
+  { name: "RMSprop.loadStateDict", call: method(rmsprop, "loadStateDict"), args: () => [steppedState(rmsprop)] },
+  { name: "Adagrad.step", call: method(adagrad, "step"), args: () => [] },
+  { name: "Adagrad.loadStateDict", call: method(adagrad, "loadStateDict"), args: () => [steppedState(adagrad)] },
   {
     name: "StepLR.loadStateDict",
     call: method(() => new optim.StepLR(sgd(), { stepSize: 2 }), "loadStateDict"),
@@ -134,12 +158,12 @@ const CASES: ScanCase[] = [
 ];
 
 // Abstract bases, error types and the namespaces scanned through their members above.
-const NOT_SCANNED = new Set(["Module", "Optimizer", "LRScheduler", "init", "optim"]);
+const NOT_SCANNED = new Set(["Module", "Optimizer", "LRScheduler", "init", "optim", "utils"]);
 
 describe("wrong-typed arguments throw NablaError", () => {
   it("every export of @nabla/nn is scanned", () => {
-    const scanned = new Set(CASES.map((c) => c.name.replace(/^init\./, "")));
-    const exported = [...Object.keys(nn), ...Object.keys(nn.init).map((name) => name), ...Object.keys(nn.optim)].filter(
+    const scanned = new Set(CASES.map((c) => c.name.replace(/^(init|utils)\./, "")));
+    const exported = [...Object.keys(nn), ...Object.keys(nn.init), ...Object.keys(nn.optim), ...Object.keys(nn.utils)].filter(
       (name) => !NOT_SCANNED.has(name) && typeof (nn as Record<string, unknown>)[name] !== "object",
     );
     expect(exported.filter((name) => !scanned.has(name))).toEqual([]);

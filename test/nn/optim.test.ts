@@ -17,7 +17,7 @@ interface TrajectoryStep {
 
 interface TrajectoryCase {
   name: string;
-  optimizer: "SGD" | "Adam" | "AdamW";
+  optimizer: "SGD" | "Adam" | "AdamW" | "RMSprop" | "Adagrad";
   options: Record<string, unknown>;
   scheduler: { kind: "StepLR" | "CosineAnnealingLR"; options: Record<string, number> } | null;
   steps: TrajectoryStep[];
@@ -52,6 +52,10 @@ function makeOptimizer(kind: TrajectoryCase["optimizer"], params: Tensor[], opti
       return new optim.Adam(params, options as optim.AdamOptions);
     case "AdamW":
       return new optim.AdamW(params, options as optim.AdamOptions);
+    case "RMSprop":
+      return new optim.RMSprop(params, options as optim.RMSpropOptions);
+    case "Adagrad":
+      return new optim.Adagrad(params, options as optim.AdagradOptions);
   }
 }
 
@@ -113,6 +117,13 @@ describe("optimizers follow PyTorch's trajectories step for step (float64)", () 
       "adam weightDecay",
       "adam amsgrad",
       "adamw defaults",
+      "rmsprop plain",
+      "rmsprop momentum",
+      "rmsprop centered",
+      "rmsprop weightDecay",
+      "adagrad lrDecay",
+      "adagrad weightDecay",
+      "adagrad initialAccumulatorValue",
     ]) {
       expect(names).toContain(name);
     }
@@ -136,6 +147,8 @@ describe("resuming from stateDict gives the identical trajectory", () => {
       { kind: "CosineAnnealingLR", options: { tMax: 3, etaMin: 0.01 } },
     ],
     ["AdamW", "AdamW", { lr: 0.05, weightDecay: 0.2 }, null],
+    ["RMSprop centered momentum", "RMSprop", { lr: 0.01, alpha: 0.9, momentum: 0.5, centered: true, weightDecay: 0.05 }, null],
+    ["Adagrad + StepLR", "Adagrad", { lr: 0.2, lrDecay: 0.1, initialAccumulatorValue: 0.1 }, { kind: "StepLR", options: { stepSize: 2 } }],
   ];
 
   it.each(configurations)("%s", (_name, kind, options, schedulerSpec) => {
@@ -272,6 +285,8 @@ describe("optimizer behaviour", () => {
     expect(new optim.Adam([w]).defaults).toEqual({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false });
     expect(new optim.AdamW([w]).defaults).toEqual({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false });
     expect(new optim.SGD([w], { lr: 0.1 }).defaults).toEqual({ lr: 0.1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false });
+    expect(new optim.RMSprop([w]).defaults).toEqual({ lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false });
+    expect(new optim.Adagrad([w]).defaults).toEqual({ lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10 });
   });
 });
 
@@ -328,6 +343,35 @@ describe("optimizer validation, as PyTorch", () => {
       "Adam: params[0] already belongs to another parameter group",
     ],
     ["a non-tensor", () => new optim.SGD([w, 3 as unknown as Tensor], { lr: 0.1 }), "SGD: params[1] is not a Tensor"],
+    ["no parameters (RMSprop)", () => new optim.RMSprop([]), "RMSprop: got an empty parameter list"],
+    ["negative lr (RMSprop)", () => new optim.RMSprop([w], { lr: -0.1 }), "RMSprop: invalid learning rate -0.1 (expected lr ≥ 0)"],
+    ["negative alpha", () => new optim.RMSprop([w], { alpha: -0.5 }), "RMSprop: invalid alpha -0.5 (expected alpha ≥ 0)"],
+    ["NaN alpha", () => new optim.RMSprop([w], { alpha: Number.NaN }), "RMSprop: invalid alpha NaN (expected alpha ≥ 0)"],
+    ["negative eps (RMSprop)", () => new optim.RMSprop([w], { eps: -1e-8 }), "RMSprop: invalid eps -1e-8 (expected eps ≥ 0)"],
+    ["negative momentum (RMSprop)", () => new optim.RMSprop([w], { momentum: -1 }), "RMSprop: invalid momentum -1 (expected momentum ≥ 0)"],
+    [
+      "negative weightDecay (RMSprop)",
+      () => new optim.RMSprop([w], { weightDecay: -1 }),
+      "RMSprop: invalid weightDecay -1 (expected weightDecay ≥ 0)",
+    ],
+    [
+      "a non-boolean centered",
+      () => new optim.RMSprop([w], { centered: 1 as unknown as boolean }),
+      "RMSprop: invalid centered 1 (expected true or false)",
+    ],
+    ["negative lr (Adagrad)", () => new optim.Adagrad([w], { lr: -1 }), "Adagrad: invalid learning rate -1 (expected lr ≥ 0)"],
+    ["negative lrDecay", () => new optim.Adagrad([w], { lrDecay: -0.1 }), "Adagrad: invalid lrDecay -0.1 (expected lrDecay ≥ 0)"],
+    [
+      "negative weightDecay (Adagrad)",
+      () => new optim.Adagrad([w], { weightDecay: -0.1 }),
+      "Adagrad: invalid weightDecay -0.1 (expected weightDecay ≥ 0)",
+    ],
+    [
+      "negative initialAccumulatorValue",
+      () => new optim.Adagrad([w], { initialAccumulatorValue: -1 }),
+      "Adagrad: invalid initialAccumulatorValue -1 (expected initialAccumulatorValue ≥ 0)",
+    ],
+    ["negative eps (Adagrad)", () => new optim.Adagrad([w], { eps: -1e-10 }), "Adagrad: invalid eps -1e-10 (expected eps ≥ 0)"],
   ];
 
   it.each(cases)("rejects %s", (_name, construct, message) => {

@@ -30,7 +30,7 @@ export { Flatten } from "./layers/flatten";
  */
 export * as init from "./init";
 /**
- * Optimizers (SGD, Adam, AdamW) and learning-rate schedulers (StepLR, CosineAnnealingLR), as
+ * Optimizers (SGD, Adam, AdamW, RMSprop, Adagrad) and learning-rate schedulers (StepLR, CosineAnnealingLR), as
  * PyTorch's `torch.optim`, step for step.
  *
  * @example
@@ -52,3 +52,17 @@ export * as init from "./init";
  * ```
  */
 export * as optim from "./optim/index";
+/**
+ * Gradient utilities, as PyTorch's `torch.nn.utils`: `clipGradNorm_` and `clipGradValue_` rescale
+ * or clamp the parameters' gradients in place between `backward()` and `optimizer.step()`.
+ *
+ * @example
+ * ```ts
+ * const model = new Linear(3, 1);
+ * model.forward(tensor([[100, 200, 300]])).sum().backward();
+ * const total = utils.clipGradNorm_(model.parameters(), 1);
+ * (total.item() as number) > 1;                    // → true
+ * utils.clipGradNorm_(model.parameters(), 1).item(); // → 1.000
+ * ```
+ */
+export * as utils from "./utils";

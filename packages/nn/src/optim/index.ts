@@ -4,6 +4,10 @@ export { SGD } from "./sgd";
 export type { SGDHyperparameters, SGDOptions, SGDState } from "./sgd";
 export { Adam, AdamW } from "./adam";
 export type { AdamHyperparameters, AdamOptions, AdamState } from "./adam";
+export { RMSprop } from "./rmsprop";
+export type { RMSpropHyperparameters, RMSpropOptions, RMSpropState } from "./rmsprop";
+export { Adagrad } from "./adagrad";
+export type { AdagradHyperparameters, AdagradOptions, AdagradState } from "./adagrad";
 export { CosineAnnealingLR, LRScheduler, StepLR } from "./lr-scheduler";
 export type {
   CosineAnnealingLROptions,
