@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { type Tensor, ones, tensor, zeros } from "@nabla/tensor";
 import { Dropout, Flatten, GELU, Linear, Module, ModuleDict, ModuleList, ReLU, Sequential, Sigmoid, Tanh, optim } from "@nabla/nn";
@@ -91,6 +92,11 @@ describe("toString prints the module tree as PyTorch's repr", () => {
   it.each(Object.keys(models))("%s", (name) => {
     expect(models[name]!().toString()).toBe(fixture.reprs[name]);
     expect(String(models[name]!())).toBe(fixture.reprs[name]);
+  });
+
+  it("is what Node's inspect shows", () => {
+    expect(inspect(new Net())).toBe(fixture.reprs.net);
+    expect(inspect({ model: new Linear(3, 2) })).toBe("{ model: Linear(in_features=3, out_features=2, bias=True) }");
   });
 
   it("puts a one-line extraRepr inside the parentheses and a multi-line one on indented lines", () => {

@@ -360,6 +360,11 @@ export abstract class Module {
     return `${this.constructor.name}(${body})`;
   }
 
+  /** What Node's `console.log` and `util.inspect` show: `toString()`, as Python's `print(model)`. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
   /**
    * Sets `training` on this module and every descendant (`train(false)` is `eval()`); returns this
    * module.
