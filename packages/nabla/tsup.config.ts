@@ -20,6 +20,8 @@ export default defineConfig([
     platform: "browser",
     noExternal: [/.*/],
     minify: true,
+    // class names survive minification: Module.toString prints them, as PyTorch's repr
+    keepNames: true,
     target: "es2022",
   },
 ]);

@@ -121,6 +121,21 @@ const sequentialArgs = fc
     ),
   );
 
+/** A Sequential's layers under the keys "0", "1", …, for a ModuleDict. */
+const layerRecord = (model: nn.Sequential) => Object.fromEntries(model.layers.map((layer, i) => [String(i), layer]));
+
+/** A container of a Sequential's layers names its state as the Sequential does, and prints the same children. */
+function sameStateKeys(model: nn.Sequential, build: (model: nn.Sequential) => nn.Module): string[] {
+  const container = build(model);
+  const problems: string[] = [];
+  const expected = Object.keys(model.stateDict()).join(", ");
+  const got = Object.keys(container.stateDict()).join(", ");
+  if (got !== expected) problems.push(`state keys [${got}], expected [${expected}]`);
+  const body = (module: nn.Module) => module.toString().split("\n").slice(1).join("\n");
+  if (body(container) !== body(model)) problems.push(`prints ${container.toString()}, the Sequential ${model.toString()}`);
+  return problems;
+}
+
 /** 1–3 floating leaf parameters of small shapes (0-d and empty included). */
 const paramsArb = fc.array(
   fuzzShapeArb({ maxRank: 3, maxNumel: 12 }).chain((shape) =>
@@ -356,6 +371,20 @@ const rows: Row[] = [
     call: nn.linear,
   },
   { name: "Sequential", args: sequentialArgs, call: (model: nn.Module, x: Tensor) => model.forward(x), receiver: true },
+  {
+    name: "ModuleList",
+    args: sequentialArgs,
+    call: (model: nn.Sequential, x: Tensor) => [...new nn.ModuleList(model.layers)].reduce((h, layer) => layer.forward(h), x),
+    receiver: true,
+    expect: (_result: Tensor, args: unknown[]) => sameStateKeys(args[0] as nn.Sequential, (model) => new nn.ModuleList(model.layers)),
+  },
+  {
+    name: "ModuleDict",
+    args: sequentialArgs,
+    call: (model: nn.Sequential, x: Tensor) => new nn.ModuleDict(layerRecord(model)).values().reduce((h, layer) => layer.forward(h), x),
+    receiver: true,
+    expect: (_result: Tensor, args: unknown[]) => sameStateKeys(args[0] as nn.Sequential, (model) => new nn.ModuleDict(layerRecord(model))),
+  },
   ...(["ReLU", "Tanh", "Sigmoid", "GELU"] as const).map(
     (name): Row => ({ name, args: fc.tuple(T()), call: (x: Tensor) => new layersByName[name]().forward(x) }),
   ),

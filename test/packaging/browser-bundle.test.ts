@@ -33,7 +33,7 @@ const PAGE = `<!doctype html>
   }
   const predictions = nb.noGrad(() => model.eval().forward(x).argmax(1)).toArray();
   const product = nb.ones([256, 300]).matmul(nb.full([300, 128], 0.5)).sum().item();
-  window.result = { firstLoss: losses[0], lastLoss: losses.at(-1), predictions, product };
+  window.result = { firstLoss: losses[0], lastLoss: losses.at(-1), predictions, product, repr: String(model) };
 </script>`;
 
 interface PageResult {
@@ -41,6 +41,7 @@ interface PageResult {
   lastLoss: number;
   predictions: number[];
   product: number;
+  repr: string;
 }
 
 describe("the single-file browser build", () => {
@@ -88,6 +89,8 @@ describe("the single-file browser build", () => {
     expect(result.lastLoss).toBeLessThan(result.firstLoss / 20);
     expect(result.predictions).toEqual([0, 1, 1, 0]);
     expect(result.product).toBe(256 * 128 * 300 * 0.5);
+    // class names survive minification
+    expect(result.repr.split("\n")[1]).toBe("  (0): Linear(in_features=2, out_features=8, bias=True)");
     expect(errors).toEqual([]);
     await page.close();
   });

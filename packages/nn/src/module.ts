@@ -9,10 +9,16 @@ export interface LoadStateDictOptions {
 
 /** What `Module.loadStateDict` returns, as PyTorch's `_IncompatibleKeys` (both empty under `strict`). */
 export interface LoadStateDictResult {
-  /** The model's parameter names the state dict did not hold (left unchanged). */
+  /** The model's parameter and persistent buffer names the state dict did not hold (left unchanged). */
   missingKeys: string[];
-  /** The state dict's keys that name no parameter of the model (ignored). */
+  /** The state dict's keys that name no parameter or persistent buffer of the model (ignored). */
   unexpectedKeys: string[];
+}
+
+/** Options of `Module.registerBuffer`. */
+export interface RegisterBufferOptions {
+  /** The buffer is part of `stateDict()` (default true); a non-persistent one is not saved or loaded. */
+  persistent?: boolean;
 }
 
 /**
@@ -23,9 +29,12 @@ export interface LoadStateDictResult {
  *   field `name`, marks it `requiresGrad` and returns it (`this.weight = this.registerParameter("weight", w)`
  *   reads naturally and keeps the field typed). The field is read afresh each time, so assigning another
  *   tensor (or `null`) to it later replaces the parameter.
+ * - a **buffer** (state that is not learned, such as running statistics) is declared with
+ *   `registerBuffer(name, tensor)`, stored the same way; persistent buffers are in `stateDict()`.
  * - a **child** is any field holding a `Module`, in the order the fields were first assigned (JavaScript's
- *   property order). Arrays of modules are not children; a container overrides `childEntries()`, as
- *   `Sequential` does.
+ *   property order). A plain array or object of modules registers nothing, so a field holding one makes
+ *   every traversal (`parameters()`, `stateDict()`, `train()`, …) throw a NablaError pointing at
+ *   `ModuleList` / `ModuleDict`, which register what they hold.
  *
  * Calling: `forward` is the entry point; `model.forward(x)` is PyTorch's `model(x)`.
  *
@@ -49,6 +58,8 @@ export abstract class Module {
 
   // Names only: the tensors live in the fields of the same names.
   private readonly parameterNames: string[] = [];
+  private readonly bufferNames: string[] = [];
+  private readonly nonPersistentBuffers = new Set<string>();
 
   /**
    * The computation, written by every subclass in tensor ops (autograd records it): PyTorch's
@@ -82,9 +93,7 @@ export abstract class Module {
    */
   protected registerParameter<T extends Tensor | null>(name: string, tensor: T): T {
     const op = "registerParameter";
-    if (name === "" || name.includes("."))
-      throw new NablaError(op, `invalid parameter name "${name}" (expected a non-empty name without ".")`);
-    if (this.parameterNames.includes(name)) throw new NablaError(op, `parameter "${name}" is already registered`);
+    this.checkNewName(op, "parameter", name);
     if (tensor !== null) {
       if (!isTensor(tensor, op)) throw new NablaError(op, `parameter "${name}" must be a Tensor or null`);
       if (tensor.dtype !== "float32" && tensor.dtype !== "float64") {
@@ -98,14 +107,75 @@ export abstract class Module {
     return tensor;
   }
 
+  /**
+   * Declares the buffer `name`, state that is not learned (running statistics, a fixed mask): stores
+   * `tensor` (any dtype, left as it is) in the field of that name and returns it, as PyTorch's
+   * `register_buffer`. `null` declares an absent buffer. Persistent buffers (the default) are in
+   * `stateDict()` after the module's parameters and are loaded by `loadStateDict`; with
+   * `{ persistent: false }` they are neither. Throws a NablaError for a name that is empty, holds "."
+   * or is already a parameter or buffer, and for a value that is not a Tensor or null.
+   *
+   * @example
+   * ```ts
+   * class Normalize extends Module {
+   *   mean: Tensor;
+   *   constructor(features: number) {
+   *     super();
+   *     this.mean = this.registerBuffer("mean", zeros([features]));
+   *     this.registerBuffer("scratch", zeros([features]), { persistent: false });
+   *   }
+   *   forward(x: Tensor): Tensor {
+   *     return x.sub(this.mean);
+   *   }
+   * }
+   * const layer = new Normalize(2);
+   * layer.namedBuffers().map(([name]) => name); // → ["mean", "scratch"]
+   * Object.keys(layer.stateDict());             // → ["mean"]
+   * layer.parameters().length;                  // → 0
+   * ```
+   */
+  protected registerBuffer<T extends Tensor | null>(name: string, tensor: T, options: RegisterBufferOptions = {}): T {
+    const op = "registerBuffer";
+    this.checkNewName(op, "buffer", name);
+    const persistent = checkOptions(op, options).persistent ?? true;
+    checkBoolean(op, "persistent", persistent);
+    if (tensor !== null && !isTensor(tensor, op)) {
+      throw new NablaError(op, `buffer "${name}" must be a Tensor or null, got ${describeValue(tensor)}`);
+    }
+    this.bufferNames.push(name);
+    if (!persistent) this.nonPersistentBuffers.add(name);
+    (this as unknown as Record<string, unknown>)[name] = tensor;
+    return tensor;
+  }
+
+  private checkNewName(op: string, kind: string, name: string): void {
+    if (typeof name !== "string" || name === "" || name.includes(".")) {
+      throw new NablaError(op, `invalid ${kind} name ${describeValue(name)} (expected a non-empty name without ".")`);
+    }
+    const existing = this.parameterNames.includes(name) ? "parameter" : this.bufferNames.includes(name) ? "buffer" : null;
+    if (existing !== null) {
+      throw new NablaError(op, `${kind} "${name}" is already registered${existing === kind ? "" : ` as a ${existing}`}`);
+    }
+  }
+
   /** This module's own parameters (not its children's), in registration order; absent ones are skipped. */
   private ownParameters(): [string, Tensor][] {
+    return this.ownTensors("parameter", this.parameterNames);
+  }
+
+  /** This module's own buffers, in registration order; absent ones are skipped. */
+  private ownBuffers(persistentOnly = false): [string, Tensor][] {
+    const names = persistentOnly ? this.bufferNames.filter((name) => !this.nonPersistentBuffers.has(name)) : this.bufferNames;
+    return this.ownTensors("buffer", names);
+  }
+
+  private ownTensors(kind: string, names: readonly string[]): [string, Tensor][] {
     const fields = this as unknown as Record<string, unknown>;
     const own: [string, Tensor][] = [];
-    for (const name of this.parameterNames) {
+    for (const name of names) {
       const value = fields[name];
       if (value === null || value === undefined) continue;
-      if (!isTensor(value, "parameters")) throw new NablaError("parameters", `parameter "${name}" was replaced by a non-Tensor value`);
+      if (!isTensor(value, `${kind}s`)) throw new NablaError(`${kind}s`, `${kind} "${name}" was replaced by a non-Tensor value`);
       own.push([name, value]);
     }
     return own;
@@ -116,7 +186,9 @@ export abstract class Module {
    * names (the state dict lists both). Containers override this.
    */
   protected childEntries(): [string, Module][] {
-    return Object.entries(this).filter((entry): entry is [string, Module] => entry[1] instanceof Module);
+    const entries = Object.entries(this);
+    for (const [name, value] of entries) refuseUnregisteredModules(this, name, value);
+    return entries.filter((entry): entry is [string, Module] => entry[1] instanceof Module);
   }
 
   /**
@@ -174,13 +246,17 @@ export abstract class Module {
    * ```
    */
   namedParameters(): [string, Tensor][] {
+    return this.namedTensors((module) => module.ownParameters());
+  }
+
+  private namedTensors(own: (module: Module) => [string, Tensor][]): [string, Tensor][] {
     const seen = new Set<Tensor>();
     const result: [string, Tensor][] = [];
     for (const [prefix, module] of this.namedModules()) {
-      for (const [name, parameter] of module.ownParameters()) {
-        if (seen.has(parameter)) continue;
-        seen.add(parameter);
-        result.push([prefix === "" ? name : `${prefix}.${name}`, parameter]);
+      for (const [name, tensor] of own(module)) {
+        if (seen.has(tensor)) continue;
+        seen.add(tensor);
+        result.push([prefix === "" ? name : `${prefix}.${name}`, tensor]);
       }
     }
     return result;
@@ -199,6 +275,94 @@ export abstract class Module {
    */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, parameter]) => parameter);
+  }
+
+  /**
+   * Every buffer with its dotted name, persistent or not: own buffers first, then each child's,
+   * recursively, as PyTorch's `named_buffers`. A tensor shared by several modules appears once.
+   *
+   * @example
+   * ```ts
+   * class Counter extends Module {
+   *   steps = this.registerBuffer("steps", zeros([], { dtype: "int32" }));
+   *   forward(x: Tensor): Tensor {
+   *     return x;
+   *   }
+   * }
+   * const model = new Sequential(new Linear(2, 2), new Counter());
+   * model.namedBuffers().map(([name, b]) => [name, b.dtype]); // → [["1.steps", "int32"]]
+   * ```
+   */
+  namedBuffers(): [string, Tensor][] {
+    return this.namedTensors((module) => module.ownBuffers());
+  }
+
+  /** The buffers in the order of `namedBuffers()`, each once. */
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, buffer]) => buffer);
+  }
+
+  /**
+   * Calls `fn` on every sub-module, children before their parent, and last on this module; returns
+   * this module, as PyTorch's `apply` (used to initialise weights).
+   *
+   * @example
+   * ```ts
+   * const model = new Sequential(new Linear(2, 3), new ReLU(), new Linear(3, 1));
+   * model.apply((module) => {
+   *   if (module instanceof Linear) init.zeros_(module.weight);
+   * });
+   * (model.at(2) as Linear).weight; // → [[0, 0, 0]]
+   * const order: string[] = [];
+   * model.apply((module) => order.push(module.constructor.name));
+   * order; // → ["Linear", "ReLU", "Linear", "Sequential"]
+   * ```
+   */
+  apply(fn: (module: Module) => unknown): this {
+    if (typeof fn !== "function") throw new NablaError("apply", `fn must be a function, got ${describeValue(fn)}`);
+    for (const child of this.children()) child.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /**
+   * The settings `toString()` prints inside this module's parentheses, as PyTorch's `extra_repr`
+   * (`in_features=4, out_features=2, bias=True` for a Linear); empty by default. Layers with
+   * settings override it.
+   *
+   * @example
+   * ```ts
+   * new Linear(4, 2).extraRepr(); // → "in_features=4, out_features=2, bias=True"
+   * new ReLU().extraRepr();       // → ""
+   * ```
+   */
+  extraRepr(): string {
+    return "";
+  }
+
+  /**
+   * The module tree as PyTorch prints it: the class name, its `extraRepr()`, and each child as
+   * `(name): …` on its own indented line.
+   *
+   * @example
+   * ```ts
+   * const lines = new Sequential(new Linear(4, 16), new ReLU()).toString().split("\n");
+   * lines; // → ["Sequential(", "  (0): Linear(in_features=4, out_features=16, bias=True)", "  (1): ReLU()", ")"]
+   * ```
+   */
+  toString(): string {
+    const extraLines = this.extraRepr() === "" ? [] : this.extraRepr().split("\n");
+    const childLines = this.childEntries().map(([name, child]) => `(${name}): ${child.toString().replaceAll("\n", "\n  ")}`);
+    const lines = [...extraLines, ...childLines];
+    let body = "";
+    if (extraLines.length === 1 && childLines.length === 0) body = extraLines[0]!;
+    else if (lines.length > 0) body = `\n  ${lines.join("\n  ")}\n`;
+    return `${this.constructor.name}(${body})`;
+  }
+
+  /** What Node's `console.log` and `util.inspect` show: `toString()`, as Python's `print(model)`. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
   }
 
   /**
@@ -240,17 +404,22 @@ export abstract class Module {
     for (const parameter of this.parameters()) parameter.grad = null;
   }
 
-  // Every name with its parameter, shared parameters under each of their names (as PyTorch's state_dict).
+  // Every name with its parameter or persistent buffer, shared tensors under each of their names (as
+  // PyTorch's state_dict): each module's parameters, then its buffers, then its children's.
   private stateEntries(prefix = ""): [string, Tensor][] {
-    const entries: [string, Tensor][] = this.ownParameters().map(([name, parameter]) => [prefix + name, parameter]);
+    const entries: [string, Tensor][] = [...this.ownParameters(), ...this.ownBuffers(true)].map(([name, tensor]) => [
+      prefix + name,
+      tensor,
+    ]);
     for (const [name, child] of this.childEntries()) entries.push(...child.stateEntries(`${prefix}${name}.`));
     return entries;
   }
 
   /**
-   * The parameters by dotted name, in `namedParameters()` order, as detached tensors sharing storage
-   * with the parameters (so reading them is free; clone them to keep a snapshot). A parameter shared
-   * by several modules is listed under each of its names, as in PyTorch.
+   * The parameters and persistent buffers by dotted name (each module's parameters, then its buffers,
+   * then its children's, as PyTorch), as detached tensors sharing storage with them (so reading them is
+   * free; clone them to keep a snapshot). A tensor shared by several modules is listed under each of
+   * its names, as in PyTorch.
    *
    * @example
    * ```ts
@@ -267,8 +436,8 @@ export abstract class Module {
   }
 
   /**
-   * Copies `stateDict`'s tensors into the parameters in place (under `noGrad`, so optimizers holding the
-   * parameters keep working). Everything is checked before anything is copied: a shape mismatch is always
+   * Copies `stateDict`'s tensors into the parameters and persistent buffers in place (under `noGrad`, so
+   * optimizers holding the parameters keep working). Everything is checked before anything is copied: a shape mismatch is always
    * an error; missing and unexpected keys are errors unless `strict` is false. Values are cast to each
    * parameter's dtype. Returns the keys it skipped (both lists empty when `strict`).
    *
@@ -317,6 +486,31 @@ export abstract class Module {
       }
     });
     return { missingKeys, unexpectedKeys };
+  }
+}
+
+/**
+ * Throws when the field `name` holds a plain array or object with modules in it: those would not be
+ * registered, so their parameters would silently be missing from `parameters()` and `stateDict()`.
+ */
+function refuseUnregisteredModules(module: Module, name: string, value: unknown): void {
+  if (value === null || typeof value !== "object" || value instanceof Module) return;
+  const owner = module.constructor.name;
+  if (Array.isArray(value)) {
+    if (value.some((item) => item instanceof Module)) {
+      throw new NablaError(
+        owner,
+        `field "${name}" holds an array of modules, which registers none of them: use a ModuleList (this.${name} = new ModuleList([...]))`,
+      );
+    }
+    return;
+  }
+  const prototype = Object.getPrototypeOf(value);
+  if ((prototype === Object.prototype || prototype === null) && Object.values(value).some((item) => item instanceof Module)) {
+    throw new NablaError(
+      owner,
+      `field "${name}" holds an object of modules, which registers none of them: use a ModuleDict (this.${name} = new ModuleDict({...}))`,
+    );
   }
 }
 

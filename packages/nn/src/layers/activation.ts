@@ -89,4 +89,9 @@ export class GELU extends Module {
     }
     return half.mul(erf(input.mul(Math.SQRT1_2)).add(1));
   }
+
+  /** `approximate='none'` or `approximate='tanh'`, as PyTorch prints a GELU. */
+  override extraRepr(): string {
+    return `approximate='${this.approximate}'`;
+  }
 }

@@ -1,6 +1,7 @@
 import { NablaError, type Tensor, formatShape, rand } from "@nabla/tensor";
 import { checkTensor, describeValue } from "@nabla/tensor/internal";
 import { Module } from "../module";
+import { pythonFloat } from "../repr";
 
 /**
  * Inverted dropout, as PyTorch's `nn.Dropout(p = 0.5)`: in training, zeroes each element with
@@ -39,5 +40,10 @@ export class Dropout extends Module {
     // keep where u ≥ p, u ~ U[0, 1): probability 1 − p
     const keep = rand(input.shape, { dtype: input.dtype }).ge(this.p);
     return input.mul(keep.to(input.dtype).mul(1 / (1 - this.p)));
+  }
+
+  /** `p=…, inplace=False`, as PyTorch prints a Dropout. */
+  override extraRepr(): string {
+    return `p=${pythonFloat(this.p)}, inplace=False`;
   }
 }

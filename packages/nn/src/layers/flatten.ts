@@ -30,4 +30,9 @@ export class Flatten extends Module {
   forward(input: Tensor): Tensor {
     return checkTensor("Flatten", "input", input).flatten(this.startDim, this.endDim);
   }
+
+  /** `start_dim=…, end_dim=…`, as PyTorch prints a Flatten. */
+  override extraRepr(): string {
+    return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
+  }
 }

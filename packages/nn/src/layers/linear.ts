@@ -2,6 +2,7 @@ import { NablaError, type Tensor, defineOp, formatShape, zeros, isTensor } from 
 import { checkBoolean, checkInteger, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "../init";
 import { Module } from "../module";
+import { pythonBool } from "../repr";
 
 /** Options of `Linear`. */
 export interface LinearOptions {
@@ -143,5 +144,10 @@ export class Linear extends Module {
       );
     }
     return linear(input, this.weight, this.bias);
+  }
+
+  /** `in_features=…, out_features=…, bias=True|False`, as PyTorch prints a Linear. */
+  override extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pythonBool(this.bias !== null)}`;
   }
 }
