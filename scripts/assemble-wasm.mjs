@@ -15,7 +15,7 @@ const kernelDirs = process.argv.slice(check ? 3 : 2);
 if (kernelDirs.length === 0) throw new Error("usage: node scripts/assemble-wasm.mjs [--check] <directory with .wat files>…");
 const stale = [];
 const wabt = await initWabt();
-// @nabla/tensor's kernels/wasm/matmul-threads.ts splits large products across a worker: only matmul needs the shared build
+// @nabla/tensor's backends/cpu/wasm/matmul-threads.ts splits large products across a worker: only matmul needs the shared build
 const SHARED_MEMORY_KERNELS = new Set(["matmul.wat"]);
 const MEMORY_IMPORT = /\(import "env" "memory" \(memory (\d+) (\d+)\)\)/;
 

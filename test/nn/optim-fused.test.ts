@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { Tensor, asStrided, getKernelPreference, setKernelPreference, tensor, type DType, type KernelPreference } from "@nabla/tensor";
 import { optim } from "@nabla/nn";
 import { simdUpdatesAvailable } from "../../packages/nn/src/optim/kernels/simd-updates";
-import { WASM_MEMORY_LIMIT_BYTES, kernelMemoryBytes } from "../../packages/tensor/src/kernels/wasm/wasm-api";
+import { WASM_MEMORY_LIMIT_BYTES, kernelMemoryBytes } from "../../packages/tensor/src/backends/cpu/wasm/wasm-api";
 import { numelOf, shapeArb } from "../support/arbitraries";
 
 const initialKernels = getKernelPreference();

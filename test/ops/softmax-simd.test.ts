@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { full } from "@nabla/tensor";
 import { softmax } from "@nabla/ops";
 import { simdSoftmaxAvailable, softmaxRowsSimd, softmaxVjpRowsSimd } from "../../packages/ops/src/kernels/softmax-simd";
-import { WASM_MEMORY_LIMIT_BYTES, kernelMemoryBytes } from "../../packages/tensor/src/kernels/wasm/wasm-api";
+import { WASM_MEMORY_LIMIT_BYTES, kernelMemoryBytes } from "../../packages/tensor/src/backends/cpu/wasm/wasm-api";
 import { useKernels, withKernels } from "../support/kernels";
 
 // The WebAssembly SIMD softmax kernels against float64 references written out here (the JS kernels

@@ -3,19 +3,19 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import { arange, full, gradcheck, matmul, ones, rand, randn, tensor, zeros } from "@nabla/tensor";
-import { matmulBatched } from "../../packages/tensor/src/kernels/matmul";
-import type { Strided } from "../../packages/tensor/src/kernels/iterate";
-import { sumContiguous } from "../../packages/tensor/src/kernels/reduce";
-import { multiplySimd, simdMatmulAvailable, simdMatmulThreadsReady } from "../../packages/tensor/src/kernels/wasm/matmul";
-import { simdSumAvailable, sumContiguousSimd } from "../../packages/tensor/src/kernels/wasm/reduce";
-import { simdElementwiseAvailable, zipBinarySimd } from "../../packages/tensor/src/kernels/wasm/elementwise";
-import { zipBinary } from "../../packages/tensor/src/kernels/elementwise";
-import { WASM_MEMORY_LIMIT_BYTES, kernelMemoryBytes } from "../../packages/tensor/src/kernels/wasm/wasm-api";
+import { matmulBatched } from "../../packages/tensor/src/backends/cpu/matmul";
+import type { Strided } from "../../packages/tensor/src/backends/cpu/iterate";
+import { sumContiguous } from "../../packages/tensor/src/backends/cpu/reduce";
+import { multiplySimd, simdMatmulAvailable, simdMatmulThreadsReady } from "../../packages/tensor/src/backends/cpu/wasm/matmul";
+import { simdSumAvailable, sumContiguousSimd } from "../../packages/tensor/src/backends/cpu/wasm/reduce";
+import { simdElementwiseAvailable, zipBinarySimd } from "../../packages/tensor/src/backends/cpu/wasm/elementwise";
+import { zipBinary } from "../../packages/tensor/src/backends/cpu/elementwise";
+import { WASM_MEMORY_LIMIT_BYTES, kernelMemoryBytes } from "../../packages/tensor/src/backends/cpu/wasm/wasm-api";
 import { useKernels, withKernels } from "../support/kernels";
 
 // multiplySimd as it is, counting its calls: which kernel a matmul ran
-vi.mock("../../packages/tensor/src/kernels/wasm/matmul", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../packages/tensor/src/kernels/wasm/matmul")>();
+vi.mock("../../packages/tensor/src/backends/cpu/wasm/matmul", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../packages/tensor/src/backends/cpu/wasm/matmul")>();
   return { ...original, multiplySimd: vi.fn(original.multiplySimd) };
 });
 
@@ -304,7 +304,7 @@ describe("SIMD matmul on two threads", () => {
   it("does not keep the process alive after the work", () => {
     const script = [
       'import { randn } from "@nabla/tensor";',
-      'import { simdMatmulThreadsReady } from "../tensor/src/kernels/wasm/matmul";',
+      'import { simdMatmulThreadsReady } from "../tensor/src/backends/cpu/wasm/matmul";',
       "randn([1024, 1024]).matmul(randn([1024, 1024]));",
       "if (!(await simdMatmulThreadsReady())) throw new Error('no worker');",
       "const c = randn([1024, 1024]).matmul(randn([1024, 1024]));",

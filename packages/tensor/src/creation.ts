@@ -14,7 +14,7 @@ import {
 } from "./dtype";
 import { type Device, assertDevice } from "./device";
 import { NablaError, describeValue } from "./errors";
-import { fillStrided } from "./kernels/elementwise";
+import { fillStrided } from "./backends/cpu/elementwise";
 import { Generator, defaultGenerator } from "./random";
 import { type Shape, checkRank, checkShape, formatShape, numelOf } from "./shape";
 import { type NestedArray, Tensor } from "./tensor";

@@ -4,9 +4,9 @@
  * change or go away in any release, without notice. Users import from `@nabla/tensor`.
  */
 
-export { lazyWasmKernels, growWasmMemory, float32RegionBytes } from "./kernels/wasm/wasm-api";
-export type { WasmKernels, WasmMemory } from "./kernels/wasm/wasm-api";
-export { useWasmKernel } from "./kernels/preference";
-export type { WasmKernelSize } from "./kernels/preference";
+export { lazyWasmKernels, growWasmMemory, float32RegionBytes } from "./backends/cpu/wasm/wasm-api";
+export type { WasmKernels, WasmMemory } from "./backends/cpu/wasm/wasm-api";
+export { useWasmKernel } from "./backends/cpu/preference";
+export type { WasmKernelSize } from "./backends/cpu/preference";
 export { describeValue } from "./errors";
 export { checkTensor, checkNumber, checkInteger, checkBoolean, checkFunction, checkOptions, checkDims, checkIntegers } from "./args";

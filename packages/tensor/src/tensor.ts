@@ -9,8 +9,8 @@ import { allocate, type DType, isFloating, storedValue, type TypedArray } from "
 import { NablaError, describeValue } from "./errors";
 import { formatTensor, toNestedArray } from "./format";
 import { contiguousLayout, isContiguousLayout, type Layout } from "./layout";
-import { toContiguous } from "./kernels/elementwise";
-import type { Strided } from "./kernels/iterate";
+import { toContiguous } from "./backends/cpu/elementwise";
+import type { Strided } from "./backends/cpu/iterate";
 import { type Shape, formatShape, numelOf, shapesEqual } from "./shape";
 import * as binary from "./ops/binary";
 import * as compare from "./ops/compare";

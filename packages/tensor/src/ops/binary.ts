@@ -1,8 +1,8 @@
 import { defineOp } from "../autograd/define-op";
 import { type DType, floatResult } from "../dtype";
 import { NablaError } from "../errors";
-import { type BinaryFn, type BinaryMath, zipBinary } from "../kernels/elementwise";
-import { valueRange } from "../kernels/indexing";
+import { type BinaryFn, type BinaryMath, zipBinary } from "../backends/cpu/elementwise";
+import { valueRange } from "../backends/cpu/indexing";
 import { formatShape } from "../shape";
 import { Tensor, type TensorLike } from "../tensor";
 import { where } from "./compare";

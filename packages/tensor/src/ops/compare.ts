@@ -1,7 +1,7 @@
 import { defineOp } from "../autograd/define-op";
 import { isTensor } from "../copies";
 import { NablaError } from "../errors";
-import { type BinaryFn, selectWhere, zipBinary } from "../kernels/elementwise";
+import { type BinaryFn, selectWhere, zipBinary } from "../backends/cpu/elementwise";
 import { Tensor, type TensorLike } from "../tensor";
 import { broadcastOperands } from "./operands";
 

@@ -4,7 +4,7 @@ import { canCast, checkValueFits, storedValue } from "../dtype";
 import { enableGrad, isGradEnabled, noGrad } from "../autograd/grad-mode";
 import { arange, full, zeros } from "../creation";
 import { NablaError, describeValue } from "../errors";
-import { copyStrided, fillStrided } from "../kernels/elementwise";
+import { copyStrided, fillStrided } from "../backends/cpu/elementwise";
 import { hasInternalOverlap } from "../layout";
 import { formatShape, shapesEqual, broadcastShapes } from "../shape";
 import { recordsGraph, Tensor, type TensorLike } from "../tensor";

@@ -2,7 +2,7 @@ import { defineOp } from "../autograd/define-op";
 import { isTensor } from "../copies";
 import { promoteTypes } from "../dtype";
 import { NablaError } from "../errors";
-import { matmulBatched } from "../kernels/matmul";
+import { matmulBatched } from "../backends/cpu/matmul";
 import { broadcastShapes, formatShape } from "../shape";
 import { Tensor } from "../tensor";
 import { expand, reshape, squeeze, unsqueeze } from "./movement";

@@ -2,7 +2,7 @@ import { defineOp } from "../autograd/define-op";
 import { DEVICES, type Device, assertDevice, isDevice } from "../device";
 import { DTYPES, type DType, isDType, isFloating } from "../dtype";
 import { NablaError, describeValue } from "../errors";
-import { copyStrided, toContiguous } from "../kernels/elementwise";
+import { copyStrided, toContiguous } from "../backends/cpu/elementwise";
 import {
   expandLayout,
   hasInternalOverlap,

@@ -1,7 +1,7 @@
 import { defineOp } from "../autograd/define-op";
 import type { DType } from "../dtype";
 import { NablaError } from "../errors";
-import { argReduce, type ReduceKind, reduceAxes } from "../kernels/reduce";
+import { argReduce, type ReduceKind, reduceAxes } from "../backends/cpu/reduce";
 import { checkBoolean, checkDims, checkInteger, checkTensor } from "../args";
 import { formatShape, normalizeDim, normalizeDims } from "../shape";
 import { Tensor, type Dims } from "../tensor";

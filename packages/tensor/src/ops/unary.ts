@@ -2,7 +2,7 @@ import { checkNumber, checkTensor } from "../args";
 import { type OpDefinition, defineOp } from "../autograd/define-op";
 import { type DType, checkValueFits, floatResult, isFloating, promoteTypes } from "../dtype";
 import { NablaError } from "../errors";
-import { type BinaryFn, type BinaryMath, type UnaryFn, type UnaryMath, mapUnary, zipBinary } from "../kernels/elementwise";
+import { type BinaryFn, type BinaryMath, type UnaryFn, type UnaryMath, mapUnary, zipBinary } from "../backends/cpu/elementwise";
 import { Tensor } from "../tensor";
 import { where } from "./compare";
 

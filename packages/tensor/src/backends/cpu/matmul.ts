@@ -1,5 +1,5 @@
-import { allocate, type DType, type TypedArray } from "../dtype";
-import { numelOf } from "../shape";
+import { allocate, type DType, type TypedArray } from "../../dtype";
+import { numelOf } from "../../shape";
 import { RowWalker, type Strided } from "./iterate";
 import { useWasmKernel, type WasmKernelSize } from "./preference";
 import { multiplySimd, simdMatmulAvailable } from "./wasm/matmul";

@@ -1,7 +1,7 @@
-import type { DType, TypedArray } from "../dtype";
-import { allocate, dtypeOfArray, toBool } from "../dtype";
-import { contiguousLayout, extentsOverlap, isContiguousLayout, isSingleValueLayout } from "../layout";
-import { numelOf } from "../shape";
+import type { DType, TypedArray } from "../../dtype";
+import { allocate, dtypeOfArray, toBool } from "../../dtype";
+import { contiguousLayout, extentsOverlap, isContiguousLayout, isSingleValueLayout } from "../../layout";
+import { numelOf } from "../../shape";
 import { RowWalker, type Strided } from "./iterate";
 import { zipBinarySimd } from "./wasm/elementwise";
 

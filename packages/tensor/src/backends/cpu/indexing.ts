@@ -1,5 +1,5 @@
-import { allocate, type DType, toBool, type TypedArray } from "../dtype";
-import { numelOf } from "../shape";
+import { allocate, type DType, toBool, type TypedArray } from "../../dtype";
+import { numelOf } from "../../shape";
 import { RowWalker, type Strided } from "./iterate";
 
 // Both kernels walk the index's shape; along `dim` the position comes from the index value, so

@@ -1,5 +1,5 @@
-import type { TypedArray } from "../dtype";
-import type { Layout } from "../layout";
+import type { TypedArray } from "../../dtype";
+import type { Layout } from "../../layout";
 
 /** Storage plus a layout: what every kernel reads and writes. */
 export interface Strided extends Layout {

@@ -1,4 +1,4 @@
-import type { TypedArray } from "../../dtype";
+import type { TypedArray } from "../../../dtype";
 import { MATMUL_SHARED_WASM_BASE64, MATMUL_WASM_BASE64 } from "./matmul-binary";
 import { CONTROL_BYTES, MatmulHelper } from "./matmul-threads";
 import { decodeBase64, growWasmMemory, kernelMemory, WASM_MEMORY_LIMIT_BYTES, type WasmMemory, webAssembly } from "./wasm-api";

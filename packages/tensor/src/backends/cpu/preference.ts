@@ -1,4 +1,4 @@
-import { describeValue, NablaError } from "../errors";
+import { describeValue, NablaError } from "../../errors";
 
 /**
  * Which kernels run on the CPU: `"auto"` (the default) picks the WebAssembly SIMD kernels where

@@ -1,6 +1,6 @@
-import { allocate, type DType, toBool, type TypedArray } from "../dtype";
-import { isContiguousLayout } from "../layout";
-import { contiguousStrides, numelOf } from "../shape";
+import { allocate, type DType, toBool, type TypedArray } from "../../dtype";
+import { isContiguousLayout } from "../../layout";
+import { contiguousStrides, numelOf } from "../../shape";
 import { RowWalker, type Strided } from "./iterate";
 import { sumContiguousSimd } from "./wasm/reduce";
 

@@ -1,4 +1,4 @@
-import type { TypedArray } from "../../dtype";
+import type { TypedArray } from "../../../dtype";
 import { useWasmKernel, type WasmKernelSize } from "../preference";
 import { REDUCE_WASM_BASE64 } from "./reduce-binary";
 import { growWasmMemory, lazyWasmKernels } from "./wasm-api";

@@ -1,4 +1,4 @@
-import type { Layout } from "../../layout";
+import type { Layout } from "../../../layout";
 import type { Strided } from "../iterate";
 import { useWasmKernel, type WasmKernelSize } from "../preference";
 import { ELEMENTWISE_WASM_BASE64 } from "./elementwise-binary";
