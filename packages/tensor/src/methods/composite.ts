@@ -1,6 +1,6 @@
 // The composites (square, mean, var, std) as Tensor methods (`x.mean(0)` is `mean(x, 0)`). TypeScript sees them
 // through the augmentation below; @nabla/tensor's entry imports this module, which installs them.
-import type { Tensor, Dims } from "../tensor";
+import type { Dims, Tensor } from "../tensor";
 import * as composite from "../composite";
 import { installMethods } from "./install";
 

@@ -4,7 +4,7 @@ import { sizesArgument } from "../args";
 import type { Device } from "../device";
 import type { DType } from "../dtype";
 import type { Shape } from "../shape";
-import type { Tensor, Dims } from "../tensor";
+import type { Dims, Tensor } from "../tensor";
 import * as movement from "../ops/movement";
 import { installMethods, installGetters } from "./install";
 

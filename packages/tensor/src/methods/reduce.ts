@@ -1,6 +1,6 @@
 // The reductions as Tensor methods (`x.sum(0)` is `sum(x, 0)`). TypeScript sees them
 // through the augmentation below; @nabla/tensor's entry imports this module, which installs them.
-import type { Tensor, Dims } from "../tensor";
+import type { Dims, Tensor } from "../tensor";
 import * as reduce from "../ops/reduce";
 import { installMethods } from "./install";
 
