@@ -28,7 +28,10 @@ describe("Tensor methods", () => {
     }
     expect(Object.getOwnPropertyDescriptor(Tensor.prototype, "T")?.get).toBeTypeOf("function");
     expect(Object.keys(tensor([1]))).not.toContain("add");
-    const x = tensor([[1, 2], [3, 4]]);
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(x.T.add(1).sum(0).toArray()).toEqual([5, 9]);
   });
 
