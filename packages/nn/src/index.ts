@@ -31,8 +31,9 @@ export { Flatten } from "./layers/flatten";
  */
 export * as init from "./init";
 /**
- * Optimizers (SGD, Adam, AdamW, RMSprop, Adagrad) and learning-rate schedulers (StepLR, CosineAnnealingLR), as
- * PyTorch's `torch.optim`, step for step.
+ * Optimizers (SGD, Adam, AdamW, RMSprop, Adagrad) and learning-rate schedulers (StepLR, MultiStepLR,
+ * ExponentialLR, LinearLR, LambdaLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, OneCycleLR,
+ * SequentialLR, ReduceLROnPlateau), as PyTorch's `torch.optim`, step for step.
  *
  * @example
  * ```ts
