@@ -7,6 +7,7 @@
  */
 export { TensorDataset } from "./data/dataset";
 export { DataLoader, type DataLoaderOptions } from "./data/dataloader";
+export { defaultCollate, type Collated, type Dataset } from "./data/collate";
 export { trainTestSplit, type TrainTestSplitOptions } from "./data/split";
 export { readCsv, type CsvData, type ReadCsvOptions } from "./data/csv";
 export { saveSafetensors, loadSafetensors, type SafetensorsContents } from "./io/safetensors";
