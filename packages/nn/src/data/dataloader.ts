@@ -45,7 +45,7 @@ export interface DataLoaderOptions<T = Tensor[], B = Collated<T>> {
  * }
  * // any dataset: samples of [features, label] collate field by field
  * const squares = { length: 3, get: (i: number) => [tensor([i, i * i]), i % 2] as [Tensor, number] };
- * const [[features, labels]] = [...new DataLoader(squares, { batchSize: 3 })];
+ * const [features, labels] = [...new DataLoader(squares, { batchSize: 3 })][0]!;
  * features; // → [[0, 0], [1, 1], [2, 4]]
  * labels;   // → [0, 1, 0]
  * ```

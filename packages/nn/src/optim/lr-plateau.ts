@@ -64,7 +64,7 @@ export interface ReduceLROnPlateauStateDict {
  * ```ts
  * const optimizer = new optim.SGD([tensor([0], { requiresGrad: true })], { lr: 1 });
  * const scheduler = new optim.ReduceLROnPlateau(optimizer, { patience: 1, factor: 0.5 });
- * for (const loss of [3, 2, 2, 2, 2, 1]) scheduler.step(loss);
+ * for (const loss of [3, 2, 2, 2, 2, 2]) scheduler.step(loss);
  * scheduler.getLastLr(); // → [0.25]
  * new optim.ReduceLROnPlateau(optimizer, { factor: 1 }); // throws ReduceLROnPlateau: factor must be in [0, 1), got 1
  * ```
