@@ -178,22 +178,8 @@ export interface OneCycleLRStateDict extends LRSchedulerStateDict {
  * ```
  */
 export class OneCycleLR extends LRScheduler<OneCycleLRStateDict> {
-  /** Steps in the cycle. */
-  totalSteps: number;
-  /** The peak lr of each group. */
-  maxLrs: number[];
-  /** The final lr of each group. */
-  minLrs: number[];
-  /** Each group's momentum at the lowest lr, or null without momentum cycling. */
-  maxMomentums: number[] | null;
-  /** Each group's momentum at the peak lr, or null without momentum cycling. */
-  baseMomentums: number[] | null;
-  /** The step at which each phase ends (PyTorch's `end_step`s). */
-  phaseEnds: number[];
-  /** "cos" or "linear". */
-  annealStrategy: "cos" | "linear";
-  /** Whether the three-phase schedule is used. */
-  threePhase: boolean;
+  /** The cycle (its length, phase ends, and each group's lrs and momentums), as `stateDict()` holds it. */
+  cycle: OneCycle;
 
   constructor(optimizer: Optimizer, options: OneCycleLROptions) {
     const name = "OneCycleLR";
@@ -212,58 +198,69 @@ export class OneCycleLR extends LRScheduler<OneCycleLRStateDict> {
       finalDivFactor = 1e4,
       threePhase = false,
     } = checkOptions(name, options);
+    let steps: number;
     if (totalSteps !== undefined) {
-      this.totalSteps = positiveInteger(name, "totalSteps", totalSteps);
+      steps = positiveInteger(name, "totalSteps", totalSteps);
     } else if (epochs !== undefined && stepsPerEpoch !== undefined) {
-      this.totalSteps = positiveInteger(name, "epochs", epochs) * positiveInteger(name, "stepsPerEpoch", stepsPerEpoch);
+      steps = positiveInteger(name, "epochs", epochs) * positiveInteger(name, "stepsPerEpoch", stepsPerEpoch);
     } else {
       throw new NablaError(name, "expected totalSteps, or epochs and stepsPerEpoch");
     }
     numberIn(name, "pctStart", pctStart, (v) => v >= 0 && v <= 1, "in [0, 1]");
-    this.annealStrategy = checkAnneal(name, annealStrategy);
-    this.threePhase = flag(name, "threePhase", threePhase);
-    this.phaseEnds = phaseEnds(name, this.totalSteps, pctStart, this.threePhase);
+    const strategy = checkAnneal(name, annealStrategy);
+    const three = flag(name, "threePhase", threePhase);
+    const ends = phaseEnds(name, steps, pctStart, three);
     const groups = optimizer.paramGroups.length;
     const positive = (op: string, what: string, value: unknown) => numberIn(op, what, value, (v) => v > 0, "a positive number");
-    this.maxLrs = perGroup(name, "maxLr", maxLr, groups, positive);
+    const maxLrs = perGroup(name, "maxLr", maxLr, groups, positive);
     const div = positive(name, "divFactor", divFactor);
     const finalDiv = positive(name, "finalDivFactor", finalDivFactor);
-    const initialLrs = this.maxLrs.map((lr) => lr / div);
-    this.minLrs = initialLrs.map((lr) => lr / finalDiv);
-    this.maxMomentums = null;
-    this.baseMomentums = null;
+    const initialLrs = maxLrs.map((lr) => lr / div);
+    let maxMomentums: number[] | null = null;
+    let baseMomentums: number[] | null = null;
     if (flag(name, "cycleMomentum", cycleMomentum)) {
       if (!("momentum" in optimizer.defaults) && !("betas" in optimizer.defaults)) {
         throw new NablaError(name, `cycleMomentum needs an optimizer with a momentum or betas, got ${optimizer.constructor.name}`);
       }
       const momentum = (op: string, what: string, value: unknown) => numberIn(op, what, value, (v) => v >= 0 && v < 1, "in [0, 1)");
-      this.maxMomentums = perGroup(name, "maxMomentum", maxMomentum, groups, momentum);
-      this.baseMomentums = perGroup(name, "baseMomentum", baseMomentum, groups, momentum);
+      maxMomentums = perGroup(name, "maxMomentum", maxMomentum, groups, momentum);
+      baseMomentums = perGroup(name, "baseMomentum", baseMomentum, groups, momentum);
     }
+    const minLrs = initialLrs.map((lr) => lr / finalDiv);
+    this.cycle = {
+      totalSteps: steps,
+      maxLrs,
+      minLrs,
+      maxMomentums,
+      baseMomentums,
+      phaseEnds: ends,
+      annealStrategy: strategy,
+      threePhase: three,
+    };
     this.start(initialLrs);
   }
 
   /** The lr (and momentum, written into the groups) at step `lastEpoch` of the cycle, from the base lrs. */
   protected computeLr(): number[] {
-    const step = this.lastEpoch;
+    const { cycle, lastEpoch: step } = this;
     let phase = 0;
-    while (phase < this.phaseEnds.length - 1 && step > this.phaseEnds[phase]!) phase++;
-    const phaseStart = phase === 0 ? 0 : this.phaseEnds[phase - 1]!;
-    if (step > this.totalSteps || this.phaseEnds[phase] === phaseStart) {
+    while (phase < cycle.phaseEnds.length - 1 && step > cycle.phaseEnds[phase]!) phase++;
+    const phaseStart = phase === 0 ? 0 : cycle.phaseEnds[phase - 1]!;
+    if (step > cycle.totalSteps || cycle.phaseEnds[phase] === phaseStart) {
       this.lastEpoch -= 1; // leave the scheduler where it was
-      throw new NablaError("OneCycleLR", `tried to step ${step + 1} times; totalSteps is ${this.totalSteps}`);
+      throw new NablaError("OneCycleLR", `tried to step ${step + 1} times; totalSteps is ${cycle.totalSteps}`);
     }
-    const pct = (step - phaseStart) / (this.phaseEnds[phase]! - phaseStart);
-    const anneal = this.annealStrategy === "cos" ? annealCos : annealLinear;
+    const pct = (step - phaseStart) / (cycle.phaseEnds[phase]! - phaseStart);
+    const anneal = cycle.annealStrategy === "cos" ? annealCos : annealLinear;
     // Each phase runs from one of these lrs (momentums) to the next.
     const lrPoints = (i: number) =>
-      this.threePhase
-        ? [this.baseLrs[i]!, this.maxLrs[i]!, this.baseLrs[i]!, this.minLrs[i]!]
-        : [this.baseLrs[i]!, this.maxLrs[i]!, this.minLrs[i]!];
+      cycle.threePhase
+        ? [this.baseLrs[i]!, cycle.maxLrs[i]!, this.baseLrs[i]!, cycle.minLrs[i]!]
+        : [this.baseLrs[i]!, cycle.maxLrs[i]!, cycle.minLrs[i]!];
     return this.optimizer.paramGroups.map((group, i) => {
-      if (this.maxMomentums !== null && this.baseMomentums !== null) {
-        const [max, base] = [this.maxMomentums[i]!, this.baseMomentums[i]!];
-        const points = this.threePhase ? [max, base, max, max] : [max, base, max];
+      if (cycle.maxMomentums !== null && cycle.baseMomentums !== null) {
+        const [max, base] = [cycle.maxMomentums[i]!, cycle.baseMomentums[i]!];
+        const points = cycle.threePhase ? [max, base, max, max] : [max, base, max];
         const momentum = anneal(points[phase]!, points[phase + 1]!, pct);
         const betas = (group as { betas?: [number, number] }).betas;
         if (betas !== undefined) (group as { betas?: [number, number] }).betas = [momentum, betas[1]];
@@ -280,17 +277,8 @@ export class OneCycleLR extends LRScheduler<OneCycleLRStateDict> {
   }
 
   /** The cycle: its length, phase ends, lrs and momentums per group. */
-  protected override ownState(): Omit<OneCycleLRStateDict, keyof LRSchedulerStateDict> {
-    return {
-      totalSteps: this.totalSteps,
-      maxLrs: [...this.maxLrs],
-      minLrs: [...this.minLrs],
-      maxMomentums: this.maxMomentums && [...this.maxMomentums],
-      baseMomentums: this.baseMomentums && [...this.baseMomentums],
-      phaseEnds: [...this.phaseEnds],
-      annealStrategy: this.annealStrategy,
-      threePhase: this.threePhase,
-    };
+  protected override ownState(): OneCycle {
+    return structuredClone(this.cycle);
   }
 
   /** Checks and restores the cycle. */
@@ -314,13 +302,15 @@ export class OneCycleLR extends LRScheduler<OneCycleLRStateDict> {
         `phaseEnds must be ${threePhase ? 3 : 2} finite step numbers ending at totalSteps - 1, got ${describeValue(ends)}`,
       );
     }
+    const [maxLrs, minLrs, maxMomentums, baseMomentums] = lists as [number[], number[], number[] | null, number[] | null];
     return () => {
-      Object.assign(this, { totalSteps, threePhase, annealStrategy, phaseEnds: [...ends] });
-      [this.maxLrs, this.minLrs] = [lists[0]!, lists[1]!];
-      [this.maxMomentums, this.baseMomentums] = [lists[2]!, lists[3]!];
+      this.cycle = { totalSteps, maxLrs, minLrs, maxMomentums, baseMomentums, phaseEnds: [...ends], annealStrategy, threePhase };
     };
   }
 }
+
+/** OneCycleLR's own fields of its state dict. */
+type OneCycle = Omit<OneCycleLRStateDict, keyof LRSchedulerStateDict>;
 
 function checkAnneal(op: string, value: unknown): "cos" | "linear" {
   if (value !== "cos" && value !== "linear")

@@ -72,31 +72,9 @@ export interface ReduceLROnPlateauStateDict {
 export class ReduceLROnPlateau {
   /** The optimizer whose groups' `lr` this scheduler sets. */
   readonly optimizer: Optimizer;
-  /** "min" or "max". */
-  mode: "min" | "max";
-  /** The factor applied to the lr on a plateau. */
-  factor: number;
-  /** Epochs without improvement tolerated. */
-  patience: number;
-  /** The improvement threshold. */
-  threshold: number;
-  /** "rel" or "abs". */
-  thresholdMode: "rel" | "abs";
-  /** Epochs to wait after a reduction. */
-  cooldown: number;
-  /** Each group's lowest lr. */
-  minLrs: number[];
-  /** The smallest reduction applied. */
-  eps: number;
-  /** The best metric so far (±Infinity before the first step). */
-  best: number;
-  /** Epochs since the last improvement. */
-  numBadEpochs = 0;
-  /** Epochs of cooldown left. */
-  cooldownCounter = 0;
-  /** The number of `step(metric)` calls. */
-  lastEpoch = 0;
-  private lastLr: number[];
+  // The options and counters, as stateDict() holds them.
+  #state: Omit<ReduceLROnPlateauStateDict, "lastLr">;
+  #lastLr: number[];
 
   constructor(optimizer: Optimizer, options?: ReduceLROnPlateauOptions) {
     const name = "ReduceLROnPlateau";
@@ -112,16 +90,22 @@ export class ReduceLROnPlateau {
       eps = 1e-8,
     } = checkOptions(name, options);
     this.optimizer = optimizer;
-    this.mode = checkChoice(name, "mode", mode, ["min", "max"]);
-    this.factor = checkFactor(name, factor);
-    this.patience = nonNegativeInteger(name, "patience", patience);
-    this.threshold = nonNegative(name, "threshold", threshold);
-    this.thresholdMode = checkChoice(name, "thresholdMode", thresholdMode, ["rel", "abs"]);
-    this.cooldown = nonNegativeInteger(name, "cooldown", cooldown);
-    this.minLrs = perGroup(name, "minLr", minLr, optimizer.paramGroups.length, nonNegative);
-    this.eps = nonNegative(name, "eps", eps);
-    this.best = this.mode === "min" ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-    this.lastLr = optimizer.paramGroups.map((group) => group.lr);
+    const checkedMode = checkChoice(name, "mode", mode, ["min", "max"]);
+    this.#state = {
+      mode: checkedMode,
+      factor: checkFactor(name, factor),
+      patience: nonNegativeInteger(name, "patience", patience),
+      threshold: nonNegative(name, "threshold", threshold),
+      thresholdMode: checkChoice(name, "thresholdMode", thresholdMode, ["rel", "abs"]),
+      cooldown: nonNegativeInteger(name, "cooldown", cooldown),
+      minLrs: perGroup(name, "minLr", minLr, optimizer.paramGroups.length, nonNegative),
+      eps: nonNegative(name, "eps", eps),
+      best: checkedMode === "min" ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY,
+      numBadEpochs: 0,
+      cooldownCounter: 0,
+      lastEpoch: 0,
+    };
+    this.#lastLr = optimizer.paramGroups.map((group) => group.lr);
   }
 
   /**
@@ -133,37 +117,38 @@ export class ReduceLROnPlateau {
     if (typeof current !== "number") {
       throw new NablaError("ReduceLROnPlateau.step", `metric must be a number or a one-element tensor, got ${describeValue(metric)}`);
     }
-    this.lastEpoch += 1;
-    if (this.isBetter(current)) {
-      this.best = current;
-      this.numBadEpochs = 0;
+    const state = this.#state;
+    state.lastEpoch += 1;
+    if (this.#isBetter(current)) {
+      state.best = current;
+      state.numBadEpochs = 0;
     } else {
-      this.numBadEpochs += 1;
+      state.numBadEpochs += 1;
     }
-    if (this.cooldownCounter > 0) {
-      this.cooldownCounter -= 1;
-      this.numBadEpochs = 0; // bad epochs in cooldown are ignored
+    if (state.cooldownCounter > 0) {
+      state.cooldownCounter -= 1;
+      state.numBadEpochs = 0; // bad epochs in cooldown are ignored
     }
-    if (this.numBadEpochs > this.patience) {
+    if (state.numBadEpochs > state.patience) {
       this.optimizer.paramGroups.forEach((group, i) => {
-        const lr = Math.max(group.lr * this.factor, this.minLrs[i]!);
-        if (group.lr - lr > this.eps) group.lr = lr;
+        const lr = Math.max(group.lr * state.factor, state.minLrs[i]!);
+        if (group.lr - lr > state.eps) group.lr = lr;
       });
-      this.cooldownCounter = this.cooldown;
-      this.numBadEpochs = 0;
+      state.cooldownCounter = state.cooldown;
+      state.numBadEpochs = 0;
     }
-    this.lastLr = this.optimizer.paramGroups.map((group) => group.lr);
+    this.#lastLr = this.optimizer.paramGroups.map((group) => group.lr);
   }
 
-  private isBetter(metric: number): boolean {
-    const { best, threshold } = this;
-    if (this.mode === "min") return this.thresholdMode === "rel" ? metric < best * (1 - threshold) : metric < best - threshold;
-    return this.thresholdMode === "rel" ? metric > best * (1 + threshold) : metric > best + threshold;
+  #isBetter(metric: number): boolean {
+    const { mode, thresholdMode, best, threshold } = this.#state;
+    if (mode === "min") return thresholdMode === "rel" ? metric < best * (1 - threshold) : metric < best - threshold;
+    return thresholdMode === "rel" ? metric > best * (1 + threshold) : metric > best + threshold;
   }
 
   /** The learning rates after the last `step(metric)` (the optimizer's, before the first), one per group. */
   getLastLr(): number[] {
-    return [...this.lastLr];
+    return [...this.#lastLr];
   }
 
   /**
@@ -178,11 +163,7 @@ export class ReduceLROnPlateau {
    * ```
    */
   stateDict(): ReduceLROnPlateauStateDict {
-    const { mode, factor, patience, threshold, thresholdMode, cooldown, eps, best, numBadEpochs, cooldownCounter, lastEpoch } = this;
-    return {
-      ...{ mode, factor, patience, threshold, thresholdMode, cooldown, minLrs: [...this.minLrs], eps },
-      ...{ best, numBadEpochs, cooldownCounter, lastEpoch, lastLr: [...this.lastLr] },
-    };
+    return { ...structuredClone(this.#state), lastLr: [...this.#lastLr] };
   }
 
   /** Restores what `stateDict()` returned; every field is checked before any changes. */
@@ -208,8 +189,8 @@ export class ReduceLROnPlateau {
       cooldownCounter: nonNegativeInteger(op, "cooldownCounter", stateDict.cooldownCounter),
       lastEpoch: nonNegativeInteger(op, "lastEpoch", stateDict.lastEpoch),
     };
-    Object.assign(this, restored, { best });
-    this.lastLr = [...lastLr];
+    this.#state = { ...restored, best };
+    this.#lastLr = [...lastLr];
   }
 }
 
