@@ -12,7 +12,7 @@ import { registerWasmKernels } from "./wasm-kernels";
  * its JS reference kernel here. The WebAssembly SIMD kernels are registered beside them
  * (wasm-kernels.ts); the registry chooses.
  */
-const cpuDefinition: BackendDefinition<TypedArray> = {
+export const cpuDefinition: BackendDefinition<TypedArray> = {
   device: "cpu",
   allocate,
   upload: (data) => data,
