@@ -36,8 +36,9 @@ export interface KernelAlternative<P extends Primitive, B = unknown> extends Ker
 /**
  * Whether an alternative kernel should run on `elements` elements: never under the "js" kernel
  * preference, always under "wasm", from its declared size on under "auto". The one place the
- * preference (setKernelPreference, NABLA_KERNELS) is consulted; the WebAssembly kernels of
- * @nabla/ops and @nabla/nn ask it too, through @nabla/tensor/internal.
+ * preference (setKernelPreference, NABLA_KERNELS) is consulted, with `dispatch` below, which
+ * applies the same rule; the WebAssembly kernels of @nabla/ops and @nabla/nn ask it through
+ * @nabla/tensor/internal.
  */
 export function useWasmKernel(kernel: KernelSize, elements: number): boolean {
   const preference = getKernelPreference();
@@ -51,25 +52,24 @@ type AnyAlternative = KernelAlternative<Primitive, unknown>;
 /**
  * The kernel that runs a primitive: the reference alone while nothing else is registered (no
  * cost over calling it), else the first alternative that takes the call, falling back to the
- * reference. Fixed parameters rather than rest arguments: no array per call.
+ * reference. Checked cheapest first (preference, size, dtype, then what the kernel requires), with
+ * fixed parameters rather than rest arguments: no array per call.
  */
 function dispatch(reference: AnyKernel, alternatives: readonly AnyAlternative[]): AnyKernel {
   if (alternatives.length === 0) return reference;
-  const choices = alternatives as unknown as readonly Record<"dtype" | "size" | "accepts" | "run", AnyKernel>[];
+  const choices = alternatives as unknown as readonly (KernelSize & { dtypes: readonly DType[] } & Record<
+      "dtype" | "size" | "accepts" | "run",
+      AnyKernel
+    >)[];
   return (a, b, c, d, e) => {
-    if (getKernelPreference() !== "js") {
-      for (let i = 0; i < choices.length; i++) {
-        const alternative = choices[i]!;
-        const declared = alternatives[i]!;
-        if (
-          declared.dtypes.includes(alternative.dtype(a, b, c, d, e)) &&
-          useWasmKernel(declared, alternative.size(a, b, c, d, e)) &&
-          alternative.accepts(a, b, c, d, e)
-        ) {
-          const out = alternative.run(a, b, c, d, e);
-          if (out !== null) return out;
-        }
-      }
+    const preference = getKernelPreference();
+    if (preference === "js") return reference(a, b, c, d, e);
+    for (let i = 0; i < choices.length; i++) {
+      const kernel = choices[i]!;
+      if (preference === "auto" && kernel.size(a, b, c, d, e) < kernel.minElements) continue;
+      if (!kernel.dtypes.includes(kernel.dtype(a, b, c, d, e)) || !kernel.accepts(a, b, c, d, e)) continue;
+      const out = kernel.run(a, b, c, d, e);
+      if (out !== null) return out;
     }
     return reference(a, b, c, d, e);
   };
