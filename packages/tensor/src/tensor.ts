@@ -104,7 +104,7 @@ export class Storage {
 }
 
 /**
- * @internal Records an in-place write into each tensor's storage: the one place version counters
+ * Records an in-place write into each tensor's storage: the one place version counters
  * are bumped (PyTorch's `_version`; backward compares saved tensors' versions).
  */
 export function markWritten(...tensors: readonly (Tensor | null | undefined)[]): void {
