@@ -53,7 +53,7 @@ const fixture = loadFixture<{
 
 const f64 = (values: Nested, requiresGrad = false) => tensor(values, { dtype: "float64", requiresGrad });
 const optional = (values: Nested | null) => (values === null ? null : f64(values, true));
-const flat = (values: Nested) => [values].flat(Number.POSITIVE_INFINITY) as number[];
+const flat = (values: Nested): number[] => (Array.isArray(values) ? values.flatMap(flat) : [values as number]);
 
 /** Runs `call` on the case's input, weight and bias; checks the output and every gradient. */
 function checkAffine(c: Affine, call: (input: Tensor, weight: Tensor | null, bias: Tensor | null) => Tensor): void {
@@ -139,7 +139,7 @@ describe("batchNorm", () => {
     expect(runningMean.requiresGrad).toBe(false);
     expect(runningMean.toArray()).toEqual([0.20000000298023224, 2]);
     // the unbiased variance: (1, 3) has var 2, so 0.9·1 + 0.1·2
-    expect(runningVar.toArray()[0]).toBeCloseTo(1.1, 6);
+    expect((runningVar.toArray() as number[])[0]).toBeCloseTo(1.1, 6);
     expect(x.grad).not.toBeNull();
   });
 
