@@ -48,11 +48,9 @@ function checkDType(op: string, dtype: unknown): FloatDType {
   return dtype;
 }
 
+// (a negative eps is refused by the functional op, when the module first runs)
 function checkEps(op: string, eps: unknown): number {
-  checkNumber(op, "eps", eps);
-  if (!(Number.isFinite(eps) && (eps as number) >= 0))
-    throw new NablaError(op, `eps must be a finite number ≥ 0, got ${describeValue(eps)}`);
-  return eps as number;
+  return checkNumber(op, "eps", eps, { finite: true });
 }
 
 /** The input, checked to be a tensor of the module's dtype. */
