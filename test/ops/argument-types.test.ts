@@ -22,6 +22,16 @@ const FUNCTIONS: Record<string, () => unknown[]> = {
   softmaxJacobian: () => [tensor([1, 2, 3])],
   crossEntropy: () => [logits(), targets(), { weight: tensor([1, 1, 1]), ignoreIndex: -100, reduction: "mean", labelSmoothing: 0.1 }],
   nllLoss: () => [ops.logSoftmax(logits(), -1), targets(), { weight: tensor([1, 1, 1]), ignoreIndex: -100, reduction: "sum" }],
+  layerNorm: () => [logits(), [3], { weight: tensor([1, 1, 1]), bias: tensor([0, 0, 0]), eps: 1e-5 }],
+  batchNorm: () => [
+    logits(),
+    tensor([0, 0, 0]),
+    tensor([1, 1, 1]),
+    { weight: tensor([1, 1, 1]), bias: tensor([0, 0, 0]), training: true, momentum: 0.1, eps: 1e-5 },
+  ],
+  groupNorm: () => [logits(), 3, { weight: tensor([1, 1, 1]), bias: tensor([0, 0, 0]), eps: 1e-5 }],
+  embedding: () => [targets(), logits().T, { paddingIdx: 0 }],
+  dropout: () => [logits(), 0.5, true],
 };
 
 describe("wrong-typed arguments throw NablaError", () => {

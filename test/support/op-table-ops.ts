@@ -3,11 +3,16 @@
 // defineOp), and the losses composed from them, checked through their input gradient (and, for
 // probability targets, the target gradient). Dims, reductions and loss options come from
 // rowChoices, so they vary with the shape fast-check draws and stay fixed across the calls one
-// gradcheck makes.
+// gradcheck makes. The normalisations run on the standardize op (hand-written backward), batchNorm
+// in eval mode on tensor ops; their weights and biases are cut from inputs of the drawn shape.
 
 import { tensor, type Tensor } from "@nabla/tensor";
 import {
+  batchNorm,
   crossEntropy,
+  embedding,
+  groupNorm,
+  layerNorm,
   logSoftmax,
   logSoftmaxBackward,
   logsumexp,
@@ -59,6 +64,27 @@ function classIndexCase(shape: readonly number[], salt: number): { target: Tenso
   const classes = classCount(shape);
   if (classes >= 2 && pick.bool()) options.ignoreIndex = pick.int(0, classes - 1);
   return { target: classTargets(shape, pick, options.ignoreIndex ?? -100), options };
+}
+
+/** The last `keep` dims of t: index 0 of every leading dim (a differentiable view). */
+function trailing(t: Tensor, keep: number): Tensor {
+  let view = t;
+  while (view.ndim > keep) view = view.select(0, 0);
+  return view;
+}
+
+/** `[C]` from an input of shape `[N, C, …]`: index 0 of every other dim. */
+function channels(t: Tensor): Tensor {
+  let view = t.select(0, 0);
+  while (view.ndim > 1) view = view.select(1, 0);
+  return view;
+}
+
+/** Per-channel running statistics: distinct means and positive variances, made afresh per call. */
+function runningStats(count: number): [Tensor, Tensor] {
+  const mean = tensor(Float64Array.from({ length: count }, (_, c) => 0.3 * c - 0.5));
+  const variance = tensor(Float64Array.from({ length: count }, (_, c) => 0.5 + 0.25 * c));
+  return [mean, variance];
 }
 
 export const opsRows: OpRow[] = [
@@ -128,6 +154,74 @@ export const opsRows: OpRow[] = [
       const { target, options } = classIndexCase(shape, 105);
       delete options.labelSmoothing; // not an nllLoss option
       return nllLoss(x!, target, options);
+    },
+  },
+  {
+    // over 1 to ndim trailing dims, with a weight and a bias cut from the other inputs
+    name: "layerNorm",
+    covers: ["standardize"],
+    arity: 3,
+    sameShape: true,
+    minRank: 1,
+    call: ([x, w, b], shape) => {
+      const pick = rowChoices(shape, 109);
+      const keep = pick.int(1, shape.length);
+      const weight = pick.bool() ? trailing(w!, keep) : null;
+      return layerNorm(x!, shape.slice(shape.length - keep), { weight, bias: pick.bool() ? trailing(b!, keep) : null });
+    },
+  },
+  {
+    // training (batch statistics, when a channel holds more than one value) or eval (running ones), affine or not
+    name: "batchNorm",
+    covers: ["standardize"],
+    arity: 3,
+    sameShape: true,
+    minRank: 2,
+    call: ([x, w, b], shape) => {
+      const pick = rowChoices(shape, 110);
+      const perChannel = shape.reduce((n, size) => n * size, 1) / Math.max(shape[1]!, 1);
+      const training = perChannel !== 1 && pick.bool();
+      const affine = pick.bool();
+      const [runningMean, runningVar] = runningStats(shape[1]!);
+      return batchNorm(x!, runningMean, runningVar, {
+        training,
+        momentum: 0.3,
+        weight: affine ? channels(w!) : null,
+        bias: affine ? channels(b!) : null,
+      });
+    },
+  },
+  {
+    name: "groupNorm",
+    covers: ["standardize"],
+    arity: 3,
+    sameShape: true,
+    minRank: 2,
+    call: ([x, w, b], shape) => {
+      const pick = rowChoices(shape, 111);
+      const divisors = [...Array(shape[1]! + 1).keys()].filter((g) => g > 0 && shape[1]! % g === 0);
+      const groups = divisors.length > 0 ? divisors[pick.int(0, divisors.length - 1)]! : pick.int(1, 3);
+      const affine = pick.bool();
+      return groupNorm(x!, groups, { weight: affine ? channels(w!) : null, bias: affine ? channels(b!) : null });
+    },
+  },
+  {
+    // the weight [V, D] takes the gradient, repeated indices adding up (no paddingIdx: withholding
+    // that row's gradient is a convention finite differences cannot see; test/ops/norm.test.ts pins it)
+    name: "embedding",
+    arity: 1,
+    minRank: 2,
+    maxRank: 2,
+    call: ([weight], shape) => {
+      const pick = rowChoices(shape, 112);
+      const rows = shape[0]!;
+      const indexShape = rows === 0 ? [0] : [pick.int(1, 3), pick.int(1, 4)];
+      const count = indexShape.reduce((n, size) => n * size, 1);
+      const indices = tensor(
+        Int32Array.from({ length: count }, () => pick.int(0, rows - 1)),
+        { shape: indexShape },
+      );
+      return embedding(indices, weight!);
     },
   },
 ];

@@ -12,12 +12,23 @@ export { trainTestSplit, type TrainTestSplitOptions } from "./data/split";
 export { readCsv, type CsvData, type ReadCsvOptions } from "./data/csv";
 export { saveSafetensors, loadSafetensors, type SafetensorsContents } from "./io/safetensors";
 export { Module, type LoadStateDictOptions, type LoadStateDictResult, type RegisterBufferOptions } from "./module";
-export { Linear, linear, type LinearOptions } from "./layers/linear";
+export { Linear, linear, Identity, type LinearOptions } from "./layers/linear";
 export { Sequential } from "./layers/sequential";
 export { ModuleList, ModuleDict } from "./layers/containers";
 export { ReLU, Tanh, Sigmoid, GELU, type GELUOptions } from "./layers/activation";
 export { Dropout } from "./layers/dropout";
-export { Flatten } from "./layers/flatten";
+export { Flatten, Unflatten } from "./layers/flatten";
+export {
+  BatchNorm1d,
+  BatchNorm2d,
+  LayerNorm,
+  GroupNorm,
+  type BatchNormModuleOptions,
+  type LayerNormModuleOptions,
+  type GroupNormModuleOptions,
+} from "./layers/norm";
+export { Embedding, type EmbeddingModuleOptions } from "./layers/embedding";
+export { Softmax, LogSoftmax } from "./layers/softmax";
 /**
  * Weight initialisers, as PyTorch's `torch.nn.init`: each fills a tensor in place without recording
  * a graph, so it works on parameters, and returns it.

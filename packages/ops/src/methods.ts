@@ -1,6 +1,9 @@
 import { Tensor } from "@nabla/tensor";
 import { type CrossEntropyOptions, crossEntropy, type NllLossOptions, nllLoss } from "./cross-entropy";
 import { logSoftmax, logsumexp, softmax } from "./softmax";
+import { type BatchNormOptions, batchNorm, type GroupNormOptions, groupNorm, type LayerNormOptions, layerNorm } from "./norm";
+import { type EmbeddingOptions, embedding } from "./embedding";
+import { dropout } from "./dropout";
 
 // Importing @nabla/ops gives tensors the methods of its ops whose first argument is a tensor, as
 // PyTorch users type them (`x.softmax(-1)`); TypeScript sees them through this augmentation. They
@@ -54,10 +57,70 @@ declare module "@nabla/tensor" {
      * ```
      */
     nllLoss(target: Tensor, options?: NllLossOptions): Tensor;
+    /**
+     * `layerNorm(this, normalizedShape, options)`: normalised over the last dims, from `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * tensor([[1, 2, 3]]).layerNorm([3]); // → [[-1.2247, 0, 1.2247]]
+     * ```
+     */
+    layerNorm(normalizedShape: number | readonly number[], options?: LayerNormOptions): Tensor;
+    /**
+     * `batchNorm(this, runningMean, runningVar, options)`: normalised per channel of `(N, C, *)`,
+     * from `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * tensor([[1, 10], [3, 30]]).batchNorm(null, null, { training: true }); // → [[-1.0000, -1.0000], [1.0000, 1.0000]]
+     * ```
+     */
+    batchNorm(runningMean: Tensor | null, runningVar: Tensor | null, options?: BatchNormOptions): Tensor;
+    /**
+     * `groupNorm(this, numGroups, options)`: normalised per sample and group of channels, from
+     * `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * tensor([[1, 3, 10, 30]]).groupNorm(2); // → [[-1.0000, 1.0000, -1.0000, 1.0000]]
+     * ```
+     */
+    groupNorm(numGroups: number, options?: GroupNormOptions): Tensor;
+    /**
+     * `embedding(this, weight, options)`: this int32 tensor holds the indices of the rows of
+     * `weight` to look up, from `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * tensor([1, 0], { dtype: "int32" }).embedding(tensor([[0, 1], [2, 3]])); // → [[2, 3], [0, 1]]
+     * ```
+     */
+    embedding(weight: Tensor, options?: EmbeddingOptions): Tensor;
+    /**
+     * `dropout(this, p, training)`: inverted dropout, from `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * ones([3]).dropout(0.5, false); // → [1, 1, 1]
+     * ```
+     */
+    dropout(p?: number, training?: boolean): Tensor;
   }
 }
 
-const methods: Pick<Tensor, "softmax" | "logSoftmax" | "logsumexp" | "crossEntropy" | "nllLoss"> = {
+type OpsMethod =
+  | "softmax"
+  | "logSoftmax"
+  | "logsumexp"
+  | "crossEntropy"
+  | "nllLoss"
+  | "layerNorm"
+  | "batchNorm"
+  | "groupNorm"
+  | "embedding"
+  | "dropout";
+
+const methods: Pick<Tensor, OpsMethod> = {
   softmax(this: Tensor, dim?: number) {
     return softmax(this, dim);
   },
@@ -72,6 +135,21 @@ const methods: Pick<Tensor, "softmax" | "logSoftmax" | "logsumexp" | "crossEntro
   },
   nllLoss(this: Tensor, target: Tensor, options?: NllLossOptions) {
     return nllLoss(this, target, options);
+  },
+  layerNorm(this: Tensor, normalizedShape: number | readonly number[], options?: LayerNormOptions) {
+    return layerNorm(this, normalizedShape, options);
+  },
+  batchNorm(this: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options?: BatchNormOptions) {
+    return batchNorm(this, runningMean, runningVar, options);
+  },
+  groupNorm(this: Tensor, numGroups: number, options?: GroupNormOptions) {
+    return groupNorm(this, numGroups, options);
+  },
+  embedding(this: Tensor, weight: Tensor, options?: EmbeddingOptions) {
+    return embedding(this, weight, options);
+  },
+  dropout(this: Tensor, p?: number, training?: boolean) {
+    return dropout(this, p, training);
   },
 };
 
