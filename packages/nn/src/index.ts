@@ -17,6 +17,17 @@ export { ModuleList, ModuleDict } from "./layers/containers";
 export { ReLU, Tanh, Sigmoid, GELU, type GELUOptions } from "./layers/activation";
 export { Dropout } from "./layers/dropout";
 export { Flatten } from "./layers/flatten";
+export {
+  CrossEntropyLoss,
+  NLLLoss,
+  MSELoss,
+  L1Loss,
+  SmoothL1Loss,
+  HuberLoss,
+  BCELoss,
+  BCEWithLogitsLoss,
+  KLDivLoss,
+} from "./layers/loss";
 /**
  * Weight initialisers, as PyTorch's `torch.nn.init`: each fills a tensor in place without recording
  * a graph, so it works on parameters, and returns it.

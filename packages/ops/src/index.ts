@@ -1,11 +1,22 @@
 /**
  * The functional layer (PyTorch's `torch.nn.functional`): softmax, log-softmax and logsumexp with
- * hand-written backward rules, cross-entropy and negative log-likelihood.
+ * hand-written backward rules, cross-entropy and negative log-likelihood, and the regression and
+ * probability losses (mean squared error, L1, smooth L1, Huber, binary cross-entropy, KL divergence).
  *
  * @module @nabla/ops
  */
 export { softmax, logSoftmax, logsumexp, softmaxBackward, logSoftmaxBackward, softmaxJacobian } from "./softmax";
 export { crossEntropy, nllLoss } from "./cross-entropy";
 export type { CrossEntropyOptions, NllLossOptions, Reduction } from "./cross-entropy";
-// gives tensors x.softmax(), x.logSoftmax(), x.logsumexp(), x.crossEntropy(), x.nllLoss()
+export { mseLoss, l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, klDiv } from "./losses";
+export type {
+  LossOptions,
+  SmoothL1LossOptions,
+  HuberLossOptions,
+  BinaryCrossEntropyOptions,
+  BinaryCrossEntropyWithLogitsOptions,
+  KlDivOptions,
+  KlDivReduction,
+} from "./losses";
+// gives tensors x.softmax(), x.logSoftmax(), x.logsumexp(), x.crossEntropy(), x.nllLoss() and the losses' methods
 import "./methods";
