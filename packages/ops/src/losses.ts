@@ -1,4 +1,4 @@
-import { defineOp, formatShape, NablaError, promoteTypes, type DType, type Tensor, where } from "@nabla/tensor";
+import { defineOp, formatShape, NablaError, type DType, type Tensor, where } from "@nabla/tensor";
 import { checkBoolean, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
 import type { Reduction } from "./cross-entropy";
 
@@ -55,9 +55,8 @@ function isFloat(dtype: DType): boolean {
 }
 
 /**
- * Checks an input and a target: float tensors of one shape (a loss does not broadcast them, where
- * PyTorch only warns). Returns both in their promoted dtype, as PyTorch computes a float32 input
- * with a float64 target in float64.
+ * Checks an input and a target: float tensors of one dtype (PyTorch's backward refuses two) and
+ * one shape (a loss does not broadcast them, where PyTorch only warns).
  */
 function checkPair(op: string, inputArg: unknown, targetArg: unknown): [Tensor, Tensor] {
   const input = checkTensor(op, "input", inputArg);
@@ -75,8 +74,10 @@ function checkPair(op: string, inputArg: unknown, targetArg: unknown): [Tensor, 
       `input of shape ${formatShape(input.shape)} and target of shape ${formatShape(target.shape)} differ (expected the same shape: losses do not broadcast)`,
     );
   }
-  const dtype = promoteTypes(input.dtype, target.dtype);
-  return [input.dtype === dtype ? input : input.to(dtype), target.dtype === dtype ? target : target.to(dtype)];
+  if (input.dtype !== target.dtype) {
+    throw new NablaError(op, `target dtype ${target.dtype} must match the input dtype ${input.dtype} (shape ${formatShape(input.shape)})`);
+  }
+  return [input, target];
 }
 
 function checkReduction(op: string, reduction: unknown, allowed = REDUCTIONS): void {
@@ -204,6 +205,9 @@ export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptio
  * 0·∞ = NaN. Backward is PyTorch's formula instead, finite there, written in tensor ops so it is
  * itself differentiable.
  */
+// PyTorch's bound on x(1 − x) in the gradient, a float constant even for float64 inputs
+const EPSILON = Math.fround(1e-12);
+
 const binaryCrossEntropyTerms = defineOp({
   name: "binaryCrossEntropy",
   formula: {
@@ -220,7 +224,7 @@ const binaryCrossEntropyTerms = defineOp({
     const [x, t] = ctx.saved as [Tensor, Tensor];
     const oneMinusX = x.neg().add(1);
     // PyTorch's EPSILON keeps the gradient finite at x = 0 and x = 1
-    const gradX = ctx.needsInputGrad[0] ? gradOut.mul(x.sub(t)).div(x.mul(oneMinusX).clamp(1e-12)) : null;
+    const gradX = ctx.needsInputGrad[0] ? gradOut.mul(x.sub(t)).div(x.mul(oneMinusX).clamp(EPSILON)) : null;
     const gradT = ctx.needsInputGrad[1] ? gradOut.mul(oneMinusX.log().sub(x.log())) : null;
     return [gradX, gradT];
   },
