@@ -12,6 +12,11 @@ const logits = () =>
     [0, -1, 2],
   ]);
 const targets = () => tensor([2, 0], { dtype: "int32" });
+const probabilities = () =>
+  tensor([
+    [0.2, 0.5, 0.3],
+    [0.9, 0.05, 0.05],
+  ]);
 
 const FUNCTIONS: Record<string, () => unknown[]> = {
   softmax: () => [logits(), -1],
@@ -22,6 +27,17 @@ const FUNCTIONS: Record<string, () => unknown[]> = {
   softmaxJacobian: () => [tensor([1, 2, 3])],
   crossEntropy: () => [logits(), targets(), { weight: tensor([1, 1, 1]), ignoreIndex: -100, reduction: "mean", labelSmoothing: 0.1 }],
   nllLoss: () => [ops.logSoftmax(logits(), -1), targets(), { weight: tensor([1, 1, 1]), ignoreIndex: -100, reduction: "sum" }],
+  mseLoss: () => [logits(), logits(), { reduction: "sum" }],
+  l1Loss: () => [logits(), logits(), { reduction: "none" }],
+  smoothL1Loss: () => [logits(), logits(), { reduction: "mean", beta: 0.5 }],
+  huberLoss: () => [logits(), logits(), { reduction: "mean", delta: 2 }],
+  binaryCrossEntropy: () => [probabilities(), probabilities(), { weight: tensor([1, 2, 1]), reduction: "sum" }],
+  binaryCrossEntropyWithLogits: () => [
+    logits(),
+    probabilities(),
+    { weight: tensor([1, 2, 1]), posWeight: tensor([2, 1, 1]), reduction: "mean" },
+  ],
+  klDiv: () => [ops.logSoftmax(logits(), -1), probabilities(), { reduction: "batchmean", logTarget: false }],
 };
 
 describe("wrong-typed arguments throw NablaError", () => {
