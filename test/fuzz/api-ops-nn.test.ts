@@ -119,15 +119,16 @@ const ELEMENT_LOSSES = [
   "binaryCrossEntropyWithLogits",
   "klDiv",
 ] as const;
-const ELEMENT_LOSS_MODULES = {
-  MSELoss: "mseLoss",
-  L1Loss: "l1Loss",
-  SmoothL1Loss: "smoothL1Loss",
-  HuberLoss: "huberLoss",
-  BCELoss: "binaryCrossEntropy",
-  BCEWithLogitsLoss: "binaryCrossEntropyWithLogits",
-  KLDivLoss: "klDiv",
-} as const;
+/** Each elementwise loss module with the function whose arguments it takes. */
+const ELEMENT_LOSS_MODULES = [
+  ["MSELoss", nn.MSELoss, "mseLoss"],
+  ["L1Loss", nn.L1Loss, "l1Loss"],
+  ["SmoothL1Loss", nn.SmoothL1Loss, "smoothL1Loss"],
+  ["HuberLoss", nn.HuberLoss, "huberLoss"],
+  ["BCELoss", nn.BCELoss, "binaryCrossEntropy"],
+  ["BCEWithLogitsLoss", nn.BCEWithLogitsLoss, "binaryCrossEntropyWithLogits"],
+  ["KLDivLoss", nn.KLDivLoss, "klDiv"],
+] as const;
 const argsOfLoss = (name: (typeof ELEMENT_LOSSES)[number]) => elementLossArgs(name === "binaryCrossEntropy" ? probabilitiesOf : tensorOf);
 
 // ---- modules, optimizers ----
@@ -413,19 +414,23 @@ const rows: Row[] = [
   { name: "crossEntropy", args: lossArgs, call: ops.crossEntropy, method: "crossEntropy" },
   { name: "nllLoss", args: lossArgs, call: ops.nllLoss, method: "nllLoss" },
   ...ELEMENT_LOSSES.map((name): Row => ({ name, args: argsOfLoss(name), call: opsByName[name], method: name })),
-  ...(["CrossEntropyLoss", "NLLLoss"] as const).map(
-    (name): Row => ({
+  ...(
+    [
+      ["CrossEntropyLoss", nn.CrossEntropyLoss],
+      ["NLLLoss", nn.NLLLoss],
+    ] as const
+  ).map(
+    ([name, Loss]): Row => ({
       name,
       args: lossArgs,
-      call: (input: Tensor, target: Tensor, options: never) => new nn[name](options).forward(input, target),
+      call: (input: Tensor, target: Tensor, options: never) => new Loss(options).forward(input, target),
     }),
   ),
-  ...Object.entries(ELEMENT_LOSS_MODULES).map(
-    ([name, functionName]): Row => ({
+  ...ELEMENT_LOSS_MODULES.map(
+    ([name, Loss, functionName]): Row => ({
       name,
       args: argsOfLoss(functionName),
-      call: (input: Tensor, target: Tensor, options: never) =>
-        new nn[name as keyof typeof ELEMENT_LOSS_MODULES](options).forward(input, target),
+      call: (input: Tensor, target: Tensor, options: never) => new Loss(options).forward(input, target),
     }),
   ),
   {

@@ -43,7 +43,7 @@ function weightTensor(op: string, name: string, weight: unknown, numbers: boolea
  * @example
  * ```ts
  * const loss = new CrossEntropyLoss({ weight: [1, 1, 2], labelSmoothing: 0.1 });
- * loss.forward(tensor([[2.0, 0.5, -1.0]]), tensor([2], { dtype: "int32" })); // → 3.0413
+ * loss.forward(tensor([[2.0, 0.5, -1.0]]), tensor([2], { dtype: "int32" })); // → 3.0583
  * Object.keys(loss.stateDict()); // → ["weight"]
  * String(loss);                  // → "CrossEntropyLoss()"
  * ```
@@ -164,7 +164,7 @@ export class L1Loss extends ReducingLoss {
  *
  * @example
  * ```ts
- * new SmoothL1Loss({ beta: 2 }).forward(tensor([0, 0]), tensor([0.5, 3])); // → 1.0313
+ * new SmoothL1Loss({ beta: 2 }).forward(tensor([0, 0]), tensor([0.5, 3])); // → 1.03125
  * ```
  */
 export class SmoothL1Loss extends ReducingLoss {
