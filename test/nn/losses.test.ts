@@ -86,6 +86,14 @@ describe("loss modules", () => {
     expect(loss.weight!.toArray()).toEqual([2, 2]);
   });
 
+  it("keep their options with PyTorch's defaults, as PyTorch's attributes", () => {
+    expect(new nn.CrossEntropyLoss()).toMatchObject({ weight: null, ignoreIndex: -100, reduction: "mean", labelSmoothing: 0 });
+    expect(new nn.SmoothL1Loss({ reduction: "sum" })).toMatchObject({ reduction: "sum", beta: 1 });
+    expect(new nn.HuberLoss()).toMatchObject({ reduction: "mean", delta: 1 });
+    expect(new nn.KLDivLoss({ reduction: "batchmean" })).toMatchObject({ reduction: "batchmean", logTarget: false });
+    expect(new nn.BCEWithLogitsLoss()).toMatchObject({ weight: null, pos_weight: null, reduction: "mean" });
+  });
+
   it("store a number[] weight of CrossEntropyLoss and NLLLoss as a float32 buffer", () => {
     const loss = new nn.CrossEntropyLoss({ weight: [1, 2, 3] });
     expect(loss.weight!.dtype).toBe("float32");

@@ -51,20 +51,21 @@ function weightTensor(op: string, name: string, weight: unknown, numbers: boolea
 export class CrossEntropyLoss extends Module {
   /** One weight per class, or null; a buffer. */
   declare weight: Tensor | null;
-  /** Class-index targets equal to this contribute nothing. */
-  readonly ignoreIndex: number | undefined;
-  /** "mean", "sum" or "none". */
-  readonly reduction: Reduction | undefined;
-  /** ε in [0, 1]: mixes the target with the uniform distribution. */
-  readonly labelSmoothing: number | undefined;
+  /** Class-index targets equal to this contribute nothing (default -100). */
+  readonly ignoreIndex: number;
+  /** "mean" (default), "sum" or "none". */
+  readonly reduction: Reduction;
+  /** ε in [0, 1] (default 0): mixes the target with the uniform distribution. */
+  readonly labelSmoothing: number;
 
   constructor(options: CrossEntropyOptions = {}) {
     super();
-    const checked = checkOptions("CrossEntropyLoss", options);
-    this.registerBuffer("weight", weightTensor("CrossEntropyLoss", "weight", checked.weight, true));
-    this.ignoreIndex = checked.ignoreIndex;
-    this.reduction = checked.reduction;
-    this.labelSmoothing = checked.labelSmoothing;
+    // defaults only for absent options: any other value is checked by crossEntropy, when called
+    const { weight, ignoreIndex = -100, reduction = "mean", labelSmoothing = 0 } = checkOptions("CrossEntropyLoss", options);
+    this.registerBuffer("weight", weightTensor("CrossEntropyLoss", "weight", weight, true));
+    this.ignoreIndex = ignoreIndex;
+    this.reduction = reduction;
+    this.labelSmoothing = labelSmoothing;
   }
 
   /** `crossEntropy(input, target, …)` with this module's options and weight. */
@@ -89,17 +90,17 @@ export class CrossEntropyLoss extends Module {
 export class NLLLoss extends Module {
   /** One weight per class, or null; a buffer. */
   declare weight: Tensor | null;
-  /** Targets equal to this contribute nothing. */
-  readonly ignoreIndex: number | undefined;
-  /** "mean", "sum" or "none". */
-  readonly reduction: Reduction | undefined;
+  /** Targets equal to this contribute nothing (default -100). */
+  readonly ignoreIndex: number;
+  /** "mean" (default), "sum" or "none". */
+  readonly reduction: Reduction;
 
   constructor(options: NllLossOptions = {}) {
     super();
-    const checked = checkOptions("NLLLoss", options);
-    this.registerBuffer("weight", weightTensor("NLLLoss", "weight", checked.weight, true));
-    this.ignoreIndex = checked.ignoreIndex;
-    this.reduction = checked.reduction;
+    const { weight, ignoreIndex = -100, reduction = "mean" } = checkOptions("NLLLoss", options);
+    this.registerBuffer("weight", weightTensor("NLLLoss", "weight", weight, true));
+    this.ignoreIndex = ignoreIndex;
+    this.reduction = reduction;
   }
 
   /** `nllLoss(input, target, …)` with this module's options and weight. */
@@ -111,12 +112,13 @@ export class NLLLoss extends Module {
 
 /** A loss whose only option is the reduction. */
 abstract class ReducingLoss extends Module {
-  /** "mean", "sum" or "none". */
-  readonly reduction: Reduction | undefined;
+  /** "mean" (default), "sum" or "none". */
+  readonly reduction: Reduction;
 
   constructor(op: string, options: LossOptions | undefined) {
     super();
-    this.reduction = checkOptions(op, options).reduction;
+    const { reduction = "mean" } = checkOptions(op, options);
+    this.reduction = reduction;
   }
 }
 
@@ -169,11 +171,12 @@ export class L1Loss extends ReducingLoss {
  */
 export class SmoothL1Loss extends ReducingLoss {
   /** Where the loss turns from quadratic to linear (default 1). */
-  readonly beta: number | undefined;
+  readonly beta: number;
 
   constructor(options: SmoothL1LossOptions = {}) {
     super("SmoothL1Loss", options);
-    this.beta = options.beta;
+    const { beta = 1 } = options;
+    this.beta = beta;
   }
 
   /** `smoothL1Loss(input, target, { reduction, beta })`. */
@@ -192,11 +195,12 @@ export class SmoothL1Loss extends ReducingLoss {
  */
 export class HuberLoss extends ReducingLoss {
   /** Where the loss turns from quadratic to linear (default 1). */
-  readonly delta: number | undefined;
+  readonly delta: number;
 
   constructor(options: HuberLossOptions = {}) {
     super("HuberLoss", options);
-    this.delta = options.delta;
+    const { delta = 1 } = options;
+    this.delta = delta;
   }
 
   /** `huberLoss(input, target, { reduction, delta })`. */
@@ -219,14 +223,14 @@ export class HuberLoss extends ReducingLoss {
 export class BCELoss extends Module {
   /** Weights broadcast to the input's shape, or null; a buffer. */
   declare weight: Tensor | null;
-  /** "mean", "sum" or "none". */
-  readonly reduction: Reduction | undefined;
+  /** "mean" (default), "sum" or "none". */
+  readonly reduction: Reduction;
 
   constructor(options: BinaryCrossEntropyOptions = {}) {
     super();
-    const checked = checkOptions("BCELoss", options);
-    this.registerBuffer("weight", weightTensor("BCELoss", "weight", checked.weight, false));
-    this.reduction = checked.reduction;
+    const { weight, reduction = "mean" } = checkOptions("BCELoss", options);
+    this.registerBuffer("weight", weightTensor("BCELoss", "weight", weight, false));
+    this.reduction = reduction;
   }
 
   /** `binaryCrossEntropy(input, target, { weight, reduction })`. */
@@ -252,16 +256,16 @@ export class BCEWithLogitsLoss extends Module {
   declare weight: Tensor | null;
   /** Weights of the positive term (the `posWeight` option), or null; a buffer under PyTorch's name. */
   declare pos_weight: Tensor | null;
-  /** "mean", "sum" or "none". */
-  readonly reduction: Reduction | undefined;
+  /** "mean" (default), "sum" or "none". */
+  readonly reduction: Reduction;
 
   constructor(options: BinaryCrossEntropyWithLogitsOptions = {}) {
     super();
     const op = "BCEWithLogitsLoss";
-    const checked = checkOptions(op, options);
-    this.registerBuffer("weight", weightTensor(op, "weight", checked.weight, false));
-    this.registerBuffer("pos_weight", weightTensor(op, "posWeight", checked.posWeight, false));
-    this.reduction = checked.reduction;
+    const { weight, posWeight, reduction = "mean" } = checkOptions(op, options);
+    this.registerBuffer("weight", weightTensor(op, "weight", weight, false));
+    this.registerBuffer("pos_weight", weightTensor(op, "posWeight", posWeight, false));
+    this.reduction = reduction;
   }
 
   /** `binaryCrossEntropyWithLogits(input, target, { weight, posWeight, reduction })`. */
@@ -282,16 +286,16 @@ export class BCEWithLogitsLoss extends Module {
  * ```
  */
 export class KLDivLoss extends Module {
-  /** "mean", "batchmean", "sum" or "none". */
-  readonly reduction: KlDivReduction | undefined;
-  /** The target holds log-probabilities. */
-  readonly logTarget: boolean | undefined;
+  /** "mean" (default), "batchmean", "sum" or "none". */
+  readonly reduction: KlDivReduction;
+  /** The target holds log-probabilities (default false). */
+  readonly logTarget: boolean;
 
   constructor(options: KlDivOptions = {}) {
     super();
-    const checked = checkOptions("KLDivLoss", options);
-    this.reduction = checked.reduction;
-    this.logTarget = checked.logTarget;
+    const { reduction = "mean", logTarget = false } = checkOptions("KLDivLoss", options);
+    this.reduction = reduction;
+    this.logTarget = logTarget;
   }
 
   /** `klDiv(input, target, { reduction, logTarget })`. */
