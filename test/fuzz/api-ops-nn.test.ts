@@ -10,6 +10,7 @@ import {
   anyTensorSpecArb,
   fuzzShapeArb,
   tensorSpecArb,
+  toProbabilities,
   type TensorSpec,
   type TensorSpecOptions,
 } from "../support/fuzz-tensors";
@@ -63,6 +64,60 @@ const lossArgs = fuzzShapeArb({ minRank: 1, maxRank: 4, maxNumel: 24 }).chain((s
     lossOptions(shape.length === 1 ? shape[0]! : shape[1]!),
   ),
 );
+
+/** Probabilities in [0, 1] (most of the time: NaN and infinities stay), for binaryCrossEntropy's input. */
+const probabilitiesOf = (shape: readonly number[], options: TensorSpecOptions) =>
+  tensorArg(tensorSpecArb(shape, { grad: true, ...options }).map(toProbabilities));
+
+/** A weight for the elementwise losses: one per position of the last dim, or of the whole shape, or absent. */
+const elementWeightArb = (shape: readonly number[]) =>
+  fc.option(
+    fc.oneof(tensorOf(shape.slice(-1), { dtypes: FLOAT_DTYPES, grad: false }), tensorOf(shape, { dtypes: FLOAT_DTYPES, grad: false })),
+    { nil: undefined },
+  );
+
+/** Options of every elementwise loss at once: each function takes the ones it knows (and the scan checks their types). */
+const elementLossOptions = (shape: readonly number[]) =>
+  fc.option(
+    fc.record(
+      {
+        reduction: fc.constantFrom("mean", "sum", "none", "batchmean"),
+        beta: fc.constantFrom(0, 0.5, 1, -1, NaN),
+        delta: fc.constantFrom(0.5, 1, 0, -1),
+        weight: elementWeightArb(shape),
+        posWeight: elementWeightArb(shape),
+        logTarget: fc.boolean(),
+      },
+      { requiredKeys: [] },
+    ),
+    { nil: undefined },
+  );
+
+/**
+ * An input, a target (of the same shape and a float dtype mostly; another shape or dtype now and
+ * then) and options, for the elementwise losses and their modules.
+ */
+const elementLossArgs = (input: (shape: readonly number[], options: TensorSpecOptions) => fc.Arbitrary<unknown>) =>
+  fuzzShapeArb().chain((shape) =>
+    fc.tuple(
+      input(shape, { dtypes: ["float32", "float64", "float32", "int32"] }),
+      fc.oneof({ weight: 4, arbitrary: tensorOf(shape, { dtypes: FLOAT_DTYPES }) }, { weight: 1, arbitrary: T() }),
+      elementLossOptions(shape),
+    ),
+  );
+
+/** Each elementwise loss module with the function whose arguments it takes. */
+const ELEMENT_LOSS_MODULES = [
+  ["MSELoss", nn.MSELoss, "mseLoss"],
+  ["L1Loss", nn.L1Loss, "l1Loss"],
+  ["SmoothL1Loss", nn.SmoothL1Loss, "smoothL1Loss"],
+  ["HuberLoss", nn.HuberLoss, "huberLoss"],
+  ["BCELoss", nn.BCELoss, "binaryCrossEntropy"],
+  ["BCEWithLogitsLoss", nn.BCEWithLogitsLoss, "binaryCrossEntropyWithLogits"],
+  ["KLDivLoss", nn.KLDivLoss, "klDiv"],
+] as const;
+const ELEMENT_LOSSES = ELEMENT_LOSS_MODULES.map(([, , name]) => name);
+const argsOfLoss = (name: (typeof ELEMENT_LOSSES)[number]) => elementLossArgs(name === "binaryCrossEntropy" ? probabilitiesOf : tensorOf);
 
 // ---- modules, optimizers ----
 
@@ -467,6 +522,26 @@ const rows: Row[] = [
   { name: "softmaxJacobian", args: fc.tuple(T({ dtypes: FLOAT_DTYPES, shape: { maxRank: 2 } })), call: ops.softmaxJacobian },
   { name: "crossEntropy", args: lossArgs, call: ops.crossEntropy, method: "crossEntropy" },
   { name: "nllLoss", args: lossArgs, call: ops.nllLoss, method: "nllLoss" },
+  ...ELEMENT_LOSSES.map((name): Row => ({ name, args: argsOfLoss(name), call: opsByName[name], method: name })),
+  ...(
+    [
+      ["CrossEntropyLoss", nn.CrossEntropyLoss],
+      ["NLLLoss", nn.NLLLoss],
+    ] as const
+  ).map(
+    ([name, Loss]): Row => ({
+      name,
+      args: lossArgs,
+      call: (input: Tensor, target: Tensor, options: never) => new Loss(options).forward(input, target),
+    }),
+  ),
+  ...ELEMENT_LOSS_MODULES.map(
+    ([name, Loss, functionName]): Row => ({
+      name,
+      args: argsOfLoss(functionName),
+      call: (input: Tensor, target: Tensor, options: never) => new Loss(options).forward(input, target),
+    }),
+  ),
   {
     name: "layerNorm",
     args: withShape((s) =>

@@ -24,6 +24,12 @@ const x = () =>
     [1, 2],
     [3, 4],
   ]);
+const classes = () => tensor([1, 0], { dtype: "int32" });
+const halves = () =>
+  tensor([
+    [0.5, 0.5],
+    [0.5, 0.5],
+  ]);
 const linear = () => new Linear(2, 2);
 const params = () => [tensor([1, 2], { requiresGrad: true })];
 const withGrad = () => {
@@ -91,6 +97,15 @@ const CASES: ScanCase[] = [
   },
   { name: "GroupNorm", call: construct(nn.GroupNorm), args: () => [1, 2, { eps: 1e-5, affine: true, dtype: "float32" }] },
   { name: "Embedding", call: construct(nn.Embedding), args: () => [3, 2, { paddingIdx: 0, dtype: "float32" }] },
+  { name: "CrossEntropyLoss", call: construct(nn.CrossEntropyLoss), args: () => [{ weight: [1, 2], ignoreIndex: 1, labelSmoothing: 0.1 }] },
+  { name: "NLLLoss", call: construct(nn.NLLLoss), args: () => [{ weight: tensor([1, 2]), reduction: "sum" }] },
+  { name: "MSELoss", call: construct(nn.MSELoss), args: () => [{ reduction: "sum" }] },
+  { name: "L1Loss", call: construct(nn.L1Loss), args: () => [{ reduction: "none" }] },
+  { name: "SmoothL1Loss", call: construct(nn.SmoothL1Loss), args: () => [{ beta: 0.5 }] },
+  { name: "HuberLoss", call: construct(nn.HuberLoss), args: () => [{ delta: 2 }] },
+  { name: "BCELoss", call: construct(nn.BCELoss), args: () => [{ weight: tensor([1, 2]) }] },
+  { name: "BCEWithLogitsLoss", call: construct(nn.BCEWithLogitsLoss), args: () => [{ weight: tensor([1, 2]), posWeight: tensor([2, 1]) }] },
+  { name: "KLDivLoss", call: construct(nn.KLDivLoss), args: () => [{ reduction: "batchmean", logTarget: true }] },
   { name: "TensorDataset", call: construct(TensorDataset), args: () => [x(), x()] },
   {
     name: "DataLoader",
@@ -194,6 +209,15 @@ const CASES: ScanCase[] = [
   { name: "LayerNorm.forward", call: method(() => new nn.LayerNorm(2), "forward"), args: () => [x()] },
   { name: "GroupNorm.forward", call: method(() => new nn.GroupNorm(1, 2), "forward"), args: () => [x()] },
   { name: "Embedding.forward", call: method(() => new nn.Embedding(3, 2), "forward"), args: () => [tensor([0, 2], { dtype: "int32" })] },
+  { name: "CrossEntropyLoss.forward", call: method(() => new nn.CrossEntropyLoss(), "forward"), args: () => [x(), classes()] },
+  { name: "NLLLoss.forward", call: method(() => new nn.NLLLoss(), "forward"), args: () => [x(), classes()] },
+  { name: "MSELoss.forward", call: method(() => new nn.MSELoss(), "forward"), args: () => [x(), x()] },
+  { name: "L1Loss.forward", call: method(() => new nn.L1Loss(), "forward"), args: () => [x(), x()] },
+  { name: "SmoothL1Loss.forward", call: method(() => new nn.SmoothL1Loss(), "forward"), args: () => [x(), x()] },
+  { name: "HuberLoss.forward", call: method(() => new nn.HuberLoss(), "forward"), args: () => [x(), x()] },
+  { name: "BCELoss.forward", call: method(() => new nn.BCELoss(), "forward"), args: () => [halves(), halves()] },
+  { name: "BCEWithLogitsLoss.forward", call: method(() => new nn.BCEWithLogitsLoss(), "forward"), args: () => [x(), halves()] },
+  { name: "KLDivLoss.forward", call: method(() => new nn.KLDivLoss(), "forward"), args: () => [x(), halves()] },
   { name: "Module.train", call: method(linear, "train"), args: () => [true] },
   { name: "Module.apply", call: method(linear, "apply"), args: () => [() => undefined] },
   { name: "Module.registerBuffer", call: method(linear, "registerBuffer"), args: () => ["running", zeros([2]), { persistent: false }] },

@@ -12,6 +12,11 @@ const logits = () =>
     [0, -1, 2],
   ]);
 const targets = () => tensor([2, 0], { dtype: "int32" });
+const probabilities = () =>
+  tensor([
+    [0.2, 0.5, 0.3],
+    [0.9, 0.05, 0.05],
+  ]);
 
 const FUNCTIONS: Record<string, () => unknown[]> = {
   softmax: () => [logits(), -1],
@@ -32,6 +37,17 @@ const FUNCTIONS: Record<string, () => unknown[]> = {
   groupNorm: () => [logits(), 3, { weight: tensor([1, 1, 1]), bias: tensor([0, 0, 0]), eps: 1e-5 }],
   embedding: () => [targets(), logits().T, { paddingIdx: 0 }],
   dropout: () => [logits(), 0.5, true],
+  mseLoss: () => [logits(), logits(), { reduction: "sum" }],
+  l1Loss: () => [logits(), logits(), { reduction: "none" }],
+  smoothL1Loss: () => [logits(), logits(), { reduction: "mean", beta: 0.5 }],
+  huberLoss: () => [logits(), logits(), { reduction: "mean", delta: 2 }],
+  binaryCrossEntropy: () => [probabilities(), probabilities(), { weight: tensor([1, 2, 1]), reduction: "sum" }],
+  binaryCrossEntropyWithLogits: () => [
+    logits(),
+    probabilities(),
+    { weight: tensor([1, 2, 1]), posWeight: tensor([2, 1, 1]), reduction: "mean" },
+  ],
+  klDiv: () => [ops.logSoftmax(logits(), -1), probabilities(), { reduction: "batchmean", logTarget: false }],
 };
 
 describe("wrong-typed arguments throw NablaError", () => {

@@ -1,25 +1,36 @@
 // Op-table rows for @nabla/ops: softmax, logSoftmax, their fused VJPs softmaxBackward and
-// logSoftmaxBackward, logsumexp and crossEntropy's fused crossEntropyClassIndices (each one
-// defineOp), and the losses composed from them, checked through their input gradient (and, for
-// probability targets, the target gradient). Dims, reductions and loss options come from
-// rowChoices, so they vary with the shape fast-check draws and stay fixed across the calls one
-// gradcheck makes. The normalisations run on the standardize op (hand-written backward), batchNorm
-// in eval mode on tensor ops; their weights and biases are cut from inputs of the drawn shape.
+// logSoftmaxBackward, logsumexp, crossEntropy's fused crossEntropyClassIndices and
+// binaryCrossEntropy (each one defineOp), and the losses composed from them, checked through their
+// input gradient (and, for float targets, the target gradient). Dims, reductions and loss options
+// come from rowChoices, so they vary with the shape fast-check draws and stay fixed across the
+// calls one gradcheck makes. The regression losses stay off their kinks by the grid itself: input
+// and target lie on grids of different slots, so |x − y| is never 0 nor a multiple of 1/256, and
+// every beta and delta below is one. The normalisations run on the standardize op (hand-written
+// backward), batchNorm in eval mode on tensor ops; their weights and biases are cut from inputs of
+// the drawn shape.
 
 import { tensor, type Tensor } from "@nabla/tensor";
 import {
   batchNorm,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
   crossEntropy,
   embedding,
   groupNorm,
+  huberLoss,
+  klDiv,
+  l1Loss,
   layerNorm,
   logSoftmax,
   logSoftmaxBackward,
   logsumexp,
+  mseLoss,
   nllLoss,
+  smoothL1Loss,
   softmax,
   softmaxBackward,
   type CrossEntropyOptions,
+  type KlDivReduction,
   type Reduction,
 } from "@nabla/ops";
 import { rowChoices, type OpRow } from "./op-table";
@@ -86,6 +97,39 @@ function runningStats(count: number): [Tensor, Tensor] {
   const variance = tensor(Float64Array.from({ length: count }, (_, c) => 0.5 + 0.25 * c));
   return [mean, variance];
 }
+/**
+ * A constant float64 weight that broadcasts to `shape`: one per position of the last dim (0-d for
+ * a 0-d input), distinct and positive; or undefined (unweighted), as the row's choices say.
+ */
+function elementWeight(shape: readonly number[], pick: Choices): Tensor | undefined {
+  if (pick.bool()) return undefined;
+  const size = shape.length === 0 ? 1 : shape[shape.length - 1]!;
+  return tensor(
+    Float64Array.from({ length: size }, (_, i) => 0.5 + ((i * 37) % 10) / 10),
+    { shape: shape.length === 0 ? [] : [size] },
+  );
+}
+
+/** A two-input loss row: input and target of one shape, the reduction (and options) from rowChoices. */
+function lossRow(
+  name: string,
+  salt: number,
+  domains: OpRow["domains"],
+  loss: (x: Tensor, y: Tensor, reduction: Reduction, pick: Choices, shape: readonly number[]) => Tensor,
+): OpRow {
+  return {
+    name,
+    arity: 2,
+    sameShape: true,
+    domains,
+    call: ([x, y], shape) => {
+      const pick = rowChoices(shape, salt);
+      return loss(x!, y!, REDUCTIONS[pick.int(0, 2)]!, pick, shape);
+    },
+  };
+}
+
+const KL_REDUCTIONS: readonly KlDivReduction[] = ["mean", "batchmean", "sum", "none"];
 
 export const opsRows: OpRow[] = [
   { name: "softmax", arity: 1, call: ([x], shape) => softmax(x!, rowChoices(shape, 100).dim(shape.length)) },
@@ -224,4 +268,23 @@ export const opsRows: OpRow[] = [
       return embedding(indices, weight!);
     },
   },
+  lossRow("mseLoss", 110, ["any", "any"], (x, y, reduction) => mseLoss(x, y, { reduction })),
+  lossRow("l1Loss", 111, ["any", "any"], (x, y, reduction) => l1Loss(x, y, { reduction })),
+  // beta 0 is the L1 loss
+  lossRow("smoothL1Loss", 112, ["any", "any"], (x, y, reduction, pick) =>
+    smoothL1Loss(x, y, { reduction, beta: [0, 0.5, 1, 2][pick.int(0, 3)]! }),
+  ),
+  lossRow("huberLoss", 113, ["any", "any"], (x, y, reduction, pick) => huberLoss(x, y, { reduction, delta: [0.5, 1, 2][pick.int(0, 2)]! })),
+  // probabilities inside (0, 1), away from the clamp; soft targets get their gradient too
+  lossRow("binaryCrossEntropy", 114, ["unit", "unit"], (x, y, reduction, pick, shape) =>
+    binaryCrossEntropy(x, y, { reduction, weight: elementWeight(shape, pick) }),
+  ),
+  lossRow("binaryCrossEntropyWithLogits", 115, ["any", "unit"], (x, y, reduction, pick, shape) =>
+    binaryCrossEntropyWithLogits(x, y, { reduction, weight: elementWeight(shape, pick), posWeight: elementWeight(shape, pick) }),
+  ),
+  // probability targets are positive (log p has no derivative at 0); log targets are any value
+  lossRow("klDiv", 116, ["any", "positive"], (x, y, _reduction, pick) => klDiv(x, y, { reduction: KL_REDUCTIONS[pick.int(0, 3)]! })),
+  lossRow("klDiv", 117, ["any", "any"], (x, y, _reduction, pick) =>
+    klDiv(x, y, { reduction: KL_REDUCTIONS[pick.int(0, 3)]!, logTarget: true }),
+  ),
 ];

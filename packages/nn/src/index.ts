@@ -29,6 +29,17 @@ export {
 } from "./layers/norm";
 export { Embedding, type EmbeddingModuleOptions } from "./layers/embedding";
 export { Softmax, LogSoftmax } from "./layers/softmax";
+export {
+  CrossEntropyLoss,
+  NLLLoss,
+  MSELoss,
+  L1Loss,
+  SmoothL1Loss,
+  HuberLoss,
+  BCELoss,
+  BCEWithLogitsLoss,
+  KLDivLoss,
+} from "./layers/loss";
 /**
  * Weight initialisers, as PyTorch's `torch.nn.init`: each fills a tensor in place without recording
  * a graph, so it works on parameters, and returns it.

@@ -1,7 +1,8 @@
 /**
  * The functional layer (PyTorch's `torch.nn.functional`): softmax, log-softmax and logsumexp with
- * hand-written backward rules, cross-entropy and negative log-likelihood, layer/batch/group
- * normalisation, embedding lookups and dropout.
+ * hand-written backward rules, cross-entropy and negative log-likelihood, the regression and
+ * probability losses (mean squared error, L1, smooth L1, Huber, binary cross-entropy, KL divergence),
+ * layer/batch/group normalisation, embedding lookups and dropout.
  *
  * @module @nabla/ops
  */
@@ -13,5 +14,15 @@ export type { LayerNormOptions, BatchNormOptions, GroupNormOptions } from "./nor
 export { embedding } from "./embedding";
 export type { EmbeddingOptions } from "./embedding";
 export { dropout } from "./dropout";
-// gives tensors x.softmax(), x.logSoftmax(), x.logsumexp(), x.crossEntropy(), x.nllLoss(), x.layerNorm(), …
+export { mseLoss, l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, klDiv } from "./losses";
+export type {
+  LossOptions,
+  SmoothL1LossOptions,
+  HuberLossOptions,
+  BinaryCrossEntropyOptions,
+  BinaryCrossEntropyWithLogitsOptions,
+  KlDivOptions,
+  KlDivReduction,
+} from "./losses";
+// gives tensors x.softmax(), x.logSoftmax(), x.logsumexp(), x.crossEntropy(), x.nllLoss(), the losses, x.layerNorm(), …
 import "./methods";

@@ -1,5 +1,20 @@
 import { Tensor } from "@nabla/tensor";
 import { type CrossEntropyOptions, crossEntropy, type NllLossOptions, nllLoss } from "./cross-entropy";
+import {
+  type BinaryCrossEntropyOptions,
+  type BinaryCrossEntropyWithLogitsOptions,
+  type HuberLossOptions,
+  type KlDivOptions,
+  type LossOptions,
+  type SmoothL1LossOptions,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  huberLoss,
+  klDiv,
+  l1Loss,
+  mseLoss,
+  smoothL1Loss,
+} from "./losses";
 import { logSoftmax, logsumexp, softmax } from "./softmax";
 import { type BatchNormOptions, batchNorm, type GroupNormOptions, groupNorm, type LayerNormOptions, layerNorm } from "./norm";
 import { type EmbeddingOptions, embedding } from "./embedding";
@@ -58,6 +73,69 @@ declare module "@nabla/tensor" {
      */
     nllLoss(target: Tensor, options?: NllLossOptions): Tensor;
     /**
+     * `mseLoss(this, target, options)`: the mean squared error, from `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * tensor([1, 2]).mseLoss(tensor([2, 4])); // → 2.5
+     * ```
+     */
+    mseLoss(target: Tensor, options?: LossOptions): Tensor;
+    /**
+     * `l1Loss(this, target, options)`: the mean absolute error, from `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * tensor([1, 2]).l1Loss(tensor([2, 4])); // → 1.5
+     * ```
+     */
+    l1Loss(target: Tensor, options?: LossOptions): Tensor;
+    /**
+     * `smoothL1Loss(this, target, options)`: quadratic below `beta`, linear above, from `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * tensor([0, 0]).smoothL1Loss(tensor([0.5, 3])); // → 1.3125
+     * ```
+     */
+    smoothL1Loss(target: Tensor, options?: SmoothL1LossOptions): Tensor;
+    /**
+     * `huberLoss(this, target, options)`: quadratic below `delta`, linear above, from `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * tensor([0, 0]).huberLoss(tensor([0.5, 3]), { delta: 2 }); // → 2.0625
+     * ```
+     */
+    huberLoss(target: Tensor, options?: HuberLossOptions): Tensor;
+    /**
+     * `binaryCrossEntropy(this, target, options)`: this tensor holds probabilities, from `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * tensor([0.5, 0.5]).binaryCrossEntropy(tensor([1, 0])); // → 0.6931
+     * ```
+     */
+    binaryCrossEntropy(target: Tensor, options?: BinaryCrossEntropyOptions): Tensor;
+    /**
+     * `binaryCrossEntropyWithLogits(this, target, options)`: this tensor holds logits, from `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * tensor([0, 1000]).binaryCrossEntropyWithLogits(tensor([1, 1])); // → 0.3466
+     * ```
+     */
+    binaryCrossEntropyWithLogits(target: Tensor, options?: BinaryCrossEntropyWithLogitsOptions): Tensor;
+    /**
+     * `klDiv(this, target, options)`: this tensor holds log-probabilities, from `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * tensor([[0.5, 0.5]]).log().klDiv(tensor([[1, 0]]), { reduction: "batchmean" }); // → 0.693147
+     * ```
+     */
+    klDiv(target: Tensor, options?: KlDivOptions): Tensor;
+    /**
      * `layerNorm(this, normalizedShape, options)`: normalised over the last dims, from `@nabla/ops`.
      *
      * @example
@@ -108,19 +186,22 @@ declare module "@nabla/tensor" {
   }
 }
 
-type OpsMethod =
+type LossMethod = "mseLoss" | "l1Loss" | "smoothL1Loss" | "huberLoss" | "binaryCrossEntropy" | "binaryCrossEntropyWithLogits" | "klDiv";
+
+const methods: Pick<
+  Tensor,
   | "softmax"
   | "logSoftmax"
   | "logsumexp"
   | "crossEntropy"
   | "nllLoss"
+  | LossMethod
   | "layerNorm"
   | "batchNorm"
   | "groupNorm"
   | "embedding"
-  | "dropout";
-
-const methods: Pick<Tensor, OpsMethod> = {
+  | "dropout"
+> = {
   softmax(this: Tensor, dim?: number) {
     return softmax(this, dim);
   },
@@ -135,6 +216,27 @@ const methods: Pick<Tensor, OpsMethod> = {
   },
   nllLoss(this: Tensor, target: Tensor, options?: NllLossOptions) {
     return nllLoss(this, target, options);
+  },
+  mseLoss(this: Tensor, target: Tensor, options?: LossOptions) {
+    return mseLoss(this, target, options);
+  },
+  l1Loss(this: Tensor, target: Tensor, options?: LossOptions) {
+    return l1Loss(this, target, options);
+  },
+  smoothL1Loss(this: Tensor, target: Tensor, options?: SmoothL1LossOptions) {
+    return smoothL1Loss(this, target, options);
+  },
+  huberLoss(this: Tensor, target: Tensor, options?: HuberLossOptions) {
+    return huberLoss(this, target, options);
+  },
+  binaryCrossEntropy(this: Tensor, target: Tensor, options?: BinaryCrossEntropyOptions) {
+    return binaryCrossEntropy(this, target, options);
+  },
+  binaryCrossEntropyWithLogits(this: Tensor, target: Tensor, options?: BinaryCrossEntropyWithLogitsOptions) {
+    return binaryCrossEntropyWithLogits(this, target, options);
+  },
+  klDiv(this: Tensor, target: Tensor, options?: KlDivOptions) {
+    return klDiv(this, target, options);
   },
   layerNorm(this: Tensor, normalizedShape: number | readonly number[], options?: LayerNormOptions) {
     return layerNorm(this, normalizedShape, options);
