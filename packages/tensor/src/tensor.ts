@@ -10,7 +10,7 @@ import { NablaError, describeValue } from "./errors";
 import { formatTensor, toNestedArray } from "./format";
 import { contiguousLayout, isContiguousLayout, type Layout } from "./layout";
 import type { Backend, BackendBuffer } from "./backends/backend";
-import "./backends/cpu";
+import { cpu } from "./backends/cpu";
 import { backendFor } from "./backends/registry";
 import { type Shape, formatShape, numelOf, shapesEqual } from "./shape";
 import * as binary from "./ops/binary";
@@ -103,22 +103,13 @@ export class Storage {
   }
 }
 
-/**
- * Records an in-place write into each tensor's storage: the one place version counters
- * are bumped (PyTorch's `_version`; backward compares saved tensors' versions).
- */
-export function markWritten(...tensors: readonly (Tensor | null | undefined)[]): void {
-  for (const t of tensors) if (t) t.storage.version++;
+function checkOneElement(t: Tensor): void {
+  if (t.numel !== 1)
+    throw new NablaError("item", `only one-element tensors can be converted to a number, got shape ${formatShape(t.shape)}`);
 }
 
-/** @internal The element at storage position `position` of t's storage (what t's dtype stores). */
-export function getElement(t: Tensor, position: number): number {
-  return t.storage.backend.readSync({ buffer: t.buffer, shape: [], strides: [], offset: position }, t.dtype)[0]!;
-}
-
-/** @internal Writes one element at storage position `position` of t's storage (not a recorded write). */
-export function setElement(t: Tensor, position: number, value: number): void {
-  t.storage.backend.run.fill({ buffer: t.buffer, shape: [], strides: [], offset: position }, value);
+function elementValue(t: Tensor, value: number): number | boolean {
+  return t.dtype === "bool" ? value !== 0 : value;
 }
 
 /** @internal A new contiguous tensor holding x's elements as `dtype`, with `shape` (x's by default; same numel). */
@@ -128,6 +119,12 @@ export function copyOf(x: Tensor, dtype: DType = x.dtype, shape: Shape = x.shape
 }
 
 const NO_HOOKS: readonly GradHook[] = [];
+
+/** The backend new tensors are made on (see setDefaultDevice). */
+function defaultBackend(): Backend {
+  const device = getDefaultDevice();
+  return device === "cpu" ? cpu : backendFor(device);
+}
 
 /**
  * An n-dimensional array, as PyTorch's `torch.Tensor`: a `Storage` plus shape, strides and offset
@@ -206,7 +203,7 @@ export class Tensor {
    * ```
    */
   static fromData(data: TypedArray, shape: Shape, dtype: DType): Tensor {
-    const backend = backendFor(getDefaultDevice());
+    const backend = defaultBackend();
     return new Tensor(new Storage(backend, backend.upload(data)), contiguousLayout(shape), dtype);
   }
 
@@ -224,7 +221,7 @@ export class Tensor {
     const data = allocate(dtype, 1);
     const stored = storedValue(dtype, value);
     data[0] = stored;
-    const backend = backendFor(getDefaultDevice());
+    const backend = defaultBackend();
     return new Tensor(new Storage(backend, backend.upload(data), stored), { shape, strides: shape.map(() => 0), offset: 0 }, dtype);
   }
 
@@ -568,8 +565,8 @@ export class Tensor {
    * ```
    */
   async itemAsync(): Promise<number | boolean> {
-    this.checkOneElement();
-    return this.elementValue((await this.dataAsync())[0]!);
+    checkOneElement(this);
+    return elementValue(this, (await this.dataAsync())[0]!);
   }
 
   /**
@@ -583,17 +580,8 @@ export class Tensor {
    * ```
    */
   item(): number | boolean {
-    this.checkOneElement();
-    return this.elementValue(this.data()[0]!);
-  }
-
-  private checkOneElement(): void {
-    if (this.numel !== 1)
-      throw new NablaError("item", `only one-element tensors can be converted to a number, got shape ${formatShape(this.shape)}`);
-  }
-
-  private elementValue(value: number): number | boolean {
-    return this.dtype === "bool" ? value !== 0 : value;
+    checkOneElement(this);
+    return elementValue(this, this.data()[0]!);
   }
 
   /**
