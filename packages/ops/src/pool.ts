@@ -118,6 +118,9 @@ function avgPoolNd(op: string, spatial: number, input: Tensor, kernelSize: unkno
   return batched ? y : y.squeeze(0);
 }
 
+/** The most entries an averaging matrix may have (2²⁶, 512 MiB of float64). */
+const MAX_MATRIX_ELEMENTS = 2 ** 26;
+
 /**
  * The averaging matrix `[out, size]` of adaptive pooling along one dim: output i averages the
  * inputs from ⌊i·size/out⌋ to ⌈(i + 1)·size/out⌉ (exclusive), as PyTorch.
@@ -148,6 +151,9 @@ function adaptiveAvgPoolNd(op: string, spatial: number, input: Tensor, outputSiz
     spatial,
     0,
   );
+  if (checked.some((out, d) => out * sizes[d]! > MAX_MATRIX_ELEMENTS)) {
+    throw new NablaError(op, `outputSize ${formatShape(checked)} is too large for input ${formatShape(input.shape)}`);
+  }
   // y = x A_Wᵀ along the last dim, then A_H y along the one before
   let y = x;
   for (let d = spatial - 1; d >= 0; d--) {
