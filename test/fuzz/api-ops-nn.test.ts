@@ -311,6 +311,10 @@ const linearSizesArb = fc.record({
   dtype: fc.constantFrom("float32" as const, "float64" as const),
 });
 
+// the functions of the namespaces by name, for rows made from lists of names
+const opsByName = { ...ops };
+const layersByName = { ReLU: nn.ReLU, Tanh: nn.Tanh, Sigmoid: nn.Sigmoid, GELU: nn.GELU };
+
 // ---- convolution and pooling ----
 
 /** A size option: an integer for every spatial dim, a list of them, or a string (for padding). */
@@ -432,9 +436,27 @@ const adaptiveArgs = (spatial: number) =>
       ),
     );
 
+const convLayers = {
+  Conv1d: nn.Conv1d,
+  Conv2d: nn.Conv2d,
+  ConvTranspose1d: nn.ConvTranspose1d,
+  ConvTranspose2d: nn.ConvTranspose2d,
+  MaxPool1d: nn.MaxPool1d,
+  MaxPool2d: nn.MaxPool2d,
+  AvgPool1d: nn.AvgPool1d,
+  AvgPool2d: nn.AvgPool2d,
+  AdaptiveAvgPool1d: nn.AdaptiveAvgPool1d,
+  AdaptiveAvgPool2d: nn.AdaptiveAvgPool2d,
+};
+
 const convolutionRows: Row[] = [
   ...(["conv1d", "conv2d", "convTranspose1d", "convTranspose2d"] as const).map(
-    (name): Row => ({ name, args: convArgs(name.endsWith("1d") ? 1 : 2, name.startsWith("convTranspose")), call: ops[name], method: name }),
+    (name): Row => ({
+      name,
+      args: convArgs(name.endsWith("1d") ? 1 : 2, name.startsWith("convTranspose")),
+      call: opsByName[name],
+      method: name,
+    }),
   ),
   {
     name: "unfold",
@@ -443,38 +465,34 @@ const convolutionRows: Row[] = [
     method: "unfold",
   },
   ...(["maxPool1d", "maxPool2d", "avgPool1d", "avgPool2d"] as const).map(
-    (name): Row => ({ name, args: poolArgs(name.endsWith("1d") ? 1 : 2), call: ops[name], method: name }),
+    (name): Row => ({ name, args: poolArgs(name.endsWith("1d") ? 1 : 2), call: opsByName[name], method: name }),
   ),
   ...(["adaptiveAvgPool1d", "adaptiveAvgPool2d"] as const).map(
-    (name): Row => ({ name, args: adaptiveArgs(name.endsWith("1d") ? 1 : 2), call: ops[name], method: name }),
+    (name): Row => ({ name, args: adaptiveArgs(name.endsWith("1d") ? 1 : 2), call: opsByName[name], method: name }),
   ),
   ...(["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"] as const).map(
     (name): Row => ({
       name,
       args: convLayerArgs(name.endsWith("1d") ? 1 : 2, name.startsWith("ConvTranspose")),
       call: (inChannels: never, outChannels: never, kernel: never, options: never, x: Tensor) =>
-        new nn[name](inChannels, outChannels, kernel, options).forward(x),
+        new convLayers[name](inChannels, outChannels, kernel, options).forward(x),
     }),
   ),
   ...(["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d"] as const).map(
     (name): Row => ({
       name,
       args: poolArgs(name.endsWith("1d") ? 1 : 2),
-      call: (x: Tensor, kernel: never, options: never) => new nn[name](kernel, options).forward(x),
+      call: (x: Tensor, kernel: never, options: never) => new convLayers[name](kernel, options).forward(x),
     }),
   ),
   ...(["AdaptiveAvgPool1d", "AdaptiveAvgPool2d"] as const).map(
     (name): Row => ({
       name,
       args: adaptiveArgs(name.endsWith("1d") ? 1 : 2),
-      call: (x: Tensor, size: never) => new nn[name](size).forward(x),
+      call: (x: Tensor, size: never) => new convLayers[name](size).forward(x),
     }),
   ),
 ];
-
-// the functions of the namespaces by name, for rows made from lists of names
-const opsByName = { ...ops };
-const layersByName = { ReLU: nn.ReLU, Tanh: nn.Tanh, Sigmoid: nn.Sigmoid, GELU: nn.GELU };
 
 const rows: Row[] = [
   ...(["softmax", "logSoftmax"] as const).map(

@@ -55,30 +55,41 @@ const method =
     return receiver[name]!(...args);
   };
 
+const layers = {
+  Conv1d: nn.Conv1d,
+  Conv2d: nn.Conv2d,
+  ConvTranspose1d: nn.ConvTranspose1d,
+  ConvTranspose2d: nn.ConvTranspose2d,
+  MaxPool1d: nn.MaxPool1d,
+  MaxPool2d: nn.MaxPool2d,
+  AvgPool1d: nn.AvgPool1d,
+  AvgPool2d: nn.AvgPool2d,
+};
+
 const CASES: ScanCase[] = [
   { name: "Linear", call: construct(Linear), args: () => [2, 3, { bias: true, dtype: "float32" }] },
   { name: "linear", call: nn.linear, args: () => [x(), x(), tensor([1, 2])] },
   ...(["Conv1d", "Conv2d"] as const).map(
     (name): ScanCase => ({
       name,
-      call: construct(nn[name]),
+      call: construct(layers[name]),
       args: () => [2, 4, 3, { stride: 1, padding: "same", dilation: 1, groups: 2, bias: true, paddingMode: "reflect", dtype: "float32" }],
     }),
   ),
   ...(["ConvTranspose1d", "ConvTranspose2d"] as const).map(
     (name): ScanCase => ({
       name,
-      call: construct(nn[name]),
+      call: construct(layers[name]),
       args: () => [2, 4, 3, { stride: 2, padding: 1, outputPadding: 1, dilation: 1, groups: 2, bias: true, dtype: "float32" }],
     }),
   ),
   ...(["MaxPool1d", "MaxPool2d"] as const).map(
-    (name): ScanCase => ({ name, call: construct(nn[name]), args: () => [2, { stride: 1, padding: 1, dilation: 1, ceilMode: true }] }),
+    (name): ScanCase => ({ name, call: construct(layers[name]), args: () => [2, { stride: 1, padding: 1, dilation: 1, ceilMode: true }] }),
   ),
   ...(["AvgPool1d", "AvgPool2d"] as const).map(
     (name): ScanCase => ({
       name,
-      call: construct(nn[name]),
+      call: construct(layers[name]),
       args: () => [2, { stride: 1, padding: 1, ceilMode: true, countIncludePad: false }],
     }),
   ),
