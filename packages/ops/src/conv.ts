@@ -324,7 +324,7 @@ export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
  *
  * @example
  * ```ts
- * const x = arange(16, { dtype: "float32" }).reshape([1, 1, 4, 4]);
+ * const x = arange(0, 16, 1, { dtype: "float32" }).reshape([1, 1, 4, 4]);
  * conv2d(x, ones([1, 1, 2, 2]), null, { stride: 2 }); // → [[[[10, 18], [42, 50]]]]
  * conv2d(x, ones([2, 1, 3, 3]), null, { padding: 1 }).shape; // → [1, 2, 4, 4]
  * conv2d(ones([2, 5, 5]), ones([4, 1, 3, 3]), null, { groups: 2 }).shape; // → [4, 3, 3]
@@ -376,7 +376,7 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | n
  *
  * @example
  * ```ts
- * const x = arange(9, { dtype: "float32" }).reshape([1, 1, 3, 3]);
+ * const x = arange(0, 9, 1, { dtype: "float32" }).reshape([1, 1, 3, 3]);
  * unfold(x, 2); // → [[[0, 1, 3, 4], [1, 2, 4, 5], [3, 4, 6, 7], [4, 5, 7, 8]]]
  * unfold(x, [1, 3], { stride: 2 }).shape; // → [1, 3, 2]
  * ```

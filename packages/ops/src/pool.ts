@@ -189,7 +189,7 @@ export function maxPool1d(input: Tensor, kernelSize: Size1d, options?: MaxPoolOp
  *
  * @example
  * ```ts
- * const x = arange(16, { dtype: "float32" }).reshape([1, 1, 4, 4]);
+ * const x = arange(0, 16, 1, { dtype: "float32" }).reshape([1, 1, 4, 4]);
  * maxPool2d(x, 2);                            // → [[[[5, 7], [13, 15]]]]
  * maxPool2d(x, 3, { stride: 2, ceilMode: true }).shape; // → [1, 1, 2, 2]
  * ```
@@ -222,7 +222,7 @@ export function avgPool1d(input: Tensor, kernelSize: Size1d, options?: AvgPoolOp
  *
  * @example
  * ```ts
- * const x = arange(16, { dtype: "float32" }).reshape([1, 1, 4, 4]);
+ * const x = arange(0, 16, 1, { dtype: "float32" }).reshape([1, 1, 4, 4]);
  * avgPool2d(x, 2); // → [[[[2.5, 4.5], [10.5, 12.5]]]]
  * ```
  */
@@ -252,7 +252,7 @@ export function adaptiveAvgPool1d(input: Tensor, outputSize: Size1d): Tensor {
  *
  * @example
  * ```ts
- * const x = arange(16, { dtype: "float32" }).reshape([1, 1, 4, 4]);
+ * const x = arange(0, 16, 1, { dtype: "float32" }).reshape([1, 1, 4, 4]);
  * adaptiveAvgPool2d(x, 1);                 // → [[[[7.5]]]]
  * adaptiveAvgPool2d(x, [2, null]).shape;   // → [1, 1, 2, 4]
  * ```

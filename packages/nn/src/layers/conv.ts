@@ -243,7 +243,7 @@ export class Conv1d extends ConvNd {
  * ```ts
  * const conv = new Conv2d(3, 16, 3, { padding: "same", paddingMode: "reflect" });
  * conv.forward(randn([2, 3, 8, 8])).shape;    // → [2, 16, 8, 8]
- * conv.stateDict().weight.shape;               // → [16, 3, 3, 3]
+ * conv.weight.shape;                           // → [16, 3, 3, 3]
  * String(new Conv2d(4, 8, [3, 5], { stride: [2, 1], groups: 4, bias: false })); // → "Conv2d(4, 8, kernel_size=(3, 5), stride=(2, 1), groups=4, bias=False)"
  * ```
  */
