@@ -3,6 +3,7 @@ import { describe, it } from "vitest";
 import * as ops from "@nabla/ops";
 import * as nn from "@nabla/nn";
 import type { Tensor } from "@nabla/tensor";
+import { CONV_LAYERS } from "../support/conv-layers";
 import { builtArg, describeRows, tensorArg, type Row } from "../support/fuzz-calls";
 import type { ShapeOptions } from "../support/arbitraries";
 import {
@@ -436,19 +437,6 @@ const adaptiveArgs = (spatial: number) =>
       ),
     );
 
-const convLayers = {
-  Conv1d: nn.Conv1d,
-  Conv2d: nn.Conv2d,
-  ConvTranspose1d: nn.ConvTranspose1d,
-  ConvTranspose2d: nn.ConvTranspose2d,
-  MaxPool1d: nn.MaxPool1d,
-  MaxPool2d: nn.MaxPool2d,
-  AvgPool1d: nn.AvgPool1d,
-  AvgPool2d: nn.AvgPool2d,
-  AdaptiveAvgPool1d: nn.AdaptiveAvgPool1d,
-  AdaptiveAvgPool2d: nn.AdaptiveAvgPool2d,
-};
-
 const convolutionRows: Row[] = [
   ...(["conv1d", "conv2d", "convTranspose1d", "convTranspose2d"] as const).map(
     (name): Row => ({
@@ -475,21 +463,21 @@ const convolutionRows: Row[] = [
       name,
       args: convLayerArgs(name.endsWith("1d") ? 1 : 2, name.startsWith("ConvTranspose")),
       call: (inChannels: never, outChannels: never, kernel: never, options: never, x: Tensor) =>
-        new convLayers[name](inChannels, outChannels, kernel, options).forward(x),
+        new CONV_LAYERS[name](inChannels, outChannels, kernel, options).forward(x),
     }),
   ),
   ...(["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d"] as const).map(
     (name): Row => ({
       name,
       args: poolArgs(name.endsWith("1d") ? 1 : 2),
-      call: (x: Tensor, kernel: never, options: never) => new convLayers[name](kernel, options).forward(x),
+      call: (x: Tensor, kernel: never, options: never) => new CONV_LAYERS[name](kernel, options).forward(x),
     }),
   ),
   ...(["AdaptiveAvgPool1d", "AdaptiveAvgPool2d"] as const).map(
     (name): Row => ({
       name,
       args: adaptiveArgs(name.endsWith("1d") ? 1 : 2),
-      call: (x: Tensor, size: never) => new convLayers[name](size).forward(x),
+      call: (x: Tensor, size: never) => new CONV_LAYERS[name](size).forward(x),
     }),
   ),
 ];

@@ -7,6 +7,7 @@ import * as nn from "@nabla/nn";
 import { DataLoader, GELU, Linear, Module, ReLU, Sequential, TensorDataset, init, optim, saveSafetensors, utils } from "@nabla/nn";
 import * as nodeIo from "@nabla/nn/node";
 import { type ScanCase, scanArguments } from "../support/argument-scan";
+import { CONV_LAYERS } from "../support/conv-layers";
 
 // Every export of @nabla/nn (functions, constructors, and the methods of what they make), called
 // with null, true, {}, "x" and NaN in each argument position in turn: it must work or throw a
@@ -55,41 +56,34 @@ const method =
     return receiver[name]!(...args);
   };
 
-const layers = {
-  Conv1d: nn.Conv1d,
-  Conv2d: nn.Conv2d,
-  ConvTranspose1d: nn.ConvTranspose1d,
-  ConvTranspose2d: nn.ConvTranspose2d,
-  MaxPool1d: nn.MaxPool1d,
-  MaxPool2d: nn.MaxPool2d,
-  AvgPool1d: nn.AvgPool1d,
-  AvgPool2d: nn.AvgPool2d,
-};
-
 const CASES: ScanCase[] = [
   { name: "Linear", call: construct(Linear), args: () => [2, 3, { bias: true, dtype: "float32" }] },
   { name: "linear", call: nn.linear, args: () => [x(), x(), tensor([1, 2])] },
   ...(["Conv1d", "Conv2d"] as const).map(
     (name): ScanCase => ({
       name,
-      call: construct(layers[name]),
+      call: construct(CONV_LAYERS[name]),
       args: () => [2, 4, 3, { stride: 1, padding: "same", dilation: 1, groups: 2, bias: true, paddingMode: "reflect", dtype: "float32" }],
     }),
   ),
   ...(["ConvTranspose1d", "ConvTranspose2d"] as const).map(
     (name): ScanCase => ({
       name,
-      call: construct(layers[name]),
+      call: construct(CONV_LAYERS[name]),
       args: () => [2, 4, 3, { stride: 2, padding: 1, outputPadding: 1, dilation: 1, groups: 2, bias: true, dtype: "float32" }],
     }),
   ),
   ...(["MaxPool1d", "MaxPool2d"] as const).map(
-    (name): ScanCase => ({ name, call: construct(layers[name]), args: () => [2, { stride: 1, padding: 1, dilation: 1, ceilMode: true }] }),
+    (name): ScanCase => ({
+      name,
+      call: construct(CONV_LAYERS[name]),
+      args: () => [2, { stride: 1, padding: 1, dilation: 1, ceilMode: true }],
+    }),
   ),
   ...(["AvgPool1d", "AvgPool2d"] as const).map(
     (name): ScanCase => ({
       name,
-      call: construct(layers[name]),
+      call: construct(CONV_LAYERS[name]),
       args: () => [2, { stride: 1, padding: 1, ceilMode: true, countIncludePad: false }],
     }),
   ),
