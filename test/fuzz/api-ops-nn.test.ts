@@ -250,7 +250,128 @@ const schedulerRows: Row[] = [
     ),
     call: (params: Tensor[], options: never) => new nn.optim.CosineAnnealingLR(new nn.optim.SGD(params, { lr: 0.1 }), options).step(),
   },
+  ...newSchedulerRows(),
 ];
+
+/** Steps a scheduler `steps` times (a hostile count means one) and returns its state dict. */
+function stepped(scheduler: { step(metric: number): void; stateDict(): unknown }, steps: unknown, metric: (i: number) => number = () => 0) {
+  for (let i = 0; i < (Number.isInteger(steps) ? Math.min(steps as number, 40) : 1); i++) scheduler.step(metric(i));
+  return scheduler.stateDict();
+}
+
+/** Rows for LinearLR, ExponentialLR, MultiStepLR, LambdaLR, OneCycleLR, CosineAnnealingWarmRestarts, SequentialLR, ReduceLROnPlateau. */
+function newSchedulerRows(): Row[] {
+  const { optim } = nn;
+  const sgd = (params: Tensor[]) => new optim.SGD(params, { lr: 0.1, momentum: 0.9 });
+  const steps = fc.integer({ min: 0, max: 25 });
+  const factor = fc.constantFrom(0.1, 0.5, 1, 0, -1, 2, NaN);
+  const row = (
+    name: string,
+    options: fc.Arbitrary<unknown>,
+    make: (optimizer: nn.optim.Optimizer, options: never) => { step(): void; stateDict(): unknown },
+  ): Row => ({
+    name,
+    args: fc.tuple(paramsArb, options, steps),
+    call: (params: Tensor[], opts: never, n: unknown) => stepped(make(sgd(params), opts), n),
+  });
+  return [
+    row(
+      "LinearLR",
+      fc.record({ startFactor: factor, endFactor: factor, totalIters: fc.integer({ min: -1, max: 6 }) }, { requiredKeys: [] }),
+      (o, opts) => new optim.LinearLR(o, opts),
+    ),
+    row("ExponentialLR", fc.record({ gamma: factor }), (o, opts) => new optim.ExponentialLR(o, opts)),
+    row(
+      "MultiStepLR",
+      fc.record(
+        { milestones: fc.array(fc.integer({ min: -1, max: 8 }), { maxLength: 3 }), gamma: factor },
+        { requiredKeys: ["milestones"] },
+      ),
+      (o, opts) => new optim.MultiStepLR(o, opts),
+    ),
+    row(
+      "LambdaLR",
+      fc.record({
+        lrLambda: fc.constantFrom(
+          (e: number) => 0.9 ** e,
+          (e: number) => (e > 3 ? NaN : 1),
+          [(e: number) => e],
+        ),
+      }),
+      (o, opts) => new optim.LambdaLR(o, opts),
+    ),
+    row(
+      "OneCycleLR",
+      fc.record(
+        {
+          maxLr: fc.constantFrom(1, 0.1, [0.1], 0, -1),
+          totalSteps: fc.integer({ min: -1, max: 12 }),
+          epochs: fc.integer({ min: 0, max: 3 }),
+          stepsPerEpoch: fc.integer({ min: 0, max: 4 }),
+          pctStart: fc.constantFrom(0.3, 0, 0.5, 1, 1.5),
+          annealStrategy: fc.constantFrom("cos", "linear", "exp"),
+          cycleMomentum: fc.boolean(),
+          baseMomentum: fc.constantFrom(0.85, 1),
+          maxMomentum: fc.constantFrom(0.95, -1),
+          divFactor: fc.constantFrom(25, 0),
+          finalDivFactor: fc.constantFrom(1e4, 1),
+          threePhase: fc.boolean(),
+        },
+        { requiredKeys: ["maxLr"] },
+      ),
+      (o, opts) => new optim.OneCycleLR(o, opts),
+    ),
+    row(
+      "CosineAnnealingWarmRestarts",
+      fc.record(
+        { t0: fc.integer({ min: -1, max: 4 }), tMult: fc.integer({ min: 0, max: 3 }), etaMin: fc.constantFrom(0, 0.01, NaN) },
+        { requiredKeys: ["t0"] },
+      ),
+      (o, opts) => new optim.CosineAnnealingWarmRestarts(o, opts),
+    ),
+    row(
+      "SequentialLR",
+      fc.record({ milestones: fc.array(fc.integer({ min: 0, max: 6 }), { maxLength: 3 }), count: fc.integer({ min: 0, max: 3 }) }),
+      (o, { milestones, count }: { milestones: number[]; count: number }) => {
+        const schedulers = Array.from({ length: Number.isInteger(count) ? Math.min(count, 3) : 1 }, (_, i) =>
+          i % 2 === 0 ? new optim.ExponentialLR(o, { gamma: 0.9 }) : new optim.CosineAnnealingWarmRestarts(o, { t0: 2 }),
+        );
+        return new optim.SequentialLR(o, { schedulers, milestones });
+      },
+    ),
+    {
+      name: "ReduceLROnPlateau",
+      args: fc.tuple(
+        paramsArb,
+        fc.record(
+          {
+            mode: fc.constantFrom("min", "max", "mid"),
+            factor,
+            patience: fc.integer({ min: -1, max: 3 }),
+            threshold: fc.constantFrom(1e-4, 0.1, -1),
+            thresholdMode: fc.constantFrom("rel", "abs", "x"),
+            cooldown: fc.integer({ min: -1, max: 2 }),
+            minLr: fc.constantFrom(0, 0.01, [0.01], -1),
+            eps: fc.constantFrom(1e-8, 0, NaN),
+          },
+          { requiredKeys: [] },
+        ),
+        fc.array(fc.constantFrom(1, 0.5, 2, NaN, Infinity), { maxLength: 12 }),
+      ),
+      call: (params: Tensor[], options: never, metrics: number[]) =>
+        stepped(new optim.ReduceLROnPlateau(sgd(params), options), Array.isArray(metrics) ? metrics.length : 1, (i) => metrics?.[i] ?? 1),
+    },
+    {
+      name: "ReduceLROnPlateau.loadStateDict",
+      args: fc.tuple(paramsArb, fc.record({ best: fc.constantFrom(1, Infinity, "x"), patience: fc.integer({ min: -1, max: 2 }) })),
+      call: (params: Tensor[], patch: object) => {
+        const scheduler = new optim.ReduceLROnPlateau(sgd(params));
+        scheduler.loadStateDict({ ...scheduler.stateDict(), ...patch });
+        return scheduler.stateDict();
+      },
+    },
+  ];
+}
 
 const initRows: Row[] = [
   ...(["uniform_", "normal_"] as const).map(
@@ -607,6 +728,28 @@ const rows: Row[] = [
       ),
     call: (tensors: Tensor[], options: never) =>
       [...new nn.DataLoader(new nn.TensorDataset(...(Array.isArray(tensors) ? tensors : [tensors])), options)].flat(),
+  },
+  {
+    name: "DataLoader.collate",
+    args: fc
+      .integer({ min: 0, max: 5 })
+      .chain((n) =>
+        fc.tuple(
+          fc.array(fc.oneof(tensorOf([2]), tensorOf([n]), fc.constantFrom(1, 0.5, true, "s")), { minLength: 1, maxLength: 2 }),
+          fc.integer({ min: 0, max: 4 }),
+          fc.record({ batchSize: fc.integer({ min: -1, max: 3 }), shuffle: fc.boolean(), seed: fc.nat() }, { requiredKeys: ["batchSize"] }),
+        ),
+      ),
+    // A dataset of `length` samples, each the given fields (tensors, numbers, booleans, strings).
+    call: (fields: unknown[], length: number, options: never) =>
+      [...new nn.DataLoader({ length, get: () => fields }, options)].flat().filter((v) => typeof v !== "string"),
+  },
+  {
+    name: "defaultCollate",
+    args: fc.array(fc.oneof(T({ shape: { maxRank: 2, maxNumel: 6 } }), fc.constantFrom(1, 0.5, 2 ** 40, false, "s", null)), {
+      maxLength: 4,
+    }),
+    call: (...samples: unknown[]) => nn.defaultCollate(samples),
   },
   {
     name: "trainTestSplit",

@@ -4,7 +4,7 @@
  * change or go away in any release, without notice. Users import from `@nabla/tensor`.
  */
 
-export { lazyWasmKernels, growWasmMemory, float32RegionBytes } from "./backends/cpu/wasm/wasm-api";
+export { lazyWasmKernels, growWasmMemory, float32RegionBytes, wasmMemoryBytes } from "./backends/cpu/wasm/wasm-api";
 export type { WasmKernels, WasmMemory } from "./backends/cpu/wasm/wasm-api";
 export { useWasmKernel } from "./backends/cpu/preference";
 export type { WasmKernelSize } from "./backends/cpu/preference";

@@ -57,6 +57,11 @@ export function kernelMemoryBytes(): number[] {
   return memories.map((memory) => memory.buffer.byteLength);
 }
 
+/** The bytes of WebAssembly memory nabla's kernels hold now, all memories together. */
+export function wasmMemoryBytes(): number {
+  return memories.reduce((total, memory) => total + memory.buffer.byteLength, 0);
+}
+
 /** A compiled kernel module and the memory it imports (the caller copies operands in and out). */
 export interface WasmKernels<Exports> {
   readonly memory: WasmMemory;
