@@ -18,6 +18,8 @@ const KERNEL_SET_TESTS = [
   "test/tensor/higher-order.test.ts",
   "test/ops/softmax.test.ts",
   "test/ops/cross-entropy.test.ts",
+  "test/ops/norm.test.ts",
+  "test/ops/losses.test.ts",
   "test/ops/softmax-properties.test.ts",
   "test/ops/gradcheck.test.ts",
   "test/ops/fused-vjp.test.ts",

@@ -11,6 +11,7 @@ import {
   anyTensorSpecArb,
   fuzzShapeArb,
   tensorSpecArb,
+  toProbabilities,
   type TensorSpec,
   type TensorSpecOptions,
 } from "../support/fuzz-tensors";
@@ -64,6 +65,60 @@ const lossArgs = fuzzShapeArb({ minRank: 1, maxRank: 4, maxNumel: 24 }).chain((s
     lossOptions(shape.length === 1 ? shape[0]! : shape[1]!),
   ),
 );
+
+/** Probabilities in [0, 1] (most of the time: NaN and infinities stay), for binaryCrossEntropy's input. */
+const probabilitiesOf = (shape: readonly number[], options: TensorSpecOptions) =>
+  tensorArg(tensorSpecArb(shape, { grad: true, ...options }).map(toProbabilities));
+
+/** A weight for the elementwise losses: one per position of the last dim, or of the whole shape, or absent. */
+const elementWeightArb = (shape: readonly number[]) =>
+  fc.option(
+    fc.oneof(tensorOf(shape.slice(-1), { dtypes: FLOAT_DTYPES, grad: false }), tensorOf(shape, { dtypes: FLOAT_DTYPES, grad: false })),
+    { nil: undefined },
+  );
+
+/** Options of every elementwise loss at once: each function takes the ones it knows (and the scan checks their types). */
+const elementLossOptions = (shape: readonly number[]) =>
+  fc.option(
+    fc.record(
+      {
+        reduction: fc.constantFrom("mean", "sum", "none", "batchmean"),
+        beta: fc.constantFrom(0, 0.5, 1, -1, NaN),
+        delta: fc.constantFrom(0.5, 1, 0, -1),
+        weight: elementWeightArb(shape),
+        posWeight: elementWeightArb(shape),
+        logTarget: fc.boolean(),
+      },
+      { requiredKeys: [] },
+    ),
+    { nil: undefined },
+  );
+
+/**
+ * An input, a target (of the same shape and a float dtype mostly; another shape or dtype now and
+ * then) and options, for the elementwise losses and their modules.
+ */
+const elementLossArgs = (input: (shape: readonly number[], options: TensorSpecOptions) => fc.Arbitrary<unknown>) =>
+  fuzzShapeArb().chain((shape) =>
+    fc.tuple(
+      input(shape, { dtypes: ["float32", "float64", "float32", "int32"] }),
+      fc.oneof({ weight: 4, arbitrary: tensorOf(shape, { dtypes: FLOAT_DTYPES }) }, { weight: 1, arbitrary: T() }),
+      elementLossOptions(shape),
+    ),
+  );
+
+/** Each elementwise loss module with the function whose arguments it takes. */
+const ELEMENT_LOSS_MODULES = [
+  ["MSELoss", nn.MSELoss, "mseLoss"],
+  ["L1Loss", nn.L1Loss, "l1Loss"],
+  ["SmoothL1Loss", nn.SmoothL1Loss, "smoothL1Loss"],
+  ["HuberLoss", nn.HuberLoss, "huberLoss"],
+  ["BCELoss", nn.BCELoss, "binaryCrossEntropy"],
+  ["BCEWithLogitsLoss", nn.BCEWithLogitsLoss, "binaryCrossEntropyWithLogits"],
+  ["KLDivLoss", nn.KLDivLoss, "klDiv"],
+] as const;
+const ELEMENT_LOSSES = ELEMENT_LOSS_MODULES.map(([, , name]) => name);
+const argsOfLoss = (name: (typeof ELEMENT_LOSSES)[number]) => elementLossArgs(name === "binaryCrossEntropy" ? probabilitiesOf : tensorOf);
 
 // ---- modules, optimizers ----
 
@@ -435,7 +490,7 @@ const linearSizesArb = fc.record({
 
 // the functions of the namespaces by name, for rows made from lists of names
 const opsByName = { ...ops };
-const layersByName = { ReLU: nn.ReLU, Tanh: nn.Tanh, Sigmoid: nn.Sigmoid, GELU: nn.GELU };
+const layersByName = { ReLU: nn.ReLU, Tanh: nn.Tanh, Sigmoid: nn.Sigmoid, GELU: nn.GELU, Softmax: nn.Softmax, LogSoftmax: nn.LogSoftmax };
 
 // ---- convolution and pooling ----
 
@@ -634,6 +689,97 @@ const rows: Row[] = [
   { name: "softmaxJacobian", args: fc.tuple(T({ dtypes: FLOAT_DTYPES, shape: { maxRank: 2 } })), call: ops.softmaxJacobian },
   { name: "crossEntropy", args: lossArgs, call: ops.crossEntropy, method: "crossEntropy" },
   { name: "nllLoss", args: lossArgs, call: ops.nllLoss, method: "nllLoss" },
+  ...ELEMENT_LOSSES.map((name): Row => ({ name, args: argsOfLoss(name), call: opsByName[name], method: name })),
+  ...(
+    [
+      ["CrossEntropyLoss", nn.CrossEntropyLoss],
+      ["NLLLoss", nn.NLLLoss],
+    ] as const
+  ).map(
+    ([name, Loss]): Row => ({
+      name,
+      args: lossArgs,
+      call: (input: Tensor, target: Tensor, options: never) => new Loss(options).forward(input, target),
+    }),
+  ),
+  ...ELEMENT_LOSS_MODULES.map(
+    ([name, Loss, functionName]): Row => ({
+      name,
+      args: argsOfLoss(functionName),
+      call: (input: Tensor, target: Tensor, options: never) => new Loss(options).forward(input, target),
+    }),
+  ),
+  {
+    name: "layerNorm",
+    args: withShape((s) =>
+      fc.tuple(
+        tensorOf(s, { dtypes: ["float32", "float64", "float32", "int32"] }),
+        fc.oneof(fc.constant(s.slice(1)), fc.constant(s.slice(-1)), fc.constant(s), fc.constant([])),
+        fc.record({ weight: tensorOf(s.slice(-1)), bias: tensorOf(s.slice(-1)), eps: fc.constantFrom(1e-5, 0, -1) }, { requiredKeys: [] }),
+      ),
+    ),
+    call: ops.layerNorm,
+    method: "layerNorm",
+  },
+  {
+    name: "batchNorm",
+    args: fuzzShapeArb({ minRank: 1, maxRank: 4, maxNumel: 24 }).chain((s) =>
+      fc.tuple(
+        tensorOf(s, { dtypes: ["float32", "float32", "float64", "int32"] }),
+        fc.option(tensorOf([s[1] ?? 1], { grad: false }), { nil: null }),
+        fc.option(tensorOf([s[1] ?? 1], { grad: false }), { nil: null }),
+        fc.record(
+          {
+            weight: tensorOf([s[1] ?? 1]),
+            bias: tensorOf([s[1] ?? 1]),
+            training: fc.boolean(),
+            momentum: fc.constantFrom(0.1, 0, 1, NaN),
+            eps: fc.constantFrom(1e-5, 0),
+          },
+          { requiredKeys: [] },
+        ),
+      ),
+    ),
+    call: ops.batchNorm,
+    method: "batchNorm",
+    // in training it updates the running statistics in place
+    writes: true,
+  },
+  {
+    name: "groupNorm",
+    args: fuzzShapeArb({ minRank: 1, maxRank: 4, maxNumel: 24 }).chain((s) =>
+      fc.tuple(
+        tensorOf(s, { dtypes: ["float32", "float64", "float32", "int32"] }),
+        fc.integer({ min: -1, max: 4 }),
+        fc.record({ weight: tensorOf([s[1] ?? 1]), bias: tensorOf([s[1] ?? 1]), eps: fc.constantFrom(1e-5, 0) }, { requiredKeys: [] }),
+      ),
+    ),
+    call: ops.groupNorm,
+    method: "groupNorm",
+  },
+  {
+    name: "embedding",
+    args: fc.integer({ min: 0, max: 5 }).chain((rows) =>
+      fc.tuple(
+        tensorArg(
+          anyTensorSpecArb({ dtypes: ["int32"], wide: false, shape: { maxRank: 3, maxNumel: 12 } }).map((spec) => ({
+            ...spec,
+            values: spec.values.map((v) => (v === -4 || rows === 0 ? v : ((v % rows) + rows) % rows)),
+          })),
+        ),
+        tensorOf([rows, 3], { dtypes: FLOAT_DTYPES }),
+        fc.record({ paddingIdx: fc.constantFrom(null, 0, -1, 5) }, { requiredKeys: [] }),
+      ),
+    ),
+    call: ops.embedding,
+    method: "embedding",
+  },
+  {
+    name: "dropout",
+    args: fc.tuple(T({ dtypes: ["float32", "float64", "float32", "int32"] }), fc.constantFrom(0, 0.5, 1, -0.1, 2, NaN), fc.boolean()),
+    call: ops.dropout,
+    method: "dropout",
+  },
   {
     name: "Linear",
     args: linearSizesArb.chain(({ inFeatures, outFeatures, batch, dtype }) =>
@@ -685,6 +831,87 @@ const rows: Row[] = [
     name: "Flatten",
     args: withShape((s) => fc.tuple(dimArb(s.length), dimArb(s.length), tensorOf(s))),
     call: (start: number, end: number, x: Tensor) => new nn.Flatten(start, end).forward(x),
+  },
+  ...(["BatchNorm1d", "BatchNorm2d"] as const).map(
+    (name): Row => ({
+      name,
+      args: fuzzShapeArb({ minRank: 2, maxRank: 4, maxNumel: 24 }).chain((s) =>
+        fc.tuple(
+          fc.constant(s[1]!),
+          fc.record(
+            {
+              momentum: fc.constantFrom(0.1, null, 0.5),
+              affine: fc.boolean(),
+              trackRunningStats: fc.boolean(),
+              eps: fc.constantFrom(1e-5, 1e-3),
+            },
+            { requiredKeys: [] },
+          ),
+          fc.boolean(),
+          tensorOf(s, { dtypes: ["float32", "float32", "float64"] }),
+        ),
+      ),
+      call: (features: number, options: never, training: boolean, x: Tensor) => {
+        const Layer = name === "BatchNorm1d" ? nn.BatchNorm1d : nn.BatchNorm2d;
+        return new Layer(features, options).train(training).forward(x);
+      },
+    }),
+  ),
+  {
+    name: "LayerNorm",
+    args: withShape((s) =>
+      fc.tuple(
+        fc.oneof(fc.constant(s.slice(-1)), fc.constant(s), fc.constant([2])),
+        fc.record({ elementwiseAffine: fc.boolean(), bias: fc.boolean(), eps: fc.constantFrom(1e-5, 0) }, { requiredKeys: [] }),
+        tensorOf(s, { dtypes: ["float32", "float32", "float64"] }),
+      ),
+    ),
+    call: (shape: number[], options: never, x: Tensor) => new nn.LayerNorm(shape, options).forward(x),
+  },
+  {
+    name: "GroupNorm",
+    args: fuzzShapeArb({ minRank: 2, maxRank: 4, maxNumel: 24 }).chain((s) =>
+      fc.tuple(
+        fc.integer({ min: 1, max: 3 }),
+        fc.constant(s[1]!),
+        fc.record({ affine: fc.boolean(), eps: fc.constantFrom(1e-5, 0) }, { requiredKeys: [] }),
+        tensorOf(s, { dtypes: ["float32", "float32", "float64"] }),
+      ),
+    ),
+    call: (groups: number, channels: number, options: never, x: Tensor) => new nn.GroupNorm(groups, channels, options).forward(x),
+  },
+  {
+    name: "Embedding",
+    args: fc
+      .integer({ min: 0, max: 5 })
+      .chain((rows) =>
+        fc.tuple(
+          fc.constant(rows),
+          fc.integer({ min: 0, max: 3 }),
+          fc.record({ paddingIdx: fc.constantFrom(null, 0, -1, 5) }, { requiredKeys: [] }),
+          tensorArg(anyTensorSpecArb({ dtypes: ["int32"], wide: false, shape: { maxRank: 2, maxNumel: 8 } })),
+        ),
+      ),
+    call: (rows: number, dim: number, options: never, x: Tensor) => new nn.Embedding(rows, dim, options).forward(x),
+  },
+  { name: "Identity", args: fc.tuple(T()), call: (x: Tensor) => new nn.Identity().forward(x) },
+  ...(["Softmax", "LogSoftmax"] as const).map(
+    (name): Row => ({
+      name,
+      args: withShape((s) => fc.tuple(dimArb(s.length), tensorOf(s, { dtypes: ["float32", "float64", "int32"] }))),
+      call: (dim: number, x: Tensor) => new layersByName[name](dim).forward(x),
+    }),
+  ),
+  {
+    name: "Unflatten",
+    args: withShape((s) =>
+      fc.tuple(
+        dimArb(s.length),
+        fc.oneof(fc.constant([s[0] ?? 1]), fc.constant([1, -1]), fc.constant([-1, 2]), fc.constant([-1, -1]), fc.constant([0, 3])),
+        tensorOf(s),
+      ),
+    ),
+    call: (dim: number, sizes: number[], x: Tensor) => new nn.Unflatten(dim, sizes).forward(x),
   },
   {
     name: "Module.loadStateDict",

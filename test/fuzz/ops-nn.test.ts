@@ -1,7 +1,20 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { NablaError, Tensor, tensor, type DType } from "@nabla/tensor";
-import { crossEntropy, logSoftmax, logsumexp, nllLoss, softmax } from "@nabla/ops";
+import {
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  crossEntropy,
+  huberLoss,
+  klDiv,
+  l1Loss,
+  logSoftmax,
+  logsumexp,
+  mseLoss,
+  nllLoss,
+  smoothL1Loss,
+  softmax,
+} from "@nabla/ops";
 import * as nn from "@nabla/nn";
 import { attempt, describeError, fuzzParameters, wellFormedProblems } from "../support/fuzz-checks";
 import {
@@ -10,15 +23,19 @@ import {
   castValue,
   expectOutcome,
   expectTensor,
+  float32ReductionAtol,
+  float64ReductionAtol,
   fuzzShapeArb,
   modelOf,
   tensorSpecArb,
+  toProbabilities,
   type Expected,
   type TensorSpec,
 } from "../support/fuzz-tensors";
 import * as naive from "../support/naive";
 
-// Values of @nabla/ops (softmax, logSoftmax, logsumexp, crossEntropy, nllLoss) and @nabla/nn
+// Values of @nabla/ops (softmax, logSoftmax, logsumexp, crossEntropy, nllLoss, the elementwise
+// losses) and @nabla/nn
 // (Linear and Sequential forward, optimizer steps, loadStateDict) against float64 models written
 // from PyTorch's definitions, and the rule that a refused call changes nothing: no parameter, no
 // optimizer state, no step count.
@@ -237,6 +254,130 @@ describe("crossEntropy and nllLoss", () => {
         };
         const run = () => (c.op === "crossEntropy" ? crossEntropy(input, target, options) : nllLoss(input, target, options));
         expectOutcome(c.op, [input, target, weight], run, lossExpected(c));
+      }),
+      fuzzParameters(RUNS),
+    );
+  });
+});
+
+// ---- elementwise losses ----
+
+type ElementLoss = "mseLoss" | "l1Loss" | "smoothL1Loss" | "huberLoss" | "binaryCrossEntropy" | "binaryCrossEntropyWithLogits" | "klDiv";
+
+/**
+ * Each loss per element, in float64, as PyTorch's kernels compute it (the same order of operations,
+ * so NaN and infinities land where PyTorch's do), with the magnitude its rounding scales with.
+ */
+const ELEMENT_LOSSES: Record<ElementLoss, (x: number, y: number, w: number, p: number, c: ElementLossCase) => [number, number]> = {
+  mseLoss: (x, y) => [(x - y) ** 2, (Math.abs(x) + Math.abs(y)) ** 2],
+  l1Loss: (x, y) => [Math.abs(x - y), Math.abs(x) + Math.abs(y)],
+  smoothL1Loss: (x, y, _w, _p, { beta }) => {
+    const d = Math.abs(x - y);
+    const value = beta === 0 ? d : d < beta ? (0.5 * d * d) / beta : d - 0.5 * beta;
+    return [value, (Math.abs(x) + Math.abs(y) + 1) ** 2 / Math.max(beta, 1e-3)];
+  },
+  huberLoss: (x, y, _w, _p, { delta }) => {
+    const d = Math.abs(x - y);
+    return [d < delta ? 0.5 * d * d : delta * (d - 0.5 * delta), (Math.abs(x) + Math.abs(y) + delta) ** 2];
+  },
+  binaryCrossEntropy: (x, t, w) => {
+    const value = (t - 1) * Math.max(Math.log(1 - x), -100) - t * Math.max(Math.log(x), -100);
+    return [value * w, 200 * (Math.abs(t) + 1) * Math.abs(w)];
+  },
+  binaryCrossEntropyWithLogits: (x, t, w, p) => {
+    const m = Math.max(-x, 0);
+    const value = (1 - t) * x + (1 + (p - 1) * t) * (Math.log(Math.exp(-m) + Math.exp(-x - m)) + m);
+    return [value * w, (Math.abs(t) + 1) * (Math.abs(x) + 1) * (Math.abs(p) + 2) * Math.abs(w)];
+  },
+  klDiv: (x, t, _w, _p, { logTarget }) =>
+    logTarget
+      ? [Math.exp(t) * (t - x), Math.exp(t) * (Math.abs(t) + Math.abs(x) + 1)]
+      : [(t === 0 ? 0 : t * Math.log(t)) - t * x, t === 0 ? 0 : Math.abs(t) * (Math.abs(Math.log(Math.abs(t))) + Math.abs(x) + 1)],
+};
+
+interface ElementLossCase {
+  op: ElementLoss;
+  input: TensorSpec;
+  target: TensorSpec;
+  weight: TensorSpec | null;
+  posWeight: TensorSpec | null;
+  reduction: "none" | "mean" | "sum" | "batchmean";
+  beta: number;
+  delta: number;
+  logTarget: boolean;
+}
+
+const elementLossCaseArb: fc.Arbitrary<ElementLossCase> = fc
+  .record({
+    op: fc.constantFrom(...(Object.keys(ELEMENT_LOSSES) as ElementLoss[])),
+    shape: fuzzShapeArb(),
+    dtype: fc.constantFrom(...FLOAT_DTYPES),
+  })
+  .chain(({ op, shape, dtype }) => {
+    const weightShape = shape.length === 0 ? [] : shape.slice(-1);
+    const weightArb = op.startsWith("binaryCrossEntropy")
+      ? fc.option(floatSpec(weightShape, { dtypes: [dtype], special: false }), { nil: null })
+      : fc.constant(null);
+    return fc.record({
+      op: fc.constant(op),
+      input: floatSpec(shape, { dtypes: [dtype] }).map((spec) => (op === "binaryCrossEntropy" ? toProbabilities(spec) : spec)),
+      target: floatSpec(shape, { dtypes: [dtype] }),
+      weight: weightArb,
+      posWeight: op === "binaryCrossEntropyWithLogits" ? weightArb : fc.constant(null),
+      reduction: fc.constantFrom("none" as const, "mean" as const, "sum" as const, ...(op === "klDiv" ? ["batchmean" as const] : [])),
+      beta: fc.constantFrom(0, 0.5, 1, 2.5),
+      delta: fc.constantFrom(0.5, 1, 2.5),
+      logTarget: fc.boolean(),
+    });
+  });
+
+/** PyTorch's definition of the case, in float64; null where PyTorch refuses it (bce input outside [0, 1]). */
+function elementLossExpected(c: ElementLossCase): Expected | null {
+  const x = modelOf(c.input);
+  const t = modelOf(c.target);
+  const dtype = c.input.dtype;
+  if (c.op === "binaryCrossEntropy" && naive.flatValues(x).some((v) => !(v >= 0 && v <= 1))) return null;
+  const w = c.weight === null ? naive.build(x.shape, () => 1) : naive.expand(modelOf(c.weight), x.shape);
+  const p = c.posWeight === null ? naive.build(x.shape, () => 1) : naive.expand(modelOf(c.posWeight), x.shape);
+  const pairs = naive.elementwise((...v) => ELEMENT_LOSSES[c.op](v[0]!, v[1]!, v[2]!, v[3]!, c)[0], x, t, w, p);
+  const magnitudes = naive.elementwise((...v) => ELEMENT_LOSSES[c.op](v[0]!, v[1]!, v[2]!, v[3]!, c)[1], x, t, w, p);
+  const eps = EPS[dtype]!;
+  if (c.reduction === "none") {
+    return { dtype, values: naive.map(pairs, (v) => castValue(v, dtype)), atol: naive.map(magnitudes, (m) => 32 * eps * m), rtol: 1e-5 };
+  }
+  const losses = naive.flatValues(pairs);
+  const count = losses.length;
+  const total = losses.reduce((sum, v) => sum + v, 0);
+  const divisor = c.reduction === "sum" ? 1 : c.reduction === "mean" ? count : x.shape.length === 0 ? 1 : x.shape[0]!;
+  const magnitude = naive.flatValues(magnitudes).reduce((sum, m) => sum + m, 0);
+  const reductionAtol = dtype === "float32" ? float32ReductionAtol(count, magnitude) : float64ReductionAtol(count, magnitude);
+  return {
+    dtype,
+    values: naive.build([], () => castValue(total / divisor, dtype)),
+    atol: (reductionAtol + 32 * eps * magnitude) / Math.max(divisor, 1),
+    rtol: 1e-5,
+  };
+}
+
+describe("elementwise losses", () => {
+  it("match PyTorch's definitions on strided float tensors with infinities: weights, posWeight, beta, delta, logTarget, every reduction", () => {
+    const calls: Record<ElementLoss, (x: Tensor, y: Tensor, options: never) => Tensor> = {
+      mseLoss,
+      l1Loss,
+      smoothL1Loss,
+      huberLoss,
+      binaryCrossEntropy,
+      binaryCrossEntropyWithLogits,
+      klDiv,
+    };
+    fc.assert(
+      fc.property(elementLossCaseArb, (c) => {
+        const input = buildTensor(c.input);
+        const target = buildTensor(c.target);
+        const weight = c.weight === null ? undefined : buildTensor(c.weight);
+        const posWeight = c.posWeight === null ? undefined : buildTensor(c.posWeight);
+        const options = { reduction: c.reduction, beta: c.beta, delta: c.delta, logTarget: c.logTarget, weight, posWeight };
+        expectOutcome(c.op, [input, target, weight, posWeight], () => calls[c.op](input, target, options as never), elementLossExpected(c));
       }),
       fuzzParameters(RUNS),
     );

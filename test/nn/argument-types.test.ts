@@ -25,6 +25,12 @@ const x = () =>
     [1, 2],
     [3, 4],
   ]);
+const classes = () => tensor([1, 0], { dtype: "int32" });
+const halves = () =>
+  tensor([
+    [0.5, 0.5],
+    [0.5, 0.5],
+  ]);
 const linear = () => new Linear(2, 2);
 const params = () => [tensor([1, 2], { requiresGrad: true })];
 const withGrad = () => {
@@ -105,6 +111,32 @@ const CASES: ScanCase[] = [
   { name: "GELU", call: construct(GELU), args: () => [{ approximate: "tanh" }] },
   { name: "Dropout", call: construct(nn.Dropout), args: () => [0.5] },
   { name: "Flatten", call: construct(nn.Flatten), args: () => [0, -1] },
+  { name: "Unflatten", call: construct(nn.Unflatten), args: () => [1, [2, 1]] },
+  { name: "Identity", call: construct(nn.Identity), args: () => [] },
+  { name: "Softmax", call: construct(nn.Softmax), args: () => [1] },
+  { name: "LogSoftmax", call: construct(nn.LogSoftmax), args: () => [1] },
+  {
+    name: "BatchNorm1d",
+    call: construct(nn.BatchNorm1d),
+    args: () => [2, { eps: 1e-5, momentum: 0.1, affine: true, trackRunningStats: true, dtype: "float32" }],
+  },
+  { name: "BatchNorm2d", call: construct(nn.BatchNorm2d), args: () => [2, { momentum: null }] },
+  {
+    name: "LayerNorm",
+    call: construct(nn.LayerNorm),
+    args: () => [[2], { eps: 1e-5, elementwiseAffine: true, bias: true, dtype: "float32" }],
+  },
+  { name: "GroupNorm", call: construct(nn.GroupNorm), args: () => [1, 2, { eps: 1e-5, affine: true, dtype: "float32" }] },
+  { name: "Embedding", call: construct(nn.Embedding), args: () => [3, 2, { paddingIdx: 0, dtype: "float32" }] },
+  { name: "CrossEntropyLoss", call: construct(nn.CrossEntropyLoss), args: () => [{ weight: [1, 2], ignoreIndex: 1, labelSmoothing: 0.1 }] },
+  { name: "NLLLoss", call: construct(nn.NLLLoss), args: () => [{ weight: tensor([1, 2]), reduction: "sum" }] },
+  { name: "MSELoss", call: construct(nn.MSELoss), args: () => [{ reduction: "sum" }] },
+  { name: "L1Loss", call: construct(nn.L1Loss), args: () => [{ reduction: "none" }] },
+  { name: "SmoothL1Loss", call: construct(nn.SmoothL1Loss), args: () => [{ beta: 0.5 }] },
+  { name: "HuberLoss", call: construct(nn.HuberLoss), args: () => [{ delta: 2 }] },
+  { name: "BCELoss", call: construct(nn.BCELoss), args: () => [{ weight: tensor([1, 2]) }] },
+  { name: "BCEWithLogitsLoss", call: construct(nn.BCEWithLogitsLoss), args: () => [{ weight: tensor([1, 2]), posWeight: tensor([2, 1]) }] },
+  { name: "KLDivLoss", call: construct(nn.KLDivLoss), args: () => [{ reduction: "batchmean", logTarget: true }] },
   { name: "TensorDataset", call: construct(TensorDataset), args: () => [x(), x()] },
   {
     name: "DataLoader",
@@ -199,6 +231,24 @@ const CASES: ScanCase[] = [
   { name: "GELU.forward", call: method(() => new GELU(), "forward"), args: () => [x()] },
   { name: "Dropout.forward", call: method(() => new nn.Dropout(0.5), "forward"), args: () => [x()] },
   { name: "Flatten.forward", call: method(() => new nn.Flatten(), "forward"), args: () => [x()] },
+  { name: "Unflatten.forward", call: method(() => new nn.Unflatten(1, [2, 1]), "forward"), args: () => [x()] },
+  { name: "Identity.forward", call: method(() => new nn.Identity(), "forward"), args: () => [x()] },
+  { name: "Softmax.forward", call: method(() => new nn.Softmax(1), "forward"), args: () => [x()] },
+  { name: "LogSoftmax.forward", call: method(() => new nn.LogSoftmax(1), "forward"), args: () => [x()] },
+  { name: "BatchNorm1d.forward", call: method(() => new nn.BatchNorm1d(2), "forward"), args: () => [x()] },
+  { name: "BatchNorm2d.forward", call: method(() => new nn.BatchNorm2d(2), "forward"), args: () => [zeros([2, 2, 1, 1])] },
+  { name: "LayerNorm.forward", call: method(() => new nn.LayerNorm(2), "forward"), args: () => [x()] },
+  { name: "GroupNorm.forward", call: method(() => new nn.GroupNorm(1, 2), "forward"), args: () => [x()] },
+  { name: "Embedding.forward", call: method(() => new nn.Embedding(3, 2), "forward"), args: () => [tensor([0, 2], { dtype: "int32" })] },
+  { name: "CrossEntropyLoss.forward", call: method(() => new nn.CrossEntropyLoss(), "forward"), args: () => [x(), classes()] },
+  { name: "NLLLoss.forward", call: method(() => new nn.NLLLoss(), "forward"), args: () => [x(), classes()] },
+  { name: "MSELoss.forward", call: method(() => new nn.MSELoss(), "forward"), args: () => [x(), x()] },
+  { name: "L1Loss.forward", call: method(() => new nn.L1Loss(), "forward"), args: () => [x(), x()] },
+  { name: "SmoothL1Loss.forward", call: method(() => new nn.SmoothL1Loss(), "forward"), args: () => [x(), x()] },
+  { name: "HuberLoss.forward", call: method(() => new nn.HuberLoss(), "forward"), args: () => [x(), x()] },
+  { name: "BCELoss.forward", call: method(() => new nn.BCELoss(), "forward"), args: () => [halves(), halves()] },
+  { name: "BCEWithLogitsLoss.forward", call: method(() => new nn.BCEWithLogitsLoss(), "forward"), args: () => [x(), halves()] },
+  { name: "KLDivLoss.forward", call: method(() => new nn.KLDivLoss(), "forward"), args: () => [x(), halves()] },
   {
     name: "Conv1d.forward",
     call: method(() => new nn.Conv1d(2, 3, 2, { paddingMode: "circular", padding: 1 }), "forward"),

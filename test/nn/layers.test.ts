@@ -227,7 +227,7 @@ describe("Dropout", () => {
     expect(nablaError(() => new Dropout(1.5)).message).toBe("Dropout: p must be a probability in [0, 1], got 1.5");
     expect(nablaError(() => new Dropout(Number.NaN)).message).toBe("Dropout: p must be a probability in [0, 1], got NaN");
     expect(nablaError(() => new Dropout(0.5).forward(tensor([1, 2], { dtype: "int32" }))).message).toBe(
-      "Dropout: expected a float32 or float64 input, got int32 of shape [2]",
+      "dropout: expected a float32 or float64 input, got int32 of shape [2]",
     );
   });
 

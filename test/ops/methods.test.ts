@@ -1,5 +1,5 @@
-import { crossEntropy, logSoftmax, logsumexp, nllLoss, softmax } from "@nabla/ops";
-import { randn, tensor } from "@nabla/tensor";
+import { batchNorm, crossEntropy, dropout, embedding, groupNorm, layerNorm, logSoftmax, logsumexp, nllLoss, softmax } from "@nabla/ops";
+import { manualSeed, ones, randn, tensor, zeros } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
 
 // Importing @nabla/ops gives every tensor the methods of its ops (API.md: `x.softmax(-1)`).
@@ -15,6 +15,14 @@ describe("Tensor methods added by @nabla/ops", () => {
     expect(x.logsumexp([0, 1], true).toArray()).toEqual(logsumexp(x, [0, 1], true).toArray());
     expect(x.crossEntropy(target, { labelSmoothing: 0.1 }).item()).toBe(crossEntropy(x, target, { labelSmoothing: 0.1 }).item());
     expect(x.logSoftmax().nllLoss(target, { reduction: "sum" }).item()).toBe(nllLoss(logSoftmax(x), target, { reduction: "sum" }).item());
+    expect(x.layerNorm(4, { eps: 1e-3 }).toArray()).toEqual(layerNorm(x, 4, { eps: 1e-3 }).toArray());
+    expect(x.batchNorm(zeros([4]), ones([4])).toArray()).toEqual(batchNorm(x, zeros([4]), ones([4])).toArray());
+    expect(x.groupNorm(2).toArray()).toEqual(groupNorm(x, 2).toArray());
+    expect(target.embedding(x.T, { paddingIdx: 1 }).toArray()).toEqual(embedding(target, x.T, { paddingIdx: 1 }).toArray());
+    manualSeed(3);
+    const dropped = x.dropout(0.3).toArray();
+    manualSeed(3);
+    expect(dropped).toEqual(dropout(x, 0.3).toArray());
   });
 
   it("record the same graph as the functions", () => {

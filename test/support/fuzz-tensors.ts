@@ -119,6 +119,11 @@ export function tensorSpecArb(shape: readonly number[], options: TensorSpecOptio
   );
 }
 
+/** The spec with its finite values mapped into [0, 1) (|v| mod 1), for probability inputs; NaN and infinities stay. */
+export function toProbabilities(spec: TensorSpec): TensorSpec {
+  return { ...spec, values: spec.values.map((v) => (Number.isFinite(v) ? Math.abs(v) % 1 : v)) };
+}
+
 /** A tensor spec of a random shape (see FUZZ_SHAPES). */
 export function anyTensorSpecArb(options: TensorSpecOptions & { shape?: ShapeOptions } = {}): fc.Arbitrary<TensorSpec> {
   return fuzzShapeArb(options.shape).chain((shape) => tensorSpecArb(shape, options));

@@ -1,12 +1,19 @@
 // Op-table rows for @nabla/ops: softmax, logSoftmax, their fused VJPs softmaxBackward and
-// logSoftmaxBackward, logsumexp and crossEntropy's fused crossEntropyClassIndices (each one
-// defineOp), and the losses composed from them, checked through their input gradient (and, for
-// probability targets, the target gradient). Dims, reductions and loss options come from
-// rowChoices, so they vary with the shape fast-check draws and stay fixed across the calls one
-// gradcheck makes.
+// logSoftmaxBackward, logsumexp, crossEntropy's fused crossEntropyClassIndices and
+// binaryCrossEntropy (each one defineOp), and the losses composed from them, checked through their
+// input gradient (and, for float targets, the target gradient). Dims, reductions and loss options
+// come from rowChoices, so they vary with the shape fast-check draws and stay fixed across the
+// calls one gradcheck makes. The regression losses stay off their kinks by the grid itself: input
+// and target lie on grids of different slots, so |x − y| is never 0 nor a multiple of 1/256, and
+// every beta and delta below is one. The normalisations run on the standardize op (hand-written
+// backward), batchNorm in eval mode on tensor ops; their weights and biases are cut from inputs of
+// the drawn shape.
 
 import { tensor, type Tensor } from "@nabla/tensor";
 import {
+  batchNorm,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
   adaptiveAvgPool1d,
   adaptiveAvgPool2d,
   avgPool1d,
@@ -16,15 +23,24 @@ import {
   convTranspose1d,
   convTranspose2d,
   crossEntropy,
+  embedding,
+  groupNorm,
+  huberLoss,
+  klDiv,
+  l1Loss,
+  layerNorm,
   logSoftmax,
   logSoftmaxBackward,
   logsumexp,
+  mseLoss,
   maxPool1d,
   maxPool2d,
   nllLoss,
+  smoothL1Loss,
   softmax,
   softmaxBackward,
   type CrossEntropyOptions,
+  type KlDivReduction,
   type Reduction,
   unfold,
 } from "@nabla/ops";
@@ -70,6 +86,58 @@ function classIndexCase(shape: readonly number[], salt: number): { target: Tenso
   const classes = classCount(shape);
   if (classes >= 2 && pick.bool()) options.ignoreIndex = pick.int(0, classes - 1);
   return { target: classTargets(shape, pick, options.ignoreIndex ?? -100), options };
+}
+
+/** The last `keep` dims of t: index 0 of every leading dim (a differentiable view). */
+function trailing(t: Tensor, keep: number): Tensor {
+  let view = t;
+  while (view.ndim > keep) view = view.select(0, 0);
+  return view;
+}
+
+/** `[C]` from an input of shape `[N, C, …]`: index 0 of every other dim. */
+function channels(t: Tensor): Tensor {
+  let view = t.select(0, 0);
+  while (view.ndim > 1) view = view.select(1, 0);
+  return view;
+}
+
+/** Per-channel running statistics: distinct means and positive variances, made afresh per call. */
+function runningStats(count: number): [Tensor, Tensor] {
+  const mean = tensor(Float64Array.from({ length: count }, (_, c) => 0.3 * c - 0.5));
+  const variance = tensor(Float64Array.from({ length: count }, (_, c) => 0.5 + 0.25 * c));
+  return [mean, variance];
+}
+/**
+ * A constant float64 weight that broadcasts to `shape`: one per position of the last dim (0-d for
+ * a 0-d input), distinct and positive; or undefined (unweighted), as the row's choices say.
+ */
+function elementWeight(shape: readonly number[], pick: Choices): Tensor | undefined {
+  if (pick.bool()) return undefined;
+  const size = shape.length === 0 ? 1 : shape[shape.length - 1]!;
+  return tensor(
+    Float64Array.from({ length: size }, (_, i) => 0.5 + ((i * 37) % 10) / 10),
+    { shape: shape.length === 0 ? [] : [size] },
+  );
+}
+
+/** A two-input loss row: input and target of one shape, the reduction (and options) from rowChoices. */
+function lossRow(
+  name: string,
+  salt: number,
+  domains: OpRow["domains"],
+  loss: (x: Tensor, y: Tensor, reduction: Reduction, pick: Choices, shape: readonly number[]) => Tensor,
+): OpRow {
+  return {
+    name,
+    arity: 2,
+    sameShape: true,
+    domains,
+    call: ([x, y], shape) => {
+      const pick = rowChoices(shape, salt);
+      return loss(x!, y!, REDUCTIONS[pick.int(0, 2)]!, pick, shape);
+    },
+  };
 }
 
 // ---- convolution and pooling ----
@@ -224,6 +292,7 @@ function poolRow(kind: "max" | "avg", spatial: 1 | 2, salt: number): OpRow {
   };
 }
 
+const KL_REDUCTIONS: readonly KlDivReduction[] = ["mean", "batchmean", "sum", "none"];
 const convolutionRows: OpRow[] = [
   convRow(1, 120),
   convRow(2, 121),
@@ -333,4 +402,91 @@ export const opsRows: OpRow[] = [
       return nllLoss(x!, target, options);
     },
   },
+  {
+    // over 1 to ndim trailing dims, with a weight and a bias cut from the other inputs
+    name: "layerNorm",
+    covers: ["standardize"],
+    arity: 3,
+    sameShape: true,
+    minRank: 1,
+    call: ([x, w, b], shape) => {
+      const pick = rowChoices(shape, 109);
+      const keep = pick.int(1, shape.length);
+      const weight = pick.bool() ? trailing(w!, keep) : null;
+      return layerNorm(x!, shape.slice(shape.length - keep), { weight, bias: pick.bool() ? trailing(b!, keep) : null });
+    },
+  },
+  {
+    // training (batch statistics, when a channel holds more than one value) or eval (running ones), affine or not
+    name: "batchNorm",
+    covers: ["standardize"],
+    arity: 3,
+    sameShape: true,
+    minRank: 2,
+    call: ([x, w, b], shape) => {
+      const pick = rowChoices(shape, 110);
+      const perChannel = shape.reduce((n, size) => n * size, 1) / Math.max(shape[1]!, 1);
+      const training = perChannel !== 1 && pick.bool();
+      const affine = pick.bool();
+      const [runningMean, runningVar] = runningStats(shape[1]!);
+      return batchNorm(x!, runningMean, runningVar, {
+        training,
+        momentum: 0.3,
+        weight: affine ? channels(w!) : null,
+        bias: affine ? channels(b!) : null,
+      });
+    },
+  },
+  {
+    name: "groupNorm",
+    covers: ["standardize"],
+    arity: 3,
+    sameShape: true,
+    minRank: 2,
+    call: ([x, w, b], shape) => {
+      const pick = rowChoices(shape, 111);
+      const divisors = [...Array(shape[1]! + 1).keys()].filter((g) => g > 0 && shape[1]! % g === 0);
+      const groups = divisors.length > 0 ? divisors[pick.int(0, divisors.length - 1)]! : pick.int(1, 3);
+      const affine = pick.bool();
+      return groupNorm(x!, groups, { weight: affine ? channels(w!) : null, bias: affine ? channels(b!) : null });
+    },
+  },
+  {
+    // the weight [V, D] takes the gradient, repeated indices adding up (no paddingIdx: withholding
+    // that row's gradient is a convention finite differences cannot see; test/ops/norm.test.ts pins it)
+    name: "embedding",
+    arity: 1,
+    minRank: 2,
+    maxRank: 2,
+    call: ([weight], shape) => {
+      const pick = rowChoices(shape, 112);
+      const rows = shape[0]!;
+      const indexShape = rows === 0 ? [0] : [pick.int(1, 3), pick.int(1, 4)];
+      const count = indexShape.reduce((n, size) => n * size, 1);
+      const indices = tensor(
+        Int32Array.from({ length: count }, () => pick.int(0, rows - 1)),
+        { shape: indexShape },
+      );
+      return embedding(indices, weight!);
+    },
+  },
+  lossRow("mseLoss", 110, ["any", "any"], (x, y, reduction) => mseLoss(x, y, { reduction })),
+  lossRow("l1Loss", 111, ["any", "any"], (x, y, reduction) => l1Loss(x, y, { reduction })),
+  // beta 0 is the L1 loss
+  lossRow("smoothL1Loss", 112, ["any", "any"], (x, y, reduction, pick) =>
+    smoothL1Loss(x, y, { reduction, beta: [0, 0.5, 1, 2][pick.int(0, 3)]! }),
+  ),
+  lossRow("huberLoss", 113, ["any", "any"], (x, y, reduction, pick) => huberLoss(x, y, { reduction, delta: [0.5, 1, 2][pick.int(0, 2)]! })),
+  // probabilities inside (0, 1), away from the clamp; soft targets get their gradient too
+  lossRow("binaryCrossEntropy", 114, ["unit", "unit"], (x, y, reduction, pick, shape) =>
+    binaryCrossEntropy(x, y, { reduction, weight: elementWeight(shape, pick) }),
+  ),
+  lossRow("binaryCrossEntropyWithLogits", 115, ["any", "unit"], (x, y, reduction, pick, shape) =>
+    binaryCrossEntropyWithLogits(x, y, { reduction, weight: elementWeight(shape, pick), posWeight: elementWeight(shape, pick) }),
+  ),
+  // probability targets are positive (log p has no derivative at 0); log targets are any value
+  lossRow("klDiv", 116, ["any", "positive"], (x, y, _reduction, pick) => klDiv(x, y, { reduction: KL_REDUCTIONS[pick.int(0, 3)]! })),
+  lossRow("klDiv", 117, ["any", "any"], (x, y, _reduction, pick) =>
+    klDiv(x, y, { reduction: KL_REDUCTIONS[pick.int(0, 3)]!, logTarget: true }),
+  ),
 ];

@@ -6,7 +6,7 @@ import { withKernels } from "../support/kernels";
 
 // The one switch every WebAssembly kernel asks (useWasmKernel): set in code or by NABLA_KERNELS.
 
-const MODULE = "../../packages/tensor/src/backends/cpu/preference";
+const MODULE = "../../packages/tensor/src/backends/preference";
 
 afterEach(() => {
   vi.unstubAllEnvs();

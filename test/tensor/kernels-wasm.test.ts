@@ -3,13 +3,15 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import { arange, full, gradcheck, matmul, ones, rand, randn, tensor, zeros } from "@nabla/tensor";
-import { matmulBatched } from "../../packages/tensor/src/backends/cpu/matmul";
+import type { Tensor } from "@nabla/tensor";
+import type { TypedArray } from "../../packages/tensor/src/dtype";
+import type { Primitives } from "../../packages/tensor/src/backends/primitives";
+import { cpu } from "../../packages/tensor/src/backends/cpu";
 import type { Strided } from "../../packages/tensor/src/backends/cpu/iterate";
 import { sumContiguous } from "../../packages/tensor/src/backends/cpu/reduce";
 import { multiplySimd, simdMatmulAvailable, simdMatmulThreadsReady } from "../../packages/tensor/src/backends/cpu/wasm/matmul";
 import { simdSumAvailable, sumContiguousSimd } from "../../packages/tensor/src/backends/cpu/wasm/reduce";
 import { simdElementwiseAvailable, zipBinarySimd } from "../../packages/tensor/src/backends/cpu/wasm/elementwise";
-import { zipBinary } from "../../packages/tensor/src/backends/cpu/elementwise";
 import { WASM_MEMORY_LIMIT_BYTES, kernelMemoryBytes } from "../../packages/tensor/src/backends/cpu/wasm/wasm-api";
 import { useKernels, withKernels } from "../support/kernels";
 
@@ -18,6 +20,22 @@ vi.mock("../../packages/tensor/src/backends/cpu/wasm/matmul", async (importOrigi
   const original = await importOriginal<typeof import("../../packages/tensor/src/backends/cpu/wasm/matmul")>();
   return { ...original, multiplySimd: vi.fn(original.multiplySimd) };
 });
+// zipBinarySimd and sumContiguousSimd likewise: whether the registry chose the WebAssembly kernel
+vi.mock("../../packages/tensor/src/backends/cpu/wasm/elementwise", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../packages/tensor/src/backends/cpu/wasm/elementwise")>();
+  return { ...original, zipBinarySimd: vi.fn(original.zipBinarySimd) };
+});
+
+vi.mock("../../packages/tensor/src/backends/cpu/wasm/reduce", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../packages/tensor/src/backends/cpu/wasm/reduce")>();
+  return { ...original, sumContiguousSimd: vi.fn(original.sumContiguousSimd) };
+});
+
+// The CPU backend's primitives as the registry dispatches them, on typed arrays.
+const run = cpu.run as unknown as Primitives<TypedArray>;
+const host = (x: Strided) => ({ buffer: x.data, shape: x.shape, strides: x.strides, offset: x.offset });
+const matmulBatched = (a: Strided, b: Strided, dtype: "float32" | "float64") => run.matmul(host(a), host(b), dtype);
+const stridedOf = (x: Tensor): Strided => ({ data: x.storage.data, shape: x.shape, strides: x.strides, offset: x.offset });
 
 // The size thresholds are part of what is tested here: the preference auto, whatever NABLA_KERNELS says.
 useKernels("auto");
@@ -184,7 +202,7 @@ describe("float32 matmul accuracy over a long inner dimension", () => {
   it.each(kernels)("a dot product of 2·10⁷ float32 ones is exactly 2·10⁷ (%s kernel), not 2²⁴", (kernel) => {
     const x = ones([2e7]);
     expect(withKernels(kernel, () => matmul(x, x).item())).toBe(2e7);
-    expect(Array.from(withKernels(kernel, () => matmulBatched(...vectors(x.strided), "float32")))).toEqual([2e7]);
+    expect(Array.from(withKernels(kernel, () => matmulBatched(...vectors(stridedOf(x)), "float32")))).toEqual([2e7]);
   });
 
   it.each(kernels)("random products at k = 10⁶ are within 272·2⁻²⁴·Σ|a||b| of a float64 product (%s kernel)", (kernel) => {
@@ -193,7 +211,7 @@ describe("float32 matmul accuracy over a long inner dimension", () => {
     // 2700·2⁻²⁴·Σ|a||b| (1.6e-4 relative)
     const a = rand([n, k]);
     const b = rand([k, m]).mT.contiguous().mT; // as backward reads Bᵀ
-    const result = withKernels(kernel, () => matmulBatched(a.unsqueeze(0).strided, b.unsqueeze(0).strided, "float32"));
+    const result = withKernels(kernel, () => matmulBatched(stridedOf(a.unsqueeze(0)), stridedOf(b.unsqueeze(0)), "float32"));
     const [x, y] = [a.data(), b.contiguous().data()];
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < m; j++) {
@@ -428,11 +446,17 @@ describe("WebAssembly SIMD sums", () => {
       expect(sumContiguousSimd(new Int32Array(8), 0, 4, 2, 1, acc)).toBe(false);
       expect(sumContiguousSimd(new Float32Array(0), 0, 4, 0, 1, acc)).toBe(false);
     });
-    // and sums below 64 × 64 elements, under the preference auto; every sum under js
-    const small = new Float32Array(64 * 63);
-    expect(withKernels("auto", () => sumContiguousSimd(small, 0, 1, 64 * 63, 1, acc))).toBe(false);
-    expect(withKernels("auto", () => sumContiguousSimd(new Float32Array(64 * 64), 0, 1, 64 * 64, 1, acc))).toBe(true);
-    expect(withKernels("js", () => sumContiguousSimd(new Float32Array(1e5), 0, 1, 1e5, 1, acc))).toBe(false);
+    // and the registry leaves it sums below 64 × 64 elements under the preference auto, every sum under js
+    const calls = vi.mocked(sumContiguousSimd).mock.calls;
+    const sumAll = (n: number) =>
+      run.reduce("sum", { buffer: new Float32Array(n), shape: [n], strides: [1], offset: 0 }, [true], "float32");
+    const before = calls.length;
+    withKernels("auto", () => sumAll(64 * 63));
+    expect(calls.length).toBe(before);
+    withKernels("auto", () => sumAll(64 * 64));
+    expect(calls.length).toBe(before + 1);
+    withKernels("js", () => sumAll(1e5));
+    expect(calls.length).toBe(before + 1);
   });
 
   it("run for sums of 64 × 64 elements and more through sum(), agreeing with float64 sums", () => {
@@ -457,12 +481,7 @@ describe("WebAssembly SIMD sums", () => {
 
 type OperandPattern = "whole" | "row" | "column" | "single";
 
-const ARITHMETIC = {
-  add: (x: number, y: number) => x + y,
-  sub: (x: number, y: number) => x - y,
-  mul: (x: number, y: number) => x * y,
-  div: (x: number, y: number) => x / y,
-};
+const ARITHMETIC = ["add", "sub", "mul", "div"] as const;
 
 /** An operand of the broadcast shape [rows, n] read as `pattern`, over fresh storage from `offset`. */
 function patternOperand(pattern: OperandPattern, rows: number, n: number, offset: number, values: number[]): Strided {
@@ -486,7 +505,7 @@ describe("WebAssembly SIMD elementwise arithmetic", () => {
     const patternArb = fc.constantFrom<OperandPattern>("whole", "row", "column", "single");
     fc.assert(
       fc.property(
-        fc.constantFrom<keyof typeof ARITHMETIC>("add", "sub", "mul", "div"),
+        fc.constantFrom(...ARITHMETIC),
         patternArb,
         patternArb,
         fc.integer({ min: 1, max: 9 }),
@@ -498,7 +517,7 @@ describe("WebAssembly SIMD elementwise arithmetic", () => {
           const b = patternOperand(patternB, rows, n, 3 - offset, values.slice().reverse());
           const simd = new Float32Array(rows * n);
           expect(withKernels("wasm", () => zipBinarySimd(op, a, b, simd))).toBe(true);
-          const js = withKernels("js", () => zipBinary(a, b, "float32", ARITHMETIC[op], op));
+          const js = withKernels("js", () => run.binary(op, host(a), host(b), "float32"));
           for (let i = 0; i < js.length; i++) {
             if (!Object.is(simd[i], js[i]) && !(Number.isNaN(simd[i]) && Number.isNaN(js[i]))) {
               expect.fail(`${op} [${rows}, ${n}] ${patternA} × ${patternB}, element ${i}: SIMD ${simd[i]} vs JS ${js[i]}`);
@@ -556,10 +575,15 @@ describe("WebAssembly SIMD elementwise arithmetic", () => {
       expect(zipBinarySimd("add", a, whole(new Float32Array(64), [8, 8], [1, 8]), out)).toBe(false);
       expect(zipBinarySimd("add", a, whole(new Float32Array(80), [8, 8], [10, 1]), out)).toBe(false);
     });
-    // below 8192 elements under the preference auto, and at any size under js
-    expect(withKernels("auto", () => zipBinarySimd("add", a, a, out))).toBe(false);
+    // the registry runs it from 8192 elements under the preference auto, and at no size under js
+    const calls = vi.mocked(zipBinarySimd).mock.calls;
+    const before = calls.length;
+    withKernels("auto", () => run.binary("add", host(a), host(a), "float32"));
+    expect(calls.length).toBe(before);
     const large = whole(new Float32Array(8192), [8192], [1]);
-    expect(withKernels("auto", () => zipBinarySimd("add", large, large, new Float32Array(8192)))).toBe(true);
-    expect(withKernels("js", () => zipBinarySimd("add", large, large, new Float32Array(8192)))).toBe(false);
+    withKernels("auto", () => run.binary("add", host(large), host(large), "float32"));
+    expect(calls.length).toBe(before + 1);
+    withKernels("js", () => run.binary("add", host(large), host(large), "float32"));
+    expect(calls.length).toBe(before + 1);
   });
 });

@@ -12,12 +12,34 @@ export { trainTestSplit, type TrainTestSplitOptions } from "./data/split";
 export { readCsv, type CsvData, type ReadCsvOptions } from "./data/csv";
 export { saveSafetensors, loadSafetensors, type SafetensorsContents } from "./io/safetensors";
 export { Module, type LoadStateDictOptions, type LoadStateDictResult, type RegisterBufferOptions } from "./module";
-export { Linear, linear, type LinearOptions } from "./layers/linear";
+export { Linear, linear, Identity, type LinearOptions } from "./layers/linear";
 export { Sequential } from "./layers/sequential";
 export { ModuleList, ModuleDict } from "./layers/containers";
 export { ReLU, Tanh, Sigmoid, GELU, type GELUOptions } from "./layers/activation";
 export { Dropout } from "./layers/dropout";
-export { Flatten } from "./layers/flatten";
+export { Flatten, Unflatten } from "./layers/flatten";
+export {
+  BatchNorm1d,
+  BatchNorm2d,
+  LayerNorm,
+  GroupNorm,
+  type BatchNormModuleOptions,
+  type LayerNormModuleOptions,
+  type GroupNormModuleOptions,
+} from "./layers/norm";
+export { Embedding, type EmbeddingModuleOptions } from "./layers/embedding";
+export { Softmax, LogSoftmax } from "./layers/softmax";
+export {
+  CrossEntropyLoss,
+  NLLLoss,
+  MSELoss,
+  L1Loss,
+  SmoothL1Loss,
+  HuberLoss,
+  BCELoss,
+  BCEWithLogitsLoss,
+  KLDivLoss,
+} from "./layers/loss";
 export { Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d } from "./layers/conv";
 export type { ConvLayerOptions, ConvTransposeLayerOptions, PaddingMode } from "./layers/conv";
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d } from "./layers/pool";

@@ -1,5 +1,20 @@
 import { Tensor } from "@nabla/tensor";
 import { type CrossEntropyOptions, crossEntropy, type NllLossOptions, nllLoss } from "./cross-entropy";
+import {
+  type BinaryCrossEntropyOptions,
+  type BinaryCrossEntropyWithLogitsOptions,
+  type HuberLossOptions,
+  type KlDivOptions,
+  type LossOptions,
+  type SmoothL1LossOptions,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  huberLoss,
+  klDiv,
+  l1Loss,
+  mseLoss,
+  smoothL1Loss,
+} from "./losses";
 import { logSoftmax, logsumexp, softmax } from "./softmax";
 import {
   type ConvOptions,
@@ -24,6 +39,9 @@ import {
   maxPool1d,
   maxPool2d,
 } from "./pool";
+import { type BatchNormOptions, batchNorm, type GroupNormOptions, groupNorm, type LayerNormOptions, layerNorm } from "./norm";
+import { type EmbeddingOptions, embedding } from "./embedding";
+import { dropout } from "./dropout";
 
 // Importing @nabla/ops gives tensors the methods of its ops whose first argument is a tensor, as
 // PyTorch users type them (`x.softmax(-1)`); TypeScript sees them through this augmentation. They
@@ -77,6 +95,117 @@ declare module "@nabla/tensor" {
      * ```
      */
     nllLoss(target: Tensor, options?: NllLossOptions): Tensor;
+    /**
+     * `mseLoss(this, target, options)`: the mean squared error, from `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * tensor([1, 2]).mseLoss(tensor([2, 4])); // → 2.5
+     * ```
+     */
+    mseLoss(target: Tensor, options?: LossOptions): Tensor;
+    /**
+     * `l1Loss(this, target, options)`: the mean absolute error, from `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * tensor([1, 2]).l1Loss(tensor([2, 4])); // → 1.5
+     * ```
+     */
+    l1Loss(target: Tensor, options?: LossOptions): Tensor;
+    /**
+     * `smoothL1Loss(this, target, options)`: quadratic below `beta`, linear above, from `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * tensor([0, 0]).smoothL1Loss(tensor([0.5, 3])); // → 1.3125
+     * ```
+     */
+    smoothL1Loss(target: Tensor, options?: SmoothL1LossOptions): Tensor;
+    /**
+     * `huberLoss(this, target, options)`: quadratic below `delta`, linear above, from `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * tensor([0, 0]).huberLoss(tensor([0.5, 3]), { delta: 2 }); // → 2.0625
+     * ```
+     */
+    huberLoss(target: Tensor, options?: HuberLossOptions): Tensor;
+    /**
+     * `binaryCrossEntropy(this, target, options)`: this tensor holds probabilities, from `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * tensor([0.5, 0.5]).binaryCrossEntropy(tensor([1, 0])); // → 0.6931
+     * ```
+     */
+    binaryCrossEntropy(target: Tensor, options?: BinaryCrossEntropyOptions): Tensor;
+    /**
+     * `binaryCrossEntropyWithLogits(this, target, options)`: this tensor holds logits, from `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * tensor([0, 1000]).binaryCrossEntropyWithLogits(tensor([1, 1])); // → 0.3466
+     * ```
+     */
+    binaryCrossEntropyWithLogits(target: Tensor, options?: BinaryCrossEntropyWithLogitsOptions): Tensor;
+    /**
+     * `klDiv(this, target, options)`: this tensor holds log-probabilities, from `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * tensor([[0.5, 0.5]]).log().klDiv(tensor([[1, 0]]), { reduction: "batchmean" }); // → 0.693147
+     * ```
+     */
+    klDiv(target: Tensor, options?: KlDivOptions): Tensor;
+    /**
+     * `layerNorm(this, normalizedShape, options)`: normalised over the last dims, from `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * tensor([[1, 2, 3]]).layerNorm([3]); // → [[-1.2247, 0, 1.2247]]
+     * ```
+     */
+    layerNorm(normalizedShape: number | readonly number[], options?: LayerNormOptions): Tensor;
+    /**
+     * `batchNorm(this, runningMean, runningVar, options)`: normalised per channel of `(N, C, *)`,
+     * from `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * tensor([[1, 10], [3, 30]]).batchNorm(null, null, { training: true }); // → [[-1.0000, -1.0000], [1.0000, 1.0000]]
+     * ```
+     */
+    batchNorm(runningMean: Tensor | null, runningVar: Tensor | null, options?: BatchNormOptions): Tensor;
+    /**
+     * `groupNorm(this, numGroups, options)`: normalised per sample and group of channels, from
+     * `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * tensor([[1, 3, 10, 30]]).groupNorm(2); // → [[-1.0000, 1.0000, -1.0000, 1.0000]]
+     * ```
+     */
+    groupNorm(numGroups: number, options?: GroupNormOptions): Tensor;
+    /**
+     * `embedding(this, weight, options)`: this int32 tensor holds the indices of the rows of
+     * `weight` to look up, from `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * tensor([1, 0], { dtype: "int32" }).embedding(tensor([[0, 1], [2, 3]])); // → [[2, 3], [0, 1]]
+     * ```
+     */
+    embedding(weight: Tensor, options?: EmbeddingOptions): Tensor;
+    /**
+     * `dropout(this, p, training)`: inverted dropout, from `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * ones([3]).dropout(0.5, false); // → [1, 1, 1]
+     * ```
+     */
+    dropout(p?: number, training?: boolean): Tensor;
   }
 }
 
@@ -186,7 +315,22 @@ declare module "@nabla/tensor" {
   }
 }
 
-const methods: Pick<Tensor, "softmax" | "logSoftmax" | "logsumexp" | "crossEntropy" | "nllLoss"> = {
+type LossMethod = "mseLoss" | "l1Loss" | "smoothL1Loss" | "huberLoss" | "binaryCrossEntropy" | "binaryCrossEntropyWithLogits" | "klDiv";
+
+const methods: Pick<
+  Tensor,
+  | "softmax"
+  | "logSoftmax"
+  | "logsumexp"
+  | "crossEntropy"
+  | "nllLoss"
+  | LossMethod
+  | "layerNorm"
+  | "batchNorm"
+  | "groupNorm"
+  | "embedding"
+  | "dropout"
+> = {
   softmax(this: Tensor, dim?: number) {
     return softmax(this, dim);
   },
@@ -201,6 +345,42 @@ const methods: Pick<Tensor, "softmax" | "logSoftmax" | "logsumexp" | "crossEntro
   },
   nllLoss(this: Tensor, target: Tensor, options?: NllLossOptions) {
     return nllLoss(this, target, options);
+  },
+  mseLoss(this: Tensor, target: Tensor, options?: LossOptions) {
+    return mseLoss(this, target, options);
+  },
+  l1Loss(this: Tensor, target: Tensor, options?: LossOptions) {
+    return l1Loss(this, target, options);
+  },
+  smoothL1Loss(this: Tensor, target: Tensor, options?: SmoothL1LossOptions) {
+    return smoothL1Loss(this, target, options);
+  },
+  huberLoss(this: Tensor, target: Tensor, options?: HuberLossOptions) {
+    return huberLoss(this, target, options);
+  },
+  binaryCrossEntropy(this: Tensor, target: Tensor, options?: BinaryCrossEntropyOptions) {
+    return binaryCrossEntropy(this, target, options);
+  },
+  binaryCrossEntropyWithLogits(this: Tensor, target: Tensor, options?: BinaryCrossEntropyWithLogitsOptions) {
+    return binaryCrossEntropyWithLogits(this, target, options);
+  },
+  klDiv(this: Tensor, target: Tensor, options?: KlDivOptions) {
+    return klDiv(this, target, options);
+  },
+  layerNorm(this: Tensor, normalizedShape: number | readonly number[], options?: LayerNormOptions) {
+    return layerNorm(this, normalizedShape, options);
+  },
+  batchNorm(this: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options?: BatchNormOptions) {
+    return batchNorm(this, runningMean, runningVar, options);
+  },
+  groupNorm(this: Tensor, numGroups: number, options?: GroupNormOptions) {
+    return groupNorm(this, numGroups, options);
+  },
+  embedding(this: Tensor, weight: Tensor, options?: EmbeddingOptions) {
+    return embedding(this, weight, options);
+  },
+  dropout(this: Tensor, p?: number, training?: boolean) {
+    return dropout(this, p, training);
   },
 };
 

@@ -14,7 +14,6 @@ import {
 } from "./dtype";
 import { type Device, assertDevice } from "./device";
 import { NablaError, describeValue } from "./errors";
-import { fillStrided } from "./backends/cpu/elementwise";
 import { Generator, defaultGenerator } from "./random";
 import { type Shape, checkRank, checkShape, formatShape, numelOf } from "./shape";
 import { type NestedArray, Tensor } from "./tensor";
@@ -320,7 +319,7 @@ export function eye(n: number, m: number = n, options?: TensorOptions): Tensor {
   checkInteger("eye", "n", n, { min: 0 });
   checkInteger("eye", "m", m, { min: 0 });
   const out = filled("eye", [n, m], 0, options);
-  fillStrided({ data: out.storage.data, shape: [Math.min(n, m)], strides: [m + 1], offset: 0 }, 1);
+  out.storage.backend.run.fill(out.withLayout({ shape: [Math.min(n, m)], strides: [m + 1], offset: 0 }), 1);
   return out;
 }
 

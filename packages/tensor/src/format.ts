@@ -1,5 +1,5 @@
 import type { DType, TypedArray } from "./dtype";
-import type { NestedArray, Tensor } from "./tensor";
+import { getElement, type NestedArray, type Tensor } from "./tensor";
 
 // Printing in numpy/PyTorch style: aligned columns, and "..." once a tensor passes SUMMARY_THRESHOLD
 // elements, keeping EDGE_ITEMS at each end of every dim.
@@ -76,11 +76,12 @@ export function formatTensor(t: Tensor): string {
   const summarise = t.numel > SUMMARY_THRESHOLD;
   // an empty tensor shows no index (its other dims may be huge: [0, 2^33])
   const indices = t.numel === 0 ? [] : shownIndices(t.shape, summarise);
-  const data = t.storage.data;
   const shown: number[] = [];
+  // a tensor shown whole is read back once; a summarised one element by element
+  const whole = summarise ? null : t.data();
   const visit = (dim: number, position: number) => {
     if (dim === t.shape.length) {
-      shown.push(data[position]!);
+      shown.push(whole === null ? getElement(t, position) : whole[shown.length]!);
       return;
     }
     for (const i of indices[dim]!) visit(dim + 1, position + i * t.strides[dim]!);

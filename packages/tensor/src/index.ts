@@ -43,8 +43,8 @@ export {
   sumTo,
 } from "./ops/movement";
 export { matmul } from "./ops/linalg";
-export { setKernelPreference, getKernelPreference } from "./backends/cpu/preference";
-export type { KernelPreference } from "./backends/cpu/preference";
+export { setKernelPreference, getKernelPreference } from "./backends/preference";
+export type { KernelPreference } from "./backends/preference";
 export { gather, indexSelect, scatterAdd, cat, stack, split, oneHot } from "./ops/indexing";
 export { pad, type PadMode, type PadOptions } from "./ops/pad";
 export { add_, sub_, mul_, div_, zero_, fill_, copy_ } from "./ops/inplace";

@@ -6,7 +6,8 @@
 
 export { lazyWasmKernels, growWasmMemory, float32RegionBytes, wasmMemoryBytes } from "./backends/cpu/wasm/wasm-api";
 export type { WasmKernels, WasmMemory } from "./backends/cpu/wasm/wasm-api";
-export { useWasmKernel } from "./backends/cpu/preference";
-export type { WasmKernelSize } from "./backends/cpu/preference";
+export { useWasmKernel } from "./backends/registry";
+export type { KernelSize as WasmKernelSize } from "./backends/registry";
+export { markWritten } from "./tensor";
 export { describeValue } from "./errors";
 export { checkTensor, checkNumber, checkInteger, checkBoolean, checkFunction, checkOptions, checkDims, checkIntegers } from "./args";

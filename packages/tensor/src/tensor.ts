@@ -4,13 +4,14 @@ import type { GradHook, Node } from "./autograd/define-op";
 import { isGradEnabled } from "./autograd/grad-mode";
 import { checkBoolean, checkNumber, checkOptions } from "./args";
 import { isTensor, ordinaryHasInstance, sharedAcrossCopies, TENSOR_BRAND, version } from "./copies";
-import type { Device } from "./device";
+import { type Device, getDefaultDevice } from "./device";
 import { allocate, type DType, isFloating, storedValue, type TypedArray } from "./dtype";
 import { NablaError, describeValue } from "./errors";
 import { formatTensor, toNestedArray } from "./format";
 import { contiguousLayout, isContiguousLayout, type Layout } from "./layout";
-import { toContiguous } from "./backends/cpu/elementwise";
-import type { Strided } from "./backends/cpu/iterate";
+import type { Backend, BackendBuffer } from "./backends/backend";
+import "./backends/cpu";
+import { backendFor } from "./backends/registry";
 import { type Shape, formatShape, numelOf, shapesEqual } from "./shape";
 
 /** Nested arrays of numbers or booleans: what `tensor()` takes and `toArray()` gives. */
@@ -25,8 +26,8 @@ export type Dims = number | readonly number[];
 const storageCount = sharedAcrossCopies("storageCount", () => ({ created: 0 }));
 
 /**
- * The buffer behind one or more tensors: a typed array, shared by a tensor and its views, and a
- * version counter that every in-place write bumps (backward checks it, so a tensor saved for
+ * The buffer behind one or more tensors: a backend's buffer, shared by a tensor and its views, and
+ * a version counter that every in-place write bumps (backward checks it, so a tensor saved for
  * backward cannot change unnoticed).
  *
  * @example
@@ -54,18 +55,67 @@ export class Storage {
    */
   recordedWriteVersion = -1;
   constructor(
+    /** The backend that owns the buffer (the device's). */
+    readonly backend: Backend,
     /**
-     * The elements in storage order (a tensor reads them through its strides and offset); bool is
-     * stored as 0/1 bytes.
+     * The backend's handle to the elements in storage order (a tensor reads them through its
+     * strides and offset). Opaque: only the backend reads or writes through it.
      */
-    readonly data: TypedArray,
+    readonly buffer: BackendBuffer,
     /**
-     * @internal Whether this is the one-element storage of a JS number operand (see
-     * `Tensor.fromNumber`): no tensor the caller can reach shares it, so it is never written, and an op
-     * that saves it may keep just the value.
+     * @internal The stored value when this is the one-element storage of a JS number operand (see
+     * `Tensor.fromNumber`), else null: no tensor the caller can reach shares it, so it is never
+     * written, and an op that saves it may keep just the value.
      */
-    readonly holdsNumber = false,
+    readonly heldNumber: number | null = null,
   ) {}
+
+  /** The number of elements in the buffer. */
+  get size(): number {
+    return this.backend.sizeOf(this.buffer);
+  }
+
+  /** @internal Whether this is the storage of a JS number operand (see `heldNumber`). */
+  get holdsNumber(): boolean {
+    return this.heldNumber !== null;
+  }
+
+  /**
+   * @internal The host array behind the buffer, on the CPU only (a NablaError elsewhere): for the
+   * kernels of @nabla/ops and @nabla/nn that have not become primitives yet. Writes through it
+   * must be followed by `markWritten`.
+   */
+  get data(): TypedArray {
+    const { hostArray } = this.backend;
+    if (hostArray === undefined) {
+      throw new NablaError("storage.data", `buffers on device "${this.backend.device}" are not host memory; read them with dataAsync()`);
+    }
+    return hostArray(this.buffer);
+  }
+}
+
+/**
+ * Records an in-place write into each tensor's storage: the one place version counters
+ * are bumped (PyTorch's `_version`; backward compares saved tensors' versions).
+ */
+export function markWritten(...tensors: readonly (Tensor | null | undefined)[]): void {
+  for (const t of tensors) if (t) t.storage.version++;
+}
+
+/** @internal The element at storage position `position` of t's storage (what t's dtype stores). */
+export function getElement(t: Tensor, position: number): number {
+  return t.storage.backend.readSync({ buffer: t.buffer, shape: [], strides: [], offset: position }, t.dtype)[0]!;
+}
+
+/** @internal Writes one element at storage position `position` of t's storage (not a recorded write). */
+export function setElement(t: Tensor, position: number, value: number): void {
+  t.storage.backend.run.fill({ buffer: t.buffer, shape: [], strides: [], offset: position }, value);
+}
+
+/** @internal A new contiguous tensor holding x's elements as `dtype`, with `shape` (x's by default; same numel). */
+export function copyOf(x: Tensor, dtype: DType = x.dtype, shape: Shape = x.shape): Tensor {
+  const { backend } = x.storage;
+  return Tensor.fromBuffer(backend, backend.run.copy(x, dtype), shape, dtype);
 }
 
 const NO_HOOKS: readonly GradHook[] = [];
@@ -96,8 +146,8 @@ export function setHistoryRefresher(refresh: (op: string, t: Tensor) => void): v
  */
 export class Tensor {
   /**
-   * The buffer this tensor reads, shared with its views (`storage.data` is the raw typed array,
-   * indexed through `strides` and `offset`).
+   * The buffer this tensor reads, shared with its views (`storage.buffer`, indexed through
+   * `strides` and `offset`).
    */
   readonly storage: Storage;
   /** The size of each dim (`[]` for a 0-d tensor), as PyTorch's `x.shape`. */
@@ -107,7 +157,7 @@ export class Tensor {
    * for a contiguous [2, 3] tensor, 0 along a broadcast (expanded) dim.
    */
   readonly strides: readonly number[];
-  /** Where element [0, …, 0] lives in `storage.data`, as PyTorch's `x.storage_offset()`. */
+  /** Where element [0, …, 0] lives in the storage, as PyTorch's `x.storage_offset()`. */
   readonly offset: number;
   /** The element type: "float32" (the default), "float64", "int32" or "bool". */
   readonly dtype: DType;
@@ -157,7 +207,13 @@ export class Tensor {
    * ```
    */
   static fromData(data: TypedArray, shape: Shape, dtype: DType): Tensor {
-    return new Tensor(new Storage(data), contiguousLayout(shape), dtype);
+    const backend = backendFor(getDefaultDevice());
+    return new Tensor(new Storage(backend, backend.upload(data)), contiguousLayout(shape), dtype);
+  }
+
+  /** @internal A contiguous tensor over a buffer a primitive of `backend` just made. */
+  static fromBuffer(backend: Backend, buffer: BackendBuffer, shape: Shape, dtype: DType): Tensor {
+    return new Tensor(new Storage(backend, buffer), contiguousLayout(shape), dtype);
   }
 
   /**
@@ -167,8 +223,10 @@ export class Tensor {
    */
   static fromNumber(value: number | boolean, dtype: DType, shape: Shape = []): Tensor {
     const data = allocate(dtype, 1);
-    data[0] = storedValue(dtype, value);
-    return new Tensor(new Storage(data, true), { shape, strides: shape.map(() => 0), offset: 0 }, dtype);
+    const stored = storedValue(dtype, value);
+    data[0] = stored;
+    const backend = backendFor(getDefaultDevice());
+    return new Tensor(new Storage(backend, backend.upload(data), stored), { shape, strides: shape.map(() => 0), offset: 0 }, dtype);
   }
 
   /** @internal A new tensor object over the same storage and layout (no graph, no grad, not a view). */
@@ -181,9 +239,9 @@ export class Tensor {
     return new Tensor(this.storage, layout, this.dtype, this.base ?? this);
   }
 
-  /** @internal This tensor as a kernel operand. */
-  get strided(): Strided {
-    return { data: this.storage.data, shape: this.shape, strides: this.strides, offset: this.offset };
+  /** @internal The storage's buffer: with shape, strides and offset, this tensor is a primitive's operand (a View). */
+  get buffer(): BackendBuffer {
+    return this.storage.buffer;
   }
 
   /** The number of dims (0 for a scalar), as PyTorch's `x.ndim`. */
@@ -445,7 +503,7 @@ export class Tensor {
    * ```
    */
   data(): TypedArray {
-    return toContiguous(this.strided, this.dtype);
+    return this.storage.backend.readSync(this, this.dtype);
   }
 
   /**
@@ -472,7 +530,7 @@ export class Tensor {
    * ```
    */
   get device(): Device {
-    return "cpu";
+    return this.storage.backend.device;
   }
 
   /**
@@ -486,7 +544,7 @@ export class Tensor {
    * ```
    */
   async dataAsync(): Promise<TypedArray> {
-    return this.data();
+    return this.storage.backend.read(this, this.dtype);
   }
 
   /**
@@ -498,7 +556,7 @@ export class Tensor {
    * ```
    */
   async toArrayAsync(): Promise<NestedArray> {
-    return this.toArray();
+    return toNestedArray(await this.dataAsync(), this.shape, this.dtype);
   }
 
   /**
@@ -511,7 +569,8 @@ export class Tensor {
    * ```
    */
   async itemAsync(): Promise<number | boolean> {
-    return this.item();
+    checkOneElement(this);
+    return elementValue(this, (await this.dataAsync())[0]!);
   }
 
   /**
@@ -525,10 +584,8 @@ export class Tensor {
    * ```
    */
   item(): number | boolean {
-    if (this.numel !== 1)
-      throw new NablaError("item", `only one-element tensors can be converted to a number, got shape ${formatShape(this.shape)}`);
-    const value = this.storage.data[this.offset]!;
-    return this.dtype === "bool" ? value !== 0 : value;
+    checkOneElement(this);
+    return elementValue(this, this.data()[0]!);
   }
 
   /**
@@ -560,4 +617,14 @@ function filledLike(t: Tensor, value: number): Tensor {
 /** Whether an op on these operands should record a node (used by in-place ops). */
 export function recordsGraph(...operands: TensorLike[]): boolean {
   return isGradEnabled() && operands.some((t) => t instanceof Tensor && t.requiresGrad);
+}
+
+function checkOneElement(x: Tensor): void {
+  if (x.numel !== 1)
+    throw new NablaError("item", `only one-element tensors can be converted to a number, got shape ${formatShape(x.shape)}`);
+}
+
+/** A stored element as item() returns it: bool storage holds 0/1. */
+function elementValue(x: Tensor, value: number): number | boolean {
+  return x.dtype === "bool" ? value !== 0 : value;
 }

@@ -1,5 +1,6 @@
-import { NablaError, type Tensor, formatShape, rand } from "@nabla/tensor";
-import { checkTensor, describeValue } from "@nabla/tensor/internal";
+import { NablaError, type Tensor } from "@nabla/tensor";
+import { dropout } from "@nabla/ops";
+import { describeValue } from "@nabla/tensor/internal";
 import { Module } from "../module";
 import { pythonFloat } from "../repr";
 
@@ -8,7 +9,7 @@ import { pythonFloat } from "../repr";
  * probability `p` and scales the survivors by 1/(1 − p), so the expected output equals the input and
  * evaluation needs no rescaling; after `eval()` it returns its input unchanged. Masks come from the
  * global generator, so `manualSeed` makes them reproducible. `p` outside [0, 1] throws, and so does
- * a non-float input.
+ * a non-float input (from `dropout`).
  *
  * @example
  * ```ts
@@ -29,17 +30,12 @@ export class Dropout extends Module {
     this.p = p;
   }
 
-  /** The input with a fresh random mask applied in training; the input itself in eval mode or when p = 0. */
+  /**
+   * `dropout(input, p, training)`: the input with a fresh random mask applied in training; the input
+   * itself in eval mode or when p = 0.
+   */
   forward(input: Tensor): Tensor {
-    checkTensor("Dropout", "input", input);
-    if (input.dtype !== "float32" && input.dtype !== "float64") {
-      throw new NablaError("Dropout", `expected a float32 or float64 input, got ${input.dtype} of shape ${formatShape(input.shape)}`);
-    }
-    if (!this.training || this.p === 0) return input;
-    if (this.p === 1) return input.mul(0); // everything dropped; 1/(1 − p) would be infinite
-    // keep where u ≥ p, u ~ U[0, 1): probability 1 − p
-    const keep = rand(input.shape, { dtype: input.dtype }).ge(this.p);
-    return input.mul(keep.to(input.dtype).mul(1 / (1 - this.p)));
+    return dropout(input, this.p, this.training);
   }
 
   /** `p=…, inplace=False`, as PyTorch prints a Dropout. */

@@ -151,3 +151,26 @@ export class Linear extends Module {
     return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pythonBool(this.bias !== null)}`;
   }
 }
+
+/**
+ * Returns its input unchanged, as PyTorch's `nn.Identity`: a placeholder where a model expects a
+ * layer (a head to remove, an optional normalisation turned off). Any constructor arguments are
+ * ignored, as PyTorch's.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([1, 2]);
+ * new Identity().forward(x) === x; // → true
+ * new Identity().toString();        // → "Identity()"
+ * ```
+ */
+export class Identity extends Module {
+  constructor(..._args: unknown[]) {
+    super();
+  }
+
+  /** The input itself. */
+  forward(input: Tensor): Tensor {
+    return checkTensor("Identity", "input", input);
+  }
+}

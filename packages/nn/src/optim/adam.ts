@@ -1,5 +1,5 @@
 import { NablaError, type Tensor, noGrad, zerosLike } from "@nabla/tensor";
-import { checkOptions, describeValue } from "@nabla/tensor/internal";
+import { checkOptions, describeValue, markWritten } from "@nabla/tensor/internal";
 import { canFuseUpdate, roundTo } from "./fused-update";
 import { adamUpdateSimd } from "./kernels/simd-updates";
 import { Optimizer, type ParamGroupInput, type StateFields } from "./optimizer";
@@ -203,10 +203,7 @@ const adamUpdateFused: AdamUpdate = (
     const denominator = roundTo(f32, roundTo(f32, roundTo(f32, Math.sqrt(secondMoment)) / correction2) + epsilon);
     theta[thetaOffset + i] = roundTo(f32, thetaI + roundTo(f32, roundTo(f32, mI / denominator) * negativeStepSize));
   }
-  param.storage.version++;
-  expAvg.storage.version++;
-  expAvgSq.storage.version++;
-  if (maxExpAvgSq !== null) maxExpAvgSq.storage.version++;
+  markWritten(param, expAvg, expAvgSq, maxExpAvgSq);
 };
 
 /**

@@ -1,5 +1,5 @@
 import { NablaError, type Tensor, noGrad, zerosLike } from "@nabla/tensor";
-import { checkOptions } from "@nabla/tensor/internal";
+import { checkOptions, markWritten } from "@nabla/tensor/internal";
 import { canFuseUpdate, roundTo } from "./fused-update";
 import { sgdUpdateSimd } from "./kernels/simd-updates";
 import { Optimizer, type ParamGroupInput, type StateFields } from "./optimizer";
@@ -152,7 +152,6 @@ const sgdUpdateFused: SGDUpdate = (param, grad, buffer, { lr, momentum, dampenin
     }
     theta[thetaOffset + i] = roundTo(f32, thetaI + roundTo(f32, d * negativeLr));
   }
-  param.storage.version++;
-  if (buffer !== undefined) buffer.storage.version++;
+  markWritten(param, buffer);
   return started;
 };

@@ -91,7 +91,10 @@ const asTensor = (entry: Tensor | SavedNumber): Tensor => (entry instanceof Save
 const versionOf = (t: Tensor): number => t.storage.version;
 const isZero = (version: number): boolean => version === 0;
 const holdsNumber = (t: Tensor): boolean => t.storage.holdsNumber;
-const keepable = (t: Tensor): Tensor | SavedNumber => (t.storage.holdsNumber ? new SavedNumber(t.storage.data[0]!, t.dtype, t.shape) : t);
+const keepable = (t: Tensor): Tensor | SavedNumber => {
+  const value = t.storage.heldNumber;
+  return value === null ? t : new SavedNumber(value, t.dtype, t.shape);
+};
 
 /** What a Context holds for itself; every other own property is a field its op set. */
 const CONTEXT_SLOTS = new Set(["kept", "savedVersions", "needsInputGrad"]);

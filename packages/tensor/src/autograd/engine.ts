@@ -226,7 +226,7 @@ function isOwned(grad: Tensor, t: Tensor, owned: OwnedGradients): boolean {
     grad.gradFn === null &&
     !grad.requiresGrad &&
     grad.offset === 0 &&
-    grad.numel === storage.data.length &&
+    grad.numel === storage.size &&
     grad.isContiguous()
   );
 }

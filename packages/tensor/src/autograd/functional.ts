@@ -6,7 +6,7 @@ import { NablaError } from "../errors";
 import { stack } from "../ops/indexing";
 import { reshape, view } from "../ops/movement";
 import { formatShape, shapesEqual } from "../shape";
-import { Tensor } from "../tensor";
+import { setElement, Tensor } from "../tensor";
 import type { Node } from "./define-op";
 import { runBackward } from "./engine";
 import { enableGrad, isGradEnabled } from "./grad-mode";
@@ -506,7 +506,7 @@ export function jacobian(f: (...xs: Tensor[]) => Tensor, x: Tensor | readonly Te
   const rows: Tensor[][] = traced.inputs.map(() => []);
   for (let j = 0; j < out.numel; j++) {
     const unit = zeros([out.numel], { dtype: out.dtype });
-    unit.storage.data[j] = 1;
+    setElement(unit, j, 1);
     const isLast = j === out.numel - 1;
     const grads = pullBack([out], [reshape(unit, out.shape)], traced.inputs, createGraph, createGraph || !isLast);
     grads.forEach((g, i) => {

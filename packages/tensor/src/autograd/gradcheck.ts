@@ -7,7 +7,7 @@ import { hasInternalOverlap } from "../layout";
 import { cat } from "../ops/indexing";
 import { Generator } from "../random";
 import { formatShape, shapesEqual } from "../shape";
-import type { Tensor } from "../tensor";
+import { getElement, setElement, type Tensor } from "../tensor";
 import { runBackward } from "./engine";
 import { autogradGrad } from "./functional";
 import { enableGrad, noGrad } from "./grad-mode";
@@ -155,7 +155,7 @@ export function gradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options: Gr
   if (out.requiresGrad) {
     for (let j = 0; j < outCount; j++) {
       const seed = zeros(out.shape, { dtype: out.dtype });
-      seed.storage.data[j] = 1;
+      setElement(seed, j, 1);
       const grads = runBackward([out], [seed], { retainGraph: true, capture: targets });
       let k = 0;
       working.forEach((t, i) => {
@@ -175,14 +175,13 @@ export function gradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options: Gr
   noGrad(() => {
     working.forEach((t, i) => {
       if (!differentiated[i]) return;
-      const storage = t.storage.data;
       positionsOf(t).forEach((position, k) => {
-        const original = storage[position]!;
-        storage[position] = original + eps;
+        const original = getElement(t, position);
+        setElement(t, position, original + eps);
         const plus = evaluate().to("float64").data();
-        storage[position] = original - eps;
+        setElement(t, position, original - eps);
         const minus = evaluate().to("float64").data();
-        storage[position] = original;
+        setElement(t, position, original);
         for (let j = 0; j < outCount; j++) {
           const numeric = (plus[j]! - minus[j]!) / (2 * eps);
           const a = analytic[i]![j * t.numel + k]!;

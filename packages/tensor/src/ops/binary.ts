@@ -1,32 +1,24 @@
 import { defineOp } from "../autograd/define-op";
 import { type DType, floatResult } from "../dtype";
 import { NablaError } from "../errors";
-import { type BinaryFn, type BinaryMath, zipBinary } from "../backends/cpu/elementwise";
-import { valueRange } from "../backends/cpu/indexing";
+import type { BinaryOp } from "../backends/primitives";
 import { formatShape } from "../shape";
 import { Tensor, type TensorLike } from "../tensor";
 import { where } from "./compare";
-import { broadcastOperands } from "./operands";
+import { broadcastOperands, valueRange } from "./operands";
 
 // Each primitive takes operands already broadcast to one shape (see broadcastOperands); the
 // public function does the broadcasting, so no backward here ever sums over broadcast dims.
 
-function zip(a: Tensor, b: Tensor, dtype: DType, fn: BinaryFn, math?: BinaryMath): Tensor {
-  return Tensor.fromData(zipBinary(a.strided, b.strided, dtype, fn, math), a.shape, dtype);
+function zip(a: Tensor, b: Tensor, dtype: DType, op: BinaryOp): Tensor {
+  const { backend } = a.storage;
+  return Tensor.fromBuffer(backend, backend.run.binary(op, a, b, dtype), a.shape, dtype);
 }
-
-// element functions of the most used ops, made once rather than on every call
-const plus: BinaryFn = (x, y) => x + y;
-const minus: BinaryFn = (x, y) => x - y;
-const times: BinaryFn = (x, y) => x * y;
-const over: BinaryFn = (x, y) => x / y;
-const either: BinaryFn = (x, y) => (x | y) !== 0;
-const both: BinaryFn = (x, y) => (x & y) !== 0;
 
 const addOp = defineOp({
   name: "add",
   forward(_ctx, a: Tensor, b: Tensor, dtype: DType) {
-    return zip(a, b, dtype, dtype === "bool" ? either : plus, "add");
+    return zip(a, b, dtype, "add");
   },
   backward(_ctx, gradOut) {
     return [gradOut, gradOut];
@@ -37,7 +29,7 @@ const addOp = defineOp({
 const subOp = defineOp({
   name: "sub",
   forward(_ctx, a: Tensor, b: Tensor, dtype: DType) {
-    return zip(a, b, dtype, minus, "sub");
+    return zip(a, b, dtype, "sub");
   },
   backward(ctx, gradOut) {
     return [gradOut, ctx.needsInputGrad[1] ? gradOut.neg() : null];
@@ -52,8 +44,7 @@ const mulOp = defineOp({
     // is a constant may be written in place afterwards
     if (ctx.needsInputGrad[0]) ctx.save(b);
     if (ctx.needsInputGrad[1]) ctx.save(a);
-    // int32 products must wrap like int32 arithmetic, not round through a double
-    return zip(a, b, dtype, dtype === "int32" ? Math.imul : dtype === "bool" ? both : times, "mul");
+    return zip(a, b, dtype, "mul");
   },
   backward(ctx, gradOut) {
     const { saved, needsInputGrad } = ctx;
@@ -69,7 +60,7 @@ const divOp = defineOp({
     // only b̄ reads a: a constant denominator leaves the numerator free to be written in place
     ctx.save(b);
     if (ctx.needsInputGrad[1]) ctx.save(a);
-    return zip(a, b, dtype, over, "div");
+    return zip(a, b, dtype, "div");
   },
   backward(ctx, gradOut) {
     const [b, a] = ctx.saved as [Tensor, Tensor | undefined];
@@ -80,32 +71,11 @@ const divOp = defineOp({
   formula: { forward: "y = a / b", backward: "ā = ȳ / b, b̄ = −ȳ ⊙ a / b²" },
 });
 
-// C's pow, which PyTorch uses, gives 1 for 1^y (y NaN or ±∞ too) and for (−1)^±∞; Math.pow gives NaN
-function powC(x: number, y: number): number {
-  if (x === 1 || (x === -1 && Math.abs(y) === Infinity)) return 1;
-  return x ** y;
-}
-
-/**
- * base^exponent for int32 (exponent ≥ 0: pow refuses negative ones), wrapping as int32 arithmetic
- * does, as PyTorch: 3^40 = 689956897. By squaring with Math.imul, since Math.pow would round the
- * exact power to a double before it wraps (giving 689956864).
- */
-function powInt32(base: number, exponent: number): number {
-  let result = 1;
-  let square = base;
-  for (let e = exponent; e > 0; e >>>= 1) {
-    if (e & 1) result = Math.imul(result, square);
-    square = Math.imul(square, square);
-  }
-  return result;
-}
-
 const powOp = defineOp({
   name: "pow",
   forward(ctx, a: Tensor, b: Tensor, dtype: DType) {
     ctx.save(a, b);
-    return zip(a, b, dtype, dtype === "int32" ? powInt32 : powC);
+    return zip(a, b, dtype, "pow");
   },
   backward(ctx, gradOut) {
     const [a, b] = ctx.saved as [Tensor, Tensor];
@@ -122,8 +92,7 @@ const maximumOp = defineOp({
   name: "maximum",
   forward(ctx, a: Tensor, b: Tensor, dtype: DType) {
     ctx.save(a, b);
-    // biome-ignore lint/complexity/useMathMinMax: a tie takes y, so maximum(0, -0) is -0; Math.max gives +0
-    return zip(a, b, dtype, (x, y) => (x !== x || y !== y ? NaN : x > y ? x : y));
+    return zip(a, b, dtype, "maximum"); // a tie takes b, so maximum(0, -0) is -0
   },
   backward(ctx, gradOut) {
     const [a, b] = ctx.saved as [Tensor, Tensor];
@@ -136,8 +105,7 @@ const minimumOp = defineOp({
   name: "minimum",
   forward(ctx, a: Tensor, b: Tensor, dtype: DType) {
     ctx.save(a, b);
-    // biome-ignore lint/complexity/useMathMinMax: a tie takes y, so minimum(-0, 0) is 0; Math.min gives -0
-    return zip(a, b, dtype, (x, y) => (x !== x || y !== y ? NaN : x < y ? x : y));
+    return zip(a, b, dtype, "minimum"); // a tie takes b, so minimum(-0, 0) is 0
   },
   backward(ctx, gradOut) {
     const [a, b] = ctx.saved as [Tensor, Tensor];
@@ -236,7 +204,7 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
       'is not supported for bool tensors (base and exponent are both bool); convert with to("int32") or to("float32") first',
     );
   }
-  if (dtype === "int32" && exponent.numel > 0 && valueRange(exponent.strided).min < 0) {
+  if (dtype === "int32" && exponent.numel > 0 && valueRange(exponent).min < 0) {
     throw new NablaError(
       "pow",
       `integers cannot be raised to negative integer powers (base ${base.dtype} ${formatShape(base.shape)}, exponent ${exponent.dtype} with a negative entry); convert the base with to("float32")`,

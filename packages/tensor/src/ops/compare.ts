@@ -1,7 +1,7 @@
 import { defineOp } from "../autograd/define-op";
 import { isTensor } from "../copies";
 import { NablaError } from "../errors";
-import { type BinaryFn, selectWhere, zipBinary } from "../backends/cpu/elementwise";
+import type { CompareOp } from "../backends/primitives";
 import { Tensor, type TensorLike } from "../tensor";
 import { broadcastOperands } from "./operands";
 
@@ -9,11 +9,12 @@ import { broadcastOperands } from "./operands";
 // join the graph.
 
 /* @__NO_SIDE_EFFECTS__ */
-function comparison(op: string, fn: BinaryFn) {
+function comparison(op: CompareOp) {
   return (a: TensorLike, b: TensorLike): Tensor => {
     const { tensors } = broadcastOperands(op, [a, b]);
     const [x, y] = tensors as [Tensor, Tensor];
-    return Tensor.fromData(zipBinary(x.strided, y.strided, "bool", fn), x.shape, "bool");
+    const { backend } = x.storage;
+    return Tensor.fromBuffer(backend, backend.run.compare(op, x, y), x.shape, "bool");
   };
 }
 
@@ -26,7 +27,7 @@ function comparison(op: string, fn: BinaryFn) {
  * eq(tensor([1, 2, NaN]), tensor([1, 0, NaN])); // → [true, false, false]
  * ```
  */
-export const eq = comparison("eq", (x, y) => x === y);
+export const eq = comparison("eq");
 /**
  * Elementwise a != b with broadcasting, as a bool tensor (PyTorch's `ne`).
  *
@@ -35,7 +36,7 @@ export const eq = comparison("eq", (x, y) => x === y);
  * ne(tensor([1, 2, 3]), 2); // → [true, false, true]
  * ```
  */
-export const ne = comparison("ne", (x, y) => x !== y);
+export const ne = comparison("ne");
 /**
  * Elementwise a < b with broadcasting, as a bool tensor (PyTorch's `lt`).
  *
@@ -44,7 +45,7 @@ export const ne = comparison("ne", (x, y) => x !== y);
  * lt(tensor([1, 2, 3]), 2); // → [true, false, false]
  * ```
  */
-export const lt = comparison("lt", (x, y) => x < y);
+export const lt = comparison("lt");
 /**
  * Elementwise a <= b with broadcasting, as a bool tensor (PyTorch's `le`).
  *
@@ -53,7 +54,7 @@ export const lt = comparison("lt", (x, y) => x < y);
  * le(tensor([1, 2, 3]), 2); // → [true, true, false]
  * ```
  */
-export const le = comparison("le", (x, y) => x <= y);
+export const le = comparison("le");
 /**
  * Elementwise a > b with broadcasting, as a bool tensor (PyTorch's `gt`).
  *
@@ -62,7 +63,7 @@ export const le = comparison("le", (x, y) => x <= y);
  * gt(tensor([[1], [3]]), tensor([2, 0])); // → [[false, true], [true, true]]
  * ```
  */
-export const gt = comparison("gt", (x, y) => x > y);
+export const gt = comparison("gt");
 /**
  * Elementwise a >= b with broadcasting, as a bool tensor (PyTorch's `ge`).
  *
@@ -71,13 +72,14 @@ export const gt = comparison("gt", (x, y) => x > y);
  * ge(tensor([1, 2, 3]), 2); // → [false, true, true]
  * ```
  */
-export const ge = comparison("ge", (x, y) => x >= y);
+export const ge = comparison("ge");
 
 const whereOp = defineOp({
   name: "where",
   forward(ctx, cond: Tensor, a: Tensor, b: Tensor) {
     ctx.save(cond);
-    return Tensor.fromData(selectWhere(cond.strided, a.strided, b.strided, a.dtype), cond.shape, a.dtype);
+    const { backend } = cond.storage;
+    return Tensor.fromBuffer(backend, backend.run.where(cond, a, b, a.dtype), cond.shape, a.dtype);
   },
   backward(ctx, gradOut) {
     const [cond] = ctx.saved as [Tensor];

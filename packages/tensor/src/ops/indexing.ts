@@ -3,20 +3,19 @@ import { type OpContext, defineOp } from "../autograd/define-op";
 import { isTensor } from "../copies";
 import { allocate, resultType } from "../dtype";
 import { NablaError, describeValue } from "../errors";
-import { copyStrided, toContiguous } from "../backends/cpu/elementwise";
-import { gatherAlong, scatterAddAlong, valueRange } from "../backends/cpu/indexing";
-import { contiguousLayout, sliceLayout } from "../layout";
+import { sliceLayout } from "../layout";
 import { type Shape, checkRank, formatShape, normalizeDim, numelOf } from "../shape";
-import { Tensor } from "../tensor";
+import { copyOf, Tensor } from "../tensor";
 import { zeros } from "../creation";
 import { expand, narrow, reshape, unsqueeze } from "./movement";
+import { valueRange } from "./operands";
 
 function checkIndex(op: string, index: Tensor, limit: number, what: string): void {
   if (!isTensor(index, op) || index.dtype !== "int32") {
     throw new NablaError(op, `index must be an int32 tensor, got ${isTensor(index, op) ? index.dtype : typeof index}`);
   }
   if (index.numel === 0) return;
-  const { min, max } = valueRange(index.strided);
+  const { min, max } = valueRange(index);
   if (min < 0 || max >= limit) {
     throw new NablaError(op, `index ${min < 0 ? min : max} is out of range for ${what} of size ${limit}`);
   }
@@ -43,7 +42,8 @@ const gatherOp = defineOp({
     ctx.inputShape = x.shape;
     ctx.dim = dim;
     ctx.save(index);
-    return Tensor.fromData(gatherAlong(x.strided, dim, index.strided, x.dtype), index.shape, x.dtype);
+    const { backend } = x.storage;
+    return Tensor.fromBuffer(backend, backend.run.gather(x, dim, index, x.dtype), index.shape, x.dtype);
   },
   backward(ctx, gradOut) {
     const [index] = ctx.saved as [Tensor];
@@ -77,8 +77,8 @@ const scatterAddOp = defineOp({
   forward(ctx, x: Tensor, dim: number, index: Tensor, src: Tensor) {
     ctx.dim = dim;
     ctx.save(index);
-    const out = Tensor.fromData(toContiguous(x.strided, x.dtype), x.shape, x.dtype);
-    scatterAddAlong(out.strided, dim, index.strided, src.strided);
+    const out = copyOf(x);
+    out.storage.backend.run.scatterAdd(out, dim, index, src);
     return out;
   },
   backward(ctx, gradOut) {
@@ -148,17 +148,17 @@ const catOp = defineOp({
     const dtype = resultType(tensors);
     const shape = [...tensors[0]!.shape];
     shape[dim] = tensors.reduce((total, t) => total + t.shape[dim]!, 0);
-    const data = allocate(dtype, numelOf(shape));
-    const out = contiguousLayout(shape);
+    const { backend } = tensors[0]!.storage;
+    const out = Tensor.fromBuffer(backend, backend.allocate(dtype, numelOf(shape)), shape, dtype);
     let start = 0;
     for (const t of tensors) {
       const size = t.shape[dim]!;
-      copyStrided(t.strided, { data, ...sliceLayout("cat", out, dim, start, start + size, 1) });
+      backend.run.write(out.withLayout(sliceLayout("cat", out, dim, start, start + size, 1)), t);
       start += size;
     }
     ctx.dim = dim;
     ctx.sizes = tensors.map((t) => t.shape[dim]!);
-    return Tensor.fromData(data, shape, dtype);
+    return out;
   },
   backward(ctx, gradOut) {
     let start = 0;

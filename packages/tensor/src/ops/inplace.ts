@@ -4,10 +4,9 @@ import { canCast, checkValueFits, storedValue } from "../dtype";
 import { enableGrad, isGradEnabled, noGrad } from "../autograd/grad-mode";
 import { arange, full, zeros } from "../creation";
 import { NablaError, describeValue } from "../errors";
-import { copyStrided, fillStrided } from "../backends/cpu/elementwise";
 import { hasInternalOverlap } from "../layout";
 import { formatShape, shapesEqual, broadcastShapes } from "../shape";
-import { recordsGraph, setHistoryRefresher, Tensor, type TensorLike } from "../tensor";
+import { markWritten, recordsGraph, setHistoryRefresher, Tensor, type TensorLike } from "../tensor";
 import { add, div, mul, sub } from "./binary";
 import { where } from "./compare";
 import { gather } from "./indexing";
@@ -62,8 +61,8 @@ function writeResult(op: string, target: Tensor, result: Tensor): Tensor {
   if (!canCast(result.dtype, target.dtype)) {
     throw new NablaError(op, `the result type ${result.dtype} cannot be stored in a ${target.dtype} tensor`);
   }
-  copyStrided(result.strided, target.strided);
-  target.storage.version++;
+  target.storage.backend.run.write(target, result);
+  markWritten(target);
   if (result.gradFn) recordWrite(target, result.dtype === target.dtype ? result : result.to(target.dtype));
   return target;
 }
@@ -91,7 +90,7 @@ function withViewReplaced(base: Tensor, view: Tensor, values: Tensor): Tensor {
   // slot[i] = 1 + the flat index of the view element stored where base element i is, 0 if none
   // (a view never reaches one storage position twice: checkTarget rejects overlap)
   const slot = noGrad(() => {
-    const marks = zeros([base.storage.data.length], { dtype: "int32" });
+    const marks = zeros([base.storage.size], { dtype: "int32" });
     asStrided(marks, view.shape, view.strides, view.offset).copy_(reshape(arange(1, view.numel + 1, 1, { dtype: "int32" }), view.shape));
     return asStrided(marks, base.shape, base.strides, base.offset).contiguous();
   });
@@ -216,8 +215,8 @@ export function fill_<T extends Tensor>(target: T, value: number | boolean): T {
     throw new NablaError("fill_", `value must be a number or boolean, got ${describeValue(value)}`);
   if (typeof value === "number") checkValueFits("fill_", value, target.dtype);
   if (recordsGraph(target)) return replaceValues("fill_", target, Tensor.fromNumber(value, target.dtype)) as T;
-  fillStrided(target.strided, storedValue(target.dtype, value));
-  target.storage.version++;
+  target.storage.backend.run.fill(target, storedValue(target.dtype, value));
+  markWritten(target);
   return target;
 }
 
@@ -262,7 +261,7 @@ export function copy_<T extends Tensor>(target: T, src: TensorLike): T {
     );
   }
   if (recordsGraph(target, expanded)) return replaceValues("copy_", target, expanded) as T;
-  copyStrided(expanded.strided, target.strided);
-  target.storage.version++;
+  target.storage.backend.run.write(target, expanded);
+  markWritten(target);
   return target;
 }

@@ -2,7 +2,6 @@ import { defineOp } from "../autograd/define-op";
 import { isTensor } from "../copies";
 import { promoteTypes } from "../dtype";
 import { NablaError } from "../errors";
-import { matmulBatched } from "../backends/cpu/matmul";
 import { broadcastShapes, formatShape } from "../shape";
 import { Tensor } from "../tensor";
 import { expand, reshape, squeeze, unsqueeze } from "./movement";
@@ -13,7 +12,8 @@ const matmulOp: (a: Tensor, b: Tensor) => Tensor = defineOp({
     ctx.save(a, b);
     const dtype = promoteTypes(a.dtype, b.dtype);
     const shape = [...a.shape.slice(0, -1), b.shape[b.ndim - 1]!];
-    return Tensor.fromData(matmulBatched(a.strided, b.strided, dtype), shape, dtype);
+    const { backend } = a.storage;
+    return Tensor.fromBuffer(backend, backend.run.matmul(a, b, dtype), shape, dtype);
   },
   backward(ctx, gradOut) {
     const [a, b] = ctx.saved as [Tensor, Tensor];

@@ -2,7 +2,6 @@ import { defineOp } from "../autograd/define-op";
 import { DEVICES, type Device, assertDevice, isDevice } from "../device";
 import { DTYPES, type DType, isDType, isFloating } from "../dtype";
 import { NablaError, describeValue } from "../errors";
-import { copyStrided, toContiguous } from "../backends/cpu/elementwise";
 import {
   expandLayout,
   hasInternalOverlap,
@@ -15,7 +14,7 @@ import {
 } from "../layout";
 import { checkDims, checkIntegers, checkTensor } from "../args";
 import { type Shape, checkRank, checkShape, formatShape, inferShape, normalizeDim, normalizeDims, numelOf, shapesEqual } from "../shape";
-import { Tensor, type Dims } from "../tensor";
+import { copyOf, Tensor, type Dims } from "../tensor";
 import { scatterAdd, gather } from "./indexing";
 import { sum } from "./reduce";
 import { zeros } from "../creation";
@@ -35,7 +34,7 @@ const reshapeOp = defineOp({
           "its elements are not evenly spaced in memory; use reshape() (which copies) or contiguous() first",
       );
     }
-    return Tensor.fromData(toContiguous(x.strided, x.dtype), shape, x.dtype);
+    return copyOf(x, x.dtype, shape);
   },
   backward(ctx, gradOut) {
     return [reshape(gradOut, ctx.inputShape)];
@@ -375,7 +374,7 @@ const asStridedOp = defineOp({
   forward(ctx, x: Tensor, layout: Layout) {
     ctx.input = { shape: x.shape, strides: x.strides, offset: x.offset };
     ctx.output = layout;
-    ctx.storageLength = x.storage.data.length;
+    ctx.storageLength = x.storage.size;
     return x.withLayout(layout);
   },
   backward(ctx, gradOut) {
@@ -447,7 +446,7 @@ export function asStrided(x: Tensor, shape: Shape, strides: readonly number[], o
     throw new NablaError("asStrided", `offset must be a non-negative integer, got ${describeValue(start)}`);
   const layout: Layout = { shape: checked, strides: [...strides], offset: start };
   const extent = storageExtent(layout);
-  const length = x.storage.data.length;
+  const length = x.storage.size;
   if (extent && (extent.min < 0 || extent.max >= length)) {
     throw new NablaError(
       "asStrided",
@@ -460,7 +459,7 @@ export function asStrided(x: Tensor, shape: Shape, strides: readonly number[], o
 const cloneOp = defineOp({
   name: "clone",
   forward(_ctx, x: Tensor) {
-    return Tensor.fromData(toContiguous(x.strided, x.dtype), x.shape, x.dtype);
+    return copyOf(x);
   },
   backward(_ctx, gradOut) {
     return [gradOut];
@@ -501,8 +500,7 @@ const castOp: (x: Tensor, dtype: DType) => Tensor = defineOp({
   name: "cast",
   forward(ctx, x: Tensor, dtype: DType) {
     ctx.inputDType = x.dtype;
-    const out = Tensor.fromData(toContiguous(x.strided, dtype), x.shape, dtype);
-    return out;
+    return copyOf(x, dtype);
   },
   backward(ctx, gradOut) {
     return [isFloating(ctx.inputDType) ? castOp(gradOut, ctx.inputDType) : null];
@@ -540,5 +538,5 @@ export function to(x: Tensor, dtypeOrDevice: DType | Device): Tensor {
 
 /** Writes `src` (already of the destination's shape) into `dst`'s storage through its layout. */
 export function writeInto(dst: Tensor, src: Tensor): void {
-  copyStrided(src.strided, dst.strided);
+  dst.storage.backend.run.write(dst, src);
 }

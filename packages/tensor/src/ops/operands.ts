@@ -54,3 +54,15 @@ export function broadcastOperands(
   });
   return { tensors, dtype };
 }
+
+/**
+ * The smallest and largest element of x, read back (indices are checked before a kernel runs);
+ * Infinity and -Infinity for an empty x.
+ */
+export function valueRange(x: Tensor): { min: number; max: number } {
+  const { backend } = x.storage;
+  const all = x.shape.map(() => true);
+  const read = (op: "min" | "max") =>
+    backend.readSync({ buffer: backend.run.reduce(op, x, all, "float64"), shape: [], strides: [], offset: 0 }, "float64")[0]!;
+  return { min: read("min"), max: read("max") };
+}

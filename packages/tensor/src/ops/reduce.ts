@@ -1,7 +1,7 @@
 import { defineOp } from "../autograd/define-op";
 import type { DType } from "../dtype";
 import { NablaError } from "../errors";
-import { argReduce, type ReduceKind, reduceAxes } from "../backends/cpu/reduce";
+import type { ReduceOp } from "../backends/primitives";
 import { checkBoolean, checkDims, checkInteger, checkTensor } from "../args";
 import { formatShape, normalizeDim, normalizeDims } from "../shape";
 import { Tensor, type Dims } from "../tensor";
@@ -22,10 +22,10 @@ function reductionShape(op: string, x: Tensor, dim: Dims | undefined, keepdim: b
   return { reduced, keptShape, outShape };
 }
 
-function reduceInto(op: string, kind: ReduceKind, x: Tensor, dim: Dims | undefined, keepdim: boolean, dtype: DType) {
+function reduceInto(op: string, kind: ReduceOp, x: Tensor, dim: Dims | undefined, keepdim: boolean, dtype: DType) {
   const { reduced, keptShape, outShape } = reductionShape(op, x, dim, keepdim);
-  const values = reduceAxes(x.strided, reduced, kind, dtype);
-  return { out: Tensor.fromData(values, outShape, dtype), keptShape };
+  const { backend } = x.storage;
+  return { out: Tensor.fromBuffer(backend, backend.run.reduce(kind, x, reduced, dtype), outShape, dtype), keptShape };
 }
 
 const sumOp = defineOp({
@@ -146,9 +146,10 @@ function argExtremum(op: "argmax" | "argmin", x: Tensor, dim: number | undefined
   // an empty tensor has an argmax along a dim of non-zero size (an empty result), not overall
   if (x.numel === 0 && dim === undefined) throw new NablaError(op, `cannot take ${op} of an empty tensor (shape ${formatShape(x.shape)})`);
   const kind = op === "argmax" ? "max" : "min";
+  const { backend } = x.storage;
   if (dim === undefined) {
     const flat = reshape(x, [-1]);
-    const index = Tensor.fromData(argReduce(flat.strided, 0, kind), [], "int32");
+    const index = Tensor.fromBuffer(backend, backend.run.argReduce(kind, flat, 0), [], "int32");
     return keepdim
       ? reshape(
           index,
@@ -157,11 +158,10 @@ function argExtremum(op: "argmax" | "argmin", x: Tensor, dim: number | undefined
       : index;
   }
   const d = normalizeDim(op, dim, x.ndim);
-  if (x.ndim === 0) return Tensor.fromData(new Int32Array(1), [], "int32");
+  if (x.ndim === 0) return Tensor.fromBuffer(backend, backend.allocate("int32", 1), [], "int32");
   if (x.shape[d] === 0) throw new NablaError(op, `cannot reduce over dim ${dim} of size 0 (shape ${formatShape(x.shape)})`);
-  const values = argReduce(x.strided, d, kind);
   const shape = keepdim ? x.shape.map((size, i) => (i === d ? 1 : size)) : x.shape.filter((_, i) => i !== d);
-  return Tensor.fromData(values, shape, "int32");
+  return Tensor.fromBuffer(backend, backend.run.argReduce(kind, x, d), shape, "int32");
 }
 
 /**

@@ -1,8 +1,8 @@
 import { checkNumber, checkTensor } from "../args";
 import { type OpDefinition, defineOp } from "../autograd/define-op";
-import { type DType, checkValueFits, floatResult, isFloating, promoteTypes } from "../dtype";
+import { checkValueFits, floatResult, isFloating, promoteTypes } from "../dtype";
 import { NablaError } from "../errors";
-import { type BinaryFn, type BinaryMath, type UnaryFn, type UnaryMath, mapUnary, zipBinary } from "../backends/cpu/elementwise";
+import type { BinaryOp, UnaryOp } from "../backends/primitives";
 import { Tensor } from "../tensor";
 import { where } from "./compare";
 
@@ -13,17 +13,21 @@ function unaryOp(definition: OpDefinition<[Tensor]>): (x: Tensor) => Tensor {
   return (x) => op(checkTensor(definition.name, "input", x));
 }
 
-function map(x: Tensor, dtype: DType, fn: UnaryFn, math?: UnaryMath): Tensor {
-  return Tensor.fromData(mapUnary(x.strided, dtype, fn, math), x.shape, dtype);
+function map(x: Tensor, op: UnaryOp, dtype = x.dtype): Tensor {
+  const { backend } = x.storage;
+  return Tensor.fromBuffer(backend, backend.run.unary(op, x, dtype), x.shape, dtype);
 }
 
 /**
  * Ops such as exp produce reals: int32 and bool inputs give float32, as in PyTorch, which converts
  * the input to float32 first (sin(2147483647) is sin(2147483648)), not the exact integer.
  */
-function mapToFloat(x: Tensor, fn: UnaryFn, math?: UnaryMath): Tensor {
+function mapToFloat(x: Tensor, op: UnaryOp): Tensor {
   const dtype = floatResult(x.dtype);
-  return map(x.dtype === dtype ? x : map(x, dtype, (v) => v), dtype, fn, math);
+  if (x.dtype === dtype) return map(x, op);
+  const { backend } = x.storage;
+  const converted = Tensor.fromBuffer(backend, backend.run.copy(x, dtype), x.shape, dtype);
+  return map(converted, op);
 }
 
 function rejectBool(op: string, x: Tensor): void {
@@ -42,7 +46,7 @@ export const neg = unaryOp({
   name: "neg",
   forward(_ctx, x: Tensor) {
     rejectBool("neg", x);
-    return map(x, x.dtype, (v) => -v, "neg");
+    return map(x, "neg");
   },
   backward(_ctx, gradOut) {
     return [gradOut.neg()];
@@ -61,7 +65,7 @@ export const neg = unaryOp({
 export const exp = unaryOp({
   name: "exp",
   forward(ctx, x: Tensor) {
-    const y = mapToFloat(x, Math.exp, "exp");
+    const y = mapToFloat(x, "exp");
     ctx.save(y); // d exp = exp: keep the output, not the input
     return y;
   },
@@ -85,7 +89,7 @@ export const log = unaryOp({
   name: "log",
   forward(ctx, x: Tensor) {
     ctx.save(x);
-    return mapToFloat(x, Math.log, "log");
+    return mapToFloat(x, "log");
   },
   backward(ctx, gradOut) {
     const [x] = ctx.saved as [Tensor];
@@ -105,7 +109,7 @@ export const log = unaryOp({
 export const sqrt = unaryOp({
   name: "sqrt",
   forward(ctx, x: Tensor) {
-    const y = mapToFloat(x, Math.sqrt, "sqrt");
+    const y = mapToFloat(x, "sqrt");
     ctx.save(y);
     return y;
   },
@@ -129,7 +133,7 @@ export const abs = unaryOp({
   forward(ctx, x: Tensor) {
     rejectBool("abs", x);
     ctx.save(x);
-    return map(x, x.dtype, Math.abs);
+    return map(x, "abs");
   },
   backward(ctx, gradOut) {
     const [x] = ctx.saved as [Tensor];
@@ -151,7 +155,7 @@ export const sign = unaryOp({
   name: "sign",
   forward(_ctx, x: Tensor) {
     rejectBool("sign", x);
-    return map(x, x.dtype, (v) => (v > 0 ? 1 : v < 0 ? -1 : v)); // keeps 0, -0 and NaN
+    return map(x, "sign"); // keeps 0, -0 and NaN
   },
   backward(_ctx, gradOut) {
     return [gradOut.mul(0)]; // piecewise constant: zero almost everywhere
@@ -170,7 +174,7 @@ export const sign = unaryOp({
 export const tanh = unaryOp({
   name: "tanh",
   forward(ctx, x: Tensor) {
-    const y = mapToFloat(x, Math.tanh, "tanh");
+    const y = mapToFloat(x, "tanh");
     ctx.save(y);
     return y;
   },
@@ -186,16 +190,17 @@ export const tanh = unaryOp({
 // createGraph and higher-order gradients.
 
 /** A gradient g and an output y of one shape, combined elementwise into a new tensor. */
-function zipGradient(g: Tensor, y: Tensor, fn: BinaryFn, math: BinaryMath): Tensor {
+function zipGradient(g: Tensor, y: Tensor, op: BinaryOp): Tensor {
   const dtype = promoteTypes(g.dtype, y.dtype);
-  return Tensor.fromData(zipBinary(g.strided, y.strided, dtype, fn, math), y.shape, dtype);
+  const { backend } = y.storage;
+  return Tensor.fromBuffer(backend, backend.run.binary(op, g, y, dtype), y.shape, dtype);
 }
 
 const tanhBackward: (g: Tensor, y: Tensor) => Tensor = defineOp({
   name: "tanhBackward",
   forward(ctx, g: Tensor, y: Tensor) {
     ctx.save(g, y);
-    return zipGradient(g, y, (gv, yv) => gv * (1 - yv * yv), "tanhBackward");
+    return zipGradient(g, y, "tanhBackward");
   },
   backward(ctx, gradOut) {
     const [g, y] = ctx.saved as [Tensor, Tensor];
@@ -204,14 +209,6 @@ const tanhBackward: (g: Tensor, y: Tensor) => Tensor = defineOp({
   },
   formula: { forward: "z = g ⊙ (1 − y²)", backward: "ḡ = z̄ ⊙ (1 − y²), ȳ = −2 z̄ ⊙ g ⊙ y" },
 });
-
-// 1/(1+e^(−x)) overflows e^(−x) for very negative x only to +∞, which still gives the right 0;
-// the branch keeps precision for large negative x, where 1 − σ would cancel
-function logistic(v: number): number {
-  if (v >= 0) return 1 / (1 + Math.exp(-v));
-  const e = Math.exp(v);
-  return e / (1 + e);
-}
 
 /**
  * The logistic function 1 / (1 + e⁻ˣ), elementwise (PyTorch's `sigmoid`), accurate for large
@@ -225,7 +222,7 @@ function logistic(v: number): number {
 export const sigmoid = unaryOp({
   name: "sigmoid",
   forward(ctx, x: Tensor) {
-    const y = mapToFloat(x, logistic);
+    const y = mapToFloat(x, "sigmoid");
     ctx.save(y);
     return y;
   },
@@ -240,7 +237,7 @@ const sigmoidBackward: (g: Tensor, y: Tensor) => Tensor = defineOp({
   name: "sigmoidBackward",
   forward(ctx, g: Tensor, y: Tensor) {
     ctx.save(g, y);
-    return zipGradient(g, y, (gv, yv) => gv * yv * (1 - yv), "sigmoidBackward");
+    return zipGradient(g, y, "sigmoidBackward");
   },
   backward(ctx, gradOut) {
     const [g, y] = ctx.saved as [Tensor, Tensor];
@@ -266,7 +263,7 @@ export const relu = unaryOp({
   name: "relu",
   forward(ctx, x: Tensor) {
     rejectBool("relu", x);
-    const y = map(x, x.dtype, (v) => (v > 0 ? v : v !== v ? v : 0), "relu");
+    const y = map(x, "relu");
     ctx.save(y);
     return y;
   },
@@ -281,9 +278,8 @@ const reluBackward: (g: Tensor, y: Tensor) => Tensor = defineOp({
   name: "reluBackward",
   forward(ctx, g: Tensor, y: Tensor) {
     ctx.save(y);
-    // y ≤ 0 exactly where x ≤ 0: relu'(0) = 0, and a NaN input (y = NaN) passes its gradient, as
-    // PyTorch's threshold_backward
-    return zipGradient(g, y, (gv, yv) => (yv <= 0 ? 0 : gv), "reluBackward");
+    // relu'(0) = 0, and a NaN input passes its gradient (see the reluBackward primitive)
+    return zipGradient(g, y, "reluBackward");
   },
   backward(ctx, gradOut) {
     const [y] = ctx.saved as [Tensor];
@@ -305,7 +301,7 @@ export const sin = unaryOp({
   name: "sin",
   forward(ctx, x: Tensor) {
     ctx.save(x);
-    return mapToFloat(x, Math.sin);
+    return mapToFloat(x, "sin");
   },
   backward(ctx, gradOut) {
     const [x] = ctx.saved as [Tensor];
@@ -326,7 +322,7 @@ export const cos = unaryOp({
   name: "cos",
   forward(ctx, x: Tensor) {
     ctx.save(x);
-    return mapToFloat(x, Math.cos);
+    return mapToFloat(x, "cos");
   },
   backward(ctx, gradOut) {
     const [x] = ctx.saved as [Tensor];
@@ -334,58 +330,6 @@ export const cos = unaryOp({
   },
   formula: { forward: "y = cos x", backward: "x̄ = −ȳ ⊙ sin x" },
 });
-
-/**
- * The error function, to double precision: W. J. Cody's rational approximations (1969) on
- * |x| < 0.5, 0.5 ≤ |x| < 4 (via erfc) and |x| ≥ 4 (asymptotic erfc).
- */
-export function erfScalar(x: number): number {
-  if (x !== x) return x;
-  const ax = Math.abs(x);
-  if (ax < 0.5) {
-    const t = x * x;
-    const top =
-      (((0.185777706184603153 * t + 3.1611237438705656) * t + 113.864154151050156) * t + 377.485237685302021) * t + 3209.37758913846947;
-    const bottom = (((t + 23.6012909523441209) * t + 244.024637934444173) * t + 1282.61652607737228) * t + 2844.23683343917062;
-    return (x * top) / bottom;
-  }
-  let erfc: number;
-  if (ax < 4) {
-    const top =
-      (((((((2.15311535474403846e-8 * ax + 0.564188496988670089) * ax + 8.88314979438837594) * ax + 66.1191906371416295) * ax +
-        298.635138197400131) *
-        ax +
-        881.95222124176909) *
-        ax +
-        1712.04761263407058) *
-        ax +
-        2051.07837782607147) *
-        ax +
-      1230.33935479799725;
-    const bottom =
-      (((((((ax + 15.7449261107098347) * ax + 117.693950891312499) * ax + 537.181101862009858) * ax + 1621.38957456669019) * ax +
-        3290.79923573345963) *
-        ax +
-        4362.61909014324716) *
-        ax +
-        3439.36767414372164) *
-        ax +
-      1230.33935480374942;
-    erfc = Math.exp(-ax * ax) * (top / bottom);
-  } else {
-    const z = 1 / (ax * ax);
-    const top =
-      ((((0.0163153871373020978 * z + 0.305326634961232344) * z + 0.360344899949804439) * z + 0.125781726111229246) * z +
-        0.0160837851487422766) *
-        z +
-      6.58749161529837803e-4;
-    const bottom =
-      ((((z + 2.56852019228982242) * z + 1.87295284992346725) * z + 0.527905102951428412) * z + 0.0605183413124413191) * z +
-      2.33520497626869185e-3;
-    erfc = (Math.exp(-ax * ax) / ax) * (0.564189583547756287 - (z * top) / bottom);
-  }
-  return x < 0 ? erfc - 1 : 1 - erfc;
-}
 
 /**
  * The error function (2/√π) ∫₀ˣ e^(−t²) dt, elementwise (PyTorch's `erf`); int32 and bool
@@ -400,7 +344,7 @@ export const erf = unaryOp({
   name: "erf",
   forward(ctx, x: Tensor) {
     ctx.save(x);
-    return mapToFloat(x, erfScalar);
+    return mapToFloat(x, "erf");
   },
   backward(ctx, gradOut) {
     const [x] = ctx.saved as [Tensor];
@@ -422,8 +366,10 @@ const clampOp = defineOp({
   forward(ctx, x: Tensor, min: number, max: number) {
     rejectBool("clamp", x);
     // the gradient passes where min ≤ x ≤ max, bounds included (PyTorch)
-    ctx.save(map(x, "bool", (v) => v >= min && v <= max));
-    return map(x, x.dtype, (v) => Math.min(Math.max(v, min), max)); // NaN stays NaN; min > max gives max
+    const { backend } = x.storage;
+    ctx.save(Tensor.fromBuffer(backend, backend.run.inRange(x, min, max), x.shape, "bool"));
+    // NaN stays NaN; min > max gives max
+    return Tensor.fromBuffer(backend, backend.run.clamp(x, min, max, x.dtype), x.shape, x.dtype);
   },
   backward(ctx, gradOut) {
     const [inside] = ctx.saved as [Tensor];

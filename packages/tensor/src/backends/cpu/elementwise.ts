@@ -2,19 +2,20 @@ import type { DType, TypedArray } from "../../dtype";
 import { allocate, dtypeOfArray, toBool } from "../../dtype";
 import { contiguousLayout, extentsOverlap, isContiguousLayout, isSingleValueLayout } from "../../layout";
 import { numelOf } from "../../shape";
-import { RowWalker, type Strided } from "./iterate";
-import { zipBinarySimd } from "./wasm/elementwise";
+import type { BinaryOp, CompareOp, UnaryOp } from "../primitives";
+import { RowWalker, type HostView } from "./iterate";
+import { erfScalar, logistic } from "./scalar-math";
 
 // Booleans stored into a Uint8Array become 0/1 by the typed array's own conversion, so comparison
 // functions may return booleans.
-export type UnaryFn = (x: number) => number | boolean;
-export type BinaryFn = (x: number, y: number) => number | boolean;
+type UnaryFn = (x: number) => number | boolean;
+type BinaryFn = (x: number, y: number) => number | boolean;
 
 /**
  * Unary functions with loops of their own: `fn` is then not called per element, which V8 cannot
  * inline where one kernel serves many functions (an indirect call costs more than the arithmetic).
  */
-export type UnaryMath = "neg" | "exp" | "log" | "sqrt" | "tanh" | "relu";
+type UnaryMath = "neg" | "exp" | "log" | "sqrt" | "tanh" | "relu";
 
 type UnaryRow = (x: TypedArray, px: number, sx: number, out: TypedArray, o: number, n: number) => void;
 
@@ -43,13 +44,44 @@ const UNARY_ROWS: Record<UnaryMath, UnaryRow> = {
   },
 };
 
+/** The element function of each unary op; those in UNARY_ROWS also have a loop of their own. */
+const UNARY_FNS: Record<UnaryOp, UnaryFn> = {
+  neg: (v) => -v,
+  abs: Math.abs,
+  sign: (v) => (v > 0 ? 1 : v < 0 ? -1 : v), // keeps 0, -0 and NaN
+  exp: Math.exp,
+  log: Math.log,
+  sqrt: Math.sqrt,
+  sin: Math.sin,
+  cos: Math.cos,
+  tanh: Math.tanh,
+  sigmoid: logistic,
+  relu: (v) => (v > 0 ? v : v !== v ? v : 0),
+  erf: erfScalar,
+};
+
+/** The unary primitive: out[i] = op(x[i]) into a new contiguous array of `dtype`. */
+export function unary(op: UnaryOp, x: HostView, dtype: DType): TypedArray {
+  return mapUnary(x, dtype, UNARY_FNS[op], op in UNARY_ROWS ? (op as UnaryMath) : undefined);
+}
+
+/** x clamped to [min, max] (NaN stays NaN; min > max gives max), as `dtype`. */
+export function clamp(x: HostView, min: number, max: number, dtype: DType): TypedArray {
+  return mapUnary(x, dtype, (v) => Math.min(Math.max(v, min), max));
+}
+
+/** Whether min ≤ x ≤ max, as bool. */
+export function inRange(x: HostView, min: number, max: number): TypedArray {
+  return mapUnary(x, "bool", (v) => v >= min && v <= max);
+}
+
 /**
  * out[i] = fn(x[i]) into a new contiguous array of `dtype`. With `math` naming fn, the element loop
  * is a dedicated one (same results, no call per element).
  */
-export function mapUnary(x: Strided, dtype: DType, fn: UnaryFn, math?: UnaryMath): TypedArray {
+function mapUnary(x: HostView, dtype: DType, fn: UnaryFn, math?: UnaryMath): TypedArray {
   const out = allocate(dtype, numelOf(x.shape));
-  const src = x.data;
+  const src = x.buffer;
   if (math !== undefined) {
     const row = UNARY_ROWS[math];
     if (isContiguousLayout(x)) {
@@ -81,7 +113,7 @@ export function mapUnary(x: Strided, dtype: DType, fn: UnaryFn, math?: UnaryMath
  * Binary functions with loops of their own (see UnaryMath for why): arithmetic, and the backward
  * of tanh, sigmoid and relu from the incoming gradient g and their output y.
  */
-export type BinaryMath = "add" | "sub" | "mul" | "div" | "tanhBackward" | "sigmoidBackward" | "reluBackward";
+type BinaryMath = "add" | "sub" | "mul" | "div" | "tanhBackward" | "sigmoidBackward" | "reluBackward";
 
 type BinaryRow = (
   x: TypedArray,
@@ -138,9 +170,86 @@ function hasBinaryRow(math: BinaryMath, dtype: DType): boolean {
  * The stride that walks an operand as one flat row, when one does: 1 for a contiguous layout, 0
  * for a single value broadcast by stride 0 (a number operand, say); null otherwise.
  */
-function flatStride(x: Strided): 1 | 0 | null {
+function flatStride(x: HostView): 1 | 0 | null {
   if (isContiguousLayout(x)) return 1;
   return isSingleValueLayout(x) ? 0 : null;
+}
+
+// element functions, made once rather than on every call
+const plus: BinaryFn = (x, y) => x + y;
+const minus: BinaryFn = (x, y) => x - y;
+const times: BinaryFn = (x, y) => x * y;
+const over: BinaryFn = (x, y) => x / y;
+const either: BinaryFn = (x, y) => (x | y) !== 0;
+const both: BinaryFn = (x, y) => (x & y) !== 0;
+// biome-ignore lint/complexity/useMathMinMax: a tie takes y, so maximum(0, -0) is -0; Math.max gives +0
+const larger: BinaryFn = (x, y) => (x !== x || y !== y ? NaN : x > y ? x : y);
+// biome-ignore lint/complexity/useMathMinMax: a tie takes y, so minimum(-0, 0) is 0; Math.min gives -0
+const smaller: BinaryFn = (x, y) => (x !== x || y !== y ? NaN : x < y ? x : y);
+
+// C's pow, which PyTorch uses, gives 1 for 1^y (y NaN or ±∞ too) and for (−1)^±∞; Math.pow gives NaN
+function powC(x: number, y: number): number {
+  if (x === 1 || (x === -1 && Math.abs(y) === Infinity)) return 1;
+  return x ** y;
+}
+
+/** Integer powers (exponent ≥ 0, checked by the op) wrapping as int32 arithmetic. */
+function powInt32(base: number, exponent: number): number {
+  let result = 1;
+  let square = base;
+  for (let e = exponent; e > 0; e >>>= 1) {
+    if (e & 1) result = Math.imul(result, square);
+    square = Math.imul(square, square);
+  }
+  return result;
+}
+
+/** The element function of each binary op for an output dtype. */
+function binaryFn(op: BinaryOp, dtype: DType): BinaryFn {
+  switch (op) {
+    case "add":
+      return dtype === "bool" ? either : plus;
+    case "sub":
+      return minus;
+    // int32 products must wrap like int32 arithmetic, not round through a double
+    case "mul":
+      return dtype === "int32" ? Math.imul : dtype === "bool" ? both : times;
+    case "div":
+      return over;
+    case "pow":
+      return dtype === "int32" ? powInt32 : powC;
+    case "maximum":
+      return larger;
+    case "minimum":
+      return smaller;
+    case "tanhBackward":
+      return (g, y) => g * (1 - y * y);
+    case "sigmoidBackward":
+      return (g, y) => g * y * (1 - y);
+    // y ≤ 0 exactly where x ≤ 0: relu'(0) = 0, and a NaN input (y = NaN) passes its gradient, as
+    // PyTorch's threshold_backward
+    case "reluBackward":
+      return (g, y) => (y <= 0 ? 0 : g);
+  }
+}
+
+const COMPARE_FNS: Record<CompareOp, BinaryFn> = {
+  eq: (x, y) => x === y,
+  ne: (x, y) => x !== y,
+  lt: (x, y) => x < y,
+  le: (x, y) => x <= y,
+  gt: (x, y) => x > y,
+  ge: (x, y) => x >= y,
+};
+
+/** The binary primitive: out[i] = op(a[i], b[i]) as `dtype`, operands already broadcast to one shape. */
+export function binary(op: BinaryOp, a: HostView, b: HostView, dtype: DType): TypedArray {
+  return zipBinary(a, b, dtype, binaryFn(op, dtype), op in BINARY_ROWS ? (op as BinaryMath) : undefined);
+}
+
+/** The compare primitive: out[i] = op(a[i], b[i]) as bool. */
+export function compare(op: CompareOp, a: HostView, b: HostView): TypedArray {
+  return zipBinary(a, b, "bool", COMPARE_FNS[op]);
 }
 
 /**
@@ -148,12 +257,10 @@ function flatStride(x: Strided): 1 | 0 | null {
  * float (and int32 add/sub) outputs use a dedicated loop: same results, no call per element.
  * Operands that are each contiguous or a single value are one flat row: no walker to set up.
  */
-export function zipBinary(a: Strided, b: Strided, dtype: DType, fn: BinaryFn, math?: BinaryMath): TypedArray {
+function zipBinary(a: HostView, b: HostView, dtype: DType, fn: BinaryFn, math?: BinaryMath): TypedArray {
   const out = allocate(dtype, numelOf(a.shape));
-  // large float32 arithmetic over operands that read as rows: WebAssembly SIMD (same results)
-  if (out instanceof Float32Array && math !== undefined && zipBinarySimd(math, a, b, out)) return out;
-  const da = a.data;
-  const db = b.data;
+  const da = a.buffer;
+  const db = b.buffer;
   const flatA = flatStride(a);
   const flatB = flatA === null ? null : flatStride(b);
   if (math !== undefined && hasBinaryRow(math, dtype)) {
@@ -200,11 +307,11 @@ export function zipBinary(a: Strided, b: Strided, dtype: DType, fn: BinaryFn, ma
 }
 
 /** out[i] = cond[i] ? a[i] : b[i] for operands already broadcast to one shape. */
-export function selectWhere(cond: Strided, a: Strided, b: Strided, dtype: DType): TypedArray {
+export function selectWhere(cond: HostView, a: HostView, b: HostView, dtype: DType): TypedArray {
   const out = allocate(dtype, numelOf(cond.shape));
-  const dc = cond.data;
-  const da = a.data;
-  const db = b.data;
+  const dc = cond.buffer;
+  const da = a.buffer;
+  const db = b.buffer;
   const walker = new RowWalker(cond.shape, [cond, a, b]);
   const n = walker.rowLength;
   const [sc, sa, sb] = walker.rowStrides as [number, number, number];
@@ -219,19 +326,19 @@ export function selectWhere(cond: Strided, a: Strided, b: Strided, dtype: DType)
 }
 
 /**
- * Copies src into dst element by element (same shape, any strides), converting dtype on the way:
+ * The write primitive: copies src into dst element by element (same shape, any strides), converting dtype on the way:
  * to bool, anything non-zero (NaN included) is true; to int32, floats truncate toward zero. When
  * both are views of one storage that may share elements, src is read whole into a temporary
  * first, so every element gets src's value from before the copy (x.copy_(x.T), say).
  */
-export function copyStrided(src: Strided, dst: Strided): void {
+export function write(dst: HostView, src: HostView): void {
   // an empty view's offset may lie past the end of its storage: nothing to read or write
   if (numelOf(src.shape) === 0) return;
-  if (src.data === dst.data && extentsOverlap(src, dst)) {
-    src = { data: toContiguous(src, dtypeOfArray(src.data)), ...contiguousLayout(src.shape) };
+  if (src.buffer === dst.buffer && extentsOverlap(src, dst)) {
+    src = { buffer: toContiguous(src, dtypeOfArray(src.buffer)), ...contiguousLayout(src.shape) };
   }
-  const ds = src.data;
-  const dd = dst.data;
+  const ds = src.buffer;
+  const dd = dst.buffer;
   const convertToBool = dd instanceof Uint8Array && !(ds instanceof Uint8Array);
   if (!convertToBool && isContiguousLayout(src) && isContiguousLayout(dst) && ds.constructor === dd.constructor) {
     const n = numelOf(src.shape);
@@ -250,18 +357,18 @@ export function copyStrided(src: Strided, dst: Strided): void {
 }
 
 /** A new contiguous array holding src's elements in row-major order, as `dtype`. */
-export function toContiguous(src: Strided, dtype: DType): TypedArray {
+export function toContiguous(src: HostView, dtype: DType): TypedArray {
   const out = allocate(dtype, numelOf(src.shape));
-  copyStrided(src, { data: out, ...contiguousLayout(src.shape) });
+  write({ buffer: out, ...contiguousLayout(src.shape) }, src);
   return out;
 }
 
 /** Writes one value into every element a layout reaches. */
-export function fillStrided(dst: Strided, value: number): void {
+export function fillStrided(dst: HostView, value: number): void {
   const walker = new RowWalker(dst.shape, [dst]);
   const n = walker.rowLength;
   const step = walker.rowStrides[0]!;
-  const data = dst.data;
+  const data = dst.buffer;
   for (let r = 0; r < walker.rows; r++, walker.next()) {
     let p = walker.offsets[0]!;
     for (let i = 0; i < n; i++, p += step) data[p] = value;

@@ -1,6 +1,6 @@
 import { allocate, type DType, toBool, type TypedArray } from "../../dtype";
 import { numelOf } from "../../shape";
-import { RowWalker, type Strided } from "./iterate";
+import { RowWalker, type HostView } from "./iterate";
 
 // Both kernels walk the index's shape; along `dim` the position comes from the index value, so
 // the other operand is addressed with its `dim` stride set to 0 plus value × that stride. A 0-d
@@ -8,20 +8,20 @@ import { RowWalker, type Strided } from "./iterate";
 // with stride 0 along the index's dim.
 
 /** x's strides over the index's dims, 0 along `dim` (and for a 0-d x). */
-function stridesAlongIndex(x: Strided, dim: number, index: Strided): number[] {
+function stridesAlongIndex(x: HostView, dim: number, index: HostView): number[] {
   return index.shape.map((_, d) => (d === dim ? 0 : (x.strides[d] ?? 0)));
 }
 
 /** out[…i…] = x[…index[…i…]…] along dim (indices already validated). */
-export function gatherAlong(x: Strided, dim: number, index: Strided, dtype: DType): TypedArray {
+export function gatherAlong(x: HostView, dim: number, index: HostView, dtype: DType): TypedArray {
   const out = allocate(dtype, numelOf(index.shape));
   const dimStride = x.strides[dim] ?? 0;
   const source = { strides: stridesAlongIndex(x, dim, index), offset: x.offset };
   const walker = new RowWalker(index.shape, [index, source]);
   const n = walker.rowLength;
   const [si, sx] = walker.rowStrides as [number, number];
-  const idx = index.data;
-  const data = x.data;
+  const idx = index.buffer;
+  const data = x.buffer;
   let o = 0;
   for (let r = 0; r < walker.rows; r++, walker.next()) {
     let pi = walker.offsets[0]!;
@@ -36,15 +36,15 @@ export function gatherAlong(x: Strided, dim: number, index: Strided, dtype: DTyp
  * the sum is converted back to bool at each step (true + true is true, as PyTorch), so repeats
  * cannot carry it past a byte.
  */
-export function scatterAddAlong(target: Strided, dim: number, index: Strided, src: Strided): void {
+export function scatterAddAlong(target: HostView, dim: number, index: HostView, src: HostView): void {
   const dimStride = target.strides[dim] ?? 0;
   const destination = { strides: stridesAlongIndex(target, dim, index), offset: target.offset };
   const walker = new RowWalker(index.shape, [index, src, destination]);
   const n = walker.rowLength;
   const [si, ss, st] = walker.rowStrides as [number, number, number];
-  const idx = index.data;
-  const values = src.data;
-  const out = target.data;
+  const idx = index.buffer;
+  const values = src.buffer;
+  const out = target.buffer;
   const bool = out instanceof Uint8Array;
   for (let r = 0; r < walker.rows; r++, walker.next()) {
     let pi = walker.offsets[0]!;
@@ -55,22 +55,4 @@ export function scatterAddAlong(target: Strided, dim: number, index: Strided, sr
       out[t] = bool ? toBool(out[t]! + values[ps]!) : out[t]! + values[ps]!;
     }
   }
-}
-
-/** The smallest and largest value in an int32 array (for validating indices before a kernel). */
-export function valueRange(x: Strided): { min: number; max: number } {
-  let min = Infinity;
-  let max = -Infinity;
-  const walker = new RowWalker(x.shape, [x]);
-  const n = walker.rowLength;
-  const step = walker.rowStrides[0]!;
-  const data = x.data;
-  for (let r = 0; r < walker.rows; r++, walker.next()) {
-    for (let i = 0, p = walker.offsets[0]!; i < n; i++, p += step) {
-      const v = data[p]!;
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-  }
-  return { min, max };
 }

@@ -1,7 +1,11 @@
 import type { TypedArray } from "../../dtype";
 import type { Layout } from "../../layout";
+import type { View } from "../backend";
 
-/** Storage plus a layout: what every kernel reads and writes. */
+/** A view of a CPU buffer (a typed array): what every JS kernel reads and writes. */
+export type HostView = View<TypedArray>;
+
+/** A typed array plus a layout, as the WebAssembly kernels take their operands. */
 export interface Strided extends Layout {
   readonly data: TypedArray;
 }

@@ -1,19 +1,10 @@
 import { allocate, type DType, type TypedArray } from "../../dtype";
 import { numelOf } from "../../shape";
-import { RowWalker, type Strided } from "./iterate";
-import { useWasmKernel, type WasmKernelSize } from "./preference";
-import { multiplySimd, simdMatmulAvailable } from "./wasm/matmul";
+import { type HostView, RowWalker } from "./iterate";
+import type { MatrixView } from "./wasm/matmul";
 
 // Rows of B kept hot in cache while the rows of A pass over them.
 const K_BLOCK = 128;
-
-/**
- * Below this many multiply-adds per matrix (n·k·m) the JS kernel is as fast: the SIMD path's fixed
- * costs (packing into wasm memory, zeroing and copying out C, padding to whole 4 × 8 tiles) are
- * most of the ≈ 3 µs both take at 4 × 4 × 4. Measured from there: 1.7 vs 3.1 µs at 8³, 7 vs 37 µs
- * at 32³. Large products also split over two threads where a worker can run (wasm/matmul.ts).
- */
-const SIMD_MATMUL: WasmKernelSize = { minElements: 8 * 8 * 8 };
 
 /** Copies an [rows, cols] strided matrix into a row-major float64 buffer. */
 function packMatrix(
@@ -31,18 +22,23 @@ function packMatrix(
   }
 }
 
+/** out[n, m] (at outBase of a contiguous out) = left[n, k] · right[k, m]. */
+export type MultiplyMatrices = (
+  left: MatrixView,
+  right: MatrixView,
+  n: number,
+  k: number,
+  m: number,
+  out: TypedArray,
+  outBase: number,
+) => void;
+
 /**
- * out[…] = a[…] @ b[…] for a [...batch, n, k] and b [...batch, k, m] whose batch dims are already
- * broadcast to one shape (stride 0 where a matrix is shared). The result is contiguous.
- *
- * float32 and float64 products run the WebAssembly SIMD kernel (wasm/matmul.ts) where
- * useWasmKernel says so (by default: any size but the smallest). The JS kernel, for the rest and as
- * the reference: each matrix pair is first packed into row-major float64 buffers, so transposed or strided operands (as backward produces)
- * run the same loop and the loop body sees one array type. The loop is i-p-j, blocked over p, with
- * four rows of A at a time so each loaded element of B feeds four multiply-adds; accumulation is
- * in float64 and rounded once at the end.
+ * The batched product a[...batch, n, k] · b[...batch, k, m], batch dims already broadcast to one
+ * shape (stride 0 where a matrix is shared), into a new contiguous array: `multiply` runs once per
+ * matrix pair. The JS reference kernel and the WebAssembly one share this walk.
  */
-export function matmulBatched(a: Strided, b: Strided, dtype: DType): TypedArray {
+export function forEachMatrixPair(a: HostView, b: HostView, dtype: DType, multiply: MultiplyMatrices): TypedArray {
   const nd = a.shape.length;
   const n = a.shape[nd - 2]!;
   const k = a.shape[nd - 1]!;
@@ -50,38 +46,46 @@ export function matmulBatched(a: Strided, b: Strided, dtype: DType): TypedArray 
   const batchShape = a.shape.slice(0, nd - 2);
   const out = allocate(dtype, numelOf(batchShape) * n * m);
   if (out.length === 0) return out;
-  const floating = dtype === "float32" || dtype === "float64";
-  const simd = floating && useWasmKernel(SIMD_MATMUL, n * k * m) && simdMatmulAvailable();
-  const aPacked = simd ? null : new Float64Array(n * k);
-  const bPacked = simd ? null : new Float64Array(k * m);
-  const acc = simd ? null : new Float64Array(n * m);
   const walker = new RowWalker(batchShape, [
     { strides: a.strides.slice(0, nd - 2), offset: a.offset },
     { strides: b.strides.slice(0, nd - 2), offset: b.offset },
   ]);
-  const left = { data: a.data, offset: 0, rowStride: a.strides[nd - 2]!, colStride: a.strides[nd - 1]! };
-  const right = { data: b.data, offset: 0, rowStride: b.strides[nd - 2]!, colStride: b.strides[nd - 1]! };
+  const left: MatrixView = { data: a.buffer, offset: 0, rowStride: a.strides[nd - 2]!, colStride: a.strides[nd - 1]! };
+  const right: MatrixView = { data: b.buffer, offset: 0, rowStride: b.strides[nd - 2]!, colStride: b.strides[nd - 1]! };
   let outBase = 0;
   for (let r = 0; r < walker.rows; r++, walker.next()) {
     for (let t = 0; t < walker.rowLength; t++, outBase += n * m) {
       left.offset = walker.offsets[0]! + t * walker.rowStrides[0]!;
       right.offset = walker.offsets[1]! + t * walker.rowStrides[1]!;
-      if (simd) {
-        multiplySimd(left, right, n, k, m, dtype === "float64", out, outBase, true);
-        continue;
-      }
-      if (dtype === "int32") {
-        multiplyInt32(left, right, n, k, m, out, outBase);
-        continue;
-      }
-      packMatrix(a.data, left.offset, left.rowStride, left.colStride, n, k, aPacked!);
-      packMatrix(b.data, right.offset, right.rowStride, right.colStride, k, m, bPacked!);
-      acc!.fill(0);
-      multiplyPacked(aPacked!, bPacked!, acc!, n, k, m);
-      out.set(acc!, outBase);
+      multiply(left, right, n, k, m, out, outBase);
     }
   }
   return out;
+}
+
+/**
+ * The matmul primitive's JS reference kernel. float32/float64: each matrix pair is first packed
+ * into row-major float64 buffers, so transposed or strided operands (as backward produces) run the
+ * same loop and the loop body sees one array type. The loop is i-p-j, blocked over p, with four
+ * rows of A at a time so each loaded element of B feeds four multiply-adds; accumulation is in
+ * float64 and rounded once at the end. int32 wraps (multiplyInt32).
+ */
+export function matmulBatched(a: HostView, b: HostView, dtype: DType): TypedArray {
+  if (dtype === "int32") return forEachMatrixPair(a, b, dtype, multiplyInt32);
+  const nd = a.shape.length;
+  const n = a.shape[nd - 2]!;
+  const k = a.shape[nd - 1]!;
+  const m = b.shape[nd - 1]!;
+  const aPacked = new Float64Array(n * k);
+  const bPacked = new Float64Array(k * m);
+  const acc = new Float64Array(n * m);
+  return forEachMatrixPair(a, b, dtype, (left, right, n, k, m, out, outBase) => {
+    packMatrix(left.data, left.offset, left.rowStride, left.colStride, n, k, aPacked);
+    packMatrix(right.data, right.offset, right.rowStride, right.colStride, k, m, bPacked);
+    acc.fill(0);
+    multiplyPacked(aPacked, bPacked, acc, n, k, m);
+    out.set(acc, outBase);
+  });
 }
 
 /** acc[n, m] += A[n, k] · B[k, m], all row-major float64. */
@@ -118,13 +122,6 @@ function multiplyPacked(A: Float64Array, B: Float64Array, acc: Float64Array, n: 
       }
     }
   }
-}
-
-interface MatrixView {
-  data: TypedArray;
-  offset: number;
-  rowStride: number;
-  colStride: number;
 }
 
 /**

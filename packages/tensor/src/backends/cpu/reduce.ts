@@ -1,10 +1,8 @@
 import { allocate, type DType, toBool, type TypedArray } from "../../dtype";
 import { isContiguousLayout } from "../../layout";
 import { contiguousStrides, numelOf } from "../../shape";
-import { RowWalker, type Strided } from "./iterate";
-import { sumContiguousSimd } from "./wasm/reduce";
-
-export type ReduceKind = "sum" | "max" | "min";
+import type { ArgReduceOp, ReduceOp } from "../primitives";
+import { RowWalker, type HostView } from "./iterate";
 
 /**
  * Reduces x over the dims flagged in `reduced`; the result is contiguous, shaped like x with
@@ -12,17 +10,15 @@ export type ReduceKind = "sum" | "max" | "min";
  *
  * The input is walked in its own memory order while the output is addressed through strides
  * that are 0 along reduced dims, so summing over rows or over columns both stream through memory.
- * Sums accumulate in float64 (exact enough for float32 without pairwise summation). Large
- * contiguous float sums over adjacent dims run in the WebAssembly SIMD kernels where available.
+ * Sums accumulate in float64 (exact enough for float32 without pairwise summation).
  */
-export function reduceAxes(x: Strided, reduced: readonly boolean[], kind: ReduceKind, dtype: DType): TypedArray {
+export function reduceAxes(kind: ReduceOp, x: HostView, reduced: readonly boolean[], dtype: DType): TypedArray {
   const keptShape = x.shape.map((size, d) => (reduced[d] ? 1 : size));
   const keptStrides = contiguousStrides(keptShape).map((stride, d) => (reduced[d] ? 0 : stride));
   const acc = new Float64Array(numelOf(keptShape));
   const split = kind === "sum" && isContiguousLayout(x) ? adjacentSplit(x.shape, reduced) : null;
   if (split !== null) {
-    const { outer, size, inner } = split;
-    if (!sumContiguousSimd(x.data, x.offset, outer, size, inner, acc)) sumContiguous(x.data, x.offset, split, acc);
+    sumContiguous(x.buffer, x.offset, split, acc);
     return fromAccumulator(acc, dtype);
   }
   const initial = kind === "sum" ? 0 : kind === "max" ? -Infinity : Infinity;
@@ -31,7 +27,7 @@ export function reduceAxes(x: Strided, reduced: readonly boolean[], kind: Reduce
   const n = walker.rowLength;
   const sx = walker.rowStrides[0]!;
   const sa = walker.rowStrides[1]!;
-  const data = x.data;
+  const data = x.buffer;
   for (let r = 0; r < walker.rows; r++, walker.next()) {
     let px = walker.offsets[0]!;
     let pa = walker.offsets[1]!;
@@ -67,7 +63,7 @@ export function reduceAxes(x: Strided, reduced: readonly boolean[], kind: Reduce
   return fromAccumulator(acc, dtype);
 }
 
-function fromAccumulator(acc: Float64Array, dtype: DType): TypedArray {
+export function fromAccumulator(acc: Float64Array, dtype: DType): TypedArray {
   if (dtype === "float64") return acc;
   const out = allocate(dtype, acc.length);
   if (dtype === "bool") for (let i = 0; i < acc.length; i++) out[i] = toBool(acc[i]!);
@@ -87,7 +83,7 @@ export interface ReductionSplit {
  * anywhere don't count): sum(-1) is [rows, n, 1], sum(0) is [1, n, cols]. Null when kept dims sit
  * between reduced ones.
  */
-function adjacentSplit(shape: readonly number[], reduced: readonly boolean[]): ReductionSplit | null {
+export function adjacentSplit(shape: readonly number[], reduced: readonly boolean[]): ReductionSplit | null {
   let first = shape.length;
   let last = -1;
   for (let d = 0; d < shape.length; d++) {
@@ -156,7 +152,7 @@ export function sumContiguous(data: TypedArray, offset: number, { outer, size, i
  * Index of the first maximum (or minimum) along `dim`, NaN counting as the extreme (PyTorch);
  * the result is contiguous int32 shaped like x without `dim`.
  */
-export function argReduce(x: Strided, dim: number, kind: "max" | "min"): Int32Array {
+export function argReduce(kind: ArgReduceOp, x: HostView, dim: number): Int32Array {
   const size = x.shape[dim]!;
   const step = x.strides[dim]!;
   const outer = { shape: x.shape.filter((_, d) => d !== dim), strides: x.strides.filter((_, d) => d !== dim), offset: x.offset };
@@ -164,7 +160,7 @@ export function argReduce(x: Strided, dim: number, kind: "max" | "min"): Int32Ar
   const walker = new RowWalker(outer.shape, [outer]);
   const n = walker.rowLength;
   const rowStride = walker.rowStrides[0]!;
-  const data = x.data;
+  const data = x.buffer;
   const sign = kind === "max" ? 1 : -1;
   let o = 0;
   for (let r = 0; r < walker.rows; r++, walker.next()) {

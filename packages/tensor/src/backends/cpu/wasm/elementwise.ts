@@ -1,6 +1,5 @@
 import type { Layout } from "../../../layout";
 import type { Strided } from "../iterate";
-import { useWasmKernel, type WasmKernelSize } from "../preference";
 import { ELEMENTWISE_WASM_BASE64 } from "./elementwise-binary";
 import { float32RegionBytes, growWasmMemory, lazyWasmKernels } from "./wasm-api";
 
@@ -22,12 +21,6 @@ interface ElementwiseKernels {
 
 /** The operations elementwise.wat has, by its op code. */
 const OP_CODES: Readonly<Record<string, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
-
-/**
- * Fewer elements stay in the JS loops, where there is nothing to copy. Measured on a 2-vCPU
- * machine (float32 multiply, contiguous): about even at 2,048 elements, 3–5× faster from 65,536.
- */
-const BINARY_F32: WasmKernelSize = { minElements: 8192 };
 
 /** Elements of the output per block: operands and output of a block stay in cache (64 KiB each). */
 const BLOCK_ELEMENTS = 16384;
@@ -78,14 +71,13 @@ function rowPattern(x: Layout): RowPattern | null {
  * out = a op b (op: add, sub, mul or div) for float32 operands of one (broadcast) shape through
  * the SIMD kernel, when each
  * operand reads as rows (see RowPattern): whole, broadcast down the rows, one value per row, or a
- * single value. Returns false, having done nothing, otherwise, when useWasmKernel says no (few
- * elements), for rows too long for a block to fit in the module's memory (see
+ * single value. Returns false, having done nothing, otherwise, for rows too long for a block to fit in the module's memory (see
  * growWasmMemory) or without WebAssembly SIMD.
  */
 export function zipBinarySimd(op: string, a: Strided, b: Strided, out: Float32Array): boolean {
   const code = OP_CODES[op];
   const total = out.length;
-  if (code === undefined || total === 0 || !useWasmKernel(BINARY_F32, total)) return false;
+  if (code === undefined || total === 0) return false;
   if (!(a.data instanceof Float32Array) || !(b.data instanceof Float32Array)) return false;
   const pa = rowPattern(a);
   const pb = pa && rowPattern(b);

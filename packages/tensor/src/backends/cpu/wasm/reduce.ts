@@ -1,5 +1,4 @@
 import type { TypedArray } from "../../../dtype";
-import { useWasmKernel, type WasmKernelSize } from "../preference";
 import { REDUCE_WASM_BASE64 } from "./reduce-binary";
 import { growWasmMemory, lazyWasmKernels } from "./wasm-api";
 
@@ -12,13 +11,6 @@ interface SumKernels {
   columnSumsF32: SumKernel;
   columnSumsF64: SumKernel;
 }
-
-/**
- * Sums of fewer elements stay in JS, where there is no copy and no call into the module. Measured
- * on a 2-vCPU machine (float32, rows and columns of a square): about even at 32 × 32, 1.9–3.1×
- * faster at 64 × 64, 3.4–8× from 256 × 256 up.
- */
-const SUMS: WasmKernelSize = { minElements: 64 * 64 };
 
 /**
  * The input is copied into the module's memory a block of whole rows at a time, about this many
@@ -41,8 +33,8 @@ export function simdSumAvailable(): boolean {
  * acc[o, j] = Σ_s x[o, s, j] for a contiguous float32 or float64 block x of [outer, size, inner]
  * starting at data[offset], through the SIMD kernels: row sums when inner is 1, else column sums
  * of each [size, inner] slab. Sums accumulate in float64 as the JS kernel does (in another order).
- * Returns false, having done nothing, when the JS kernel should run instead: other dtypes, small
- * sums (as useWasmKernel decides), empty ones, or no WebAssembly SIMD.
+ * Returns false, having done nothing, when the JS kernel should run instead: other dtypes, empty
+ * sums, or no WebAssembly SIMD.
  */
 export function sumContiguousSimd(
   data: TypedArray,
@@ -55,7 +47,7 @@ export function sumContiguousSimd(
   const double = data instanceof Float64Array;
   if (!double && !(data instanceof Float32Array)) return false;
   const count = outer * size * inner;
-  if (count === 0 || !useWasmKernel(SUMS, count)) return false;
+  if (count === 0) return false;
   const kernels = simdRuntime();
   if (kernels === null) return false;
   const bytes = double ? 8 : 4;

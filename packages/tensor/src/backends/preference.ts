@@ -1,4 +1,4 @@
-import { describeValue, NablaError } from "../../errors";
+import { describeValue, NablaError } from "../errors";
 
 /**
  * Which kernels run on the CPU: `"auto"` (the default) picks the WebAssembly SIMD kernels where
@@ -56,21 +56,4 @@ export function setKernelPreference(value: KernelPreference): void {
  */
 export function getKernelPreference(): KernelPreference {
   return preference;
-}
-
-/**
- * What a WebAssembly kernel declares beside its code: from how many elements (or, for matmul,
- * multiply-adds) it is faster than the JS kernel it stands in for, as measured.
- */
-export interface WasmKernelSize {
-  readonly minElements: number;
-}
-
-/**
- * Whether a WebAssembly kernel should run on `elements` elements: never under "js", always under
- * "wasm", from its declared size on under "auto". Every WebAssembly path asks this, then checks
- * what only it knows (dtype, layout, memory) and falls back to the JS kernel.
- */
-export function useWasmKernel(kernel: WasmKernelSize, elements: number): boolean {
-  return preference === "auto" ? elements >= kernel.minElements : preference === "wasm";
 }

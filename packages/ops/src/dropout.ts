@@ -1,0 +1,33 @@
+import { NablaError, type Tensor, formatShape, rand } from "@nabla/tensor";
+import { checkBoolean, checkNumber, checkTensor, describeValue } from "@nabla/tensor/internal";
+
+/**
+ * Inverted dropout, as PyTorch's `F.dropout`: with `training` (the default), zeroes each element
+ * with probability `p` (default 0.5) and scales the survivors by 1/(1 − p), so the expected output
+ * equals the input and evaluation needs no rescaling; without it, returns the input itself. Masks
+ * come from the global generator, so `manualSeed` makes them reproducible. `p` outside [0, 1] and a
+ * non-float input are NablaErrors.
+ *
+ * @example
+ * ```ts
+ * manualSeed(0);
+ * dropout(ones([8]));             // → [2, 0, 0, 2, 0, 2, 0, 0]
+ * dropout(ones([3]), 0.5, false); // → [1, 1, 1]
+ * dropout(ones([3]), 1.5);        // throws dropout: p must be a probability in [0, 1], got 1.5
+ * ```
+ */
+export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
+  const op = "dropout";
+  checkTensor(op, "input", input);
+  checkNumber(op, "p", p);
+  if (!(p >= 0 && p <= 1)) throw new NablaError(op, `p must be a probability in [0, 1], got ${describeValue(p)}`);
+  checkBoolean(op, "training", training);
+  if (input.dtype !== "float32" && input.dtype !== "float64") {
+    throw new NablaError(op, `expected a float32 or float64 input, got ${input.dtype} of shape ${formatShape(input.shape)}`);
+  }
+  if (!training || p === 0) return input;
+  if (p === 1) return input.mul(0); // everything dropped; 1/(1 − p) would be infinite
+  // keep where u ≥ p, u ~ U[0, 1): probability 1 − p
+  const keep = rand(input.shape, { dtype: input.dtype }).ge(p);
+  return input.mul(keep.to(input.dtype).mul(1 / (1 - p)));
+}

@@ -1,0 +1,289 @@
+import { NablaError, type OpContext, type Tensor, defineOp, formatShape, isGradEnabled, noGrad } from "@nabla/tensor";
+import { checkBoolean, checkInteger, checkNumber, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
+
+/** The options of `layerNorm`, as PyTorch's `F.layer_norm` keywords. */
+export interface LayerNormOptions {
+  /** Multiplies the normalised values elementwise, shaped as `normalizedShape` (none when absent). */
+  weight?: Tensor | null;
+  /** Added after the weight, shaped as `normalizedShape` (none when absent). */
+  bias?: Tensor | null;
+  /** Added to the variance before the square root (default 1e-5). */
+  eps?: number;
+}
+
+/** The options of `batchNorm`, as PyTorch's `F.batch_norm` keywords. */
+export interface BatchNormOptions {
+  /** Per-channel scale `[C]` (none when absent). */
+  weight?: Tensor | null;
+  /** Per-channel shift `[C]` (none when absent). */
+  bias?: Tensor | null;
+  /** Normalise with the batch's statistics and update the running ones (default false: use the running ones). */
+  training?: boolean;
+  /** The weight of the batch statistic in the running update (default 0.1). */
+  momentum?: number;
+  /** Added to the variance before the square root (default 1e-5). */
+  eps?: number;
+}
+
+/** The options of `groupNorm`, as PyTorch's `F.group_norm` keywords. */
+export interface GroupNormOptions {
+  /** Per-channel scale `[C]` (none when absent). */
+  weight?: Tensor | null;
+  /** Per-channel shift `[C]` (none when absent). */
+  bias?: Tensor | null;
+  /** Added to the variance before the square root (default 1e-5). */
+  eps?: number;
+}
+
+/** The statistics a normalisation used: the mean and the biased variance, keepdim-shaped. */
+interface Moments {
+  mean: Tensor;
+  variance: Tensor;
+}
+
+function checkFloatTensor(op: string, name: string, value: unknown): Tensor {
+  const t = checkTensor(op, name, value);
+  if (t.dtype !== "float32" && t.dtype !== "float64") {
+    throw new NablaError(op, `expected a float32 or float64 ${name}, got ${t.dtype} of shape ${formatShape(t.shape)}`);
+  }
+  return t;
+}
+
+function checkEps(op: string, eps: unknown): number {
+  checkNumber(op, "eps", eps);
+  // a negative eps can make var + eps negative and the result NaN
+  if (!(Number.isFinite(eps) && (eps as number) >= 0))
+    throw new NablaError(op, `eps must be a finite number ≥ 0, got ${describeValue(eps)}`);
+  return eps as number;
+}
+
+/** An optional affine parameter: absent, or a float tensor of `shape` and the input's dtype. */
+function checkAffine(op: string, name: string, value: unknown, shape: readonly number[], input: Tensor, what: string): Tensor | null {
+  if (value === undefined || value === null) return null;
+  const t = checkFloatTensor(op, name, value);
+  if (t.ndim !== shape.length || t.shape.some((size, d) => size !== shape[d])) {
+    throw new NablaError(op, `${name} must have shape ${formatShape(shape)} (${what}), got ${formatShape(t.shape)}`);
+  }
+  if (t.dtype !== input.dtype) throw new NablaError(op, `${name} dtype ${t.dtype} must match the input's ${input.dtype}`);
+  return t;
+}
+
+/** The mean and biased variance over `dims`, keepdim-shaped (two passes, for accuracy). */
+function momentsOf(x: Tensor, dims: readonly number[]): Moments {
+  const mean = x.mean(dims, true);
+  return { mean, variance: x.sub(mean).square().mean(dims, true) };
+}
+
+/** σ = √(var + eps). */
+const stdOf = (variance: Tensor, eps: number): Tensor => variance.add(eps).sqrt();
+
+/**
+ * x̂ = (x − mean) / √(var + eps) with the mean and biased variance over `dims` (kept), the
+ * standardisation behind layer, batch and group norm; `onMoments` receives the statistics it
+ * used. One op: its backward never differentiates mean, var and sqrt one by one.
+ */
+const standardize = defineOp({
+  name: "standardize",
+  formula: {
+    forward: "x̂ = (x − μ) / σ,  μ = mean x,  σ = √(var x + ε)",
+    backward: "x̄ = (ḡ − mean ḡ − x̂ ⊙ mean(ḡ ⊙ x̂)) / σ",
+  },
+  forward(
+    ctx: OpContext<{ dims: readonly number[]; eps: number }>,
+    x: Tensor,
+    dims: readonly number[],
+    eps: number,
+    onMoments?: (moments: Moments) => void,
+  ): Tensor {
+    ctx.dims = dims;
+    ctx.eps = eps;
+    const moments = momentsOf(x, dims);
+    onMoments?.(moments);
+    const std = stdOf(moments.variance, eps);
+    const xHat = x.sub(moments.mean).div(std);
+    ctx.save(x, xHat, std);
+    return xHat;
+  },
+  backward(ctx, gradOut) {
+    const [x, xHat, savedStd] = ctx.saved as [Tensor, Tensor, Tensor];
+    const { dims, eps } = ctx;
+    // under createGraph σ must be a function of x for the second derivative; x̂ is this op's
+    // output, so it already is
+    const std = isGradEnabled() ? stdOf(momentsOf(x, dims).variance, eps) : savedStd;
+    // ∂x̂_i/∂x_j = (δ_ij − 1/n − x̂_i x̂_j / n) / σ is symmetric, so Jᵀḡ = (ḡ − mean ḡ − x̂ mean(ḡ x̂)) / σ
+    const centered = gradOut.sub(gradOut.mean(dims, true)).sub(xHat.mul(gradOut.mul(xHat).mean(dims, true)));
+    return [centered.div(std)];
+  },
+});
+
+/** x̂ ⊙ weight + bias, each when given. */
+function affine(xHat: Tensor, weight: Tensor | null, bias: Tensor | null): Tensor {
+  const scaled = weight === null ? xHat : xHat.mul(weight);
+  return bias === null ? scaled : scaled.add(bias);
+}
+
+/**
+ * Layer normalisation over the last dims, as PyTorch's `F.layer_norm`: each slice over the trailing
+ * `normalizedShape` dims is shifted to mean 0 and scaled to variance 1 (the biased variance, plus
+ * `eps`), then multiplied by `weight` and shifted by `bias` (both shaped `normalizedShape`, when
+ * given). The output has the input's shape and dtype. `normalizedShape` (a size or a list of sizes)
+ * must be the input's last dims, else a NablaError.
+ *
+ * @example
+ * ```ts
+ * layerNorm(tensor([[1, 2, 3], [2, 2, 8]]), [3]); // → [[-1.2247, 0, 1.2247], [-0.7071, -0.7071, 1.4142]]
+ * layerNorm(tensor([[1, 3]]), 2, { weight: tensor([1, 2]), bias: tensor([0, 1]) }); // → [[-1.0000, 3.0000]]
+ * layerNorm(zeros([2, 3]), [2]); // throws layerNorm: expected input of shape [*, 2] (normalizedShape [2]), got [2, 3]
+ * ```
+ */
+export function layerNorm(input: Tensor, normalizedShape: number | readonly number[], options: LayerNormOptions = {}): Tensor {
+  const op = "layerNorm";
+  checkFloatTensor(op, "input", input);
+  const shape = typeof normalizedShape === "number" ? [normalizedShape] : normalizedShape;
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((size) => Number.isSafeInteger(size) && size >= 0)) {
+    throw new NablaError(op, `normalizedShape must be a size or a non-empty list of sizes, got ${describeValue(normalizedShape)}`);
+  }
+  const tail = input.shape.slice(input.ndim - shape.length);
+  if (shape.length > input.ndim || tail.some((size, d) => size !== shape[d])) {
+    throw new NablaError(
+      op,
+      `expected input of shape [*, ${shape.join(", ")}] (normalizedShape ${formatShape(shape)}), got ${formatShape(input.shape)}`,
+    );
+  }
+  const { eps = 1e-5 } = checkOptions(op, options);
+  const what = `normalizedShape ${formatShape(shape)}`;
+  const weight = checkAffine(op, "weight", options.weight, shape, input, what);
+  const bias = checkAffine(op, "bias", options.bias, shape, input, what);
+  const dims = shape.map((_, i) => input.ndim - shape.length + i);
+  return affine(standardize(input, dims, checkEps(op, eps)), weight, bias);
+}
+
+/** A 1-D running statistic of C values in the input's dtype, or null. */
+function checkRunning(name: string, value: unknown, channels: number, input: Tensor): Tensor | null {
+  const op = "batchNorm";
+  if (value === null) return null;
+  const t = checkFloatTensor(op, name, value);
+  if (t.ndim !== 1 || t.shape[0] !== channels) {
+    throw new NablaError(
+      op,
+      `${name} must have shape [${channels}] (one value per channel of input ${formatShape(input.shape)}), got ${formatShape(t.shape)}`,
+    );
+  }
+  if (t.dtype !== input.dtype) throw new NablaError(op, `${name} dtype ${t.dtype} must match the input's ${input.dtype}`);
+  return t;
+}
+
+/** `[1, C, 1, …]` for an input of `ndim` dims: per-channel values broadcast over the others. */
+function channelShape(channels: number, ndim: number): number[] {
+  return [1, channels, ...Array<number>(ndim - 2).fill(1)];
+}
+
+/**
+ * Batch normalisation, as PyTorch's `F.batch_norm`, over an input `(N, C, *)`: each channel is
+ * shifted to mean 0 and scaled to variance 1 (plus `eps`), then multiplied by `weight[c]` and
+ * shifted by `bias[c]` when given.
+ * - `training: false` (the default) uses `runningMean` and `runningVar` (both required).
+ * - `training: true` uses the batch's mean and biased variance, and updates the running statistics
+ *   in place when given (without recording a graph, bumping their versions):
+ *   `running = (1 − momentum)·running + momentum·batch`, with the unbiased variance for
+ *   `runningVar`, as PyTorch. A batch with one value per channel is refused.
+ *
+ * Running statistics must be `[C]` tensors of the input's dtype, else a NablaError.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 10], [3, 30]]);
+ * const runningMean = zeros([2]);
+ * const runningVar = ones([2]);
+ * batchNorm(x, runningMean, runningVar, { training: true }); // → [[-1.0000, -1.0000], [1.0000, 1.0000]]
+ * runningMean; // → [0.2, 2]
+ * runningVar;  // → [1.1, 20.9]
+ * batchNorm(x, runningMean, runningVar).shape; // → [2, 2]
+ * batchNorm(x, zeros([3]), ones([2]));         // throws batchNorm: runningMean must have shape [2] (one value per channel of input [2, 2]), got [3]
+ * ```
+ */
+export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions = {}): Tensor {
+  const op = "batchNorm";
+  checkFloatTensor(op, "input", input);
+  if (input.ndim < 2) throw new NablaError(op, `expected an input of shape (N, C, *), got ${formatShape(input.shape)}`);
+  const channels = input.shape[1]!;
+  const meanStat = checkRunning("runningMean", runningMean, channels, input);
+  const varStat = checkRunning("runningVar", runningVar, channels, input);
+  const { training = false, momentum = 0.1, eps = 1e-5 } = checkOptions(op, options);
+  checkBoolean(op, "training", training);
+  checkNumber(op, "momentum", momentum, { finite: true });
+  const what = `one value per channel of input ${formatShape(input.shape)}`;
+  const weight = checkAffine(op, "weight", options.weight, [channels], input, what);
+  const bias = checkAffine(op, "bias", options.bias, [channels], input, what);
+  const epsilon = checkEps(op, eps);
+  const perChannel = channelShape(channels, input.ndim);
+  const view = (t: Tensor | null) => (t === null ? null : t.reshape(perChannel));
+  let xHat: Tensor;
+  if (training) {
+    const count = input.numel / Math.max(channels, 1);
+    if (count === 1) {
+      throw new NablaError(op, `expected more than 1 value per channel when training, got input of shape ${formatShape(input.shape)}`);
+    }
+    const dims = input.shape.map((_, d) => d).filter((d) => d !== 1);
+    // (an empty batch leaves the running statistics as they were, as PyTorch)
+    const update = input.numel === 0 ? undefined : (moments: Moments) => updateRunning(meanStat, varStat, moments, momentum, count);
+    xHat = standardize(input, dims, epsilon, update);
+  } else {
+    if (meanStat === null || varStat === null) {
+      throw new NablaError(op, "runningMean and runningVar are required when not training (training: false)");
+    }
+    xHat = input.sub(view(meanStat)!).div(stdOf(view(varStat)!, epsilon));
+  }
+  return affine(xHat, view(weight), view(bias));
+}
+
+/** running ← (1 − m)·running + m·batch, with var's unbiased (n − 1) form, in place and off the graph. */
+function updateRunning(runningMean: Tensor | null, runningVar: Tensor | null, moments: Moments, momentum: number, count: number): void {
+  noGrad(() => {
+    runningMean?.mul_(1 - momentum).add_(moments.mean.reshape([-1]).mul(momentum));
+    runningVar?.mul_(1 - momentum).add_(
+      moments.variance
+        .reshape([-1])
+        .mul(count / (count - 1))
+        .mul(momentum),
+    );
+  });
+}
+
+/**
+ * Group normalisation, as PyTorch's `F.group_norm`, over an input `(N, C, *)`: the C channels are
+ * split into `numGroups` groups of consecutive channels, and each sample's group is shifted to mean
+ * 0 and scaled to variance 1 (plus `eps`), then multiplied by `weight[c]` and shifted by `bias[c]`
+ * when given. C must be divisible by `numGroups`, else a NablaError.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 3, 10, 30]]);
+ * groupNorm(x, 2); // → [[-1.0000, 1.0000, -1.0000, 1.0000]]
+ * groupNorm(x, 1, { weight: tensor([1, 1, 1, 2]) }).shape; // → [1, 4]
+ * groupNorm(x, 3); // throws groupNorm: the 4 channels of input [1, 4] cannot be split into 3 groups (4 is not divisible by 3)
+ * ```
+ */
+export function groupNorm(input: Tensor, numGroups: number, options: GroupNormOptions = {}): Tensor {
+  const op = "groupNorm";
+  checkFloatTensor(op, "input", input);
+  checkInteger(op, "numGroups", numGroups, { min: 1 });
+  if (input.ndim < 2) throw new NablaError(op, `expected an input of shape (N, C, *), got ${formatShape(input.shape)}`);
+  const [batch, channels] = input.shape as [number, number];
+  if (channels % numGroups !== 0) {
+    throw new NablaError(
+      op,
+      `the ${channels} channels of input ${formatShape(input.shape)} cannot be split into ${numGroups} groups (${channels} is not divisible by ${numGroups})`,
+    );
+  }
+  const { eps = 1e-5 } = checkOptions(op, options);
+  const what = `one value per channel of input ${formatShape(input.shape)}`;
+  const weight = checkAffine(op, "weight", options.weight, [channels], input, what);
+  const bias = checkAffine(op, "bias", options.bias, [channels], input, what);
+  // counted, not inferred with -1, which a zero-size dim leaves ambiguous
+  const groupSize = (channels / numGroups) * input.shape.slice(2).reduce((product, size) => product * size, 1);
+  const groups = input.reshape([batch, numGroups, groupSize]);
+  const xHat = standardize(groups, [2], checkEps(op, eps)).reshape(input.shape);
+  const perChannel = channelShape(channels, input.ndim);
+  return affine(xHat, weight?.reshape(perChannel) ?? null, bias?.reshape(perChannel) ?? null);
+}
