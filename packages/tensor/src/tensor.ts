@@ -19,6 +19,7 @@ import * as indexing from "./ops/indexing";
 import * as inplace from "./ops/inplace";
 import * as linalg from "./ops/linalg";
 import * as movement from "./ops/movement";
+import * as padding from "./ops/pad";
 import * as reduce from "./ops/reduce";
 import * as unary from "./ops/unary";
 
@@ -1328,6 +1329,18 @@ export class Tensor {
    */
   split(sizeOrSizes: number | readonly number[], dim = 0): Tensor[] {
     return indexing.split(this, sizeOrSizes, dim);
+  }
+  /**
+   * This tensor padded as PyTorch's `F.pad`: (before, after) pairs from the last dim backwards, in
+   * mode `"constant"` (with `value`), `"reflect"`, `"replicate"` or `"circular"`; negative amounts crop.
+   *
+   * @example
+   * ```ts
+   * tensor([[1, 2, 3]]).pad([1, 1], { mode: "reflect" }); // → [[2, 1, 2, 3, 2]]
+   * ```
+   */
+  pad(pad: readonly number[], options?: padding.PadOptions): Tensor {
+    return padding.pad(this, pad, options);
   }
 
   // ---- in place ----
