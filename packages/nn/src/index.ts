@@ -17,6 +17,9 @@ export { ModuleList, ModuleDict } from "./layers/containers";
 export { ReLU, Tanh, Sigmoid, GELU, type GELUOptions } from "./layers/activation";
 export { Dropout } from "./layers/dropout";
 export { Flatten } from "./layers/flatten";
+export { Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d } from "./layers/conv";
+export type { ConvLayerOptions, ConvTransposeLayerOptions, PaddingMode } from "./layers/conv";
+export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d } from "./layers/pool";
 /**
  * Weight initialisers, as PyTorch's `torch.nn.init`: each fills a tensor in place without recording
  * a graph, so it works on parameters, and returns it.

@@ -14,6 +14,7 @@ import {
   unfold,
 } from "./conv";
 import {
+  type AdaptiveSize2d,
   type AvgPoolOptions,
   type MaxPoolOptions,
   adaptiveAvgPool1d,
@@ -181,7 +182,7 @@ declare module "@nabla/tensor" {
      * tensor([[[[1, 2], [4, 3]]]]).adaptiveAvgPool2d(1); // → [[[[2.5]]]]
      * ```
      */
-    adaptiveAvgPool2d(outputSize: number | readonly [number | null, number | null]): Tensor;
+    adaptiveAvgPool2d(outputSize: AdaptiveSize2d): Tensor;
   }
 }
 
@@ -247,7 +248,7 @@ const convolutionMethods: Pick<
   adaptiveAvgPool1d(this: Tensor, outputSize: Size1d) {
     return adaptiveAvgPool1d(this, outputSize);
   },
-  adaptiveAvgPool2d(this: Tensor, outputSize: number | readonly [number | null, number | null]) {
+  adaptiveAvgPool2d(this: Tensor, outputSize: AdaptiveSize2d) {
     return adaptiveAvgPool2d(this, outputSize);
   },
 };

@@ -7,6 +7,9 @@ import { batchedInput, type Size1d, type Size2d, sizeTuple, windows } from "./co
 // the windows are one asStrided view, and max or mean reduce them. Adaptive average pooling has
 // windows of varying sizes, so it is a product with an averaging matrix per spatial dim.
 
+/** The output size of `adaptiveAvgPool2d`: one size for both dims, or `[height, width]` where null keeps the input's. */
+export type AdaptiveSize2d = number | readonly [number | null, number | null];
+
 /** Options of `maxPool1d` and `maxPool2d`. */
 export interface MaxPoolOptions<S> {
   /** The step between windows (default the kernel size). */
@@ -248,6 +251,6 @@ export function adaptiveAvgPool1d(input: Tensor, outputSize: Size1d): Tensor {
  * adaptiveAvgPool2d(x, [2, null]).shape;   // → [1, 1, 2, 4]
  * ```
  */
-export function adaptiveAvgPool2d(input: Tensor, outputSize: number | readonly [number | null, number | null]): Tensor {
+export function adaptiveAvgPool2d(input: Tensor, outputSize: AdaptiveSize2d): Tensor {
   return adaptiveAvgPoolNd("adaptiveAvgPool2d", 2, input, outputSize);
 }
