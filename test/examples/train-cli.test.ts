@@ -268,7 +268,7 @@ describe("command line", () => {
     );
     expect(run.code, run.stderr).toBe(0);
     const config = readJson<CheckpointConfig>(path.join(temp.dir, "relative-out", "config.json"));
-    expect(config.architecture.hidden).toEqual([8]);
+    expect(config.architecture).toMatchObject({ type: "mlp", hidden: [8] });
     expect(config.classNames).toEqual(["setosa", "versicolor", "virginica"]);
     expect(config.training).toMatchObject({ optimizer: "sgd", lr: 0.01, epochs: 1 });
     expect(run.stdout).toContain("Files in relative-out");
