@@ -3,6 +3,7 @@ import { describe, it } from "vitest";
 import * as ops from "@nabla/ops";
 import * as nn from "@nabla/nn";
 import type { Tensor } from "@nabla/tensor";
+import { CONV_LAYERS } from "../support/conv-layers";
 import { builtArg, describeRows, tensorArg, type Row } from "../support/fuzz-calls";
 import type { ShapeOptions } from "../support/arbitraries";
 import {
@@ -249,7 +250,128 @@ const schedulerRows: Row[] = [
     ),
     call: (params: Tensor[], options: never) => new nn.optim.CosineAnnealingLR(new nn.optim.SGD(params, { lr: 0.1 }), options).step(),
   },
+  ...newSchedulerRows(),
 ];
+
+/** Steps a scheduler `steps` times (a hostile count means one) and returns its state dict. */
+function stepped(scheduler: { step(metric: number): void; stateDict(): unknown }, steps: unknown, metric: (i: number) => number = () => 0) {
+  for (let i = 0; i < (Number.isInteger(steps) ? Math.min(steps as number, 40) : 1); i++) scheduler.step(metric(i));
+  return scheduler.stateDict();
+}
+
+/** Rows for LinearLR, ExponentialLR, MultiStepLR, LambdaLR, OneCycleLR, CosineAnnealingWarmRestarts, SequentialLR, ReduceLROnPlateau. */
+function newSchedulerRows(): Row[] {
+  const { optim } = nn;
+  const sgd = (params: Tensor[]) => new optim.SGD(params, { lr: 0.1, momentum: 0.9 });
+  const steps = fc.integer({ min: 0, max: 25 });
+  const factor = fc.constantFrom(0.1, 0.5, 1, 0, -1, 2, NaN);
+  const row = (
+    name: string,
+    options: fc.Arbitrary<unknown>,
+    make: (optimizer: nn.optim.Optimizer, options: never) => { step(): void; stateDict(): unknown },
+  ): Row => ({
+    name,
+    args: fc.tuple(paramsArb, options, steps),
+    call: (params: Tensor[], opts: never, n: unknown) => stepped(make(sgd(params), opts), n),
+  });
+  return [
+    row(
+      "LinearLR",
+      fc.record({ startFactor: factor, endFactor: factor, totalIters: fc.integer({ min: -1, max: 6 }) }, { requiredKeys: [] }),
+      (o, opts) => new optim.LinearLR(o, opts),
+    ),
+    row("ExponentialLR", fc.record({ gamma: factor }), (o, opts) => new optim.ExponentialLR(o, opts)),
+    row(
+      "MultiStepLR",
+      fc.record(
+        { milestones: fc.array(fc.integer({ min: -1, max: 8 }), { maxLength: 3 }), gamma: factor },
+        { requiredKeys: ["milestones"] },
+      ),
+      (o, opts) => new optim.MultiStepLR(o, opts),
+    ),
+    row(
+      "LambdaLR",
+      fc.record({
+        lrLambda: fc.constantFrom(
+          (e: number) => 0.9 ** e,
+          (e: number) => (e > 3 ? NaN : 1),
+          [(e: number) => e],
+        ),
+      }),
+      (o, opts) => new optim.LambdaLR(o, opts),
+    ),
+    row(
+      "OneCycleLR",
+      fc.record(
+        {
+          maxLr: fc.constantFrom(1, 0.1, [0.1], 0, -1),
+          totalSteps: fc.integer({ min: -1, max: 12 }),
+          epochs: fc.integer({ min: 0, max: 3 }),
+          stepsPerEpoch: fc.integer({ min: 0, max: 4 }),
+          pctStart: fc.constantFrom(0.3, 0, 0.5, 1, 1.5),
+          annealStrategy: fc.constantFrom("cos", "linear", "exp"),
+          cycleMomentum: fc.boolean(),
+          baseMomentum: fc.constantFrom(0.85, 1),
+          maxMomentum: fc.constantFrom(0.95, -1),
+          divFactor: fc.constantFrom(25, 0),
+          finalDivFactor: fc.constantFrom(1e4, 1),
+          threePhase: fc.boolean(),
+        },
+        { requiredKeys: ["maxLr"] },
+      ),
+      (o, opts) => new optim.OneCycleLR(o, opts),
+    ),
+    row(
+      "CosineAnnealingWarmRestarts",
+      fc.record(
+        { t0: fc.integer({ min: -1, max: 4 }), tMult: fc.integer({ min: 0, max: 3 }), etaMin: fc.constantFrom(0, 0.01, NaN) },
+        { requiredKeys: ["t0"] },
+      ),
+      (o, opts) => new optim.CosineAnnealingWarmRestarts(o, opts),
+    ),
+    row(
+      "SequentialLR",
+      fc.record({ milestones: fc.array(fc.integer({ min: 0, max: 6 }), { maxLength: 3 }), count: fc.integer({ min: 0, max: 3 }) }),
+      (o, { milestones, count }: { milestones: number[]; count: number }) => {
+        const schedulers = Array.from({ length: Number.isInteger(count) ? Math.min(count, 3) : 1 }, (_, i) =>
+          i % 2 === 0 ? new optim.ExponentialLR(o, { gamma: 0.9 }) : new optim.CosineAnnealingWarmRestarts(o, { t0: 2 }),
+        );
+        return new optim.SequentialLR(o, { schedulers, milestones });
+      },
+    ),
+    {
+      name: "ReduceLROnPlateau",
+      args: fc.tuple(
+        paramsArb,
+        fc.record(
+          {
+            mode: fc.constantFrom("min", "max", "mid"),
+            factor,
+            patience: fc.integer({ min: -1, max: 3 }),
+            threshold: fc.constantFrom(1e-4, 0.1, -1),
+            thresholdMode: fc.constantFrom("rel", "abs", "x"),
+            cooldown: fc.integer({ min: -1, max: 2 }),
+            minLr: fc.constantFrom(0, 0.01, [0.01], -1),
+            eps: fc.constantFrom(1e-8, 0, NaN),
+          },
+          { requiredKeys: [] },
+        ),
+        fc.array(fc.constantFrom(1, 0.5, 2, NaN, Infinity), { maxLength: 12 }),
+      ),
+      call: (params: Tensor[], options: never, metrics: number[]) =>
+        stepped(new optim.ReduceLROnPlateau(sgd(params), options), Array.isArray(metrics) ? metrics.length : 1, (i) => metrics?.[i] ?? 1),
+    },
+    {
+      name: "ReduceLROnPlateau.loadStateDict",
+      args: fc.tuple(paramsArb, fc.record({ best: fc.constantFrom(1, Infinity, "x"), patience: fc.integer({ min: -1, max: 2 }) })),
+      call: (params: Tensor[], patch: object) => {
+        const scheduler = new optim.ReduceLROnPlateau(sgd(params));
+        scheduler.loadStateDict({ ...scheduler.stateDict(), ...patch });
+        return scheduler.stateDict();
+      },
+    },
+  ];
+}
 
 const initRows: Row[] = [
   ...(["uniform_", "normal_"] as const).map(
@@ -314,6 +436,172 @@ const linearSizesArb = fc.record({
 // the functions of the namespaces by name, for rows made from lists of names
 const opsByName = { ...ops };
 const layersByName = { ReLU: nn.ReLU, Tanh: nn.Tanh, Sigmoid: nn.Sigmoid, GELU: nn.GELU };
+
+// ---- convolution and pooling ----
+
+/** A size option: an integer for every spatial dim, a list of them, or a string (for padding). */
+const sizeOption = (spatial: number, min: number, max: number) =>
+  fc.oneof(
+    { weight: 3, arbitrary: fc.integer({ min, max }) },
+    { weight: 2, arbitrary: fc.array(fc.integer({ min, max }), { minLength: spatial, maxLength: spatial }) },
+    { weight: 1, arbitrary: fc.constantFrom("same", "valid", -1) },
+  );
+
+/** Convolution options, mostly valid: stride, padding, dilation, groups (and outputPadding for the transposed ones). */
+const convOptions = (spatial: number, groups: number) =>
+  fc.option(
+    fc.record(
+      {
+        stride: sizeOption(spatial, 1, 2),
+        padding: sizeOption(spatial, 0, 2),
+        dilation: sizeOption(spatial, 1, 2),
+        groups: fc.constantFrom(groups, groups, 1, 0),
+        outputPadding: sizeOption(spatial, 0, 1),
+      },
+      { requiredKeys: [] },
+    ),
+    { nil: undefined },
+  );
+
+/** A convolution's sizes: input batch (or none) and spatial sizes, channels, groups and kernel. */
+const convSizes = (spatial: number) =>
+  fc.record({
+    batch: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
+    groups: fc.integer({ min: 1, max: 2 }),
+    perGroupIn: fc.integer({ min: 1, max: 2 }),
+    perGroupOut: fc.integer({ min: 0, max: 2 }),
+    sizes: fc.array(fc.integer({ min: 0, max: 5 }), { minLength: spatial, maxLength: spatial }),
+    kernel: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: spatial, maxLength: spatial }),
+    dtype: fc.constantFrom("float32" as const, "float64" as const),
+  });
+type ConvSizes = ReturnType<typeof convSizes> extends fc.Arbitrary<infer S> ? S : never;
+
+/** An input of the sizes, mostly of their dtype. */
+const convInput = ({ batch, groups, perGroupIn, sizes, dtype }: ConvSizes) =>
+  tensorOf([...(batch === undefined ? [] : [batch]), groups * perGroupIn, ...sizes], { dtypes: [dtype, dtype, dtype, "int32"] });
+
+/** An input, a weight that mostly fits it, a bias or not, and options. */
+const convArgs = (spatial: number, transposed: boolean) =>
+  convSizes(spatial).chain((c) => {
+    const inChannels = c.groups * c.perGroupIn;
+    const outChannels = c.groups * c.perGroupOut;
+    const weight = transposed ? [inChannels, c.perGroupOut, ...c.kernel] : [outChannels, c.perGroupIn, ...c.kernel];
+    return fc.tuple(
+      convInput(c),
+      tensorOf(weight, { dtypes: [c.dtype] }),
+      fc.option(tensorOf([outChannels], { dtypes: [c.dtype] }), { nil: null }),
+      convOptions(spatial, c.groups),
+    );
+  });
+
+/** A conv layer's constructor arguments (options with bias, dtype and padding mode), and an input that mostly fits it. */
+const convLayerArgs = (spatial: number, transposed: boolean) =>
+  convSizes(spatial).chain((c) =>
+    fc.tuple(
+      fc.constant(c.groups * c.perGroupIn),
+      fc.constant(c.groups * c.perGroupOut),
+      fc.constant(c.kernel),
+      convOptions(spatial, c.groups).chain((options) =>
+        fc.record({
+          ...Object.fromEntries(Object.entries(options ?? {}).map(([key, value]) => [key, fc.constant(value)])),
+          bias: fc.boolean(),
+          dtype: fc.constant(c.dtype),
+          ...(transposed ? {} : { paddingMode: fc.constantFrom("zeros", "reflect", "replicate", "circular") }),
+        }),
+      ),
+      convInput(c),
+    ),
+  );
+
+/** A pooling input [N?, C, ...spatial], a kernel size and options. */
+const poolArgs = (spatial: number) =>
+  fc
+    .record({
+      batch: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
+      channels: fc.integer({ min: 0, max: 2 }),
+      sizes: fc.array(fc.integer({ min: 0, max: 6 }), { minLength: spatial, maxLength: spatial }),
+    })
+    .chain(({ batch, channels, sizes }) =>
+      fc.tuple(
+        tensorOf([...(batch === undefined ? [] : [batch]), channels, ...sizes], { dtypes: ["float32", "float64", "float32", "int32"] }),
+        sizeOption(spatial, 1, 3),
+        fc.option(
+          fc.record(
+            {
+              stride: sizeOption(spatial, 1, 3),
+              padding: sizeOption(spatial, 0, 2),
+              dilation: sizeOption(spatial, 1, 2),
+              countIncludePad: fc.boolean(),
+              ceilMode: fc.boolean(),
+            },
+            { requiredKeys: [] },
+          ),
+          { nil: undefined },
+        ),
+      ),
+    );
+
+/** An adaptive pooling input and an output size (null keeps a dim, in 2-d). */
+const adaptiveArgs = (spatial: number) =>
+  fc
+    .record({
+      batch: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
+      sizes: fc.array(fc.integer({ min: 0, max: 5 }), { minLength: spatial, maxLength: spatial }),
+    })
+    .chain(({ batch, sizes }) =>
+      fc.tuple(
+        tensorOf([...(batch === undefined ? [] : [batch]), 2, ...sizes], { dtypes: ["float32", "float64", "float32", "int32"] }),
+        fc.oneof(
+          fc.integer({ min: 0, max: 4 }),
+          fc.array(fc.oneof(fc.integer({ min: -1, max: 4 }), fc.constant(null)), { minLength: spatial, maxLength: spatial }),
+        ),
+      ),
+    );
+
+const convolutionRows: Row[] = [
+  ...(["conv1d", "conv2d", "convTranspose1d", "convTranspose2d"] as const).map(
+    (name): Row => ({
+      name,
+      args: convArgs(name.endsWith("1d") ? 1 : 2, name.startsWith("convTranspose")),
+      call: opsByName[name],
+      method: name,
+    }),
+  ),
+  {
+    name: "unfold",
+    args: poolArgs(2).map(([x, kernel, options]) => [x, kernel, options === undefined ? undefined : { ...options, ceilMode: undefined }]),
+    call: ops.unfold,
+    method: "unfold",
+  },
+  ...(["maxPool1d", "maxPool2d", "avgPool1d", "avgPool2d"] as const).map(
+    (name): Row => ({ name, args: poolArgs(name.endsWith("1d") ? 1 : 2), call: opsByName[name], method: name }),
+  ),
+  ...(["adaptiveAvgPool1d", "adaptiveAvgPool2d"] as const).map(
+    (name): Row => ({ name, args: adaptiveArgs(name.endsWith("1d") ? 1 : 2), call: opsByName[name], method: name }),
+  ),
+  ...(["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"] as const).map(
+    (name): Row => ({
+      name,
+      args: convLayerArgs(name.endsWith("1d") ? 1 : 2, name.startsWith("ConvTranspose")),
+      call: (inChannels: never, outChannels: never, kernel: never, options: never, x: Tensor) =>
+        new CONV_LAYERS[name](inChannels, outChannels, kernel, options).forward(x),
+    }),
+  ),
+  ...(["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d"] as const).map(
+    (name): Row => ({
+      name,
+      args: poolArgs(name.endsWith("1d") ? 1 : 2),
+      call: (x: Tensor, kernel: never, options: never) => new CONV_LAYERS[name](kernel, options).forward(x),
+    }),
+  ),
+  ...(["AdaptiveAvgPool1d", "AdaptiveAvgPool2d"] as const).map(
+    (name): Row => ({
+      name,
+      args: adaptiveArgs(name.endsWith("1d") ? 1 : 2),
+      call: (x: Tensor, size: never) => new CONV_LAYERS[name](size).forward(x),
+    }),
+  ),
+];
 
 const rows: Row[] = [
   ...(["softmax", "logSoftmax"] as const).map(
@@ -413,6 +701,7 @@ const rows: Row[] = [
     writes: true,
     receiver: true,
   },
+  ...convolutionRows,
   ...optimizerRows,
   ...clipRows,
   ...schedulerRows,
@@ -439,6 +728,28 @@ const rows: Row[] = [
       ),
     call: (tensors: Tensor[], options: never) =>
       [...new nn.DataLoader(new nn.TensorDataset(...(Array.isArray(tensors) ? tensors : [tensors])), options)].flat(),
+  },
+  {
+    name: "DataLoader.collate",
+    args: fc
+      .integer({ min: 0, max: 5 })
+      .chain((n) =>
+        fc.tuple(
+          fc.array(fc.oneof(tensorOf([2]), tensorOf([n]), fc.constantFrom(1, 0.5, true, "s")), { minLength: 1, maxLength: 2 }),
+          fc.integer({ min: 0, max: 4 }),
+          fc.record({ batchSize: fc.integer({ min: -1, max: 3 }), shuffle: fc.boolean(), seed: fc.nat() }, { requiredKeys: ["batchSize"] }),
+        ),
+      ),
+    // A dataset of `length` samples, each the given fields (tensors, numbers, booleans, strings).
+    call: (fields: unknown[], length: number, options: never) =>
+      [...new nn.DataLoader({ length, get: () => fields }, options)].flat().filter((v) => typeof v !== "string"),
+  },
+  {
+    name: "defaultCollate",
+    args: fc.array(fc.oneof(T({ shape: { maxRank: 2, maxNumel: 6 } }), fc.constantFrom(1, 0.5, 2 ** 40, false, "s", null)), {
+      maxLength: 4,
+    }),
+    call: (...samples: unknown[]) => nn.defaultCollate(samples),
   },
   {
     name: "trainTestSplit",

@@ -7,6 +7,7 @@ import * as nn from "@nabla/nn";
 import { DataLoader, GELU, Linear, Module, ReLU, Sequential, TensorDataset, init, optim, saveSafetensors, utils } from "@nabla/nn";
 import * as nodeIo from "@nabla/nn/node";
 import { type ScanCase, scanArguments } from "../support/argument-scan";
+import { CONV_LAYERS } from "../support/conv-layers";
 
 // Every export of @nabla/nn (functions, constructors, and the methods of what they make), called
 // with null, true, {}, "x" and NaN in each argument position in turn: it must work or throw a
@@ -35,6 +36,13 @@ const sgd = () => new optim.SGD(withGrad(), { lr: 0.1, momentum: 0.9 });
 const adam = () => new optim.Adam(withGrad(), { lr: 0.1 });
 const rmsprop = () => new optim.RMSprop(withGrad(), { momentum: 0.9, centered: true });
 const adagrad = () => new optim.Adagrad(withGrad(), { lrDecay: 0.1 });
+/** A SequentialLR over an ExponentialLR and a StepLR; `options` gives its milestones. */
+const sequential = (options: unknown) => {
+  const optimizer = sgd();
+  const schedulers = [new optim.ExponentialLR(optimizer, { gamma: 0.9 }), new optim.StepLR(optimizer, { stepSize: 1 })];
+  const { milestones } = (options ?? {}) as { milestones: number[] };
+  return new optim.SequentialLR(optimizer, { schedulers, milestones });
+};
 /** The state dict of an optimizer after one step, so it holds per-parameter state. */
 const steppedState = (make: () => optim.Optimizer) => {
   const optimizer = make();
@@ -58,6 +66,36 @@ const method =
 const CASES: ScanCase[] = [
   { name: "Linear", call: construct(Linear), args: () => [2, 3, { bias: true, dtype: "float32" }] },
   { name: "linear", call: nn.linear, args: () => [x(), x(), tensor([1, 2])] },
+  ...(["Conv1d", "Conv2d"] as const).map(
+    (name): ScanCase => ({
+      name,
+      call: construct(CONV_LAYERS[name]),
+      args: () => [2, 4, 3, { stride: 1, padding: "same", dilation: 1, groups: 2, bias: true, paddingMode: "reflect", dtype: "float32" }],
+    }),
+  ),
+  ...(["ConvTranspose1d", "ConvTranspose2d"] as const).map(
+    (name): ScanCase => ({
+      name,
+      call: construct(CONV_LAYERS[name]),
+      args: () => [2, 4, 3, { stride: 2, padding: 1, outputPadding: 1, dilation: 1, groups: 2, bias: true, dtype: "float32" }],
+    }),
+  ),
+  ...(["MaxPool1d", "MaxPool2d"] as const).map(
+    (name): ScanCase => ({
+      name,
+      call: construct(CONV_LAYERS[name]),
+      args: () => [2, { stride: 1, padding: 1, dilation: 1, ceilMode: true }],
+    }),
+  ),
+  ...(["AvgPool1d", "AvgPool2d"] as const).map(
+    (name): ScanCase => ({
+      name,
+      call: construct(CONV_LAYERS[name]),
+      args: () => [2, { stride: 1, padding: 1, ceilMode: true, countIncludePad: false }],
+    }),
+  ),
+  { name: "AdaptiveAvgPool1d", call: construct(nn.AdaptiveAvgPool1d), args: () => [2] },
+  { name: "AdaptiveAvgPool2d", call: construct(nn.AdaptiveAvgPool2d), args: () => [[2, null]] },
   { name: "Sequential", call: construct(Sequential), args: () => [new ReLU(), linear()] },
   { name: "ModuleList", call: construct(nn.ModuleList), args: () => [[new ReLU(), linear()]] },
   { name: "ModuleDict", call: construct(nn.ModuleDict), args: () => [{ act: new ReLU(), fc: linear() }] },
@@ -106,6 +144,41 @@ const CASES: ScanCase[] = [
   { name: "utils.clipGradValue_", call: utils.clipGradValue_, args: () => [withGrad(), 0.1] },
   { name: "StepLR", call: construct(optim.StepLR), args: () => [sgd(), { stepSize: 2, gamma: 0.5 }] },
   { name: "CosineAnnealingLR", call: construct(optim.CosineAnnealingLR), args: () => [sgd(), { tMax: 3, etaMin: 0 }] },
+  { name: "LinearLR", call: construct(optim.LinearLR), args: () => [sgd(), { startFactor: 0.5, endFactor: 1, totalIters: 3 }] },
+  { name: "ExponentialLR", call: construct(optim.ExponentialLR), args: () => [sgd(), { gamma: 0.9 }] },
+  { name: "MultiStepLR", call: construct(optim.MultiStepLR), args: () => [sgd(), { milestones: [1, 3], gamma: 0.5 }] },
+  { name: "LambdaLR", call: construct(optim.LambdaLR), args: () => [sgd(), { lrLambda: (epoch: number) => 0.9 ** epoch }] },
+  {
+    name: "OneCycleLR",
+    call: construct(optim.OneCycleLR),
+    args: () => [
+      sgd(),
+      {
+        maxLr: 1,
+        totalSteps: 10,
+        pctStart: 0.3,
+        annealStrategy: "cos",
+        cycleMomentum: true,
+        baseMomentum: 0.85,
+        maxMomentum: 0.95,
+        divFactor: 25,
+        finalDivFactor: 1e4,
+        threePhase: false,
+      },
+    ],
+  },
+  {
+    name: "CosineAnnealingWarmRestarts",
+    call: construct(optim.CosineAnnealingWarmRestarts),
+    args: () => [sgd(), { t0: 2, tMult: 2, etaMin: 0 }],
+  },
+  { name: "SequentialLR", call: (options: unknown) => sequential(options), args: () => [{ milestones: [2] }] },
+  {
+    name: "ReduceLROnPlateau",
+    call: construct(optim.ReduceLROnPlateau),
+    args: () => [sgd(), { mode: "min", factor: 0.1, patience: 2, threshold: 1e-4, thresholdMode: "rel", cooldown: 1, minLr: 0, eps: 1e-8 }],
+  },
+  { name: "defaultCollate", call: nn.defaultCollate, args: () => [[x(), x()]] },
   { name: "init.calculateGain", call: init.calculateGain, args: () => ["leaky_relu", 0.2] },
   { name: "init.calculateFanInAndFanOut", call: init.calculateFanInAndFanOut, args: () => [x()] },
   { name: "init.uniform_", call: init.uniform_, args: () => [x(), 0, 1, {}] },
@@ -126,6 +199,20 @@ const CASES: ScanCase[] = [
   { name: "GELU.forward", call: method(() => new GELU(), "forward"), args: () => [x()] },
   { name: "Dropout.forward", call: method(() => new nn.Dropout(0.5), "forward"), args: () => [x()] },
   { name: "Flatten.forward", call: method(() => new nn.Flatten(), "forward"), args: () => [x()] },
+  {
+    name: "Conv1d.forward",
+    call: method(() => new nn.Conv1d(2, 3, 2, { paddingMode: "circular", padding: 1 }), "forward"),
+    args: () => [x()],
+  },
+  { name: "Conv2d.forward", call: method(() => new nn.Conv2d(1, 3, 2), "forward"), args: () => [x().unsqueeze(0)] },
+  { name: "ConvTranspose1d.forward", call: method(() => new nn.ConvTranspose1d(2, 3, 2), "forward"), args: () => [x()] },
+  { name: "ConvTranspose2d.forward", call: method(() => new nn.ConvTranspose2d(1, 3, 2), "forward"), args: () => [x().unsqueeze(0)] },
+  { name: "MaxPool1d.forward", call: method(() => new nn.MaxPool1d(2), "forward"), args: () => [x()] },
+  { name: "MaxPool2d.forward", call: method(() => new nn.MaxPool2d(2), "forward"), args: () => [x().unsqueeze(0)] },
+  { name: "AvgPool1d.forward", call: method(() => new nn.AvgPool1d(2), "forward"), args: () => [x()] },
+  { name: "AvgPool2d.forward", call: method(() => new nn.AvgPool2d(2), "forward"), args: () => [x().unsqueeze(0)] },
+  { name: "AdaptiveAvgPool1d.forward", call: method(() => new nn.AdaptiveAvgPool1d(1), "forward"), args: () => [x()] },
+  { name: "AdaptiveAvgPool2d.forward", call: method(() => new nn.AdaptiveAvgPool2d(1), "forward"), args: () => [x().unsqueeze(0)] },
   { name: "Module.train", call: method(linear, "train"), args: () => [true] },
   { name: "Module.apply", call: method(linear, "apply"), args: () => [() => undefined] },
   { name: "Module.registerBuffer", call: method(linear, "registerBuffer"), args: () => ["running", zeros([2]), { persistent: false }] },
@@ -157,6 +244,29 @@ const CASES: ScanCase[] = [
     name: "CosineAnnealingLR.loadStateDict",
     call: method(() => new optim.CosineAnnealingLR(sgd(), { tMax: 2 }), "loadStateDict"),
     args: () => [new optim.CosineAnnealingLR(sgd(), { tMax: 2 }).stateDict()],
+  },
+  ...(
+    [
+      ["LinearLR", () => new optim.LinearLR(sgd())],
+      ["ExponentialLR", () => new optim.ExponentialLR(sgd(), { gamma: 0.9 })],
+      ["MultiStepLR", () => new optim.MultiStepLR(sgd(), { milestones: [1] })],
+      ["LambdaLR", () => new optim.LambdaLR(sgd(), { lrLambda: () => 1 })],
+      ["OneCycleLR", () => new optim.OneCycleLR(sgd(), { maxLr: 1, totalSteps: 5 })],
+      ["CosineAnnealingWarmRestarts", () => new optim.CosineAnnealingWarmRestarts(sgd(), { t0: 2 })],
+      ["SequentialLR", () => sequential({ milestones: [2] })],
+      ["ReduceLROnPlateau", () => new optim.ReduceLROnPlateau(sgd())],
+    ] as [string, () => { stateDict(): unknown }][]
+  ).map(
+    ([name, make]): ScanCase => ({ name: `${name}.loadStateDict`, call: method(make, "loadStateDict"), args: () => [make().stateDict()] }),
+  ),
+  { name: "ReduceLROnPlateau.step", call: method(() => new optim.ReduceLROnPlateau(sgd()), "step"), args: () => [1] },
+  {
+    name: "DataLoader.collate",
+    call: (dataset: unknown, options: unknown) => [...new DataLoader(dataset as nn.Dataset, options as nn.DataLoaderOptions<unknown>)],
+    args: () => [
+      { length: 2, get: (i: number) => [x(), i, { flag: true }] },
+      { batchSize: 2, collate: nn.defaultCollate },
+    ],
   },
   // the Node entry point; its paths are real files, so "x" only names a file that is not there
   {

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { manualSeed, randn, type Tensor } from "@nabla/tensor";
 import * as nn from "@nabla/nn";
+import { CONV_LAYERS } from "../support/conv-layers";
 import { nablaError } from "../support/errors";
 import { loadFixture } from "../support/fixtures";
 import { expectClose, fromFlat } from "../support/reference";
@@ -13,7 +14,7 @@ import { expectClose, fromFlat } from "../support/reference";
 
 interface ModuleCase {
   name: string;
-  kind: keyof typeof LAYERS;
+  kind: keyof typeof CONV_LAYERS;
   args: unknown[];
   options: Record<string, unknown>;
   stateKeys: string[];
@@ -24,31 +25,18 @@ interface ModuleCase {
 }
 
 interface ReprCase {
-  kind: keyof typeof LAYERS;
+  kind: keyof typeof CONV_LAYERS;
   args: unknown[];
   options: Record<string, unknown>;
   repr: string;
 }
 
-const LAYERS = {
-  Conv1d: nn.Conv1d,
-  Conv2d: nn.Conv2d,
-  ConvTranspose1d: nn.ConvTranspose1d,
-  ConvTranspose2d: nn.ConvTranspose2d,
-  MaxPool1d: nn.MaxPool1d,
-  MaxPool2d: nn.MaxPool2d,
-  AvgPool1d: nn.AvgPool1d,
-  AvgPool2d: nn.AvgPool2d,
-  AdaptiveAvgPool1d: nn.AdaptiveAvgPool1d,
-  AdaptiveAvgPool2d: nn.AdaptiveAvgPool2d,
-};
-
 const fixture = loadFixture<{ file: string; cases: ModuleCase[]; reprs: ReprCase[] }>("conv_modules.json");
 const bytes = new Uint8Array(readFileSync(fileURLToPath(new URL(`../fixtures/safetensors/${fixture.file}`, import.meta.url))));
 const state = nn.loadSafetensors(bytes).tensors;
 
-function build(kind: keyof typeof LAYERS, args: unknown[], options: Record<string, unknown>): nn.Module {
-  const Layer = LAYERS[kind] as unknown as new (...a: unknown[]) => nn.Module;
+function build(kind: keyof typeof CONV_LAYERS, args: unknown[], options: Record<string, unknown>): nn.Module {
+  const Layer = CONV_LAYERS[kind] as unknown as new (...a: unknown[]) => nn.Module;
   return Object.keys(options).length > 0 ? new Layer(...args, options) : new Layer(...args);
 }
 

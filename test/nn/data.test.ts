@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Tensor, arange, manualSeed, tensor } from "@nabla/tensor";
-import { DataLoader, TensorDataset } from "@nabla/nn";
+import { DataLoader, TensorDataset, defaultCollate } from "@nabla/nn";
 import { nablaError } from "../support/errors";
 
 const nablaMessage = (run: () => unknown): string => nablaError(run).message;
@@ -150,7 +150,136 @@ describe("DataLoader", () => {
     );
     expect(nablaMessage(() => new DataLoader(dataset, { batchSize: 2, seed: 0.5 }))).toBe("DataLoader: seed must be an integer, got 0.5");
     expect(nablaMessage(() => new DataLoader([tensor([1])] as unknown as TensorDataset, { batchSize: 2 }))).toBe(
-      "DataLoader: expected a TensorDataset",
+      "DataLoader: expected a Dataset (an object with a length and a get(i) method), got [{…}]",
     );
+  });
+});
+
+describe("DataLoader over any Dataset", () => {
+  /** Sample i: a [2] float tensor, an integer label, a float weight, a flag and a name. */
+  const records = {
+    length: 5,
+    get: (i: number) => ({ x: tensor([i, -i]), label: i % 3, weight: i / 4, even: i % 2 === 0, name: `r${i}` }),
+  };
+
+  it("collates objects key by key: tensors stacked, integers int32, fractions float32, booleans bool, strings as a list", () => {
+    const batches = [...new DataLoader(records, { batchSize: 2 })];
+    expect(batches).toHaveLength(3);
+    const first = batches[0]!;
+    expect(first.x.shape).toEqual([2, 2]);
+    expect(first.x.toArray()).toEqual([
+      [0, -0],
+      [1, -1],
+    ]);
+    expect([first.label.dtype, first.label.toArray()]).toEqual(["int32", [0, 1]]);
+    expect([first.weight.dtype, first.weight.toArray()]).toEqual(["float32", [0, 0.25]]);
+    expect([first.even.dtype, first.even.toArray()]).toEqual(["bool", [true, false]]);
+    expect(first.name).toEqual(["r0", "r1"]);
+    expect(batches[2]!.label.toArray()).toEqual([1]);
+  });
+
+  it("collates arrays field by field and shuffles by dataset index, reproducibly from the seed", () => {
+    const pairs = { length: 6, get: (i: number) => [tensor([[i]]), i] as const };
+    const epoch = () => [...new DataLoader(pairs, { batchSize: 4, shuffle: true, seed: 3 })];
+    const [a, b] = [epoch(), epoch()];
+    expect(a.map(([, y]) => y.toArray())).toEqual(b.map(([, y]) => y.toArray()));
+    const ids = a.flatMap(([x, y]) => {
+      expect(x.shape).toEqual([y.shape[0], 1, 1]);
+      expect((x.toArray() as number[][][]).map((row) => row[0]![0])).toEqual(y.toArray());
+      return y.toArray() as number[];
+    });
+    expect([...ids].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it("gives a TensorDataset's rows, as views, to a custom collate, and yields what it returns", () => {
+    const dataset = numberedDataset(5);
+    const seen: number[][] = [];
+    const loader = new DataLoader(dataset, {
+      batchSize: 2,
+      collate: (samples: Tensor[][]) => {
+        seen.push(samples.map(([, y]) => y!.item() as number));
+        return samples.length;
+      },
+    });
+    expect([...loader]).toEqual([2, 2, 1]);
+    expect(seen).toEqual([[0, 1], [2, 3], [4]]);
+  });
+
+  it("with the default collate, a TensorDataset gives the same batches through get as through its fast path", () => {
+    const dataset = numberedDataset(7);
+    const viaGet = { length: dataset.length, get: (i: number) => dataset.get(i) };
+    const fast = [...new DataLoader(dataset, { batchSize: 3, shuffle: true, seed: 1 })];
+    const slow = [...new DataLoader(viaGet, { batchSize: 3, shuffle: true, seed: 1 })];
+    expect(slow.map((batch) => batch.map((t) => [t.dtype, t.toArray()]))).toEqual(
+      fast.map((batch) => batch.map((t) => [t.dtype, t.toArray()])),
+    );
+  });
+
+  it("names the dataset index and the shapes of samples that do not stack", () => {
+    const ragged = { length: 4, get: (i: number) => [tensor(new Array(i === 3 ? 3 : 2).fill(i)), i] };
+    const loader = new DataLoader(ragged, { batchSize: 2, shuffle: false });
+    expect(nablaMessage(() => [...loader])).toBe(
+      "DataLoader: the sample at dataset index 3 (field 0) has shape [3], the sample at dataset index 2 has shape [2]",
+    );
+  });
+
+  it("refuses samples of mixed kinds and values it cannot collate", () => {
+    const mixed = { length: 2, get: (i: number) => (i === 0 ? { a: 1 } : { a: "1" }) };
+    expect(nablaMessage(() => [...new DataLoader(mixed, { batchSize: 2 })])).toBe(
+      'DataLoader: the sample at dataset index 1 (field a) is "1", expected a number like the sample at dataset index 0',
+    );
+    const missing = { length: 2, get: (i: number) => (i === 0 ? [1, 2] : [1]) };
+    expect(nablaMessage(() => [...new DataLoader(missing, { batchSize: 2 })])).toBe(
+      "DataLoader: the sample at dataset index 1 is [1], expected an array of 2 fields like the sample at dataset index 0",
+    );
+    const empty = { length: 1, get: () => undefined };
+    expect(nablaMessage(() => [...new DataLoader(empty, { batchSize: 1 })])).toMatch(
+      /^DataLoader: cannot collate the sample at dataset index 0: undefined/,
+    );
+  });
+
+  it("turns an error thrown by collate or get into a NablaError naming the batch, with the original as its cause", () => {
+    const failure = new Error("bad batch");
+    const loader = new DataLoader(numberedDataset(4), {
+      batchSize: 2,
+      collate: () => {
+        throw failure;
+      },
+    });
+    const error = nablaError(() => [...loader]);
+    expect(error.message).toBe("DataLoader: collate threw on the batch of dataset indices [0, 1]: bad batch");
+    expect(error.cause).toBe(failure);
+    const broken = {
+      length: 2,
+      get: () => {
+        throw new TypeError("no such row");
+      },
+    };
+    expect(nablaMessage(() => [...new DataLoader(broken, { batchSize: 1 })])).toBe("DataLoader: dataset.get(0) threw: no such row");
+  });
+
+  it("refuses an object without length or get, a bad length, and a collate that is not a function", () => {
+    expect(nablaMessage(() => new DataLoader({ get: () => 1 } as never, { batchSize: 1 }))).toBe(
+      "DataLoader: expected a Dataset (an object with a length and a get(i) method), got an object",
+    );
+    expect(nablaMessage(() => new DataLoader({ length: 2 } as never, { batchSize: 1 }))).toMatch(/^DataLoader: expected a Dataset/);
+    expect(nablaMessage(() => [...new DataLoader({ length: -1, get: () => 1 }, { batchSize: 1 })])).toBe(
+      "DataLoader: the dataset's length must be a non-negative integer, got -1",
+    );
+    expect(nablaMessage(() => new DataLoader(numberedDataset(2), { batchSize: 1, collate: 3 as never }))).toBe(
+      "DataLoader: collate must be a function, got 3",
+    );
+  });
+});
+
+describe("defaultCollate", () => {
+  it("promotes tensor dtypes as stack does and keeps int32 for integers that fit", () => {
+    expect(defaultCollate([tensor([1], { dtype: "int32" }), tensor([0.5])]).dtype).toBe("float32");
+    expect(defaultCollate([1, 2 ** 31]).dtype).toBe("float32");
+    expect(defaultCollate([-(2 ** 31), 7]).dtype).toBe("int32");
+  });
+
+  it("refuses an empty batch", () => {
+    expect(nablaMessage(() => defaultCollate([]))).toBe("defaultCollate: expected a non-empty array of samples, got []");
   });
 });

@@ -104,6 +104,16 @@ function divisorOf(pick: Choices, n: number): number {
   return divisors[pick.int(0, divisors.length - 1)]!;
 }
 
+/**
+ * A convolution row's choices for the drawn shape: the channels and spatial sizes it holds, a
+ * number of groups dividing the channels, and the room (elements per channel) a weight may take.
+ */
+function convCase(shape: readonly number[], spatial: number, salt: number) {
+  const pick = rowChoices(shape, salt);
+  const channels = shape[spatial === 1 ? 1 : 0]!;
+  return { pick, channels, sizes: shape.slice(-spatial), groups: divisorOf(pick, channels), room: product(shape) / channels };
+}
+
 /** A batched or unbatched conv input (`spatial` 2: the drawn [C, H, W], maybe as a batch of two stride-0 copies). */
 function convInput(x: Tensor, spatial: number, pick: Choices): Tensor {
   return spatial === 2 && pick.bool() ? x.unsqueeze(0).expand([2, ...x.shape]) : x;
@@ -119,12 +129,9 @@ function convRow(spatial: 1 | 2, salt: number): OpRow {
     minRank: 3,
     maxRank: 3,
     call: ([x, w, b], shape) => {
-      const pick = rowChoices(shape, salt);
-      const channels = shape[spatial === 1 ? 1 : 0]!;
-      const sizes = shape.slice(-spatial);
-      const groups = divisorOf(pick, channels);
-      const { padding, dilation, stride, kernel } = convGeometry(pick, sizes, product(shape) / channels);
-      const perGroup = Math.max(1, Math.min(2, Math.floor(product(shape) / channels / product(kernel))));
+      const { pick, channels, sizes, groups, room } = convCase(shape, spatial, salt);
+      const { padding, dilation, stride, kernel } = convGeometry(pick, sizes, room);
+      const perGroup = Math.max(1, Math.min(2, Math.floor(room / product(kernel))));
       const outChannels = groups * pick.int(1, perGroup);
       const weight = cut(w!, [outChannels, channels / groups, ...kernel]);
       const form = pick.int(0, 3);
@@ -151,11 +158,7 @@ function convTransposeRow(spatial: 1 | 2, salt: number): OpRow {
     minRank: 3,
     maxRank: 3,
     call: ([x, w, b], shape) => {
-      const pick = rowChoices(shape, salt);
-      const channels = shape[spatial === 1 ? 1 : 0]!;
-      const sizes = shape.slice(-spatial);
-      const groups = divisorOf(pick, channels);
-      const room = product(shape) / channels;
+      const { pick, channels, sizes, groups, room } = convCase(shape, spatial, salt);
       let budget = room;
       const kernel = sizes.map(() => {
         const k = pick.int(1, Math.min(2, budget));

@@ -1,5 +1,5 @@
 // conv2d forward + backward at a CNN layer's size: input [32, 16, 32, 32], weight [32, 16, 3, 3],
-// padding 1. Run after `pnpm build`: node --expose-gc --import tsx packages/bench/src/conv2d.ts
+// padding 1. Run after `pnpm build`: pnpm --filter @nabla/bench conv2d
 import { conv2d } from "@nabla/ops";
 import { manualSeed, randn } from "@nabla/tensor";
 

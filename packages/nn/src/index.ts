@@ -7,6 +7,7 @@
  */
 export { TensorDataset } from "./data/dataset";
 export { DataLoader, type DataLoaderOptions } from "./data/dataloader";
+export { defaultCollate, type Collated, type Dataset } from "./data/collate";
 export { trainTestSplit, type TrainTestSplitOptions } from "./data/split";
 export { readCsv, type CsvData, type ReadCsvOptions } from "./data/csv";
 export { saveSafetensors, loadSafetensors, type SafetensorsContents } from "./io/safetensors";
@@ -34,8 +35,9 @@ export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, Adaptive
  */
 export * as init from "./init";
 /**
- * Optimizers (SGD, Adam, AdamW, RMSprop, Adagrad) and learning-rate schedulers (StepLR, CosineAnnealingLR), as
- * PyTorch's `torch.optim`, step for step.
+ * Optimizers (SGD, Adam, AdamW, RMSprop, Adagrad) and learning-rate schedulers (StepLR, MultiStepLR,
+ * ExponentialLR, LinearLR, LambdaLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, OneCycleLR,
+ * SequentialLR, ReduceLROnPlateau), as PyTorch's `torch.optim`, step for step.
  *
  * @example
  * ```ts

@@ -121,12 +121,32 @@ function checkBias(op: string, bias: unknown, channels: number): Tensor | null {
 /** A bias `[C]` shaped to add to `[N, C, ...spatial]`. */
 const biasColumn = (bias: Tensor, spatial: number) => bias.reshape([bias.shape[0]!, ...new Array<number>(spatial).fill(1)]);
 
-function checkWeight(op: string, weight: unknown, spatial: number): Tensor {
+/**
+ * What every convolution checks first: the input as `[N, C, ...spatial]`, a weight of rank
+ * spatial + 2 (`layout` names its dims for the message), groups, stride and dilation.
+ */
+function convArguments<O extends ConvOptions<unknown> | ConvTransposeOptions<unknown>>(
+  op: string,
+  spatial: number,
+  input: unknown,
+  weight: unknown,
+  options: O | undefined,
+  layout: string,
+) {
+  const { x, batched } = batchedInput(op, input, spatial);
   const w = checkTensor(op, "weight", weight);
-  if (w.ndim !== spatial + 2) {
-    throw new NablaError(op, `expected a ${spatial + 2}-d weight [out, in / groups, ...kernel], got shape ${formatShape(w.shape)}`);
-  }
-  return w;
+  if (w.ndim !== spatial + 2) throw new NablaError(op, `expected a ${spatial + 2}-d weight ${layout}, got shape ${formatShape(w.shape)}`);
+  const opts = checkOptions(op, options);
+  return {
+    x,
+    batched,
+    w,
+    opts,
+    groups: checkInteger(op, "groups", opts.groups ?? 1, { min: 1 }),
+    kernel: w.shape.slice(2),
+    stride: sizeTuple(op, "stride", opts.stride ?? 1, spatial, 1),
+    dilation: sizeTuple(op, "dilation", opts.dilation ?? 1, spatial, 1),
+  };
 }
 
 /** The paddings before and after each spatial dim, for conv's `padding` option. */
@@ -172,16 +192,17 @@ function convNd(
   bias: Tensor | null | undefined,
   options: ConvOptions<unknown> | undefined,
 ): Tensor {
-  const { x, batched } = batchedInput(op, input, spatial);
-  const w = checkWeight(op, weight, spatial);
-  const opts = checkOptions(op, options);
-  const groups = checkInteger(op, "groups", opts.groups ?? 1, { min: 1 });
+  const { x, batched, w, opts, groups, kernel, stride, dilation } = convArguments(
+    op,
+    spatial,
+    input,
+    weight,
+    options,
+    "[out, in / groups, ...kernel]",
+  );
   const [outChannels, groupChannels] = w.shape as [number, number];
-  const kernel = w.shape.slice(2);
   const b = checkBias(op, bias, outChannels);
   checkSameDType(op, x, w, b);
-  const stride = sizeTuple(op, "stride", opts.stride ?? 1, spatial, 1);
-  const dilation = sizeTuple(op, "dilation", opts.dilation ?? 1, spatial, 1);
   const padding = convPadding(op, opts.padding ?? 0, spatial, kernel, dilation, stride);
   const channels = x.shape[1]!;
   if (outChannels % groups !== 0) {
@@ -219,22 +240,20 @@ function convTransposeNd(
   bias: Tensor | null | undefined,
   options: ConvTransposeOptions<unknown> | undefined,
 ): Tensor {
-  const { x, batched } = batchedInput(op, input, spatial);
-  const w = checkTensor(op, "weight", weight);
-  if (w.ndim !== spatial + 2) {
-    throw new NablaError(op, `expected a ${spatial + 2}-d weight [in, out / groups, ...kernel], got shape ${formatShape(w.shape)}`);
-  }
-  const opts = checkOptions(op, options);
-  const groups = checkInteger(op, "groups", opts.groups ?? 1, { min: 1 });
+  const { x, batched, w, opts, groups, kernel, stride, dilation } = convArguments(
+    op,
+    spatial,
+    input,
+    weight,
+    options,
+    "[in, out / groups, ...kernel]",
+  );
   const [inChannels, groupOut] = w.shape as [number, number];
-  const kernel = w.shape.slice(2);
   const outChannels = groupOut * groups;
   const b = checkBias(op, bias, outChannels);
   checkSameDType(op, x, w, b);
-  const stride = sizeTuple(op, "stride", opts.stride ?? 1, spatial, 1);
   const padding = sizeTuple(op, "padding", opts.padding ?? 0, spatial, 0);
   const outputPadding = sizeTuple(op, "outputPadding", opts.outputPadding ?? 0, spatial, 0);
-  const dilation = sizeTuple(op, "dilation", opts.dilation ?? 1, spatial, 1);
   const channels = x.shape[1]!;
   if (inChannels !== channels) {
     throw new NablaError(
@@ -324,7 +343,7 @@ export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
  *
  * @example
  * ```ts
- * const x = arange(16, { dtype: "float32" }).reshape([1, 1, 4, 4]);
+ * const x = arange(0, 16, 1, { dtype: "float32" }).reshape([1, 1, 4, 4]);
  * conv2d(x, ones([1, 1, 2, 2]), null, { stride: 2 }); // → [[[[10, 18], [42, 50]]]]
  * conv2d(x, ones([2, 1, 3, 3]), null, { padding: 1 }).shape; // → [1, 2, 4, 4]
  * conv2d(ones([2, 5, 5]), ones([4, 1, 3, 3]), null, { groups: 2 }).shape; // → [4, 3, 3]
@@ -376,7 +395,7 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | n
  *
  * @example
  * ```ts
- * const x = arange(9, { dtype: "float32" }).reshape([1, 1, 3, 3]);
+ * const x = arange(0, 9, 1, { dtype: "float32" }).reshape([1, 1, 3, 3]);
  * unfold(x, 2); // → [[[0, 1, 3, 4], [1, 2, 4, 5], [3, 4, 6, 7], [4, 5, 7, 8]]]
  * unfold(x, [1, 3], { stride: 2 }).shape; // → [1, 3, 2]
  * ```

@@ -118,6 +118,9 @@ function avgPoolNd(op: string, spatial: number, input: Tensor, kernelSize: unkno
   return batched ? y : y.squeeze(0);
 }
 
+/** The most entries an averaging matrix may have (2²⁶, 512 MiB of float64). */
+const MAX_MATRIX_ELEMENTS = 2 ** 26;
+
 /**
  * The averaging matrix `[out, size]` of adaptive pooling along one dim: output i averages the
  * inputs from ⌊i·size/out⌋ to ⌈(i + 1)·size/out⌉ (exclusive), as PyTorch.
@@ -148,6 +151,9 @@ function adaptiveAvgPoolNd(op: string, spatial: number, input: Tensor, outputSiz
     spatial,
     0,
   );
+  if (checked.some((out, d) => out * sizes[d]! > MAX_MATRIX_ELEMENTS)) {
+    throw new NablaError(op, `outputSize ${formatShape(checked)} is too large for input ${formatShape(input.shape)}`);
+  }
   // y = x A_Wᵀ along the last dim, then A_H y along the one before
   let y = x;
   for (let d = spatial - 1; d >= 0; d--) {
@@ -183,7 +189,7 @@ export function maxPool1d(input: Tensor, kernelSize: Size1d, options?: MaxPoolOp
  *
  * @example
  * ```ts
- * const x = arange(16, { dtype: "float32" }).reshape([1, 1, 4, 4]);
+ * const x = arange(0, 16, 1, { dtype: "float32" }).reshape([1, 1, 4, 4]);
  * maxPool2d(x, 2);                            // → [[[[5, 7], [13, 15]]]]
  * maxPool2d(x, 3, { stride: 2, ceilMode: true }).shape; // → [1, 1, 2, 2]
  * ```
@@ -216,7 +222,7 @@ export function avgPool1d(input: Tensor, kernelSize: Size1d, options?: AvgPoolOp
  *
  * @example
  * ```ts
- * const x = arange(16, { dtype: "float32" }).reshape([1, 1, 4, 4]);
+ * const x = arange(0, 16, 1, { dtype: "float32" }).reshape([1, 1, 4, 4]);
  * avgPool2d(x, 2); // → [[[[2.5, 4.5], [10.5, 12.5]]]]
  * ```
  */
@@ -246,7 +252,7 @@ export function adaptiveAvgPool1d(input: Tensor, outputSize: Size1d): Tensor {
  *
  * @example
  * ```ts
- * const x = arange(16, { dtype: "float32" }).reshape([1, 1, 4, 4]);
+ * const x = arange(0, 16, 1, { dtype: "float32" }).reshape([1, 1, 4, 4]);
  * adaptiveAvgPool2d(x, 1);                 // → [[[[7.5]]]]
  * adaptiveAvgPool2d(x, [2, null]).shape;   // → [1, 1, 2, 4]
  * ```

@@ -1,5 +1,4 @@
 import { checkBoolean, checkTensor } from "./args";
-import { full } from "./creation";
 import { isFloating } from "./dtype";
 import { NablaError, describeValue } from "./errors";
 import { checkReductionDim } from "./ops/reduce";
@@ -19,11 +18,6 @@ import type { Dims, Tensor } from "./tensor";
 export function square(x: Tensor): Tensor {
   checkTensor("square", "input", x);
   return x.mul(x);
-}
-
-/** A tensor shaped like `t` filled with `value`, in t's dtype. */
-export function fullLike(t: Tensor, value: number): Tensor {
-  return full(t.shape, value, { dtype: t.dtype });
 }
 
 /** How many elements a reduction over `dim` combines; checks the dims in the name of `op`. */

@@ -67,3 +67,5 @@ export type { ToDotOptions } from "./autograd/dot";
 export { traceBackward, BackwardTrace } from "./autograd/trace";
 export type { TraceBackwardOptions, BackwardStep, SentGradient } from "./autograd/trace";
 export type { TensorSummary } from "./autograd/tensor-summary";
+// gives tensors a method for every op above whose first argument is a tensor (`x.add(y)`)
+import "./methods";

@@ -1,9 +1,11 @@
 import { Generator, NablaError, type Tensor, tensor } from "@nabla/tensor";
+import { describeValue } from "@nabla/tensor/internal";
+import { type Collated, type Dataset, collate } from "./collate";
 import { TensorDataset } from "./dataset";
 import { permutation } from "./permutation";
 
 /** Options of `DataLoader`, as PyTorch's `DataLoader` keywords (camelCase). */
-export interface DataLoaderOptions {
+export interface DataLoaderOptions<T = Tensor[], B = Collated<T>> {
   /** Rows per batch, a positive integer (required). */
   batchSize: number;
   /** Draw a new order of the rows at the start of every pass. Default false. */
@@ -12,14 +14,23 @@ export interface DataLoaderOptions {
   dropLast?: boolean;
   /** Seeds the loader's own random stream; without it, shuffling draws from the global one (`manualSeed`). */
   seed?: number;
+  /**
+   * Puts a batch's samples (in batch order) together; by default `defaultCollate` (tensors stacked,
+   * numbers and booleans made tensors, arrays and objects collated field by field).
+   */
+  collate?: (samples: T[]) => B;
 }
 
 /**
- * Iterates over a dataset in batches: each batch is an array with one tensor per dataset tensor,
- * holding `batchSize` rows (the last may be smaller unless `dropLast`), copied out of the dataset.
- * With `shuffle`, every new iteration is a new epoch with a fresh permutation; the sequence of
- * epochs is reproducible, from `seed` (the loader's own generator, advancing epoch by epoch) or
- * from `manualSeed`. Bad options (a batchSize that is not a positive integer, …) throw.
+ * Iterates over a dataset in batches of `batchSize` samples (the last may be smaller unless
+ * `dropLast`), as PyTorch's `DataLoader`. The dataset is any `Dataset` (an object with `length` and
+ * `get(i)`); each batch is its samples put together by `collate` (default `defaultCollate`: for a
+ * `TensorDataset`, one tensor per dataset tensor, holding the batch's rows, copied out of the
+ * dataset). With `shuffle`, every new iteration is a new epoch with a fresh permutation; the sequence
+ * of epochs is reproducible, from `seed` (the loader's own generator, advancing epoch by epoch) or
+ * from `manualSeed`. Bad options (a batchSize that is not a positive integer, …), an object that is
+ * not a dataset, samples that do not collate (naming the dataset index and the shapes) and a
+ * `collate` that throws are NablaErrors.
  *
  * @example
  * ```ts
@@ -32,11 +43,16 @@ export interface DataLoaderOptions {
  *   // the rows of xb and yb still match: yb = 10·xb
  *   yb!.sub(xb!.mul(10)).abs().max(); // → 0
  * }
+ * // any dataset: samples of [features, label] collate field by field
+ * const squares = { length: 3, get: (i: number) => [tensor([i, i * i]), i % 2] as [Tensor, number] };
+ * const [features, labels] = [...new DataLoader(squares, { batchSize: 3 })][0]!;
+ * features; // → [[0, 0], [1, 1], [2, 4]]
+ * labels;   // → [0, 1, 0]
  * ```
  */
-export class DataLoader implements Iterable<Tensor[]> {
-  /** The dataset the batches are cut from. */
-  readonly dataset: TensorDataset;
+export class DataLoader<T = Tensor[], B = Collated<T>> implements Iterable<B> {
+  /** The dataset the batches are drawn from. */
+  readonly dataset: Dataset<T>;
   /** Rows per batch. */
   readonly batchSize: number;
   /** Whether every pass draws a new order of the rows. */
@@ -44,45 +60,94 @@ export class DataLoader implements Iterable<Tensor[]> {
   /** Whether a last batch smaller than `batchSize` is left out. */
   readonly dropLast: boolean;
   readonly #generator: Generator | undefined;
+  readonly #collate: ((samples: T[]) => B) | undefined;
 
-  constructor(dataset: TensorDataset, options: DataLoaderOptions) {
+  constructor(dataset: Dataset<T>, options: DataLoaderOptions<T, B>) {
     const op = "DataLoader";
-    if (!(dataset instanceof TensorDataset)) throw new NablaError(op, "expected a TensorDataset");
-    const { batchSize, shuffle = false, dropLast = false, seed } = options ?? ({} as DataLoaderOptions);
+    if (!isDataset(dataset)) {
+      throw new NablaError(op, `expected a Dataset (an object with a length and a get(i) method), got ${describeValue(dataset)}`);
+    }
+    const { batchSize, shuffle = false, dropLast = false, seed, collate } = options ?? ({} as DataLoaderOptions<T, B>);
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new NablaError(op, `batchSize must be a positive integer, got ${String(batchSize)}`);
     }
     if (typeof shuffle !== "boolean") throw new NablaError(op, `shuffle must be a boolean, got ${String(shuffle)}`);
     if (typeof dropLast !== "boolean") throw new NablaError(op, `dropLast must be a boolean, got ${String(dropLast)}`);
     if (seed !== undefined && !Number.isSafeInteger(seed)) throw new NablaError(op, `seed must be an integer, got ${String(seed)}`);
+    if (collate !== undefined && typeof collate !== "function")
+      throw new NablaError(op, `collate must be a function, got ${describeValue(collate)}`);
     this.dataset = dataset;
     this.batchSize = batchSize;
     this.shuffle = shuffle;
     this.dropLast = dropLast;
     this.#generator = seed === undefined ? undefined : new Generator(seed);
+    this.#collate = collate;
   }
 
   /** The number of batches in one pass. */
   get length(): number {
-    const rows = this.dataset.length;
+    const rows = this.#rows();
     return this.dropLast ? Math.floor(rows / this.batchSize) : Math.ceil(rows / this.batchSize);
   }
 
   /** Starts an epoch: the permutation is drawn here, so each `for…of` sees a new order. */
-  [Symbol.iterator](): Iterator<Tensor[]> {
-    const rows = this.dataset.length;
+  [Symbol.iterator](): Iterator<B> {
+    const rows = this.#rows();
     return this.#batches(this.shuffle ? permutation(rows, this.#generator) : identityOrder(rows));
   }
 
-  *#batches(order: Int32Array): IterableIterator<Tensor[]> {
+  /** The dataset's length, checked when read: a dataset may change it after construction. */
+  #rows(): number {
+    const rows: unknown = this.dataset.length;
+    if (!Number.isSafeInteger(rows) || (rows as number) < 0) {
+      throw new NablaError("DataLoader", `the dataset's length must be a non-negative integer, got ${describeValue(rows)}`);
+    }
+    return rows as number;
+  }
+
+  *#batches(order: Int32Array): IterableIterator<B> {
     const batches = this.length;
     for (let b = 0; b < batches; b++) {
       const start = b * this.batchSize;
-      const index = tensor(order.slice(start, Math.min(start + this.batchSize, order.length)));
-      // One gather per tensor per batch: the batch is a fresh copy, never a view of the dataset.
-      yield this.dataset.tensors.map((t) => t.indexSelect(0, index));
+      const indices = order.subarray(start, Math.min(start + this.batchSize, order.length));
+      yield this.#batch(indices);
     }
   }
+
+  #batch(indices: Int32Array): B {
+    const dataset = this.dataset;
+    if (this.#collate === undefined && dataset instanceof TensorDataset) {
+      // One gather per tensor per batch: the batch is a fresh copy, never a view of the dataset.
+      const index = tensor(indices.slice());
+      return dataset.tensors.map((t) => t.indexSelect(0, index)) as B;
+    }
+    const samples = Array.from(indices, (i) => getSample(dataset, i));
+    if (this.#collate === undefined) return collate("DataLoader", samples, (i) => `the sample at dataset index ${indices[i]}`, "") as B;
+    try {
+      return this.#collate(samples);
+    } catch (error) {
+      throw wrapped(`collate threw on the batch of dataset indices [${indices.join(", ")}]`, error);
+    }
+  }
+}
+
+function isDataset(value: unknown): value is Dataset {
+  return value !== null && typeof value === "object" && typeof (value as Dataset).get === "function" && "length" in value;
+}
+
+function getSample<T>(dataset: Dataset<T>, index: number): T {
+  try {
+    return dataset.get(index);
+  } catch (error) {
+    if (error instanceof NablaError) throw error;
+    throw wrapped(`dataset.get(${index}) threw`, error);
+  }
+}
+
+/** A NablaError saying what threw, with the original error as its `cause`. */
+function wrapped(what: string, error: unknown): NablaError {
+  const message = error instanceof Error ? error.message : describeValue(error);
+  return Object.assign(new NablaError("DataLoader", `${what}: ${message}`), { cause: error });
 }
 
 function identityOrder(rows: number): Int32Array {

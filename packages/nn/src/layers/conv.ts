@@ -86,7 +86,7 @@ function convParameters(
 }
 
 /** What every convolution layer holds: sizes, options as given, and its parameters. */
-abstract class ConvBase extends Module {
+abstract class ConvBase<O> extends Module {
   /** Channels of the input. */
   readonly inChannels: number;
   /** Channels of the output. */
@@ -103,17 +103,25 @@ abstract class ConvBase extends Module {
   weight: Tensor;
   /** The bias `[outChannels]`, or null when built with `{ bias: false }`. */
   bias: Tensor | null;
+  /** The layer's name, for its errors. */
+  protected readonly op: string;
+  /** The @nabla/ops function this layer applies. */
+  protected readonly convolve: Convolution<O>;
 
   constructor(
     op: string,
     spatial: number,
+    convolve: Convolution<O>,
     transposed: boolean,
     inChannels: number,
     outChannels: number,
     kernelSize: unknown,
-    options: ConvLayerOptions<unknown> & ConvTransposeLayerOptions<unknown>,
+    layerOptions: ConvLayerOptions<unknown> | ConvTransposeLayerOptions<unknown>,
   ) {
     super();
+    this.op = op;
+    this.convolve = convolve;
+    const options = checkOptions(op, layerOptions);
     this.inChannels = checkInteger(op, "inChannels", inChannels, { min: 1 });
     this.outChannels = checkInteger(op, "outChannels", outChannels, { min: 1 });
     this.kernelSize = sizes(op, "kernelSize", kernelSize, spatial, 1);
@@ -150,13 +158,11 @@ abstract class ConvBase extends Module {
 }
 
 /** Conv1d and Conv2d: a convolution whose padding may be zeros or one of `pad`'s modes. */
-abstract class ConvNd extends ConvBase {
+abstract class ConvNd extends ConvBase<ConvOptions<unknown>> {
   /** The padding per spatial dim, or `"valid"` / `"same"`. */
   readonly padding: number[] | "valid" | "same";
   /** What the padding holds. */
   readonly paddingMode: PaddingMode;
-  private readonly op: string;
-  private readonly convolve: Convolution<ConvOptions<unknown>>;
 
   constructor(
     op: string,
@@ -167,10 +173,7 @@ abstract class ConvNd extends ConvBase {
     kernelSize: unknown,
     options: ConvLayerOptions<unknown>,
   ) {
-    checkOptions(op, options);
-    super(op, spatial, false, inChannels, outChannels, kernelSize, options);
-    this.op = op;
-    this.convolve = convolve;
+    super(op, spatial, convolve, false, inChannels, outChannels, kernelSize, options);
     const padding = options.padding ?? 0;
     if (padding === "same" && this.stride.some((s) => s !== 1))
       throw new NablaError(op, `padding "same" needs stride 1, got stride ${pythonSize(this.stride)}`);
@@ -243,7 +246,7 @@ export class Conv1d extends ConvNd {
  * ```ts
  * const conv = new Conv2d(3, 16, 3, { padding: "same", paddingMode: "reflect" });
  * conv.forward(randn([2, 3, 8, 8])).shape;    // → [2, 16, 8, 8]
- * conv.stateDict().weight.shape;               // → [16, 3, 3, 3]
+ * conv.weight.shape;                           // → [16, 3, 3, 3]
  * String(new Conv2d(4, 8, [3, 5], { stride: [2, 1], groups: 4, bias: false })); // → "Conv2d(4, 8, kernel_size=(3, 5), stride=(2, 1), groups=4, bias=False)"
  * ```
  */
@@ -254,13 +257,11 @@ export class Conv2d extends ConvNd {
 }
 
 /** ConvTranspose1d and ConvTranspose2d. */
-abstract class ConvTransposeNd extends ConvBase {
+abstract class ConvTransposeNd extends ConvBase<ConvTransposeOptions<unknown>> {
   /** The padding cropped from the output, per spatial dim. */
   readonly padding: number[];
   /** The size added after the output's end, per spatial dim. */
   readonly outputPadding: number[];
-  private readonly op: string;
-  private readonly convolve: Convolution<ConvTransposeOptions<unknown>>;
 
   constructor(
     op: string,
@@ -271,10 +272,7 @@ abstract class ConvTransposeNd extends ConvBase {
     kernelSize: unknown,
     options: ConvTransposeLayerOptions<unknown>,
   ) {
-    checkOptions(op, options);
-    super(op, spatial, true, inChannels, outChannels, kernelSize, options);
-    this.op = op;
-    this.convolve = convolve;
+    super(op, spatial, convolve, true, inChannels, outChannels, kernelSize, options);
     this.padding = sizes(op, "padding", options.padding ?? 0, spatial, 0);
     this.outputPadding = sizes(op, "outputPadding", options.outputPadding ?? 0, spatial, 0);
   }

@@ -16,3 +16,25 @@ export type {
   StepLROptions,
   StepLRStateDict,
 } from "./lr-scheduler";
+export { ExponentialLR, LambdaLR, LinearLR, MultiStepLR } from "./lr-decay";
+export type {
+  ExponentialLROptions,
+  ExponentialLRStateDict,
+  LambdaLROptions,
+  LinearLROptions,
+  LinearLRStateDict,
+  LRLambda,
+  MultiStepLROptions,
+  MultiStepLRStateDict,
+} from "./lr-decay";
+export { CosineAnnealingWarmRestarts, OneCycleLR } from "./lr-cyclic";
+export type {
+  CosineAnnealingWarmRestartsOptions,
+  CosineAnnealingWarmRestartsStateDict,
+  OneCycleLROptions,
+  OneCycleLRStateDict,
+} from "./lr-cyclic";
+export { SequentialLR } from "./lr-sequential";
+export type { SequentialLROptions, SequentialLRStateDict } from "./lr-sequential";
+export { ReduceLROnPlateau } from "./lr-plateau";
+export type { ReduceLROnPlateauOptions, ReduceLROnPlateauStateDict } from "./lr-plateau";

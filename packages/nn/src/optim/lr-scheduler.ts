@@ -34,32 +34,61 @@ export interface LRSchedulerStateDict {
  * scheduler.getLastLr();   // → [0.001]
  * ```
  */
-export abstract class LRScheduler {
+export abstract class LRScheduler<D extends LRSchedulerStateDict = LRSchedulerStateDict> {
   /** The optimizer whose groups' `lr` this scheduler sets. */
   readonly optimizer: Optimizer;
   /** Number of `step()` calls since construction (step 0 is the constructor's). */
   lastEpoch = -1;
   /** Each group's starting lr (its `initialLr`), the base the schedule decays from. */
-  baseLrs: number[];
+  baseLrs: number[] = [];
   /** The scheduler's name in error messages. */
   protected readonly name: string;
-  private lastLr: number[] = [];
+  /** The lrs the last `step()` set. */
+  protected lastLr: number[] = [];
 
+  /** Checks the optimizer only: a subclass checks its options, then calls `start()`, so bad options change nothing. */
   protected constructor(name: string, optimizer: Optimizer) {
     this.name = name;
     if (!(optimizer instanceof Optimizer)) throw new NablaError(name, "expected an optimizer (SGD, Adam, AdamW)");
     this.optimizer = optimizer;
-    for (const group of optimizer.paramGroups) group.initialLr ??= group.lr;
-    this.baseLrs = optimizer.paramGroups.map((group) => group.initialLr!);
+  }
+
+  /**
+   * Records each group's `initialLr` (the first scheduler attached sets it from the group's lr, unless
+   * `initialLrs` overrides it, as OneCycleLR does) as the base lrs, then performs step 0.
+   */
+  protected start(initialLrs?: readonly number[]): void {
+    this.optimizer.paramGroups.forEach((group, i) => {
+      group.initialLr = initialLrs?.[i] ?? group.initialLr ?? group.lr;
+    });
+    this.baseLrs = this.optimizer.paramGroups.map((group) => group.initialLr!);
+    this.step();
   }
 
   /** The lr of each group for epoch `lastEpoch`, from its lr in the previous epoch. */
   protected abstract computeLr(): number[];
 
+  /**
+   * The lrs at epoch 0 when a `SequentialLR` hands over to this scheduler (PyTorch's `step(0)`, which
+   * uses the closed form from the base lrs): the base lrs unless the schedule starts elsewhere.
+   */
+  protected lrsAtStart(): number[] {
+    return [...this.baseLrs];
+  }
+
+  /** Restarts `scheduler` at epoch 0 from its base lrs (what SequentialLR does at a milestone). */
+  protected static restart(scheduler: LRScheduler): void {
+    scheduler.lastEpoch = 0;
+    scheduler.setLrs(scheduler.lrsAtStart());
+  }
+
   /** Advances one epoch and writes the new learning rates into the optimizer's groups. */
   step(): void {
     this.lastEpoch += 1;
-    const lrs = this.computeLr();
+    this.setLrs(this.computeLr());
+  }
+
+  private setLrs(lrs: number[]): void {
     this.optimizer.paramGroups.forEach((group, i) => {
       group.lr = lrs[i]!;
     });
@@ -71,9 +100,22 @@ export abstract class LRScheduler {
     return [...this.lastLr];
   }
 
+  /** The scheduler's own fields of its state dict (its options and counters), beside the common ones. */
+  protected ownState(): Omit<D, keyof LRSchedulerStateDict> {
+    return {} as Omit<D, keyof LRSchedulerStateDict>;
+  }
+
   /**
-   * A copy of the scheduler's position (epoch count, base and last lrs); save it beside the
-   * optimizer's `stateDict()`, which holds the lrs themselves.
+   * Checks the scheduler's own fields of `stateDict` (throwing a NablaError naming `op`) and returns
+   * what applies them, so a bad dict changes nothing.
+   */
+  protected loadOwnState(_op: string, _stateDict: D): () => void {
+    return () => {};
+  }
+
+  /**
+   * A copy of the scheduler's position (epoch count, base and last lrs) and its options; save it
+   * beside the optimizer's `stateDict()`, which holds the lrs themselves.
    *
    * @example
    * ```ts
@@ -82,25 +124,27 @@ export abstract class LRScheduler {
    * scheduler.stateDict(); // → { lastEpoch: 0, baseLrs: [0.1], lastLr: [0.1], stepSize: 2, gamma: 0.5 }
    * ```
    */
-  stateDict(): LRSchedulerStateDict {
-    return { lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs], lastLr: [...this.lastLr] };
+  stateDict(): D {
+    return { lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs], lastLr: [...this.lastLr], ...this.ownState() } as D;
   }
 
   /**
-   * Restores the epoch count and the lrs it started from and last set (the optimizer's state dict
-   * holds its lrs, so load both). A negative or fractional `lastEpoch`, or lists whose length is not
-   * the number of groups, throw.
+   * Restores the epoch count, the lrs it started from and last set, and the scheduler's options (the
+   * optimizer's state dict holds its lrs, so load both). A fractional `lastEpoch` or one below −1, lists
+   * whose length is not the number of groups, or an option out of range throw, changing nothing.
    */
-  loadStateDict(stateDict: LRSchedulerStateDict): void {
+  loadStateDict(stateDict: D): void {
     const op = `${this.name}.loadStateDict`;
     checkStateDict(op, stateDict);
     const groups = this.optimizer.paramGroups.length;
     const { lastEpoch, baseLrs, lastLr } = stateDict;
-    if (!Number.isInteger(lastEpoch) || lastEpoch < 0)
-      throw new NablaError(op, `lastEpoch must be a non-negative integer, got ${describeValue(lastEpoch)}`);
-    if (baseLrs?.length !== groups || lastLr?.length !== groups) {
+    // −1: a scheduler of a SequentialLR that has not taken over yet
+    if (!Number.isSafeInteger(lastEpoch) || lastEpoch < -1)
+      throw new NablaError(op, `lastEpoch must be an integer ≥ -1, got ${describeValue(lastEpoch)}`);
+    if (!isNumberList(baseLrs, groups) || !isNumberList(lastLr, groups)) {
       throw new NablaError(op, `expected baseLrs and lastLr with one entry per parameter group (${groups})`);
     }
+    this.loadOwnState(op, stateDict)(); // first, so that a nested state that throws changes nothing here
     this.lastEpoch = lastEpoch;
     this.baseLrs = [...baseLrs];
     this.lastLr = [...lastLr];
@@ -136,7 +180,7 @@ export interface StepLRStateDict extends LRSchedulerStateDict {
  * new optim.StepLR(optimizer, { stepSize: 0 });            // throws StepLR: stepSize must be a positive integer, got 0
  * ```
  */
-export class StepLR extends LRScheduler {
+export class StepLR extends LRScheduler<StepLRStateDict> {
   /** Epochs between decays. */
   stepSize: number;
   /** The factor applied every `stepSize` epochs. */
@@ -147,7 +191,7 @@ export class StepLR extends LRScheduler {
     const { stepSize, gamma = 0.1 } = checkOptions("StepLR", options);
     this.stepSize = positiveInteger("StepLR", "stepSize", stepSize);
     this.gamma = finiteNumber("StepLR", "gamma", gamma);
-    this.step(); // step 0: lr unchanged
+    this.start(); // step 0: lr unchanged
   }
 
   /** Each group's lr times gamma on the epochs that are multiples of stepSize, else unchanged. */
@@ -156,19 +200,19 @@ export class StepLR extends LRScheduler {
     return this.optimizer.paramGroups.map((group) => (decay ? group.lr * this.gamma : group.lr));
   }
 
-  /** The common scheduler state with `stepSize` and `gamma`. */
-  override stateDict(): StepLRStateDict {
-    return { ...super.stateDict(), stepSize: this.stepSize, gamma: this.gamma };
+  /** `stepSize` and `gamma`. */
+  protected override ownState(): Omit<StepLRStateDict, keyof LRSchedulerStateDict> {
+    return { stepSize: this.stepSize, gamma: this.gamma };
   }
 
-  /** Restores what `stateDict()` returned, `stepSize` and `gamma` included. */
-  override loadStateDict(stateDict: StepLRStateDict): void {
-    checkStateDict("StepLR.loadStateDict", stateDict);
-    const stepSize = positiveInteger("StepLR.loadStateDict", "stepSize", stateDict.stepSize);
-    const gamma = finiteNumber("StepLR.loadStateDict", "gamma", stateDict.gamma);
-    super.loadStateDict(stateDict);
-    this.stepSize = stepSize;
-    this.gamma = gamma;
+  /** Checks and restores `stepSize` and `gamma`. */
+  protected override loadOwnState(op: string, stateDict: StepLRStateDict): () => void {
+    const stepSize = positiveInteger(op, "stepSize", stateDict.stepSize);
+    const gamma = finiteNumber(op, "gamma", stateDict.gamma);
+    return () => {
+      this.stepSize = stepSize;
+      this.gamma = gamma;
+    };
   }
 }
 
@@ -207,7 +251,7 @@ export interface CosineAnnealingLRStateDict extends LRSchedulerStateDict {
  * lrs; // → [0.05, 0, 0.05, 0.1]
  * ```
  */
-export class CosineAnnealingLR extends LRScheduler {
+export class CosineAnnealingLR extends LRScheduler<CosineAnnealingLRStateDict> {
   /** Epochs from the base lr down to `etaMin`. */
   tMax: number;
   /** The lowest lr. */
@@ -218,7 +262,7 @@ export class CosineAnnealingLR extends LRScheduler {
     const { tMax, etaMin = 0 } = checkOptions("CosineAnnealingLR", options);
     this.tMax = positiveInteger("CosineAnnealingLR", "tMax", tMax);
     this.etaMin = finiteNumber("CosineAnnealingLR", "etaMin", etaMin);
-    this.step(); // step 0: lr unchanged
+    this.start(); // step 0: lr unchanged
   }
 
   /** Each group's next lr on the cosine, from its current one (PyTorch's recursive form). */
@@ -236,34 +280,71 @@ export class CosineAnnealingLR extends LRScheduler {
     });
   }
 
-  /** The common scheduler state with `tMax` and `etaMin`. */
-  override stateDict(): CosineAnnealingLRStateDict {
-    return { ...super.stateDict(), tMax: this.tMax, etaMin: this.etaMin };
+  /** `tMax` and `etaMin`. */
+  protected override ownState(): Omit<CosineAnnealingLRStateDict, keyof LRSchedulerStateDict> {
+    return { tMax: this.tMax, etaMin: this.etaMin };
   }
 
-  /** Restores what `stateDict()` returned, `tMax` and `etaMin` included. */
-  override loadStateDict(stateDict: CosineAnnealingLRStateDict): void {
-    checkStateDict("CosineAnnealingLR.loadStateDict", stateDict);
-    const tMax = positiveInteger("CosineAnnealingLR.loadStateDict", "tMax", stateDict.tMax);
-    const etaMin = finiteNumber("CosineAnnealingLR.loadStateDict", "etaMin", stateDict.etaMin);
-    super.loadStateDict(stateDict);
-    this.tMax = tMax;
-    this.etaMin = etaMin;
+  /** Checks and restores `tMax` and `etaMin`. */
+  protected override loadOwnState(op: string, stateDict: CosineAnnealingLRStateDict): () => void {
+    const tMax = positiveInteger(op, "tMax", stateDict.tMax);
+    const etaMin = finiteNumber(op, "etaMin", stateDict.etaMin);
+    return () => {
+      this.tMax = tMax;
+      this.etaMin = etaMin;
+    };
   }
 }
 
-function checkStateDict(op: string, stateDict: unknown): void {
+// Checks shared by the schedulers' constructors and loadStateDict.
+
+export function checkStateDict(op: string, stateDict: unknown): void {
   if (stateDict === null || typeof stateDict !== "object")
     throw new NablaError(op, `expected what stateDict() returns, got ${describeValue(stateDict)}`);
 }
 
-function positiveInteger(op: string, name: string, value: unknown): number {
+export function positiveInteger(op: string, name: string, value: unknown): number {
   if (!Number.isInteger(value) || (value as number) < 1)
     throw new NablaError(op, `${name} must be a positive integer, got ${describeValue(value)}`);
   return value as number;
 }
 
-function finiteNumber(op: string, name: string, value: unknown): number {
+export function finiteNumber(op: string, name: string, value: unknown): number {
   if (!Number.isFinite(value)) throw new NablaError(op, `${name} must be a finite number, got ${describeValue(value)}`);
   return value as number;
+}
+
+/** Throws unless `value` is a finite number in the range `test` accepts, described by `expected`. */
+export function numberIn(op: string, name: string, value: unknown, test: (value: number) => boolean, expected: string): number {
+  if (!Number.isFinite(value) || !test(value as number))
+    throw new NablaError(op, `${name} must be ${expected}, got ${describeValue(value)}`);
+  return value as number;
+}
+
+/** Throws unless `value` is true or false. */
+export function flag(op: string, name: string, value: unknown): boolean {
+  if (typeof value !== "boolean") throw new NablaError(op, `${name} must be true or false, got ${describeValue(value)}`);
+  return value;
+}
+
+/** Whether `value` is an array of `length` numbers. */
+export function isNumberList(value: unknown, length: number): value is number[] {
+  return Array.isArray(value) && value.length === length && value.every((v) => typeof v === "number");
+}
+
+/**
+ * A per-group value given as one number (for every group) or one per group, each checked by
+ * `check`, as PyTorch's schedulers accept `max_lr` or `min_lr`.
+ */
+export function perGroup(
+  op: string,
+  name: string,
+  value: unknown,
+  groups: number,
+  check: (op: string, name: string, value: unknown) => number,
+): number[] {
+  if (!Array.isArray(value)) return new Array<number>(groups).fill(check(op, name, value));
+  if (value.length !== groups)
+    throw new NablaError(op, `expected ${groups} values for ${name} (one per parameter group), got ${value.length}`);
+  return value.map((v, i) => check(op, `${name}[${i}]`, v));
 }

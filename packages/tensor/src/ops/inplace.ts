@@ -7,7 +7,7 @@ import { NablaError, describeValue } from "../errors";
 import { copyStrided, fillStrided } from "../backends/cpu/elementwise";
 import { hasInternalOverlap } from "../layout";
 import { formatShape, shapesEqual, broadcastShapes } from "../shape";
-import { recordsGraph, Tensor, type TensorLike } from "../tensor";
+import { recordsGraph, setHistoryRefresher, Tensor, type TensorLike } from "../tensor";
 import { add, div, mul, sub } from "./binary";
 import { where } from "./compare";
 import { gather } from "./indexing";
@@ -78,6 +78,7 @@ function recordWrite(target: Tensor, result: Tensor): void {
   const base = target.base;
   if (base) base.rebase(withViewReplaced(base, target, result));
   target.rebase(result);
+  setHistoryRefresher(refreshHistory);
   target.storage.recordedWriteVersion = target.storage.version;
 }
 

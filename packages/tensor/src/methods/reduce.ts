@@ -1,0 +1,89 @@
+// The reductions as Tensor methods (`x.sum(0)` is `sum(x, 0)`). TypeScript sees them
+// through the augmentation below; @nabla/tensor's entry imports this module, which installs them.
+import type { Dims, Tensor } from "../tensor";
+import * as reduce from "../ops/reduce";
+import { installMethods } from "./install";
+
+declare module "@nabla/tensor" {
+  interface Tensor {
+    /**
+     * The sum over `dim` (a dim or a list of dims; all when left out), as PyTorch's `sum`; `keepdim`
+     * keeps the reduced dims with size 1. int32 and bool sums are int32 (PyTorch's int64).
+     *
+     * @example
+     * ```ts
+     * const x = tensor([[1, 2], [3, 4]]);
+     * x.sum();        // → 10
+     * x.sum(0);       // → [4, 6]
+     * x.sum(1, true); // → [[3], [7]]
+     * ```
+     */
+    sum(dim?: Dims, keepdim?: boolean): Tensor;
+    /**
+     * The largest value over `dim` (or all); NaN propagates. Returns the values only (PyTorch's
+     * `amax`); `argmax` gives the indices. Tied maxima share the gradient equally.
+     *
+     * @example
+     * ```ts
+     * const x = tensor([[1, 5], [7, 2]]);
+     * x.max();  // → 7
+     * x.max(1); // → [5, 7]
+     * ```
+     */
+    max(dim?: Dims, keepdim?: boolean): Tensor;
+    /**
+     * The smallest value over `dim` (or all); NaN propagates. Returns the values only (PyTorch's
+     * `amin`); `argmin` gives the indices. Tied minima share the gradient equally.
+     *
+     * @example
+     * ```ts
+     * const x = tensor([[1, 5], [7, 2]]);
+     * x.min();  // → 1
+     * x.min(0); // → [1, 2]
+     * ```
+     */
+    min(dim?: Dims, keepdim?: boolean): Tensor;
+    /**
+     * The index (int32) of the first largest value along `dim`; without `dim`, the 0-d flat index over
+     * all elements (PyTorch's `argmax`).
+     *
+     * @example
+     * ```ts
+     * const x = tensor([[1, 5], [7, 2]]);
+     * x.argmax(1); // → [1, 0]
+     * x.argmax();  // → 2
+     * ```
+     */
+    argmax(dim?: number, keepdim?: boolean): Tensor;
+    /**
+     * The index (int32) of the first smallest value along `dim`; without `dim`, the 0-d flat index over
+     * all elements (PyTorch's `argmin`).
+     *
+     * @example
+     * ```ts
+     * const x = tensor([[1, 5], [7, 2]]);
+     * x.argmin(1); // → [0, 1]
+     * x.argmin();  // → 0
+     * ```
+     */
+    argmin(dim?: number, keepdim?: boolean): Tensor;
+  }
+}
+
+installMethods({
+  sum(dim?: Dims, keepdim = false): Tensor {
+    return reduce.sum(this, dim, keepdim);
+  },
+  max(dim?: Dims, keepdim = false): Tensor {
+    return reduce.max(this, dim, keepdim);
+  },
+  min(dim?: Dims, keepdim = false): Tensor {
+    return reduce.min(this, dim, keepdim);
+  },
+  argmax(dim?: number, keepdim = false): Tensor {
+    return reduce.argmax(this, dim, keepdim);
+  },
+  argmin(dim?: number, keepdim = false): Tensor {
+    return reduce.argmin(this, dim, keepdim);
+  },
+});
