@@ -9,3 +9,6 @@ import "./reduce";
 import "./linalg";
 import "./indexing";
 import "./inplace";
+import "./sort";
+import "./advanced-indexing";
+import "./structure";
