@@ -202,7 +202,8 @@ export function indexPut_<T extends Tensor>(x: T, indices: readonly IndexEntry[]
   const all = reshape(arange(0, x.numel, 1, { dtype: "int32" }), x.shape);
   const positions = indexWithPlan(planIndex("indexPut_", all, indices, (i) => `indices[${i}]`));
   const source = isTensor(values, "indexPut_") ? values : Tensor.fromNumber(values, x.dtype);
-  if (!shapesEqual(broadcastShapes("indexPut_", source.shape, positions.shape), positions.shape)) {
+  const lead = positions.ndim - source.ndim;
+  if (lead < 0 || source.shape.some((size, k) => size !== 1 && size !== positions.shape[lead + k])) {
     throw new NablaError(
       "indexPut_",
       `values of shape ${formatShape(source.shape)} cannot be broadcast to the indexed shape ${formatShape(positions.shape)}`,

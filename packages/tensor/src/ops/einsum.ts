@@ -158,6 +158,7 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
         sizes.set(l, size);
         seenIn.set(l, i);
       } else if (size !== known && size !== 1) {
+        if (seenIn.get(l) === i) fail(`subscript ${l} repeats in operand ${i} with sizes ${known} and ${size}`);
         const name = /\d/.test(l) ? "the ellipsis" : `subscript ${l}`;
         fail(`${name} has size ${known} in operand ${seenIn.get(l)} and ${size} in operand ${i}`);
       }
@@ -183,12 +184,12 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
   }
 
   // diagonals of repeated subscripts, then subscripts only this operand has and the output does not
-  const prepared = terms.map((t) => {
+  const prepared = terms.map((t, i) => {
     let { x, labels } = t;
     for (let b = labels.length - 1; b >= 0; b--) {
       const a = labels.indexOf(labels[b]!);
       if (a === b) continue;
-      if (x.shape[a] !== x.shape[b]) fail(`subscript ${labels[a]} repeats in one operand with sizes ${x.shape[a]} and ${x.shape[b]}`);
+      if (x.shape[a] !== x.shape[b]) fail(`subscript ${labels[a]} repeats in operand ${i} with sizes ${x.shape[a]} and ${x.shape[b]}`);
       x = diagonal(x, a, b);
       labels = labels.filter((_, d) => d !== b);
     }
