@@ -44,6 +44,22 @@ interface Case {
   grads?: number[][];
 }
 
+/** The non-tensor arguments of every op here, by nabla's names. */
+interface CaseArgs {
+  dim: number;
+  descending: boolean;
+  k: number;
+  largest: boolean;
+  accumulate: boolean;
+  mask: Flat;
+  index: Flat;
+  diagonal: number;
+  dims: number | number[];
+  shifts: number | number[];
+  sizes: number[];
+  equation: string;
+}
+
 const fixture = loadFixture<Record<string, Case[]>>("tensor_indexing2.json");
 
 const entries = (c: Case): IndexEntry[] =>
@@ -58,7 +74,7 @@ const int32 = (f: Flat) => tensor(Int32Array.from(f.values), { shape: f.shape })
 
 /** The op of a case, on its inputs: the result (values) and, for sort/topk, the positions. */
 function run(c: Case, xs: Tensor[]): { out: Tensor; positions?: Tensor } {
-  const a = c.args as Record<string, never>;
+  const a = c.args as unknown as CaseArgs;
   const x = xs[0]!;
   switch (c.op) {
     case "sort": {
@@ -75,8 +91,7 @@ function run(c: Case, xs: Tensor[]): { out: Tensor; positions?: Tensor } {
       // out of place for the gradient: written into a copy that is part of the graph
       return { out: indexPut_(x.mul(1), entries(c), xs[1]!, { accumulate: a.accumulate }) };
     case "maskedSelect": {
-      const mask = a.mask as Flat;
-      return { out: maskedSelect(x, tensor(Uint8Array.from(mask.values), { shape: mask.shape, dtype: "bool" })) };
+      return { out: maskedSelect(x, tensor(Uint8Array.from(a.mask.values), { shape: a.mask.shape, dtype: "bool" })) };
     }
     case "take":
       return { out: take(x, int32(a.index)) };
