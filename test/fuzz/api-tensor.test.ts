@@ -134,6 +134,21 @@ const alongArgs = (withSrc: boolean) =>
     }),
   );
 
+/** Index lists for `index`/`indexPut_`: nulls, int32 indices (mostly in range, negative too) and bool masks. */
+const indexListArb = (shape: readonly number[]) =>
+  fc.array(
+    fc.oneof(
+      { weight: 2, arbitrary: fc.constant(null) },
+      {
+        weight: 4,
+        arbitrary: fuzzShapeArb({ maxRank: 2, maxNumel: 6 }).chain((s) => intTensorOf(s, Math.max(shape[0] ?? 1, 1)).map((arg) => arg)),
+      },
+      { weight: 1, arbitrary: tensorOf(shape.slice(0, 1), { dtypes: ["bool"] }) },
+      { weight: 1, arbitrary: tensorOf([], { dtypes: ["bool", "int32", "float32"] }) },
+    ),
+    { maxLength: shape.length + 1 },
+  );
+
 const matmulArgs = matmulSpecsArb({ grad: true }).chain(([a, b]) => fc.tuple(tensorArg(fc.constant(a)), tensorArg(fc.constant(b))));
 
 /** 1–3 tensors whose shapes agree except along one dim (sometimes a legacy empty [0] among them). */
@@ -420,6 +435,140 @@ const rows: Row[] = [
     args: withShape((s) => fc.tuple(intTensorOf(s, 5), fc.integer({ min: -2, max: 6 }))),
     call: exported.oneHot!,
     method: "oneHot",
+  },
+  ...(["sort", "argsort"] as const).map(
+    (name): Row => ({
+      name,
+      args: withShape((s) =>
+        fc.tuple(
+          tensorOf(s),
+          fc.option(dimArb(s.length), { nil: undefined }),
+          fc.option(fc.record({ descending: fc.boolean(), stable: fc.boolean() }, { requiredKeys: [] }), { nil: undefined }),
+        ),
+      ),
+      call: exported[name]!,
+      method: name,
+    }),
+  ),
+  {
+    name: "topk",
+    args: withShape((s) =>
+      fc.tuple(
+        tensorOf(s),
+        fc.integer({ min: -1, max: 4 }),
+        dimArb(s.length),
+        fc.option(fc.record({ largest: fc.boolean(), sorted: fc.boolean() }, { requiredKeys: [] }), { nil: undefined }),
+      ),
+    ),
+    call: exported.topk!,
+    method: "topk",
+  },
+  {
+    name: "index",
+    args: withShape((s) => fc.tuple(tensorOf(s), indexListArb(s))),
+    call: exported.index!,
+    method: "index",
+  },
+  {
+    name: "indexPut_",
+    args: withShape((s) =>
+      fc.tuple(
+        tensorOf(s, { grad: false }),
+        indexListArb(s),
+        fc.oneof(scalarArb, T(), tensorOf([1])),
+        fc.option(fc.record({ accumulate: fc.boolean() }), { nil: undefined }),
+      ),
+    ),
+    call: exported.indexPut_!,
+    method: "indexPut_",
+    writes: true,
+  },
+  {
+    name: "maskedSelect",
+    args: broadcastableShapesArb(2, FUZZ_SHAPES).chain(([a, b]) =>
+      fc.tuple(tensorOf(a!), tensorOf(b!, { dtypes: ["bool", "bool", "bool", "int32"] })),
+    ),
+    call: exported.maskedSelect!,
+    method: "maskedSelect",
+  },
+  { name: "nonzero", args: fc.tuple(T()), call: exported.nonzero!, method: "nonzero" },
+  {
+    name: "take",
+    args: withShape((s) =>
+      fc.tuple(
+        tensorOf(s),
+        smallShapeArb.chain((shape) =>
+          fc.oneof(
+            intTensorOf(
+              shape,
+              s.reduce((n, size) => n * size, 1),
+            ),
+            tensorOf(shape, { dtypes: DTYPES }),
+          ),
+        ),
+      ),
+    ),
+    call: exported.take!,
+    method: "take",
+  },
+  ...(["tril", "triu"] as const).map(
+    (name): Row => ({ name, args: fc.tuple(T(), fc.integer({ min: -3, max: 3 })), call: exported[name]!, method: name }),
+  ),
+  { name: "flip", args: withShape((s) => fc.tuple(tensorOf(s), dimsArb(s.length))), call: exported.flip!, method: "flip" },
+  {
+    name: "roll",
+    args: withShape((s) =>
+      fc.tuple(
+        tensorOf(s),
+        fc.oneof(fc.integer({ min: -5, max: 5 }), fc.array(fc.integer({ min: -5, max: 5 }), { maxLength: 3 })),
+        dimsArb(s.length),
+      ),
+    ),
+    call: exported.roll!,
+    method: "roll",
+  },
+  ...(["repeat", "tile"] as const).map(
+    (name): Row => ({
+      name,
+      args: fc.tuple(T(), fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 4 })),
+      call: exported[name]!,
+      method: name,
+    }),
+  ),
+  {
+    name: "einsum",
+    args: fc
+      .constantFrom<[string, number[][]]>(
+        [
+          "ij,jk->ik",
+          [
+            [2, 3],
+            [3, 4],
+          ],
+        ],
+        ["ii", [[3, 3]]],
+        ["ii->i", [[0, 0]]],
+        ["...i,...i", [[2, 3], [3]]],
+        ["i,j", [[2], [3]]],
+        ["bij->bji", [[2, 0, 3]]],
+        [
+          "ij,jk",
+          [
+            [2, 3],
+            [4, 5],
+          ],
+        ],
+        [
+          "ij,jk,kl",
+          [
+            [1, 2],
+            [2, 3],
+            [3, 1],
+          ],
+        ],
+      )
+      .chain(([equation, shapes]) => fc.tuple(fc.constant(equation), ...shapes.map((shape) => tensorOf(shape)))),
+    call: exported.einsum!,
   },
   ...inPlaceBinary.map(
     (name): Row => ({

@@ -2,7 +2,22 @@
 // through the public API. test/tensor/op-table.test.ts runs float64 gradcheck over every row
 // (and over the @nabla/ops rows of op-table-ops.ts), with random shapes, values and strided views.
 
-import { cat, indexSelect, matmul, maximum, minimum, pad, pow, stack, tensor, where, type PadOptions, type Tensor } from "@nabla/tensor";
+import {
+  cat,
+  einsum,
+  indexSelect,
+  matmul,
+  maximum,
+  minimum,
+  pad,
+  pow,
+  stack,
+  tensor,
+  where,
+  type IndexEntry,
+  type PadOptions,
+  type Tensor,
+} from "@nabla/tensor";
 
 export interface OpRow {
   name: string; // the defineOp name this row covers
@@ -91,6 +106,24 @@ function indexTensor(indexShape: readonly number[], limit: number, salt: number)
     Int32Array.from({ length: count }, () => pick.int(0, limit - 1)),
     { shape: [...indexShape] },
   );
+}
+
+/**
+ * A random advanced index for a tensor of `shape` (rank ≥ 1): entries for the first 1…ndim dims,
+ * each null or an int32 tensor (negative values included, repeats allowed) whose shapes broadcast.
+ */
+function advancedIndex(shape: readonly number[], salt: number): IndexEntry[] {
+  const pick = rowChoices(shape, salt);
+  const count = pick.int(1, shape.length);
+  const indexShape = [pick.int(1, 3), pick.int(1, 2)].slice(0, pick.int(1, 2));
+  const entries: IndexEntry[] = shape.slice(0, count).map((size, d) => {
+    if (d > 0 && pick.bool()) return null;
+    // one entry of size 1 in a dim broadcasts against the others
+    const own = indexShape.map((s) => (pick.int(0, 3) === 0 ? 1 : s));
+    const values = indexTensor(own, 2 * size, salt + d + 1).sub(size);
+    return values;
+  });
+  return entries;
 }
 
 /**
@@ -438,6 +471,145 @@ export const tensorRows: OpRow[] = [
       }).flat();
       const options: PadOptions = mode === "constant" ? { value: 0.5 } : { mode };
       return pad(x!, amounts, options);
+    },
+  },
+  // ---- ordering, advanced indexing, structure (composites of the ops above, and flip) ----
+  {
+    // sort's values are a gather through the sorting permutation (inputs are distinct: no ties)
+    name: "gather",
+    arity: 1,
+    call: ([x], shape) => {
+      const pick = rowChoices(shape, 40);
+      return x!.sort(pick.dim(shape.length), { descending: pick.bool() }).values;
+    },
+  },
+  {
+    name: "gather",
+    covers: ["slice"],
+    arity: 1,
+    minRank: 1,
+    call: ([x], shape) => {
+      const pick = rowChoices(shape, 41);
+      const d = pick.dim(shape.length);
+      return x!.topk(pick.int(0, x!.shape.at(d)!), d, { largest: pick.bool() }).values;
+    },
+  },
+  {
+    // index: the indexed dims merged (permute, reshape) and picked with indexSelect
+    name: "gather",
+    covers: ["permute", "reshape", "expand"],
+    arity: 1,
+    minRank: 1,
+    call: ([x], shape) => x!.index(advancedIndex(shape, 42)),
+  },
+  {
+    name: "gather",
+    covers: ["reshape", "expand"],
+    arity: 1,
+    minRank: 1,
+    call: ([x]) => x!.index([null, x!.gt(0.1).select(0, 0)].slice(x!.ndim > 1 ? 0 : 1)),
+  },
+  { name: "gather", covers: ["reshape", "expand"], arity: 1, call: ([x]) => x!.maskedSelect(x!.lt(0.25)) },
+  {
+    name: "gather",
+    covers: ["reshape", "expand"],
+    arity: 1,
+    call: ([x], shape) => x!.take(indexTensor([rowChoices(shape, 43).int(1, 5)], 2 * x!.numel, 44).sub(x!.numel)),
+  },
+  {
+    // indexPut_ with accumulate on a copy: a scatter-add of values taken from another input
+    name: "scatterAdd",
+    covers: ["clone", "gather", "permute", "reshape", "expand", "where"],
+    arity: 2,
+    sameShape: true,
+    minRank: 1,
+    call: ([x, v], shape) => {
+      const indices = advancedIndex(shape, 45);
+      return x!.clone().indexPut_(indices, v!.index(indices).mul(2), { accumulate: true });
+    },
+  },
+  {
+    // without accumulate: the last of repeated positions wins, and only it receives a gradient
+    name: "where",
+    covers: ["clone", "gather", "permute", "reshape", "expand"],
+    arity: 2,
+    sameShape: true,
+    minRank: 1,
+    call: ([x, v], shape) => {
+      const indices = advancedIndex(shape, 46);
+      return x!.clone().indexPut_(indices, v!.index(indices).sum());
+    },
+  },
+  { name: "where", arity: 1, minRank: 2, call: ([x], shape) => x!.tril(rowChoices(shape, 47).int(-2, 2)) },
+  { name: "where", arity: 1, minRank: 2, call: ([x], shape) => x!.triu(rowChoices(shape, 48).int(-2, 2)) },
+  { name: "flip", arity: 1, call: ([x], shape) => x!.flip(rowChoices(shape, 49).dims(shape.length).slice(0, Math.max(shape.length, 0))) },
+  {
+    name: "cat",
+    covers: ["slice", "reshape"],
+    arity: 1,
+    minRank: 1,
+    call: ([x], shape) => {
+      const pick = rowChoices(shape, 50);
+      return pick.bool() ? x!.roll(pick.int(-5, 5)) : x!.roll([pick.int(-3, 3)], [pick.dim(shape.length)]);
+    },
+  },
+  {
+    name: "expand",
+    covers: ["reshape"],
+    arity: 1,
+    maxRank: 2,
+    call: ([x], shape) => {
+      const pick = rowChoices(shape, 51);
+      const sizes = [...shape.map(() => pick.int(1, 2)), ...(pick.bool() ? [2] : [])].reverse();
+      return pick.bool() ? x!.repeat(sizes) : x!.tile(sizes.slice(0, pick.int(0, sizes.length)));
+    },
+  },
+  // einsum: contractions as matmul, diagonals as where + sum, sums of unshared subscripts
+  {
+    name: "matmul",
+    covers: ["permute", "reshape", "expand"],
+    arity: 2,
+    sameShape: true,
+    minRank: 2,
+    maxRank: 2,
+    call: ([a, b]) => einsum("ij,kj->ik", a!, b!),
+  },
+  {
+    name: "matmul",
+    covers: ["permute", "reshape", "expand", "sum"],
+    arity: 2,
+    sameShape: true,
+    minRank: 1,
+    call: ([a, b]) => einsum("...i,...i", a!, b!),
+  },
+  {
+    name: "matmul",
+    covers: ["permute", "reshape", "expand"],
+    arity: 2,
+    sameShape: true,
+    minRank: 1,
+    maxRank: 1,
+    call: ([a, b]) => einsum("i,j", a!, b!),
+  },
+  {
+    name: "matmul",
+    covers: ["permute", "reshape", "expand", "sum"],
+    arity: 3,
+    sameShape: true,
+    minRank: 2,
+    maxRank: 2,
+    call: ([a, b, c]) => einsum("ij,kj,kl->il", a!, b!, c!),
+  },
+  {
+    name: "where",
+    covers: ["sum", "slice", "permute"],
+    arity: 1,
+    minRank: 2,
+    maxRank: 3,
+    call: ([x]) => {
+      const n = Math.min(x!.shape.at(-1)!, x!.shape.at(-2)!);
+      const square = x!.narrow(-1, 0, n).narrow(-2, 0, n);
+      return x!.ndim === 2 ? einsum("ii->i", square).add(einsum("ii", square)) : einsum("bii->ib", square);
     },
   },
 ];

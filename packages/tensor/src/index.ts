@@ -47,6 +47,12 @@ export { setKernelPreference, getKernelPreference } from "./backends/preference"
 export type { KernelPreference } from "./backends/preference";
 export { gather, indexSelect, scatterAdd, cat, stack, split, oneHot } from "./ops/indexing";
 export { pad, type PadMode, type PadOptions } from "./ops/pad";
+export { sort, argsort, topk } from "./ops/sort";
+export type { SortResult, SortOptions, TopkOptions } from "./ops/sort";
+export { index, indexPut_, maskedSelect, nonzero, take } from "./ops/advanced-indexing";
+export type { IndexEntry, IndexPutOptions } from "./ops/advanced-indexing";
+export { tril, triu, flip, roll, repeat, tile } from "./ops/structure";
+export { einsum } from "./ops/einsum";
 export { add_, sub_, mul_, div_, zero_, fill_, copy_ } from "./ops/inplace";
 export { defineOp, registeredOps } from "./autograd/define-op";
 export type { OpContext, OpContextBase, UntypedFields, OpDefinition, OpFormula, Node } from "./autograd/define-op";

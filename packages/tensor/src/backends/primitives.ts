@@ -57,6 +57,11 @@ export interface Primitives<B = BackendBuffer> {
   gather(x: View<B>, dim: number, index: View<B>, dtype: DType): B;
   /** target[…index[…i…]…] += src[…i…] along dim, in place (indices already validated). */
   scatterAdd(target: View<B>, dim: number, index: View<B>, src: View<B>): void;
+  /**
+   * The permutation that sorts x along `dim` (int32 positions along dim, shaped as x): stable, NaN
+   * larger than every number (last ascending, first descending), as PyTorch's stable sort.
+   */
+  sort(x: View<B>, dim: number, descending: boolean): B;
 }
 
 /** The name of a primitive. */

@@ -10,3 +10,6 @@ import "./linalg";
 import "./indexing";
 import "./pad";
 import "./inplace";
+import "./sort";
+import "./advanced-indexing";
+import "./structure";

@@ -18,7 +18,7 @@ import { asStrided, expand, reshape } from "./movement";
  * write through a view is seen by every tensor sharing the storage; each bumps the storage's
  * version so backward can detect saved tensors that changed.
  */
-function checkTarget(op: string, target: Tensor, sharedElementsAllowed = false): void {
+export function checkTarget(op: string, target: Tensor, sharedElementsAllowed = false): void {
   checkTensor(op, "target", target);
   if (isGradEnabled()) {
     target.syncHistory(op);
@@ -52,7 +52,7 @@ function checkTarget(op: string, target: Tensor, sharedElementsAllowed = false):
   }
 }
 
-function writeResult(op: string, target: Tensor, result: Tensor): Tensor {
+export function writeResult(op: string, target: Tensor, result: Tensor): Tensor {
   if (!shapesEqual(result.shape, target.shape)) {
     throw new NablaError(
       op,

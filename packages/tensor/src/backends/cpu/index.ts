@@ -5,6 +5,7 @@ import { binary, clamp, compare, fillStrided, inRange, selectWhere, toContiguous
 import { gatherAlong, scatterAddAlong } from "./indexing";
 import { matmulBatched } from "./matmul";
 import { argReduce, reduceAxes } from "./reduce";
+import { sortAlong } from "./sort";
 import { registerWasmKernels } from "./wasm-kernels";
 
 /**
@@ -35,6 +36,7 @@ export const cpuDefinition: BackendDefinition<TypedArray> = {
     matmul: matmulBatched,
     gather: gatherAlong,
     scatterAdd: scatterAddAlong,
+    sort: sortAlong,
   },
 };
 

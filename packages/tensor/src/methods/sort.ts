@@ -1,0 +1,54 @@
+// The ordering ops as Tensor methods (`x.sort()` is `sort(x)`). TypeScript sees them through the
+// augmentation below; @nabla/tensor's entry imports this module, which installs them.
+import type { Tensor } from "../tensor";
+import * as ordering from "../ops/sort";
+import type { SortOptions, SortResult, TopkOptions } from "../ops/sort";
+import { installMethods } from "./install";
+
+declare module "@nabla/tensor" {
+  interface Tensor {
+    /**
+     * Sorted along `dim` (the last by default), ascending unless `descending`, with the int32
+     * position each value came from (PyTorch's `sort`); equal values keep their order and NaN
+     * sorts as the largest.
+     *
+     * @example
+     * ```ts
+     * tensor([3, 1, 2]).sort().values;                          // → [1, 2, 3]
+     * tensor([3, 1, 2]).sort(0, { descending: true }).indices;  // → [0, 2, 1]
+     * ```
+     */
+    sort(dim?: number, options?: SortOptions): SortResult;
+    /**
+     * The int32 positions that sort this tensor along `dim` (PyTorch's `argsort`).
+     *
+     * @example
+     * ```ts
+     * tensor([3, 1, 2]).argsort(); // → [1, 2, 0]
+     * ```
+     */
+    argsort(dim?: number, options?: SortOptions): Tensor;
+    /**
+     * The `k` largest (or smallest, `largest: false`) values along `dim`, in order, with their int32
+     * positions (PyTorch's `topk`).
+     *
+     * @example
+     * ```ts
+     * tensor([1, 5, 3, 4]).topk(2).indices; // → [1, 3]
+     * ```
+     */
+    topk(k: number, dim?: number, options?: TopkOptions): SortResult;
+  }
+}
+
+installMethods({
+  sort(dim = -1, options?: SortOptions): SortResult {
+    return ordering.sort(this, dim, options);
+  },
+  argsort(dim = -1, options?: SortOptions): Tensor {
+    return ordering.argsort(this, dim, options);
+  },
+  topk(k: number, dim = -1, options?: TopkOptions): SortResult {
+    return ordering.topk(this, k, dim, options);
+  },
+});
