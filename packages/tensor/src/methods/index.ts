@@ -9,3 +9,5 @@ import "./reduce";
 import "./linalg";
 import "./indexing";
 import "./inplace";
+import "./activation";
+import "./scan";

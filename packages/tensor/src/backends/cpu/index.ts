@@ -5,6 +5,7 @@ import { binary, clamp, compare, fillStrided, inRange, selectWhere, toContiguous
 import { gatherAlong, scatterAddAlong } from "./indexing";
 import { matmulBatched } from "./matmul";
 import { argReduce, reduceAxes } from "./reduce";
+import { scanAlong } from "./scan";
 import { registerWasmKernels } from "./wasm-kernels";
 
 /**
@@ -32,6 +33,7 @@ export const cpuDefinition: BackendDefinition<TypedArray> = {
     fill: fillStrided,
     reduce: reduceAxes,
     argReduce,
+    scan: scanAlong,
     matmul: matmulBatched,
     gather: gatherAlong,
     scatterAdd: scatterAddAlong,
