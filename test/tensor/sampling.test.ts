@@ -118,8 +118,8 @@ describe("multinomial", () => {
 
   it("refuses what PyTorch refuses", () => {
     expectNablaError(
-      () => multinomial(tensor([0.5, -0.1]), 1),
-      "multinomial: probabilities must be finite and non-negative, got -0.1 at [1]",
+      () => multinomial(tensor([0.5, -0.5]), 1),
+      "multinomial: probabilities must be finite and non-negative, got -0.5 at [1]",
     );
     expectNablaError(
       () => multinomial(tensor([[1, Infinity]]), 1),
