@@ -67,7 +67,8 @@ function categoryOf(weights: Float64Array, u: number): number {
  * manualSeed(0);
  * multinomial(tensor([0, 1, 0]), 2, { replacement: true });  // → [1, 1]
  * multinomial(tensor([[1, 0], [0, 1]]), 1);                  // → [[0], [1]]
- * multinomial(tensor([1, 1, 1, 1]), 4).sum();               // → 6 (0, 1, 2 and 3 in some order)
+ * // without replacement each of the four categories comes once
+ * multinomial(tensor([1, 1, 1, 1]), 4).sum();               // → 6
  * ```
  */
 export function multinomial(probs: Tensor, numSamples: number, options?: MultinomialOptions): Tensor {
