@@ -127,6 +127,14 @@ function spread(shape: readonly number[]): Tensor {
   );
 }
 
+/** A fixed bool tensor shaped as x, true at about one element in `oneIn`. */
+function maskLike(x: Tensor, pick: ReturnType<typeof rowChoices>, oneIn: number): Tensor {
+  return tensor(
+    Uint8Array.from({ length: x.numel }, () => (pick.int(1, oneIn) === 1 ? 1 : 0)),
+    { shape: [...x.shape], dtype: "bool" },
+  );
+}
+
 const unary = (name: string, call: (x: Tensor) => Tensor, extra: Partial<OpRow> = {}): OpRow => ({
   name,
   arity: 1,
@@ -297,11 +305,7 @@ export const tensorRows: OpRow[] = [
     arity: 2,
     sameShape: true,
     call: ([x, v], shape) => {
-      const pick = rowChoices(shape, 40);
-      const mask = tensor(
-        Uint8Array.from({ length: x!.numel }, () => (pick.bool() ? 1 : 0)),
-        { shape: [...x!.shape], dtype: "bool" },
-      );
+      const mask = maskLike(x!, rowChoices(shape, 40), 2);
       // a 0-d tensor value receives the gradient of every filled position
       return maskedFill(x!, mask, v!.flatten().narrow(0, 0, 1).squeeze().mul(1));
     },
@@ -384,11 +388,7 @@ export const tensorRows: OpRow[] = [
     arity: 1,
     call: ([x], shape) => {
       const pick = rowChoices(shape, 18);
-      const zero = tensor(
-        Uint8Array.from({ length: x!.numel }, () => (pick.int(0, 3) === 0 ? 1 : 0)),
-        { shape: [...x!.shape], dtype: "bool" },
-      );
-      return prod(where(zero, x!.mul(0), x!), pick.bool() ? undefined : pick.dim(shape.length));
+      return prod(where(maskLike(x!, pick, 4), x!.mul(0), x!), pick.bool() ? undefined : pick.dim(shape.length));
     },
   },
   ...([2, 1, 3, 0.5, -1, Infinity, -Infinity] as const).map(
@@ -412,11 +412,7 @@ export const tensorRows: OpRow[] = [
     arity: 1,
     call: ([x], shape) => {
       const pick = rowChoices(shape, 62);
-      const zero = tensor(
-        Uint8Array.from({ length: x!.numel }, () => (pick.int(0, 2) === 0 ? 1 : 0)),
-        { shape: [...x!.shape], dtype: "bool" },
-      );
-      return cumprod(where(zero, x!.mul(0), x!), pick.dim(shape.length));
+      return cumprod(where(maskLike(x!, pick, 3), x!.mul(0), x!), pick.dim(shape.length));
     },
   },
 
