@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, it } from "vitest";
 import * as ops from "@nabla/ops";
 import * as nn from "@nabla/nn";
-import type { Tensor } from "@nabla/tensor";
+import type { SoftplusOptions, Tensor } from "@nabla/tensor";
 import { CONV_LAYERS } from "../support/conv-layers";
 import { builtArg, describeRows, tensorArg, type Row } from "../support/fuzz-calls";
 import type { ShapeOptions } from "../support/arbitraries";
@@ -490,7 +490,15 @@ const linearSizesArb = fc.record({
 
 // the functions of the namespaces by name, for rows made from lists of names
 const opsByName = { ...ops };
-const layersByName = { ReLU: nn.ReLU, Tanh: nn.Tanh, Sigmoid: nn.Sigmoid, GELU: nn.GELU, Softmax: nn.Softmax, LogSoftmax: nn.LogSoftmax };
+const layersByName = {
+  ReLU: nn.ReLU,
+  Tanh: nn.Tanh,
+  Sigmoid: nn.Sigmoid,
+  GELU: nn.GELU,
+  SiLU: nn.SiLU,
+  Softmax: nn.Softmax,
+  LogSoftmax: nn.LogSoftmax,
+};
 
 // ---- convolution and pooling ----
 
@@ -819,9 +827,24 @@ const rows: Row[] = [
     receiver: true,
     expect: (_result: Tensor, args: unknown[]) => sameStateKeys(args[0] as nn.Sequential, (model) => new nn.ModuleDict(layerRecord(model))),
   },
-  ...(["ReLU", "Tanh", "Sigmoid", "GELU"] as const).map(
+  ...(["ReLU", "Tanh", "Sigmoid", "GELU", "SiLU"] as const).map(
     (name): Row => ({ name, args: fc.tuple(T()), call: (x: Tensor) => new layersByName[name]().forward(x) }),
   ),
+  {
+    name: "LeakyReLU",
+    args: fc.tuple(fc.constantFrom(0.01, 0.2, -1, 0, NaN), T()),
+    call: (slope: number, x: Tensor) => new nn.LeakyReLU(slope).forward(x),
+  },
+  {
+    name: "ELU",
+    args: fc.tuple(fc.constantFrom(1, 0.5, -1, 0, Infinity), T()),
+    call: (alpha: number, x: Tensor) => new nn.ELU(alpha).forward(x),
+  },
+  {
+    name: "Softplus",
+    args: fc.tuple(fc.record({ beta: fc.constantFrom(1, 2, 0.5, 0, -1), threshold: fc.constantFrom(20, 1, 0, -5, Infinity) }), T()),
+    call: (options: SoftplusOptions, x: Tensor) => new nn.Softplus(options).forward(x),
+  },
   {
     name: "Dropout",
     args: fc.tuple(fc.constantFrom(0, 0.5, 1, -0.1, 2, NaN), fc.boolean(), T({ dtypes: FLOAT_DTYPES })),

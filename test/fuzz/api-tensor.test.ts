@@ -214,6 +214,15 @@ const unary = [
   "sin",
   "cos",
   "erf",
+  "floor",
+  "ceil",
+  "round",
+  "trunc",
+  "reciprocal",
+  "rsqrt",
+  "log1p",
+  "expm1",
+  "silu",
   "square",
   "contiguous",
   "clone",
@@ -256,6 +265,57 @@ const rows: Row[] = [
     method: "clamp",
   },
   {
+    name: "leakyRelu",
+    args: fc.tuple(T(), fc.option(scalarArb, { nil: undefined })),
+    call: exported.leakyRelu!,
+    method: "leakyRelu",
+  },
+  { name: "elu", args: fc.tuple(T(), fc.option(scalarArb, { nil: undefined })), call: exported.elu!, method: "elu" },
+  {
+    name: "gelu",
+    args: fc.tuple(T(), fc.option(fc.record({ approximate: fc.constantFrom("none", "tanh", "erf") }), { nil: undefined })),
+    call: exported.gelu!,
+    method: "gelu",
+  },
+  {
+    name: "softplus",
+    args: fc.tuple(T(), fc.option(fc.record({ beta: scalarArb, threshold: scalarArb }, { requiredKeys: [] }), { nil: undefined })),
+    call: exported.softplus!,
+    method: "softplus",
+  },
+  {
+    name: "maskedFill",
+    args: broadcastableShapesArb(2, FUZZ_SHAPES).chain(([a, m]) =>
+      fc.tuple(
+        tensorOf(a!),
+        tensorOf(m!, { dtypes: ["bool", "bool", "bool", "float32"] }),
+        fc.oneof(scalarArb, tensorOf([]), tensorOf([1])),
+      ),
+    ),
+    call: exported.maskedFill!,
+    method: "maskedFill",
+  },
+  {
+    name: "norm",
+    args: withShape((s) =>
+      fc.tuple(tensorOf(s), fc.constantFrom(2, 1, 0, 3, 0.5, -1, Infinity, -Infinity, NaN, "fro", "nuc"), dimsArb(s.length), fc.boolean()),
+    ),
+    call: exported.norm!,
+    method: "norm",
+  },
+  ...(["cumsum", "cumprod"] as const).map(
+    (name): Row => ({ name, args: withShape((s) => fc.tuple(tensorOf(s), dimArb(s.length))), call: exported[name]!, method: name }),
+  ),
+  {
+    name: "multinomial",
+    args: fuzzShapeArb({ maxRank: 3, maxNumel: 24 }).chain((s) =>
+      fc.tuple(tensorOf(s), fc.integer({ min: -1, max: 5 }), fc.option(fc.record({ replacement: fc.boolean() }), { nil: undefined })),
+    ),
+    call: exported.multinomial!,
+    method: "multinomial",
+  },
+  { name: "bernoulli", args: fc.tuple(T()), call: exported.bernoulli!, method: "bernoulli" },
+  {
     name: "where",
     args: broadcastableShapesArb(3, FUZZ_SHAPES).chain(([c, a, b]) =>
       fc.tuple(tensorOf(c!, { dtypes: ["bool", "bool", "bool", "float32", "int32"] }), operand(a!), operand(b!)),
@@ -263,7 +323,7 @@ const rows: Row[] = [
     call: exported.where!,
     method: "where",
   },
-  ...(["sum", "max", "min", "mean"] as const).map(
+  ...(["sum", "max", "min", "mean", "prod", "any", "all"] as const).map(
     (name): Row => ({
       name,
       args: withShape((s) => fc.tuple(tensorOf(s), dimsArb(s.length), fc.boolean())),

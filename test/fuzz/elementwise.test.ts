@@ -109,6 +109,22 @@ const unaryCases: [string, (x: Tensor) => Tensor, (dtype: DType) => Plan][] = [
   ["sin", nabla.sin, floating(Math.sin)],
   ["cos", nabla.cos, floating(Math.cos)],
   ["erf", nabla.erf, floating(naive.erf)],
+  ["floor", nabla.floor, integerKeeping((v) => v, Math.floor)],
+  ["ceil", nabla.ceil, integerKeeping((v) => v, Math.ceil)],
+  // half to even: a half that Math.round took up to an odd integer goes back down
+  [
+    "round",
+    nabla.round,
+    integerKeeping(
+      (v) => v,
+      (v) => (Math.abs(v % 1) === 0.5 ? 2 * Math.round(v / 2) : Math.round(v)),
+    ),
+  ],
+  ["trunc", nabla.trunc, integerKeeping((v) => v, Math.trunc)],
+  ["reciprocal", nabla.reciprocal, floating((v) => 1 / v)],
+  ["rsqrt", nabla.rsqrt, floating((v) => 1 / Math.sqrt(v))],
+  ["log1p", nabla.log1p, floating(Math.log1p)],
+  ["expm1", nabla.expm1, floating(Math.expm1)],
 ];
 
 describe("unary ops on every dtype", () => {

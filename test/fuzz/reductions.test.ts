@@ -102,6 +102,47 @@ describe("sum, mean, max, min over random dims", () => {
     );
   });
 
+  it.each(["any", "all"] as const)("%s (bool; NaN counts as non-zero; an empty reduction is false / true)", (kind) => {
+    fc.assert(
+      fc.property(caseArb(), ({ spec, dim, keepdim }) => {
+        const x = buildTensor(spec);
+        const model = modelOf(spec);
+        const test =
+          kind === "any" ? (values: number[]) => values.some((v) => v !== 0) : (values: number[]) => values.every((v) => v !== 0);
+        const expected =
+          reducedDims(model.shape, dim) === "repeated"
+            ? null
+            : { dtype: "bool" as const, values: naive.reduceWith(model, (values) => Number(test(values)), dim, keepdim) };
+        check(`${kind}(${JSON.stringify(dim)}, ${keepdim})`, x, () => x[kind](dim, keepdim), expected);
+      }),
+      fuzzParameters(RUNS),
+    );
+  });
+
+  it("prod (int32 and bool give int32, wrapping as int32 arithmetic)", () => {
+    fc.assert(
+      fc.property(caseArb(), ({ spec, dim, keepdim }) => {
+        const x = buildTensor(spec);
+        const model = modelOf(spec);
+        const floating = spec.dtype === "float32" || spec.dtype === "float64";
+        const dtype: DType = floating ? spec.dtype : "int32";
+        const product = (values: number[]) => values.reduce((p, v) => (floating ? p * v : Math.imul(p, v)), 1);
+        const expected =
+          reducedDims(model.shape, dim) === "repeated"
+            ? null
+            : {
+                dtype,
+                values: naive.map(naive.reduceWith(model, product, dim, keepdim), (v) => castValue(v, dtype)),
+                // float32 rounds the float64 product once; products of up to 64 factors round
+                // the same float64 running value in either order within 64 ulps
+                rtol: dtype === "float32" ? 1e-6 : 1e-13,
+              };
+        check(`prod(${JSON.stringify(dim)}, ${keepdim})`, x, () => x.prod(dim, keepdim), expected);
+      }),
+      fuzzParameters(RUNS),
+    );
+  });
+
   it.each(["argmax", "argmin"] as const)("%s (first extreme, NaN counts as one; bool and empty refused)", (op) => {
     const argCaseArb = fuzzShapeArb().chain((shape) =>
       fc.record({

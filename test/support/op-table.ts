@@ -4,13 +4,23 @@
 
 import {
   cat,
+  cumprod,
+  cumsum,
   einsum,
+  elu,
+  gelu,
   indexSelect,
+  leakyRelu,
+  maskedFill,
   matmul,
   maximum,
   minimum,
+  norm,
   pad,
   pow,
+  prod,
+  silu,
+  softplus,
   stack,
   tensor,
   where,
@@ -136,6 +146,14 @@ function spread(shape: readonly number[]): Tensor {
   return tensor(
     Float64Array.from({ length: count }, (_, i) => 0.37 * i),
     { shape: [...shape] },
+  );
+}
+
+/** A fixed bool tensor shaped as x, true at about one element in `oneIn`. */
+function maskLike(x: Tensor, pick: ReturnType<typeof rowChoices>, oneIn: number): Tensor {
+  return tensor(
+    Uint8Array.from({ length: x.numel }, () => (pick.int(1, oneIn) === 1 ? 1 : 0)),
+    { shape: [...x.shape], dtype: "bool" },
   );
 }
 
@@ -284,6 +302,37 @@ export const tensorRows: OpRow[] = [
   unary("clamp", (x) => x.clamp(-0.5, 1)),
   unary("clamp", (x) => x.clamp(0.25)),
   unary("clamp", (x) => x.clamp(null, -1)),
+  // the grid keeps values ≥ 1/2048 from integers and halves, so rounding ops see no jumps
+  unary("floor", (x) => x.floor().add(x), { covers: ["add"] }),
+  unary("ceil", (x) => x.ceil().mul(x), { covers: ["mul"] }),
+  unary("round", (x) => x.round().add(x.mul(x)), { covers: ["add", "mul"] }),
+  unary("trunc", (x) => x.trunc().mul(x), { covers: ["mul"] }),
+  unary("reciprocal", (x) => x.reciprocal(), { domains: ["nonzero"] }),
+  unary("rsqrt", (x) => x.rsqrt(), { domains: ["positive"] }),
+  unary("log1p", (x) => x.log1p(), { domains: ["positive"] }),
+  unary("log1p", (x) => x.mul(0.3).log1p(), { covers: ["mul"] }), // 1 + 0.3x > 0.1 on [-3, 3)
+  unary("expm1", (x) => x.expm1()),
+  // activations composed of where, exp, erf, …: the grid keeps them off their kink at 0
+  unary("where", (x) => leakyRelu(x), { covers: ["mul"] }),
+  unary("where", (x) => leakyRelu(x, -1.5), { covers: ["mul"] }),
+  unary("where", (x) => elu(x, 0.5), { covers: ["expm1", "mul"] }),
+  unary("mul", (x) => silu(x), { covers: ["sigmoid"] }),
+  unary("erf", (x) => gelu(x), { covers: ["mul", "add"] }),
+  unary("tanh", (x) => gelu(x, { approximate: "tanh" }), { covers: ["mul", "add"] }),
+  unary("log1p", (x) => softplus(x), { covers: ["where", "exp", "div", "mul"] }),
+  // β·x crosses the threshold inside [-3, 3): both branches are checked
+  unary("where", (x) => softplus(x, { beta: 2, threshold: 1.5 }), { covers: ["log1p", "exp", "div", "mul"] }),
+  {
+    name: "where",
+    arity: 2,
+    sameShape: true,
+    call: ([x, v], shape) => {
+      const mask = maskLike(x!, rowChoices(shape, 40), 2);
+      // a 0-d tensor value receives the gradient of every filled position
+      return maskedFill(x!, mask, v!.flatten().narrow(0, 0, 1).squeeze().mul(1));
+    },
+  },
+  unary("where", (x) => x.maskedFill(x.gt(0.5), -1)),
   {
     name: "where",
     covers: ["expand"],
@@ -342,6 +391,51 @@ export const tensorRows: OpRow[] = [
     covers: ["sum", "sub", "mul", "div", "add", "cat", "reshape", "neg"],
     arity: 1,
     call: ([x]) => statisticOverPairs(x!, 16, (y, dims, keepdim) => y.add(spread(y.shape)).std(dims, keepdim)),
+  },
+
+  {
+    name: "prod",
+    arity: 1,
+    call: ([x], shape) => {
+      const { dim, keepdim } = reductionArgs(shape, 17);
+      return prod(x!, dim, keepdim);
+    },
+    covers: ["cumprod", "cat", "reshape", "permute", "slice"],
+  },
+  {
+    // the grid has no zeros: put some in (x − x at chosen positions), so the product of the others is
+    // checked where a zero factor makes division useless
+    name: "prod",
+    covers: ["cumprod", "cat", "reshape", "permute", "slice", "where"],
+    arity: 1,
+    call: ([x], shape) => {
+      const pick = rowChoices(shape, 18);
+      return prod(where(maskLike(x!, pick, 4), x!.mul(0), x!), pick.bool() ? undefined : pick.dim(shape.length));
+    },
+  },
+  ...([2, 1, 3, 0.5, -1, Infinity, -Infinity] as const).map(
+    (p, i): OpRow => ({
+      name: "norm",
+      covers: ["where", "sign", "pow", "abs"],
+      arity: 1,
+      call: ([x], shape) => {
+        const { dim, keepdim } = reductionArgs(shape, 50 + i);
+        return norm(x!, p, dim, keepdim);
+      },
+    }),
+  ),
+  // ---- scans ----
+  { name: "cumsum", arity: 1, call: ([x], shape) => cumsum(x!, rowChoices(shape, 60).dim(shape.length)) },
+  { name: "cumprod", arity: 1, call: ([x], shape) => cumprod(x!, rowChoices(shape, 61).dim(shape.length)), covers: ["cumsum"] },
+  {
+    // zeros in x: cumprod's gradient through the products of the others
+    name: "cumprod",
+    covers: ["where", "cumsum"],
+    arity: 1,
+    call: ([x], shape) => {
+      const pick = rowChoices(shape, 62);
+      return cumprod(where(maskLike(x!, pick, 3), x!.mul(0), x!), pick.dim(shape.length));
+    },
   },
 
   // ---- linear algebra ----

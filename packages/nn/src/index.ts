@@ -16,6 +16,7 @@ export { Linear, linear, Identity, type LinearOptions } from "./layers/linear";
 export { Sequential } from "./layers/sequential";
 export { ModuleList, ModuleDict } from "./layers/containers";
 export { ReLU, Tanh, Sigmoid, GELU, type GELUOptions } from "./layers/activation";
+export { LeakyReLU, ELU, SiLU, Softplus } from "./layers/activation";
 export { Dropout } from "./layers/dropout";
 export { Flatten, Unflatten } from "./layers/flatten";
 export {

@@ -19,9 +19,17 @@ export { tensor, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye, 
 export type { TensorOptions, RandomOptions } from "./creation";
 export { Generator, manualSeed } from "./random";
 export { neg, exp, log, sqrt, abs, sign, tanh, sigmoid, relu, sin, cos, erf, clamp } from "./ops/unary";
+export { floor, ceil, round, trunc, reciprocal, rsqrt, log1p, expm1 } from "./ops/unary";
+export { leakyRelu, elu, silu, gelu, softplus } from "./ops/activation";
+export type { GeluOptions, SoftplusOptions } from "./ops/activation";
+export { maskedFill } from "./ops/compare";
 export { add, sub, mul, div, pow, maximum, minimum } from "./ops/binary";
 export { eq, ne, lt, le, gt, ge, where } from "./ops/compare";
 export { sum, max, min, argmax, argmin } from "./ops/reduce";
+export { prod, norm, any, all } from "./ops/reduce";
+export { cumsum, cumprod } from "./ops/scan";
+export { multinomial, bernoulli } from "./ops/sampling";
+export type { MultinomialOptions, BernoulliOptions } from "./ops/sampling";
 export { square, mean, variance as var, std } from "./composite";
 export {
   reshape,

@@ -1,6 +1,7 @@
-import { NablaError, type Tensor, erf } from "@nabla/tensor";
-import { checkOptions, checkTensor } from "@nabla/tensor/internal";
+import { NablaError, type SoftplusOptions, type Tensor, elu, erf, leakyRelu, silu, softplus } from "@nabla/tensor";
+import { checkNumber, checkOptions, checkTensor } from "@nabla/tensor/internal";
 import { Module } from "../module";
+import { pythonFloat } from "../repr";
 
 /**
  * max(0, x) elementwise (relu'(0) = 0, as PyTorch's `nn.ReLU`); any shape, the input's dtype.
@@ -93,5 +94,120 @@ export class GELU extends Module {
   /** `approximate='none'` or `approximate='tanh'`, as PyTorch prints a GELU. */
   override extraRepr(): string {
     return `approximate='${this.approximate}'`;
+  }
+}
+
+/** A module option as Python prints it: an integer as given, any other number as a float. */
+function pythonNumber(value: number): string {
+  return Number.isInteger(value) ? String(value) : pythonFloat(value);
+}
+
+/**
+ * x where x > 0, else negativeSlope · x (PyTorch's `nn.LeakyReLU`); the gradient at 0 is
+ * negativeSlope. Floating-point inputs of any shape.
+ *
+ * @example
+ * ```ts
+ * new LeakyReLU().forward(tensor([-2, 0, 3]));    // → [-0.02, 0, 3]
+ * new LeakyReLU(0.5).forward(tensor([-2, 3]));    // → [-1, 3]
+ * String(new LeakyReLU(0.2));                     // → "LeakyReLU(negative_slope=0.2)"
+ * ```
+ */
+export class LeakyReLU extends Module {
+  /** The slope for negative inputs (default 0.01). */
+  readonly negativeSlope: number;
+
+  constructor(negativeSlope = 0.01) {
+    super();
+    this.negativeSlope = checkNumber("LeakyReLU", "negativeSlope", negativeSlope);
+  }
+
+  /** `leakyRelu(input, negativeSlope)`. */
+  forward(input: Tensor): Tensor {
+    return leakyRelu(checkTensor("LeakyReLU", "input", input), this.negativeSlope);
+  }
+
+  /** `negative_slope=…`, as PyTorch prints a LeakyReLU. */
+  override extraRepr(): string {
+    return `negative_slope=${pythonFloat(this.negativeSlope)}`;
+  }
+}
+
+/**
+ * x where x > 0, else alpha · (eˣ − 1) (PyTorch's `nn.ELU`); the gradient at 0 is alpha.
+ * Floating-point inputs of any shape.
+ *
+ * @example
+ * ```ts
+ * new ELU().forward(tensor([-1, 0, 2])); // → [-0.632121, 0, 2]
+ * String(new ELU(0.5));                   // → "ELU(alpha=0.5)"
+ * ```
+ */
+export class ELU extends Module {
+  /** The scale of the negative branch (default 1). */
+  readonly alpha: number;
+
+  constructor(alpha = 1) {
+    super();
+    this.alpha = checkNumber("ELU", "alpha", alpha);
+  }
+
+  /** `elu(input, alpha)`. */
+  forward(input: Tensor): Tensor {
+    return elu(checkTensor("ELU", "input", input), this.alpha);
+  }
+
+  /** `alpha=…`, as PyTorch prints an ELU. */
+  override extraRepr(): string {
+    return `alpha=${pythonFloat(this.alpha)}`;
+  }
+}
+
+/**
+ * x · σ(x) (PyTorch's `nn.SiLU`). Floating-point inputs of any shape.
+ *
+ * @example
+ * ```ts
+ * new SiLU().forward(tensor([-1, 0, 2])); // → [-0.268941, 0, 1.761594]
+ * ```
+ */
+export class SiLU extends Module {
+  /** `silu(input)`. */
+  forward(input: Tensor): Tensor {
+    return silu(checkTensor("SiLU", "input", input));
+  }
+}
+
+/**
+ * ln(1 + e^(β·x)) / β, and x where β·x > threshold (PyTorch's `nn.Softplus`). Floating-point inputs
+ * of any shape.
+ *
+ * @example
+ * ```ts
+ * new Softplus().forward(tensor([-1, 0, 30])); // → [0.313262, 0.693147, 30]
+ * String(new Softplus({ beta: 2 }));            // → "Softplus(beta=2, threshold=20)"
+ * ```
+ */
+export class Softplus extends Module {
+  /** The sharpness β (default 1). */
+  readonly beta: number;
+  /** Above this value of β·x the output is x itself (default 20). */
+  readonly threshold: number;
+
+  constructor(options: SoftplusOptions = {}) {
+    super();
+    const { beta = 1, threshold = 20 } = checkOptions("Softplus", options);
+    this.beta = checkNumber("Softplus", "beta", beta);
+    this.threshold = checkNumber("Softplus", "threshold", threshold);
+  }
+
+  /** `softplus(input, { beta, threshold })`. */
+  forward(input: Tensor): Tensor {
+    return softplus(checkTensor("Softplus", "input", input), { beta: this.beta, threshold: this.threshold });
+  }
+
+  /** `beta=…, threshold=…`, as PyTorch prints a Softplus. */
+  override extraRepr(): string {
+    return `beta=${pythonNumber(this.beta)}, threshold=${pythonNumber(this.threshold)}`;
   }
 }

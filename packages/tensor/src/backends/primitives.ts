@@ -5,7 +5,27 @@ import type { BackendBuffer, View } from "./backend";
 // a backend can switch on them or render them into code (a GPU shader, say).
 
 /** Elementwise functions of one operand. */
-export type UnaryOp = "neg" | "abs" | "sign" | "exp" | "log" | "sqrt" | "sin" | "cos" | "tanh" | "sigmoid" | "relu" | "erf";
+export type UnaryOp =
+  | "neg"
+  | "abs"
+  | "sign"
+  | "exp"
+  | "log"
+  | "sqrt"
+  | "sin"
+  | "cos"
+  | "tanh"
+  | "sigmoid"
+  | "relu"
+  | "erf"
+  | "floor"
+  | "ceil"
+  | "round" // half to even, as PyTorch
+  | "trunc"
+  | "reciprocal"
+  | "rsqrt"
+  | "log1p"
+  | "expm1";
 
 /**
  * Elementwise functions of two operands; the last three are backward rules of the output y and
@@ -16,8 +36,11 @@ export type BinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "mini
 /** Elementwise comparisons, giving bool. */
 export type CompareOp = "eq" | "ne" | "lt" | "le" | "gt" | "ge";
 
-export type ReduceOp = "sum" | "max" | "min";
+export type ReduceOp = "sum" | "prod" | "max" | "min";
 export type ArgReduceOp = "max" | "min";
+
+/** Inclusive scans along one dim: running sums and running products. */
+export type ScanOp = "sum" | "prod";
 
 /**
  * Every primitive, over buffers of type `B`. Operands of elementwise primitives are already
@@ -47,8 +70,16 @@ export interface Primitives<B = BackendBuffer> {
   write(dst: View<B>, src: View<B>): void;
   /** Every element dst reaches ← value (already a value of dst's dtype). */
   fill(dst: View<B>, value: number): void;
-  /** Reduces over the dims flagged in `reduced`: x's shape without them; sums accumulate in float64. */
+  /**
+   * Reduces over the dims flagged in `reduced`: x's shape without them; sums and products
+   * accumulate in float64 (int32 products wrap as int32 arithmetic).
+   */
   reduce(op: ReduceOp, x: View<B>, reduced: readonly boolean[], dtype: DType): B;
+  /**
+   * Running sums or products of x along `dim` (from the last element backwards when `reverse`), as
+   * `dtype`: x's shape. Float accumulators are float64; int32 ones wrap as int32 arithmetic.
+   */
+  scan(op: ScanOp, x: View<B>, dim: number, reverse: boolean, dtype: DType): B;
   /** Index (int32) of the first max/min along `dim`, NaN counting as the extreme: x's shape without dim. */
   argReduce(op: ArgReduceOp, x: View<B>, dim: number): B;
   /** a [...batch, n, k] · b [...batch, k, m] (batch dims already broadcast), as `dtype`. */

@@ -13,3 +13,5 @@ import "./inplace";
 import "./sort";
 import "./advanced-indexing";
 import "./structure";
+import "./activation";
+import "./scan";

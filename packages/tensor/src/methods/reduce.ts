@@ -87,3 +87,61 @@ installMethods({
     return reduce.argmin(this, dim, keepdim);
   },
 });
+
+declare module "@nabla/tensor" {
+  interface Tensor {
+    /**
+     * The product over `dim` (or all), as PyTorch's `prod`; int32 and bool give int32. The gradient
+     * is the product of the other elements, right with zeros too.
+     *
+     * @example
+     * ```ts
+     * tensor([[1, 2], [3, 4]]).prod(1); // → [2, 12]
+     * ```
+     */
+    prod(dim?: Dims, keepdim?: boolean): Tensor;
+    /**
+     * The vector p-norm over `dim` (or all), as PyTorch's `linalg.vector_norm`; "fro" is 2.
+     *
+     * @example
+     * ```ts
+     * tensor([3, -4]).norm();         // → 5
+     * tensor([3, -4]).norm(Infinity); // → 4
+     * ```
+     */
+    norm(p?: number | "fro", dim?: Dims, keepdim?: boolean): Tensor;
+    /**
+     * Whether any element over `dim` (or all) is non-zero, as PyTorch's `any`; bool.
+     *
+     * @example
+     * ```ts
+     * tensor([[0, 1], [0, 0]]).any(1); // → [true, false]
+     * ```
+     */
+    any(dim?: Dims, keepdim?: boolean): Tensor;
+    /**
+     * Whether every element over `dim` (or all) is non-zero, as PyTorch's `all`; bool.
+     *
+     * @example
+     * ```ts
+     * tensor([[1, 2], [0, 3]]).all(1); // → [true, false]
+     * ```
+     */
+    all(dim?: Dims, keepdim?: boolean): Tensor;
+  }
+}
+
+installMethods({
+  prod(dim?: Dims, keepdim = false): Tensor {
+    return reduce.prod(this, dim, keepdim);
+  },
+  norm(p: number | "fro" = 2, dim?: Dims, keepdim = false): Tensor {
+    return reduce.norm(this, p, dim, keepdim);
+  },
+  any(dim?: Dims, keepdim = false): Tensor {
+    return reduce.any(this, dim, keepdim);
+  },
+  all(dim?: Dims, keepdim = false): Tensor {
+    return reduce.all(this, dim, keepdim);
+  },
+});

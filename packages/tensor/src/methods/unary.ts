@@ -172,3 +172,107 @@ installMethods({
     return unary.clamp(this, min, max);
   },
 });
+
+declare module "@nabla/tensor" {
+  interface Tensor {
+    /**
+     * The largest integer ≤ x, elementwise (PyTorch's `floor`); the gradient is 0.
+     *
+     * @example
+     * ```ts
+     * tensor([-1.5, 0.5, 2]).floor(); // → [-2, 0, 2]
+     * ```
+     */
+    floor(): Tensor;
+    /**
+     * The smallest integer ≥ x, elementwise (PyTorch's `ceil`); the gradient is 0.
+     *
+     * @example
+     * ```ts
+     * tensor([-1.5, 0.5, 2]).ceil(); // → [-1, 1, 2]
+     * ```
+     */
+    ceil(): Tensor;
+    /**
+     * The nearest integer, elementwise, halves to the even one (PyTorch's `round`); the gradient is 0.
+     *
+     * @example
+     * ```ts
+     * tensor([0.5, 1.5, 2.5, 1.2]).round(); // → [0, 2, 2, 1]
+     * ```
+     */
+    round(): Tensor;
+    /**
+     * x rounded toward 0, elementwise (PyTorch's `trunc`); the gradient is 0.
+     *
+     * @example
+     * ```ts
+     * tensor([-1.5, 2.7]).trunc(); // → [-1, 2]
+     * ```
+     */
+    trunc(): Tensor;
+    /**
+     * 1 / x, elementwise (PyTorch's `reciprocal`); int32 and bool give float32.
+     *
+     * @example
+     * ```ts
+     * tensor([2, -0.5]).reciprocal(); // → [0.5, -2]
+     * ```
+     */
+    reciprocal(): Tensor;
+    /**
+     * 1 / √x, elementwise (PyTorch's `rsqrt`); int32 and bool give float32.
+     *
+     * @example
+     * ```ts
+     * tensor([4, 0.25]).rsqrt(); // → [0.5, 2]
+     * ```
+     */
+    rsqrt(): Tensor;
+    /**
+     * ln(1 + x), elementwise (PyTorch's `log1p`), accurate for tiny x; int32 and bool give float32.
+     *
+     * @example
+     * ```ts
+     * tensor([0, 1e-10]).log1p(); // → [0, 1e-10]
+     * ```
+     */
+    log1p(): Tensor;
+    /**
+     * eˣ − 1, elementwise (PyTorch's `expm1`), accurate for tiny x; int32 and bool give float32.
+     *
+     * @example
+     * ```ts
+     * tensor([0, 1e-10]).expm1(); // → [0, 1e-10]
+     * ```
+     */
+    expm1(): Tensor;
+  }
+}
+
+installMethods({
+  floor(): Tensor {
+    return unary.floor(this);
+  },
+  ceil(): Tensor {
+    return unary.ceil(this);
+  },
+  round(): Tensor {
+    return unary.round(this);
+  },
+  trunc(): Tensor {
+    return unary.trunc(this);
+  },
+  reciprocal(): Tensor {
+    return unary.reciprocal(this);
+  },
+  rsqrt(): Tensor {
+    return unary.rsqrt(this);
+  },
+  log1p(): Tensor {
+    return unary.log1p(this);
+  },
+  expm1(): Tensor {
+    return unary.expm1(this);
+  },
+});

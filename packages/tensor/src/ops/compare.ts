@@ -1,6 +1,8 @@
 import { defineOp } from "../autograd/define-op";
 import { isTensor } from "../copies";
-import { NablaError } from "../errors";
+import { checkValueFits } from "../dtype";
+import { NablaError, describeValue } from "../errors";
+import { broadcastShapes, formatShape } from "../shape";
 import type { CompareOp } from "../backends/primitives";
 import { Tensor, type TensorLike } from "../tensor";
 import { broadcastOperands } from "./operands";
@@ -108,4 +110,41 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const { tensors } = broadcastOperands("where", [cond, ...values.tensors], { toCommonDtype: false });
   const [c, x, y] = tensors as [Tensor, Tensor, Tensor];
   return whereOp(c, x, y);
+}
+
+/**
+ * x with `value` wherever `mask` is true (PyTorch's `masked_fill`): mask is a bool tensor that
+ * broadcasts with x; value is a number or a 0-d tensor, stored as x's dtype (a fraction truncates
+ * into int32; a value int32 cannot hold throws). The gradient is 0 at the filled positions; a 0-d
+ * tensor value receives the sum of the gradient there.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([1, 2, 3]);
+ * maskedFill(x, tensor([true, false, true]), 0);   // → [0, 2, 0]
+ * x.maskedFill(x.gt(1), -Infinity);                // → [1, -Infinity, -Infinity]
+ * ```
+ */
+export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Tensor {
+  if (!isTensor(x, "maskedFill")) throw new NablaError("maskedFill", `input must be a Tensor, got ${describeValue(x)}`);
+  if (!isTensor(mask, "maskedFill") || mask.dtype !== "bool") {
+    throw new NablaError(
+      "maskedFill",
+      `mask must be a bool tensor, got ${isTensor(mask, "maskedFill") ? `dtype ${mask.dtype}` : describeValue(mask)}`,
+    );
+  }
+  broadcastShapes("maskedFill", x.shape, mask.shape);
+  let fill: Tensor;
+  if (typeof value === "number") {
+    checkValueFits("maskedFill", value, x.dtype);
+    fill = Tensor.fromNumber(value, x.dtype);
+  } else if (isTensor(value, "maskedFill")) {
+    if (value.ndim !== 0) {
+      throw new NablaError("maskedFill", `value must be a number or a 0-d tensor, got a tensor of shape ${formatShape(value.shape)}`);
+    }
+    fill = value.dtype === x.dtype ? value : value.to(x.dtype);
+  } else {
+    throw new NablaError("maskedFill", `value must be a number or a 0-d tensor, got ${describeValue(value)}`);
+  }
+  return where(mask, fill, x);
 }

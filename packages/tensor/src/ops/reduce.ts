@@ -1,11 +1,15 @@
-import { defineOp } from "../autograd/define-op";
-import type { DType } from "../dtype";
-import { NablaError } from "../errors";
+import { type OpContext, defineOp } from "../autograd/define-op";
+import { type DType, isFloating } from "../dtype";
+import { NablaError, describeValue } from "../errors";
 import type { ReduceOp } from "../backends/primitives";
 import { checkBoolean, checkDims, checkInteger, checkTensor } from "../args";
 import { formatShape, normalizeDim, normalizeDims } from "../shape";
 import { Tensor, type Dims } from "../tensor";
+import { ones, zerosLike } from "../creation";
+import { where } from "./compare";
+import { cat } from "./indexing";
 import { expand, reshape } from "./movement";
+import { cumprodOp } from "./scan";
 
 /** A reduction's `dim` argument checked: undefined (all dims), an integer or a list of integers. */
 export function checkReductionDim(op: string, dim: unknown): Dims | undefined {
@@ -192,4 +196,184 @@ export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
  */
 export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
   return argExtremum("argmin", x, dim, keepdim);
+}
+
+const prodOp = defineOp({
+  name: "prod",
+  forward(ctx, x: Tensor, dim: Dims | undefined, keepdim: boolean) {
+    // integer and bool products are int32 (PyTorch's int64), wrapping as int32 arithmetic
+    const { out, keptShape } = reduceInto("prod", "prod", x, dim, keepdim, isFloating(x.dtype) ? x.dtype : "int32");
+    ctx.save(x);
+    ctx.keptShape = keptShape;
+    return out;
+  },
+  backward(ctx, gradOut) {
+    const [x] = ctx.saved as [Tensor];
+    return [expand(reshape(gradOut, ctx.keptShape), x.shape).mul(productOfOthers(x, ctx.keptShape))];
+  },
+  formula: { forward: "y = ∏ x over dims", backward: "x̄_i = ȳ ⊙ ∏_{j≠i} x_j (the product of the others)" },
+});
+
+/**
+ * For each element, the product of the other elements of its reduced group (keptShape marks the
+ * reduced dims with 1): the product of those before it times the product of those after it, two
+ * running products one element apart. No division, so zeros are exact, as in PyTorch.
+ */
+function productOfOthers(x: Tensor, keptShape: readonly number[]): Tensor {
+  const reduced = reductionDims(keptShape, x.shape);
+  const kept = x.shape.map((_, d) => d).filter((d) => !reduced.includes(d));
+  const order = [...kept, ...reduced];
+  const grouped = x.permute(order);
+  const batch = kept.map((d) => x.shape[d]!);
+  const n = reduced.reduce((count, d) => count * x.shape[d]!, 1);
+  if (n === 0) return zerosLike(x);
+  const rows = grouped.reshape([...batch, n]);
+  const last = batch.length;
+  const one = ones([...batch, 1], { dtype: x.dtype });
+  const before = cat([one, cumprodOp(rows.narrow(last, 0, n - 1), last, false)], last);
+  const after = cat([cumprodOp(rows.narrow(last, 1, n - 1), last, true), one], last);
+  const inverse = order.map((_, d) => order.indexOf(d));
+  return before.mul(after).reshape(grouped.shape).permute(inverse);
+}
+
+/**
+ * The product over `dim` (a dim or a list of dims; all when left out), as PyTorch's `prod`;
+ * `keepdim` keeps the reduced dims with size 1. int32 and bool products are int32 (PyTorch's
+ * int64), wrapping. The gradient is the product of the other elements, right with zeros too.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 2], [3, 4]]);
+ * prod(x);       // → 24
+ * prod(x, 1);    // → [2, 12]
+ * prod(x, 0, true); // → [[3, 8]]
+ * ```
+ */
+export function prod(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  return prodOp(checkTensor("prod", "input", x), checkReductionDim("prod", dim), keepdim);
+}
+
+/**
+ * Whether any element over `dim` (a dim or a list; all when left out) is non-zero (NaN counts), as
+ * PyTorch's `any`; bool. An empty reduction gives false.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[0, 1], [0, 0]]);
+ * any(x);    // → true
+ * any(x, 1); // → [true, false]
+ * ```
+ */
+export function any(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  checkTensor("any", "input", x);
+  const checked = checkReductionDim("any", dim);
+  reductionShape("any", x, checked, keepdim);
+  return x.ne(0).sum(checked, keepdim).gt(0);
+}
+
+/**
+ * Whether every element over `dim` (a dim or a list; all when left out) is non-zero (NaN counts),
+ * as PyTorch's `all`; bool. An empty reduction gives true.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 2], [0, 3]]);
+ * all(x);    // → false
+ * all(x, 1); // → [true, false]
+ * ```
+ */
+export function all(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  checkTensor("all", "input", x);
+  const checked = checkReductionDim("all", dim);
+  reductionShape("all", x, checked, keepdim);
+  return x.eq(0).sum(checked, keepdim).eq(0);
+}
+
+type NormFields = { p: number; dim: Dims | undefined; keptShape: number[] };
+
+const normOp = defineOp({
+  name: "norm",
+  forward(ctx: OpContext<NormFields>, x: Tensor, p: number, dim: Dims | undefined, keepdim: boolean) {
+    const { reduced, keptShape } = reductionShape("norm", x, dim, keepdim);
+    if (Math.abs(p) === Infinity && x.shape.some((size, d) => reduced[d] && size === 0)) {
+      throw new NablaError(
+        "norm",
+        `cannot take the ${p > 0 ? "" : "-"}inf norm over a zero-size dim (shape ${formatShape(x.shape)}): max and min have no identity`,
+      );
+    }
+    const size = x.abs();
+    let out: Tensor;
+    if (p === Infinity) out = size.max(dim, keepdim);
+    else if (p === -Infinity) out = size.min(dim, keepdim);
+    else if (p === 0)
+      out = x.ne(0).sum(dim, keepdim).to(x.dtype); // how many are non-zero
+    else if (p === 1) out = size.sum(dim, keepdim);
+    else if (p === 2) out = x.mul(x).sum(dim, keepdim).sqrt();
+    else
+      out = size
+        .pow(p)
+        .sum(dim, keepdim)
+        .pow(1 / p);
+    ctx.save(x, out);
+    ctx.p = p;
+    ctx.dim = dim;
+    ctx.keptShape = keptShape;
+    return out;
+  },
+  backward(ctx, gradOut) {
+    // PyTorch's norm_backward: ∂‖x‖_p/∂x_i = sign(x_i) |x_i|^(p−1) / ‖x‖^(p−1), 0 where ‖x‖ = 0
+    const [x, out] = ctx.saved as [Tensor, Tensor];
+    const { p } = ctx;
+    const g = reshape(gradOut, ctx.keptShape);
+    const norm = reshape(out, ctx.keptShape);
+    if (p === 0) return [zerosLike(x)];
+    if (p === 1) return [x.sign().mul(g)];
+    if (p === 2) return [x.mul(divideUnlessZero(g, norm))];
+    if (Math.abs(p) === Infinity) {
+      // the gradient is shared evenly among the elements whose size is the extreme
+      const extreme = x.abs().eq(norm);
+      const count = extreme.sum(ctx.dim, true);
+      return [x.sign().mul(g.div(count)).mul(extreme.to(x.dtype))];
+    }
+    const size = x.abs();
+    if (p < 1) {
+      // |x|^(p−1) is infinite at 0, where the gradient is 0
+      const scaled = where(x.eq(0), 0, x.sign().mul(size.pow(p - 1)));
+      return [scaled.mul(g).mul(norm.pow(1 - p))];
+    }
+    const scaled = p < 2 ? x.sign().mul(size.pow(p - 1)) : x.mul(size.pow(p - 2));
+    return [scaled.mul(divideUnlessZero(g, norm.pow(p - 1)))];
+  },
+  formula: { forward: "y = (Σ |x|^p)^(1/p) over dims", backward: "x̄ = ȳ ⊙ sign(x) |x|^(p−1) / y^(p−1)  (0 where y = 0)" },
+});
+
+/** g / d, and 0 where d is 0 (the divisor is made 1 there, so no ∞ reaches a later gradient). */
+function divideUnlessZero(g: Tensor, d: Tensor): Tensor {
+  const zero = d.eq(0);
+  return where(zero, 0, g.div(where(zero, 1, d)));
+}
+
+/**
+ * The vector p-norm over `dim` (a dim or a list; all when left out), as PyTorch's
+ * `torch.linalg.vector_norm` (and `torch.norm` for numbers): (Σ |x|^p)^(1/p); p = Infinity is
+ * max |x|, -Infinity min |x|, 0 the number of non-zero elements; "fro" is 2. Floating-point tensors
+ * only. The gradient at a zero norm is 0, as PyTorch.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[3, -4], [0, 1]]);
+ * norm(x);               // → 5.0990195
+ * norm(x, 2, 1);         // → [5, 1]
+ * norm(x, 1, 1);         // → [7, 1]
+ * norm(x, Infinity);     // → 4
+ * norm(x, 0);            // → 3
+ * ```
+ */
+export function norm(x: Tensor, p: number | "fro" = 2, dim?: Dims, keepdim = false): Tensor {
+  checkTensor("norm", "input", x);
+  if (p !== "fro" && typeof p !== "number") throw new NablaError("norm", `p must be a number or "fro", got ${describeValue(p)}`);
+  if (!isFloating(x.dtype)) {
+    throw new NablaError("norm", `needs a floating-point tensor, got ${x.dtype}; convert with to("float32") first`);
+  }
+  return normOp(x, p === "fro" ? 2 : p, checkReductionDim("norm", dim), keepdim);
 }

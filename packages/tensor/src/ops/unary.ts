@@ -410,3 +410,156 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   for (const bound of given) checkValueFits("clamp", bound, input.dtype);
   return clampOp(input, min ?? -Infinity, max ?? Infinity);
 }
+
+/**
+ * A rounding op: piecewise constant, so its gradient is 0 (PyTorch's choice at the jumps too).
+ * int32 inputs are integers already and come back as int32; bool is refused, as PyTorch.
+ */
+/* @__NO_SIDE_EFFECTS__ */
+function roundingOp(name: "floor" | "ceil" | "round" | "trunc", rule: string) {
+  return unaryOp({
+    name,
+    forward(_ctx, x: Tensor) {
+      rejectBool(name, x);
+      return map(x, name);
+    },
+    backward(_ctx, gradOut) {
+      return [gradOut.mul(0)];
+    },
+    formula: { forward: `y = ${rule}`, backward: "x̄ = 0" },
+  });
+}
+
+/**
+ * The largest integer ≤ x, elementwise (PyTorch's `floor`); the gradient is 0. int32 stays int32;
+ * not defined for bool.
+ *
+ * @example
+ * ```ts
+ * floor(tensor([-1.5, 0.5, 2])); // → [-2, 0, 2]
+ * ```
+ */
+export const floor = roundingOp("floor", "⌊x⌋");
+
+/**
+ * The smallest integer ≥ x, elementwise (PyTorch's `ceil`); the gradient is 0. int32 stays int32;
+ * not defined for bool.
+ *
+ * @example
+ * ```ts
+ * ceil(tensor([-1.5, 0.5, 2])); // → [-1, 1, 2]
+ * ```
+ */
+export const ceil = roundingOp("ceil", "⌈x⌉");
+
+/**
+ * The nearest integer, elementwise, halves to the even one (PyTorch's `round`); the gradient is 0.
+ * int32 stays int32; not defined for bool.
+ *
+ * @example
+ * ```ts
+ * round(tensor([0.5, 1.5, 2.5, -0.5, 1.2])); // → [0, 2, 2, -0, 1]
+ * ```
+ */
+export const round = roundingOp("round", "x rounded to the nearest integer, halves to even");
+
+/**
+ * x with its fractional part dropped (rounded toward 0), elementwise (PyTorch's `trunc`); the
+ * gradient is 0. int32 stays int32; not defined for bool.
+ *
+ * @example
+ * ```ts
+ * trunc(tensor([-1.5, 0.5, 2.7])); // → [-1, 0, 2]
+ * ```
+ */
+export const trunc = roundingOp("trunc", "x rounded toward 0");
+
+/**
+ * 1 / x, elementwise (PyTorch's `reciprocal`): ±Infinity at ±0; int32 and bool inputs give float32.
+ *
+ * @example
+ * ```ts
+ * reciprocal(tensor([2, -0.5, 0])); // → [0.5, -2, Infinity]
+ * ```
+ */
+export const reciprocal = unaryOp({
+  name: "reciprocal",
+  forward(ctx, x: Tensor) {
+    const y = mapToFloat(x, "reciprocal");
+    ctx.save(y); // d(1/x) = −1/x² = −y²
+    return y;
+  },
+  backward(ctx, gradOut) {
+    const [y] = ctx.saved as [Tensor];
+    return [gradOut.mul(y.mul(y)).neg()];
+  },
+  formula: { forward: "y = 1 / x", backward: "x̄ = −ȳ ⊙ y²" },
+});
+
+/**
+ * 1 / √x, elementwise (PyTorch's `rsqrt`): Infinity at 0, NaN below 0; int32 and bool inputs give
+ * float32.
+ *
+ * @example
+ * ```ts
+ * rsqrt(tensor([4, 0.25])); // → [0.5, 2]
+ * ```
+ */
+export const rsqrt = unaryOp({
+  name: "rsqrt",
+  forward(ctx, x: Tensor) {
+    const y = mapToFloat(x, "rsqrt");
+    ctx.save(y); // d x^(−1/2) = −x^(−3/2) / 2 = −y³ / 2
+    return y;
+  },
+  backward(ctx, gradOut) {
+    const [y] = ctx.saved as [Tensor];
+    return [gradOut.mul(y.mul(y).mul(y)).mul(-0.5)];
+  },
+  formula: { forward: "y = 1 / √x", backward: "x̄ = −ȳ ⊙ y³ / 2" },
+});
+
+/**
+ * ln(1 + x), elementwise (PyTorch's `log1p`), accurate for tiny x where 1 + x would round to 1;
+ * int32 and bool inputs give float32.
+ *
+ * @example
+ * ```ts
+ * log1p(tensor([0, 1e-10, -1])); // → [0, 1e-10, -Infinity]
+ * ```
+ */
+export const log1p = unaryOp({
+  name: "log1p",
+  forward(ctx, x: Tensor) {
+    ctx.save(x);
+    return mapToFloat(x, "log1p");
+  },
+  backward(ctx, gradOut) {
+    const [x] = ctx.saved as [Tensor];
+    return [gradOut.div(x.add(1))];
+  },
+  formula: { forward: "y = ln(1 + x)", backward: "x̄ = ȳ / (1 + x)" },
+});
+
+/**
+ * eˣ − 1, elementwise (PyTorch's `expm1`), accurate for tiny x where eˣ would round to 1; int32
+ * and bool inputs give float32.
+ *
+ * @example
+ * ```ts
+ * expm1(tensor([0, 1e-10, -Infinity])); // → [0, 1e-10, -1]
+ * ```
+ */
+export const expm1 = unaryOp({
+  name: "expm1",
+  forward(ctx, x: Tensor) {
+    const y = mapToFloat(x, "expm1");
+    ctx.save(y); // d(eˣ − 1) = eˣ = y + 1
+    return y;
+  },
+  backward(ctx, gradOut) {
+    const [y] = ctx.saved as [Tensor];
+    return [gradOut.mul(y.add(1))];
+  },
+  formula: { forward: "y = eˣ − 1", backward: "x̄ = ȳ ⊙ (y + 1)" },
+});

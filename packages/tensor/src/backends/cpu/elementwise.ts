@@ -4,7 +4,7 @@ import { contiguousLayout, extentsOverlap, isContiguousLayout, isSingleValueLayo
 import { numelOf } from "../../shape";
 import type { BinaryOp, CompareOp, UnaryOp } from "../primitives";
 import { RowWalker, type HostView } from "./iterate";
-import { erfScalar, logistic } from "./scalar-math";
+import { erfScalar, logistic, roundHalfEven } from "./scalar-math";
 
 // Booleans stored into a Uint8Array become 0/1 by the typed array's own conversion, so comparison
 // functions may return booleans.
@@ -58,6 +58,14 @@ const UNARY_FNS: Record<UnaryOp, UnaryFn> = {
   sigmoid: logistic,
   relu: (v) => (v > 0 ? v : v !== v ? v : 0),
   erf: erfScalar,
+  floor: Math.floor,
+  ceil: Math.ceil,
+  round: roundHalfEven,
+  trunc: Math.trunc,
+  reciprocal: (v) => 1 / v,
+  rsqrt: (v) => 1 / Math.sqrt(v),
+  log1p: Math.log1p,
+  expm1: Math.expm1,
 };
 
 /** The unary primitive: out[i] = op(x[i]) into a new contiguous array of `dtype`. */

@@ -6,6 +6,7 @@ import { gatherAlong, scatterAddAlong } from "./indexing";
 import { matmulBatched } from "./matmul";
 import { argReduce, reduceAxes } from "./reduce";
 import { sortAlong } from "./sort";
+import { scanAlong } from "./scan";
 import { registerWasmKernels } from "./wasm-kernels";
 
 /**
@@ -33,6 +34,7 @@ export const cpuDefinition: BackendDefinition<TypedArray> = {
     fill: fillStrided,
     reduce: reduceAxes,
     argReduce,
+    scan: scanAlong,
     matmul: matmulBatched,
     gather: gatherAlong,
     scatterAdd: scatterAddAlong,

@@ -21,6 +21,7 @@ export function reduceAxes(kind: ReduceOp, x: HostView, reduced: readonly boolea
     sumContiguous(x.buffer, x.offset, split, acc);
     return fromAccumulator(acc, dtype);
   }
+  if (kind === "prod") return productAxes(x, keptStrides, acc, dtype);
   const initial = kind === "sum" ? 0 : kind === "max" ? -Infinity : Infinity;
   if (initial !== 0) acc.fill(initial);
   const walker = new RowWalker(x.shape, [x, { strides: keptStrides, offset: 0 }]);
@@ -59,6 +60,25 @@ export function reduceAxes(kind: ReduceOp, x: HostView, reduced: readonly boolea
         if (v < acc[pa]! || v !== v) acc[pa] = v;
       }
     }
+  }
+  return fromAccumulator(acc, dtype);
+}
+
+/**
+ * Products into acc (addressed through `keptStrides`, 0 along reduced dims). int32 inputs multiply
+ * with Math.imul, wrapping as int32 arithmetic does (a float64 product would round past 2⁵³).
+ */
+function productAxes(x: HostView, keptStrides: readonly number[], acc: Float64Array, dtype: DType): TypedArray {
+  acc.fill(1);
+  const wrap = x.buffer instanceof Int32Array;
+  const walker = new RowWalker(x.shape, [x, { strides: keptStrides, offset: 0 }]);
+  const n = walker.rowLength;
+  const [sx, sa] = walker.rowStrides as [number, number];
+  const data = x.buffer;
+  for (let r = 0; r < walker.rows; r++, walker.next()) {
+    let px = walker.offsets[0]!;
+    let pa = walker.offsets[1]!;
+    for (let i = 0; i < n; i++, px += sx, pa += sa) acc[pa] = wrap ? Math.imul(acc[pa]!, data[px]!) : acc[pa]! * data[px]!;
   }
   return fromAccumulator(acc, dtype);
 }

@@ -9,6 +9,16 @@ export function logistic(v: number): number {
 }
 
 /**
+ * x rounded to the nearest integer, halves to the even one (PyTorch's `round`, IEEE's default):
+ * Math.round takes halves up, so a half that it rounded to an odd integer steps back by one.
+ * Keeps -0, ±Infinity and NaN.
+ */
+export function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
  * The error function, to double precision: W. J. Cody's rational approximations (1969) on
  * |x| < 0.5, 0.5 ≤ |x| < 4 (via erfc) and |x| ≥ 4 (asymptotic erfc).
  */
