@@ -30,6 +30,14 @@ export {
 export { Embedding, type EmbeddingModuleOptions } from "./layers/embedding";
 export { Softmax, LogSoftmax } from "./layers/softmax";
 export {
+  RNNCell,
+  LSTMCell,
+  GRUCell,
+  type RNNCellOptions,
+  type RecurrentCellOptions,
+  type RNNNonlinearity,
+} from "./layers/recurrent-cells";
+export {
   CrossEntropyLoss,
   NLLLoss,
   MSELoss,
