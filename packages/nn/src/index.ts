@@ -37,6 +37,7 @@ export {
   type RecurrentCellOptions,
   type RNNNonlinearity,
 } from "./layers/recurrent-cells";
+export { RNN, LSTM, GRU, type RNNOptions, type LSTMOptions, type GRUOptions } from "./layers/recurrent";
 export {
   CrossEntropyLoss,
   NLLLoss,
