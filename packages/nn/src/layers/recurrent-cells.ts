@@ -128,7 +128,9 @@ abstract class RecurrentCell<Output> extends Module<Output> {
   bias_ih: Tensor | null;
   /** The hidden bias `[G·hiddenSize]`, or null without bias. */
   bias_hh: Tensor | null;
+  /** The parameters' dtype, which inputs and states must share. */
   protected readonly dtype: FloatDType;
+  /** The recurrence the cell runs. */
   protected abstract readonly mode: RecurrentMode;
 
   constructor(op: string, gates: number, inputSize: number, hiddenSize: number, options: RNNCellOptions) {
@@ -199,6 +201,7 @@ abstract class RecurrentCell<Output> extends Module<Output> {
 export class RNNCell extends RecurrentCell<Tensor> {
   /** `"tanh"` or `"relu"`. */
   readonly nonlinearity: RNNNonlinearity;
+  /** The recurrence this cell runs (`RNN_TANH` or `RNN_RELU`). */
   protected readonly mode: RecurrentMode;
 
   constructor(inputSize: number, hiddenSize: number, options: RNNCellOptions = {}) {
@@ -239,6 +242,7 @@ export class RNNCell extends RecurrentCell<Tensor> {
  * ```
  */
 export class LSTMCell extends RecurrentCell<[Tensor, Tensor]> {
+  /** The recurrence this cell runs. */
   protected readonly mode = "LSTM";
 
   constructor(inputSize: number, hiddenSize: number, options: RecurrentCellOptions = {}) {
@@ -275,6 +279,7 @@ export class LSTMCell extends RecurrentCell<[Tensor, Tensor]> {
  * ```
  */
 export class GRUCell extends RecurrentCell<Tensor> {
+  /** The recurrence this cell runs. */
   protected readonly mode = "GRU";
 
   constructor(inputSize: number, hiddenSize: number, options: RecurrentCellOptions = {}) {

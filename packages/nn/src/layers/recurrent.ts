@@ -79,7 +79,9 @@ abstract class RecurrentLayer<State> extends Module<[Tensor, State]> {
   declare bias_ih_l0?: Tensor;
   /** Layer 0's hidden bias `[G·H]`, absent without bias. */
   declare bias_hh_l0?: Tensor;
+  /** The parameters' dtype, which inputs and states must share. */
   protected readonly dtype: FloatDType;
+  /** The recurrence each layer runs. */
   protected readonly mode: RecurrentMode;
   // [layer][direction]: the names of that direction's parameters, read from their fields on each forward
   private readonly weightNames: { ih: string; hh: string; bih: string; bhh: string; hr: string }[][] = [];
@@ -241,6 +243,7 @@ abstract class RecurrentLayer<State> extends Module<[Tensor, State]> {
 
 /** The single-tensor state of RNN and GRU. */
 abstract class HiddenStateLayer extends RecurrentLayer<Tensor> {
+  /** The state's name in messages. */
   protected readonly stateNames = ["hx"] as const;
 
   protected stateTensors(hx: unknown): unknown[] {
@@ -327,6 +330,7 @@ export class GRU extends HiddenStateLayer {
  * ```
  */
 export class LSTM extends RecurrentLayer<[Tensor, Tensor]> {
+  /** The states' names in messages. */
   protected readonly stateNames = ["hx[0]", "hx[1]"] as const;
 
   constructor(inputSize: number, hiddenSize: number, options: LSTMOptions = {}) {
