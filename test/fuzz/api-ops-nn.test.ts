@@ -58,6 +58,17 @@ const lossOptions = (classes: number) =>
     { nil: undefined },
   );
 
+const recurrentLayers = { RNN: nn.RNN, LSTM: nn.LSTM, GRU: nn.GRU };
+
+/** Sizes of a recurrent layer's input: zero sizes included, and sometimes unbatched. */
+const recurrentSizesArb = fc.record({
+  inputSize: fc.integer({ min: 0, max: 3 }),
+  hiddenSize: fc.integer({ min: 0, max: 3 }),
+  steps: fc.integer({ min: 0, max: 3 }),
+  batch: fc.integer({ min: 0, max: 2 }),
+  unbatched: fc.boolean(),
+});
+
 const lossArgs = fuzzShapeArb({ minRank: 1, maxRank: 4, maxNumel: 24 }).chain((shape) =>
   fc.tuple(
     tensorOf(shape, { dtypes: ["float32", "float64", "float32", "int32"] }),
@@ -917,6 +928,61 @@ const rows: Row[] = [
       ),
     call: (rows: number, dim: number, options: never, x: Tensor) => new nn.Embedding(rows, dim, options).forward(x),
   },
+  ...(["RNN", "LSTM", "GRU"] as const).map(
+    (name): Row => ({
+      name,
+      args: recurrentSizesArb.chain(({ inputSize, hiddenSize, steps, batch, unbatched }) =>
+        fc.tuple(
+          fc.constant(inputSize),
+          fc.constant(hiddenSize),
+          fc.record(
+            {
+              numLayers: fc.integer({ min: 0, max: 2 }),
+              bidirectional: fc.boolean(),
+              batchFirst: fc.boolean(),
+              bias: fc.boolean(),
+              dropout: fc.constantFrom(0, 0.5, 1, -0.1, NaN),
+              ...(name === "RNN" ? { nonlinearity: fc.constantFrom("tanh", "relu", "gelu") } : {}),
+              ...(name === "LSTM" ? { projSize: fc.constantFrom(0, 1, 3) } : {}),
+            },
+            { requiredKeys: [] },
+          ),
+          fc.boolean(),
+          tensorOf(unbatched ? [steps, inputSize] : [steps, batch, inputSize], { dtypes: ["float32", "float32", "float64"] }),
+          // an initial state that fits one layer in both directions (or does not fit)
+          fc.option(tensorOf(unbatched ? [2, hiddenSize] : [2, batch, hiddenSize], { dtypes: ["float32"] }), { nil: undefined }),
+        ),
+      ),
+      // the output, so backward runs through the recurrence; the final states are checked by the well-formedness scan
+      call: (inputSize: number, hiddenSize: number, options: never, training: boolean, x: Tensor, h?: Tensor) => {
+        const layer = new recurrentLayers[name](inputSize, hiddenSize, options).train(training);
+        const hx = h === undefined ? undefined : name === "LSTM" ? [h, h] : h;
+        return layer.forward(x, hx as never)[0];
+      },
+    }),
+  ),
+  ...(["RNNCell", "LSTMCell", "GRUCell"] as const).map(
+    (name): Row => ({
+      name,
+      args: recurrentSizesArb.chain(({ inputSize, hiddenSize, batch, unbatched }) =>
+        fc.tuple(
+          fc.constant(inputSize),
+          fc.constant(hiddenSize),
+          fc.record(
+            { bias: fc.boolean(), ...(name === "RNNCell" ? { nonlinearity: fc.constantFrom("tanh", "relu", "gelu") } : {}) },
+            { requiredKeys: [] },
+          ),
+          tensorOf(unbatched ? [inputSize] : [batch, inputSize], { dtypes: ["float32", "float32", "float64"] }),
+          fc.option(tensorOf(unbatched ? [hiddenSize] : [batch, hiddenSize], { dtypes: ["float32"] }), { nil: undefined }),
+        ),
+      ),
+      // h' (LSTMCell: h' of [h', c']), so backward runs through the step
+      call: (inputSize: number, hiddenSize: number, options: never, x: Tensor, h?: Tensor) => {
+        if (name === "LSTMCell") return new nn.LSTMCell(inputSize, hiddenSize, options).forward(x, h === undefined ? undefined : [h, h])[0];
+        return new (name === "RNNCell" ? nn.RNNCell : nn.GRUCell)(inputSize, hiddenSize, options).forward(x, h);
+      },
+    }),
+  ),
   { name: "Identity", args: fc.tuple(T()), call: (x: Tensor) => new nn.Identity().forward(x) },
   ...(["Softmax", "LogSoftmax"] as const).map(
     (name): Row => ({

@@ -31,6 +31,15 @@ export {
 export { Embedding, type EmbeddingModuleOptions } from "./layers/embedding";
 export { Softmax, LogSoftmax } from "./layers/softmax";
 export {
+  RNNCell,
+  LSTMCell,
+  GRUCell,
+  type RNNCellOptions,
+  type RecurrentCellOptions,
+  type RNNNonlinearity,
+} from "./layers/recurrent-cells";
+export { RNN, LSTM, GRU, type RNNOptions, type LSTMOptions, type GRUOptions } from "./layers/recurrent";
+export {
   CrossEntropyLoss,
   NLLLoss,
   MSELoss,
