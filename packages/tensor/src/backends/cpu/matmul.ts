@@ -52,9 +52,10 @@ export function matmulBatched(a: Strided, b: Strided, dtype: DType): TypedArray 
   if (out.length === 0) return out;
   const floating = dtype === "float32" || dtype === "float64";
   const simd = floating && useWasmKernel(SIMD_MATMUL, n * k * m) && simdMatmulAvailable();
-  const aPacked = simd ? null : new Float64Array(n * k);
-  const bPacked = simd ? null : new Float64Array(k * m);
-  const acc = simd ? null : new Float64Array(n * m);
+  // made on first use: the SIMD kernel needs none, unless the WebAssembly heap is full
+  let aPacked: Float64Array | null = null;
+  let bPacked: Float64Array | null = null;
+  let acc: Float64Array | null = null;
   const walker = new RowWalker(batchShape, [
     { strides: a.strides.slice(0, nd - 2), offset: a.offset },
     { strides: b.strides.slice(0, nd - 2), offset: b.offset },
@@ -66,19 +67,19 @@ export function matmulBatched(a: Strided, b: Strided, dtype: DType): TypedArray 
     for (let t = 0; t < walker.rowLength; t++, outBase += n * m) {
       left.offset = walker.offsets[0]! + t * walker.rowStrides[0]!;
       right.offset = walker.offsets[1]! + t * walker.rowStrides[1]!;
-      if (simd) {
-        multiplySimd(left, right, n, k, m, dtype === "float64", out, outBase, true);
-        continue;
-      }
+      if (simd && multiplySimd(left, right, n, k, m, dtype === "float64", out, outBase, true)) continue;
       if (dtype === "int32") {
         multiplyInt32(left, right, n, k, m, out, outBase);
         continue;
       }
-      packMatrix(a.data, left.offset, left.rowStride, left.colStride, n, k, aPacked!);
-      packMatrix(b.data, right.offset, right.rowStride, right.colStride, k, m, bPacked!);
-      acc!.fill(0);
-      multiplyPacked(aPacked!, bPacked!, acc!, n, k, m);
-      out.set(acc!, outBase);
+      aPacked ??= new Float64Array(n * k);
+      bPacked ??= new Float64Array(k * m);
+      acc ??= new Float64Array(n * m);
+      packMatrix(a.data, left.offset, left.rowStride, left.colStride, n, k, aPacked);
+      packMatrix(b.data, right.offset, right.rowStride, right.colStride, k, m, bPacked);
+      acc.fill(0);
+      multiplyPacked(aPacked, bPacked, acc, n, k, m);
+      out.set(acc, outBase);
     }
   }
   return out;
