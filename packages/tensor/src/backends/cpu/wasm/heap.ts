@@ -146,10 +146,15 @@ export class WasmHeap {
     }
     this.live.set(block.ptr, block);
     this.usedBytes += size;
+    if (owner !== undefined) this.own(block, owner);
+    return block;
+  }
+
+  /** Frees `block` once `owner` is garbage-collected (unless freed before); see allocate. */
+  own(block: HeapBlock, owner: object): void {
     // the block is both the held value and the unregister token: it does not refer to its owner,
     // so holding it does not keep the owner alive
-    if (owner !== undefined) this.owners?.register(owner, block, block);
-    return block;
+    this.owners?.register(owner, block, block);
   }
 
   /** Gives `block` back (merging it with free neighbours); nothing if it is already free. */
