@@ -150,7 +150,7 @@ describe("the WebAssembly heap's allocator", () => {
     expect(result.syncNulls).toBeGreaterThan(0);
     // after a collection and a turn of the event loop every dropped owner's block is back
     expect(result.afterCollect).toMatchObject({ liveBlocks: 0, usedBytes: 0, freeRegions: 1 });
-    // rounds of half the limit with a collection between them: blocks reused, never a null
+    // rounds of a quarter of the limit with a collection between them: blocks reused, never a null
     expect(result.roundNulls).toBe(0);
     expect(result.peak).toBeLessThanOrEqual(limit);
   });
