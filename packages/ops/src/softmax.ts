@@ -1,4 +1,5 @@
 import { defineOp, eye, formatShape, NablaError, normalizeDim, Tensor, isTensor } from "@nabla/tensor";
+import { wasmHeap } from "@nabla/tensor/internal";
 import { expForFloat32 } from "./exp-float32";
 import { softmaxRowsSimd, softmaxVjpRowsSimd } from "./kernels/softmax-simd";
 
@@ -32,9 +33,17 @@ function checkFloatInput(op: string, x: unknown): asserts x is Tensor {
   }
 }
 
-/** A tensor's elements in row-major order: its own storage when contiguous (no copy), else a copy. */
+/**
+ * A tensor's elements in row-major order: its own storage when contiguous (no copy), else a copy.
+ * Also a copy for storage in the WebAssembly heap when its memory is not shared: the SIMD kernel's
+ * scratch block may grow that memory, which detaches every view over it.
+ */
 function rowMajor(x: Tensor): { data: FloatArray; offset: number } {
-  return x.isContiguous() ? { data: x.storage.data as FloatArray, offset: x.offset } : { data: x.data() as FloatArray, offset: 0 };
+  if (!x.isContiguous()) return { data: x.data() as FloatArray, offset: 0 };
+  const data = x.storage.data as FloatArray;
+  const heap = wasmHeap();
+  if (heap !== null && !heap.shared && data.buffer === heap.memory.buffer) return { data: x.data() as FloatArray, offset: 0 };
+  return { data, offset: x.offset };
 }
 
 /** Softmax or log-softmax of every slice along a dim, with each slice's max and Σ exp(x − max). */
