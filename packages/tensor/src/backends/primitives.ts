@@ -19,6 +19,53 @@ export type CompareOp = "eq" | "ne" | "lt" | "le" | "gt" | "ge";
 export type ReduceOp = "sum" | "max" | "min";
 export type ArgReduceOp = "max" | "min";
 
+/** The update rules of `optimizerUpdate`: PyTorch's SGD, Adam, AdamW, RMSprop and Adagrad. */
+export type OptimizerRule = "sgd" | "adam" | "adamw" | "rmsprop" | "adagrad";
+
+/**
+ * One parameter's optimizer step: its rule and scalar hyperparameters, as the optimizers of
+ * @nabla/nn hold them. `step` is the step count t this update makes (1 on the first), from which
+ * Adam's bias corrections and Adagrad's decayed learning rate follow; `startsBuffer` says SGD's
+ * momentum buffer is set to this step's direction rather than updated (PyTorch's first step).
+ */
+export type OptimizerStep =
+  | {
+      readonly rule: "sgd";
+      readonly lr: number;
+      readonly momentum: number;
+      readonly dampening: number;
+      readonly weightDecay: number;
+      readonly nesterov: boolean;
+      readonly startsBuffer: boolean;
+    }
+  | {
+      readonly rule: "adam" | "adamw";
+      readonly lr: number;
+      readonly beta1: number;
+      readonly beta2: number;
+      readonly eps: number;
+      readonly weightDecay: number;
+      readonly amsgrad: boolean;
+      readonly step: number;
+    }
+  | {
+      readonly rule: "rmsprop";
+      readonly lr: number;
+      readonly alpha: number;
+      readonly eps: number;
+      readonly weightDecay: number;
+      readonly momentum: number;
+      readonly centered: boolean;
+    }
+  | {
+      readonly rule: "adagrad";
+      readonly lr: number;
+      readonly lrDecay: number;
+      readonly weightDecay: number;
+      readonly eps: number;
+      readonly step: number;
+    };
+
 /**
  * Every primitive, over buffers of type `B`. Operands of elementwise primitives are already
  * broadcast to one shape (broadcasting happens once, in the ops). A primitive that returns a
@@ -57,6 +104,38 @@ export interface Primitives<B = BackendBuffer> {
   gather(x: View<B>, dim: number, index: View<B>, dtype: DType): B;
   /** target[…index[…i…]…] += src[…i…] along dim, in place (indices already validated). */
   scatterAdd(target: View<B>, dim: number, index: View<B>, src: View<B>): void;
+  /**
+   * Softmax (log false) or log-softmax (log true) of every slice of float x along `dim`, x's shape:
+   * exp(x − max) / Σ exp(x − max), or x − max − log Σ exp(x − max). A -Infinity entry gives exactly
+   * 0 (−Infinity); an all -Infinity slice, +Infinity or NaN makes the slice NaN, as PyTorch.
+   */
+  softmax(x: View<B>, dim: number, log: boolean, dtype: DType): B;
+  /**
+   * The vector-Jacobian product of softmax along `dim` from its output y = s and the incoming
+   * gradient g, s ⊙ (g − Σ g ⊙ s); of log-softmax (log true) from its output y, g − exp(y) Σ g.
+   */
+  softmaxBackward(y: View<B>, g: View<B>, dim: number, log: boolean, dtype: DType): B;
+  /**
+   * Cross-entropy of logits [N, C] and int32 class indices [N] (already checked to be classes or
+   * ignoreIndex), as a 0-d buffer: Σₙ (log Σ_c exp x[n, c] − x[n, tₙ]) / denominator over the rows
+   * whose target is not ignoreIndex, each log-sum-exp taken stably (max first) and the sum kept in
+   * float64.
+   */
+  crossEntropy(logits: View<B>, targets: View<B>, ignoreIndex: number, denominator: number, dtype: DType): B;
+  /**
+   * crossEntropy's gradient for logits [N, C] scaled by `scale` (ḡ / denominator), [N, C]:
+   * (softmax(x[n]) − onehot(tₙ)) · scale per row, 0 on rows whose target is ignoreIndex.
+   */
+  crossEntropyBackward(logits: View<B>, targets: View<B>, ignoreIndex: number, scale: number, dtype: DType): B;
+  /**
+   * One optimizer step of `param` in place, from its gradient and its state, which it updates in
+   * place too: by position, SGD [momentum buffer or null], Adam and AdamW [m, v, max v or null
+   * (amsgrad)], RMSprop [square average, momentum buffer or null, gradient average or null
+   * (centered)], Adagrad [sum of squares]. Every view is contiguous, of the parameter's float dtype
+   * and shape, and in a buffer of its own. Every intermediate is rounded to that dtype where the
+   * same update written in tensor ops stores a tensor (scalars too), so both give the same bits.
+   */
+  optimizerUpdate(step: OptimizerStep, param: View<B>, grad: View<B>, state: readonly (View<B> | null)[]): void;
 }
 
 /** The name of a primitive. */

@@ -4,7 +4,9 @@ import { registerBackend } from "../registry";
 import { binary, clamp, compare, fillStrided, inRange, selectWhere, toContiguous, unary, write } from "./elementwise";
 import { gatherAlong, scatterAddAlong } from "./indexing";
 import { matmulBatched } from "./matmul";
+import { optimizerUpdate } from "./optimizer";
 import { argReduce, reduceAxes } from "./reduce";
+import { crossEntropyBackwardRows, crossEntropyRows, softmaxAlong, softmaxBackwardAlong } from "./softmax";
 import { registerWasmKernels } from "./wasm-kernels";
 
 /**
@@ -35,6 +37,11 @@ export const cpuDefinition: BackendDefinition<TypedArray> = {
     matmul: matmulBatched,
     gather: gatherAlong,
     scatterAdd: scatterAddAlong,
+    softmax: softmaxAlong,
+    softmaxBackward: softmaxBackwardAlong,
+    crossEntropy: crossEntropyRows,
+    crossEntropyBackward: crossEntropyBackwardRows,
+    optimizerUpdate,
   },
 };
 
