@@ -9,5 +9,6 @@ export type { WasmKernels, WasmMemory } from "./backends/cpu/wasm/wasm-api";
 export { useWasmKernel } from "./backends/registry";
 export type { KernelSize as WasmKernelSize } from "./backends/registry";
 export { markWritten } from "./tensor";
+export type { OptimizerStep } from "./backends/primitives";
 export { describeValue } from "./errors";
 export { checkTensor, checkNumber, checkInteger, checkBoolean, checkFunction, checkOptions, checkDims, checkIntegers } from "./args";
