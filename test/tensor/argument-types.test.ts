@@ -148,7 +148,7 @@ const NOT_SCANNED = new Set([
   "Generator",
   "BackwardTrace",
   "lazyWasmKernels",
-  "growWasmMemory",
+  "wasmHeap",
   "float32RegionBytes",
 ]);
 

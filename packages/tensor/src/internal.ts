@@ -4,8 +4,9 @@
  * change or go away in any release, without notice. Users import from `@nabla/tensor`.
  */
 
-export { lazyWasmKernels, growWasmMemory, float32RegionBytes, wasmMemoryBytes } from "./backends/cpu/wasm/wasm-api";
+export { lazyWasmKernels, float32RegionBytes, wasmHeap, wasmMemoryBytes } from "./backends/cpu/wasm/wasm-api";
 export type { WasmKernels, WasmMemory } from "./backends/cpu/wasm/wasm-api";
+export type { WasmHeap, HeapBlock, HeapStats } from "./backends/cpu/wasm/heap";
 export { useWasmKernel } from "./backends/registry";
 export type { KernelSize as WasmKernelSize } from "./backends/registry";
 export { markWritten } from "./tensor";

@@ -1,17 +1,11 @@
-import {
-  float32RegionBytes,
-  growWasmMemory,
-  lazyWasmKernels,
-  useWasmKernel,
-  type WasmKernelSize,
-  type WasmKernels,
-} from "@nabla/tensor/internal";
+import { float32RegionBytes, lazyWasmKernels, useWasmKernel, type WasmKernelSize, type WasmKernels } from "@nabla/tensor/internal";
 import { SOFTMAX_WASM_BASE64 } from "./softmax-binary";
 
-// Drivers of softmax.wat: float32 rows copied into the module's memory a block at a time, worked
-// on there with SIMD (a vector exp instead of a call to Math.exp per element), and copied out.
+// Drivers of softmax.wat: float32 rows copied into a scratch block of the WebAssembly heap a block
+// at a time, worked on there with SIMD (a vector exp instead of a call to Math.exp per element),
+// and copied out.
 
-/** Pointers are byte offsets into the module's memory. */
+/** Pointers are byte offsets into the heap's memory. */
 interface SoftmaxKernels {
   softmaxRowsF32(src: number, rows: number, n: number, dst: number, stats: number, log: number): void;
   softmaxVjpF32(y: number, g: number, rows: number, n: number, dst: number): void;
@@ -55,30 +49,34 @@ export interface SoftmaxRows {
 /**
  * Softmax (log false) or log-softmax (log true) of each of `rows` contiguous float32 rows of `n`
  * entries starting at x[offset]. Null, having done nothing, when the JS kernel should run instead:
- * few elements (as useWasmKernel decides), rows too long for the module's memory (see
- * growWasmMemory) or no WebAssembly SIMD.
+ * few elements (as useWasmKernel decides), rows too long for what the heap can give, or no
+ * WebAssembly SIMD.
  */
 export function softmaxRowsSimd(x: Float32Array, offset: number, rows: number, n: number, log: boolean): SoftmaxRows | null {
   const kernels = useSimd(rows * n);
   if (kernels === null) return null;
   const block = rowsPerBlock(n);
-  // memory: [src block | dst block | maxima and sums of a block]
+  // scratch: [src block | dst block | maxima and sums of a block]
   const blockBytes = float32RegionBytes(block * n);
-  const dstStart = blockBytes;
-  const statsStart = 2 * blockBytes;
-  if (!growWasmMemory(kernels.memory, statsStart + block * 16 + 16)) return null;
-  const heap = new Float32Array(kernels.memory.buffer);
-  const stats = new Float64Array(kernels.memory.buffer, statsStart, 2 * block);
+  const scratch = kernels.heap.allocate(2 * blockBytes + block * 16 + 16);
+  if (scratch === null) return null;
+  const [srcAt, dstAt, statsAt] = [scratch.ptr, scratch.ptr + blockBytes, scratch.ptr + 2 * blockBytes];
+  const heap = scratch.f32();
+  const stats = scratch.f64().subarray(blockBytes / 4, blockBytes / 4 + 2 * block);
   const out = new Float32Array(rows * n);
   const maxima = new Float64Array(rows);
   const sums = new Float64Array(rows);
-  for (let r = 0; r < rows; r += block) {
-    const count = Math.min(block, rows - r);
-    heap.set(x.subarray(offset + r * n, offset + (r + count) * n), 0);
-    kernels.exports.softmaxRowsF32(0, count, n, dstStart, statsStart, log ? 1 : 0);
-    out.set(heap.subarray(dstStart / 4, dstStart / 4 + count * n), r * n);
-    maxima.set(stats.subarray(0, count), r);
-    sums.set(stats.subarray(count, 2 * count), r);
+  try {
+    for (let r = 0; r < rows; r += block) {
+      const count = Math.min(block, rows - r);
+      heap.set(x.subarray(offset + r * n, offset + (r + count) * n), 0);
+      kernels.exports.softmaxRowsF32(srcAt, count, n, dstAt, statsAt, log ? 1 : 0);
+      out.set(heap.subarray(blockBytes / 4, blockBytes / 4 + count * n), r * n);
+      maxima.set(stats.subarray(0, count), r);
+      sums.set(stats.subarray(count, 2 * count), r);
+    }
+  } finally {
+    scratch.free();
   }
   return { out, maxima, sums };
 }
@@ -100,19 +98,24 @@ export function softmaxVjpRowsSimd(
   const kernels = useSimd(rows * n);
   if (kernels === null) return null;
   const block = rowsPerBlock(n);
-  // memory: [y block | g block | dst block]
+  // scratch: [y block | g block | dst block]
   const blockBytes = float32RegionBytes(block * n);
-  if (!growWasmMemory(kernels.memory, 3 * blockBytes)) return null;
-  const heap = new Float32Array(kernels.memory.buffer);
+  const scratch = kernels.heap.allocate(3 * blockBytes);
+  if (scratch === null) return null;
+  const heap = scratch.f32();
   const [gIndex, dstIndex] = [blockBytes / 4, (2 * blockBytes) / 4];
   const vjp = log ? kernels.exports.logSoftmaxVjpF32 : kernels.exports.softmaxVjpF32;
   const out = new Float32Array(rows * n);
-  for (let r = 0; r < rows; r += block) {
-    const count = Math.min(block, rows - r);
-    heap.set(y.subarray(yOffset + r * n, yOffset + (r + count) * n), 0);
-    heap.set(g.subarray(gOffset + r * n, gOffset + (r + count) * n), gIndex);
-    vjp(0, gIndex * 4, count, n, dstIndex * 4);
-    out.set(heap.subarray(dstIndex, dstIndex + count * n), r * n);
+  try {
+    for (let r = 0; r < rows; r += block) {
+      const count = Math.min(block, rows - r);
+      heap.set(y.subarray(yOffset + r * n, yOffset + (r + count) * n), 0);
+      heap.set(g.subarray(gOffset + r * n, gOffset + (r + count) * n), gIndex);
+      vjp(scratch.ptr, scratch.ptr + gIndex * 4, count, n, scratch.ptr + dstIndex * 4);
+      out.set(heap.subarray(dstIndex, dstIndex + count * n), r * n);
+    }
+  } finally {
+    scratch.free();
   }
   return out;
 }

@@ -1,19 +1,12 @@
 import type { Tensor } from "@nabla/tensor";
-import {
-  float32RegionBytes,
-  growWasmMemory,
-  lazyWasmKernels,
-  useWasmKernel,
-  type WasmKernelSize,
-  type WasmMemory,
-} from "@nabla/tensor/internal";
+import { float32RegionBytes, lazyWasmKernels, useWasmKernel, type WasmHeap, type WasmKernelSize } from "@nabla/tensor/internal";
 import { UPDATES_WASM_BASE64 } from "./updates-binary";
 
 // Drivers of updates.wat: a float32 parameter's update four elements at a time. V8 runs the JS
 // fused loops one element at a time with a float64 division and square root each; here they are
 // vector instructions, and copying the arrays in and out costs less than that saves.
 
-/** Pointers are byte offsets into the module's memory; flags are 0 or 1. */
+/** Pointers are byte offsets into the heap's memory; flags are 0 or 1. */
 interface UpdateKernels {
   adamF32(
     theta: number,
@@ -55,8 +48,8 @@ interface UpdateKernels {
 const FUSED_UPDATES: WasmKernelSize = { minElements: 32 };
 
 /**
- * Elements per block: a parameter is updated a block at a time, so the module's memory holds a few
- * blocks (never a copy of a parameter of any size) and each block's arrays stay in cache between
+ * Elements per block: a parameter is updated a block at a time, so the scratch in the heap holds a
+ * few blocks (never a copy of a parameter of any size) and each block's arrays stay in cache between
  * the copy in, the kernel and the copy out.
  */
 const BLOCK_ELEMENTS = 16384;
@@ -75,32 +68,40 @@ function useSimd(n: number): ReturnType<typeof simdKernels> {
 
 /**
  * Runs `kernel` over the tensors' elements (contiguous float32, as canFuseUpdate checked) a block
- * at a time: each block is copied into the module's memory, one region per tensor (aligned and with
- * slack, see float32RegionBytes; absent tensors get a region that stays unused), `kernel` gets the
- * regions' byte offsets and the block's length, and the tensors marked in `written` are copied back.
+ * at a time: each block is copied into a scratch block of the heap, one region per tensor (aligned
+ * and with slack, see float32RegionBytes; absent tensors get a region that stays unused), `kernel`
+ * gets the regions' byte offsets and the block's length, and the tensors marked in `written` are
+ * copied back. False, having done nothing, when the heap cannot give the scratch.
  */
 function updateInBlocks(
-  memory: WasmMemory,
+  heap: WasmHeap,
   tensors: readonly (Tensor | null)[],
   written: readonly boolean[],
   n: number,
   kernel: (at: readonly number[], count: number) => void,
-): void {
+): boolean {
   const block = Math.min(n, BLOCK_ELEMENTS);
   const stride = float32RegionBytes(block);
-  growWasmMemory(memory, tensors.length * stride);
-  const heap = new Float32Array(memory.buffer);
-  const at = tensors.map((_, k) => k * stride);
-  for (let start = 0; start < n; start += block) {
-    const count = Math.min(block, n - start);
-    tensors.forEach((t, k) => {
-      if (t !== null) heap.set((t.storage.data as Float32Array).subarray(t.offset + start, t.offset + start + count), at[k]! / 4);
-    });
-    kernel(at, count);
-    tensors.forEach((t, k) => {
-      if (t !== null && written[k]) t.storage.data.set(heap.subarray(at[k]! / 4, at[k]! / 4 + count), t.offset + start);
-    });
+  const scratch = heap.allocate(tensors.length * stride);
+  if (scratch === null) return false;
+  const values = scratch.f32();
+  const at = tensors.map((_, k) => scratch.ptr + k * stride);
+  const first = tensors.map((_, k) => (k * stride) / 4);
+  try {
+    for (let start = 0; start < n; start += block) {
+      const count = Math.min(block, n - start);
+      tensors.forEach((t, k) => {
+        if (t !== null) values.set((t.storage.data as Float32Array).subarray(t.offset + start, t.offset + start + count), first[k]);
+      });
+      kernel(at, count);
+      tensors.forEach((t, k) => {
+        if (t !== null && written[k]) t.storage.data.set(values.subarray(first[k]!, first[k]! + count), t.offset + start);
+      });
+    }
+  } finally {
+    scratch.free();
   }
+  return true;
 }
 
 /** The scalars of one Adam step, each already rounded to float32 as adam.ts rounds them. */
@@ -121,35 +122,39 @@ export interface AdamScalars {
 /**
  * adam.ts's fused update of a float32 parameter through the SIMD kernel, writing θ, m, v (and v̂
  * with amsgrad) in place. False, having done nothing, for float64, few elements (as useWasmKernel
- * decides) or without WebAssembly SIMD: the JS loop runs then.
+ * decides), a full heap or without WebAssembly SIMD: the JS loop runs then.
  */
 export function adamUpdateSimd(theta: Tensor, g: Tensor, m: Tensor, v: Tensor, vMax: Tensor | null, s: AdamScalars): boolean {
   const n = theta.numel;
   const kernels = theta.dtype === "float32" ? useSimd(n) : null;
   if (kernels === null) return false;
-  updateInBlocks(kernels.memory, [theta, g, m, v, vMax], [true, false, true, true, true], n, ([thetaAt, gAt, mAt, vAt, vMaxAt], count) =>
-    kernels.exports.adamF32(
-      thetaAt!,
-      gAt!,
-      mAt!,
-      vAt!,
-      vMaxAt!,
-      count,
-      s.shrink,
-      s.decay,
-      s.beta1,
-      s.beta2,
-      s.gradScale1,
-      s.gradScale2,
-      s.correction2,
-      s.eps,
-      s.negativeStepSize,
-      s.decoupled ? 1 : 0,
-      s.decayGrad ? 1 : 0,
-      vMax !== null ? 1 : 0,
-    ),
+  return updateInBlocks(
+    kernels.heap,
+    [theta, g, m, v, vMax],
+    [true, false, true, true, true],
+    n,
+    ([thetaAt, gAt, mAt, vAt, vMaxAt], count) =>
+      kernels.exports.adamF32(
+        thetaAt!,
+        gAt!,
+        mAt!,
+        vAt!,
+        vMaxAt!,
+        count,
+        s.shrink,
+        s.decay,
+        s.beta1,
+        s.beta2,
+        s.gradScale1,
+        s.gradScale2,
+        s.correction2,
+        s.eps,
+        s.negativeStepSize,
+        s.decoupled ? 1 : 0,
+        s.decayGrad ? 1 : 0,
+        vMax !== null ? 1 : 0,
+      ),
   );
-  return true;
 }
 
 /** The scalars of one SGD step, each already rounded to float32 as sgd.ts rounds them. */
@@ -168,7 +173,7 @@ export function sgdUpdateSimd(theta: Tensor, g: Tensor, buffer: Tensor | null, s
   const n = theta.numel;
   const kernels = theta.dtype === "float32" ? useSimd(n) : null;
   if (kernels === null) return false;
-  updateInBlocks(kernels.memory, [theta, g, buffer], [true, false, true], n, ([thetaAt, gAt, bufferAt], count) =>
+  return updateInBlocks(kernels.heap, [theta, g, buffer], [true, false, true], n, ([thetaAt, gAt, bufferAt], count) =>
     kernels.exports.sgdF32(
       thetaAt!,
       gAt!,
@@ -184,5 +189,4 @@ export function sgdUpdateSimd(theta: Tensor, g: Tensor, buffer: Tensor | null, s
       s.nesterov ? 1 : 0,
     ),
   );
-  return true;
 }

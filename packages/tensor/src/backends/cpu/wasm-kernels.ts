@@ -72,9 +72,13 @@ export function registerWasmKernels(): void {
       return a.shape[nd - 2]! * a.shape[nd - 1]! * b.shape[nd - 1]!;
     },
     accepts: () => simdMatmulAvailable(),
-    run: (a: HostView, b: HostView, dtype: DType) =>
-      forEachMatrixPair(a, b, dtype, (left, right, n, k, m, out, outBase) =>
-        multiplySimd(left, right, n, k, m, dtype === "float64", out, outBase, true),
-      ),
+    // declined (the reference kernel runs) when the heap has no room for a scratch block
+    run(a: HostView, b: HostView, dtype: DType): TypedArray | null {
+      let declined = false;
+      const out = forEachMatrixPair(a, b, dtype, (left, right, n, k, m, out, outBase) => {
+        declined ||= !multiplySimd(left, right, n, k, m, dtype === "float64", out, outBase, true);
+      });
+      return declined ? null : out;
+    },
   });
 }

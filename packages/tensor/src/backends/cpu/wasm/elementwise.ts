@@ -1,7 +1,7 @@
 import type { Layout } from "../../../layout";
 import type { Strided } from "../iterate";
 import { ELEMENTWISE_WASM_BASE64 } from "./elementwise-binary";
-import { float32RegionBytes, growWasmMemory, lazyWasmKernels } from "./wasm-api";
+import { float32RegionBytes, lazyWasmKernels } from "./wasm-api";
 
 /** binaryF32(op, a, aRowStep, aSplat, b, bRowStep, bSplat, out, rows, n) of elementwise.wat; pointers and steps in bytes. */
 interface ElementwiseKernels {
@@ -71,8 +71,8 @@ function rowPattern(x: Layout): RowPattern | null {
  * out = a op b (op: add, sub, mul or div) for float32 operands of one (broadcast) shape through
  * the SIMD kernel, when each
  * operand reads as rows (see RowPattern): whole, broadcast down the rows, one value per row, or a
- * single value. Returns false, having done nothing, otherwise, for rows too long for a block to fit in the module's memory (see
- * growWasmMemory) or without WebAssembly SIMD.
+ * single value. Returns false, having done nothing, otherwise, for rows too long for a block to
+ * fit in the heap (see WasmHeap.allocate) or without WebAssembly SIMD.
  */
 export function zipBinarySimd(op: string, a: Strided, b: Strided, out: Float32Array): boolean {
   const code = OP_CODES[op];
@@ -93,26 +93,48 @@ export function zipBinarySimd(op: string, a: Strided, b: Strided, out: Float32Ar
     n = Math.min(total, BLOCK_ELEMENTS);
   }
   const rowsPerBlock = Math.max(1, Math.floor(BLOCK_ELEMENTS / n));
-  // memory: [a block | b block | out block], each with slack; a block of a splat or a repeated
+  // scratch: [a block | b block | out block], each with slack; a block of a splat or a repeated
   // operand is at most one value per row or one row
   const regionBytes = float32RegionBytes(rowsPerBlock * n);
-  const outStart = 2 * regionBytes;
-  if (!growWasmMemory(kernels.memory, outStart + regionBytes)) return false;
-  const heap = new Float32Array(kernels.memory.buffer);
-  for (let r = 0; r < rows; r += rowsPerBlock) {
-    const count = Math.min(rowsPerBlock, rows - r);
-    // the last block of a flat row cut into blocks may be shorter than n
-    const length = Math.min(count * n, total - r * n);
-    const aStep = copyBlock(a, pa, r, count, n, length, heap, 0);
-    const bStep = copyBlock(b, pb, r, count, n, length, heap, regionBytes / 4);
-    kernels.exports.binaryF32(code, 0, aStep * 4, pa.splat ? 1 : 0, regionBytes, bStep * 4, pb.splat ? 1 : 0, outStart, count, n);
-    out.set(heap.subarray(outStart / 4, outStart / 4 + length), r * n);
+  const scratch = kernels.heap.allocate(3 * regionBytes);
+  if (scratch === null) return false;
+  const heap = scratch.f32();
+  const [aAt, bAt, outAt] = [scratch.ptr, scratch.ptr + regionBytes, scratch.ptr + 2 * regionBytes];
+  const outFirst = (2 * regionBytes) / 4;
+  try {
+    for (let r = 0; r < rows; r += rowsPerBlock) {
+      const count = Math.min(rowsPerBlock, rows - r);
+      // the last block of a flat row cut into blocks may be shorter than n
+      const length = Math.min(count * n, total - r * n);
+      const aStep = copyBlock(a, pa, r, count, n, length, heap, 0);
+      const bStep = copyBlock(b, pb, r, count, n, length, heap, regionBytes / 4);
+      kernels.exports.binaryF32(code, aAt, aStep * 4, pa.splat ? 1 : 0, bAt, bStep * 4, pb.splat ? 1 : 0, outAt, count, n);
+      out.set(heap.subarray(outFirst, outFirst + length), r * n);
+    }
+  } finally {
+    scratch.free();
   }
   return true;
 }
 
 /**
- * Copies what rows r … r+count−1 of an operand read into the module's memory at `at` and returns
+ * out = a op b (op: add, sub, mul or div) over `n` float32 values that live in the WebAssembly
+ * heap, in place: `a`, `b` and `out` are byte offsets in the heap's memory (WasmFloat32Buffer.ptr,
+ * or 4·i past it), nothing is copied. `out` may be `a` or `b`. The kernel works on whole vectors,
+ * so `out` must own the bytes up to the next multiple of 16 past its end, as a WasmFloat32Buffer
+ * from its start does (a view into the middle of a buffer would have values after it overwritten).
+ * False, having done nothing, for an op the kernel lacks or without WebAssembly SIMD.
+ */
+export function binaryInPlace(op: string, a: number, b: number, out: number, n: number): boolean {
+  const code = OP_CODES[op];
+  const kernels = simdKernels();
+  if (code === undefined || kernels === null) return false;
+  if (n > 0) kernels.exports.binaryF32(code, a, 0, 0, b, 0, 0, out, 1, n);
+  return true;
+}
+
+/**
+ * Copies what rows r … r+count−1 of an operand read into the scratch block at `at` and returns
  * the row step (in elements) the kernel walks them with there.
  */
 function copyBlock(x: Strided, p: RowPattern, r: number, count: number, n: number, length: number, heap: Float32Array, at: number): number {

@@ -12,7 +12,7 @@
 
 import type { WasmMemory, WasmModule } from "./wasm-api";
 
-/** Slots of the control block, an Int32Array over the first bytes of the shared memory. */
+/** Slots of the control block, an Int32Array over a block of the shared heap kept for it. */
 const STATE = 0;
 const READY = 1;
 const FAILED = 2;
@@ -26,9 +26,9 @@ const RUN = 1;
 // main thread. A trap is reported through FAILED rather than left to kill the thread mid-task.
 const WORKER_SOURCE = `
 const { workerData } = process.getBuiltinModule("node:worker_threads");
-const { module, memory } = workerData;
+const { module, memory, controlPtr } = workerData;
 const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const control = new Int32Array(memory.buffer, 0, ${CONTROL_BYTES / 4});
+const control = new Int32Array(memory.buffer, controlPtr, ${CONTROL_BYTES / 4});
 Atomics.store(control, ${READY}, 1);
 for (;;) {
   Atomics.wait(control, ${STATE}, ${IDLE});
@@ -52,7 +52,7 @@ interface WorkerThreads {
 }
 
 /** node:worker_threads where the runtime has it (Node ≥ 20.16), else null; never an import. */
-function workerThreads(): WorkerThreads | null {
+export function workerThreads(): WorkerThreads | null {
   const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   try {
     return (runtime?.getBuiltinModule?.("node:worker_threads") as WorkerThreads | undefined) ?? null;
@@ -65,11 +65,13 @@ export class MatmulHelper {
   private readonly control: Int32Array;
   private started = false;
 
+  /** `controlPtr`: a block of CONTROL_BYTES in `memory` that stays the helper's (a shared memory never detaches its buffer, so the view stays valid). */
   constructor(
     private readonly module: WasmModule,
     private readonly memory: WasmMemory,
+    private readonly controlPtr: number,
   ) {
-    this.control = new Int32Array(memory.buffer, 0, CONTROL_BYTES / 4);
+    this.control = new Int32Array(memory.buffer, controlPtr, CONTROL_BYTES / 4);
   }
 
   /** Whether the worker can take work now; the first call starts it (it is ready on a later one). */
@@ -83,7 +85,7 @@ export class MatmulHelper {
         // --input-type=module or a loader from the main thread
         const worker = new threads.Worker(WORKER_SOURCE, {
           eval: true,
-          workerData: { module: this.module, memory: this.memory },
+          workerData: { module: this.module, memory: this.memory, controlPtr: this.controlPtr },
           execArgv: [],
         });
         worker.on("error", () => Atomics.store(this.control, FAILED, 1));

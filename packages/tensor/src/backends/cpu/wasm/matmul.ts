@@ -1,7 +1,8 @@
 import type { TypedArray } from "../../../dtype";
-import { MATMUL_SHARED_WASM_BASE64, MATMUL_WASM_BASE64 } from "./matmul-binary";
+import type { WasmHeap } from "./heap";
+import { MATMUL_WASM_BASE64 } from "./matmul-binary";
 import { CONTROL_BYTES, MatmulHelper } from "./matmul-threads";
-import { decodeBase64, growWasmMemory, kernelMemory, WASM_MEMORY_LIMIT_BYTES, type WasmMemory, webAssembly } from "./wasm-api";
+import { compileWasmKernels } from "./wasm-api";
 
 /** One matrix of a batched product: where it starts in its storage and how its rows and columns step. */
 export interface MatrixView {
@@ -41,7 +42,7 @@ type PackPanels = (
 ) => void;
 
 interface Runtime {
-  memory: WasmMemory;
+  heap: WasmHeap;
   gemmF32: Gemm;
   gemmF64: Gemm;
   compact: Compact;
@@ -64,7 +65,7 @@ const PACK_ROW_GROUP = 4;
 const DEPTH_SLICE = 16 * DEPTH_BLOCK;
 
 /**
- * A product whose operands and result do not fit in WASM_MEMORY_LIMIT_BYTES at once is computed in
+ * A product whose operands and result do not fit in the heap at once (see blocking) is computed in
  * blocks of C of at most this many rows and columns, each over as much of the depth as fits beside
  * it (whole multiples of DEPTH_BLOCK). Packing costs about (1/rows + 1/columns) of the arithmetic.
  */
@@ -79,35 +80,22 @@ const BLOCK_COLS = 1024;
 const THREADED_MIN_MULTIPLY_ADDS = 512 * 512 * 1024;
 
 /**
- * The shared build with a shared memory where the engine allows one (Node; browsers only when
- * cross-origin isolated), else the plain build. Either is about 2 KiB, under the 4 KiB that
- * browsers allow to compile synchronously on the main thread.
+ * The kernels over the heap's memory. Where that memory is shared (Node), a worker runs the same
+ * module over it too, taking its work through a control block allocated here for good. The module
+ * is about 2 KiB, under the 4 KiB that browsers allow to compile synchronously on the main thread.
  */
 function instantiate(): Runtime | null {
-  const wasm = webAssembly();
-  if (wasm === undefined) return null;
-  const plain = decodeBase64(MATMUL_WASM_BASE64);
-  // validate() is false on engines without SIMD, where compiling would throw
-  if (!wasm.validate(plain)) return null;
-  const build = (bytes: Uint8Array, memory: WasmMemory) => {
-    const module = new wasm.Module(bytes);
-    const exports = new wasm.Instance(module, { env: { memory } }).exports as unknown as {
-      gemmF32: Gemm;
-      gemmF64: Gemm;
-      compact: Compact;
-      packPanelsF32: PackPanels;
-    };
-    return { module, exports };
+  const compiled = compileWasmKernels(MATMUL_WASM_BASE64);
+  if (compiled === null) return null;
+  const { wasm, heap, module } = compiled;
+  const exports = new wasm.Instance(module, { env: { memory: heap.memory } }).exports as unknown as {
+    gemmF32: Gemm;
+    gemmF64: Gemm;
+    compact: Compact;
+    packPanelsF32: PackPanels;
   };
-  try {
-    const memory = kernelMemory(wasm, true);
-    const { module, exports } = build(decodeBase64(MATMUL_SHARED_WASM_BASE64), memory);
-    return { memory, ...exports, helper: new MatmulHelper(module, memory) };
-  } catch {
-    const memory = kernelMemory(wasm);
-    const { exports } = build(plain, memory);
-    return { memory, ...exports, helper: null };
-  }
+  const control = heap.shared ? heap.allocate(CONTROL_BYTES) : null;
+  return { heap, ...exports, helper: control === null ? null : new MatmulHelper(module, heap.memory, control.ptr) };
 }
 
 let runtime: Runtime | null | undefined;
@@ -140,42 +128,50 @@ const tileWidth = (double: boolean) => (double ? 4 : 8);
  */
 const cRowStride = (cols: number, double: boolean) => roundUp(cols, tileWidth(double)) + tileWidth(double);
 
-/** The bytes of one block's data in the module's memory: see the layout in multiplySimd. */
+/** The bytes of one block's scratch in the heap: see the layout in multiplySimd. */
 function blockBytes(rows: number, depth: number, cols: number, double: boolean): number {
   const bytes = double ? 8 : 4;
   const paddedRows = roundUp(rows, TILE_ROWS);
   // packed panels, plus (float32) the operands as stored, at most as large again
   const operands = (paddedRows + roundUp(cols, tileWidth(double))) * depth * (double ? 8 : 2 * 4);
-  return CONTROL_BYTES + paddedRows * cRowStride(cols, double) * bytes + operands + 16;
+  return paddedRows * cRowStride(cols, double) * bytes + operands + 16;
 }
 
 /**
  * The block of C (rows × cols) and the share of the depth computed per call into the module: the
- * whole product where it fits in WASM_MEMORY_LIMIT_BYTES (and k in DEPTH_SLICE), else blocks of
- * at most BLOCK_ROWS × BLOCK_COLS over as many whole depth blocks as fit beside them.
+ * whole product where it fits in `budget` bytes (and k in DEPTH_SLICE), else blocks of at most
+ * BLOCK_ROWS × BLOCK_COLS over as many whole depth blocks as fit beside them, halved until at
+ * least one depth block fits. Null when not even a tile of C over one depth block fits.
  */
-function blocking(n: number, k: number, m: number, double: boolean): { rows: number; depth: number; cols: number } {
+function blocking(n: number, k: number, m: number, double: boolean, budget: number): { rows: number; depth: number; cols: number } | null {
   const slice = Math.min(k, DEPTH_SLICE);
-  if (blockBytes(n, slice, m, double) <= WASM_MEMORY_LIMIT_BYTES) return { rows: n, depth: slice, cols: m };
-  const rows = Math.min(n, BLOCK_ROWS);
-  const cols = Math.min(m, BLOCK_COLS);
-  const perDepth = blockBytes(rows, 1, cols, double) - blockBytes(rows, 0, cols, double);
-  const fits = Math.floor((WASM_MEMORY_LIMIT_BYTES - blockBytes(rows, 0, cols, double)) / perDepth);
-  return { rows, depth: fits >= slice ? slice : fits - (fits % DEPTH_BLOCK), cols };
+  if (blockBytes(n, slice, m, double) <= budget) return { rows: n, depth: slice, cols: m };
+  let rows = Math.min(n, BLOCK_ROWS);
+  let cols = Math.min(m, BLOCK_COLS);
+  for (;;) {
+    const perDepth = blockBytes(rows, 1, cols, double) - blockBytes(rows, 0, cols, double);
+    const fits = Math.floor((budget - blockBytes(rows, 0, cols, double)) / perDepth);
+    if (fits >= slice) return { rows, depth: slice, cols };
+    if (fits >= DEPTH_BLOCK) return { rows, depth: fits - (fits % DEPTH_BLOCK), cols };
+    if (rows <= TILE_ROWS && cols <= tileWidth(double)) return null;
+    rows = Math.max(TILE_ROWS, Math.ceil(rows / 2));
+    cols = Math.max(tileWidth(double), Math.ceil(cols / 2));
+  }
 }
 
 /**
  * out[outBase…] = A·B for one [n, k] × [k, m] pair of float32 (or float64) matrices with any
- * strides, through the SIMD kernel. Operands are packed into the module's memory (the packing is
- * where strides and transposes are absorbed), the kernel zeroes a padded C there and accumulates
- * into it, and the valid part is made contiguous in place and copied out. A product too large for
- * the module's memory (see blocking) runs block by block of C, so the memory never grows past
- * WASM_MEMORY_LIMIT_BYTES; a depth longer than DEPTH_SLICE runs a slice at a time, the slices'
+ * strides, through the SIMD kernel. Operands are packed into a scratch block of the heap (the
+ * packing is where strides and transposes are absorbed), the kernel zeroes a padded C there and
+ * accumulates into it, and the valid part is made contiguous in place and copied out. A product
+ * too large for what the heap can give (see blocking) runs block by block of C, so the memory
+ * never grows past its limit; a depth longer than DEPTH_SLICE runs a slice at a time, the slices'
  * results added in float64. So float32 products sum at most 256 products in float32 and then at
  * most 16 such sums (see matmul.wat): the error does not grow with k. With `threads` (and a call's
  * n·k·m large enough) a worker computes the lower half of C's rows meanwhile; every element is
  * computed the same way either way, so the result does not depend on it. With k = 0, `out` (zeros
- * as allocated) is left as it is.
+ * as allocated) is left as it is. Returns false, having written nothing, when the heap cannot give
+ * even the smallest block (it is full of live data): the caller runs its JS kernel then.
  */
 export function multiplySimd(
   a: MatrixView,
@@ -187,47 +183,57 @@ export function multiplySimd(
   out: TypedArray,
   outBase: number,
   threads: boolean,
-): void {
+): boolean {
   const runtime = simdRuntime()!;
-  const { rows, depth, cols } = blocking(n, k, m, double);
-  growWasmMemory(runtime.memory, blockBytes(rows, depth, cols, double));
-  const heap = double ? new Float64Array(runtime.memory.buffer) : new Float32Array(runtime.memory.buffer);
-  // memory: [control block | C | Ã | B̃ | A as stored | B as stored]; every size is a multiple of 16 bytes
-  const cStart = CONTROL_BYTES;
-  const cFirst = cStart / heap.BYTES_PER_ELEMENT;
-  for (let i0 = 0; i0 < n; i0 += rows) {
-    const blockRows = Math.min(rows, n - i0);
-    for (let j0 = 0; j0 < m; j0 += cols) {
-      const blockCols = Math.min(cols, m - j0);
-      const length = blockRows * blockCols;
-      const sum = depth < k ? new Float64Array(length) : null;
-      for (let p0 = 0; p0 < k; p0 += depth) {
-        const left = {
-          data: a.data,
-          offset: a.offset + i0 * a.rowStride + p0 * a.colStride,
-          rowStride: a.rowStride,
-          colStride: a.colStride,
-        };
-        const right = {
-          data: b.data,
-          offset: b.offset + p0 * b.rowStride + j0 * b.colStride,
-          rowStride: b.rowStride,
-          colStride: b.colStride,
-        };
-        multiplyBlock(runtime, heap, cStart, left, right, blockRows, Math.min(depth, k - p0), blockCols, double, threads);
-        // one copy out per block instead of one per row (each subarray costs more than its row's copy when m is small)
-        runtime.compact(cStart, cRowStride(blockCols, double), blockRows, blockCols, double ? 1 : 0);
-        if (sum !== null) for (let t = 0; t < length; t++) sum[t] = sum[t]! + heap[cFirst + t]!;
+  const sizes = blocking(n, k, m, double, runtime.heap.largestAvailable());
+  const scratch = sizes && runtime.heap.allocate(blockBytes(sizes.rows, sizes.depth, sizes.cols, double));
+  if (sizes === null || scratch === null) return false;
+  const { rows, depth, cols } = sizes;
+  const heap = double ? scratch.f64() : scratch.f32();
+  // scratch: [C | Ã | B̃ | A as stored | B as stored]; every size is a multiple of 16 bytes
+  const cStart = scratch.ptr;
+  try {
+    for (let i0 = 0; i0 < n; i0 += rows) {
+      const blockRows = Math.min(rows, n - i0);
+      for (let j0 = 0; j0 < m; j0 += cols) {
+        const blockCols = Math.min(cols, m - j0);
+        const length = blockRows * blockCols;
+        const sum = depth < k ? new Float64Array(length) : null;
+        for (let p0 = 0; p0 < k; p0 += depth) {
+          const left = {
+            data: a.data,
+            offset: a.offset + i0 * a.rowStride + p0 * a.colStride,
+            rowStride: a.rowStride,
+            colStride: a.colStride,
+          };
+          const right = {
+            data: b.data,
+            offset: b.offset + p0 * b.rowStride + j0 * b.colStride,
+            rowStride: b.rowStride,
+            colStride: b.colStride,
+          };
+          multiplyBlock(runtime, heap, cStart, left, right, blockRows, Math.min(depth, k - p0), blockCols, double, threads);
+          // one copy out per block instead of one per row (each subarray costs more than its row's copy when m is small)
+          runtime.compact(cStart, cRowStride(blockCols, double), blockRows, blockCols, double ? 1 : 0);
+          if (sum !== null) for (let t = 0; t < length; t++) sum[t] = sum[t]! + heap[t]!;
+        }
+        if (k === 0) continue;
+        const result = sum ?? heap.subarray(0, length);
+        if (blockCols === m) out.set(result, outBase + i0 * m);
+        else for (let r = 0; r < blockRows; r++) out.set(result.subarray(r * blockCols, (r + 1) * blockCols), outBase + (i0 + r) * m + j0);
       }
-      if (k === 0) continue;
-      const result = sum ?? heap.subarray(cFirst, cFirst + length);
-      if (blockCols === m) out.set(result, outBase + i0 * m);
-      else for (let r = 0; r < blockRows; r++) out.set(result.subarray(r * blockCols, (r + 1) * blockCols), outBase + (i0 + r) * m + j0);
     }
+  } finally {
+    scratch.free();
   }
+  return true;
 }
 
-/** C (at cStart, rows × cols padded to whole tiles) = A·B for one block, A [rows, depth] and B [depth, cols] packed after it. */
+/**
+ * C (at cStart, rows × cols padded to whole tiles) = A·B for one block, A [rows, depth] and B
+ * [depth, cols] packed after it. Pointers are byte offsets in the memory; `heap` views the scratch
+ * block, which starts at cStart.
+ */
 function multiplyBlock(
   runtime: Runtime,
   heap: Float32Array | Float64Array,
@@ -254,17 +260,18 @@ function multiplyBlock(
   const bStart = aStart + paddedRows * k * bytes;
   const storedAStart = bStart + k * paddedCols * bytes;
   const storedBStart = storedAStart + (wholeA ? roundUp(n * k * bytes, 16) : 0);
-  if (wholeA) heap.set(a.data.subarray(a.offset, a.offset + n * k) as Float32Array, storedAStart / bytes);
-  if (wholeB) heap.set(b.data.subarray(b.offset, b.offset + k * m) as Float32Array, storedBStart / bytes);
+  const index = (pointer: number) => (pointer - cStart) / bytes;
+  if (wholeA) heap.set(a.data.subarray(a.offset, a.offset + n * k) as Float32Array, index(storedAStart));
+  if (wholeB) heap.set(b.data.subarray(b.offset, b.offset + k * m) as Float32Array, index(storedBStart));
   for (let p0 = 0; p0 < k; p0 += DEPTH_BLOCK) {
     const depth = Math.min(DEPTH_BLOCK, k - p0);
     const aBlock = aStart + p0 * paddedRows * bytes;
     const bBlock = bStart + p0 * paddedCols * bytes;
     if (wholeA) packPanelsF32(storedAStart, wholeA.ld, wholeA.columnMajor ? 1 : 0, n, paddedRows, p0, depth, TILE_ROWS, aBlock);
-    else packRowPanels(a, p0, paddedRows, n, depth, heap, aBlock / bytes);
+    else packRowPanels(a, p0, paddedRows, n, depth, heap, index(aBlock));
     // B̃'s panels are Bᵀ's row panels
     if (wholeB) packPanelsF32(storedBStart, wholeB.ld, wholeB.columnMajor ? 1 : 0, m, paddedCols, p0, depth, width, bBlock);
-    else packColumnPanels(b, p0, depth, m, paddedCols, width, heap, bBlock / bytes);
+    else packColumnPanels(b, p0, depth, m, paddedCols, width, heap, index(bBlock));
   }
   const gemm = double ? gemmF64 : gemmF32;
   const args = [aStart, bStart, cStart, paddedRows, paddedCols, k, ldc];
