@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Tensor, asStrided, getKernelPreference, setKernelPreference, tensor, type DType, type KernelPreference } from "@nabla/tensor";
 import { optim } from "@nabla/nn";
-import { simdUpdatesAvailable } from "../../packages/nn/src/optim/kernels/simd-updates";
+import { simdUpdatesAvailable } from "../../packages/tensor/src/backends/cpu/wasm/updates";
 import { WASM_MEMORY_LIMIT_BYTES, wasmHeap } from "../../packages/tensor/src/backends/cpu/wasm/wasm-api";
 import { numelOf, shapeArb } from "../support/arbitraries";
 

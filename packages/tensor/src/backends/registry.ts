@@ -33,18 +33,6 @@ export interface KernelAlternative<P extends Primitive, B = unknown> extends Ker
   run(...args: Args<P, B>): ReturnType<Primitives<B>[P]> | null;
 }
 
-/**
- * Whether an alternative kernel should run on `elements` elements: never under the "js" kernel
- * preference, always under "wasm", from its declared size on under "auto". The one place the
- * preference (setKernelPreference, NABLA_KERNELS) is consulted, with `dispatch` below, which
- * applies the same rule; the WebAssembly kernels of @nabla/ops and @nabla/nn ask it through
- * @nabla/tensor/internal.
- */
-export function useWasmKernel(kernel: KernelSize, elements: number): boolean {
-  const preference = getKernelPreference();
-  return preference === "auto" ? elements >= kernel.minElements : preference === "wasm";
-}
-
 // biome-ignore lint/suspicious/noExplicitAny: one call shape for every primitive (at most five arguments)
 type AnyKernel = (a?: any, b?: any, c?: any, d?: any, e?: any) => any;
 type AnyAlternative = KernelAlternative<Primitive, unknown>;

@@ -20,7 +20,7 @@ interface SliceLayout {
   inner: number;
 }
 
-function sliceLayout(shape: readonly number[], dim: number): SliceLayout {
+export function sliceLayout(shape: readonly number[], dim: number): SliceLayout {
   let outer = 1;
   let inner = 1;
   for (let d = 0; d < dim; d++) outer *= shape[d]!;
@@ -30,7 +30,7 @@ function sliceLayout(shape: readonly number[], dim: number): SliceLayout {
 }
 
 /** A view's elements in row-major order: its own buffer when contiguous (no copy), else a copy. */
-function rowMajor(x: HostView, dtype: DType): { data: FloatArray; base: number } {
+export function rowMajor(x: HostView, dtype: DType): { data: FloatArray; base: number } {
   return isContiguousLayout(x) ? { data: x.buffer as FloatArray, base: x.offset } : { data: toContiguous(x, dtype) as FloatArray, base: 0 };
 }
 
@@ -103,7 +103,7 @@ export function softmaxBackwardAlong(yView: HostView, gView: HostView, dim: numb
 }
 
 /** Row n's class index: where targets [N] (int32) holds it. */
-function targetOf(targets: HostView, n: number): number {
+export function targetOf(targets: HostView, n: number): number {
   return targets.buffer[targets.offset + n * (targets.strides[0] ?? 0)]!;
 }
 
