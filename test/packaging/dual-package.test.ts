@@ -126,6 +126,25 @@ describe("the ESM and CJS builds of one version loaded together", () => {
     expect(out.mixed).toEqual(out.single);
   });
 
+  it("share the kernel preference: setKernelPreference through index.cjs is what internal.cjs reads", () => {
+    // @nabla/ops and @nabla/nn ask @nabla/tensor/internal (its own CJS bundle) whether to run their
+    // WebAssembly kernels; the preference set through the main entry must reach it
+    const out = run(`
+      const internal = require(${JSON.stringify(dist("tensor/dist/internal.cjs"))});
+      const big = { minElements: 1 };
+      const seen = [];
+      for (const [set, value] of [[cjs, "js"], [esm, "wasm"], [cjs, "auto"]]) {
+        set.setKernelPreference(value);
+        seen.push([esm.getKernelPreference(), cjs.getKernelPreference(), internal.useWasmKernel(big, 0)]);
+      }
+      out = seen;`);
+    expect(out).toEqual([
+      ["js", "js", false],
+      ["wasm", "wasm", true],
+      ["auto", "auto", false],
+    ]);
+  });
+
   it("keep a gradient seed made by the other build out of .grad (backward tells its own storages by a shared count)", () => {
     // Without one storage count for both builds, the CJS build's storages would look newer than
     // the backward pass of the ESM build, which would then store the caller's seed itself as

@@ -1,3 +1,4 @@
+import { sharedAcrossCopies } from "../copies";
 import { describeValue, NablaError } from "../errors";
 
 /**
@@ -23,8 +24,10 @@ function initialPreference(): KernelPreference {
   return value === undefined || value === "" ? "auto" : parsePreference("NABLA_KERNELS", value);
 }
 
-// Read on every dispatch: a module-level variable, so the decision costs next to nothing.
-let preference: KernelPreference = initialPreference();
+// Read on every dispatch, so one property read. Shared by every copy of the package: the CJS
+// builds of `@nabla/tensor` and `@nabla/tensor/internal` are two bundles, and the kernels of
+// @nabla/ops and @nabla/nn ask the second (useWasmKernel) what the user set through the first.
+const state = sharedAcrossCopies("kernelPreference", () => ({ preference: initialPreference() }));
 
 /**
  * Chooses the CPU kernels: `"auto"` (the default) picks WebAssembly SIMD kernels where they are
@@ -41,7 +44,7 @@ let preference: KernelPreference = initialPreference();
  * ```
  */
 export function setKernelPreference(value: KernelPreference): void {
-  preference = parsePreference("setKernelPreference", value);
+  state.preference = parsePreference("setKernelPreference", value);
 }
 
 /**
@@ -55,5 +58,5 @@ export function setKernelPreference(value: KernelPreference): void {
  * ```
  */
 export function getKernelPreference(): KernelPreference {
-  return preference;
+  return state.preference;
 }

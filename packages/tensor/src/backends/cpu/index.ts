@@ -1,6 +1,6 @@
-import { allocate, type TypedArray } from "../../dtype";
 import type { BackendDefinition } from "../backend";
 import { registerBackend } from "../registry";
+import { allocateBuffer, type CpuBuffer, hostArray, hostView, uploadBuffer } from "./buffer";
 import { binary, clamp, compare, fillStrided, inRange, selectWhere, toContiguous, unary, write } from "./elementwise";
 import { gatherAlong, scatterAddAlong } from "./indexing";
 import { matmulBatched } from "./matmul";
@@ -10,38 +10,49 @@ import { crossEntropyBackwardRows, crossEntropyRows, softmaxAlong, softmaxBackwa
 import { registerWasmKernels } from "./wasm-kernels";
 
 /**
- * The CPU backend: a buffer is the typed array itself (bool as 0/1 bytes), and every primitive has
- * its JS reference kernel here. The WebAssembly SIMD kernels are registered beside them
- * (wasm-kernels.ts); the registry chooses.
+ * The CPU backend: a buffer is a typed array (bool as 0/1 bytes), or float32 values living in the
+ * WebAssembly heap (buffer.ts), and every primitive has its JS reference kernel here. Each takes
+ * the typed arrays of its operands right before it runs (hostView) and returns a new typed array;
+ * the WebAssembly SIMD kernels are registered beside them (wasm-kernels.ts); the registry chooses.
  */
-export const cpuDefinition: BackendDefinition<TypedArray> = {
+export const cpuDefinition: BackendDefinition<CpuBuffer> = {
   device: "cpu",
-  allocate,
-  upload: (data) => data,
+  allocate: allocateBuffer,
+  upload: uploadBuffer,
   sizeOf: (buffer) => buffer.length,
-  readSync: toContiguous,
-  read: async (view, dtype) => toContiguous(view, dtype),
-  hostArray: (buffer) => buffer,
+  // always a new array: a view over the heap would be detached by the next growth of its memory
+  readSync: (view, dtype) => toContiguous(hostView(view), dtype),
+  read: async (view, dtype) => toContiguous(hostView(view), dtype),
+  hostArray,
   kernels: {
-    unary,
-    binary,
-    compare,
-    where: selectWhere,
-    clamp,
-    inRange,
-    copy: toContiguous,
-    write,
-    fill: fillStrided,
-    reduce: reduceAxes,
-    argReduce,
-    matmul: matmulBatched,
-    gather: gatherAlong,
-    scatterAdd: scatterAddAlong,
-    softmax: softmaxAlong,
-    softmaxBackward: softmaxBackwardAlong,
-    crossEntropy: crossEntropyRows,
-    crossEntropyBackward: crossEntropyBackwardRows,
-    optimizerUpdate,
+    unary: (op, x, dtype) => unary(op, hostView(x), dtype),
+    binary: (op, a, b, dtype) => binary(op, hostView(a), hostView(b), dtype),
+    compare: (op, a, b) => compare(op, hostView(a), hostView(b)),
+    where: (cond, a, b, dtype) => selectWhere(hostView(cond), hostView(a), hostView(b), dtype),
+    clamp: (x, min, max, dtype) => clamp(hostView(x), min, max, dtype),
+    inRange: (x, min, max) => inRange(hostView(x), min, max),
+    copy: (x, dtype) => toContiguous(hostView(x), dtype),
+    write: (dst, src) => write(hostView(dst), hostView(src)),
+    fill: (dst, value) => fillStrided(hostView(dst), value),
+    reduce: (op, x, reduced, dtype) => reduceAxes(op, hostView(x), reduced, dtype),
+    argReduce: (op, x, dim) => argReduce(op, hostView(x), dim),
+    matmul: (a, b, dtype) => matmulBatched(hostView(a), hostView(b), dtype),
+    gather: (x, dim, index, dtype) => gatherAlong(hostView(x), dim, hostView(index), dtype),
+    scatterAdd: (target, dim, index, src) => scatterAddAlong(hostView(target), dim, hostView(index), hostView(src)),
+    softmax: (x, dim, log, dtype) => softmaxAlong(hostView(x), dim, log, dtype),
+    softmaxBackward: (y, g, dim, log, dtype) => softmaxBackwardAlong(hostView(y), hostView(g), dim, log, dtype),
+    crossEntropy: (logits, targets, ignoreIndex, denominator, dtype) =>
+      crossEntropyRows(hostView(logits), hostView(targets), ignoreIndex, denominator, dtype),
+    crossEntropyBackward: (logits, targets, ignoreIndex, scale, dtype) =>
+      crossEntropyBackwardRows(hostView(logits), hostView(targets), ignoreIndex, scale, dtype),
+    // in place: the typed arrays over the heap stay valid, as the loop allocates nothing
+    optimizerUpdate: (step, param, grad, state) =>
+      optimizerUpdate(
+        step,
+        hostView(param),
+        hostView(grad),
+        state.map((view) => (view === null ? null : hostView(view))),
+      ),
   },
 };
 

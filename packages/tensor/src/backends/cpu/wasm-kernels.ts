@@ -1,21 +1,29 @@
-import { type DType, dtypeOfArray, type TypedArray } from "../../dtype";
+import type { DType, TypedArray } from "../../dtype";
 import { isContiguousLayout } from "../../layout";
 import { numelOf } from "../../shape";
+import type { View } from "../backend";
 import type { BinaryOp, OptimizerStep, ReduceOp } from "../primitives";
 import { registerKernel } from "../registry";
-import type { HostView } from "./iterate";
+import { type CpuBuffer, HEAP_MIN_ELEMENTS, hostArray, hostView } from "./buffer";
+import type { HostView, Strided } from "./iterate";
 import { forEachMatrixPair } from "./matmul";
 import { adjacentSplit, fromAccumulator } from "./reduce";
 import { rowMajor, sliceLayout, targetOf } from "./softmax";
-import { zipBinarySimd } from "./wasm/elementwise";
+import { binaryRowsInPlace, type HeapOperand, readsAsRows, zipBinarySimd } from "./wasm/elementwise";
+import { WasmFloat32Buffer } from "./wasm/float32-buffer";
 import { multiplySimd, simdMatmulAvailable } from "./wasm/matmul";
-import { sumContiguousSimd } from "./wasm/reduce";
+import { sumContiguousSimd, sumInPlace } from "./wasm/reduce";
 import { softmaxRowsSimd, softmaxVjpRowsSimd } from "./wasm/softmax";
 import { simdUpdateRule, updateSimd } from "./wasm/updates";
+import { wasmHeap } from "./wasm/wasm-api";
 
 // The WebAssembly SIMD kernels, registered beside the JS reference kernels of the same
 // primitives. Each declares its dtypes, the size from which it is faster (as measured) and what
-// else it needs; the registry runs it only then, and the reference kernel otherwise.
+// else it needs; the registry runs it only then, and the reference kernel otherwise. Those that
+// work in place (operands living in the heap, see buffer.ts) are registered last, so they are
+// tried first; those that copy their operands into a scratch block run for typed arrays.
+
+type CpuView = View<CpuBuffer>;
 
 const SIMD_ARITHMETIC: ReadonlySet<BinaryOp> = new Set(["add", "sub", "mul", "div"]);
 const FLOATS: readonly DType[] = ["float32", "float64"];
@@ -27,10 +35,33 @@ const FLOATS: readonly DType[] = ["float32", "float64"];
 const SOFTMAX_MIN_ELEMENTS = 64;
 
 /** Whether the slices along `dim` are rows: no dim after it holds more than one entry. */
-const alongRows = (x: HostView, dim: number) => x.shape.length > 0 && sliceLayout(x.shape, dim).inner === 1;
+const alongRows = (x: CpuView, dim: number) => x.shape.length > 0 && sliceLayout(x.shape, dim).inner === 1;
 
-/** A host view as the WebAssembly wrappers take their operands. */
-const strided = (x: HostView) => ({ data: x.buffer, shape: x.shape, strides: x.strides, offset: x.offset });
+/**
+ * A view as the copying WebAssembly drivers take their operands: `data` is looked up each time it
+ * is read, so a driver reading it after allocating its scratch block (which may grow the heap's
+ * memory and detach older views) gets a view over the memory as it is then.
+ */
+const strided = (x: CpuView): Strided => ({
+  get data() {
+    return hostArray(x.buffer);
+  },
+  shape: x.shape,
+  strides: x.strides,
+  offset: x.offset,
+});
+
+const inHeap = (x: CpuView): x is View<WasmFloat32Buffer> => x.buffer instanceof WasmFloat32Buffer;
+const isFloat32 = (x: CpuView) => x.buffer instanceof Float32Array || x.buffer instanceof WasmFloat32Buffer;
+
+/**
+ * A view whose typed array stays valid across allocations in the heap: a buffer in the heap is
+ * copied out unless the heap's memory is shared (growing a shared memory detaches nothing).
+ */
+function stableHostView(x: CpuView): HostView {
+  if (!inHeap(x) || wasmHeap()?.shared) return hostView(x);
+  return { buffer: x.buffer.data().slice(), shape: x.shape, strides: x.strides, offset: x.offset };
+}
 
 export function registerWasmKernels(): void {
   registerKernel("cpu", "binary", {
@@ -39,12 +70,11 @@ export function registerWasmKernels(): void {
     // fewer elements stay in the JS loops, where there is nothing to copy; measured on a 2-vCPU
     // machine (float32 multiply, contiguous): about even at 2,048 elements, 3–5× faster from 65,536
     minElements: 8192,
-    dtype: (_op: BinaryOp, _a: HostView, _b: HostView, dtype: DType) => dtype,
-    size: (_op: BinaryOp, a: HostView) => numelOf(a.shape),
-    accepts: (op: BinaryOp, a: HostView, b: HostView) =>
-      SIMD_ARITHMETIC.has(op) && a.buffer instanceof Float32Array && b.buffer instanceof Float32Array,
+    dtype: (_op: BinaryOp, _a: CpuView, _b: CpuView, dtype: DType) => dtype,
+    size: (_op: BinaryOp, a: CpuView) => numelOf(a.shape),
+    accepts: (op: BinaryOp, a: CpuView, b: CpuView) => SIMD_ARITHMETIC.has(op) && isFloat32(a) && isFloat32(b),
     // operands that do not read as rows (see wasm/elementwise.ts), or memory it cannot get: declined
-    run(op: BinaryOp, a: HostView, b: HostView): TypedArray | null {
+    run(op: BinaryOp, a: CpuView, b: CpuView): TypedArray | null {
       const out = new Float32Array(numelOf(a.shape));
       return zipBinarySimd(op, strided(a), strided(b), out) ? out : null;
     },
@@ -57,16 +87,16 @@ export function registerWasmKernels(): void {
     // measured on a 2-vCPU machine (float32, rows and columns of a square): about even at 32 × 32,
     // 1.9–3.1× faster at 64 × 64, 3.4–8× from 256 × 256 up
     minElements: 64 * 64,
-    dtype: (_op: ReduceOp, x: HostView) =>
-      x.buffer instanceof Float64Array ? "float64" : x.buffer instanceof Float32Array ? "float32" : "int32",
-    size: (_op: ReduceOp, x: HostView) => numelOf(x.shape),
-    // contiguous, with the reduced dims adjacent: an [outer, size, inner] block
-    accepts: (op: ReduceOp, x: HostView, reduced: readonly boolean[]) =>
-      op === "sum" && isContiguousLayout(x) && adjacentSplit(x.shape, reduced) !== null,
-    run(_op: ReduceOp, x: HostView, reduced: readonly boolean[], dtype: DType): TypedArray | null {
+    dtype: elementDType,
+    size: (_op: ReduceOp, x: CpuView) => numelOf(x.shape),
+    // contiguous, with the reduced dims adjacent: an [outer, size, inner] block; a typed array (a
+    // buffer in the heap is summed in place, below)
+    accepts: (op: ReduceOp, x: CpuView, reduced: readonly boolean[]) =>
+      op === "sum" && !inHeap(x) && isContiguousLayout(x) && adjacentSplit(x.shape, reduced) !== null,
+    run(_op: ReduceOp, x: CpuView, reduced: readonly boolean[], dtype: DType): TypedArray | null {
       const { outer, size, inner } = adjacentSplit(x.shape, reduced)!;
       const acc = new Float64Array(outer * inner);
-      return sumContiguousSimd(x.buffer, x.offset, outer, size, inner, acc) ? fromAccumulator(acc, dtype) : null;
+      return sumContiguousSimd(hostArray(x.buffer), x.offset, outer, size, inner, acc) ? fromAccumulator(acc, dtype) : null;
     },
   });
 
@@ -78,19 +108,72 @@ export function registerWasmKernels(): void {
     // tiles) are most of the ≈ 3 µs both take at 4 × 4 × 4. Measured from there: 1.7 vs 3.1 µs at
     // 8³, 7 vs 37 µs at 32³. Large products also split over two threads (wasm/matmul.ts).
     minElements: 8 * 8 * 8,
-    dtype: (_a: HostView, _b: HostView, dtype: DType) => dtype,
-    size: (a: HostView, b: HostView) => {
+    dtype: (_a: CpuView, _b: CpuView, dtype: DType) => dtype,
+    size: (a: CpuView, b: CpuView) => {
       const nd = a.shape.length;
       return a.shape[nd - 2]! * a.shape[nd - 1]! * b.shape[nd - 1]!;
     },
     accepts: () => simdMatmulAvailable(),
     // declined (the reference kernel runs) when the heap has no room for a scratch block
-    run(a: HostView, b: HostView, dtype: DType): TypedArray | null {
+    run(a: CpuView, b: CpuView, dtype: DType): TypedArray | null {
       let declined = false;
-      const out = forEachMatrixPair(a, b, dtype, (left, right, n, k, m, out, outBase) => {
+      // the driver allocates scratch blocks while it reads the operands
+      const out = forEachMatrixPair(stableHostView(a), stableHostView(b), dtype, (left, right, n, k, m, out, outBase) => {
         declined ||= !multiplySimd(left, right, n, k, m, dtype === "float64", out, outBase, true);
       });
       return declined ? null : out;
+    },
+  });
+
+  // In place: float32 operands that live in the heap (a typed-array operand is copied into a
+  // block of its own first), the output a new buffer in the heap. Registered last: tried first.
+  registerKernel("cpu", "binary", {
+    name: "binaryF32InHeap",
+    dtypes: ["float32"],
+    // measured on a 2-vCPU machine (float32 a·b + c, contiguous and broadcast rows): FIXME
+    minElements: HEAP_MIN_ELEMENTS,
+    dtype: (_op: BinaryOp, _a: CpuView, _b: CpuView, dtype: DType) => dtype,
+    size: (_op: BinaryOp, a: CpuView) => numelOf(a.shape),
+    accepts: (op: BinaryOp, a: CpuView, b: CpuView) =>
+      SIMD_ARITHMETIC.has(op) && (inHeap(a) || inHeap(b)) && isFloat32(a) && isFloat32(b) && readsAsRows(a) && readsAsRows(b),
+    // no room in the heap for the output: declined (the copying kernel or the reference runs)
+    run(op: BinaryOp, a: CpuView, b: CpuView): CpuBuffer | null {
+      const out = WasmFloat32Buffer.allocate(numelOf(a.shape));
+      if (out === null) return null;
+      const copies: WasmFloat32Buffer[] = [];
+      const operand = (x: CpuView): HeapOperand | null => {
+        if (inHeap(x)) return { ptr: x.buffer.ptr, shape: x.shape, strides: x.strides, offset: x.offset };
+        const copy = WasmFloat32Buffer.from(x.buffer as Float32Array);
+        if (copy === null) return null;
+        copies.push(copy);
+        return { ptr: copy.ptr, shape: x.shape, strides: x.strides, offset: x.offset };
+      };
+      try {
+        const left = operand(a);
+        const right = left && operand(b);
+        if (left !== null && right !== null && binaryRowsInPlace(op, left, right, out.ptr)) return out;
+        out.free();
+        return null;
+      } finally {
+        for (const copy of copies) copy.free();
+      }
+    },
+  });
+
+  registerKernel("cpu", "reduce", {
+    name: "sumF32InHeap",
+    dtypes: ["float32"],
+    // measured on a 2-vCPU machine (float32, rows and columns of a square): FIXME
+    minElements: HEAP_MIN_ELEMENTS,
+    dtype: elementDType,
+    size: (_op: ReduceOp, x: CpuView) => numelOf(x.shape),
+    accepts: (op: ReduceOp, x: CpuView, reduced: readonly boolean[]) =>
+      op === "sum" && inHeap(x) && isContiguousLayout(x) && adjacentSplit(x.shape, reduced) !== null,
+    run(_op: ReduceOp, x: CpuView, reduced: readonly boolean[], dtype: DType): TypedArray | null {
+      const { outer, size, inner } = adjacentSplit(x.shape, reduced)!;
+      const acc = new Float64Array(outer * inner);
+      const ptr = (x.buffer as WasmFloat32Buffer).ptr + x.offset * 4;
+      return sumInPlace(ptr, [outer, size, inner], acc) ? fromAccumulator(acc, dtype) : null;
     },
   });
 
@@ -98,11 +181,11 @@ export function registerWasmKernels(): void {
     name: "softmaxRowsF32Simd",
     dtypes: ["float32"],
     minElements: SOFTMAX_MIN_ELEMENTS,
-    dtype: (_x: HostView, _dim: number, _log: boolean, dtype: DType) => dtype,
-    size: (x: HostView) => numelOf(x.shape),
-    accepts: (x: HostView, dim: number) => x.buffer instanceof Float32Array && alongRows(x, dim),
-    run(x: HostView, dim: number, log: boolean, dtype: DType): TypedArray | null {
-      const { data, base } = rowMajor(x, dtype);
+    dtype: (_x: CpuView, _dim: number, _log: boolean, dtype: DType) => dtype,
+    size: (x: CpuView) => numelOf(x.shape),
+    accepts: (x: CpuView, dim: number) => isFloat32(x) && alongRows(x, dim),
+    run(x: CpuView, dim: number, log: boolean, dtype: DType): TypedArray | null {
+      const { data, base } = rowMajor(stableHostView(x), dtype);
       const { outer, size } = sliceLayout(x.shape, dim);
       return softmaxRowsSimd(data as Float32Array, base, outer, size, log)?.out ?? null;
     },
@@ -112,13 +195,12 @@ export function registerWasmKernels(): void {
     name: "softmaxVjpRowsF32Simd",
     dtypes: ["float32"],
     minElements: SOFTMAX_MIN_ELEMENTS,
-    dtype: (_y: HostView, _g: HostView, _dim: number, _log: boolean, dtype: DType) => dtype,
-    size: (y: HostView) => numelOf(y.shape),
-    accepts: (y: HostView, g: HostView, dim: number) =>
-      y.buffer instanceof Float32Array && g.buffer instanceof Float32Array && alongRows(y, dim),
-    run(y: HostView, g: HostView, dim: number, log: boolean, dtype: DType): TypedArray | null {
-      const { data: yData, base: yBase } = rowMajor(y, dtype);
-      const { data: gData, base: gBase } = rowMajor(g, dtype);
+    dtype: (_y: CpuView, _g: CpuView, _dim: number, _log: boolean, dtype: DType) => dtype,
+    size: (y: CpuView) => numelOf(y.shape),
+    accepts: (y: CpuView, g: CpuView, dim: number) => isFloat32(y) && isFloat32(g) && alongRows(y, dim),
+    run(y: CpuView, g: CpuView, dim: number, log: boolean, dtype: DType): TypedArray | null {
+      const { data: yData, base: yBase } = rowMajor(stableHostView(y), dtype);
+      const { data: gData, base: gBase } = rowMajor(stableHostView(g), dtype);
       const { outer, size } = sliceLayout(y.shape, dim);
       return softmaxVjpRowsSimd(yData as Float32Array, yBase, gData as Float32Array, gBase, outer, size, log);
     },
@@ -130,18 +212,19 @@ export function registerWasmKernels(): void {
     name: "crossEntropyF32Simd",
     dtypes: ["float32"],
     minElements: SOFTMAX_MIN_ELEMENTS,
-    dtype: (_logits: HostView, _targets: HostView, _ignoreIndex: number, _value: number, dtype: DType) => dtype,
-    size: (logits: HostView) => numelOf(logits.shape),
-    accepts: () => true,
-    run(logits: HostView, targets: HostView, ignoreIndex: number, denominator: number, dtype: DType): TypedArray | null {
+    dtype: (_logits: CpuView, _targets: CpuView, _ignoreIndex: number, _value: number, dtype: DType) => dtype,
+    size: (logits: CpuView) => numelOf(logits.shape),
+    accepts: (logits: CpuView) => isFloat32(logits),
+    run(logits: CpuView, targets: CpuView, ignoreIndex: number, denominator: number, dtype: DType): TypedArray | null {
       const [rows, classes] = logits.shape as [number, number];
-      const { data: x, base } = rowMajor(logits, dtype);
+      const targetsView = hostView(targets);
+      const { data: x, base } = rowMajor(stableHostView(logits), dtype);
       const rowStats = softmaxRowsSimd(x as Float32Array, base, rows, classes, false);
       if (rowStats === null) return null;
       const { maxima, sums } = rowStats;
       let total = 0;
       for (let n = 0; n < rows; n++) {
-        const target = targetOf(targets, n);
+        const target = targetOf(targetsView, n);
         if (target !== ignoreIndex) total += maxima[n]! + Math.log(sums[n]!) - x[base + n * classes + target]!;
       }
       return Float32Array.of(total / denominator);
@@ -152,16 +235,17 @@ export function registerWasmKernels(): void {
     name: "crossEntropyBackwardF32Simd",
     dtypes: ["float32"],
     minElements: SOFTMAX_MIN_ELEMENTS,
-    dtype: (_logits: HostView, _targets: HostView, _ignoreIndex: number, _value: number, dtype: DType) => dtype,
-    size: (logits: HostView) => numelOf(logits.shape),
-    accepts: () => true,
-    run(logits: HostView, targets: HostView, ignoreIndex: number, scale: number, dtype: DType): TypedArray | null {
+    dtype: (_logits: CpuView, _targets: CpuView, _ignoreIndex: number, _value: number, dtype: DType) => dtype,
+    size: (logits: CpuView) => numelOf(logits.shape),
+    accepts: (logits: CpuView) => isFloat32(logits),
+    run(logits: CpuView, targets: CpuView, ignoreIndex: number, scale: number, dtype: DType): TypedArray | null {
       const [rows, classes] = logits.shape as [number, number];
-      const { data, base } = rowMajor(logits, dtype);
+      const targetsView = hostView(targets);
+      const { data, base } = rowMajor(stableHostView(logits), dtype);
       const grad = softmaxRowsSimd(data as Float32Array, base, rows, classes, false)?.out;
       if (grad === undefined) return null;
       for (let n = 0; n < rows; n++) {
-        const target = targetOf(targets, n);
+        const target = targetOf(targetsView, n);
         const row = grad.subarray(n * classes, (n + 1) * classes);
         if (target === ignoreIndex) row.fill(0);
         else {
@@ -178,10 +262,17 @@ export function registerWasmKernels(): void {
     dtypes: ["float32"],
     // fewer elements stay in the JS loop, where there is nothing to copy (≈ even at 16 elements)
     minElements: 32,
-    dtype: (_step: OptimizerStep, param: HostView) => dtypeOfArray(param.buffer),
-    size: (_step: OptimizerStep, param: HostView) => numelOf(param.shape),
+    dtype: (_step: OptimizerStep, param: CpuView) => (isFloat32(param) ? "float32" : "float64"),
+    size: (_step: OptimizerStep, param: CpuView) => numelOf(param.shape),
     accepts: (step: OptimizerStep) => simdUpdateRule(step.rule),
-    run: (step: OptimizerStep, param: HostView, grad: HostView, state: readonly (HostView | null)[]) =>
+    run: (step: OptimizerStep, param: CpuView, grad: CpuView, state: readonly (CpuView | null)[]) =>
       updateSimd(step, param, grad, state) ? undefined : null,
   });
+}
+
+/** The dtype of a reduction's input, read from its buffer. */
+function elementDType(_op: ReduceOp, x: CpuView): DType {
+  const buffer = x.buffer;
+  if (buffer instanceof Float64Array) return "float64";
+  return buffer instanceof Float32Array || buffer instanceof WasmFloat32Buffer ? "float32" : "int32";
 }

@@ -133,6 +133,42 @@ export function binaryInPlace(op: string, a: number, b: number, out: number, n: 
   return true;
 }
 
+/** An operand that lives in the heap: its layout, and the byte offset of its buffer's element 0. */
+export interface HeapOperand extends Layout {
+  readonly ptr: number;
+}
+
+/**
+ * out = a op b (op: add, sub, mul or div) for float32 operands of one (broadcast) shape that live
+ * in the heap, where they are: no copy in, no copy out. Each operand must read as rows (see
+ * RowPattern); `out` is the byte offset of a contiguous WasmFloat32Buffer of the shape's size,
+ * written whole (with up to three values past its end, which such a buffer owns). False, having
+ * done nothing, for an operand that does not read as rows, an op the kernel lacks or without
+ * WebAssembly SIMD.
+ */
+export function binaryRowsInPlace(op: string, a: HeapOperand, b: HeapOperand, out: number): boolean {
+  const code = OP_CODES[op];
+  const pa = rowPattern(a);
+  const pb = pa && rowPattern(b);
+  const kernels = simdKernels();
+  if (code === undefined || pa === null || pb === null || kernels === null) return false;
+  let total = 1;
+  for (const size of a.shape) total *= size;
+  if (total === 0) return true;
+  let n = a.shape.length === 0 ? 1 : a.shape[a.shape.length - 1]!;
+  let rows = total / n;
+  const flat = (p: RowPattern) => (p.splat ? p.rowStep === 0 : p.rowStep !== 0);
+  if (flat(pa) && flat(pb)) [rows, n] = [1, total];
+  const at = (x: HeapOperand) => x.ptr + x.offset * 4;
+  kernels.exports.binaryF32(code, at(a), pa.rowStep * 4, pa.splat ? 1 : 0, at(b), pb.rowStep * 4, pb.splat ? 1 : 0, out, rows, n);
+  return true;
+}
+
+/** Whether an operand reads as rows that the elementwise kernel can walk (see RowPattern). */
+export function readsAsRows(x: Layout): boolean {
+  return rowPattern(x) !== null;
+}
+
 /**
  * Copies what rows r … r+count−1 of an operand read into the scratch block at `at` and returns
  * the row step (in elements) the kernel walks them with there.

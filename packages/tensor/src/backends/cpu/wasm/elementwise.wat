@@ -1,5 +1,5 @@
 ;; Elementwise arithmetic for nabla, in WebAssembly SIMD (128-bit vectors): out = a op b over float32
-;; rows that the JS driver (elementwise.ts) has copied into the module's memory. Each operand is a
+;; rows in the heap: copied there by the JS driver (elementwise.ts), or where the operands live. Each operand is a
 ;; row of n values or one value spread over its row (`splat`), and steps `rowStep` bytes from one
 ;; row to the next: a whole operand steps n values, a row broadcast down the rows 0, a column of one
 ;; value per row 1 value, a single value 0. The results are the float32 operations' own, the same
@@ -29,10 +29,14 @@
       (local.set $at (i32.const 0))
       (block $done (loop $next
         (br_if $done (i32.ge_s (local.get $at) (local.get $end)))
+        ;; a branch, not a select: a splat operand's row is one value, and reading a vector of its
+        ;; row could reach past the end of the memory where the operand lives in the heap
         (local.set $x
-          (select (result v128) (local.get $aValue) (v128.load (i32.add (local.get $a) (local.get $at))) (local.get $aSplat)))
+          (if (result v128) (local.get $aSplat)
+            (then (local.get $aValue)) (else (v128.load (i32.add (local.get $a) (local.get $at))))))
         (local.set $y
-          (select (result v128) (local.get $bValue) (v128.load (i32.add (local.get $b) (local.get $at))) (local.get $bSplat)))
+          (if (result v128) (local.get $bSplat)
+            (then (local.get $bValue)) (else (v128.load (i32.add (local.get $b) (local.get $at))))))
         (v128.store (i32.add (local.get $out) (local.get $at))
           (if (result v128) (i32.lt_u (local.get $op) (i32.const 2))
             (then

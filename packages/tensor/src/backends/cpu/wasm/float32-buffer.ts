@@ -29,8 +29,10 @@ export class WasmFloat32Buffer {
       throw new NablaError("WasmFloat32Buffer", `expected a length (an integer ≥ 0), got ${length}`);
     }
     const heap = wasmHeap();
-    // whole vectors: a kernel may write up to three values past `length`, inside the block
-    const block = heap?.allocate(Math.ceil(length / 4) * 16);
+    // whole vectors, and one more: a kernel may write up to three values past `length`, and one
+    // reading a view that starts inside the buffer reads whole vectors up to 12 bytes past its
+    // end, which must stay inside the block (it may end where the memory does)
+    const block = heap?.allocate(Math.ceil(length / 4) * 16 + 16);
     if (heap === null || block === null || block === undefined) return null;
     const buffer = new WasmFloat32Buffer(block, length);
     heap.own(block, buffer);

@@ -38,6 +38,8 @@ export interface HeapStats {
   /** Bytes in live blocks. */
   usedBytes: number;
   liveBlocks: number;
+  /** Live blocks freed when an owner is collected (storage); the rest are kernels' scratch blocks. */
+  ownedBlocks: number;
   /** Free regions: 1 (or 0) when nothing is live, as freed neighbours coalesce. */
   freeRegions: number;
 }
@@ -105,6 +107,7 @@ export class WasmHeap {
   /** Free regions by address; no two touch (freeing merges a block with its free neighbours). */
   private readonly regions: FreeRegion[] = [];
   private readonly live = new Map<number, HeapBlock>();
+  private readonly owned = new Set<HeapBlock>();
   private usedBytes = 0;
   /** Frees a block when the object that owns it is collected (see allocate). */
   private readonly owners: FinalizationRegistry<HeapBlock> | null =
@@ -155,6 +158,7 @@ export class WasmHeap {
     // the block is both the held value and the unregister token: it does not refer to its owner,
     // so holding it does not keep the owner alive
     this.owners?.register(owner, block, block);
+    this.owned.add(block);
   }
 
   /** Gives `block` back (merging it with free neighbours); nothing if it is already free. */
@@ -163,7 +167,7 @@ export class WasmHeap {
     this.live.delete(block.ptr);
     this.usedBytes -= block.bytes;
     block.markFreed();
-    this.owners?.unregister(block);
+    if (this.owned.delete(block)) this.owners?.unregister(block);
     const start = block.ptr;
     const end = start + block.bytes;
     // the first region after the block (binary search: the list is sorted by address)
@@ -205,6 +209,7 @@ export class WasmHeap {
       limitBytes: this.limitBytes,
       usedBytes: this.usedBytes,
       liveBlocks: this.live.size,
+      ownedBlocks: this.owned.size,
       freeRegions: this.regions.length,
     };
   }

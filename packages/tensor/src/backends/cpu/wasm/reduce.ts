@@ -143,3 +143,33 @@ function sumInScratch(
     }
   }
 }
+
+/**
+ * acc[o, j] = Σ_s x[o, s, j] for a contiguous float32 block x of [outer, size, inner] that lives
+ * in the heap from byte `ptr`, where it is: the kernels read it in place, and only the float64
+ * results pass through a scratch block. The same sums as sumContiguousSimd's. False, having done
+ * nothing, for an empty sum, a full heap or without WebAssembly SIMD.
+ */
+export function sumInPlace(ptr: number, [outer, size, inner]: readonly [number, number, number], acc: Float64Array): boolean {
+  const kernels = simdRuntime();
+  if (kernels === null || outer * size * inner === 0) return false;
+  const rowSums = inner === 1;
+  const scratch = kernels.heap.allocate((rowSums ? outer : inner) * 8);
+  if (scratch === null) return false;
+  try {
+    if (rowSums) {
+      kernels.exports.rowSumsF32(ptr, outer, size, scratch.ptr);
+      acc.set(scratch.f64().subarray(0, outer));
+      return true;
+    }
+    for (let o = 0; o < outer; o++) {
+      const results = scratch.f64().subarray(0, inner);
+      results.fill(0);
+      kernels.exports.columnSumsF32(ptr + o * size * inner * 4, size, inner, scratch.ptr);
+      acc.set(results, o * inner);
+    }
+    return true;
+  } finally {
+    scratch.free();
+  }
+}

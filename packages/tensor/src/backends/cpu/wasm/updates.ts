@@ -1,6 +1,7 @@
 import { numelOf } from "../../../shape";
+import type { View } from "../../backend";
 import type { OptimizerStep } from "../../primitives";
-import type { HostView } from "../iterate";
+import { type CpuBuffer, hostArray } from "../buffer";
 import { adamScalars, sgdScalars } from "../optimizer";
 import type { WasmHeap } from "./heap";
 import { UPDATES_WASM_BASE64 } from "./updates-binary";
@@ -72,7 +73,7 @@ export function simdUpdatesAvailable(): boolean {
  */
 function updateInBlocks(
   heap: WasmHeap,
-  tensors: readonly (HostView | null)[],
+  tensors: readonly (View<CpuBuffer> | null)[],
   written: readonly boolean[],
   n: number,
   kernel: (at: readonly number[], count: number) => void,
@@ -88,11 +89,11 @@ function updateInBlocks(
     for (let start = 0; start < n; start += block) {
       const count = Math.min(block, n - start);
       tensors.forEach((t, k) => {
-        if (t !== null) values.set(t.buffer.subarray(t.offset + start, t.offset + start + count), first[k]);
+        if (t !== null) values.set(hostArray(t.buffer).subarray(t.offset + start, t.offset + start + count), first[k]);
       });
       kernel(at, count);
       tensors.forEach((t, k) => {
-        if (t !== null && written[k]) t.buffer.set(values.subarray(first[k]!, first[k]! + count), t.offset + start);
+        if (t !== null && written[k]) hostArray(t.buffer).set(values.subarray(first[k]!, first[k]! + count), t.offset + start);
       });
     }
   } finally {
@@ -112,7 +113,12 @@ export function simdUpdateRule(rule: OptimizerStep["rule"]): boolean {
  * as the reference kernel. False, having done nothing, for another rule, a full heap or without
  * WebAssembly SIMD: the reference kernel runs then.
  */
-export function updateSimd(step: OptimizerStep, param: HostView, grad: HostView, state: readonly (HostView | null)[]): boolean {
+export function updateSimd(
+  step: OptimizerStep,
+  param: View<CpuBuffer>,
+  grad: View<CpuBuffer>,
+  state: readonly (View<CpuBuffer> | null)[],
+): boolean {
   const n = numelOf(param.shape);
   const kernels = simdKernels();
   if (kernels === null || n === 0) return false;
