@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { getKernelPreference, matmul, NablaError, randn, setKernelPreference } from "@nabla/tensor";
+import { getKernelPreference, matmul, NablaError, randn, setKernelPreference, version } from "@nabla/tensor";
 import { nablaError } from "../support/errors";
 import { withKernels } from "../support/kernels";
 
@@ -8,9 +8,21 @@ import { withKernels } from "../support/kernels";
 
 const MODULE = "../../packages/tensor/src/backends/preference";
 
+// The preference is shared by every copy of the package (sharedAcrossCopies, keyed on globalThis):
+// a module loaded again reads NABLA_KERNELS only as the first copy of a fresh process would, with
+// the shared state removed; the state of the copy under test is put back after each test.
+const SHARED = Symbol.for(`nabla.tensor@${version} kernelPreference`);
+const store = globalThis as { [key: symbol]: unknown };
+const shared = store[SHARED];
+const asInFreshProcess = () => {
+  vi.resetModules();
+  delete store[SHARED];
+};
+
 afterEach(() => {
   vi.unstubAllEnvs();
   vi.resetModules();
+  store[SHARED] = shared;
 });
 
 describe("setKernelPreference and getKernelPreference", () => {
@@ -49,6 +61,18 @@ describe("setKernelPreference and getKernelPreference", () => {
 });
 
 describe("NABLA_KERNELS", () => {
+  it("is read once per process: a second copy of the module shares the first one's preference", async () => {
+    const before = getKernelPreference();
+    setKernelPreference("js");
+    vi.resetModules();
+    vi.stubEnv("NABLA_KERNELS", "wasm");
+    const copy = await import(MODULE);
+    expect(copy.getKernelPreference()).toBe("js");
+    copy.setKernelPreference("wasm");
+    expect(getKernelPreference()).toBe("wasm");
+    setKernelPreference(before);
+  });
+
   it("sets the starting preference in Node; unset or empty is auto", async () => {
     for (const [value, expected] of [
       ["js", "js"],
@@ -57,7 +81,7 @@ describe("NABLA_KERNELS", () => {
       ["", "auto"],
       [undefined, "auto"],
     ] as const) {
-      vi.resetModules();
+      asInFreshProcess();
       vi.stubEnv("NABLA_KERNELS", value);
       const module = await import(MODULE);
       expect(module.getKernelPreference(), `NABLA_KERNELS=${value}`).toBe(expected);
@@ -65,6 +89,7 @@ describe("NABLA_KERNELS", () => {
   });
 
   it("refuses other values when the module loads", async () => {
+    asInFreshProcess();
     vi.stubEnv("NABLA_KERNELS", "simd");
     const error = await import(MODULE).then(
       () => null,

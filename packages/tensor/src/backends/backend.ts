@@ -19,7 +19,7 @@ export interface View<B = BackendBuffer> extends Layout {
 }
 
 /**
- * What a backend implements, over its own buffer type `B` (the CPU's is the typed array itself):
+ * What a backend implements, over its own buffer type `B` (the CPU's is a typed array or heap storage):
  * buffers, readback, and a reference kernel for every primitive. `kernels` is typed
  * `{ [P in Primitive]: … }`, so a backend that misses a primitive does not compile.
  */

@@ -130,7 +130,8 @@ export function registerWasmKernels(): void {
   registerKernel("cpu", "binary", {
     name: "binaryF32InHeap",
     dtypes: ["float32"],
-    // measured on a 2-vCPU machine (float32 a·b + c, contiguous and broadcast rows): FIXME
+    // nothing to copy: on a 2-vCPU machine (float32 multiply, contiguous) 16 vs 18 µs for the JS
+    // kernel at 4096 elements, 14 vs 32 µs at 8192, 39 µs vs 1.2 ms at 65,536
     minElements: HEAP_MIN_ELEMENTS,
     dtype: (_op: BinaryOp, _a: CpuView, _b: CpuView, dtype: DType) => dtype,
     size: (_op: BinaryOp, a: CpuView) => numelOf(a.shape),
@@ -163,8 +164,9 @@ export function registerWasmKernels(): void {
   registerKernel("cpu", "reduce", {
     name: "sumF32InHeap",
     dtypes: ["float32"],
-    // measured on a 2-vCPU machine (float32, rows and columns of a square): FIXME
-    minElements: HEAP_MIN_ELEMENTS,
+    // measured on a 2-vCPU machine (float32, [n / 64, 64] over either axis): 8–10 vs 7–8 µs for
+    // the JS kernel at 4096 elements, 8–9 vs 12–16 µs at 8192, 12–13 vs 51–62 µs at 65,536
+    minElements: 8192,
     dtype: elementDType,
     size: (_op: ReduceOp, x: CpuView) => numelOf(x.shape),
     accepts: (op: ReduceOp, x: CpuView, reduced: readonly boolean[]) =>

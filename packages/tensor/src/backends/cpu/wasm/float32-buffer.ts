@@ -1,6 +1,6 @@
 import { NablaError } from "../../../errors";
 import type { HeapBlock } from "./heap";
-import { wasmHeap } from "./wasm-api";
+import { WASM_STORAGE_LIMIT_BYTES, wasmHeap } from "./wasm-api";
 
 /**
  * float32 storage that lives in the WebAssembly heap, so a kernel works on it where it is: no copy
@@ -20,8 +20,8 @@ export class WasmFloat32Buffer {
   ) {}
 
   /**
-   * A buffer of `length` values, or null where the heap cannot hold it (it is full, or there is no
-   * WebAssembly): the caller keeps an ordinary Float32Array then. Its values are whatever the heap
+   * A buffer of `length` values, or null where the heap cannot hold it (it is full, storage has
+   * reached WASM_STORAGE_LIMIT_BYTES, or there is no WebAssembly): the caller keeps an ordinary Float32Array then. Its values are whatever the heap
    * held there (as torch.empty), since a kernel's output is written whole: fill it before reading.
    */
   static allocate(length: number): WasmFloat32Buffer | null {
@@ -32,8 +32,10 @@ export class WasmFloat32Buffer {
     // whole vectors, and one more: a kernel may write up to three values past `length`, and one
     // reading a view that starts inside the buffer reads whole vectors up to 12 bytes past its
     // end, which must stay inside the block (it may end where the memory does)
-    const block = heap?.allocate(Math.ceil(length / 4) * 16 + 16);
-    if (heap === null || block === null || block === undefined) return null;
+    const bytes = Math.ceil(length / 4) * 16 + 16;
+    if (heap === null || heap.ownedBytes + bytes > WASM_STORAGE_LIMIT_BYTES) return null;
+    const block = heap.allocate(bytes);
+    if (block === null) return null;
     const buffer = new WasmFloat32Buffer(block, length);
     heap.own(block, buffer);
     return buffer;

@@ -108,6 +108,8 @@ export class WasmHeap {
   private readonly regions: FreeRegion[] = [];
   private readonly live = new Map<number, HeapBlock>();
   private readonly owned = new Set<HeapBlock>();
+  /** Bytes in live blocks that an owner holds (storage), as opposed to scratch blocks. */
+  ownedBytes = 0;
   private usedBytes = 0;
   /** Frees a block when the object that owns it is collected (see allocate). */
   private readonly owners: FinalizationRegistry<HeapBlock> | null =
@@ -158,7 +160,10 @@ export class WasmHeap {
     // the block is both the held value and the unregister token: it does not refer to its owner,
     // so holding it does not keep the owner alive
     this.owners?.register(owner, block, block);
-    this.owned.add(block);
+    if (!this.owned.has(block)) {
+      this.owned.add(block);
+      this.ownedBytes += block.bytes;
+    }
   }
 
   /** Gives `block` back (merging it with free neighbours); nothing if it is already free. */
@@ -167,7 +172,10 @@ export class WasmHeap {
     this.live.delete(block.ptr);
     this.usedBytes -= block.bytes;
     block.markFreed();
-    if (this.owned.delete(block)) this.owners?.unregister(block);
+    if (this.owned.delete(block)) {
+      this.ownedBytes -= block.bytes;
+      this.owners?.unregister(block);
+    }
     const start = block.ptr;
     const end = start + block.bytes;
     // the first region after the block (binary search: the list is sorted by address)

@@ -38,10 +38,20 @@ export function decodeBase64(text: string): Uint8Array {
  * grows (one that once held a 2 GB operand would keep 2 GB for the life of the process, and 2 GiB
  * is also all a module can address), so every driver works within this: it takes a scratch block
  * for the operands in pieces that fit (matmul, sums, optimizer updates), or leaves what does not
- * fit to its JS kernel (elementwise, softmax rows longer than a few million values). 32 MiB holds
- * a whole 1024 × 1024 float32 product, blocks and all.
+ * fit to its JS kernel (elementwise, softmax rows longer than a few million values). Half of it is
+ * for float32 storage (WASM_STORAGE_LIMIT_BYTES), half for scratch: 32 MiB holds a whole
+ * 1024 × 1024 float32 product, blocks and all, however much storage is live.
  */
-export const WASM_MEMORY_LIMIT_BYTES = 32 * 1024 * 1024;
+export const WASM_MEMORY_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The most the heap hands out as float32 storage (WasmFloat32Buffer): past it, new CPU buffers are
+ * ordinary typed arrays. A loop that never lets the event loop turn never runs the finalizers that
+ * give storage back, so storage would otherwise fill the heap and leave the kernels no scratch
+ * (matmul would fall back to its JS kernel); 8M floats is what a training step of a small model
+ * keeps live many times over, and where an asynchronous loop reuses it, more buys no speed.
+ */
+export const WASM_STORAGE_LIMIT_BYTES = 32 * 1024 * 1024;
 
 // The heap is kept on globalThis, not in a module variable: the CommonJS builds of
 // `@nabla/tensor` and `@nabla/tensor/internal` are two bundles with a copy of this module each, and
