@@ -1,9 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
+import { manualSeed, randn, tensor } from "@nabla/tensor";
+import { crossEntropy, logSoftmax, softmax, softmaxBackward } from "@nabla/ops";
+import { optim } from "@nabla/nn";
 import type { TypedArray } from "../../packages/tensor/src/dtype";
 import type { OptimizerStep, Primitives } from "../../packages/tensor/src/backends/primitives";
 import { cpu } from "../../packages/tensor/src/backends/cpu";
 import type { HostView } from "../../packages/tensor/src/backends/cpu/iterate";
+import { WasmFloat32Buffer } from "../../packages/tensor/src/backends/cpu/wasm/float32-buffer";
 import { softmaxRowsSimd } from "../../packages/tensor/src/backends/cpu/wasm/softmax";
 import { updateSimd } from "../../packages/tensor/src/backends/cpu/wasm/updates";
 import { withKernels } from "../support/kernels";
@@ -219,5 +223,45 @@ describe("the sizes from which the SIMD kernels run under the preference auto", 
         expect(updateCalls() - before, `update of ${n}`).toBe(runs);
       }
     });
+  });
+});
+
+describe("operands that live in the WebAssembly heap (float32 storage from 4096 elements)", () => {
+  it("give what the JS reference gives on typed arrays", () => {
+    manualSeed(3);
+    const [rows, classes] = [64, 100];
+    const x = randn([rows, classes]);
+    expect(x.buffer, "the logits live in the heap").toBeInstanceOf(WasmFloat32Buffer);
+    const g = randn([rows, classes]);
+    const targets = tensor(
+      Array.from({ length: rows }, (_, n) => (n % 7 === 0 ? -100 : (n * 13) % classes)),
+      { dtype: "int32" },
+    );
+    const results = (kernels: "js" | "wasm") =>
+      withKernels(kernels, () => {
+        const s = softmax(x);
+        const param = x.clone();
+        const optimizer = new optim.Adam([param], { lr: 0.01, amsgrad: true });
+        param.grad = g;
+        optimizer.step();
+        const leaf = x.detach().clone();
+        leaf.requiresGrad = true;
+        crossEntropy(leaf, targets).backward();
+        return {
+          softmax: s.data(),
+          logSoftmax: logSoftmax(x).data(),
+          softmaxBackward: softmaxBackward(s, g).data(),
+          loss: crossEntropy(x, targets).data(),
+          gradient: leaf.grad!.data(),
+          adam: param.data(),
+        };
+      });
+    const [js, wasm] = [results("js"), results("wasm")];
+    expectAgree(wasm.softmax, js.softmax, 1e-6, 1e-5, "softmax");
+    expectAgree(wasm.logSoftmax, js.logSoftmax, 2e-6, 1e-6, "logSoftmax");
+    expectAgree(wasm.softmaxBackward, js.softmaxBackward, 5e-4, 1e-5, "softmaxBackward");
+    expectAgree(wasm.loss, js.loss, 1e-5, 1e-5, "loss");
+    expectAgree(wasm.gradient, js.gradient, 1e-7, 1e-5, "gradient");
+    expect(Array.from(wasm.adam)).toEqual(Array.from(js.adam));
   });
 });
