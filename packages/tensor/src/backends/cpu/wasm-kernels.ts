@@ -63,6 +63,15 @@ function stableHostView(x: CpuView): HostView {
   return { buffer: x.buffer.data().slice(), shape: x.shape, strides: x.strides, offset: x.offset };
 }
 
+/** What the cross-entropy kernels declare: float32 logits [N, C] of SOFTMAX_MIN_ELEMENTS and more. */
+const CROSS_ENTROPY_ROWS = {
+  dtypes: ["float32"] as DType[],
+  minElements: SOFTMAX_MIN_ELEMENTS,
+  dtype: (_logits: CpuView, _targets: CpuView, _ignoreIndex: number, _value: number, dtype: DType) => dtype,
+  size: (logits: CpuView) => numelOf(logits.shape),
+  accepts: (logits: CpuView) => isFloat32(logits),
+};
+
 export function registerWasmKernels(): void {
   registerKernel("cpu", "binary", {
     name: "binaryF32Simd",
@@ -212,11 +221,7 @@ export function registerWasmKernels(): void {
   // (backward) from the SIMD softmax of the rows
   registerKernel("cpu", "crossEntropy", {
     name: "crossEntropyF32Simd",
-    dtypes: ["float32"],
-    minElements: SOFTMAX_MIN_ELEMENTS,
-    dtype: (_logits: CpuView, _targets: CpuView, _ignoreIndex: number, _value: number, dtype: DType) => dtype,
-    size: (logits: CpuView) => numelOf(logits.shape),
-    accepts: (logits: CpuView) => isFloat32(logits),
+    ...CROSS_ENTROPY_ROWS,
     run(logits: CpuView, targets: CpuView, ignoreIndex: number, denominator: number, dtype: DType): TypedArray | null {
       const [rows, classes] = logits.shape as [number, number];
       const targetsView = hostView(targets);
@@ -235,11 +240,7 @@ export function registerWasmKernels(): void {
 
   registerKernel("cpu", "crossEntropyBackward", {
     name: "crossEntropyBackwardF32Simd",
-    dtypes: ["float32"],
-    minElements: SOFTMAX_MIN_ELEMENTS,
-    dtype: (_logits: CpuView, _targets: CpuView, _ignoreIndex: number, _value: number, dtype: DType) => dtype,
-    size: (logits: CpuView) => numelOf(logits.shape),
-    accepts: (logits: CpuView) => isFloat32(logits),
+    ...CROSS_ENTROPY_ROWS,
     run(logits: CpuView, targets: CpuView, ignoreIndex: number, scale: number, dtype: DType): TypedArray | null {
       const [rows, classes] = logits.shape as [number, number];
       const targetsView = hostView(targets);
