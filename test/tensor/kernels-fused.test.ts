@@ -123,17 +123,27 @@ describe("crossEntropy and crossEntropyBackward: WebAssembly SIMD against the JS
   );
   const targetsView = (targets: Int32Array): HostView => ({ buffer: targets, shape: [targets.length], strides: [1], offset: 0 });
 
-  it("the loss and its gradient, with ignored rows, masks, ±1000 and NaN", () => {
+  it("the loss and the probabilities it writes, with ignored rows, masks, ±1000 and NaN; the gradient from them", () => {
     fc.assert(
       fc.property(caseArb, ({ values, offset, rows, n, targets }) => {
         const logits = rowsView(values, offset, rows, n);
-        const [jsLoss, wasmLoss] = onBoth(() => run.crossEntropy(logits, targetsView(targets), IGNORE, 3, "float32"));
+        const forward = () => {
+          const probabilities = rowsView(new Float32Array(rows * n), 0, rows, n);
+          const loss = run.crossEntropy(logits, targetsView(targets), IGNORE, 3, probabilities, "float32");
+          return { loss, probabilities };
+        };
+        const [js, wasm] = onBoth(forward);
         // Σ log Σ exp over up to five rows, each within the kernels' 1e-6 of the other
-        expectAgree(wasmLoss, jsLoss, 1e-5, 1e-5, "loss");
-        const [jsGrad, wasmGrad] = onBoth(() => run.crossEntropyBackward(logits, targetsView(targets), IGNORE, 0.25, "float32"));
-        expectAgree(wasmGrad, jsGrad, 1e-6, 1e-5, "gradient");
+        expectAgree(wasm.loss, js.loss, 1e-5, 1e-5, "loss");
+        expectAgree(wasm.probabilities.buffer, js.probabilities.buffer, 1e-6, 1e-5, "probabilities");
+        const grad = run.crossEntropyBackward(wasm.probabilities, targetsView(targets), IGNORE, 0.25, "float32");
         targets.forEach((t, row) => {
-          if (t === IGNORE) expect(Array.from(wasmGrad.subarray(row * n, (row + 1) * n)).every((v) => v === 0)).toBe(true);
+          const gradRow = Array.from(grad.subarray(row * n, (row + 1) * n));
+          if (t === IGNORE) expect(gradRow.every((v) => v === 0)).toBe(true);
+          else {
+            const p = wasm.probabilities.buffer.subarray(row * n, (row + 1) * n);
+            expect(gradRow).toEqual(Array.from(p, (v, c) => Math.fround(Math.fround(v * 0.25) - (c === t ? 0.25 : 0))));
+          }
         });
       }),
       { numRuns: 150 },

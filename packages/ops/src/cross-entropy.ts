@@ -212,6 +212,8 @@ function probabilityLoss(logProbs: Tensor, target: Tensor, options: CheckedOptio
 interface CrossEntropyFields {
   ignoreIndex: number;
   denominator: number;
+  /** softmax(logits) (N, C), written by the forward pass: freed with the graph after backward. */
+  probabilities: Tensor;
 }
 
 /**
@@ -230,18 +232,23 @@ const crossEntropyClassIndices = defineOp({
   },
   forward(ctx: OpContext<CrossEntropyFields>, logits: Tensor, targets: Tensor, ignoreIndex: number, denominator: number): Tensor {
     const { backend } = logits.storage;
+    const dtype = logits.dtype;
+    // the probabilities are kept for a first-order backward, which is then one multiply per element
+    const probabilities = Tensor.fromBuffer(backend, backend.allocate(dtype, logits.numel, "crossEntropy"), logits.shape, dtype);
+    const loss = backend.run.crossEntropy(logits, targets, ignoreIndex, denominator, probabilities, dtype);
     ctx.save(logits, targets);
     ctx.ignoreIndex = ignoreIndex;
     ctx.denominator = denominator;
-    return Tensor.fromBuffer(backend, backend.run.crossEntropy(logits, targets, ignoreIndex, denominator, logits.dtype), [], logits.dtype);
+    ctx.probabilities = probabilities;
+    return Tensor.fromBuffer(backend, loss, [], dtype);
   },
   backward(ctx, gradOut) {
     const [logits, targets] = ctx.saved;
-    const { ignoreIndex, denominator } = ctx;
+    const { ignoreIndex, denominator, probabilities } = ctx;
     const [rows, classes] = logits!.shape as [number, number];
     if (isGradEnabled()) {
       // createGraph: the gradient must itself be differentiable in the logits, so it is written in
-      // tensor ops around softmax(x)
+      // tensor ops around softmax(x) instead of the saved probabilities, which are constants
       const targetValues = targets!.data();
       const onehot = logits!.dtype === "float32" ? new Float32Array(rows * classes) : new Float64Array(rows * classes);
       const kept = new Uint8Array(rows);
@@ -254,11 +261,11 @@ const crossEntropyClassIndices = defineOp({
       const probs = where(keptRows, softmax(logits!, 1), 0);
       return [probs.sub(tensor(onehot, { shape: [rows, classes] })).mul(gradOut.div(denominator)), null];
     }
-    // first order: (softmax − onehot) · ḡ / D in one pass per row
+    // first order: (softmax − onehot) · ḡ / D from the saved probabilities, in one pass
     const scale = (gradOut.item() as number) / denominator;
-    const { backend } = logits!.storage;
-    const grad = backend.run.crossEntropyBackward(logits!, targets!, ignoreIndex, scale, logits!.dtype);
-    return [Tensor.fromBuffer(backend, grad, [rows, classes], logits!.dtype), null];
+    const { backend } = probabilities.storage;
+    const grad = backend.run.crossEntropyBackward(probabilities, targets!, ignoreIndex, scale, probabilities.dtype);
+    return [Tensor.fromBuffer(backend, grad, [rows, classes], probabilities.dtype), null];
   },
 });
 

@@ -119,14 +119,16 @@ export interface Primitives<B = BackendBuffer> {
    * Cross-entropy of logits [N, C] and int32 class indices [N] (already checked to be classes or
    * ignoreIndex), as a 0-d buffer: Σₙ (log Σ_c exp x[n, c] − x[n, tₙ]) / denominator over the rows
    * whose target is not ignoreIndex, each log-sum-exp taken stably (max first) and the sum kept in
-   * float64.
+   * float64. Also writes softmax(x) of every row into `probabilities`, a contiguous [N, C] buffer
+   * of `dtype` that the caller allocated, for crossEntropyBackward.
    */
-  crossEntropy(logits: View<B>, targets: View<B>, ignoreIndex: number, denominator: number, dtype: DType): B;
+  crossEntropy(logits: View<B>, targets: View<B>, ignoreIndex: number, denominator: number, probabilities: View<B>, dtype: DType): B;
   /**
-   * crossEntropy's gradient for logits [N, C] scaled by `scale` (ḡ / denominator), [N, C]:
-   * (softmax(x[n]) − onehot(tₙ)) · scale per row, 0 on rows whose target is ignoreIndex.
+   * crossEntropy's gradient for its logits, from the probabilities it wrote, scaled by `scale`
+   * (ḡ / denominator), [N, C]: (p[n] − onehot(tₙ)) · scale per row, 0 on rows whose target is
+   * ignoreIndex.
    */
-  crossEntropyBackward(logits: View<B>, targets: View<B>, ignoreIndex: number, scale: number, dtype: DType): B;
+  crossEntropyBackward(probabilities: View<B>, targets: View<B>, ignoreIndex: number, scale: number, dtype: DType): B;
   /**
    * One optimizer step of `param` in place, from its gradient and its state, which it updates in
    * place too: by position, SGD [momentum buffer or null], Adam and AdamW [m, v, max v or null

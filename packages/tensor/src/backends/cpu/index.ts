@@ -41,10 +41,10 @@ export const cpuDefinition: BackendDefinition<CpuBuffer> = {
     scatterAdd: (target, dim, index, src) => scatterAddAlong(hostView(target), dim, hostView(index), hostView(src)),
     softmax: (x, dim, log, dtype) => softmaxAlong(hostView(x), dim, log, dtype),
     softmaxBackward: (y, g, dim, log, dtype) => softmaxBackwardAlong(hostView(y), hostView(g), dim, log, dtype),
-    crossEntropy: (logits, targets, ignoreIndex, denominator, dtype) =>
-      crossEntropyRows(hostView(logits), hostView(targets), ignoreIndex, denominator, dtype),
-    crossEntropyBackward: (logits, targets, ignoreIndex, scale, dtype) =>
-      crossEntropyBackwardRows(hostView(logits), hostView(targets), ignoreIndex, scale, dtype),
+    crossEntropy: (logits, targets, ignoreIndex, denominator, probabilities, dtype) =>
+      crossEntropyRows(hostView(logits), hostView(targets), ignoreIndex, denominator, hostView(probabilities), dtype),
+    crossEntropyBackward: (probabilities, targets, ignoreIndex, scale, dtype) =>
+      crossEntropyBackwardRows(hostView(probabilities), hostView(targets), ignoreIndex, scale, dtype),
     // in place: the typed arrays over the heap stay valid, as the loop allocates nothing
     optimizerUpdate: (step, param, grad, state) =>
       optimizerUpdate(

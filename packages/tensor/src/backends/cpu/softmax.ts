@@ -107,49 +107,26 @@ export function targetOf(targets: HostView, n: number): number {
   return targets.buffer[targets.offset + n * (targets.strides[0] ?? 0)]!;
 }
 
-/** The cross-entropy of logits [N, C] and class indices [N] over the rows not ignored, divided by `denominator`. */
-export function crossEntropyRows(logits: HostView, targets: HostView, ignoreIndex: number, denominator: number, dtype: DType): TypedArray {
-  const [rows, classes] = logits.shape as [number, number];
-  const [rowStride, classStride] = logits.strides as [number, number];
-  const x = logits.buffer;
-  const exp = expFor(dtype);
-  let total = 0;
-  for (let n = 0; n < rows; n++) {
-    const target = targetOf(targets, n);
-    if (target === ignoreIndex) continue;
-    const start = logits.offset + n * rowStride;
-    let max = -Infinity;
-    for (let c = 0, k = start; c < classes; c++, k += classStride) if (x[k]! > max) max = x[k]!;
-    let sum = 0;
-    for (let c = 0, k = start; c < classes; c++, k += classStride) sum += exp(x[k]! - max);
-    // an all -Infinity row has max − max = NaN, so its loss is NaN, as through logSoftmax
-    total += max + Math.log(sum) - x[start + target * classStride]!;
-  }
-  const loss = allocate(dtype, 1, "crossEntropy");
-  loss[0] = total / denominator;
-  return loss;
-}
-
 /**
- * (softmax(x[n]) − onehot(tₙ)) · scale for every row not ignored (0 elsewhere). Each probability
- * is stored (rounded to `dtype`) before it is scaled, as softmax's output would be.
+ * The cross-entropy of logits [N, C] and class indices [N] over the rows not ignored, divided by
+ * `denominator`; every row's softmax goes into `probabilities` (contiguous [N, C]) on the way.
  */
-export function crossEntropyBackwardRows(
+export function crossEntropyRows(
   logits: HostView,
   targets: HostView,
   ignoreIndex: number,
-  scale: number,
+  denominator: number,
+  probabilities: HostView,
   dtype: DType,
 ): TypedArray {
   const [rows, classes] = logits.shape as [number, number];
   const [rowStride, classStride] = logits.strides as [number, number];
   const x = logits.buffer;
+  const p = probabilities.buffer;
   const exp = expFor(dtype);
-  const grad = allocate(dtype, rows * classes, "crossEntropyBackward");
   const exps = new Float64Array(classes);
+  let total = 0;
   for (let n = 0; n < rows; n++) {
-    const target = targetOf(targets, n);
-    if (target === ignoreIndex) continue; // ignored rows get no gradient
     const start = logits.offset + n * rowStride;
     let max = -Infinity;
     for (let c = 0, k = start; c < classes; c++, k += classStride) if (x[k]! > max) max = x[k]!;
@@ -158,11 +135,33 @@ export function crossEntropyBackwardRows(
       exps[c] = exp(x[k]! - max);
       sum += exps[c]!;
     }
+    const row = probabilities.offset + n * classes;
+    for (let c = 0; c < classes; c++) p[row + c] = exps[c]! / sum;
+    const target = targetOf(targets, n);
+    // an all -Infinity row has max − max = NaN, so its loss is NaN, as through logSoftmax
+    if (target !== ignoreIndex) total += max + Math.log(sum) - x[start + target * classStride]!;
+  }
+  const loss = allocate(dtype, 1, "crossEntropy");
+  loss[0] = total / denominator;
+  return loss;
+}
+
+/** (p[n] − onehot(tₙ)) · scale for every row not ignored (0 elsewhere), from probabilities p [N, C]. */
+export function crossEntropyBackwardRows(
+  probabilities: HostView,
+  targets: HostView,
+  ignoreIndex: number,
+  scale: number,
+  dtype: DType,
+): TypedArray {
+  const [rows, classes] = probabilities.shape as [number, number];
+  const { data: p, base } = rowMajor(probabilities, dtype);
+  const grad = allocate(dtype, rows * classes, "crossEntropyBackward");
+  for (let n = 0; n < rows; n++) {
+    const target = targetOf(targets, n);
+    if (target === ignoreIndex) continue; // ignored rows get no gradient
     const row = n * classes;
-    for (let c = 0; c < classes; c++) {
-      grad[row + c] = exps[c]! / sum;
-      grad[row + c] = grad[row + c]! * scale;
-    }
+    for (let k = row; k < row + classes; k++) grad[k] = p[base + k]! * scale;
     grad[row + target]! -= scale;
   }
   return grad;

@@ -63,15 +63,6 @@ function stableHostView(x: CpuView): HostView {
   return { buffer: x.buffer.data().slice(), shape: x.shape, strides: x.strides, offset: x.offset };
 }
 
-/** What the cross-entropy kernels declare: float32 logits [N, C] of SOFTMAX_MIN_ELEMENTS and more. */
-const CROSS_ENTROPY_ROWS = {
-  dtypes: ["float32"] as DType[],
-  minElements: SOFTMAX_MIN_ELEMENTS,
-  dtype: (_logits: CpuView, _targets: CpuView, _ignoreIndex: number, _value: number, dtype: DType) => dtype,
-  size: (logits: CpuView) => numelOf(logits.shape),
-  accepts: (logits: CpuView) => isFloat32(logits),
-};
-
 export function registerWasmKernels(): void {
   registerKernel("cpu", "binary", {
     name: "binaryF32Simd",
@@ -217,46 +208,38 @@ export function registerWasmKernels(): void {
     },
   });
 
-  // cross-entropy takes each row's max and Σ exp(x − max) (forward) or its probabilities
-  // (backward) from the SIMD softmax of the rows
+  // cross-entropy takes each row's probabilities, max and Σ exp(x − max) from the SIMD softmax of
+  // the rows; its backward, one multiply per element, stays in JS
   registerKernel("cpu", "crossEntropy", {
     name: "crossEntropyF32Simd",
-    ...CROSS_ENTROPY_ROWS,
-    run(logits: CpuView, targets: CpuView, ignoreIndex: number, denominator: number, dtype: DType): TypedArray | null {
+    dtypes: ["float32"],
+    minElements: SOFTMAX_MIN_ELEMENTS,
+    dtype: (_logits: CpuView, _targets: CpuView, _ignoreIndex: number, _denominator: number, _probabilities: CpuView, dtype: DType) =>
+      dtype,
+    size: (logits: CpuView) => numelOf(logits.shape),
+    accepts: (logits: CpuView) => isFloat32(logits),
+    run(
+      logits: CpuView,
+      targets: CpuView,
+      ignoreIndex: number,
+      denominator: number,
+      probabilities: CpuView,
+      dtype: DType,
+    ): TypedArray | null {
       const [rows, classes] = logits.shape as [number, number];
-      const targetsView = hostView(targets);
       const { data: x, base } = rowMajor(stableHostView(logits), dtype);
-      const rowStats = softmaxRowsSimd(x as Float32Array, base, rows, classes, false);
-      if (rowStats === null) return null;
-      const { maxima, sums } = rowStats;
+      const softmaxRows = softmaxRowsSimd(x as Float32Array, base, rows, classes, false);
+      if (softmaxRows === null) return null;
+      const { out, maxima, sums } = softmaxRows;
+      // taken after the kernel's scratch block: a view over the heap from before could be detached
+      hostArray(probabilities.buffer).set(out, probabilities.offset);
+      const targetsView = hostView(targets);
       let total = 0;
       for (let n = 0; n < rows; n++) {
         const target = targetOf(targetsView, n);
         if (target !== ignoreIndex) total += maxima[n]! + Math.log(sums[n]!) - x[base + n * classes + target]!;
       }
       return Float32Array.of(total / denominator);
-    },
-  });
-
-  registerKernel("cpu", "crossEntropyBackward", {
-    name: "crossEntropyBackwardF32Simd",
-    ...CROSS_ENTROPY_ROWS,
-    run(logits: CpuView, targets: CpuView, ignoreIndex: number, scale: number, dtype: DType): TypedArray | null {
-      const [rows, classes] = logits.shape as [number, number];
-      const targetsView = hostView(targets);
-      const { data, base } = rowMajor(stableHostView(logits), dtype);
-      const grad = softmaxRowsSimd(data as Float32Array, base, rows, classes, false)?.out;
-      if (grad === undefined) return null;
-      for (let n = 0; n < rows; n++) {
-        const target = targetOf(targetsView, n);
-        const row = grad.subarray(n * classes, (n + 1) * classes);
-        if (target === ignoreIndex) row.fill(0);
-        else {
-          for (let c = 0; c < classes; c++) row[c]! *= scale;
-          row[target]! -= scale;
-        }
-      }
-      return grad;
     },
   });
 
