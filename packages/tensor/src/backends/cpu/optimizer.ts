@@ -21,6 +21,14 @@ export function roundTo(float32: boolean, x: number): number {
 
 type Floats = Float32Array | Float64Array;
 
+/** The loop of one rule (see optimizerUpdate below). */
+type RuleUpdate<R extends OptimizerStep["rule"]> = (
+  step: Extract<OptimizerStep, { rule: R }>,
+  param: HostView,
+  grad: HostView,
+  state: readonly (HostView | null)[],
+) => void;
+
 /** The buffer of a (contiguous) view, or null for an absent state entry. */
 const values = (view: HostView | null | undefined): Floats | null => (view === null || view === undefined ? null : (view.buffer as Floats));
 
@@ -54,7 +62,7 @@ export function adamScalars(f32: boolean, step: Extract<OptimizerStep, { rule: "
   };
 }
 
-function sgd(step: Extract<OptimizerStep, { rule: "sgd" }>, param: HostView, grad: HostView, state: readonly (HostView | null)[]): void {
+const sgd: RuleUpdate<"sgd"> = (step, param, grad, state) => {
   const f32 = param.buffer instanceof Float32Array;
   const { decay, momentum, directionScale, negativeLr } = sgdScalars(f32, step);
   const { weightDecay, nesterov, startsBuffer } = step;
@@ -75,14 +83,9 @@ function sgd(step: Extract<OptimizerStep, { rule: "sgd" }>, param: HostView, gra
     }
     theta[thetaOffset + i] = roundTo(f32, thetaI + roundTo(f32, d * negativeLr));
   }
-}
+};
 
-function adam(
-  step: Extract<OptimizerStep, { rule: "adam" | "adamw" }>,
-  param: HostView,
-  grad: HostView,
-  state: readonly (HostView | null)[],
-): void {
+const adam: RuleUpdate<"adam" | "adamw"> = (step, param, grad, state) => {
   const f32 = param.buffer instanceof Float32Array;
   const s = adamScalars(f32, step);
   const theta = param.buffer as Floats;
@@ -114,14 +117,9 @@ function adam(
     const denominator = roundTo(f32, roundTo(f32, roundTo(f32, Math.sqrt(secondMoment)) / s.correction2) + s.eps);
     theta[thetaOffset + i] = roundTo(f32, thetaI + roundTo(f32, roundTo(f32, mI / denominator) * s.negativeStepSize));
   }
-}
+};
 
-function rmsprop(
-  step: Extract<OptimizerStep, { rule: "rmsprop" }>,
-  param: HostView,
-  grad: HostView,
-  state: readonly (HostView | null)[],
-): void {
+const rmsprop: RuleUpdate<"rmsprop"> = (step, param, grad, state) => {
   const f32 = param.buffer instanceof Float32Array;
   const decay = roundTo(f32, step.weightDecay);
   const alpha = roundTo(f32, step.alpha);
@@ -166,14 +164,9 @@ function rmsprop(
     }
     theta[thetaOffset + i] = roundTo(f32, thetaI + roundTo(f32, direction * negativeLr));
   }
-}
+};
 
-function adagrad(
-  step: Extract<OptimizerStep, { rule: "adagrad" }>,
-  param: HostView,
-  grad: HostView,
-  state: readonly (HostView | null)[],
-): void {
+const adagrad: RuleUpdate<"adagrad"> = (step, param, grad, state) => {
   const f32 = param.buffer instanceof Float32Array;
   const decay = roundTo(f32, step.weightDecay);
   const eps = roundTo(f32, step.eps);
@@ -193,7 +186,7 @@ function adagrad(
     const denominator = roundTo(f32, roundTo(f32, Math.sqrt(sumI)) + eps);
     theta[thetaOffset + i] = roundTo(f32, thetaI + roundTo(f32, roundTo(f32, gI / denominator) * negativeLr));
   }
-}
+};
 
 /** The reference optimizerUpdate: the rule's loop over the parameter's elements. */
 export function optimizerUpdate(step: OptimizerStep, param: HostView, grad: HostView, state: readonly (HostView | null)[]): void {
