@@ -1,6 +1,7 @@
-// SGD, Adam and AdamW update contiguous float parameters with a fused loop over raw storage (for
-// float32 parameters, a WebAssembly SIMD kernel where the kernel preference takes it: by default
-// from 32 elements, under "wasm" at any size), and everything else with tensor ops. Here the two forms are run side by side on the same values: a parameter whose gradient
+// SGD, Adam, AdamW, RMSprop and Adagrad update contiguous float parameters with the backend's
+// optimizerUpdate primitive (for float32 SGD, Adam and AdamW, a WebAssembly SIMD kernel where the
+// kernel preference takes it: by default from 32 elements, under "wasm" at any size), and
+// everything else with tensor ops. Here the two forms are run side by side on the same values: a parameter whose gradient
 // is a strided view (not contiguous) takes the tensor-op form, the reference, and the fused form
 // must match it bit for bit, state included.
 
@@ -8,7 +9,7 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Tensor, asStrided, getKernelPreference, setKernelPreference, tensor, type DType, type KernelPreference } from "@nabla/tensor";
 import { optim } from "@nabla/nn";
-import { simdUpdatesAvailable } from "../../packages/nn/src/optim/kernels/simd-updates";
+import { simdUpdatesAvailable } from "../../packages/tensor/src/backends/cpu/wasm/updates";
 import { WASM_MEMORY_LIMIT_BYTES, wasmHeap } from "../../packages/tensor/src/backends/cpu/wasm/wasm-api";
 import { numelOf, shapeArb } from "../support/arbitraries";
 
@@ -19,11 +20,25 @@ afterEach(() => {
 });
 
 type FloatDType = Extract<DType, "float32" | "float64">;
-type OptimizerSpec = { kind: "SGD"; options: optim.SGDOptions } | { kind: "Adam" | "AdamW"; options: optim.AdamOptions };
+type OptimizerSpec =
+  | { kind: "SGD"; options: optim.SGDOptions }
+  | { kind: "Adam" | "AdamW"; options: optim.AdamOptions }
+  | { kind: "RMSprop"; options: optim.RMSpropOptions }
+  | { kind: "Adagrad"; options: optim.AdagradOptions };
 
-function makeOptimizer({ kind, options }: OptimizerSpec, params: Tensor[]): optim.Optimizer {
-  if (kind === "SGD") return new optim.SGD(params, options);
-  return kind === "Adam" ? new optim.Adam(params, options) : new optim.AdamW(params, options);
+function makeOptimizer(spec: OptimizerSpec, params: Tensor[]): optim.Optimizer {
+  switch (spec.kind) {
+    case "SGD":
+      return new optim.SGD(params, spec.options);
+    case "Adam":
+      return new optim.Adam(params, spec.options);
+    case "AdamW":
+      return new optim.AdamW(params, spec.options);
+    case "RMSprop":
+      return new optim.RMSprop(params, spec.options);
+    case "Adagrad":
+      return new optim.Adagrad(params, spec.options);
+  }
 }
 
 /** A hyperparameter: 0 (which some updates treat specially), a typical value, or anything in [min, max]. */
@@ -55,6 +70,29 @@ const adamSpecArb: fc.Arbitrary<OptimizerSpec> = fc.record({
     eps: hyperparameterArb(0, 1e-2, [1e-8]),
     weightDecay: hyperparameterArb(0, 0.5, [1e-2, 0.1]),
     amsgrad: fc.boolean(),
+  }),
+});
+
+const rmspropSpecArb: fc.Arbitrary<OptimizerSpec> = fc.record({
+  kind: fc.constant("RMSprop" as const),
+  options: fc.record({
+    lr: hyperparameterArb(0, 1, [1e-2, 1e-3]),
+    alpha: hyperparameterArb(0, 0.999, [0.99, 0.9]),
+    eps: hyperparameterArb(0, 1e-2, [1e-8]),
+    weightDecay: hyperparameterArb(0, 0.5, [1e-2, 0.1]),
+    momentum: hyperparameterArb(0, 0.999, [0.9, 0.5]),
+    centered: fc.boolean(),
+  }),
+});
+
+const adagradSpecArb: fc.Arbitrary<OptimizerSpec> = fc.record({
+  kind: fc.constant("Adagrad" as const),
+  options: fc.record({
+    lr: hyperparameterArb(0, 1, [1e-2, 0.1]),
+    lrDecay: hyperparameterArb(0, 0.5, [1e-3]),
+    weightDecay: hyperparameterArb(0, 0.5, [1e-2, 0.1]),
+    initialAccumulatorValue: hyperparameterArb(0, 1, [0.1]),
+    eps: hyperparameterArb(0, 1e-2, [1e-10]),
   }),
 });
 
@@ -162,6 +200,8 @@ describe("the fused update equals the tensor-op update bit for bit", () => {
   it.each<[string, KernelPreference, ReturnType<typeof caseArb>]>([
     ["SGD through the JS loop", "js", caseArb(sgdSpecArb, anyShapeArb)],
     ["Adam and AdamW through the JS loop", "js", caseArb(adamSpecArb, anyShapeArb)],
+    ["RMSprop through the JS loop", "js", caseArb(rmspropSpecArb, anyShapeArb)],
+    ["Adagrad through the JS loop", "js", caseArb(adagradSpecArb, anyShapeArb)],
     ["SGD through the SIMD kernel (float32, any size)", "wasm", caseArb(sgdSpecArb, anyShapeArb, ["float32"])],
     ["Adam and AdamW through the SIMD kernel (float32, any size)", "wasm", caseArb(adamSpecArb, anyShapeArb, ["float32"])],
   ])("%s (kernels %s), for every option combination and dtype, over several steps", (_name, preference, cases) => {
@@ -202,6 +242,8 @@ describe("the fused update equals the tensor-op update bit for bit", () => {
       { kind: "SGD", options: { lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true } },
       { kind: "Adam", options: { lr: 0.05, weightDecay: 0.1, amsgrad: true } },
       { kind: "AdamW", options: { lr: 0.05, weightDecay: 0.1 } },
+      { kind: "RMSprop", options: { lr: 0.01, weightDecay: 0.1, momentum: 0.9, centered: true } },
+      { kind: "Adagrad", options: { lr: 0.1, lrDecay: 0.01, weightDecay: 0.1 } },
     ];
     for (const spec of specs) {
       const fusedStorage = tensor(initial);

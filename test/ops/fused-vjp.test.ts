@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { autogradGrad, hessian, NablaError, randn, manualSeed, tensor, type Tensor } from "@nabla/tensor";
 import { crossEntropy, logSoftmax, logSoftmaxBackward, nllLoss, softmax, softmaxBackward, type CrossEntropyOptions } from "@nabla/ops";
-import { expForFloat32 } from "../../packages/ops/src/exp-float32";
+import { expForFloat32 } from "../../packages/tensor/src/backends/cpu/exp-float32";
 import { expectClose, TOLERANCE, type FloatDType } from "../support/reference";
 
 const DTYPES: FloatDType[] = ["float32", "float64"];

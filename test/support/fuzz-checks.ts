@@ -12,6 +12,12 @@
 
 import fc from "fast-check";
 import { NablaError, Tensor, type DType } from "@nabla/tensor";
+import type { TypedArray } from "../../packages/tensor/src/dtype";
+
+/** The whole of t's storage as the CPU backend holds it: the typed array itself. */
+function storageArray(t: Tensor): TypedArray {
+  return t.storage.backend.hostArray!(t.buffer);
+}
 
 // ---- runs ----
 
@@ -193,7 +199,7 @@ export function snapshotTensors(tensors: readonly Tensor[]): Snapshot {
   return {
     records: tensors.map((t) => ({
       tensor: t,
-      storageData: Array.from(t.storage.data),
+      storageData: Array.from(storageArray(t)),
       version: t.storage.version,
       shape: [...t.shape],
       strides: [...t.strides],
@@ -223,7 +229,7 @@ export function changesSince(snapshot: Snapshot, label = "tensor"): string[] {
   snapshot.records.forEach((r, i) => {
     const t = r.tensor;
     const name = `${label} ${i} (${r.dtype} [${r.shape.join(", ")}])`;
-    if (!sameValues(r.storageData, t.storage.data)) problems.push(`${name}: its storage was written`);
+    if (!sameValues(r.storageData, storageArray(t))) problems.push(`${name}: its storage was written`);
     if (t.storage.version !== r.version) problems.push(`${name}: its version went from ${r.version} to ${t.storage.version}`);
     if (!sameList(r.shape, t.shape) || !sameList(r.strides, t.strides) || t.offset !== r.offset || t.dtype !== r.dtype) {
       problems.push(
@@ -273,7 +279,7 @@ export function wellFormedProblems(t: unknown, label = "result"): string[] {
   const problems: string[] = [];
   const where = `${label} (${String(t.dtype)} [${Array.from(t.shape ?? []).join(", ")}])`;
   if (!DTYPE_NAMES.includes(t.dtype)) return [`${where}: unknown dtype`];
-  if (!(t.storage.data instanceof ARRAY_TYPE[t.dtype])) problems.push(`${where}: storage is a ${t.storage.data.constructor.name}`);
+  if (!(storageArray(t) instanceof ARRAY_TYPE[t.dtype])) problems.push(`${where}: storage is a ${storageArray(t).constructor.name}`);
   const integral = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v);
   if (!Array.isArray(t.shape) || !t.shape.every((s) => integral(s) && s >= 0))
     return [...problems, `${where}: shape is not a list of sizes`];
@@ -284,12 +290,12 @@ export function wellFormedProblems(t: unknown, label = "result"): string[] {
   if (t.numel !== numel) problems.push(`${where}: numel ${t.numel}, expected ${numel}`);
   if (numel > 0) {
     const { min, max } = storageRange(t);
-    if (min < 0 || max >= t.storage.data.length)
-      problems.push(`${where}: reaches storage positions ${min} to ${max} of ${t.storage.data.length}`);
+    if (min < 0 || max >= storageArray(t).length)
+      problems.push(`${where}: reaches storage positions ${min} to ${max} of ${storageArray(t).length}`);
   }
   if (t.dtype === "bool") {
-    const bad = t.storage.data.findIndex((v) => v !== 0 && v !== 1);
-    if (bad >= 0) problems.push(`${where}: bool storage holds ${t.storage.data[bad]} at position ${bad}`);
+    const bad = storageArray(t).findIndex((v) => v !== 0 && v !== 1);
+    if (bad >= 0) problems.push(`${where}: bool storage holds ${storageArray(t)[bad]} at position ${bad}`);
   }
   if ((t.requiresGrad || t.gradFn !== null) && t.dtype !== "float32" && t.dtype !== "float64") problems.push(`${where}: requires grad`);
   if (t.gradFn !== null && !t.requiresGrad) problems.push(`${where}: has a gradFn but does not require grad`);

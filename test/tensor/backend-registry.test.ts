@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { neg, tensor } from "@nabla/tensor";
 import type { TypedArray } from "../../packages/tensor/src/dtype";
@@ -27,6 +29,11 @@ describe("backend definitions", () => {
     expect(registeredKernels("cpu", "binary")).toEqual(["binaryF32InHeap", "binaryF32Simd"]);
     expect(registeredKernels("cpu", "reduce")).toEqual(["sumF32InHeap", "sumSimd"]);
     expect(registeredKernels("cpu", "matmul")).toEqual(["matmulSimd"]);
+    expect(registeredKernels("cpu", "softmax")).toEqual(["softmaxRowsF32Simd"]);
+    expect(registeredKernels("cpu", "softmaxBackward")).toEqual(["softmaxVjpRowsF32Simd"]);
+    expect(registeredKernels("cpu", "crossEntropy")).toEqual(["crossEntropyF32Simd"]);
+    expect(registeredKernels("cpu", "crossEntropyBackward")).toEqual([]);
+    expect(registeredKernels("cpu", "optimizerUpdate")).toEqual(["updateF32Simd"]);
     expect(registeredKernels("cpu", "gather")).toEqual([]);
   });
 });
@@ -111,5 +118,37 @@ describe("the choice between a reference kernel and a registered alternative", (
     expect(registeredKernels("cpu", "unary")).toEqual([]);
     withKernels("wasm", () => neg(values(200)));
     expect(ran).toEqual([]);
+  });
+});
+
+describe("no buffer bytes outside the backends", () => {
+  const packages = fileURLToPath(new URL("../../packages/", import.meta.url));
+  /** Every TypeScript source of the packages, relative to packages/, outside packages/tensor/src/backends/. */
+  const sources = readdirSync(packages, { recursive: true, encoding: "utf8" })
+    .map((file) => file.replaceAll("\\", "/"))
+    .filter((file) => /^[^/]+\/src\/.*\.ts$/.test(file) && !file.startsWith("tensor/src/backends/"));
+  // the host array behind a buffer (Storage.data, Backend.hostArray) and choosing kernels outside
+  // the registry's dispatch (asking the kernel preference, or kernel modules of their own)
+  const FORBIDDEN = [
+    /\bstorage\.data\b/,
+    /\.data\s*\.\s*(?:set|subarray|fill)\(/,
+    /\bhostArray\b/,
+    /\buseWasmKernel\b/,
+    /\blazyWasmKernels\b/,
+  ];
+
+  it("finds the sources of @nabla/tensor, @nabla/ops and @nabla/nn", () => {
+    for (const file of ["tensor/src/tensor.ts", "ops/src/softmax.ts", "ops/src/cross-entropy.ts", "nn/src/optim/adam.ts"]) {
+      expect(sources).toContain(file);
+    }
+  });
+
+  it("no source above the backends reads or writes a buffer's elements or picks its own kernels", () => {
+    const offending = sources.flatMap((file) =>
+      readFileSync(`${packages}${file}`, "utf8")
+        .split("\n")
+        .flatMap((line, i) => (FORBIDDEN.some((pattern) => pattern.test(line)) ? [`${file}:${i + 1}: ${line.trim()}`] : [])),
+    );
+    expect(offending).toEqual([]);
   });
 });

@@ -292,7 +292,10 @@ describe("to(dtype) conversions", () => {
 describe("bool storage holds only 0 and 1", () => {
   // Every write into a bool tensor converts as PyTorch: non-zero (NaN included) is true. Before,
   // some paths stored the number itself, so a "true" could compare unequal to true and sum as 2.
-  const storedBytes = (t: Tensor) => Array.from(t.contiguous().storage.data);
+  const storedBytes = (t: Tensor) => {
+    const stored = t.contiguous();
+    return Array.from(stored.storage.backend.hostArray!(stored.buffer));
+  };
 
   it("zeros(bool).copy_(2) equals true and sums to 2 (stored 2: eq(true) was false, sum() 4)", () => {
     const b = zeros([2], { dtype: "bool" }).copy_(2);

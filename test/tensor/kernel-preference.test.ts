@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { getKernelPreference, matmul, NablaError, randn, setKernelPreference, version } from "@nabla/tensor";
-import { useWasmKernel } from "@nabla/tensor/internal";
 import { nablaError } from "../support/errors";
 import { withKernels } from "../support/kernels";
 
-// The one switch every WebAssembly kernel asks (useWasmKernel): set in code or by NABLA_KERNELS.
+// The one switch the registry asks before it runs a WebAssembly kernel (see backend-registry.test.ts):
+// set in code or by NABLA_KERNELS.
 
 const MODULE = "../../packages/tensor/src/backends/preference";
 
@@ -57,18 +57,6 @@ describe("setKernelPreference and getKernelPreference", () => {
       const other = withKernels(preference, () => matmul(a, b).data());
       for (let i = 0; i < js.length; i++) expect(Math.abs(other[i]! - js[i]!)).toBeLessThan(1e-4);
     }
-  });
-});
-
-describe("useWasmKernel", () => {
-  const kernel = { minElements: 100 };
-
-  it("says no under js, yes under wasm, and from the kernel's size on under auto", () => {
-    const answers = (preference: "js" | "auto" | "wasm") =>
-      withKernels(preference, () => [0, 99, 100, 1e6].map((elements) => useWasmKernel(kernel, elements)));
-    expect(answers("js")).toEqual([false, false, false, false]);
-    expect(answers("auto")).toEqual([false, false, true, true]);
-    expect(answers("wasm")).toEqual([true, true, true, true]);
   });
 });
 

@@ -35,7 +35,12 @@ vi.mock("../../packages/tensor/src/backends/cpu/wasm/reduce", async (importOrigi
 const run = cpu.run as unknown as Primitives<TypedArray>;
 const host = (x: Strided) => ({ buffer: x.data, shape: x.shape, strides: x.strides, offset: x.offset });
 const matmulBatched = (a: Strided, b: Strided, dtype: "float32" | "float64") => run.matmul(host(a), host(b), dtype);
-const stridedOf = (x: Tensor): Strided => ({ data: x.storage.data, shape: x.shape, strides: x.strides, offset: x.offset });
+const stridedOf = (x: Tensor): Strided => ({
+  data: x.storage.backend.hostArray!(x.buffer),
+  shape: x.shape,
+  strides: x.strides,
+  offset: x.offset,
+});
 
 // The size thresholds are part of what is tested here: the preference auto, whatever NABLA_KERNELS says.
 useKernels("auto");

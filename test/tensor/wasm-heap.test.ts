@@ -14,8 +14,8 @@ import {
   wasmHeap,
   webAssembly,
 } from "../../packages/tensor/src/backends/cpu/wasm/wasm-api";
-import { SOFTMAX_WASM_BASE64 } from "../../packages/ops/src/kernels/softmax-binary";
-import { UPDATES_WASM_BASE64 } from "../../packages/nn/src/optim/kernels/updates-binary";
+import { SOFTMAX_WASM_BASE64 } from "../../packages/tensor/src/backends/cpu/wasm/softmax-binary";
+import { UPDATES_WASM_BASE64 } from "../../packages/tensor/src/backends/cpu/wasm/updates-binary";
 import { matmul, randn, tensor } from "@nabla/tensor";
 import { softmax } from "@nabla/ops";
 import { optim } from "@nabla/nn";

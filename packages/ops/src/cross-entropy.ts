@@ -1,5 +1,5 @@
 import { defineOp, formatShape, isGradEnabled, NablaError, type OpContext, tensor, Tensor, where, isTensor } from "@nabla/tensor";
-import { type FloatArray, logSoftmax, softmax, softmaxSlices } from "./softmax";
+import { logSoftmax, softmax } from "./softmax";
 
 /**
  * How a loss reduces its per-sample values, as PyTorch's `reduction`: `"none"` keeps one loss per
@@ -208,21 +208,21 @@ function probabilityLoss(logProbs: Tensor, target: Tensor, options: CheckedOptio
   return reduce(losses, reduction, logProbs.numel / classes);
 }
 
-/** What crossEntropyClassIndices keeps for backward besides the logits (see its forward). */
+/** What crossEntropyClassIndices keeps for backward besides the logits and targets (see its forward). */
 interface CrossEntropyFields {
-  targets: Int32Array;
   ignoreIndex: number;
   denominator: number;
-  /** softmax(logits), row-major (N, C): freed with the graph after backward. */
-  probabilities: FloatArray;
+  /** softmax(logits) (N, C), written by the forward pass: freed with the graph after backward. */
+  probabilities: Tensor;
 }
 
 /**
- * Cross-entropy of (N, C) logits and class indices, reduced by `denominator` (the count of targets
- * not ignored for "mean", 1 for "sum"), in one pass per row: the stable log-sum-exp minus the
- * target's logit. It is what the composite logSoftmax → gather → where → sum → div computes for
- * unweighted, unsmoothed losses, without its full-size intermediates. `targets` is a plain
- * Int32Array (targets carry no gradient) already checked to be classes or `ignoreIndex`.
+ * Cross-entropy of (N, C) logits and int32 class indices (N), reduced by `denominator` (the count
+ * of targets not ignored for "mean", 1 for "sum"), in one pass per row through the backend's
+ * crossEntropy primitive: the stable log-sum-exp minus the target's logit. It is what the
+ * composite logSoftmax → gather → where → sum → div computes for unweighted, unsmoothed losses,
+ * without its full-size intermediates. The targets are already checked to be classes or
+ * `ignoreIndex`; they carry no gradient.
  */
 const crossEntropyClassIndices = defineOp({
   name: "crossEntropyClassIndices",
@@ -230,56 +230,42 @@ const crossEntropyClassIndices = defineOp({
     forward: "ℓ = Σₙ (log Σ_c exp x[n, c] − x[n, tₙ]) / D",
     backward: "x̄ = ḡ ⊙ (softmax(x) − onehot(t)) / D,  0 on ignored rows",
   },
-  forward(ctx: OpContext<CrossEntropyFields>, logits: Tensor, targets: Int32Array, ignoreIndex: number, denominator: number): Tensor {
-    const rows = logits.shape[0]!;
-    // the probabilities (kept for a first-order backward) with each row's max and Σ exp(x − max)
-    const { out: probabilities, maxima, sums } = softmaxSlices(logits, 1, false);
-    const x = logits.storage.data;
-    const [rowStride, classStride] = logits.strides as [number, number];
-    let total = 0;
-    for (let n = 0; n < rows; n++) {
-      const target = targets[n]!;
-      if (target === ignoreIndex) continue;
-      // an all -Infinity row has max − max = NaN, so its loss is NaN, as through logSoftmax
-      total += maxima[n]! + Math.log(sums[n]!) - x[logits.offset + n * rowStride + target * classStride]!;
-    }
-    ctx.save(logits);
-    ctx.targets = targets;
+  forward(ctx: OpContext<CrossEntropyFields>, logits: Tensor, targets: Tensor, ignoreIndex: number, denominator: number): Tensor {
+    const { backend } = logits.storage;
+    const dtype = logits.dtype;
+    // the probabilities are kept for a first-order backward, which is then one multiply per element
+    const probabilities = Tensor.fromBuffer(backend, backend.allocate(dtype, logits.numel, "crossEntropy"), logits.shape, dtype);
+    const loss = backend.run.crossEntropy(logits, targets, ignoreIndex, denominator, probabilities, dtype);
+    ctx.save(logits, targets);
     ctx.ignoreIndex = ignoreIndex;
     ctx.denominator = denominator;
     ctx.probabilities = probabilities;
-    const loss = logits.dtype === "float32" ? Float32Array.of(total / denominator) : Float64Array.of(total / denominator);
-    return Tensor.fromData(loss, [], logits.dtype);
+    return Tensor.fromBuffer(backend, loss, [], dtype);
   },
   backward(ctx, gradOut) {
-    const [logits] = ctx.saved;
-    const { targets, ignoreIndex, denominator, probabilities } = ctx;
+    const [logits, targets] = ctx.saved;
+    const { ignoreIndex, denominator, probabilities } = ctx;
     const [rows, classes] = logits!.shape as [number, number];
     if (isGradEnabled()) {
       // createGraph: the gradient must itself be differentiable in the logits, so it is written in
       // tensor ops around softmax(x) instead of the saved probabilities, which are constants
+      const targetValues = targets!.data();
       const onehot = logits!.dtype === "float32" ? new Float32Array(rows * classes) : new Float64Array(rows * classes);
       const kept = new Uint8Array(rows);
       for (let n = 0; n < rows; n++) {
-        if (targets[n] === ignoreIndex) continue;
+        if (targetValues[n] === ignoreIndex) continue;
         kept[n] = 1;
-        onehot[n * classes + targets[n]!] = 1;
+        onehot[n * classes + targetValues[n]!] = 1;
       }
       const keptRows = tensor(kept, { shape: [rows, 1], dtype: "bool" });
       const probs = where(keptRows, softmax(logits!, 1), 0);
-      return [probs.sub(tensor(onehot, { shape: [rows, classes] })).mul(gradOut.div(denominator))];
+      return [probs.sub(tensor(onehot, { shape: [rows, classes] })).mul(gradOut.div(denominator)), null];
     }
     // first order: (softmax − onehot) · ḡ / D from the saved probabilities, in one pass
     const scale = (gradOut.item() as number) / denominator;
-    const grad = logits!.dtype === "float32" ? new Float32Array(rows * classes) : new Float64Array(rows * classes);
-    for (let n = 0; n < rows; n++) {
-      const target = targets[n]!;
-      if (target === ignoreIndex) continue; // ignored rows get no gradient
-      const start = n * classes;
-      for (let k = start; k < start + classes; k++) grad[k] = probabilities[k]! * scale;
-      grad[start + target]! -= scale;
-    }
-    return [Tensor.fromData(grad, [rows, classes], logits!.dtype)];
+    const { backend } = probabilities.storage;
+    const grad = backend.run.crossEntropyBackward(probabilities, targets!, ignoreIndex, scale, probabilities.dtype);
+    return [Tensor.fromBuffer(backend, grad, [rows, classes], probabilities.dtype), null];
   },
 });
 
@@ -379,7 +365,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   // targets (0/0) take the composite
   if (input.ndim === 2 && input.shape[1]! > 0 && weight === null && labelSmoothing === 0 && reduction !== "none" && counted > 0) {
     const denominator = reduction === "mean" ? counted : 1;
-    return crossEntropyClassIndices(input, target.data() as Int32Array, ignoreIndex, denominator);
+    return crossEntropyClassIndices(input, target, ignoreIndex, denominator);
   }
   return classIndexLoss(logSoftmax(input, classDim), target, counted, checked);
 }

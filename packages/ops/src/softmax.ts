@@ -1,29 +1,7 @@
 import { defineOp, eye, formatShape, NablaError, normalizeDim, Tensor, isTensor } from "@nabla/tensor";
-import { wasmHeap } from "@nabla/tensor/internal";
-import { expForFloat32 } from "./exp-float32";
-import { softmaxRowsSimd, softmaxVjpRowsSimd } from "./kernels/softmax-simd";
 
-/** The storage of a float tensor, as the kernels here read and write it. */
-export type FloatArray = Float32Array | Float64Array;
-
-/**
- * A contiguous array seen as `outer` blocks, each holding `size` slices entries spaced `inner`
- * apart: the slices along one dim (entry k of slice (o, i) sits at o·size·inner + k·inner + i).
- */
-interface SliceLayout {
-  outer: number;
-  size: number;
-  inner: number;
-}
-
-function sliceLayout(shape: readonly number[], dim: number): SliceLayout {
-  let outer = 1;
-  let inner = 1;
-  for (let d = 0; d < dim; d++) outer *= shape[d]!;
-  for (let d = dim + 1; d < shape.length; d++) inner *= shape[d]!;
-  // a 0-d tensor is one slice of one entry
-  return { outer, size: shape.length === 0 ? 1 : shape[dim]!, inner };
-}
+/** The values of a float tensor, as logsumexp reads them back. */
+type FloatArray = Float32Array | Float64Array;
 
 function checkFloatInput(op: string, x: unknown): asserts x is Tensor {
   if (!isTensor(x, op)) throw new NablaError(op, `expected a Tensor, got ${typeof x}`);
@@ -34,108 +12,22 @@ function checkFloatInput(op: string, x: unknown): asserts x is Tensor {
 }
 
 /**
- * A tensor's elements in row-major order: its own storage when contiguous (no copy), else a copy.
- * Also a copy for storage in the WebAssembly heap when its memory is not shared: the SIMD kernel's
- * scratch block may grow that memory, which detaches every view over it.
+ * softmax (log false) or log-softmax (log true) of every slice of x along `dim`, through the
+ * backend's softmax primitive (see its reference kernel for the numerics: max first, sums in
+ * float64, exactly 0 for -Infinity entries, NaN for an all -Infinity slice).
  */
-function rowMajor(x: Tensor): { data: FloatArray; offset: number } {
-  if (!x.isContiguous()) return { data: x.data() as FloatArray, offset: 0 };
-  const data = x.storage.data as FloatArray;
-  const heap = wasmHeap();
-  if (heap !== null && !heap.shared && data.buffer === heap.memory.buffer) return { data: x.data() as FloatArray, offset: 0 };
-  return { data, offset: x.offset };
-}
-
-/** Softmax or log-softmax of every slice along a dim, with each slice's max and Σ exp(x − max). */
-export interface SoftmaxSlices {
-  out: FloatArray;
-  /** Per slice, in the order of the slices' first elements. */
-  maxima: Float64Array;
-  sums: Float64Array;
-}
-
-/**
- * softmax (log = false) or log-softmax (log = true) of every slice along `dim`: one pass for the
- * max, one for the sum of exponentials, one to normalise. Subtracting the slice max keeps every
- * exponent ≤ 0, so nothing overflows and [1000, 1001, 1002] behaves as [0, 1, 2]; a -Infinity entry
- * becomes exp(-Infinity) = 0 exactly. A slice that is all -Infinity has max -Infinity and
- * x − max = NaN, so the whole slice is NaN, as in PyTorch; NaN anywhere in a slice poisons its sum.
- * float32 slices along the last dim run in the WebAssembly SIMD kernels where they are available.
- */
-export function softmaxSlices(x: Tensor, dim: number, log: boolean): SoftmaxSlices {
-  const { data: input, offset: base } = rowMajor(x);
-  const { outer, size, inner } = sliceLayout(x.shape, dim);
-  if (input instanceof Float32Array && inner === 1) {
-    const simd = softmaxRowsSimd(input, base, outer, size, log);
-    if (simd !== null) return simd;
-  }
-  const out = x.dtype === "float32" ? new Float32Array(x.numel) : new Float64Array(x.numel);
-  const maxima = new Float64Array(outer * inner);
-  const sums = new Float64Array(outer * inner);
-  const exp = x.dtype === "float32" ? expForFloat32 : Math.exp;
-  // one slice's exponentials, kept in float64 so float32 outputs are rounded once, at the end
-  const exps = new Float64Array(size);
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const start = o * size * inner + i;
-      let max = -Infinity;
-      for (let j = 0, k = base + start; j < size; j++, k += inner) if (input[k]! > max) max = input[k]!;
-      let sum = 0;
-      for (let j = 0, k = base + start; j < size; j++, k += inner) {
-        const e = exp(input[k]! - max);
-        exps[j] = e;
-        sum += e;
-      }
-      maxima[o * inner + i] = max;
-      sums[o * inner + i] = sum;
-      if (log) {
-        const logSum = Math.log(sum);
-        for (let j = 0, k = start; j < size; j++, k += inner) out[k] = input[base + k]! - max - logSum;
-      } else {
-        for (let j = 0, k = start; j < size; j++, k += inner) out[k] = exps[j]! / sum;
-      }
-    }
-  }
-  return { out, maxima, sums };
-}
-
 function normalizeSlices(x: Tensor, dim: number, log: boolean): Tensor {
-  return Tensor.fromData(softmaxSlices(x, dim, log).out, x.shape, x.dtype); // wraps the new array, no copy
+  const { backend } = x.storage;
+  return Tensor.fromBuffer(backend, backend.run.softmax(x, dim, log, x.dtype), x.shape, x.dtype);
 }
 
 /**
- * The vector-Jacobian products of softmax and log-softmax along `dim` in one pass per slice, from
- * the saved output and the incoming gradient; the slice sums are kept in float64 so float32
- * results are rounded once (float32 slices along the last dim go to the SIMD kernels, which round
- * the products too).
- * - softmax (log = false), `saved` = s:        out = s ⊙ (g − Σ g ⊙ s)
- * - log-softmax (log = true), `saved` = y:     out = g − exp(y) ⊙ Σ g
+ * The VJPs of softmax (log false, `saved` = s: s ⊙ (g − Σ g ⊙ s)) and log-softmax (log true,
+ * `saved` = y: g − exp(y) ⊙ Σ g) along `dim`, through the backend's softmaxBackward primitive.
  */
 function vjpSlices(saved: Tensor, gradOut: Tensor, dim: number, log: boolean): Tensor {
-  const { data: y, offset: yBase } = rowMajor(saved);
-  const { data: g, offset: gBase } = rowMajor(gradOut);
-  const { outer, size, inner } = sliceLayout(saved.shape, dim);
-  if (y instanceof Float32Array && g instanceof Float32Array && inner === 1) {
-    const simd = softmaxVjpRowsSimd(y, yBase, g, gBase, outer, size, log);
-    if (simd !== null) return Tensor.fromData(simd, saved.shape, saved.dtype);
-  }
-  const out = saved.dtype === "float32" ? new Float32Array(saved.numel) : new Float64Array(saved.numel);
-  const exp = saved.dtype === "float32" ? expForFloat32 : Math.exp;
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const start = o * size * inner + i;
-      const end = start + size * inner;
-      let total = 0;
-      if (log) {
-        for (let k = start; k < end; k += inner) total += g[gBase + k]!;
-        for (let k = start; k < end; k += inner) out[k] = g[gBase + k]! - exp(y[yBase + k]!) * total;
-      } else {
-        for (let k = start; k < end; k += inner) total += g[gBase + k]! * y[yBase + k]!;
-        for (let k = start; k < end; k += inner) out[k] = y[yBase + k]! * (g[gBase + k]! - total);
-      }
-    }
-  }
-  return Tensor.fromData(out, saved.shape, saved.dtype);
+  const { backend } = saved.storage;
+  return Tensor.fromBuffer(backend, backend.run.softmaxBackward(saved, gradOut, dim, log, saved.dtype), saved.shape, saved.dtype);
 }
 
 /** Checks the saved output and the incoming gradient of a softmax VJP agree; returns dim normalised. */

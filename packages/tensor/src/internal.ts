@@ -1,14 +1,12 @@
 /**
- * `@nabla/tensor/internal`: plumbing shared with @nabla/ops and @nabla/nn, which ship WebAssembly
- * kernels of their own and check their arguments as @nabla/tensor does. Not public API: it may
- * change or go away in any release, without notice. Users import from `@nabla/tensor`.
+ * `@nabla/tensor/internal`: plumbing shared with @nabla/ops and @nabla/nn, which run primitives
+ * (optimizerUpdate's step type, the in-place write record) and check their arguments as
+ * @nabla/tensor does, and with the benchmarks (the WebAssembly heap's size). Not public API: it
+ * may change or go away in any release, without notice. Users import from `@nabla/tensor`.
  */
 
-export { lazyWasmKernels, float32RegionBytes, wasmHeap, wasmMemoryBytes } from "./backends/cpu/wasm/wasm-api";
-export type { WasmKernels, WasmMemory } from "./backends/cpu/wasm/wasm-api";
-export type { WasmHeap, HeapBlock, HeapStats } from "./backends/cpu/wasm/heap";
-export { useWasmKernel } from "./backends/registry";
-export type { KernelSize as WasmKernelSize } from "./backends/registry";
+export { wasmMemoryBytes } from "./backends/cpu/wasm/wasm-api";
 export { markWritten } from "./elements";
+export type { OptimizerStep } from "./backends/primitives";
 export { describeValue } from "./errors";
 export { checkTensor, checkNumber, checkInteger, checkBoolean, checkFunction, checkOptions, checkDims, checkIntegers } from "./args";

@@ -79,19 +79,6 @@ export class Storage {
   get holdsNumber(): boolean {
     return this.heldNumber !== null;
   }
-
-  /**
-   * @internal The host array behind the buffer, on the CPU only (a NablaError elsewhere): for the
-   * kernels of @nabla/ops and @nabla/nn that have not become primitives yet. Writes through it
-   * must be followed by `markWritten`.
-   */
-  get data(): TypedArray {
-    const { hostArray } = this.backend;
-    if (hostArray === undefined) {
-      throw new NablaError("storage.data", `buffers on device "${this.backend.device}" are not host memory; read them with dataAsync()`);
-    }
-    return hostArray(this.buffer);
-  }
 }
 
 function checkOneElement(t: Tensor): void {

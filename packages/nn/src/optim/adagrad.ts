@@ -1,5 +1,6 @@
 import { type Tensor, full, noGrad } from "@nabla/tensor";
-import { checkOptions } from "@nabla/tensor/internal";
+import { checkOptions, type OptimizerStep } from "@nabla/tensor/internal";
+import { canFuseUpdate, fusedUpdate } from "./fused-update";
 import { Optimizer, type ParamGroupInput, type StateFields } from "./optimizer";
 
 /** Adagrad's hyperparameters, per group (PyTorch's, camelCase). */
@@ -68,17 +69,15 @@ export class Adagrad extends Optimizer<AdagradHyperparameters, AdagradState> {
     noGrad(() => {
       for (const { params, lr, lrDecay, weightDecay, initialAccumulatorValue, eps } of this.paramGroups) {
         for (const param of params) {
-          let grad = param.grad;
+          const grad = param.grad;
           if (grad === null) continue;
           const state = this.state.get(param) ?? {
             step: 0,
             sum: full(param.shape, initialAccumulatorValue, { dtype: param.dtype }),
           };
           const step = state.step + 1;
-          if (weightDecay !== 0) grad = grad.add(param.mul(weightDecay));
-          const clr = lr / (1 + (step - 1) * lrDecay);
-          state.sum.add_(grad.mul(grad));
-          param.add_(grad.div(state.sum.sqrt().add(eps)).mul(-clr));
+          const update = canFuseUpdate(param, [grad, state.sum]) ? adagradUpdateFused : adagradUpdateWithOps;
+          update(param, grad, state, { rule: "adagrad", lr, lrDecay, weightDecay, eps, step });
           state.step = step;
           this.state.set(param, state);
         }
@@ -86,3 +85,19 @@ export class Adagrad extends Optimizer<AdagradHyperparameters, AdagradState> {
     });
   }
 }
+
+/** One parameter's update, given its state and this step's hyperparameters. */
+type AdagradUpdate = (param: Tensor, grad: Tensor, state: AdagradState, step: Extract<OptimizerStep, { rule: "adagrad" }>) => void;
+
+/** The update as tensor ops: the reference for `adagradUpdateFused`, and the path for unusual layouts. */
+const adagradUpdateWithOps: AdagradUpdate = (param, grad, state, { lr, lrDecay, weightDecay, eps, step }) => {
+  if (weightDecay !== 0) grad = grad.add(param.mul(weightDecay));
+  const clr = lr / (1 + (step - 1) * lrDecay);
+  state.sum.add_(grad.mul(grad));
+  param.add_(grad.div(state.sum.sqrt().add(eps)).mul(-clr));
+};
+
+/** The same update through the optimizerUpdate primitive, writing the parameter and its sum in place (see fused-update.ts). */
+const adagradUpdateFused: AdagradUpdate = (param, grad, state, step) => {
+  fusedUpdate(step, param, grad, [state.sum]);
+};

@@ -1,7 +1,6 @@
 import { NablaError, type Tensor, noGrad, zerosLike } from "@nabla/tensor";
-import { checkOptions, describeValue, markWritten } from "@nabla/tensor/internal";
-import { canFuseUpdate, roundTo } from "./fused-update";
-import { adamUpdateSimd } from "./kernels/simd-updates";
+import { checkOptions, describeValue, type OptimizerStep } from "@nabla/tensor/internal";
+import { canFuseUpdate, fusedUpdate } from "./fused-update";
 import { Optimizer, type ParamGroupInput, type StateFields } from "./optimizer";
 
 /** Adam's and AdamW's hyperparameters, per group (PyTorch's, camelCase). */
@@ -78,19 +77,8 @@ abstract class AdaptiveMomentOptimizer extends Optimizer<AdamHyperparameters, Ad
           const update = canFuseUpdate(param, [grad, state.expAvg, state.expAvgSq, amsgrad ? state.maxExpAvgSq : undefined])
             ? adamUpdateFused
             : adamUpdateWithOps;
-          update(param, grad, state, {
-            lr,
-            beta1,
-            beta2,
-            eps,
-            weightDecay,
-            amsgrad,
-            decoupledWeightDecay: this.decoupledWeightDecay,
-            // θ = θ − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε): the bias corrections are folded into
-            // scalars, as PyTorch does, rather than forming m̂ and v̂.
-            stepSize: lr / (1 - beta1 ** step),
-            biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** step),
-          });
+          const rule = this.decoupledWeightDecay ? "adamw" : "adam";
+          update(param, grad, state, { rule, lr, beta1, beta2, eps, weightDecay, amsgrad, step });
           state.step = step;
           this.state.set(param, state);
         }
@@ -99,30 +87,12 @@ abstract class AdaptiveMomentOptimizer extends Optimizer<AdamHyperparameters, Ad
   }
 }
 
-/** What one parameter's update needs: its group's hyperparameters and this step's scalars. */
-interface AdamStepScalars {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  amsgrad: boolean;
-  decoupledWeightDecay: boolean;
-  stepSize: number;
-  biasCorrection2Sqrt: number;
-}
-
-/** One parameter's update, given its state (with `maxExpAvgSq` with amsgrad) and this step's scalars. */
-type AdamUpdate = (param: Tensor, grad: Tensor, state: AdamState, scalars: AdamStepScalars) => void;
+/** One parameter's update, given its state (with `maxExpAvgSq` with amsgrad) and this step's hyperparameters. */
+type AdamUpdate = (param: Tensor, grad: Tensor, state: AdamState, step: Extract<OptimizerStep, { rule: "adam" | "adamw" }>) => void;
 
 /** The update as tensor ops: the reference for `adamUpdateFused`, and the path for unusual layouts. */
-const adamUpdateWithOps: AdamUpdate = (
-  param,
-  grad,
-  state,
-  { lr, beta1, beta2, eps, weightDecay, amsgrad, decoupledWeightDecay, stepSize, biasCorrection2Sqrt },
-) => {
-  if (decoupledWeightDecay) param.mul_(1 - lr * weightDecay);
+const adamUpdateWithOps: AdamUpdate = (param, grad, state, { rule, lr, beta1, beta2, eps, weightDecay, amsgrad, step }) => {
+  if (rule === "adamw") param.mul_(1 - lr * weightDecay);
   else if (weightDecay !== 0) grad = grad.add(param.mul(weightDecay));
 
   // m = β₁m + (1 − β₁)g,  v = β₂v + (1 − β₂)g²
@@ -135,75 +105,19 @@ const adamUpdateWithOps: AdamUpdate = (
     maxExpAvgSq.copy_(maxExpAvgSq.maximum(state.expAvgSq));
     secondMoment = maxExpAvgSq;
   }
-  const denominator = secondMoment.sqrt().div(biasCorrection2Sqrt).add(eps);
+  // θ = θ − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε): the bias corrections are folded into scalars,
+  // as PyTorch does, rather than forming m̂ and v̂ (the primitive computes them the same way)
+  const stepSize = lr / (1 - beta1 ** step);
+  const denominator = secondMoment
+    .sqrt()
+    .div(Math.sqrt(1 - beta2 ** step))
+    .add(eps);
   param.add_(state.expAvg.div(denominator).mul(-stepSize));
 };
 
-/** The same update in one pass, writing the parameter and its moments in place (see fused-update.ts). */
-const adamUpdateFused: AdamUpdate = (
-  param,
-  grad,
-  state,
-  { lr, beta1, beta2, eps, weightDecay, amsgrad, decoupledWeightDecay, stepSize, biasCorrection2Sqrt },
-) => {
-  const f32 = param.dtype === "float32";
-  // the scalar operands, rounded as the 0-d tensors of the parameter's dtype the tensor-op form makes
-  const shrink = roundTo(f32, 1 - lr * weightDecay);
-  const decay = roundTo(f32, weightDecay);
-  const b1 = roundTo(f32, beta1);
-  const b2 = roundTo(f32, beta2);
-  const gradScale1 = roundTo(f32, 1 - beta1);
-  const gradScale2 = roundTo(f32, 1 - beta2);
-  const correction2 = roundTo(f32, biasCorrection2Sqrt);
-  const epsilon = roundTo(f32, eps);
-  const negativeStepSize = roundTo(f32, -stepSize);
-  const decayGrad = !decoupledWeightDecay && weightDecay !== 0;
-  const { expAvg, expAvgSq } = state;
-  const maxExpAvgSq = amsgrad ? state.maxExpAvgSq! : null;
-  const theta = param.storage.data;
-  const g = grad.storage.data;
-  const m = expAvg.storage.data;
-  const v = expAvgSq.storage.data;
-  const vMax = maxExpAvgSq === null ? null : maxExpAvgSq.storage.data;
-  const thetaOffset = param.offset;
-  const gOffset = grad.offset;
-  const mOffset = expAvg.offset;
-  const vOffset = expAvgSq.offset;
-  const vMaxOffset = maxExpAvgSq === null ? 0 : maxExpAvgSq.offset;
-  const simd = adamUpdateSimd(param, grad, expAvg, expAvgSq, maxExpAvgSq, {
-    shrink,
-    decay,
-    beta1: b1,
-    beta2: b2,
-    gradScale1,
-    gradScale2,
-    correction2,
-    eps: epsilon,
-    negativeStepSize,
-    decoupled: decoupledWeightDecay,
-    decayGrad,
-  });
-  for (let i = 0, n = param.numel; !simd && i < n; i++) {
-    let thetaI = theta[thetaOffset + i]!;
-    let gI = g[gOffset + i]!;
-    if (decoupledWeightDecay) thetaI = roundTo(f32, thetaI * shrink);
-    else if (decayGrad) gI = roundTo(f32, gI + roundTo(f32, thetaI * decay));
-    const mI = roundTo(f32, roundTo(f32, m[mOffset + i]! * b1) + roundTo(f32, gI * gradScale1));
-    const vI = roundTo(f32, roundTo(f32, v[vOffset + i]! * b2) + roundTo(f32, roundTo(f32, gI * gI) * gradScale2));
-    m[mOffset + i] = mI;
-    v[vOffset + i] = vI;
-    let secondMoment = vI;
-    if (vMax !== null) {
-      const previous = vMax[vMaxOffset + i]!;
-      // maximum(previous, v) as the tensor op computes it: NaN propagates, a tie takes v
-      // biome-ignore lint/complexity/useMathMinMax: a tie takes v, which Math.max does not for ±0
-      secondMoment = previous !== previous || vI !== vI ? NaN : previous > vI ? previous : vI;
-      vMax[vMaxOffset + i] = secondMoment;
-    }
-    const denominator = roundTo(f32, roundTo(f32, roundTo(f32, Math.sqrt(secondMoment)) / correction2) + epsilon);
-    theta[thetaOffset + i] = roundTo(f32, thetaI + roundTo(f32, roundTo(f32, mI / denominator) * negativeStepSize));
-  }
-  markWritten(param, expAvg, expAvgSq, maxExpAvgSq);
+/** The same update through the optimizerUpdate primitive, writing the parameter and its moments in place (see fused-update.ts). */
+const adamUpdateFused: AdamUpdate = (param, grad, state, step) => {
+  fusedUpdate(step, param, grad, [state.expAvg, state.expAvgSq, step.amsgrad ? state.maxExpAvgSq! : null]);
 };
 
 /**

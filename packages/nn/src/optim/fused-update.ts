@@ -1,24 +1,25 @@
 import type { Tensor } from "@nabla/tensor";
+import { markWritten, type OptimizerStep } from "@nabla/tensor/internal";
 import { sameShape } from "./optimizer";
 
 /*
  * Why optimizers have a second, fused form of their update: written with tensor ops, one parameter's
  * update is 5–13 ops, each allocating a fresh array (in-place ops too: they compute out of place, then
  * copy), and on small machines the allocations and the dispatch cost more than the arithmetic. The fused
- * form is the same update as one loop over the raw storage, writing the parameter and its state in place.
+ * form is the backend's optimizerUpdate primitive: the same update as one call per parameter, writing
+ * the parameter and its state in place.
  *
  * The tensor-op form stays as the reference and as the path for everything unusual (non-contiguous
- * tensors, mixed dtypes, a gradient sharing the parameter's storage). The fused loop rounds with
- * `roundTo` exactly where the tensor-op form stores an intermediate tensor of the parameter's dtype
- * (scalar operands included, since they become 0-d tensors of that dtype), in the same order, so both
- * forms give the same bits.
+ * tensors, mixed dtypes, a gradient sharing the parameter's storage). The primitive rounds exactly
+ * where the tensor-op form stores an intermediate tensor of the parameter's dtype, in the same order,
+ * so both forms give the same bits.
  */
 
 /**
- * Whether `param` can be updated by a fused loop reading and writing `operands` (gradient, state
- * buffers; undefined entries are absent ones): all contiguous float32 or float64 of one dtype and one
- * shape, each in its own storage, so element i of every operand is at its offset + i and writing one
- * cannot change what the loop reads from another.
+ * Whether `param` can be updated by the optimizerUpdate primitive reading and writing `operands`
+ * (gradient, state buffers; undefined entries are absent ones): all contiguous float32 or float64 of
+ * one dtype and one shape, each in its own storage, so element i of every operand is at its offset + i
+ * and writing one cannot change what the update reads from another.
  *
  * Parameters that share storage with other parameters (views, aliases) qualify: each is still read and
  * written element by element in one pass, and parameters are updated one after another, as in the
@@ -37,10 +38,11 @@ export function canFuseUpdate(param: Tensor, operands: readonly (Tensor | undefi
 }
 
 /**
- * `x` as stored in a float32 (rounded to the nearest float32) or float64 (unchanged) element. A flag
- * rather than a choice of function: V8 inlines this, where a call through a variable holding either
- * Math.fround or the identity would not be inlined once both have been seen.
+ * One parameter's update through its backend's optimizerUpdate primitive (one call, whatever the
+ * size), which writes the parameter and `state` in place (see OptimizerStep for the state of each
+ * rule); the writes are then recorded, so saved tensors over them are seen to be stale.
  */
-export function roundTo(float32: boolean, x: number): number {
-  return float32 ? Math.fround(x) : x;
+export function fusedUpdate(step: OptimizerStep, param: Tensor, grad: Tensor, state: readonly (Tensor | null)[]): void {
+  param.storage.backend.run.optimizerUpdate(step, param, grad, state);
+  markWritten(param, ...state);
 }

@@ -1,5 +1,6 @@
 import { type Tensor, noGrad, zerosLike } from "@nabla/tensor";
-import { checkOptions } from "@nabla/tensor/internal";
+import { checkOptions, type OptimizerStep } from "@nabla/tensor/internal";
+import { canFuseUpdate, fusedUpdate } from "./fused-update";
 import { Optimizer, type ParamGroupInput, type StateFields } from "./optimizer";
 
 /** RMSprop's hyperparameters, per group (PyTorch's, camelCase). */
@@ -76,27 +77,15 @@ export class RMSprop extends Optimizer<RMSpropHyperparameters, RMSpropState> {
     noGrad(() => {
       for (const { params, lr, alpha, eps, weightDecay, momentum, centered } of this.paramGroups) {
         for (const param of params) {
-          let grad = param.grad;
+          const grad = param.grad;
           if (grad === null) continue;
           const state = this.state.get(param) ?? { step: 0, squareAvg: zerosLike(param) };
           if (momentum > 0) state.momentumBuffer ??= zerosLike(param);
           if (centered) state.gradAvg ??= zerosLike(param);
-          if (weightDecay !== 0) grad = grad.add(param.mul(weightDecay));
-          state.squareAvg.mul_(alpha).add_(grad.mul(grad).mul(1 - alpha));
-          let average: Tensor;
-          if (centered) {
-            const gradAvg = state.gradAvg!.mul_(alpha).add_(grad.mul(1 - alpha));
-            average = state.squareAvg.sub(gradAvg.mul(gradAvg)).sqrt();
-          } else {
-            average = state.squareAvg.sqrt();
-          }
-          average = average.add(eps);
-          if (momentum > 0) {
-            const buffer = state.momentumBuffer!.mul_(momentum).add_(grad.div(average));
-            param.add_(buffer.mul(-lr));
-          } else {
-            param.add_(grad.div(average).mul(-lr));
-          }
+          const update = canFuseUpdate(param, [grad, state.squareAvg, state.momentumBuffer, state.gradAvg])
+            ? rmspropUpdateFused
+            : rmspropUpdateWithOps;
+          update(param, grad, state, { rule: "rmsprop", lr, alpha, eps, weightDecay, momentum, centered });
           state.step += 1;
           this.state.set(param, state);
         }
@@ -104,3 +93,31 @@ export class RMSprop extends Optimizer<RMSpropHyperparameters, RMSpropState> {
     });
   }
 }
+
+/** One parameter's update, given its state (with the buffers its options need) and the hyperparameters. */
+type RMSpropUpdate = (param: Tensor, grad: Tensor, state: RMSpropState, step: Extract<OptimizerStep, { rule: "rmsprop" }>) => void;
+
+/** The update as tensor ops: the reference for `rmspropUpdateFused`, and the path for unusual layouts. */
+const rmspropUpdateWithOps: RMSpropUpdate = (param, grad, state, { lr, alpha, eps, weightDecay, momentum, centered }) => {
+  if (weightDecay !== 0) grad = grad.add(param.mul(weightDecay));
+  state.squareAvg.mul_(alpha).add_(grad.mul(grad).mul(1 - alpha));
+  let average: Tensor;
+  if (centered) {
+    const gradAvg = state.gradAvg!.mul_(alpha).add_(grad.mul(1 - alpha));
+    average = state.squareAvg.sub(gradAvg.mul(gradAvg)).sqrt();
+  } else {
+    average = state.squareAvg.sqrt();
+  }
+  average = average.add(eps);
+  if (momentum > 0) {
+    const buffer = state.momentumBuffer!.mul_(momentum).add_(grad.div(average));
+    param.add_(buffer.mul(-lr));
+  } else {
+    param.add_(grad.div(average).mul(-lr));
+  }
+};
+
+/** The same update through the optimizerUpdate primitive, writing the parameter and its state in place (see fused-update.ts). */
+const rmspropUpdateFused: RMSpropUpdate = (param, grad, state, step) => {
+  fusedUpdate(step, param, grad, [state.squareAvg, state.momentumBuffer ?? null, state.gradAvg ?? null]);
+};

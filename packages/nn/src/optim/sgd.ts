@@ -1,7 +1,6 @@
 import { NablaError, type Tensor, noGrad, zerosLike } from "@nabla/tensor";
-import { checkOptions, markWritten } from "@nabla/tensor/internal";
-import { canFuseUpdate, roundTo } from "./fused-update";
-import { sgdUpdateSimd } from "./kernels/simd-updates";
+import { checkOptions } from "@nabla/tensor/internal";
+import { canFuseUpdate, fusedUpdate } from "./fused-update";
 import { Optimizer, type ParamGroupInput, type StateFields } from "./optimizer";
 
 /** SGD's hyperparameters, per group (PyTorch's, camelCase). */
@@ -112,46 +111,14 @@ const sgdUpdateWithOps: SGDUpdate = (param, grad, buffer, { lr, momentum, dampen
   return started;
 };
 
-/** The same update in one pass, writing the parameter and its buffer in place (see fused-update.ts). */
+/** The same update through the optimizerUpdate primitive, writing the parameter and its buffer in place (see fused-update.ts). */
 const sgdUpdateFused: SGDUpdate = (param, grad, buffer, { lr, momentum, dampening, weightDecay, nesterov }) => {
   let started: SGDState | undefined;
   if (momentum !== 0 && buffer === undefined) {
     buffer = zerosLike(param);
     started = { momentumBuffer: buffer };
   }
-  const f32 = param.dtype === "float32";
-  // the scalar operands, rounded as the 0-d tensors of the parameter's dtype the tensor-op form makes
-  const decay = roundTo(f32, weightDecay);
-  const momentumScale = roundTo(f32, momentum);
-  const directionScale = roundTo(f32, 1 - dampening);
-  const negativeLr = roundTo(f32, -lr);
-  const theta = param.storage.data;
-  const g = grad.storage.data;
-  const b = buffer === undefined ? null : buffer.storage.data;
   const startsBuffer = started !== undefined;
-  const thetaOffset = param.offset;
-  const gOffset = grad.offset;
-  const bOffset = buffer === undefined ? 0 : buffer.offset;
-  const simd = sgdUpdateSimd(param, grad, buffer ?? null, {
-    decay,
-    momentum: momentumScale,
-    directionScale,
-    negativeLr,
-    hasDecay: weightDecay !== 0,
-    startsBuffer,
-    nesterov,
-  });
-  for (let i = 0, n = param.numel; !simd && i < n; i++) {
-    const thetaI = theta[thetaOffset + i]!;
-    let d = g[gOffset + i]!;
-    if (weightDecay !== 0) d = roundTo(f32, d + roundTo(f32, thetaI * decay));
-    if (b !== null) {
-      const bI = startsBuffer ? d : roundTo(f32, roundTo(f32, b[bOffset + i]! * momentumScale) + roundTo(f32, d * directionScale));
-      b[bOffset + i] = bI;
-      d = nesterov ? roundTo(f32, d + roundTo(f32, bI * momentumScale)) : bI;
-    }
-    theta[thetaOffset + i] = roundTo(f32, thetaI + roundTo(f32, d * negativeLr));
-  }
-  markWritten(param, buffer);
+  fusedUpdate({ rule: "sgd", lr, momentum, dampening, weightDecay, nesterov, startsBuffer }, param, grad, [buffer ?? null]);
   return started;
 };

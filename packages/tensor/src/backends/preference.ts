@@ -24,9 +24,9 @@ function initialPreference(): KernelPreference {
   return value === undefined || value === "" ? "auto" : parsePreference("NABLA_KERNELS", value);
 }
 
-// Read on every dispatch, so one property read. Shared by every copy of the package: the CJS
-// builds of `@nabla/tensor` and `@nabla/tensor/internal` are two bundles, and the kernels of
-// @nabla/ops and @nabla/nn ask the second (useWasmKernel) what the user set through the first.
+// Read on every dispatch, so one property read. Shared by every copy of the package (its ESM and
+// CJS builds, the CJS builds of `@nabla/tensor` and `@nabla/tensor/internal`), so every copy
+// dispatches on what the user set through any of them.
 const state = sharedAcrossCopies("kernelPreference", () => ({ preference: initialPreference() }));
 
 /**

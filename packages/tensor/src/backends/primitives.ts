@@ -42,6 +42,53 @@ export type ArgReduceOp = "max" | "min";
 /** Inclusive scans along one dim: running sums and running products. */
 export type ScanOp = "sum" | "prod";
 
+/** The update rules of `optimizerUpdate`: PyTorch's SGD, Adam, AdamW, RMSprop and Adagrad. */
+export type OptimizerRule = "sgd" | "adam" | "adamw" | "rmsprop" | "adagrad";
+
+/**
+ * One parameter's optimizer step: its rule and scalar hyperparameters, as the optimizers of
+ * @nabla/nn hold them. `step` is the step count t this update makes (1 on the first), from which
+ * Adam's bias corrections and Adagrad's decayed learning rate follow; `startsBuffer` says SGD's
+ * momentum buffer is set to this step's direction rather than updated (PyTorch's first step).
+ */
+export type OptimizerStep =
+  | {
+      readonly rule: "sgd";
+      readonly lr: number;
+      readonly momentum: number;
+      readonly dampening: number;
+      readonly weightDecay: number;
+      readonly nesterov: boolean;
+      readonly startsBuffer: boolean;
+    }
+  | {
+      readonly rule: "adam" | "adamw";
+      readonly lr: number;
+      readonly beta1: number;
+      readonly beta2: number;
+      readonly eps: number;
+      readonly weightDecay: number;
+      readonly amsgrad: boolean;
+      readonly step: number;
+    }
+  | {
+      readonly rule: "rmsprop";
+      readonly lr: number;
+      readonly alpha: number;
+      readonly eps: number;
+      readonly weightDecay: number;
+      readonly momentum: number;
+      readonly centered: boolean;
+    }
+  | {
+      readonly rule: "adagrad";
+      readonly lr: number;
+      readonly lrDecay: number;
+      readonly weightDecay: number;
+      readonly eps: number;
+      readonly step: number;
+    };
+
 /**
  * Every primitive, over buffers of type `B`. Operands of elementwise primitives are already
  * broadcast to one shape (broadcasting happens once, in the ops). A primitive that returns a
@@ -93,6 +140,40 @@ export interface Primitives<B = BackendBuffer> {
    * larger than every number (last ascending, first descending), as PyTorch's stable sort.
    */
   sort(x: View<B>, dim: number, descending: boolean): B;
+  /**
+   * Softmax (log false) or log-softmax (log true) of every slice of float x along `dim`, x's shape:
+   * exp(x − max) / Σ exp(x − max), or x − max − log Σ exp(x − max). A -Infinity entry gives exactly
+   * 0 (−Infinity); an all -Infinity slice, +Infinity or NaN makes the slice NaN, as PyTorch.
+   */
+  softmax(x: View<B>, dim: number, log: boolean, dtype: DType): B;
+  /**
+   * The vector-Jacobian product of softmax along `dim` from its output y = s and the incoming
+   * gradient g, s ⊙ (g − Σ g ⊙ s); of log-softmax (log true) from its output y, g − exp(y) Σ g.
+   */
+  softmaxBackward(y: View<B>, g: View<B>, dim: number, log: boolean, dtype: DType): B;
+  /**
+   * Cross-entropy of logits [N, C] and int32 class indices [N] (already checked to be classes or
+   * ignoreIndex), as a 0-d buffer: Σₙ (log Σ_c exp x[n, c] − x[n, tₙ]) / denominator over the rows
+   * whose target is not ignoreIndex, each log-sum-exp taken stably (max first) and the sum kept in
+   * float64. Also writes softmax(x) of every row into `probabilities`, a contiguous [N, C] buffer
+   * of `dtype` that the caller allocated, for crossEntropyBackward.
+   */
+  crossEntropy(logits: View<B>, targets: View<B>, ignoreIndex: number, denominator: number, probabilities: View<B>, dtype: DType): B;
+  /**
+   * crossEntropy's gradient for its logits, from the probabilities it wrote, scaled by `scale`
+   * (ḡ / denominator), [N, C]: (p[n] − onehot(tₙ)) · scale per row, 0 on rows whose target is
+   * ignoreIndex.
+   */
+  crossEntropyBackward(probabilities: View<B>, targets: View<B>, ignoreIndex: number, scale: number, dtype: DType): B;
+  /**
+   * One optimizer step of `param` in place, from its gradient and its state, which it updates in
+   * place too: by position, SGD [momentum buffer or null], Adam and AdamW [m, v, max v or null
+   * (amsgrad)], RMSprop [square average, momentum buffer or null, gradient average or null
+   * (centered)], Adagrad [sum of squares]. Every view is contiguous, of the parameter's float dtype
+   * and shape, and in a buffer of its own. Every intermediate is rounded to that dtype where the
+   * same update written in tensor ops stores a tensor (scalars too), so both give the same bits.
+   */
+  optimizerUpdate(step: OptimizerStep, param: View<B>, grad: View<B>, state: readonly (View<B> | null)[]): void;
 }
 
 /** The name of a primitive. */

@@ -33,20 +33,8 @@ export interface KernelAlternative<P extends Primitive, B = unknown> extends Ker
   run(...args: Args<P, B>): ReturnType<Primitives<B>[P]> | null;
 }
 
-/**
- * Whether an alternative kernel should run on `elements` elements: never under the "js" kernel
- * preference, always under "wasm", from its declared size on under "auto". The one place the
- * preference (setKernelPreference, NABLA_KERNELS) is consulted, with `dispatch` below, which
- * applies the same rule; the WebAssembly kernels of @nabla/ops and @nabla/nn ask it through
- * @nabla/tensor/internal.
- */
-export function useWasmKernel(kernel: KernelSize, elements: number): boolean {
-  const preference = getKernelPreference();
-  return preference === "auto" ? elements >= kernel.minElements : preference === "wasm";
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: one call shape for every primitive (at most five arguments)
-type AnyKernel = (a?: any, b?: any, c?: any, d?: any, e?: any) => any;
+// biome-ignore lint/suspicious/noExplicitAny: one call shape for every primitive (at most six arguments)
+type AnyKernel = (a?: any, b?: any, c?: any, d?: any, e?: any, f?: any) => any;
 type AnyAlternative = KernelAlternative<Primitive, unknown>;
 
 /**
@@ -61,17 +49,17 @@ function dispatch(reference: AnyKernel, alternatives: readonly AnyAlternative[])
       "dtype" | "size" | "accepts" | "run",
       AnyKernel
     >)[];
-  return (a, b, c, d, e) => {
+  return (a, b, c, d, e, f) => {
     const preference = getKernelPreference();
-    if (preference === "js") return reference(a, b, c, d, e);
+    if (preference === "js") return reference(a, b, c, d, e, f);
     for (let i = 0; i < choices.length; i++) {
       const kernel = choices[i]!;
-      if (preference === "auto" && kernel.size(a, b, c, d, e) < kernel.minElements) continue;
-      if (!kernel.dtypes.includes(kernel.dtype(a, b, c, d, e)) || !kernel.accepts(a, b, c, d, e)) continue;
-      const out = kernel.run(a, b, c, d, e);
+      if (preference === "auto" && kernel.size(a, b, c, d, e, f) < kernel.minElements) continue;
+      if (!kernel.dtypes.includes(kernel.dtype(a, b, c, d, e, f)) || !kernel.accepts(a, b, c, d, e, f)) continue;
+      const out = kernel.run(a, b, c, d, e, f);
       if (out !== null) return out;
     }
-    return reference(a, b, c, d, e);
+    return reference(a, b, c, d, e, f);
   };
 }
 

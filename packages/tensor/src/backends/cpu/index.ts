@@ -4,9 +4,11 @@ import { allocateBuffer, type CpuBuffer, hostArray, hostView, uploadBuffer } fro
 import { binary, clamp, compare, fillStrided, inRange, selectWhere, toContiguous, unary, write } from "./elementwise";
 import { gatherAlong, scatterAddAlong } from "./indexing";
 import { matmulBatched } from "./matmul";
+import { optimizerUpdate } from "./optimizer";
 import { argReduce, reduceAxes } from "./reduce";
 import { sortAlong } from "./sort";
 import { scanAlong } from "./scan";
+import { crossEntropyBackwardRows, crossEntropyRows, softmaxAlong, softmaxBackwardAlong } from "./softmax";
 import { registerWasmKernels } from "./wasm-kernels";
 
 /**
@@ -41,6 +43,20 @@ export const cpuDefinition: BackendDefinition<CpuBuffer> = {
     gather: (x, dim, index, dtype) => gatherAlong(hostView(x), dim, hostView(index), dtype),
     scatterAdd: (target, dim, index, src) => scatterAddAlong(hostView(target), dim, hostView(index), hostView(src)),
     sort: (x, dim, descending) => sortAlong(hostView(x), dim, descending),
+    softmax: (x, dim, log, dtype) => softmaxAlong(hostView(x), dim, log, dtype),
+    softmaxBackward: (y, g, dim, log, dtype) => softmaxBackwardAlong(hostView(y), hostView(g), dim, log, dtype),
+    crossEntropy: (logits, targets, ignoreIndex, denominator, probabilities, dtype) =>
+      crossEntropyRows(hostView(logits), hostView(targets), ignoreIndex, denominator, hostView(probabilities), dtype),
+    crossEntropyBackward: (probabilities, targets, ignoreIndex, scale, dtype) =>
+      crossEntropyBackwardRows(hostView(probabilities), hostView(targets), ignoreIndex, scale, dtype),
+    // in place: the typed arrays over the heap stay valid, as the loop allocates nothing
+    optimizerUpdate: (step, param, grad, state) =>
+      optimizerUpdate(
+        step,
+        hostView(param),
+        hostView(grad),
+        state.map((view) => (view === null ? null : hostView(view))),
+      ),
   },
 };
 

@@ -2,9 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { full } from "@nabla/tensor";
 import { softmax } from "@nabla/ops";
-import { simdSoftmaxAvailable, softmaxRowsSimd, softmaxVjpRowsSimd } from "../../packages/ops/src/kernels/softmax-simd";
+import { simdSoftmaxAvailable, softmaxRowsSimd, softmaxVjpRowsSimd } from "../../packages/tensor/src/backends/cpu/wasm/softmax";
 import { WASM_MEMORY_LIMIT_BYTES, wasmHeap } from "../../packages/tensor/src/backends/cpu/wasm/wasm-api";
-import { useKernels, withKernels } from "../support/kernels";
+import { useKernels } from "../support/kernels";
 
 // The WebAssembly SIMD softmax kernels against float64 references written out here (the JS kernels
 // compute the same in float64 before rounding), on row lengths that leave 0–3 entries after the
@@ -59,7 +59,8 @@ function expectNear(actual: number, expected: number, scale: number, where: stri
 }
 
 describe("WebAssembly SIMD softmax kernels", () => {
-  // whatever the size: the threshold is checked below
+  // the ops called here try the SIMD kernels whatever the size (the thresholds are checked in
+  // kernels-fused.test.ts)
   useKernels("wasm");
 
   it("are available in Node (so the other tests here test them, not a fallback)", () => {
@@ -148,17 +149,6 @@ describe("WebAssembly SIMD softmax kernels", () => {
       }),
       { numRuns: 200 },
     );
-  });
-
-  it("leaves inputs below 64 elements to the JS kernels under the preference auto, and every input under js", () => {
-    const values = new Float32Array(63);
-    withKernels("auto", () => {
-      expect(softmaxRowsSimd(values, 0, 1, 63, false)).toBeNull();
-      expect(softmaxVjpRowsSimd(values, 0, values, 0, 1, 63, false)).toBeNull();
-      expect(softmaxRowsSimd(new Float32Array(64), 0, 1, 64, false)).not.toBeNull();
-    });
-    withKernels("js", () => expect(softmaxRowsSimd(new Float32Array(4096), 0, 64, 64, false)).toBeNull());
-    expect(softmaxRowsSimd(values, 0, 1, 63, false)).not.toBeNull();
   });
 
   it("leaves rows too long for the WebAssembly memory limit to the JS kernels (they threw a RangeError past 2 GiB)", () => {

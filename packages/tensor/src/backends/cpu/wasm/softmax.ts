@@ -1,7 +1,8 @@
-import { float32RegionBytes, lazyWasmKernels, useWasmKernel, type WasmKernelSize, type WasmKernels } from "@nabla/tensor/internal";
 import { SOFTMAX_WASM_BASE64 } from "./softmax-binary";
+import { float32RegionBytes, lazyWasmKernels, type WasmKernels } from "./wasm-api";
 
-// Drivers of softmax.wat: float32 rows copied into a scratch block of the WebAssembly heap a block
+// Drivers of softmax.wat, registered beside the reference kernels of softmax, softmaxBackward,
+// crossEntropy and crossEntropyBackward (cpu/softmax.ts): float32 rows copied into a scratch block of the WebAssembly heap a block
 // at a time, worked on there with SIMD (a vector exp instead of a call to Math.exp per element),
 // and copied out.
 
@@ -18,12 +19,6 @@ interface SoftmaxKernels {
  */
 const BLOCK_BYTES = 128 * 1024;
 
-/**
- * Fewer elements stay in JS (no copies, no call into the module). Measured on a 2-vCPU machine,
- * softmax of float32 rows: even at about 16 elements, 3× faster at 256 and 6–10× from 4,096 up.
- */
-const SOFTMAX_ROWS: WasmKernelSize = { minElements: 64 };
-
 const simdKernels = /* @__PURE__ */ lazyWasmKernels<SoftmaxKernels>(SOFTMAX_WASM_BASE64, { log: Math.log });
 
 /** Whether the WebAssembly SIMD softmax kernels can run here. */
@@ -32,7 +27,7 @@ export function simdSoftmaxAvailable(): boolean {
 }
 
 function useSimd(elements: number): WasmKernels<SoftmaxKernels> | null {
-  return elements === 0 || !useWasmKernel(SOFTMAX_ROWS, elements) ? null : simdKernels();
+  return elements === 0 ? null : simdKernels();
 }
 
 function rowsPerBlock(n: number): number {
@@ -49,8 +44,7 @@ export interface SoftmaxRows {
 /**
  * Softmax (log false) or log-softmax (log true) of each of `rows` contiguous float32 rows of `n`
  * entries starting at x[offset]. Null, having done nothing, when the JS kernel should run instead:
- * few elements (as useWasmKernel decides), rows too long for what the heap can give, or no
- * WebAssembly SIMD.
+ * no elements, rows too long for what the heap can give, or no WebAssembly SIMD.
  */
 export function softmaxRowsSimd(x: Float32Array, offset: number, rows: number, n: number, log: boolean): SoftmaxRows | null {
   const kernels = useSimd(rows * n);
