@@ -124,7 +124,7 @@ function checkAttention(op: string, query: Tensor, key: Tensor, value: Tensor | 
     // a bool mask marks the positions that take part: the others get −∞
     bias = attnMask.dtype === "bool" ? where(attnMask, 0, -Infinity).to(query.dtype) : attnMask;
   } else if (isCausal) {
-    bias = causalBias(L, S, query.dtype);
+    bias = causalBias(L, S, query.dtype as "float32" | "float64");
   }
   return { batch, bias, scale: scale ?? 1 / Math.sqrt(E) };
 }
