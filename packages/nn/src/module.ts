@@ -52,7 +52,7 @@ export interface RegisterBufferOptions {
  * model.forward(randn([2, 4])).shape;             // → [2, 3]
  * ```
  */
-export abstract class Module {
+export abstract class Module<Output = Tensor> {
   /** True after `train()` (the default), false after `eval()`; layers such as Dropout read it. */
   training = true;
 
@@ -63,9 +63,13 @@ export abstract class Module {
 
   /**
    * The computation, written by every subclass in tensor ops (autograd records it): PyTorch's
-   * `model(x)` is `model.forward(x)`, since a class instance cannot be called.
+   * `model(x)` is `model.forward(x)`, since a class instance cannot be called. Most layers take
+   * tensors and return one; a layer may also take an options object (`TransformerEncoderLayer`'s
+   * masks) and return something else, declared as `Output` (`MultiheadAttention` gives
+   * `[output, weights]`).
    */
-  abstract forward(...inputs: Tensor[]): Tensor;
+  // biome-ignore lint/suspicious/noExplicitAny: each layer declares its own inputs: tensors, and for some an options object
+  abstract forward(...inputs: any[]): Output;
 
   /**
    * Declares the parameter `name`: stores `tensor` in the field of that name, sets its `requiresGrad`
@@ -231,7 +235,7 @@ export abstract class Module {
       result.push([prefix, module]);
       for (const [name, child] of module.namedChildren()) visit(child, prefix === "" ? name : `${prefix}.${name}`);
     };
-    visit(this, "");
+    visit(this as Module, ""); // the traversals see every module as a Module, whatever its forward returns
     return result;
   }
 
@@ -321,7 +325,7 @@ export abstract class Module {
   apply(fn: (module: Module) => unknown): this {
     if (typeof fn !== "function") throw new NablaError("apply", `fn must be a function, got ${describeValue(fn)}`);
     for (const child of this.children()) child.apply(fn);
-    fn(this);
+    fn(this as Module);
     return this;
   }
 
@@ -493,7 +497,7 @@ export abstract class Module {
  * Throws when the field `name` holds a plain array or object with modules in it: those would not be
  * registered, so their parameters would silently be missing from `parameters()` and `stateDict()`.
  */
-function refuseUnregisteredModules(module: Module, name: string, value: unknown): void {
+function refuseUnregisteredModules(module: Module<unknown>, name: string, value: unknown): void {
   if (value === null || typeof value !== "object" || value instanceof Module) return;
   const owner = module.constructor.name;
   if (Array.isArray(value)) {

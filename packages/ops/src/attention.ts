@@ -258,7 +258,7 @@ function checkDropout(op: string, dropoutP: unknown): number {
  * const v = tensor([[1, 2], [3, 4]]);
  * scaledDotProductAttention(q, k, v, { scale: 0 });             // → [[2, 3], [2, 3]]
  * scaledDotProductAttention(q, k, v, { isCausal: true });       // → [[1, 2], [2.3395, 3.3395]]
- * scaledDotProductAttention(q, k, v, { attnMask: tensor([[false, true], [true, true]]) }).toArray()[0]; // → [3, 4]
+ * scaledDotProductAttention(q, k, v, { attnMask: tensor([[false, true], [true, true]]) }).select(0, 0); // → [3, 4]
  * scaledDotProductAttention(randn([2, 4, 5, 8]), randn([2, 4, 6, 8]), randn([2, 4, 6, 3])).shape; // → [2, 4, 5, 3]
  * scaledDotProductAttention(q, zeros([2, 3]), v); // throws scaledDotProductAttention: expected query [..., L, E] and key [..., S, E] with the same E, got query [2, 2] and key [2, 3]
  * ```
