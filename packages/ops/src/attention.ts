@@ -147,9 +147,9 @@ function weightsOf(query: Tensor, key: Tensor, bias: Tensor | null, scale: numbe
   let scores = expandTo(query, [...batch, L, E])
     .matmul(expandTo(key, [...batch, S, E]).mT)
     .mul(scale);
-  if (bias === null) return softmax(scores, -1);
-  scores = scores.add(bias);
+  if (bias !== null) scores = scores.add(bias);
   const weights = softmax(scores, -1);
+  if (bias === null || weights.numel === 0) return weights;
   const masked = scores.max(-1, true).eq(-Infinity);
   return (masked.data() as Uint8Array).includes(1) ? where(masked, 0, weights) : weights;
 }
@@ -270,6 +270,9 @@ export function scaledDotProductAttention(
   options: ScaledDotProductAttentionOptions = {},
 ): Tensor {
   const op = "scaledDotProductAttention";
+  checkFloat(op, "query", query);
+  checkFloat(op, "key", key);
+  checkFloat(op, "value", value); // before checkAttention, where a null value means "none"
   const { batch, bias, scale } = checkAttention(op, query, key, value, options);
   const dropoutP = checkDropout(op, options.dropoutP ?? 0);
   return attention(query, key, value, bias, scale, dropoutP, batch);
