@@ -87,7 +87,7 @@ function checkGradients(module: Module<unknown>, c: ModuleCase, inputs: Tensor[]
   let loss = output.mul(f64(c.cotangent)).sum();
   if (weights !== null) loss = loss.add(weights.mul(f64(c.weightsCotangent!)).sum());
   loss.backward();
-  inputs.forEach((input, i) => close(input.grad, c.inputGrads[i]!, `input ${i} grad`));
+  for (const [i, input] of inputs.entries()) close(input.grad, c.inputGrads[i]!, `input ${i} grad`);
   for (const [name, parameter] of module.namedParameters()) close(parameter.grad, c.paramGrads[name]!, `${name} grad`);
   expect(module.namedParameters().map(([name]) => name)).toEqual(Object.keys(c.paramGrads));
 }
