@@ -60,7 +60,7 @@ class NonDynamicallyQuantizableLinear extends Linear {}
  * const [output, weights] = attention.forward(x, x, x);
  * output.shape;   // → [3, 5, 8]
  * weights!.shape; // → [3, 5, 5]
- * weights!.sum(-1).sub(1).abs().max().item() < 1e-6; // → true
+ * (weights!.sum(-1).sub(1).abs().max().item() as number) < 1e-6; // → true
  * Object.keys(attention.stateDict()); // → ["in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"]
  * new MultiheadAttention(10, 3); // throws MultiheadAttention: embedDim 10 must be divisible by numHeads 3
  * ```
