@@ -4,7 +4,7 @@ import { NablaError } from "@nabla/tensor";
 import type { Sequential } from "@nabla/nn";
 import { loadFile, saveFile } from "@nabla/nn/node";
 import { formatJson } from "./json-file";
-import { buildMlp, type MlpArchitecture } from "./model";
+import { type Architecture, buildModel, inFeaturesOf } from "./model";
 import { Standardizer, type StandardizationStats } from "./standardizer";
 
 export const MODEL_FILE = "model.safetensors";
@@ -12,7 +12,7 @@ export const CONFIG_FILE = "config.json";
 
 /** config.json: everything needed, besides the weights, to rebuild the model and use it on new rows. */
 export interface CheckpointConfig {
-  architecture: MlpArchitecture;
+  architecture: Architecture;
   /** The feature columns, in the order the model reads them. */
   featureNames: string[];
   labelColumn: string;
@@ -53,14 +53,14 @@ export function loadCheckpoint(directory: string): LoadedCheckpoint {
     );
   }
   const config = checkConfig(configPath, text);
-  const model = buildMlp(config.architecture);
+  const model = buildModel(config.architecture);
   const { tensors } = loadFile(path.join(directory, MODEL_FILE));
   try {
     model.loadStateDict(tensors);
   } catch (error) {
     throw new NablaError("loadCheckpoint", `${path.join(directory, MODEL_FILE)} does not match ${configPath}: ${(error as Error).message}`);
   }
-  const standardizer = Standardizer.fromStats(config.standardization, config.architecture.inFeatures);
+  const standardizer = Standardizer.fromStats(config.standardization, inFeaturesOf(config.architecture));
   return { model: model.eval(), config, standardizer };
 }
 
@@ -75,18 +75,12 @@ function checkConfig(configPath: string, text: string): CheckpointConfig {
     return fail(`not valid JSON (${(error as Error).message})`);
   }
   const { architecture, featureNames, classNames, standardization, labelColumn } = config ?? {};
-  const isSize = (n: unknown) => Number.isInteger(n) && (n as number) > 0;
-  if (architecture?.type !== "mlp" || architecture.activation !== "relu") fail('expected architecture.type "mlp" with activation "relu"');
-  if (
-    !isSize(architecture.inFeatures) ||
-    !isSize(architecture.outFeatures) ||
-    !Array.isArray(architecture.hidden) ||
-    !architecture.hidden.every(isSize)
-  ) {
-    fail("architecture needs positive integer inFeatures, outFeatures and hidden sizes");
-  }
-  if (!Array.isArray(featureNames) || featureNames.length !== architecture.inFeatures) {
-    fail(`expected ${architecture.inFeatures} featureNames (architecture.inFeatures)`);
+  checkArchitecture(architecture, fail);
+  const inFeatures = inFeaturesOf(architecture);
+  if (!Array.isArray(featureNames) || featureNames.length !== inFeatures) {
+    fail(
+      `expected ${inFeatures} featureNames (${architecture.type === "mlp" ? "architecture.inFeatures" : "the product of architecture.imageShape"})`,
+    );
   }
   if (!Array.isArray(classNames) || classNames.length !== architecture.outFeatures) {
     fail(`expected ${architecture.outFeatures} classNames (architecture.outFeatures)`);
@@ -94,4 +88,25 @@ function checkConfig(configPath: string, text: string): CheckpointConfig {
   if (typeof labelColumn !== "string") fail("labelColumn must be a string");
   if (!Array.isArray(standardization?.mean) || !Array.isArray(standardization?.std)) fail("standardization needs mean and std arrays");
   return config;
+}
+
+function checkArchitecture(architecture: Architecture | undefined, fail: (detail: string) => never): void {
+  const isSize = (n: unknown) => Number.isInteger(n) && (n as number) > 0;
+  const areSizes = (list: unknown) => Array.isArray(list) && list.every(isSize);
+  if ((architecture?.type !== "mlp" && architecture?.type !== "cnn") || architecture.activation !== "relu") {
+    fail('expected architecture.type "mlp" or "cnn" with activation "relu"');
+  }
+  if (!isSize(architecture.outFeatures)) fail("architecture needs a positive integer outFeatures");
+  if (architecture.type === "mlp") {
+    if (!isSize(architecture.inFeatures) || !areSizes(architecture.hidden))
+      fail("architecture needs positive integer inFeatures and hidden sizes");
+    return;
+  }
+  const { imageShape, channels, kernelSize, padding, poolSize } = architecture;
+  if (!areSizes(imageShape) || imageShape.length !== 3 || !areSizes(channels) || channels.length === 0) {
+    fail("architecture needs an imageShape of three positive integers and a list of positive channel counts");
+  }
+  if (!isSize(kernelSize) || !isSize(poolSize) || !Number.isInteger(padding) || padding < 0) {
+    fail("architecture needs positive integer kernelSize and poolSize and a non-negative integer padding");
+  }
 }

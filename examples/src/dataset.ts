@@ -48,13 +48,18 @@ export interface PreparedSplit {
   standardizer: Standardizer;
 }
 
+/** The rows (int32 indices) of the 80/20 split, stratified by `labels` (`[rows]`), that `seed` gives. */
+export function splitRows(labels: Tensor, seed: number): { train: Tensor; test: Tensor } {
+  return trainTestSplit(labels.shape[0]!, { testFraction: 0.2, seed, stratify: labels });
+}
+
 /**
  * Splits the rows 80/20, keeping each class's share on both sides (stratified), and standardises the
  * features with the mean and standard deviation of the training rows only, so nothing about the
  * test rows leaks into training.
  */
 export function splitAndStandardize(data: LabelledData, seed: number): PreparedSplit {
-  const { train, test } = trainTestSplit(data.labels.shape[0]!, { testFraction: 0.2, seed, stratify: data.labels });
+  const { train, test } = splitRows(data.labels, seed);
   const rawTrain = data.features.indexSelect(0, train);
   const standardizer = Standardizer.fit(rawTrain);
   return {

@@ -10,6 +10,7 @@ import { loadCheckpoint, type CheckpointConfig } from "./checkpoint";
 import { exampleProgram } from "./cli/program";
 import { formatPercent } from "./format";
 import { runMain, userArguments } from "./main";
+import { modelInput } from "./model";
 import { displayPath, resolveUserPath } from "./paths";
 import { OUTPUT_FORMATS, type OutputFormat, type Prediction, predictionTable, predictionsCsv, predictionsJson } from "./prediction-output";
 import { predict } from "./training";
@@ -66,7 +67,7 @@ function readRows(dataPath: string, config: CheckpointConfig): { features: Tenso
 function main(options: PredictOptions): void {
   const { model, config, standardizer } = loadCheckpoint(options.modelDir);
   const rows = readRows(options.dataPath, config);
-  const { predictions: classes, probabilities } = predict(model, standardizer.transform(rows.features));
+  const { predictions: classes, probabilities } = predict(model, modelInput(config.architecture, standardizer.transform(rows.features)));
   const confidence = probabilities.max(1).data();
   const predictions = Array.from(classes, (classIndex, i): Prediction => {
     const prediction = { row: i + 1, predicted: config.classNames[classIndex]!, probability: confidence[i]! };

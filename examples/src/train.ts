@@ -1,17 +1,18 @@
 /**
- * `pnpm train`: trains an MLP classifier on a CSV file and writes the model, its metrics and plots.
+ * `pnpm train`: trains a classifier (an MLP, or a CNN on image rows) on a CSV file and writes the
+ * model, its metrics and plots.
  * Run `pnpm train --help` for the flags; examples/README.md describes the output files.
  */
 import path from "node:path";
 import pc from "picocolors";
-import { manualSeed } from "@nabla/tensor";
+import { NablaError, manualSeed } from "@nabla/tensor";
 import type { CheckpointConfig } from "./checkpoint";
 import { parseTrainOptions, type TrainOptions } from "./cli/train-options";
-import { readLabelledCsv, splitAndStandardize } from "./dataset";
+import { type LabelledData, readLabelledCsv, splitAndStandardize } from "./dataset";
 import { formatDuration, formatLoss, formatPercent } from "./format";
 import { runMain, userArguments } from "./main";
 import { confusionMatrix } from "./metrics";
-import { buildMlp, type MlpArchitecture } from "./model";
+import { type Architecture, buildModel, cnnArchitecture, describeArchitecture, inFeaturesOf, modelInput } from "./model";
 import { displayPath } from "./paths";
 import { progressFor } from "./progress";
 import { RUN_FILES, checkRunDirectory, writeRunFiles } from "./run-files";
@@ -23,22 +24,20 @@ function train(options: TrainOptions): void {
   // CSV or flag leaves nothing behind.
   checkRunDirectory(options.outDir);
   const data = readLabelledCsv(options.dataPath, options.label);
-  const split = splitAndStandardize(data, options.seed);
-  manualSeed(options.seed); // the initial weights
-  const architecture: MlpArchitecture = {
-    type: "mlp",
-    inFeatures: data.featureNames.length,
-    hidden: options.hidden,
-    activation: "relu",
-    outFeatures: data.classNames.length,
+  const architecture = architectureFor(options, data);
+  const standardized = splitAndStandardize(data, options.seed);
+  const split = {
+    ...standardized,
+    trainFeatures: modelInput(architecture, standardized.trainFeatures),
+    testFeatures: modelInput(architecture, standardized.testFeatures),
   };
-  const model = buildMlp(architecture);
+  manualSeed(options.seed); // the initial weights
+  const model = buildModel(architecture);
 
   const trainRows = split.trainLabels.shape[0]!;
   const testRows = split.testLabels.shape[0]!;
-  const layers = [architecture.inFeatures, ...architecture.hidden, architecture.outFeatures].join("→");
   console.log(
-    `${pc.bold("Training")} an MLP ${layers} on ${displayPath(options.dataPath)}: ${trainRows} training rows, ${testRows} test rows, ` +
+    `${pc.bold("Training")} ${describeArchitecture(architecture)} on ${displayPath(options.dataPath)}: ${trainRows} training rows, ${testRows} test rows, ` +
       `${data.classNames.length} classes (label column ${JSON.stringify(data.labelColumn)})`,
   );
   console.log(
@@ -98,6 +97,22 @@ function train(options: TrainOptions): void {
   for (const [file, description] of RUN_FILES) console.log(`  ${file.padEnd(width)}  ${pc.dim(description)}`);
   console.log("");
   console.log(`Try it: ${pc.cyan(`pnpm predict --model ${displayPath(options.outDir)} --data ${displayPath(options.dataPath)}`)}`);
+}
+
+/** The network `options` ask for, sized to the data; throws when the features cannot be the images `--image-shape` names. */
+function architectureFor(options: TrainOptions, data: LabelledData): Architecture {
+  const inFeatures = data.featureNames.length;
+  const outFeatures = data.classNames.length;
+  if (options.model === "mlp") return { type: "mlp", inFeatures, hidden: options.hidden, activation: "relu", outFeatures };
+  const imageShape = options.imageShape!;
+  const architecture = cnnArchitecture(imageShape, outFeatures);
+  if (inFeaturesOf(architecture) !== inFeatures) {
+    throw new NablaError(
+      "train",
+      `--image-shape ${imageShape.join(",")} needs ${imageShape.join("·")} = ${inFeaturesOf(architecture)} feature columns, but ${options.dataPath} has ${inFeatures} (besides the label column ${JSON.stringify(data.labelColumn)})`,
+    );
+  }
+  return architecture;
 }
 
 runMain(() => train(parseTrainOptions(userArguments())));

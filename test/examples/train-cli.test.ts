@@ -181,7 +181,9 @@ describe("command line", () => {
     for (const flag of [
       "--data",
       "--label",
+      "--model",
       "--hidden",
+      "--image-shape",
       "-e, --epochs",
       "-b, --batch-size",
       "-l, --lr",
@@ -194,6 +196,8 @@ describe("command line", () => {
     }
     expect(run.stdout).toMatch(/--data <csv>[\s\S]*default: "examples\/data\/digits\.csv"/);
     expect(run.stdout).toMatch(/--hidden <sizes>[\s\S]*default: 128,64/);
+    expect(run.stdout).toMatch(/--model <type>[\s\S]*\(choices: "mlp", "cnn",\s+default: "mlp"\)/);
+    expect(run.stdout).toContain("pnpm train --model cnn --image-shape 1,8,8");
     expect(run.stdout).toMatch(/--epochs <n>[\s\S]*default: 30/);
     expect(run.stdout).toMatch(/--batch-size <n>[\s\S]*default: 64/);
   });
@@ -268,7 +272,7 @@ describe("command line", () => {
     );
     expect(run.code, run.stderr).toBe(0);
     const config = readJson<CheckpointConfig>(path.join(temp.dir, "relative-out", "config.json"));
-    expect(config.architecture.hidden).toEqual([8]);
+    expect(config.architecture).toMatchObject({ type: "mlp", hidden: [8] });
     expect(config.classNames).toEqual(["setosa", "versicolor", "virginica"]);
     expect(config.training).toMatchObject({ optimizer: "sgd", lr: 0.01, epochs: 1 });
     expect(run.stdout).toContain("Files in relative-out");

@@ -3,6 +3,7 @@ import { describe, it } from "vitest";
 import * as ops from "@nabla/ops";
 import * as nn from "@nabla/nn";
 import type { Tensor } from "@nabla/tensor";
+import { CONV_LAYERS } from "../support/conv-layers";
 import { builtArg, describeRows, tensorArg, type Row } from "../support/fuzz-calls";
 import type { ShapeOptions } from "../support/arbitraries";
 import {
@@ -507,6 +508,172 @@ const moduleSizesArb = fc.record({
 const opsByName = { ...ops };
 const layersByName = { ReLU: nn.ReLU, Tanh: nn.Tanh, Sigmoid: nn.Sigmoid, GELU: nn.GELU, Softmax: nn.Softmax, LogSoftmax: nn.LogSoftmax };
 
+// ---- convolution and pooling ----
+
+/** A size option: an integer for every spatial dim, a list of them, or a string (for padding). */
+const sizeOption = (spatial: number, min: number, max: number) =>
+  fc.oneof(
+    { weight: 3, arbitrary: fc.integer({ min, max }) },
+    { weight: 2, arbitrary: fc.array(fc.integer({ min, max }), { minLength: spatial, maxLength: spatial }) },
+    { weight: 1, arbitrary: fc.constantFrom("same", "valid", -1) },
+  );
+
+/** Convolution options, mostly valid: stride, padding, dilation, groups (and outputPadding for the transposed ones). */
+const convOptions = (spatial: number, groups: number) =>
+  fc.option(
+    fc.record(
+      {
+        stride: sizeOption(spatial, 1, 2),
+        padding: sizeOption(spatial, 0, 2),
+        dilation: sizeOption(spatial, 1, 2),
+        groups: fc.constantFrom(groups, groups, 1, 0),
+        outputPadding: sizeOption(spatial, 0, 1),
+      },
+      { requiredKeys: [] },
+    ),
+    { nil: undefined },
+  );
+
+/** A convolution's sizes: input batch (or none) and spatial sizes, channels, groups and kernel. */
+const convSizes = (spatial: number) =>
+  fc.record({
+    batch: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
+    groups: fc.integer({ min: 1, max: 2 }),
+    perGroupIn: fc.integer({ min: 1, max: 2 }),
+    perGroupOut: fc.integer({ min: 0, max: 2 }),
+    sizes: fc.array(fc.integer({ min: 0, max: 5 }), { minLength: spatial, maxLength: spatial }),
+    kernel: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: spatial, maxLength: spatial }),
+    dtype: fc.constantFrom("float32" as const, "float64" as const),
+  });
+type ConvSizes = ReturnType<typeof convSizes> extends fc.Arbitrary<infer S> ? S : never;
+
+/** An input of the sizes, mostly of their dtype. */
+const convInput = ({ batch, groups, perGroupIn, sizes, dtype }: ConvSizes) =>
+  tensorOf([...(batch === undefined ? [] : [batch]), groups * perGroupIn, ...sizes], { dtypes: [dtype, dtype, dtype, "int32"] });
+
+/** An input, a weight that mostly fits it, a bias or not, and options. */
+const convArgs = (spatial: number, transposed: boolean) =>
+  convSizes(spatial).chain((c) => {
+    const inChannels = c.groups * c.perGroupIn;
+    const outChannels = c.groups * c.perGroupOut;
+    const weight = transposed ? [inChannels, c.perGroupOut, ...c.kernel] : [outChannels, c.perGroupIn, ...c.kernel];
+    return fc.tuple(
+      convInput(c),
+      tensorOf(weight, { dtypes: [c.dtype] }),
+      fc.option(tensorOf([outChannels], { dtypes: [c.dtype] }), { nil: null }),
+      convOptions(spatial, c.groups),
+    );
+  });
+
+/** A conv layer's constructor arguments (options with bias, dtype and padding mode), and an input that mostly fits it. */
+const convLayerArgs = (spatial: number, transposed: boolean) =>
+  convSizes(spatial).chain((c) =>
+    fc.tuple(
+      fc.constant(c.groups * c.perGroupIn),
+      fc.constant(c.groups * c.perGroupOut),
+      fc.constant(c.kernel),
+      convOptions(spatial, c.groups).chain((options) =>
+        fc.record({
+          ...Object.fromEntries(Object.entries(options ?? {}).map(([key, value]) => [key, fc.constant(value)])),
+          bias: fc.boolean(),
+          dtype: fc.constant(c.dtype),
+          ...(transposed ? {} : { paddingMode: fc.constantFrom("zeros", "reflect", "replicate", "circular") }),
+        }),
+      ),
+      convInput(c),
+    ),
+  );
+
+/** A pooling input [N?, C, ...spatial], a kernel size and options. */
+const poolArgs = (spatial: number) =>
+  fc
+    .record({
+      batch: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
+      channels: fc.integer({ min: 0, max: 2 }),
+      sizes: fc.array(fc.integer({ min: 0, max: 6 }), { minLength: spatial, maxLength: spatial }),
+    })
+    .chain(({ batch, channels, sizes }) =>
+      fc.tuple(
+        tensorOf([...(batch === undefined ? [] : [batch]), channels, ...sizes], { dtypes: ["float32", "float64", "float32", "int32"] }),
+        sizeOption(spatial, 1, 3),
+        fc.option(
+          fc.record(
+            {
+              stride: sizeOption(spatial, 1, 3),
+              padding: sizeOption(spatial, 0, 2),
+              dilation: sizeOption(spatial, 1, 2),
+              countIncludePad: fc.boolean(),
+              ceilMode: fc.boolean(),
+            },
+            { requiredKeys: [] },
+          ),
+          { nil: undefined },
+        ),
+      ),
+    );
+
+/** An adaptive pooling input and an output size (null keeps a dim, in 2-d). */
+const adaptiveArgs = (spatial: number) =>
+  fc
+    .record({
+      batch: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
+      sizes: fc.array(fc.integer({ min: 0, max: 5 }), { minLength: spatial, maxLength: spatial }),
+    })
+    .chain(({ batch, sizes }) =>
+      fc.tuple(
+        tensorOf([...(batch === undefined ? [] : [batch]), 2, ...sizes], { dtypes: ["float32", "float64", "float32", "int32"] }),
+        fc.oneof(
+          fc.integer({ min: 0, max: 4 }),
+          fc.array(fc.oneof(fc.integer({ min: -1, max: 4 }), fc.constant(null)), { minLength: spatial, maxLength: spatial }),
+        ),
+      ),
+    );
+
+const convolutionRows: Row[] = [
+  ...(["conv1d", "conv2d", "convTranspose1d", "convTranspose2d"] as const).map(
+    (name): Row => ({
+      name,
+      args: convArgs(name.endsWith("1d") ? 1 : 2, name.startsWith("convTranspose")),
+      call: opsByName[name],
+      method: name,
+    }),
+  ),
+  {
+    name: "unfold",
+    args: poolArgs(2).map(([x, kernel, options]) => [x, kernel, options === undefined ? undefined : { ...options, ceilMode: undefined }]),
+    call: ops.unfold,
+    method: "unfold",
+  },
+  ...(["maxPool1d", "maxPool2d", "avgPool1d", "avgPool2d"] as const).map(
+    (name): Row => ({ name, args: poolArgs(name.endsWith("1d") ? 1 : 2), call: opsByName[name], method: name }),
+  ),
+  ...(["adaptiveAvgPool1d", "adaptiveAvgPool2d"] as const).map(
+    (name): Row => ({ name, args: adaptiveArgs(name.endsWith("1d") ? 1 : 2), call: opsByName[name], method: name }),
+  ),
+  ...(["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"] as const).map(
+    (name): Row => ({
+      name,
+      args: convLayerArgs(name.endsWith("1d") ? 1 : 2, name.startsWith("ConvTranspose")),
+      call: (inChannels: never, outChannels: never, kernel: never, options: never, x: Tensor) =>
+        new CONV_LAYERS[name](inChannels, outChannels, kernel, options).forward(x),
+    }),
+  ),
+  ...(["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d"] as const).map(
+    (name): Row => ({
+      name,
+      args: poolArgs(name.endsWith("1d") ? 1 : 2),
+      call: (x: Tensor, kernel: never, options: never) => new CONV_LAYERS[name](kernel, options).forward(x),
+    }),
+  ),
+  ...(["AdaptiveAvgPool1d", "AdaptiveAvgPool2d"] as const).map(
+    (name): Row => ({
+      name,
+      args: adaptiveArgs(name.endsWith("1d") ? 1 : 2),
+      call: (x: Tensor, size: never) => new CONV_LAYERS[name](size).forward(x),
+    }),
+  ),
+];
+
 const rows: Row[] = [
   ...(["softmax", "logSoftmax"] as const).map(
     (name): Row => ({
@@ -899,6 +1066,7 @@ const rows: Row[] = [
     writes: true,
     receiver: true,
   },
+  ...convolutionRows,
   ...optimizerRows,
   ...clipRows,
   ...schedulerRows,

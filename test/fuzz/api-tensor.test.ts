@@ -380,6 +380,27 @@ const rows: Row[] = [
     call: exported.indexSelect!,
     method: "indexSelect",
   },
+  {
+    name: "pad",
+    args: withShape((s) =>
+      fc.tuple(
+        tensorOf(s),
+        fc.array(fc.integer({ min: -3, max: 3 }), { maxLength: 2 * Math.min(s.length, 3) + 1 }),
+        fc.option(
+          fc.record(
+            {
+              mode: fc.constantFrom("constant", "reflect", "replicate", "circular", "wrap"),
+              value: fc.constantFrom(0, 1.5, -Infinity, NaN),
+            },
+            { requiredKeys: [] },
+          ),
+          { nil: undefined },
+        ),
+      ),
+    ),
+    call: exported.pad!,
+    method: "pad",
+  },
   { name: "cat", args: joinArgs(false), call: exported.cat! },
   { name: "stack", args: joinArgs(true), call: exported.stack! },
   {

@@ -7,6 +7,7 @@ import * as nn from "@nabla/nn";
 import { DataLoader, GELU, Linear, Module, ReLU, Sequential, TensorDataset, init, optim, saveSafetensors, utils } from "@nabla/nn";
 import * as nodeIo from "@nabla/nn/node";
 import { type ScanCase, scanArguments } from "../support/argument-scan";
+import { CONV_LAYERS } from "../support/conv-layers";
 
 // Every export of @nabla/nn (functions, constructors, and the methods of what they make), called
 // with null, true, {}, "x" and NaN in each argument position in turn: it must work or throw a
@@ -71,6 +72,36 @@ const method =
 const CASES: ScanCase[] = [
   { name: "Linear", call: construct(Linear), args: () => [2, 3, { bias: true, dtype: "float32" }] },
   { name: "linear", call: nn.linear, args: () => [x(), x(), tensor([1, 2])] },
+  ...(["Conv1d", "Conv2d"] as const).map(
+    (name): ScanCase => ({
+      name,
+      call: construct(CONV_LAYERS[name]),
+      args: () => [2, 4, 3, { stride: 1, padding: "same", dilation: 1, groups: 2, bias: true, paddingMode: "reflect", dtype: "float32" }],
+    }),
+  ),
+  ...(["ConvTranspose1d", "ConvTranspose2d"] as const).map(
+    (name): ScanCase => ({
+      name,
+      call: construct(CONV_LAYERS[name]),
+      args: () => [2, 4, 3, { stride: 2, padding: 1, outputPadding: 1, dilation: 1, groups: 2, bias: true, dtype: "float32" }],
+    }),
+  ),
+  ...(["MaxPool1d", "MaxPool2d"] as const).map(
+    (name): ScanCase => ({
+      name,
+      call: construct(CONV_LAYERS[name]),
+      args: () => [2, { stride: 1, padding: 1, dilation: 1, ceilMode: true }],
+    }),
+  ),
+  ...(["AvgPool1d", "AvgPool2d"] as const).map(
+    (name): ScanCase => ({
+      name,
+      call: construct(CONV_LAYERS[name]),
+      args: () => [2, { stride: 1, padding: 1, ceilMode: true, countIncludePad: false }],
+    }),
+  ),
+  { name: "AdaptiveAvgPool1d", call: construct(nn.AdaptiveAvgPool1d), args: () => [2] },
+  { name: "AdaptiveAvgPool2d", call: construct(nn.AdaptiveAvgPool2d), args: () => [[2, null]] },
   { name: "Sequential", call: construct(Sequential), args: () => [new ReLU(), linear()] },
   { name: "ModuleList", call: construct(nn.ModuleList), args: () => [[new ReLU(), linear()]] },
   { name: "ModuleDict", call: construct(nn.ModuleDict), args: () => [{ act: new ReLU(), fc: linear() }] },
@@ -233,6 +264,20 @@ const CASES: ScanCase[] = [
   { name: "BCELoss.forward", call: method(() => new nn.BCELoss(), "forward"), args: () => [halves(), halves()] },
   { name: "BCEWithLogitsLoss.forward", call: method(() => new nn.BCEWithLogitsLoss(), "forward"), args: () => [x(), halves()] },
   { name: "KLDivLoss.forward", call: method(() => new nn.KLDivLoss(), "forward"), args: () => [x(), halves()] },
+  {
+    name: "Conv1d.forward",
+    call: method(() => new nn.Conv1d(2, 3, 2, { paddingMode: "circular", padding: 1 }), "forward"),
+    args: () => [x()],
+  },
+  { name: "Conv2d.forward", call: method(() => new nn.Conv2d(1, 3, 2), "forward"), args: () => [x().unsqueeze(0)] },
+  { name: "ConvTranspose1d.forward", call: method(() => new nn.ConvTranspose1d(2, 3, 2), "forward"), args: () => [x()] },
+  { name: "ConvTranspose2d.forward", call: method(() => new nn.ConvTranspose2d(1, 3, 2), "forward"), args: () => [x().unsqueeze(0)] },
+  { name: "MaxPool1d.forward", call: method(() => new nn.MaxPool1d(2), "forward"), args: () => [x()] },
+  { name: "MaxPool2d.forward", call: method(() => new nn.MaxPool2d(2), "forward"), args: () => [x().unsqueeze(0)] },
+  { name: "AvgPool1d.forward", call: method(() => new nn.AvgPool1d(2), "forward"), args: () => [x()] },
+  { name: "AvgPool2d.forward", call: method(() => new nn.AvgPool2d(2), "forward"), args: () => [x().unsqueeze(0)] },
+  { name: "AdaptiveAvgPool1d.forward", call: method(() => new nn.AdaptiveAvgPool1d(1), "forward"), args: () => [x()] },
+  { name: "AdaptiveAvgPool2d.forward", call: method(() => new nn.AdaptiveAvgPool2d(1), "forward"), args: () => [x().unsqueeze(0)] },
   { name: "Module.train", call: method(linear, "train"), args: () => [true] },
   { name: "Module.apply", call: method(linear, "apply"), args: () => [() => undefined] },
   { name: "Module.registerBuffer", call: method(linear, "registerBuffer"), args: () => ["running", zeros([2]), { persistent: false }] },

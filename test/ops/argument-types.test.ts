@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { tensor } from "@nabla/tensor";
+import { ones, tensor } from "@nabla/tensor";
 import * as ops from "@nabla/ops";
 import { functionCases, scanArguments, unscannedFunctions } from "../support/argument-scan";
 
@@ -63,6 +63,22 @@ const FUNCTIONS: Record<string, () => unknown[]> = {
     { weight: tensor([1, 2, 1]), posWeight: tensor([2, 1, 1]), reduction: "mean" },
   ],
   klDiv: () => [ops.logSoftmax(logits(), -1), probabilities(), { reduction: "batchmean", logTarget: false }],
+  conv1d: () => [ones([1, 2, 5]), ones([4, 1, 3]), ones([4]), { stride: 1, padding: 1, dilation: 1, groups: 2 }],
+  conv2d: () => [ones([1, 2, 5, 5]), ones([4, 1, 3, 3]), ones([4]), { stride: [1, 1], padding: "same", dilation: [2, 1], groups: 2 }],
+  convTranspose1d: () => [ones([1, 2, 5]), ones([2, 2, 3]), ones([2]), { stride: 2, padding: 1, outputPadding: 1, groups: 1, dilation: 1 }],
+  convTranspose2d: () => [
+    ones([1, 2, 3, 3]),
+    ones([2, 1, 3, 3]),
+    ones([2]),
+    { stride: 2, padding: 0, outputPadding: 0, groups: 2, dilation: 1 },
+  ],
+  unfold: () => [ones([1, 2, 4, 4]), 2, { dilation: 1, padding: 1, stride: 2 }],
+  maxPool1d: () => [ones([1, 2, 6]), 2, { stride: 2, padding: 1, dilation: 1, ceilMode: true }],
+  maxPool2d: () => [ones([1, 2, 6, 6]), [2, 3], { stride: 2, padding: 1, dilation: 1, ceilMode: false }],
+  avgPool1d: () => [ones([1, 2, 6]), 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }],
+  avgPool2d: () => [ones([1, 2, 6, 6]), 2, { stride: 1, padding: 1, ceilMode: false, countIncludePad: true }],
+  adaptiveAvgPool1d: () => [ones([1, 2, 6]), 4],
+  adaptiveAvgPool2d: () => [ones([1, 2, 6, 6]), [3, null]],
 };
 
 describe("wrong-typed arguments throw NablaError", () => {

@@ -2,7 +2,7 @@
 // through the public API. test/tensor/op-table.test.ts runs float64 gradcheck over every row
 // (and over the @nabla/ops rows of op-table-ops.ts), with random shapes, values and strided views.
 
-import { cat, indexSelect, matmul, maximum, minimum, pow, stack, tensor, where, type Tensor } from "@nabla/tensor";
+import { cat, indexSelect, matmul, maximum, minimum, pad, pow, stack, tensor, where, type PadOptions, type Tensor } from "@nabla/tensor";
 
 export interface OpRow {
   name: string; // the defineOp name this row covers
@@ -411,6 +411,33 @@ export const tensorRows: OpRow[] = [
       const pick = rowChoices(shape, 33);
       const d = pick.dim(shape.length);
       return cat(x!.split(pick.int(1, 2), d).reverse(), d);
+    },
+  },
+
+  {
+    // pad: random pairs (negative ones crop) in a random mode, within what each mode allows
+    name: "gather",
+    covers: ["cat", "slice", "expand", "reshape"],
+    arity: 1,
+    minRank: 1,
+    call: ([x], shape) => {
+      const pick = rowChoices(shape, 34);
+      const modes = ["constant", "reflect", "replicate", "circular"] as const;
+      const mode = shape.length >= 2 ? modes[pick.int(0, 3)]! : "constant";
+      const pairs = pick.int(1, mode === "constant" ? shape.length : Math.min(3, shape.length - 1));
+      const amounts = Array.from({ length: pairs }, (_, k) => {
+        const size = shape[shape.length - 1 - k]!;
+        const before = pick.int(mode === "constant" ? -1 : 0, mode === "reflect" ? size - 1 : mode === "circular" ? size : 2);
+        // never crop more than the dim holds, nor wrap around what circular keeps
+        const kept = size - Math.max(-before, 0);
+        const after = pick.int(
+          mode === "reflect" ? 0 : -Math.min(1, kept - Math.max(before, 0)),
+          mode === "reflect" ? size - 1 : mode === "circular" ? Math.min(size, kept) : 2,
+        );
+        return [before, after];
+      }).flat();
+      const options: PadOptions = mode === "constant" ? { value: 0.5 } : { mode };
+      return pad(x!, amounts, options);
     },
   },
 ];

@@ -37,3 +37,12 @@ export function layerSizes(text: string): number[] {
   }
   return parts.map(Number);
 }
+
+/** `"1,8,8"` → `[1, 8, 8]`: channels, height and width of one image. */
+export function imageShape(text: string): [number, number, number] {
+  const parts = text.split(",").map((part) => part.trim());
+  if (parts.length !== 3 || parts.some((part) => !/^\d+$/.test(part) || Number(part) < 1)) {
+    throw new InvalidArgumentError('Expected three positive integers C,H,W (channels, height, width), such as "1,8,8".');
+  }
+  return parts.map(Number) as [number, number, number];
+}

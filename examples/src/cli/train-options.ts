@@ -1,7 +1,8 @@
 import { Option } from "commander";
 import { defaultDataPath, defaultRunDirectory, displayPath, resolveUserPath } from "../paths";
+import { type ImageShape, MODEL_TYPES, type ModelType } from "../model";
 import { OPTIMIZERS, type OptimizerName } from "../training";
-import { layerSizes, nonNegativeInteger, positiveInteger, positiveNumber } from "./arguments";
+import { imageShape, layerSizes, nonNegativeInteger, positiveInteger, positiveNumber } from "./arguments";
 import { exampleProgram } from "./program";
 
 /**
@@ -15,7 +16,11 @@ export interface TrainOptions {
   dataPath: string;
   /** The label column; undefined means the CSV's last column. */
   label: string | undefined;
+  model: ModelType;
+  /** The MLP's hidden layer widths (unused by the CNN). */
   hidden: number[];
+  /** Given exactly when `model` is "cnn". */
+  imageShape: ImageShape | undefined;
   epochs: number;
   batchSize: number;
   lr: number;
@@ -25,6 +30,7 @@ export interface TrainOptions {
 }
 
 export const TRAIN_DEFAULTS = {
+  model: "mlp" as ModelType,
   hidden: [128, 64],
   epochs: 30,
   batchSize: 64,
@@ -39,14 +45,27 @@ export const TRAIN_DEFAULTS = {
 export function parseTrainOptions(argv: string[], now = new Date()): TrainOptions {
   const program = exampleProgram(
     "pnpm train",
-    "Train a multi-layer perceptron classifier on a CSV file and write the model, metrics and plots.",
+    "Train a classifier (a multi-layer perceptron, or a small convolutional network on images) on a CSV file and write the model, metrics and plots.",
   )
     .option("--data <csv>", "CSV file with a header row: numeric feature columns and a label column", displayPath(defaultDataPath))
     .option("--label <column>", "name of the label column (default: the last column)")
     .addOption(
-      new Option("--hidden <sizes>", 'hidden layer sizes, comma-separated ("none" for a linear classifier)')
+      new Option(
+        "--model <type>",
+        "mlp (a multi-layer perceptron) or cnn (two blocks of 3×3 convolution, ReLU and 2×2 max-pool, with 16 and 32 channels, then a linear layer)",
+      )
+        .choices(MODEL_TYPES)
+        .default(TRAIN_DEFAULTS.model),
+    )
+    .addOption(
+      new Option("--hidden <sizes>", 'mlp: hidden layer sizes, comma-separated ("none" for a linear classifier)')
         .argParser(layerSizes)
         .default(TRAIN_DEFAULTS.hidden, TRAIN_DEFAULTS.hidden.join(",")),
+    )
+    .option(
+      "--image-shape <C,H,W>",
+      "cnn (required): channels, height and width of the image each row holds, its features in (C, H, W) order",
+      imageShape,
     )
     .option("-e, --epochs <n>", "passes over the training data", positiveInteger, TRAIN_DEFAULTS.epochs)
     .option("-b, --batch-size <n>", "rows per optimisation step", positiveInteger, TRAIN_DEFAULTS.batchSize)
@@ -69,6 +88,7 @@ export function parseTrainOptions(argv: string[], now = new Date()): TrainOption
         "Examples:",
         "  pnpm train",
         "  pnpm train --data examples/data/iris.csv --label species --epochs 100",
+        "  pnpm train --model cnn --image-shape 1,8,8",
         "  pnpm train --hidden 256 --optimizer sgd --lr 0.05 --out runs/sgd",
         "  pnpm train -e 50 -b 32 -l 3e-4 -o runs/small-steps",
       ].join("\n"),
@@ -78,7 +98,9 @@ export function parseTrainOptions(argv: string[], now = new Date()): TrainOption
   const options = program.opts<{
     data: string;
     label?: string;
+    model: ModelType;
     hidden: number[];
+    imageShape?: ImageShape;
     epochs: number;
     batchSize: number;
     lr?: number;
@@ -86,10 +108,23 @@ export function parseTrainOptions(argv: string[], now = new Date()): TrainOption
     seed: number;
     out?: string;
   }>();
+  if (options.model === "cnn" && options.imageShape === undefined) {
+    program.error(
+      "error: --model cnn needs --image-shape C,H,W, the channels, height and width of each image (1,8,8 for the bundled digits)",
+    );
+  }
+  if (options.model === "mlp" && options.imageShape !== undefined) {
+    program.error("error: --image-shape is for --model cnn; the mlp reads each row's features as one flat vector");
+  }
+  if (options.model === "cnn" && program.getOptionValueSource("hidden") !== "default") {
+    program.error("error: --hidden sets the mlp's hidden layers; --model cnn has its own (see --help)");
+  }
   return {
     dataPath: resolveUserPath(options.data),
     label: options.label,
+    model: options.model,
     hidden: options.hidden,
+    imageShape: options.imageShape,
     epochs: options.epochs,
     batchSize: options.batchSize,
     lr: options.lr ?? DEFAULT_LR[options.optimizer],

@@ -49,6 +49,9 @@ export {
   BCEWithLogitsLoss,
   KLDivLoss,
 } from "./layers/loss";
+export { Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d } from "./layers/conv";
+export type { ConvLayerOptions, ConvTransposeLayerOptions, PaddingMode } from "./layers/conv";
+export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d } from "./layers/pool";
 /**
  * Weight initialisers, as PyTorch's `torch.nn.init`: each fills a tensor in place without recording
  * a graph, so it works on parameters, and returns it.

@@ -18,3 +18,10 @@ export function pythonFloat(value: number): string {
   const text = Object.is(value, -0) ? "-0" : String(value);
   return text.includes(".") ? text : `${text}.0`;
 }
+
+/** A size as Python prints it: an int as itself, a tuple as `(3,)` or `(3, 2)`, null as `None`. */
+export function pythonSize(value: number | null | readonly (number | null)[]): string {
+  if (!Array.isArray(value)) return value === null ? "None" : String(value);
+  const items = value.map((v) => (v === null ? "None" : String(v)));
+  return items.length === 1 ? `(${items[0]},)` : `(${items.join(", ")})`;
+}

@@ -2,7 +2,8 @@
  * The functional layer (PyTorch's `torch.nn.functional`): softmax, log-softmax and logsumexp with
  * hand-written backward rules, cross-entropy and negative log-likelihood, the regression and
  * probability losses (mean squared error, L1, smooth L1, Huber, binary cross-entropy, KL divergence),
- * layer/batch/group normalisation, embedding lookups, dropout and scaled dot-product attention.
+ * layer/batch/group normalisation, embedding lookups, dropout, convolution, pooling and scaled
+ * dot-product attention.
  *
  * @module @nabla/ops
  */
@@ -26,5 +27,9 @@ export type {
   KlDivOptions,
   KlDivReduction,
 } from "./losses";
-// gives tensors x.softmax(), x.logSoftmax(), x.logsumexp(), x.crossEntropy(), x.nllLoss(), the losses, x.layerNorm(), …
+export { conv1d, conv2d, convTranspose1d, convTranspose2d, unfold } from "./conv";
+export type { ConvOptions, ConvTransposeOptions, UnfoldOptions, Size1d, Size2d } from "./conv";
+export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d } from "./pool";
+export type { MaxPoolOptions, AvgPoolOptions, AdaptiveSize2d } from "./pool";
+// gives tensors x.softmax(), x.logSoftmax(), x.logsumexp(), x.crossEntropy(), x.nllLoss(), the losses, x.layerNorm(), x.conv2d(), …
 import "./methods";

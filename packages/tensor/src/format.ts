@@ -1,5 +1,6 @@
 import type { DType, TypedArray } from "./dtype";
-import { getElement, type NestedArray, type Tensor } from "./tensor";
+import { getElement } from "./elements";
+import type { NestedArray, Tensor } from "./tensor";
 
 // Printing in numpy/PyTorch style: aligned columns, and "..." once a tensor passes SUMMARY_THRESHOLD
 // elements, keeping EDGE_ITEMS at each end of every dim.

@@ -46,6 +46,7 @@ export { matmul } from "./ops/linalg";
 export { setKernelPreference, getKernelPreference } from "./backends/preference";
 export type { KernelPreference } from "./backends/preference";
 export { gather, indexSelect, scatterAdd, cat, stack, split, oneHot } from "./ops/indexing";
+export { pad, type PadMode, type PadOptions } from "./ops/pad";
 export { add_, sub_, mul_, div_, zero_, fill_, copy_ } from "./ops/inplace";
 export { defineOp, registeredOps } from "./autograd/define-op";
 export type { OpContext, OpContextBase, UntypedFields, OpDefinition, OpFormula, Node } from "./autograd/define-op";

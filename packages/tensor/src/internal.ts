@@ -8,6 +8,6 @@ export { lazyWasmKernels, growWasmMemory, float32RegionBytes, wasmMemoryBytes } 
 export type { WasmKernels, WasmMemory } from "./backends/cpu/wasm/wasm-api";
 export { useWasmKernel } from "./backends/registry";
 export type { KernelSize as WasmKernelSize } from "./backends/registry";
-export { markWritten } from "./tensor";
+export { markWritten } from "./elements";
 export { describeValue } from "./errors";
 export { checkTensor, checkNumber, checkInteger, checkBoolean, checkFunction, checkOptions, checkDims, checkIntegers } from "./args";

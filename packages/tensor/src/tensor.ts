@@ -10,7 +10,7 @@ import { NablaError, describeValue } from "./errors";
 import { formatTensor, toNestedArray } from "./format";
 import { contiguousLayout, isContiguousLayout, type Layout } from "./layout";
 import type { Backend, BackendBuffer } from "./backends/backend";
-import "./backends/cpu";
+import { cpu } from "./backends/cpu";
 import { backendFor } from "./backends/registry";
 import { type Shape, formatShape, numelOf, shapesEqual } from "./shape";
 
@@ -94,22 +94,13 @@ export class Storage {
   }
 }
 
-/**
- * Records an in-place write into each tensor's storage: the one place version counters
- * are bumped (PyTorch's `_version`; backward compares saved tensors' versions).
- */
-export function markWritten(...tensors: readonly (Tensor | null | undefined)[]): void {
-  for (const t of tensors) if (t) t.storage.version++;
+function checkOneElement(t: Tensor): void {
+  if (t.numel !== 1)
+    throw new NablaError("item", `only one-element tensors can be converted to a number, got shape ${formatShape(t.shape)}`);
 }
 
-/** @internal The element at storage position `position` of t's storage (what t's dtype stores). */
-export function getElement(t: Tensor, position: number): number {
-  return t.storage.backend.readSync({ buffer: t.buffer, shape: [], strides: [], offset: position }, t.dtype)[0]!;
-}
-
-/** @internal Writes one element at storage position `position` of t's storage (not a recorded write). */
-export function setElement(t: Tensor, position: number, value: number): void {
-  t.storage.backend.run.fill({ buffer: t.buffer, shape: [], strides: [], offset: position }, value);
+function elementValue(t: Tensor, value: number): number | boolean {
+  return t.dtype === "bool" ? value !== 0 : value;
 }
 
 /** @internal A new contiguous tensor holding x's elements as `dtype`, with `shape` (x's by default; same numel). */
@@ -128,6 +119,12 @@ const staleHistory = sharedAcrossCopies("staleHistory", () => ({ refresh: null a
 /** @internal Called by the in-place ops before they mark a storage as written inside a graph. */
 export function setHistoryRefresher(refresh: (op: string, t: Tensor) => void): void {
   staleHistory.refresh = refresh;
+}
+
+/** The backend new tensors are made on (see setDefaultDevice). */
+function defaultBackend(): Backend {
+  const device = getDefaultDevice();
+  return device === "cpu" ? cpu : backendFor(device);
 }
 
 /**
@@ -207,7 +204,7 @@ export class Tensor {
    * ```
    */
   static fromData(data: TypedArray, shape: Shape, dtype: DType): Tensor {
-    const backend = backendFor(getDefaultDevice());
+    const backend = defaultBackend();
     return new Tensor(new Storage(backend, backend.upload(data)), contiguousLayout(shape), dtype);
   }
 
@@ -225,7 +222,7 @@ export class Tensor {
     const data = allocate(dtype, 1);
     const stored = storedValue(dtype, value);
     data[0] = stored;
-    const backend = backendFor(getDefaultDevice());
+    const backend = defaultBackend();
     return new Tensor(new Storage(backend, backend.upload(data), stored), { shape, strides: shape.map(() => 0), offset: 0 }, dtype);
   }
 
@@ -617,14 +614,4 @@ function filledLike(t: Tensor, value: number): Tensor {
 /** Whether an op on these operands should record a node (used by in-place ops). */
 export function recordsGraph(...operands: TensorLike[]): boolean {
   return isGradEnabled() && operands.some((t) => t instanceof Tensor && t.requiresGrad);
-}
-
-function checkOneElement(x: Tensor): void {
-  if (x.numel !== 1)
-    throw new NablaError("item", `only one-element tensors can be converted to a number, got shape ${formatShape(x.shape)}`);
-}
-
-/** A stored element as item() returns it: bool storage holds 0/1. */
-function elementValue(x: Tensor, value: number): number | boolean {
-  return x.dtype === "bool" ? value !== 0 : value;
 }

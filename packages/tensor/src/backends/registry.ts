@@ -81,7 +81,13 @@ interface Registered {
   readonly alternatives: Map<Primitive, AnyAlternative[]>;
 }
 
-const registered = new Map<Device, Registered>();
+// Made on first use: the CPU backend registers itself while the package's modules are still
+// loading, possibly before this module's own top-level statements have run in a bundle.
+let registeredMap: Map<Device, Registered> | undefined;
+function registered(): Map<Device, Registered> {
+  registeredMap ??= new Map();
+  return registeredMap;
+}
 
 /**
  * Registers a backend for its device and returns it as ops see it (opaque buffers, `run` choosing
@@ -90,13 +96,13 @@ const registered = new Map<Device, Registered>();
 export function registerBackend<B>(definition: BackendDefinition<B>): Backend {
   const run = { ...definition.kernels } as unknown as Record<Primitive, AnyKernel>;
   const backend = { ...definition, run } as unknown as Registered["backend"];
-  registered.set(definition.device, { definition: definition as BackendDefinition<unknown>, backend, alternatives: new Map() });
+  registered().set(definition.device, { definition: definition as BackendDefinition<unknown>, backend, alternatives: new Map() });
   return backend;
 }
 
 /** The backend registered for `device`; a NablaError when there is none. */
 export function backendFor(device: Device): Backend {
-  const entry = registered.get(device);
+  const entry = registered().get(device);
   if (entry === undefined) throw new NablaError("backend", `no backend is registered for device "${device}"`);
   return entry.backend;
 }
@@ -106,7 +112,7 @@ export function backendFor(device: Device): Backend {
  * registered earlier. Returns a function that removes it again.
  */
 export function registerKernel<P extends Primitive, B>(device: Device, primitive: P, alternative: KernelAlternative<P, B>): () => void {
-  const entry = registered.get(device);
+  const entry = registered().get(device);
   if (entry === undefined) throw new NablaError("registerKernel", `no backend is registered for device "${device}"`);
   const list = entry.alternatives.get(primitive) ?? [];
   entry.alternatives.set(primitive, [alternative as unknown as AnyAlternative, ...list]);
@@ -128,5 +134,5 @@ function rebuild(entry: Registered, primitive: Primitive): void {
 
 /** The names of the alternatives registered for a primitive of a device, most preferred first. */
 export function registeredKernels(device: Device, primitive: Primitive): string[] {
-  return (registered.get(device)?.alternatives.get(primitive) ?? []).map((a) => a.name);
+  return (registered().get(device)?.alternatives.get(primitive) ?? []).map((a) => a.name);
 }

@@ -8,4 +8,5 @@ import "./compare";
 import "./reduce";
 import "./linalg";
 import "./indexing";
+import "./pad";
 import "./inplace";

@@ -1,0 +1,417 @@
+import { NablaError, type Tensor, formatShape, pad, tensor, zeros } from "@nabla/tensor";
+import { checkInteger, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
+
+// Convolution as im2col: the windows of the (zero-padded) input are one asStrided view, copied
+// into columns once, and each group is one batched matmul with the weight. Every step is a
+// differentiable op, so gradients of any order come from theirs: the input's gradient is col2im,
+// asStrided's backward adding each column back where it was read. The transposed convolution is
+// that adjoint written forwards: a matmul with the weight, then a scatter-add of the columns
+// (col2im through an int32 index), whose backward is a gather (im2col again).
+
+/** A size given for every spatial dim: one integer for all, or one per dim. */
+export type Size1d = number | readonly [number];
+/** A size given for both spatial dims: one integer for both, or `[height, width]`. */
+export type Size2d = number | readonly [number, number];
+
+/** Options of `conv1d` and `conv2d`. */
+export interface ConvOptions<S> {
+  /** The step between windows (default 1). */
+  stride?: S;
+  /**
+   * Zeros added on both sides of each spatial dim (default 0); `"valid"` is 0, `"same"` pads so the
+   * output has the input's size (stride 1 only; an odd total puts the extra zero after).
+   */
+  padding?: S | "valid" | "same";
+  /** The spacing of the kernel's taps (default 1). */
+  dilation?: S;
+  /** Split channels into this many independent groups (default 1); as many as channels is depthwise. */
+  groups?: number;
+}
+
+/** Options of `convTranspose1d` and `convTranspose2d`. */
+export interface ConvTransposeOptions<S> {
+  /** The stride of the convolution this one transposes (default 1). */
+  stride?: S;
+  /** The padding of the convolution this one transposes: cropped from the output (default 0). */
+  padding?: S;
+  /** Extra size added after the output's end, to pick one of the shapes a strided convolution maps from (default 0). */
+  outputPadding?: S;
+  /** Split channels into this many independent groups (default 1). */
+  groups?: number;
+  /** The spacing of the kernel's taps (default 1). */
+  dilation?: S;
+}
+
+/** Options of `unfold`. */
+export interface UnfoldOptions {
+  /** The spacing of the kernel's taps (default 1). */
+  dilation?: Size2d;
+  /** Zeros added on both sides of each spatial dim (default 0). */
+  padding?: Size2d;
+  /** The step between windows (default 1). */
+  stride?: Size2d;
+}
+
+/** One integer per spatial dim, from an integer or a list of `count`, each at least `min`. */
+export function sizeTuple(op: string, name: string, value: unknown, count: number, min: number): number[] {
+  const values = typeof value === "number" ? new Array<number>(count).fill(value) : value;
+  if (!Array.isArray(values) || values.length !== count || !values.every((v) => Number.isSafeInteger(v) && v >= min)) {
+    const what = min === 0 ? "non-negative" : "positive";
+    throw new NablaError(op, `${name} must be a ${what} integer or ${count} of them, got ${describeValue(value)}`);
+  }
+  return values;
+}
+
+/**
+ * The input as `[N, C, ...spatial]` (an unbatched `[C, ...spatial]` gets N = 1), after checking
+ * its rank and that it is float32 or float64.
+ */
+export function batchedInput(op: string, input: unknown, spatial: number): { x: Tensor; batched: boolean } {
+  const x = checkTensor(op, "input", input);
+  if (x.ndim !== spatial + 1 && x.ndim !== spatial + 2) {
+    throw new NablaError(
+      op,
+      `expected a ${spatial + 1}-d (unbatched) or ${spatial + 2}-d (batched) input, got shape ${formatShape(x.shape)}`,
+    );
+  }
+  if (x.dtype !== "float32" && x.dtype !== "float64") throw new NablaError(op, `expected a float32 or float64 input, got ${x.dtype}`);
+  return { x: x.ndim === spatial + 2 ? x : x.unsqueeze(0), batched: x.ndim === spatial + 2 };
+}
+
+const product = (values: readonly number[]) => values.reduce((p, v) => p * v, 1);
+
+/**
+ * The sliding windows of `x` `[N, C, ...spatial]` as one view `[N, C, ...out, ...kernel]` (no
+ * copy): window o, tap k reads spatial position o·stride + k·dilation. Differentiable: its backward
+ * adds each window's gradient back where the window read.
+ */
+export function windows(
+  x: Tensor,
+  kernel: readonly number[],
+  stride: readonly number[],
+  dilation: readonly number[],
+  out: readonly number[],
+): Tensor {
+  const c = x.contiguous();
+  const strides = c.strides;
+  const spatial = strides.slice(2);
+  return c.asStrided(
+    [c.shape[0]!, c.shape[1]!, ...out, ...kernel],
+    [strides[0]!, strides[1]!, ...spatial.map((s, d) => s * stride[d]!), ...spatial.map((s, d) => s * dilation[d]!)],
+    c.offset,
+  );
+}
+
+function checkSameDType(op: string, input: Tensor, weight: Tensor, bias: Tensor | null): void {
+  if (weight.dtype !== input.dtype || (bias !== null && bias.dtype !== input.dtype)) {
+    const got = `input ${input.dtype}, weight ${weight.dtype}${bias === null ? "" : ` and bias ${bias.dtype}`}`;
+    throw new NablaError(op, `input, weight and bias must share a dtype, got ${got}`);
+  }
+}
+
+function checkBias(op: string, bias: unknown, channels: number): Tensor | null {
+  if (bias === undefined || bias === null) return null;
+  const b = checkTensor(op, "bias", bias);
+  if (b.ndim !== 1 || b.shape[0] !== channels) {
+    throw new NablaError(op, `expected bias of shape [${channels}], got ${formatShape(b.shape)}`);
+  }
+  return b;
+}
+
+/** A bias `[C]` shaped to add to `[N, C, ...spatial]`. */
+const biasColumn = (bias: Tensor, spatial: number) => bias.reshape([bias.shape[0]!, ...new Array<number>(spatial).fill(1)]);
+
+/**
+ * What every convolution checks first: the input as `[N, C, ...spatial]`, a weight of rank
+ * spatial + 2 (`layout` names its dims for the message), groups, stride and dilation.
+ */
+function convArguments<O extends ConvOptions<unknown> | ConvTransposeOptions<unknown>>(
+  op: string,
+  spatial: number,
+  input: unknown,
+  weight: unknown,
+  options: O | undefined,
+  layout: string,
+) {
+  const { x, batched } = batchedInput(op, input, spatial);
+  const w = checkTensor(op, "weight", weight);
+  if (w.ndim !== spatial + 2) throw new NablaError(op, `expected a ${spatial + 2}-d weight ${layout}, got shape ${formatShape(w.shape)}`);
+  const opts = checkOptions(op, options);
+  return {
+    x,
+    batched,
+    w,
+    opts,
+    groups: checkInteger(op, "groups", opts.groups ?? 1, { min: 1 }),
+    kernel: w.shape.slice(2),
+    stride: sizeTuple(op, "stride", opts.stride ?? 1, spatial, 1),
+    dilation: sizeTuple(op, "dilation", opts.dilation ?? 1, spatial, 1),
+  };
+}
+
+/** The paddings before and after each spatial dim, for conv's `padding` option. */
+function convPadding(op: string, padding: unknown, spatial: number, kernel: number[], dilation: number[], stride: number[]): number[][] {
+  if (padding === "valid") return kernel.map(() => [0, 0]);
+  if (padding === "same") {
+    if (stride.some((s) => s !== 1)) throw new NablaError(op, `padding "same" needs stride 1, got stride ${formatShape(stride)}`);
+    // the total d·(k − 1) split in two, the odd one after (as PyTorch)
+    return kernel.map((k, d) => {
+      const total = dilation[d]! * (k - 1);
+      return [Math.floor(total / 2), total - Math.floor(total / 2)];
+    });
+  }
+  if (typeof padding === "string") throw new NablaError(op, `padding must be "valid", "same" or integers, got ${describeValue(padding)}`);
+  return sizeTuple(op, "padding", padding, spatial, 0).map((p) => [p, p]);
+}
+
+/** The zero padding, as `pad` lists it (pairs from the last dim backwards); null when there is none. */
+function padList(padding: readonly number[][]): number[] | null {
+  return padding.every(([before, after]) => before === 0 && after === 0) ? null : [...padding].reverse().flat();
+}
+
+/** The sizes of a convolution's output, or an error naming the input, kernel and padded sizes. */
+function convOutputSizes(op: string, x: Tensor, kernel: number[], stride: number[], padding: number[][], dilation: number[]): number[] {
+  const sizes = x.shape.slice(2);
+  const padded = sizes.map((size, d) => size + padding[d]![0]! + padding[d]![1]!);
+  const span = kernel.map((k, d) => dilation[d]! * (k - 1) + 1);
+  if (padded.some((size, d) => size < span[d]!)) {
+    throw new NablaError(
+      op,
+      `kernel size ${formatShape(span)} (dilated) is larger than the padded input size ${formatShape(padded)} (input ${formatShape(x.shape)})`,
+    );
+  }
+  return padded.map((size, d) => Math.floor((size - span[d]!) / stride[d]!) + 1);
+}
+
+/** conv1d and conv2d: `spatial` is 1 or 2. */
+function convNd(
+  op: string,
+  spatial: number,
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null | undefined,
+  options: ConvOptions<unknown> | undefined,
+): Tensor {
+  const { x, batched, w, opts, groups, kernel, stride, dilation } = convArguments(
+    op,
+    spatial,
+    input,
+    weight,
+    options,
+    "[out, in / groups, ...kernel]",
+  );
+  const [outChannels, groupChannels] = w.shape as [number, number];
+  const b = checkBias(op, bias, outChannels);
+  checkSameDType(op, x, w, b);
+  const padding = convPadding(op, opts.padding ?? 0, spatial, kernel, dilation, stride);
+  const channels = x.shape[1]!;
+  if (outChannels % groups !== 0) {
+    throw new NablaError(op, `weight ${formatShape(w.shape)} has ${outChannels} output channels, which ${groups} groups do not divide`);
+  }
+  if (groupChannels * groups !== channels) {
+    throw new NablaError(
+      op,
+      `weight ${formatShape(w.shape)} with ${groups} group(s) expects ${groupChannels * groups} input channels, got input ${formatShape(input.shape)} with ${channels}`,
+    );
+  }
+  const out = convOutputSizes(op, x, kernel, stride, padding, dilation);
+  const pads = padList(padding);
+  const padded = pads === null ? x : pad(x, pads);
+  const batch = x.shape[0]!;
+  // columns [N, G, C/G · Πk, Πout]: row (c, k) of column o holds input channel c at tap k of window o
+  const taps = windows(padded, kernel, stride, dilation, out);
+  const columns = taps
+    .reshape([batch, groups, groupChannels, ...out, ...kernel])
+    .permute([0, 1, 2, ...kernel.map((_, d) => 3 + spatial + d), ...out.map((_, d) => 3 + d)])
+    .reshape([batch, groups, groupChannels * product(kernel), product(out)]);
+  // [G, out/G, C/G · Πk] × [N, G, C/G · Πk, Πout] → [N, G, out/G, Πout]
+  const y = w.reshape([groups, outChannels / groups, groupChannels * product(kernel)]).matmul(columns);
+  let result = y.reshape([batch, outChannels, ...out]);
+  if (b !== null) result = result.add(biasColumn(b, spatial));
+  return batched ? result : result.squeeze(0);
+}
+
+/** convTranspose1d and convTranspose2d: `spatial` is 1 or 2. */
+function convTransposeNd(
+  op: string,
+  spatial: number,
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null | undefined,
+  options: ConvTransposeOptions<unknown> | undefined,
+): Tensor {
+  const { x, batched, w, opts, groups, kernel, stride, dilation } = convArguments(
+    op,
+    spatial,
+    input,
+    weight,
+    options,
+    "[in, out / groups, ...kernel]",
+  );
+  const [inChannels, groupOut] = w.shape as [number, number];
+  const outChannels = groupOut * groups;
+  const b = checkBias(op, bias, outChannels);
+  checkSameDType(op, x, w, b);
+  const padding = sizeTuple(op, "padding", opts.padding ?? 0, spatial, 0);
+  const outputPadding = sizeTuple(op, "outputPadding", opts.outputPadding ?? 0, spatial, 0);
+  const channels = x.shape[1]!;
+  if (inChannels !== channels) {
+    throw new NablaError(
+      op,
+      `weight ${formatShape(w.shape)} expects ${inChannels} input channels, got input ${formatShape(input.shape)} with ${channels}`,
+    );
+  }
+  if (inChannels % groups !== 0) {
+    throw new NablaError(op, `weight ${formatShape(w.shape)} has ${inChannels} input channels, which ${groups} groups do not divide`);
+  }
+  if (outputPadding.some((p, d) => p >= Math.max(stride[d]!, dilation[d]!))) {
+    throw new NablaError(
+      op,
+      `outputPadding ${formatShape(outputPadding)} must be smaller than stride ${formatShape(stride)} or dilation ${formatShape(dilation)}`,
+    );
+  }
+  const sizes = x.shape.slice(2);
+  // the full output of the scatter, before padding is cropped from both ends
+  const full = sizes.map((size, d) => (size - 1) * stride[d]! + dilation[d]! * (kernel[d]! - 1) + 1 + outputPadding[d]!);
+  const out = full.map((size, d) => size - 2 * padding[d]!);
+  if (out.some((size) => size < 1)) {
+    throw new NablaError(
+      op,
+      `output size ${formatShape(out)} is too small (input ${formatShape(input.shape)}, weight ${formatShape(w.shape)})`,
+    );
+  }
+  const batch = x.shape[0]!;
+  const inGroup = inChannels / groups;
+  const taps = product(kernel);
+  const positions = product(sizes);
+  // columns [N, G, out/G · Πk, Πin] = Wᵀ x per group; column i holds what input position i adds at each tap
+  const weightT = w.reshape([groups, inGroup, groupOut * taps]).mT;
+  const columns = weightT.matmul(x.reshape([batch, groups, inGroup, positions])).reshape([batch, outChannels, taps * positions]);
+  // col2im: entry (k, i) of a channel lands at output position i·stride + k·dilation
+  const target = new Int32Array(taps * positions);
+  const fullStrides = full.map((_, d) => product(full.slice(d + 1)));
+  for (let k = 0; k < taps; k++) {
+    for (let i = 0; i < positions; i++) {
+      let flat = 0;
+      for (let d = 0, kRest = k, iRest = i; d < spatial; d++) {
+        const kInner = product(kernel.slice(d + 1));
+        const iInner = product(sizes.slice(d + 1));
+        const kd = Math.floor(kRest / kInner);
+        const id = Math.floor(iRest / iInner);
+        kRest -= kd * kInner;
+        iRest -= id * iInner;
+        flat += (id * stride[d]! + kd * dilation[d]!) * fullStrides[d]!;
+      }
+      target[k * positions + i] = flat;
+    }
+  }
+  const index = tensor(target)
+    .reshape([1, 1, taps * positions])
+    .expand([batch, outChannels, taps * positions]);
+  const scattered = zeros([batch, outChannels, product(full)], { dtype: x.dtype }).scatterAdd(2, index, columns);
+  let result = scattered.reshape([batch, outChannels, ...full]);
+  for (let d = 0; d < spatial; d++) if (padding[d]! > 0) result = result.narrow(2 + d, padding[d]!, out[d]!);
+  if (b !== null) result = result.add(biasColumn(b, spatial));
+  return batched ? result : result.squeeze(0);
+}
+
+/**
+ * The 1-d convolution (cross-correlation, as every deep-learning library computes it) of `input`
+ * `[N, C, L]` (or unbatched `[C, L]`) with `weight` `[out, C / groups, k]`, plus an optional
+ * `bias` `[out]`, as PyTorch's `F.conv1d`. The output is `[N, out, L']` with
+ * L' = ⌊(L + 2·padding − dilation·(k − 1) − 1) / stride⌋ + 1.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[[1, 2, 3, 4]]]);
+ * conv1d(x, tensor([[[1, 1]]]));                            // → [[[3, 5, 7]]]
+ * conv1d(x, tensor([[[1, 0, -1]]]), tensor([10]), { padding: 1 }); // → [[[8, 8, 8, 13]]]
+ * conv1d(x, tensor([[[1, 1]]]), null, { stride: 2 });      // → [[[3, 7]]]
+ * conv1d(x, tensor([[[1, 1, 1]]]), null, { padding: "same", dilation: 2 }); // → [[[4, 6, 4, 6]]]
+ * conv1d(x, zeros([1, 1, 5]));  // throws conv1d: kernel size [5] (dilated) is larger than the padded input size [4] (input [1, 1, 4])
+ * ```
+ */
+export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvOptions<Size1d>): Tensor {
+  return convNd("conv1d", 1, input, weight, bias, options);
+}
+
+/**
+ * The 2-d convolution of `input` `[N, C, H, W]` (or unbatched `[C, H, W]`) with `weight`
+ * `[out, C / groups, kH, kW]` plus an optional `bias` `[out]`, as PyTorch's `F.conv2d`: stride,
+ * padding (integers, `"valid"` or `"same"`), dilation and groups (`groups = C` with
+ * `out = m·C` is a depthwise convolution), each an integer or a `[height, width]` pair.
+ *
+ * @example
+ * ```ts
+ * const x = arange(0, 16, 1, { dtype: "float32" }).reshape([1, 1, 4, 4]);
+ * conv2d(x, ones([1, 1, 2, 2]), null, { stride: 2 }); // → [[[[10, 18], [42, 50]]]]
+ * conv2d(x, ones([2, 1, 3, 3]), null, { padding: 1 }).shape; // → [1, 2, 4, 4]
+ * conv2d(ones([2, 5, 5]), ones([4, 1, 3, 3]), null, { groups: 2 }).shape; // → [4, 3, 3]
+ * conv2d(x, ones([1, 2, 3, 3])); // throws conv2d: weight [1, 2, 3, 3] with 1 group(s) expects 2 input channels, got input [1, 1, 4, 4] with 1
+ * ```
+ */
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvOptions<Size2d>): Tensor {
+  return convNd("conv2d", 2, input, weight, bias, options);
+}
+
+/**
+ * The transposed 1-d convolution (the gradient of `conv1d` with respect to its input, sometimes
+ * called a deconvolution) of `input` `[N, in, L]` with `weight` `[in, out / groups, k]`, as
+ * PyTorch's `F.conv_transpose1d`. The output is `[N, out, L']` with
+ * L' = (L − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1.
+ *
+ * @example
+ * ```ts
+ * convTranspose1d(tensor([[[1, 2]]]), tensor([[[1, 1, 1]]]));                  // → [[[1, 3, 3, 2]]]
+ * convTranspose1d(tensor([[[1, 2]]]), tensor([[[1, 1]]]), null, { stride: 3 }); // → [[[1, 1, 0, 2, 2]]]
+ * convTranspose1d(tensor([[[1, 2]]]), tensor([[[1, 1]]]), null, { stride: 2, outputPadding: 1 }).shape; // → [1, 1, 5]
+ * ```
+ */
+export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvTransposeOptions<Size1d>): Tensor {
+  return convTransposeNd("convTranspose1d", 1, input, weight, bias, options);
+}
+
+/**
+ * The transposed 2-d convolution of `input` `[N, in, H, W]` (or unbatched) with `weight`
+ * `[in, out / groups, kH, kW]`, as PyTorch's `F.conv_transpose2d`; it maps a `conv2d` output's
+ * shape back to its input's (`outputPadding` picks among the shapes a strided conv2d maps from).
+ *
+ * @example
+ * ```ts
+ * const y = convTranspose2d(ones([1, 1, 2, 2]), ones([1, 1, 2, 2]), null, { stride: 2 });
+ * y.shape;   // → [1, 1, 4, 4]
+ * y.sum();   // → 16
+ * convTranspose2d(ones([1, 4, 3, 3]), ones([4, 2, 3, 3]), null, { stride: 2, padding: 1, outputPadding: 1 }).shape; // → [1, 2, 6, 6]
+ * ```
+ */
+export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvTransposeOptions<Size2d>): Tensor {
+  return convTransposeNd("convTranspose2d", 2, input, weight, bias, options);
+}
+
+/**
+ * The sliding blocks of `input` `[N, C, H, W]` (or unbatched `[C, H, W]`) as columns, PyTorch's
+ * `F.unfold` (im2col): `[N, C·kH·kW, L]`, where L counts the windows and row (c, i, j) holds
+ * channel c at tap (i, j).
+ *
+ * @example
+ * ```ts
+ * const x = arange(0, 9, 1, { dtype: "float32" }).reshape([1, 1, 3, 3]);
+ * unfold(x, 2); // → [[[0, 1, 3, 4], [1, 2, 4, 5], [3, 4, 6, 7], [4, 5, 7, 8]]]
+ * unfold(x, [1, 3], { stride: 2 }).shape; // → [1, 3, 2]
+ * ```
+ */
+export function unfold(input: Tensor, kernelSize: Size2d, options?: UnfoldOptions): Tensor {
+  const op = "unfold";
+  const { x, batched } = batchedInput(op, input, 2);
+  const opts = checkOptions(op, options);
+  const kernel = sizeTuple(op, "kernelSize", kernelSize, 2, 1);
+  const stride = sizeTuple(op, "stride", opts.stride ?? 1, 2, 1);
+  const dilation = sizeTuple(op, "dilation", opts.dilation ?? 1, 2, 1);
+  const padding = sizeTuple(op, "padding", opts.padding ?? 0, 2, 0).map((p) => [p, p]);
+  const out = convOutputSizes(op, x, kernel, stride, padding, dilation);
+  const pads = padList(padding);
+  const taps = windows(pads === null ? x : pad(x, pads), kernel, stride, dilation, out);
+  const [batch, channels] = x.shape as [number, number];
+  const columns = taps.permute([0, 1, 4, 5, 2, 3]).reshape([batch, channels * product(kernel), product(out)]);
+  return batched ? columns : columns.squeeze(0);
+}

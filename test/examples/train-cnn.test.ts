@@ -1,0 +1,204 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { NablaError, tensor } from "@nabla/tensor";
+import { readCsv } from "@nabla/nn";
+import { loadFile } from "@nabla/nn/node";
+import { type CheckpointConfig, loadCheckpoint } from "../../examples/src/checkpoint";
+import { imageShape } from "../../examples/src/cli/arguments";
+import { parseTrainOptions } from "../../examples/src/cli/train-options";
+import { splitRows } from "../../examples/src/dataset";
+import { buildCnn, type CnnArchitecture, cnnArchitecture, modelInput } from "../../examples/src/model";
+import { loadFixture } from "../support/fixtures";
+import { type MetricsFile, digitsCsv, irisCsv, readJson, runExample, temporaryDirectory } from "./cli";
+
+const temp = temporaryDirectory("nabla-cnn-");
+afterAll(temp.remove);
+
+/** What commander prints to stderr when `parseTrainOptions(argv)` refuses the flags (it would then exit with code 1). */
+function refusal(argv: string[]): string {
+  let stderr = "";
+  const write = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  const exit = vi.spyOn(process, "exit").mockImplementation((code) => {
+    throw new Error(`exit ${code}`);
+  });
+  try {
+    expect(() => parseTrainOptions(argv)).toThrow("exit 1");
+  } finally {
+    write.mockRestore();
+    exit.mockRestore();
+  }
+  return stderr;
+}
+
+describe("--model and --image-shape", () => {
+  it("default to the MLP, with no image shape", () => {
+    expect(parseTrainOptions([])).toMatchObject({ model: "mlp", hidden: [128, 64], imageShape: undefined });
+    expect(parseTrainOptions(["--model", "mlp", "--hidden", "32"])).toMatchObject({ model: "mlp", hidden: [32], imageShape: undefined });
+  });
+
+  it("parse --model cnn --image-shape C,H,W", () => {
+    expect(parseTrainOptions(["--model", "cnn", "--image-shape", "1,8,8"])).toMatchObject({ model: "cnn", imageShape: [1, 8, 8] });
+    expect(imageShape(" 3, 32 ,28")).toEqual([3, 32, 28]);
+    for (const bad of ["1,8", "1,8,8,1", "0,8,8", "1,8,x", "1,8,8.5", "", "8x8"]) {
+      expect(() => imageShape(bad), bad).toThrow('Expected three positive integers C,H,W (channels, height, width), such as "1,8,8".');
+    }
+  });
+
+  it("refuse a missing, misplaced or malformed image shape, an unknown model, and --hidden with the CNN", () => {
+    expect(refusal(["--model", "cnn"])).toContain(
+      "error: --model cnn needs --image-shape C,H,W, the channels, height and width of each image (1,8,8 for the bundled digits)",
+    );
+    expect(refusal(["--image-shape", "1,8,8"])).toContain(
+      "error: --image-shape is for --model cnn; the mlp reads each row's features as one flat vector",
+    );
+    expect(refusal(["--model", "cnn", "--image-shape", "1,8,8", "--hidden", "32"])).toContain(
+      "error: --hidden sets the mlp's hidden layers; --model cnn has its own (see --help)",
+    );
+    expect(refusal(["--model", "cnn", "--image-shape", "8,8"])).toContain(
+      "error: option '--image-shape <C,H,W>' argument '8,8' is invalid. Expected three positive integers C,H,W",
+    );
+    expect(refusal(["--model", "resnet"])).toContain(
+      "error: option '--model <type>' argument 'resnet' is invalid. Allowed choices are mlp, cnn.",
+    );
+  });
+
+  it("refuse, before writing anything, an image shape that does not match the feature columns or is too small", async () => {
+    const out = path.join(temp.dir, "refused");
+    const [mismatch, tooSmall] = await Promise.all([
+      runExample("train", ["--model", "cnn", "--image-shape", "1,7,7", "--out", out]),
+      runExample("train", ["--data", irisCsv, "--label", "species", "--model", "cnn", "--image-shape", "1,2,2", "--out", out]),
+    ]);
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.stderr).toBe(
+      `error: train: --image-shape 1,7,7 needs 1·7·7 = 49 feature columns, but ${digitsCsv} has 64 (besides the label column "label")\n`,
+    );
+    expect(tooSmall.code).toBe(1);
+    expect(tooSmall.stderr).toBe(
+      "error: buildCnn: images of shape 1×2×2 are too small: 2 blocks of a 3×3 convolution (padding 1) and a 2×2 max-pool leave a 32×0×0 feature map\n",
+    );
+    expect(() => readFileSync(path.join(out, "config.json"))).toThrow();
+  });
+});
+
+describe("the CNN", () => {
+  it("is (Conv2d → ReLU → MaxPool2d) × 2 → Flatten → Linear, named as torch.nn.Sequential names it", () => {
+    const model = buildCnn(cnnArchitecture([1, 8, 8], 10));
+    expect(model.namedParameters().map(([name, p]) => [name, ...p.shape])).toEqual([
+      ["0.weight", 16, 1, 3, 3],
+      ["0.bias", 16],
+      ["3.weight", 32, 16, 3, 3],
+      ["3.bias", 32],
+      ["7.weight", 10, 128],
+      ["7.bias", 10],
+    ]);
+    // 5×7 images: the pools floor 5 → 2 → 1 and 7 → 3 → 1.
+    expect(
+      buildCnn(cnnArchitecture([3, 5, 7], 4))
+        .namedParameters()
+        .at(-2)![1].shape,
+    ).toEqual([4, 32]);
+    expect(() => buildCnn(cnnArchitecture([1, 3, 8], 2))).toThrow(NablaError);
+  });
+
+  it("gives PyTorch's logits with PyTorch's weights, on rows holding (C, H, W) images", () => {
+    const fixture = loadFixture<{
+      architecture: CnnArchitecture;
+      weights: Record<string, { shape: number[]; values: number[] }>;
+      rows: number[][];
+      logits: number[][];
+    }>("examples_cnn.json");
+    const model = buildCnn(fixture.architecture);
+    model.loadStateDict(
+      Object.fromEntries(Object.entries(fixture.weights).map(([name, { shape, values }]) => [name, tensor(values).reshape(shape)])),
+    );
+    const logits = model
+      .eval()
+      .forward(modelInput(fixture.architecture, tensor(fixture.rows)))
+      .toArray() as number[][];
+    const expected = fixture.logits.flat();
+    for (const [i, value] of logits.flat().entries()) expect(value).toBeCloseTo(expected[i]!, 5);
+  });
+});
+
+describe("train --model cnn, then predict", () => {
+  // 300 rows of the digits keep the run short.
+  const csv = path.join(temp.dir, "digits-300.csv");
+  const out = path.join(temp.dir, "cnn");
+  let metrics: MetricsFile;
+  let predictions: { predictions: { predicted: string; actual: string }[]; correct: number };
+  beforeAll(async () => {
+    writeFileSync(csv, `${readFileSync(digitsCsv, "utf8").trim().split("\n").slice(0, 301).join("\n")}\n`);
+    const train = await runExample("train", [
+      "--data",
+      csv,
+      "--model",
+      "cnn",
+      "--image-shape",
+      "1,8,8",
+      "--epochs",
+      "3",
+      "--lr",
+      "0.01",
+      "--out",
+      out,
+    ]);
+    expect(train.code, train.stderr).toBe(0);
+    expect(train.stdout).toContain("Training a CNN 1×8×8 → conv 16 → conv 32 → 32×2×2 → 10 on");
+    metrics = readJson<MetricsFile>(path.join(out, "metrics.json"));
+    const predict = await runExample("predict", ["--model", out, "--data", csv, "--format", "json"]);
+    expect(predict.code, predict.stderr).toBe(0);
+    predictions = JSON.parse(predict.stdout);
+  }, 30_000);
+
+  it("writes the architecture to config.json and the weights under PyTorch's names", () => {
+    const config = readJson<CheckpointConfig>(path.join(out, "config.json"));
+    expect(config.architecture).toEqual({
+      type: "cnn",
+      imageShape: [1, 8, 8],
+      channels: [16, 32],
+      kernelSize: 3,
+      padding: 1,
+      poolSize: 2,
+      activation: "relu",
+      outFeatures: 10,
+    });
+    expect(config.featureNames).toHaveLength(64);
+    const { tensors } = loadFile(path.join(out, "model.safetensors"));
+    expect(Object.fromEntries(Object.entries(tensors).map(([name, t]) => [name, t.shape]))).toEqual({
+      "0.weight": [16, 1, 3, 3],
+      "0.bias": [16],
+      "3.weight": [32, 16, 3, 3],
+      "3.bias": [32],
+      "7.weight": [10, 128],
+      "7.bias": [10],
+    });
+    expect(
+      loadCheckpoint(out)
+        .model.namedParameters()
+        .map(([name]) => name),
+    ).toEqual(["0.weight", "0.bias", "3.weight", "3.bias", "7.weight", "7.bias"]);
+  });
+
+  it("learns, and predict rebuilds the model: it gets right exactly the rows training last counted as right", () => {
+    const last = metrics.epochs.at(-1)!;
+    expect(last.trainLoss).toBeLessThan(metrics.epochs[0]!.trainLoss);
+    expect(last.testAccuracy).toBeGreaterThan(0.5);
+    const { trainRows, testRows } = readJson<CheckpointConfig>(path.join(out, "config.json")).training as Record<string, number>;
+    expect(trainRows! + testRows!).toBe(300);
+    expect(predictions.predictions).toHaveLength(300);
+    expect(predictions.correct).toBe(Math.round(last.trainAccuracy * trainRows! + last.testAccuracy * testRows!));
+    // The test rows of the split training made (seed 0), as predict classifies them, give training's confusion matrix.
+    const { labels } = readCsv(readFileSync(csv, "utf8"));
+    const { classNames } = readJson<CheckpointConfig>(path.join(out, "config.json"));
+    const confusion = classNames.map(() => classNames.map(() => 0));
+    for (const row of splitRows(labels!, 0).test.data()) {
+      const { actual, predicted } = predictions.predictions[row]!;
+      confusion[classNames.indexOf(actual)]![classNames.indexOf(predicted)]!++;
+    }
+    expect(confusion).toEqual(metrics.testConfusionMatrix);
+  });
+});
