@@ -500,6 +500,22 @@ const linearSizesArb = fc.record({
 });
 
 // the functions of the namespaces by name, for rows made from lists of names
+// batch dims (broadcasting), query and key lengths, feature sizes; zero sizes included
+const attentionSizesArb = fc.record({
+  batch: fc.array(fc.integer({ min: 0, max: 2 }), { maxLength: 2 }),
+  L: fc.integer({ min: 0, max: 3 }),
+  S: fc.integer({ min: 0, max: 3 }),
+  E: fc.integer({ min: 1, max: 3 }),
+  Ev: fc.integer({ min: 1, max: 2 }),
+});
+const moduleSizesArb = fc.record({
+  heads: fc.integer({ min: 1, max: 2 }),
+  headDim: fc.integer({ min: 1, max: 2 }),
+  L: fc.integer({ min: 1, max: 3 }),
+  S: fc.integer({ min: 1, max: 3 }),
+  N: fc.integer({ min: 0, max: 2 }),
+  batchFirst: fc.boolean(),
+});
 const opsByName = { ...ops };
 const layersByName = {
   ReLU: nn.ReLU,
@@ -798,6 +814,128 @@ const rows: Row[] = [
     args: fc.tuple(T({ dtypes: ["float32", "float64", "float32", "int32"] }), fc.constantFrom(0, 0.5, 1, -0.1, 2, NaN), fc.boolean()),
     call: ops.dropout,
     method: "dropout",
+  },
+  {
+    name: "scaledDotProductAttention",
+    args: attentionSizesArb.chain(({ batch, L, S, E, Ev }) =>
+      fc.tuple(
+        tensorOf([...batch, L, E], { dtypes: ["float32", "float32", "float64", "int32"] }),
+        tensorOf([...batch, S, E], { dtypes: ["float32", "float32", "float64"] }),
+        tensorOf([...batch, S, Ev], { dtypes: ["float32", "float32", "float64"] }),
+        fc.record(
+          {
+            attnMask: fc.option(tensorOf([L, S], { dtypes: ["bool", "float32"] }), { nil: null }),
+            dropoutP: fc.constantFrom(0, 0.5, 1, -0.5),
+            isCausal: fc.boolean(),
+            scale: fc.constantFrom(null, 0.5, 0, NaN),
+          },
+          { requiredKeys: [] },
+        ),
+      ),
+    ),
+    call: ops.scaledDotProductAttention,
+    method: "scaledDotProductAttention",
+  },
+  {
+    name: "attentionWeights",
+    args: attentionSizesArb.chain(({ batch, L, S, E }) =>
+      fc.tuple(
+        tensorOf([...batch, L, E], { dtypes: ["float32", "float32", "float64", "int32"] }),
+        tensorOf([...batch, S, E], { dtypes: ["float32", "float32", "float64"] }),
+        fc.record(
+          {
+            attnMask: fc.option(tensorOf([L, S], { dtypes: ["bool", "float32"] }), { nil: null }),
+            isCausal: fc.boolean(),
+            scale: fc.constantFrom(null, 2),
+          },
+          { requiredKeys: [] },
+        ),
+      ),
+    ),
+    call: ops.attentionWeights,
+    method: "attentionWeights",
+  },
+  {
+    name: "MultiheadAttention",
+    args: moduleSizesArb.chain(({ heads, headDim, L, S, N, batchFirst }) => {
+      const E = heads * headDim;
+      const lead = (length: number) => (batchFirst ? [N, length] : [length, N]);
+      return fc.tuple(
+        fc.constant(E),
+        fc.constant(heads),
+        fc.record(
+          { dropout: fc.constantFrom(0, 0.5), batchFirst: fc.constant(batchFirst), kdim: fc.constant(2), bias: fc.boolean() },
+          { requiredKeys: [] },
+        ),
+        fc.boolean(),
+        tensorOf([...lead(L), E], { dtypes: ["float32", "float32", "float64"] }),
+        tensorOf([...lead(S), 2], { dtypes: ["float32"] }),
+        tensorOf([...lead(S), E], { dtypes: ["float32"] }),
+        fc.record(
+          {
+            keyPaddingMask: fc.option(tensorOf([N, S], { dtypes: ["bool", "float32"] }), { nil: null }),
+            attnMask: fc.option(tensorOf([L, S], { dtypes: ["bool", "float32"] }), { nil: null }),
+            needWeights: fc.boolean(),
+            averageAttnWeights: fc.boolean(),
+            isCausal: fc.boolean(),
+          },
+          { requiredKeys: [] },
+        ),
+      );
+    }),
+    call: (E: number, heads: number, options: never, training: boolean, q: Tensor, k: Tensor, v: Tensor, forwardOptions: never) =>
+      new nn.MultiheadAttention(E, heads, options).train(training).forward(q, k, v, forwardOptions),
+  },
+  {
+    name: "TransformerEncoderLayer",
+    args: moduleSizesArb.chain(({ heads, headDim, L, N, batchFirst }) => {
+      const E = heads * headDim;
+      return fc.tuple(
+        fc.constant(E),
+        fc.constant(heads),
+        fc.record(
+          {
+            dimFeedforward: fc.integer({ min: 1, max: 4 }),
+            dropout: fc.constantFrom(0, 0.1),
+            activation: fc.constantFrom("relu", "gelu"),
+            batchFirst: fc.constant(batchFirst),
+            normFirst: fc.boolean(),
+          },
+          { requiredKeys: [] },
+        ),
+        tensorOf(batchFirst ? [N, L, E] : [L, N, E], { dtypes: ["float32", "float32", "float64"] }),
+        fc.record(
+          {
+            srcMask: fc.option(tensorOf([L, L], { dtypes: ["bool", "float32"] }), { nil: null }),
+            srcKeyPaddingMask: fc.option(tensorOf([N, L], { dtypes: ["bool"] }), { nil: null }),
+            isCausal: fc.boolean(),
+          },
+          { requiredKeys: [] },
+        ),
+      );
+    }),
+    call: (E: number, heads: number, options: never, src: Tensor, forwardOptions: never) =>
+      new nn.TransformerEncoderLayer(E, heads, options).forward(src, forwardOptions),
+  },
+  {
+    name: "TransformerEncoder",
+    args: moduleSizesArb.chain(({ heads, headDim, L, N }) =>
+      fc.tuple(
+        fc.constant(heads * headDim),
+        fc.constant(heads),
+        fc.integer({ min: -1, max: 2 }),
+        fc.boolean(),
+        tensorOf([L, N, heads * headDim], { dtypes: ["float32", "float32", "float64"] }),
+        fc.record(
+          { isCausal: fc.boolean(), srcKeyPaddingMask: fc.option(tensorOf([N, L], { dtypes: ["bool"] }), { nil: null }) },
+          { requiredKeys: [] },
+        ),
+      ),
+    ),
+    call: (E: number, heads: number, layers: number, norm: boolean, src: Tensor, forwardOptions: never) =>
+      new nn.TransformerEncoder(new nn.TransformerEncoderLayer(E, heads, { dimFeedforward: 3 }), layers, {
+        norm: norm ? new nn.LayerNorm(E) : null,
+      }).forward(src, forwardOptions),
   },
   {
     name: "Linear",

@@ -150,6 +150,21 @@ const CASES: ScanCase[] = [
   { name: "RNNCell", call: construct(nn.RNNCell), args: () => [2, 3, { bias: true, nonlinearity: "tanh", dtype: "float32" }] },
   { name: "LSTMCell", call: construct(nn.LSTMCell), args: () => [2, 3, { bias: false, dtype: "float32" }] },
   { name: "GRUCell", call: construct(nn.GRUCell), args: () => [2, 3, { bias: true }] },
+  {
+    name: "MultiheadAttention",
+    call: construct(nn.MultiheadAttention),
+    args: () => [2, 1, { dropout: 0.1, bias: true, batchFirst: true, kdim: 3, vdim: 2, dtype: "float32" }],
+  },
+  {
+    name: "TransformerEncoderLayer",
+    call: construct(nn.TransformerEncoderLayer),
+    args: () => [2, 1, { dimFeedforward: 4, dropout: 0.1, activation: "gelu", layerNormEps: 1e-5, batchFirst: true, normFirst: true }],
+  },
+  {
+    name: "TransformerEncoder",
+    call: construct(nn.TransformerEncoder),
+    args: () => [new nn.TransformerEncoderLayer(2, 1, { dimFeedforward: 4 }), 2, { norm: new nn.LayerNorm(2) }],
+  },
   { name: "CrossEntropyLoss", call: construct(nn.CrossEntropyLoss), args: () => [{ weight: [1, 2], ignoreIndex: 1, labelSmoothing: 0.1 }] },
   { name: "NLLLoss", call: construct(nn.NLLLoss), args: () => [{ weight: tensor([1, 2]), reduction: "sum" }] },
   { name: "MSELoss", call: construct(nn.MSELoss), args: () => [{ reduction: "sum" }] },
@@ -302,6 +317,40 @@ const CASES: ScanCase[] = [
   { name: "Module.train", call: method(linear, "train"), args: () => [true] },
   { name: "Module.apply", call: method(linear, "apply"), args: () => [() => undefined] },
   { name: "Module.registerBuffer", call: method(linear, "registerBuffer"), args: () => ["running", zeros([2]), { persistent: false }] },
+  {
+    name: "MultiheadAttention.forward",
+    call: method(() => new nn.MultiheadAttention(2, 1), "forward"),
+    args: () => [
+      x(),
+      x(),
+      x(),
+      {
+        keyPaddingMask: tensor([false, true]),
+        needWeights: true,
+        attnMask: tensor([
+          [false, true],
+          [false, false],
+        ]),
+        averageAttnWeights: false,
+        isCausal: false,
+      },
+    ],
+  },
+  {
+    name: "TransformerEncoderLayer.forward",
+    call: method(() => new nn.TransformerEncoderLayer(2, 1, { dimFeedforward: 4 }), "forward"),
+    args: () => [x(), { srcMask: zeros([2, 2]), srcKeyPaddingMask: tensor([false, false]), isCausal: false }],
+  },
+  {
+    name: "TransformerEncoderLayer.copy",
+    call: method(() => new nn.TransformerEncoderLayer(2, 1, { dimFeedforward: 4 }), "copy"),
+    args: () => [],
+  },
+  {
+    name: "TransformerEncoder.forward",
+    call: method(() => new nn.TransformerEncoder(new nn.TransformerEncoderLayer(2, 1, { dimFeedforward: 4 }), 1), "forward"),
+    args: () => [x(), { mask: zeros([2, 2]), srcKeyPaddingMask: tensor([false, false]), isCausal: false }],
+  },
   { name: "ModuleList.append", call: method(() => new nn.ModuleList(), "append"), args: () => [new ReLU()] },
   { name: "ModuleList.extend", call: method(() => new nn.ModuleList(), "extend"), args: () => [[new ReLU()]] },
   { name: "ModuleList.insert", call: method(() => new nn.ModuleList([linear()]), "insert"), args: () => [0, new ReLU()] },

@@ -37,6 +37,21 @@ const FUNCTIONS: Record<string, () => unknown[]> = {
   groupNorm: () => [logits(), 3, { weight: tensor([1, 1, 1]), bias: tensor([0, 0, 0]), eps: 1e-5 }],
   embedding: () => [targets(), logits().T, { paddingIdx: 0 }],
   dropout: () => [logits(), 0.5, true],
+  scaledDotProductAttention: () => [
+    logits(),
+    logits(),
+    logits(),
+    {
+      attnMask: tensor([
+        [true, false],
+        [true, true],
+      ]),
+      dropoutP: 0.1,
+      isCausal: false,
+      scale: 0.5,
+    },
+  ],
+  attentionWeights: () => [logits(), logits(), { attnMask: logits().narrow(1, 0, 2), isCausal: false, scale: 0.5 }],
   mseLoss: () => [logits(), logits(), { reduction: "sum" }],
   l1Loss: () => [logits(), logits(), { reduction: "none" }],
   smoothL1Loss: () => [logits(), logits(), { reduction: "mean", beta: 0.5 }],

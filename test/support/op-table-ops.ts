@@ -36,6 +36,7 @@ import {
   maxPool1d,
   maxPool2d,
   nllLoss,
+  scaledDotProductAttention,
   smoothL1Loss,
   softmax,
   softmaxBackward,
@@ -138,6 +139,24 @@ function lossRow(
       return loss(x!, y!, REDUCTIONS[pick.int(0, 2)]!, pick, shape);
     },
   };
+}
+
+/** Keys and values for a query of `shape`: S ≤ L (and ≤ maxKeys) keys, Ev ≤ E value features (narrowed views). */
+function attentionInputs(k: Tensor, v: Tensor, shape: readonly number[], salt: number, maxKeys = Infinity) {
+  const pick = rowChoices(shape, salt);
+  const [L, E] = shape.slice(-2) as [number, number];
+  const most = Math.min(L, maxKeys);
+  const S = most === 0 ? 0 : pick.int(1, most);
+  const Ev = E === 0 ? 0 : pick.int(1, E);
+  return { pick, keys: k.narrow(-2, 0, S), values: v.narrow(-2, 0, S).narrow(-1, 0, Ev) };
+}
+
+/** A bool mask [L, S] (true: takes part), fixed by the row's choices. */
+function boolMask(L: number, S: number, pick: Choices): Tensor {
+  return tensor(
+    Uint8Array.from({ length: L * S }, () => (pick.int(0, 2) > 0 ? 1 : 0)),
+    { shape: [L, S], dtype: "bool" },
+  );
 }
 
 // ---- convolution and pooling ----
@@ -468,6 +487,31 @@ export const opsRows: OpRow[] = [
         { shape: indexShape },
       );
       return embedding(indices, weight!);
+    },
+  },
+  {
+    // q [..., L, E]; k and v cut to S ≤ L keys (v to Ev ≤ E features); no mask, a bool mask or causal; any scale
+    name: "scaledDotProductAttention",
+    arity: 3,
+    sameShape: true,
+    minRank: 2,
+    call: ([q, k, v], shape) => {
+      const { pick, keys, values } = attentionInputs(k!, v!, shape, 118);
+      const kind = pick.int(0, 2);
+      const attnMask = kind === 1 ? boolMask(shape.at(-2)!, keys.shape.at(-2)!, pick) : null;
+      return scaledDotProductAttention(q!, keys, values, { attnMask, isCausal: kind === 2, scale: pick.bool() ? 0.7 : null });
+    },
+  },
+  {
+    // a float mask [L, S] cut from the fourth input, which takes a gradient too
+    name: "scaledDotProductAttention",
+    arity: 4,
+    sameShape: true,
+    minRank: 2,
+    call: ([q, k, v, m], shape) => {
+      // S ≤ E too, so the mask fits in the input's last two dims
+      const { keys, values } = attentionInputs(k!, v!, shape, 119, shape.at(-1)!);
+      return scaledDotProductAttention(q!, keys, values, { attnMask: trailing(m!, 2).narrow(-1, 0, keys.shape.at(-2)!) });
     },
   },
   lossRow("mseLoss", 110, ["any", "any"], (x, y, reduction) => mseLoss(x, y, { reduction })),

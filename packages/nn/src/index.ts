@@ -30,6 +30,15 @@ export {
 } from "./layers/norm";
 export { Embedding, type EmbeddingModuleOptions } from "./layers/embedding";
 export { Softmax, LogSoftmax } from "./layers/softmax";
+export { MultiheadAttention, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions } from "./layers/attention";
+export {
+  TransformerEncoderLayer,
+  TransformerEncoder,
+  type TransformerEncoderLayerOptions,
+  type TransformerEncoderLayerForwardOptions,
+  type TransformerEncoderOptions,
+  type TransformerEncoderForwardOptions,
+} from "./layers/transformer";
 export {
   RNNCell,
   LSTMCell,

@@ -2,7 +2,8 @@
  * The functional layer (PyTorch's `torch.nn.functional`): softmax, log-softmax and logsumexp with
  * hand-written backward rules, cross-entropy and negative log-likelihood, the regression and
  * probability losses (mean squared error, L1, smooth L1, Huber, binary cross-entropy, KL divergence),
- * layer/batch/group normalisation, embedding lookups, dropout, convolution and pooling.
+ * layer/batch/group normalisation, embedding lookups, dropout, convolution, pooling and scaled
+ * dot-product attention.
  *
  * @module @nabla/ops
  */
@@ -14,6 +15,8 @@ export type { LayerNormOptions, BatchNormOptions, GroupNormOptions } from "./nor
 export { embedding } from "./embedding";
 export type { EmbeddingOptions } from "./embedding";
 export { dropout } from "./dropout";
+export { scaledDotProductAttention, attentionWeights } from "./attention";
+export type { ScaledDotProductAttentionOptions, AttentionWeightsOptions } from "./attention";
 export { mseLoss, l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, klDiv } from "./losses";
 export type {
   LossOptions,

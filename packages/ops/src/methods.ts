@@ -42,6 +42,12 @@ import {
 import { type BatchNormOptions, batchNorm, type GroupNormOptions, groupNorm, type LayerNormOptions, layerNorm } from "./norm";
 import { type EmbeddingOptions, embedding } from "./embedding";
 import { dropout } from "./dropout";
+import {
+  type AttentionWeightsOptions,
+  type ScaledDotProductAttentionOptions,
+  attentionWeights,
+  scaledDotProductAttention,
+} from "./attention";
 
 // Importing @nabla/ops gives tensors the methods of its ops whose first argument is a tensor, as
 // PyTorch users type them (`x.softmax(-1)`); TypeScript sees them through this augmentation. They
@@ -206,6 +212,25 @@ declare module "@nabla/tensor" {
      * ```
      */
     dropout(p?: number, training?: boolean): Tensor;
+    /**
+     * `scaledDotProductAttention(this, key, value, options)`: this tensor holds the queries
+     * `[..., L, E]`, from `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * tensor([[1, 0]]).scaledDotProductAttention(tensor([[1, 0], [0, 1]]), tensor([[1, 2], [3, 4]]), { scale: 0 }); // → [[2, 3]]
+     * ```
+     */
+    scaledDotProductAttention(key: Tensor, value: Tensor, options?: ScaledDotProductAttentionOptions): Tensor;
+    /**
+     * `attentionWeights(this, key, options)`: this tensor holds the queries `[..., L, E]`, from `@nabla/ops`.
+     *
+     * @example
+     * ```ts
+     * tensor([[1, 0]]).attentionWeights(tensor([[1, 0], [0, 1]]), { scale: 0 }); // → [[0.5, 0.5]]
+     * ```
+     */
+    attentionWeights(key: Tensor, options?: AttentionWeightsOptions): Tensor;
   }
 }
 
@@ -330,6 +355,8 @@ const methods: Pick<
   | "groupNorm"
   | "embedding"
   | "dropout"
+  | "scaledDotProductAttention"
+  | "attentionWeights"
 > = {
   softmax(this: Tensor, dim?: number) {
     return softmax(this, dim);
@@ -381,6 +408,12 @@ const methods: Pick<
   },
   dropout(this: Tensor, p?: number, training?: boolean) {
     return dropout(this, p, training);
+  },
+  scaledDotProductAttention(this: Tensor, key: Tensor, value: Tensor, options?: ScaledDotProductAttentionOptions) {
+    return scaledDotProductAttention(this, key, value, options);
+  },
+  attentionWeights(this: Tensor, key: Tensor, options?: AttentionWeightsOptions) {
+    return attentionWeights(this, key, options);
   },
 };
 
