@@ -54,8 +54,8 @@ function maxSteps(text: string): number {
   }
 }
 
-function topK(text: string): number | undefined {
-  if (text.trim() === "-1") return undefined; // makemore's "no top-k"
+function topK(text: string): number {
+  if (text.trim() === "-1") return -1; // makemore's "no top-k"
   try {
     return positiveInteger(text);
   } catch {
@@ -132,7 +132,7 @@ export function parseMakemoreOptions(argv: string[]): MakemoreOptions {
   }
   return {
     ...options,
-    topK: options.topK,
+    topK: options.topK === -1 ? undefined : options.topK,
     inputFile: resolveUserPath(options.inputFile),
     workDir: resolveUserPath(options.workDir),
   };
