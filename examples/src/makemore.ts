@@ -18,7 +18,8 @@ import { runMain, userArguments } from "./main";
 function makemore(options: MakemoreOptions): void {
   console.log(JSON.stringify(options));
   const stats = statSync(options.workDir, { throwIfNoEntry: false });
-  if (stats !== undefined && !stats.isDirectory()) throw new NablaError("makemore", `--work-dir ${options.workDir} is a file, not a folder`);
+  if (stats !== undefined && !stats.isDirectory())
+    throw new NablaError("makemore", `--work-dir ${options.workDir} is a file, not a folder`);
   let text: string;
   try {
     text = readFileSync(options.inputFile, "utf8");

@@ -8,7 +8,9 @@ const temp = temporaryDirectory("nabla-makemore-");
 afterAll(temp.remove);
 // 300 names, a small transformer: quick, and still every part of a run
 const input = path.join(temp.dir, "names.txt");
-const names = readFileSync(path.join(repoRoot, "examples", "data", "names.txt"), "utf8").split("\n").slice(0, 300);
+const names = readFileSync(path.join(repoRoot, "examples", "data", "names.txt"), "utf8")
+  .split("\n")
+  .slice(0, 300);
 writeFileSync(input, names.join("\n"));
 const workDir = path.join(temp.dir, "run");
 const sizes = ["--n-layer", "1", "--n-embd", "16", "--n-head", "2"];
@@ -25,7 +27,8 @@ describe("pnpm makemore, 30 steps of a small transformer", () => {
     expect(run.stdout).toContain("number of examples in the dataset: 300");
     expect(run.stdout).toContain("split up the dataset into 270 training examples and 30 test examples");
     expect(run.stdout).toMatch(/^model #params: \d+$/m);
-    for (const step of [0, 10, 20]) expect(run.stdout).toMatch(new RegExp(`^step ${step} \\| loss \\d+\\.\\d{4} \\| step time \\d+\\.\\d\\dms$`, "m"));
+    for (const step of [0, 10, 20])
+      expect(run.stdout).toMatch(new RegExp(`^step ${step} \\| loss \\d+\\.\\d{4} \\| step time \\d+\\.\\d\\dms$`, "m"));
     expect(run.stdout).not.toMatch(/^step 30 \|/m);
     expect(run.stdout).toMatch(/^step 30 train loss: [\d.]+ test loss: [\d.]+$/m);
     expect(readdirSync(workDir).sort()).toEqual(["loss.svg", "metrics.json", "model.safetensors"]);

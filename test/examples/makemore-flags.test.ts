@@ -50,7 +50,9 @@ describe("pnpm makemore flags", () => {
   });
 
   it("take makemore's short forms, and -1 for no top-k", () => {
-    expect(parseMakemoreOptions(["-b", "16", "-l", "1e-3", "-w", "0", "--top-k", "-1", "--max-steps", "-1", "--type", "gru"])).toMatchObject({
+    expect(
+      parseMakemoreOptions(["-b", "16", "-l", "1e-3", "-w", "0", "--top-k", "-1", "--max-steps", "-1", "--type", "gru"]),
+    ).toMatchObject({
       batchSize: 16,
       learningRate: 1e-3,
       weightDecay: 0,
@@ -58,7 +60,10 @@ describe("pnpm makemore flags", () => {
       maxSteps: -1,
       type: "gru",
     });
-    expect(parseMakemoreOptions(["--top-k", "5", "--n-embd", "10", "--n-head", "4", "--type", "mlp"])).toMatchObject({ topK: 5, nEmbd: 10 });
+    expect(parseMakemoreOptions(["--top-k", "5", "--n-embd", "10", "--n-head", "4", "--type", "mlp"])).toMatchObject({
+      topK: 5,
+      nEmbd: 10,
+    });
   });
 
   it.each([
@@ -93,8 +98,6 @@ describe("the checkpoint", () => {
     expect(() => loadModel(file, createModel("transformer", { ...config, nEmbd: 16 }), "transformer")).toThrow(
       "does not fit a transformer model of these sizes (check --n-layer, --n-head, --n-embd, --n-embd2 and the input file)",
     );
-    expect(() => loadModel(path.join(temp.dir, "none.safetensors"), createModel("bigram", config), "bigram")).toThrow(
-      "there is no",
-    );
+    expect(() => loadModel(path.join(temp.dir, "none.safetensors"), createModel("bigram", config), "bigram")).toThrow("there is no");
   });
 });

@@ -65,7 +65,8 @@ function topK(text: string): number {
 
 function nonNegativeNumber(text: string): number {
   const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value) || value < 0) throw new InvalidArgumentError("Expected a non-negative number such as 0.01.");
+  if (text.trim() === "" || !Number.isFinite(value) || value < 0)
+    throw new InvalidArgumentError("Expected a non-negative number such as 0.01.");
   return value;
 }
 
@@ -125,7 +126,9 @@ export function parseMakemoreOptions(argv: string[]): MakemoreOptions {
     resume: boolean;
   }>();
   if (options.type === "transformer" && options.nEmbd % options.nHead !== 0) {
-    program.error(`error: --n-embd ${options.nEmbd} must be a multiple of --n-head ${options.nHead} (each head gets n-embd / n-head channels)`);
+    program.error(
+      `error: --n-embd ${options.nEmbd} must be a multiple of --n-head ${options.nHead} (each head gets n-embd / n-head channels)`,
+    );
   }
   if (options.sampleOnly && program.getOptionValueSource("maxSteps") === "cli") {
     program.error("error: --sample-only trains nothing, so --max-steps has no meaning with it");

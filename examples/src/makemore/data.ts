@@ -39,7 +39,7 @@ export class CharDataset {
     this.words = words;
     this.chars = chars;
     this.maxWordLength = maxWordLength;
-    chars.forEach((char, i) => this.#index.set(char, i + 1));
+    for (const [i, char] of chars.entries()) this.#index.set(char, i + 1);
     this.#wordSet = new Set(words);
   }
 

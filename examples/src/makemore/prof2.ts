@@ -2,7 +2,12 @@ import { manualSeed, randn, gelu, ones, matmul } from "@nabla/tensor";
 import { softmax, layerNorm } from "@nabla/ops";
 import { Linear } from "@nabla/nn";
 manualSeed(0);
-const bench = (name: string, fn: () => unknown) => { for (let i = 0; i < 3; i++) fn(); const t = performance.now(); for (let i = 0; i < 20; i++) fn(); console.log(name, ((performance.now() - t) / 20).toFixed(3)); };
+const bench = (name: string, fn: () => unknown) => {
+  for (let i = 0; i < 3; i++) fn();
+  const t = performance.now();
+  for (let i = 0; i < 20; i++) fn();
+  console.log(name, ((performance.now() - t) / 20).toFixed(3));
+};
 const x = randn([32, 16, 64]);
 const l = new Linear(64, 192);
 const l4 = new Linear(64, 256);
@@ -19,5 +24,12 @@ bench("gelu", () => gelu(h, { approximate: "tanh" }));
 bench("transpose contig", () => q.transpose(1, 2).contiguous());
 bench("add", () => x.add(x));
 const xg = randn([32, 16, 64], { requiresGrad: true });
-bench("linear fwd+bwd", () => { const y = l.forward(xg); y.backward(y); });
-bench("gelu fwd+bwd", () => { const a = randn([32,16,256], {requiresGrad: true}); const y = gelu(a, {approximate:"tanh"}); y.backward(y); });
+bench("linear fwd+bwd", () => {
+  const y = l.forward(xg);
+  y.backward(y);
+});
+bench("gelu fwd+bwd", () => {
+  const a = randn([32, 16, 256], { requiresGrad: true });
+  const y = gelu(a, { approximate: "tanh" });
+  y.backward(y);
+});

@@ -44,7 +44,12 @@ export interface Samples {
 }
 
 /** `num` words drawn from the model, each from the start token and cut at its first end token, sorted by where they occur. */
-export function sampleWords(model: LanguageModel, datasets: { train: CharDataset; test: CharDataset }, num: number, topK?: number): Samples {
+export function sampleWords(
+  model: LanguageModel,
+  datasets: { train: CharDataset; test: CharDataset },
+  num: number,
+  topK?: number,
+): Samples {
   const { train, test } = datasets;
   const start = zeros([num, 1], { dtype: "int32" });
   // the start token is there already: outputLength − 1 more

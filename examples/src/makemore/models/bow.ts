@@ -13,7 +13,10 @@ export class CausalBoW extends Module {
 
   constructor(config: ModelConfig) {
     super();
-    this.bias = this.registerBuffer("bias", ones([config.blockSize, config.blockSize]).tril().view([1, config.blockSize, config.blockSize]));
+    this.bias = this.registerBuffer(
+      "bias",
+      ones([config.blockSize, config.blockSize]).tril().view([1, config.blockSize, config.blockSize]),
+    );
   }
 
   forward(x: Tensor): Tensor {

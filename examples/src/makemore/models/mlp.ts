@@ -18,7 +18,11 @@ export class MLP extends LanguageModel {
     this.#blockSize = config.blockSize;
     this.#vocabSize = config.vocabSize;
     this.wte = new Embedding(config.vocabSize + 1, config.nEmbd);
-    this.mlp = new Sequential(new Linear(config.blockSize * config.nEmbd, config.nEmbd2), new Tanh(), new Linear(config.nEmbd2, config.vocabSize));
+    this.mlp = new Sequential(
+      new Linear(config.blockSize * config.nEmbd, config.nEmbd2),
+      new Tanh(),
+      new Linear(config.nEmbd2, config.vocabSize),
+    );
   }
 
   get blockSize(): number {
