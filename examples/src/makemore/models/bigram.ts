@@ -1,3 +1,4 @@
+import { embedding } from "@nabla/ops";
 import { type Tensor, zeros } from "@nabla/tensor";
 import { LanguageModel, type ModelConfig } from "./language-model";
 
@@ -15,6 +16,6 @@ export class Bigram extends LanguageModel {
   }
 
   forward(idx: Tensor): Tensor {
-    return this.logits.index([idx]);
+    return embedding(idx, this.logits); // the rows logits[idx], as makemore's self.logits[idx]
   }
 }
