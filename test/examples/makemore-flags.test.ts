@@ -1,32 +1,15 @@
 import path from "node:path";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { manualSeed } from "@nabla/tensor";
 import { parseMakemoreOptions } from "../../examples/src/makemore/cli";
 import { createModel } from "../../examples/src/makemore/models";
 import { loadModel, saveModel } from "../../examples/src/makemore/train";
-import { repoRoot, temporaryDirectory } from "./cli";
+import { repoRoot, temporaryDirectory, flagRefusal } from "./cli";
 
 const temp = temporaryDirectory("nabla-makemore-flags-");
 afterAll(temp.remove);
 
-/** What commander prints to stderr when `parseMakemoreOptions(argv)` refuses the flags (it would then exit with code 1). */
-function refusal(argv: string[]): string {
-  let stderr = "";
-  const write = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const exit = vi.spyOn(process, "exit").mockImplementation((code) => {
-    throw new Error(`exit ${code}`);
-  });
-  try {
-    expect(() => parseMakemoreOptions(argv)).toThrow("exit 1");
-  } finally {
-    write.mockRestore();
-    exit.mockRestore();
-  }
-  return stderr;
-}
+const refusal = (argv: string[]) => flagRefusal(parseMakemoreOptions, argv);
 
 describe("pnpm makemore flags", () => {
   it("default to makemore's", () => {

@@ -108,23 +108,7 @@ export function parseMakemoreOptions(argv: string[]): MakemoreOptions {
     )
     .parse(argv, { from: "user" });
 
-  const options = program.opts<{
-    inputFile: string;
-    workDir: string;
-    type: ModelType;
-    maxSteps: number;
-    seed: number;
-    nLayer: number;
-    nHead: number;
-    nEmbd: number;
-    nEmbd2: number;
-    batchSize: number;
-    learningRate: number;
-    weightDecay: number;
-    topK?: number;
-    sampleOnly: boolean;
-    resume: boolean;
-  }>();
+  const options = program.opts<MakemoreOptions>(); // topK −1 (no top-k) becomes undefined below
   if (options.type === "transformer" && options.nEmbd % options.nHead !== 0) {
     program.error(
       `error: --n-embd ${options.nEmbd} must be a multiple of --n-head ${options.nHead} (each head gets n-embd / n-head channels)`,
