@@ -284,7 +284,14 @@ describe("the root package's scripts", () => {
 
   it("run the examples without pnpm's banner lines", () => {
     const delegating = Object.entries(scripts).filter(([, command]) => command.includes("--filter @nabla/examples"));
-    expect(delegating.map(([name]) => name).sort()).toEqual(["lesson:gradcheck", "lesson:micrograd", "lesson:softmax", "makemore", "predict", "train"]);
+    expect(delegating.map(([name]) => name).sort()).toEqual([
+      "lesson:gradcheck",
+      "lesson:micrograd",
+      "lesson:softmax",
+      "makemore",
+      "predict",
+      "train",
+    ]);
     for (const [name, command] of delegating) expect(command, name).toMatch(/^pnpm (--silent|-s) /);
   });
 
