@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { expect, vi } from "vitest";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 export const digitsCsv = path.join(repoRoot, "examples", "data", "digits.csv");
@@ -99,4 +100,23 @@ export function parseSvg(text: string): Record<string, unknown> {
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw new Error(`not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);
   return new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", preserveOrder: false }).parse(text);
+}
+
+/** What commander prints to stderr when `parse(argv)` refuses the flags (it would then exit with code 1). */
+export function flagRefusal(parse: (argv: string[]) => unknown, argv: string[]): string {
+  let stderr = "";
+  const write = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  const exit = vi.spyOn(process, "exit").mockImplementation((code) => {
+    throw new Error(`exit ${code}`);
+  });
+  try {
+    expect(() => parse(argv)).toThrow("exit 1");
+  } finally {
+    write.mockRestore();
+    exit.mockRestore();
+  }
+  return stderr;
 }

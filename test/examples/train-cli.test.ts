@@ -284,14 +284,21 @@ describe("the root package's scripts", () => {
 
   it("run the examples without pnpm's banner lines", () => {
     const delegating = Object.entries(scripts).filter(([, command]) => command.includes("--filter @nabla/examples"));
-    expect(delegating.map(([name]) => name).sort()).toEqual(["lesson:gradcheck", "lesson:micrograd", "lesson:softmax", "predict", "train"]);
+    expect(delegating.map(([name]) => name).sort()).toEqual([
+      "lesson:gradcheck",
+      "lesson:micrograd",
+      "lesson:softmax",
+      "makemore",
+      "predict",
+      "train",
+    ]);
     for (const [name, command] of delegating) expect(command, name).toMatch(/^pnpm (--silent|-s) /);
   });
 
   it("`pnpm train --version` prints the version after the root script's line, with no banner from the examples package", () => {
     // pnpm prints the line of the script the user named ("> nabla-monorepo@ train …", which `pnpm -s`
     // leaves out); the script's own pnpm call is silent.
-    for (const script of ["train", "predict"]) {
+    for (const script of ["train", "predict", "makemore"]) {
       const stdout = execFileSync("pnpm", [script, "--version"], { cwd: repoRoot, encoding: "utf8" });
       expect(stdout, script).not.toContain("> @nabla/examples@");
       expect(stdout.endsWith(`\n${examplesVersion}\n`), stdout).toBe(true);

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NablaError, tensor } from "@nabla/tensor";
 import { readCsv } from "@nabla/nn";
 import { loadFile } from "@nabla/nn/node";
@@ -10,29 +10,12 @@ import { parseTrainOptions } from "../../examples/src/cli/train-options";
 import { splitRows } from "../../examples/src/dataset";
 import { buildCnn, type CnnArchitecture, cnnArchitecture, modelInput } from "../../examples/src/model";
 import { loadFixture } from "../support/fixtures";
-import { type MetricsFile, digitsCsv, irisCsv, readJson, runExample, temporaryDirectory } from "./cli";
+import { type MetricsFile, digitsCsv, irisCsv, readJson, runExample, temporaryDirectory, flagRefusal } from "./cli";
 
 const temp = temporaryDirectory("nabla-cnn-");
 afterAll(temp.remove);
 
-/** What commander prints to stderr when `parseTrainOptions(argv)` refuses the flags (it would then exit with code 1). */
-function refusal(argv: string[]): string {
-  let stderr = "";
-  const write = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const exit = vi.spyOn(process, "exit").mockImplementation((code) => {
-    throw new Error(`exit ${code}`);
-  });
-  try {
-    expect(() => parseTrainOptions(argv)).toThrow("exit 1");
-  } finally {
-    write.mockRestore();
-    exit.mockRestore();
-  }
-  return stderr;
-}
+const refusal = (argv: string[]) => flagRefusal(parseTrainOptions, argv);
 
 describe("--model and --image-shape", () => {
   it("default to the MLP, with no image shape", () => {

@@ -24,6 +24,8 @@ export interface LineChartOptions {
   yScale?: "linear" | "auto";
   /** Tick label text on a linear axis; `step` is the distance between ticks. Default: plain decimals. */
   formatY?: (value: number, step: number) => string;
+  /** Tick label text on the x axis for point `x` (counted from 1). Default: the number itself. */
+  formatX?: (x: number) => string;
 }
 
 const WIDTH = 720;
@@ -94,7 +96,9 @@ export function lineChart(options: LineChartOptions): string {
   for (const tick of integerTicks(1, epochs)) {
     body.push(element("line", { x1: xOf(tick), x2: xOf(tick), y1: plot.top, y2: plot.bottom, stroke: "#f0f0f0" }));
     body.push(element("line", { x1: xOf(tick), x2: xOf(tick), y1: plot.bottom, y2: plot.bottom + 5, stroke: "#333" }));
-    body.push(textElement({ x: xOf(tick), y: plot.bottom + 19, "text-anchor": "middle", class: "tick" }, String(tick)));
+    body.push(
+      textElement({ x: xOf(tick), y: plot.bottom + 19, "text-anchor": "middle", class: "tick" }, (options.formatX ?? String)(tick)),
+    );
   }
   // Axes.
   body.push(element("line", { x1: plot.left, x2: plot.left, y1: plot.top, y2: plot.bottom, stroke: "#333" }));

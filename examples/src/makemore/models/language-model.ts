@@ -1,0 +1,31 @@
+import { Module } from "@nabla/nn";
+import type { Tensor } from "@nabla/tensor";
+import { crossEntropy } from "@nabla/ops";
+import { IGNORE } from "../data";
+
+/** The sizes every model is built from, as makemore's `ModelConfig`. */
+export interface ModelConfig {
+  /** The length of the input sequences. */
+  blockSize: number;
+  /** Token indices run from 0 to vocabSize − 1. */
+  vocabSize: number;
+  nLayer: number;
+  nEmbd: number;
+  nEmbd2: number;
+  nHead: number;
+}
+
+/**
+ * An autoregressive model over token indices: `forward(idx)` maps int32 `[B, T]` to the logits
+ * `[B, T, vocabSize]` of the token after each position, seeing only that position and those before.
+ */
+export abstract class LanguageModel extends Module {
+  /** The longest context the model reads; `generate` crops to it. */
+  abstract get blockSize(): number;
+  abstract override forward(idx: Tensor): Tensor;
+}
+
+/** The cross-entropy (mean or sum) of the logits `[B, T, V]` against the targets `[B, T]`, skipping the −1 targets. */
+export function languageModelLoss(logits: Tensor, targets: Tensor, reduction: "mean" | "sum" = "mean"): Tensor {
+  return crossEntropy(logits.reshape([-1, logits.shape.at(-1)!]), targets.reshape([-1]), { ignoreIndex: IGNORE, reduction });
+}

@@ -1,0 +1,148 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { optim } from "@nabla/nn";
+import { loadFile, saveFile } from "@nabla/nn/node";
+import { NablaError, noGrad, randint, randperm } from "@nabla/tensor";
+import { type CharDataset, type Datasets, IGNORE } from "./data";
+import { type LanguageModel, type ModelType, languageModelLoss } from "./models";
+import { formatSamples, sampleWords } from "./sample";
+
+export const MODEL_FILE = "model.safetensors";
+
+export interface TrainSettings {
+  type: ModelType;
+  /** Steps to run; −1 runs until the process is stopped, as makemore. */
+  maxSteps: number;
+  batchSize: number;
+  learningRate: number;
+  weightDecay: number;
+  topK: number | undefined;
+  workDir: string;
+}
+
+/** One evaluation: the loss estimated on up to 11 batches of 100 words of each set. */
+export interface Evaluation {
+  step: number;
+  trainLoss: number;
+  testLoss: number;
+}
+
+export interface TrainResult {
+  steps: number;
+  evaluations: Evaluation[];
+  /** The mean time of an optimisation step (batch, forward, backward, update), in milliseconds. */
+  msPerStep: number;
+}
+
+/**
+ * makemore's training loop: AdamW (betas 0.9/0.99, eps 1e-8), batches of words drawn with
+ * replacement from the training set, a loss line every 10 steps, samples every 200, and every 500
+ * steps (and after the last) an evaluation that saves the model to `workDir` when the test loss
+ * is the best so far.
+ */
+export function trainModel(model: LanguageModel, data: Datasets, settings: TrainSettings, log: (line: string) => void): TrainResult {
+  const optimizer = new optim.AdamW(model.parameters(), {
+    lr: settings.learningRate,
+    weightDecay: settings.weightDecay,
+    betas: [0.9, 0.99],
+    eps: 1e-8,
+  });
+  const evaluations: Evaluation[] = [];
+  let bestLoss = Number.POSITIVE_INFINITY;
+  const evaluateAndSave = (step: number) => {
+    const evaluation = { step, trainLoss: evaluate(model, data.train, 100, 10), testLoss: evaluate(model, data.test, 100, 10) };
+    evaluations.push(evaluation);
+    log(`step ${step} train loss: ${evaluation.trainLoss} test loss: ${evaluation.testLoss}`);
+    if (evaluation.testLoss < bestLoss) {
+      const file = path.join(settings.workDir, MODEL_FILE);
+      log(`test loss ${evaluation.testLoss} is the best so far, saving model to ${file}`);
+      saveModel(file, model, settings.type);
+      bestLoss = evaluation.testLoss;
+    }
+  };
+
+  let totalMs = 0;
+  let step = 0;
+  for (; settings.maxSteps < 0 || step < settings.maxSteps; step++) {
+    const t0 = performance.now();
+    const { X, Y } = data.train.batch(randint(0, data.train.length, [settings.batchSize], { dtype: "int32" }).data() as Int32Array);
+    const loss = languageModelLoss(model.forward(X), Y);
+    optimizer.zeroGrad();
+    loss.backward();
+    optimizer.step();
+    const lossValue = loss.item() as number;
+    const ms = performance.now() - t0;
+    totalMs += ms;
+
+    if (step % 10 === 0) log(`step ${step} | loss ${lossValue.toFixed(4)} | step time ${ms.toFixed(2)}ms`);
+    if (step > 0 && step % 500 === 0) evaluateAndSave(step);
+    if (step > 0 && step % 200 === 0) log(formatSamples(sampleWords(model, data, 10, settings.topK)));
+  }
+  // makemore stops without a last evaluation; here the end of a run is measured and saved too
+  if (step > 0 && evaluations.at(-1)?.step !== step - 1) evaluateAndSave(step);
+  return { steps: step, evaluations, msPerStep: step > 0 ? totalMs / step : 0 };
+}
+
+/**
+ * makemore's `evaluate`: the mean of the batch losses over the words in a random order, stopping
+ * after batch `maxBatches` (so up to maxBatches + 1 batches, as makemore's `i >= max_batches`).
+ */
+export function evaluate(model: LanguageModel, dataset: CharDataset, batchSize: number, maxBatches?: number): number {
+  model.eval();
+  const order = randperm(dataset.length).data() as Int32Array;
+  const losses: number[] = [];
+  noGrad(() => {
+    for (let i = 0; i * batchSize < order.length; i++) {
+      const { X, Y } = dataset.batch(order.subarray(i * batchSize, (i + 1) * batchSize));
+      losses.push(languageModelLoss(model.forward(X), Y).item() as number);
+      if (maxBatches !== undefined && i >= maxBatches) break;
+    }
+  });
+  model.train();
+  return losses.reduce((sum, loss) => sum + loss, 0) / losses.length;
+}
+
+/** The mean loss per predicted token over every word of `dataset` (the ignored positions after each end left out). */
+export function datasetLoss(model: LanguageModel, dataset: CharDataset, batchSize = 500): number {
+  model.eval();
+  let total = 0;
+  let count = 0;
+  noGrad(() => {
+    for (let start = 0; start < dataset.length; start += batchSize) {
+      const indices = Int32Array.from({ length: Math.min(batchSize, dataset.length - start) }, (_, i) => start + i);
+      const { X, Y } = dataset.batch(indices);
+      total += languageModelLoss(model.forward(X), Y, "sum").item() as number;
+      count += Y.ne(IGNORE).sum().item() as number;
+    }
+  });
+  model.train();
+  return total / count;
+}
+
+/** Writes the model's state dict, PyTorch's names, with the model type in the metadata. */
+export function saveModel(file: string, model: LanguageModel, type: ModelType): void {
+  saveFile(file, model.stateDict(), { format: "pt", type });
+}
+
+/**
+ * Loads `file` into `model`: a NablaError when there is no such file, or when it holds another type
+ * of model or other sizes than the flags build.
+ */
+export function loadModel(file: string, model: LanguageModel, type: ModelType): void {
+  if (!existsSync(file)) {
+    throw new NablaError("makemore", `there is no ${file} to load; train a model into that --work-dir first`);
+  }
+  const { tensors, metadata } = loadFile(file);
+  const savedType = metadata?.type;
+  if (savedType !== undefined && savedType !== type) {
+    throw new NablaError("makemore", `${file} holds a ${savedType} model; run with --type ${savedType}`);
+  }
+  try {
+    model.loadStateDict(tensors);
+  } catch (error) {
+    throw new NablaError(
+      "makemore",
+      `${file} does not fit a ${type} model of these sizes (check --n-layer, --n-head, --n-embd, --n-embd2 and the input file): ${(error as Error).message}`,
+    );
+  }
+}
