@@ -36,7 +36,7 @@ function checkAlongShapes(op: string, dim: number, index: Tensor, other: Tensor,
   }
 }
 
-const gatherOp = defineOp({
+export const gatherOp = defineOp({
   name: "gather",
   forward(ctx: OpContext<{ inputShape: Shape; dim: number }>, x: Tensor, dim: number, index: Tensor) {
     ctx.inputShape = x.shape;
@@ -72,7 +72,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   return gatherOp(x, d, index);
 }
 
-const scatterAddOp = defineOp({
+export const scatterAddOp = defineOp({
   name: "scatterAdd",
   forward(ctx, x: Tensor, dim: number, index: Tensor, src: Tensor) {
     ctx.dim = dim;

@@ -6,6 +6,7 @@ import { gatherAlong, scatterAddAlong } from "./indexing";
 import { matmulBatched } from "./matmul";
 import { argReduce, reduceAxes } from "./reduce";
 import { registerWasmKernels } from "./wasm-kernels";
+import { col2im, im2col, maxPool } from "./windows";
 
 /**
  * The CPU backend: a buffer is the typed array itself (bool as 0/1 bytes), and every primitive has
@@ -35,6 +36,9 @@ export const cpuDefinition: BackendDefinition<TypedArray> = {
     matmul: matmulBatched,
     gather: gatherAlong,
     scatterAdd: scatterAddAlong,
+    im2col,
+    col2im,
+    maxPool,
   },
 };
 

@@ -1,0 +1,162 @@
+import { allocate, type DType, type TypedArray } from "../../dtype";
+import type { WindowGeometry } from "../primitives";
+import type { HostView } from "./iterate";
+
+// Sliding-window kernels (im2col, its adjoint col2im, max pooling) over the last two dims of an
+// [N, C, H, W] view. The loops run over (n, c, tap) and then over window rows; the range of
+// windows whose tap lands inside the input is worked out once per tap, so the inner loops do no
+// bounds checks and no index arithmetic beyond a stride step.
+
+/** The windows o in [lo, hi) whose tap at `shift` (tap·dilation − padding) lands in [0, size). */
+function windowRange(shift: number, stride: number, size: number, windows: number): [number, number] {
+  // 0 ≤ o·stride + shift < size  ⇔  ⌈−shift / stride⌉ ≤ o ≤ ⌊(size − 1 − shift) / stride⌋
+  const lo = Math.max(0, Math.ceil(-shift / stride));
+  const hi = Math.min(windows, Math.floor((size - 1 - shift) / stride) + 1);
+  return [lo, Math.max(lo, hi)];
+}
+
+/** Per tap along one dim: its shift and the range of windows that read inside the input. */
+function tapRanges(geometry: WindowGeometry, dim: 0 | 1, size: number): { shift: number; lo: number; hi: number }[] {
+  const { kernel, stride, padding, dilation, out } = geometry;
+  return Array.from({ length: kernel[dim] }, (_, tap) => {
+    const shift = tap * dilation[dim] - padding[dim];
+    const [lo, hi] = windowRange(shift, stride[dim], size, out[dim]);
+    return { shift, lo, hi };
+  });
+}
+
+/** The four dims of an [N, C, H, W] view (a rank-4 view is all these kernels take). */
+function dims4(view: HostView): [number, number, number, number] {
+  return view.shape as unknown as [number, number, number, number];
+}
+
+/** im2col: x [N, C, H, W] → [N, C·kH·kW, outH·outW], zero where a tap falls outside x. */
+export function im2col(x: HostView, geometry: WindowGeometry, dtype: DType): TypedArray {
+  const [batch, channels, height, width] = dims4(x);
+  const [kh, kw] = geometry.kernel;
+  const [oh, ow] = geometry.out;
+  const [sh, sw] = geometry.stride;
+  const [strideN, strideC, strideH, strideW] = x.strides as [number, number, number, number];
+  const rows = tapRanges(geometry, 0, height);
+  const cols = tapRanges(geometry, 1, width);
+  const positions = oh * ow;
+  const out = allocate(dtype, batch * channels * kh * kw * positions);
+  const data = x.buffer;
+  const step = sw * strideW; // input step between neighbouring windows along a row
+  let o = 0; // start of the current output row (c, p, q)
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      const plane = x.offset + n * strideN + c * strideC;
+      for (let p = 0; p < kh; p++) {
+        const row = rows[p]!;
+        for (let q = 0; q < kw; q++, o += positions) {
+          const col = cols[q]!;
+          for (let i = row.lo; i < row.hi; i++) {
+            const start = plane + (i * sh + row.shift) * strideH + (col.lo * sw + col.shift) * strideW;
+            const end = o + i * ow + col.hi;
+            for (let t = o + i * ow + col.lo, s = start; t < end; t++, s += step) out[t] = data[s]!;
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** col2im: columns [N, C·kH·kW, outH·outW] added into a zeroed [N, C, H, W] where im2col read them. */
+export function col2im(columns: HostView, geometry: WindowGeometry, size: readonly [number, number], dtype: DType): TypedArray {
+  const [batch, taps] = columns.shape as [number, number, number];
+  const [kh, kw] = geometry.kernel;
+  const [, ow] = geometry.out;
+  const [sh, sw] = geometry.stride;
+  const [height, width] = size;
+  const channels = taps / (kh * kw);
+  const [strideN, strideR, strideL] = columns.strides as [number, number, number];
+  const rows = tapRanges(geometry, 0, height);
+  const cols = tapRanges(geometry, 1, width);
+  const out = allocate(dtype, batch * channels * height * width);
+  const data = columns.buffer;
+  const rowStep = ow * strideL; // column step between window rows
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      const plane = (n * channels + c) * height * width;
+      for (let p = 0; p < kh; p++) {
+        const row = rows[p]!;
+        for (let q = 0; q < kw; q++) {
+          const col = cols[q]!;
+          const source = columns.offset + n * strideN + ((c * kh + p) * kw + q) * strideR;
+          for (let i = row.lo; i < row.hi; i++) {
+            const target = plane + (i * sh + row.shift) * width + col.shift;
+            let s = source + i * rowStep + col.lo * strideL;
+            for (let j = col.lo; j < col.hi; j++, s += strideL) {
+              const t = target + j * sw;
+              out[t] = out[t]! + data[s]!;
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** i clamped into [0, size). */
+const clamp = (i: number, size: number) => Math.min(size - 1, Math.max(0, i));
+
+/**
+ * Max pooling of x [N, C, H, W]: each window's first maximum (the first NaN, if any) and its
+ * position h·W + w in the plane, taps outside x skipped. A window with no tap inside x (possible
+ * only with dilation) gives -Infinity at its first tap's position clamped into the plane.
+ */
+export function maxPool(x: HostView, geometry: WindowGeometry, dtype: DType): { values: TypedArray; indices: TypedArray } {
+  const [batch, channels, height, width] = dims4(x);
+  const [kh, kw] = geometry.kernel;
+  const [oh, ow] = geometry.out;
+  const [sh, sw] = geometry.stride;
+  const [ph, pw] = geometry.padding;
+  const [dh, dw] = geometry.dilation;
+  const [strideN, strideC, strideH, strideW] = x.strides as [number, number, number, number];
+  // per window row (column): the taps [lo, hi) that land inside the input
+  const tapsAlong = (windows: number, stride: number, pad: number, dilation: number, taps: number, size: number) =>
+    Array.from({ length: windows }, (_, o) => {
+      const start = o * stride - pad;
+      const lo = Math.min(taps, Math.max(0, Math.ceil(-start / dilation)));
+      const hi = Math.max(lo, Math.min(taps, Math.floor((size - 1 - start) / dilation) + 1));
+      return { start, lo, hi };
+    });
+  const rows = tapsAlong(oh, sh, ph, dh, kh, height);
+  const cols = tapsAlong(ow, sw, pw, dw, kw, width);
+  const values = allocate(dtype, batch * channels * oh * ow);
+  const indices = allocate("int32", batch * channels * oh * ow);
+  const data = x.buffer;
+  let o = 0;
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      const plane = x.offset + n * strideN + c * strideC;
+      for (let i = 0; i < oh; i++) {
+        const row = rows[i]!;
+        for (let j = 0; j < ow; j++, o++) {
+          const col = cols[j]!;
+          // the first tap inside x holds the window's maximum until a larger one (or a NaN) comes
+          let max = Number.NEGATIVE_INFINITY;
+          let at = clamp(row.start + row.lo * dh, height) * width + clamp(col.start + col.lo * dw, width);
+          for (let p = row.lo; p < row.hi && max === max; p++) {
+            const h = row.start + p * dh;
+            const base = plane + h * strideH;
+            for (let q = col.lo; q < col.hi; q++) {
+              const v = data[base + (col.start + q * dw) * strideW]!;
+              if (v > max || v !== v) {
+                max = v;
+                at = h * width + col.start + q * dw;
+                if (v !== v) break;
+              }
+            }
+          }
+          values[o] = max;
+          indices[o] = at;
+        }
+      }
+    }
+  }
+  return { values, indices };
+}
