@@ -77,27 +77,44 @@ function poolGeometry(
   return { kernel, stride, padding, dilation, out };
 }
 
+/**
+ * Whether some window has no tap inside the input (dilated taps can all fall in the padding):
+ * its maximum is -Infinity and its index one past the plane, where no gradient goes.
+ */
+function hasEmptyWindow(g: WindowGeometry, size: readonly number[]): boolean {
+  return [0, 1].some((d) =>
+    Array.from({ length: g.out[d]! }, (_, o) => o * g.stride[d]! - g.padding[d]!).some((start) =>
+      Array.from({ length: g.kernel[d]! }, (_, k) => start + k * g.dilation[d]!).every((at) => at < 0 || at >= size[d]!),
+    ),
+  );
+}
+
 /** Each window's maximum of `[N, C, H, W]`; the first maximum takes the whole gradient, as PyTorch. */
 const maxPoolOp = defineOp({
   name: "maxPool",
-  forward(ctx: OpContext<{ inputShape: readonly number[] }>, x: Tensor, geometry: WindowGeometry) {
+  forward(ctx: OpContext<{ inputShape: readonly number[]; spill: boolean }>, x: Tensor, geometry: WindowGeometry) {
     const { backend } = x.storage;
     const { values, indices } = backend.run.maxPool(x, geometry, x.dtype);
     const [batch, channels] = x.shape as [number, number];
     const planes = geometry.out[0] * geometry.out[1];
     ctx.inputShape = x.shape;
+    ctx.spill = hasEmptyWindow(geometry, x.shape.slice(2));
     ctx.save(Tensor.fromBuffer(backend, indices, [batch, channels, planes], "int32"));
     return Tensor.fromBuffer(backend, values, [batch, channels, ...geometry.out], x.dtype);
   },
   backward(ctx, gradOut) {
     const [indices] = ctx.saved as [Tensor];
     const [batch, channels, height, width] = ctx.inputShape as [number, number, number, number];
-    const flat = zeros([batch, channels, height * width], { dtype: gradOut.dtype });
-    // positions the kernel produced, in range by construction
-    return [scatterAddUnchecked(flat, 2, indices, gradOut.reshape(indices.shape)).reshape(ctx.inputShape)];
+    // one extra slot per plane takes the gradient of windows with no tap inside the input
+    const plane = height * width;
+    const flat = zeros([batch, channels, ctx.spill ? plane + 1 : plane], { dtype: gradOut.dtype });
+    // the kernel's positions are in range by construction: no index check
+    const scattered = scatterAddUnchecked(flat, 2, indices, gradOut.reshape(indices.shape));
+    return [(ctx.spill ? scattered.narrow(2, 0, plane) : scattered).reshape(ctx.inputShape)];
   },
   formula: { forward: "y[n, c, i, j] = max of window (i, j); index = where", backward: "x̄[n, c, index[n, c, i, j]] += ȳ[n, c, i, j]" },
 });
+
 function maxPoolNd(op: string, spatial: number, input: Tensor, kernelSize: unknown, options: MaxPoolOptions<unknown> | undefined): Tensor {
   const { x, batched } = batchedInput(op, input, spatial);
   const g = poolGeometry(op, x, spatial, kernelSize, checkOptions(op, options));

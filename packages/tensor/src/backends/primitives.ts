@@ -83,7 +83,8 @@ export interface Primitives<B = BackendBuffer> {
   /**
    * Max pooling of x `[N, C, H, W]`: each window's first maximum (NaN counting as the maximum,
    * taps outside x skipped) as `values` `[N, C, outH, outW]` of `dtype`, and its position h·W + w
-   * in the input's plane as int32 `indices` of the same shape.
+   * in the input's plane as int32 `indices` of the same shape (H·W for a window with no tap inside x,
+   * whose value is -Infinity).
    */
   maxPool(x: View<B>, geometry: WindowGeometry, dtype: DType): { values: B; indices: B };
 }

@@ -100,13 +100,10 @@ export function col2im(columns: HostView, geometry: WindowGeometry, size: readon
   return out;
 }
 
-/** i clamped into [0, size). */
-const clamp = (i: number, size: number) => Math.min(size - 1, Math.max(0, i));
-
 /**
  * Max pooling of x [N, C, H, W]: each window's first maximum (the first NaN, if any) and its
  * position h·W + w in the plane, taps outside x skipped. A window with no tap inside x (possible
- * only with dilation) gives -Infinity at its first tap's position clamped into the plane.
+ * only with dilation) gives -Infinity at position H·W, one past the plane.
  */
 export function maxPool(x: HostView, geometry: WindowGeometry, dtype: DType): { values: TypedArray; indices: TypedArray } {
   const [batch, channels, height, width] = dims4(x);
@@ -139,7 +136,7 @@ export function maxPool(x: HostView, geometry: WindowGeometry, dtype: DType): { 
           const col = cols[j]!;
           // the first tap inside x holds the window's maximum until a larger one (or a NaN) comes
           let max = Number.NEGATIVE_INFINITY;
-          let at = clamp(row.start + row.lo * dh, height) * width + clamp(col.start + col.lo * dw, width);
+          let at = row.lo < row.hi && col.lo < col.hi ? (row.start + row.lo * dh) * width + col.start + col.lo * dw : height * width;
           for (let p = row.lo; p < row.hi && max === max; p++) {
             const h = row.start + p * dh;
             const base = plane + h * strideH;
