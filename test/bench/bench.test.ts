@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // and that every peer has a cell (a peer that cannot load is reported, not fatal).
 
 const benchDir = fileURLToPath(new URL("../../packages/bench/", import.meta.url));
-const WORKLOADS = ["W1 N=16", "W1 N=32", "W1ᵀ N=32", "W2", "W3", "W4", "W5", "W6 axis 0", "W6 axis 1", "W7", "W8"];
+const WORKLOADS = ["W1 N=16", "W1 N=32", "W1ᵀ N=32", "W2", "W3", "W4", "W5", "W6 axis 0", "W6 axis 1", "W7", "W8", "W9", "LN"];
 const PEERS = [
   ["nabla", "nabla"],
   ["tfjs-cpu", "TF.js cpu"],
