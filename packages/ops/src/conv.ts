@@ -82,7 +82,10 @@ const product = (values: readonly number[]) => values.reduce((p, v) => p * v, 1)
 /** An `[N, C, H, W]` tensor's windows and the plane size they slide over. */
 type WindowFields = { geometry: WindowGeometry; size: [number, number] };
 
-/** im2col: `[N, C, H, W]` → `[N, C·kH·kW, outH·outW]`, zero where a tap falls outside the input. */
+/**
+ * im2col: `[N, C, H, W]` → `[N, C·kH·kW, outH·outW]`, zero where a tap falls outside the input;
+ * a view of columns stored `[C·kH·kW, N, outH·outW]` (see `convNd`).
+ */
 const im2colOp: (x: Tensor, geometry: WindowGeometry) => Tensor = defineOp({
   name: "im2col",
   forward(ctx: OpContext<WindowFields>, x: Tensor, geometry: WindowGeometry) {
@@ -90,8 +93,8 @@ const im2colOp: (x: Tensor, geometry: WindowGeometry) => Tensor = defineOp({
     ctx.size = [x.shape[2]!, x.shape[3]!];
     const [batch, channels] = x.shape as [number, number];
     const { backend } = x.storage;
-    const shape = [batch, channels * geometry.kernel[0] * geometry.kernel[1], geometry.out[0] * geometry.out[1]];
-    return Tensor.fromBuffer(backend, backend.run.im2col(x, geometry, x.dtype), shape, x.dtype);
+    const shape = [channels * geometry.kernel[0] * geometry.kernel[1], batch, geometry.out[0] * geometry.out[1]];
+    return Tensor.fromBuffer(backend, backend.run.im2col(x, geometry, x.dtype), shape, x.dtype).permute([1, 0, 2]);
   },
   backward(ctx, gradOut) {
     return [col2imOp(gradOut, ctx.geometry, ctx.size)];
@@ -249,18 +252,15 @@ function convNd(
   }
   const out = convOutputSizes(op, x, kernel, stride, padding, dilation);
   const batch = x.shape[0]!;
-  // columns [N, G, C/G · Πk, Πout]: row (c, k) of column o holds input channel c at tap k of window o
-  const geometry = windowGeometry(
-    kernel,
-    stride,
-    padding.map(([before]) => before!),
-    dilation,
-    out,
-  );
-  const columns = im2col(x, geometry).reshape([batch, groups, groupChannels * product(kernel), product(out)]);
-  // [G, out/G, C/G · Πk] × [N, G, C/G · Πk, Πout] → [N, G, out/G, Πout]
+  // columns [G, C/G · Πk, N · Πout] (a view of how im2col stores them): row (c, k) of column
+  // (n, o) holds channel c of sample n at tap k of window o
+  const befores = padding.map(([before]) => before!);
+  const columns = im2col(x, windowGeometry(kernel, stride, befores, dilation, out))
+    .permute([1, 0, 2])
+    .reshape([groups, groupChannels * product(kernel), batch * product(out)]);
+  // one product per group over the whole batch: [G, out/G, C/G · Πk] × [G, C/G · Πk, N · Πout] → [out, N, ...]
   const y = w.reshape([groups, outChannels / groups, groupChannels * product(kernel)]).matmul(columns);
-  let result = y.reshape([batch, outChannels, ...out]);
+  let result = y.reshape([outChannels, batch, ...out]).transpose(0, 1);
   if (b !== null) result = result.add(biasColumn(b, spatial));
   return batched ? result : result.squeeze(0);
 }

@@ -71,8 +71,9 @@ export interface Primitives<B = BackendBuffer> {
   /** target[…index[…i…]…] += src[…i…] along dim, in place (indices already validated). */
   scatterAdd(target: View<B>, dim: number, index: View<B>, src: View<B>): void;
   /**
-   * im2col: the windows of x `[N, C, H, W]` as columns `[N, C·kH·kW, outH·outW]`, row (c, p, q)
-   * holding channel c at tap (p, q) of each window, zero where a tap falls outside x.
+   * im2col: the windows of x `[N, C, H, W]` as columns `[C·kH·kW, N, outH·outW]`, row (c, p, q)
+   * holding channel c at tap (p, q) of each window, zero where a tap falls outside x. Rows first,
+   * so a convolution is one matrix product over the whole batch.
    */
   im2col(x: View<B>, geometry: WindowGeometry, dtype: DType): B;
   /**

@@ -30,7 +30,7 @@ function dims4(view: HostView): [number, number, number, number] {
   return view.shape as unknown as [number, number, number, number];
 }
 
-/** im2col: x [N, C, H, W] → [N, C·kH·kW, outH·outW], zero where a tap falls outside x. */
+/** im2col: x [N, C, H, W] → [C·kH·kW, N, outH·outW], zero where a tap falls outside x. */
 export function im2col(x: HostView, geometry: WindowGeometry, dtype: DType): TypedArray {
   const [batch, channels, height, width] = dims4(x);
   const [kh, kw] = geometry.kernel;
@@ -43,14 +43,15 @@ export function im2col(x: HostView, geometry: WindowGeometry, dtype: DType): Typ
   const out = allocate(dtype, batch * channels * kh * kw * positions);
   const data = x.buffer;
   const step = sw * strideW; // input step between neighbouring windows along a row
-  let o = 0; // start of the current output row (c, p, q)
+  const rowLength = batch * positions; // one output row (c, p, q) holds every window of every sample
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++) {
       const plane = x.offset + n * strideN + c * strideC;
       for (let p = 0; p < kh; p++) {
         const row = rows[p]!;
-        for (let q = 0; q < kw; q++, o += positions) {
+        for (let q = 0; q < kw; q++) {
           const col = cols[q]!;
+          const o = ((c * kh + p) * kw + q) * rowLength + n * positions;
           for (let i = row.lo; i < row.hi; i++) {
             const start = plane + (i * sh + row.shift) * strideH + (col.lo * sw + col.shift) * strideW;
             const end = o + i * ow + col.hi;
