@@ -102,28 +102,39 @@ export function col2im(columns: HostView, geometry: WindowGeometry, size: readon
 }
 
 /**
+ * Per window along one dim: the first input position its taps reach inside the input, and the
+ * end of its taps there (exclusive; taps step by the dilation), so first ≥ end when none is inside.
+ */
+function windowTaps(geometry: WindowGeometry, dim: 0 | 1, size: number): { first: Int32Array; end: Int32Array } {
+  const { kernel, stride, padding, dilation, out } = geometry;
+  const windows = out[dim];
+  const first = new Int32Array(windows);
+  const end = new Int32Array(windows);
+  const d = dilation[dim];
+  for (let o = 0; o < windows; o++) {
+    const start = o * stride[dim] - padding[dim];
+    const lo = Math.min(kernel[dim], Math.max(0, Math.ceil(-start / d)));
+    const hi = Math.max(lo, Math.min(kernel[dim], Math.floor((size - 1 - start) / d) + 1));
+    first[o] = start + lo * d;
+    end[o] = start + (hi - 1) * d + 1;
+    if (hi === lo) end[o] = first[o]!;
+  }
+  return { first, end };
+}
+
+/**
  * Max pooling of x [N, C, H, W]: each window's first maximum (the first NaN, if any) and its
  * position h·W + w in the plane, taps outside x skipped. A window with no tap inside x (possible
  * only with dilation) gives -Infinity at position H·W, one past the plane.
  */
 export function maxPool(x: HostView, geometry: WindowGeometry, dtype: DType): { values: TypedArray; indices: TypedArray } {
   const [batch, channels, height, width] = dims4(x);
-  const [kh, kw] = geometry.kernel;
   const [oh, ow] = geometry.out;
-  const [sh, sw] = geometry.stride;
-  const [ph, pw] = geometry.padding;
+  const [, , strideH, strideW] = x.strides as [number, number, number, number];
+  const [strideN, strideC] = x.strides as [number, number];
+  const rows = windowTaps(geometry, 0, height);
+  const cols = windowTaps(geometry, 1, width);
   const [dh, dw] = geometry.dilation;
-  const [strideN, strideC, strideH, strideW] = x.strides as [number, number, number, number];
-  // per window row (column): the taps [lo, hi) that land inside the input
-  const tapsAlong = (windows: number, stride: number, pad: number, dilation: number, taps: number, size: number) =>
-    Array.from({ length: windows }, (_, o) => {
-      const start = o * stride - pad;
-      const lo = Math.min(taps, Math.max(0, Math.ceil(-start / dilation)));
-      const hi = Math.max(lo, Math.min(taps, Math.floor((size - 1 - start) / dilation) + 1));
-      return { start, lo, hi };
-    });
-  const rows = tapsAlong(oh, sh, ph, dh, kh, height);
-  const cols = tapsAlong(ow, sw, pw, dw, kw, width);
   const values = allocate(dtype, batch * channels * oh * ow);
   const indices = allocate("int32", batch * channels * oh * ow);
   const data = x.buffer;
@@ -132,21 +143,29 @@ export function maxPool(x: HostView, geometry: WindowGeometry, dtype: DType): { 
     for (let c = 0; c < channels; c++) {
       const plane = x.offset + n * strideN + c * strideC;
       for (let i = 0; i < oh; i++) {
-        const row = rows[i]!;
+        const hLo = rows.first[i]!;
+        const hHi = rows.end[i]!;
         for (let j = 0; j < ow; j++, o++) {
-          const col = cols[j]!;
-          // the first tap inside x holds the window's maximum until a larger one (or a NaN) comes
+          const wLo = cols.first[j]!;
+          const wHi = cols.end[j]!;
+          // the first tap inside x holds the window's maximum until a larger one (or a NaN) comes;
+          // the comparison is a select rather than a branch, as random data mispredicts it
           let max = Number.NEGATIVE_INFINITY;
-          let at = row.lo < row.hi && col.lo < col.hi ? (row.start + row.lo * dh) * width + col.start + col.lo * dw : height * width;
-          for (let p = row.lo; p < row.hi && max === max; p++) {
-            const h = row.start + p * dh;
+          let at = hLo < hHi && wLo < wHi ? hLo * width + wLo : height * width;
+          for (let h = hLo; h < hHi; h += dh) {
             const base = plane + h * strideH;
-            for (let q = col.lo; q < col.hi; q++) {
-              const v = data[base + (col.start + q * dw) * strideW]!;
-              if (v > max || v !== v) {
-                max = v;
-                at = h * width + col.start + q * dw;
-                if (v !== v) break;
+            for (let w = wLo; w < wHi; w += dw) {
+              const v = data[base + w * strideW]!;
+              if (v !== v) {
+                // the first NaN is the maximum
+                if (max === max) {
+                  max = v;
+                  at = h * width + w;
+                }
+              } else {
+                const larger = v > max;
+                max = larger ? v : max;
+                at = larger ? h * width + w : at;
               }
             }
           }
