@@ -259,9 +259,10 @@ function convNd(
     .permute([1, 0, 2])
     .reshape([groups, groupChannels * product(kernel), batch * product(out)]);
   // one product per group over the whole batch: [G, out/G, C/G · Πk] × [G, C/G · Πk, N · Πout] → [out, N, ...]
-  const y = w.reshape([groups, outChannels / groups, groupChannels * product(kernel)]).matmul(columns);
-  let result = y.reshape([outChannels, batch, ...out]).transpose(0, 1);
-  if (b !== null) result = result.add(biasColumn(b, spatial));
+  let y = w.reshape([groups, outChannels / groups, groupChannels * product(kernel)]).matmul(columns);
+  // the bias added while y is [out, N · Πout] and contiguous: its gradient is then a sum of rows
+  if (b !== null) y = y.add(b.reshape([groups, outChannels / groups, 1]));
+  const result = y.reshape([outChannels, batch, ...out]).transpose(0, 1);
   return batched ? result : result.squeeze(0);
 }
 
