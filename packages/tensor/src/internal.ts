@@ -11,6 +11,6 @@ export type { KernelSize as WasmKernelSize } from "./backends/registry";
 export { markWritten } from "./elements";
 export { describeValue } from "./errors";
 export { checkTensor, checkNumber, checkInteger, checkBoolean, checkFunction, checkOptions, checkDims, checkIntegers } from "./args";
-// gather and scatterAdd without the index range check, for indices a kernel made (valid by construction)
-export { gatherOp as gatherUnchecked, scatterAddOp as scatterAddUnchecked } from "./ops/indexing";
+// scatterAdd without the index range check, for indices a kernel made (valid by construction)
+export { scatterAddOp as scatterAddUnchecked } from "./ops/indexing";
 export type { WindowGeometry } from "./backends/primitives";

@@ -36,7 +36,7 @@ function checkAlongShapes(op: string, dim: number, index: Tensor, other: Tensor,
   }
 }
 
-export const gatherOp = defineOp({
+const gatherOp = defineOp({
   name: "gather",
   forward(ctx: OpContext<{ inputShape: Shape; dim: number }>, x: Tensor, dim: number, index: Tensor) {
     ctx.inputShape = x.shape;
