@@ -3,40 +3,41 @@ import type { WindowGeometry } from "../primitives";
 import type { HostView } from "./iterate";
 
 // Sliding-window kernels (im2col, its adjoint col2im, max pooling) over the last two dims of an
-// [N, C, H, W] view. The loops run over (n, c, tap) and then over window rows; the range of
+// [N, C, H, W] view. Sizes are read by index, not destructured: array destructuring goes through
+// the iterator protocol, which V8 deoptimised here over and over. The loops run over (n, c, tap) and then over window rows; the range of
 // windows whose tap lands inside the input is worked out once per tap, so the inner loops do no
 // bounds checks and no index arithmetic beyond a stride step.
 
-/** The windows o in [lo, hi) whose tap at `shift` (tap·dilation − padding) lands in [0, size). */
-function windowRange(shift: number, stride: number, size: number, windows: number): [number, number] {
-  // 0 ≤ o·stride + shift < size  ⇔  ⌈−shift / stride⌉ ≤ o ≤ ⌊(size − 1 − shift) / stride⌋
-  const lo = Math.max(0, Math.ceil(-shift / stride));
-  const hi = Math.min(windows, Math.floor((size - 1 - shift) / stride) + 1);
-  return [lo, Math.max(lo, hi)];
-}
-
-/** Per tap along one dim: its shift and the range of windows that read inside the input. */
+/**
+ * Per tap along one dim: its shift (tap·dilation − padding) and the windows [lo, hi) whose tap
+ * lands inside the input: 0 ≤ o·stride + shift < size ⇔ ⌈−shift / stride⌉ ≤ o ≤ ⌊(size − 1 − shift) / stride⌋.
+ */
 function tapRanges(geometry: WindowGeometry, dim: 0 | 1, size: number): { shift: number; lo: number; hi: number }[] {
   const { kernel, stride, padding, dilation, out } = geometry;
   return Array.from({ length: kernel[dim] }, (_, tap) => {
     const shift = tap * dilation[dim] - padding[dim];
-    const [lo, hi] = windowRange(shift, stride[dim], size, out[dim]);
-    return { shift, lo, hi };
+    const lo = Math.max(0, Math.ceil(-shift / stride[dim]));
+    const hi = Math.min(out[dim], Math.floor((size - 1 - shift) / stride[dim]) + 1);
+    return { shift, lo, hi: Math.max(lo, hi) };
   });
-}
-
-/** The four dims of an [N, C, H, W] view (a rank-4 view is all these kernels take). */
-function dims4(view: HostView): [number, number, number, number] {
-  return view.shape as unknown as [number, number, number, number];
 }
 
 /** im2col: x [N, C, H, W] → [C·kH·kW, N, outH·outW], zero where a tap falls outside x. */
 export function im2col(x: HostView, geometry: WindowGeometry, dtype: DType): TypedArray {
-  const [batch, channels, height, width] = dims4(x);
-  const [kh, kw] = geometry.kernel;
-  const [oh, ow] = geometry.out;
-  const [sh, sw] = geometry.stride;
-  const [strideN, strideC, strideH, strideW] = x.strides as [number, number, number, number];
+  const batch = x.shape[0]!;
+  const channels = x.shape[1]!;
+  const height = x.shape[2]!;
+  const width = x.shape[3]!;
+  const kh = geometry.kernel[0]!;
+  const kw = geometry.kernel[1]!;
+  const oh = geometry.out[0]!;
+  const ow = geometry.out[1]!;
+  const sh = geometry.stride[0]!;
+  const sw = geometry.stride[1]!;
+  const strideN = x.strides[0]!;
+  const strideC = x.strides[1]!;
+  const strideH = x.strides[2]!;
+  const strideW = x.strides[3]!;
   const rows = tapRanges(geometry, 0, height);
   const cols = tapRanges(geometry, 1, width);
   const positions = oh * ow;
@@ -66,13 +67,19 @@ export function im2col(x: HostView, geometry: WindowGeometry, dtype: DType): Typ
 
 /** col2im: columns [N, C·kH·kW, outH·outW] added into a zeroed [N, C, H, W] where im2col read them. */
 export function col2im(columns: HostView, geometry: WindowGeometry, size: readonly [number, number], dtype: DType): TypedArray {
-  const [batch, taps] = columns.shape as [number, number, number];
-  const [kh, kw] = geometry.kernel;
-  const [, ow] = geometry.out;
-  const [sh, sw] = geometry.stride;
-  const [height, width] = size;
+  const batch = columns.shape[0]!;
+  const taps = columns.shape[1]!;
+  const kh = geometry.kernel[0]!;
+  const kw = geometry.kernel[1]!;
+  const ow = geometry.out[1]!;
+  const sh = geometry.stride[0]!;
+  const sw = geometry.stride[1]!;
+  const height = size[0]!;
+  const width = size[1]!;
   const channels = taps / (kh * kw);
-  const [strideN, strideR, strideL] = columns.strides as [number, number, number];
+  const strideN = columns.strides[0]!;
+  const strideR = columns.strides[1]!;
+  const strideL = columns.strides[2]!;
   const rows = tapRanges(geometry, 0, height);
   const cols = tapRanges(geometry, 1, width);
   const out = allocate(dtype, batch * channels * height * width);
@@ -128,13 +135,20 @@ function windowTaps(geometry: WindowGeometry, dim: 0 | 1, size: number): { first
  * only with dilation) gives -Infinity at position H·W, one past the plane.
  */
 export function maxPool(x: HostView, geometry: WindowGeometry, dtype: DType): { values: TypedArray; indices: TypedArray } {
-  const [batch, channels, height, width] = dims4(x);
-  const [oh, ow] = geometry.out;
-  const [, , strideH, strideW] = x.strides as [number, number, number, number];
-  const [strideN, strideC] = x.strides as [number, number];
+  const batch = x.shape[0]!;
+  const channels = x.shape[1]!;
+  const height = x.shape[2]!;
+  const width = x.shape[3]!;
+  const oh = geometry.out[0]!;
+  const ow = geometry.out[1]!;
+  const strideH = x.strides[2]!;
+  const strideW = x.strides[3]!;
+  const strideN = x.strides[0]!;
+  const strideC = x.strides[1]!;
   const rows = windowTaps(geometry, 0, height);
   const cols = windowTaps(geometry, 1, width);
-  const [dh, dw] = geometry.dilation;
+  const dh = geometry.dilation[0]!;
+  const dw = geometry.dilation[1]!;
   const values = allocate(dtype, batch * channels * oh * ow);
   const indices = allocate("int32", batch * channels * oh * ow);
   const data = x.buffer;
