@@ -23,6 +23,8 @@ const KERNEL_SET_TESTS = [
   "test/ops/softmax-properties.test.ts",
   "test/ops/gradcheck.test.ts",
   "test/ops/fused-vjp.test.ts",
+  "test/ops/conv.test.ts",
+  "test/ops/windows.test.ts",
   "test/nn/optim.test.ts",
   "test/nn/layers.test.ts",
   "test/fuzz/elementwise.test.ts",

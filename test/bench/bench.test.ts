@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // and that every peer has a cell (a peer that cannot load is reported, not fatal).
 
 const benchDir = fileURLToPath(new URL("../../packages/bench/", import.meta.url));
-const WORKLOADS = ["W1 N=16", "W1 N=32", "W1ᵀ N=32", "W2", "W3", "W4", "W5", "W6 axis 0", "W6 axis 1", "W7", "W8"];
+const WORKLOADS = ["W1 N=16", "W1 N=32", "W1ᵀ N=32", "W2", "W3", "W4", "W5", "W6 axis 0", "W6 axis 1", "W7", "W8", "W9", "LN"];
 const PEERS = [
   ["nabla", "nabla"],
   ["tfjs-cpu", "TF.js cpu"],
@@ -53,7 +53,7 @@ afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 function tableRows(markdown: string): Map<string, string[]> {
   const rows = new Map<string, string[]>();
   for (const line of markdown.split("\n")) {
-    if (!line.startsWith("| W")) continue;
+    if (!WORKLOADS.some((id) => line.startsWith(`| ${id} |`))) continue;
     const cells = line.slice(2, -2).split(" | ");
     if (!rows.has(cells[0]!)) rows.set(cells[0]!, cells); // the speed table comes first
   }

@@ -124,6 +124,14 @@ describe("max pooling sends each window's gradient to its first maximum, as PyTo
     ops.maxPool1d(x, 2, { stride: 1 }).backward(tensor([[[1, 1]]]));
     expect(x.grad!.toArray()).toEqual([[[0, 2, 0]]]);
   });
+  it("a window whose dilated taps all fall in the padding is -Infinity and takes no gradient", () => {
+    // PyTorch: F.max_pool1d(tensor([[[0.5]]]), 2, stride=1, padding=1, dilation=2) is [[[-inf]]], gradient 0
+    const x = tensor([[[0.5]]], { requiresGrad: true });
+    const y = ops.maxPool1d(x, 2, { stride: 1, padding: 1, dilation: 2 });
+    expect(y.toArray()).toEqual([[[Number.NEGATIVE_INFINITY]]]);
+    y.backward(tensor([[[1]]]));
+    expect(x.grad!.toArray()).toEqual([[[0]]]);
+  });
 });
 
 describe("bad arguments name the op and what was expected", () => {

@@ -209,8 +209,8 @@ function convInput(x: Tensor, spatial: number, pick: Choices): Tensor {
 /** conv1d / conv2d with random stride, padding (integers, "same", "valid"), dilation, groups and bias. */
 function convRow(spatial: 1 | 2, salt: number): OpRow {
   return {
-    name: "matmul",
-    covers: ["asStrided", "reshape", "permute", "cat", "clone", "add", "expand"],
+    name: "im2col",
+    covers: ["matmul", "reshape", "add", "expand"],
     arity: 3,
     sameShape: true,
     minRank: 3,
@@ -238,8 +238,8 @@ function convRow(spatial: 1 | 2, salt: number): OpRow {
 /** convTranspose1d / convTranspose2d with random stride, padding, outputPadding, dilation, groups and bias. */
 function convTransposeRow(spatial: 1 | 2, salt: number): OpRow {
   return {
-    name: "scatterAdd",
-    covers: ["matmul", "reshape", "permute", "slice", "add", "expand"],
+    name: "col2im",
+    covers: ["matmul", "reshape", "permute", "add", "expand"],
     arity: 3,
     sameShape: true,
     minRank: 3,
@@ -288,8 +288,8 @@ function poolGeometry(pick: Choices, sizes: readonly number[]) {
 
 function poolRow(kind: "max" | "avg", spatial: 1 | 2, salt: number): OpRow {
   return {
-    name: kind === "max" ? "gather" : "sum",
-    covers: ["asStrided", "cat", "reshape", "clone", ...(kind === "max" ? [] : ["div", "cast"])],
+    name: kind === "max" ? "maxPool" : "im2col",
+    covers: ["reshape", ...(kind === "max" ? ["scatterAdd"] : ["sum", "div", "cast"])],
     arity: 1,
     minRank: 3,
     maxRank: 3,
@@ -334,8 +334,8 @@ const convolutionRows: OpRow[] = [
     },
   },
   {
-    name: "asStrided",
-    covers: ["cat", "reshape", "permute", "clone"],
+    name: "im2col",
+    covers: ["reshape"],
     arity: 1,
     minRank: 3,
     maxRank: 3,

@@ -4,7 +4,17 @@ import type { DenseInit } from "./inputs";
  * What one workload asks each library to do, with its input data. Every library receives the same
  * task object, builds a `Case` from it (setup, untimed) and the harness times `Case.run`.
  */
-export type Task = MatmulTask | SoftmaxTask | CrossEntropyTask | MlpStepTask | BroadcastTask | SumAxisTask | OpChainTask | DigitsTask;
+export type Task =
+  | MatmulTask
+  | SoftmaxTask
+  | CrossEntropyTask
+  | MlpStepTask
+  | BroadcastTask
+  | SumAxisTask
+  | OpChainTask
+  | DigitsTask
+  | Conv2dTask
+  | LayerNormTask;
 
 /** C = A·B for square float32 matrices; with `transposeA`, A is read through a transposed view. */
 export interface MatmulTask {
@@ -69,6 +79,35 @@ export interface OpChainTask {
   ops: number;
   x: Float32Array;
   b: Float32Array;
+}
+
+/**
+ * conv2d of x [batch, inChannels, size, size] (NCHW) with weight [outChannels, inChannels, kernel,
+ * kernel] (OIHW) plus bias, stride 1, padding (kernel − 1) / 2 ("same"); then the gradients of x,
+ * weight and bias under a fixed cotangent [batch, outChannels, size, size].
+ */
+export interface Conv2dTask {
+  kind: "conv2d";
+  batch: number;
+  inChannels: number;
+  outChannels: number;
+  size: number;
+  kernel: number;
+  x: Float32Array;
+  weight: Float32Array;
+  bias: Float32Array;
+  cotangent: Float32Array;
+}
+
+/** Layer normalization of x [rows, cols] over its last dim (eps 1e-5) with weight and bias, and its VJP. */
+export interface LayerNormTask {
+  kind: "layerNorm";
+  rows: number;
+  cols: number;
+  x: Float32Array;
+  weight: Float32Array;
+  bias: Float32Array;
+  cotangent: Float32Array;
 }
 
 /** A labelled data set split into train and test rows. */

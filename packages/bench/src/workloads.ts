@@ -20,7 +20,7 @@ export interface Workload {
 
 const DIGITS_CSV = new URL("../../../examples/data/digits.csv", import.meta.url);
 
-/** The workloads W1–W8, at full size or, with `quick`, at sizes that run in well under a second. */
+/** The workloads W1–W9 and LN, at full size or, with `quick`, at sizes that run in well under a second. */
 export function workloads(quick: boolean): Workload[] {
   const list: Workload[] = [];
   const matmulSizes = quick ? [16, 32] : [64, 128, 256, 512, 1024];
@@ -134,6 +134,48 @@ export function workloads(quick: boolean): Workload[] {
     title: `digits: MLP 64→128→10, Adam lr 1e-2, batch 64, ${epochs} epoch${epochs === 1 ? "" : "s"}`,
     metric: { kind: "seconds" },
     task: () => digitsTask(epochs, quick),
+  });
+
+  const [convBatch, convIn, convOut, convSize] = quick ? [2, 4, 8, 8] : [32, 16, 32, 32];
+  list.push({
+    id: "W9",
+    title: `conv2d x [${convBatch}, ${convIn}, ${convSize}, ${convSize}], weight [${convOut}, ${convIn}, 3, 3], bias, padding 1, forward + backward`,
+    metric: { kind: "ms" },
+    task: () => {
+      const stream = new InputStream(9);
+      const bound = 1 / Math.sqrt(convIn * 9);
+      return {
+        kind: "conv2d",
+        batch: convBatch,
+        inChannels: convIn,
+        outChannels: convOut,
+        size: convSize,
+        kernel: 3,
+        x: stream.normal(convBatch * convIn * convSize * convSize),
+        weight: stream.uniform(convOut * convIn * 9, -bound, bound),
+        bias: stream.uniform(convOut, -bound, bound),
+        cotangent: stream.normal(convBatch * convOut * convSize * convSize),
+      };
+    },
+  });
+
+  const [lnRows, lnCols] = quick ? [64, 32] : [4096, 256];
+  list.push({
+    id: "LN",
+    title: `layer norm over the last dim of [${lnRows}, ${lnCols}], weight and bias, forward + backward`,
+    metric: { kind: "ms" },
+    task: () => {
+      const stream = new InputStream(10);
+      return {
+        kind: "layerNorm",
+        rows: lnRows,
+        cols: lnCols,
+        x: stream.normal(lnRows * lnCols),
+        weight: stream.uniform(lnCols, 0.5, 1.5),
+        bias: stream.uniform(lnCols),
+        cotangent: stream.normal(lnRows * lnCols),
+      };
+    },
   });
   return list;
 }

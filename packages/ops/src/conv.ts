@@ -1,12 +1,11 @@
-import { NablaError, type Tensor, formatShape, pad, tensor, zeros } from "@nabla/tensor";
-import { checkInteger, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
+import { defineOp, NablaError, type OpContext, Tensor, formatShape } from "@nabla/tensor";
+import { checkInteger, checkOptions, checkTensor, describeValue, type WindowGeometry } from "@nabla/tensor/internal";
 
-// Convolution as im2col: the windows of the (zero-padded) input are one asStrided view, copied
-// into columns once, and each group is one batched matmul with the weight. Every step is a
-// differentiable op, so gradients of any order come from theirs: the input's gradient is col2im,
-// asStrided's backward adding each column back where it was read. The transposed convolution is
-// that adjoint written forwards: a matmul with the weight, then a scatter-add of the columns
-// (col2im through an int32 index), whose backward is a gather (im2col again).
+// Convolution as im2col: the windows of the input (zero outside it) are copied into columns by
+// the im2col primitive, and each group is one batched matmul with the weight. im2col and col2im
+// are linear and each other's adjoint, so each op's backward is the other and gradients of any
+// order come from them and matmul's. The transposed convolution is that adjoint written forwards:
+// a matmul with the weight, then col2im of the columns.
 
 /** A size given for every spatial dim: one integer for all, or one per dim. */
 export type Size1d = number | readonly [number];
@@ -80,26 +79,68 @@ export function batchedInput(op: string, input: unknown, spatial: number): { x: 
 
 const product = (values: readonly number[]) => values.reduce((p, v) => p * v, 1);
 
+/** An `[N, C, H, W]` tensor's windows and the plane size they slide over. */
+type WindowFields = { geometry: WindowGeometry; size: [number, number] };
+
 /**
- * The sliding windows of `x` `[N, C, ...spatial]` as one view `[N, C, ...out, ...kernel]` (no
- * copy): window o, tap k reads spatial position o·stride + k·dilation. Differentiable: its backward
- * adds each window's gradient back where the window read.
+ * im2col: `[N, C, H, W]` → `[N, C·kH·kW, outH·outW]`, zero where a tap falls outside the input;
+ * a view of columns stored `[C·kH·kW, N, outH·outW]` (see `convNd`).
  */
-export function windows(
-  x: Tensor,
+const im2colOp: (x: Tensor, geometry: WindowGeometry) => Tensor = defineOp({
+  name: "im2col",
+  forward(ctx: OpContext<WindowFields>, x: Tensor, geometry: WindowGeometry) {
+    ctx.geometry = geometry;
+    ctx.size = [x.shape[2]!, x.shape[3]!];
+    const [batch, channels] = x.shape as [number, number];
+    const { backend } = x.storage;
+    const shape = [channels * geometry.kernel[0] * geometry.kernel[1], batch, geometry.out[0] * geometry.out[1]];
+    return Tensor.fromBuffer(backend, backend.run.im2col(x, geometry, x.dtype), shape, x.dtype).permute([1, 0, 2]);
+  },
+  backward(ctx, gradOut) {
+    return [col2imOp(gradOut, ctx.geometry, ctx.size)];
+  },
+  formula: { forward: "cols[n, (c, p, q), (i, j)] = x[n, c, i·s + p·d − pad, j·s + q·d − pad]", backward: "x̄ = col2im(cols̄)" },
+});
+
+/** col2im, im2col's adjoint: `[N, C·kH·kW, outH·outW]` added back into `[N, C, ...size]`. */
+const col2imOp: (columns: Tensor, geometry: WindowGeometry, size: [number, number]) => Tensor = defineOp({
+  name: "col2im",
+  forward(ctx: OpContext<WindowFields>, columns: Tensor, geometry: WindowGeometry, size: [number, number]) {
+    ctx.geometry = geometry;
+    ctx.size = size;
+    const [batch, taps] = columns.shape as [number, number];
+    const { backend } = columns.storage;
+    const shape = [batch, taps / (geometry.kernel[0] * geometry.kernel[1]), ...size];
+    return Tensor.fromBuffer(backend, backend.run.col2im(columns, geometry, size, columns.dtype), shape, columns.dtype);
+  },
+  backward(ctx, gradOut) {
+    return [im2colOp(gradOut, ctx.geometry)];
+  },
+  formula: { forward: "y[n, c, i·s + p·d − pad, j·s + q·d − pad] += cols[n, (c, p, q), (i, j)]", backward: "cols̄ = im2col(ȳ)" },
+});
+
+/**
+ * A 1-d or 2-d geometry as the 2-d one the window primitives take (a 1-d input is `[N, C, 1, L]`),
+ * with the padding before each dim.
+ */
+export function windowGeometry(
   kernel: readonly number[],
   stride: readonly number[],
+  padding: readonly number[],
   dilation: readonly number[],
   out: readonly number[],
-): Tensor {
-  const c = x.contiguous();
-  const strides = c.strides;
-  const spatial = strides.slice(2);
-  return c.asStrided(
-    [c.shape[0]!, c.shape[1]!, ...out, ...kernel],
-    [strides[0]!, strides[1]!, ...spatial.map((s, d) => s * stride[d]!), ...spatial.map((s, d) => s * dilation[d]!)],
-    c.offset,
-  );
+): WindowGeometry {
+  const pair = (values: readonly number[], fill: number): [number, number] =>
+    values.length === 1 ? [fill, values[0]!] : [values[0]!, values[1]!];
+  return { kernel: pair(kernel, 1), stride: pair(stride, 1), padding: pair(padding, 0), dilation: pair(dilation, 1), out: pair(out, 1) };
+}
+
+/** `[N, C, L]` as `[N, C, 1, L]`; `[N, C, H, W]` as it is. */
+export const asPlanes = (x: Tensor) => (x.ndim === 3 ? x.unsqueeze(2) : x);
+
+/** The columns of `x` `[N, C, ...spatial]` (1 or 2 spatial dims): `[N, C·Πkernel, Πout]`. */
+export function im2col(x: Tensor, geometry: WindowGeometry): Tensor {
+  return im2colOp(asPlanes(x), geometry);
 }
 
 function checkSameDType(op: string, input: Tensor, weight: Tensor, bias: Tensor | null): void {
@@ -164,11 +205,6 @@ function convPadding(op: string, padding: unknown, spatial: number, kernel: numb
   return sizeTuple(op, "padding", padding, spatial, 0).map((p) => [p, p]);
 }
 
-/** The zero padding, as `pad` lists it (pairs from the last dim backwards); null when there is none. */
-function padList(padding: readonly number[][]): number[] | null {
-  return padding.every(([before, after]) => before === 0 && after === 0) ? null : [...padding].reverse().flat();
-}
-
 /** The sizes of a convolution's output, or an error naming the input, kernel and padded sizes. */
 function convOutputSizes(op: string, x: Tensor, kernel: number[], stride: number[], padding: number[][], dilation: number[]): number[] {
   const sizes = x.shape.slice(2);
@@ -215,19 +251,18 @@ function convNd(
     );
   }
   const out = convOutputSizes(op, x, kernel, stride, padding, dilation);
-  const pads = padList(padding);
-  const padded = pads === null ? x : pad(x, pads);
   const batch = x.shape[0]!;
-  // columns [N, G, C/G · Πk, Πout]: row (c, k) of column o holds input channel c at tap k of window o
-  const taps = windows(padded, kernel, stride, dilation, out);
-  const columns = taps
-    .reshape([batch, groups, groupChannels, ...out, ...kernel])
-    .permute([0, 1, 2, ...kernel.map((_, d) => 3 + spatial + d), ...out.map((_, d) => 3 + d)])
-    .reshape([batch, groups, groupChannels * product(kernel), product(out)]);
-  // [G, out/G, C/G · Πk] × [N, G, C/G · Πk, Πout] → [N, G, out/G, Πout]
-  const y = w.reshape([groups, outChannels / groups, groupChannels * product(kernel)]).matmul(columns);
-  let result = y.reshape([batch, outChannels, ...out]);
-  if (b !== null) result = result.add(biasColumn(b, spatial));
+  // columns [G, C/G · Πk, N · Πout] (a view of how im2col stores them): row (c, k) of column
+  // (n, o) holds channel c of sample n at tap k of window o
+  const befores = padding.map(([before]) => before!);
+  const columns = im2col(x, windowGeometry(kernel, stride, befores, dilation, out))
+    .permute([1, 0, 2])
+    .reshape([groups, groupChannels * product(kernel), batch * product(out)]);
+  // one product per group over the whole batch: [G, out/G, C/G · Πk] × [G, C/G · Πk, N · Πout] → [out, N, ...]
+  let y = w.reshape([groups, outChannels / groups, groupChannels * product(kernel)]).matmul(columns);
+  // the bias added while y is [out, N · Πout] and contiguous: its gradient is then a sum of rows
+  if (b !== null) y = y.add(b.reshape([groups, outChannels / groups, 1]));
+  const result = y.reshape([outChannels, batch, ...out]).transpose(0, 1);
   return batched ? result : result.squeeze(0);
 }
 
@@ -286,31 +321,11 @@ function convTransposeNd(
   const positions = product(sizes);
   // columns [N, G, out/G · Πk, Πin] = Wᵀ x per group; column i holds what input position i adds at each tap
   const weightT = w.reshape([groups, inGroup, groupOut * taps]).mT;
-  const columns = weightT.matmul(x.reshape([batch, groups, inGroup, positions])).reshape([batch, outChannels, taps * positions]);
-  // col2im: entry (k, i) of a channel lands at output position i·stride + k·dilation
-  const target = new Int32Array(taps * positions);
-  const fullStrides = full.map((_, d) => product(full.slice(d + 1)));
-  for (let k = 0; k < taps; k++) {
-    for (let i = 0; i < positions; i++) {
-      let flat = 0;
-      for (let d = 0, kRest = k, iRest = i; d < spatial; d++) {
-        const kInner = product(kernel.slice(d + 1));
-        const iInner = product(sizes.slice(d + 1));
-        const kd = Math.floor(kRest / kInner);
-        const id = Math.floor(iRest / iInner);
-        kRest -= kd * kInner;
-        iRest -= id * iInner;
-        flat += (id * stride[d]! + kd * dilation[d]!) * fullStrides[d]!;
-      }
-      target[k * positions + i] = flat;
-    }
-  }
-  const index = tensor(target)
-    .reshape([1, 1, taps * positions])
-    .expand([batch, outChannels, taps * positions]);
-  const scattered = zeros([batch, outChannels, product(full)], { dtype: x.dtype }).scatterAdd(2, index, columns);
-  let result = scattered.reshape([batch, outChannels, ...full]);
-  for (let d = 0; d < spatial; d++) if (padding[d]! > 0) result = result.narrow(2 + d, padding[d]!, out[d]!);
+  const columns = weightT.matmul(x.reshape([batch, groups, inGroup, positions])).reshape([batch, outChannels * taps, positions]);
+  // col2im: entry (k, i) of a channel lands at output position i·stride + k·dilation − padding
+  const geometry = windowGeometry(kernel, stride, padding, dilation, sizes);
+  const planes = col2imOp(columns, geometry, spatial === 1 ? [1, out[0]!] : [out[0]!, out[1]!]);
+  let result = planes.reshape([batch, outChannels, ...out]);
   if (b !== null) result = result.add(biasColumn(b, spatial));
   return batched ? result : result.squeeze(0);
 }
@@ -409,9 +424,13 @@ export function unfold(input: Tensor, kernelSize: Size2d, options?: UnfoldOption
   const dilation = sizeTuple(op, "dilation", opts.dilation ?? 1, 2, 1);
   const padding = sizeTuple(op, "padding", opts.padding ?? 0, 2, 0).map((p) => [p, p]);
   const out = convOutputSizes(op, x, kernel, stride, padding, dilation);
-  const pads = padList(padding);
-  const taps = windows(pads === null ? x : pad(x, pads), kernel, stride, dilation, out);
-  const [batch, channels] = x.shape as [number, number];
-  const columns = taps.permute([0, 1, 4, 5, 2, 3]).reshape([batch, channels * product(kernel), product(out)]);
+  const geometry = windowGeometry(
+    kernel,
+    stride,
+    padding.map(([before]) => before!),
+    dilation,
+    out,
+  );
+  const columns = im2col(x, geometry);
   return batched ? columns : columns.squeeze(0);
 }

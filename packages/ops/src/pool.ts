@@ -1,11 +1,12 @@
-import { NablaError, type Tensor, formatShape, pad, tensor } from "@nabla/tensor";
-import { checkBoolean, checkOptions, describeValue } from "@nabla/tensor/internal";
-import { batchedInput, type Size1d, type Size2d, sizeTuple, windows } from "./conv";
+import { defineOp, NablaError, type OpContext, Tensor, formatShape, tensor, zeros } from "@nabla/tensor";
+import { checkBoolean, checkOptions, describeValue, scatterAddUnchecked, type WindowGeometry } from "@nabla/tensor/internal";
+import { asPlanes, batchedInput, im2col, type Size1d, type Size2d, sizeTuple, windowGeometry } from "./conv";
 
-// Pooling over the same sliding-window view as convolution: the input is padded (with -Infinity
-// for max, zeros for the average) and extended past its end when ceilMode needs one more window,
-// the windows are one asStrided view, and max or mean reduce them. Adaptive average pooling has
-// windows of varying sizes, so it is a product with an averaging matrix per spatial dim.
+// Pooling over the same windows as convolution. Max pooling is one primitive giving each window's
+// maximum and where it came from; its gradient is a scatter-add to those positions (whose own
+// gradient is a gather). Average pooling sums im2col's columns (taps outside the input, padding
+// or past the end with ceilMode, read as zero). Adaptive average pooling has windows of varying
+// sizes, so it is a product with an averaging matrix per spatial dim.
 
 /** The output size of `adaptiveAvgPool2d`: one size for both dims, or `[height, width]` where null keeps the input's. */
 export type AdaptiveSize2d = number | readonly [number | null, number | null];
@@ -41,8 +42,6 @@ interface PoolGeometry {
   padding: number[];
   dilation: number[];
   out: number[];
-  /** `pad`'s list: the padding before each dim, and after it whatever the last window needs (negative crops). */
-  pads: number[];
 }
 
 function poolGeometry(
@@ -75,23 +74,52 @@ function poolGeometry(
       `output size ${formatShape(out)} is too small for input ${formatShape(x.shape)} (kernel ${formatShape(kernel)}, stride ${formatShape(stride)}, padding ${formatShape(padding)}, dilation ${formatShape(dilation)})`,
     );
   }
-  const pads = sizes
-    .map((size, d) => {
-      const needed = (out[d]! - 1) * stride[d]! + dilation[d]! * (kernel[d]! - 1) + 1;
-      return [padding[d]!, needed - size - padding[d]!];
-    })
-    .reverse()
-    .flat();
-  return { kernel, stride, padding, dilation, out, pads };
+  return { kernel, stride, padding, dilation, out };
 }
+
+/**
+ * Whether some window has no tap inside the input (dilated taps can all fall in the padding):
+ * its maximum is -Infinity and its index one past the plane, where no gradient goes.
+ */
+function hasEmptyWindow(g: WindowGeometry, size: readonly number[]): boolean {
+  return [0, 1].some((d) =>
+    Array.from({ length: g.out[d]! }, (_, o) => o * g.stride[d]! - g.padding[d]!).some((start) =>
+      Array.from({ length: g.kernel[d]! }, (_, k) => start + k * g.dilation[d]!).every((at) => at < 0 || at >= size[d]!),
+    ),
+  );
+}
+
+/** Each window's maximum of `[N, C, H, W]`; the first maximum takes the whole gradient, as PyTorch. */
+const maxPoolOp = defineOp({
+  name: "maxPool",
+  forward(ctx: OpContext<{ inputShape: readonly number[]; spill: boolean }>, x: Tensor, geometry: WindowGeometry) {
+    const { backend } = x.storage;
+    const { values, indices } = backend.run.maxPool(x, geometry, x.dtype);
+    const [batch, channels] = x.shape as [number, number];
+    const planes = geometry.out[0] * geometry.out[1];
+    ctx.inputShape = x.shape;
+    ctx.spill = hasEmptyWindow(geometry, x.shape.slice(2));
+    ctx.save(Tensor.fromBuffer(backend, indices, [batch, channels, planes], "int32"));
+    return Tensor.fromBuffer(backend, values, [batch, channels, ...geometry.out], x.dtype);
+  },
+  backward(ctx, gradOut) {
+    const [indices] = ctx.saved as [Tensor];
+    const [batch, channels, height, width] = ctx.inputShape as [number, number, number, number];
+    // one extra slot per plane takes the gradient of windows with no tap inside the input
+    const plane = height * width;
+    const flat = zeros([batch, channels, ctx.spill ? plane + 1 : plane], { dtype: gradOut.dtype });
+    // the kernel's positions are in range by construction: no index check
+    const scattered = scatterAddUnchecked(flat, 2, indices, gradOut.reshape(indices.shape));
+    return [(ctx.spill ? scattered.narrow(2, 0, plane) : scattered).reshape(ctx.inputShape)];
+  },
+  formula: { forward: "y[n, c, i, j] = max of window (i, j); index = where", backward: "x̄[n, c, index[n, c, i, j]] += ȳ[n, c, i, j]" },
+});
 
 function maxPoolNd(op: string, spatial: number, input: Tensor, kernelSize: unknown, options: MaxPoolOptions<unknown> | undefined): Tensor {
   const { x, batched } = batchedInput(op, input, spatial);
   const g = poolGeometry(op, x, spatial, kernelSize, checkOptions(op, options));
-  const taps = windows(pad(x, g.pads, { value: -Infinity }), g.kernel, g.stride, g.dilation, g.out);
-  const flat = taps.reshape([...taps.shape.slice(0, 2 + spatial), -1]);
-  // the first maximum of each window takes the whole gradient, as PyTorch's max pooling
-  const y = flat.gather(-1, flat.argmax(-1, true)).squeeze(-1);
+  const geometry = windowGeometry(g.kernel, g.stride, g.padding, g.dilation, g.out);
+  const y = maxPoolOp(asPlanes(x), geometry).reshape([...x.shape.slice(0, 2), ...g.out]);
   return batched ? y : y.squeeze(0);
 }
 
@@ -110,8 +138,9 @@ function avgPoolNd(op: string, spatial: number, input: Tensor, kernelSize: unkno
   const opts = checkOptions(op, options);
   const includePad = checkBoolean(op, "countIncludePad", opts.countIncludePad ?? true);
   const g = poolGeometry(op, x, spatial, kernelSize, { ...opts, dilation: 1 });
-  const taps = windows(pad(x, g.pads), g.kernel, g.stride, g.dilation, g.out);
-  const sums = taps.sum(g.kernel.map((_, d) => 2 + spatial + d));
+  const columns = im2col(x, windowGeometry(g.kernel, g.stride, g.padding, g.dilation, g.out));
+  const [batch, channels] = x.shape as [number, number];
+  const sums = columns.reshape([batch, channels, -1, ...g.out]).sum(2);
   const counts = g.out.map((out, d) => windowCounts(x.shape[2 + d]!, g.kernel[d]!, g.stride[d]!, g.padding[d]!, out, includePad));
   const divisor = counts.reduce<number[]>((acc, along) => acc.flatMap((a) => along.map((c) => a * c)), [1]);
   const y = sums.div(tensor(Float64Array.from(divisor), { shape: g.out }).to(x.dtype));

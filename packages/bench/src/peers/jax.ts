@@ -139,7 +139,56 @@ function prepare(jax: Jax, task: Task): Case {
     }
     case "digits":
       return digits(jax, task);
+    case "conv2d": {
+      const { batch, inChannels, outChannels, size, kernel } = task;
+      const half = (kernel - 1) / 2;
+      const f = (input: JaxArray, w: JaxArray, b: JaxArray) =>
+        jax.lax
+          .convGeneralDilated(
+            input,
+            w,
+            [1, 1],
+            [
+              [half, half],
+              [half, half],
+            ],
+          )
+          .add(b.reshape([1, outChannels, 1, 1]));
+      return vjpCase(jax, f, [
+        np.array(task.x).reshape([batch, inChannels, size, size]),
+        np.array(task.weight).reshape([outChannels, inChannels, kernel, kernel]),
+        np.array(task.bias),
+        np.array(task.cotangent).reshape([batch, outChannels, size, size]),
+      ]);
+    }
+    case "layerNorm": {
+      // jax-js has no layer norm op: nn.standardize (mean and variance over the last axis), scaled and shifted
+      const f = (input: JaxArray, w: JaxArray, b: JaxArray) => nn.standardize(input, -1, { epsilon: 1e-5 }).mul(w).add(b);
+      return vjpCase(jax, f, [
+        np.array(task.x).reshape([task.rows, task.cols]),
+        np.array(task.weight),
+        np.array(task.bias),
+        np.array(task.cotangent).reshape([task.rows, task.cols]),
+      ]);
+    }
   }
+}
+
+/** A jitted forward and backward of `f` at three inputs under a fixed cotangent (the fourth array). */
+function vjpCase(jax: Jax, f: (x: JaxArray, w: JaxArray, b: JaxArray) => JaxArray, arrays: [JaxArray, JaxArray, JaxArray, JaxArray]): Case {
+  const forwardBackward = jax.jit((x: JaxArray, w: JaxArray, b: JaxArray, g: JaxArray) => {
+    const [y, pullback] = jax.vjp(f, [x, w, b]);
+    const grads = pullback(g);
+    pullback.dispose();
+    return [y, ...grads];
+  });
+  return {
+    run: async () => jax.tree.dispose(await jax.blockUntilReady(forwardBackward(...(arrays.map((a) => a.ref) as typeof arrays)))),
+    dispose: () => {
+      forwardBackward.dispose();
+      jax.tree.dispose(arrays);
+    },
+  };
 }
 
 type Params = { w1: JaxArray; b1: JaxArray; w2: JaxArray; b2: JaxArray };

@@ -1,5 +1,5 @@
 import { DataLoader, Linear, optim, ReLU, Sequential, TensorDataset } from "@nabla/nn";
-import { crossEntropy, softmax } from "@nabla/ops";
+import { conv2d, crossEntropy, layerNorm, softmax } from "@nabla/ops";
 import { noGrad, tensor, type Tensor } from "@nabla/tensor";
 import type { DenseInit } from "../inputs";
 import type { Backend, Case, DigitsTask, MlpStepTask, Task } from "../tasks";
@@ -77,6 +77,33 @@ function prepare(task: Task): Case {
     }
     case "digits":
       return digits(task);
+    case "conv2d": {
+      const { batch, inChannels, outChannels, size, kernel } = task;
+      const x = tensor(task.x, { shape: [batch, inChannels, size, size], requiresGrad: true });
+      const weight = tensor(task.weight, { shape: [outChannels, inChannels, kernel, kernel], requiresGrad: true });
+      const bias = tensor(task.bias, { requiresGrad: true });
+      const cotangent = tensor(task.cotangent, { shape: [batch, outChannels, size, size] });
+      return {
+        run: () => {
+          x.grad = weight.grad = bias.grad = null;
+          conv2d(x, weight, bias, { padding: (kernel - 1) / 2 }).backward(cotangent);
+        },
+        dispose: NOTHING_TO_FREE,
+      };
+    }
+    case "layerNorm": {
+      const x = matrix(task.x, task.rows, task.cols, true);
+      const weight = tensor(task.weight, { requiresGrad: true });
+      const bias = tensor(task.bias, { requiresGrad: true });
+      const cotangent = matrix(task.cotangent, task.rows, task.cols);
+      return {
+        run: () => {
+          x.grad = weight.grad = bias.grad = null;
+          layerNorm(x, [task.cols], { weight, bias }).backward(cotangent);
+        },
+        dispose: NOTHING_TO_FREE,
+      };
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Scalar, Tensor, Variable } from "@tensorflow/tfjs-core";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
-import type { Backend, Case, DigitsTask, MlpStepTask, Task } from "../tasks";
+import { type Backend, type Case, type DigitsTask, type MlpStepTask, type Task, WorkloadSkipped } from "../tasks";
 import { transposed } from "../inputs";
 
 type Tf = typeof import("@tensorflow/tfjs-core");
@@ -120,6 +120,45 @@ function prepare(tf: Tf, task: Task): Case {
     }
     case "digits":
       return digits(tf, task);
+    case "conv2d": {
+      if (tf.getBackend() === "wasm") {
+        throw new WorkloadSkipped("not run: TF.js wasm 4.22.0 registers no Conv2DBackpropFilter kernel (the weight's gradient)");
+      }
+      // TF.js convolves NHWC inputs with HWIO filters (its CPU backends take no NCHW): the data are
+      // transposed once, untimed
+      const { batch, inChannels, outChannels, size, kernel } = task;
+      const [x, weight, cotangent] = tf.tidy(() => [
+        tf.transpose(tf.tensor4d(task.x, [batch, inChannels, size, size]), [0, 2, 3, 1]),
+        tf.transpose(tf.tensor4d(task.weight, [outChannels, inChannels, kernel, kernel]), [2, 3, 1, 0]),
+        tf.transpose(tf.tensor4d(task.cotangent, [batch, outChannels, size, size]), [0, 2, 3, 1]),
+      ]);
+      const bias = tf.tensor1d(task.bias);
+      const convGrads = tf.grads((input: Tensor, filter: Tensor, b: Tensor) =>
+        tf.add(
+          tf.conv2d(input as import("@tensorflow/tfjs-core").Tensor4D, filter as import("@tensorflow/tfjs-core").Tensor4D, 1, "same"),
+          b,
+        ),
+      );
+      return {
+        run: () => tf.dispose(convGrads([x!, weight!, bias], cotangent)),
+        dispose: () => tf.dispose([x!, weight!, bias, cotangent!]),
+      };
+    }
+    case "layerNorm": {
+      const x = tf.tensor2d(task.x, [task.rows, task.cols]);
+      const weight = tf.tensor1d(task.weight);
+      const bias = tf.tensor1d(task.bias);
+      const cotangent = tf.tensor2d(task.cotangent, [task.rows, task.cols]);
+      // TF.js has no layer norm op outside tfjs-layers: the composite, as tf.layers.layerNormalization computes it
+      const layerNormGrads = tf.grads((input: Tensor, w: Tensor, b: Tensor) => {
+        const { mean, variance } = tf.moments(input, -1, true);
+        return tf.add(tf.mul(tf.div(tf.sub(input, mean), tf.sqrt(tf.add(variance, 1e-5))), w), b);
+      });
+      return {
+        run: () => tf.dispose(layerNormGrads([x, weight, bias], cotangent)),
+        dispose: () => tf.dispose([x, weight, bias, cotangent]),
+      };
+    }
   }
 }
 

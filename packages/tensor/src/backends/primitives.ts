@@ -90,6 +90,19 @@ export type OptimizerStep =
     };
 
 /**
+ * Sliding windows over the last two dims of an `[N, C, H, W]` view: window (i, j) has its tap
+ * (p, q) at row i·stride[0] − padding[0] + p·dilation[0] and column j·stride[1] − padding[1] +
+ * q·dilation[1]; `out` counts the windows along each dim. Taps outside the input read as padding.
+ */
+export interface WindowGeometry {
+  readonly kernel: readonly [number, number];
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+  readonly dilation: readonly [number, number];
+  readonly out: readonly [number, number];
+}
+
+/**
  * Every primitive, over buffers of type `B`. Operands of elementwise primitives are already
  * broadcast to one shape (broadcasting happens once, in the ops). A primitive that returns a
  * buffer allocates it: contiguous, shaped as documented, of the dtype asked for. Semantics are
@@ -174,6 +187,24 @@ export interface Primitives<B = BackendBuffer> {
    * same update written in tensor ops stores a tensor (scalars too), so both give the same bits.
    */
   optimizerUpdate(step: OptimizerStep, param: View<B>, grad: View<B>, state: readonly (View<B> | null)[]): void;
+  /**
+   * im2col: the windows of x `[N, C, H, W]` as columns `[C·kH·kW, N, outH·outW]`, row (c, p, q)
+   * holding channel c at tap (p, q) of each window, zero where a tap falls outside x. Rows first,
+   * so a convolution is one matrix product over the whole batch.
+   */
+  im2col(x: View<B>, geometry: WindowGeometry, dtype: DType): B;
+  /**
+   * col2im, im2col's adjoint: columns `[N, C·kH·kW, outH·outW]` added back into a zeroed
+   * `[N, C, ...size]` where each entry was read from (entries outside it are dropped).
+   */
+  col2im(columns: View<B>, geometry: WindowGeometry, size: readonly [number, number], dtype: DType): B;
+  /**
+   * Max pooling of x `[N, C, H, W]`: each window's first maximum (NaN counting as the maximum,
+   * taps outside x skipped) as `values` `[N, C, outH, outW]` of `dtype`, and its position h·W + w
+   * in the input's plane as int32 `indices` of the same shape (H·W for a window with no tap inside x,
+   * whose value is -Infinity).
+   */
+  maxPool(x: View<B>, geometry: WindowGeometry, dtype: DType): { values: B; indices: B };
 }
 
 /** The name of a primitive. */

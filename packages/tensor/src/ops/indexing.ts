@@ -72,7 +72,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   return gatherOp(x, d, index);
 }
 
-const scatterAddOp = defineOp({
+export const scatterAddOp = defineOp({
   name: "scatterAdd",
   forward(ctx, x: Tensor, dim: number, index: Tensor, src: Tensor) {
     ctx.dim = dim;

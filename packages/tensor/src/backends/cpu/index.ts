@@ -10,6 +10,7 @@ import { sortAlong } from "./sort";
 import { scanAlong } from "./scan";
 import { crossEntropyBackwardRows, crossEntropyRows, softmaxAlong, softmaxBackwardAlong } from "./softmax";
 import { registerWasmKernels } from "./wasm-kernels";
+import { col2im, im2col, maxPool } from "./windows";
 
 /**
  * The CPU backend: a buffer is a typed array (bool as 0/1 bytes), or float32 values living in the
@@ -57,6 +58,9 @@ export const cpuDefinition: BackendDefinition<CpuBuffer> = {
         hostView(grad),
         state.map((view) => (view === null ? null : hostView(view))),
       ),
+    im2col: (x, geometry, dtype) => im2col(hostView(x), geometry, dtype),
+    col2im: (columns, geometry, size, dtype) => col2im(hostView(columns), geometry, size, dtype),
+    maxPool: (x, geometry, dtype) => maxPool(hostView(x), geometry, dtype),
   },
 };
 

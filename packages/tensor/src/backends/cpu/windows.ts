@@ -1,0 +1,193 @@
+import { allocate, type DType, type TypedArray } from "../../dtype";
+import type { WindowGeometry } from "../primitives";
+import type { HostView } from "./iterate";
+
+// Sliding-window kernels (im2col, its adjoint col2im, max pooling) over the last two dims of an
+// [N, C, H, W] view. Sizes are read by index, not destructured: array destructuring goes through
+// the iterator protocol, which V8 deoptimised here over and over. The loops run over (n, c, tap) and then over window rows; the range of
+// windows whose tap lands inside the input is worked out once per tap, so the inner loops do no
+// bounds checks and no index arithmetic beyond a stride step.
+
+/**
+ * Per tap along one dim: its shift (tap·dilation − padding) and the windows [lo, hi) whose tap
+ * lands inside the input: 0 ≤ o·stride + shift < size ⇔ ⌈−shift / stride⌉ ≤ o ≤ ⌊(size − 1 − shift) / stride⌋.
+ */
+function tapRanges(geometry: WindowGeometry, dim: 0 | 1, size: number): { shift: number; lo: number; hi: number }[] {
+  const { kernel, stride, padding, dilation, out } = geometry;
+  return Array.from({ length: kernel[dim] }, (_, tap) => {
+    const shift = tap * dilation[dim] - padding[dim];
+    const lo = Math.max(0, Math.ceil(-shift / stride[dim]));
+    const hi = Math.min(out[dim], Math.floor((size - 1 - shift) / stride[dim]) + 1);
+    return { shift, lo, hi: Math.max(lo, hi) };
+  });
+}
+
+/** im2col: x [N, C, H, W] → [C·kH·kW, N, outH·outW], zero where a tap falls outside x. */
+export function im2col(x: HostView, geometry: WindowGeometry, dtype: DType): TypedArray {
+  const batch = x.shape[0]!;
+  const channels = x.shape[1]!;
+  const height = x.shape[2]!;
+  const width = x.shape[3]!;
+  const kh = geometry.kernel[0]!;
+  const kw = geometry.kernel[1]!;
+  const oh = geometry.out[0]!;
+  const ow = geometry.out[1]!;
+  const sh = geometry.stride[0]!;
+  const sw = geometry.stride[1]!;
+  const strideN = x.strides[0]!;
+  const strideC = x.strides[1]!;
+  const strideH = x.strides[2]!;
+  const strideW = x.strides[3]!;
+  const rows = tapRanges(geometry, 0, height);
+  const cols = tapRanges(geometry, 1, width);
+  const positions = oh * ow;
+  const out = allocate(dtype, batch * channels * kh * kw * positions);
+  const data = x.buffer;
+  const step = sw * strideW; // input step between neighbouring windows along a row
+  const rowLength = batch * positions; // one output row (c, p, q) holds every window of every sample
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      const plane = x.offset + n * strideN + c * strideC;
+      for (let p = 0; p < kh; p++) {
+        const row = rows[p]!;
+        for (let q = 0; q < kw; q++) {
+          const col = cols[q]!;
+          const o = ((c * kh + p) * kw + q) * rowLength + n * positions;
+          for (let i = row.lo; i < row.hi; i++) {
+            const start = plane + (i * sh + row.shift) * strideH + (col.lo * sw + col.shift) * strideW;
+            const end = o + i * ow + col.hi;
+            for (let t = o + i * ow + col.lo, s = start; t < end; t++, s += step) out[t] = data[s]!;
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** col2im: columns [N, C·kH·kW, outH·outW] added into a zeroed [N, C, H, W] where im2col read them. */
+export function col2im(columns: HostView, geometry: WindowGeometry, size: readonly [number, number], dtype: DType): TypedArray {
+  const batch = columns.shape[0]!;
+  const taps = columns.shape[1]!;
+  const kh = geometry.kernel[0]!;
+  const kw = geometry.kernel[1]!;
+  const ow = geometry.out[1]!;
+  const sh = geometry.stride[0]!;
+  const sw = geometry.stride[1]!;
+  const height = size[0]!;
+  const width = size[1]!;
+  const channels = taps / (kh * kw);
+  const strideN = columns.strides[0]!;
+  const strideR = columns.strides[1]!;
+  const strideL = columns.strides[2]!;
+  const rows = tapRanges(geometry, 0, height);
+  const cols = tapRanges(geometry, 1, width);
+  const out = allocate(dtype, batch * channels * height * width);
+  const data = columns.buffer;
+  const rowStep = ow * strideL; // column step between window rows
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      const plane = (n * channels + c) * height * width;
+      for (let p = 0; p < kh; p++) {
+        const row = rows[p]!;
+        for (let q = 0; q < kw; q++) {
+          const col = cols[q]!;
+          const source = columns.offset + n * strideN + ((c * kh + p) * kw + q) * strideR;
+          for (let i = row.lo; i < row.hi; i++) {
+            const target = plane + (i * sh + row.shift) * width + col.shift;
+            let s = source + i * rowStep + col.lo * strideL;
+            for (let j = col.lo; j < col.hi; j++, s += strideL) {
+              const t = target + j * sw;
+              out[t] = out[t]! + data[s]!;
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Per window along one dim: the first input position its taps reach inside the input, and the
+ * end of its taps there (exclusive; taps step by the dilation), so first ≥ end when none is inside.
+ */
+function windowTaps(geometry: WindowGeometry, dim: 0 | 1, size: number): { first: Int32Array; end: Int32Array } {
+  const { kernel, stride, padding, dilation, out } = geometry;
+  const windows = out[dim];
+  const first = new Int32Array(windows);
+  const end = new Int32Array(windows);
+  const d = dilation[dim];
+  for (let o = 0; o < windows; o++) {
+    const start = o * stride[dim] - padding[dim];
+    const lo = Math.min(kernel[dim], Math.max(0, Math.ceil(-start / d)));
+    const hi = Math.max(lo, Math.min(kernel[dim], Math.floor((size - 1 - start) / d) + 1));
+    first[o] = start + lo * d;
+    end[o] = start + (hi - 1) * d + 1;
+    if (hi === lo) end[o] = first[o]!;
+  }
+  return { first, end };
+}
+
+/**
+ * Max pooling of x [N, C, H, W]: each window's first maximum (the first NaN, if any) and its
+ * position h·W + w in the plane, taps outside x skipped. A window with no tap inside x (possible
+ * only with dilation) gives -Infinity at position H·W, one past the plane.
+ */
+export function maxPool(x: HostView, geometry: WindowGeometry, dtype: DType): { values: TypedArray; indices: TypedArray } {
+  const batch = x.shape[0]!;
+  const channels = x.shape[1]!;
+  const height = x.shape[2]!;
+  const width = x.shape[3]!;
+  const oh = geometry.out[0]!;
+  const ow = geometry.out[1]!;
+  const strideH = x.strides[2]!;
+  const strideW = x.strides[3]!;
+  const strideN = x.strides[0]!;
+  const strideC = x.strides[1]!;
+  const rows = windowTaps(geometry, 0, height);
+  const cols = windowTaps(geometry, 1, width);
+  const dh = geometry.dilation[0]!;
+  const dw = geometry.dilation[1]!;
+  const values = allocate(dtype, batch * channels * oh * ow);
+  const indices = allocate("int32", batch * channels * oh * ow);
+  const data = x.buffer;
+  let o = 0;
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      const plane = x.offset + n * strideN + c * strideC;
+      for (let i = 0; i < oh; i++) {
+        const hLo = rows.first[i]!;
+        const hHi = rows.end[i]!;
+        for (let j = 0; j < ow; j++, o++) {
+          const wLo = cols.first[j]!;
+          const wHi = cols.end[j]!;
+          // the first tap inside x holds the window's maximum until a larger one (or a NaN) comes;
+          // the comparison is a select rather than a branch, as random data mispredicts it
+          let max = Number.NEGATIVE_INFINITY;
+          let at = hLo < hHi && wLo < wHi ? hLo * width + wLo : height * width;
+          for (let h = hLo; h < hHi; h += dh) {
+            const base = plane + h * strideH;
+            for (let w = wLo; w < wHi; w += dw) {
+              const v = data[base + w * strideW]!;
+              if (v !== v) {
+                // the first NaN is the maximum
+                if (max === max) {
+                  max = v;
+                  at = h * width + w;
+                }
+              } else {
+                const larger = v > max;
+                max = larger ? v : max;
+                at = larger ? h * width + w : at;
+              }
+            }
+          }
+          values[o] = max;
+          indices[o] = at;
+        }
+      }
+    }
+  }
+  return { values, indices };
+}
