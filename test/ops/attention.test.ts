@@ -64,6 +64,17 @@ describe("scaledDotProductAttention against PyTorch (float64)", () => {
 });
 
 describe("scaledDotProductAttention", () => {
+  it("has finite second derivatives when a query's keys are all masked", () => {
+    const q = tensor([[[-3], [-3]]], { dtype: "float64" });
+    const k = tensor([[[0.3], [0.7]]], { dtype: "float64" });
+    const v = tensor([[[0.5], [-0.2]]], { dtype: "float64" });
+    for (const rows of [[[true, true], [false, false]], [[false, false], [true, false]]]) {
+      const attnMask = tensor(rows, { dtype: "bool" });
+      const report = gradgradcheck((a, b, c) => scaledDotProductAttention(a, b, c, { attnMask }), [q, k, v]);
+      expect(report.ok, JSON.stringify(report.worst)).toBe(true);
+    }
+  });
+
   it("equals the composite softmax(Q Kᵀ·scale + mask) V, and its weights are attentionWeights'", () => {
     const q = randn([2, 3, 4, 5], { dtype: "float64" });
     const k = randn([2, 3, 6, 5], { dtype: "float64" });

@@ -148,10 +148,12 @@ function weightsOf(query: Tensor, key: Tensor, bias: Tensor | null, scale: numbe
     .matmul(expandTo(key, [...batch, S, E]).mT)
     .mul(scale);
   if (bias !== null) scores = scores.add(bias);
-  const weights = softmax(scores, -1);
-  if (bias === null || weights.numel === 0) return weights;
+  if (bias === null || scores.numel === 0) return softmax(scores, -1);
   const masked = scores.max(-1, true).eq(-Infinity);
-  return (masked.data() as Uint8Array).includes(1) ? where(masked, 0, weights) : weights;
+  if (!(masked.data() as Uint8Array).includes(1)) return softmax(scores, -1);
+  // the masked rows' scores are replaced by 0 before the softmax too, so no NaN is computed there:
+  // softmax's backward would multiply it by the zero gradient the outer where passes, giving NaN
+  return where(masked, 0, softmax(where(masked, 0, scores), -1));
 }
 
 function expandTo(t: Tensor, shape: readonly number[]): Tensor {
