@@ -2,8 +2,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NablaError } from "@nabla/tensor";
 import { readCsvFile } from "@nabla/nn/node";
+import { nablaError } from "../support/errors";
 
 let directory: string;
 beforeAll(() => {
@@ -17,16 +17,7 @@ function write(name: string, text: string): string {
   return file;
 }
 
-function errorMessage(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(NablaError);
-    expect((error as NablaError).op).toBe("readCsvFile");
-    return (error as NablaError).message;
-  }
-  return expect.fail("expected a NablaError");
-}
+const errorMessage = (run: () => unknown): string => nablaError(run, "readCsvFile").message;
 
 describe("readCsvFile", () => {
   it("reads a UTF-8 file with the options of readCsv", () => {

@@ -1,17 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { NablaError } from "@nabla/tensor";
 import { readCsv } from "@nabla/nn";
+import { nablaError } from "../support/errors";
 
-function csvError(text: string, options?: Parameters<typeof readCsv>[1]): string {
-  try {
-    readCsv(text, options);
-  } catch (error) {
-    expect(error).toBeInstanceOf(NablaError);
-    expect((error as NablaError).op).toBe("readCsv");
-    return (error as NablaError).message;
-  }
-  return expect.fail("expected a NablaError");
-}
+const csvError = (text: string, options?: Parameters<typeof readCsv>[1]): string =>
+  nablaError(() => readCsv(text, options), "readCsv").message;
 
 const IRIS = `sepal_length,sepal_width,petal_length,petal_width,species
 5.1,3.5,1.4,0.2,setosa

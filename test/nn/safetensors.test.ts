@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { NablaError, type Tensor, arange, tensor, zeros, type DType } from "@nabla/tensor";
+import { type Tensor, arange, tensor, zeros, type DType } from "@nabla/tensor";
 import { loadSafetensors, saveSafetensors } from "@nabla/nn";
+import { nablaError } from "../support/errors";
 import { loadFixture } from "../support/fixtures";
 
 interface TensorSpec {
@@ -45,15 +46,7 @@ function expectSameValues(actual: ArrayLike<number>, expected: readonly number[]
 }
 
 function expectError(run: () => unknown, message: RegExp, op = "loadSafetensors"): void {
-  let thrown: unknown;
-  try {
-    run();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown, "expected a NablaError").toBeInstanceOf(NablaError);
-  expect((thrown as NablaError).op).toBe(op);
-  expect((thrown as NablaError).message).toMatch(message);
+  expect(nablaError(run, op).message).toMatch(message);
 }
 
 function buildWriteCase(): Record<string, Tensor> {
