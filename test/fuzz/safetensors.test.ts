@@ -1,9 +1,8 @@
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { NablaError, Tensor, type DType } from "@nabla/tensor";
 import { loadSafetensors, saveSafetensors } from "@nabla/nn";
+import { loadFixtureBytes } from "../support/fixtures";
 import { describeError, fuzzParameters, observeAllocations, wellFormedProblems } from "../support/fuzz-checks";
 import { buildTensor, fuzzShapeArb, tensorSpecArb, type TensorSpec } from "../support/fuzz-tensors";
 
@@ -12,7 +11,7 @@ import { buildTensor, fuzzShapeArb, tensorSpecArb, type TensorSpec } from "../su
 // the header, or a NablaError; and it may never ask for more memory than the file could describe,
 // so a header claiming a huge shape is refused before anything is allocated for it.
 
-const fixture = new Uint8Array(readFileSync(fileURLToPath(new URL("../fixtures/safetensors/reference_read.safetensors", import.meta.url))));
+const fixture = loadFixtureBytes("safetensors/reference_read.safetensors");
 const fixtureHeaderEnd = 8 + new DataView(fixture.buffer, fixture.byteOffset).getUint32(0, true);
 
 /** Bytes a loader may ask for at once: every element widened to float32 (F16, BF16), plus slack. */

@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { type NestedArray, type Tensor, manualSeed, ones, randn, tensor, zeros } from "@nabla/tensor";
 import {
@@ -14,7 +12,7 @@ import {
   loadSafetensors,
 } from "@nabla/nn";
 import { nablaError } from "../support/errors";
-import { loadFixture } from "../support/fixtures";
+import { loadFixture, loadFixtureBytes } from "../support/fixtures";
 import { expectClose } from "../support/reference";
 
 // nn.MultiheadAttention, nn.TransformerEncoderLayer and nn.TransformerEncoder against PyTorch
@@ -76,7 +74,7 @@ const mask = (values: NestedArray | null | undefined) => {
 };
 
 function loadInto(module: Module<unknown>, c: ModuleCase): void {
-  const bytes = new Uint8Array(readFileSync(fileURLToPath(new URL(`../fixtures/safetensors/${c.file}`, import.meta.url))));
+  const bytes = loadFixtureBytes(`safetensors/${c.file}`);
   expect(Object.keys(module.stateDict())).toEqual(c.stateDictKeys);
   expect(module.loadStateDict(loadSafetensors(bytes).tensors)).toEqual({ missingKeys: [], unexpectedKeys: [] });
   module.eval();

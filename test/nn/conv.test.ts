@@ -1,11 +1,9 @@
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { manualSeed, randn, type Tensor } from "@nabla/tensor";
 import * as nn from "@nabla/nn";
 import { CONV_LAYERS } from "../support/conv-layers";
 import { nablaError } from "../support/errors";
-import { loadFixture } from "../support/fixtures";
+import { loadFixture, loadFixtureBytes } from "../support/fixtures";
 import { expectClose, fromFlat } from "../support/reference";
 
 // The conv and pool layers against PyTorch (test/fixtures/gen_conv.py): a PyTorch state dict saved
@@ -32,7 +30,7 @@ interface ReprCase {
 }
 
 const fixture = loadFixture<{ file: string; cases: ModuleCase[]; reprs: ReprCase[] }>("conv_modules.json");
-const bytes = new Uint8Array(readFileSync(fileURLToPath(new URL(`../fixtures/safetensors/${fixture.file}`, import.meta.url))));
+const bytes = loadFixtureBytes(`safetensors/${fixture.file}`);
 const state = nn.loadSafetensors(bytes).tensors;
 
 function build(kind: keyof typeof CONV_LAYERS, args: unknown[], options: Record<string, unknown>): nn.Module {

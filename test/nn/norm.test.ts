@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { type NestedArray, type Tensor, manualSeed, ones, randn, tensor, zeros } from "@nabla/tensor";
 import {
@@ -16,7 +14,7 @@ import {
   loadSafetensors,
 } from "@nabla/nn";
 import { nablaError } from "../support/errors";
-import { loadFixture } from "../support/fixtures";
+import { loadFixture, loadFixtureBytes } from "../support/fixtures";
 import { expectClose } from "../support/reference";
 
 // The normalisation and embedding modules against PyTorch (test/fixtures/gen_norm.py): a trained
@@ -62,7 +60,7 @@ class NormNet extends Module {
 }
 
 describe("a PyTorch state_dict with BatchNorm buffers", () => {
-  const bytes = new Uint8Array(readFileSync(fileURLToPath(new URL("../fixtures/safetensors/norm_net.safetensors", import.meta.url))));
+  const bytes = loadFixtureBytes("safetensors/norm_net.safetensors");
 
   it("has PyTorch's keys in PyTorch's order", () => {
     expect(Object.keys(new NormNet().stateDict())).toEqual(fixture.normNet.stateDictKeys);

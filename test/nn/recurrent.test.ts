@@ -1,10 +1,8 @@
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { type Tensor, gradcheck, manualSeed, ones, randn, zeros } from "@nabla/tensor";
 import { GRU, GRUCell, LSTM, LSTMCell, type Module, RNN, RNNCell, loadSafetensors } from "@nabla/nn";
 import { nablaError } from "../support/errors";
-import { loadFixture } from "../support/fixtures";
+import { loadFixture, loadFixtureBytes } from "../support/fixtures";
 import { expectClose } from "../support/reference";
 
 // The recurrent layers and cells against PyTorch (test/fixtures/gen_recurrent.py): each case's
@@ -34,9 +32,7 @@ interface RecurrentFixture {
 }
 
 const fixture = loadFixture<RecurrentFixture>("nn_recurrent.json");
-const { tensors } = loadSafetensors(
-  new Uint8Array(readFileSync(fileURLToPath(new URL("../fixtures/safetensors/recurrent.safetensors", import.meta.url)))),
-);
+const { tensors } = loadSafetensors(loadFixtureBytes("safetensors/recurrent.safetensors"));
 /** A stored tensor of case `index`, as float64 (the file holds F32 values that PyTorch computed with in float64). */
 const stored = (index: number, name: string): Tensor => {
   const t = tensors[`${index}.${name}`];

@@ -1,10 +1,8 @@
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { type Tensor, arange, tensor, zeros, type DType } from "@nabla/tensor";
 import { loadSafetensors, saveSafetensors } from "@nabla/nn";
 import { nablaError } from "../support/errors";
-import { loadFixture } from "../support/fixtures";
+import { loadFixture, loadFixtureBytes } from "../support/fixtures";
 
 interface TensorSpec {
   dtype: DType;
@@ -18,9 +16,7 @@ interface Reference {
 
 const reference = loadFixture<Reference>("safetensors_reference.json");
 
-function fixtureBytes(name: string): Uint8Array {
-  return new Uint8Array(readFileSync(fileURLToPath(new URL(`../fixtures/safetensors/${name}`, import.meta.url))));
-}
+const fixtureBytes = (name: string) => loadFixtureBytes(`safetensors/${name}`);
 
 /** A safetensors file from a raw header text (no padding added) and data bytes. */
 function buildFile(header: string, data: ArrayLike<number> = []): Uint8Array {
