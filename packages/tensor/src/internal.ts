@@ -9,7 +9,7 @@ export { wasmMemoryBytes } from "./backends/cpu/wasm/wasm-api";
 export { markWritten } from "./elements";
 export type { OptimizerStep } from "./backends/primitives";
 export { describeValue } from "./errors";
-export { checkTensor, checkNumber, checkInteger, checkBoolean, checkFunction, checkOptions, checkDims, checkIntegers } from "./args";
+export { checkTensor, checkNumber, checkInteger, checkBoolean, checkOptions, checkIntegers } from "./args";
 // scatterAdd without the index range check, for indices a kernel made (valid by construction)
 export { scatterAddOp as scatterAddUnchecked } from "./ops/indexing";
 export type { WindowGeometry } from "./backends/primitives";

@@ -1,5 +1,6 @@
 import type { TypedArray } from "../../dtype";
 import type { Layout } from "../../layout";
+import { contiguousStrides } from "../../shape";
 import type { View } from "../backend";
 
 /** A view of a CPU buffer (a typed array): what every JS kernel reads and writes. */
@@ -86,4 +87,17 @@ export class RowWalker {
       for (let k = 0; k < offsets.length; k++) offsets[k]! -= this.outerStrides[k]![d]! * (size - 1);
     }
   }
+}
+
+/**
+ * Walks the lines of x along `dim` (one per position of x's other dims) beside a new contiguous
+ * array of x's shape: offsets[0] is a line's start in x, offsets[1] its start in that array, where
+ * the line's entries lie contiguousStrides(x.shape)[dim] apart.
+ */
+export function linesAlong(x: HostView, dim: number): RowWalker {
+  const others = (_: unknown, d: number) => d !== dim;
+  return new RowWalker(x.shape.filter(others), [
+    { strides: x.strides.filter(others), offset: x.offset },
+    { strides: contiguousStrides(x.shape).filter(others), offset: 0 },
+  ]);
 }

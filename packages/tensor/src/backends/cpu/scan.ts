@@ -1,7 +1,7 @@
 import { allocate, type DType, type TypedArray } from "../../dtype";
 import { contiguousStrides, numelOf } from "../../shape";
 import type { ScanOp } from "../primitives";
-import { RowWalker, type HostView } from "./iterate";
+import { type HostView, linesAlong } from "./iterate";
 
 /**
  * The scan primitive: running sums or products along `dim` into a new contiguous array of x's
@@ -13,14 +13,9 @@ export function scanAlong(op: ScanOp, x: HostView, dim: number, reverse: boolean
   const out = allocate(dtype, numelOf(x.shape));
   const size = x.shape[dim] ?? 1;
   if (out.length === 0) return out;
-  const outStrides = contiguousStrides(x.shape);
   const step = x.strides[dim] ?? 0;
-  const outStep = outStrides[dim] ?? 0;
-  const others = (_: unknown, d: number) => d !== dim;
-  const lines = new RowWalker(x.shape.filter(others), [
-    { strides: x.strides.filter(others), offset: x.offset },
-    { strides: outStrides.filter(others), offset: 0 },
-  ]);
+  const outStep = contiguousStrides(x.shape)[dim] ?? 0;
+  const lines = linesAlong(x, dim);
   const wrap = dtype === "int32";
   const data = x.buffer;
   const n = lines.rowLength;

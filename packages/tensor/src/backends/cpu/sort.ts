@@ -1,5 +1,5 @@
-import { numelOf } from "../../shape";
-import { RowWalker, type HostView } from "./iterate";
+import { contiguousStrides, numelOf } from "../../shape";
+import { type HostView, linesAlong } from "./iterate";
 
 /**
  * The permutation that sorts x along `dim`, as int32 positions shaped like x: out[…, i, …] is the
@@ -10,17 +10,10 @@ import { RowWalker, type HostView } from "./iterate";
 export function sortAlong(x: HostView, dim: number, descending: boolean): Int32Array {
   const size = x.shape[dim]!;
   const step = x.strides[dim]!;
-  // the rows are walked over x's other dims; the output is contiguous, so row r's positions start
-  // at outer index r·size… apart from dim, whose stride in the output is the product of the dims after it
-  const outShape = x.shape;
-  const inner = numelOf(outShape.slice(dim + 1));
-  const outer = { shape: outShape.filter((_, d) => d !== dim), strides: x.strides.filter((_, d) => d !== dim), offset: x.offset };
-  const outStrides = outer.shape.map((_, k) => {
-    const d = k < dim ? k : k + 1;
-    return numelOf(outShape.slice(d + 1));
-  });
-  const out = new Int32Array(numelOf(outShape));
-  const walker = new RowWalker(outer.shape, [outer, { strides: outStrides, offset: 0 }]);
+  // the output is contiguous, shaped like x: a row's positions lie `inner` apart
+  const inner = contiguousStrides(x.shape)[dim]!;
+  const out = new Int32Array(numelOf(x.shape));
+  const walker = linesAlong(x, dim);
   const n = walker.rowLength;
   const [rowStride, outRowStride] = walker.rowStrides as [number, number];
   const data = x.buffer;

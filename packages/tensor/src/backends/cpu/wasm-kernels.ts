@@ -63,16 +63,29 @@ function stableHostView(x: CpuView): HostView {
   return { buffer: x.buffer.data().slice(), shape: x.shape, strides: x.strides, offset: x.offset };
 }
 
+/** What both float32 binary kernels declare: the call's dtype and elements, and the ops they have. */
+const binaryF32 = {
+  dtypes: ["float32"],
+  dtype: (_op: BinaryOp, _a: CpuView, _b: CpuView, dtype: DType) => dtype,
+  size: (_op: BinaryOp, a: CpuView) => numelOf(a.shape),
+  takes: (op: BinaryOp, a: CpuView, b: CpuView) => SIMD_ARITHMETIC.has(op) && isFloat32(a) && isFloat32(b),
+} as const;
+
+/** What both sum kernels declare: the input's dtype and elements. */
+const sumOf = { dtype: elementDType, size: (_op: ReduceOp, x: CpuView) => numelOf(x.shape) };
+
+/** The sums the SIMD kernels take: a contiguous x whose reduced dims are adjacent, an [outer, size, inner] block. */
+const sumSplit = (op: ReduceOp, x: CpuView, reduced: readonly boolean[]) =>
+  op === "sum" && isContiguousLayout(x) ? adjacentSplit(x.shape, reduced) : null;
+
 export function registerWasmKernels(): void {
   registerKernel("cpu", "binary", {
     name: "binaryF32Simd",
-    dtypes: ["float32"],
+    ...binaryF32,
     // fewer elements stay in the JS loops, where there is nothing to copy; measured on a 2-vCPU
     // machine (float32 multiply, contiguous): about even at 2,048 elements, 3–5× faster from 65,536
     minElements: 8192,
-    dtype: (_op: BinaryOp, _a: CpuView, _b: CpuView, dtype: DType) => dtype,
-    size: (_op: BinaryOp, a: CpuView) => numelOf(a.shape),
-    accepts: (op: BinaryOp, a: CpuView, b: CpuView) => SIMD_ARITHMETIC.has(op) && isFloat32(a) && isFloat32(b),
+    accepts: binaryF32.takes,
     // operands that do not read as rows (see wasm/elementwise.ts), or memory it cannot get: declined
     run(op: BinaryOp, a: CpuView, b: CpuView): TypedArray | null {
       const out = new Float32Array(numelOf(a.shape));
@@ -87,12 +100,9 @@ export function registerWasmKernels(): void {
     // measured on a 2-vCPU machine (float32, rows and columns of a square): about even at 32 × 32,
     // 1.9–3.1× faster at 64 × 64, 3.4–8× from 256 × 256 up
     minElements: 64 * 64,
-    dtype: elementDType,
-    size: (_op: ReduceOp, x: CpuView) => numelOf(x.shape),
-    // contiguous, with the reduced dims adjacent: an [outer, size, inner] block; a typed array (a
-    // buffer in the heap is summed in place, below)
-    accepts: (op: ReduceOp, x: CpuView, reduced: readonly boolean[]) =>
-      op === "sum" && !inHeap(x) && isContiguousLayout(x) && adjacentSplit(x.shape, reduced) !== null,
+    ...sumOf,
+    // a typed array (a buffer in the heap is summed in place, below)
+    accepts: (op: ReduceOp, x: CpuView, reduced: readonly boolean[]) => !inHeap(x) && sumSplit(op, x, reduced) !== null,
     run(_op: ReduceOp, x: CpuView, reduced: readonly boolean[], dtype: DType): TypedArray | null {
       const { outer, size, inner } = adjacentSplit(x.shape, reduced)!;
       const acc = new Float64Array(outer * inner);
@@ -129,14 +139,12 @@ export function registerWasmKernels(): void {
   // block of its own first), the output a new buffer in the heap. Registered last: tried first.
   registerKernel("cpu", "binary", {
     name: "binaryF32InHeap",
-    dtypes: ["float32"],
+    ...binaryF32,
     // nothing to copy: on a 2-vCPU machine (float32 multiply, contiguous) 16 vs 18 µs for the JS
     // kernel at 4096 elements, 14 vs 32 µs at 8192, 39 µs vs 1.2 ms at 65,536
     minElements: HEAP_MIN_ELEMENTS,
-    dtype: (_op: BinaryOp, _a: CpuView, _b: CpuView, dtype: DType) => dtype,
-    size: (_op: BinaryOp, a: CpuView) => numelOf(a.shape),
     accepts: (op: BinaryOp, a: CpuView, b: CpuView) =>
-      SIMD_ARITHMETIC.has(op) && (inHeap(a) || inHeap(b)) && isFloat32(a) && isFloat32(b) && readsAsRows(a) && readsAsRows(b),
+      binaryF32.takes(op, a, b) && (inHeap(a) || inHeap(b)) && readsAsRows(a) && readsAsRows(b),
     // no room in the heap for the output: declined (the copying kernel or the reference runs)
     run(op: BinaryOp, a: CpuView, b: CpuView): CpuBuffer | null {
       const out = WasmFloat32Buffer.allocate(numelOf(a.shape));
@@ -167,10 +175,8 @@ export function registerWasmKernels(): void {
     // measured on a 2-vCPU machine (float32, [n / 64, 64] over either axis): 8–10 vs 7–8 µs for
     // the JS kernel at 4096 elements, 8–9 vs 12–16 µs at 8192, 12–13 vs 51–62 µs at 65,536
     minElements: 8192,
-    dtype: elementDType,
-    size: (_op: ReduceOp, x: CpuView) => numelOf(x.shape),
-    accepts: (op: ReduceOp, x: CpuView, reduced: readonly boolean[]) =>
-      op === "sum" && inHeap(x) && isContiguousLayout(x) && adjacentSplit(x.shape, reduced) !== null,
+    ...sumOf,
+    accepts: (op: ReduceOp, x: CpuView, reduced: readonly boolean[]) => inHeap(x) && sumSplit(op, x, reduced) !== null,
     run(_op: ReduceOp, x: CpuView, reduced: readonly boolean[], dtype: DType): TypedArray | null {
       const { outer, size, inner } = adjacentSplit(x.shape, reduced)!;
       const acc = new Float64Array(outer * inner);
