@@ -31,10 +31,10 @@ export const RUN_FILES: [string, string][] = [
   ["confusion.svg", "test confusion matrix"],
 ];
 
-/** Fails early, before training, when `outDir` exists but is not a folder. */
-export function checkRunDirectory(outDir: string): void {
+/** Fails early, before training, when `outDir` (given as `flag` to `op`) exists but is not a folder. */
+export function checkRunDirectory(outDir: string, op = "train", flag = "--out"): void {
   const stats = statSync(outDir, { throwIfNoEntry: false });
-  if (stats !== undefined && !stats.isDirectory()) throw new NablaError("train", `--out ${outDir} is a file, not a folder`);
+  if (stats !== undefined && !stats.isDirectory()) throw new NablaError(op, `${flag} ${outDir} is a file, not a folder`);
 }
 
 /**
