@@ -101,24 +101,17 @@ class TransformerBody extends Module {
 
 /** makemore's `Transformer`, GPT-2's architecture: embeddings, `nLayer` blocks, a final LayerNorm, a linear head without bias. */
 export class Transformer extends LanguageModel {
-  readonly #blockSize: number;
   transformer: TransformerBody;
   lm_head: Linear;
 
   constructor(config: ModelConfig) {
-    super();
-    this.#blockSize = config.blockSize;
+    super(config.blockSize);
     this.transformer = new TransformerBody(config);
     this.lm_head = new Linear(config.nEmbd, config.vocabSize, { bias: false });
   }
 
-  get blockSize(): number {
-    return this.#blockSize;
-  }
-
   forward(idx: Tensor): Tensor {
-    const t = idx.shape[1]!;
-    if (t > this.#blockSize) throw new NablaError("Transformer", `cannot read ${t} tokens: the block size is ${this.#blockSize}`);
+    const t = this.sequenceLength("Transformer", idx);
     const { wte, wpe, h, ln_f } = this.transformer;
     const pos = arange(0, t, 1, { dtype: "int32" }).unsqueeze(0); // [1, t]
     let x = wte.forward(idx).add(wpe.forward(pos));
