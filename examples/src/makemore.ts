@@ -3,7 +3,7 @@
  * character-level language models trained on a file of words, one per line, that then make up
  * more words like them. Run `pnpm makemore --help` for the flags; examples/README.md describes them.
  */
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { NablaError, manualSeed } from "@nabla/tensor";
 import { formatJson } from "./json-file";
@@ -14,12 +14,11 @@ import { lossChart } from "./makemore/plot";
 import { formatSamples, sampleWords } from "./makemore/sample";
 import { MODEL_FILE, datasetLoss, evaluate, loadModel, trainModel } from "./makemore/train";
 import { runMain, userArguments } from "./main";
+import { checkRunDirectory } from "./run-files";
 
 function makemore(options: MakemoreOptions): void {
   console.log(JSON.stringify(options));
-  const stats = statSync(options.workDir, { throwIfNoEntry: false });
-  if (stats !== undefined && !stats.isDirectory())
-    throw new NablaError("makemore", `--work-dir ${options.workDir} is a file, not a folder`);
+  checkRunDirectory(options.workDir, "makemore", "--work-dir");
   let text: string;
   try {
     text = readFileSync(options.inputFile, "utf8");

@@ -38,12 +38,12 @@ export interface CnnArchitecture {
 /** The shape of the classifier, as saved in a checkpoint's config.json. */
 export type Architecture = MlpArchitecture | CnnArchitecture;
 
-/** The blocks `--model cnn` trains: two of 3×3 convolutions (16 then 32 channels) that keep the size, each halved by a 2×2 max-pool. */
-export const CNN_BLOCKS = { channels: [16, 32], kernelSize: 3, padding: 1, poolSize: 2 } as const;
-
-/** The `--model cnn` network for images of `imageShape` and `classes` classes. */
+/**
+ * The `--model cnn` network for images of `imageShape` and `classes` classes: two blocks of 3×3
+ * convolutions (16 then 32 channels) that keep the size, each halved by a 2×2 max-pool.
+ */
 export function cnnArchitecture(imageShape: ImageShape, classes: number): CnnArchitecture {
-  return { type: "cnn", imageShape, ...CNN_BLOCKS, channels: [...CNN_BLOCKS.channels], activation: "relu", outFeatures: classes };
+  return { type: "cnn", imageShape, channels: [16, 32], kernelSize: 3, padding: 1, poolSize: 2, activation: "relu", outFeatures: classes };
 }
 
 /**

@@ -7,7 +7,7 @@ import { formatPercent } from "./format";
 import { formatJson } from "./json-file";
 import { accuracyOf, type EpochMetrics } from "./metrics";
 import { confusionHeatmap } from "./plots/heatmap";
-import { lineChart } from "./plots/line-chart";
+import { lineChart, trainTestSeries } from "./plots/line-chart";
 import { decimalsFor } from "./plots/ticks";
 
 export interface RunResults {
@@ -31,13 +31,10 @@ export const RUN_FILES: [string, string][] = [
   ["confusion.svg", "test confusion matrix"],
 ];
 
-const TRAIN_COLOUR = "#1f77b4";
-const TEST_COLOUR = "#d62728";
-
-/** Fails early, before training, when `outDir` exists but is not a folder. */
-export function checkRunDirectory(outDir: string): void {
+/** Fails early, before training, when `outDir` (given as `flag` to `op`) exists but is not a folder. */
+export function checkRunDirectory(outDir: string, op = "train", flag = "--out"): void {
   const stats = statSync(outDir, { throwIfNoEntry: false });
-  if (stats !== undefined && !stats.isDirectory()) throw new NablaError("train", `--out ${outDir} is a file, not a folder`);
+  if (stats !== undefined && !stats.isDirectory()) throw new NablaError(op, `${flag} ${outDir} is a file, not a folder`);
 }
 
 /**
@@ -62,10 +59,7 @@ export function writeRunFiles(outDir: string, results: RunResults): void {
       yLabel: "Mean cross-entropy",
       includeZero: true,
       yScale: "auto",
-      series: [
-        { name: "train", color: TRAIN_COLOUR, values: epochs("trainLoss") },
-        { name: "test", color: TEST_COLOUR, values: epochs("testLoss"), dashed: true },
-      ],
+      series: trainTestSeries(epochs("trainLoss"), epochs("testLoss")),
     }),
   );
   write(
@@ -75,10 +69,7 @@ export function writeRunFiles(outDir: string, results: RunResults): void {
       xLabel: "Epoch",
       yLabel: "Accuracy",
       formatY: (value, step) => `${(value * 100).toFixed(decimalsFor(step * 100))}%`,
-      series: [
-        { name: "train", color: TRAIN_COLOUR, values: epochs("trainAccuracy") },
-        { name: "test", color: TEST_COLOUR, values: epochs("testAccuracy"), dashed: true },
-      ],
+      series: trainTestSeries(epochs("trainAccuracy"), epochs("testAccuracy")),
     }),
   );
   const testRows = testConfusion.flat().reduce((sum, count) => sum + count, 0);

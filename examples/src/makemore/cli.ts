@@ -45,23 +45,20 @@ export const MAKEMORE_DEFAULTS = {
   weightDecay: 0.01,
 };
 
-function maxSteps(text: string): number {
-  if (text.trim() === "-1") return -1;
-  try {
-    return nonNegativeInteger(text);
-  } catch {
-    throw new InvalidArgumentError("Expected a non-negative integer, or -1 to train until stopped.");
-  }
+/** A parser that takes −1 (makemore's "no limit") or what `parse` takes, and otherwise says `expected`. */
+function minusOneOr(parse: (text: string) => number, expected: string): (text: string) => number {
+  return (text) => {
+    if (text.trim() === "-1") return -1;
+    try {
+      return parse(text);
+    } catch {
+      throw new InvalidArgumentError(expected);
+    }
+  };
 }
 
-function topK(text: string): number {
-  if (text.trim() === "-1") return -1; // makemore's "no top-k"
-  try {
-    return positiveInteger(text);
-  } catch {
-    throw new InvalidArgumentError("Expected a positive integer (or -1 for no top-k).");
-  }
-}
+const maxSteps = minusOneOr(nonNegativeInteger, "Expected a non-negative integer, or -1 to train until stopped.");
+const topK = minusOneOr(positiveInteger, "Expected a positive integer (or -1 for no top-k).");
 
 function nonNegativeNumber(text: string): number {
   const value = Number(text);

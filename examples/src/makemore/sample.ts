@@ -3,35 +3,24 @@ import { type Tensor, cat, multinomial, noGrad, zeros } from "@nabla/tensor";
 import { type CharDataset, STOP } from "./data";
 import type { LanguageModel } from "./models";
 
-export interface GenerateOptions {
-  /** Divides the logits: below 1 sharpens the distribution, above 1 flattens it (default 1). */
-  temperature?: number;
-  /** Sample from the softmax (default); false takes the most likely token. */
-  doSample?: boolean;
-  /** Only the k most likely tokens can be drawn (default: all). */
-  topK?: number;
-}
-
 /**
- * makemore's `generate`: extends each row of `idx` (int32 `[B, T]`) by `maxNewTokens` tokens,
- * feeding each prediction back in, with the context cropped to the model's block size.
+ * makemore's `generate`, sampling at temperature 1: extends each row of `idx` (int32 `[B, T]`) by
+ * `maxNewTokens` tokens drawn from the softmax (from the `topK` most likely only, when given),
+ * feeding each back in, with the context cropped to the model's block size.
  */
-export function generate(model: LanguageModel, idx: Tensor, maxNewTokens: number, options: GenerateOptions = {}): Tensor {
-  const { temperature = 1, doSample = true, topK } = options;
+export function generate(model: LanguageModel, idx: Tensor, maxNewTokens: number, topK?: number): Tensor {
   return noGrad(() => {
     let sequence = idx;
     for (let step = 0; step < maxNewTokens; step++) {
       const length = sequence.shape[1]!;
       const context = length <= model.blockSize ? sequence : sequence.narrow(1, length - model.blockSize, model.blockSize);
-      let logits = model.forward(context).select(1, -1).div(temperature); // the last position: [B, V]
+      let logits = model.forward(context).select(1, -1); // the last position: [B, V]
       if (topK !== undefined) {
         const k = Math.min(topK, logits.shape[1]!);
         const kth = logits.topk(k).values.narrow(1, k - 1, 1); // [B, 1]
         logits = logits.maskedFill(logits.lt(kth), -Infinity);
       }
-      const probs = softmax(logits, -1);
-      const next = doSample ? multinomial(probs, 1) : probs.topk(1).indices;
-      sequence = cat([sequence, next], 1);
+      sequence = cat([sequence, multinomial(softmax(logits, -1), 1)], 1);
     }
     return sequence;
   });
@@ -53,7 +42,7 @@ export function sampleWords(
   const { train, test } = datasets;
   const start = zeros([num, 1], { dtype: "int32" });
   // the start token is there already: outputLength − 1 more
-  const rows = generate(model, start, train.outputLength - 1, { topK }).toArray() as number[][];
+  const rows = generate(model, start, train.outputLength - 1, topK).toArray() as number[][];
   const samples: Samples = { inTrain: [], inTest: [], new: [] };
   for (const row of rows) {
     const tokens = row.slice(1);

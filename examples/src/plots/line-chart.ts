@@ -10,6 +10,14 @@ export interface Series {
   dashed?: boolean;
 }
 
+/** A run's two curves, as every chart of one draws them: train solid blue, test dashed red. */
+export function trainTestSeries(train: number[], test: number[]): Series[] {
+  return [
+    { name: "train", color: "#1f77b4", values: train },
+    { name: "test", color: "#d62728", values: test, dashed: true },
+  ];
+}
+
 export interface LineChartOptions {
   title: string;
   xLabel: string;

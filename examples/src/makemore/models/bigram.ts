@@ -7,12 +7,8 @@ export class Bigram extends LanguageModel {
   logits: Tensor;
 
   constructor(config: ModelConfig) {
-    super();
+    super(1);
     this.logits = this.registerParameter("logits", zeros([config.vocabSize, config.vocabSize]));
-  }
-
-  get blockSize(): number {
-    return 1;
   }
 
   forward(idx: Tensor): Tensor {

@@ -1,6 +1,6 @@
 import { Embedding, Linear, Module } from "@nabla/nn";
 import { softmax } from "@nabla/ops";
-import { NablaError, type Tensor, arange, ones, zeros } from "@nabla/tensor";
+import { type Tensor, arange, ones, zeros } from "@nabla/tensor";
 import { LanguageModel, type ModelConfig } from "./language-model";
 
 /**
@@ -61,28 +61,21 @@ export class BoWBlock extends Module {
 
 /** makemore's `BoW`: token and position embeddings, one `BoWBlock`, a linear head. */
 export class BoW extends LanguageModel {
-  readonly #blockSize: number;
   wte: Embedding;
   wpe: Embedding;
   context_block: BoWBlock;
   lm_head: Linear;
 
   constructor(config: ModelConfig) {
-    super();
-    this.#blockSize = config.blockSize;
+    super(config.blockSize);
     this.wte = new Embedding(config.vocabSize, config.nEmbd);
     this.wpe = new Embedding(config.blockSize, config.nEmbd);
     this.context_block = new BoWBlock(config);
     this.lm_head = new Linear(config.nEmbd, config.vocabSize);
   }
 
-  get blockSize(): number {
-    return this.#blockSize;
-  }
-
   forward(idx: Tensor): Tensor {
-    const t = idx.shape[1]!;
-    if (t > this.#blockSize) throw new NablaError("BoW", `cannot read ${t} tokens: the block size is ${this.#blockSize}`);
+    const t = this.sequenceLength("BoW", idx);
     const pos = arange(0, t, 1, { dtype: "int32" }).unsqueeze(0); // [1, t]
     const x = this.wte.forward(idx).add(this.wpe.forward(pos));
     return this.lm_head.forward(this.context_block.forward(x));

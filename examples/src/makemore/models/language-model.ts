@@ -1,5 +1,5 @@
 import { Module } from "@nabla/nn";
-import type { Tensor } from "@nabla/tensor";
+import { NablaError, type Tensor } from "@nabla/tensor";
 import { crossEntropy } from "@nabla/ops";
 import { IGNORE } from "../data";
 
@@ -21,8 +21,21 @@ export interface ModelConfig {
  */
 export abstract class LanguageModel extends Module {
   /** The longest context the model reads; `generate` crops to it. */
-  abstract get blockSize(): number;
+  readonly blockSize: number;
+
+  constructor(blockSize: number) {
+    super();
+    this.blockSize = blockSize;
+  }
+
   abstract override forward(idx: Tensor): Tensor;
+
+  /** The length T of `idx` `[B, T]`, once checked against the block size (`name` heads the error). */
+  protected sequenceLength(name: string, idx: Tensor): number {
+    const t = idx.shape[1]!;
+    if (t > this.blockSize) throw new NablaError(name, `cannot read ${t} tokens: the block size is ${this.blockSize}`);
+    return t;
+  }
 }
 
 /** The cross-entropy (mean or sum) of the logits `[B, T, V]` against the targets `[B, T]`, skipping the −1 targets. */

@@ -1,5 +1,5 @@
 import { Embedding, Linear, Sequential, Tanh } from "@nabla/nn";
-import { NablaError, type Tensor, cat, full } from "@nabla/tensor";
+import { type Tensor, cat, full } from "@nabla/tensor";
 import { LanguageModel, type ModelConfig } from "./language-model";
 
 /**
@@ -8,14 +8,12 @@ import { LanguageModel, type ModelConfig } from "./language-model";
  * token, index `vocabSize`.
  */
 export class MLP extends LanguageModel {
-  readonly #blockSize: number;
   readonly #vocabSize: number;
   wte: Embedding;
   mlp: Sequential;
 
   constructor(config: ModelConfig) {
-    super();
-    this.#blockSize = config.blockSize;
+    super(config.blockSize);
     this.#vocabSize = config.vocabSize;
     this.wte = new Embedding(config.vocabSize + 1, config.nEmbd);
     this.mlp = new Sequential(
@@ -25,19 +23,15 @@ export class MLP extends LanguageModel {
     );
   }
 
-  get blockSize(): number {
-    return this.#blockSize;
-  }
-
   forward(idx: Tensor): Tensor {
-    const [b, t] = idx.shape as [number, number];
-    if (t > this.#blockSize) throw new NablaError("MLP", `cannot read ${t} tokens: the block size is ${this.#blockSize}`);
+    const b = idx.shape[0]!;
+    const t = this.sequenceLength("MLP", idx);
     // Embedding k is that of the token k places back: idx shifted right by k, <BLANK> coming in.
     // Shifting a padded row is makemore's repeated roll-and-blank.
-    const blanks = full([b, this.#blockSize], this.#vocabSize, { dtype: "int32" });
+    const blanks = full([b, this.blockSize], this.#vocabSize, { dtype: "int32" });
     const padded = this.wte.forward(cat([blanks, idx], 1)); // [b, blockSize + t, nEmbd]
     const embeddings: Tensor[] = [];
-    for (let k = 0; k < this.#blockSize; k++) embeddings.push(padded.narrow(1, this.#blockSize - k, t));
+    for (let k = 0; k < this.blockSize; k++) embeddings.push(padded.narrow(1, this.blockSize - k, t));
     return this.mlp.forward(cat(embeddings, -1)); // [b, t, blockSize · nEmbd] → [b, t, vocabSize]
   }
 }

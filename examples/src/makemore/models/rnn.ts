@@ -45,23 +45,17 @@ export class GRUCell extends Module {
 
 /** makemore's `RNN`: a learned start state, token embeddings, a cell stepped along the sequence, a linear head. */
 export class RNN extends LanguageModel {
-  readonly #blockSize: number;
   start: Tensor;
   wte: Embedding;
   cell: RNNCell | GRUCell;
   lm_head: Linear;
 
   constructor(config: ModelConfig, cellType: "rnn" | "gru") {
-    super();
-    this.#blockSize = config.blockSize;
+    super(config.blockSize);
     this.start = this.registerParameter("start", zeros([1, config.nEmbd2]));
     this.wte = new Embedding(config.vocabSize, config.nEmbd);
     this.cell = cellType === "rnn" ? new RNNCell(config) : new GRUCell(config);
     this.lm_head = new Linear(config.nEmbd2, config.vocabSize);
-  }
-
-  get blockSize(): number {
-    return this.#blockSize;
   }
 
   forward(idx: Tensor): Tensor {

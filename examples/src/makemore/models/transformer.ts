@@ -1,10 +1,10 @@
 import { Embedding, LayerNorm, Linear, Module, ModuleList } from "@nabla/nn";
-import { softmax } from "@nabla/ops";
+import { scaledDotProductAttention } from "@nabla/ops";
 import { NablaError, type Tensor, arange, gelu, ones } from "@nabla/tensor";
 import { LanguageModel, type ModelConfig } from "./language-model";
 
 /**
- * makemore's `CausalSelfAttention`, written out: one linear layer makes the queries, keys and
+ * makemore's `CausalSelfAttention`: one linear layer makes the queries, keys and
  * values of every head, each position attends to itself and the positions before it, and a
  * linear layer projects the heads' outputs, side by side, back to `nEmbd`.
  */
@@ -35,12 +35,9 @@ export class CausalSelfAttention extends Module {
     // [b, t, c] → [b, nHead, t, headSize]: the heads become a batch dimension
     const heads = (projection: Tensor) => projection.view([b, t, this.nHead, headSize]).transpose(1, 2);
     const [q, k, v] = this.c_attn.forward(x).split(this.nEmbd, 2) as [Tensor, Tensor, Tensor];
-    const scores = heads(q)
-      .matmul(heads(k).transpose(-2, -1))
-      .mul(1 / Math.sqrt(headSize));
-    const future = this.bias.narrow(2, 0, t).narrow(3, 0, t).eq(0);
-    const att = softmax(scores.maskedFill(future, -Infinity), -1);
-    const y = att.matmul(heads(v)).transpose(1, 2).contiguous().view([b, t, c]);
+    // softmax(q kᵀ / √headSize) v, each position seeing those the mask's ones mark
+    const past = this.bias.narrow(2, 0, t).narrow(3, 0, t).ne(0);
+    const y = scaledDotProductAttention(heads(q), heads(k), heads(v), { attnMask: past }).transpose(1, 2).contiguous().view([b, t, c]);
     return this.c_proj.forward(y);
   }
 }
@@ -104,24 +101,17 @@ class TransformerBody extends Module {
 
 /** makemore's `Transformer`, GPT-2's architecture: embeddings, `nLayer` blocks, a final LayerNorm, a linear head without bias. */
 export class Transformer extends LanguageModel {
-  readonly #blockSize: number;
   transformer: TransformerBody;
   lm_head: Linear;
 
   constructor(config: ModelConfig) {
-    super();
-    this.#blockSize = config.blockSize;
+    super(config.blockSize);
     this.transformer = new TransformerBody(config);
     this.lm_head = new Linear(config.nEmbd, config.vocabSize, { bias: false });
   }
 
-  get blockSize(): number {
-    return this.#blockSize;
-  }
-
   forward(idx: Tensor): Tensor {
-    const t = idx.shape[1]!;
-    if (t > this.#blockSize) throw new NablaError("Transformer", `cannot read ${t} tokens: the block size is ${this.#blockSize}`);
+    const t = this.sequenceLength("Transformer", idx);
     const { wte, wpe, h, ln_f } = this.transformer;
     const pos = arange(0, t, 1, { dtype: "int32" }).unsqueeze(0); // [1, t]
     let x = wte.forward(idx).add(wpe.forward(pos));

@@ -56,21 +56,9 @@ function prepare(jax: Jax, task: Task): Case {
       };
     }
     case "softmax": {
-      const x = np.array(task.x).reshape([task.rows, task.cols]);
-      const cotangent = np.array(task.cotangent).reshape([task.rows, task.cols]);
-      const forwardBackward = jit((input: JaxArray, g: JaxArray) => {
-        const [s, pullback] = jax.vjp((logits: JaxArray) => nn.softmax(logits, -1), [input]);
-        const [gradInput] = pullback(g);
-        pullback.dispose();
-        return [s, gradInput!];
-      });
-      return {
-        run: async () => jax.tree.dispose(await jax.blockUntilReady(forwardBackward(x.ref, cotangent.ref))),
-        dispose: () => {
-          forwardBackward.dispose();
-          jax.tree.dispose([x, cotangent]);
-        },
-      };
+      const f = (logits: JaxArray) => nn.softmax(logits, -1);
+      const shape = [task.rows, task.cols];
+      return vjpCase(jax, f, [np.array(task.x).reshape(shape)], np.array(task.cotangent).reshape(shape));
     }
     case "crossEntropy": {
       const { rows, classes } = task;
@@ -154,39 +142,49 @@ function prepare(jax: Jax, task: Task): Case {
             ],
           )
           .add(b.reshape([1, outChannels, 1, 1]));
-      return vjpCase(jax, f, [
-        np.array(task.x).reshape([batch, inChannels, size, size]),
-        np.array(task.weight).reshape([outChannels, inChannels, kernel, kernel]),
-        np.array(task.bias),
+      return vjpCase(
+        jax,
+        f,
+        [
+          np.array(task.x).reshape([batch, inChannels, size, size]),
+          np.array(task.weight).reshape([outChannels, inChannels, kernel, kernel]),
+          np.array(task.bias),
+        ],
         np.array(task.cotangent).reshape([batch, outChannels, size, size]),
-      ]);
+      );
     }
     case "layerNorm": {
       // jax-js has no layer norm op: nn.standardize (mean and variance over the last axis), scaled and shifted
       const f = (input: JaxArray, w: JaxArray, b: JaxArray) => nn.standardize(input, -1, { epsilon: 1e-5 }).mul(w).add(b);
-      return vjpCase(jax, f, [
-        np.array(task.x).reshape([task.rows, task.cols]),
-        np.array(task.weight),
-        np.array(task.bias),
+      return vjpCase(
+        jax,
+        f,
+        [np.array(task.x).reshape([task.rows, task.cols]), np.array(task.weight), np.array(task.bias)],
         np.array(task.cotangent).reshape([task.rows, task.cols]),
-      ]);
+      );
     }
   }
 }
 
-/** A jitted forward and backward of `f` at three inputs under a fixed cotangent (the fourth array). */
-function vjpCase(jax: Jax, f: (x: JaxArray, w: JaxArray, b: JaxArray) => JaxArray, arrays: [JaxArray, JaxArray, JaxArray, JaxArray]): Case {
-  const forwardBackward = jax.jit((x: JaxArray, w: JaxArray, b: JaxArray, g: JaxArray) => {
-    const [y, pullback] = jax.vjp(f, [x, w, b]);
+/** A jitted forward and backward of `f` at `inputs` under a fixed `cotangent`. */
+function vjpCase(jax: Jax, f: (...inputs: JaxArray[]) => JaxArray, inputs: JaxArray[], cotangent: JaxArray): Case {
+  const forwardBackward = jax.jit((xs: JaxArray[], g: JaxArray) => {
+    const [y, pullback] = jax.vjp(f, xs);
     const grads = pullback(g);
     pullback.dispose();
     return [y, ...grads];
   });
   return {
-    run: async () => jax.tree.dispose(await jax.blockUntilReady(forwardBackward(...(arrays.map((a) => a.ref) as typeof arrays)))),
+    run: async () => {
+      const outputs = forwardBackward(
+        inputs.map((x) => x.ref),
+        cotangent.ref,
+      );
+      jax.tree.dispose(await jax.blockUntilReady(outputs));
+    },
     dispose: () => {
       forwardBackward.dispose();
-      jax.tree.dispose(arrays);
+      jax.tree.dispose([...inputs, cotangent]);
     },
   };
 }

@@ -26,25 +26,12 @@ function prepare(task: Task): Case {
     }
     case "softmax": {
       const x = matrix(task.x, task.rows, task.cols, true);
-      const cotangent = matrix(task.cotangent, task.rows, task.cols);
-      return {
-        run: () => {
-          x.grad = null;
-          softmax(x, -1).backward(cotangent);
-        },
-        dispose: NOTHING_TO_FREE,
-      };
+      return backwardCase([x], () => softmax(x, -1), matrix(task.cotangent, task.rows, task.cols));
     }
     case "crossEntropy": {
       const logits = matrix(task.logits, task.rows, task.classes, true);
       const targets = tensor(task.targets);
-      return {
-        run: () => {
-          logits.grad = null;
-          crossEntropy(logits, targets).backward();
-        },
-        dispose: NOTHING_TO_FREE,
-      };
+      return backwardCase([logits], () => crossEntropy(logits, targets));
     }
     case "mlpStep":
       return mlpStep(task);
@@ -62,18 +49,14 @@ function prepare(task: Task): Case {
     case "opChain": {
       const x = tensor(task.x, { requiresGrad: true });
       const b = tensor(task.b);
-      return {
-        run: () => {
-          x.grad = null;
-          let y = x;
-          for (let i = 0; i < task.ops; i++) {
-            const step = i % 3;
-            y = step === 0 ? y.add(b) : step === 1 ? y.mul(0.5) : y.tanh();
-          }
-          y.sum().backward();
-        },
-        dispose: NOTHING_TO_FREE,
-      };
+      return backwardCase([x], () => {
+        let y = x;
+        for (let i = 0; i < task.ops; i++) {
+          const step = i % 3;
+          y = step === 0 ? y.add(b) : step === 1 ? y.mul(0.5) : y.tanh();
+        }
+        return y.sum();
+      });
     }
     case "digits":
       return digits(task);
@@ -83,28 +66,27 @@ function prepare(task: Task): Case {
       const weight = tensor(task.weight, { shape: [outChannels, inChannels, kernel, kernel], requiresGrad: true });
       const bias = tensor(task.bias, { requiresGrad: true });
       const cotangent = tensor(task.cotangent, { shape: [batch, outChannels, size, size] });
-      return {
-        run: () => {
-          x.grad = weight.grad = bias.grad = null;
-          conv2d(x, weight, bias, { padding: (kernel - 1) / 2 }).backward(cotangent);
-        },
-        dispose: NOTHING_TO_FREE,
-      };
+      return backwardCase([x, weight, bias], () => conv2d(x, weight, bias, { padding: (kernel - 1) / 2 }), cotangent);
     }
     case "layerNorm": {
       const x = matrix(task.x, task.rows, task.cols, true);
       const weight = tensor(task.weight, { requiresGrad: true });
       const bias = tensor(task.bias, { requiresGrad: true });
       const cotangent = matrix(task.cotangent, task.rows, task.cols);
-      return {
-        run: () => {
-          x.grad = weight.grad = bias.grad = null;
-          layerNorm(x, [task.cols], { weight, bias }).backward(cotangent);
-        },
-        dispose: NOTHING_TO_FREE,
-      };
+      return backwardCase([x, weight, bias], () => layerNorm(x, [task.cols], { weight, bias }), cotangent);
     }
   }
+}
+
+/** Runs `f` and its backward (under `cotangent`, or of a scalar), clearing the inputs' gradients first. */
+function backwardCase(inputs: Tensor[], f: () => Tensor, cotangent?: Tensor): Case {
+  return {
+    run: () => {
+      for (const input of inputs) input.grad = null;
+      f().backward(cotangent);
+    },
+    dispose: NOTHING_TO_FREE,
+  };
 }
 
 /** A Sequential MLP whose Linear layers start from the shared initial weights. */
