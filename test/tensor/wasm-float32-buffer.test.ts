@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { NablaError } from "@nabla/tensor";
-import { binaryInPlace } from "../../packages/tensor/src/backends/cpu/wasm/elementwise";
+import { binaryRowsInPlace } from "../../packages/tensor/src/backends/cpu/wasm/elementwise";
 import { WasmFloat32Buffer } from "../../packages/tensor/src/backends/cpu/wasm/float32-buffer";
 import { wasmHeap } from "../../packages/tensor/src/backends/cpu/wasm/wasm-api";
 
@@ -15,7 +15,7 @@ const OPS: Record<string, (x: number, y: number) => number> = {
 const values = (length: number) => fc.float32Array({ minLength: length, maxLength: length, noDefaultInfinity: true });
 
 describe("float32 storage in the WebAssembly heap", () => {
-  it("binaryInPlace computes a op b where the operands live, as float32 arithmetic, and writes nothing past out's block", () => {
+  it("binaryRowsInPlace computes a op b where the operands live, as float32 arithmetic, and writes nothing past out's block", () => {
     fc.assert(
       fc.property(
         fc.constantFrom("add", "sub", "mul", "div"),
@@ -27,7 +27,8 @@ describe("float32 storage in the WebAssembly heap", () => {
           const out = aliased ? a : WasmFloat32Buffer.allocate(n)!;
           // a buffer right after out's block: the kernel's whole vectors must stay out of it
           const after = WasmFloat32Buffer.from([7, 7, 7, 7])!;
-          expect(binaryInPlace(op, a.ptr, b.ptr, out.ptr, n)).toBe(true);
+          const flat = (buffer: WasmFloat32Buffer) => ({ ptr: buffer.ptr, shape: [n], strides: [1], offset: 0 });
+          expect(binaryRowsInPlace(op, flat(a), flat(b), out.ptr)).toBe(true);
           const got = out.data();
           for (let i = 0; i < n; i++) expect(got[i]).toBe(Math.fround(OPS[op]!(x[i]!, y[i]!)));
           expect(Array.from(after.data())).toEqual([7, 7, 7, 7]);

@@ -117,22 +117,6 @@ export function zipBinarySimd(op: string, a: Strided, b: Strided, out: Float32Ar
   return true;
 }
 
-/**
- * out = a op b (op: add, sub, mul or div) over `n` float32 values that live in the WebAssembly
- * heap, in place: `a`, `b` and `out` are byte offsets in the heap's memory (WasmFloat32Buffer.ptr,
- * or 4·i past it), nothing is copied. `out` may be `a` or `b`. The kernel works on whole vectors,
- * so `out` must own the bytes up to the next multiple of 16 past its end, as a WasmFloat32Buffer
- * from its start does (a view into the middle of a buffer would have values after it overwritten).
- * False, having done nothing, for an op the kernel lacks or without WebAssembly SIMD.
- */
-export function binaryInPlace(op: string, a: number, b: number, out: number, n: number): boolean {
-  const code = OP_CODES[op];
-  const kernels = simdKernels();
-  if (code === undefined || kernels === null) return false;
-  if (n > 0) kernels.exports.binaryF32(code, a, 0, 0, b, 0, 0, out, 1, n);
-  return true;
-}
-
 /** An operand that lives in the heap: its layout, and the byte offset of its buffer's element 0. */
 export interface HeapOperand extends Layout {
   readonly ptr: number;

@@ -4,7 +4,7 @@ import { WASM_STORAGE_LIMIT_BYTES, wasmHeap } from "./wasm-api";
 
 /**
  * float32 storage that lives in the WebAssembly heap, so a kernel works on it where it is: no copy
- * in, no copy out, no fresh output array (see binaryInPlace). It owns its heap block: the block is
+ * in, no copy out, no fresh output array (see binaryRowsInPlace). It owns its heap block: the block is
  * freed by free(), or when the buffer is garbage-collected (after the event loop turns; see
  * WasmHeap.allocate), so nothing has to call free().
  *
@@ -48,7 +48,7 @@ export class WasmFloat32Buffer {
     return buffer;
   }
 
-  /** Its byte offset in the heap's memory: what a kernel entry point such as binaryInPlace takes. */
+  /** Its byte offset in the heap's memory: what a kernel entry point such as binaryRowsInPlace takes. */
   get ptr(): number {
     return this.block.ptr;
   }
