@@ -1,4 +1,4 @@
-import { NablaError, type Tensor, arange, formatShape, noGrad, where, zeros } from "@nabla/tensor";
+import { NablaError, type Tensor, formatShape, full, noGrad, triu, where, zeros } from "@nabla/tensor";
 import { attentionWeights, dropout, scaledDotProductAttention } from "@nabla/ops";
 import { checkBoolean, checkInteger, checkNumber, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
 import { xavierUniform_ } from "../init";
@@ -301,7 +301,7 @@ export class MultiheadAttention extends Module<[Tensor, Tensor | null]> {
     }
     if (isCausal && attnMask === null && keyPaddingMask !== null) {
       // key j ≤ query i takes part (top-left aligned); the rest gets −∞
-      masks.push(where(arange(S).unsqueeze(0).le(arange(L).unsqueeze(1)), 0, -Infinity).to(this.dtype));
+      masks.push(triu(full([L, S], -Infinity, { dtype: this.dtype }), 1));
     }
     return masks.length === 0 ? null : masks.reduce((sum, mask) => sum.add(mask));
   }
