@@ -13,6 +13,7 @@ import { checkBoolean, checkInteger, checkOptions, checkTensor, describeValue } 
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "../init";
 import { Module } from "../module";
 import { pythonBool, pythonSize } from "../repr";
+import { checkDType } from "./checks";
 
 /** How a convolution layer pads its input: zeros, or `pad`'s reflect, replicate and circular modes. */
 export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
@@ -131,9 +132,7 @@ abstract class ConvBase<O> extends Module {
     if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
       throw new NablaError(op, `inChannels ${inChannels} and outChannels ${outChannels} must both be divisible by groups ${this.groups}`);
     }
-    const dtype = options.dtype ?? "float32";
-    if (dtype !== "float32" && dtype !== "float64")
-      throw new NablaError(op, `dtype must be "float32" or "float64", got ${describeValue(dtype)}`);
+    const dtype = checkDType(op, options.dtype ?? "float32");
     const withBias = checkBoolean(op, "bias", options.bias ?? true);
     const shape = transposed
       ? [inChannels, outChannels / this.groups, ...this.kernelSize]

@@ -1,8 +1,9 @@
 import { NablaError, type Tensor, defineOp, formatShape, zeros, isTensor } from "@nabla/tensor";
-import { checkBoolean, checkInteger, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
+import { checkBoolean, checkInteger, checkOptions, checkTensor } from "@nabla/tensor/internal";
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "../init";
 import { Module } from "../module";
 import { pythonBool } from "../repr";
+import { checkDType } from "./checks";
 
 /** Options of `Linear`. */
 export interface LinearOptions {
@@ -113,9 +114,7 @@ export class Linear extends Module {
     this.inFeatures = checkInteger("Linear", "inFeatures", inFeatures, { min: 0 });
     this.outFeatures = checkInteger("Linear", "outFeatures", outFeatures, { min: 0 });
     checkOptions("Linear", options);
-    const dtype = options.dtype ?? "float32";
-    if (dtype !== "float32" && dtype !== "float64")
-      throw new NablaError("Linear", `dtype must be "float32" or "float64", got ${describeValue(dtype)}`);
+    const dtype = checkDType("Linear", options.dtype ?? "float32");
     if (options.bias !== undefined) checkBoolean("Linear", "bias", options.bias);
     this.weight = this.registerParameter("weight", kaimingUniform_(zeros([outFeatures, inFeatures], { dtype }), { a: Math.sqrt(5) }));
     let bias: Tensor | null = null;
