@@ -64,6 +64,11 @@ export function collate(op: string, samples: readonly unknown[], sample: (i: num
   const refuse = (i: number, expected: string): never => {
     throw new NablaError(op, `${at(i)} is ${describeValue(samples[i])}, expected ${expected} like ${sample(0)}`);
   };
+  // numbers, booleans and strings: every sample of the first one's type
+  const refuseOtherTypes = (expected: string) => {
+    const i = samples.findIndex((s) => typeof s !== typeof first);
+    if (i !== -1) refuse(i, expected);
+  };
   if (isTensor(first, op)) {
     samples.forEach((s, i) => {
       if (!isTensor(s, op)) refuse(i, "a tensor");
@@ -75,29 +80,17 @@ export function collate(op: string, samples: readonly unknown[], sample: (i: num
     return stack(samples as Tensor[]);
   }
   if (typeof first === "number") {
-    if (!samples.every((s) => typeof s === "number"))
-      refuse(
-        samples.findIndex((s) => typeof s !== "number"),
-        "a number",
-      );
+    refuseOtherTypes("a number");
     const numbers = samples as number[];
     const integers = numbers.every((v) => Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31);
     return tensor(numbers, { dtype: integers ? "int32" : "float32" });
   }
   if (typeof first === "boolean") {
-    if (!samples.every((s) => typeof s === "boolean"))
-      refuse(
-        samples.findIndex((s) => typeof s !== "boolean"),
-        "a boolean",
-      );
+    refuseOtherTypes("a boolean");
     return tensor(samples as boolean[], { dtype: "bool" });
   }
   if (typeof first === "string") {
-    if (!samples.every((s) => typeof s === "string"))
-      refuse(
-        samples.findIndex((s) => typeof s !== "string"),
-        "a string",
-      );
+    refuseOtherTypes("a string");
     return [...samples];
   }
   const sub = (key: string | number) => (field === "" ? String(key) : `${field}.${key}`);

@@ -1,11 +1,10 @@
-import { NablaError, type Tensor, arange, formatShape, noGrad, where, zeros } from "@nabla/tensor";
+import { NablaError, type Tensor, formatShape, full, noGrad, triu, where, zeros } from "@nabla/tensor";
 import { attentionWeights, dropout, scaledDotProductAttention } from "@nabla/ops";
-import { checkBoolean, checkInteger, checkNumber, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
+import { checkBoolean, checkInteger, checkOptions, checkTensor } from "@nabla/tensor/internal";
 import { xavierUniform_ } from "../init";
 import { Module } from "../module";
 import { Linear, linear } from "./linear";
-
-type FloatDType = "float32" | "float64";
+import { type FloatDType, checkDType, checkDropout, checkModuleTensor } from "./checks";
 
 /** Options of `MultiheadAttention`, as PyTorch's keywords (camelCase). */
 export interface MultiheadAttentionOptions {
@@ -102,16 +101,12 @@ export class MultiheadAttention extends Module<[Tensor, Tensor | null]> {
     if (embedDim % numHeads !== 0) throw new NablaError(op, `embedDim ${embedDim} must be divisible by numHeads ${numHeads}`);
     this.headDim = embedDim / numHeads;
     const { dropout: p = 0, bias = true, batchFirst = false, kdim = null, vdim = null, dtype = "float32" } = checkOptions(op, options);
-    checkNumber(op, "dropout", p);
-    if (!(p >= 0 && p <= 1)) throw new NablaError(op, `dropout must be a probability in [0, 1], got ${describeValue(p)}`);
-    this.dropout = p;
+    this.dropout = checkDropout(op, p);
     checkBoolean(op, "bias", bias);
     this.batchFirst = checkBoolean(op, "batchFirst", batchFirst);
     this.kdim = kdim === null ? embedDim : checkInteger(op, "kdim", kdim, { min: 1 });
     this.vdim = vdim === null ? embedDim : checkInteger(op, "vdim", vdim, { min: 1 });
-    if (dtype !== "float32" && dtype !== "float64")
-      throw new NablaError(op, `dtype must be "float32" or "float64", got ${describeValue(dtype)}`);
-    this.dtype = dtype;
+    this.dtype = checkDType(op, dtype);
     const E = embedDim;
     const stacked = this.kdim === E && this.vdim === E;
     const weight = (rows: number, columns: number) => zeros([rows, columns], { dtype });
@@ -153,10 +148,7 @@ export class MultiheadAttention extends Module<[Tensor, Tensor | null]> {
       ["key", key],
       ["value", value],
     ] as const) {
-      checkTensor(op, name, t);
-      if (t.dtype !== this.dtype) {
-        throw new NablaError(op, `${name} dtype ${t.dtype} differs from the module's ${this.dtype} (convert with .to("${this.dtype}"))`);
-      }
+      checkModuleTensor(op, name, t, this.dtype);
     }
     const {
       keyPaddingMask = null,
@@ -301,7 +293,7 @@ export class MultiheadAttention extends Module<[Tensor, Tensor | null]> {
     }
     if (isCausal && attnMask === null && keyPaddingMask !== null) {
       // key j ≤ query i takes part (top-left aligned); the rest gets −∞
-      masks.push(where(arange(S).unsqueeze(0).le(arange(L).unsqueeze(1)), 0, -Infinity).to(this.dtype));
+      masks.push(triu(full([L, S], -Infinity, { dtype: this.dtype }), 1));
     }
     return masks.length === 0 ? null : masks.reduce((sum, mask) => sum.add(mask));
   }

@@ -1,4 +1,4 @@
-import { NablaError, type Tensor, pad, zeros } from "@nabla/tensor";
+import { NablaError, type Tensor, pad } from "@nabla/tensor";
 import {
   type ConvOptions,
   type ConvTransposeOptions,
@@ -10,9 +10,10 @@ import {
   convTranspose2d,
 } from "@nabla/ops";
 import { checkBoolean, checkInteger, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
-import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "../init";
 import { Module } from "../module";
 import { pythonBool, pythonSize } from "../repr";
+import { checkDType } from "./checks";
+import { defaultParameters } from "./linear";
 
 /** How a convolution layer pads its input: zeros, or `pad`'s reflect, replicate and circular modes. */
 export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
@@ -70,21 +71,6 @@ function sizes(op: string, name: string, value: unknown, count: number, min: num
   return values;
 }
 
-/** The weight `[a, b, ...kernel]` and bias `[channels]` initialised as PyTorch's `_ConvNd.reset_parameters`. */
-function convParameters(
-  shape: number[],
-  channels: number,
-  bias: boolean,
-  dtype: "float32" | "float64",
-): { weight: Tensor; bias: Tensor | null } {
-  // kaiming_uniform_ with a = √5 is U(−1/√fanIn, 1/√fanIn), and the bias comes from the same range
-  const weight = kaimingUniform_(zeros(shape, { dtype }), { a: Math.sqrt(5) });
-  if (!bias) return { weight, bias: null };
-  const { fanIn } = calculateFanInAndFanOut(weight);
-  const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-  return { weight, bias: uniform_(zeros([channels], { dtype }), -bound, bound) };
-}
-
 /** What every convolution layer holds: sizes, options as given, and its parameters. */
 abstract class ConvBase<O> extends Module {
   /** Channels of the input. */
@@ -131,14 +117,12 @@ abstract class ConvBase<O> extends Module {
     if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
       throw new NablaError(op, `inChannels ${inChannels} and outChannels ${outChannels} must both be divisible by groups ${this.groups}`);
     }
-    const dtype = options.dtype ?? "float32";
-    if (dtype !== "float32" && dtype !== "float64")
-      throw new NablaError(op, `dtype must be "float32" or "float64", got ${describeValue(dtype)}`);
+    const dtype = checkDType(op, options.dtype ?? "float32");
     const withBias = checkBoolean(op, "bias", options.bias ?? true);
     const shape = transposed
       ? [inChannels, outChannels / this.groups, ...this.kernelSize]
       : [outChannels, inChannels / this.groups, ...this.kernelSize];
-    const parameters = convParameters(shape, outChannels, withBias, dtype);
+    const parameters = defaultParameters(shape, outChannels, withBias, dtype);
     this.weight = this.registerParameter("weight", parameters.weight);
     this.bias = this.registerParameter("bias", parameters.bias);
   }

@@ -1,8 +1,9 @@
 import { NablaError, type Tensor, noGrad, zeros } from "@nabla/tensor";
 import { embedding } from "@nabla/ops";
-import { checkInteger, checkOptions, describeValue } from "@nabla/tensor/internal";
+import { checkInteger, checkOptions } from "@nabla/tensor/internal";
 import { normal_ } from "../init";
 import { Module } from "../module";
+import { checkDType } from "./checks";
 
 /** Options of `Embedding`, as PyTorch's keywords (camelCase). */
 export interface EmbeddingModuleOptions {
@@ -44,8 +45,7 @@ export class Embedding extends Module {
     this.numEmbeddings = checkInteger(op, "numEmbeddings", numEmbeddings, { min: 0 });
     this.embeddingDim = checkInteger(op, "embeddingDim", embeddingDim, { min: 0 });
     const { paddingIdx = null, dtype = "float32" } = checkOptions(op, options);
-    if (dtype !== "float32" && dtype !== "float64")
-      throw new NablaError(op, `dtype must be "float32" or "float64", got ${describeValue(dtype)}`);
+    checkDType(op, dtype);
     if (paddingIdx !== null) {
       checkInteger(op, "paddingIdx", paddingIdx);
       if (paddingIdx < -numEmbeddings || paddingIdx >= numEmbeddings) {

@@ -1,8 +1,9 @@
 import { NablaError, type Tensor, defineOp, formatShape, zeros, isTensor } from "@nabla/tensor";
-import { checkBoolean, checkInteger, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
+import { checkBoolean, checkInteger, checkOptions, checkTensor } from "@nabla/tensor/internal";
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "../init";
 import { Module } from "../module";
 import { pythonBool } from "../repr";
+import { type FloatDType, checkDType } from "./checks";
 
 /** Options of `Linear`. */
 export interface LinearOptions {
@@ -80,6 +81,24 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
 }
 
 /**
+ * A weight of `shape` and a bias `[biasSize]` (null without `bias`) initialised as PyTorch's Linear and
+ * convolutions do (`reset_parameters`).
+ */
+export function defaultParameters(
+  shape: number[],
+  biasSize: number,
+  bias: boolean,
+  dtype: FloatDType,
+): { weight: Tensor; bias: Tensor | null } {
+  // kaiming_uniform_ with a = √5 is U(−1/√fanIn, 1/√fanIn), and the bias comes from the same range
+  const weight = kaimingUniform_(zeros(shape, { dtype }), { a: Math.sqrt(5) });
+  if (!bias) return { weight, bias: null };
+  const { fanIn } = calculateFanInAndFanOut(weight);
+  const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+  return { weight, bias: uniform_(zeros([biasSize], { dtype }), -bound, bound) };
+}
+
+/**
  * y = x Wᵀ + b, applied to the last dimension of x: `[*, inFeatures]` → `[*, outFeatures]`, as
  * PyTorch's `nn.Linear(in_features, out_features, bias=True)`.
  *
@@ -113,18 +132,11 @@ export class Linear extends Module {
     this.inFeatures = checkInteger("Linear", "inFeatures", inFeatures, { min: 0 });
     this.outFeatures = checkInteger("Linear", "outFeatures", outFeatures, { min: 0 });
     checkOptions("Linear", options);
-    const dtype = options.dtype ?? "float32";
-    if (dtype !== "float32" && dtype !== "float64")
-      throw new NablaError("Linear", `dtype must be "float32" or "float64", got ${describeValue(dtype)}`);
+    const dtype = checkDType("Linear", options.dtype ?? "float32");
     if (options.bias !== undefined) checkBoolean("Linear", "bias", options.bias);
-    this.weight = this.registerParameter("weight", kaimingUniform_(zeros([outFeatures, inFeatures], { dtype }), { a: Math.sqrt(5) }));
-    let bias: Tensor | null = null;
-    if (options.bias ?? true) {
-      const { fanIn } = calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      bias = uniform_(zeros([outFeatures], { dtype }), -bound, bound);
-    }
-    this.bias = this.registerParameter("bias", bias);
+    const parameters = defaultParameters([outFeatures, inFeatures], outFeatures, options.bias ?? true, dtype);
+    this.weight = this.registerParameter("weight", parameters.weight);
+    this.bias = this.registerParameter("bias", parameters.bias);
   }
 
   /**

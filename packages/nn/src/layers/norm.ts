@@ -1,10 +1,9 @@
 import { NablaError, type Tensor, formatShape, noGrad, ones, zeros } from "@nabla/tensor";
 import { batchNorm, groupNorm, layerNorm } from "@nabla/ops";
-import { checkBoolean, checkInteger, checkNumber, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
+import { checkBoolean, checkInteger, checkNumber, checkOptions, describeValue } from "@nabla/tensor/internal";
 import { Module } from "../module";
 import { pythonBool, pythonFloat } from "../repr";
-
-type FloatDType = "float32" | "float64";
+import { type FloatDType, checkDType, checkModuleTensor } from "./checks";
 
 /** Options of `BatchNorm1d` and `BatchNorm2d`, as PyTorch's keywords (camelCase). */
 export interface BatchNormModuleOptions {
@@ -42,24 +41,9 @@ export interface GroupNormModuleOptions {
   dtype?: FloatDType;
 }
 
-function checkDType(op: string, dtype: unknown): FloatDType {
-  if (dtype !== "float32" && dtype !== "float64")
-    throw new NablaError(op, `dtype must be "float32" or "float64", got ${describeValue(dtype)}`);
-  return dtype;
-}
-
 // (a negative eps is refused by the functional op, when the module first runs)
 function checkEps(op: string, eps: unknown): number {
   return checkNumber(op, "eps", eps, { finite: true });
-}
-
-/** The input, checked to be a tensor of the module's dtype. */
-function checkInput(op: string, input: unknown, dtype: FloatDType): Tensor {
-  const t = checkTensor(op, "input", input);
-  if (t.dtype !== dtype) {
-    throw new NablaError(op, `input dtype ${t.dtype} differs from the module's ${dtype} (convert with .to("${dtype}"))`);
-  }
-  return t;
 }
 
 /**
@@ -120,7 +104,7 @@ abstract class BatchNorm extends Module {
    */
   forward(input: Tensor): Tensor {
     const op = this.constructor.name;
-    checkInput(op, input, this.dtype);
+    checkModuleTensor(op, "input", input, this.dtype);
     if (!this.acceptsRank(input.ndim) || input.shape[1] !== this.numFeatures) {
       throw new NablaError(
         op,
@@ -252,7 +236,7 @@ export class LayerNorm extends Module {
 
   /** `layerNorm(input, normalizedShape, { weight, bias, eps })`. */
   forward(input: Tensor): Tensor {
-    checkInput("LayerNorm", input, this.dtype);
+    checkModuleTensor("LayerNorm", "input", input, this.dtype);
     return layerNorm(input, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.eps });
   }
 
@@ -309,7 +293,7 @@ export class GroupNorm extends Module {
 
   /** `groupNorm(input, numGroups, { weight, bias, eps })` of an input `(N, numChannels, *)`. */
   forward(input: Tensor): Tensor {
-    checkInput("GroupNorm", input, this.dtype);
+    checkModuleTensor("GroupNorm", "input", input, this.dtype);
     if (input.ndim < 2 || input.shape[1] !== this.numChannels) {
       throw new NablaError("GroupNorm", `expected input of shape (N, ${this.numChannels}, *), got ${formatShape(input.shape)}`);
     }

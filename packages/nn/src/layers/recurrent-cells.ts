@@ -1,11 +1,10 @@
 import { NablaError, type Tensor, formatShape, zeros } from "@nabla/tensor";
-import { checkBoolean, checkInteger, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
+import { checkBoolean, checkInteger, checkOptions, describeValue } from "@nabla/tensor/internal";
 import { uniform_ } from "../init";
 import { Module } from "../module";
 import { pythonBool } from "../repr";
 import { linear } from "./linear";
-
-type FloatDType = "float32" | "float64";
+import { type FloatDType, checkDType, checkModuleTensor } from "./checks";
 
 /** The nonlinearity of a plain (Elman) RNN. */
 export type RNNNonlinearity = "tanh" | "relu";
@@ -61,27 +60,11 @@ export function recurrentStep(mode: RecurrentMode, gi: Tensor, state: readonly T
   return [weights.weightHr === null ? hidden : linear(hidden, weights.weightHr), c];
 }
 
-/** The dtype option, checked. */
-export function checkDType(op: string, dtype: unknown): FloatDType {
-  if (dtype !== "float32" && dtype !== "float64")
-    throw new NablaError(op, `dtype must be "float32" or "float64", got ${describeValue(dtype)}`);
-  return dtype;
-}
-
 /** The nonlinearity option, checked. */
 export function checkNonlinearity(op: string, nonlinearity: unknown): RNNNonlinearity {
   if (nonlinearity !== "tanh" && nonlinearity !== "relu")
     throw new NablaError(op, `nonlinearity must be "tanh" or "relu", got ${describeValue(nonlinearity)}`);
   return nonlinearity;
-}
-
-/** A tensor of the module's dtype. */
-export function checkRecurrentTensor(op: string, name: string, value: unknown, dtype: FloatDType): Tensor {
-  const t = checkTensor(op, name, value);
-  if (t.dtype !== dtype) {
-    throw new NablaError(op, `${name} dtype ${t.dtype} differs from the module's ${dtype} (convert with .to("${dtype}"))`);
-  }
-  return t;
 }
 
 /** A parameter of `shape` drawn from U(−1/√hiddenSize, 1/√hiddenSize), PyTorch's init of every recurrent weight and bias. */
@@ -150,7 +133,7 @@ abstract class RecurrentCell<Output> extends Module<Output> {
   /** The input as a batch `[N, inputSize]`, and whether it was a single `[inputSize]`. */
   protected batchedInput(input: unknown): [Tensor, boolean] {
     const op = this.constructor.name;
-    const x = checkRecurrentTensor(op, "input", input, this.dtype);
+    const x = checkModuleTensor(op, "input", input, this.dtype);
     if ((x.ndim !== 1 && x.ndim !== 2) || x.shape[x.ndim - 1] !== this.inputSize) {
       throw new NablaError(op, `expected input of shape [N, ${this.inputSize}] or [${this.inputSize}], got ${formatShape(x.shape)}`);
     }
@@ -161,7 +144,7 @@ abstract class RecurrentCell<Output> extends Module<Output> {
   protected batchedState(name: string, value: unknown, batch: number, unbatched: boolean): Tensor {
     if (value === undefined || value === null) return zeros([batch, this.hiddenSize], { dtype: this.dtype });
     const op = this.constructor.name;
-    const t = checkRecurrentTensor(op, name, value, this.dtype);
+    const t = checkModuleTensor(op, name, value, this.dtype);
     const expected = unbatched ? [this.hiddenSize] : [batch, this.hiddenSize];
     if (t.ndim !== expected.length || t.shape.some((size, i) => size !== expected[i])) {
       throw new NablaError(op, `expected ${name} of shape ${formatShape(expected)}, got ${formatShape(t.shape)}`);

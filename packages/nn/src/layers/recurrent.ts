@@ -1,6 +1,6 @@
 import { NablaError, type Tensor, cat, formatShape, stack, zeros } from "@nabla/tensor";
 import { dropout as dropoutOp } from "@nabla/ops";
-import { checkBoolean, checkInteger, checkNumber, checkOptions, describeValue } from "@nabla/tensor/internal";
+import { checkBoolean, checkInteger, checkOptions, describeValue } from "@nabla/tensor/internal";
 import { Module } from "../module";
 import { pythonBool, pythonFloat } from "../repr";
 import { linear } from "./linear";
@@ -9,14 +9,11 @@ import {
   type RNNNonlinearity,
   type RecurrentMode,
   type StepWeights,
-  checkDType,
   checkNonlinearity,
-  checkRecurrentTensor,
   recurrentParameter,
   recurrentStep,
 } from "./recurrent-cells";
-
-type FloatDType = "float32" | "float64";
+import { type FloatDType, checkDType, checkDropout, checkModuleTensor } from "./checks";
 
 /** Options of `GRU`, as PyTorch's keywords (camelCase). */
 export interface GRUOptions {
@@ -96,9 +93,7 @@ abstract class RecurrentLayer<State> extends Module<[Tensor, State]> {
     this.numLayers = checkInteger(op, "numLayers", numLayers, { min: 1 });
     this.bias = checkBoolean(op, "bias", bias);
     this.batchFirst = checkBoolean(op, "batchFirst", batchFirst);
-    checkNumber(op, "dropout", dropout);
-    if (!(dropout >= 0 && dropout <= 1)) throw new NablaError(op, `dropout must be a probability in [0, 1], got ${describeValue(dropout)}`);
-    this.dropout = dropout;
+    this.dropout = checkDropout(op, dropout);
     this.bidirectional = checkBoolean(op, "bidirectional", bidirectional);
     this.projSize = checkInteger(op, "projSize", projSize, { min: 0 });
     if (projSize >= hiddenSize && projSize > 0) {
@@ -150,7 +145,7 @@ abstract class RecurrentLayer<State> extends Module<[Tensor, State]> {
    */
   forward(input: Tensor, hx?: State | null): [Tensor, State] {
     const op = this.constructor.name;
-    const x = checkRecurrentTensor(op, "input", input, this.dtype);
+    const x = checkModuleTensor(op, "input", input, this.dtype);
     const unbatched = x.ndim === 2;
     if ((x.ndim !== 2 && x.ndim !== 3) || x.shape[x.ndim - 1] !== this.inputSize || x.shape[this.batchFirst && !unbatched ? 1 : 0] === 0) {
       const batched = this.batchFirst ? `[N, L, ${this.inputSize}]` : `[L, N, ${this.inputSize}]`;
@@ -218,7 +213,7 @@ abstract class RecurrentLayer<State> extends Module<[Tensor, State]> {
       // h is projSize wide with a projection; c stays hiddenSize
       const size = i === 0 && this.projSize > 0 ? this.projSize : this.hiddenSize;
       if (given === null) return Array.from({ length: count }, () => zeros([batch, size], { dtype: this.dtype }));
-      const t = checkRecurrentTensor(op, name, given[i], this.dtype);
+      const t = checkModuleTensor(op, name, given[i], this.dtype);
       const expected = unbatched ? [count, size] : [count, batch, size];
       if (t.ndim !== expected.length || t.shape.some((s, k) => s !== expected[k])) {
         throw new NablaError(op, `expected ${name} of shape ${formatShape(expected)}, got ${formatShape(t.shape)}`);

@@ -1,6 +1,6 @@
 import { type Tensor, full, noGrad } from "@nabla/tensor";
 import { checkOptions, type OptimizerStep } from "@nabla/tensor/internal";
-import { canFuseUpdate, fusedUpdate } from "./fused-update";
+import { updateParameter } from "./fused-update";
 import { Optimizer, type ParamGroupInput, type StateFields } from "./optimizer";
 
 /** Adagrad's hyperparameters, per group (PyTorch's, camelCase). */
@@ -76,8 +76,8 @@ export class Adagrad extends Optimizer<AdagradHyperparameters, AdagradState> {
             sum: full(param.shape, initialAccumulatorValue, { dtype: param.dtype }),
           };
           const step = state.step + 1;
-          const update = canFuseUpdate(param, [grad, state.sum]) ? adagradUpdateFused : adagradUpdateWithOps;
-          update(param, grad, state, { rule: "adagrad", lr, lrDecay, weightDecay, eps, step });
+          const update = { rule: "adagrad", lr, lrDecay, weightDecay, eps, step } as const;
+          updateParameter(update, param, grad, [state.sum], () => adagradUpdateWithOps(param, grad, state.sum, update));
           state.step = step;
           this.state.set(param, state);
         }
@@ -86,18 +86,18 @@ export class Adagrad extends Optimizer<AdagradHyperparameters, AdagradState> {
   }
 }
 
-/** One parameter's update, given its state and this step's hyperparameters. */
-type AdagradUpdate = (param: Tensor, grad: Tensor, state: AdagradState, step: Extract<OptimizerStep, { rule: "adagrad" }>) => void;
-
-/** The update as tensor ops: the reference for `adagradUpdateFused`, and the path for unusual layouts. */
-const adagradUpdateWithOps: AdagradUpdate = (param, grad, state, { lr, lrDecay, weightDecay, eps, step }) => {
+/**
+ * One parameter's update as tensor ops, given its running sum of g² and this step's hyperparameters:
+ * the reference for the optimizerUpdate primitive, and the path for unusual layouts.
+ */
+function adagradUpdateWithOps(
+  param: Tensor,
+  grad: Tensor,
+  sum: Tensor,
+  { lr, lrDecay, weightDecay, eps, step }: Extract<OptimizerStep, { rule: "adagrad" }>,
+): void {
   if (weightDecay !== 0) grad = grad.add(param.mul(weightDecay));
   const clr = lr / (1 + (step - 1) * lrDecay);
-  state.sum.add_(grad.mul(grad));
-  param.add_(grad.div(state.sum.sqrt().add(eps)).mul(-clr));
-};
-
-/** The same update through the optimizerUpdate primitive, writing the parameter and its sum in place (see fused-update.ts). */
-const adagradUpdateFused: AdagradUpdate = (param, grad, state, step) => {
-  fusedUpdate(step, param, grad, [state.sum]);
-};
+  sum.add_(grad.mul(grad));
+  param.add_(grad.div(sum.sqrt().add(eps)).mul(-clr));
+}

@@ -1,6 +1,6 @@
 import { NablaError, type Tensor, noGrad, zerosLike } from "@nabla/tensor";
 import { checkOptions, describeValue, type OptimizerStep } from "@nabla/tensor/internal";
-import { canFuseUpdate, fusedUpdate } from "./fused-update";
+import { updateParameter } from "./fused-update";
 import { Optimizer, type ParamGroupInput, type StateFields } from "./optimizer";
 
 /** Adam's and AdamW's hyperparameters, per group (PyTorch's, camelCase). */
@@ -74,11 +74,10 @@ abstract class AdaptiveMomentOptimizer extends Optimizer<AdamHyperparameters, Ad
           if (amsgrad) state.maxExpAvgSq ??= zerosLike(param);
           // the step is counted (and a new state kept) once the update is made, so an error leaves them as they were
           const step = state.step + 1;
-          const update = canFuseUpdate(param, [grad, state.expAvg, state.expAvgSq, amsgrad ? state.maxExpAvgSq : undefined])
-            ? adamUpdateFused
-            : adamUpdateWithOps;
           const rule = this.decoupledWeightDecay ? "adamw" : "adam";
-          update(param, grad, state, { rule, lr, beta1, beta2, eps, weightDecay, amsgrad, step });
+          const update = { rule, lr, beta1, beta2, eps, weightDecay, amsgrad, step } as const;
+          const buffers = [state.expAvg, state.expAvgSq, amsgrad ? state.maxExpAvgSq! : null];
+          updateParameter(update, param, grad, buffers, () => adamUpdateWithOps(param, grad, state, update));
           state.step = step;
           this.state.set(param, state);
         }
@@ -87,11 +86,16 @@ abstract class AdaptiveMomentOptimizer extends Optimizer<AdamHyperparameters, Ad
   }
 }
 
-/** One parameter's update, given its state (with `maxExpAvgSq` with amsgrad) and this step's hyperparameters. */
-type AdamUpdate = (param: Tensor, grad: Tensor, state: AdamState, step: Extract<OptimizerStep, { rule: "adam" | "adamw" }>) => void;
-
-/** The update as tensor ops: the reference for `adamUpdateFused`, and the path for unusual layouts. */
-const adamUpdateWithOps: AdamUpdate = (param, grad, state, { rule, lr, beta1, beta2, eps, weightDecay, amsgrad, step }) => {
+/**
+ * One parameter's update as tensor ops, given its state (with `maxExpAvgSq` with amsgrad) and this step's
+ * hyperparameters: the reference for the optimizerUpdate primitive, and the path for unusual layouts.
+ */
+function adamUpdateWithOps(
+  param: Tensor,
+  grad: Tensor,
+  state: AdamState,
+  { rule, lr, beta1, beta2, eps, weightDecay, amsgrad, step }: Extract<OptimizerStep, { rule: "adam" | "adamw" }>,
+): void {
   if (rule === "adamw") param.mul_(1 - lr * weightDecay);
   else if (weightDecay !== 0) grad = grad.add(param.mul(weightDecay));
 
@@ -113,12 +117,7 @@ const adamUpdateWithOps: AdamUpdate = (param, grad, state, { rule, lr, beta1, be
     .div(Math.sqrt(1 - beta2 ** step))
     .add(eps);
   param.add_(state.expAvg.div(denominator).mul(-stepSize));
-};
-
-/** The same update through the optimizerUpdate primitive, writing the parameter and its moments in place (see fused-update.ts). */
-const adamUpdateFused: AdamUpdate = (param, grad, state, step) => {
-  fusedUpdate(step, param, grad, [state.expAvg, state.expAvgSq, step.amsgrad ? state.maxExpAvgSq! : null]);
-};
+}
 
 /**
  * Adam (Kingma & Ba), step for step as PyTorch's `torch.optim.Adam`, with optional L2 weight decay

@@ -16,8 +16,29 @@ import { sameShape } from "./optimizer";
  */
 
 /**
+ * Updates one parameter by `step`: through its backend's optimizerUpdate primitive (one call, whatever
+ * the size, writing the parameter and `state` in place; see OptimizerStep for the state of each rule)
+ * when `canFuseUpdate` allows, else by `withOps`, the same update as tensor ops. The primitive's writes
+ * are recorded, so saved tensors over them are seen to be stale.
+ */
+export function updateParameter(
+  step: OptimizerStep,
+  param: Tensor,
+  grad: Tensor,
+  state: readonly (Tensor | null)[],
+  withOps: () => void,
+): void {
+  if (canFuseUpdate(param, [grad, ...state])) {
+    param.storage.backend.run.optimizerUpdate(step, param, grad, state);
+    markWritten(param, ...state);
+  } else {
+    withOps();
+  }
+}
+
+/**
  * Whether `param` can be updated by the optimizerUpdate primitive reading and writing `operands`
- * (gradient, state buffers; undefined entries are absent ones): all contiguous float32 or float64 of
+ * (gradient, state buffers; null entries are absent ones): all contiguous float32 or float64 of
  * one dtype and one shape, each in its own storage, so element i of every operand is at its offset + i
  * and writing one cannot change what the update reads from another.
  *
@@ -25,24 +46,14 @@ import { sameShape } from "./optimizer";
  * written element by element in one pass, and parameters are updated one after another, as in the
  * tensor-op form.
  */
-export function canFuseUpdate(param: Tensor, operands: readonly (Tensor | undefined)[]): boolean {
+function canFuseUpdate(param: Tensor, operands: readonly (Tensor | null)[]): boolean {
   if ((param.dtype !== "float32" && param.dtype !== "float64") || !param.isContiguous()) return false;
   const storages = [param.storage];
   for (const operand of operands) {
-    if (operand === undefined) continue;
+    if (operand === null) continue;
     if (operand.dtype !== param.dtype || !operand.isContiguous() || !sameShape(operand.shape, param.shape)) return false;
     if (storages.includes(operand.storage)) return false;
     storages.push(operand.storage);
   }
   return true;
-}
-
-/**
- * One parameter's update through its backend's optimizerUpdate primitive (one call, whatever the
- * size), which writes the parameter and `state` in place (see OptimizerStep for the state of each
- * rule); the writes are then recorded, so saved tensors over them are seen to be stale.
- */
-export function fusedUpdate(step: OptimizerStep, param: Tensor, grad: Tensor, state: readonly (Tensor | null)[]): void {
-  param.storage.backend.run.optimizerUpdate(step, param, grad, state);
-  markWritten(param, ...state);
 }

@@ -1,6 +1,6 @@
 import { type Tensor, noGrad, zerosLike } from "@nabla/tensor";
 import { checkOptions, type OptimizerStep } from "@nabla/tensor/internal";
-import { canFuseUpdate, fusedUpdate } from "./fused-update";
+import { updateParameter } from "./fused-update";
 import { Optimizer, type ParamGroupInput, type StateFields } from "./optimizer";
 
 /** RMSprop's hyperparameters, per group (PyTorch's, camelCase). */
@@ -82,10 +82,9 @@ export class RMSprop extends Optimizer<RMSpropHyperparameters, RMSpropState> {
           const state = this.state.get(param) ?? { step: 0, squareAvg: zerosLike(param) };
           if (momentum > 0) state.momentumBuffer ??= zerosLike(param);
           if (centered) state.gradAvg ??= zerosLike(param);
-          const update = canFuseUpdate(param, [grad, state.squareAvg, state.momentumBuffer, state.gradAvg])
-            ? rmspropUpdateFused
-            : rmspropUpdateWithOps;
-          update(param, grad, state, { rule: "rmsprop", lr, alpha, eps, weightDecay, momentum, centered });
+          const update = { rule: "rmsprop", lr, alpha, eps, weightDecay, momentum, centered } as const;
+          const buffers = [state.squareAvg, state.momentumBuffer ?? null, state.gradAvg ?? null];
+          updateParameter(update, param, grad, buffers, () => rmspropUpdateWithOps(param, grad, state, update));
           state.step += 1;
           this.state.set(param, state);
         }
@@ -94,11 +93,16 @@ export class RMSprop extends Optimizer<RMSpropHyperparameters, RMSpropState> {
   }
 }
 
-/** One parameter's update, given its state (with the buffers its options need) and the hyperparameters. */
-type RMSpropUpdate = (param: Tensor, grad: Tensor, state: RMSpropState, step: Extract<OptimizerStep, { rule: "rmsprop" }>) => void;
-
-/** The update as tensor ops: the reference for `rmspropUpdateFused`, and the path for unusual layouts. */
-const rmspropUpdateWithOps: RMSpropUpdate = (param, grad, state, { lr, alpha, eps, weightDecay, momentum, centered }) => {
+/**
+ * One parameter's update as tensor ops, given its state (with the buffers its options need) and the
+ * hyperparameters: the reference for the optimizerUpdate primitive, and the path for unusual layouts.
+ */
+function rmspropUpdateWithOps(
+  param: Tensor,
+  grad: Tensor,
+  state: RMSpropState,
+  { lr, alpha, eps, weightDecay, momentum, centered }: Extract<OptimizerStep, { rule: "rmsprop" }>,
+): void {
   if (weightDecay !== 0) grad = grad.add(param.mul(weightDecay));
   state.squareAvg.mul_(alpha).add_(grad.mul(grad).mul(1 - alpha));
   let average: Tensor;
@@ -115,9 +119,4 @@ const rmspropUpdateWithOps: RMSpropUpdate = (param, grad, state, { lr, alpha, ep
   } else {
     param.add_(grad.div(average).mul(-lr));
   }
-};
-
-/** The same update through the optimizerUpdate primitive, writing the parameter and its state in place (see fused-update.ts). */
-const rmspropUpdateFused: RMSpropUpdate = (param, grad, state, step) => {
-  fusedUpdate(step, param, grad, [state.squareAvg, state.momentumBuffer ?? null, state.gradAvg ?? null]);
-};
+}

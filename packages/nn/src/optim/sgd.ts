@@ -1,6 +1,6 @@
 import { NablaError, type Tensor, noGrad, zerosLike } from "@nabla/tensor";
-import { checkOptions } from "@nabla/tensor/internal";
-import { canFuseUpdate, fusedUpdate } from "./fused-update";
+import { checkOptions, type OptimizerStep } from "@nabla/tensor/internal";
+import { updateParameter } from "./fused-update";
 import { Optimizer, type ParamGroupInput, type StateFields } from "./optimizer";
 
 /** SGD's hyperparameters, per group (PyTorch's, camelCase). */
@@ -74,14 +74,16 @@ export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
   step(): void {
     this.checkStep();
     noGrad(() => {
-      for (const { params, ...hyperparameters } of this.paramGroups) {
+      for (const { params, lr, momentum, dampening, weightDecay, nesterov } of this.paramGroups) {
         for (const param of params) {
           const grad = param.grad;
           if (grad === null) continue;
-          const buffer = hyperparameters.momentum !== 0 ? this.state.get(param)?.momentumBuffer : undefined;
-          const update = canFuseUpdate(param, [grad, buffer]) ? sgdUpdateFused : sgdUpdateWithOps;
-          const started = update(param, grad, buffer, hyperparameters);
-          if (started !== undefined) this.state.set(param, started);
+          // the first step with momentum starts a buffer, kept once the update is made
+          const buffer = momentum !== 0 ? (this.state.get(param)?.momentumBuffer ?? zerosLike(param)) : null;
+          const startsBuffer = buffer !== null && !this.state.has(param);
+          const update = { rule: "sgd", lr, momentum, dampening, weightDecay, nesterov, startsBuffer } as const;
+          updateParameter(update, param, grad, [buffer], () => sgdUpdateWithOps(param, grad, buffer, update));
+          if (startsBuffer) this.state.set(param, { momentumBuffer: buffer });
         }
       }
     });
@@ -89,36 +91,21 @@ export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
 }
 
 /**
- * One parameter's update. `buffer` is its momentum buffer, undefined without momentum or before the
- * first step with it; the state is returned when this step starts it.
+ * One parameter's update as tensor ops, given its momentum buffer (null without momentum): the
+ * reference for the optimizerUpdate primitive, and the path for unusual layouts.
  */
-type SGDUpdate = (param: Tensor, grad: Tensor, buffer: Tensor | undefined, hyperparameters: SGDHyperparameters) => SGDState | undefined;
-
-/** The update as tensor ops: the reference for `sgdUpdateFused`, and the path for unusual layouts. */
-const sgdUpdateWithOps: SGDUpdate = (param, grad, buffer, { lr, momentum, dampening, weightDecay, nesterov }) => {
+function sgdUpdateWithOps(
+  param: Tensor,
+  grad: Tensor,
+  buffer: Tensor | null,
+  { lr, momentum, dampening, weightDecay, nesterov, startsBuffer }: Extract<OptimizerStep, { rule: "sgd" }>,
+): void {
   let direction = weightDecay !== 0 ? grad.add(param.mul(weightDecay)) : grad;
-  let started: SGDState | undefined;
-  if (momentum !== 0) {
-    if (buffer === undefined) {
-      buffer = direction.clone(); // the first step starts the running average at d, undamped
-      started = { momentumBuffer: buffer };
-    } else {
-      buffer.mul_(momentum).add_(direction.mul(1 - dampening));
-    }
+  if (buffer !== null) {
+    // the first step starts the running average at d, undamped
+    if (startsBuffer) buffer.copy_(direction);
+    else buffer.mul_(momentum).add_(direction.mul(1 - dampening));
     direction = nesterov ? direction.add(buffer.mul(momentum)) : buffer;
   }
   param.add_(direction.mul(-lr));
-  return started;
-};
-
-/** The same update through the optimizerUpdate primitive, writing the parameter and its buffer in place (see fused-update.ts). */
-const sgdUpdateFused: SGDUpdate = (param, grad, buffer, { lr, momentum, dampening, weightDecay, nesterov }) => {
-  let started: SGDState | undefined;
-  if (momentum !== 0 && buffer === undefined) {
-    buffer = zerosLike(param);
-    started = { momentumBuffer: buffer };
-  }
-  const startsBuffer = started !== undefined;
-  fusedUpdate({ rule: "sgd", lr, momentum, dampening, weightDecay, nesterov, startsBuffer }, param, grad, [buffer ?? null]);
-  return started;
-};
+}
