@@ -146,7 +146,8 @@ function weightAlongClassDim(weight: Tensor, ndim: number): Tensor {
   return weight.reshape([1, weight.shape[0]!, ...new Array<number>(ndim - 2).fill(1)]);
 }
 
-function reduce(losses: Tensor, reduction: Reduction, denominator: Tensor | number): Tensor {
+/** `reduction` applied to per-element losses: "mean" divides their sum by `denominator` (default their count). */
+export function applyReduction(losses: Tensor, reduction: Reduction, denominator: Tensor | number = losses.numel): Tensor {
   if (reduction === "none") return losses;
   if (reduction === "sum") return losses.sum();
   return losses.sum().div(denominator);
@@ -167,7 +168,7 @@ function classIndexLoss(logProbs: Tensor, target: Tensor, counted: number, optio
     // no classes: every target is ignored (any other was rejected as out of range) and there is
     // nothing to gather; the empty sum is the zero loss of the target's shape, still on the graph.
     // Smoothing weighs it by ε/C = ∞, which makes it NaN, as in PyTorch.
-    const loss = reduce(logProbs.sum(classDim), reduction, 0);
+    const loss = applyReduction(logProbs.sum(classDim), reduction, 0);
     return labelSmoothing === 0 ? loss : loss.mul(labelSmoothing / classes);
   }
   const ignored = target.eq(ignoreIndex);
@@ -181,12 +182,12 @@ function classIndexLoss(logProbs: Tensor, target: Tensor, counted: number, optio
   }
   const nll = targetWeight === null ? picked.neg() : picked.mul(targetWeight).neg();
   const denominator = targetWeight === null ? counted : targetWeight.sum();
-  const nllReduced = reduce(nll, reduction, denominator);
+  const nllReduced = applyReduction(nll, reduction, denominator);
   if (labelSmoothing === 0) return nllReduced;
 
   const weighted = weight === null ? logProbs : logProbs.mul(weightAlongClassDim(weight, logProbs.ndim));
   const smooth = where(ignored, 0, weighted.sum(classDim).neg());
-  const smoothReduced = reduce(smooth, reduction, denominator);
+  const smoothReduced = applyReduction(smooth, reduction, denominator);
   // PyTorch: (1 − ε)·nll + (ε/C)·smooth, the smooth term reduced like nll
   return nllReduced.mul(1 - labelSmoothing).add(smoothReduced.mul(labelSmoothing / classes));
 }
@@ -205,7 +206,7 @@ function probabilityLoss(logProbs: Tensor, target: Tensor, options: CheckedOptio
   if (weight !== null) terms = terms.mul(weightAlongClassDim(weight, logProbs.ndim));
   const losses = terms.sum(classDim).neg();
   // numel / C samples; an empty input gives 0/0 = NaN, as PyTorch
-  return reduce(losses, reduction, logProbs.numel / classes);
+  return applyReduction(losses, reduction, logProbs.numel / classes);
 }
 
 /** What crossEntropyClassIndices keeps for backward besides the logits and targets (see its forward). */
