@@ -11,6 +11,7 @@ import {
   where,
 } from "@nabla/tensor";
 import { checkBoolean, checkNumber, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
+import { checkFloatTensor } from "./args";
 import { softmax, softmaxBackward } from "./softmax";
 
 /** The options of `scaledDotProductAttention`, as PyTorch's `F.scaled_dot_product_attention` keywords. */
@@ -32,10 +33,7 @@ export interface ScaledDotProductAttentionOptions {
 export type AttentionWeightsOptions = Omit<ScaledDotProductAttentionOptions, "dropoutP">;
 
 function checkFloat(op: string, name: string, value: unknown): Tensor {
-  const t = checkTensor(op, name, value);
-  if (t.dtype !== "float32" && t.dtype !== "float64") {
-    throw new NablaError(op, `expected a float32 or float64 ${name}, got ${t.dtype} of shape ${formatShape(t.shape)}`);
-  }
+  const t = checkFloatTensor(op, name, value);
   if (t.ndim < 2) {
     const dims = name === "query" ? "L, E" : name === "key" ? "S, E" : "S, Ev";
     throw new NablaError(op, `${name} must have at least 2 dims [..., ${dims}], got ${formatShape(t.shape)}`);

@@ -1,4 +1,5 @@
 import { defineOp, formatShape, isGradEnabled, NablaError, type OpContext, tensor, Tensor, where, isTensor } from "@nabla/tensor";
+import { checkFloatTensor, formatPosition } from "./args";
 import { logSoftmax, softmax } from "./softmax";
 
 /**
@@ -36,9 +37,7 @@ interface CheckedOptions {
 /** Checks the input is a float tensor with a class dim: (C), (N, C) or (N, C, d1, …, dk). */
 function checkInput(op: string, input: unknown): asserts input is Tensor {
   if (!isTensor(input, op)) throw new NablaError(op, `expected the input to be a Tensor, got ${typeof input}`);
-  if (input.dtype !== "float32" && input.dtype !== "float64") {
-    throw new NablaError(op, `expected a float32 or float64 input, got ${input.dtype} of shape ${formatShape(input.shape)}`);
-  }
+  checkFloatTensor(op, "input", input);
   if (input.ndim === 0) {
     throw new NablaError(op, `expected an input of shape (C), (N, C) or (N, C, d1, …), got a 0-d tensor (shape [])`);
   }
@@ -85,16 +84,6 @@ function classWeights(op: string, input: Tensor, weight: Tensor | readonly numbe
     throw new NablaError(op, `weight must be float32 or float64, got ${weight.dtype} of shape ${formatShape(weight.shape)}`);
   }
   return weight.dtype === input.dtype ? weight : weight.to(input.dtype);
-}
-
-/** "[1, 2]": the position of a flat index in a shape, for error messages. */
-function formatPosition(flatIndex: number, shape: readonly number[]): string {
-  const position = new Array<number>(shape.length);
-  for (let d = shape.length - 1; d >= 0; d--) {
-    position[d] = flatIndex % shape[d]!;
-    flatIndex = Math.floor(flatIndex / shape[d]!);
-  }
-  return formatShape(position);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { NablaError, type OpContext, type Tensor, defineOp, formatShape, isGradEnabled, noGrad } from "@nabla/tensor";
-import { checkBoolean, checkInteger, checkNumber, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
+import { checkBoolean, checkInteger, checkNumber, checkOptions, describeValue } from "@nabla/tensor/internal";
+import { checkFloatTensor } from "./args";
 
 /** The options of `layerNorm`, as PyTorch's `F.layer_norm` keywords. */
 export interface LayerNormOptions {
@@ -39,14 +40,6 @@ export interface GroupNormOptions {
 interface Moments {
   mean: Tensor;
   variance: Tensor;
-}
-
-function checkFloatTensor(op: string, name: string, value: unknown): Tensor {
-  const t = checkTensor(op, name, value);
-  if (t.dtype !== "float32" && t.dtype !== "float64") {
-    throw new NablaError(op, `expected a float32 or float64 ${name}, got ${t.dtype} of shape ${formatShape(t.shape)}`);
-  }
-  return t;
 }
 
 function checkEps(op: string, eps: unknown): number {
