@@ -1,4 +1,4 @@
-import { defineOp, formatShape, isGradEnabled, NablaError, type OpContext, tensor, Tensor, where, isTensor } from "@nabla/tensor";
+import { arange, defineOp, formatShape, isGradEnabled, NablaError, type OpContext, tensor, Tensor, where, isTensor } from "@nabla/tensor";
 import { checkFloatTensor, formatPosition } from "./args";
 import { logSoftmax, softmax } from "./softmax";
 
@@ -239,17 +239,10 @@ const crossEntropyClassIndices = defineOp({
     if (isGradEnabled()) {
       // createGraph: the gradient must itself be differentiable in the logits, so it is written in
       // tensor ops around softmax(x) instead of the saved probabilities, which are constants
-      const targetValues = targets!.data();
-      const onehot = logits!.dtype === "float32" ? new Float32Array(rows * classes) : new Float64Array(rows * classes);
-      const kept = new Uint8Array(rows);
-      for (let n = 0; n < rows; n++) {
-        if (targetValues[n] === ignoreIndex) continue;
-        kept[n] = 1;
-        onehot[n * classes + targetValues[n]!] = 1;
-      }
-      const keptRows = tensor(kept, { shape: [rows, 1], dtype: "bool" });
-      const probs = where(keptRows, softmax(logits!, 1), 0);
-      return [probs.sub(tensor(onehot, { shape: [rows, classes] })).mul(gradOut.div(denominator)), null];
+      const column = targets!.unsqueeze(1);
+      const onehot = column.eq(arange(0, classes, 1, { dtype: "int32" })).to(logits!.dtype);
+      const grad = where(column.ne(ignoreIndex), softmax(logits!, 1).sub(onehot), 0);
+      return [grad.mul(gradOut.div(denominator)), null];
     }
     // first order: (softmax − onehot) · ḡ / D from the saved probabilities, in one pass
     const scale = (gradOut.item() as number) / denominator;
