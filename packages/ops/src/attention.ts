@@ -11,6 +11,7 @@ import {
   where,
 } from "@nabla/tensor";
 import { checkBoolean, checkNumber, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
+import { checkFloatTensor } from "./args";
 import { softmax, softmaxBackward } from "./softmax";
 
 /** The options of `scaledDotProductAttention`, as PyTorch's `F.scaled_dot_product_attention` keywords. */
@@ -32,10 +33,7 @@ export interface ScaledDotProductAttentionOptions {
 export type AttentionWeightsOptions = Omit<ScaledDotProductAttentionOptions, "dropoutP">;
 
 function checkFloat(op: string, name: string, value: unknown): Tensor {
-  const t = checkTensor(op, name, value);
-  if (t.dtype !== "float32" && t.dtype !== "float64") {
-    throw new NablaError(op, `expected a float32 or float64 ${name}, got ${t.dtype} of shape ${formatShape(t.shape)}`);
-  }
+  const t = checkFloatTensor(op, name, value);
   if (t.ndim < 2) {
     const dims = name === "query" ? "L, E" : name === "key" ? "S, E" : "S, Ev";
     throw new NablaError(op, `${name} must have at least 2 dims [..., ${dims}], got ${formatShape(t.shape)}`);
@@ -53,13 +51,10 @@ interface AttentionCall {
 }
 
 /**
- * Checks query and key (and value, when given) and the options; turns a bool or causal mask into
- * the float bias the scores are shifted by.
+ * Checks how query and key (and value, when given), already checked one by one, fit together, and
+ * the options; turns a bool or causal mask into the float bias the scores are shifted by.
  */
 function checkAttention(op: string, query: Tensor, key: Tensor, value: Tensor | null, options: AttentionWeightsOptions): AttentionCall {
-  checkFloat(op, "query", query);
-  checkFloat(op, "key", key);
-  if (value !== null) checkFloat(op, "value", value);
   const { attnMask = null, isCausal = false, scale = null } = checkOptions(op, options);
   checkBoolean(op, "isCausal", isCausal);
   if (scale !== null) checkNumber(op, "scale", scale);
@@ -274,7 +269,7 @@ export function scaledDotProductAttention(
   const op = "scaledDotProductAttention";
   checkFloat(op, "query", query);
   checkFloat(op, "key", key);
-  checkFloat(op, "value", value); // before checkAttention, where a null value means "none"
+  checkFloat(op, "value", value);
   const { batch, bias, scale } = checkAttention(op, query, key, value, options);
   const dropoutP = checkDropout(op, options.dropoutP ?? 0);
   return attention(query, key, value, bias, scale, dropoutP, batch);
@@ -293,6 +288,9 @@ export function scaledDotProductAttention(
  * ```
  */
 export function attentionWeights(query: Tensor, key: Tensor, options: AttentionWeightsOptions = {}): Tensor {
-  const { batch, bias, scale } = checkAttention("attentionWeights", query, key, null, options);
+  const op = "attentionWeights";
+  checkFloat(op, "query", query);
+  checkFloat(op, "key", key);
+  const { batch, bias, scale } = checkAttention(op, query, key, null, options);
   return weightsOf(query, key, bias, scale, batch);
 }

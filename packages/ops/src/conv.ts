@@ -164,30 +164,32 @@ const biasColumn = (bias: Tensor, spatial: number) => bias.reshape([bias.shape[0
 
 /**
  * What every convolution checks first: the input as `[N, C, ...spatial]`, a weight of rank
- * spatial + 2 (`layout` names its dims for the message), groups, stride and dilation.
+ * spatial + 2 (`[out, in / groups, ...kernel]`, or `[in, out / groups, ...kernel]` when
+ * `transposed`), groups, stride, dilation, and a bias of one value per output channel.
  */
 function convArguments<O extends ConvOptions<unknown> | ConvTransposeOptions<unknown>>(
   op: string,
   spatial: number,
+  transposed: boolean,
   input: unknown,
   weight: unknown,
+  bias: unknown,
   options: O | undefined,
-  layout: string,
 ) {
   const { x, batched } = batchedInput(op, input, spatial);
   const w = checkTensor(op, "weight", weight);
-  if (w.ndim !== spatial + 2) throw new NablaError(op, `expected a ${spatial + 2}-d weight ${layout}, got shape ${formatShape(w.shape)}`);
+  if (w.ndim !== spatial + 2) {
+    const layout = transposed ? "[in, out / groups, ...kernel]" : "[out, in / groups, ...kernel]";
+    throw new NablaError(op, `expected a ${spatial + 2}-d weight ${layout}, got shape ${formatShape(w.shape)}`);
+  }
   const opts = checkOptions(op, options);
-  return {
-    x,
-    batched,
-    w,
-    opts,
-    groups: checkInteger(op, "groups", opts.groups ?? 1, { min: 1 }),
-    kernel: w.shape.slice(2),
-    stride: sizeTuple(op, "stride", opts.stride ?? 1, spatial, 1),
-    dilation: sizeTuple(op, "dilation", opts.dilation ?? 1, spatial, 1),
-  };
+  const groups = checkInteger(op, "groups", opts.groups ?? 1, { min: 1 });
+  const stride = sizeTuple(op, "stride", opts.stride ?? 1, spatial, 1);
+  const dilation = sizeTuple(op, "dilation", opts.dilation ?? 1, spatial, 1);
+  const outChannels = transposed ? w.shape[1]! * groups : w.shape[0]!;
+  const b = checkBias(op, bias, outChannels);
+  checkSameDType(op, x, w, b);
+  return { x, batched, w, b, opts, groups, outChannels, kernel: w.shape.slice(2), stride, dilation };
 }
 
 /** The paddings before and after each spatial dim, for conv's `padding` option. */
@@ -228,17 +230,16 @@ function convNd(
   bias: Tensor | null | undefined,
   options: ConvOptions<unknown> | undefined,
 ): Tensor {
-  const { x, batched, w, opts, groups, kernel, stride, dilation } = convArguments(
+  const { x, batched, w, b, opts, groups, outChannels, kernel, stride, dilation } = convArguments(
     op,
     spatial,
+    false,
     input,
     weight,
+    bias,
     options,
-    "[out, in / groups, ...kernel]",
   );
-  const [outChannels, groupChannels] = w.shape as [number, number];
-  const b = checkBias(op, bias, outChannels);
-  checkSameDType(op, x, w, b);
+  const groupChannels = w.shape[1]!;
   const padding = convPadding(op, opts.padding ?? 0, spatial, kernel, dilation, stride);
   const channels = x.shape[1]!;
   if (outChannels % groups !== 0) {
@@ -275,18 +276,16 @@ function convTransposeNd(
   bias: Tensor | null | undefined,
   options: ConvTransposeOptions<unknown> | undefined,
 ): Tensor {
-  const { x, batched, w, opts, groups, kernel, stride, dilation } = convArguments(
+  const { x, batched, w, b, opts, groups, outChannels, kernel, stride, dilation } = convArguments(
     op,
     spatial,
+    true,
     input,
     weight,
+    bias,
     options,
-    "[in, out / groups, ...kernel]",
   );
   const [inChannels, groupOut] = w.shape as [number, number];
-  const outChannels = groupOut * groups;
-  const b = checkBias(op, bias, outChannels);
-  checkSameDType(op, x, w, b);
   const padding = sizeTuple(op, "padding", opts.padding ?? 0, spatial, 0);
   const outputPadding = sizeTuple(op, "outputPadding", opts.outputPadding ?? 0, spatial, 0);
   const channels = x.shape[1]!;

@@ -1,4 +1,5 @@
-import { defineOp, formatShape, isGradEnabled, NablaError, type OpContext, tensor, Tensor, where, isTensor } from "@nabla/tensor";
+import { arange, defineOp, formatShape, isGradEnabled, NablaError, type OpContext, tensor, Tensor, where, isTensor } from "@nabla/tensor";
+import { checkFloatTensor, formatPosition } from "./args";
 import { logSoftmax, softmax } from "./softmax";
 
 /**
@@ -36,9 +37,7 @@ interface CheckedOptions {
 /** Checks the input is a float tensor with a class dim: (C), (N, C) or (N, C, d1, …, dk). */
 function checkInput(op: string, input: unknown): asserts input is Tensor {
   if (!isTensor(input, op)) throw new NablaError(op, `expected the input to be a Tensor, got ${typeof input}`);
-  if (input.dtype !== "float32" && input.dtype !== "float64") {
-    throw new NablaError(op, `expected a float32 or float64 input, got ${input.dtype} of shape ${formatShape(input.shape)}`);
-  }
+  checkFloatTensor(op, "input", input);
   if (input.ndim === 0) {
     throw new NablaError(op, `expected an input of shape (C), (N, C) or (N, C, d1, …), got a 0-d tensor (shape [])`);
   }
@@ -85,16 +84,6 @@ function classWeights(op: string, input: Tensor, weight: Tensor | readonly numbe
     throw new NablaError(op, `weight must be float32 or float64, got ${weight.dtype} of shape ${formatShape(weight.shape)}`);
   }
   return weight.dtype === input.dtype ? weight : weight.to(input.dtype);
-}
-
-/** "[1, 2]": the position of a flat index in a shape, for error messages. */
-function formatPosition(flatIndex: number, shape: readonly number[]): string {
-  const position = new Array<number>(shape.length);
-  for (let d = shape.length - 1; d >= 0; d--) {
-    position[d] = flatIndex % shape[d]!;
-    flatIndex = Math.floor(flatIndex / shape[d]!);
-  }
-  return formatShape(position);
 }
 
 /**
@@ -146,7 +135,8 @@ function weightAlongClassDim(weight: Tensor, ndim: number): Tensor {
   return weight.reshape([1, weight.shape[0]!, ...new Array<number>(ndim - 2).fill(1)]);
 }
 
-function reduce(losses: Tensor, reduction: Reduction, denominator: Tensor | number): Tensor {
+/** `reduction` applied to per-element losses: "mean" divides their sum by `denominator` (default their count). */
+export function applyReduction(losses: Tensor, reduction: Reduction, denominator: Tensor | number = losses.numel): Tensor {
   if (reduction === "none") return losses;
   if (reduction === "sum") return losses.sum();
   return losses.sum().div(denominator);
@@ -167,7 +157,7 @@ function classIndexLoss(logProbs: Tensor, target: Tensor, counted: number, optio
     // no classes: every target is ignored (any other was rejected as out of range) and there is
     // nothing to gather; the empty sum is the zero loss of the target's shape, still on the graph.
     // Smoothing weighs it by ε/C = ∞, which makes it NaN, as in PyTorch.
-    const loss = reduce(logProbs.sum(classDim), reduction, 0);
+    const loss = applyReduction(logProbs.sum(classDim), reduction, 0);
     return labelSmoothing === 0 ? loss : loss.mul(labelSmoothing / classes);
   }
   const ignored = target.eq(ignoreIndex);
@@ -181,12 +171,12 @@ function classIndexLoss(logProbs: Tensor, target: Tensor, counted: number, optio
   }
   const nll = targetWeight === null ? picked.neg() : picked.mul(targetWeight).neg();
   const denominator = targetWeight === null ? counted : targetWeight.sum();
-  const nllReduced = reduce(nll, reduction, denominator);
+  const nllReduced = applyReduction(nll, reduction, denominator);
   if (labelSmoothing === 0) return nllReduced;
 
   const weighted = weight === null ? logProbs : logProbs.mul(weightAlongClassDim(weight, logProbs.ndim));
   const smooth = where(ignored, 0, weighted.sum(classDim).neg());
-  const smoothReduced = reduce(smooth, reduction, denominator);
+  const smoothReduced = applyReduction(smooth, reduction, denominator);
   // PyTorch: (1 − ε)·nll + (ε/C)·smooth, the smooth term reduced like nll
   return nllReduced.mul(1 - labelSmoothing).add(smoothReduced.mul(labelSmoothing / classes));
 }
@@ -205,7 +195,7 @@ function probabilityLoss(logProbs: Tensor, target: Tensor, options: CheckedOptio
   if (weight !== null) terms = terms.mul(weightAlongClassDim(weight, logProbs.ndim));
   const losses = terms.sum(classDim).neg();
   // numel / C samples; an empty input gives 0/0 = NaN, as PyTorch
-  return reduce(losses, reduction, logProbs.numel / classes);
+  return applyReduction(losses, reduction, logProbs.numel / classes);
 }
 
 /** What crossEntropyClassIndices keeps for backward besides the logits and targets (see its forward). */
@@ -249,17 +239,10 @@ const crossEntropyClassIndices = defineOp({
     if (isGradEnabled()) {
       // createGraph: the gradient must itself be differentiable in the logits, so it is written in
       // tensor ops around softmax(x) instead of the saved probabilities, which are constants
-      const targetValues = targets!.data();
-      const onehot = logits!.dtype === "float32" ? new Float32Array(rows * classes) : new Float64Array(rows * classes);
-      const kept = new Uint8Array(rows);
-      for (let n = 0; n < rows; n++) {
-        if (targetValues[n] === ignoreIndex) continue;
-        kept[n] = 1;
-        onehot[n * classes + targetValues[n]!] = 1;
-      }
-      const keptRows = tensor(kept, { shape: [rows, 1], dtype: "bool" });
-      const probs = where(keptRows, softmax(logits!, 1), 0);
-      return [probs.sub(tensor(onehot, { shape: [rows, classes] })).mul(gradOut.div(denominator)), null];
+      const column = targets!.unsqueeze(1);
+      const onehot = column.eq(arange(0, classes, 1, { dtype: "int32" })).to(logits!.dtype);
+      const grad = where(column.ne(ignoreIndex), softmax(logits!, 1).sub(onehot), 0);
+      return [grad.mul(gradOut.div(denominator)), null];
     }
     // first order: (softmax − onehot) · ḡ / D from the saved probabilities, in one pass
     const scale = (gradOut.item() as number) / denominator;

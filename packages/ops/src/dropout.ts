@@ -1,5 +1,6 @@
-import { NablaError, type Tensor, formatShape, rand } from "@nabla/tensor";
+import { NablaError, type Tensor, rand } from "@nabla/tensor";
 import { checkBoolean, checkNumber, checkTensor, describeValue } from "@nabla/tensor/internal";
+import { checkFloatTensor } from "./args";
 
 /**
  * Inverted dropout, as PyTorch's `F.dropout`: with `training` (the default), zeroes each element
@@ -22,9 +23,7 @@ export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
   checkNumber(op, "p", p);
   if (!(p >= 0 && p <= 1)) throw new NablaError(op, `p must be a probability in [0, 1], got ${describeValue(p)}`);
   checkBoolean(op, "training", training);
-  if (input.dtype !== "float32" && input.dtype !== "float64") {
-    throw new NablaError(op, `expected a float32 or float64 input, got ${input.dtype} of shape ${formatShape(input.shape)}`);
-  }
+  checkFloatTensor(op, "input", input);
   if (!training || p === 0) return input;
   if (p === 1) return input.mul(0); // everything dropped; 1/(1 − p) would be infinite
   // keep where u ≥ p, u ~ U[0, 1): probability 1 − p

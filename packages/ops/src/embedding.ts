@@ -1,20 +1,11 @@
 import { NablaError, type Tensor, formatShape, isGradEnabled, where } from "@nabla/tensor";
 import { checkInteger, checkOptions, checkTensor } from "@nabla/tensor/internal";
+import { formatPosition } from "./args";
 
 /** The options of `embedding`, as PyTorch's `F.embedding` keywords. */
 export interface EmbeddingOptions {
   /** The row whose lookups get no gradient (negative counts from the end); none when absent. */
   paddingIdx?: number | null;
-}
-
-/** `[i, j, …]`: the position of the element at row-major offset `flat` in a tensor of `shape`. */
-function positionOf(flat: number, shape: readonly number[]): string {
-  const position: number[] = [];
-  for (let d = shape.length - 1; d >= 0; d--) {
-    position.unshift(flat % shape[d]!);
-    flat = Math.floor(flat / shape[d]!);
-  }
-  return `[${position.join(", ")}]`;
 }
 
 /**
@@ -62,7 +53,7 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
     if (index < 0 || index >= rows) {
       throw new NablaError(
         op,
-        `index ${index} at position ${positionOf(i, input.shape)} of input ${formatShape(input.shape)} is out of range for a weight of ${rows} rows`,
+        `index ${index} at position ${formatPosition(i, input.shape)} of input ${formatShape(input.shape)} is out of range for a weight of ${rows} rows`,
       );
     }
   }

@@ -1,6 +1,6 @@
 import { defineOp, formatShape, NablaError, type DType, type Tensor, where } from "@nabla/tensor";
 import { checkBoolean, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
-import type { Reduction } from "./cross-entropy";
+import { applyReduction, type Reduction } from "./cross-entropy";
 
 // The regression and probability losses of torch.nn.functional, each composed of public tensor
 // ops (so gradgradcheck and createGraph need nothing more), except binary cross-entropy, whose
@@ -102,11 +102,6 @@ function checkWeight(op: string, name: string, value: unknown, shape: readonly n
   return weight.dtype === dtype ? weight : weight.to(dtype);
 }
 
-function reduceLoss(losses: Tensor, reduction: Reduction): Tensor {
-  if (reduction === "none") return losses;
-  return reduction === "sum" ? losses.sum() : losses.mean();
-}
-
 /** The reduction of options that only hold one. */
 function reductionOf(op: string, options: LossOptions | undefined): Reduction {
   const { reduction = "mean" } = checkOptions(op, options);
@@ -129,7 +124,7 @@ function reductionOf(op: string, options: LossOptions | undefined): Reduction {
  */
 export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
   const [x, y] = checkPair("mseLoss", input, target);
-  return reduceLoss(x.sub(y).square(), reductionOf("mseLoss", options));
+  return applyReduction(x.sub(y).square(), reductionOf("mseLoss", options));
 }
 
 /**
@@ -146,7 +141,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}
  */
 export function l1Loss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
   const [x, y] = checkPair("l1Loss", input, target);
-  return reduceLoss(x.sub(y).abs(), reductionOf("l1Loss", options));
+  return applyReduction(x.sub(y).abs(), reductionOf("l1Loss", options));
 }
 
 /**
@@ -170,8 +165,8 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1Los
   const reduction = reductionOf(op, options);
   const diff = x.sub(y);
   const distance = diff.abs();
-  if (beta === 0) return reduceLoss(distance, reduction);
-  return reduceLoss(where(distance.lt(beta), diff.square().mul(0.5 / beta), distance.sub(0.5 * beta)), reduction);
+  if (beta === 0) return applyReduction(distance, reduction);
+  return applyReduction(where(distance.lt(beta), diff.square().mul(0.5 / beta), distance.sub(0.5 * beta)), reduction);
 }
 
 /**
@@ -195,7 +190,7 @@ export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptio
   const reduction = reductionOf(op, options);
   const diff = x.sub(y);
   const distance = diff.abs();
-  return reduceLoss(where(distance.lt(delta), diff.square().mul(0.5), distance.sub(0.5 * delta).mul(delta)), reduction);
+  return applyReduction(where(distance.lt(delta), diff.square().mul(0.5), distance.sub(0.5 * delta).mul(delta)), reduction);
 }
 
 /**
@@ -267,7 +262,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: Binar
   const reduction = reductionOf(op, options);
   checkProbabilities(op, x);
   const losses = binaryCrossEntropyTerms(x, t);
-  return reduceLoss(weight === null ? losses : losses.mul(weight), reduction);
+  return applyReduction(weight === null ? losses : losses.mul(weight), reduction);
 }
 
 /**
@@ -304,7 +299,7 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
     .mul(x)
     .add(logWeight === null ? softplusNeg : logWeight.mul(softplusNeg));
   if (weight !== null) losses = losses.mul(weight);
-  return reduceLoss(losses, reduction);
+  return applyReduction(losses, reduction);
 }
 
 /**
@@ -337,7 +332,7 @@ export function klDiv(input: Tensor, target: Tensor, options: KlDivOptions = {})
     const zero = t.eq(0);
     losses = t.mul(where(zero, 0, t.log())).sub(t.mul(x));
   }
-  if (reduction !== "batchmean") return reduceLoss(losses, reduction);
+  if (reduction !== "batchmean") return applyReduction(losses, reduction);
   // a 0-d input has no batch dim: its sum, as PyTorch
-  return x.ndim === 0 ? losses.sum() : losses.sum().div(x.shape[0]!);
+  return applyReduction(losses, "mean", x.shape[0] ?? 1);
 }

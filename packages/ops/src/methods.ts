@@ -340,133 +340,48 @@ declare module "@nabla/tensor" {
   }
 }
 
-type LossMethod = "mseLoss" | "l1Loss" | "smoothL1Loss" | "huberLoss" | "binaryCrossEntropy" | "binaryCrossEntropyWithLogits" | "klDiv";
+/** `op` as a method of its first argument: `x.op(...args)` is `op(x, ...args)`. */
+function asMethod<A extends unknown[]>(op: (x: Tensor, ...args: A) => Tensor) {
+  return function (this: Tensor, ...args: A): Tensor {
+    return op(this, ...args);
+  };
+}
 
-const methods: Pick<
-  Tensor,
-  | "softmax"
-  | "logSoftmax"
-  | "logsumexp"
-  | "crossEntropy"
-  | "nllLoss"
-  | LossMethod
-  | "layerNorm"
-  | "batchNorm"
-  | "groupNorm"
-  | "embedding"
-  | "dropout"
-  | "scaledDotProductAttention"
-  | "attentionWeights"
-> = {
-  softmax(this: Tensor, dim?: number) {
-    return softmax(this, dim);
-  },
-  logSoftmax(this: Tensor, dim?: number) {
-    return logSoftmax(this, dim);
-  },
-  logsumexp(this: Tensor, dim: number | readonly number[], keepdim?: boolean) {
-    return logsumexp(this, dim, keepdim);
-  },
-  crossEntropy(this: Tensor, target: Tensor, options?: CrossEntropyOptions) {
-    return crossEntropy(this, target, options);
-  },
-  nllLoss(this: Tensor, target: Tensor, options?: NllLossOptions) {
-    return nllLoss(this, target, options);
-  },
-  mseLoss(this: Tensor, target: Tensor, options?: LossOptions) {
-    return mseLoss(this, target, options);
-  },
-  l1Loss(this: Tensor, target: Tensor, options?: LossOptions) {
-    return l1Loss(this, target, options);
-  },
-  smoothL1Loss(this: Tensor, target: Tensor, options?: SmoothL1LossOptions) {
-    return smoothL1Loss(this, target, options);
-  },
-  huberLoss(this: Tensor, target: Tensor, options?: HuberLossOptions) {
-    return huberLoss(this, target, options);
-  },
-  binaryCrossEntropy(this: Tensor, target: Tensor, options?: BinaryCrossEntropyOptions) {
-    return binaryCrossEntropy(this, target, options);
-  },
-  binaryCrossEntropyWithLogits(this: Tensor, target: Tensor, options?: BinaryCrossEntropyWithLogitsOptions) {
-    return binaryCrossEntropyWithLogits(this, target, options);
-  },
-  klDiv(this: Tensor, target: Tensor, options?: KlDivOptions) {
-    return klDiv(this, target, options);
-  },
-  layerNorm(this: Tensor, normalizedShape: number | readonly number[], options?: LayerNormOptions) {
-    return layerNorm(this, normalizedShape, options);
-  },
-  batchNorm(this: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options?: BatchNormOptions) {
-    return batchNorm(this, runningMean, runningVar, options);
-  },
-  groupNorm(this: Tensor, numGroups: number, options?: GroupNormOptions) {
-    return groupNorm(this, numGroups, options);
-  },
-  embedding(this: Tensor, weight: Tensor, options?: EmbeddingOptions) {
-    return embedding(this, weight, options);
-  },
-  dropout(this: Tensor, p?: number, training?: boolean) {
-    return dropout(this, p, training);
-  },
-  scaledDotProductAttention(this: Tensor, key: Tensor, value: Tensor, options?: ScaledDotProductAttentionOptions) {
-    return scaledDotProductAttention(this, key, value, options);
-  },
-  attentionWeights(this: Tensor, key: Tensor, options?: AttentionWeightsOptions) {
-    return attentionWeights(this, key, options);
-  },
-};
-
-const convolutionMethods: Pick<
-  Tensor,
-  | "conv1d"
-  | "conv2d"
-  | "convTranspose1d"
-  | "convTranspose2d"
-  | "unfold"
-  | "maxPool1d"
-  | "maxPool2d"
-  | "avgPool1d"
-  | "avgPool2d"
-  | "adaptiveAvgPool1d"
-  | "adaptiveAvgPool2d"
-> = {
-  conv1d(this: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvOptions<Size1d>) {
-    return conv1d(this, weight, bias, options);
-  },
-  conv2d(this: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvOptions<Size2d>) {
-    return conv2d(this, weight, bias, options);
-  },
-  convTranspose1d(this: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvTransposeOptions<Size1d>) {
-    return convTranspose1d(this, weight, bias, options);
-  },
-  convTranspose2d(this: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvTransposeOptions<Size2d>) {
-    return convTranspose2d(this, weight, bias, options);
-  },
-  unfold(this: Tensor, kernelSize: Size2d, options?: UnfoldOptions) {
-    return unfold(this, kernelSize, options);
-  },
-  maxPool1d(this: Tensor, kernelSize: Size1d, options?: MaxPoolOptions<Size1d>) {
-    return maxPool1d(this, kernelSize, options);
-  },
-  maxPool2d(this: Tensor, kernelSize: Size2d, options?: MaxPoolOptions<Size2d>) {
-    return maxPool2d(this, kernelSize, options);
-  },
-  avgPool1d(this: Tensor, kernelSize: Size1d, options?: AvgPoolOptions<Size1d>) {
-    return avgPool1d(this, kernelSize, options);
-  },
-  avgPool2d(this: Tensor, kernelSize: Size2d, options?: AvgPoolOptions<Size2d>) {
-    return avgPool2d(this, kernelSize, options);
-  },
-  adaptiveAvgPool1d(this: Tensor, outputSize: Size1d) {
-    return adaptiveAvgPool1d(this, outputSize);
-  },
-  adaptiveAvgPool2d(this: Tensor, outputSize: AdaptiveSize2d) {
-    return adaptiveAvgPool2d(this, outputSize);
-  },
-};
+// `satisfies` checks each method against its declaration above
+const methods = {
+  softmax: asMethod(softmax),
+  logSoftmax: asMethod(logSoftmax),
+  logsumexp: asMethod(logsumexp),
+  crossEntropy: asMethod(crossEntropy),
+  nllLoss: asMethod(nllLoss),
+  mseLoss: asMethod(mseLoss),
+  l1Loss: asMethod(l1Loss),
+  smoothL1Loss: asMethod(smoothL1Loss),
+  huberLoss: asMethod(huberLoss),
+  binaryCrossEntropy: asMethod(binaryCrossEntropy),
+  binaryCrossEntropyWithLogits: asMethod(binaryCrossEntropyWithLogits),
+  klDiv: asMethod(klDiv),
+  layerNorm: asMethod(layerNorm),
+  batchNorm: asMethod(batchNorm),
+  groupNorm: asMethod(groupNorm),
+  embedding: asMethod(embedding),
+  dropout: asMethod(dropout),
+  scaledDotProductAttention: asMethod(scaledDotProductAttention),
+  attentionWeights: asMethod(attentionWeights),
+  conv1d: asMethod(conv1d),
+  conv2d: asMethod(conv2d),
+  convTranspose1d: asMethod(convTranspose1d),
+  convTranspose2d: asMethod(convTranspose2d),
+  unfold: asMethod(unfold),
+  maxPool1d: asMethod(maxPool1d),
+  maxPool2d: asMethod(maxPool2d),
+  avgPool1d: asMethod(avgPool1d),
+  avgPool2d: asMethod(avgPool2d),
+  adaptiveAvgPool1d: asMethod(adaptiveAvgPool1d),
+  adaptiveAvgPool2d: asMethod(adaptiveAvgPool2d),
+} satisfies Partial<Tensor>;
 
 // non-enumerable, as the class's own methods are
-for (const [name, method] of Object.entries({ ...methods, ...convolutionMethods })) {
+for (const [name, method] of Object.entries(methods)) {
   Object.defineProperty(Tensor.prototype, name, { value: method, writable: true, configurable: true });
 }

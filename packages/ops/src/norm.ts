@@ -1,5 +1,6 @@
 import { NablaError, type OpContext, type Tensor, defineOp, formatShape, isGradEnabled, noGrad } from "@nabla/tensor";
 import { checkBoolean, checkInteger, checkNumber, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
+import { checkFloatTensor } from "./args";
 
 /** The options of `layerNorm`, as PyTorch's `F.layer_norm` keywords. */
 export interface LayerNormOptions {
@@ -39,14 +40,6 @@ export interface GroupNormOptions {
 interface Moments {
   mean: Tensor;
   variance: Tensor;
-}
-
-function checkFloatTensor(op: string, name: string, value: unknown): Tensor {
-  const t = checkTensor(op, name, value);
-  if (t.dtype !== "float32" && t.dtype !== "float64") {
-    throw new NablaError(op, `expected a float32 or float64 ${name}, got ${t.dtype} of shape ${formatShape(t.shape)}`);
-  }
-  return t;
 }
 
 function checkEps(op: string, eps: unknown): number {
@@ -158,19 +151,10 @@ export function layerNorm(input: Tensor, normalizedShape: number | readonly numb
   return affine(standardize(input, dims, checkEps(op, eps)), weight, bias);
 }
 
-/** A 1-D running statistic of C values in the input's dtype, or null. */
+/** A 1-D running statistic of C values in the input's dtype, or null (undefined is refused, not taken for null). */
 function checkRunning(name: string, value: unknown, channels: number, input: Tensor): Tensor | null {
-  const op = "batchNorm";
-  if (value === null) return null;
-  const t = checkFloatTensor(op, name, value);
-  if (t.ndim !== 1 || t.shape[0] !== channels) {
-    throw new NablaError(
-      op,
-      `${name} must have shape [${channels}] (one value per channel of input ${formatShape(input.shape)}), got ${formatShape(t.shape)}`,
-    );
-  }
-  if (t.dtype !== input.dtype) throw new NablaError(op, `${name} dtype ${t.dtype} must match the input's ${input.dtype}`);
-  return t;
+  if (value === undefined) checkTensor("batchNorm", name, value);
+  return checkAffine("batchNorm", name, value, [channels], input, `one value per channel of input ${formatShape(input.shape)}`);
 }
 
 /** `[1, C, 1, …]` for an input of `ndim` dims: per-channel values broadcast over the others. */
