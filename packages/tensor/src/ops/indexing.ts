@@ -36,7 +36,8 @@ function checkAlongShapes(op: string, dim: number, index: Tensor, other: Tensor,
   }
 }
 
-const gatherOp = defineOp({
+/** `gather` along a normalized dim, without checks: for an index in range by construction. */
+export const gatherOp = defineOp({
   name: "gather",
   forward(ctx: OpContext<{ inputShape: Shape; dim: number }>, x: Tensor, dim: number, index: Tensor) {
     ctx.inputShape = x.shape;
@@ -130,6 +131,11 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
     );
   }
   checkIndex("indexSelect", index, x.ndim === 0 ? 1 : x.shape[d]!, `dim ${dim} of input ${formatShape(x.shape)}`);
+  return selectIndices(x, d, index);
+}
+
+/** `indexSelect` along a normalized dim, for an index already known to be in range (no checks). */
+export function selectIndices(x: Tensor, d: number, index: Tensor): Tensor {
   if (x.ndim === 0) return gatherOp(x, 0, reshape(index, []));
   // an index shaped [1, …, k, …, 1] and expanded (stride 0) over the other dims turns this into a gather
   const outShape = x.shape.map((size, i) => (i === d ? index.numel : size));
