@@ -4,7 +4,7 @@ import type { Tensor } from "../tensor";
 import * as activation from "../ops/activation";
 import type { GeluOptions, SoftplusOptions } from "../ops/activation";
 import { maskedFill } from "../ops/compare";
-import { installMethods } from "./install";
+import { installMethods, installOps } from "./install";
 
 declare module "@nabla/tensor" {
   interface Tensor {
@@ -66,22 +66,15 @@ declare module "@nabla/tensor" {
   }
 }
 
+installOps({
+  leakyRelu: activation.leakyRelu,
+  elu: activation.elu,
+  silu: activation.silu,
+  gelu: activation.gelu,
+  softplus: activation.softplus,
+});
+
 installMethods({
-  leakyRelu(negativeSlope?: number): Tensor {
-    return activation.leakyRelu(this, negativeSlope);
-  },
-  elu(alpha?: number): Tensor {
-    return activation.elu(this, alpha);
-  },
-  silu(): Tensor {
-    return activation.silu(this);
-  },
-  gelu(options?: GeluOptions): Tensor {
-    return activation.gelu(this, options);
-  },
-  softplus(options?: SoftplusOptions): Tensor {
-    return activation.softplus(this, options);
-  },
   maskedFill(mask: Tensor, value: number | Tensor): Tensor {
     return maskedFill(this, mask, value);
   },

@@ -2,7 +2,7 @@
 // through the augmentation below; @nabla/tensor's entry imports this module, which installs them.
 import type { Dims, Tensor } from "../tensor";
 import * as composite from "../composite";
-import { installMethods } from "./install";
+import { installMethods, installOps } from "./install";
 
 declare module "@nabla/tensor" {
   interface Tensor {
@@ -50,10 +50,11 @@ declare module "@nabla/tensor" {
   }
 }
 
+installOps({
+  square: composite.square,
+});
+
 installMethods({
-  square(): Tensor {
-    return composite.square(this);
-  },
   mean(dim?: Dims, keepdim = false): Tensor {
     return composite.mean(this, dim, keepdim);
   },

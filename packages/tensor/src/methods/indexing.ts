@@ -2,7 +2,7 @@
 // through the augmentation below; @nabla/tensor's entry imports this module, which installs them.
 import type { Tensor } from "../tensor";
 import * as indexing from "../ops/indexing";
-import { installMethods } from "./install";
+import { installMethods, installOps } from "./install";
 
 declare module "@nabla/tensor" {
   interface Tensor {
@@ -62,16 +62,13 @@ declare module "@nabla/tensor" {
   }
 }
 
+installOps({
+  gather: indexing.gather,
+  indexSelect: indexing.indexSelect,
+  scatterAdd: indexing.scatterAdd,
+});
+
 installMethods({
-  gather(dim: number, index: Tensor): Tensor {
-    return indexing.gather(this, dim, index);
-  },
-  indexSelect(dim: number, index: Tensor): Tensor {
-    return indexing.indexSelect(this, dim, index);
-  },
-  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
-    return indexing.scatterAdd(this, dim, index, src);
-  },
   oneHot(numClasses = -1): Tensor {
     return indexing.oneHot(this, numClasses);
   },
