@@ -37,7 +37,7 @@ function checkAlongShapes(op: string, dim: number, index: Tensor, other: Tensor,
 }
 
 /** `gather` along a normalized dim, without checks: for an index in range by construction. */
-export const gatherOp = defineOp({
+export const gatherOp: (x: Tensor, dim: number, index: Tensor) => Tensor = defineOp({
   name: "gather",
   forward(ctx: OpContext<{ inputShape: Shape; dim: number }>, x: Tensor, dim: number, index: Tensor) {
     ctx.inputShape = x.shape;
@@ -48,7 +48,7 @@ export const gatherOp = defineOp({
   },
   backward(ctx, gradOut) {
     const [index] = ctx.saved as [Tensor];
-    return [scatterAdd(zeros(ctx.inputShape, { dtype: gradOut.dtype }), ctx.dim, index, gradOut), null];
+    return [scatterAddOp(zeros(ctx.inputShape, { dtype: gradOut.dtype }), ctx.dim, index, gradOut), null];
   },
   formula: { forward: "y[…i…] = x[…index[…i…]…] along dim", backward: "x̄ = zeros, then x̄[…index[…i…]…] += ȳ[…i…]" },
 });
@@ -73,7 +73,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   return gatherOp(x, d, index);
 }
 
-export const scatterAddOp = defineOp({
+export const scatterAddOp: (x: Tensor, dim: number, index: Tensor, src: Tensor) => Tensor = defineOp({
   name: "scatterAdd",
   forward(ctx, x: Tensor, dim: number, index: Tensor, src: Tensor) {
     ctx.dim = dim;
