@@ -1,10 +1,9 @@
 // The activations and maskedFill as Tensor methods (`x.silu()` is `silu(x)`). TypeScript sees them
 // through the augmentation below; @nabla/tensor's entry imports this module, which installs them.
-import type { Tensor } from "../tensor";
 import * as activation from "../ops/activation";
 import type { GeluOptions, SoftplusOptions } from "../ops/activation";
 import { maskedFill } from "../ops/compare";
-import { installMethods, installOps } from "./install";
+import { installOps } from "./install";
 
 declare module "@nabla/tensor" {
   interface Tensor {
@@ -72,10 +71,5 @@ installOps({
   silu: activation.silu,
   gelu: activation.gelu,
   softplus: activation.softplus,
-});
-
-installMethods({
-  maskedFill(mask: Tensor, value: number | Tensor): Tensor {
-    return maskedFill(this, mask, value);
-  },
+  maskedFill: maskedFill,
 });

@@ -237,6 +237,8 @@ installOps({
   contiguous: movement.contiguous,
   clone: movement.clone,
   to: movement.to,
+  flatten: movement.flatten,
+  slice: movement.slice,
 });
 
 installMethods({
@@ -251,12 +253,6 @@ installMethods({
   },
   expand(...shape: unknown[]): Tensor {
     return movement.expand(this, sizesArgument(shape) as Shape);
-  },
-  flatten(startDim = 0, endDim = -1): Tensor {
-    return movement.flatten(this, startDim, endDim);
-  },
-  slice(dim: number, start?: number, end?: number, step = 1): Tensor {
-    return movement.slice(this, dim, start, end, step);
   },
 });
 

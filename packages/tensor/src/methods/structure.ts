@@ -1,8 +1,7 @@
 // The structural ops as Tensor methods (`x.flip([0])` is `flip(x, [0])`). TypeScript sees them
 // through the augmentation below; @nabla/tensor's entry imports this module, which installs them.
-import type { Tensor } from "../tensor";
 import * as structure from "../ops/structure";
-import { installMethods, installOps } from "./install";
+import { installOps } from "./install";
 
 declare module "@nabla/tensor" {
   interface Tensor {
@@ -69,13 +68,6 @@ installOps({
   roll: structure.roll,
   repeat: structure.repeat,
   tile: structure.tile,
-});
-
-installMethods({
-  tril(diagonal = 0): Tensor {
-    return structure.tril(this, diagonal);
-  },
-  triu(diagonal = 0): Tensor {
-    return structure.triu(this, diagonal);
-  },
+  tril: structure.tril,
+  triu: structure.triu,
 });
