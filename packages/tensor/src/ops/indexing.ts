@@ -73,6 +73,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   return gatherOp(x, d, index);
 }
 
+/** `scatterAdd` along a normalized dim, without checks: for an index in range by construction. */
 export const scatterAddOp: (x: Tensor, dim: number, index: Tensor, src: Tensor) => Tensor = defineOp({
   name: "scatterAdd",
   forward(ctx, x: Tensor, dim: number, index: Tensor, src: Tensor) {
