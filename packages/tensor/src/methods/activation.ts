@@ -1,10 +1,9 @@
 // The activations and maskedFill as Tensor methods (`x.silu()` is `silu(x)`). TypeScript sees them
 // through the augmentation below; @nabla/tensor's entry imports this module, which installs them.
-import type { Tensor } from "../tensor";
 import * as activation from "../ops/activation";
 import type { GeluOptions, SoftplusOptions } from "../ops/activation";
 import { maskedFill } from "../ops/compare";
-import { installMethods } from "./install";
+import { installOps } from "./install";
 
 declare module "@nabla/tensor" {
   interface Tensor {
@@ -66,23 +65,11 @@ declare module "@nabla/tensor" {
   }
 }
 
-installMethods({
-  leakyRelu(negativeSlope?: number): Tensor {
-    return activation.leakyRelu(this, negativeSlope);
-  },
-  elu(alpha?: number): Tensor {
-    return activation.elu(this, alpha);
-  },
-  silu(): Tensor {
-    return activation.silu(this);
-  },
-  gelu(options?: GeluOptions): Tensor {
-    return activation.gelu(this, options);
-  },
-  softplus(options?: SoftplusOptions): Tensor {
-    return activation.softplus(this, options);
-  },
-  maskedFill(mask: Tensor, value: number | Tensor): Tensor {
-    return maskedFill(this, mask, value);
-  },
+installOps({
+  leakyRelu: activation.leakyRelu,
+  elu: activation.elu,
+  silu: activation.silu,
+  gelu: activation.gelu,
+  softplus: activation.softplus,
+  maskedFill: maskedFill,
 });

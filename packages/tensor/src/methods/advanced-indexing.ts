@@ -1,9 +1,8 @@
 // Advanced indexing as Tensor methods (`x.index([i])` is `index(x, [i])`). TypeScript sees them
 // through the augmentation below; @nabla/tensor's entry imports this module, which installs them.
-import type { Tensor } from "../tensor";
 import * as advanced from "../ops/advanced-indexing";
 import type { IndexEntry, IndexPutOptions } from "../ops/advanced-indexing";
-import { installMethods } from "./install";
+import { installOps } from "./install";
 
 declare module "@nabla/tensor" {
   interface Tensor {
@@ -60,20 +59,10 @@ declare module "@nabla/tensor" {
   }
 }
 
-installMethods({
-  index(indices: readonly IndexEntry[]): Tensor {
-    return advanced.index(this, indices);
-  },
-  indexPut_(indices: readonly IndexEntry[], values: Tensor | number, options?: IndexPutOptions) {
-    return advanced.indexPut_(this, indices, values, options);
-  },
-  maskedSelect(mask: Tensor): Tensor {
-    return advanced.maskedSelect(this, mask);
-  },
-  nonzero(): Tensor {
-    return advanced.nonzero(this);
-  },
-  take(index: Tensor): Tensor {
-    return advanced.take(this, index);
-  },
+installOps({
+  index: advanced.index,
+  indexPut_: advanced.indexPut_,
+  maskedSelect: advanced.maskedSelect,
+  nonzero: advanced.nonzero,
+  take: advanced.take,
 });

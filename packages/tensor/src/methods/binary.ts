@@ -1,8 +1,8 @@
 // The elementwise binary ops as Tensor methods (`x.add(y)` is `add(x, y)`). TypeScript sees them
 // through the augmentation below; @nabla/tensor's entry imports this module, which installs them.
-import type { Tensor, TensorLike } from "../tensor";
+import type { TensorLike } from "../tensor";
 import * as binary from "../ops/binary";
-import { installMethods } from "./install";
+import { installOps } from "./install";
 
 declare module "@nabla/tensor" {
   interface Tensor {
@@ -82,26 +82,12 @@ declare module "@nabla/tensor" {
   }
 }
 
-installMethods({
-  add(other: TensorLike): Tensor {
-    return binary.add(this, other);
-  },
-  sub(other: TensorLike): Tensor {
-    return binary.sub(this, other);
-  },
-  mul(other: TensorLike): Tensor {
-    return binary.mul(this, other);
-  },
-  div(other: TensorLike): Tensor {
-    return binary.div(this, other);
-  },
-  pow(exponent: TensorLike): Tensor {
-    return binary.pow(this, exponent);
-  },
-  maximum(other: TensorLike): Tensor {
-    return binary.maximum(this, other);
-  },
-  minimum(other: TensorLike): Tensor {
-    return binary.minimum(this, other);
-  },
+installOps({
+  add: binary.add,
+  sub: binary.sub,
+  mul: binary.mul,
+  div: binary.div,
+  pow: binary.pow,
+  maximum: binary.maximum,
+  minimum: binary.minimum,
 });

@@ -2,7 +2,7 @@
 // through the augmentation below; @nabla/tensor's entry imports this module, which installs them.
 import { Tensor, type TensorLike } from "../tensor";
 import * as compare from "../ops/compare";
-import { installMethods } from "./install";
+import { installMethods, installOps } from "./install";
 
 declare module "@nabla/tensor" {
   interface Tensor {
@@ -76,25 +76,16 @@ declare module "@nabla/tensor" {
   }
 }
 
+installOps({
+  eq: compare.eq,
+  ne: compare.ne,
+  lt: compare.lt,
+  le: compare.le,
+  gt: compare.gt,
+  ge: compare.ge,
+});
+
 installMethods({
-  eq(other: TensorLike): Tensor {
-    return compare.eq(this, other);
-  },
-  ne(other: TensorLike): Tensor {
-    return compare.ne(this, other);
-  },
-  lt(other: TensorLike): Tensor {
-    return compare.lt(this, other);
-  },
-  le(other: TensorLike): Tensor {
-    return compare.le(this, other);
-  },
-  gt(other: TensorLike): Tensor {
-    return compare.gt(this, other);
-  },
-  ge(other: TensorLike): Tensor {
-    return compare.ge(this, other);
-  },
   where(a: TensorLike, b: TensorLike): Tensor {
     if (this.dtype !== "bool" && a instanceof Tensor && a.dtype === "bool") return compare.where(a, this, b);
     return compare.where(this, a, b);

@@ -1,8 +1,8 @@
 // The composites (square, mean, var, std) as Tensor methods (`x.mean(0)` is `mean(x, 0)`). TypeScript sees them
 // through the augmentation below; @nabla/tensor's entry imports this module, which installs them.
-import type { Dims, Tensor } from "../tensor";
+import type { Dims } from "../tensor";
 import * as composite from "../composite";
-import { installMethods } from "./install";
+import { installOps } from "./install";
 
 declare module "@nabla/tensor" {
   interface Tensor {
@@ -50,17 +50,9 @@ declare module "@nabla/tensor" {
   }
 }
 
-installMethods({
-  square(): Tensor {
-    return composite.square(this);
-  },
-  mean(dim?: Dims, keepdim = false): Tensor {
-    return composite.mean(this, dim, keepdim);
-  },
-  var(dim?: Dims, keepdim = false, correction = 1): Tensor {
-    return composite.variance(this, dim, keepdim, correction);
-  },
-  std(dim?: Dims, keepdim = false, correction = 1): Tensor {
-    return composite.std(this, dim, keepdim, correction);
-  },
+installOps({
+  square: composite.square,
+  mean: composite.mean,
+  var: composite.variance,
+  std: composite.std,
 });

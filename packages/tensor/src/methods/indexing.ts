@@ -1,8 +1,7 @@
 // The indexing ops as Tensor methods (`x.gather(1, index)` is `gather(x, 1, index)`). TypeScript sees them
 // through the augmentation below; @nabla/tensor's entry imports this module, which installs them.
-import type { Tensor } from "../tensor";
 import * as indexing from "../ops/indexing";
-import { installMethods } from "./install";
+import { installOps } from "./install";
 
 declare module "@nabla/tensor" {
   interface Tensor {
@@ -62,20 +61,10 @@ declare module "@nabla/tensor" {
   }
 }
 
-installMethods({
-  gather(dim: number, index: Tensor): Tensor {
-    return indexing.gather(this, dim, index);
-  },
-  indexSelect(dim: number, index: Tensor): Tensor {
-    return indexing.indexSelect(this, dim, index);
-  },
-  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
-    return indexing.scatterAdd(this, dim, index, src);
-  },
-  oneHot(numClasses = -1): Tensor {
-    return indexing.oneHot(this, numClasses);
-  },
-  split(sizeOrSizes: number | readonly number[], dim = 0): Tensor[] {
-    return indexing.split(this, sizeOrSizes, dim);
-  },
+installOps({
+  gather: indexing.gather,
+  indexSelect: indexing.indexSelect,
+  scatterAdd: indexing.scatterAdd,
+  oneHot: indexing.oneHot,
+  split: indexing.split,
 });

@@ -1,8 +1,8 @@
 // The in-place ops as Tensor methods (`x.add_(y)` is `add_(x, y)`). TypeScript sees them
 // through the augmentation below; @nabla/tensor's entry imports this module, which installs them.
-import type { Tensor, TensorLike } from "../tensor";
+import type { TensorLike } from "../tensor";
 import * as inplace from "../ops/inplace";
-import { installMethods } from "./install";
+import { installOps } from "./install";
 
 declare module "@nabla/tensor" {
   interface Tensor {
@@ -93,26 +93,12 @@ declare module "@nabla/tensor" {
   }
 }
 
-installMethods({
-  add_(other: TensorLike): Tensor {
-    return inplace.add_(this, other);
-  },
-  sub_(other: TensorLike): Tensor {
-    return inplace.sub_(this, other);
-  },
-  mul_(other: TensorLike): Tensor {
-    return inplace.mul_(this, other);
-  },
-  div_(other: TensorLike): Tensor {
-    return inplace.div_(this, other);
-  },
-  zero_(): Tensor {
-    return inplace.zero_(this);
-  },
-  fill_(value: number | boolean): Tensor {
-    return inplace.fill_(this, value);
-  },
-  copy_(src: TensorLike): Tensor {
-    return inplace.copy_(this, src);
-  },
+installOps({
+  add_: inplace.add_,
+  sub_: inplace.sub_,
+  mul_: inplace.mul_,
+  div_: inplace.div_,
+  zero_: inplace.zero_,
+  fill_: inplace.fill_,
+  copy_: inplace.copy_,
 });

@@ -1,8 +1,7 @@
 // The matrix product as Tensor methods (`a.matmul(b)` is `matmul(a, b)`). TypeScript sees them
 // through the augmentation below; @nabla/tensor's entry imports this module, which installs them.
-import type { Tensor } from "../tensor";
 import * as linalg from "../ops/linalg";
-import { installMethods } from "./install";
+import { installOps } from "./install";
 
 declare module "@nabla/tensor" {
   interface Tensor {
@@ -24,8 +23,6 @@ declare module "@nabla/tensor" {
   }
 }
 
-installMethods({
-  matmul(other: Tensor): Tensor {
-    return linalg.matmul(this, other);
-  },
+installOps({
+  matmul: linalg.matmul,
 });

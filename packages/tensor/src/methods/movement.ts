@@ -6,7 +6,7 @@ import type { DType } from "../dtype";
 import type { Shape } from "../shape";
 import type { Dims, Tensor } from "../tensor";
 import * as movement from "../ops/movement";
-import { installMethods, installGetters } from "./install";
+import { installMethods, installOps, installGetters } from "./install";
 
 declare module "@nabla/tensor" {
   interface Tensor {
@@ -226,6 +226,21 @@ declare module "@nabla/tensor" {
   }
 }
 
+installOps({
+  transpose: movement.transpose,
+  squeeze: movement.squeeze,
+  unsqueeze: movement.unsqueeze,
+  broadcastTo: movement.broadcastTo,
+  select: movement.select,
+  narrow: movement.narrow,
+  asStrided: movement.asStrided,
+  contiguous: movement.contiguous,
+  clone: movement.clone,
+  to: movement.to,
+  flatten: movement.flatten,
+  slice: movement.slice,
+});
+
 installMethods({
   reshape(...shape: unknown[]): Tensor {
     return movement.reshape(this, sizesArgument(shape) as Shape);
@@ -233,47 +248,11 @@ installMethods({
   view(...shape: unknown[]): Tensor {
     return movement.view(this, sizesArgument(shape) as Shape);
   },
-  transpose(dim0: number, dim1: number): Tensor {
-    return movement.transpose(this, dim0, dim1);
-  },
   permute(...dims: unknown[]): Tensor {
     return movement.permute(this, sizesArgument(dims) as number[]);
   },
-  squeeze(dim?: Dims): Tensor {
-    return movement.squeeze(this, dim);
-  },
-  unsqueeze(dim: number): Tensor {
-    return movement.unsqueeze(this, dim);
-  },
   expand(...shape: unknown[]): Tensor {
     return movement.expand(this, sizesArgument(shape) as Shape);
-  },
-  broadcastTo(shape: Shape): Tensor {
-    return movement.broadcastTo(this, shape);
-  },
-  flatten(startDim = 0, endDim = -1): Tensor {
-    return movement.flatten(this, startDim, endDim);
-  },
-  slice(dim: number, start?: number, end?: number, step = 1): Tensor {
-    return movement.slice(this, dim, start, end, step);
-  },
-  select(dim: number, index: number): Tensor {
-    return movement.select(this, dim, index);
-  },
-  narrow(dim: number, start: number, length: number): Tensor {
-    return movement.narrow(this, dim, start, length);
-  },
-  asStrided(shape: Shape, strides: readonly number[], offset?: number): Tensor {
-    return movement.asStrided(this, shape, strides, offset);
-  },
-  contiguous(): Tensor {
-    return movement.contiguous(this);
-  },
-  clone(): Tensor {
-    return movement.clone(this);
-  },
-  to(dtypeOrDevice: DType | Device): Tensor {
-    return movement.to(this, dtypeOrDevice);
   },
 });
 

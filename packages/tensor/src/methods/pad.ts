@@ -1,8 +1,7 @@
 // pad as a Tensor method (`x.pad([1, 1])` is `pad(x, [1, 1])`). TypeScript sees it through the
 // augmentation below; @nabla/tensor's entry imports this module, which installs it.
-import type { Tensor } from "../tensor";
 import * as padding from "../ops/pad";
-import { installMethods } from "./install";
+import { installOps } from "./install";
 
 declare module "@nabla/tensor" {
   interface Tensor {
@@ -19,8 +18,6 @@ declare module "@nabla/tensor" {
   }
 }
 
-installMethods({
-  pad(pad: readonly number[], options?: padding.PadOptions): Tensor {
-    return padding.pad(this, pad, options);
-  },
+installOps({
+  pad: padding.pad,
 });

@@ -1,8 +1,8 @@
 // The reductions as Tensor methods (`x.sum(0)` is `sum(x, 0)`). TypeScript sees them
 // through the augmentation below; @nabla/tensor's entry imports this module, which installs them.
-import type { Dims, Tensor } from "../tensor";
+import type { Dims } from "../tensor";
 import * as reduce from "../ops/reduce";
-import { installMethods } from "./install";
+import { installOps } from "./install";
 
 declare module "@nabla/tensor" {
   interface Tensor {
@@ -70,24 +70,6 @@ declare module "@nabla/tensor" {
   }
 }
 
-installMethods({
-  sum(dim?: Dims, keepdim = false): Tensor {
-    return reduce.sum(this, dim, keepdim);
-  },
-  max(dim?: Dims, keepdim = false): Tensor {
-    return reduce.max(this, dim, keepdim);
-  },
-  min(dim?: Dims, keepdim = false): Tensor {
-    return reduce.min(this, dim, keepdim);
-  },
-  argmax(dim?: number, keepdim = false): Tensor {
-    return reduce.argmax(this, dim, keepdim);
-  },
-  argmin(dim?: number, keepdim = false): Tensor {
-    return reduce.argmin(this, dim, keepdim);
-  },
-});
-
 declare module "@nabla/tensor" {
   interface Tensor {
     /**
@@ -131,17 +113,14 @@ declare module "@nabla/tensor" {
   }
 }
 
-installMethods({
-  prod(dim?: Dims, keepdim = false): Tensor {
-    return reduce.prod(this, dim, keepdim);
-  },
-  norm(p: number | "fro" = 2, dim?: Dims, keepdim = false): Tensor {
-    return reduce.norm(this, p, dim, keepdim);
-  },
-  any(dim?: Dims, keepdim = false): Tensor {
-    return reduce.any(this, dim, keepdim);
-  },
-  all(dim?: Dims, keepdim = false): Tensor {
-    return reduce.all(this, dim, keepdim);
-  },
+installOps({
+  sum: reduce.sum,
+  max: reduce.max,
+  min: reduce.min,
+  argmax: reduce.argmax,
+  argmin: reduce.argmin,
+  prod: reduce.prod,
+  norm: reduce.norm,
+  any: reduce.any,
+  all: reduce.all,
 });

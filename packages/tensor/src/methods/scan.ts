@@ -1,10 +1,9 @@
 // The scans and the samplers as Tensor methods (`x.cumsum(0)` is `cumsum(x, 0)`). TypeScript sees
 // them through the augmentation below; @nabla/tensor's entry imports this module, which installs them.
-import type { Tensor } from "../tensor";
 import * as sampling from "../ops/sampling";
 import type { BernoulliOptions, MultinomialOptions } from "../ops/sampling";
 import * as scan from "../ops/scan";
-import { installMethods } from "./install";
+import { installOps } from "./install";
 
 declare module "@nabla/tensor" {
   interface Tensor {
@@ -47,17 +46,9 @@ declare module "@nabla/tensor" {
   }
 }
 
-installMethods({
-  cumsum(dim: number): Tensor {
-    return scan.cumsum(this, dim);
-  },
-  cumprod(dim: number): Tensor {
-    return scan.cumprod(this, dim);
-  },
-  multinomial(numSamples: number, options?: MultinomialOptions): Tensor {
-    return sampling.multinomial(this, numSamples, options);
-  },
-  bernoulli(options?: BernoulliOptions): Tensor {
-    return sampling.bernoulli(this, options);
-  },
+installOps({
+  cumsum: scan.cumsum,
+  cumprod: scan.cumprod,
+  multinomial: sampling.multinomial,
+  bernoulli: sampling.bernoulli,
 });

@@ -1,9 +1,8 @@
 // The ordering ops as Tensor methods (`x.sort()` is `sort(x)`). TypeScript sees them through the
 // augmentation below; @nabla/tensor's entry imports this module, which installs them.
-import type { Tensor } from "../tensor";
 import * as ordering from "../ops/sort";
 import type { SortOptions, SortResult, TopkOptions } from "../ops/sort";
-import { installMethods } from "./install";
+import { installOps } from "./install";
 
 declare module "@nabla/tensor" {
   interface Tensor {
@@ -41,14 +40,8 @@ declare module "@nabla/tensor" {
   }
 }
 
-installMethods({
-  sort(dim = -1, options?: SortOptions): SortResult {
-    return ordering.sort(this, dim, options);
-  },
-  argsort(dim = -1, options?: SortOptions): Tensor {
-    return ordering.argsort(this, dim, options);
-  },
-  topk(k: number, dim = -1, options?: TopkOptions): SortResult {
-    return ordering.topk(this, k, dim, options);
-  },
+installOps({
+  sort: ordering.sort,
+  argsort: ordering.argsort,
+  topk: ordering.topk,
 });

@@ -1,8 +1,7 @@
 // The structural ops as Tensor methods (`x.flip([0])` is `flip(x, [0])`). TypeScript sees them
 // through the augmentation below; @nabla/tensor's entry imports this module, which installs them.
-import type { Tensor } from "../tensor";
 import * as structure from "../ops/structure";
-import { installMethods } from "./install";
+import { installOps } from "./install";
 
 declare module "@nabla/tensor" {
   interface Tensor {
@@ -64,23 +63,11 @@ declare module "@nabla/tensor" {
   }
 }
 
-installMethods({
-  tril(diagonal = 0): Tensor {
-    return structure.tril(this, diagonal);
-  },
-  triu(diagonal = 0): Tensor {
-    return structure.triu(this, diagonal);
-  },
-  flip(dims: number | readonly number[]): Tensor {
-    return structure.flip(this, dims);
-  },
-  roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
-    return structure.roll(this, shifts, dims);
-  },
-  repeat(...sizes: number[] | [readonly number[]]): Tensor {
-    return structure.repeat(this, ...sizes);
-  },
-  tile(...sizes: number[] | [readonly number[]]): Tensor {
-    return structure.tile(this, ...sizes);
-  },
+installOps({
+  flip: structure.flip,
+  roll: structure.roll,
+  repeat: structure.repeat,
+  tile: structure.tile,
+  tril: structure.tril,
+  triu: structure.triu,
 });

@@ -1,8 +1,7 @@
 // The elementwise unary ops as Tensor methods (`x.exp()` is `exp(x)`). TypeScript sees them
 // through the augmentation below; @nabla/tensor's entry imports this module, which installs them.
-import type { Tensor } from "../tensor";
 import * as unary from "../ops/unary";
-import { installMethods } from "./install";
+import { installOps } from "./install";
 
 declare module "@nabla/tensor" {
   interface Tensor {
@@ -131,46 +130,20 @@ declare module "@nabla/tensor" {
   }
 }
 
-installMethods({
-  neg(): Tensor {
-    return unary.neg(this);
-  },
-  exp(): Tensor {
-    return unary.exp(this);
-  },
-  log(): Tensor {
-    return unary.log(this);
-  },
-  sqrt(): Tensor {
-    return unary.sqrt(this);
-  },
-  abs(): Tensor {
-    return unary.abs(this);
-  },
-  tanh(): Tensor {
-    return unary.tanh(this);
-  },
-  sigmoid(): Tensor {
-    return unary.sigmoid(this);
-  },
-  relu(): Tensor {
-    return unary.relu(this);
-  },
-  sin(): Tensor {
-    return unary.sin(this);
-  },
-  cos(): Tensor {
-    return unary.cos(this);
-  },
-  erf(): Tensor {
-    return unary.erf(this);
-  },
-  sign(): Tensor {
-    return unary.sign(this);
-  },
-  clamp(min?: number | null, max?: number | null): Tensor {
-    return unary.clamp(this, min, max);
-  },
+installOps({
+  neg: unary.neg,
+  exp: unary.exp,
+  log: unary.log,
+  sqrt: unary.sqrt,
+  abs: unary.abs,
+  tanh: unary.tanh,
+  sigmoid: unary.sigmoid,
+  relu: unary.relu,
+  sin: unary.sin,
+  cos: unary.cos,
+  erf: unary.erf,
+  sign: unary.sign,
+  clamp: unary.clamp,
 });
 
 declare module "@nabla/tensor" {
@@ -250,29 +223,13 @@ declare module "@nabla/tensor" {
   }
 }
 
-installMethods({
-  floor(): Tensor {
-    return unary.floor(this);
-  },
-  ceil(): Tensor {
-    return unary.ceil(this);
-  },
-  round(): Tensor {
-    return unary.round(this);
-  },
-  trunc(): Tensor {
-    return unary.trunc(this);
-  },
-  reciprocal(): Tensor {
-    return unary.reciprocal(this);
-  },
-  rsqrt(): Tensor {
-    return unary.rsqrt(this);
-  },
-  log1p(): Tensor {
-    return unary.log1p(this);
-  },
-  expm1(): Tensor {
-    return unary.expm1(this);
-  },
+installOps({
+  floor: unary.floor,
+  ceil: unary.ceil,
+  round: unary.round,
+  trunc: unary.trunc,
+  reciprocal: unary.reciprocal,
+  rsqrt: unary.rsqrt,
+  log1p: unary.log1p,
+  expm1: unary.expm1,
 });

@@ -7,7 +7,7 @@ import { broadcastShapes, formatShape, numelOf, shapesEqual } from "../shape";
 import { recordsGraph, Tensor } from "../tensor";
 import { add, mul } from "./binary";
 import { lt, ne, where } from "./compare";
-import { gather, indexSelect, scatterAdd } from "./indexing";
+import { gatherOp, scatterAddOp, selectIndices } from "./indexing";
 import { checkTarget, writeResult } from "./inplace";
 import { expand, permute, reshape, select, unsqueeze } from "./movement";
 import { valueRange } from "./operands";
@@ -136,7 +136,8 @@ function indexWithPlan({ input, dims, indices, indexShape }: IndexPlan): Tensor 
   let flat = indices[0]!;
   for (let k = 1; k < dims.length; k++) flat = add(mul(flat, input.shape[dims[k]!]!), indices[k]!);
   const merged = reshape(permute(input, [...dims, ...rest]), [numelOf(dims.map((d) => input.shape[d]!)), ...restShape]);
-  const picked = reshape(indexSelect(merged, 0, reshape(flat, [-1])), [...indexShape, ...restShape]);
+  // every index was checked in planIndex, so their flat positions are in range
+  const picked = reshape(selectIndices(merged, 0, reshape(flat, [-1])), [...indexShape, ...restShape]);
   // indexed dims next to each other keep their place (numpy's rule); apart, the result dims come first
   const adjacent = dims.every((d, k) => k === 0 || d === dims[k - 1]! + 1);
   if (!adjacent || dims[0] === 0) return picked;
@@ -216,7 +217,8 @@ export function indexPut_<T extends Tensor>(x: T, indices: readonly IndexEntry[]
   const old = recordsGraph(x, source) ? x.clone() : x;
   let result: Tensor;
   if (accumulate) {
-    result = reshape(scatterAdd(reshape(old, [-1]), 0, flatPositions, spread), x.shape);
+    // positions of x's own elements, so in range: no second check
+    result = reshape(scatterAddOp(reshape(old, [-1]), 0, flatPositions, spread), x.shape);
   } else {
     // which value each element of x takes: the last one aimed at it (-1: none)
     const winner = new Int32Array(x.numel).fill(-1);
@@ -225,7 +227,7 @@ export function indexPut_<T extends Tensor>(x: T, indices: readonly IndexEntry[]
     });
     const chosen = Tensor.fromData(winner, x.shape, "int32");
     const taken = ne(chosen, -1);
-    result = positions.numel === 0 ? old : where(taken, reshape(gather(spread, 0, reshape(where(taken, chosen, 0), [-1])), x.shape), old);
+    result = positions.numel === 0 ? old : where(taken, reshape(gatherOp(spread, 0, reshape(where(taken, chosen, 0), [-1])), x.shape), old);
   }
   return writeResult("indexPut_", x, result) as T;
 }

@@ -36,7 +36,8 @@ function checkAlongShapes(op: string, dim: number, index: Tensor, other: Tensor,
   }
 }
 
-const gatherOp = defineOp({
+/** `gather` along a normalized dim, without checks: for an index in range by construction. */
+export const gatherOp: (x: Tensor, dim: number, index: Tensor) => Tensor = defineOp({
   name: "gather",
   forward(ctx: OpContext<{ inputShape: Shape; dim: number }>, x: Tensor, dim: number, index: Tensor) {
     ctx.inputShape = x.shape;
@@ -47,7 +48,7 @@ const gatherOp = defineOp({
   },
   backward(ctx, gradOut) {
     const [index] = ctx.saved as [Tensor];
-    return [scatterAdd(zeros(ctx.inputShape, { dtype: gradOut.dtype }), ctx.dim, index, gradOut), null];
+    return [scatterAddOp(zeros(ctx.inputShape, { dtype: gradOut.dtype }), ctx.dim, index, gradOut), null];
   },
   formula: { forward: "y[…i…] = x[…index[…i…]…] along dim", backward: "x̄ = zeros, then x̄[…index[…i…]…] += ȳ[…i…]" },
 });
@@ -72,7 +73,8 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   return gatherOp(x, d, index);
 }
 
-export const scatterAddOp = defineOp({
+/** `scatterAdd` along a normalized dim, without checks: for an index in range by construction. */
+export const scatterAddOp: (x: Tensor, dim: number, index: Tensor, src: Tensor) => Tensor = defineOp({
   name: "scatterAdd",
   forward(ctx, x: Tensor, dim: number, index: Tensor, src: Tensor) {
     ctx.dim = dim;
@@ -130,6 +132,11 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
     );
   }
   checkIndex("indexSelect", index, x.ndim === 0 ? 1 : x.shape[d]!, `dim ${dim} of input ${formatShape(x.shape)}`);
+  return selectIndices(x, d, index);
+}
+
+/** `indexSelect` along a normalized dim, for an index already known to be in range (no checks). */
+export function selectIndices(x: Tensor, d: number, index: Tensor): Tensor {
   if (x.ndim === 0) return gatherOp(x, 0, reshape(index, []));
   // an index shaped [1, …, k, …, 1] and expanded (stride 0) over the other dims turns this into a gather
   const outShape = x.shape.map((size, i) => (i === d ? index.numel : size));

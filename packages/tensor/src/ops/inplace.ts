@@ -10,7 +10,7 @@ import { markWritten } from "../elements";
 import { recordsGraph, setHistoryRefresher, Tensor, type TensorLike } from "../tensor";
 import { add, div, mul, sub } from "./binary";
 import { where } from "./compare";
-import { gather } from "./indexing";
+import { gatherOp } from "./indexing";
 import { asStrided, expand, reshape } from "./movement";
 
 /**
@@ -100,7 +100,8 @@ function withViewReplaced(base: Tensor, view: Tensor, values: Tensor): Tensor {
   // none, 0) still enter the graph, so the base's gradient history reaches them as in PyTorch
   if (view.numel === 0) return where(inView, values.sum(), base);
   const index = reshape(slot.sub(1).clamp(0), [-1]);
-  return where(inView, reshape(gather(reshape(values, [-1]), 0, index), base.shape), base);
+  // slot − 1 < view.numel by construction, so gather's range check (a read-back) is not needed
+  return where(inView, reshape(gatherOp(reshape(values, [-1]), 0, index), base.shape), base);
 }
 
 /**

@@ -15,7 +15,7 @@ import {
 import { checkDims, checkIntegers, checkTensor } from "../args";
 import { type Shape, checkRank, checkShape, formatShape, inferShape, normalizeDim, normalizeDims, numelOf, shapesEqual } from "../shape";
 import { copyOf, Tensor, type Dims } from "../tensor";
-import { scatterAdd, gather } from "./indexing";
+import { gatherOp, scatterAddOp } from "./indexing";
 import { sum } from "./reduce";
 import { zeros } from "../creation";
 
@@ -229,7 +229,7 @@ const sliceOp = defineOp({
     // write ȳ into zeros at the sliced positions: a scatter-add along dim
     const { dim, first, step } = ctx;
     const positions = arangeIndex(first, step, gradOut.shape[dim]!, gradOut.ndim, dim).expand(gradOut.shape);
-    return [scatterAdd(zeros(ctx.inputShape, { dtype: gradOut.dtype }), dim, positions, gradOut)];
+    return [scatterAddOp(zeros(ctx.inputShape, { dtype: gradOut.dtype }), dim, positions, gradOut)];
   },
   formula: { forward: "y = x[start:end:step] along dim", backward: "x̄ = zeros(shape(x)) with x̄[start:end:step] = ȳ" },
 });
@@ -384,13 +384,13 @@ const asStridedOp = defineOp({
     const storageLength: number = ctx.storageLength;
     const outputPositions = storagePositions(ctx.output);
     const inputPositions = storagePositions(ctx.input);
-    const inStorage = scatterAdd(zeros([storageLength], { dtype: gradOut.dtype }), 0, outputPositions, reshape(gradOut, [-1]));
-    let gradIn = reshape(gather(inStorage, 0, inputPositions), ctx.input.shape);
+    const inStorage = scatterAddOp(zeros([storageLength], { dtype: gradOut.dtype }), 0, outputPositions, reshape(gradOut, [-1]));
+    let gradIn = reshape(gatherOp(inStorage, 0, inputPositions), ctx.input.shape);
     if (hasInternalOverlap(ctx.input)) {
       const counts = new Float64Array(storageLength);
       for (const p of inputPositions.data()) counts[p]! += 1;
       const shared = Tensor.fromData(counts, [storageLength], "float64");
-      gradIn = gradIn.div(reshape(gather(shared, 0, inputPositions), ctx.input.shape).to(gradOut.dtype));
+      gradIn = gradIn.div(reshape(gatherOp(shared, 0, inputPositions), ctx.input.shape).to(gradOut.dtype));
     }
     return [gradIn];
   },

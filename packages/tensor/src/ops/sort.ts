@@ -2,7 +2,7 @@ import { checkBoolean, checkInteger, checkOptions, checkTensor } from "../args";
 import { NablaError } from "../errors";
 import { formatShape, normalizeDim } from "../shape";
 import { Tensor } from "../tensor";
-import { gather } from "./indexing";
+import { gatherOp } from "./indexing";
 import { narrow, reshape } from "./movement";
 
 // Ordering is one primitive, `sort`, giving the permutation; the values are a gather through it,
@@ -65,7 +65,7 @@ export function sort(x: Tensor, dim = -1, options?: SortOptions): SortResult {
   checkInteger("sort", "dim", dim);
   const { descending } = sortOptions("sort", options);
   const { indices, d, source } = sortIndices("sort", x, dim, descending);
-  const values = gather(source, d, indices);
+  const values = gatherOp(source, d, indices);
   return x.ndim === 0 ? { values: reshape(values, []), indices: reshape(indices, []) } : { values, indices };
 }
 
@@ -114,6 +114,6 @@ export function topk(x: Tensor, k: number, dim = -1, options?: TopkOptions): Sor
     throw new NablaError("topk", `k ${k} is out of range for dim ${dim} of size ${size} (shape ${formatShape(x.shape)})`);
   const { indices: order, source } = sortIndices("topk", x, dim, largest);
   const indices = narrow(order, d, 0, k);
-  const values = gather(source, d, indices);
+  const values = gatherOp(source, d, indices);
   return x.ndim === 0 ? { values: reshape(values, []), indices: reshape(indices, []) } : { values, indices };
 }

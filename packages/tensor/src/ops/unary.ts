@@ -35,6 +35,32 @@ function rejectBool(op: string, x: Tensor): void {
 }
 
 /**
+ * A unary op with a real result (see `mapToFloat`) whose derivative is a function of its input or
+ * of its output: the op saves that one tensor, and `backward(gradOut, saved)` gives x̄.
+ */
+/* @__NO_SIDE_EFFECTS__ */
+function realOp(
+  name: UnaryOp,
+  saves: "input" | "output",
+  backward: (gradOut: Tensor, saved: Tensor) => Tensor,
+  formula: { forward: string; backward: string },
+): (x: Tensor) => Tensor {
+  return unaryOp({
+    name,
+    forward(ctx, x: Tensor) {
+      const y = mapToFloat(x, name);
+      ctx.save(saves === "input" ? x : y);
+      return y;
+    },
+    backward(ctx, gradOut) {
+      const [saved] = ctx.saved as [Tensor];
+      return [backward(gradOut, saved)];
+    },
+    formula,
+  });
+}
+
+/**
  * −x, elementwise (PyTorch's `neg`). Not defined for bool.
  *
  * @example
@@ -62,18 +88,10 @@ export const neg = unaryOp({
  * exp(tensor([0, 1])); // → [1, 2.7182817]
  * ```
  */
-export const exp = unaryOp({
-  name: "exp",
-  forward(ctx, x: Tensor) {
-    const y = mapToFloat(x, "exp");
-    ctx.save(y); // d exp = exp: keep the output, not the input
-    return y;
-  },
-  backward(ctx, gradOut) {
-    const [y] = ctx.saved as [Tensor];
-    return [gradOut.mul(y)];
-  },
-  formula: { forward: "y = eˣ", backward: "x̄ = ȳ ⊙ y" },
+export const exp = realOp("exp", "output", (gradOut, y) => gradOut.mul(y), {
+  // d exp = exp: keep the output, not the input
+  forward: "y = eˣ",
+  backward: "x̄ = ȳ ⊙ y",
 });
 
 /**
@@ -85,17 +103,9 @@ export const exp = unaryOp({
  * log(tensor([1, Math.E, 0])); // → [0, 1, -Infinity]
  * ```
  */
-export const log = unaryOp({
-  name: "log",
-  forward(ctx, x: Tensor) {
-    ctx.save(x);
-    return mapToFloat(x, "log");
-  },
-  backward(ctx, gradOut) {
-    const [x] = ctx.saved as [Tensor];
-    return [gradOut.div(x)];
-  },
-  formula: { forward: "y = ln x", backward: "x̄ = ȳ / x" },
+export const log = realOp("log", "input", (gradOut, x) => gradOut.div(x), {
+  forward: "y = ln x",
+  backward: "x̄ = ȳ / x",
 });
 
 /**
@@ -106,18 +116,9 @@ export const log = unaryOp({
  * sqrt(tensor([4, 9])); // → [2, 3]
  * ```
  */
-export const sqrt = unaryOp({
-  name: "sqrt",
-  forward(ctx, x: Tensor) {
-    const y = mapToFloat(x, "sqrt");
-    ctx.save(y);
-    return y;
-  },
-  backward(ctx, gradOut) {
-    const [y] = ctx.saved as [Tensor];
-    return [gradOut.div(y.mul(2))];
-  },
-  formula: { forward: "y = √x", backward: "x̄ = ȳ / (2y)" },
+export const sqrt = realOp("sqrt", "output", (gradOut, y) => gradOut.div(y.mul(2)), {
+  forward: "y = √x",
+  backward: "x̄ = ȳ / (2y)",
 });
 
 /**
@@ -171,18 +172,9 @@ export const sign = unaryOp({
  * tanh(tensor([0, 0.5])); // → [0, 0.46211716]
  * ```
  */
-export const tanh = unaryOp({
-  name: "tanh",
-  forward(ctx, x: Tensor) {
-    const y = mapToFloat(x, "tanh");
-    ctx.save(y);
-    return y;
-  },
-  backward(ctx, gradOut) {
-    const [y] = ctx.saved as [Tensor];
-    return [tanhBackward(gradOut, y)];
-  },
-  formula: { forward: "y = tanh x", backward: "x̄ = ȳ ⊙ (1 − y²)" },
+export const tanh = realOp("tanh", "output", (gradOut, y) => tanhBackward(gradOut, y), {
+  forward: "y = tanh x",
+  backward: "x̄ = ȳ ⊙ (1 − y²)",
 });
 
 // tanh′, σ′ and relu′ are functions of the output, so each backward is one op of (ȳ, y) with one
@@ -219,18 +211,9 @@ const tanhBackward: (g: Tensor, y: Tensor) => Tensor = defineOp({
  * sigmoid(tensor([0, 2])); // → [0.5, 0.88079708]
  * ```
  */
-export const sigmoid = unaryOp({
-  name: "sigmoid",
-  forward(ctx, x: Tensor) {
-    const y = mapToFloat(x, "sigmoid");
-    ctx.save(y);
-    return y;
-  },
-  backward(ctx, gradOut) {
-    const [y] = ctx.saved as [Tensor];
-    return [sigmoidBackward(gradOut, y)];
-  },
-  formula: { forward: "y = 1 / (1 + e^(−x))", backward: "x̄ = ȳ ⊙ y ⊙ (1 − y)" },
+export const sigmoid = realOp("sigmoid", "output", (gradOut, y) => sigmoidBackward(gradOut, y), {
+  forward: "y = 1 / (1 + e^(−x))",
+  backward: "x̄ = ȳ ⊙ y ⊙ (1 − y)",
 });
 
 const sigmoidBackward: (g: Tensor, y: Tensor) => Tensor = defineOp({
@@ -297,17 +280,9 @@ const reluBackward: (g: Tensor, y: Tensor) => Tensor = defineOp({
  * sin(tensor([0, Math.PI / 2])); // → [0, 1]
  * ```
  */
-export const sin = unaryOp({
-  name: "sin",
-  forward(ctx, x: Tensor) {
-    ctx.save(x);
-    return mapToFloat(x, "sin");
-  },
-  backward(ctx, gradOut) {
-    const [x] = ctx.saved as [Tensor];
-    return [gradOut.mul(x.cos())];
-  },
-  formula: { forward: "y = sin x", backward: "x̄ = ȳ ⊙ cos x" },
+export const sin = realOp("sin", "input", (gradOut, x) => gradOut.mul(x.cos()), {
+  forward: "y = sin x",
+  backward: "x̄ = ȳ ⊙ cos x",
 });
 
 /**
@@ -318,17 +293,9 @@ export const sin = unaryOp({
  * cos(tensor([0, Math.PI])); // → [1, -1]
  * ```
  */
-export const cos = unaryOp({
-  name: "cos",
-  forward(ctx, x: Tensor) {
-    ctx.save(x);
-    return mapToFloat(x, "cos");
-  },
-  backward(ctx, gradOut) {
-    const [x] = ctx.saved as [Tensor];
-    return [gradOut.mul(x.sin()).neg()];
-  },
-  formula: { forward: "y = cos x", backward: "x̄ = −ȳ ⊙ sin x" },
+export const cos = realOp("cos", "input", (gradOut, x) => gradOut.mul(x.sin()).neg(), {
+  forward: "y = cos x",
+  backward: "x̄ = −ȳ ⊙ sin x",
 });
 
 /**
@@ -340,25 +307,9 @@ export const cos = unaryOp({
  * erf(tensor([0, 1])); // → [0, 0.84270079]
  * ```
  */
-export const erf = unaryOp({
-  name: "erf",
-  forward(ctx, x: Tensor) {
-    ctx.save(x);
-    return mapToFloat(x, "erf");
-  },
-  backward(ctx, gradOut) {
-    const [x] = ctx.saved as [Tensor];
-    return [
-      gradOut.mul(
-        x
-          .square()
-          .neg()
-          .exp()
-          .mul(2 / Math.sqrt(Math.PI)),
-      ),
-    ];
-  },
-  formula: { forward: "y = erf x = (2/√π) ∫₀ˣ e^(−t²) dt", backward: "x̄ = ȳ ⊙ (2/√π) e^(−x²)" },
+export const erf = realOp("erf", "input", (gradOut, x) => gradOut.mul(exp(x.square().neg()).mul(2 / Math.sqrt(Math.PI))), {
+  forward: "y = erf x = (2/√π) ∫₀ˣ e^(−t²) dt",
+  backward: "x̄ = ȳ ⊙ (2/√π) e^(−x²)",
 });
 
 const clampOp = defineOp({
@@ -482,18 +433,10 @@ export const trunc = roundingOp("trunc", "x rounded toward 0");
  * reciprocal(tensor([2, -0.5, 0])); // → [0.5, -2, Infinity]
  * ```
  */
-export const reciprocal = unaryOp({
-  name: "reciprocal",
-  forward(ctx, x: Tensor) {
-    const y = mapToFloat(x, "reciprocal");
-    ctx.save(y); // d(1/x) = −1/x² = −y²
-    return y;
-  },
-  backward(ctx, gradOut) {
-    const [y] = ctx.saved as [Tensor];
-    return [gradOut.mul(y.mul(y)).neg()];
-  },
-  formula: { forward: "y = 1 / x", backward: "x̄ = −ȳ ⊙ y²" },
+export const reciprocal = realOp("reciprocal", "output", (gradOut, y) => gradOut.mul(y.mul(y)).neg(), {
+  // d(1/x) = −1/x² = −y²
+  forward: "y = 1 / x",
+  backward: "x̄ = −ȳ ⊙ y²",
 });
 
 /**
@@ -505,18 +448,10 @@ export const reciprocal = unaryOp({
  * rsqrt(tensor([4, 0.25])); // → [0.5, 2]
  * ```
  */
-export const rsqrt = unaryOp({
-  name: "rsqrt",
-  forward(ctx, x: Tensor) {
-    const y = mapToFloat(x, "rsqrt");
-    ctx.save(y); // d x^(−1/2) = −x^(−3/2) / 2 = −y³ / 2
-    return y;
-  },
-  backward(ctx, gradOut) {
-    const [y] = ctx.saved as [Tensor];
-    return [gradOut.mul(y.mul(y).mul(y)).mul(-0.5)];
-  },
-  formula: { forward: "y = 1 / √x", backward: "x̄ = −ȳ ⊙ y³ / 2" },
+export const rsqrt = realOp("rsqrt", "output", (gradOut, y) => gradOut.mul(y.mul(y).mul(y)).mul(-0.5), {
+  // d x^(−1/2) = −x^(−3/2) / 2 = −y³ / 2
+  forward: "y = 1 / √x",
+  backward: "x̄ = −ȳ ⊙ y³ / 2",
 });
 
 /**
@@ -528,17 +463,9 @@ export const rsqrt = unaryOp({
  * log1p(tensor([0, 1e-10, -1])); // → [0, 1e-10, -Infinity]
  * ```
  */
-export const log1p = unaryOp({
-  name: "log1p",
-  forward(ctx, x: Tensor) {
-    ctx.save(x);
-    return mapToFloat(x, "log1p");
-  },
-  backward(ctx, gradOut) {
-    const [x] = ctx.saved as [Tensor];
-    return [gradOut.div(x.add(1))];
-  },
-  formula: { forward: "y = ln(1 + x)", backward: "x̄ = ȳ / (1 + x)" },
+export const log1p = realOp("log1p", "input", (gradOut, x) => gradOut.div(x.add(1)), {
+  forward: "y = ln(1 + x)",
+  backward: "x̄ = ȳ / (1 + x)",
 });
 
 /**
@@ -550,16 +477,8 @@ export const log1p = unaryOp({
  * expm1(tensor([0, 1e-10, -Infinity])); // → [0, 1e-10, -1]
  * ```
  */
-export const expm1 = unaryOp({
-  name: "expm1",
-  forward(ctx, x: Tensor) {
-    const y = mapToFloat(x, "expm1");
-    ctx.save(y); // d(eˣ − 1) = eˣ = y + 1
-    return y;
-  },
-  backward(ctx, gradOut) {
-    const [y] = ctx.saved as [Tensor];
-    return [gradOut.mul(y.add(1))];
-  },
-  formula: { forward: "y = eˣ − 1", backward: "x̄ = ȳ ⊙ (y + 1)" },
+export const expm1 = realOp("expm1", "output", (gradOut, y) => gradOut.mul(y.add(1)), {
+  // d(eˣ − 1) = eˣ = y + 1
+  forward: "y = eˣ − 1",
+  backward: "x̄ = ȳ ⊙ (y + 1)",
 });
