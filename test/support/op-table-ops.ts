@@ -1,5 +1,5 @@
 // Op-table rows for @nabla/ops: softmax, logSoftmax, their fused VJPs softmaxBackward and
-// logSoftmaxBackward, logsumexp, crossEntropy's fused crossEntropyClassIndices and
+// logSoftmaxBackward, logsumexp, crossEntropy's fused class-index op (registered as crossEntropy) and
 // binaryCrossEntropy (each one defineOp), and the losses composed from them, checked through their
 // input gradient (and, for float targets, the target gradient). Dims, reductions and loss options
 // come from rowChoices, so they vary with the shape fast-check draws and stay fixed across the
@@ -389,8 +389,9 @@ export const opsRows: OpRow[] = [
     },
   },
   {
-    // (N, C) logits, class indices, no weight or smoothing, "mean" or "sum": the fused op
-    name: "crossEntropyClassIndices",
+    // (N, C) logits, class indices, no weight or smoothing, "mean" or "sum": the fused op, which
+    // defineOp registers as "crossEntropy"
+    name: "crossEntropy",
     arity: 1,
     minRank: 2,
     maxRank: 2,
