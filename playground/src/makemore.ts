@@ -9,6 +9,8 @@ const FRAME_BUDGET_MS = 30;
 /** Evaluate, sample and redraw the attention every this many steps. */
 const EVAL_EVERY = 100;
 const SAMPLES = 10;
+/** makemore's seed: the split, the initial weights, the batches and the samples repeat on reset. */
+const SEED = 3407;
 
 const element = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const modelInput = element<HTMLSelectElement>("model");
@@ -29,12 +31,13 @@ const words = readWords(namesText);
 const query = new URLSearchParams(location.search);
 const stepsParameter = Number(query.get("steps"));
 const maxSteps = stepsParameter > 0 ? stepsParameter : Number.POSITIVE_INFINITY;
-if (query.get("model") !== null && query.get("model")! in PAGE_MODELS) modelInput.value = query.get("model")!;
+const modelParameter = query.get("model");
+if (modelParameter !== null && Object.hasOwn(PAGE_MODELS, modelParameter)) modelInput.value = modelParameter;
 
 function readConfig(): MakemoreConfig | string {
   const learningRate = Number(learningRateInput.value);
   if (!(learningRate > 0 && learningRate <= 0.1)) return "Learning rate: a number above 0, at most 0.1.";
-  return { model: modelInput.value as PageModel, learningRate, seed: 3407 };
+  return { model: modelInput.value as PageModel, learningRate, seed: SEED };
 }
 
 let trainer: MakemoreTrainer | null = null;
