@@ -113,10 +113,15 @@ function mlpStep(task: MlpStepTask): Case {
   const optimizer = new optim.SGD(model.parameters(), { lr: task.lr });
   const x = matrix(task.x, task.batch, task.layers[0].inFeatures);
   const targets = tensor(task.targets);
+  return trainingStep(optimizer, () => crossEntropy(model.forward(x), targets));
+}
+
+/** One step of training: gradients cleared, `loss()` backward, the optimizer's update. */
+function trainingStep(optimizer: { zeroGrad(): void; step(): void }, loss: () => Tensor): Case {
   return {
     run: () => {
       optimizer.zeroGrad();
-      crossEntropy(model.forward(x), targets).backward();
+      loss().backward();
       optimizer.step();
     },
     dispose: NOTHING_TO_FREE,
@@ -164,12 +169,5 @@ function transformerStep(task: TransformerStepTask): Case {
   const shape = [batch, config.blockSize];
   const idx = tensor(task.idx, { shape });
   const targets = tensor(task.targets, { shape });
-  return {
-    run: () => {
-      optimizer.zeroGrad();
-      languageModelLoss(model.forward(idx), targets).backward();
-      optimizer.step();
-    },
-    dispose: NOTHING_TO_FREE,
-  };
+  return trainingStep(optimizer, () => languageModelLoss(model.forward(idx), targets));
 }
