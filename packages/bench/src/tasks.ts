@@ -144,7 +144,7 @@ export interface TransformerStepTask {
   params: Map<string, ParameterInit>;
   /** Token indices [batch, blockSize]. */
   idx: Int32Array;
-  /** The next token at every position [batch, blockSize]. */
+  /** The target token at every position [batch, blockSize] (drawn at random, like the indices). */
   targets: Int32Array;
   lr: number;
   betas: [number, number];
