@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // and that every peer has a cell (a peer that cannot load is reported, not fatal).
 
 const benchDir = fileURLToPath(new URL("../../packages/bench/", import.meta.url));
-const WORKLOADS = ["W1 N=16", "W1 N=32", "W1ᵀ N=32", "W2", "W3", "W4", "W5", "W6 axis 0", "W6 axis 1", "W7", "W8", "W9", "LN"];
+const WORKLOADS = ["W1 N=16", "W1 N=32", "W1ᵀ N=32", "W2", "W3", "W4", "W5", "W6 axis 0", "W6 axis 1", "W7", "W8", "W9", "W10", "LN"];
 const PEERS = [
   ["nabla", "nabla"],
   ["tfjs-cpu", "TF.js cpu"],
@@ -93,6 +93,15 @@ describe("pnpm bench --quick", () => {
     const digits = results.workloads.find((w) => w.id === "W8")!;
     for (const cell of Object.values(digits.cells)) {
       if (cell.status === "ok") expect(cell.accuracy).toBeGreaterThan(0.1); // above chance after one epoch
+    }
+  });
+
+  it("runs the makemore transformer step (W10) on every library that loaded", () => {
+    const step = results.workloads.find((w) => w.id === "W10")!;
+    for (const peer of results.peers.filter((p) => p.status === "ok")) {
+      const cell = step.cells[peer.name]!;
+      expect(cell, `${peer.name} on W10: ${cell.error ?? ""}`).toMatchObject({ status: "ok" });
+      expect(cell.value).toBeGreaterThan(0);
     }
   });
 

@@ -285,6 +285,7 @@ describe("the root package's scripts", () => {
   it("run the examples without pnpm's banner lines", () => {
     const delegating = Object.entries(scripts).filter(([, command]) => command.includes("--filter @nabla/examples"));
     expect(delegating.map(([name]) => name).sort()).toEqual([
+      "lesson:attention",
       "lesson:gradcheck",
       "lesson:micrograd",
       "lesson:softmax",

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { type NestedArray, type Tensor, gradgradcheck, manualSeed, ones, randn, tensor, zeros } from "@nabla/tensor";
 import { attentionWeights, scaledDotProductAttention, softmax } from "@nabla/ops";
 import { nablaError } from "../support/errors";
@@ -74,6 +74,31 @@ describe("scaledDotProductAttention", () => {
       const report = gradgradcheck((a, b, c) => scaledDotProductAttention(a, b, c, { attnMask }), [q, k, v]);
       expect(report.ok, JSON.stringify(report.worst)).toBe(true);
     }
+  });
+
+  it("reads nothing back to the host for any mask, forward or backward, fully masked rows included", () => {
+    const o = { dtype: "float64" as const, requiresGrad: true };
+    const [q, k, v] = [randn([2, 3, 4], o), randn([2, 5, 4], o), randn([2, 5, 2], o)];
+    const secondRowMasked = tensor([
+      [true, false, true, true, false],
+      [false, false, false, false, false],
+      [true, true, true, true, true],
+    ]);
+    const masks = [{}, { isCausal: true }, { attnMask: secondRowMasked }, { attnMask: randn([3, 5], o) }];
+    const readSync = vi.spyOn(q.storage.backend, "readSync");
+    try {
+      for (const options of masks) {
+        scaledDotProductAttention(q, k, v, options).backward(ones([2, 3, 2], { dtype: "float64" }));
+        attentionWeights(q, k, options).backward(ones([2, 3, 5], { dtype: "float64" }));
+      }
+      expect(readSync).not.toHaveBeenCalled();
+    } finally {
+      readSync.mockRestore();
+    }
+    expect(attentionWeights(q, k, { attnMask: secondRowMasked }).select(1, 1).toArray()).toEqual([
+      [0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0],
+    ]);
   });
 
   it("equals the composite softmax(Q Kᵀ·scale + mask) V, and its weights are attentionWeights'", () => {

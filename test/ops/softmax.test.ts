@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { tensor, zeros, type Tensor } from "@nabla/tensor";
 import { logSoftmax, logsumexp, softmax, softmaxBackward, softmaxJacobian } from "@nabla/ops";
 import { loadFixture } from "../support/fixtures";
@@ -144,6 +144,44 @@ describe("softmax family: numerical edge cases", () => {
   it("handles a zero-size slice: softmax is empty, logsumexp is -Infinity", () => {
     expect(softmax(zeros([3, 0]), 1).shape).toEqual([3, 0]);
     expect(Array.from(logsumexp(zeros([2, 0]), 1).data())).toEqual([-Infinity, -Infinity]);
+  });
+});
+
+describe("logsumexp of rows that are all -Infinity, hold +Infinity, or are finite", () => {
+  const mixed = cases.filter((c) => c.name.startsWith("logsumexp -inf, +inf and finite"));
+  const [rows] = mixed; // [6, 4], dim 1, float64: rows all -∞, holding +∞ (twice), finite
+
+  it("gives PyTorch's -Infinity, +Infinity and finite values, never NaN", () => {
+    expect(mixed).toHaveLength(6);
+    const y = logsumexp(fromFlat(rows!.x, rows!.shape, "float64"), 1);
+    expect(rows!.out.slice(0, 3)).toEqual([-Infinity, Infinity, Infinity]);
+    expect(rows!.out.slice(3).every(Number.isFinite)).toBe(true);
+    expectClose(y.data(), rows!.out, TOLERANCE.float64, "logsumexp rows");
+  });
+
+  it.each(mixed.map((c) => [c.name, c] as const))("%s: reads nothing back to the host, forward or backward", (_name, c) => {
+    const x = fromFlat(c.x, c.shape, c.dtype, true);
+    const cotangent = fromFlat(c.cotangent, c.outShape, c.dtype);
+    const readSync = vi.spyOn(x.storage.backend, "readSync");
+    try {
+      const out = logsumexp(c.permute ? x.permute(c.permute) : x, c.dim, c.keepdim);
+      out.backward(cotangent);
+      expect(readSync).not.toHaveBeenCalled();
+    } finally {
+      readSync.mockRestore();
+    }
+  });
+
+  it("reads nothing back for int32 input, an empty slice or a 0-d tensor either", () => {
+    const readSync = vi.spyOn(zeros([1]).storage.backend, "readSync");
+    try {
+      logsumexp(tensor([1, 2], { dtype: "int32" }), 0);
+      logsumexp(zeros([2, 0]), 1);
+      logsumexp(tensor(1.5), 0, true);
+      expect(readSync).not.toHaveBeenCalled();
+    } finally {
+      readSync.mockRestore();
+    }
   });
 });
 

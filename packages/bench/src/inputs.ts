@@ -1,3 +1,5 @@
+import type { ParameterInit, TransformerConfig } from "./tasks";
+
 /**
  * Input data shared by every library in a run: each workload draws its arrays from a seeded
  * stream, so nabla and each peer see the same numbers.
@@ -80,8 +82,44 @@ export function denseInit(stream: InputStream, inFeatures: number, outFeatures: 
 
 /** weight [out, in] as [in, out]: the layout TF.js and jax users keep dense kernels in. */
 export function transposed(init: DenseInit): Float32Array {
-  const { inFeatures, outFeatures, weight } = init;
-  const out = new Float32Array(weight.length);
-  for (let o = 0; o < outFeatures; o++) for (let i = 0; i < inFeatures; i++) out[i * outFeatures + o] = weight[o * inFeatures + i]!;
+  return transposeMatrix(init.weight, init.outFeatures, init.inFeatures);
+}
+
+/** A row-major [rows, cols] matrix as row-major [cols, rows]. */
+export function transposeMatrix(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c]!;
   return out;
+}
+
+/**
+ * makemore's transformer parameters, initialised as PyTorch's modules do (Embedding N(0, 1), Linear
+ * U(−1/√in, 1/√in), LayerNorm weight 1 and bias 0), under makemore's names and in its order.
+ */
+export function transformerInit(stream: InputStream, config: TransformerConfig): Map<string, ParameterInit> {
+  const { vocabSize, blockSize, nLayer, nEmbd } = config;
+  const params = new Map<string, ParameterInit>();
+  const linear = (name: string, inFeatures: number, outFeatures: number, bias = true) => {
+    const init = denseInit(stream, inFeatures, outFeatures);
+    params.set(`${name}.weight`, { shape: [outFeatures, inFeatures], data: init.weight });
+    if (bias) params.set(`${name}.bias`, { shape: [outFeatures], data: init.bias });
+  };
+  const layerNorm = (name: string) => {
+    params.set(`${name}.weight`, { shape: [nEmbd], data: new Float32Array(nEmbd).fill(1) });
+    params.set(`${name}.bias`, { shape: [nEmbd], data: new Float32Array(nEmbd) });
+  };
+  params.set("transformer.wte.weight", { shape: [vocabSize, nEmbd], data: stream.normal(vocabSize * nEmbd) });
+  params.set("transformer.wpe.weight", { shape: [blockSize, nEmbd], data: stream.normal(blockSize * nEmbd) });
+  for (let i = 0; i < nLayer; i++) {
+    const block = `transformer.h.${i}`;
+    layerNorm(`${block}.ln_1`);
+    linear(`${block}.attn.c_attn`, nEmbd, 3 * nEmbd);
+    linear(`${block}.attn.c_proj`, nEmbd, nEmbd);
+    layerNorm(`${block}.ln_2`);
+    linear(`${block}.mlp.c_fc`, nEmbd, 4 * nEmbd);
+    linear(`${block}.mlp.c_proj`, 4 * nEmbd, nEmbd);
+  }
+  layerNorm("transformer.ln_f");
+  linear("lm_head", nEmbd, vocabSize, false);
+  return params;
 }

@@ -14,7 +14,8 @@ export type Task =
   | OpChainTask
   | DigitsTask
   | Conv2dTask
-  | LayerNormTask;
+  | LayerNormTask
+  | TransformerStepTask;
 
 /** C = A·B for square float32 matrices; with `transposeA`, A is read through a transposed view. */
 export interface MatmulTask {
@@ -108,6 +109,47 @@ export interface LayerNormTask {
   weight: Float32Array;
   bias: Float32Array;
   cotangent: Float32Array;
+}
+
+/** The sizes of makemore's transformer (its `ModelConfig`, without the `n_embd2` the transformer does not use). */
+export interface TransformerConfig {
+  vocabSize: number;
+  blockSize: number;
+  nLayer: number;
+  nHead: number;
+  nEmbd: number;
+}
+
+/** The names of the transformer's two embedding tables, [vocabSize, nEmbd] and [blockSize, nEmbd]; every other 2-d parameter is a Linear weight. */
+export const EMBEDDINGS: readonly string[] = ["transformer.wte.weight", "transformer.wpe.weight"];
+
+/** One parameter's initial values, in PyTorch's layout (a Linear weight is [out, in]). */
+export interface ParameterInit {
+  shape: number[];
+  data: Float32Array;
+}
+
+/**
+ * One training step of makemore's transformer: token and position embeddings, `nLayer` pre-norm
+ * blocks (causal self-attention with one qkv projection, an MLP nEmbd → 4·nEmbd, GELU (tanh form),
+ * → nEmbd), a final layer norm and a linear head without bias; the mean cross-entropy of the logits
+ * [batch, blockSize, vocabSize] against `targets`, its backward, and one AdamW update (decoupled
+ * weight decay, as `torch.optim.AdamW`) of every parameter.
+ */
+export interface TransformerStepTask {
+  kind: "transformerStep";
+  config: TransformerConfig;
+  batch: number;
+  /** Initial parameters under makemore's names (`transformer.h.0.attn.c_attn.weight`, …). */
+  params: Map<string, ParameterInit>;
+  /** Token indices [batch, blockSize]. */
+  idx: Int32Array;
+  /** The target token at every position [batch, blockSize] (drawn at random, like the indices). */
+  targets: Int32Array;
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
 }
 
 /** A labelled data set split into train and test rows. */

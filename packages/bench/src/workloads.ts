@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { denseInit, InputStream } from "./inputs";
-import type { DigitsTask, Split, Task } from "./tasks";
+import { denseInit, InputStream, transformerInit } from "./inputs";
+import type { DigitsTask, Split, Task, TransformerConfig } from "./tasks";
 
 /** How a workload's time is reported: plain time, or a rate derived from it. */
 export type Metric =
@@ -20,7 +20,7 @@ export interface Workload {
 
 const DIGITS_CSV = new URL("../../../examples/data/digits.csv", import.meta.url);
 
-/** The workloads W1–W9 and LN, at full size or, with `quick`, at sizes that run in well under a second. */
+/** The workloads W1–W10 and LN, at full size or, with `quick`, at sizes that run in well under a second. */
 export function workloads(quick: boolean): Workload[] {
   const list: Workload[] = [];
   const matmulSizes = quick ? [16, 32] : [64, 128, 256, 512, 1024];
@@ -155,6 +155,34 @@ export function workloads(quick: boolean): Workload[] {
         weight: stream.uniform(convOut * convIn * 9, -bound, bound),
         bias: stream.uniform(convOut, -bound, bound),
         cotangent: stream.normal(convBatch * convOut * convSize * convSize),
+      };
+    },
+  });
+
+  // makemore's defaults (n_layer 4, n_head 4, n_embd 64, block size 16 for its names.txt, batch 32,
+  // AdamW lr 5e-4, betas 0.9/0.99, weight decay 0.01)
+  const config: TransformerConfig = quick
+    ? { vocabSize: 27, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 16 }
+    : { vocabSize: 27, blockSize: 16, nLayer: 4, nHead: 4, nEmbd: 64 };
+  const transformerBatch = quick ? 4 : 32;
+  list.push({
+    id: "W10",
+    title: `makemore transformer training step: vocab ${config.vocabSize}, block size ${config.blockSize}, n_layer ${config.nLayer}, n_head ${config.nHead}, n_embd ${config.nEmbd}, batch ${transformerBatch}; cross-entropy, backward, AdamW`,
+    metric: { kind: "ms" },
+    task: () => {
+      const stream = new InputStream(11);
+      const tokens = transformerBatch * config.blockSize;
+      return {
+        kind: "transformerStep",
+        config,
+        batch: transformerBatch,
+        params: transformerInit(stream, config),
+        idx: stream.integers(tokens, config.vocabSize),
+        targets: stream.integers(tokens, config.vocabSize),
+        lr: 5e-4,
+        betas: [0.9, 0.99],
+        eps: 1e-8,
+        weightDecay: 0.01,
       };
     },
   });

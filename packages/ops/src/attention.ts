@@ -47,6 +47,11 @@ interface AttentionCall {
   batch: number[];
   /** The additive mask (0 / −∞ for a bool or causal mask), or null. */
   bias: Tensor | null;
+  /**
+   * Whether the mask may hide every key from a query (a bool or float one may; a causal one never
+   * does, as every query sees key 0), so that the softmax must give such rows 0.
+   */
+  guardRows: boolean;
   scale: number;
 }
 
@@ -121,7 +126,7 @@ function checkAttention(op: string, query: Tensor, key: Tensor, value: Tensor | 
   } else if (isCausal) {
     bias = causalBias(L, S, query.dtype as "float32" | "float64");
   }
-  return { batch, bias, scale: scale ?? 1 / Math.sqrt(E) };
+  return { batch, bias, guardRows: attnMask !== null, scale: scale ?? 1 / Math.sqrt(E) };
 }
 
 /** `[L, S]`: 0 where key j ≤ query i (top-left aligned, as PyTorch's `is_causal`), −∞ above. */
@@ -132,22 +137,23 @@ function causalBias(L: number, S: number, dtype: "float32" | "float64"): Tensor 
 }
 
 /**
- * P = softmax(Q Kᵀ·scale + bias) over the keys, with Q and K expanded to the common batch. A row
- * whose scores are all −∞ (every key masked) gets weights 0 rather than 0/0 = NaN, as PyTorch's
- * `_safe_softmax` (since 2.5). Written in differentiable ops.
+ * P = softmax(Q Kᵀ·scale + bias) over the keys, with Q and K expanded to the common batch. With
+ * `guardRows`, a row whose scores are all −∞ (every key masked) gets weights 0 rather than 0/0 =
+ * NaN, as PyTorch's `_safe_softmax` (since 2.5). Written in differentiable ops.
  */
-function weightsOf(query: Tensor, key: Tensor, bias: Tensor | null, scale: number, batch: readonly number[]): Tensor {
+function weightsOf(query: Tensor, key: Tensor, bias: Tensor | null, guardRows: boolean, scale: number, batch: readonly number[]): Tensor {
   const [L, E] = query.shape.slice(-2) as [number, number];
   const S = key.shape[key.ndim - 2]!;
   let scores = expandTo(query, [...batch, L, E])
     .matmul(expandTo(key, [...batch, S, E]).mT)
     .mul(scale);
   if (bias !== null) scores = scores.add(bias);
-  if (bias === null || scores.numel === 0) return softmax(scores, -1);
+  if (!guardRows || scores.numel === 0) return softmax(scores, -1);
+  // every row goes through the wheres, which leave rows with a key untouched: nothing is read back
+  // to ask whether any row is fully masked. The masked rows' scores are replaced by 0 before the
+  // softmax too, so no NaN is computed there: softmax's backward would multiply it by the zero
+  // gradient the outer where passes, giving NaN
   const masked = scores.max(-1, true).eq(-Infinity);
-  if (!(masked.data() as Uint8Array).includes(1)) return softmax(scores, -1);
-  // the masked rows' scores are replaced by 0 before the softmax too, so no NaN is computed there:
-  // softmax's backward would multiply it by the zero gradient the outer where passes, giving NaN
   return where(masked, 0, softmax(where(masked, 0, scores), -1));
 }
 
@@ -156,6 +162,7 @@ function expandTo(t: Tensor, shape: readonly number[]): Tensor {
 }
 
 interface AttentionFields {
+  guardRows: boolean;
   scale: number;
   batch: readonly number[];
   /** The dropout mask scaled by 1/(1 − p), or null without dropout. */
@@ -178,11 +185,13 @@ const attention = defineOp({
     key: Tensor,
     value: Tensor,
     bias: Tensor | null,
+    guardRows: boolean,
     scale: number,
     dropoutP: number,
     batch: readonly number[],
   ): Tensor {
-    const weights = weightsOf(query, key, bias, scale, batch);
+    const weights = weightsOf(query, key, bias, guardRows, scale, batch);
+    ctx.guardRows = guardRows;
     ctx.scale = scale;
     ctx.batch = batch;
     ctx.keep = dropoutP > 0 ? keepMask(weights, dropoutP) : null;
@@ -193,10 +202,10 @@ const attention = defineOp({
   },
   backward(ctx, gradOut) {
     const [query, key, value, savedWeights, bias = null] = ctx.saved as [Tensor, Tensor, Tensor, Tensor, Tensor?];
-    const { scale, batch, keep } = ctx;
+    const { guardRows, scale, batch, keep } = ctx;
     const [needsQuery, needsKey, needsValue, needsBias] = ctx.needsInputGrad;
     // under createGraph P must be a function of Q, K and M for the second derivative: recompute it
-    const weights = isGradEnabled() ? weightsOf(query, key, bias, scale, batch) : savedWeights;
+    const weights = isGradEnabled() ? weightsOf(query, key, bias, guardRows, scale, batch) : savedWeights;
     const [L, E] = query.shape.slice(-2) as [number, number];
     const [S, Ev] = value.shape.slice(-2) as [number, number];
     const valueFull = expandTo(value, [...batch, S, Ev]);
@@ -270,9 +279,9 @@ export function scaledDotProductAttention(
   checkFloat(op, "query", query);
   checkFloat(op, "key", key);
   checkFloat(op, "value", value);
-  const { batch, bias, scale } = checkAttention(op, query, key, value, options);
+  const { batch, bias, guardRows, scale } = checkAttention(op, query, key, value, options);
   const dropoutP = checkDropout(op, options.dropoutP ?? 0);
-  return attention(query, key, value, bias, scale, dropoutP, batch);
+  return attention(query, key, value, bias, guardRows, scale, dropoutP, batch);
 }
 
 /**
@@ -291,6 +300,6 @@ export function attentionWeights(query: Tensor, key: Tensor, options: AttentionW
   const op = "attentionWeights";
   checkFloat(op, "query", query);
   checkFloat(op, "key", key);
-  const { batch, bias, scale } = checkAttention(op, query, key, null, options);
-  return weightsOf(query, key, bias, scale, batch);
+  const { batch, bias, guardRows, scale } = checkAttention(op, query, key, null, options);
+  return weightsOf(query, key, bias, guardRows, scale, batch);
 }

@@ -1,7 +1,4 @@
-import { defineOp, eye, formatShape, NablaError, normalizeDim, Tensor, isTensor } from "@nabla/tensor";
-
-/** The values of a float tensor, as logsumexp reads them back. */
-type FloatArray = Float32Array | Float64Array;
+import { defineOp, eye, formatShape, full, NablaError, normalizeDim, Tensor, isTensor } from "@nabla/tensor";
 
 function checkFloatInput(op: string, x: unknown): asserts x is Tensor {
   if (!isTensor(x, op)) throw new NablaError(op, `expected a Tensor, got ${typeof x}`);
@@ -241,30 +238,20 @@ export const logsumexp = defineOp({
     if (!isTensor(x, "logsumexp")) throw new NablaError("logsumexp", `expected a Tensor, got ${typeof x}`);
     const dims = reducedDims(x, dim);
     const shape = x.shape;
-    const kept = shape.map((_, d) => d).filter((d) => !dims.includes(d));
     // keepdim shape: reduced dims become 1 (a 0-d input stays 0-d)
     ctx.keepShape = shape.map((size, d) => (dims.includes(d) ? 1 : size));
-    // move the reduced dims last, so each output entry reads one contiguous row
-    const rows = x.ndim === 0 ? x : x.permute([...kept, ...dims]);
-    const floatRows = x.dtype === "float32" || x.dtype === "float64" ? rows : rows.to("float32");
-    const input = floatRows.data() as FloatArray;
-    let rowLength = 1;
-    for (const d of dims) rowLength *= shape[d] ?? 1; // a 0-d input is one row of one entry
-    let count = 1;
-    for (const d of kept) count *= shape[d]!;
-    const out = x.dtype === "float64" ? new Float64Array(count) : new Float32Array(count);
-    for (let r = 0; r < count; r++) {
-      const start = r * rowLength;
-      let max = -Infinity;
-      for (let k = start; k < start + rowLength; k++) if (input[k]! > max) max = input[k]!;
-      // an infinite max cannot be subtracted (∞ − ∞ = NaN): shift by 0 and let exp/log handle ±∞
-      const shift = Number.isFinite(max) ? max : 0;
-      let sum = 0;
-      for (let k = start; k < start + rowLength; k++) sum += Math.exp(input[k]! - shift);
-      out[r] = Math.log(sum) + shift;
+    const outShape = keepdim ? ctx.keepShape : shape.filter((_, d) => !dims.includes(d));
+    const floatX = x.dtype === "float32" || x.dtype === "float64" ? x : x.to("float32");
+    let y: Tensor;
+    if (dims.some((d) => shape[d] === 0)) {
+      y = full(outShape, -Infinity, { dtype: floatX.dtype, device: x.device }); // log of an empty sum: log 0
+    } else {
+      const max = floatX.max(dims, true);
+      // an infinite max cannot be subtracted (∞ − ∞ = NaN): shift by 0 there, so a row of -∞ gives
+      // log 0 = -∞ and a row holding +∞ gives log ∞ = +∞
+      const shift = max.maskedFill(max.abs().eq(Infinity), 0);
+      y = floatX.sub(shift).exp().sum(dims, true).log().add(shift).reshape(outShape);
     }
-    const outShape = keepdim ? ctx.keepShape : kept.map((d) => shape[d]!);
-    const y = Tensor.fromData(out, outShape, out instanceof Float64Array ? "float64" : "float32");
     ctx.save(x, y);
     return y;
   },

@@ -1,9 +1,10 @@
 import { availableParallelism } from "node:os";
-import { type Backend, type Case, type DigitsTask, type MlpStepTask, type Task, WorkloadSkipped } from "../tasks";
-import { transposed } from "../inputs";
+import { type Backend, type Case, type DigitsTask, type MlpStepTask, type Task, type TransformerStepTask, WorkloadSkipped } from "../tasks";
+import { transposed, transposeMatrix } from "../inputs";
 
 type Jax = typeof import("@jax-js/jax");
 type JaxArray = import("@jax-js/jax").Array;
+type JsTree = import("@jax-js/jax").tree.JsTree<JaxArray>;
 
 let loaded: Promise<Jax> | undefined;
 
@@ -163,6 +164,8 @@ function prepare(jax: Jax, task: Task): Case {
         np.array(task.cotangent).reshape([task.rows, task.cols]),
       );
     }
+    case "transformerStep":
+      return transformerStep(jax, task);
   }
 }
 
@@ -241,33 +244,63 @@ function mlpStep(jax: Jax, task: MlpStepTask): Case {
   };
 }
 
-type AdamState = { m: Params; v: Params };
+/** Adam's first and second moment estimates, one per parameter of the tree `P`. */
+type Moments<P> = { m: P; v: P };
+
+/** Adam's constants; `decay` below 1 is AdamW's decoupled weight decay, 1 − lr · weightDecay. */
+type AdamHyper = { beta1: number; beta2: number; eps: number; decay: number };
+
+function zeroMoments<P extends JsTree>(jax: Jax, params: P): Moments<P> {
+  const zeros = () => jax.tree.map((p: JaxArray) => jax.numpy.zerosLike(p.ref), params) as P;
+  return { m: zeros(), v: zeros() };
+}
+
+/**
+ * One Adam (or AdamW) update of the tree `p` under its gradient `g`, for use inside a jitted step;
+ * written out, as jax-js has no optax. The bias corrections come in as 0-d arrays (stepSize =
+ * lr / (1 − β₁ᵗ), correction2 = √(1 − β₂ᵗ)), so one compiled step serves every step count.
+ * Takes ownership of every argument.
+ */
+function adamUpdate<P extends JsTree>(
+  jax: Jax,
+  p: P,
+  state: Moments<P>,
+  g: P,
+  stepSize: JaxArray,
+  correction2: JaxArray,
+  { beta1, beta2, eps, decay }: AdamHyper,
+): [P, Moments<P>] {
+  const { numpy: np, tree } = jax;
+  const gRef = tree.ref(g);
+  const m = tree.map((mi: JaxArray, gi: JaxArray) => mi.mul(beta1).add(gi.mul(1 - beta1)), state.m, g) as P;
+  const v = tree.map((vi: JaxArray, gi: JaxArray) => vi.mul(beta2).add(np.square(gi).mul(1 - beta2)), state.v, gRef) as P;
+  const stepTree = tree.map((_: JaxArray) => stepSize.ref, p) as P;
+  const correctionTree = tree.map((_: JaxArray) => correction2.ref, p) as P;
+  const updated = tree.map(
+    (pi: JaxArray, mi: JaxArray, vi: JaxArray, si: JaxArray, ci: JaxArray) =>
+      (decay === 1 ? pi : pi.mul(decay)).sub(mi.mul(si).div(np.sqrt(vi).div(ci).add(eps))),
+    p,
+    tree.ref(m),
+    tree.ref(v),
+    stepTree,
+    correctionTree,
+  ) as P;
+  stepSize.dispose();
+  correction2.dispose();
+  return [updated, { m, v }];
+}
+
+type AdamState = Moments<Params>;
 
 function digits(jax: Jax, task: DigitsTask): Case {
   const { numpy: np, tree } = jax;
   const { featureCount, batchSize, lr } = task;
-  const [beta1, beta2, eps] = [0.9, 0.999, 1e-8];
+  const hyper: AdamHyper = { beta1: 0.9, beta2: 0.999, eps: 1e-8, decay: 1 };
+  const { beta1, beta2 } = hyper;
   const lossAndGrad = jax.valueAndGrad(mlpLoss(jax, task.classes));
-  // Adam, written out (jax-js has no optax): the bias corrections come in as 0-d arrays, so one
-  // compiled step serves every step count
   const adamStep = jax.jit((p: Params, state: AdamState, x: JaxArray, t: JaxArray, stepSize: JaxArray, correction2: JaxArray) => {
     const [loss, g] = lossAndGrad(tree.ref(p), x, t);
-    const gRef = tree.ref(g) as Params;
-    const m = tree.map((mi: JaxArray, gi: JaxArray) => mi.mul(beta1).add(gi.mul(1 - beta1)), state.m, g) as Params;
-    const v = tree.map((vi: JaxArray, gi: JaxArray) => vi.mul(beta2).add(np.square(gi).mul(1 - beta2)), state.v, gRef) as Params;
-    const stepTree = tree.map((_: JaxArray) => stepSize.ref, p) as Params;
-    const correctionTree = tree.map((_: JaxArray) => correction2.ref, p) as Params;
-    const updated = tree.map(
-      (pi: JaxArray, mi: JaxArray, vi: JaxArray, si: JaxArray, ci: JaxArray) => pi.sub(mi.mul(si).div(np.sqrt(vi).div(ci).add(eps))),
-      p,
-      tree.ref(m),
-      tree.ref(v),
-      stepTree,
-      correctionTree,
-    ) as Params;
-    stepSize.dispose();
-    correction2.dispose();
-    return [loss, updated, { m, v }] as [JaxArray, Params, AdamState];
+    return [loss, ...adamUpdate(jax, p, state, g, stepSize, correction2, hyper)] as [JaxArray, Params, AdamState];
   });
   const trainFeatures = task.train.features;
   const trainLabels = task.train.labels;
@@ -276,10 +309,7 @@ function digits(jax: Jax, task: DigitsTask): Case {
     run: async () => {
       tree.dispose(params);
       params = initialParams(jax, task.layers);
-      let state: AdamState = {
-        m: tree.map((p: JaxArray) => np.zerosLike(p.ref), params) as Params,
-        v: tree.map((p: JaxArray) => np.zerosLike(p.ref), params) as Params,
-      };
+      let state = zeroMoments(jax, params);
       let t = 0;
       for (const order of task.orders) {
         for (let start = 0; start < order.length; start += batchSize) {
@@ -319,6 +349,119 @@ function digits(jax: Jax, task: DigitsTask): Case {
     dispose: () => {
       adamStep.dispose();
       tree.dispose(params);
+    },
+  };
+}
+
+type Dense = { kernel: JaxArray; bias: JaxArray };
+type Norm = { scale: JaxArray; bias: JaxArray };
+type GptBlock = { ln1: Norm; attn: Dense; proj: Dense; ln2: Norm; fc: Dense; out: Dense };
+type GptParams = { wte: JaxArray; wpe: JaxArray; blocks: GptBlock[]; lnF: Norm; head: JaxArray };
+
+/** The shared initial weights as a params tree, Linear kernels [in, out] as Flax keeps them. */
+function gptParams(jax: Jax, task: TransformerStepTask): GptParams {
+  const np = jax.numpy;
+  const array = (name: string) => {
+    const { data, shape } = task.params.get(name)!;
+    return np.array(data).reshape(shape);
+  };
+  const kernel = (name: string) => {
+    const { data, shape } = task.params.get(`${name}.weight`)!;
+    const [out, inFeatures] = shape as [number, number];
+    return np.array(transposeMatrix(data, out, inFeatures)).reshape([inFeatures, out]);
+  };
+  const dense = (name: string): Dense => ({ kernel: kernel(name), bias: array(`${name}.bias`) });
+  const norm = (name: string): Norm => ({ scale: array(`${name}.weight`), bias: array(`${name}.bias`) });
+  return {
+    wte: array("transformer.wte.weight"),
+    wpe: array("transformer.wpe.weight"),
+    blocks: Array.from({ length: task.config.nLayer }, (_, i) => {
+      const block = `transformer.h.${i}`;
+      return {
+        ln1: norm(`${block}.ln_1`),
+        attn: dense(`${block}.attn.c_attn`),
+        proj: dense(`${block}.attn.c_proj`),
+        ln2: norm(`${block}.ln_2`),
+        fc: dense(`${block}.mlp.c_fc`),
+        out: dense(`${block}.mlp.c_proj`),
+      };
+    }),
+    lnF: norm("transformer.ln_f"),
+    head: kernel("lm_head"),
+  };
+}
+
+/**
+ * makemore's transformer as a loss over a params tree: embeddings by `np.take`, layer norm as
+ * `nn.standardize` scaled and shifted, GELU in its tanh form, then the mean cross-entropy against
+ * the targets. Attention is written out with matmul and a causal `np.where`: nn.dotProductAttention
+ * goes through np.einsum, whose parser calls iterator helpers (`matchAll(…).map`) that Node 20 lacks.
+ */
+function gptLoss(jax: Jax, task: TransformerStepTask) {
+  const { numpy: np, nn } = jax;
+  const { batch } = task;
+  const { vocabSize, blockSize: t, nHead, nEmbd } = task.config;
+  const dense = (x: JaxArray, d: Dense) => np.matmul(x, d.kernel).add(d.bias);
+  const layerNorm = (x: JaxArray, n: Norm) => nn.standardize(x, -1, { epsilon: 1e-5 }).mul(n.scale).add(n.bias);
+  const headSize = nEmbd / nHead;
+  // [batch, t, nEmbd] → [batch, nHead, t, headSize], or with `keys` [batch, nHead, headSize, t]
+  const heads = (z: JaxArray, keys = false) => z.reshape([batch, t, nHead, headSize]).transpose(keys ? [0, 2, 3, 1] : [0, 2, 1, 3]);
+  const attention = (q: JaxArray, k: JaxArray, v: JaxArray) => {
+    const scores = np.matmul(heads(q), heads(k, true)).mul(1 / Math.sqrt(headSize));
+    const causal = np.where(np.tri(t, t, 0, { dtype: np.bool }), scores, -Infinity);
+    return np.matmul(nn.softmax(causal, -1), heads(v)).transpose([0, 2, 1, 3]).reshape([batch, t, nEmbd]);
+  };
+  return (p: GptParams, idx: JaxArray, targets: JaxArray): JaxArray => {
+    let x = np.take(p.wte, idx, 0).add(p.wpe); // [batch, t, nEmbd]
+    for (const block of p.blocks) {
+      const [q, k, v] = np.split(dense(layerNorm(x.ref, block.ln1), block.attn), 3, -1) as [JaxArray, JaxArray, JaxArray];
+      const y = attention(q, k, v);
+      x = x.add(dense(y, block.proj));
+      x = x.ref.add(dense(nn.gelu(dense(layerNorm(x, block.ln2), block.fc), { approximate: true }), block.out));
+    }
+    const logits = np.matmul(layerNorm(x, p.lnF), p.head);
+    return np.sum(nn.logSoftmax(logits, -1).mul(nn.oneHot(targets, vocabSize))).mul(-1 / (batch * t));
+  };
+}
+
+/** The whole AdamW step (loss, grad, update) under one `jit`. */
+function transformerStep(jax: Jax, task: TransformerStepTask): Case {
+  const { numpy: np, tree } = jax;
+  const { lr, eps, weightDecay } = task;
+  const [beta1, beta2] = task.betas;
+  const hyper: AdamHyper = { beta1, beta2, eps, decay: 1 - lr * weightDecay };
+  const lossAndGrad = jax.valueAndGrad(gptLoss(jax, task));
+  const step = jax.jit(
+    (p: GptParams, state: Moments<GptParams>, idx: JaxArray, targets: JaxArray, stepSize: JaxArray, correction2: JaxArray) => {
+      const [loss, g] = lossAndGrad(tree.ref(p), idx, targets);
+      return [loss, ...adamUpdate(jax, p, state, g, stepSize, correction2, hyper)] as [JaxArray, GptParams, Moments<GptParams>];
+    },
+  );
+  const shape = [task.batch, task.config.blockSize];
+  const idx = np.array(task.idx, { dtype: np.int32 }).reshape(shape);
+  const targets = np.array(task.targets, { dtype: np.int32 }).reshape(shape);
+  let params = gptParams(jax, task);
+  let state = zeroMoments(jax, params);
+  let t = 0;
+  return {
+    run: async () => {
+      t += 1;
+      const [loss, updated, nextState] = step(
+        params,
+        state,
+        idx.ref,
+        targets.ref,
+        np.array(lr / (1 - beta1 ** t)),
+        np.array(Math.sqrt(1 - beta2 ** t)),
+      );
+      params = updated;
+      state = nextState;
+      await jax.blockUntilReady([params, state]);
+      loss.dispose();
+    },
+    dispose: () => {
+      step.dispose();
+      tree.dispose([params, state, idx, targets]);
     },
   };
 }

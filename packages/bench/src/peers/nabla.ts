@@ -1,8 +1,10 @@
+import { languageModelLoss } from "@nabla/examples/src/makemore/models/language-model";
+import { Transformer } from "@nabla/examples/src/makemore/models/transformer";
 import { DataLoader, Linear, optim, ReLU, Sequential, TensorDataset } from "@nabla/nn";
 import { conv2d, crossEntropy, layerNorm, softmax } from "@nabla/ops";
 import { noGrad, tensor, type Tensor } from "@nabla/tensor";
 import type { DenseInit } from "../inputs";
-import type { Backend, Case, DigitsTask, MlpStepTask, Task } from "../tasks";
+import type { Backend, Case, DigitsTask, MlpStepTask, Task, TransformerStepTask } from "../tasks";
 
 /** nabla, written as its README shows: eager tensors, `backward()`, nn modules and optimizers. */
 export async function loadNabla(): Promise<Backend> {
@@ -75,6 +77,8 @@ function prepare(task: Task): Case {
       const cotangent = matrix(task.cotangent, task.rows, task.cols);
       return backwardCase([x, weight, bias], () => layerNorm(x, [task.cols], { weight, bias }), cotangent);
     }
+    case "transformerStep":
+      return transformerStep(task);
   }
 }
 
@@ -109,10 +113,15 @@ function mlpStep(task: MlpStepTask): Case {
   const optimizer = new optim.SGD(model.parameters(), { lr: task.lr });
   const x = matrix(task.x, task.batch, task.layers[0].inFeatures);
   const targets = tensor(task.targets);
+  return trainingStep(optimizer, () => crossEntropy(model.forward(x), targets));
+}
+
+/** One step of training: gradients cleared, `loss()` backward, the optimizer's update. */
+function trainingStep(optimizer: { zeroGrad(): void; step(): void }, loss: () => Tensor): Case {
   return {
     run: () => {
       optimizer.zeroGrad();
-      crossEntropy(model.forward(x), targets).backward();
+      loss().backward();
       optimizer.step();
     },
     dispose: NOTHING_TO_FREE,
@@ -141,4 +150,24 @@ function digits(task: DigitsTask): Case {
     accuracy: () => noGrad(() => model.forward(testFeatures).argmax(1).eq(testLabels).to("float32").mean().item() as number),
     dispose: NOTHING_TO_FREE,
   };
+}
+
+/** makemore's own training step, on the examples' port of its Transformer started from the shared weights. */
+function transformerStep(task: TransformerStepTask): Case {
+  const { config, batch } = task;
+  const model = new Transformer({ ...config, nEmbd2: config.nEmbd });
+  const named = model.namedParameters();
+  if (named.length !== task.params.size) throw new Error(`the Transformer has ${named.length} parameters, the task ${task.params.size}`);
+  noGrad(() => {
+    for (const [name, p] of named) {
+      const init = task.params.get(name);
+      if (!init) throw new Error(`the task has no initial value for ${name}`);
+      p.copy_(tensor(init.data, { shape: init.shape }));
+    }
+  });
+  const optimizer = new optim.AdamW(model.parameters(), { lr: task.lr, betas: task.betas, eps: task.eps, weightDecay: task.weightDecay });
+  const shape = [batch, config.blockSize];
+  const idx = tensor(task.idx, { shape });
+  const targets = tensor(task.targets, { shape });
+  return trainingStep(optimizer, () => languageModelLoss(model.forward(idx), targets));
 }

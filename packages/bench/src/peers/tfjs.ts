@@ -1,8 +1,17 @@
-import type { Scalar, Tensor, Variable } from "@tensorflow/tfjs-core";
+import type { Optimizer, Scalar, Tensor, Variable } from "@tensorflow/tfjs-core";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
-import { type Backend, type Case, type DigitsTask, type MlpStepTask, type Task, WorkloadSkipped } from "../tasks";
-import { transposed } from "../inputs";
+import {
+  type Backend,
+  type Case,
+  type DigitsTask,
+  EMBEDDINGS,
+  type MlpStepTask,
+  type Task,
+  type TransformerStepTask,
+  WorkloadSkipped,
+} from "../tasks";
+import { transposed, transposeMatrix } from "../inputs";
 
 type Tf = typeof import("@tensorflow/tfjs-core");
 
@@ -159,6 +168,8 @@ function prepare(tf: Tf, task: Task): Case {
         dispose: () => tf.dispose([x, weight, bias, cotangent]),
       };
     }
+    case "transformerStep":
+      return transformerStep(tf, task);
   }
 }
 
@@ -219,5 +230,79 @@ function digits(tf: Tf, task: DigitsTask): Case {
     accuracy: () =>
       tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(forward(tf, variables, testFeatures), 1), testLabels), "float32")).dataSync()[0]!),
     dispose: () => tf.dispose([...variables, features, labels, testFeatures, testLabels]),
+  };
+}
+
+/**
+ * makemore's transformer in tf ops, as TF.js users write a model without tfjs-layers: variables
+ * under makemore's names (Linear kernels [in, out]), activations kept as [batch · blockSize, nEmbd]
+ * matrices and reshaped into heads for attention. tf.train.adam has no decoupled weight decay: the
+ * step computes the gradients with `tf.variableGrads`, shrinks every variable by lr · weightDecay by
+ * hand (as torch.optim.AdamW does first) and then applies Adam.
+ */
+function transformerStep(tf: Tf, task: TransformerStepTask): Case {
+  const { config, batch, lr, weightDecay } = task;
+  const { vocabSize, blockSize: t, nLayer, nHead, nEmbd } = config;
+  const headSize = nEmbd / nHead;
+  const p = new Map<string, Variable>();
+  for (const [name, init] of task.params) {
+    // Linear weights [out, in] become kernels [in, out]; the embedding tables stay as they are
+    const [rows, cols] = init.shape as [number, number];
+    const kernel = init.shape.length === 2 && !EMBEDDINGS.includes(name);
+    p.set(name, tf.variable(kernel ? tf.tensor2d(transposeMatrix(init.data, rows, cols), [cols, rows]) : tf.tensor(init.data, init.shape)));
+  }
+  const param = (name: string): Variable => p.get(name)!;
+  const linear = (x: Tensor, name: string, bias = true): Tensor => {
+    const y = tf.matMul(x, param(`${name}.weight`));
+    return bias ? tf.add(y, param(`${name}.bias`)) : y;
+  };
+  const layerNorm = (x: Tensor, name: string): Tensor => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), param(`${name}.weight`)), param(`${name}.bias`));
+  };
+  // tfjs-core has no GELU: GPT-2's tanh form, written out
+  const gelu = (x: Tensor): Tensor =>
+    tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(x, tf.square(x))))))));
+  const heads = (z: Tensor): Tensor => tf.transpose(tf.reshape(z, [batch, t, nHead, headSize]), [0, 2, 1, 3]);
+  // −∞ above the diagonal: each position attends to itself and those before it
+  const causal = tf.tensor2d(
+    Array.from({ length: t * t }, (_, i) => (i % t > Math.floor(i / t) ? -Infinity : 0)),
+    [t, t],
+  );
+  const idx = tf.tensor1d(task.idx, "int32");
+  const targets = tf.tensor1d(task.targets, "int32");
+  // the embedding lookup as a one-hot product: tf.gather's gradient needs UnsortedSegmentSum, a
+  // kernel the wasm backend does not register (at vocab 27 the product costs little)
+  const tokens = tf.oneHot(idx, vocabSize).toFloat();
+  const labels = tf.oneHot(targets, vocabSize);
+  const loss = (): Scalar => {
+    let x = tf.reshape(
+      tf.add(tf.reshape(tf.matMul(tokens, param("transformer.wte.weight")), [batch, t, nEmbd]), param("transformer.wpe.weight")),
+      [batch * t, nEmbd],
+    );
+    for (let i = 0; i < nLayer; i++) {
+      const block = `transformer.h.${i}`;
+      const [q, k, v] = tf.split(linear(layerNorm(x, `${block}.ln_1`), `${block}.attn.c_attn`), 3, 1);
+      const scores = tf.add(tf.mul(tf.matMul(heads(q!), heads(k!), false, true), 1 / Math.sqrt(headSize)), causal);
+      const y = tf.reshape(tf.transpose(tf.matMul(tf.softmax(scores), heads(v!)), [0, 2, 1, 3]), [batch * t, nEmbd]);
+      x = tf.add(x, linear(y, `${block}.attn.c_proj`));
+      x = tf.add(x, linear(gelu(linear(layerNorm(x, `${block}.ln_2`), `${block}.mlp.c_fc`)), `${block}.mlp.c_proj`));
+    }
+    return tf.losses.softmaxCrossEntropy(labels, linear(layerNorm(x, "transformer.ln_f"), "lm_head", false)) as Scalar;
+  };
+  // typed as the base class, whose applyGradients takes the gradient map variableGrads returns
+  const optimizer: Optimizer = tf.train.adam(lr, task.betas[0], task.betas[1], task.eps);
+  const variables = [...p.values()];
+  return {
+    run: () =>
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(loss, variables);
+        for (const variable of variables) variable.assign(tf.mul(variable, 1 - lr * weightDecay));
+        optimizer.applyGradients(grads);
+      }),
+    dispose: () => {
+      optimizer.dispose();
+      tf.dispose([...variables, causal, idx, targets, tokens, labels]);
+    },
   };
 }
