@@ -70,14 +70,14 @@ function rowSource(x: View<CpuBuffer>): RowSource {
 
 /**
  * Named regions of one scratch block, in order: each one's byte offset in the block (whole vectors
- * with slack, see float32RegionBytes; a region of 0 bytes takes no room), and the block's size.
+ * with slack, see float32RegionBytes), and the bytes they take.
  */
 function scratchLayout<K extends string>(bytes: Record<K, number>): { at: Record<K, number>; total: number } {
   const at = {} as Record<K, number>;
   let total = 0;
   for (const name of Object.keys(bytes) as K[]) {
     at[name] = total;
-    total += bytes[name] === 0 ? 0 : float32RegionBytes(bytes[name] / 4);
+    total += float32RegionBytes(bytes[name] / 4);
   }
   return { at, total };
 }
@@ -100,26 +100,61 @@ function rowsAt(source: RowSource, r: number, count: number, n: number, scratch:
   return [scratch.ptr + regionAt, n * 4];
 }
 
-/** Rows per call: all of them when nothing is copied, else a block's worth. */
-function rowsPerBlock(rows: number, n: number, copies: boolean): number {
-  return copies ? Math.min(rows, Math.max(1, Math.floor(BLOCK_BYTES / (n * 4)))) : rows;
+/** What a driver hands inRowBlocks besides the shape and its operands' rows. */
+interface RowBlocksJob<K extends string, T> {
+  /** The scratch regions the kernel uses on every call (weights, statistics, sums), in bytes. */
+  regions: Record<K, number>;
+  /** Fills those regions (at: their byte offsets in the scratch block) before the first call. */
+  prepare(scratch: HeapBlock, at: Record<K, number>): void;
+  /** Runs the kernel on rows [r, r + count): each operand's pointer and row stride, the output's pointer, the regions' pointers. */
+  call(rowsIn: readonly [number, number][], dst: number, r: number, count: number, ptrs: Record<K, number>): void;
+  /** Reads what the driver returns besides the output out of the regions after the last call. */
+  finish(scratch: HeapBlock, at: Record<K, number>): T;
 }
 
 /**
- * A kernel's output of `rows` × `n` float32 values: new heap storage it writes in place (from
- * HEAP_MIN_ELEMENTS, as allocateBuffer), or, for fewer values or when the heap has no room, a typed
- * array that `copyOut` fills a block of rows at a time from the scratch region the kernel wrote.
+ * Runs a row kernel over every row of [R, N] float32 operands into a new [R, N] output, with one
+ * scratch block: operands in the heap are read where they live and an output in the heap is
+ * written in place, all rows in one call; otherwise the kernel takes a block of rows at a time,
+ * copied into the scratch (an operand) or out of it (the output: heap storage for fewer than
+ * HEAP_MIN_ELEMENTS values, as allocateBuffer, or when the heap has no room). Null, having done
+ * nothing, when the heap cannot give the scratch.
  */
-function outputOf(rows: number, n: number) {
-  const heap = rows * n >= HEAP_MIN_ELEMENTS ? WasmFloat32Buffer.allocate(rows * n) : null;
-  const array = heap === null ? new Float32Array(rows * n) : null;
-  return {
-    heap,
-    result: (heap ?? array) as CpuBuffer,
-    copyOut(scratch: HeapBlock, regionAt: number, r: number, count: number): void {
-      array?.set(scratch.f32().subarray(regionAt / 4, regionAt / 4 + count * n), r * n);
-    },
-  };
+function inRowBlocks<K extends string, T>(
+  rows: number,
+  n: number,
+  operands: readonly RowSource[],
+  job: RowBlocksJob<K, T>,
+): ({ out: CpuBuffer } & T) | null {
+  const heapOut = rows * n >= HEAP_MIN_ELEMENTS ? WasmFloat32Buffer.allocate(rows * n) : null;
+  const inPlace = operands.every((operand) => "ptr" in operand) && heapOut !== null;
+  const block = inPlace ? rows : Math.min(rows, Math.max(1, Math.floor(BLOCK_BYTES / (n * 4))));
+  // scratch: [the job's regions | a block of each copied operand | a block of the output]
+  const regions = scratchLayout(job.regions);
+  const blockBytes = float32RegionBytes(block * n);
+  let copies = 0;
+  const copyAt = operands.map((operand) => ("ptr" in operand ? 0 : regions.total + blockBytes * copies++));
+  const outAt = regions.total + blockBytes * copies;
+  const scratch = simdKernels()!.heap.allocate(outAt + (heapOut === null ? blockBytes : 0));
+  if (scratch === null) {
+    heapOut?.free();
+    return null;
+  }
+  const out = heapOut ?? new Float32Array(rows * n);
+  const ptrs = {} as Record<K, number>;
+  for (const name of Object.keys(regions.at) as K[]) ptrs[name] = scratch.ptr + regions.at[name];
+  try {
+    job.prepare(scratch, regions.at);
+    for (let r = 0; r < rows; r += block) {
+      const count = Math.min(block, rows - r);
+      const rowsIn = operands.map((operand, k) => rowsAt(operand, r, count, n, scratch, copyAt[k]!));
+      job.call(rowsIn, heapOut === null ? scratch.ptr + outAt : heapOut.ptr + r * n * 4, r, count, ptrs);
+      if (heapOut === null) (out as Float32Array).set(scratch.f32().subarray(outAt / 4, outAt / 4 + count * n), r * n);
+    }
+    return { out, ...job.finish(scratch, regions.at) };
+  } finally {
+    scratch.free();
+  }
 }
 
 /**
@@ -138,52 +173,22 @@ export function layerNormSimd(
   const source = rowSource(x);
   const w = valuesOf(weight && hostView(weight), n, 1);
   const b = valuesOf(bias && hostView(bias), n, 0);
-  const out = outputOf(rows, n);
-  const block = rowsPerBlock(rows, n, !("ptr" in source) || out.heap === null);
-  const { at, total } = scratchLayout({
-    weight: f32Bytes(n),
-    bias: f32Bytes(n),
-    mean: f32Bytes(rows),
-    rstd: f32Bytes(rows),
-    x: "ptr" in source ? 0 : f32Bytes(block * n),
-    out: out.heap === null ? f32Bytes(block * n) : 0,
+  return inRowBlocks(rows, n, [source], {
+    regions: { weight: f32Bytes(n), bias: f32Bytes(n), mean: f32Bytes(rows), rstd: f32Bytes(rows) },
+    prepare(scratch, at) {
+      const values = scratch.f32();
+      values.set(w, at.weight / 4);
+      values.set(b, at.bias / 4);
+    },
+    call(rowsIn, dst, r, count, ptrs) {
+      const [xPtr, xStride] = rowsIn[0]!;
+      kernels.exports.layerNormF32(xPtr, xStride, count, n, ptrs.weight, ptrs.bias, eps, dst, ptrs.mean + r * 4, ptrs.rstd + r * 4);
+    },
+    finish(scratch, at) {
+      const values = scratch.f32();
+      return { mean: values.slice(at.mean / 4, at.mean / 4 + rows), rstd: values.slice(at.rstd / 4, at.rstd / 4 + rows) };
+    },
   });
-  const scratch = kernels.heap.allocate(total);
-  if (scratch === null) {
-    out.heap?.free();
-    return null;
-  }
-  const ptr = scratch.ptr;
-  try {
-    scratch.f32().set(w, at.weight / 4);
-    scratch.f32().set(b, at.bias / 4);
-    for (let r = 0; r < rows; r += block) {
-      const count = Math.min(block, rows - r);
-      const [xPtr, xStride] = rowsAt(source, r, count, n, scratch, at.x);
-      const dst = out.heap === null ? ptr + at.out : out.heap.ptr + r * n * 4;
-      kernels.exports.layerNormF32(
-        xPtr,
-        xStride,
-        count,
-        n,
-        ptr + at.weight,
-        ptr + at.bias,
-        eps,
-        dst,
-        ptr + at.mean + r * 4,
-        ptr + at.rstd + r * 4,
-      );
-      out.copyOut(scratch, at.out, r, count);
-    }
-    const values = scratch.f32();
-    return {
-      out: out.result,
-      mean: values.slice(at.mean / 4, at.mean / 4 + rows),
-      rstd: values.slice(at.rstd / 4, at.rstd / 4 + rows),
-    };
-  } finally {
-    scratch.free();
-  }
 }
 
 /**
@@ -200,64 +205,43 @@ export function layerNormBackwardSimd(
   const kernels = simdKernels();
   const [rows, n] = x.shape as [number, number];
   if (kernels === null || rows * n === 0) return null;
-  const xSource = rowSource(x);
-  const gSource = rowSource(g);
+  const operands = [rowSource(x), rowSource(g)];
   const w = valuesOf(weight && hostView(weight), n, 1);
   const means = valuesOf(hostView(mean), rows, 0);
   const rstds = valuesOf(hostView(rstd), rows, 0);
-  const dx = outputOf(rows, n);
-  const block = rowsPerBlock(rows, n, !("ptr" in xSource) || !("ptr" in gSource) || dx.heap === null);
-  const { at, total } = scratchLayout({
-    weight: f32Bytes(n),
-    mean: f32Bytes(rows),
-    rstd: f32Bytes(rows),
-    dweight: f64Bytes(n),
-    dbias: f64Bytes(n),
-    x: "ptr" in xSource ? 0 : f32Bytes(block * n),
-    g: "ptr" in gSource ? 0 : f32Bytes(block * n),
-    dx: dx.heap === null ? f32Bytes(block * n) : 0,
-  });
-  const scratch = kernels.heap.allocate(total);
-  if (scratch === null) {
-    dx.heap?.free();
-    return null;
-  }
-  const ptr = scratch.ptr;
-  try {
-    const values = scratch.f32();
-    values.set(w, at.weight / 4);
-    values.set(means, at.mean / 4);
-    values.set(rstds, at.rstd / 4);
-    // the column sums are added into, from zero (the heap reuses blocks)
-    scratch.f64().fill(0, at.dweight / 8, at.x / 8);
-    for (let r = 0; r < rows; r += block) {
-      const count = Math.min(block, rows - r);
-      const [xPtr, xStride] = rowsAt(xSource, r, count, n, scratch, at.x);
-      const [gPtr, gStride] = rowsAt(gSource, r, count, n, scratch, at.g);
-      const dst = dx.heap === null ? ptr + at.dx : dx.heap.ptr + r * n * 4;
+  const sumsOf = (scratch: HeapBlock, at: number) => scratch.f64().subarray(at / 8, at / 8 + n);
+  const result = inRowBlocks(rows, n, operands, {
+    regions: { weight: f32Bytes(n), mean: f32Bytes(rows), rstd: f32Bytes(rows), dweight: f64Bytes(n), dbias: f64Bytes(n) },
+    prepare(scratch, at) {
+      const values = scratch.f32();
+      values.set(w, at.weight / 4);
+      values.set(means, at.mean / 4);
+      values.set(rstds, at.rstd / 4);
+      // the kernel adds into the column sums (the heap reuses blocks: they start as whatever was there)
+      sumsOf(scratch, at.dweight).fill(0);
+      sumsOf(scratch, at.dbias).fill(0);
+    },
+    call(rowsIn, dst, r, count, ptrs) {
+      const [[xPtr, xStride], [gPtr, gStride]] = rowsIn as [[number, number], [number, number]];
       kernels.exports.layerNormBackwardF32(
         xPtr,
         xStride,
         gPtr,
         gStride,
-        ptr + at.mean + r * 4,
-        ptr + at.rstd + r * 4,
-        ptr + at.weight,
+        ptrs.mean + r * 4,
+        ptrs.rstd + r * 4,
+        ptrs.weight,
         count,
         n,
         dst,
-        ptr + at.dweight,
-        ptr + at.dbias,
+        ptrs.dweight,
+        ptrs.dbias,
       );
-      dx.copyOut(scratch, at.dx, r, count);
-    }
-    const sums = scratch.f64();
-    return {
-      dx: dx.result,
-      dweight: Float32Array.from(sums.subarray(at.dweight / 8, at.dweight / 8 + n)),
-      dbias: Float32Array.from(sums.subarray(at.dbias / 8, at.dbias / 8 + n)),
-    };
-  } finally {
-    scratch.free();
-  }
+    },
+    finish: (scratch, at) => ({
+      dweight: Float32Array.from(sumsOf(scratch, at.dweight)),
+      dbias: Float32Array.from(sumsOf(scratch, at.dbias)),
+    }),
+  });
+  return result === null ? null : { dx: result.out, dweight: result.dweight, dbias: result.dbias };
 }
