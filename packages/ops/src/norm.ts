@@ -130,9 +130,10 @@ interface LayerNormFields {
 
 /**
  * Layer normalisation of x over its last `normalizedDims` dims, seen as rows of `size` values,
- * through the backend's fused layerNorm primitive (each row's statistics in one pass over it,
- * saving only the input, the mean and the rstd); its backward is the fused layerNormBackward,
- * or the same formulas in tensor ops when the gradient is itself to be differentiated.
+ * through the backend's fused layerNorm primitive (each row's statistics and output while the row
+ * is in cache), saving only the input, the mean and the rstd; its backward is the fused
+ * layerNormBackward, or the same formulas in tensor ops when the gradient is itself to be
+ * differentiated.
  */
 const layerNormRows = defineOp({
   name: "layerNorm",
@@ -191,7 +192,7 @@ const layerNormRows = defineOp({
   },
 });
 
-/** layerNorm's gradients in tensor ops (see layerNormBackward for the formulas), recomputing the statistics from x. */
+/** layerNorm's gradients in tensor ops (the layerNormBackward primitive's formulas), its statistics recomputed from x. */
 function layerNormVjp(
   x: Tensor,
   weight: Tensor | null,
