@@ -231,7 +231,7 @@ export function registerWasmKernels(): void {
     accepts: (logits: CpuView) => isFloat32(logits),
     run(logits: CpuView, targets: CpuView, ignoreIndex: number, denominator: number, probabilities: CpuView): TypedArray | null {
       const [rows, classes] = logits.shape as [number, number];
-      const softmaxRows = softmaxRowsSimd(logits, rows, classes, false);
+      const softmaxRows = softmaxRowsSimd(logits, rows, classes, false, true);
       if (softmaxRows === null) return null;
       const { out, maxima, sums } = softmaxRows;
       // views over the heap taken after the kernel's allocations, which could have detached older ones

@@ -23,20 +23,26 @@ export function simdSoftmaxAvailable(): boolean {
   return simdKernels() !== null;
 }
 
-/** Softmax or log-softmax of rows, with each row's max and Σ exp(x − max) (as float64). */
-export interface SoftmaxRows {
-  out: CpuBuffer;
+/** Each row's max and Σ exp(x − max), as float64. */
+export interface RowStatistics {
   maxima: Float64Array;
   sums: Float64Array;
 }
 
 /**
  * Softmax (log false) or log-softmax (log true) of each of the `rows` rows of `n` values of float32
- * x (its elements in row-major order: see rowSource), contiguous in the output. Null, having done
- * nothing, when the JS kernel should run instead: no elements, rows too long for what the heap can
- * give, or no WebAssembly SIMD.
+ * x (its elements in row-major order: see rowSource), contiguous in the output, with each row's
+ * statistics when `statistics` is true (else empty arrays). Null, having done nothing, when the JS
+ * kernel should run instead: no elements, rows too long for what the heap can give, or no
+ * WebAssembly SIMD.
  */
-export function softmaxRowsSimd(x: View<CpuBuffer>, rows: number, n: number, log: boolean): SoftmaxRows | null {
+export function softmaxRowsSimd(
+  x: View<CpuBuffer>,
+  rows: number,
+  n: number,
+  log: boolean,
+  statistics = false,
+): ({ out: CpuBuffer } & RowStatistics) | null {
   const kernels = simdKernels();
   if (kernels === null || rows * n === 0) return null;
   return inRowBlocks(rows, n, [rowSource(x, rows, n)], {
@@ -46,6 +52,7 @@ export function softmaxRowsSimd(x: View<CpuBuffer>, rows: number, n: number, log
       kernels.exports.softmaxRowsF32(src, srcStride, count, n, dst, ptrs.maxima + r * 8, ptrs.sums + r * 8, log ? 1 : 0);
     },
     finish(scratch, at) {
+      if (!statistics) return { maxima: new Float64Array(0), sums: new Float64Array(0) };
       const values = scratch.f64();
       return { maxima: values.slice(at.maxima / 8, at.maxima / 8 + rows), sums: values.slice(at.sums / 8, at.sums / 8 + rows) };
     },

@@ -128,7 +128,12 @@
         (local.set $a (i32.add (local.get $a) (i32.const 32)))
         (local.set $b (i32.add (local.get $b) (i32.const 32)))
         (br_if $next (i32.lt_u (local.get $a) (local.get $chunkEnd))))
-      (local.set $sum (call $accumulate (call $accumulate (local.get $sum) (local.get $even)) (local.get $odd)))
+      (local.set $even (f32x4.add (local.get $even) (local.get $odd)))
+      ;; $accumulate, inline
+      (local.set $sum
+        (f64x2.add
+          (f64x2.add (local.get $sum) (f64x2.promote_low_f32x4 (local.get $even)))
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $even) (local.get $even)))))
       (br $eachChunk)))
     ;; the last 0–7 values: a whole vector, then one that may hold values past the row's end
     (if (i32.and (local.get $n) (i32.const 4)) (then
@@ -159,7 +164,12 @@
         (local.set $odd (f32x4.add (local.get $odd) (v128.load offset=16 (local.get $a))))
         (local.set $a (i32.add (local.get $a) (i32.const 32)))
         (br_if $next (i32.lt_u (local.get $a) (local.get $chunkEnd))))
-      (local.set $sum (call $accumulate (call $accumulate (local.get $sum) (local.get $even)) (local.get $odd)))
+      (local.set $even (f32x4.add (local.get $even) (local.get $odd)))
+      ;; $accumulate, inline
+      (local.set $sum
+        (f64x2.add
+          (f64x2.add (local.get $sum) (f64x2.promote_low_f32x4 (local.get $even)))
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $even) (local.get $even)))))
       (br $eachChunk)))
     ;; the last 0–7 values: a whole vector, then one that may hold values past the row's end
     (if (i32.and (local.get $n) (i32.const 4)) (then
@@ -210,7 +220,11 @@
         (local.set $src (i32.add (local.get $src) (i32.const 16)))
         (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
         (br_if $next (i32.lt_u (local.get $src) (local.get $chunkEnd))))
-      (local.set $sum (call $accumulate (local.get $sum) (local.get $chunk)))
+      ;; $accumulate, inline
+      (local.set $sum
+        (f64x2.add
+          (f64x2.add (local.get $sum) (f64x2.promote_low_f32x4 (local.get $chunk)))
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $chunk) (local.get $chunk)))))
       (br $eachChunk)))
     (if (i32.and (local.get $n) (i32.const 3)) (then
       (local.set $e
