@@ -7,7 +7,7 @@ import { WasmFloat32Buffer } from "../../packages/tensor/src/backends/cpu/wasm/f
 import { softmaxRowsSimd, softmaxVjpRowsSimd } from "../../packages/tensor/src/backends/cpu/wasm/softmax";
 import { wasmHeap } from "../../packages/tensor/src/backends/cpu/wasm/wasm-api";
 import type { Primitives } from "../../packages/tensor/src/backends/primitives";
-import { withKernels } from "../support/kernels";
+import { withKernels, withOutputs } from "../support/kernels";
 
 // The softmax and softmaxBackward primitives on float32 storage that lives in the WebAssembly heap
 // (read where it is) or in typed arrays (copied a block of rows at a time): the SIMD kernels
@@ -114,17 +114,6 @@ function operandOf(
 /** What the view holds, row-major: the repeated row once per row. */
 const rowMajorOf = (values: number[], layout: Layout, rows: number, n: number): number[] =>
   layout === "repeated row" ? Array.from({ length: rows }, () => values.slice(0, n)).flat() : values;
-
-/** Runs `call` with the heap refusing new storage when `inHeap` is false: outputs are copied out then. */
-function withOutputs<T>(inHeap: boolean, call: () => T): T {
-  if (inHeap) return call();
-  const allocate = vi.spyOn(WasmFloat32Buffer, "allocate").mockReturnValue(null);
-  try {
-    return call();
-  } finally {
-    allocate.mockRestore();
-  }
-}
 
 /**
  * The first index where `actual` and the reference disagree (NaN where it is NaN, ±Infinity alike,
