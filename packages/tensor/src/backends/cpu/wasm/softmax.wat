@@ -8,7 +8,7 @@
 ;;   softmaxVjpF32:    dst = y ⊙ (g − Σ g ⊙ y) per row (the VJP of softmax, y its output).
 ;;   logSoftmaxVjpF32: dst = g − exp(y) ⊙ Σ g per row (the VJP of log-softmax, y its output).
 ;;
-;; Row sums accumulate in float64, as the JS kernels do (the exponentials eight vectors at a time in
+;; Row sums accumulate in float64, as the JS kernels do (partial sums of up to eight vectors in
 ;; float32 first). Loops work on whole vectors of four: a row's last vector reads up to three values
 ;; past its end (masked out of maxima and sums; heap storage and the driver's scratch regions have
 ;; 16 bytes of slack) and writes up to three past the end of its output row, which is where the next
