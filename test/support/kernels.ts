@@ -1,5 +1,6 @@
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, vi } from "vitest";
 import { getKernelPreference, type KernelPreference, setKernelPreference } from "@nabla/tensor";
+import { WasmFloat32Buffer } from "../../packages/tensor/src/backends/cpu/wasm/float32-buffer";
 
 /** Runs `fn` on the kernels `preference` chooses, then restores the preference before. */
 export function withKernels<T>(preference: KernelPreference, fn: () => T): T {
@@ -20,4 +21,18 @@ export function useKernels(preference: KernelPreference): void {
     setKernelPreference(preference);
   });
   afterAll(() => setKernelPreference(before));
+}
+
+/**
+ * Runs `call` with the WebAssembly heap refusing new float32 storage when `inHeap` is false, so
+ * kernels that write their outputs into new heap storage write them into scratch and copy them out.
+ */
+export function withOutputs<T>(inHeap: boolean, call: () => T): T {
+  if (inHeap) return call();
+  const allocate = vi.spyOn(WasmFloat32Buffer, "allocate").mockReturnValue(null);
+  try {
+    return call();
+  } finally {
+    allocate.mockRestore();
+  }
 }

@@ -6,7 +6,7 @@ import { type CpuBuffer, hostArray } from "../../packages/tensor/src/backends/cp
 import { WasmFloat32Buffer } from "../../packages/tensor/src/backends/cpu/wasm/float32-buffer";
 import { layerNormBackwardSimd, layerNormSimd, simdLayerNormAvailable } from "../../packages/tensor/src/backends/cpu/wasm/layer-norm";
 import type { Primitives } from "../../packages/tensor/src/backends/primitives";
-import { withKernels } from "../support/kernels";
+import { withKernels, withOutputs } from "../support/kernels";
 
 // The layerNorm and layerNormBackward primitives: their WebAssembly SIMD kernels against the JS
 // reference kernels, called through the registry's dispatch with "js" and then "wasm" as the kernel
@@ -105,20 +105,6 @@ function expectWithin(actual: number[], expected: number[], tolerance: (i: numbe
 }
 
 const maxAbs = (values: readonly number[]) => values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-
-/**
- * Runs `call` with the heap refusing new storage when `inHeap` is false, so the kernels write
- * their outputs into scratch and copy them out.
- */
-function withOutputs<T>(inHeap: boolean, call: () => T): T {
-  if (inHeap) return call();
-  const allocate = vi.spyOn(WasmFloat32Buffer, "allocate").mockReturnValue(null);
-  try {
-    return call();
-  } finally {
-    allocate.mockRestore();
-  }
-}
 
 describe("layerNorm and layerNormBackward: WebAssembly SIMD against the JS reference", () => {
   it("are available in Node (so the tests here test them, not a fallback)", () => {

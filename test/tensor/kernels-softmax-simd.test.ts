@@ -2,6 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { full } from "@nabla/tensor";
 import { softmax } from "@nabla/ops";
+import type { View } from "../../packages/tensor/src/backends/backend";
+import { type CpuBuffer, hostArray } from "../../packages/tensor/src/backends/cpu/buffer";
 import { simdSoftmaxAvailable, softmaxRowsSimd, softmaxVjpRowsSimd } from "../../packages/tensor/src/backends/cpu/wasm/softmax";
 import { WASM_MEMORY_LIMIT_BYTES, wasmHeap } from "../../packages/tensor/src/backends/cpu/wasm/wasm-api";
 import { useKernels } from "../support/kernels";
@@ -34,6 +36,16 @@ const rowsArb: fc.Arbitrary<Rows> = fc
       .array(entryArb, { minLength: offset + rows * n, maxLength: offset + rows * n })
       .map((entries) => ({ values: Float32Array.from(entries), offset, rows, n })),
   );
+
+/** `rows` contiguous rows of `n` values of a typed array, from `offset`: what the drivers take. */
+const rowsView = (values: Float32Array, offset: number, rows: number, n: number): View<CpuBuffer> => ({
+  buffer: values,
+  shape: [rows, n],
+  strides: [n, 1],
+  offset,
+});
+
+const read = (buffer: CpuBuffer): Float32Array => hostArray(buffer) as Float32Array;
 
 function rowOf({ values, offset, n }: Rows, r: number): number[] {
   return Array.from(values.subarray(offset + r * n, offset + (r + 1) * n));
@@ -70,9 +82,9 @@ describe("WebAssembly SIMD softmax kernels", () => {
   it("softmax and log-softmax rows equal the float64 reference, with each row's max and Σ exp", () => {
     fc.assert(
       fc.property(rowsArb, fc.boolean(), (input, log) => {
-        const result = softmaxRowsSimd(input.values, input.offset, input.rows, input.n, log)!;
-        expect(result.out).toBeInstanceOf(Float32Array);
-        expect(result.out.length).toBe(input.rows * input.n);
+        const result = softmaxRowsSimd(rowsView(input.values, input.offset, input.rows, input.n), input.rows, input.n, log, true)!;
+        const out = read(result.out);
+        expect(out.length).toBe(input.rows * input.n);
         for (let r = 0; r < input.rows; r++) {
           const ref = referenceRow(rowOf(input, r));
           // the kernel ignores NaN in the max as the JS kernel does (x − max is then NaN in the
@@ -82,7 +94,7 @@ describe("WebAssembly SIMD softmax kernels", () => {
           for (let j = 0; j < input.n; j++) {
             const expected = log ? ref.logSoftmax[j]! : ref.softmax[j]!;
             // a masked (-Infinity) entry of a row that is not NaN is exactly 0 / -Infinity
-            if (rowOf(input, r)[j] === -Infinity && !Number.isNaN(ref.sum)) expect(result.out[r * input.n + j]).toBe(log ? -Infinity : 0);
+            if (rowOf(input, r)[j] === -Infinity && !Number.isNaN(ref.sum)) expect(out[r * input.n + j]).toBe(log ? -Infinity : 0);
             // log-softmax values are differences: their error scales with log Σ, not with the value.
             // The kernel rounds x − max to float32 (as PyTorch's float32 kernels do), which moves
             // exp(x − max) by up to |x − max|·2⁻²⁴ relative.
@@ -91,8 +103,8 @@ describe("WebAssembly SIMD softmax kernels", () => {
               ? Math.max(1, Math.abs(expected), Math.abs(Math.log(ref.sum)))
               : Math.abs(expected) * (1 + (shifted * 2 ** -24) / RTOL);
             // a result below float32's smallest normal (1.2e-38) is rounded to a subnormal or 0
-            if (!log && Math.abs(expected) < 1.2e-38) expect(Math.abs(result.out[r * input.n + j]!)).toBeLessThan(1.2e-38);
-            else expectNear(result.out[r * input.n + j]!, Math.fround(expected), scale, `row ${r} entry ${j}`);
+            if (!log && Math.abs(expected) < 1.2e-38) expect(Math.abs(out[r * input.n + j]!)).toBeLessThan(1.2e-38);
+            else expectNear(out[r * input.n + j]!, Math.fround(expected), scale, `row ${r} entry ${j}`);
           }
         }
       }),
@@ -102,14 +114,14 @@ describe("WebAssembly SIMD softmax kernels", () => {
 
   it("masks give exactly 0 (softmax) and -Infinity (log-softmax); an all -Infinity row is NaN", () => {
     const values = Float32Array.from([-Infinity, 1, -Infinity, 2, 0, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity]);
-    const soft = softmaxRowsSimd(values, 0, 2, 5, false)!;
-    expect(Array.from(soft.out.subarray(0, 5)).map((v, i) => (i % 2 === 0 && i < 4 ? v : Math.sign(v)))).toEqual([0, 1, 0, 1, 1]);
-    expect(soft.out[0]).toBe(0);
-    expect(Array.from(soft.out.subarray(5)).every(Number.isNaN)).toBe(true);
-    const log = softmaxRowsSimd(values, 0, 2, 5, true)!;
-    expect(log.out[0]).toBe(-Infinity);
-    expect(log.out[2]).toBe(-Infinity);
-    expect(Array.from(log.out.subarray(5)).every(Number.isNaN)).toBe(true);
+    const soft = read(softmaxRowsSimd(rowsView(values, 0, 2, 5), 2, 5, false)!.out);
+    expect(Array.from(soft.subarray(0, 5)).map((v, i) => (i % 2 === 0 && i < 4 ? v : Math.sign(v)))).toEqual([0, 1, 0, 1, 1]);
+    expect(soft[0]).toBe(0);
+    expect(Array.from(soft.subarray(5)).every(Number.isNaN)).toBe(true);
+    const log = read(softmaxRowsSimd(rowsView(values, 0, 2, 5), 2, 5, true)!.out);
+    expect(log[0]).toBe(-Infinity);
+    expect(log[2]).toBe(-Infinity);
+    expect(Array.from(log.subarray(5)).every(Number.isNaN)).toBe(true);
   });
 
   it("the VJPs of softmax and log-softmax equal their float64 formulas", () => {
@@ -133,7 +145,7 @@ describe("WebAssembly SIMD softmax kernels", () => {
         // y: log-probabilities for log-softmax, probabilities (their exp) for softmax
         const yValues = Float32Array.from([...Array(yOffset).fill(7), ...(log ? y : y.map(Math.exp))]);
         const gValues = Float32Array.from([...Array(gOffset).fill(7), ...g]);
-        const out = softmaxVjpRowsSimd(yValues, yOffset, gValues, gOffset, rows, n, log)!;
+        const out = read(softmaxVjpRowsSimd(rowsView(yValues, yOffset, rows, n), rowsView(gValues, gOffset, rows, n), rows, n, log)!);
         expect(out.length).toBe(rows * n);
         for (let r = 0; r < rows; r++) {
           const yr = Array.from(yValues.subarray(yOffset + r * n, yOffset + (r + 1) * n));
@@ -155,8 +167,8 @@ describe("WebAssembly SIMD softmax kernels", () => {
     // a row's input and output (and, for the VJP, the gradient) are more than the limit
     const n = WASM_MEMORY_LIMIT_BYTES / 8 + 1000;
     const row = new Float32Array(n);
-    expect(softmaxRowsSimd(row, 0, 1, n, false)).toBeNull();
-    expect(softmaxVjpRowsSimd(row, 0, row, 0, 1, n, true)).toBeNull();
+    expect(softmaxRowsSimd(rowsView(row, 0, 1, n), 1, n, false)).toBeNull();
+    expect(softmaxVjpRowsSimd(rowsView(row, 0, 1, n), rowsView(row, 0, 1, n), 1, n, true)).toBeNull();
     const y = softmax(full([1, n], 2, { requiresGrad: true }), -1);
     y.backward(full([1, n], 1));
     expect(y.max().item()).toBeCloseTo(1 / n, 12);

@@ -17,7 +17,7 @@ export interface Rows {
 }
 
 /** x [R, N] read in place when each row is contiguous (rows any distance apart), else a contiguous copy. */
-export function rowsOf(x: HostView, dtype: DType): Rows {
+function rowsOf(x: HostView, dtype: DType): Rows {
   const n = x.shape[1]!;
   if (n <= 1 || x.strides[1] === 1) return { data: x.buffer as FloatArray, base: x.offset, stride: x.strides[0]! };
   return { data: toContiguous(x, dtype) as FloatArray, base: 0, stride: n };

@@ -30,7 +30,7 @@ export function sliceLayout(shape: readonly number[], dim: number): SliceLayout 
 }
 
 /** A view's elements in row-major order: its own buffer when contiguous (no copy), else a copy. */
-export function rowMajor(x: HostView, dtype: DType): { data: FloatArray; base: number } {
+function rowMajor(x: HostView, dtype: DType): { data: FloatArray; base: number } {
   return isContiguousLayout(x) ? { data: x.buffer as FloatArray, base: x.offset } : { data: toContiguous(x, dtype) as FloatArray, base: 0 };
 }
 

@@ -8,7 +8,7 @@ import { type CpuBuffer, HEAP_MIN_ELEMENTS, hostArray, hostView } from "./buffer
 import type { HostView, Strided } from "./iterate";
 import { forEachMatrixPair } from "./matmul";
 import { adjacentSplit, fromAccumulator } from "./reduce";
-import { rowMajor, sliceLayout, targetOf } from "./softmax";
+import { sliceLayout, targetOf } from "./softmax";
 import { binaryRowsInPlace, type HeapOperand, readsAsRows, zipBinarySimd } from "./wasm/elementwise";
 import { WasmFloat32Buffer } from "./wasm/float32-buffer";
 import { layerNormBackwardSimd, layerNormSimd } from "./wasm/layer-norm";
@@ -200,10 +200,9 @@ export function registerWasmKernels(): void {
     dtype: (_x: CpuView, _dim: number, _log: boolean, dtype: DType) => dtype,
     size: (x: CpuView) => numelOf(x.shape),
     accepts: (x: CpuView, dim: number) => isFloat32(x) && alongRows(x, dim),
-    run(x: CpuView, dim: number, log: boolean, dtype: DType): TypedArray | null {
-      const { data, base } = rowMajor(stableHostView(x), dtype);
+    run(x: CpuView, dim: number, log: boolean): CpuBuffer | null {
       const { outer, size } = sliceLayout(x.shape, dim);
-      return softmaxRowsSimd(data as Float32Array, base, outer, size, log)?.out ?? null;
+      return softmaxRowsSimd(x, outer, size, log)?.out ?? null;
     },
   });
 
@@ -214,11 +213,9 @@ export function registerWasmKernels(): void {
     dtype: (_y: CpuView, _g: CpuView, _dim: number, _log: boolean, dtype: DType) => dtype,
     size: (y: CpuView) => numelOf(y.shape),
     accepts: (y: CpuView, g: CpuView, dim: number) => isFloat32(y) && isFloat32(g) && alongRows(y, dim),
-    run(y: CpuView, g: CpuView, dim: number, log: boolean, dtype: DType): TypedArray | null {
-      const { data: yData, base: yBase } = rowMajor(stableHostView(y), dtype);
-      const { data: gData, base: gBase } = rowMajor(stableHostView(g), dtype);
+    run(y: CpuView, g: CpuView, dim: number, log: boolean): CpuBuffer | null {
       const { outer, size } = sliceLayout(y.shape, dim);
-      return softmaxVjpRowsSimd(yData as Float32Array, yBase, gData as Float32Array, gBase, outer, size, log);
+      return softmaxVjpRowsSimd(y, g, outer, size, log);
     },
   });
 
@@ -232,26 +229,21 @@ export function registerWasmKernels(): void {
       dtype,
     size: (logits: CpuView) => numelOf(logits.shape),
     accepts: (logits: CpuView) => isFloat32(logits),
-    run(
-      logits: CpuView,
-      targets: CpuView,
-      ignoreIndex: number,
-      denominator: number,
-      probabilities: CpuView,
-      dtype: DType,
-    ): TypedArray | null {
+    run(logits: CpuView, targets: CpuView, ignoreIndex: number, denominator: number, probabilities: CpuView): TypedArray | null {
       const [rows, classes] = logits.shape as [number, number];
-      const { data: x, base } = rowMajor(stableHostView(logits), dtype);
-      const softmaxRows = softmaxRowsSimd(x as Float32Array, base, rows, classes, false);
+      const softmaxRows = softmaxRowsSimd(logits, rows, classes, false, true);
       if (softmaxRows === null) return null;
       const { out, maxima, sums } = softmaxRows;
-      // taken after the kernel's scratch block: a view over the heap from before could be detached
-      hostArray(probabilities.buffer).set(out, probabilities.offset);
+      // views over the heap taken after the kernel's allocations, which could have detached older ones
+      hostArray(probabilities.buffer).set(hostArray(out), probabilities.offset);
+      if (out instanceof WasmFloat32Buffer) out.free();
+      const x = hostView(logits);
+      const [rowStride, classStride] = x.strides as [number, number];
       const targetsView = hostView(targets);
       let total = 0;
       for (let n = 0; n < rows; n++) {
         const target = targetOf(targetsView, n);
-        if (target !== ignoreIndex) total += maxima[n]! + Math.log(sums[n]!) - x[base + n * classes + target]!;
+        if (target !== ignoreIndex) total += maxima[n]! + Math.log(sums[n]!) - x.buffer[x.offset + n * rowStride + target * classStride]!;
       }
       return Float32Array.of(total / denominator);
     },

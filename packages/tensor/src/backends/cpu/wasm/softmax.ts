@@ -1,23 +1,20 @@
+import type { View } from "../../backend";
+import type { CpuBuffer } from "../buffer";
+import { f64Bytes, inRowBlocks, rowSource } from "./row-blocks";
 import { SOFTMAX_WASM_BASE64 } from "./softmax-binary";
-import { float32RegionBytes, lazyWasmKernels, type WasmKernels } from "./wasm-api";
+import { lazyWasmKernels } from "./wasm-api";
 
-// Drivers of softmax.wat, registered beside the reference kernels of softmax, softmaxBackward,
-// crossEntropy and crossEntropyBackward (cpu/softmax.ts): float32 rows copied into a scratch block of the WebAssembly heap a block
-// at a time, worked on there with SIMD (a vector exp instead of a call to Math.exp per element),
-// and copied out.
+// The drivers of softmax.wat, registered beside the reference kernels of softmax, softmaxBackward
+// and crossEntropy (cpu/softmax.ts): float32 rows in place on heap storage, else a block of rows
+// at a time (see row-blocks.ts), worked on with SIMD (a vector exp instead of a call to Math.exp
+// per element).
 
-/** Pointers are byte offsets into the heap's memory. */
+/** Pointers are byte offsets into the heap's memory; strides are bytes between rows. */
 interface SoftmaxKernels {
-  softmaxRowsF32(src: number, rows: number, n: number, dst: number, stats: number, log: number): void;
-  softmaxVjpF32(y: number, g: number, rows: number, n: number, dst: number): void;
-  logSoftmaxVjpF32(y: number, g: number, rows: number, n: number, dst: number): void;
+  softmaxRowsF32(src: number, srcStride: number, rows: number, n: number, dst: number, maxima: number, sums: number, log: number): void;
+  softmaxVjpF32(y: number, yStride: number, g: number, gStride: number, rows: number, n: number, dst: number): void;
+  logSoftmaxVjpF32(y: number, yStride: number, g: number, gStride: number, rows: number, n: number, dst: number): void;
 }
-
-/**
- * Rows per block: about this many bytes of each operand, so a block's input, output and the
- * row being worked on stay in cache between the copy in, the kernel and the copy out.
- */
-const BLOCK_BYTES = 128 * 1024;
 
 const simdKernels = /* @__PURE__ */ lazyWasmKernels<SoftmaxKernels>(SOFTMAX_WASM_BASE64, { log: Math.log });
 
@@ -26,90 +23,58 @@ export function simdSoftmaxAvailable(): boolean {
   return simdKernels() !== null;
 }
 
-function useSimd(elements: number): WasmKernels<SoftmaxKernels> | null {
-  return elements === 0 ? null : simdKernels();
-}
-
-function rowsPerBlock(n: number): number {
-  return Math.max(1, Math.floor(BLOCK_BYTES / (n * 4)));
-}
-
-/** Softmax or log-softmax of rows, with each row's max and Σ exp(x − max) (as float64). */
-export interface SoftmaxRows {
-  out: Float32Array;
+/** Each row's max and Σ exp(x − max), as float64. */
+export interface RowStatistics {
   maxima: Float64Array;
   sums: Float64Array;
 }
 
 /**
- * Softmax (log false) or log-softmax (log true) of each of `rows` contiguous float32 rows of `n`
- * entries starting at x[offset]. Null, having done nothing, when the JS kernel should run instead:
- * no elements, rows too long for what the heap can give, or no WebAssembly SIMD.
+ * Softmax (log false) or log-softmax (log true) of each of the `rows` rows of `n` values of float32
+ * x (its elements in row-major order: see rowSource), contiguous in the output, with each row's
+ * statistics when `statistics` is true (else empty arrays). Null, having done nothing, when the JS
+ * kernel should run instead: no elements, rows too long for what the heap can give, or no
+ * WebAssembly SIMD.
  */
-export function softmaxRowsSimd(x: Float32Array, offset: number, rows: number, n: number, log: boolean): SoftmaxRows | null {
-  const kernels = useSimd(rows * n);
-  if (kernels === null) return null;
-  const block = rowsPerBlock(n);
-  // scratch: [src block | dst block | maxima and sums of a block]
-  const blockBytes = float32RegionBytes(block * n);
-  const scratch = kernels.heap.allocate(2 * blockBytes + block * 16 + 16);
-  if (scratch === null) return null;
-  const [srcAt, dstAt, statsAt] = [scratch.ptr, scratch.ptr + blockBytes, scratch.ptr + 2 * blockBytes];
-  const heap = scratch.f32();
-  const stats = scratch.f64().subarray(blockBytes / 4, blockBytes / 4 + 2 * block);
-  const out = new Float32Array(rows * n);
-  const maxima = new Float64Array(rows);
-  const sums = new Float64Array(rows);
-  try {
-    for (let r = 0; r < rows; r += block) {
-      const count = Math.min(block, rows - r);
-      heap.set(x.subarray(offset + r * n, offset + (r + count) * n), 0);
-      kernels.exports.softmaxRowsF32(srcAt, count, n, dstAt, statsAt, log ? 1 : 0);
-      out.set(heap.subarray(blockBytes / 4, blockBytes / 4 + count * n), r * n);
-      maxima.set(stats.subarray(0, count), r);
-      sums.set(stats.subarray(count, 2 * count), r);
-    }
-  } finally {
-    scratch.free();
-  }
-  return { out, maxima, sums };
+export function softmaxRowsSimd(
+  x: View<CpuBuffer>,
+  rows: number,
+  n: number,
+  log: boolean,
+  statistics = false,
+): ({ out: CpuBuffer } & RowStatistics) | null {
+  const kernels = simdKernels();
+  if (kernels === null || rows * n === 0) return null;
+  return inRowBlocks(rows, n, [rowSource(x, rows, n)], {
+    regions: { maxima: f64Bytes(rows), sums: f64Bytes(rows) },
+    call(rowsIn, dst, r, count, ptrs) {
+      const [src, srcStride] = rowsIn[0]!;
+      kernels.exports.softmaxRowsF32(src, srcStride, count, n, dst, ptrs.maxima + r * 8, ptrs.sums + r * 8, log ? 1 : 0);
+    },
+    finish(scratch, at) {
+      if (!statistics) return { maxima: new Float64Array(0), sums: new Float64Array(0) };
+      const values = scratch.f64();
+      return { maxima: values.slice(at.maxima / 8, at.maxima / 8 + rows), sums: values.slice(at.sums / 8, at.sums / 8 + rows) };
+    },
+  });
 }
 
 /**
  * The VJP of softmax (log false: y ⊙ (g − Σ g ⊙ y)) or log-softmax (log true: g − exp(y) ⊙ Σ g)
- * of each of `rows` contiguous float32 rows of `n` entries, from the op's output y and the incoming
- * gradient g. Null when the JS kernel should run instead (as softmaxRowsSimd).
+ * of each of the `rows` rows of `n` values of float32 y and g (as softmaxRowsSimd), from the op's
+ * output y and the incoming gradient g. Null when the JS kernel should run instead (as softmaxRowsSimd).
  */
-export function softmaxVjpRowsSimd(
-  y: Float32Array,
-  yOffset: number,
-  g: Float32Array,
-  gOffset: number,
-  rows: number,
-  n: number,
-  log: boolean,
-): Float32Array | null {
-  const kernels = useSimd(rows * n);
-  if (kernels === null) return null;
-  const block = rowsPerBlock(n);
-  // scratch: [y block | g block | dst block]
-  const blockBytes = float32RegionBytes(block * n);
-  const scratch = kernels.heap.allocate(3 * blockBytes);
-  if (scratch === null) return null;
-  const heap = scratch.f32();
-  const [gIndex, dstIndex] = [blockBytes / 4, (2 * blockBytes) / 4];
+export function softmaxVjpRowsSimd(y: View<CpuBuffer>, g: View<CpuBuffer>, rows: number, n: number, log: boolean): CpuBuffer | null {
+  const kernels = simdKernels();
+  if (kernels === null || rows * n === 0) return null;
   const vjp = log ? kernels.exports.logSoftmaxVjpF32 : kernels.exports.softmaxVjpF32;
-  const out = new Float32Array(rows * n);
-  try {
-    for (let r = 0; r < rows; r += block) {
-      const count = Math.min(block, rows - r);
-      heap.set(y.subarray(yOffset + r * n, yOffset + (r + count) * n), 0);
-      heap.set(g.subarray(gOffset + r * n, gOffset + (r + count) * n), gIndex);
-      vjp(scratch.ptr, scratch.ptr + gIndex * 4, count, n, scratch.ptr + dstIndex * 4);
-      out.set(heap.subarray(dstIndex, dstIndex + count * n), r * n);
-    }
-  } finally {
-    scratch.free();
-  }
-  return out;
+  const result = inRowBlocks(rows, n, [rowSource(y, rows, n), rowSource(g, rows, n)], {
+    regions: {},
+    call(rowsIn, dst, _r, count) {
+      const [[yPtr, yStride], [gPtr, gStride]] = rowsIn as [[number, number], [number, number]];
+      vjp(yPtr, yStride, gPtr, gStride, count, n, dst);
+    },
+    finish: () => ({}),
+  });
+  return result?.out ?? null;
 }
