@@ -87,7 +87,8 @@ export async function time(c: Case, plan: Plan, memory: MemoryProbe): Promise<Ti
     samples.push(elapsed);
     total += elapsed;
     // let the event loop turn between repetitions, untimed, as an application's frames or an
-    // asynchronous loop do: finalizers run only then (nabla gives heap storage back in them)
+    // asynchronous loop do (finalizers, in which nabla gives heap storage back, run only at such a
+    // turn, and only after a full collection)
     await new Promise((resolve) => setImmediate(resolve));
   }
   return { samples, median: median(samples), min: Math.min(...samples), max: Math.max(...samples) };
