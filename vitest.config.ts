@@ -49,6 +49,8 @@ export default defineConfig({
   },
   test: {
     testTimeout: 60_000,
+    // set-up that runs a CLI or launches a browser takes seconds, more on a loaded machine
+    hookTimeout: 60_000,
     projects: [
       { extends: true, test: { name: "all", include: ["test/**/*.test.ts"] } },
       ...(["js", "wasm"] as const).map((kernels) => ({

@@ -21,4 +21,6 @@ export default defineConfig({
   // reload the page on first visit
   optimizeDeps: { noDiscovery: true, include: [] },
   server: { host: "localhost", port: 5173 },
+  // both pages, so that `vite build` writes each of them
+  build: { rolldownOptions: { input: [source("index.html"), source("makemore.html")] } },
 });

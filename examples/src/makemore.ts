@@ -12,7 +12,8 @@ import { createDatasets, readWords } from "./makemore/data";
 import { createModel, parameterCount } from "./makemore/models";
 import { lossChart } from "./makemore/plot";
 import { formatSamples, sampleWords } from "./makemore/sample";
-import { MODEL_FILE, datasetLoss, evaluate, loadModel, trainModel } from "./makemore/train";
+import { datasetLoss, evaluate } from "./makemore/optimize";
+import { MODEL_FILE, loadModel, trainModel } from "./makemore/train";
 import { runMain, userArguments } from "./main";
 import { checkRunDirectory } from "./run-files";
 

@@ -1,7 +1,7 @@
 import { instance } from "@viz-js/viz";
 import { DATASET_NAMES, type DatasetName } from "./datasets";
 import { drawHeatmap, heatmapGrid } from "./heatmap";
-import { drawLossChart } from "./loss-chart";
+import { drawLossChart, perStep } from "./loss-chart";
 import { type Activation, Trainer, type TrainerConfig } from "./trainer";
 
 /** While running, train for about this long per animation frame, then redraw. */
@@ -10,6 +10,7 @@ const FRAME_BUDGET_MS = 30;
 const GRAPH_EVERY_STEPS = 250;
 const MAX_HIDDEN_LAYERS = 4;
 const MAX_WIDTH = 64;
+const LOSS_COLOUR = "#c0392b";
 
 const element = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const datasetInput = element<HTMLSelectElement>("dataset");
@@ -83,7 +84,7 @@ function redraw(): void {
   accuracyOutput.dataset.accuracy = String(accuracy);
   const { x, y } = trainer.data;
   drawHeatmap(heatmapCanvas, trainer.probabilities(grid), x.data() as Float32Array, y.data() as Int32Array);
-  drawLossChart(lossCanvas, trainer.losses);
+  drawLossChart(lossCanvas, [perStep("loss", LOSS_COLOUR, trainer.losses)]);
 }
 
 /** A traced step, and its graph drawn with Graphviz (compiled to WebAssembly). */

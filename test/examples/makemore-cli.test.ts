@@ -1,7 +1,8 @@
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFile } from "@nabla/nn/node";
+import { fixturePath, loadFixture } from "../support/fixtures";
 import { parseSvg, readJson, repoRoot, type RunResult, runExample, temporaryDirectory } from "./cli";
 
 const temp = temporaryDirectory("nabla-makemore-");
@@ -61,8 +62,7 @@ describe("pnpm makemore, 30 steps of a small transformer", () => {
     const counts = [...result.stdout.matchAll(/^(\d+) samples that are (in train|in test|new):$/gm)].map((match) => Number(match[1]));
     expect(counts).toHaveLength(3);
     expect(counts.reduce((a, b) => a + b, 0)).toBe(50);
-    const block = result.stdout.split("-".repeat(80))[1]!;
-    const words = block.split("\n").filter((line) => line !== "" && !line.includes("samples that are"));
+    const words = printedSamples(result.stdout);
     expect(words).toHaveLength(50);
     for (const word of words) expect(word).toMatch(/^[a-z]*$/);
   });
@@ -74,5 +74,48 @@ describe("pnpm makemore, 30 steps of a small transformer", () => {
     const firstLoss = (stdout: string) => Number(/^step 0 \| loss (\S+) \|/m.exec(stdout)![1]);
     // the same seed draws the same first batch
     expect(firstLoss(resumed.stdout)).toBeLessThan(firstLoss(run.stdout) - 0.05);
+  });
+});
+
+/** The sample lines `--sample-only` prints between its two rules. */
+function printedSamples(stdout: string): string[] {
+  const block = stdout.split("-".repeat(80))[1]!;
+  return block.split("\n").filter((line) => line !== "" && !line.includes("samples that are"));
+}
+
+describe("pnpm makemore --sample-only on weights saved by PyTorch", () => {
+  const { tiny } = loadFixture<{
+    tiny: { config: Record<"n_layer" | "n_head" | "n_embd" | "n_embd2", number>; models: Record<string, { greedy: number[] }> };
+  }>("makemore_reference.json");
+  // the six letters of the tiny models' vocabulary (7 with the stop token) in words of at most 4
+  // letters (block size 5), as in gen_makemore.py
+  const letters = "abcdef";
+  const tinyInput = path.join(temp.dir, "tiny.txt");
+  writeFileSync(tinyInput, ["abcd", "ef", "fed", "cab", "bead", "dab", "fade", "face", "cafe", "deaf", "bad", "bee"].join("\n"));
+  const { n_layer, n_head, n_embd, n_embd2 } = tiny.config;
+  const tinySizes = ["--n-layer", n_layer, "--n-head", n_head, "--n-embd", n_embd, "--n-embd2", n_embd2].map(String);
+
+  it.each(Object.keys(tiny.models))("%s: with --top-k 1 every sample is the word PyTorch's model finds most likely", async (type) => {
+    const dir = path.join(temp.dir, `pytorch-${type}`);
+    mkdirSync(dir);
+    copyFileSync(fixturePath(`makemore/${type}.safetensors`), path.join(dir, "model.safetensors"));
+    const result = await runExample("makemore", [
+      "-i",
+      tinyInput,
+      "-o",
+      dir,
+      "--type",
+      type,
+      "--sample-only",
+      "--top-k",
+      "1",
+      ...tinySizes,
+    ]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const tokens = tiny.models[type]!.greedy;
+    const end = tokens.indexOf(0);
+    const word = Array.from(tokens.slice(0, end === -1 ? undefined : end), (token) => letters[token - 1]).join("");
+    expect(printedSamples(result.stdout)).toEqual(Array(50).fill(word));
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { loadFile } from "@nabla/nn/node";
-import { manualSeed, tensor } from "@nabla/tensor";
+import { manualSeed, type Tensor, tensor } from "@nabla/tensor";
 import { MODEL_TYPES, type ModelType, createModel, languageModelLoss, parameterCount } from "../../examples/src/makemore/models";
+import type { Transformer } from "../../examples/src/makemore/models/transformer";
 import { loadFixture } from "../support/fixtures";
 
 type Nested = number | Nested[];
@@ -15,6 +16,8 @@ interface Reference {
   };
 }
 const reference = loadFixture<Reference>("makemore_reference.json");
+/** Per layer, the transformer's attention weights [B, nHead, T, T] for reference.tiny.X (gen_makemore_attention.py). */
+const referenceAttention = loadFixture<{ attention: Nested[] }>("makemore_attention.json").attention;
 const fixtureFile = (type: ModelType) => new URL(`../fixtures/makemore/${type}.safetensors`, import.meta.url).pathname;
 
 function maxDifference(actual: Nested, expected: Nested): number {
@@ -56,6 +59,22 @@ describe("makemore models", () => {
     for (const [name, p] of grads) {
       expect(maxDifference(p.grad!.toArray() as Nested, expected.grads[name]!), name).toBeLessThan(1e-5);
     }
+  });
+
+  it("the transformer hands out each layer's attention weights, as PyTorch computes them, and the same logits", () => {
+    const model = createModel("transformer", tinyConfig) as Transformer;
+    model.loadStateDict(loadFile(fixtureFile("transformer")).tensors);
+    const idx = tensor(X, { dtype: "int32" });
+    const attention: Tensor[] = [];
+    const logits = model.forward(idx, attention);
+    expect(attention.map((weights) => weights.shape)).toEqual([
+      [3, 2, 5, 5],
+      [3, 2, 5, 5],
+    ]);
+    attention.forEach((weights, layer) => {
+      expect(maxDifference(weights.toArray() as Nested, referenceAttention[layer]!), `layer ${layer}`).toBeLessThan(1e-5);
+    });
+    expect(logits.toArray()).toEqual(model.forward(idx).toArray());
   });
 
   it("refuses a sequence longer than the block size, and a head count that does not divide nEmbd", () => {

@@ -7,8 +7,11 @@ import { loadFile } from "@nabla/nn/node";
 import { type CheckpointConfig, loadCheckpoint } from "../../examples/src/checkpoint";
 import { imageShape } from "../../examples/src/cli/arguments";
 import { parseTrainOptions } from "../../examples/src/cli/train-options";
-import { splitRows } from "../../examples/src/dataset";
+import { readLabelledCsv, splitRows } from "../../examples/src/dataset";
+import type { EpochMetrics } from "../../examples/src/metrics";
 import { buildCnn, type CnnArchitecture, cnnArchitecture, modelInput } from "../../examples/src/model";
+import { Standardizer } from "../../examples/src/standardizer";
+import { type TrainingSettings, trainClassifier } from "../../examples/src/training";
 import { loadFixture } from "../support/fixtures";
 import { type MetricsFile, digitsCsv, irisCsv, readJson, runExample, temporaryDirectory, flagRefusal } from "./cli";
 
@@ -90,20 +93,67 @@ describe("the CNN", () => {
   it("gives PyTorch's logits with PyTorch's weights, on rows holding (C, H, W) images", () => {
     const fixture = loadFixture<{
       architecture: CnnArchitecture;
-      weights: Record<string, { shape: number[]; values: number[] }>;
+      weights: Weights;
       rows: number[][];
       logits: number[][];
     }>("examples_cnn.json");
     const model = buildCnn(fixture.architecture);
-    model.loadStateDict(
-      Object.fromEntries(Object.entries(fixture.weights).map(([name, { shape, values }]) => [name, tensor(values).reshape(shape)])),
-    );
+    model.loadStateDict(stateDictOf(fixture.weights));
     const logits = model
       .eval()
       .forward(modelInput(fixture.architecture, tensor(fixture.rows)))
       .toArray() as number[][];
     const expected = fixture.logits.flat();
     for (const [i, value] of logits.flat().entries()) expect(value).toBeCloseTo(expected[i]!, 5);
+  });
+});
+
+type Weights = Record<string, { shape: number[]; values: number[] }>;
+const stateDictOf = (weights: Weights) =>
+  Object.fromEntries(Object.entries(weights).map(([name, { shape, values }]) => [name, tensor(values).reshape(shape)]));
+
+describe("the CNN's training loop", () => {
+  it("follows PyTorch over 600 Adam steps, given the same initial weights and batches", () => {
+    // test/fixtures/gen_examples.py: PyTorch's weights, trained on the batches in the order nabla's DataLoader draws for the seed;
+    // the metrics of the first and every tenth epoch
+    const fixture = loadFixture<{
+      architecture: CnnArchitecture;
+      trainRows: number;
+      testRows: number;
+      settings: TrainingSettings;
+      initialWeights: Weights;
+      history: EpochMetrics[];
+      finalWeights: Weights;
+    }>("examples_cnn_training.json");
+    const { architecture, trainRows, testRows } = fixture;
+    const data = readLabelledCsv(digitsCsv, undefined);
+    const rawTrain = data.features.narrow(0, 0, trainRows);
+    const standardizer = Standardizer.fit(rawTrain);
+    const split = {
+      trainFeatures: modelInput(architecture, standardizer.transform(rawTrain)),
+      trainLabels: data.labels.narrow(0, 0, trainRows),
+      testFeatures: modelInput(architecture, standardizer.transform(data.features.narrow(0, trainRows, testRows))),
+      testLabels: data.labels.narrow(0, trainRows, testRows),
+      standardizer,
+    };
+    const model = buildCnn(architecture);
+    model.loadStateDict(stateDictOf(fixture.initialWeights));
+    const silent = { epochStarted() {}, batchFinished() {}, epochFinished() {} };
+    const history = trainClassifier(model, split, fixture.settings, silent);
+
+    expect(history).toHaveLength(fixture.settings.epochs);
+    for (const expected of fixture.history) {
+      const actual = history[expected.epoch - 1]!;
+      expect(actual.trainAccuracy, `epoch ${expected.epoch}`).toBe(expected.trainAccuracy);
+      expect(actual.testAccuracy, `epoch ${expected.epoch}`).toBe(expected.testAccuracy);
+      expect(actual.trainLoss, `epoch ${expected.epoch}`).toBeCloseTo(expected.trainLoss, 4);
+      expect(actual.testLoss, `epoch ${expected.epoch}`).toBeCloseTo(expected.testLoss, 4);
+    }
+    const final = model.stateDict();
+    for (const [name, { values }] of Object.entries(fixture.finalWeights)) {
+      const actual = final[name]!.data();
+      for (const [j, value] of values.entries()) expect(actual[j], `${name}[${j}]`).toBeCloseTo(value, 3);
+    }
   });
 });
 

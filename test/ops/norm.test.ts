@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type NestedArray, type Tensor, gradgradcheck, ones, randn, tensor, zeros } from "@nabla/tensor";
+import { type NestedArray, type Tensor, gradgradcheck, manualSeed, ones, randn, tensor, zeros } from "@nabla/tensor";
 import { batchNorm, dropout, embedding, groupNorm, layerNorm } from "@nabla/ops";
 import { nablaError } from "../support/errors";
 import { loadFixture } from "../support/fixtures";
@@ -78,6 +78,42 @@ describe("layerNorm", () => {
     const x = base.permute([2, 0, 1]).slice(1, 0, 6, 2); // [5, 3, 4], not contiguous
     const composite = x.sub(x.mean([1, 2], true)).div(x.var([1, 2], true, 0).add(1e-5).sqrt());
     expectClose(layerNorm(x, [3, 4]).data(), [...composite.data()], TOLERANCE.float64, "strided");
+  });
+
+  it("in float32 (the fused kernels; storage in the heap) agrees with float64, on contiguous rows, rows inside wider ones and transposed rows", () => {
+    manualSeed(11);
+    const values = Float32Array.from(randn([2, 64, 100]).mul(3).add(5).data());
+    // made from a typed array of 12,800 float32 values, base32 lives in the heap
+    const base32 = tensor(values, { shape: [2, 64, 100] });
+    const base64 = tensor(Float64Array.from(values), { shape: [2, 64, 100] });
+    const views: [string, (t: Tensor) => Tensor][] = [
+      ["contiguous", (t) => t],
+      ["rows of 90 inside rows of 100", (t) => t.narrow(2, 0, 90)],
+      ["transposed", (t) => t.transpose(1, 2)],
+    ];
+    for (const [label, view] of views) {
+      const n = view(base64).shape[2]!;
+      const [w, b, g] = [randn([n]), randn([n]), randn(view(base64).shape)];
+      const gradients = (x: Tensor, dtype: "float32" | "float64") => {
+        const leaf = view(x).detach();
+        leaf.requiresGrad = true;
+        const [weight, bias] = [w.to(dtype), b.to(dtype)].map((p) => {
+          const parameter = p.detach();
+          parameter.requiresGrad = true;
+          return parameter;
+        }) as [Tensor, Tensor];
+        const y = layerNorm(leaf, [n], { weight, bias });
+        y.backward(g.to(dtype));
+        return [y, leaf.grad!, weight.grad!, bias.grad!].map((t) => [...t.to("float64").data()]);
+      };
+      const expected = gradients(base64, "float64");
+      const actual = gradients(base32, "float32");
+      ["output", "input grad", "weight grad", "bias grad"].forEach((what, k) => {
+        // the weight's and bias's gradients sum 128 rows
+        const tolerance = k < 2 ? { rtol: 1e-5, atol: 1e-5 } : { rtol: 1e-5, atol: 1e-4 };
+        expectClose(actual[k]!, expected[k]!, tolerance, `${label}: ${what}`);
+      });
+    }
   });
 
   it("has second derivatives (gradgradcheck through the hand-written backward)", () => {

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { autogradGrad, type Tensor, zeros } from "@nabla/tensor";
 import { maxPool2d, unfold } from "@nabla/ops";
-import { float64, kernelValuesArb, materialize, stridedInputArb } from "../support/arbitraries";
+import { float64, kernelValuesArb, materialize, type StridedInput, stridedInputArb } from "../support/arbitraries";
 import * as naive from "../support/naive";
 
 // The window kernels (im2col, col2im, maxPool) on strided [N, C, H, W] views, against a naive model
@@ -105,6 +105,40 @@ describe("im2col and col2im on strided inputs", () => {
   });
 });
 
+/** Checks maxPool2d's values and gradient positions on `input` against the naive model visiting every tap. */
+function checkMaxPool(shape: [number, number, number, number], g: Geometry, input: StridedInput): void {
+  const { tensor: view, model } = materialize(input);
+  const x = view.detach();
+  x.requiresGrad = true;
+  const [batch, channels] = shape;
+  const outShape = [batch, channels, ...g.out];
+  const values = new Array<number>(naive.numelOf(outShape)).fill(Number.NEGATIVE_INFINITY);
+  const positions = new Array<number>(values.length).fill(-1);
+  forEachTap(shape, g, (n, c, _row, i, j, h, w) => {
+    if (!inside(shape, h, w)) return;
+    const o = ((n * channels + c) * g.out[0] + i) * g.out[1] + j;
+    const v = naive.at(model, [n, c, h, w]);
+    // taps come in row-major order within a window: keep the first maximum, or the first NaN
+    const current = values[o]!;
+    if (positions[o] === -1 || (!Number.isNaN(current) && (v > current || Number.isNaN(v)))) {
+      values[o] = v;
+      positions[o] = h * shape[3] + w;
+    }
+  });
+  const y = maxPool2d(x, g.kernel, { stride: g.stride, padding: g.padding, dilation: g.dilation });
+  naive.expectMatches(y, naive.fromFlat(values, outShape));
+  // a cotangent of distinct values shows which input each window's gradient reached
+  const cotangent = Array.from({ length: values.length }, (_, k) => k + 1);
+  const expected = new Array<number>(naive.numelOf(shape)).fill(0);
+  values.forEach((_, o) => {
+    if (positions[o] === -1) return; // a window with no tap inside the input: -Infinity, no gradient
+    const plane = Math.floor(o / (g.out[0] * g.out[1]));
+    expected[plane * shape[2] * shape[3] + positions[o]!]! += cotangent[o]!;
+  });
+  const [grad] = autogradGrad(y, [x], { gradOutputs: float64(cotangent, outShape) });
+  expect(Array.from(grad!.data())).toEqual(expected);
+}
+
 describe("maxPool on strided inputs", () => {
   it("gives each window's first maximum (NaN wins) and sends its gradient there", () => {
     fc.assert(
@@ -112,39 +146,30 @@ describe("maxPool on strided inputs", () => {
         caseArb.chain((c) =>
           stridedInputArb(c.shape, (count) => kernelValuesArb(count, { special: true })).map((input) => ({ ...c, input })),
         ),
-        ({ shape, geometry: g, input }) => {
-          const { tensor: view, model } = materialize(input);
-          const x = view.detach();
-          x.requiresGrad = true;
-          const [batch, channels] = shape;
-          const outShape = [batch, channels, ...g.out];
-          const values = new Array<number>(naive.numelOf(outShape)).fill(Number.NEGATIVE_INFINITY);
-          const positions = new Array<number>(values.length).fill(-1);
-          forEachTap(shape, g, (n, c, _row, i, j, h, w) => {
-            if (!inside(shape, h, w)) return;
-            const o = ((n * channels + c) * g.out[0] + i) * g.out[1] + j;
-            const v = naive.at(model, [n, c, h, w]);
-            // taps come in row-major order within a window: keep the first maximum, or the first NaN
-            const current = values[o]!;
-            if (positions[o] === -1 || (!Number.isNaN(current) && (v > current || Number.isNaN(v)))) {
-              values[o] = v;
-              positions[o] = h * shape[3] + w;
-            }
-          });
-          const y = maxPool2d(x, g.kernel, { stride: g.stride, padding: g.padding, dilation: g.dilation });
-          naive.expectMatches(y, naive.fromFlat(values, outShape));
-          // a cotangent of distinct values shows which input each window's gradient reached
-          const cotangent = Array.from({ length: values.length }, (_, k) => k + 1);
-          const expected = new Array<number>(naive.numelOf(shape)).fill(0);
-          values.forEach((_, o) => {
-            if (positions[o] === -1) return; // a window with no tap inside the input: -Infinity, no gradient
-            const plane = Math.floor(o / (g.out[0] * g.out[1]));
-            expected[plane * shape[2] * shape[3] + positions[o]!]! += cotangent[o]!;
-          });
-          const [grad] = autogradGrad(y, [x], { gradOutputs: float64(cotangent, outShape) });
-          expect(Array.from(grad!.data())).toEqual(expected);
-        },
+        ({ shape, geometry, input }) => checkMaxPool(shape, geometry, input),
       ),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  // 2 × 2 windows stepping 2 have an unrolled kernel of their own; odd sizes leave a last row or
+  // column out, and few distinct values make ties, NaNs and both infinities in one window common
+  it("2 × 2 windows stepping 2: the same, ties to the first tap", () => {
+    const pairArb = fc
+      .tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 7 }), fc.integer({ min: 2, max: 7 }))
+      .chain((shape) =>
+        stridedInputArb(shape, (count) =>
+          fc.array(fc.constantFrom(-1, 0, 2, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY), {
+            minLength: count,
+            maxLength: count,
+          }),
+        ).map((input) => ({ shape, input })),
+      );
+    fc.assert(
+      fc.property(pairArb, ({ shape, input }) => {
+        const out: [number, number] = [Math.floor(shape[2] / 2), Math.floor(shape[3] / 2)];
+        checkMaxPool(shape, { kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], out }, input);
+      }),
       { numRuns: NUM_RUNS },
     );
   });

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const fixturePath = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+/** The path of a committed fixture file. */
+export const fixturePath = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
 /** Reads a committed fixture written by test/fixtures/generate.py, decoding NaN/±Infinity. */
 export function loadFixture<T = unknown>(name: string): T {

@@ -1,11 +1,12 @@
 // Op-table rows for @nabla/ops: softmax, logSoftmax, their fused VJPs softmaxBackward and
-// logSoftmaxBackward, logsumexp, crossEntropy's fused crossEntropyClassIndices and
+// logSoftmaxBackward, logsumexp, crossEntropy's fused class-index op (registered as crossEntropy) and
 // binaryCrossEntropy (each one defineOp), and the losses composed from them, checked through their
 // input gradient (and, for float targets, the target gradient). Dims, reductions and loss options
 // come from rowChoices, so they vary with the shape fast-check draws and stay fixed across the
 // calls one gradcheck makes. The regression losses stay off their kinks by the grid itself: input
 // and target lie on grids of different slots, so |x − y| is never 0 nor a multiple of 1/256, and
-// every beta and delta below is one. The normalisations run on the standardize op (hand-written
+// every beta and delta below is one. layerNorm is one op (fused kernels, its second derivative
+// through tensor ops), batchNorm in training and groupNorm run on the standardize op (hand-written
 // backward), batchNorm in eval mode on tensor ops; their weights and biases are cut from inputs of
 // the drawn shape.
 
@@ -389,8 +390,9 @@ export const opsRows: OpRow[] = [
     },
   },
   {
-    // (N, C) logits, class indices, no weight or smoothing, "mean" or "sum": the fused op
-    name: "crossEntropyClassIndices",
+    // (N, C) logits, class indices, no weight or smoothing, "mean" or "sum": the fused op, which
+    // defineOp registers as "crossEntropy"
+    name: "crossEntropy",
     arity: 1,
     minRank: 2,
     maxRank: 2,
@@ -424,7 +426,6 @@ export const opsRows: OpRow[] = [
   {
     // over 1 to ndim trailing dims, with a weight and a bias cut from the other inputs
     name: "layerNorm",
-    covers: ["standardize"],
     arity: 3,
     sameShape: true,
     minRank: 1,

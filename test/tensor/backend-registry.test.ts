@@ -34,6 +34,8 @@ describe("backend definitions", () => {
     expect(registeredKernels("cpu", "softmaxBackward")).toEqual(["softmaxVjpRowsF32Simd"]);
     expect(registeredKernels("cpu", "crossEntropy")).toEqual(["crossEntropyF32Simd"]);
     expect(registeredKernels("cpu", "crossEntropyBackward")).toEqual([]);
+    expect(registeredKernels("cpu", "layerNorm")).toEqual(["layerNormF32Simd"]);
+    expect(registeredKernels("cpu", "layerNormBackward")).toEqual(["layerNormBackwardF32Simd"]);
     expect(registeredKernels("cpu", "optimizerUpdate")).toEqual(["updateF32Simd"]);
     expect(registeredKernels("cpu", "gather")).toEqual([]);
   });

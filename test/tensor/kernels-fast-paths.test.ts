@@ -254,3 +254,31 @@ describe("tanh, sigmoid and relu backward, one kernel each", () => {
     );
   });
 });
+
+describe("float32 relu and its backward, computed on the bits", () => {
+  // every class of float32 by its bits: ±0, ±subnormal, ±1, ±largest, ±Infinity, NaNs of either sign
+  const bits = [0, 0x80000000, 1, 0x80000001, 0x3f800000, 0xbf800000, 0x7f7fffff, 0xff7fffff, 0x7f800000, 0xff800000];
+  const nans = [0x7fc00000, 0xffc00000, 0x7f800001, 0xff800001, 0x7fffffff, 0xffffffff];
+  const values = Array.from(new Float32Array(Uint32Array.from([...bits, ...nans]).buffer));
+  const count = values.length;
+  const relu = (v: number) => (v > 0 || Number.isNaN(v) ? v : 0);
+
+  /** [count, 2] views: the values and their reverse as the columns of a transposed [2, count]. */
+  const columns = (vs: readonly number[]) => tensor(Float32Array.from([...vs, ...vs.slice().reverse()]), { shape: [2, count] }).mT;
+
+  it.each([
+    ["contiguous", (vs: readonly number[]) => tensor(Float32Array.from(vs))],
+    ["strided", (vs: readonly number[]) => columns(vs).select(1, 0)],
+  ] as const)("%s: relu keeps positives and NaNs of either sign, +0 elsewhere; its backward passes ȳ there", (_name, make) => {
+    const x = make(values);
+    x.requiresGrad = true;
+    const y = x.relu();
+    expect(y.dtype).toBe("float32");
+    const all = values.map(() => true);
+    expect(Array.from(y.data()).map((v, i) => Object.is(v, relu(values[i]!)))).toEqual(all);
+    const gradient = Array.from({ length: count }, (_, i) => i + 1);
+    y.backward(make(gradient));
+    const passes = (v: number) => v > 0 || Number.isNaN(v);
+    expect(Array.from(x.grad!.data()).map((v, i) => Object.is(v, passes(values[i]!) ? gradient[i] : 0))).toEqual(all);
+  });
+});

@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { optim } from "@nabla/nn";
 import { loadFile, saveFile } from "@nabla/nn/node";
-import { NablaError, noGrad, randint, randperm } from "@nabla/tensor";
-import { type CharDataset, type Datasets, IGNORE } from "./data";
-import { type LanguageModel, type ModelType, languageModelLoss } from "./models";
+import { NablaError } from "@nabla/tensor";
+import type { Datasets } from "./data";
+import type { LanguageModel, ModelType } from "./models";
+import { evaluate, makemoreOptimizer, trainStep } from "./optimize";
 import { formatSamples, sampleWords } from "./sample";
 
 export const MODEL_FILE = "model.safetensors";
@@ -41,12 +41,7 @@ export interface TrainResult {
  * is the best so far.
  */
 export function trainModel(model: LanguageModel, data: Datasets, settings: TrainSettings, log: (line: string) => void): TrainResult {
-  const optimizer = new optim.AdamW(model.parameters(), {
-    lr: settings.learningRate,
-    weightDecay: settings.weightDecay,
-    betas: [0.9, 0.99],
-    eps: 1e-8,
-  });
+  const optimizer = makemoreOptimizer(model, settings);
   const evaluations: Evaluation[] = [];
   let bestLoss = Number.POSITIVE_INFINITY;
   const evaluateAndSave = (step: number) => {
@@ -65,12 +60,7 @@ export function trainModel(model: LanguageModel, data: Datasets, settings: Train
   let step = 0;
   for (; settings.maxSteps < 0 || step < settings.maxSteps; step++) {
     const t0 = performance.now();
-    const { X, Y } = data.train.batch(randint(0, data.train.length, [settings.batchSize], { dtype: "int32" }).data() as Int32Array);
-    const loss = languageModelLoss(model.forward(X), Y);
-    optimizer.zeroGrad();
-    loss.backward();
-    optimizer.step();
-    const lossValue = loss.item() as number;
+    const lossValue = trainStep(model, optimizer, data.train, settings.batchSize);
     const ms = performance.now() - t0;
     totalMs += ms;
 
@@ -81,42 +71,6 @@ export function trainModel(model: LanguageModel, data: Datasets, settings: Train
   // makemore stops without a last evaluation; here the end of a run is measured and saved too
   if (step > 0 && evaluations.at(-1)?.step !== step - 1) evaluateAndSave(step);
   return { steps: step, evaluations, msPerStep: step > 0 ? totalMs / step : 0 };
-}
-
-/**
- * makemore's `evaluate`: the mean of the batch losses over the words in a random order, stopping
- * after batch `maxBatches` (so up to maxBatches + 1 batches, as makemore's `i >= max_batches`).
- */
-export function evaluate(model: LanguageModel, dataset: CharDataset, batchSize: number, maxBatches?: number): number {
-  model.eval();
-  const order = randperm(dataset.length).data() as Int32Array;
-  const losses: number[] = [];
-  noGrad(() => {
-    for (let i = 0; i * batchSize < order.length; i++) {
-      const { X, Y } = dataset.batch(order.subarray(i * batchSize, (i + 1) * batchSize));
-      losses.push(languageModelLoss(model.forward(X), Y).item() as number);
-      if (maxBatches !== undefined && i >= maxBatches) break;
-    }
-  });
-  model.train();
-  return losses.reduce((sum, loss) => sum + loss, 0) / losses.length;
-}
-
-/** The mean loss per predicted token over every word of `dataset` (the ignored positions after each end left out). */
-export function datasetLoss(model: LanguageModel, dataset: CharDataset, batchSize = 500): number {
-  model.eval();
-  let total = 0;
-  let count = 0;
-  noGrad(() => {
-    for (let start = 0; start < dataset.length; start += batchSize) {
-      const indices = Int32Array.from({ length: Math.min(batchSize, dataset.length - start) }, (_, i) => start + i);
-      const { X, Y } = dataset.batch(indices);
-      total += languageModelLoss(model.forward(X), Y, "sum").item() as number;
-      count += Y.ne(IGNORE).sum().item() as number;
-    }
-  });
-  model.train();
-  return total / count;
 }
 
 /** Writes the model's state dict, PyTorch's names, with the model type in the metadata. */

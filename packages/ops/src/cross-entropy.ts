@@ -215,7 +215,8 @@ interface CrossEntropyFields {
  * `ignoreIndex`; they carry no gradient.
  */
 const crossEntropyClassIndices = defineOp({
-  name: "crossEntropyClassIndices",
+  // the name users call it by: graphs (toDot) and error messages show it
+  name: "crossEntropy",
   formula: {
     forward: "ℓ = Σₙ (log Σ_c exp x[n, c] − x[n, tₙ]) / D",
     backward: "x̄ = ḡ ⊙ (softmax(x) − onehot(t)) / D,  0 on ignored rows",

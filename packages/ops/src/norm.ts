@@ -1,4 +1,4 @@
-import { NablaError, type OpContext, type Tensor, defineOp, formatShape, isGradEnabled, noGrad } from "@nabla/tensor";
+import { NablaError, type OpContext, Tensor, defineOp, formatShape, isGradEnabled, noGrad } from "@nabla/tensor";
 import { checkBoolean, checkInteger, checkNumber, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
 import { checkFloatTensor } from "./args";
 
@@ -103,11 +103,116 @@ const standardize = defineOp({
     // under createGraph σ must be a function of x for the second derivative; x̂ is this op's
     // output, so it already is
     const std = isGradEnabled() ? stdOf(momentsOf(x, dims).variance, eps) : savedStd;
-    // ∂x̂_i/∂x_j = (δ_ij − 1/n − x̂_i x̂_j / n) / σ is symmetric, so Jᵀḡ = (ḡ − mean ḡ − x̂ mean(ḡ x̂)) / σ
-    const centered = gradOut.sub(gradOut.mean(dims, true)).sub(xHat.mul(gradOut.mul(xHat).mean(dims, true)));
-    return [centered.div(std)];
+    return [standardizeVjp(gradOut, xHat, std, dims)];
   },
 });
+
+/**
+ * The VJP of x̂ = (x − mean) / σ over `dims`: ∂x̂_i/∂x_j = (δ_ij − 1/n − x̂_i x̂_j / n) / σ is
+ * symmetric, so Jᵀḡ = (ḡ − mean ḡ − x̂ mean(ḡ x̂)) / σ.
+ */
+function standardizeVjp(gradOut: Tensor, xHat: Tensor, std: Tensor, dims: readonly number[]): Tensor {
+  return gradOut
+    .sub(gradOut.mean(dims, true))
+    .sub(xHat.mul(gradOut.mul(xHat).mean(dims, true)))
+    .div(std);
+}
+
+/** What layerNorm's forward leaves its backward: x as [rows, size], its normalised dims, eps, and which of weight and bias it had. */
+interface LayerNormFields {
+  rows: number;
+  size: number;
+  normalizedDims: number;
+  eps: number;
+  hasWeight: boolean;
+  hasBias: boolean;
+}
+
+/**
+ * Layer normalisation of x over its last `normalizedDims` dims, seen as rows of `size` values,
+ * through the backend's fused layerNorm primitive (each row's statistics and output while the row
+ * is in cache), saving only the input, the mean and the rstd; its backward is the fused
+ * layerNormBackward, or the same formulas in tensor ops when the gradient is itself to be
+ * differentiated.
+ */
+const layerNormRows = defineOp({
+  name: "layerNorm",
+  formula: {
+    forward: "y = x̂ ⊙ γ + β,  x̂ = (x − μ)·rstd,  rstd = 1 / √(var x + ε)",
+    backward: "x̄ = rstd·(ĝ − mean ĝ − x̂ ⊙ mean(ĝ ⊙ x̂)),  ĝ = ȳ ⊙ γ,  γ̄ = Σ ȳ ⊙ x̂,  β̄ = Σ ȳ",
+  },
+  forward(
+    ctx: OpContext<LayerNormFields>,
+    x: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    normalizedDims: number,
+    eps: number,
+  ): Tensor {
+    const { backend } = x.storage;
+    const size = x.shape.slice(x.ndim - normalizedDims).reduce((product, n) => product * n, 1);
+    const rows = x.shape.slice(0, x.ndim - normalizedDims).reduce((product, n) => product * n, 1);
+    const vector = (t: Tensor | null) => t?.reshape([size]) ?? null;
+    // reshape copies only a layout whose normalised dims cannot be one row of a matrix
+    const { out, mean, rstd } = backend.run.layerNorm(x.reshape([rows, size]), vector(weight), vector(bias), eps, x.dtype);
+    Object.assign(ctx, { rows, size, normalizedDims, eps, hasWeight: weight !== null, hasBias: bias !== null });
+    ctx.save(x, Tensor.fromBuffer(backend, mean, [rows], x.dtype), Tensor.fromBuffer(backend, rstd, [rows], x.dtype));
+    if (weight !== null) ctx.save(weight);
+    return Tensor.fromBuffer(backend, out, x.shape, x.dtype);
+  },
+  backward(ctx, gradOut) {
+    const [x, mean, rstd, weight = null] = ctx.saved as [Tensor, Tensor, Tensor, Tensor?];
+    const { rows, size, normalizedDims, eps, hasWeight, hasBias } = ctx;
+    let grads: { dx: Tensor; dweight: Tensor; dbias: Tensor };
+    if (isGradEnabled()) {
+      // createGraph: the gradients as functions of x, the weight and ḡ, so they can be differentiated again
+      grads = layerNormVjp(x, weight, gradOut, normalizedDims, eps);
+    } else {
+      const { backend } = x.storage;
+      const matrix = (t: Tensor) => t.reshape([rows, size]);
+      const { dx, dweight, dbias } = backend.run.layerNormBackward(
+        matrix(x),
+        matrix(gradOut),
+        mean,
+        rstd,
+        weight?.reshape([size]) ?? null,
+        x.dtype,
+      );
+      const normalizedShape = x.shape.slice(x.ndim - normalizedDims);
+      grads = {
+        dx: Tensor.fromBuffer(backend, dx, x.shape, x.dtype),
+        dweight: Tensor.fromBuffer(backend, dweight, normalizedShape, x.dtype),
+        dbias: Tensor.fromBuffer(backend, dbias, normalizedShape, x.dtype),
+      };
+    }
+    // one gradient per tensor input: x, then the weight and the bias when given
+    const [needsX, ...needsRest] = ctx.needsInputGrad;
+    const rest = [...(hasWeight ? [grads.dweight] : []), ...(hasBias ? [grads.dbias] : [])];
+    return [needsX ? grads.dx : null, ...rest.map((grad, i) => (needsRest[i] ? grad : null))];
+  },
+});
+
+/** layerNorm's gradients in tensor ops (the layerNormBackward primitive's formulas), its statistics recomputed from x. */
+function layerNormVjp(
+  x: Tensor,
+  weight: Tensor | null,
+  gradOut: Tensor,
+  normalizedDims: number,
+  eps: number,
+): { dx: Tensor; dweight: Tensor; dbias: Tensor } {
+  const dims = x.shape.map((_, d) => d).slice(x.ndim - normalizedDims);
+  const rowDims = x.shape.map((_, d) => d).slice(0, x.ndim - normalizedDims);
+  const moments = momentsOf(x, dims);
+  const std = stdOf(moments.variance, eps);
+  const xHat = x.sub(moments.mean).div(std);
+  // sum(dims) with no dims would sum everything
+  const overRows = (t: Tensor) => (rowDims.length === 0 ? t : t.sum(rowDims));
+  return {
+    dx: standardizeVjp(weight === null ? gradOut : gradOut.mul(weight), xHat, std, dims),
+    dweight: overRows(gradOut.mul(xHat)),
+    dbias: overRows(gradOut),
+  };
+}
 
 /** x̂ ⊙ weight + bias, each when given. */
 function affine(xHat: Tensor, weight: Tensor | null, bias: Tensor | null): Tensor {
@@ -147,8 +252,7 @@ export function layerNorm(input: Tensor, normalizedShape: number | readonly numb
   const what = `normalizedShape ${formatShape(shape)}`;
   const weight = checkAffine(op, "weight", options.weight, shape, input, what);
   const bias = checkAffine(op, "bias", options.bias, shape, input, what);
-  const dims = shape.map((_, i) => input.ndim - shape.length + i);
-  return affine(standardize(input, dims, checkEps(op, eps)), weight, bias);
+  return layerNormRows(input, weight, bias, shape.length, checkEps(op, eps));
 }
 
 /** A 1-D running statistic of C values in the input's dtype, or null (undefined is refused, not taken for null). */

@@ -1,5 +1,5 @@
 import { Embedding, LayerNorm, Linear, Module, ModuleList } from "@nabla/nn";
-import { scaledDotProductAttention } from "@nabla/ops";
+import { attentionWeights, scaledDotProductAttention } from "@nabla/ops";
 import { NablaError, type Tensor, arange, gelu, ones } from "@nabla/tensor";
 import { LanguageModel, type ModelConfig } from "./language-model";
 
@@ -29,7 +29,8 @@ export class CausalSelfAttention extends Module {
     this.bias = this.registerBuffer("bias", ones([size, size]).tril().view([1, 1, size, size]));
   }
 
-  forward(x: Tensor): Tensor {
+  /** `attention`, when given, receives the attention weights `[b, nHead, t, t]` (query, key). */
+  forward(x: Tensor, attention?: Tensor[]): Tensor {
     const [b, t, c] = x.shape as [number, number, number];
     const headSize = c / this.nHead;
     // [b, t, c] → [b, nHead, t, headSize]: the heads become a batch dimension
@@ -37,6 +38,8 @@ export class CausalSelfAttention extends Module {
     const [q, k, v] = this.c_attn.forward(x).split(this.nEmbd, 2) as [Tensor, Tensor, Tensor];
     // softmax(q kᵀ / √headSize) v, each position seeing those the mask's ones mark
     const past = this.bias.narrow(2, 0, t).narrow(3, 0, t).ne(0);
+    // the fused op keeps its weights to itself: they are computed again only when asked for
+    attention?.push(attentionWeights(heads(q), heads(k), { attnMask: past }));
     const y = scaledDotProductAttention(heads(q), heads(k), heads(v), { attnMask: past }).transpose(1, 2).contiguous().view([b, t, c]);
     return this.c_proj.forward(y);
   }
@@ -73,8 +76,8 @@ export class Block extends Module {
     this.mlp = new BlockMlp(config);
   }
 
-  forward(x: Tensor): Tensor {
-    const y = x.add(this.attn.forward(this.ln_1.forward(x)));
+  forward(x: Tensor, attention?: Tensor[]): Tensor {
+    const y = x.add(this.attn.forward(this.ln_1.forward(x), attention));
     return y.add(this.mlp.forward(this.ln_2.forward(y)));
   }
 }
@@ -110,12 +113,16 @@ export class Transformer extends LanguageModel {
     this.lm_head = new Linear(config.nEmbd, config.vocabSize, { bias: false });
   }
 
-  forward(idx: Tensor): Tensor {
+  /**
+   * The logits `[B, T, vocabSize]` for `idx` `[B, T]`. `attention`, when given, receives each
+   * layer's attention weights `[B, nHead, T, T]` (query position, key position), first layer first.
+   */
+  forward(idx: Tensor, attention?: Tensor[]): Tensor {
     const t = this.sequenceLength("Transformer", idx);
     const { wte, wpe, h, ln_f } = this.transformer;
     const pos = arange(0, t, 1, { dtype: "int32" }).unsqueeze(0); // [1, t]
     let x = wte.forward(idx).add(wpe.forward(pos));
-    for (const block of h) x = block.forward(x);
+    for (const block of h) x = block.forward(x, attention);
     return this.lm_head.forward(ln_f.forward(x));
   }
 }

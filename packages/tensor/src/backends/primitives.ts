@@ -194,6 +194,27 @@ export interface Primitives<B = BackendBuffer> {
    */
   crossEntropyBackward(probabilities: View<B>, targets: View<B>, ignoreIndex: number, scale: number, dtype: DType): B;
   /**
+   * Layer normalisation of every row of float x [R, N]: y = (x − mean)·rstd ⊙ weight + bias, with
+   * the row's mean and rstd = 1 / √(var + eps) (biased variance), weight and bias [N] or null
+   * (absent: 1 and 0). `out` is [R, N], `mean` and `rstd` are [R], all of `dtype`; the statistics
+   * are taken in float64 (two passes, so a large mean costs no accuracy).
+   */
+  layerNorm(x: View<B>, weight: View<B> | null, bias: View<B> | null, eps: number, dtype: DType): { out: B; mean: B; rstd: B };
+  /**
+   * layerNorm's VJP from its input x [R, N], the incoming gradient g [R, N] and the mean and rstd
+   * [R] it gave, with x̂ = (x − mean)·rstd and ĝ = g ⊙ weight (g when weight is null): per row
+   * dx = rstd·(ĝ − mean ĝ − x̂·mean(ĝ ⊙ x̂)) [R, N], and over the rows dweight = Σ g ⊙ x̂ and
+   * dbias = Σ g [N], all of `dtype` (the sums kept in float64).
+   */
+  layerNormBackward(
+    x: View<B>,
+    g: View<B>,
+    mean: View<B>,
+    rstd: View<B>,
+    weight: View<B> | null,
+    dtype: DType,
+  ): { dx: B; dweight: B; dbias: B };
+  /**
    * One optimizer step of `param` in place, from its gradient and its state, which it updates in
    * place too: by position, SGD [momentum buffer or null], Adam and AdamW [m, v, max v or null
    * (amsgrad)], RMSprop [square average, momentum buffer or null, gradient average or null

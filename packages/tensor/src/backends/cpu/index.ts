@@ -1,8 +1,10 @@
-import type { BackendDefinition } from "../backend";
+import type { BackendDefinition, View } from "../backend";
 import { registerBackend } from "../registry";
 import { allocateBuffer, type CpuBuffer, hostArray, hostView, uploadBuffer } from "./buffer";
 import { binary, clamp, compare, fillStrided, inRange, selectWhere, toContiguous, unary, write } from "./elementwise";
+import type { HostView } from "./iterate";
 import { gatherAlong, scatterAddAlong } from "./indexing";
+import { layerNormBackwardRows, layerNormRows } from "./layer-norm";
 import { matmulBatched } from "./matmul";
 import { optimizerUpdate } from "./optimizer";
 import { argReduce, reduceAxes } from "./reduce";
@@ -50,19 +52,21 @@ export const cpuDefinition: BackendDefinition<CpuBuffer> = {
       crossEntropyRows(hostView(logits), hostView(targets), ignoreIndex, denominator, hostView(probabilities), dtype),
     crossEntropyBackward: (probabilities, targets, ignoreIndex, scale, dtype) =>
       crossEntropyBackwardRows(hostView(probabilities), hostView(targets), ignoreIndex, scale, dtype),
+    layerNorm: (x, weight, bias, eps, dtype) => layerNormRows(hostView(x), hostOrNull(weight), hostOrNull(bias), eps, dtype),
+    layerNormBackward: (x, g, mean, rstd, weight, dtype) =>
+      layerNormBackwardRows(hostView(x), hostView(g), hostView(mean), hostView(rstd), hostOrNull(weight), dtype),
     // in place: the typed arrays over the heap stay valid, as the loop allocates nothing
-    optimizerUpdate: (step, param, grad, state) =>
-      optimizerUpdate(
-        step,
-        hostView(param),
-        hostView(grad),
-        state.map((view) => (view === null ? null : hostView(view))),
-      ),
+    optimizerUpdate: (step, param, grad, state) => optimizerUpdate(step, hostView(param), hostView(grad), state.map(hostOrNull)),
     im2col: (x, geometry, dtype) => im2col(hostView(x), geometry, dtype),
     col2im: (columns, geometry, size, dtype) => col2im(hostView(columns), geometry, size, dtype),
     maxPool: (x, geometry, dtype) => maxPool(hostView(x), geometry, dtype),
   },
 };
+
+/** hostView of an optional operand. */
+function hostOrNull(view: View<CpuBuffer> | null): HostView | null {
+  return view === null ? null : hostView(view);
+}
 
 export const cpu = registerBackend(cpuDefinition);
 registerWasmKernels();

@@ -11,6 +11,7 @@ import { adjacentSplit, fromAccumulator } from "./reduce";
 import { rowMajor, sliceLayout, targetOf } from "./softmax";
 import { binaryRowsInPlace, type HeapOperand, mapUnarySimd, readsAsRows, unaryInPlace, zipBinarySimd } from "./wasm/elementwise";
 import { WasmFloat32Buffer } from "./wasm/float32-buffer";
+import { layerNormBackwardSimd, layerNormSimd } from "./wasm/layer-norm";
 import { multiplySimd, simdMatmulAvailable } from "./wasm/matmul";
 import { sumContiguousSimd, sumInPlace } from "./wasm/reduce";
 import { softmaxRowsSimd, softmaxVjpRowsSimd } from "./wasm/softmax";
@@ -35,6 +36,13 @@ const FLOATS: readonly DType[] = ["float32", "float64"];
  * Measured on a 2-vCPU machine: even at about 16 elements, 3× faster at 256 and 6–10× from 4,096 up.
  */
 const SOFTMAX_MIN_ELEMENTS = 64;
+
+/**
+ * Layer norm of fewer float32 elements stays in JS, where there is no scratch block to set up.
+ * Measured on a 2-vCPU machine (forward / backward): 2.0 / 3.6 µs in JS vs 3.2 / 3.9 µs at 4 × 64,
+ * 5.9 / 9.4 vs 4.3 / 5.7 µs at 16 × 64, 0.30 / 0.47 ms vs 0.10 / 0.10 ms at 256 × 256.
+ */
+const LAYER_NORM_MIN_ELEMENTS = 1024;
 
 /** Whether the slices along `dim` are rows: no dim after it holds more than one entry. */
 const alongRows = (x: CpuView, dim: number) => x.shape.length > 0 && sliceLayout(x.shape, dim).inner === 1;
@@ -298,6 +306,26 @@ export function registerWasmKernels(): void {
       }
       return Float32Array.of(total / denominator);
     },
+  });
+
+  registerKernel("cpu", "layerNorm", {
+    name: "layerNormF32Simd",
+    dtypes: ["float32"],
+    minElements: LAYER_NORM_MIN_ELEMENTS,
+    dtype: (_x: CpuView, _weight: CpuView | null, _bias: CpuView | null, _eps: number, dtype: DType) => dtype,
+    size: (x: CpuView) => numelOf(x.shape),
+    accepts: (x: CpuView) => isFloat32(x),
+    run: (x: CpuView, weight: CpuView | null, bias: CpuView | null, eps: number) => layerNormSimd(x, weight, bias, eps),
+  });
+
+  registerKernel("cpu", "layerNormBackward", {
+    name: "layerNormBackwardF32Simd",
+    dtypes: ["float32"],
+    minElements: LAYER_NORM_MIN_ELEMENTS,
+    dtype: (_x: CpuView, _g: CpuView, _mean: CpuView, _rstd: CpuView, _weight: CpuView | null, dtype: DType) => dtype,
+    size: (x: CpuView) => numelOf(x.shape),
+    accepts: (x: CpuView, g: CpuView) => isFloat32(x) && isFloat32(g),
+    run: (x: CpuView, g: CpuView, mean: CpuView, rstd: CpuView, weight: CpuView | null) => layerNormBackwardSimd(x, g, mean, rstd, weight),
   });
 
   registerKernel("cpu", "optimizerUpdate", {

@@ -130,6 +130,66 @@ function windowTaps(geometry: WindowGeometry, dim: 0 | 1, size: number): { first
 }
 
 /**
+ * The first maximum of one window (the first NaN, if any) into values[o], and its position
+ * h·W + w into indices[o]: taps h in [hLo, hHi) by dh, w in [wLo, wHi) by dw of the plane at
+ * `plane`, -Infinity at `empty` when there are none.
+ */
+function windowMax(
+  data: TypedArray,
+  plane: number,
+  strideH: number,
+  strideW: number,
+  width: number,
+  hLo: number,
+  hHi: number,
+  dh: number,
+  wLo: number,
+  wHi: number,
+  dw: number,
+  empty: number,
+  values: TypedArray,
+  indices: TypedArray,
+  o: number,
+): void {
+  // the first tap inside x holds the window's maximum until a larger one (or a NaN) comes; the
+  // comparison is a select rather than a branch, as random data mispredicts it
+  let max = Number.NEGATIVE_INFINITY;
+  let at = hLo < hHi && wLo < wHi ? hLo * width + wLo : empty;
+  for (let h = hLo; h < hHi; h += dh) {
+    const base = plane + h * strideH;
+    for (let w = wLo; w < wHi; w += dw) {
+      const v = data[base + w * strideW]!;
+      if (v !== v) {
+        // the first NaN is the maximum
+        if (max === max) {
+          max = v;
+          at = h * width + w;
+        }
+      } else {
+        const larger = v > max;
+        max = larger ? v : max;
+        at = larger ? h * width + w : at;
+      }
+    }
+  }
+  values[o] = max;
+  indices[o] = at;
+}
+
+/** Whether windows are 2 × 2, stepping 2, inside x of `height` × `width`: max pooling's usual case. */
+const isPairPool = (g: WindowGeometry, height: number, width: number) =>
+  2 * g.out[0] <= height &&
+  2 * g.out[1] <= width &&
+  g.kernel[0] === 2 &&
+  g.kernel[1] === 2 &&
+  g.stride[0] === 2 &&
+  g.stride[1] === 2 &&
+  g.padding[0] === 0 &&
+  g.padding[1] === 0 &&
+  g.dilation[0] === 1 &&
+  g.dilation[1] === 1;
+
+/**
  * Max pooling of x [N, C, H, W]: each window's first maximum (the first NaN, if any) and its
  * position h·W + w in the plane, taps outside x skipped. A window with no tap inside x (possible
  * only with dilation) gives -Infinity at position H·W, one past the plane.
@@ -145,13 +205,17 @@ export function maxPool(x: HostView, geometry: WindowGeometry, dtype: DType): { 
   const strideW = x.strides[3]!;
   const strideN = x.strides[0]!;
   const strideC = x.strides[1]!;
+  const values = allocate(dtype, batch * channels * oh * ow);
+  const indices = allocate("int32", batch * channels * oh * ow);
+  const data = x.buffer;
+  if (isPairPool(geometry, height, width)) {
+    maxPoolPairs(x, oh, ow, values, indices);
+    return { values, indices };
+  }
   const rows = windowTaps(geometry, 0, height);
   const cols = windowTaps(geometry, 1, width);
   const dh = geometry.dilation[0]!;
   const dw = geometry.dilation[1]!;
-  const values = allocate(dtype, batch * channels * oh * ow);
-  const indices = allocate("int32", batch * channels * oh * ow);
-  const data = x.buffer;
   let o = 0;
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++) {
@@ -162,32 +226,62 @@ export function maxPool(x: HostView, geometry: WindowGeometry, dtype: DType): { 
         for (let j = 0; j < ow; j++, o++) {
           const wLo = cols.first[j]!;
           const wHi = cols.end[j]!;
-          // the first tap inside x holds the window's maximum until a larger one (or a NaN) comes;
-          // the comparison is a select rather than a branch, as random data mispredicts it
-          let max = Number.NEGATIVE_INFINITY;
-          let at = hLo < hHi && wLo < wHi ? hLo * width + wLo : height * width;
-          for (let h = hLo; h < hHi; h += dh) {
-            const base = plane + h * strideH;
-            for (let w = wLo; w < wHi; w += dw) {
-              const v = data[base + w * strideW]!;
-              if (v !== v) {
-                // the first NaN is the maximum
-                if (max === max) {
-                  max = v;
-                  at = h * width + w;
-                }
-              } else {
-                const larger = v > max;
-                max = larger ? v : max;
-                at = larger ? h * width + w : at;
-              }
-            }
+          windowMax(data, plane, strideH, strideW, width, hLo, hHi, dh, wLo, wHi, dw, height * width, values, indices, o);
+        }
+      }
+    }
+  }
+  return { values, indices };
+}
+
+/**
+ * maxPool of 2 × 2 windows stepping 2 (see isPairPool): the four taps read and compared unrolled,
+ * ties to the first in row-major order; a window holding a NaN (its sum is NaN, as it is for one
+ * holding both infinities) goes through windowMax.
+ */
+function maxPoolPairs(x: HostView, oh: number, ow: number, values: TypedArray, indices: TypedArray): void {
+  const batch = x.shape[0]!;
+  const channels = x.shape[1]!;
+  const width = x.shape[3]!;
+  const strideN = x.strides[0]!;
+  const strideC = x.strides[1]!;
+  const strideH = x.strides[2]!;
+  const strideW = x.strides[3]!;
+  const data = x.buffer;
+  let o = 0;
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      const plane = x.offset + n * strideN + c * strideC;
+      for (let i = 0; i < oh; i++) {
+        const top = plane + 2 * i * strideH;
+        const bottom = top + strideH;
+        const h = 2 * i * width; // the window's first position in the plane
+        for (let j = 0; j < ow; j++, o++) {
+          const w = 2 * j * strideW;
+          const v0 = data[top + w]!;
+          const v1 = data[top + w + strideW]!;
+          const v2 = data[bottom + w]!;
+          const v3 = data[bottom + w + strideW]!;
+          const sum = v0 + v1 + v2 + v3;
+          if (sum !== sum) {
+            windowMax(data, plane, strideH, strideW, width, 2 * i, 2 * i + 2, 1, 2 * j, 2 * j + 2, 1, 0, values, indices, o);
+            continue;
           }
+          let max = v0;
+          let at = h + 2 * j;
+          let larger = v1 > max;
+          max = larger ? v1 : max;
+          at = larger ? h + 2 * j + 1 : at;
+          larger = v2 > max;
+          max = larger ? v2 : max;
+          at = larger ? h + width + 2 * j : at;
+          larger = v3 > max;
+          max = larger ? v3 : max;
+          at = larger ? h + width + 2 * j + 1 : at;
           values[o] = max;
           indices[o] = at;
         }
       }
     }
   }
-  return { values, indices };
 }
