@@ -508,6 +508,8 @@ function patternOperand(pattern: OperandPattern, rows: number, n: number, offset
   return { data, shape: [rows, n], strides, offset };
 }
 
+const patternArb = fc.constantFrom<OperandPattern>("whole", "row", "column", "single");
+
 const specialFloat32Arb = fc.oneof(
   { weight: 8, arbitrary: fc.float({ noNaN: true, min: -1e6, max: 1e6 }) },
   { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity, 0, -0, 1e-42, -3e-39) },
@@ -519,7 +521,6 @@ describe("WebAssembly SIMD elementwise arithmetic", () => {
   });
 
   it("gives the JS loops' bits for every operand pattern, op and offset", () => {
-    const patternArb = fc.constantFrom<OperandPattern>("whole", "row", "column", "single");
     fc.assert(
       fc.property(
         fc.constantFrom(...ARITHMETIC),
@@ -655,7 +656,6 @@ describe("WebAssembly SIMD GELU", () => {
   });
 
   it("backward agrees with the JS loops for every operand pattern", () => {
-    const patternArb = fc.constantFrom<OperandPattern>("whole", "row", "column", "single");
     fc.assert(
       fc.property(
         fc.constantFrom(...GELU_FORMS),
