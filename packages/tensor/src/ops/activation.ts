@@ -73,7 +73,7 @@ export interface GeluOptions {
   approximate?: "none" | "tanh";
 }
 
-type GeluForm = "none" | "tanh";
+type GeluForm = NonNullable<GeluOptions["approximate"]>;
 
 // gelu is one op: its forward one pass of the unary primitive, its backward one pass of the
 // binary primitive over (ȳ, x). The second derivative, rarely wanted, is written in tensor ops.

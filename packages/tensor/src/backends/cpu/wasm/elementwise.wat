@@ -4,9 +4,10 @@
 ;; row to the next: a whole operand steps n values, a row broadcast down the rows 0, a column of one
 ;; value per row 1 value, a single value 0. The results of +, −, ×, ÷ are the float32 operations'
 ;; own, the same bits as JS computing in float64 and rounding to float32 (for them the double
-;; rounding is harmless); GELU's backward (a the incoming gradient, b the input) is within a few
-;; float32 ulps of the JS loop's where it is not near 0. unaryF32 maps n contiguous values: GELU,
-;; exact or in its tanh form, likewise.
+;; rounding is harmless). unaryF32 maps n contiguous values through GELU, exact or in its tanh
+;; form. GELU and its backward (a the incoming gradient, b the input) are within a few float32 ulps
+;; of the JS loops' where the values are not tiny (close to a zero of the derivative, or far in the
+;; left tail, where the JS loops keep PyTorch's x (1 + erf(x/√2)) / 2 and 1 + erf cancels).
 ;;
 ;; Pointers are byte offsets. The loops work on whole vectors: the last vector of a row reads up to
 ;; three values past its end and writes up to three past the end of its output row, which is where
