@@ -11,7 +11,13 @@ import type { Strided } from "../../packages/tensor/src/backends/cpu/iterate";
 import { sumContiguous } from "../../packages/tensor/src/backends/cpu/reduce";
 import { multiplySimd, simdMatmulAvailable, simdMatmulThreadsReady } from "../../packages/tensor/src/backends/cpu/wasm/matmul";
 import { simdSumAvailable, sumContiguousSimd } from "../../packages/tensor/src/backends/cpu/wasm/reduce";
-import { simdElementwiseAvailable, zipBinarySimd } from "../../packages/tensor/src/backends/cpu/wasm/elementwise";
+import {
+  mapUnarySimd,
+  simdElementwiseAvailable,
+  unaryInPlace,
+  zipBinarySimd,
+} from "../../packages/tensor/src/backends/cpu/wasm/elementwise";
+import { WasmFloat32Buffer } from "../../packages/tensor/src/backends/cpu/wasm/float32-buffer";
 import { WASM_MEMORY_LIMIT_BYTES, wasmHeap } from "../../packages/tensor/src/backends/cpu/wasm/wasm-api";
 import { useKernels, withKernels } from "../support/kernels";
 
@@ -20,10 +26,16 @@ vi.mock("../../packages/tensor/src/backends/cpu/wasm/matmul", async (importOrigi
   const original = await importOriginal<typeof import("../../packages/tensor/src/backends/cpu/wasm/matmul")>();
   return { ...original, multiplySimd: vi.fn(original.multiplySimd) };
 });
-// zipBinarySimd and sumContiguousSimd likewise: whether the registry chose the WebAssembly kernel
+// zipBinarySimd, mapUnarySimd, unaryInPlace and sumContiguousSimd likewise: whether the registry
+// chose the WebAssembly kernel
 vi.mock("../../packages/tensor/src/backends/cpu/wasm/elementwise", async (importOriginal) => {
   const original = await importOriginal<typeof import("../../packages/tensor/src/backends/cpu/wasm/elementwise")>();
-  return { ...original, zipBinarySimd: vi.fn(original.zipBinarySimd) };
+  return {
+    ...original,
+    zipBinarySimd: vi.fn(original.zipBinarySimd),
+    mapUnarySimd: vi.fn(original.mapUnarySimd),
+    unaryInPlace: vi.fn(original.unaryInPlace),
+  };
 });
 
 vi.mock("../../packages/tensor/src/backends/cpu/wasm/reduce", async (importOriginal) => {
@@ -496,6 +508,8 @@ function patternOperand(pattern: OperandPattern, rows: number, n: number, offset
   return { data, shape: [rows, n], strides, offset };
 }
 
+const patternArb = fc.constantFrom<OperandPattern>("whole", "row", "column", "single");
+
 const specialFloat32Arb = fc.oneof(
   { weight: 8, arbitrary: fc.float({ noNaN: true, min: -1e6, max: 1e6 }) },
   { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity, 0, -0, 1e-42, -3e-39) },
@@ -507,7 +521,6 @@ describe("WebAssembly SIMD elementwise arithmetic", () => {
   });
 
   it("gives the JS loops' bits for every operand pattern, op and offset", () => {
-    const patternArb = fc.constantFrom<OperandPattern>("whole", "row", "column", "single");
     fc.assert(
       fc.property(
         fc.constantFrom(...ARITHMETIC),
@@ -590,5 +603,100 @@ describe("WebAssembly SIMD elementwise arithmetic", () => {
     expect(calls.length).toBe(before + 1);
     withKernels("js", () => run.binary("add", host(large), host(large), "float32"));
     expect(calls.length).toBe(before + 1);
+  });
+});
+
+// GELU's SIMD kernels against the JS loops. They compute in float32 with a polynomial exp and Φ, so
+// they agree with the JS loops (float64, rounded once) to a few float32 ulps where the values are
+// not tiny. In the far left tail the JS loops keep PyTorch's x (1 + erf(x/√2)) / 2, where 1 + erf
+// cancels, and the SIMD kernel its digits: there the two agree to an absolute 1e-10.
+
+const GELU_FORMS = [
+  { forward: "geluTanh", backward: "geluTanhBackward" },
+  { forward: "gelu", backward: "geluBackward" },
+] as const;
+
+const geluInputArb = fc.oneof(
+  { weight: 8, arbitrary: fc.float({ noNaN: true, min: -16, max: 16 }) },
+  { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity, 0, -0, 1e-42, -3e-39, 3e38, -3e38, 1e6, -1e6) },
+);
+
+/** The same NaNs and infinities, and otherwise within 1e-5 relative plus `absolute`. */
+function expectGeluAgrees(simd: ArrayLike<number>, js: ArrayLike<number>, absolute: number, label: string): void {
+  expect(simd.length).toBe(js.length);
+  for (let i = 0; i < js.length; i++) {
+    const [s, j] = [simd[i]!, js[i]!];
+    if (Object.is(s, j) || (Number.isNaN(s) && Number.isNaN(j))) continue;
+    if (!(Math.abs(s - j) <= 1e-5 * Math.abs(j) + absolute)) expect.fail(`${label}, element ${i}: SIMD ${s} vs JS ${j}`);
+  }
+}
+
+describe("WebAssembly SIMD GELU", () => {
+  it("agrees with the JS loops, copying the input or in the heap, at any length and offset", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...GELU_FORMS),
+        fc.array(geluInputArb, { minLength: 1, maxLength: 300 }),
+        fc.integer({ min: 0, max: 3 }),
+        ({ forward }, values, offset) => {
+          const data = Float32Array.from([...Array(offset).fill(0.5), ...values]);
+          const x = { buffer: data, shape: [values.length], strides: [1], offset };
+          const js = withKernels("js", () => run.unary(forward, x, "float32"));
+          const copied = new Float32Array(values.length);
+          expect(mapUnarySimd(forward, { data, shape: x.shape, strides: x.strides, offset }, copied)).toBe(true);
+          expectGeluAgrees(copied, js, 1e-10, `${forward} copied`);
+          const stored = WasmFloat32Buffer.from(data)!;
+          const out = WasmFloat32Buffer.allocate(values.length)!;
+          expect(unaryInPlace(forward, stored.ptr + offset * 4, out.ptr, values.length)).toBe(true);
+          expectGeluAgrees(out.data().slice(), js, 1e-10, `${forward} in the heap`);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("backward agrees with the JS loops for every operand pattern", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...GELU_FORMS),
+        patternArb,
+        patternArb,
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 37 }),
+        fc.array(fc.float({ noNaN: true, min: -2, max: 2 }), { minLength: 1, maxLength: 20 }),
+        fc.array(geluInputArb, { minLength: 1, maxLength: 50 }),
+        ({ backward }, patternG, patternX, rows, n, gradients, inputs) => {
+          const g = patternOperand(patternG, rows, n, 1, gradients);
+          const x = patternOperand(patternX, rows, n, 2, inputs);
+          const simd = new Float32Array(rows * n);
+          expect(zipBinarySimd(backward, g, x, simd)).toBe(true);
+          const js = withKernels("js", () => run.binary(backward, host(g), host(x), "float32"));
+          // g ⊙ gelu′(x) with |g| ≤ 2: gelu′ near its zero is within a few 1e-7
+          expectGeluAgrees(simd, js, 1e-6, `${backward} [${rows}, ${n}] ${patternG} × ${patternX}`);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("runs from 1024 elements copying, from 4096 in the heap, and leaves strided views to the JS loops", () => {
+    const copying = vi.mocked(mapUnarySimd).mock.calls;
+    const inPlace = vi.mocked(unaryInPlace).mock.calls;
+    const before = [copying.length, inPlace.length];
+    const flat = (n: number) => ({ buffer: Float32Array.from({ length: n }, (_, i) => i / n - 0.5), shape: [n], strides: [1], offset: 0 });
+    withKernels("auto", () => {
+      run.unary("gelu", flat(1023), "float32");
+      expect([copying.length, inPlace.length]).toEqual(before);
+      run.unary("gelu", flat(1024), "float32");
+      expect([copying.length, inPlace.length]).toEqual([before[0]! + 1, before[1]]);
+      const x = randn([64, 64]);
+      expect(x.storage.buffer).toBeInstanceOf(WasmFloat32Buffer);
+      x.gelu({ approximate: "tanh" });
+      expect([copying.length, inPlace.length]).toEqual([before[0]! + 1, before[1]! + 1]);
+      x.mT.gelu();
+      expect([copying.length, inPlace.length]).toEqual([before[0]! + 1, before[1]! + 1]);
+    });
+    withKernels("js", () => run.unary("gelu", flat(8192), "float32"));
+    expect([copying.length, inPlace.length]).toEqual([before[0]! + 1, before[1]! + 1]);
   });
 });

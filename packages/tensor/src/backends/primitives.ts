@@ -25,13 +25,28 @@ export type UnaryOp =
   | "reciprocal"
   | "rsqrt"
   | "log1p"
-  | "expm1";
+  | "expm1"
+  | "gelu" // x Φ(x) = x (1 + erf(x/√2)) / 2, as PyTorch
+  | "geluTanh"; // x (1 + tanh(√(2/π) (x + 0.044715 x³))) / 2, PyTorch's approximate "tanh"
 
 /**
- * Elementwise functions of two operands; the last three are backward rules of the output y and
- * the incoming gradient g: g (1 − y²), g y (1 − y), and g where y > 0.
+ * Elementwise functions of two operands; the rest after minimum are backward rules of the incoming
+ * gradient g and the output y: g (1 − y²), g y (1 − y), and g where y > 0; or of g and the input x:
+ * g gelu′(x) for each form of gelu.
  */
-export type BinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "tanhBackward" | "sigmoidBackward" | "reluBackward";
+export type BinaryOp =
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "pow"
+  | "maximum"
+  | "minimum"
+  | "tanhBackward"
+  | "sigmoidBackward"
+  | "reluBackward"
+  | "geluBackward"
+  | "geluTanhBackward";
 
 /** Elementwise comparisons, giving bool. */
 export type CompareOp = "eq" | "ne" | "lt" | "le" | "gt" | "ge";

@@ -1,13 +1,15 @@
 import { checkNumber, checkOptions, checkTensor } from "../args";
-import { isFloating } from "../dtype";
+import { type OpContext, defineOp } from "../autograd/define-op";
+import { isFloating, promoteTypes } from "../dtype";
 import { NablaError, describeValue } from "../errors";
-import type { Tensor } from "../tensor";
+import { Tensor } from "../tensor";
 import { where } from "./compare";
-import { erf, expm1, log1p } from "./unary";
+import { expm1, log1p } from "./unary";
 
-// Activations composed of differentiable ops (where, exp, erf, …): no backward of their own.
-// Where a branch that `where` discards could overflow (exp of a large input), its input is
-// replaced by a harmless value first, so the discarded branch's gradient is 0, not 0 · ∞ = NaN.
+// Activations composed of differentiable ops (where, exp, …): no backward of their own; gelu, one
+// op, is the exception. Where a branch that `where` discards could overflow (exp of a large input),
+// its input is replaced by a harmless value first, so the discarded branch's gradient is 0, not
+// 0 · ∞ = NaN.
 
 /** The input of an activation: a floating-point tensor, as PyTorch's kernels accept. */
 function floatingInput(op: string, x: unknown): Tensor {
@@ -71,8 +73,72 @@ export interface GeluOptions {
   approximate?: "none" | "tanh";
 }
 
-// √(2/π), the tanh approximation's scale
+type GeluForm = NonNullable<GeluOptions["approximate"]>;
+
+// gelu is one op: its forward one pass of the unary primitive, its backward one pass of the
+// binary primitive over (ȳ, x). The second derivative, rarely wanted, is written in tensor ops.
+
+/** The primitives of each form: the function and g · its derivative. */
+const GELU_PRIMITIVES = {
+  none: { forward: "gelu", backward: "geluBackward" },
+  tanh: { forward: "geluTanh", backward: "geluTanhBackward" },
+} as const;
+
+// √(2/π) and 0.044715: the tanh form's u = √(2/π) (x + 0.044715 x³)
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const CUBIC = 0.044715;
+/** 1/√(2π), the scale of the standard normal density φ */
+const NORMAL_DENSITY = 1 / Math.sqrt(2 * Math.PI);
+
+const geluOp = defineOp({
+  name: "gelu",
+  forward(ctx: OpContext<{ form: GeluForm }>, x: Tensor, form: GeluForm) {
+    ctx.save(x);
+    ctx.form = form;
+    const { backend } = x.storage;
+    return Tensor.fromBuffer(backend, backend.run.unary(GELU_PRIMITIVES[form].forward, x, x.dtype), x.shape, x.dtype);
+  },
+  backward(ctx, gradOut) {
+    const [x] = ctx.saved as [Tensor];
+    return [geluBackward(gradOut, x, ctx.form)];
+  },
+  formula: { forward: "y = x Φ(x)  (or x (1 + tanh(√(2/π) (x + 0.044715 x³))) / 2)", backward: "x̄ = ȳ ⊙ gelu′(x)" },
+});
+
+const geluBackward: (g: Tensor, x: Tensor, form: GeluForm) => Tensor = defineOp({
+  name: "geluBackward",
+  forward(ctx: OpContext<{ form: GeluForm }>, g: Tensor, x: Tensor, form: GeluForm) {
+    ctx.save(g, x);
+    ctx.form = form;
+    const dtype = promoteTypes(g.dtype, x.dtype);
+    const { backend } = x.storage;
+    return Tensor.fromBuffer(backend, backend.run.binary(GELU_PRIMITIVES[form].backward, g, x, dtype), x.shape, dtype);
+  },
+  backward(ctx, gradOut) {
+    const [g, x] = ctx.saved as [Tensor, Tensor];
+    // ∂/∂g = gelu′(x) (this op again), ∂/∂x = g gelu″(x)
+    return [
+      ctx.needsInputGrad[0] ? geluBackward(gradOut, x, ctx.form) : null,
+      ctx.needsInputGrad[1] ? gradOut.mul(g).mul(geluSecondDerivative(x, ctx.form)) : null,
+    ];
+  },
+  formula: { forward: "z = g ⊙ gelu′(x)", backward: "ḡ = z̄ ⊙ gelu′(x), x̄ = z̄ ⊙ g ⊙ gelu″(x)" },
+});
+
+function geluSecondDerivative(x: Tensor, form: GeluForm): Tensor {
+  const square = x.mul(x);
+  if (form === "none") {
+    // (x Φ)″ = 2φ + x φ′ = φ (2 − x²), φ(x) = e^(−x²/2) / √(2π)
+    const density = square.mul(-0.5).exp().mul(NORMAL_DENSITY);
+    return density.mul(square.neg().add(2));
+  }
+  // y = x (1 + t) / 2 with t = tanh u: y″ = (1 − t²) (u′ + x u″ / 2 − x t u′²), where
+  // u′ = √(2/π) (1 + 3c x²) and x u″ / 2 = 3c √(2/π) x², c = 0.044715
+  const t = x.add(square.mul(x).mul(CUBIC)).mul(SQRT_2_OVER_PI).tanh();
+  const du = square.mul(3 * CUBIC * SQRT_2_OVER_PI).add(SQRT_2_OVER_PI);
+  const inner = du.add(square.mul(3 * CUBIC * SQRT_2_OVER_PI)).sub(x.mul(t).mul(du.mul(du)));
+  return t.mul(t).neg().add(1).mul(inner);
+}
 
 /**
  * The Gaussian error linear unit x·Φ(x), elementwise (PyTorch's `gelu`): exactly
@@ -91,12 +157,7 @@ export function gelu(x: Tensor, options?: GeluOptions): Tensor {
   if (approximate !== "none" && approximate !== "tanh") {
     throw new NablaError("gelu", `approximate must be "none" or "tanh", got ${describeValue(approximate)}`);
   }
-  const half = input.mul(0.5);
-  if (approximate === "tanh") {
-    const cube = input.mul(input).mul(input);
-    return half.mul(input.add(cube.mul(0.044715)).mul(SQRT_2_OVER_PI).tanh().add(1));
-  }
-  return half.mul(erf(input.mul(Math.SQRT1_2)).add(1));
+  return geluOp(input, approximate);
 }
 
 /** Options of `softplus`. */

@@ -3,6 +3,7 @@ import { allocate, dtypeOfArray, toBool } from "../../dtype";
 import { contiguousLayout, extentsOverlap, isContiguousLayout, isSingleValueLayout } from "../../layout";
 import { numelOf } from "../../shape";
 import type { BinaryOp, CompareOp, UnaryOp } from "../primitives";
+import { expForFloat32 } from "./exp-float32";
 import { RowWalker, type HostView } from "./iterate";
 import { erfScalar, logistic, roundHalfEven } from "./scalar-math";
 
@@ -15,9 +16,33 @@ type BinaryFn = (x: number, y: number) => number | boolean;
  * Unary functions with loops of their own: `fn` is then not called per element, which V8 cannot
  * inline where one kernel serves many functions (an indirect call costs more than the arithmetic).
  */
-type UnaryMath = "neg" | "exp" | "log" | "sqrt" | "tanh" | "relu";
+type UnaryMath = "neg" | "exp" | "log" | "sqrt" | "tanh" | "relu" | "gelu" | "geluTanh";
 
 type UnaryRow = (x: TypedArray, px: number, sx: number, out: TypedArray, o: number, n: number) => void;
+
+// GELU, x Φ(x), and its derivative. The exact form is PyTorch's: x (1 + erf(x/√2)) / 2, and
+// gelu′(x) = Φ(x) + x φ(x) with φ(x) = e^(−x²/2) / √(2π). The tanh form x (1 + tanh u) / 2, with
+// u = √(2/π) (x + 0.044715 x³), is x σ(2u) = x / (1 + e^(−2u)), since 1 + tanh u = 2σ(2u): one exp,
+// and no cancellation where tanh u → −1; its derivative is s + 2x s (1 − s) u′ with s = σ(2u) and
+// u′ = √(2/π) (1 + 3 · 0.044715 x²). Loops for float32 results take expForFloat32 where those for
+// float64 take Math.exp (written out twice: an exp passed in as an argument is not inlined).
+
+/** −2u = x (GELU_2U_1 + GELU_2U_3 x²) */
+const GELU_2U_1 = -2 * Math.sqrt(2 / Math.PI);
+const GELU_2U_3 = GELU_2U_1 * 0.044715;
+/** 2u′ = GELU_DU_0 + GELU_DU_2 x² */
+const GELU_DU_0 = 2 * Math.sqrt(2 / Math.PI);
+const GELU_DU_2 = GELU_DU_0 * 3 * 0.044715;
+/** 1/√(2π), the scale of the standard normal density φ */
+const NORMAL_DENSITY = 1 / Math.sqrt(2 * Math.PI);
+
+const gelu = (v: number) => 0.5 * v * (1 + erfScalar(v * Math.SQRT1_2));
+const geluTanh = (v: number) => v / (1 + Math.exp(v * (GELU_2U_1 + GELU_2U_3 * v * v)));
+const geluDerivative = (v: number) => 0.5 * (1 + erfScalar(v * Math.SQRT1_2)) + v * NORMAL_DENSITY * Math.exp(-0.5 * v * v);
+function geluTanhDerivative(v: number): number {
+  const s = 1 / (1 + Math.exp(v * (GELU_2U_1 + GELU_2U_3 * v * v)));
+  return s + v * s * (1 - s) * (GELU_DU_0 + GELU_DU_2 * v * v);
+}
 
 const UNARY_ROWS: Record<UnaryMath, UnaryRow> = {
   neg(x, px, sx, out, o, n) {
@@ -40,6 +65,22 @@ const UNARY_ROWS: Record<UnaryMath, UnaryRow> = {
     for (const end = o + n; o < end; o++, px += sx) {
       const v = x[px]!;
       out[o] = v > 0 || v !== v ? v : 0;
+    }
+  },
+  gelu(x, px, sx, out, o, n) {
+    for (const end = o + n; o < end; o++, px += sx) out[o] = gelu(x[px]!);
+  },
+  geluTanh(x, px, sx, out, o, n) {
+    for (const end = o + n; o < end; o++, px += sx) out[o] = geluTanh(x[px]!);
+  },
+};
+
+/** Loops of their own for float32 results, where exp may be expForFloat32 (see exp-float32.ts). */
+const FLOAT32_UNARY_ROWS: Partial<Record<UnaryMath, UnaryRow>> = {
+  geluTanh(x, px, sx, out, o, n) {
+    for (const end = o + n; o < end; o++, px += sx) {
+      const v = x[px]!;
+      out[o] = v / (1 + expForFloat32(v * (GELU_2U_1 + GELU_2U_3 * v * v)));
     }
   },
 };
@@ -66,12 +107,16 @@ const UNARY_FNS: Record<UnaryOp, UnaryFn> = {
   rsqrt: (v) => 1 / Math.sqrt(v),
   log1p: Math.log1p,
   expm1: Math.expm1,
+  gelu,
+  geluTanh,
 };
 
 /** The unary primitive: out[i] = op(x[i]) into a new contiguous array of `dtype`. */
 export function unary(op: UnaryOp, x: HostView, dtype: DType): TypedArray {
   if (op === "relu" && dtype === "float32" && x.buffer instanceof Float32Array) return reluFloat32(x);
-  return mapUnary(x, dtype, UNARY_FNS[op], op in UNARY_ROWS ? (op as UnaryMath) : undefined);
+  const math = op in UNARY_ROWS ? (op as UnaryMath) : undefined;
+  const row = math && ((dtype === "float32" && FLOAT32_UNARY_ROWS[math]) || UNARY_ROWS[math]);
+  return mapUnary(x, dtype, UNARY_FNS[op], row);
 }
 
 /** x clamped to [min, max] (NaN stays NaN; min > max gives max), as `dtype`. */
@@ -85,14 +130,13 @@ export function inRange(x: HostView, min: number, max: number): TypedArray {
 }
 
 /**
- * out[i] = fn(x[i]) into a new contiguous array of `dtype`. With `math` naming fn, the element loop
- * is a dedicated one (same results, no call per element).
+ * out[i] = fn(x[i]) into a new contiguous array of `dtype`. With a `row` loop computing fn, the
+ * element loop is that dedicated one (no call per element).
  */
-function mapUnary(x: HostView, dtype: DType, fn: UnaryFn, math?: UnaryMath): TypedArray {
+function mapUnary(x: HostView, dtype: DType, fn: UnaryFn, row?: UnaryRow): TypedArray {
   const out = allocate(dtype, numelOf(x.shape));
   const src = x.buffer;
-  if (math !== undefined) {
-    const row = UNARY_ROWS[math];
+  if (row !== undefined) {
     if (isContiguousLayout(x)) {
       row(src, x.offset, 1, out, 0, out.length);
       return out;
@@ -190,10 +234,10 @@ function reluBackwardFloat32(g: HostView, y: HostView): Float32Array {
 }
 
 /**
- * Binary functions with loops of their own (see UnaryMath for why): arithmetic, and the backward
- * of tanh, sigmoid and relu from the incoming gradient g and their output y.
+ * Binary functions with loops of their own (see UnaryMath for why): arithmetic, the backward of
+ * tanh, sigmoid and relu from the incoming gradient g and their output y, and of gelu from g and x.
  */
-type BinaryMath = "add" | "sub" | "mul" | "div" | "tanhBackward" | "sigmoidBackward" | "reluBackward";
+type BinaryMath = "add" | "sub" | "mul" | "div" | "tanhBackward" | "sigmoidBackward" | "reluBackward" | "geluBackward" | "geluTanhBackward";
 
 type BinaryRow = (
   x: TypedArray,
@@ -234,6 +278,23 @@ const BINARY_ROWS: Record<BinaryMath, BinaryRow> = {
   },
   reluBackward(g, pg, sg, y, py, sy, out, o, n) {
     for (const end = o + n; o < end; o++, pg += sg, py += sy) out[o] = y[py]! <= 0 ? 0 : g[pg]!;
+  },
+  geluBackward(g, pg, sg, x, px, sx, out, o, n) {
+    for (const end = o + n; o < end; o++, pg += sg, px += sx) out[o] = g[pg]! * geluDerivative(x[px]!);
+  },
+  geluTanhBackward(g, pg, sg, x, px, sx, out, o, n) {
+    for (const end = o + n; o < end; o++, pg += sg, px += sx) out[o] = g[pg]! * geluTanhDerivative(x[px]!);
+  },
+};
+
+/** Loops of their own for float32 results (see FLOAT32_UNARY_ROWS). */
+const FLOAT32_BINARY_ROWS: Partial<Record<BinaryMath, BinaryRow>> = {
+  geluTanhBackward(g, pg, sg, x, px, sx, out, o, n) {
+    for (const end = o + n; o < end; o++, pg += sg, px += sx) {
+      const v = x[px]!;
+      const s = 1 / (1 + expForFloat32(v * (GELU_2U_1 + GELU_2U_3 * v * v)));
+      out[o] = g[pg]! * (s + v * s * (1 - s) * (GELU_DU_0 + GELU_DU_2 * v * v));
+    }
   },
 };
 
@@ -310,6 +371,10 @@ function binaryFn(op: BinaryOp, dtype: DType): BinaryFn {
     // PyTorch's threshold_backward
     case "reluBackward":
       return (g, y) => (y <= 0 ? 0 : g);
+    case "geluBackward":
+      return (g, x) => g * geluDerivative(x);
+    case "geluTanhBackward":
+      return (g, x) => g * geluTanhDerivative(x);
   }
 }
 
@@ -347,7 +412,7 @@ function zipBinary(a: HostView, b: HostView, dtype: DType, fn: BinaryFn, math?: 
   const flatA = flatStride(a);
   const flatB = flatA === null ? null : flatStride(b);
   if (math !== undefined && hasBinaryRow(math, dtype)) {
-    const row = BINARY_ROWS[math];
+    const row = (dtype === "float32" && FLOAT32_BINARY_ROWS[math]) || BINARY_ROWS[math];
     if (flatA !== null && flatB !== null) {
       row(da, a.offset, flatA, db, b.offset, flatB, out, 0, out.length);
       return out;

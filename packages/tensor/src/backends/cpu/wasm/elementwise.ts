@@ -3,8 +3,12 @@ import type { Strided } from "../iterate";
 import { ELEMENTWISE_WASM_BASE64 } from "./elementwise-binary";
 import { float32RegionBytes, lazyWasmKernels } from "./wasm-api";
 
-/** binaryF32(op, a, aRowStep, aSplat, b, bRowStep, bSplat, out, rows, n) of elementwise.wat; pointers and steps in bytes. */
+/**
+ * binaryF32(op, a, aRowStep, aSplat, b, bRowStep, bSplat, out, rows, n) and unaryF32(op, x, out, n)
+ * of elementwise.wat; pointers and steps in bytes.
+ */
 interface ElementwiseKernels {
+  unaryF32(op: number, x: number, out: number, n: number): void;
   binaryF32(
     op: number,
     a: number,
@@ -19,8 +23,11 @@ interface ElementwiseKernels {
   ): void;
 }
 
-/** The operations elementwise.wat has, by its op code. */
-const OP_CODES: Readonly<Record<string, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
+/** The operations of two operands elementwise.wat has, by its op code. */
+const OP_CODES: Readonly<Record<string, number>> = { add: 0, sub: 1, mul: 2, div: 3, geluTanhBackward: 4, geluBackward: 5 };
+
+/** Its operations of one operand, by op code. */
+const UNARY_OP_CODES: Readonly<Record<string, number>> = { geluTanh: 0, gelu: 1 };
 
 /** Elements of the output per block: operands and output of a block stay in cache (64 KiB each). */
 const BLOCK_ELEMENTS = 16384;
@@ -68,11 +75,11 @@ function rowPattern(x: Layout): RowPattern | null {
 }
 
 /**
- * out = a op b (op: add, sub, mul or div) for float32 operands of one (broadcast) shape through
- * the SIMD kernel, when each
- * operand reads as rows (see RowPattern): whole, broadcast down the rows, one value per row, or a
- * single value. Returns false, having done nothing, otherwise, for rows too long for a block to
- * fit in the heap (see WasmHeap.allocate) or without WebAssembly SIMD.
+ * out = a op b (op: add, sub, mul, div, geluTanhBackward or geluBackward) for float32 operands of
+ * one (broadcast) shape through the SIMD kernel, when each operand reads as rows (see RowPattern):
+ * whole, broadcast down the rows, one value per row, or a single value. Returns false, having
+ * done nothing, otherwise, for rows too long for a block to fit in the heap (see
+ * WasmHeap.allocate) or without WebAssembly SIMD.
  */
 export function zipBinarySimd(op: string, a: Strided, b: Strided, out: Float32Array): boolean {
   const code = OP_CODES[op];
@@ -123,12 +130,12 @@ export interface HeapOperand extends Layout {
 }
 
 /**
- * out = a op b (op: add, sub, mul or div) for float32 operands of one (broadcast) shape that live
- * in the heap, where they are: no copy in, no copy out. Each operand must read as rows (see
- * RowPattern); `out` is the byte offset of a contiguous WasmFloat32Buffer of the shape's size,
- * written whole (with up to three values past its end, which such a buffer owns). False, having
- * done nothing, for an operand that does not read as rows, an op the kernel lacks or without
- * WebAssembly SIMD.
+ * out = a op b (op: add, sub, mul, div, geluTanhBackward or geluBackward) for float32 operands of
+ * one (broadcast) shape that live in the heap, where they are: no copy in, no copy out. Each operand
+ * must read as rows (see RowPattern); `out` is the byte offset of a contiguous WasmFloat32Buffer
+ * of the shape's size, written whole (with up to three values past its end, which such a buffer
+ * owns). False, having done nothing, for an operand that does not read as rows, an op the kernel
+ * lacks or without WebAssembly SIMD.
  */
 export function binaryRowsInPlace(op: string, a: HeapOperand, b: HeapOperand, out: number): boolean {
   const code = OP_CODES[op];
@@ -145,6 +152,49 @@ export function binaryRowsInPlace(op: string, a: HeapOperand, b: HeapOperand, ou
   if (flat(pa) && flat(pb)) [rows, n] = [1, total];
   const at = (x: HeapOperand) => x.ptr + x.offset * 4;
   kernels.exports.binaryF32(code, at(a), pa.rowStep * 4, pa.splat ? 1 : 0, at(b), pb.rowStep * 4, pb.splat ? 1 : 0, out, rows, n);
+  return true;
+}
+
+/**
+ * out = op(x) (op: geluTanh or gelu) for a contiguous float32 x through the SIMD kernel, copied
+ * block by block into a scratch block and back. False, having done nothing, for an op the kernel
+ * lacks, without WebAssembly SIMD or without room in the heap for a block.
+ */
+export function mapUnarySimd(op: string, x: Strided, out: Float32Array): boolean {
+  const code = UNARY_OP_CODES[op];
+  const kernels = simdKernels();
+  if (code === undefined || kernels === null || !(x.data instanceof Float32Array)) return false;
+  const total = out.length;
+  const block = Math.min(total, BLOCK_ELEMENTS);
+  const regionBytes = float32RegionBytes(block);
+  const scratch = kernels.heap.allocate(2 * regionBytes);
+  if (scratch === null) return false;
+  // taken after the allocation, which may have grown the memory
+  const [data, heap] = [x.data, scratch.f32()];
+  try {
+    for (let at = 0; at < total; at += block) {
+      const length = Math.min(block, total - at);
+      heap.set(data.subarray(x.offset + at, x.offset + at + length), 0);
+      kernels.exports.unaryF32(code, scratch.ptr, scratch.ptr + regionBytes, length);
+      out.set(heap.subarray(regionBytes / 4, regionBytes / 4 + length), at);
+    }
+  } finally {
+    scratch.free();
+  }
+  return true;
+}
+
+/**
+ * out[i] = op(x[i]) (op: geluTanh or gelu) for the n contiguous float32 values at byte offset `x`
+ * in the heap, into the n at `out` (a WasmFloat32Buffer, which owns the up to three values the
+ * last vector writes past its end). False, having done nothing, for an op the kernel lacks or without
+ * WebAssembly SIMD.
+ */
+export function unaryInPlace(op: string, x: number, out: number, n: number): boolean {
+  const code = UNARY_OP_CODES[op];
+  const kernels = simdKernels();
+  if (code === undefined || kernels === null) return false;
+  kernels.exports.unaryF32(code, x, out, n);
   return true;
 }
 
