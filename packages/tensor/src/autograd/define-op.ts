@@ -53,6 +53,15 @@ export interface OpDefinition<Args extends unknown[] = unknown[], Fields extends
   backward(ctx: OpContext<Fields>, gradOut: Tensor): ReadonlyArray<Tensor | null>;
   /** The op's math in plain notation, shown by `toDot` and `traceBackward`. */
   formula?: OpFormula;
+  /**
+   * @internal For an op whose gradient for its first tensor input is zero outside the elements its
+   * output read (slice, gather), whose other inputs get none, and whose backward returns that
+   * gradient as a fresh tensor: adds it into `into` in place, a contiguous tensor of the input's
+   * shape and dtype that nothing outside the engine holds. Without createGraph the engine calls
+   * this instead of backward once the input has a gradient of its own, so N slices of one tensor
+   * cost one zero tensor, not N (as PyTorch's engine adds into a gradient nothing else references).
+   */
+  accumulateInto?(ctx: OpContext<Fields>, gradOut: Tensor, into: Tensor): void;
 }
 
 const NOTHING_SAVED: readonly never[] = [];
