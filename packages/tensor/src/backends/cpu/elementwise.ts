@@ -3,7 +3,7 @@ import { allocate, dtypeOfArray, toBool } from "../../dtype";
 import { contiguousLayout, extentsOverlap, isContiguousLayout, isSingleValueLayout } from "../../layout";
 import { numelOf } from "../../shape";
 import type { BinaryOp, CompareOp, UnaryOp } from "../primitives";
-import { expForFloat32 } from "./exp-float32";
+import { expForFloat32, logisticForFloat32, tanhForFloat32 } from "./exp-float32";
 import { RowWalker, type HostView } from "./iterate";
 import { erfScalar, logistic, roundHalfEven } from "./scalar-math";
 
@@ -16,7 +16,7 @@ type BinaryFn = (x: number, y: number) => number | boolean;
  * Unary functions with loops of their own: `fn` is then not called per element, which V8 cannot
  * inline where one kernel serves many functions (an indirect call costs more than the arithmetic).
  */
-type UnaryMath = "neg" | "exp" | "log" | "sqrt" | "tanh" | "relu" | "gelu" | "geluTanh";
+type UnaryMath = "neg" | "exp" | "log" | "sqrt" | "tanh" | "sigmoid" | "relu" | "gelu" | "geluTanh";
 
 type UnaryRow = (x: TypedArray, px: number, sx: number, out: TypedArray, o: number, n: number) => void;
 
@@ -60,6 +60,9 @@ const UNARY_ROWS: Record<UnaryMath, UnaryRow> = {
   tanh(x, px, sx, out, o, n) {
     for (const end = o + n; o < end; o++, px += sx) out[o] = Math.tanh(x[px]!);
   },
+  sigmoid(x, px, sx, out, o, n) {
+    for (const end = o + n; o < end; o++, px += sx) out[o] = logistic(x[px]!);
+  },
   relu(x, px, sx, out, o, n) {
     // NaN stays NaN (v > 0 is false for it, and v !== v keeps it), as PyTorch
     for (const end = o + n; o < end; o++, px += sx) {
@@ -75,8 +78,21 @@ const UNARY_ROWS: Record<UnaryMath, UnaryRow> = {
   },
 };
 
-/** Loops of their own for float32 results, where exp may be expForFloat32 (see exp-float32.ts). */
+/**
+ * Loops of their own for float32 results, where exp may be expForFloat32 and tanh and the logistic
+ * their forms built on it (see exp-float32.ts): about twice as fast as Math's, and within ~1e-10
+ * relative of them, far inside float32's rounding.
+ */
 const FLOAT32_UNARY_ROWS: Partial<Record<UnaryMath, UnaryRow>> = {
+  exp(x, px, sx, out, o, n) {
+    for (const end = o + n; o < end; o++, px += sx) out[o] = expForFloat32(x[px]!);
+  },
+  tanh(x, px, sx, out, o, n) {
+    for (const end = o + n; o < end; o++, px += sx) out[o] = tanhForFloat32(x[px]!);
+  },
+  sigmoid(x, px, sx, out, o, n) {
+    for (const end = o + n; o < end; o++, px += sx) out[o] = logisticForFloat32(x[px]!);
+  },
   geluTanh(x, px, sx, out, o, n) {
     for (const end = o + n; o < end; o++, px += sx) {
       const v = x[px]!;
