@@ -141,8 +141,11 @@ export interface Primitives<B = BackendBuffer> {
   inRange(x: View<B>, min: number, max: number): B;
   /** x made contiguous and converted to `dtype` (cast): to int32 truncates, to bool is x ≠ 0. */
   copy(x: View<B>, dtype: DType): B;
-  /** dst ← src (same shape) in place, converting to dst's dtype; safe when the two overlap. */
-  write(dst: View<B>, src: View<B>): void;
+  /**
+   * dst ← src (same shape) in place, converting to dst's dtype; with `add`, dst ← dst + src of one
+   * dtype, int32 wrapping (not bool). Safe when the two overlap.
+   */
+  write(dst: View<B>, src: View<B>, add?: boolean): void;
   /** Every element dst reaches ← value (already a value of dst's dtype). */
   fill(dst: View<B>, value: number): void;
   /**

@@ -495,11 +495,15 @@ export function selectWhere(cond: HostView, a: HostView, b: HostView, dtype: DTy
  * both are views of one storage that may share elements, src is read whole into a temporary
  * first, so every element gets src's value from before the copy (x.copy_(x.T), say).
  */
-export function write(dst: HostView, src: HostView): void {
+export function write(dst: HostView, src: HostView, add = false): void {
   // an empty view's offset may lie past the end of its storage: nothing to read or write
   if (numelOf(src.shape) === 0) return;
   if (src.buffer === dst.buffer && extentsOverlap(src, dst)) {
     src = { buffer: toContiguous(src, dtypeOfArray(src.buffer)), ...contiguousLayout(src.shape) };
+  }
+  if (add) {
+    addInto(dst, src);
+    return;
   }
   const ds = src.buffer;
   const dd = dst.buffer;
@@ -512,11 +516,32 @@ export function write(dst: HostView, src: HostView): void {
   const walker = new RowWalker(src.shape, [src, dst]);
   const n = walker.rowLength;
   const [ss, sd] = walker.rowStrides as [number, number];
+  // rows contiguous on both sides (a block of a cat, a column range) copy as a whole: this loop
+  // serves every pair of array types, so element by element it is several times slower
+  const rowCopies = ss === 1 && sd === 1 && n >= ROW_COPY_MIN && !convertToBool && ds.constructor === dd.constructor;
   for (let r = 0; r < walker.rows; r++, walker.next()) {
     let ps = walker.offsets[0]!;
     let pd = walker.offsets[1]!;
-    if (convertToBool) for (let i = 0; i < n; i++, ps += ss, pd += sd) dd[pd] = toBool(ds[ps]!);
+    if (rowCopies) dd.set(ds.subarray(ps, ps + n) as never, pd);
+    else if (convertToBool) for (let i = 0; i < n; i++, ps += ss, pd += sd) dd[pd] = toBool(ds[ps]!);
     else for (let i = 0; i < n; i++, ps += ss, pd += sd) dd[pd] = ds[ps]!;
+  }
+}
+
+/** From this many elements a contiguous row is copied with `set` rather than element by element. */
+const ROW_COPY_MIN = 16;
+
+/** dst ← dst + src, both of one (numeric) dtype and not overlapping: the write primitive's accumulation. */
+function addInto(dst: HostView, src: HostView): void {
+  const ds = src.buffer;
+  const dd = dst.buffer;
+  const walker = new RowWalker(src.shape, [src, dst]);
+  const n = walker.rowLength;
+  const [ss, sd] = walker.rowStrides as [number, number];
+  for (let r = 0; r < walker.rows; r++, walker.next()) {
+    let ps = walker.offsets[0]!;
+    let pd = walker.offsets[1]!;
+    for (let i = 0; i < n; i++, ps += ss, pd += sd) dd[pd] = dd[pd]! + ds[ps]!;
   }
 }
 
