@@ -25,7 +25,8 @@ const linear2d = defineOp({
   forward(ctx, input: Tensor, weight: Tensor, bias?: Tensor) {
     ctx.save(input, weight);
     const output = input.matmul(weight.mT);
-    return bias === undefined ? output : output.add(bias);
+    // the product is this op's own, not yet in any graph: the bias goes into it in place
+    return bias === undefined ? output : output.add_(bias);
   },
   backward(ctx, gradOut) {
     const [input, weight] = ctx.saved as [Tensor, Tensor];

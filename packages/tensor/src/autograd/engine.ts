@@ -168,7 +168,9 @@ class PendingGradients {
       if (fresh && this.inPlace) this.own.add(grad);
       return grad;
     }
-    this.own.delete(current);
+    // one the engine holds alone takes the gradient in place, as PyTorch's engine adds into a
+    // gradient nothing else references
+    if (this.own.has(current)) return current.add_(grad);
     const sum = current.add(grad);
     if (this.inPlace) this.own.add(sum);
     return sum;
