@@ -192,6 +192,46 @@ describe("WebAssembly SIMD matmul kernel", () => {
     });
   }
 
+  for (const dtype of ["float32", "float64"] as const) {
+    it(`adds the product into a destination with the bits of the product stored, then added, on either kernel (${dtype})`, () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 3 }),
+          fc.integer({ min: 1, max: 19 }),
+          fc.integer({ min: 0, max: 23 }),
+          fc.integer({ min: 1, max: 17 }),
+          fc.integer({ min: 0, max: 5 }),
+          layoutArb,
+          layoutArb,
+          fc.integer(),
+          (batch, n, k, m, offset, leftLayout, rightLayout, seed) => {
+            const a = operand(dtype, batch, n, k, leftLayout, seed);
+            const b = operand(dtype, batch, k, m, rightLayout, seed ^ 0x5bd1e995);
+            const start = operand(
+              dtype,
+              1,
+              1,
+              offset + batch * n * m,
+              { transposed: false, padding: 0, offset: 0, broadcast: false },
+              seed + 1,
+            ).data;
+            const into = { shape: [batch, n, m], strides: [n * m, m, 1], offset };
+            for (const kernel of ["js", "wasm"] as const) {
+              const product = withKernels(kernel, () => matmulBatched(a, b, dtype));
+              const expected = start.slice();
+              for (let i = 0; i < product.length; i++) expected[offset + i] = expected[offset + i]! + product[i]!;
+              const buffer = start.slice();
+              const returned = withKernels(kernel, () => run.matmul(host(a), host(b), dtype, { ...into, buffer }));
+              expect(returned).toBe(buffer);
+              expect(Array.from(buffer), kernel).toEqual(Array.from(expected));
+            }
+          },
+        ),
+        { numRuns: 60 },
+      );
+    });
+  }
+
   it("gives zeros for an empty inner dimension and an empty result for empty outer ones", () => {
     const empty = (rows: number, cols: number) => ({
       data: new Float32Array(0),

@@ -82,9 +82,9 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
         }
         // a node off every path to a captured tensor has only such nodes above it: they never run
         if (!runs) continue;
-        const inputGrads = gradOut === null || pending.accumulateInPlace(node, gradOut, leafGrads) ? null : runNode(node, gradOut);
+        const inputGrads = gradOut === null ? null : runNode(node, gradOut, pending.targets(node, leafGrads));
         if (gradOut !== null && inputGrads) options.onStep?.(node, gradOut, inputGrads);
-        // what backward returned for an accumulateInto op's first input is fresh: the engine's own
+        // what an accumulateInto op's backward returns is fresh: the engine's own
         const fresh = node.definition.accumulateInto !== undefined;
         for (let i = 0; i < node.inputs.length; i++) {
           const edge = node.inputs[i];
@@ -92,9 +92,9 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
           const grad = inputGrads?.[i] ?? null;
           const parent = edge.node;
           if (parent) {
-            if (grad) pending.addToNode(parent, grad, fresh && i === 0);
+            if (grad) pending.addToNode(parent, grad, fresh);
             if (--parent.dependencies === 0) ready.push(parent);
-          } else if (grad && (!capture || captureSlots.has(edge.leaf!))) pending.addToLeaf(leafGrads, edge.leaf!, grad, fresh && i === 0);
+          } else if (grad && (!capture || captureSlots.has(edge.leaf!))) pending.addToLeaf(leafGrads, edge.leaf!, grad, fresh);
         }
         if (!retainGraph) node.release();
       }
@@ -147,20 +147,20 @@ class PendingGradients {
   }
 
   /**
-   * Runs an accumulateInto op's backward in place, into the gradient its first input has received
-   * so far, when that one is the engine's own: true when it did (nothing to pass on), false when
-   * backward must run as usual.
+   * For an accumulateInto op, what each input has received so far where the engine holds it alone
+   * (the tensors that op may add its gradients into in place); null when there is none, or for an
+   * op without accumulateInto: backward runs as usual then.
    */
-  accumulateInPlace(node: Node, gradOut: Tensor, leafGrads: ReadonlyMap<Tensor, Tensor>): boolean {
-    const { accumulateInto } = node.definition;
-    const edge = node.inputs[0];
-    if (!this.inPlace || !accumulateInto || !edge || gradOut.dtype !== edge.dtype) return false;
-    for (let i = 1; i < node.inputs.length; i++) if (node.inputs[i]) return false;
-    const target = edge.node ? edge.node.pendingGrad : (leafGrads.get(edge.leaf!) ?? null);
-    if (target === null || !this.own.has(target)) return false;
-    checkRunnable(node);
-    accumulateInto(node.ctx, gradOut, target);
-    return true;
+  targets(node: Node, leafGrads: ReadonlyMap<Tensor, Tensor>): (Tensor | null)[] | null {
+    if (!this.inPlace || node.definition.accumulateInto === undefined) return null;
+    let any = false;
+    const into = node.inputs.map((edge) => {
+      const received = edge === null ? null : edge.node ? edge.node.pendingGrad : (leafGrads.get(edge.leaf!) ?? null);
+      if (received === null || !this.own.has(received)) return null;
+      any = true;
+      return received;
+    });
+    return any ? into : null;
   }
 
   private sum(current: Tensor | null, grad: Tensor, fresh: boolean): Tensor {
@@ -344,8 +344,8 @@ function runHooks(hooks: readonly GradHook[] | null, grad: Tensor): Tensor {
   return current;
 }
 
-/** Throws when a node's backward cannot run: its saved tensors were freed, or written in place since. */
-function checkRunnable(node: Node): void {
+/** Runs a node's backward, or its accumulateInto with `into` (see PendingGradients.targets). */
+function runNode(node: Node, gradOut: Tensor, into: ReadonlyArray<Tensor | null> | null): ReadonlyArray<Tensor | null> {
   if (node.released) {
     throw new NablaError(
       "backward",
@@ -354,12 +354,9 @@ function checkRunnable(node: Node): void {
     );
   }
   node.checkSavedVersions();
-}
-
-function runNode(node: Node, gradOut: Tensor): ReadonlyArray<Tensor | null> {
-  checkRunnable(node);
   // a custom op's backward is user code: check what it returns before reading it
-  const grads: unknown = node.definition.backward(node.ctx, gradOut);
+  const grads: unknown =
+    into === null ? node.definition.backward(node.ctx, gradOut) : node.definition.accumulateInto!(node.ctx, gradOut, into);
   if (!Array.isArray(grads)) {
     throw new NablaError(
       node.name,

@@ -51,10 +51,11 @@ export const gatherOp: (x: Tensor, dim: number, index: Tensor) => Tensor = defin
     const [index] = ctx.saved as [Tensor];
     return [scatterAddOp(zeros(ctx.inputShape, { dtype: gradOut.dtype }), ctx.dim, index, gradOut), null];
   },
-  accumulateInto(ctx, gradOut, into) {
+  accumulateInto(ctx, gradOut, [into]) {
     const [index] = ctx.saved as [Tensor];
-    into.storage.backend.run.scatterAdd(into, ctx.dim, index, gradOut);
-    markWritten(into);
+    into!.storage.backend.run.scatterAdd(into!, ctx.dim, index, gradOut);
+    markWritten(into!);
+    return [null, null];
   },
   formula: { forward: "y[…i…] = x[…index[…i…]…] along dim", backward: "x̄ = zeros, then x̄[…index[…i…]…] += ȳ[…i…]" },
 });

@@ -42,7 +42,11 @@ export const cpuDefinition: BackendDefinition<CpuBuffer> = {
     reduce: (op, x, reduced, dtype) => reduceAxes(op, hostView(x), reduced, dtype),
     argReduce: (op, x, dim) => argReduce(op, hostView(x), dim),
     scan: (op, x, dim, reverse, dtype) => scanAlong(op, hostView(x), dim, reverse, dtype),
-    matmul: (a, b, dtype) => matmulBatched(hostView(a), hostView(b), dtype),
+    matmul: (a, b, dtype, into) => {
+      if (into === undefined) return matmulBatched(hostView(a), hostView(b), dtype);
+      matmulBatched(hostView(a), hostView(b), dtype, hostView(into));
+      return into.buffer;
+    },
     gather: (x, dim, index, dtype) => gatherAlong(hostView(x), dim, hostView(index), dtype),
     scatterAdd: (target, dim, index, src) => scatterAddAlong(hostView(target), dim, hostView(index), hostView(src)),
     sort: (x, dim, descending) => sortAlong(hostView(x), dim, descending),

@@ -164,15 +164,25 @@ export function registerWasmKernels(): void {
       const nd = a.shape.length;
       return a.shape[nd - 2]! * a.shape[nd - 1]! * b.shape[nd - 1]!;
     },
-    accepts: () => simdMatmulAvailable(),
-    // declined (the reference kernel runs) when the heap has no room for a scratch block
-    run(a: CpuView, b: CpuView, dtype: DType): TypedArray | null {
+    // a destination in the heap is written through a view, which growing an unshared memory for
+    // the scratch block would detach
+    accepts: (_a: CpuView, _b: CpuView, _dtype: DType, into?: CpuView) =>
+      simdMatmulAvailable() && (into === undefined || !inHeap(into) || wasmHeap()?.shared === true),
+    // declined (the reference kernel runs) when the heap has no room for a scratch block, having
+    // written nothing (the first pair's block is the largest any pair takes)
+    run(a: CpuView, b: CpuView, dtype: DType, into?: CpuView): CpuBuffer | null {
       let declined = false;
       // the driver allocates scratch blocks while it reads the operands
-      const out = forEachMatrixPair(stableHostView(a), stableHostView(b), dtype, (left, right, n, k, m, out, outBase) => {
-        declined ||= !multiplySimd(left, right, n, k, m, dtype === "float64", out, outBase, true);
-      });
-      return declined ? null : out;
+      const out = forEachMatrixPair(
+        stableHostView(a),
+        stableHostView(b),
+        dtype,
+        (left, right, n, k, m, out, outBase, add) => {
+          declined ||= !multiplySimd(left, right, n, k, m, dtype === "float64", out, outBase, true, add);
+        },
+        into && hostView(into),
+      );
+      return declined ? null : into ? into.buffer : out;
     },
   });
 
