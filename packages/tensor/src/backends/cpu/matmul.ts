@@ -152,16 +152,7 @@ function multiplyPacked(A: Float64Array, B: Float64Array, acc: Float64Array, n: 
  * arithmetic does (Math.imul, | 0), as PyTorch's integer matmul, where float64 accumulation would
  * round a sum past 2⁵³ before it wraps.
  */
-function multiplyInt32(
-  A: MatrixView,
-  B: MatrixView,
-  n: number,
-  k: number,
-  m: number,
-  out: TypedArray,
-  outBase: number,
-  add: boolean,
-): void {
+const multiplyInt32: MultiplyMatrices = (A, B, n, k, m, out, outBase, add) => {
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < m; j++) {
       let acc = add ? out[outBase + i * m + j]! : 0;
@@ -171,4 +162,4 @@ function multiplyInt32(
       out[outBase + i * m + j] = acc;
     }
   }
-}
+};
