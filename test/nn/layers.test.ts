@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Tensor, gradcheck, manualSeed, ones, randn, tensor, zeros } from "@nabla/tensor";
+import { type Tensor, autogradGrad, cat, gradcheck, manualSeed, ones, randn, stack, tensor, zeros } from "@nabla/tensor";
 import { Dropout, Flatten, GELU, Linear, linear, type Module, ReLU, Sequential, Sigmoid, Tanh } from "@nabla/nn";
 import { loadFixture } from "../support/fixtures";
 import { nablaError } from "../support/errors";
@@ -127,6 +127,29 @@ describe("linear, the op behind Linear", () => {
     // W̄ = ȳᵀ x is made [out, in]: stored as it is, row-major
     expect(gw.isContiguous()).toBe(true);
   });
+
+  it.each(["float32", "float64"] as const)(
+    "applied at every step of a sequence, gives the gradients autogradGrad sums step by step (%s)",
+    (dtype) => {
+      // backward adds each step's W̄ and b̄ into one gradient in place: the same bits as the sums
+      manualSeed(5);
+      const cell = new Linear(6, 4, { dtype });
+      const inputs = randn([3, 7, 2], { dtype, requiresGrad: true });
+      const loss = () => {
+        let h = zeros([3, 4], { dtype });
+        const steps: Tensor[] = [];
+        for (let t = 0; t < 7; t++) {
+          h = cell.forward(cat([inputs.select(1, t), h], 1)).tanh();
+          steps.push(h);
+        }
+        return stack(steps, 1).square().sum();
+      };
+      const params = [cell.weight, cell.bias!, inputs];
+      const expected = autogradGrad(loss(), params);
+      loss().backward();
+      for (const [i, p] of params.entries()) expect(Array.from(p.grad!.data()), `gradient ${i}`).toEqual(Array.from(expected[i]!.data()));
+    },
+  );
 
   it("rejects mismatched shapes and dtypes, naming them", () => {
     const x = zeros([2, 3]);

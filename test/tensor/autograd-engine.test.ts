@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defineOp, enableGrad, isGradEnabled, noGrad, ones, tensor, zeros, type Tensor } from "@nabla/tensor";
+import { autogradGrad, defineOp, enableGrad, isGradEnabled, noGrad, ones, stack, tensor, zeros, type Tensor } from "@nabla/tensor";
 import { nablaError } from "../support/errors";
 
 const f64 = (data: number[] | number[][], requiresGrad = true) => tensor(data, { dtype: "float64", requiresGrad });
@@ -254,6 +254,65 @@ describe("gradients through views and broadcasting", () => {
     // z = y² + y, so dz/dx = (2y + 1)·2
     y.mul(y).add(y).sum().backward();
     expect(x.grad!.toArray()).toEqual([(2 * 2 + 1) * 2, (2 * -4 + 1) * 2]);
+  });
+
+  it("adds the gradients of many slices and gathers of one tensor, leaf or not, as autogradGrad does", () => {
+    // every time step of an RNN reads x[:, t]: the slices' gradients meet at x (and at the leaf w)
+    const w = f64([
+      [1, -2, 3],
+      [4, 5, -6],
+    ]);
+    const loss = (w: Tensor) => {
+      const x = w.mul(w); // not a leaf
+      const parts = [0, 1, 2].map((t) => x.select(1, t).mul(t + 1));
+      parts.push(x.narrow(1, 1, 2).sum(1), x.slice(1, 0, 3, 2).sum(1), w.select(0, 1).narrow(0, 1, 2));
+      parts.push(
+        w
+          .indexSelect(1, tensor([2, 0, 2], { dtype: "int32" }))
+          .sum(0)
+          .narrow(0, 0, 2),
+      );
+      parts.push(w.indexSelect(1, tensor([1, 1], { dtype: "int32" })).sum(0));
+      return stack(parts).square().sum();
+    };
+    const [expected] = autogradGrad(loss(w), [w]);
+    loss(w).backward();
+    expect(w.grad!.toArray()).toEqual(expected!.toArray());
+    expect(w.grad!.toArray()).toEqual([
+      [54, -220, 1242],
+      [1098, 3242, -10506],
+    ]); // PyTorch's
+  });
+
+  it("never adds a slice's gradient into one that something else holds", () => {
+    // s's gradient ḡ, the sum of its slices', is s.grad and, through add, p's (and q's) too: p's
+    // own slice must not add into it
+    const a = f64([1, 2]);
+    const b = f64([3, 4]);
+    const p = a.mul(1);
+    const s = p.add(b.mul(1));
+    s.retainGrad();
+    p.select(0, 0)
+      .mul(5)
+      .add(s.select(0, 0).mul(2).add(s.select(0, 1).mul(3)))
+      .backward();
+    expect(s.grad!.toArray()).toEqual([2, 3]);
+    expect(a.grad!.toArray()).toEqual([7, 3]);
+    expect(b.grad!.toArray()).toEqual([2, 3]);
+  });
+
+  it("shows a retained or hooked tensor the sum of its slices' gradients", () => {
+    const w = f64([1, 2, 3]);
+    const x = w.mul(2);
+    x.retainGrad();
+    const seen: number[][] = [];
+    x.registerHook((g) => {
+      seen.push(g.toArray() as number[]);
+    });
+    x.select(0, 0).add(x.select(0, 2).mul(10)).add(x.select(0, 0)).backward();
+    expect(seen).toEqual([[2, 0, 10]]);
+    expect(x.grad!.toArray()).toEqual([2, 0, 10]);
+    expect(w.grad!.toArray()).toEqual([4, 0, 20]);
   });
 
   it("gives a float32 leaf a float32 gradient, of its own shape", () => {

@@ -33,6 +33,21 @@ describe("arithmetic in place", () => {
     ]);
   });
 
+  it("add_ adds straight into a strided target what add would give, int32 wrapping", () => {
+    const base = tensor([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]).reshape([2, 4]);
+    const expected = base.mT.narrow(0, 1, 2).add(tensor([1e-8, 3.3]));
+    const target = base.mT.narrow(0, 1, 2); // columns 1 and 2: strides [1, 4]
+    const version = target.storage.version;
+    target.add_(tensor([1e-8, 3.3]));
+    expect(target.data()).toEqual(expected.data());
+    expect(target.storage.version).toBe(version + 1);
+    expect(base.narrow(1, 1, 2).mT.data()).toEqual(expected.data());
+    expect(base.select(1, 3).data()).toEqual(tensor([0.4, 0.8]).data());
+    const big = tensor([2 ** 31 - 1, -(2 ** 31)], { dtype: "int32" });
+    expect(big.add_(tensor([1, -1], { dtype: "int32" })).toArray()).toEqual([-(2 ** 31), 2 ** 31 - 1]);
+    expect(tensor([1.5], { dtype: "float64" }).add_(0.25).toArray()).toEqual([1.75]);
+  });
+
   it("keeps the target's dtype: float32 += int32 and float32 += float64 stay float32", () => {
     const t = tensor([1.5, 2.5]);
     t.add_(tensor([1, 2], { dtype: "int32" }));

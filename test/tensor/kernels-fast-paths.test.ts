@@ -24,6 +24,7 @@ import {
 } from "@nabla/tensor";
 import { applySteps, kernelValuesArb, materialize, shapeArb, stridedInputArb, type StridedInput } from "../support/arbitraries";
 import * as naive from "../support/naive";
+import { logisticForFloat32, tanhForFloat32 } from "../../packages/tensor/src/backends/cpu/exp-float32";
 
 // The shortcuts small ops take must give exactly what the general path gives: a JS number becomes a
 // stride-0 tensor directly (no 0-d tensor and expand op), operands that are contiguous or a single
@@ -280,5 +281,45 @@ describe("float32 relu and its backward, computed on the bits", () => {
     y.backward(make(gradient));
     const passes = (v: number) => v > 0 || Number.isNaN(v);
     expect(Array.from(x.grad!.data()).map((v, i) => Object.is(v, passes(values[i]!) ? gradient[i] : 0))).toEqual(all);
+  });
+});
+
+describe("float32 exp, tanh and sigmoid, from float32-accurate forms", () => {
+  const logistic = (v: number) => 1 / (1 + Math.exp(-v));
+  const points = [-20, -19.99, -9.1, -1, -0.55, -0.0100001, -0.01, -0.0099999, -1e-5, -1e-30, 1e-30, 1e-5, 0.0099999, 0.01, 0.5, 3, 20];
+  for (let i = 0; i <= 4000; i++) points.push(-25 + (50 * i) / 4000);
+
+  it("tanhForFloat32 and logisticForFloat32 are within 1e-10 relative of Math's", () => {
+    for (const a of points) {
+      expect(Math.abs(tanhForFloat32(a) - Math.tanh(a)), `tanh(${a})`).toBeLessThanOrEqual(1e-10 * Math.abs(Math.tanh(a)));
+      expect(Math.abs(logisticForFloat32(a) - logistic(a)), `sigmoid(${a})`).toBeLessThanOrEqual(1e-10 * logistic(a));
+    }
+  });
+
+  it("keep 0, -0 and NaN, and saturate at ±Infinity", () => {
+    expect(Object.is(tanhForFloat32(-0), -0)).toBe(true);
+    expect(tanhForFloat32(0)).toBe(0);
+    expect(tanhForFloat32(NaN)).toBeNaN();
+    expect([tanhForFloat32(Infinity), tanhForFloat32(-Infinity), tanhForFloat32(1e10)]).toEqual([1, -1, 1]);
+    expect(logisticForFloat32(NaN)).toBeNaN();
+    expect([logisticForFloat32(Infinity), logisticForFloat32(-Infinity), logisticForFloat32(0)]).toEqual([1, 0, 0.5]);
+  });
+
+  it.each([
+    ["exp", (x: Tensor) => x.exp(), Math.exp],
+    ["tanh", (x: Tensor) => x.tanh(), Math.tanh],
+    ["sigmoid", (x: Tensor) => x.sigmoid(), logistic],
+  ] as const)("%s of a float32 tensor rounds Math's value, or lands one float32 step from it", (_name, op, exact) => {
+    const values = points.filter((v) => v > -80 && v < 80);
+    const got = op(tensor(values)).data() as Float32Array;
+    let steps = 0;
+    values.forEach((v, i) => {
+      const expected = Math.fround(exact(Math.fround(v)));
+      if (got[i] === expected) return;
+      steps++;
+      // the neighbouring float32 on the side of the exact value
+      expect(Math.abs(got[i]! - expected), `at ${v}`).toBeLessThanOrEqual(Math.abs(expected) * 2 ** -23);
+    });
+    expect(steps).toBeLessThan(values.length / 1000);
   });
 });

@@ -190,6 +190,44 @@ describe("WebAssembly SIMD matmul kernel", () => {
         expectKernelsAgree(operand(dtype, 1, 133, 300, left, 1), operand(dtype, 1, 300, 131, right, 2), dtype);
       }
     });
+
+    it(`adds the product into a destination with the bits of the product stored, then added, on either kernel (${dtype})`, () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 3 }),
+          fc.integer({ min: 1, max: 19 }),
+          fc.integer({ min: 0, max: 23 }),
+          fc.integer({ min: 1, max: 17 }),
+          fc.integer({ min: 0, max: 5 }),
+          layoutArb,
+          layoutArb,
+          fc.integer(),
+          (batch, n, k, m, offset, leftLayout, rightLayout, seed) => {
+            const a = operand(dtype, batch, n, k, leftLayout, seed);
+            const b = operand(dtype, batch, k, m, rightLayout, seed ^ 0x5bd1e995);
+            const start = operand(
+              dtype,
+              1,
+              1,
+              offset + batch * n * m,
+              { transposed: false, padding: 0, offset: 0, broadcast: false },
+              seed + 1,
+            ).data;
+            const into = { shape: [batch, n, m], strides: [n * m, m, 1], offset };
+            for (const kernel of ["js", "wasm"] as const) {
+              const product = withKernels(kernel, () => matmulBatched(a, b, dtype));
+              const expected = start.slice();
+              for (let i = 0; i < product.length; i++) expected[offset + i] = expected[offset + i]! + product[i]!;
+              const buffer = start.slice();
+              const returned = withKernels(kernel, () => run.matmul(host(a), host(b), dtype, { ...into, buffer }));
+              expect(returned).toBe(buffer);
+              expect(Array.from(buffer), kernel).toEqual(Array.from(expected));
+            }
+          },
+        ),
+        { numRuns: 60 },
+      );
+    });
   }
 
   it("gives zeros for an empty inner dimension and an empty result for empty outer ones", () => {
@@ -544,6 +582,47 @@ describe("WebAssembly SIMD elementwise arithmetic", () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  // (in the heap, rows of n % 4 ≠ 0 stay in JS: the kernel's whole-vector stores would overrun them)
+  it("adds into a destination (write's accumulation) with the JS loop's bits, in the heap or a typed array", () => {
+    const patternArb = fc.constantFrom<OperandPattern>("whole", "row", "column", "single");
+    fc.assert(
+      fc.property(
+        patternArb,
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 37 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.array(specialFloat32Arb, { minLength: 1, maxLength: 50 }),
+        (pattern, rows, n, offset, values) => {
+          const src = patternOperand(pattern, rows, n, offset, values);
+          const start = patternOperand("whole", rows, n, 3 - offset, values.slice().reverse());
+          const js = start.data.slice();
+          withKernels("js", () => run.write({ ...host(start), buffer: js }, host(src), true));
+          const typed = start.data.slice();
+          withKernels("wasm", () => run.write({ ...host(start), buffer: typed }, host(src), true));
+          const heap = WasmFloat32Buffer.from(start.data)!;
+          withKernels("wasm", () =>
+            (cpu.run as unknown as Primitives<WasmFloat32Buffer>).write(
+              { ...host(start), buffer: heap },
+              { ...host(src), buffer: WasmFloat32Buffer.from(src.data)! },
+              true,
+            ),
+          );
+          for (const [where, got] of [
+            ["typed array", typed],
+            ["heap", heap.data()],
+          ] as const) {
+            for (let i = 0; i < js.length; i++) {
+              if (!Object.is(got[i], js[i]) && !(Number.isNaN(got[i]) && Number.isNaN(js[i]))) {
+                expect.fail(`${where}, ${pattern} [${rows}, ${n}] element ${i}: SIMD ${got[i]} vs JS ${js[i]}`);
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 

@@ -389,6 +389,42 @@ describe("gather, scatterAdd and indexSelect on strided inputs", () => {
   });
 });
 
+describe("indexSelect's gradient, a scatterAdd of whole slices", () => {
+  it("adds each picked slice back where it came from, repeats adding up, along either dim", () => {
+    const x = tensor(
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      { dtype: "float64", requiresGrad: true },
+    );
+    const picks = tensor([2, 0, 2], { dtype: "int32" });
+    const rows = tensor(
+      [
+        [1, 10],
+        [100, 1000],
+        [2, 20],
+      ],
+      { dtype: "float64" },
+    );
+    x.indexSelect(0, picks).backward(rows);
+    expect(x.grad!.toArray()).toEqual([
+      [100, 1000],
+      [0, 0],
+      [3, 30],
+    ]);
+    const y = x.detach().clone();
+    y.requiresGrad = true;
+    y.indexSelect(1, tensor([1, 1], { dtype: "int32" })).backward(rows.narrow(1, 0, 2));
+    expect(y.grad!.toArray()).toEqual([
+      [0, 11],
+      [0, 1100],
+      [0, 22],
+    ]);
+  });
+});
+
 describe("cat, stack and split on strided inputs", () => {
   it("cat joins 1–3 tensors along a dim, zero-size parts included", () => {
     const caseArb = shapeArb({ ...SHAPES, minRank: 1 }).chain((shape) =>

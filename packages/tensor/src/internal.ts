@@ -12,4 +12,6 @@ export { describeValue } from "./errors";
 export { checkTensor, checkNumber, checkInteger, checkBoolean, checkOptions, checkIntegers } from "./args";
 // scatterAdd without the index range check, for indices a kernel made (valid by construction)
 export { scatterAddOp as scatterAddUnchecked } from "./ops/indexing";
+// a product added into a gradient the engine holds, for backward rules (see accumulateInto)
+export { matmulInto } from "./ops/linalg";
 export type { WindowGeometry } from "./backends/primitives";

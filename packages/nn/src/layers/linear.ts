@@ -1,5 +1,5 @@
 import { NablaError, type Tensor, defineOp, formatShape, zeros, isTensor } from "@nabla/tensor";
-import { checkBoolean, checkInteger, checkOptions, checkTensor } from "@nabla/tensor/internal";
+import { checkBoolean, checkInteger, checkOptions, checkTensor, matmulInto } from "@nabla/tensor/internal";
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "../init";
 import { Module } from "../module";
 import { pythonBool } from "../repr";
@@ -25,18 +25,39 @@ const linear2d = defineOp({
   forward(ctx, input: Tensor, weight: Tensor, bias?: Tensor) {
     ctx.save(input, weight);
     const output = input.matmul(weight.mT);
-    return bias === undefined ? output : output.add(bias);
+    // the product is this op's own, not yet in any graph: the bias goes into it in place
+    return bias === undefined ? output : output.add_(bias);
   },
   backward(ctx, gradOut) {
-    const [input, weight] = ctx.saved as [Tensor, Tensor];
-    const [needsInput, needsWeight, needsBias] = ctx.needsInputGrad;
-    return [
-      needsInput ? gradOut.matmul(weight) : null,
-      needsWeight ? gradOut.mT.matmul(input) : null,
-      needsBias ? gradOut.sum(0) : null,
-    ].slice(0, ctx.needsInputGrad.length);
+    return linearGradients(ctx.saved as [Tensor, Tensor], ctx.needsInputGrad, gradOut, NO_TARGETS);
+  },
+  // a layer applied at every step of a sequence adds each step's W̄ and b̄ into one gradient
+  accumulateInto(ctx, gradOut, into) {
+    return linearGradients(ctx.saved as [Tensor, Tensor], ctx.needsInputGrad, gradOut, into);
   },
 });
+
+const NO_TARGETS: readonly null[] = [null, null, null];
+
+/** linear's x̄, W̄ and b̄, each added into `into`'s tensor instead where it has one (see accumulateInto). */
+function linearGradients(
+  [input, weight]: [Tensor, Tensor],
+  [needsInput, needsWeight, needsBias]: readonly boolean[],
+  gradOut: Tensor,
+  [, intoWeight, intoBias]: ReadonlyArray<Tensor | null>,
+): (Tensor | null)[] {
+  let gradWeight: Tensor | null = null;
+  let gradBias: Tensor | null = null;
+  if (needsWeight) {
+    if (intoWeight) matmulInto(intoWeight, gradOut.mT, input);
+    else gradWeight = gradOut.mT.matmul(input);
+  }
+  if (needsBias) {
+    if (intoBias) intoBias.add_(gradOut.sum(0));
+    else gradBias = gradOut.sum(0);
+  }
+  return [needsInput ? gradOut.matmul(weight) : null, gradWeight, gradBias].slice(0, needsBias === undefined ? 2 : 3);
+}
 
 /**
  * y = x Wᵀ + b over the last dimension of x (`[*, in]` → `[*, out]`), PyTorch's

@@ -53,6 +53,17 @@ export interface OpDefinition<Args extends unknown[] = unknown[], Fields extends
   backward(ctx: OpContext<Fields>, gradOut: Tensor): ReadonlyArray<Tensor | null>;
   /** The op's math in plain notation, shown by `toDot` and `traceBackward`. */
   formula?: OpFormula;
+  /**
+   * @internal For an op whose backward returns fresh gradients (tensors nothing else holds) and can
+   * add some of them into tensors it is given instead (a slice writes its part, a linear layer adds
+   * its weight's product): backward, except that for each input i with a tensor `into[i]` (a
+   * contiguous tensor of the input's shape and dtype that nothing outside the engine holds) the
+   * gradient is added into it in place and null returned in its place. Without createGraph the
+   * engine calls this instead of backward once an input has a gradient it holds alone, so N slices
+   * of one tensor cost one zero tensor, not N, and a layer applied N times one weight gradient (as
+   * PyTorch's engine adds into a gradient nothing else references).
+   */
+  accumulateInto?(ctx: OpContext<Fields>, gradOut: Tensor, into: ReadonlyArray<Tensor | null>): ReadonlyArray<Tensor | null>;
 }
 
 const NOTHING_SAVED: readonly never[] = [];

@@ -46,6 +46,7 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
   };
 
   const leafGrads = new Map<Tensor, Tensor>();
+  const pending = new PendingGradients(!createGraph && !capture && !options.onStep && !isAnomalyEnabled());
   // gradients this pass may store without a copy: nothing outside the pass can hold them unless a
   // hook saw them or they are returned to the caller (see storeGrad; a trace's onStep copies what
   // it shows)
@@ -66,14 +67,13 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
         const grad = rootGrads[i]!.dtype === root.dtype ? rootGrads[i]! : rootGrads[i]!.to(root.dtype);
         const node = root.gradFn;
         if (node) {
-          addPending(node, grad);
+          pending.addToNode(node, grad, false);
           if (node.dependencies === 0 && !ready.includes(node)) ready.push(node);
-        } else accumulate(leafGrads, root, grad);
+        } else pending.addToLeaf(leafGrads, root, grad, false);
       });
       while (ready.length > 0) {
         const node = ready.pop()!;
-        let gradOut = node.pendingGrad;
-        node.pendingGrad = null;
+        let gradOut = pending.take(node);
         const runs = executes === null || executes.has(node);
         if (gradOut !== null && (runs || captureSlots.has(node))) {
           gradOut = runHooksOf(node.hooks, gradOut);
@@ -82,17 +82,19 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
         }
         // a node off every path to a captured tensor has only such nodes above it: they never run
         if (!runs) continue;
-        const inputGrads = gradOut === null ? null : runNode(node, gradOut);
+        const inputGrads = gradOut === null ? null : runNode(node, gradOut, pending.targets(node, leafGrads));
         if (gradOut !== null && inputGrads) options.onStep?.(node, gradOut, inputGrads);
+        // what an accumulateInto op's backward returns is fresh: the engine's own
+        const fresh = node.definition.accumulateInto !== undefined;
         for (let i = 0; i < node.inputs.length; i++) {
           const edge = node.inputs[i];
           if (!edge) continue;
           const grad = inputGrads?.[i] ?? null;
           const parent = edge.node;
           if (parent) {
-            if (grad) addPending(parent, grad);
+            if (grad) pending.addToNode(parent, grad, fresh);
             if (--parent.dependencies === 0) ready.push(parent);
-          } else if (grad && (!capture || captureSlots.has(edge.leaf!))) accumulate(leafGrads, edge.leaf!, grad);
+          } else if (grad && (!capture || captureSlots.has(edge.leaf!))) pending.addToLeaf(leafGrads, edge.leaf!, grad, fresh);
         }
         if (!retainGraph) node.release();
       }
@@ -112,9 +114,67 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
   return captured;
 }
 
-/** Adds a gradient to what a node's output has received so far in this sweep. */
-function addPending(node: Node, grad: Tensor): void {
-  node.pendingGrad = node.pendingGrad ? node.pendingGrad.add(grad) : grad;
+/**
+ * The gradients a sweep has received so far for each node's output (on the node) and each leaf
+ * (in a map), summed as they arrive. Some of them only the engine holds: the sums it made, and
+ * what the backward of an op with `accumulateInto` returned (a fresh tensor). Without createGraph
+ * (`inPlace`), such an op adds its input's gradient into one of those in place (a slice writes
+ * its part; PyTorch's engine likewise adds into a gradient nothing else references), so the N
+ * slices of an RNN's input cost one zero tensor rather than N, and N full-size sums.
+ */
+class PendingGradients {
+  /** Gradients waiting in a pending slot that nothing but that slot holds. */
+  private readonly own = new Set<Tensor>();
+
+  constructor(private readonly inPlace: boolean) {}
+
+  /** Adds a gradient to what a node's output has received; `fresh`: nothing else holds it. */
+  addToNode(node: Node, grad: Tensor, fresh: boolean): void {
+    node.pendingGrad = this.sum(node.pendingGrad, grad, fresh);
+  }
+
+  /** Adds a gradient to what a leaf has received, as addToNode. */
+  addToLeaf(leafGrads: Map<Tensor, Tensor>, leaf: Tensor, grad: Tensor, fresh: boolean): void {
+    leafGrads.set(leaf, this.sum(leafGrads.get(leaf) ?? null, grad, fresh));
+  }
+
+  /** A node's summed gradient, now for its backward to use (and pass on): no longer the engine's own. */
+  take(node: Node): Tensor | null {
+    const grad = node.pendingGrad;
+    node.pendingGrad = null;
+    if (grad) this.own.delete(grad);
+    return grad;
+  }
+
+  /**
+   * For an accumulateInto op, what each input has received so far where the engine holds it alone
+   * (the tensors that op may add its gradients into in place); null when there is none, or for an
+   * op without accumulateInto: backward runs as usual then.
+   */
+  targets(node: Node, leafGrads: ReadonlyMap<Tensor, Tensor>): (Tensor | null)[] | null {
+    if (!this.inPlace || node.definition.accumulateInto === undefined) return null;
+    let any = false;
+    const into = node.inputs.map((edge) => {
+      const received = edge === null ? null : edge.node ? edge.node.pendingGrad : (leafGrads.get(edge.leaf!) ?? null);
+      if (received === null || !this.own.has(received)) return null;
+      any = true;
+      return received;
+    });
+    return any ? into : null;
+  }
+
+  private sum(current: Tensor | null, grad: Tensor, fresh: boolean): Tensor {
+    if (current === null) {
+      if (fresh && this.inPlace) this.own.add(grad);
+      return grad;
+    }
+    // one the engine holds alone takes the gradient in place, as PyTorch's engine adds into a
+    // gradient nothing else references
+    if (this.own.has(current)) return current.add_(grad);
+    const sum = current.add(grad);
+    if (this.inPlace) this.own.add(sum);
+    return sum;
+  }
 }
 
 // sweep ids are compared on nodes, which either copy of the package may have made
@@ -263,11 +323,6 @@ function nodesLeadingTo(captureSlots: ReadonlyMap<Tensor | Node, number[]>, reac
   return executes;
 }
 
-function accumulate<K>(map: Map<K, Tensor>, key: K, grad: Tensor): void {
-  const current = map.get(key);
-  map.set(key, current ? current.add(grad) : grad);
-}
-
 /** Passes a gradient through hooks in registration order; a returned tensor replaces it. */
 function runHooks(hooks: readonly GradHook[] | null, grad: Tensor): Tensor {
   if (!hooks || hooks.length === 0) return grad;
@@ -289,7 +344,8 @@ function runHooks(hooks: readonly GradHook[] | null, grad: Tensor): Tensor {
   return current;
 }
 
-function runNode(node: Node, gradOut: Tensor): ReadonlyArray<Tensor | null> {
+/** Runs a node's backward, or its accumulateInto with `into` (see PendingGradients.targets). */
+function runNode(node: Node, gradOut: Tensor, into: ReadonlyArray<Tensor | null> | null): ReadonlyArray<Tensor | null> {
   if (node.released) {
     throw new NablaError(
       "backward",
@@ -299,7 +355,8 @@ function runNode(node: Node, gradOut: Tensor): ReadonlyArray<Tensor | null> {
   }
   node.checkSavedVersions();
   // a custom op's backward is user code: check what it returns before reading it
-  const grads: unknown = node.definition.backward(node.ctx, gradOut);
+  const grads: unknown =
+    into === null ? node.definition.backward(node.ctx, gradOut) : node.definition.accumulateInto!(node.ctx, gradOut, into);
   if (!Array.isArray(grads)) {
     throw new NablaError(
       node.name,

@@ -141,8 +141,11 @@ export interface Primitives<B = BackendBuffer> {
   inRange(x: View<B>, min: number, max: number): B;
   /** x made contiguous and converted to `dtype` (cast): to int32 truncates, to bool is x ≠ 0. */
   copy(x: View<B>, dtype: DType): B;
-  /** dst ← src (same shape) in place, converting to dst's dtype; safe when the two overlap. */
-  write(dst: View<B>, src: View<B>): void;
+  /**
+   * dst ← src (same shape) in place, converting to dst's dtype; with `add`, dst ← dst + src of one
+   * dtype, int32 wrapping (not bool). Safe when the two overlap.
+   */
+  write(dst: View<B>, src: View<B>, add?: boolean): void;
   /** Every element dst reaches ← value (already a value of dst's dtype). */
   fill(dst: View<B>, value: number): void;
   /**
@@ -157,8 +160,12 @@ export interface Primitives<B = BackendBuffer> {
   scan(op: ScanOp, x: View<B>, dim: number, reverse: boolean, dtype: DType): B;
   /** Index (int32) of the first max/min along `dim`, NaN counting as the extreme: x's shape without dim. */
   argReduce(op: ArgReduceOp, x: View<B>, dim: number): B;
-  /** a [...batch, n, k] · b [...batch, k, m] (batch dims already broadcast), as `dtype`. */
-  matmul(a: View<B>, b: View<B>, dtype: DType): B;
+  /**
+   * a [...batch, n, k] · b [...batch, k, m] (batch dims already broadcast), as `dtype`; with `into`
+   * (a contiguous view of the product's shape and dtype, sharing no storage with a or b), added
+   * into it in place instead, whose buffer is returned.
+   */
+  matmul(a: View<B>, b: View<B>, dtype: DType, into?: View<B>): B;
   /** out[…i…] = x[…index[…i…]…] along dim, shaped as index (indices already validated). */
   gather(x: View<B>, dim: number, index: View<B>, dtype: DType): B;
   /** target[…index[…i…]…] += src[…i…] along dim, in place (indices already validated). */

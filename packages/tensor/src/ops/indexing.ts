@@ -6,6 +6,7 @@ import { NablaError, describeValue } from "../errors";
 import { sliceLayout } from "../layout";
 import { type Shape, checkRank, formatShape, normalizeDim, numelOf } from "../shape";
 import { copyOf, Tensor } from "../tensor";
+import { markWritten } from "../elements";
 import { zeros } from "../creation";
 import { expand, narrow, reshape, unsqueeze } from "./movement";
 import { valueRange } from "./operands";
@@ -49,6 +50,12 @@ export const gatherOp: (x: Tensor, dim: number, index: Tensor) => Tensor = defin
   backward(ctx, gradOut) {
     const [index] = ctx.saved as [Tensor];
     return [scatterAddOp(zeros(ctx.inputShape, { dtype: gradOut.dtype }), ctx.dim, index, gradOut), null];
+  },
+  accumulateInto(ctx, gradOut, [into]) {
+    const [index] = ctx.saved as [Tensor];
+    into!.storage.backend.run.scatterAdd(into!, ctx.dim, index, gradOut);
+    markWritten(into!);
+    return [null, null];
   },
   formula: { forward: "y[…i…] = x[…index[…i…]…] along dim", backward: "x̄ = zeros, then x̄[…index[…i…]…] += ȳ[…i…]" },
 });

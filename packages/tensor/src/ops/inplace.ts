@@ -1,6 +1,6 @@
 import { checkTensor } from "../args";
 import { isTensor } from "../copies";
-import { canCast, checkValueFits, storedValue } from "../dtype";
+import { canCast, checkValueFits, isFloating, storedValue } from "../dtype";
 import { enableGrad, isGradEnabled, noGrad } from "../autograd/grad-mode";
 import { arange, full, zeros } from "../creation";
 import { NablaError, describeValue } from "../errors";
@@ -131,14 +131,35 @@ export function refreshHistory(op: string, t: Tensor): void {
 }
 
 /* @__NO_SIDE_EFFECTS__ */
-function arithmetic_(op: string, fn: (a: Tensor, b: TensorLike) => Tensor) {
+function arithmetic_(op: string, fn: (a: Tensor, b: TensorLike) => Tensor, addInto?: (target: Tensor, other: TensorLike) => boolean) {
   return <T extends Tensor>(target: T, other: TensorLike): T => {
     checkTarget(op, target);
     if (isTensor(other, op)) broadcastShapes(op, target.shape, other.shape);
+    if (addInto?.(target, other)) return target;
     // when recording, compute from a copy: the op may save its input, which the write would change
     const operand = recordsGraph(target, other) ? target.clone() : target;
     return writeResult(op, target, fn(operand, other)) as T;
   };
+}
+
+/**
+ * add_ with no graph to record, of a tensor of the target's numeric dtype or a number into a float
+ * target: added straight into the target's elements (the write primitive's accumulation), with no
+ * result tensor in between; false (nothing done) otherwise. Gradient accumulation takes this path.
+ */
+function addInto(target: Tensor, other: TensorLike): boolean {
+  if (recordsGraph(target, other) || target.dtype === "bool") return false;
+  const source = isTensor(other, "add_")
+    ? other
+    : typeof other === "number" && isFloating(target.dtype)
+      ? Tensor.fromNumber(other, target.dtype)
+      : null;
+  // a source larger than the target: writeResult says so
+  if (source === null || source.dtype !== target.dtype || !shapesEqual(broadcastShapes("add_", target.shape, source.shape), target.shape))
+    return false;
+  target.storage.backend.run.write(target, expand(source, target.shape), true);
+  markWritten(target);
+  return true;
 }
 
 /**
@@ -155,7 +176,7 @@ function arithmetic_(op: string, fn: (a: Tensor, b: TensorLike) => Tensor) {
  * add_(w, 1); // throws add_: a leaf tensor that requires grad cannot be modified in place outside noGrad (wrap the update in noGrad)
  * ```
  */
-export const add_ = arithmetic_("add_", add);
+export const add_ = arithmetic_("add_", add, addInto);
 /**
  * Subtracts `other` from `target` in place and returns it (see `add_`).
  *

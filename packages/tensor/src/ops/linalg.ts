@@ -1,6 +1,7 @@
 import { defineOp } from "../autograd/define-op";
 import { isTensor } from "../copies";
-import { promoteTypes } from "../dtype";
+import { isFloating, promoteTypes } from "../dtype";
+import { markWritten } from "../elements";
 import { NablaError } from "../errors";
 import { broadcastShapes, formatShape } from "../shape";
 import { Tensor } from "../tensor";
@@ -73,4 +74,25 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 1) out = squeeze(out, -2);
   if (b.ndim === 1) out = squeeze(out, -1);
   return a.ndim === 1 && b.ndim === 1 ? reshape(out, []) : out;
+}
+
+/**
+ * into ← into + a · b, in place and recording nothing, for 2-D a `[n, k]` and b `[k, m]` of into's
+ * floating dtype and into `[n, m]`: how a backward rule adds a product into a gradient that only
+ * the engine holds (see `accumulateInto` in define-op.ts) without a tensor for the product. An
+ * into that is not contiguous, or shares storage with a or b, takes the product through add_.
+ */
+export function matmulInto(into: Tensor, a: Tensor, b: Tensor): Tensor {
+  const [n, k] = a.shape as [number, number];
+  const m = b.shape[1]!;
+  if (a.ndim !== 2 || b.ndim !== 2 || into.ndim !== 2 || b.shape[0] !== k || into.shape[0] !== n || into.shape[1] !== m) {
+    throw new NablaError("matmulInto", `cannot add ${formatShape(a.shape)} · ${formatShape(b.shape)} into ${formatShape(into.shape)}`);
+  }
+  if (a.dtype !== into.dtype || b.dtype !== into.dtype || !isFloating(into.dtype)) {
+    throw new NablaError("matmulInto", `expected operands of into's floating dtype ${into.dtype}, got ${a.dtype} and ${b.dtype}`);
+  }
+  if (!into.isContiguous() || into.storage === a.storage || into.storage === b.storage) return into.add_(matmulOp(a, b));
+  into.storage.backend.run.matmul(a, b, into.dtype, into);
+  markWritten(into);
+  return into;
 }

@@ -231,6 +231,11 @@ const sliceOp = defineOp({
     const positions = arangeIndex(first, step, gradOut.shape[dim]!, gradOut.ndim, dim).expand(gradOut.shape);
     return [scatterAddOp(zeros(ctx.inputShape, { dtype: gradOut.dtype }), dim, positions, gradOut)];
   },
+  accumulateInto(ctx, gradOut, [into]) {
+    const { dim, first, step } = ctx;
+    sliceOp(into!, dim, first, first + (gradOut.shape[dim]! - 1) * step + 1, step).add_(gradOut);
+    return [null];
+  },
   formula: { forward: "y = x[start:end:step] along dim", backward: "x̄ = zeros(shape(x)) with x̄[start:end:step] = ȳ" },
 });
 

@@ -37,12 +37,16 @@ export const cpuDefinition: BackendDefinition<CpuBuffer> = {
     clamp: (x, min, max, dtype) => clamp(hostView(x), min, max, dtype),
     inRange: (x, min, max) => inRange(hostView(x), min, max),
     copy: (x, dtype) => toContiguous(hostView(x), dtype),
-    write: (dst, src) => write(hostView(dst), hostView(src)),
+    write: (dst, src, add) => write(hostView(dst), hostView(src), add),
     fill: (dst, value) => fillStrided(hostView(dst), value),
     reduce: (op, x, reduced, dtype) => reduceAxes(op, hostView(x), reduced, dtype),
     argReduce: (op, x, dim) => argReduce(op, hostView(x), dim),
     scan: (op, x, dim, reverse, dtype) => scanAlong(op, hostView(x), dim, reverse, dtype),
-    matmul: (a, b, dtype) => matmulBatched(hostView(a), hostView(b), dtype),
+    matmul: (a, b, dtype, into) => {
+      if (into === undefined) return matmulBatched(hostView(a), hostView(b), dtype);
+      matmulBatched(hostView(a), hostView(b), dtype, hostView(into));
+      return into.buffer;
+    },
     gather: (x, dim, index, dtype) => gatherAlong(hostView(x), dim, hostView(index), dtype),
     scatterAdd: (target, dim, index, src) => scatterAddAlong(hostView(target), dim, hostView(index), hostView(src)),
     sort: (x, dim, descending) => sortAlong(hostView(x), dim, descending),

@@ -26,7 +26,11 @@ export function gatherAlong(x: HostView, dim: number, index: HostView, dtype: DT
   for (let r = 0; r < walker.rows; r++, walker.next()) {
     let pi = walker.offsets[0]!;
     let px = walker.offsets[1]!;
-    for (let i = 0; i < n; i++, pi += si, px += sx) out[o++] = data[px + idx[pi]! * dimStride]!;
+    if (si === 0) {
+      // one position for the whole row (indexSelect's index, expanded along the row): a row copy
+      px += idx[pi]! * dimStride;
+      for (let i = 0; i < n; i++, px += sx) out[o++] = data[px]!;
+    } else for (let i = 0; i < n; i++, pi += si, px += sx) out[o++] = data[px + idx[pi]! * dimStride]!;
   }
   return out;
 }
@@ -50,9 +54,14 @@ export function scatterAddAlong(target: HostView, dim: number, index: HostView, 
     let pi = walker.offsets[0]!;
     let ps = walker.offsets[1]!;
     let pt = walker.offsets[2]!;
-    for (let i = 0; i < n; i++, pi += si, ps += ss, pt += st) {
-      const t = pt + idx[pi]! * dimStride;
-      out[t] = bool ? toBool(out[t]! + values[ps]!) : out[t]! + values[ps]!;
-    }
+    if (si === 0 && !bool) {
+      // one position for the whole row (the gradient of indexSelect): a row added in
+      pt += idx[pi]! * dimStride;
+      for (let i = 0; i < n; i++, ps += ss, pt += st) out[pt] = out[pt]! + values[ps]!;
+    } else
+      for (let i = 0; i < n; i++, pi += si, ps += ss, pt += st) {
+        const t = pt + idx[pi]! * dimStride;
+        out[t] = bool ? toBool(out[t]! + values[ps]!) : out[t]! + values[ps]!;
+      }
   }
 }

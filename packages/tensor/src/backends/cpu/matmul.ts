@@ -22,7 +22,10 @@ function packMatrix(
   }
 }
 
-/** out[n, m] (at outBase of a contiguous out) = left[n, k] · right[k, m]. */
+/**
+ * out[n, m] (at outBase of a contiguous out) = left[n, k] · right[k, m], or with `add`,
+ * out[n, m] += left · right.
+ */
 export type MultiplyMatrices = (
   left: MatrixView,
   right: MatrixView,
@@ -31,33 +34,36 @@ export type MultiplyMatrices = (
   m: number,
   out: TypedArray,
   outBase: number,
+  add: boolean,
 ) => void;
 
 /**
  * The batched product a[...batch, n, k] · b[...batch, k, m], batch dims already broadcast to one
- * shape (stride 0 where a matrix is shared), into a new contiguous array: `multiply` runs once per
+ * shape (stride 0 where a matrix is shared), into a new contiguous array, or added into `into` (a
+ * contiguous view of the product's shape), whose array is returned then: `multiply` runs once per
  * matrix pair. The JS reference kernel and the WebAssembly one share this walk.
  */
-export function forEachMatrixPair(a: HostView, b: HostView, dtype: DType, multiply: MultiplyMatrices): TypedArray {
+export function forEachMatrixPair(a: HostView, b: HostView, dtype: DType, multiply: MultiplyMatrices, into?: HostView): TypedArray {
   const nd = a.shape.length;
   const n = a.shape[nd - 2]!;
   const k = a.shape[nd - 1]!;
   const m = b.shape[nd - 1]!;
   const batchShape = a.shape.slice(0, nd - 2);
-  const out = allocate(dtype, numelOf(batchShape) * n * m);
-  if (out.length === 0) return out;
+  const add = into !== undefined;
+  const out = add ? into.buffer : allocate(dtype, numelOf(batchShape) * n * m);
+  if (numelOf(batchShape) * n * m === 0) return out;
   const walker = new RowWalker(batchShape, [
     { strides: a.strides.slice(0, nd - 2), offset: a.offset },
     { strides: b.strides.slice(0, nd - 2), offset: b.offset },
   ]);
   const left: MatrixView = { data: a.buffer, offset: 0, rowStride: a.strides[nd - 2]!, colStride: a.strides[nd - 1]! };
   const right: MatrixView = { data: b.buffer, offset: 0, rowStride: b.strides[nd - 2]!, colStride: b.strides[nd - 1]! };
-  let outBase = 0;
+  let outBase = add ? into.offset : 0;
   for (let r = 0; r < walker.rows; r++, walker.next()) {
     for (let t = 0; t < walker.rowLength; t++, outBase += n * m) {
       left.offset = walker.offsets[0]! + t * walker.rowStrides[0]!;
       right.offset = walker.offsets[1]! + t * walker.rowStrides[1]!;
-      multiply(left, right, n, k, m, out, outBase);
+      multiply(left, right, n, k, m, out, outBase, add);
     }
   }
   return out;
@@ -70,8 +76,8 @@ export function forEachMatrixPair(a: HostView, b: HostView, dtype: DType, multip
  * rows of A at a time so each loaded element of B feeds four multiply-adds; accumulation is in
  * float64 and rounded once at the end. int32 wraps (multiplyInt32).
  */
-export function matmulBatched(a: HostView, b: HostView, dtype: DType): TypedArray {
-  if (dtype === "int32") return forEachMatrixPair(a, b, dtype, multiplyInt32);
+export function matmulBatched(a: HostView, b: HostView, dtype: DType, into?: HostView): TypedArray {
+  if (dtype === "int32") return forEachMatrixPair(a, b, dtype, multiplyInt32, into);
   const nd = a.shape.length;
   const n = a.shape[nd - 2]!;
   const k = a.shape[nd - 1]!;
@@ -79,13 +85,30 @@ export function matmulBatched(a: HostView, b: HostView, dtype: DType): TypedArra
   const aPacked = new Float64Array(n * k);
   const bPacked = new Float64Array(k * m);
   const acc = new Float64Array(n * m);
-  return forEachMatrixPair(a, b, dtype, (left, right, n, k, m, out, outBase) => {
-    packMatrix(left.data, left.offset, left.rowStride, left.colStride, n, k, aPacked);
-    packMatrix(right.data, right.offset, right.rowStride, right.colStride, k, m, bPacked);
-    acc.fill(0);
-    multiplyPacked(aPacked, bPacked, acc, n, k, m);
-    out.set(acc, outBase);
-  });
+  return forEachMatrixPair(
+    a,
+    b,
+    dtype,
+    (left, right, n, k, m, out, outBase, add) => {
+      packMatrix(left.data, left.offset, left.rowStride, left.colStride, n, k, aPacked);
+      packMatrix(right.data, right.offset, right.rowStride, right.colStride, k, m, bPacked);
+      acc.fill(0);
+      multiplyPacked(aPacked, bPacked, acc, n, k, m);
+      addOrSet(out, outBase, acc, add);
+    },
+    into,
+  );
+}
+
+/**
+ * out[outBase + i] = values[i], or with `add`, out[outBase + i] += values[i] with values[i] rounded
+ * to float32 first in a Float32Array: the bits of the product stored, then added.
+ */
+export function addOrSet(out: TypedArray, outBase: number, values: Float32Array | Float64Array, add: boolean): void {
+  if (!add) out.set(values, outBase);
+  else if (out instanceof Float32Array)
+    for (let i = 0; i < values.length; i++) out[outBase + i] = out[outBase + i]! + Math.fround(values[i]!);
+  else for (let i = 0; i < values.length; i++) out[outBase + i] = out[outBase + i]! + values[i]!;
 }
 
 /** acc[n, m] += A[n, k] · B[k, m], all row-major float64. */
@@ -129,14 +152,14 @@ function multiplyPacked(A: Float64Array, B: Float64Array, acc: Float64Array, n: 
  * arithmetic does (Math.imul, | 0), as PyTorch's integer matmul, where float64 accumulation would
  * round a sum past 2⁵³ before it wraps.
  */
-function multiplyInt32(A: MatrixView, B: MatrixView, n: number, k: number, m: number, out: TypedArray, outBase: number): void {
+const multiplyInt32: MultiplyMatrices = (A, B, n, k, m, out, outBase, add) => {
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < m; j++) {
-      let acc = 0;
+      let acc = add ? out[outBase + i * m + j]! : 0;
       let pa = A.offset + i * A.rowStride;
       let pb = B.offset + j * B.colStride;
       for (let p = 0; p < k; p++, pa += A.colStride, pb += B.rowStride) acc = (acc + Math.imul(A.data[pa]!, B.data[pb]!)) | 0;
       out[outBase + i * m + j] = acc;
     }
   }
-}
+};

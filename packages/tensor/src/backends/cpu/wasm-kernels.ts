@@ -164,15 +164,25 @@ export function registerWasmKernels(): void {
       const nd = a.shape.length;
       return a.shape[nd - 2]! * a.shape[nd - 1]! * b.shape[nd - 1]!;
     },
-    accepts: () => simdMatmulAvailable(),
-    // declined (the reference kernel runs) when the heap has no room for a scratch block
-    run(a: CpuView, b: CpuView, dtype: DType): TypedArray | null {
+    // a destination in the heap is written through a view, which growing an unshared memory for
+    // the scratch block would detach
+    accepts: (_a: CpuView, _b: CpuView, _dtype: DType, into?: CpuView) =>
+      simdMatmulAvailable() && (into === undefined || !inHeap(into) || wasmHeap()?.shared === true),
+    // declined (the reference kernel runs) when the heap has no room for a scratch block, having
+    // written nothing (the first pair's block is the largest any pair takes)
+    run(a: CpuView, b: CpuView, dtype: DType, into?: CpuView): CpuBuffer | null {
       let declined = false;
       // the driver allocates scratch blocks while it reads the operands
-      const out = forEachMatrixPair(stableHostView(a), stableHostView(b), dtype, (left, right, n, k, m, out, outBase) => {
-        declined ||= !multiplySimd(left, right, n, k, m, dtype === "float64", out, outBase, true);
-      });
-      return declined ? null : out;
+      const out = forEachMatrixPair(
+        stableHostView(a),
+        stableHostView(b),
+        dtype,
+        (left, right, n, k, m, out, outBase, add) => {
+          declined ||= !multiplySimd(left, right, n, k, m, dtype === "float64", out, outBase, true, add);
+        },
+        into && hostView(into),
+      );
+      return declined ? null : into ? into.buffer : out;
     },
   });
 
@@ -190,23 +200,42 @@ export function registerWasmKernels(): void {
     run(op: BinaryOp, a: CpuView, b: CpuView): CpuBuffer | null {
       const out = WasmFloat32Buffer.allocate(numelOf(a.shape));
       if (out === null) return null;
-      const copies: WasmFloat32Buffer[] = [];
-      const operand = (x: CpuView): HeapOperand | null => {
-        if (inHeap(x)) return { ptr: x.buffer.ptr, shape: x.shape, strides: x.strides, offset: x.offset };
-        const copy = WasmFloat32Buffer.from(x.buffer as Float32Array);
-        if (copy === null) return null;
-        copies.push(copy);
-        return { ptr: copy.ptr, shape: x.shape, strides: x.strides, offset: x.offset };
-      };
-      try {
-        const left = operand(a);
-        const right = left && operand(b);
-        if (left !== null && right !== null && binaryRowsInPlace(op, left, right, out.ptr)) return out;
-        out.free();
-        return null;
-      } finally {
-        for (const copy of copies) copy.free();
-      }
+      if (binaryInHeap(op, a, b, out.ptr)) return out;
+      out.free();
+      return null;
+    },
+  });
+
+  // The write primitive's accumulation (dst += src, add_ and gradient sums) of float32: in the
+  // heap where the destination lives there (registered last, tried first), else through the
+  // copying kernel, which writes each block back after reading it. Smaller ones stay in the JS
+  // loop, as binary's do.
+  const addsFloat32 = (dst: CpuView, src: CpuView, add?: boolean) =>
+    add === true && isFloat32(dst) && isFloat32(src) && dst.buffer !== src.buffer && isContiguousLayout(dst) && readsAsRows(src);
+  const writeF32 = {
+    dtypes: ["float32"],
+    dtype: (dst: CpuView) => (isFloat32(dst) ? "float32" : "float64"),
+    size: (_dst: CpuView, src: CpuView) => numelOf(src.shape),
+  } as const;
+  registerKernel("cpu", "write", {
+    name: "addF32Simd",
+    ...writeF32,
+    minElements: 8192,
+    accepts: (dst: CpuView, src: CpuView, add?: boolean) => !inHeap(dst) && addsFloat32(dst, src, add),
+    run(dst: CpuView, src: CpuView): undefined | null {
+      const out = (dst.buffer as Float32Array).subarray(dst.offset, dst.offset + numelOf(dst.shape));
+      return zipBinarySimd("add", strided(dst), strided(src), out) ? undefined : null;
+    },
+  });
+  registerKernel("cpu", "write", {
+    name: "addF32InHeap",
+    ...writeF32,
+    minElements: HEAP_MIN_ELEMENTS,
+    // the kernel stores whole vectors, up to three values past each row of n: over the destination
+    // it reads from, only rows of whole vectors are safe
+    accepts: (dst: CpuView, src: CpuView, add?: boolean) => inHeap(dst) && (dst.shape.at(-1) ?? 1) % 4 === 0 && addsFloat32(dst, src, add),
+    run(dst: CpuView, src: CpuView): undefined | null {
+      return binaryInHeap("add", dst, src, (dst.buffer as WasmFloat32Buffer).ptr + dst.offset * 4) ? undefined : null;
     },
   });
 
@@ -331,6 +360,30 @@ export function registerWasmKernels(): void {
     run: (step: OptimizerStep, param: CpuView, grad: CpuView, state: readonly (CpuView | null)[]) =>
       updateSimd(step, param, grad, state) ? undefined : null,
   });
+}
+
+/**
+ * op(a, b) of float32 operands that read as rows into the heap at byte offset `out`, which may be
+ * where `a` lies if its rows are whole vectors (each vector is read before it is written, but the
+ * last of a row writes up to three values past it); an operand outside the heap is copied into a
+ * block of its own first. False when the heap has no room for such a copy.
+ */
+function binaryInHeap(op: BinaryOp, a: CpuView, b: CpuView, out: number): boolean {
+  const copies: WasmFloat32Buffer[] = [];
+  const operand = (x: CpuView): HeapOperand | null => {
+    if (inHeap(x)) return { ptr: x.buffer.ptr, shape: x.shape, strides: x.strides, offset: x.offset };
+    const copy = WasmFloat32Buffer.from(x.buffer as Float32Array);
+    if (copy === null) return null;
+    copies.push(copy);
+    return { ptr: copy.ptr, shape: x.shape, strides: x.strides, offset: x.offset };
+  };
+  try {
+    const left = operand(a);
+    const right = left && operand(b);
+    return left !== null && right !== null && binaryRowsInPlace(op, left, right, out);
+  } finally {
+    for (const copy of copies) copy.free();
+  }
 }
 
 /** The dtype of a reduction's input, read from its buffer. */

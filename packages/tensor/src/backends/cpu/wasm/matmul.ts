@@ -1,4 +1,5 @@
 import type { TypedArray } from "../../../dtype";
+import { addOrSet } from "../matmul";
 import type { WasmHeap } from "./heap";
 import { MATMUL_WASM_BASE64 } from "./matmul-binary";
 import { CONTROL_BYTES, MatmulHelper } from "./matmul-threads";
@@ -170,8 +171,9 @@ function blocking(n: number, k: number, m: number, double: boolean, budget: numb
  * most 16 such sums (see matmul.wat): the error does not grow with k. With `threads` (and a call's
  * n·k·m large enough) a worker computes the lower half of C's rows meanwhile; every element is
  * computed the same way either way, so the result does not depend on it. With k = 0, `out` (zeros
- * as allocated) is left as it is. Returns false, having written nothing, when the heap cannot give
- * even the smallest block (it is full of live data): the caller runs its JS kernel then.
+ * as allocated) is left as it is. With `add`, the product is added into `out` instead. Returns
+ * false, having written nothing, when the heap cannot give even the smallest block (it is full of
+ * live data): the caller runs its JS kernel then.
  */
 export function multiplySimd(
   a: MatrixView,
@@ -183,6 +185,7 @@ export function multiplySimd(
   out: TypedArray,
   outBase: number,
   threads: boolean,
+  add = false,
 ): boolean {
   const runtime = simdRuntime()!;
   const sizes = blocking(n, k, m, double, runtime.heap.largestAvailable());
@@ -219,8 +222,10 @@ export function multiplySimd(
         }
         if (k === 0) continue;
         const result = sum ?? heap.subarray(0, length);
-        if (blockCols === m) out.set(result, outBase + i0 * m);
-        else for (let r = 0; r < blockRows; r++) out.set(result.subarray(r * blockCols, (r + 1) * blockCols), outBase + (i0 + r) * m + j0);
+        if (blockCols === m) addOrSet(out, outBase + i0 * m, result, add);
+        else
+          for (let r = 0; r < blockRows; r++)
+            addOrSet(out, outBase + (i0 + r) * m + j0, result.subarray(r * blockCols, (r + 1) * blockCols), add);
       }
     }
   } finally {
