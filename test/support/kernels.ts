@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, vi } from "vitest";
 import { getKernelPreference, type KernelPreference, setKernelPreference } from "@nabla/tensor";
+import type { View } from "../../packages/tensor/src/backends/backend";
+import type { CpuBuffer } from "../../packages/tensor/src/backends/cpu/buffer";
 import { WasmFloat32Buffer } from "../../packages/tensor/src/backends/cpu/wasm/float32-buffer";
 
 /** Runs `fn` on the kernels `preference` chooses, then restores the preference before. */
@@ -35,4 +37,26 @@ export function withOutputs<T>(inHeap: boolean, call: () => T): T {
   } finally {
     allocate.mockRestore();
   }
+}
+
+/** How the [R, N] rows of a kernel operand sit in their storage. */
+export type RowLayout = "rows" | "wider rows" | "repeated row" | "transposed";
+
+/**
+ * `values` (R·N, row-major) as an [R, N] view of float32 storage of their own, from `offset`, in
+ * the WebAssembly heap or a typed array: rows packed, inside rows of N + 3, the first row repeated
+ * (row stride 0) or transposed.
+ */
+export function laidOutRows(
+  values: readonly number[],
+  rows: number,
+  n: number,
+  { layout, offset, inHeap }: { layout: RowLayout; offset: number; inHeap: boolean },
+): View<CpuBuffer> {
+  const rowStride = layout === "wider rows" ? n + 3 : layout === "repeated row" ? 0 : n;
+  const stored = layout === "repeated row" ? 1 : rows;
+  const strides = layout === "transposed" ? [1, rows] : [rowStride, 1];
+  const storage = new Float32Array(offset + stored * Math.max(rowStride, n));
+  for (let r = 0; r < stored; r++) for (let j = 0; j < n; j++) storage[offset + r * strides[0]! + j * strides[1]!] = values[r * n + j]!;
+  return { buffer: inHeap ? WasmFloat32Buffer.from(storage)! : storage, shape: [rows, n], strides, offset };
 }

@@ -3,10 +3,9 @@ import { describe, expect, it, vi } from "vitest";
 import type { View } from "../../packages/tensor/src/backends/backend";
 import { cpu } from "../../packages/tensor/src/backends/cpu";
 import { type CpuBuffer, hostArray } from "../../packages/tensor/src/backends/cpu/buffer";
-import { WasmFloat32Buffer } from "../../packages/tensor/src/backends/cpu/wasm/float32-buffer";
 import { layerNormBackwardSimd, layerNormSimd, simdLayerNormAvailable } from "../../packages/tensor/src/backends/cpu/wasm/layer-norm";
 import type { Primitives } from "../../packages/tensor/src/backends/primitives";
-import { withKernels, withOutputs } from "../support/kernels";
+import { laidOutRows, withKernels, withOutputs } from "../support/kernels";
 
 // The layerNorm and layerNormBackward primitives: their WebAssembly SIMD kernels against the JS
 // reference kernels, called through the registry's dispatch with "js" and then "wasm" as the kernel
@@ -79,16 +78,6 @@ const caseArb: fc.Arbitrary<Case> = fc
     });
   });
 
-/** The operand as an [R, N] view of its storage: `values` row-major, laid out as asked. */
-function viewOf({ values, layout, offset, inHeap }: Operand, rows: number, n: number): View<CpuBuffer> {
-  const rowStride = layout === "wider rows" ? n + 3 : n;
-  const storage = new Float32Array(offset + rows * rowStride);
-  const strides = layout === "transposed" ? [1, rows] : [rowStride, 1];
-  for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) storage[offset + r * strides[0]! + j * strides[1]!] = values[r * n + j]!;
-  const buffer = inHeap ? WasmFloat32Buffer.from(storage)! : storage;
-  return { buffer, shape: [rows, n], strides, offset };
-}
-
 const vector = (values: number[] | null): View<CpuBuffer> | null =>
   values === null ? null : { buffer: Float32Array.from(values), shape: [values.length], strides: [1], offset: 0 };
 
@@ -119,8 +108,8 @@ describe("layerNorm and layerNormBackward: WebAssembly SIMD against the JS refer
     fc.assert(
       fc.property(caseArb, (c) => {
         const { rows, n } = c;
-        const x = viewOf(c.x, rows, n);
-        const g = viewOf(c.g, rows, n);
+        const x = laidOutRows(c.x.values, rows, n, c.x);
+        const g = laidOutRows(c.g.values, rows, n, c.g);
         const [weight, bias] = [vector(c.weight), vector(c.bias)];
         const forward = () => {
           const { out, mean, rstd } = run.layerNorm(x, weight, bias, 1e-5, "float32");

@@ -7,7 +7,7 @@ import { WasmFloat32Buffer } from "../../packages/tensor/src/backends/cpu/wasm/f
 import { softmaxRowsSimd, softmaxVjpRowsSimd } from "../../packages/tensor/src/backends/cpu/wasm/softmax";
 import { wasmHeap } from "../../packages/tensor/src/backends/cpu/wasm/wasm-api";
 import type { Primitives } from "../../packages/tensor/src/backends/primitives";
-import { withKernels, withOutputs } from "../support/kernels";
+import { laidOutRows, withKernels, withOutputs } from "../support/kernels";
 
 // The softmax and softmaxBackward primitives on float32 storage that lives in the WebAssembly heap
 // (read where it is) or in typed arrays (copied a block of rows at a time): the SIMD kernels
@@ -98,17 +98,13 @@ function operandOf(
   n: number,
   shape: Shape,
 ): { view: View<CpuBuffer>; dim: number } {
-  const rowStride = layout === "wider rows" ? n + 3 : layout === "repeated row" ? 0 : n;
-  const stored = layout === "repeated row" ? 1 : rows;
-  const storage = new Float32Array(offset + (layout === "transposed" ? rows * n : stored * Math.max(rowStride, n)));
-  const [rs, cs] = layout === "transposed" ? [1, rows] : [rowStride, 1];
-  for (let r = 0; r < stored; r++) for (let j = 0; j < n; j++) storage[offset + r * rs + j * cs] = values[r * n + j]!;
-  const buffer = inHeap ? WasmFloat32Buffer.from(storage)! : storage;
-  if (shape === "[R, N, 1]") return { view: { buffer, shape: [rows, n, 1], strides: [rs, cs, 1], offset }, dim: 1 };
+  const view = laidOutRows(values, rows, n, { layout, offset, inHeap });
+  const [rs, cs] = view.strides as [number, number];
+  if (shape === "[R, N, 1]") return { view: { ...view, shape: [rows, n, 1], strides: [rs, cs, 1] }, dim: 1 };
   if (shape === "[2, R/2, N]" && layout !== "transposed") {
-    return { view: { buffer, shape: [2, rows / 2, n], strides: [(rows / 2) * rs, rs, cs], offset }, dim: 2 };
+    return { view: { ...view, shape: [2, rows / 2, n], strides: [(rows / 2) * rs, rs, cs] }, dim: 2 };
   }
-  return { view: { buffer, shape: [rows, n], strides: [rs, cs], offset }, dim: 1 };
+  return { view, dim: 1 };
 }
 
 /** What the view holds, row-major: the repeated row once per row. */
