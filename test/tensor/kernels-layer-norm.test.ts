@@ -131,14 +131,8 @@ describe("layerNorm and layerNormBackward: WebAssembly SIMD against the JS refer
         expectWithin(wasm.out, js.out, (i) => 4e-6 * (scale[rowOf(i)]! * wMax + bMax + 1), "out");
 
         // the backward of both from the same statistics (the reference's)
-        const stats = (values: number[]): View<CpuBuffer> => ({
-          buffer: Float32Array.from(values),
-          shape: [rows],
-          strides: [1],
-          offset: 0,
-        });
         const backward = () => {
-          const { dx, dweight, dbias } = run.layerNormBackward(x, g, stats(js.mean), stats(js.rstd), weight, "float32");
+          const { dx, dweight, dbias } = run.layerNormBackward(x, g, vector(js.mean)!, vector(js.rstd)!, weight, "float32");
           return { dx: read(dx), dweight: read(dweight), dbias: read(dbias) };
         };
         const jsGrads = withKernels("js", backward);
