@@ -587,7 +587,6 @@ describe("WebAssembly SIMD elementwise arithmetic", () => {
 
   // (in the heap, rows of n % 4 ≠ 0 stay in JS: the kernel's whole-vector stores would overrun them)
   it("adds into a destination (write's accumulation) with the JS loop's bits, in the heap or a typed array", () => {
-    const patternArb = fc.constantFrom<OperandPattern>("whole", "row", "column", "single");
     fc.assert(
       fc.property(
         patternArb,
