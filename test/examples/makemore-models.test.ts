@@ -3,7 +3,7 @@ import { loadFile } from "@nabla/nn/node";
 import { manualSeed, type Tensor, tensor } from "@nabla/tensor";
 import { MODEL_TYPES, type ModelType, createModel, languageModelLoss, parameterCount } from "../../examples/src/makemore/models";
 import type { Transformer } from "../../examples/src/makemore/models/transformer";
-import { loadFixture } from "../support/fixtures";
+import { fixturePath, loadFixture } from "../support/fixtures";
 
 type Nested = number | Nested[];
 interface Reference {
@@ -18,7 +18,7 @@ interface Reference {
 const reference = loadFixture<Reference>("makemore_reference.json");
 /** Per layer, the transformer's attention weights [B, nHead, T, T] for reference.tiny.X (gen_makemore_attention.py). */
 const referenceAttention = loadFixture<{ attention: Nested[] }>("makemore_attention.json").attention;
-const fixtureFile = (type: ModelType) => new URL(`../fixtures/makemore/${type}.safetensors`, import.meta.url).pathname;
+const fixtureFile = (type: ModelType) => fixturePath(`makemore/${type}.safetensors`);
 
 function maxDifference(actual: Nested, expected: Nested): number {
   if (typeof actual === "number" || typeof expected === "number") return Math.abs((actual as number) - (expected as number));
