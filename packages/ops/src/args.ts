@@ -1,5 +1,5 @@
 import { NablaError, type Tensor, formatShape } from "@nabla/tensor";
-import { checkTensor } from "@nabla/tensor/internal";
+import { checkNumber, checkTensor, describeValue } from "@nabla/tensor/internal";
 
 // Argument checks and message pieces shared by the functional ops.
 
@@ -10,6 +10,15 @@ export function checkFloatTensor(op: string, name: string, value: unknown): Tens
     throw new NablaError(op, `expected a float32 or float64 ${name}, got ${t.dtype} of shape ${formatShape(t.shape)}`);
   }
   return t;
+}
+
+/** A probability in [0, 1] (NaN is not one), else a NablaError naming the argument. */
+export function checkProbability(op: string, name: string, value: unknown): number {
+  checkNumber(op, name, value);
+  if (!((value as number) >= 0 && (value as number) <= 1)) {
+    throw new NablaError(op, `${name} must be a probability in [0, 1], got ${describeValue(value)}`);
+  }
+  return value as number;
 }
 
 /** "[1, 2]": the position of a flat (row-major) index in a shape, for error messages. */

@@ -10,8 +10,8 @@ import {
   sumTo,
   where,
 } from "@nabla/tensor";
-import { checkBoolean, checkNumber, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
-import { checkFloatTensor } from "./args";
+import { checkBoolean, checkNumber, checkOptions, checkTensor } from "@nabla/tensor/internal";
+import { checkFloatTensor, checkProbability } from "./args";
 import { softmax, softmaxBackward } from "./softmax";
 
 /** The options of `scaledDotProductAttention`, as PyTorch's `F.scaled_dot_product_attention` keywords. */
@@ -235,14 +235,6 @@ function keepMask(weights: Tensor, p: number): Tensor {
     .mul(1 / (1 - p));
 }
 
-function checkDropout(op: string, dropoutP: unknown): number {
-  checkNumber(op, "dropoutP", dropoutP);
-  if (!((dropoutP as number) >= 0 && (dropoutP as number) <= 1)) {
-    throw new NablaError(op, `dropoutP must be a probability in [0, 1], got ${describeValue(dropoutP)}`);
-  }
-  return dropoutP as number;
-}
-
 /**
  * Scaled dot-product attention, as PyTorch 2's `F.scaled_dot_product_attention`:
  * `softmax(Q Kᵀ · scale + mask) V` for query `[..., L, E]`, key `[..., S, E]` and value
@@ -280,7 +272,7 @@ export function scaledDotProductAttention(
   checkFloat(op, "key", key);
   checkFloat(op, "value", value);
   const { batch, bias, guardRows, scale } = checkAttention(op, query, key, value, options);
-  const dropoutP = checkDropout(op, options.dropoutP ?? 0);
+  const dropoutP = checkProbability(op, "dropoutP", options.dropoutP ?? 0);
   return attention(query, key, value, bias, guardRows, scale, dropoutP, batch);
 }
 

@@ -1,6 +1,6 @@
-import { NablaError, type Tensor, rand } from "@nabla/tensor";
-import { checkBoolean, checkNumber, checkTensor, describeValue } from "@nabla/tensor/internal";
-import { checkFloatTensor } from "./args";
+import { type Tensor, rand } from "@nabla/tensor";
+import { checkBoolean, checkTensor } from "@nabla/tensor/internal";
+import { checkFloatTensor, checkProbability } from "./args";
 
 /**
  * Inverted dropout, as PyTorch's `F.dropout`: with `training` (the default), zeroes each element
@@ -20,8 +20,7 @@ import { checkFloatTensor } from "./args";
 export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
   const op = "dropout";
   checkTensor(op, "input", input);
-  checkNumber(op, "p", p);
-  if (!(p >= 0 && p <= 1)) throw new NablaError(op, `p must be a probability in [0, 1], got ${describeValue(p)}`);
+  checkProbability(op, "p", p);
   checkBoolean(op, "training", training);
   checkFloatTensor(op, "input", input);
   if (!training || p === 0) return input;

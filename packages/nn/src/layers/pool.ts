@@ -22,19 +22,22 @@ import { pythonBool, pythonSize } from "../repr";
 /** As Python prints a size: `3` or `(3, 2)`. */
 const show = (value: unknown) => pythonSize(value as number | readonly (number | null)[]);
 
-/** MaxPool1d and MaxPool2d. */
-abstract class MaxPoolNd<S> extends Module {
+/** What the max and average pooling layers hold: the window's size and the options, as given. */
+abstract class PoolNd<S, O extends object> extends Module {
   /** The window's size. */
   readonly kernelSize: S;
   /** The pooling's options, as given. */
-  readonly options: MaxPoolOptions<S>;
+  readonly options: O;
 
-  constructor(op: string, kernelSize: S, options: MaxPoolOptions<S>) {
+  constructor(op: string, kernelSize: S, options: O) {
     super();
     this.kernelSize = kernelSize;
-    this.options = { ...checkOptions(op, options) };
+    this.options = { ...checkOptions(op, options) } as O; // every pooling option is optional
   }
+}
 
+/** MaxPool1d and MaxPool2d. */
+abstract class MaxPoolNd<S> extends PoolNd<S, MaxPoolOptions<S>> {
   /** `kernel_size=…, stride=…, padding=…, dilation=…, ceil_mode=…`, as PyTorch prints a max pooling. */
   override extraRepr(): string {
     const { stride, padding = 0, dilation = 1, ceilMode = false } = this.options;
@@ -96,16 +99,9 @@ export class MaxPool2d extends MaxPoolNd<Size2d> {
  * String(pool); // → "AvgPool1d(kernel_size=(2,), stride=(2,), padding=(0,))"
  * ```
  */
-export class AvgPool1d extends Module {
-  /** The window's size. */
-  readonly kernelSize: Size1d;
-  /** The pooling's options, as given. */
-  readonly options: AvgPoolOptions<Size1d>;
-
+export class AvgPool1d extends PoolNd<Size1d, AvgPoolOptions<Size1d>> {
   constructor(kernelSize: Size1d, options: AvgPoolOptions<Size1d> = {}) {
-    super();
-    this.kernelSize = kernelSize;
-    this.options = { ...checkOptions("AvgPool1d", options) };
+    super("AvgPool1d", kernelSize, options);
   }
 
   /** `avgPool1d(input, kernelSize, options)` for `[N, C, L]` or `[C, L]`. */
@@ -132,16 +128,9 @@ export class AvgPool1d extends Module {
  * String(new AvgPool2d(3, { stride: 2, padding: 1 })); // → "AvgPool2d(kernel_size=3, stride=2, padding=1)"
  * ```
  */
-export class AvgPool2d extends Module {
-  /** The window's size. */
-  readonly kernelSize: Size2d;
-  /** The pooling's options, as given. */
-  readonly options: AvgPoolOptions<Size2d>;
-
+export class AvgPool2d extends PoolNd<Size2d, AvgPoolOptions<Size2d>> {
   constructor(kernelSize: Size2d, options: AvgPoolOptions<Size2d> = {}) {
-    super();
-    this.kernelSize = kernelSize;
-    this.options = { ...checkOptions("AvgPool2d", options) };
+    super("AvgPool2d", kernelSize, options);
   }
 
   /** `avgPool2d(input, kernelSize, options)` for `[N, C, H, W]` or `[C, H, W]`. */
