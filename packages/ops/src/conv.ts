@@ -1,5 +1,5 @@
 import { defineOp, NablaError, type OpContext, Tensor, formatShape } from "@nabla/tensor";
-import { checkInteger, checkOptions, checkTensor, describeValue, type WindowGeometry } from "@nabla/tensor/internal";
+import { checkInteger, checkOptions, checkTensor, describeValue, numelOf, type WindowGeometry } from "@nabla/tensor/internal";
 
 // Convolution as im2col: the windows of the input (zero outside it) are copied into columns by
 // the im2col primitive, and each group is one batched matmul with the weight. im2col and col2im
@@ -76,8 +76,6 @@ export function batchedInput(op: string, input: unknown, spatial: number): { x: 
   if (x.dtype !== "float32" && x.dtype !== "float64") throw new NablaError(op, `expected a float32 or float64 input, got ${x.dtype}`);
   return { x: x.ndim === spatial + 2 ? x : x.unsqueeze(0), batched: x.ndim === spatial + 2 };
 }
-
-const product = (values: readonly number[]) => values.reduce((p, v) => p * v, 1);
 
 /** An `[N, C, H, W]` tensor's windows and the plane size they slide over. */
 type WindowFields = { geometry: WindowGeometry; size: [number, number] };
@@ -258,9 +256,9 @@ function convNd(
   const befores = padding.map(([before]) => before!);
   const columns = im2col(x, windowGeometry(kernel, stride, befores, dilation, out))
     .permute([1, 0, 2])
-    .reshape([groups, groupChannels * product(kernel), batch * product(out)]);
+    .reshape([groups, groupChannels * numelOf(kernel), batch * numelOf(out)]);
   // one product per group over the whole batch: [G, out/G, C/G · Πk] × [G, C/G · Πk, N · Πout] → [out, N, ...]
-  let y = w.reshape([groups, outChannels / groups, groupChannels * product(kernel)]).matmul(columns);
+  let y = w.reshape([groups, outChannels / groups, groupChannels * numelOf(kernel)]).matmul(columns);
   // the bias added while y is [out, N · Πout] and contiguous: its gradient is then a sum of rows
   if (b !== null) y = y.add(b.reshape([groups, outChannels / groups, 1]));
   const result = y.reshape([outChannels, batch, ...out]).transpose(0, 1);
@@ -316,8 +314,8 @@ function convTransposeNd(
   }
   const batch = x.shape[0]!;
   const inGroup = inChannels / groups;
-  const taps = product(kernel);
-  const positions = product(sizes);
+  const taps = numelOf(kernel);
+  const positions = numelOf(sizes);
   // columns [N, G, out/G · Πk, Πin] = Wᵀ x per group; column i holds what input position i adds at each tap
   const weightT = w.reshape([groups, inGroup, groupOut * taps]).mT;
   const columns = weightT.matmul(x.reshape([batch, groups, inGroup, positions])).reshape([batch, outChannels * taps, positions]);

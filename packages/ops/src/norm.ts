@@ -1,5 +1,5 @@
 import { NablaError, type OpContext, Tensor, defineOp, formatShape, isGradEnabled, noGrad } from "@nabla/tensor";
-import { checkBoolean, checkInteger, checkNumber, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
+import { checkBoolean, checkInteger, checkNumber, checkOptions, checkTensor, describeValue, numelOf } from "@nabla/tensor/internal";
 import { checkFloatTensor } from "./args";
 
 /** The options of `layerNorm`, as PyTorch's `F.layer_norm` keywords. */
@@ -150,8 +150,8 @@ const layerNormRows = defineOp({
     eps: number,
   ): Tensor {
     const { backend } = x.storage;
-    const size = x.shape.slice(x.ndim - normalizedDims).reduce((product, n) => product * n, 1);
-    const rows = x.shape.slice(0, x.ndim - normalizedDims).reduce((product, n) => product * n, 1);
+    const size = numelOf(x.shape.slice(x.ndim - normalizedDims));
+    const rows = numelOf(x.shape.slice(0, x.ndim - normalizedDims));
     const vector = (t: Tensor | null) => t?.reshape([size]) ?? null;
     // reshape copies only a layout whose normalised dims cannot be one row of a matrix
     const { out, mean, rstd } = backend.run.layerNorm(x.reshape([rows, size]), vector(weight), vector(bias), eps, x.dtype);
@@ -369,7 +369,7 @@ export function groupNorm(input: Tensor, numGroups: number, options: GroupNormOp
   const weight = checkAffine(op, "weight", options.weight, [channels], input, what);
   const bias = checkAffine(op, "bias", options.bias, [channels], input, what);
   // counted, not inferred with -1, which a zero-size dim leaves ambiguous
-  const groupSize = (channels / numGroups) * input.shape.slice(2).reduce((product, size) => product * size, 1);
+  const groupSize = (channels / numGroups) * numelOf(input.shape.slice(2));
   const groups = input.reshape([batch, numGroups, groupSize]);
   const xHat = standardize(groups, [2], checkEps(op, eps)).reshape(input.shape);
   const perChannel = channelShape(channels, input.ndim);

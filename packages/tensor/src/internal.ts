@@ -15,3 +15,5 @@ export { scatterAddOp as scatterAddUnchecked } from "./ops/indexing";
 // a product added into a gradient the engine holds, for backward rules (see accumulateInto)
 export { matmulInto } from "./ops/linalg";
 export type { WindowGeometry } from "./backends/primitives";
+// the number of elements of a shape (the product of its sizes)
+export { numelOf } from "./shape";
