@@ -2,9 +2,8 @@ import { manualSeed, noGrad, type Tensor, tensor } from "@nabla/tensor";
 import { type Datasets, STOP, createDatasets } from "../../examples/src/makemore/data";
 import { type LanguageModel, createModel, parameterCount } from "../../examples/src/makemore/models";
 import { Transformer } from "../../examples/src/makemore/models/transformer";
-import { evaluate, makemoreOptimizer, trainStep } from "../../examples/src/makemore/optimize";
+import { type Evaluation, evaluateSplits, makemoreOptimizer, trainStep } from "../../examples/src/makemore/optimize";
 import { type Samples, sampleWords } from "../../examples/src/makemore/sample";
-import type { Evaluation } from "../../examples/src/makemore/train";
 
 export type PageModel = "transformer" | "mlp";
 
@@ -56,11 +55,7 @@ export class MakemoreTrainer {
 
   /** The train and test loss now, each the mean over up to 300 random words of its set. */
   evaluate(): Evaluation {
-    const evaluation = {
-      step: this.steps,
-      trainLoss: evaluate(this.model, this.data.train, 100, EVAL_BATCHES),
-      testLoss: evaluate(this.model, this.data.test, 100, EVAL_BATCHES),
-    };
+    const evaluation = evaluateSplits(this.model, this.data, this.steps, EVAL_BATCHES);
     this.evaluations.push(evaluation);
     return evaluation;
   }
