@@ -34,7 +34,6 @@ export class MakemoreTrainer {
   readonly model: LanguageModel;
   readonly params: number;
   private readonly optimizer: ReturnType<typeof makemoreOptimizer>;
-  steps = 0;
   /** The loss of each step's batch. */
   readonly batchLosses: number[] = [];
   readonly evaluations: Evaluation[] = [];
@@ -50,7 +49,10 @@ export class MakemoreTrainer {
 
   step(): void {
     this.batchLosses.push(trainStep(this.model, this.optimizer, this.data.train, BATCH_SIZE));
-    this.steps++;
+  }
+
+  get steps(): number {
+    return this.batchLosses.length;
   }
 
   /** The train and test loss now, each the mean over up to 300 random words of its set. */
