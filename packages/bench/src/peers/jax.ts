@@ -294,13 +294,17 @@ function adamUpdate<P extends JsTree>(
   return [updated, { m, v }];
 }
 
+/** adamUpdate's bias corrections at step `t` (counted from 1), as the 0-d arrays it takes. */
+function biasCorrections(jax: Jax, lr: number, { beta1, beta2 }: AdamHyper, t: number): [JaxArray, JaxArray] {
+  return [jax.numpy.array(lr / (1 - beta1 ** t)), jax.numpy.array(Math.sqrt(1 - beta2 ** t))];
+}
+
 type AdamState = Moments<Params>;
 
 function digits(jax: Jax, task: DigitsTask): Case {
   const { numpy: np, tree } = jax;
   const { featureCount, batchSize, lr } = task;
   const hyper: AdamHyper = { beta1: 0.9, beta2: 0.999, eps: 1e-8, decay: 1 };
-  const { beta1, beta2 } = hyper;
   const lossAndGrad = jax.valueAndGrad(mlpLoss(jax, task.classes));
   const adamStep = jax.jit((p: Params, state: AdamState, x: JaxArray, t: JaxArray, stepSize: JaxArray, correction2: JaxArray) => {
     const [loss, g] = lossAndGrad(tree.ref(p), x, t);
@@ -330,8 +334,7 @@ function digits(jax: Jax, task: DigitsTask): Case {
             state,
             np.array(xb).reshape([rows.length, featureCount]),
             np.array(yb, { dtype: np.int32 }),
-            np.array(lr / (1 - beta1 ** t)),
-            np.array(Math.sqrt(1 - beta2 ** t)),
+            ...biasCorrections(jax, lr, hyper, t),
           );
           params = updated;
           state = nextState;
@@ -450,14 +453,7 @@ function transformerStep(jax: Jax, task: TransformerStepTask): Case {
   return {
     run: async () => {
       t += 1;
-      const [loss, updated, nextState] = step(
-        params,
-        state,
-        idx.ref,
-        targets.ref,
-        np.array(lr / (1 - beta1 ** t)),
-        np.array(Math.sqrt(1 - beta2 ** t)),
-      );
+      const [loss, updated, nextState] = step(params, state, idx.ref, targets.ref, ...biasCorrections(jax, lr, hyper, t));
       params = updated;
       state = nextState;
       await jax.blockUntilReady([params, state]);
