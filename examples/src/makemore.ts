@@ -56,7 +56,7 @@ function makemore(options: MakemoreOptions): void {
   }
 
   mkdirSync(options.workDir, { recursive: true });
-  const result = trainModel(model, data, { ...options, type: options.type }, (line) => console.log(line));
+  const result = trainModel(model, data, options, (line) => console.log(line));
   const metrics = {
     type: options.type,
     steps: result.steps,

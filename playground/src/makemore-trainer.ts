@@ -2,9 +2,8 @@ import { manualSeed, noGrad, type Tensor, tensor } from "@nabla/tensor";
 import { type Datasets, STOP, createDatasets } from "../../examples/src/makemore/data";
 import { type LanguageModel, createModel, parameterCount } from "../../examples/src/makemore/models";
 import { Transformer } from "../../examples/src/makemore/models/transformer";
-import { evaluate, makemoreOptimizer, trainStep } from "../../examples/src/makemore/optimize";
+import { type Evaluation, evaluateSplits, makemoreOptimizer, trainStep } from "../../examples/src/makemore/optimize";
 import { type Samples, sampleWords } from "../../examples/src/makemore/sample";
-import type { Evaluation } from "../../examples/src/makemore/train";
 
 export type PageModel = "transformer" | "mlp";
 
@@ -35,7 +34,6 @@ export class MakemoreTrainer {
   readonly model: LanguageModel;
   readonly params: number;
   private readonly optimizer: ReturnType<typeof makemoreOptimizer>;
-  steps = 0;
   /** The loss of each step's batch. */
   readonly batchLosses: number[] = [];
   readonly evaluations: Evaluation[] = [];
@@ -51,16 +49,15 @@ export class MakemoreTrainer {
 
   step(): void {
     this.batchLosses.push(trainStep(this.model, this.optimizer, this.data.train, BATCH_SIZE));
-    this.steps++;
+  }
+
+  get steps(): number {
+    return this.batchLosses.length;
   }
 
   /** The train and test loss now, each the mean over up to 300 random words of its set. */
   evaluate(): Evaluation {
-    const evaluation = {
-      step: this.steps,
-      trainLoss: evaluate(this.model, this.data.train, 100, EVAL_BATCHES),
-      testLoss: evaluate(this.model, this.data.test, 100, EVAL_BATCHES),
-    };
+    const evaluation = evaluateSplits(this.model, this.data, this.steps, EVAL_BATCHES);
     this.evaluations.push(evaluation);
     return evaluation;
   }

@@ -1,6 +1,6 @@
 import { optim } from "@nabla/nn";
 import { noGrad, randint, randperm } from "@nabla/tensor";
-import { type CharDataset, IGNORE } from "./data";
+import { type CharDataset, type Datasets, IGNORE } from "./data";
 import { type LanguageModel, languageModelLoss } from "./models";
 
 // makemore's optimiser, training step and evaluation, with no Node imports: `pnpm makemore`
@@ -48,6 +48,18 @@ export function evaluate(model: LanguageModel, dataset: CharDataset, batchSize: 
   });
   model.train();
   return losses.reduce((sum, loss) => sum + loss, 0) / losses.length;
+}
+
+/** One evaluation at `step`: the loss of each set, estimated by `evaluate`. */
+export interface Evaluation {
+  step: number;
+  trainLoss: number;
+  testLoss: number;
+}
+
+/** `evaluate` on batches of 100 words of the training set, then of the test set, stopping after batch `maxBatches`. */
+export function evaluateSplits(model: LanguageModel, data: Datasets, step: number, maxBatches: number): Evaluation {
+  return { step, trainLoss: evaluate(model, data.train, 100, maxBatches), testLoss: evaluate(model, data.test, 100, maxBatches) };
 }
 
 /** The mean loss per predicted token over every word of `dataset` (the ignored positions after each end left out). */

@@ -1,5 +1,5 @@
 import { lineChart, trainTestSeries } from "../plots/line-chart";
-import type { Evaluation } from "./train";
+import type { Evaluation } from "./optimize";
 
 /** loss.svg: the train and test loss of each evaluation, over the step it was made at. */
 export function lossChart(evaluations: Evaluation[]): string {

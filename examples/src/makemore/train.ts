@@ -4,7 +4,7 @@ import { loadFile, saveFile } from "@nabla/nn/node";
 import { NablaError } from "@nabla/tensor";
 import type { Datasets } from "./data";
 import type { LanguageModel, ModelType } from "./models";
-import { evaluate, makemoreOptimizer, trainStep } from "./optimize";
+import { type Evaluation, evaluateSplits, makemoreOptimizer, trainStep } from "./optimize";
 import { formatSamples, sampleWords } from "./sample";
 
 export const MODEL_FILE = "model.safetensors";
@@ -18,13 +18,6 @@ export interface TrainSettings {
   weightDecay: number;
   topK: number | undefined;
   workDir: string;
-}
-
-/** One evaluation: the loss estimated on up to 11 batches of 100 words of each set. */
-export interface Evaluation {
-  step: number;
-  trainLoss: number;
-  testLoss: number;
 }
 
 export interface TrainResult {
@@ -45,7 +38,7 @@ export function trainModel(model: LanguageModel, data: Datasets, settings: Train
   const evaluations: Evaluation[] = [];
   let bestLoss = Number.POSITIVE_INFINITY;
   const evaluateAndSave = (step: number) => {
-    const evaluation = { step, trainLoss: evaluate(model, data.train, 100, 10), testLoss: evaluate(model, data.test, 100, 10) };
+    const evaluation = evaluateSplits(model, data, step, 10); // up to 11 batches of each set
     evaluations.push(evaluation);
     log(`step ${step} train loss: ${evaluation.trainLoss} test loss: ${evaluation.testLoss}`);
     if (evaluation.testLoss < bestLoss) {

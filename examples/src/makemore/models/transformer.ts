@@ -35,12 +35,12 @@ export class CausalSelfAttention extends Module {
     const headSize = c / this.nHead;
     // [b, t, c] → [b, nHead, t, headSize]: the heads become a batch dimension
     const heads = (projection: Tensor) => projection.view([b, t, this.nHead, headSize]).transpose(1, 2);
-    const [q, k, v] = this.c_attn.forward(x).split(this.nEmbd, 2) as [Tensor, Tensor, Tensor];
+    const [q, k, v] = this.c_attn.forward(x).split(this.nEmbd, 2).map(heads) as [Tensor, Tensor, Tensor];
     // softmax(q kᵀ / √headSize) v, each position seeing those the mask's ones mark
     const past = this.bias.narrow(2, 0, t).narrow(3, 0, t).ne(0);
     // the fused op keeps its weights to itself: they are computed again only when asked for
-    attention?.push(attentionWeights(heads(q), heads(k), { attnMask: past }));
-    const y = scaledDotProductAttention(heads(q), heads(k), heads(v), { attnMask: past }).transpose(1, 2).contiguous().view([b, t, c]);
+    attention?.push(attentionWeights(q, k, { attnMask: past }));
+    const y = scaledDotProductAttention(q, k, v, { attnMask: past }).transpose(1, 2).contiguous().view([b, t, c]);
     return this.c_proj.forward(y);
   }
 }

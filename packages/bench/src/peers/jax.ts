@@ -155,8 +155,7 @@ function prepare(jax: Jax, task: Task): Case {
       );
     }
     case "layerNorm": {
-      // jax-js has no layer norm op: nn.standardize (mean and variance over the last axis), scaled and shifted
-      const f = (input: JaxArray, w: JaxArray, b: JaxArray) => nn.standardize(input, -1, { epsilon: 1e-5 }).mul(w).add(b);
+      const f = (input: JaxArray, w: JaxArray, b: JaxArray) => layerNorm(jax, input, w, b);
       return vjpCase(
         jax,
         f,
@@ -167,6 +166,11 @@ function prepare(jax: Jax, task: Task): Case {
     case "transformerStep":
       return transformerStep(jax, task);
   }
+}
+
+/** jax-js has no layer norm op: nn.standardize (mean and variance over the last axis, eps 1e-5), scaled and shifted. */
+function layerNorm(jax: Jax, x: JaxArray, weight: JaxArray, bias: JaxArray): JaxArray {
+  return jax.nn.standardize(x, -1, { epsilon: 1e-5 }).mul(weight).add(bias);
 }
 
 /** A jitted forward and backward of `f` at `inputs` under a fixed `cotangent`. */
@@ -290,13 +294,17 @@ function adamUpdate<P extends JsTree>(
   return [updated, { m, v }];
 }
 
+/** adamUpdate's bias corrections at step `t` (counted from 1), as the 0-d arrays it takes. */
+function biasCorrections(jax: Jax, lr: number, { beta1, beta2 }: AdamHyper, t: number): [JaxArray, JaxArray] {
+  return [jax.numpy.array(lr / (1 - beta1 ** t)), jax.numpy.array(Math.sqrt(1 - beta2 ** t))];
+}
+
 type AdamState = Moments<Params>;
 
 function digits(jax: Jax, task: DigitsTask): Case {
   const { numpy: np, tree } = jax;
   const { featureCount, batchSize, lr } = task;
   const hyper: AdamHyper = { beta1: 0.9, beta2: 0.999, eps: 1e-8, decay: 1 };
-  const { beta1, beta2 } = hyper;
   const lossAndGrad = jax.valueAndGrad(mlpLoss(jax, task.classes));
   const adamStep = jax.jit((p: Params, state: AdamState, x: JaxArray, t: JaxArray, stepSize: JaxArray, correction2: JaxArray) => {
     const [loss, g] = lossAndGrad(tree.ref(p), x, t);
@@ -326,8 +334,7 @@ function digits(jax: Jax, task: DigitsTask): Case {
             state,
             np.array(xb).reshape([rows.length, featureCount]),
             np.array(yb, { dtype: np.int32 }),
-            np.array(lr / (1 - beta1 ** t)),
-            np.array(Math.sqrt(1 - beta2 ** t)),
+            ...biasCorrections(jax, lr, hyper, t),
           );
           params = updated;
           state = nextState;
@@ -402,7 +409,7 @@ function gptLoss(jax: Jax, task: TransformerStepTask) {
   const { batch } = task;
   const { vocabSize, blockSize: t, nHead, nEmbd } = task.config;
   const dense = (x: JaxArray, d: Dense) => np.matmul(x, d.kernel).add(d.bias);
-  const layerNorm = (x: JaxArray, n: Norm) => nn.standardize(x, -1, { epsilon: 1e-5 }).mul(n.scale).add(n.bias);
+  const norm = (x: JaxArray, n: Norm) => layerNorm(jax, x, n.scale, n.bias);
   const headSize = nEmbd / nHead;
   // [batch, t, nEmbd] → [batch, nHead, t, headSize], or with `keys` [batch, nHead, headSize, t]
   const heads = (z: JaxArray, keys = false) => z.reshape([batch, t, nHead, headSize]).transpose(keys ? [0, 2, 3, 1] : [0, 2, 1, 3]);
@@ -414,12 +421,12 @@ function gptLoss(jax: Jax, task: TransformerStepTask) {
   return (p: GptParams, idx: JaxArray, targets: JaxArray): JaxArray => {
     let x = np.take(p.wte, idx, 0).add(p.wpe); // [batch, t, nEmbd]
     for (const block of p.blocks) {
-      const [q, k, v] = np.split(dense(layerNorm(x.ref, block.ln1), block.attn), 3, -1) as [JaxArray, JaxArray, JaxArray];
+      const [q, k, v] = np.split(dense(norm(x.ref, block.ln1), block.attn), 3, -1) as [JaxArray, JaxArray, JaxArray];
       const y = attention(q, k, v);
       x = x.add(dense(y, block.proj));
-      x = x.ref.add(dense(nn.gelu(dense(layerNorm(x, block.ln2), block.fc), { approximate: true }), block.out));
+      x = x.ref.add(dense(nn.gelu(dense(norm(x, block.ln2), block.fc), { approximate: true }), block.out));
     }
-    const logits = np.matmul(layerNorm(x, p.lnF), p.head);
+    const logits = np.matmul(norm(x, p.lnF), p.head);
     return np.sum(nn.logSoftmax(logits, -1).mul(nn.oneHot(targets, vocabSize))).mul(-1 / (batch * t));
   };
 }
@@ -446,14 +453,7 @@ function transformerStep(jax: Jax, task: TransformerStepTask): Case {
   return {
     run: async () => {
       t += 1;
-      const [loss, updated, nextState] = step(
-        params,
-        state,
-        idx.ref,
-        targets.ref,
-        np.array(lr / (1 - beta1 ** t)),
-        np.array(Math.sqrt(1 - beta2 ** t)),
-      );
+      const [loss, updated, nextState] = step(params, state, idx.ref, targets.ref, ...biasCorrections(jax, lr, hyper, t));
       params = updated;
       state = nextState;
       await jax.blockUntilReady([params, state]);

@@ -158,11 +158,7 @@ function prepare(tf: Tf, task: Task): Case {
       const weight = tf.tensor1d(task.weight);
       const bias = tf.tensor1d(task.bias);
       const cotangent = tf.tensor2d(task.cotangent, [task.rows, task.cols]);
-      // TF.js has no layer norm op outside tfjs-layers: the composite, as tf.layers.layerNormalization computes it
-      const layerNormGrads = tf.grads((input: Tensor, w: Tensor, b: Tensor) => {
-        const { mean, variance } = tf.moments(input, -1, true);
-        return tf.add(tf.mul(tf.div(tf.sub(input, mean), tf.sqrt(tf.add(variance, 1e-5))), w), b);
-      });
+      const layerNormGrads = tf.grads((input: Tensor, w: Tensor, b: Tensor) => layerNorm(tf, input, w, b));
       return {
         run: () => tf.dispose(layerNormGrads([x, weight, bias], cotangent)),
         dispose: () => tf.dispose([x, weight, bias, cotangent]),
@@ -234,6 +230,15 @@ function digits(tf: Tf, task: DigitsTask): Case {
 }
 
 /**
+ * Layer normalization over the last dim (eps 1e-5), scaled by `weight` and shifted by `bias`: TF.js
+ * has no layer norm op outside tfjs-layers, so the composite, as tf.layers.layerNormalization computes it.
+ */
+function layerNorm(tf: Tf, x: Tensor, weight: Tensor, bias: Tensor): Tensor {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), weight), bias);
+}
+
+/**
  * makemore's transformer in tf ops, as TF.js users write a model without tfjs-layers: variables
  * under makemore's names (Linear kernels [in, out]), activations kept as [batch · blockSize, nEmbd]
  * matrices and reshaped into heads for attention. tf.train.adam has no decoupled weight decay: the
@@ -256,10 +261,7 @@ function transformerStep(tf: Tf, task: TransformerStepTask): Case {
     const y = tf.matMul(x, param(`${name}.weight`));
     return bias ? tf.add(y, param(`${name}.bias`)) : y;
   };
-  const layerNorm = (x: Tensor, name: string): Tensor => {
-    const { mean, variance } = tf.moments(x, -1, true);
-    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), param(`${name}.weight`)), param(`${name}.bias`));
-  };
+  const norm = (x: Tensor, name: string): Tensor => layerNorm(tf, x, param(`${name}.weight`), param(`${name}.bias`));
   // tfjs-core has no GELU: GPT-2's tanh form, written out
   const gelu = (x: Tensor): Tensor =>
     tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(x, tf.square(x))))))));
@@ -282,13 +284,13 @@ function transformerStep(tf: Tf, task: TransformerStepTask): Case {
     );
     for (let i = 0; i < nLayer; i++) {
       const block = `transformer.h.${i}`;
-      const [q, k, v] = tf.split(linear(layerNorm(x, `${block}.ln_1`), `${block}.attn.c_attn`), 3, 1);
+      const [q, k, v] = tf.split(linear(norm(x, `${block}.ln_1`), `${block}.attn.c_attn`), 3, 1);
       const scores = tf.add(tf.mul(tf.matMul(heads(q!), heads(k!), false, true), 1 / Math.sqrt(headSize)), causal);
       const y = tf.reshape(tf.transpose(tf.matMul(tf.softmax(scores), heads(v!)), [0, 2, 1, 3]), [batch * t, nEmbd]);
       x = tf.add(x, linear(y, `${block}.attn.c_proj`));
-      x = tf.add(x, linear(gelu(linear(layerNorm(x, `${block}.ln_2`), `${block}.mlp.c_fc`)), `${block}.mlp.c_proj`));
+      x = tf.add(x, linear(gelu(linear(norm(x, `${block}.ln_2`), `${block}.mlp.c_fc`)), `${block}.mlp.c_proj`));
     }
-    return tf.losses.softmaxCrossEntropy(labels, linear(layerNorm(x, "transformer.ln_f"), "lm_head", false)) as Scalar;
+    return tf.losses.softmaxCrossEntropy(labels, linear(norm(x, "transformer.ln_f"), "lm_head", false)) as Scalar;
   };
   // typed as the base class, whose applyGradients takes the gradient map variableGrads returns
   const optimizer: Optimizer = tf.train.adam(lr, task.betas[0], task.betas[1], task.eps);
