@@ -18,7 +18,7 @@ type BinaryFn = (x: number, y: number) => number | boolean;
  */
 type UnaryMath = "neg" | "exp" | "log" | "sqrt" | "tanh" | "sigmoid" | "relu" | "gelu" | "geluTanh";
 
-type UnaryRow = (x: TypedArray, px: number, sx: number, out: TypedArray, o: number, n: number) => void;
+type UnaryRow<A extends TypedArray = TypedArray> = (x: A, px: number, sx: number, out: A, o: number, n: number) => void;
 
 // GELU, x Φ(x), and its derivative. The exact form is PyTorch's: x (1 + erf(x/√2)) / 2, and
 // gelu′(x) = Φ(x) + x φ(x) with φ(x) = e^(−x²/2) / √(2π). The tanh form x (1 + tanh u) / 2, with
@@ -153,13 +153,7 @@ function mapUnary(x: HostView, dtype: DType, fn: UnaryFn, row?: UnaryRow): Typed
   const out = allocate(dtype, numelOf(x.shape));
   const src = x.buffer;
   if (row !== undefined) {
-    if (isContiguousLayout(x)) {
-      row(src, x.offset, 1, out, 0, out.length);
-      return out;
-    }
-    const walker = new RowWalker(x.shape, [x]);
-    for (let r = 0, o = 0; r < walker.rows; r++, walker.next(), o += walker.rowLength)
-      row(src, walker.offsets[0]!, walker.rowStrides[0]!, out, o, walker.rowLength);
+    eachUnaryRow(x, src, out, row);
     return out;
   }
   if (isContiguousLayout(x)) {
@@ -178,6 +172,20 @@ function mapUnary(x: HostView, dtype: DType, fn: UnaryFn, row?: UnaryRow): Typed
   return out;
 }
 
+/**
+ * Runs `row` over every row of x into the contiguous `out` (one call when x is contiguous); `src`
+ * is x's buffer, or another view of its storage (its bits).
+ */
+function eachUnaryRow<A extends TypedArray>(x: HostView, src: A, out: A, row: UnaryRow<A>): void {
+  if (isContiguousLayout(x)) {
+    row(src, x.offset, 1, out, 0, out.length);
+    return;
+  }
+  const walker = new RowWalker(x.shape, [x]);
+  for (let r = 0, o = 0; r < walker.rows; r++, walker.next(), o += walker.rowLength)
+    row(src, walker.offsets[0]!, walker.rowStrides[0]!, out, o, walker.rowLength);
+}
+
 // relu and its backward for float32 work on the values' bits, with no branch per element (a branch
 // on the sign of random data is mispredicted half the time). The bits of an int32 are negative
 // exactly where the float's sign bit is set, and all ones >> 31 marks a NaN: |bits| past
@@ -189,63 +197,33 @@ const bitsOf = (x: TypedArray) => new Int32Array(x.buffer, x.byteOffset, x.lengt
 /** All ones where bits are a NaN's, else 0. */
 const nanMask = (bits: number) => (0x7f800000 - (bits & 0x7fffffff)) >> 31;
 
-function reluBits(x: Int32Array, px: number, sx: number, out: Int32Array, o: number, n: number): void {
+const reluBits: UnaryRow<Int32Array> = (x, px, sx, out, o, n) => {
   // a set sign bit clears the value (−0 too, to +0) unless it is a NaN's
   for (const end = o + n; o < end; o++, px += sx) {
     const bits = x[px]!;
     out[o] = bits & ~((bits >> 31) & ~nanMask(bits));
   }
-}
+};
 
-function reluBackwardBits(
-  g: Int32Array,
-  pg: number,
-  sg: number,
-  y: Int32Array,
-  py: number,
-  sy: number,
-  out: Int32Array,
-  o: number,
-  n: number,
-): void {
+const reluBackwardBits: BinaryRow<Int32Array> = (g, pg, sg, y, py, sy, out, o, n) => {
   // g passes where y > 0 (bits in [1, 2³¹ − 1]: neither y − 1 nor y has the sign bit) or y is NaN
   for (const end = o + n; o < end; o++, pg += sg, py += sy) {
     const bits = y[py]!;
     out[o] = g[pg]! & ((~((bits - 1) | bits) >> 31) | nanMask(bits));
   }
-}
+};
 
 /** relu of a float32 view into a new Float32Array. */
 function reluFloat32(x: HostView): Float32Array {
   const out = new Float32Array(numelOf(x.shape));
-  const src = bitsOf(x.buffer);
-  const dst = bitsOf(out);
-  if (isContiguousLayout(x)) {
-    reluBits(src, x.offset, 1, dst, 0, out.length);
-    return out;
-  }
-  const walker = new RowWalker(x.shape, [x]);
-  for (let r = 0, o = 0; r < walker.rows; r++, walker.next(), o += walker.rowLength)
-    reluBits(src, walker.offsets[0]!, walker.rowStrides[0]!, dst, o, walker.rowLength);
+  eachUnaryRow(x, bitsOf(x.buffer), bitsOf(out), reluBits);
   return out;
 }
 
 /** reluBackward of float32 g and y (relu's output), broadcast to one shape, into a new Float32Array. */
 function reluBackwardFloat32(g: HostView, y: HostView): Float32Array {
   const out = new Float32Array(numelOf(g.shape));
-  const dg = bitsOf(g.buffer);
-  const dy = bitsOf(y.buffer);
-  const dst = bitsOf(out);
-  const flatG = flatStride(g);
-  const flatY = flatG === null ? null : flatStride(y);
-  if (flatG !== null && flatY !== null) {
-    reluBackwardBits(dg, g.offset, flatG, dy, y.offset, flatY, dst, 0, out.length);
-    return out;
-  }
-  const walker = new RowWalker(g.shape, [g, y]);
-  const [sg, sy] = walker.rowStrides as [number, number];
-  for (let r = 0, o = 0; r < walker.rows; r++, walker.next(), o += walker.rowLength)
-    reluBackwardBits(dg, walker.offsets[0]!, sg, dy, walker.offsets[1]!, sy, dst, o, walker.rowLength);
+  eachBinaryRow(g, y, bitsOf(g.buffer), bitsOf(y.buffer), bitsOf(out), reluBackwardBits);
   return out;
 }
 
@@ -255,14 +233,14 @@ function reluBackwardFloat32(g: HostView, y: HostView): Float32Array {
  */
 type BinaryMath = "add" | "sub" | "mul" | "div" | "tanhBackward" | "sigmoidBackward" | "reluBackward" | "geluBackward" | "geluTanhBackward";
 
-type BinaryRow = (
-  x: TypedArray,
+type BinaryRow<A extends TypedArray = TypedArray> = (
+  x: A,
   px: number,
   sx: number,
-  y: TypedArray,
+  y: A,
   py: number,
   sy: number,
-  out: TypedArray,
+  out: A,
   o: number,
   n: number,
 ) => void;
@@ -321,6 +299,24 @@ const FLOAT32_BINARY_ROWS: Partial<Record<BinaryMath, BinaryRow>> = {
  */
 function hasBinaryRow(math: BinaryMath, dtype: DType): boolean {
   return dtype === "float32" || dtype === "float64" || (dtype === "int32" && (math === "add" || math === "sub"));
+}
+
+/**
+ * Runs `row` over every row of a and b (broadcast to one shape) into the contiguous `out`: one call
+ * when each operand is contiguous or a single value. `da` and `db` are their buffers, or other
+ * views of their storage (their bits).
+ */
+function eachBinaryRow<A extends TypedArray>(a: HostView, b: HostView, da: A, db: A, out: A, row: BinaryRow<A>): void {
+  const flatA = flatStride(a);
+  const flatB = flatA === null ? null : flatStride(b);
+  if (flatA !== null && flatB !== null) {
+    row(da, a.offset, flatA, db, b.offset, flatB, out, 0, out.length);
+    return;
+  }
+  const walker = new RowWalker(a.shape, [a, b]);
+  const [sa, sb] = walker.rowStrides as [number, number];
+  for (let r = 0, o = 0; r < walker.rows; r++, walker.next(), o += walker.rowLength)
+    row(da, walker.offsets[0]!, sa, db, walker.offsets[1]!, sb, out, o, walker.rowLength);
 }
 
 /**
@@ -425,21 +421,12 @@ function zipBinary(a: HostView, b: HostView, dtype: DType, fn: BinaryFn, math?: 
   const out = allocate(dtype, numelOf(a.shape));
   const da = a.buffer;
   const db = b.buffer;
-  const flatA = flatStride(a);
-  const flatB = flatA === null ? null : flatStride(b);
   if (math !== undefined && hasBinaryRow(math, dtype)) {
-    const row = (dtype === "float32" && FLOAT32_BINARY_ROWS[math]) || BINARY_ROWS[math];
-    if (flatA !== null && flatB !== null) {
-      row(da, a.offset, flatA, db, b.offset, flatB, out, 0, out.length);
-      return out;
-    }
-    const walker = new RowWalker(a.shape, [a, b]);
-    const [sa, sb] = walker.rowStrides as [number, number];
-    for (let r = 0, o = 0; r < walker.rows; r++, walker.next(), o += walker.rowLength) {
-      row(da, walker.offsets[0]!, sa, db, walker.offsets[1]!, sb, out, o, walker.rowLength);
-    }
+    eachBinaryRow(a, b, da, db, out, (dtype === "float32" && FLOAT32_BINARY_ROWS[math]) || BINARY_ROWS[math]);
     return out;
   }
+  const flatA = flatStride(a);
+  const flatB = flatA === null ? null : flatStride(b);
   if (flatA !== null && flatB !== null) {
     let pa = a.offset;
     if (flatB === 0) {

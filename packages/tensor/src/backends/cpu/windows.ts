@@ -195,23 +195,14 @@ const isPairPool = (g: WindowGeometry, height: number, width: number) =>
  * only with dilation) gives -Infinity at position H·W, one past the plane.
  */
 export function maxPool(x: HostView, geometry: WindowGeometry, dtype: DType): { values: TypedArray; indices: TypedArray } {
-  const batch = x.shape[0]!;
-  const channels = x.shape[1]!;
-  const height = x.shape[2]!;
-  const width = x.shape[3]!;
+  const [batch, channels, height, width] = x.shape as [number, number, number, number];
+  const [strideN, strideC, strideH, strideW] = x.strides as [number, number, number, number];
   const oh = geometry.out[0]!;
   const ow = geometry.out[1]!;
-  const strideH = x.strides[2]!;
-  const strideW = x.strides[3]!;
-  const strideN = x.strides[0]!;
-  const strideC = x.strides[1]!;
   const values = allocate(dtype, batch * channels * oh * ow);
   const indices = allocate("int32", batch * channels * oh * ow);
   const data = x.buffer;
-  if (isPairPool(geometry, height, width)) {
-    maxPoolPairs(x, oh, ow, values, indices);
-    return { values, indices };
-  }
+  const pairs = isPairPool(geometry, height, width);
   const rows = windowTaps(geometry, 0, height);
   const cols = windowTaps(geometry, 1, width);
   const dh = geometry.dilation[0]!;
@@ -220,6 +211,11 @@ export function maxPool(x: HostView, geometry: WindowGeometry, dtype: DType): { 
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++) {
       const plane = x.offset + n * strideN + c * strideC;
+      if (pairs) {
+        maxPoolPairs(data, plane, strideH, strideW, width, oh, ow, values, indices, o);
+        o += oh * ow;
+        continue;
+      }
       for (let i = 0; i < oh; i++) {
         const hLo = rows.first[i]!;
         const hHi = rows.end[i]!;
@@ -235,53 +231,49 @@ export function maxPool(x: HostView, geometry: WindowGeometry, dtype: DType): { 
 }
 
 /**
- * maxPool of 2 × 2 windows stepping 2 (see isPairPool): the four taps read and compared unrolled,
- * ties to the first in row-major order; a window holding a NaN (its sum is NaN, as it is for one
- * holding both infinities) goes through windowMax.
+ * maxPool of one plane's 2 × 2 windows stepping 2 (see isPairPool) into values and indices from
+ * `o`: the four taps read and compared unrolled, ties to the first in row-major order; a window
+ * holding a NaN (its sum is NaN, as it is for one holding both infinities) goes through windowMax.
  */
-function maxPoolPairs(x: HostView, oh: number, ow: number, values: TypedArray, indices: TypedArray): void {
-  const batch = x.shape[0]!;
-  const channels = x.shape[1]!;
-  const width = x.shape[3]!;
-  const strideN = x.strides[0]!;
-  const strideC = x.strides[1]!;
-  const strideH = x.strides[2]!;
-  const strideW = x.strides[3]!;
-  const data = x.buffer;
-  let o = 0;
-  for (let n = 0; n < batch; n++) {
-    for (let c = 0; c < channels; c++) {
-      const plane = x.offset + n * strideN + c * strideC;
-      for (let i = 0; i < oh; i++) {
-        const top = plane + 2 * i * strideH;
-        const bottom = top + strideH;
-        const h = 2 * i * width; // the window's first position in the plane
-        for (let j = 0; j < ow; j++, o++) {
-          const w = 2 * j * strideW;
-          const v0 = data[top + w]!;
-          const v1 = data[top + w + strideW]!;
-          const v2 = data[bottom + w]!;
-          const v3 = data[bottom + w + strideW]!;
-          const sum = v0 + v1 + v2 + v3;
-          if (sum !== sum) {
-            windowMax(data, plane, strideH, strideW, width, 2 * i, 2 * i + 2, 1, 2 * j, 2 * j + 2, 1, 0, values, indices, o);
-            continue;
-          }
-          let max = v0;
-          let at = h + 2 * j;
-          let larger = v1 > max;
-          max = larger ? v1 : max;
-          at = larger ? h + 2 * j + 1 : at;
-          larger = v2 > max;
-          max = larger ? v2 : max;
-          at = larger ? h + width + 2 * j : at;
-          larger = v3 > max;
-          max = larger ? v3 : max;
-          at = larger ? h + width + 2 * j + 1 : at;
-          values[o] = max;
-          indices[o] = at;
-        }
+function maxPoolPairs(
+  data: TypedArray,
+  plane: number,
+  strideH: number,
+  strideW: number,
+  width: number,
+  oh: number,
+  ow: number,
+  values: TypedArray,
+  indices: TypedArray,
+  o: number,
+): void {
+  for (let i = 0; i < oh; i++) {
+    const top = plane + 2 * i * strideH;
+    const bottom = top + strideH;
+    // p: the window's first tap past the row's start; at0: its position in the plane
+    for (let j = 0, p = 0, at0 = 2 * i * width; j < ow; j++, o++, p += 2 * strideW, at0 += 2) {
+      const v0 = data[top + p]!;
+      const v1 = data[top + p + strideW]!;
+      const v2 = data[bottom + p]!;
+      const v3 = data[bottom + p + strideW]!;
+      const sum = v0 + v1 + v2 + v3;
+      if (sum !== sum) {
+        windowMax(data, plane, strideH, strideW, width, 2 * i, 2 * i + 2, 1, 2 * j, 2 * j + 2, 1, 0, values, indices, o);
+        continue;
       }
+      let max = v0;
+      let at = at0;
+      let larger = v1 > max;
+      max = larger ? v1 : max;
+      at = larger ? at0 + 1 : at;
+      larger = v2 > max;
+      max = larger ? v2 : max;
+      at = larger ? at0 + width : at;
+      larger = v3 > max;
+      max = larger ? v3 : max;
+      at = larger ? at0 + width + 1 : at;
+      values[o] = max;
+      indices[o] = at;
     }
   }
 }

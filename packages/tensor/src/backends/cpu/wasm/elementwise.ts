@@ -74,6 +74,9 @@ function rowPattern(x: Layout): RowPattern | null {
   return { splat, rowStep };
 }
 
+/** Whether an operand reads as one long row: whole, or a single value. */
+const isFlat = (p: RowPattern) => (p.splat ? p.rowStep === 0 : p.rowStep !== 0);
+
 /**
  * out = a op b (op: add, sub, mul, div, geluTanhBackward or geluBackward) for float32 operands of
  * one (broadcast) shape through the SIMD kernel, when each operand reads as rows (see RowPattern):
@@ -94,8 +97,7 @@ export function zipBinarySimd(op: string, a: Strided, b: Strided, out: Float32Ar
   let n = a.shape.length === 0 ? 1 : a.shape[a.shape.length - 1]!;
   let rows = total / n;
   // operands that are whole or a single value are one long row: cut it into blocks instead
-  const flat = (p: RowPattern) => (p.splat ? p.rowStep === 0 : p.rowStep !== 0);
-  if (flat(pa) && flat(pb)) {
+  if (isFlat(pa) && isFlat(pb)) {
     rows = Math.ceil(total / BLOCK_ELEMENTS);
     n = Math.min(total, BLOCK_ELEMENTS);
   }
@@ -148,8 +150,7 @@ export function binaryRowsInPlace(op: string, a: HeapOperand, b: HeapOperand, ou
   if (total === 0) return true;
   let n = a.shape.length === 0 ? 1 : a.shape[a.shape.length - 1]!;
   let rows = total / n;
-  const flat = (p: RowPattern) => (p.splat ? p.rowStep === 0 : p.rowStep !== 0);
-  if (flat(pa) && flat(pb)) [rows, n] = [1, total];
+  if (isFlat(pa) && isFlat(pb)) [rows, n] = [1, total];
   const at = (x: HeapOperand) => x.ptr + x.offset * 4;
   kernels.exports.binaryF32(code, at(a), pa.rowStep * 4, pa.splat ? 1 : 0, at(b), pb.rowStep * 4, pb.splat ? 1 : 0, out, rows, n);
   return true;
