@@ -181,11 +181,15 @@ describe("WebAssembly SIMD matmul kernel", () => {
     it(`matches the JS kernel across its depth, row and column blocks (${dtype})`, () => {
       const plain = { transposed: false, padding: 0, offset: 0, broadcast: false };
       const transposed = { transposed: true, padding: 1, offset: 3, broadcast: false };
+      // rows longer than they are stored apart (a block of a wider matrix): copied line by line
+      const padded = { transposed: false, padding: 2, offset: 1, broadcast: false };
       // 300 > 256 (depth block); 133 and 131 cross the row and column blocks with partial tiles
       for (const [left, right] of [
         [plain, plain],
         [transposed, plain],
         [plain, transposed],
+        [padded, transposed],
+        [transposed, padded],
       ] as const) {
         expectKernelsAgree(operand(dtype, 1, 133, 300, left, 1), operand(dtype, 1, 300, 131, right, 2), dtype);
       }

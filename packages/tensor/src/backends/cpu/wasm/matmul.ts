@@ -257,17 +257,18 @@ function multiplyBlock(
   const paddedRows = roundUp(n, TILE_ROWS);
   const paddedCols = roundUp(m, width);
   const ldc = cRowStride(m, double);
-  // float32 operands stored whole (row-major or transposed) are copied in as they are and packed
-  // by the module; others are packed element by element from JS, wherever their strides lead
-  const wholeA = double ? null : wholeMatrix(a, n, k);
-  const wholeB = double ? null : wholeMatrix({ data: b.data, offset: b.offset, rowStride: b.colStride, colStride: b.rowStride }, m, k);
+  // float32 operands stored as rows or columns (a whole matrix, or a block of one) are copied in
+  // line by line and packed by the module; others are packed element by element from JS,
+  // wherever their strides lead
+  const wholeA = double ? null : storedLines(a, n, k);
+  const wholeB = double ? null : storedLines({ data: b.data, offset: b.offset, rowStride: b.colStride, colStride: b.rowStride }, m, k);
   const aStart = cStart + paddedRows * ldc * bytes;
   const bStart = aStart + paddedRows * k * bytes;
   const storedAStart = bStart + k * paddedCols * bytes;
   const storedBStart = storedAStart + (wholeA ? roundUp(n * k * bytes, 16) : 0);
   const index = (pointer: number) => (pointer - cStart) / bytes;
-  if (wholeA) heap.set(a.data.subarray(a.offset, a.offset + n * k) as Float32Array, index(storedAStart));
-  if (wholeB) heap.set(b.data.subarray(b.offset, b.offset + k * m) as Float32Array, index(storedBStart));
+  if (wholeA) copyLines(a, wholeA, heap, index(storedAStart));
+  if (wholeB) copyLines(b, wholeB, heap, index(storedBStart));
   for (let p0 = 0; p0 < k; p0 += DEPTH_BLOCK) {
     const depth = Math.min(DEPTH_BLOCK, k - p0);
     const aBlock = aStart + p0 * paddedRows * bytes;
@@ -292,13 +293,44 @@ function multiplyBlock(
 }
 
 /**
- * How X [rows, cols] fills `rows · cols` consecutive elements from its offset, if it does: row-major
- * (X[i][p] at i·ld + p) or column-major (X[i][p] at p·ld + i), as matmul.wat's packer reads it.
+ * Lines shorter than this are not copied one by one (see storedLines): a copy per line costs more
+ * than its elements then, and the JS packing runs instead.
  */
-function wholeMatrix(x: MatrixView, rows: number, cols: number): { columnMajor: boolean; ld: number } | null {
-  if (x.colStride === 1 && x.rowStride === cols) return { columnMajor: false, ld: cols };
-  if (x.rowStride === 1 && x.colStride === rows) return { columnMajor: true, ld: rows };
+const MIN_LINE_COPY = 64;
+
+/**
+ * How X [rows, cols] is stored as lines of consecutive elements, if it is: rows (X[i][p] at
+ * i·stride + p) or columns (X[i][p] at p·stride + i), `count` lines of `length`, `stride` apart
+ * (more than `length` for a block of a larger matrix, as a slice of a long depth). Copied line by
+ * line (copyLines), such an X is packed by matmul.wat's packer from its copy, row-major
+ * (`ld` = cols) or column-major (`ld` = rows).
+ */
+function storedLines(
+  x: MatrixView,
+  rows: number,
+  cols: number,
+): { columnMajor: boolean; ld: number; count: number; length: number; stride: number } | null {
+  if (x.colStride === 1 && (x.rowStride === cols || (x.rowStride > cols && cols >= MIN_LINE_COPY)))
+    return { columnMajor: false, ld: cols, count: rows, length: cols, stride: x.rowStride };
+  if (x.rowStride === 1 && (x.colStride === rows || (x.colStride > rows && rows >= MIN_LINE_COPY)))
+    return { columnMajor: true, ld: rows, count: cols, length: rows, stride: x.colStride };
   return null;
+}
+
+/** X's lines (see storedLines) copied one after another into `heap` from `start`: one copy when they are adjacent. */
+function copyLines(
+  x: MatrixView,
+  lines: { count: number; length: number; stride: number },
+  heap: Float32Array | Float64Array,
+  start: number,
+): void {
+  const { count, length, stride } = lines;
+  const data = x.data as Float32Array;
+  if (stride === length) {
+    heap.set(data.subarray(x.offset, x.offset + count * length), start);
+    return;
+  }
+  for (let line = 0, s = x.offset; line < count; line++, s += stride) heap.set(data.subarray(s, s + length), start + line * length);
 }
 
 /**
