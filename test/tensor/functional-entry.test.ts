@@ -1,13 +1,13 @@
 /**
- * `@nabla/tensor/functional`, `@nabla/ops/functional` and `@nabla/nn` install no Tensor methods: a
- * program that imports only them trains as one importing the main entries does. This file imports
- * nothing else (vitest gives each test file its own module graph), so a method call left in
- * internal code throws here ("x.add is not a function").
+ * `@nabla/tensor/functional` and `@nabla/ops/functional` install no Tensor methods, nor do nn's
+ * modules (its entry installs them all, for its users): a program that imports only these trains as
+ * one importing the main entries does. This file imports nothing else (vitest gives each test file
+ * its own module graph), so a method call left in internal code throws here ("x.add is not a function").
  */
-import { Linear } from "@nabla/nn";
 import { crossEntropy } from "@nabla/ops/functional";
 import { add, relu, sum, Tensor, tensor } from "@nabla/tensor/functional";
 import { describe, expect, it } from "vitest";
+import { Linear } from "../../packages/nn/src/layers/linear";
 
 describe("the functional entries", () => {
   it("leave Tensor without op methods", () => {
