@@ -1,4 +1,4 @@
-import { isTensor } from "../copies";
+import { isTensor, sharedAcrossCopies } from "../copies";
 import { type DType, isFloating } from "../dtype";
 import { checkFunction, checkOptions } from "../args";
 import { NablaError, describeValue } from "../errors";
@@ -278,7 +278,13 @@ export class Node {
   }
 }
 
-const registry = new Map<string, OpDefinition>();
+/**
+ * The ops made so far, by name. Fetched on each use, not held in a module constant: the engine
+ * imports ops that call defineOp as their modules load, which can be before this module's body has run.
+ */
+function registry(): Map<string, OpDefinition> {
+  return sharedAcrossCopies("opRegistry", () => new Map<string, OpDefinition>());
+}
 
 /**
  * Every op made with `defineOp`, by name (built-ins and custom ones), with its formula.
@@ -290,7 +296,7 @@ const registry = new Map<string, OpDefinition>();
  * ```
  */
 export function registeredOps(): ReadonlyMap<string, OpDefinition> {
-  return registry;
+  return registry();
 }
 
 /**
@@ -335,7 +341,7 @@ export function defineOp<Args extends unknown[], Fields extends object = Untyped
   checkFunction("defineOp", `${definition.name}'s forward`, definition.forward);
   checkFunction("defineOp", `${definition.name}'s backward`, definition.backward);
   const untyped = definition as unknown as OpDefinition;
-  registry.set(definition.name, untyped);
+  registry().set(definition.name, untyped);
   return (...args: Args) => applyOp(untyped, args);
 }
 

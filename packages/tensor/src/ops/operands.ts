@@ -3,7 +3,7 @@ import { type DType, resultType } from "../dtype";
 import { NablaError, describeValue } from "../errors";
 import { broadcastShapes, type Shape, shapesEqual } from "../shape";
 import { Tensor, type TensorLike } from "../tensor";
-import { expand } from "./movement";
+import { expand, to } from "./movement";
 
 function checkOperand(op: string, value: unknown, position: number): void {
   if (isTensor(value, op) || typeof value === "number" || typeof value === "boolean") return;
@@ -49,7 +49,7 @@ export function broadcastOperands(
   const tensors = checked.map((v) => {
     if (!isTensor(v, op)) return Tensor.fromNumber(v, dtype, shape);
     // converted before the expand, so only the operand's own elements are
-    const converted = toCommonDtype && v.dtype !== dtype ? v.to(dtype) : v;
+    const converted = toCommonDtype && v.dtype !== dtype ? to(v, dtype) : v;
     return shapesEqual(converted.shape, shape) ? converted : expand(converted, shape);
   });
   return { tensors, dtype };
