@@ -172,11 +172,15 @@ class Context implements OpContextBase {
    * (sum's shapes) keeps it and can run again, as PyTorch's nodes keep their sizes.
    */
   release(): boolean {
-    const names = this.fieldNames();
-    if (this.kept.length === 0 && !names.some((name) => holdsData(this[name]))) return false;
+    // run for every node of every backward: walks the fields in place rather than listing them
+    if (this.kept.length === 0) {
+      let keepsData = false;
+      for (const name in this) if (!CONTEXT_SLOTS.has(name) && holdsData(this[name])) keepsData = true;
+      if (!keepsData) return false;
+    }
     this.kept = NOTHING_SAVED;
     this.savedVersions = NOTHING_SAVED;
-    for (const name of names) delete this[name];
+    for (const name in this) if (!CONTEXT_SLOTS.has(name)) delete this[name];
     return true;
   }
 }
@@ -391,24 +395,21 @@ function tensorsAmong(op: string, args: readonly unknown[]): Tensor[] {
   return tensors;
 }
 
-/** Shared `needsInputGrad` lists, keyed by their length and flags (see needsInputGradOf). */
-const needsInputGradLists = new Map<number, readonly boolean[]>();
+/** Shared `needsInputGrad` lists, indexed by their length and flags (see needsInputGradOf). */
+const needsInputGradLists: (readonly boolean[])[] = [];
 
 /**
  * Which inputs require grad, as a list shared by every node with the same pattern (a node's own
- * list would be kept by the whole graph). Keyed by a 1 followed by one bit per input, so lists of
- * different lengths never collide; ops with very many tensor inputs get their own list.
+ * list would be kept by the whole graph). Indexed by a 1 followed by one bit per input, so lists of
+ * different lengths never collide; ops with more than 7 tensor inputs (cat, stack) get their own
+ * list, as long as their list of input edges.
  */
 function needsInputGradOf(inputs: readonly Tensor[]): readonly boolean[] {
-  if (inputs.length > 30) return inputs.map((t) => t.requiresGrad);
+  if (inputs.length > 7) return inputs.map((t) => t.requiresGrad);
   let key = 1;
   for (const t of inputs) key = key * 2 + (t.requiresGrad ? 1 : 0);
-  let flags = needsInputGradLists.get(key);
-  if (flags === undefined) {
-    flags = Object.freeze(inputs.map((t) => t.requiresGrad));
-    needsInputGradLists.set(key, flags);
-  }
-  return flags;
+  needsInputGradLists[key] ??= Object.freeze(inputs.map((t) => t.requiresGrad));
+  return needsInputGradLists[key];
 }
 
 function operandsOf(inputs: readonly Tensor[]): ReadonlyArray<OperandInfo | null> | null {
