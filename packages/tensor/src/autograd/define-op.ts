@@ -101,7 +101,6 @@ const isSavedNumber = (entry: Tensor | SavedNumber): boolean => entry instanceof
 const asTensor = (entry: Tensor | SavedNumber): Tensor => (entry instanceof SavedNumber ? entry.toTensor() : entry);
 const versionOf = (t: Tensor): number => t.storage.version;
 const isZero = (version: number): boolean => version === 0;
-const holdsNumber = (t: Tensor): boolean => t.storage.holdsNumber;
 const keepable = (t: Tensor): Tensor | SavedNumber => {
   const value = t.storage.heldNumber;
   return value === null ? t : new SavedNumber(value, t.dtype, t.shape);
@@ -131,10 +130,17 @@ class Context implements OpContextBase {
 
   save(...tensors: Tensor[]): void {
     // exact-size arrays, kept by every node of the graph (pushing onto an empty array would
-    // reserve 17 slots); an all-zero version list (nothing saved was written in place) is shared
-    const versions = this.savedVersions.length === 0 ? tensors.map(versionOf) : [...this.savedVersions, ...tensors.map(versionOf)];
-    this.savedVersions = versions.every(isZero) ? unwrittenVersions(versions.length) : versions;
-    const kept = tensors.some(holdsNumber) ? tensors.map(keepable) : tensors;
+    // reserve 17 slots); an all-zero version list (nothing saved was written in place) is shared,
+    // and not built first (most ops save unwritten tensors)
+    let unwritten = this.savedVersions.every(isZero);
+    let numbers = false;
+    for (const t of tensors) {
+      if (t.storage.version !== 0) unwritten = false;
+      if (t.storage.holdsNumber) numbers = true;
+    }
+    const count = this.savedVersions.length + tensors.length;
+    this.savedVersions = unwritten ? unwrittenVersions(count) : [...this.savedVersions, ...tensors.map(versionOf)];
+    const kept = numbers ? tensors.map(keepable) : tensors;
     this.kept = this.kept.length === 0 ? kept : [...this.kept, ...kept];
   }
 
