@@ -176,9 +176,9 @@
         (local.set $j (i32.add (local.get $j) (local.get $width)))
         (br $columns))))
 
-  ;; C[rowBegin … rowEnd) = Ã · B̃ for a whole product packed by the driver: those rows of C are
-  ;; set (see below), then for each block of (at most) 256 along the depth k, Ã holds every row panel and B̃
-  ;; every column panel of that block, one block after the other. The C block of 128 rows × 128
+  ;; C[rowBegin … rowEnd) = Ã · B̃ for a whole product packed by the driver: for each block of (at
+  ;; most) 256 along the depth k, Ã holds every row panel and B̃ every column panel of that block,
+  ;; one block after the other, the first block setting those rows of C and the others adding. The C block of 128 rows × 128
   ;; columns being updated and the B̃ panel in use stay in cache while the row panels stream past.
   ;; Two threads split the rows.
   (func $gemm (param $a i32) (param $b i32) (param $c i32) (param $paddedRows i32) (param $paddedCols i32) (param $k i32) (param $ldc i32)

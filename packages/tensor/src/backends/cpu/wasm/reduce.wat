@@ -115,11 +115,11 @@
         (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
         (br_if $row (i32.lt_u (local.get $dst) (local.get $dstEnd))))))
 
-  ;; Column sums, float32: dst[j] += Σ_i src[i, j]. Four rows are added per pass over dst, so dst
-  ;; (n doubles, in L1 for the widths that matter) is read and written a quarter as often: four
-  ;; columns at a time, the four rows added as a float32 tree (two roundings) and then widened; the
-  ;; columns after the last four two (then one) at a time in float64. The last rows (fewer than
-  ;; four) take one row per pass.
+  ;; Column sums, float32: dst[j] += Σ_i src[i, j]. Eight rows are added per pass over dst, then
+  ;; four, so dst (n doubles, in L1 for the widths that matter) is read and written an eighth as
+  ;; often: four columns at a time, each four rows added as a float32 tree (two roundings) and then
+  ;; widened; the columns after the last four two (then one) at a time in float64. The last rows
+  ;; (fewer than four) take one row per pass.
   (func (export "columnSumsF32") (param $src i32) (param $rows i32) (param $n i32) (param $dst i32)
     (local $rowBytes i32) (local $p i32) (local $q i32) (local $qEnd i32) (local $pairEnd i32) (local $quadEnd i32) (local $r i32) (local $v v128) (local $w v128)
     (local.set $rowBytes (i32.shl (local.get $n) (i32.const 2)))
