@@ -414,8 +414,12 @@ function needsInputGradOf(inputs: readonly Tensor[]): readonly boolean[] {
   if (inputs.length > 7) return inputs.map((t) => t.requiresGrad);
   let key = 1;
   for (const t of inputs) key = key * 2 + (t.requiresGrad ? 1 : 0);
-  needsInputGradLists[key] ??= Object.freeze(inputs.map((t) => t.requiresGrad));
-  return needsInputGradLists[key];
+  let flags = needsInputGradLists[key];
+  if (flags === undefined) {
+    flags = Object.freeze(inputs.map((t) => t.requiresGrad));
+    needsInputGradLists[key] = flags;
+  }
+  return flags;
 }
 
 function operandsOf(inputs: readonly Tensor[]): ReadonlyArray<OperandInfo | null> | null {
