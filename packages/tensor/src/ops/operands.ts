@@ -40,18 +40,22 @@ export function broadcastOperands(
   operands: readonly unknown[],
   { toCommonDtype = true } = {},
 ): { tensors: Tensor[]; dtype: DType } {
-  operands.forEach((v, i) => {
-    checkOperand(op, v, i);
-  });
+  // plain loops: this runs for every elementwise op, where closures and growing arrays show
+  for (let i = 0; i < operands.length; i++) checkOperand(op, operands[i], i);
   const checked = operands as readonly TensorLike[];
   const dtype = resultType(checked);
   const shape = commonShape(op, checked);
-  const tensors = checked.map((v) => {
-    if (!isTensor(v, op)) return Tensor.fromNumber(v, dtype, shape);
+  const tensors = new Array<Tensor>(checked.length);
+  for (let i = 0; i < checked.length; i++) {
+    const v = checked[i]!;
+    if (!isTensor(v, op)) {
+      tensors[i] = Tensor.fromNumber(v, dtype, shape);
+      continue;
+    }
     // converted before the expand, so only the operand's own elements are
     const converted = toCommonDtype && v.dtype !== dtype ? to(v, dtype) : v;
-    return shapesEqual(converted.shape, shape) ? converted : expand(converted, shape);
-  });
+    tensors[i] = shapesEqual(converted.shape, shape) ? converted : expand(converted, shape);
+  }
   return { tensors, dtype };
 }
 

@@ -263,11 +263,15 @@ function multiplyBlock(
   const wholeB = double ? null : wholeMatrix({ data: b.data, offset: b.offset, rowStride: b.colStride, colStride: b.rowStride }, m, k);
   const aStart = cStart + paddedRows * ldc * bytes;
   const bStart = aStart + paddedRows * k * bytes;
-  const storedAStart = bStart + k * paddedCols * bytes;
-  const storedBStart = storedAStart + (wholeA ? roundUp(n * k * bytes, 16) : 0);
   const index = (pointer: number) => (pointer - cStart) / bytes;
-  if (wholeA) heap.set(a.data.subarray(a.offset, a.offset + n * k) as Float32Array, index(storedAStart));
-  if (wholeB) heap.set(b.data.subarray(b.offset, b.offset + k * m) as Float32Array, index(storedBStart));
+  // a whole operand already in the heap (its storage) is packed from where it is, others are copied in
+  const memory = runtime.heap.memory.buffer;
+  const storedA = bStart + k * paddedCols * bytes;
+  const storedAStart = wholeA && a.data.buffer === memory ? a.data.byteOffset + a.offset * bytes : storedA;
+  const storedB = storedA + (wholeA ? roundUp(n * k * bytes, 16) : 0);
+  const storedBStart = wholeB && b.data.buffer === memory ? b.data.byteOffset + b.offset * bytes : storedB;
+  if (wholeA && storedAStart === storedA) heap.set(a.data.subarray(a.offset, a.offset + n * k) as Float32Array, index(storedA));
+  if (wholeB && storedBStart === storedB) heap.set(b.data.subarray(b.offset, b.offset + k * m) as Float32Array, index(storedB));
   for (let p0 = 0; p0 < k; p0 += DEPTH_BLOCK) {
     const depth = Math.min(DEPTH_BLOCK, k - p0);
     const aBlock = aStart + p0 * paddedRows * bytes;
