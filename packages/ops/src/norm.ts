@@ -131,7 +131,9 @@ const standardize = defineOp({
  * symmetric, so Jᵀḡ = (ḡ − mean ḡ − x̂ mean(ḡ x̂)) / σ.
  */
 function standardizeVjp(gradOut: Tensor, xHat: Tensor, std: Tensor, dims: readonly number[]): Tensor {
-  return div(sub(sub(gradOut, mean(gradOut, dims, true)), mul(xHat, mean(mul(gradOut, xHat), dims, true))), std);
+  const centred = sub(gradOut, mean(gradOut, dims, true));
+  const alongXHat = mul(xHat, mean(mul(gradOut, xHat), dims, true));
+  return div(sub(centred, alongXHat), std);
 }
 
 /** What layerNorm's forward leaves its backward: x as [rows, size], its normalised dims, eps, and which of weight and bias it had. */
