@@ -39,8 +39,10 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@nabla\/tensor$/, replacement: src("./packages/tensor/src/index.ts") },
+      { find: /^@nabla\/tensor\/functional$/, replacement: src("./packages/tensor/src/functional.ts") },
       { find: /^@nabla\/tensor\/internal$/, replacement: src("./packages/tensor/src/internal.ts") },
       { find: /^@nabla\/ops$/, replacement: src("./packages/ops/src/index.ts") },
+      { find: /^@nabla\/ops\/functional$/, replacement: src("./packages/ops/src/functional.ts") },
       { find: /^@nabla\/nn$/, replacement: src("./packages/nn/src/index.ts") },
       { find: /^@nabla\/nn\/node$/, replacement: src("./packages/nn/src/node.ts") },
       { find: /^nabla$/, replacement: src("./packages/nabla/src/index.ts") },

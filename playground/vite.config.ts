@@ -12,8 +12,10 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@nabla\/tensor$/, replacement: source("../packages/tensor/src/index.ts") },
+      { find: /^@nabla\/tensor\/functional$/, replacement: source("../packages/tensor/src/functional.ts") },
       { find: /^@nabla\/tensor\/internal$/, replacement: source("../packages/tensor/src/internal.ts") },
       { find: /^@nabla\/ops$/, replacement: source("../packages/ops/src/index.ts") },
+      { find: /^@nabla\/ops\/functional$/, replacement: source("../packages/ops/src/functional.ts") },
       { find: /^@nabla\/nn$/, replacement: source("../packages/nn/src/index.ts") },
     ],
   },

@@ -151,6 +151,22 @@ function resolve(symbol: ts.Symbol): ts.Symbol {
   return spelled && spelled !== target ? resolve(spelled) : target;
 }
 
+/**
+ * One symbol per declaration. The checker gives `@nabla/tensor`'s `Tensor` a symbol of its own, the
+ * class merged with the op methods' module augmentations (`declare module "@nabla/tensor"`), while
+ * `@nabla/tensor/functional` re-exports the class as declared: one export, reached first (and
+ * documented, methods included) through the main entry.
+ */
+const SYMBOL_OF_DECLARATION = new Map<ts.Declaration, ts.Symbol>();
+function canonical(symbol: ts.Symbol): ts.Symbol {
+  const declaration = symbol.declarations?.[0];
+  if (declaration === undefined) return symbol;
+  const known = SYMBOL_OF_DECLARATION.get(declaration);
+  if (known !== undefined) return known;
+  SYMBOL_OF_DECLARATION.set(declaration, symbol);
+  return symbol;
+}
+
 const SIGNATURE_KINDS = new Set([ts.SyntaxKind.FunctionDeclaration, ts.SyntaxKind.MethodDeclaration, ts.SyntaxKind.MethodSignature]);
 
 function hasOwnComment(declaration: ts.Node): boolean {
@@ -196,7 +212,7 @@ const SCOPE_CLASHES: string[] = [];
   const seen = new Set<ts.Symbol>();
   const visit = (entry: EntryPoint, moduleSymbol: ts.Symbol, prefix: string) => {
     for (const exported of checker.getExportsOfModule(moduleSymbol)) {
-      const symbol = resolve(exported);
+      const symbol = canonical(resolve(exported));
       const name = `${prefix}${exported.name}`;
       if (prefix === "") {
         const inScope = SCOPE.get(exported.name);

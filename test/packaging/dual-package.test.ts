@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,6 +37,25 @@ function run(body: string): Record<string, unknown> {
   }
   return runModuleScript(`${PRELUDE}\n${body}\nconsole.log(JSON.stringify(out));`, root);
 }
+
+describe("the main and functional entries of one build", () => {
+  it.each(["js", "cjs"])("share one Tensor class (dist/*.%s): a tensor made through either has the methods", (ext) => {
+    const loadBoth =
+      ext === "js"
+        ? 'const [main, functional] = [esm, await load("tensor/dist/functional.js")]; const opsFunctional = await load("ops/dist/functional.js");'
+        : `const [main, functional] = [cjs, require(${JSON.stringify(dist("tensor/dist/functional.cjs"))})];
+           const opsFunctional = require(${JSON.stringify(dist("ops/dist/functional.cjs"))});`;
+    const out = run(`${loadBoth}
+      const x = functional.tensor([1, 2]);
+      out = {
+        oneClass: main.Tensor === functional.Tensor && main.add === functional.add,
+        instanceOf: x instanceof main.Tensor,
+        add: x.add(main.tensor([3, 4])).toArray(),
+        softmax: opsFunctional.softmax === (${ext === "js" ? "ops" : "opsCjs"}).softmax && typeof x.softmax === "function",
+      };`);
+    expect(out).toEqual({ oneClass: true, instanceOf: true, add: [4, 6], softmax: true });
+  });
+});
 
 describe("the ESM and CJS builds of one version loaded together", () => {
   it("take each other's tensors: instanceof, isTensor and the ops of either build accept them", () => {
@@ -159,19 +178,24 @@ describe("the ESM and CJS builds of one version loaded together", () => {
 });
 
 describe("two versions of @nabla/tensor loaded together", () => {
-  // The CJS build copied with another version in its version constant, as a build of 0.2.0 has.
+  // The CJS build (its entries and shared chunks) copied with another version in its version
+  // constant, as a build of 0.2.0 has.
   let folder: string;
   let other: string;
   const version = JSON.parse(readFileSync(dist("tensor/package.json"), "utf8")).version as string;
   const otherVersion = "99.0.0";
 
   beforeAll(() => {
-    const source = readFileSync(dist("tensor/dist/index.cjs"), "utf8");
     const literal = `var version = ${JSON.stringify(version)};`;
-    if (source.split(literal).length !== 2) expect.fail(`packages/tensor/dist/index.cjs should hold \`${literal}\` exactly once`);
     folder = mkdtempSync(join(tmpdir(), "nabla-tensor-other-"));
     other = join(folder, "index.cjs");
-    writeFileSync(other, source.replace(literal, `var version = ${JSON.stringify(otherVersion)};`));
+    let copies = 0;
+    for (const file of readdirSync(dist("tensor/dist")).filter((name) => name.endsWith(".cjs"))) {
+      const source = readFileSync(dist(`tensor/dist/${file}`), "utf8");
+      copies += source.split(literal).length - 1;
+      writeFileSync(join(folder, file), source.replace(literal, `var version = ${JSON.stringify(otherVersion)};`));
+    }
+    if (copies !== 1) expect.fail(`packages/tensor/dist/*.cjs should hold \`${literal}\` exactly once, found ${copies}`);
   });
   afterAll(() => rmSync(folder, { recursive: true, force: true }));
 

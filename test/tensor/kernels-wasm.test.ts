@@ -345,6 +345,26 @@ describe("matmul through the SIMD kernel", () => {
     for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThan(1e-4);
   });
 
+  it("packs operands stored in the heap from where they are: row-major, transposed and at an offset", () => {
+    // float32 storage of 4096 elements and more lives in the heap; a.mT and the second matrix of
+    // `stack` are whole matrices there, column-major and at an offset
+    const a = randn([72, 80]);
+    const stack = randn([2, 72, 64]);
+    expect(a.buffer).toBeInstanceOf(WasmFloat32Buffer);
+    expect(stack.buffer).toBeInstanceOf(WasmFloat32Buffer);
+    for (const [left, right] of [
+      [a.mT, stack.select(0, 0)],
+      [a.mT, stack.select(0, 1)],
+      [a.narrow(1, 0, 72), stack.select(0, 1)],
+      // blocks of a: rows or columns 80 apart, read in place that far apart
+      [a.mT.narrow(0, 0, 70), a.narrow(1, 0, 72)],
+    ] as const) {
+      const expected = matmul(left.to("float64"), right.to("float64")).data();
+      const actual = matmul(left, right).data();
+      for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThan(1e-4);
+    }
+  });
+
   it("has gradients that pass gradcheck with transposed operands in backward", () => {
     const a = tensor(
       Float64Array.from({ length: 16 * 18 }, (_, i) => Math.sin(i)),

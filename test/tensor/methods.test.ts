@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { Tensor, tensor } from "@nabla/tensor";
 import { describe, expect, it } from "vitest";
+import { opMethodCalls } from "../support/method-calls";
 
 const SRC = new URL("../../packages/tensor/src/", import.meta.url);
 
@@ -19,6 +20,11 @@ describe("Tensor methods", () => {
     expect(imports).toContain("./autograd/engine"); // the scan sees the imports
     expect(imports.filter((path) => /^\.\/(ops|methods)\/|^\.\/composite$/.test(path))).toEqual([]);
   });
+
+  it("internal code calls the op functions, not the Tensor methods, so @nabla/*/functional needs no methods", () => {
+    // a method call would throw "x.add is not a function" where only the functional entries are imported
+    expect(opMethodCalls().map(({ at, call }) => `${at} ${call}`)).toEqual([]);
+  }, 60_000);
 
   it("the entry installs a method for every op whose first argument is a tensor, non-enumerable as the class's own", () => {
     for (const name of ["add", "exp", "square", "eq", "where", "sum", "mean", "reshape", "matmul", "gather", "add_", "copy_"]) {

@@ -25,6 +25,11 @@ const benchDir = fileURLToPath(new URL("../", import.meta.url));
  * external, so each is counted once.
  */
 async function measureBundle(source: string): Promise<{ minifiedBytes: number; gzipBytes: number }> {
+  return sizesOf(await bundle(source, { external: ["@nabla/*"] }));
+}
+
+/** `source` bundled by esbuild, minified, as a browser ES module. */
+async function bundle(source: string, options: { external?: string[]; tsconfigRaw?: string }): Promise<Uint8Array> {
   const result = await build({
     stdin: { contents: source, resolveDir: benchDir, loader: "ts" },
     bundle: true,
@@ -34,11 +39,46 @@ async function measureBundle(source: string): Promise<{ minifiedBytes: number; g
     target: "es2022",
     write: false,
     logLevel: "silent",
-    external: ["@nabla/*"],
+    ...options,
   });
-  const code = result.outputFiles[0]!.contents;
+  return result.outputFiles[0]!.contents;
+}
+
+function sizesOf(code: Uint8Array): { minifiedBytes: number; gzipBytes: number } {
   return { minifiedBytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length };
 }
+
+/**
+ * A program bundled with the @nabla packages from their built `dist/` (resolved through
+ * node_modules and the packages' `exports`, not the tsconfig paths to the sources), as an
+ * application bundler ships it: what a program pays for the ops it imports.
+ */
+export async function bundleProgram(source: string): Promise<Uint8Array> {
+  return bundle(source, { tsconfigRaw: "{}" });
+}
+
+const TINY = "console.log(add(tensor([1]), tensor([2])).toArray());";
+const TRAIN_STEP = `const weight = randn([4, 3], { requiresGrad: true });
+  crossEntropy(relu(matmul(randn([2, 4]), weight)), tensor([0, 2], { dtype: "int32" })).backward();
+  console.log(weight.grad!.shape);`;
+
+/**
+ * Small programs, each through the main entries (with the Tensor methods) and the functional ones.
+ * (@nabla/nn has no functional entry: importing it installs every method, as the whole-package row shows.)
+ */
+export const PROGRAMS: { name: string; source: string }[] = [
+  { name: "tensor() + add via @nabla/tensor", source: `import { add, tensor } from "@nabla/tensor"; ${TINY}` },
+  { name: "tensor() + add via the functional entry", source: `import { add, tensor } from "@nabla/tensor/functional"; ${TINY}` },
+  {
+    name: "matmul + relu + crossEntropy via the main entries",
+    source: `import { crossEntropy } from "@nabla/ops"; import { matmul, randn, relu, tensor } from "@nabla/tensor"; ${TRAIN_STEP}`,
+  },
+  {
+    name: "matmul + relu + crossEntropy via the functional entries",
+    source: `import { crossEntropy } from "@nabla/ops/functional";
+  import { matmul, randn, relu, tensor } from "@nabla/tensor/functional"; ${TRAIN_STEP}`,
+  },
+];
 
 /** ESM bundle sizes of each nabla package, and of the peers' JS for comparison (wasm binaries excluded). */
 export async function bundleSizes(): Promise<BundleSize[]> {
@@ -64,11 +104,15 @@ export async function bundleSizes(): Promise<BundleSize[]> {
     },
     { name: "jax-js", contents: "@jax-js/jax (wasm kernels generated at run time)", source: `export * from "@jax-js/jax";`, dist: null },
   );
+  for (const { name, source } of PROGRAMS) {
+    entries.push({ name, contents: "a program, bundled with the @nabla packages' built dist/", source, dist: null });
+  }
   const sizes: BundleSize[] = [];
   for (const { name, contents, source, dist } of entries) {
     const distBytes = dist !== null && existsSync(dist) ? statSync(dist).size : null;
     try {
-      sizes.push({ name, contents, distBytes, ...(await measureBundle(source)) });
+      const program = PROGRAMS.some((p) => p.source === source);
+      sizes.push({ name, contents, distBytes, ...(program ? sizesOf(await bundleProgram(source)) : await measureBundle(source)) });
     } catch (error) {
       sizes.push({
         name,

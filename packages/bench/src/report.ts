@@ -184,7 +184,7 @@ export function markdown(results: Results): string {
     ),
   );
   out.push("");
-  out.push("### Bundle size (esbuild, ESM, minified; other @nabla packages external)");
+  out.push("### Bundle size (esbuild, ESM, minified; a package row keeps the other @nabla packages external)");
   out.push("");
   out.push(
     table(

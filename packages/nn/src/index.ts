@@ -5,6 +5,10 @@
  *
  * @module @nabla/nn
  */
+// nn's users get every Tensor method of @nabla/tensor and @nabla/ops (`x.softmax()`) just by importing
+// @nabla/nn; nn's own modules import the functional entries and call the op functions
+import "@nabla/tensor";
+import "@nabla/ops";
 export { TensorDataset } from "./data/dataset";
 export { DataLoader, type DataLoaderOptions } from "./data/dataloader";
 export { defaultCollate, type Collated, type Dataset } from "./data/collate";

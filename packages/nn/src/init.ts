@@ -1,4 +1,17 @@
-import { type Generator, NablaError, type Tensor, formatShape, noGrad, rand, randn } from "@nabla/tensor";
+import {
+  add,
+  copy_,
+  fill_,
+  formatShape,
+  type Generator,
+  mul,
+  NablaError,
+  noGrad,
+  rand,
+  randn,
+  type Tensor,
+  zero_,
+} from "@nabla/tensor/functional";
 import { checkOptions, checkTensor } from "@nabla/tensor/internal";
 
 /** The nonlinearities `calculateGain` knows (PyTorch's `nn.functional` names). */
@@ -122,7 +135,7 @@ function assertFloating(op: string, tensor: Tensor): void {
 
 // Every initializer writes in place without recording a graph, so it works on parameters that require grad.
 function fill(tensor: Tensor, values: () => Tensor): Tensor {
-  noGrad(() => tensor.copy_(values()));
+  noGrad(() => copy_(tensor, values()));
   return tensor;
 }
 
@@ -152,11 +165,7 @@ function uniformFrom(op: string, tensor: Tensor, a: number, b: number, generator
     throw new NablaError(op, `expected a finite range with a ≤ b, got a = ${a}, b = ${b}`);
   }
   // a + (b − a)·u, u ~ U[0, 1), as PyTorch's uniform_
-  return fill(tensor, () =>
-    rand(tensor.shape, { dtype: tensor.dtype, generator })
-      .mul(b - a)
-      .add(a),
-  );
+  return fill(tensor, () => add(mul(rand(tensor.shape, { dtype: tensor.dtype, generator }), b - a), a));
 }
 
 /**
@@ -179,7 +188,7 @@ function normalFrom(op: string, tensor: Tensor, mean: number, std: number, gener
   if (!Number.isFinite(mean) || !(std >= 0) || !Number.isFinite(std)) {
     throw new NablaError(op, `expected a finite mean and std ≥ 0, got mean = ${mean}, std = ${std}`);
   }
-  return fill(tensor, () => randn(tensor.shape, { dtype: tensor.dtype, generator }).mul(std).add(mean));
+  return fill(tensor, () => add(mul(randn(tensor.shape, { dtype: tensor.dtype, generator }), std), mean));
 }
 
 /**
@@ -193,7 +202,7 @@ function normalFrom(op: string, tensor: Tensor, mean: number, std: number, gener
  */
 export function zeros_(tensor: Tensor): Tensor {
   checkTensor("zeros_", "tensor", tensor);
-  noGrad(() => tensor.zero_());
+  noGrad(() => zero_(tensor));
   return tensor;
 }
 
@@ -207,7 +216,7 @@ export function zeros_(tensor: Tensor): Tensor {
  */
 export function ones_(tensor: Tensor): Tensor {
   checkTensor("ones_", "tensor", tensor);
-  noGrad(() => tensor.fill_(1));
+  noGrad(() => fill_(tensor, 1));
   return tensor;
 }
 

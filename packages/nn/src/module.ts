@@ -1,4 +1,4 @@
-import { NablaError, type Tensor, formatShape, noGrad, isTensor } from "@nabla/tensor";
+import { copy_, formatShape, isTensor, NablaError, noGrad, type Tensor, to } from "@nabla/tensor/functional";
 import { checkBoolean, checkOptions, describeValue } from "@nabla/tensor/internal";
 
 /** Options of `Module.loadStateDict`. */
@@ -486,7 +486,7 @@ export abstract class Module<Output = Tensor> {
       for (const [name, parameter] of expected) {
         if (!Object.hasOwn(stateDict, name)) continue;
         const value = stateDict[name]!;
-        parameter.copy_(value.dtype === parameter.dtype ? value : value.to(parameter.dtype));
+        copy_(parameter, value.dtype === parameter.dtype ? value : to(value, parameter.dtype));
       }
     });
     return { missingKeys, unexpectedKeys };

@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { NablaError, type Tensor } from "@nabla/tensor";
+import { NablaError, type Tensor } from "@nabla/tensor/functional";
 import { checkOptions } from "@nabla/tensor/internal";
 import { readCsv, type CsvData, type ReadCsvOptions } from "./data/csv";
 import { loadSafetensors, saveSafetensors, type SafetensorsContents } from "./io/safetensors";

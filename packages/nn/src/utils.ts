@@ -1,4 +1,20 @@
-import { NablaError, type Tensor, isTensor, noGrad, promoteTypes, tensor } from "@nabla/tensor";
+import {
+  abs,
+  clamp,
+  copy_,
+  isTensor,
+  max,
+  mul,
+  mul_,
+  NablaError,
+  noGrad,
+  pow,
+  promoteTypes,
+  sqrt,
+  sum,
+  type Tensor,
+  tensor,
+} from "@nabla/tensor/functional";
 import { checkOptions, describeValue } from "@nabla/tensor/internal";
 
 /** Options of `clipGradNorm_`. */
@@ -55,7 +71,7 @@ export function clipGradNorm_(params: Tensor | Iterable<Tensor>, maxNorm: number
     // clamp(coef, max = 1) as PyTorch's: a NaN coefficient (a NaN norm) passes through, as with Math.min
     const coefficient = maxNorm / (value + 1e-6);
     const clamped = Math.min(coefficient, 1);
-    if (clamped !== 1) for (const grad of grads) grad.mul_(clamped);
+    if (clamped !== 1) for (const grad of grads) mul_(grad, clamped);
     return total;
   });
 }
@@ -80,20 +96,17 @@ export function clipGradValue_(params: Tensor | Iterable<Tensor>, clipValue: num
   }
   const grads = gradientsOf(op, params);
   noGrad(() => {
-    for (const grad of grads) grad.copy_(grad.clamp(-clipValue, clipValue));
+    for (const grad of grads) copy_(grad, clamp(grad, -clipValue, clipValue));
   });
 }
 
 /** The p-norm of one tensor's entries, in its dtype. */
 function normOf(grad: Tensor, normType: number): Tensor {
-  if (normType === 2) return grad.mul(grad).sum().sqrt();
-  const magnitude = grad.abs();
-  if (normType === Infinity) return magnitude.max();
-  if (normType === 1) return magnitude.sum();
-  return magnitude
-    .pow(normType)
-    .sum()
-    .pow(1 / normType);
+  if (normType === 2) return sqrt(sum(mul(grad, grad)));
+  const magnitude = abs(grad);
+  if (normType === Infinity) return max(magnitude);
+  if (normType === 1) return sum(magnitude);
+  return pow(sum(pow(magnitude, normType)), 1 / normType);
 }
 
 /** The gradients of the parameters that have one; throws for anything that is not a tensor. */

@@ -1,4 +1,4 @@
-import { NablaError, type Tensor, formatShape } from "@nabla/tensor";
+import { NablaError, type Tensor, formatShape } from "@nabla/tensor/functional";
 import { checkNumber, checkTensor, describeValue } from "@nabla/tensor/internal";
 
 // Argument checks and message pieces shared by the functional ops.

@@ -1,15 +1,24 @@
 import {
-  NablaError,
-  type OpContext,
-  Tensor,
+  add,
   broadcastShapes,
   defineOp,
+  eq,
+  expand,
   formatShape,
+  ge,
   isGradEnabled,
+  matmul,
+  max,
+  mul,
+  NablaError,
+  type OpContext,
   rand,
   sumTo,
+  Tensor,
+  to,
+  transpose,
   where,
-} from "@nabla/tensor";
+} from "@nabla/tensor/functional";
 import { checkBoolean, checkNumber, checkOptions, checkTensor } from "@nabla/tensor/internal";
 import { checkFloatTensor, checkProbability } from "./args";
 import { softmax, softmaxBackward } from "./softmax";
@@ -122,7 +131,7 @@ function checkAttention(op: string, query: Tensor, key: Tensor, value: Tensor | 
     }
     batch = full.slice(0, -2);
     // a bool mask marks the positions that take part: the others get −∞
-    bias = attnMask.dtype === "bool" ? where(attnMask, 0, -Infinity).to(query.dtype) : attnMask;
+    bias = attnMask.dtype === "bool" ? to(where(attnMask, 0, -Infinity), query.dtype) : attnMask;
   } else if (isCausal) {
     bias = causalBias(L, S, query.dtype as "float32" | "float64");
   }
@@ -144,21 +153,19 @@ function causalBias(L: number, S: number, dtype: "float32" | "float64"): Tensor 
 function weightsOf(query: Tensor, key: Tensor, bias: Tensor | null, guardRows: boolean, scale: number, batch: readonly number[]): Tensor {
   const [L, E] = query.shape.slice(-2) as [number, number];
   const S = key.shape[key.ndim - 2]!;
-  let scores = expandTo(query, [...batch, L, E])
-    .matmul(expandTo(key, [...batch, S, E]).mT)
-    .mul(scale);
-  if (bias !== null) scores = scores.add(bias);
+  let scores = mul(matmul(expandTo(query, [...batch, L, E]), transpose(expandTo(key, [...batch, S, E]), -2, -1)), scale);
+  if (bias !== null) scores = add(scores, bias);
   if (!guardRows || scores.numel === 0) return softmax(scores, -1);
   // every row goes through the wheres, which leave rows with a key untouched: nothing is read back
   // to ask whether any row is fully masked. The masked rows' scores are replaced by 0 before the
   // softmax too, so no NaN is computed there: softmax's backward would multiply it by the zero
   // gradient the outer where passes, giving NaN
-  const masked = scores.max(-1, true).eq(-Infinity);
+  const masked = eq(max(scores, -1, true), -Infinity);
   return where(masked, 0, softmax(where(masked, 0, scores), -1));
 }
 
 function expandTo(t: Tensor, shape: readonly number[]): Tensor {
-  return t.ndim === shape.length && t.shape.every((size, d) => size === shape[d]) ? t : t.expand(shape);
+  return t.ndim === shape.length && t.shape.every((size, d) => size === shape[d]) ? t : expand(t, shape);
 }
 
 interface AttentionFields {
@@ -197,8 +204,8 @@ const attention = defineOp({
     ctx.keep = dropoutP > 0 ? keepMask(weights, dropoutP) : null;
     ctx.save(query, key, value, weights, ...(bias === null ? [] : [bias]));
     const [S, Ev] = value.shape.slice(-2) as [number, number];
-    const attended = ctx.keep === null ? weights : weights.mul(ctx.keep);
-    return attended.matmul(expandTo(value, [...batch, S, Ev]));
+    const attended = ctx.keep === null ? weights : mul(weights, ctx.keep);
+    return matmul(attended, expandTo(value, [...batch, S, Ev]));
   },
   backward(ctx, gradOut) {
     const [query, key, value, savedWeights, bias = null] = ctx.saved as [Tensor, Tensor, Tensor, Tensor, Tensor?];
@@ -209,17 +216,17 @@ const attention = defineOp({
     const [L, E] = query.shape.slice(-2) as [number, number];
     const [S, Ev] = value.shape.slice(-2) as [number, number];
     const valueFull = expandTo(value, [...batch, S, Ev]);
-    const attended = keep === null ? weights : weights.mul(keep);
-    const gradValue = needsValue ? sumTo(attended.mT.matmul(gradOut), value.shape) : null;
+    const attended = keep === null ? weights : mul(weights, keep);
+    const gradValue = needsValue ? sumTo(matmul(transpose(attended, -2, -1), gradOut), value.shape) : null;
     let gradQuery: Tensor | null = null;
     let gradKey: Tensor | null = null;
     let gradBias: Tensor | null = null;
     if (needsQuery || needsKey || needsBias) {
-      const gradAttended = gradOut.matmul(valueFull.mT);
+      const gradAttended = matmul(gradOut, transpose(valueFull, -2, -1));
       // the softmax VJP: J = diag(p) − p pᵀ per row, so S̄ = P ⊙ (P̄ − Σ P̄ ⊙ P)
-      const gradScores = softmaxBackward(weights, keep === null ? gradAttended : gradAttended.mul(keep), -1);
-      if (needsQuery) gradQuery = sumTo(gradScores.matmul(expandTo(key, [...batch, S, E])).mul(scale), query.shape);
-      if (needsKey) gradKey = sumTo(gradScores.mT.matmul(expandTo(query, [...batch, L, E])).mul(scale), key.shape);
+      const gradScores = softmaxBackward(weights, keep === null ? gradAttended : mul(gradAttended, keep), -1);
+      if (needsQuery) gradQuery = sumTo(mul(matmul(gradScores, expandTo(key, [...batch, S, E])), scale), query.shape);
+      if (needsKey) gradKey = sumTo(mul(matmul(transpose(gradScores, -2, -1), expandTo(query, [...batch, L, E])), scale), key.shape);
       if (needsBias && bias !== null) gradBias = sumTo(gradScores, bias.shape);
     }
     return [gradQuery, gradKey, gradValue, gradBias].slice(0, ctx.needsInputGrad.length);
@@ -228,11 +235,8 @@ const attention = defineOp({
 
 /** Dropout's mask for `weights`: 1/(1 − p) where kept (probability 1 − p), 0 where dropped. */
 function keepMask(weights: Tensor, p: number): Tensor {
-  if (p === 1) return weights.mul(0); // everything dropped; 1/(1 − p) would be infinite
-  return rand(weights.shape, { dtype: weights.dtype })
-    .ge(p)
-    .to(weights.dtype)
-    .mul(1 / (1 - p));
+  if (p === 1) return mul(weights, 0); // everything dropped; 1/(1 − p) would be infinite
+  return mul(to(ge(rand(weights.shape, { dtype: weights.dtype }), p), weights.dtype), 1 / (1 - p));
 }
 
 /**

@@ -1,4 +1,17 @@
-import { defineOp, NablaError, type OpContext, Tensor, formatShape } from "@nabla/tensor";
+import {
+  add,
+  defineOp,
+  formatShape,
+  matmul,
+  NablaError,
+  type OpContext,
+  permute,
+  reshape,
+  squeeze,
+  Tensor,
+  transpose,
+  unsqueeze,
+} from "@nabla/tensor/functional";
 import { checkInteger, checkOptions, checkTensor, describeValue, numelOf, type WindowGeometry } from "@nabla/tensor/internal";
 
 // Convolution as im2col: the windows of the input (zero outside it) are copied into columns by
@@ -74,7 +87,7 @@ export function batchedInput(op: string, input: unknown, spatial: number): { x: 
     );
   }
   if (x.dtype !== "float32" && x.dtype !== "float64") throw new NablaError(op, `expected a float32 or float64 input, got ${x.dtype}`);
-  return { x: x.ndim === spatial + 2 ? x : x.unsqueeze(0), batched: x.ndim === spatial + 2 };
+  return { x: x.ndim === spatial + 2 ? x : unsqueeze(x, 0), batched: x.ndim === spatial + 2 };
 }
 
 /** An `[N, C, H, W]` tensor's windows and the plane size they slide over. */
@@ -92,7 +105,7 @@ const im2colOp: (x: Tensor, geometry: WindowGeometry) => Tensor = defineOp({
     const [batch, channels] = x.shape as [number, number];
     const { backend } = x.storage;
     const shape = [channels * geometry.kernel[0] * geometry.kernel[1], batch, geometry.out[0] * geometry.out[1]];
-    return Tensor.fromBuffer(backend, backend.run.im2col(x, geometry, x.dtype), shape, x.dtype).permute([1, 0, 2]);
+    return permute(Tensor.fromBuffer(backend, backend.run.im2col(x, geometry, x.dtype), shape, x.dtype), [1, 0, 2]);
   },
   backward(ctx, gradOut) {
     return [col2imOp(gradOut, ctx.geometry, ctx.size)];
@@ -134,7 +147,7 @@ export function windowGeometry(
 }
 
 /** `[N, C, L]` as `[N, C, 1, L]`; `[N, C, H, W]` as it is. */
-export const asPlanes = (x: Tensor) => (x.ndim === 3 ? x.unsqueeze(2) : x);
+export const asPlanes = (x: Tensor) => (x.ndim === 3 ? unsqueeze(x, 2) : x);
 
 /** The columns of `x` `[N, C, ...spatial]` (1 or 2 spatial dims): `[N, C·Πkernel, Πout]`. */
 export function im2col(x: Tensor, geometry: WindowGeometry): Tensor {
@@ -158,7 +171,7 @@ function checkBias(op: string, bias: unknown, channels: number): Tensor | null {
 }
 
 /** A bias `[C]` shaped to add to `[N, C, ...spatial]`. */
-const biasColumn = (bias: Tensor, spatial: number) => bias.reshape([bias.shape[0]!, ...new Array<number>(spatial).fill(1)]);
+const biasColumn = (bias: Tensor, spatial: number) => reshape(bias, [bias.shape[0]!, ...new Array<number>(spatial).fill(1)]);
 
 /**
  * What every convolution checks first: the input as `[N, C, ...spatial]`, a weight of rank
@@ -254,15 +267,17 @@ function convNd(
   // columns [G, C/G · Πk, N · Πout] (a view of how im2col stores them): row (c, k) of column
   // (n, o) holds channel c of sample n at tap k of window o
   const befores = padding.map(([before]) => before!);
-  const columns = im2col(x, windowGeometry(kernel, stride, befores, dilation, out))
-    .permute([1, 0, 2])
-    .reshape([groups, groupChannels * numelOf(kernel), batch * numelOf(out)]);
+  const columns = reshape(permute(im2col(x, windowGeometry(kernel, stride, befores, dilation, out)), [1, 0, 2]), [
+    groups,
+    groupChannels * numelOf(kernel),
+    batch * numelOf(out),
+  ]);
   // one product per group over the whole batch: [G, out/G, C/G · Πk] × [G, C/G · Πk, N · Πout] → [out, N, ...]
-  let y = w.reshape([groups, outChannels / groups, groupChannels * numelOf(kernel)]).matmul(columns);
+  let y = matmul(reshape(w, [groups, outChannels / groups, groupChannels * numelOf(kernel)]), columns);
   // the bias added while y is [out, N · Πout] and contiguous: its gradient is then a sum of rows
-  if (b !== null) y = y.add(b.reshape([groups, outChannels / groups, 1]));
-  const result = y.reshape([outChannels, batch, ...out]).transpose(0, 1);
-  return batched ? result : result.squeeze(0);
+  if (b !== null) y = add(y, reshape(b, [groups, outChannels / groups, 1]));
+  const result = transpose(reshape(y, [outChannels, batch, ...out]), 0, 1);
+  return batched ? result : squeeze(result, 0);
 }
 
 /** convTranspose1d and convTranspose2d: `spatial` is 1 or 2. */
@@ -317,14 +332,14 @@ function convTransposeNd(
   const taps = numelOf(kernel);
   const positions = numelOf(sizes);
   // columns [N, G, out/G · Πk, Πin] = Wᵀ x per group; column i holds what input position i adds at each tap
-  const weightT = w.reshape([groups, inGroup, groupOut * taps]).mT;
-  const columns = weightT.matmul(x.reshape([batch, groups, inGroup, positions])).reshape([batch, outChannels * taps, positions]);
+  const weightT = transpose(reshape(w, [groups, inGroup, groupOut * taps]), -2, -1);
+  const columns = reshape(matmul(weightT, reshape(x, [batch, groups, inGroup, positions])), [batch, outChannels * taps, positions]);
   // col2im: entry (k, i) of a channel lands at output position i·stride + k·dilation − padding
   const geometry = windowGeometry(kernel, stride, padding, dilation, sizes);
   const planes = col2imOp(columns, geometry, spatial === 1 ? [1, out[0]!] : [out[0]!, out[1]!]);
-  let result = planes.reshape([batch, outChannels, ...out]);
-  if (b !== null) result = result.add(biasColumn(b, spatial));
-  return batched ? result : result.squeeze(0);
+  let result = reshape(planes, [batch, outChannels, ...out]);
+  if (b !== null) result = add(result, biasColumn(b, spatial));
+  return batched ? result : squeeze(result, 0);
 }
 
 /**
@@ -429,5 +444,5 @@ export function unfold(input: Tensor, kernelSize: Size2d, options?: UnfoldOption
     out,
   );
   const columns = im2col(x, geometry);
-  return batched ? columns : columns.squeeze(0);
+  return batched ? columns : squeeze(columns, 0);
 }

@@ -1,4 +1,30 @@
-import { arange, defineOp, formatShape, isGradEnabled, NablaError, type OpContext, tensor, Tensor, where, isTensor } from "@nabla/tensor";
+import {
+  add,
+  arange,
+  defineOp,
+  div,
+  eq,
+  flatten,
+  formatShape,
+  gather,
+  indexSelect,
+  isGradEnabled,
+  isTensor,
+  mul,
+  NablaError,
+  ne,
+  neg,
+  type OpContext,
+  reshape,
+  squeeze,
+  sub,
+  sum,
+  tensor,
+  Tensor,
+  to,
+  unsqueeze,
+  where,
+} from "@nabla/tensor/functional";
 import { checkFloatTensor, formatPosition } from "./args";
 import { logSoftmax, softmax } from "./softmax";
 
@@ -83,7 +109,7 @@ function classWeights(op: string, input: Tensor, weight: Tensor | readonly numbe
   if (weight.dtype !== "float32" && weight.dtype !== "float64") {
     throw new NablaError(op, `weight must be float32 or float64, got ${weight.dtype} of shape ${formatShape(weight.shape)}`);
   }
-  return weight.dtype === input.dtype ? weight : weight.to(input.dtype);
+  return weight.dtype === input.dtype ? weight : to(weight, input.dtype);
 }
 
 /**
@@ -132,14 +158,14 @@ function checkClassTargets(op: string, input: Tensor, target: Tensor, ignoreInde
 /** `weight` shaped to broadcast along the class dim of an input of rank `ndim`: [C] or [1, C, 1, …]. */
 function weightAlongClassDim(weight: Tensor, ndim: number): Tensor {
   if (ndim === 1) return weight;
-  return weight.reshape([1, weight.shape[0]!, ...new Array<number>(ndim - 2).fill(1)]);
+  return reshape(weight, [1, weight.shape[0]!, ...new Array<number>(ndim - 2).fill(1)]);
 }
 
 /** `reduction` applied to per-element losses: "mean" divides their sum by `denominator` (default their count). */
 export function applyReduction(losses: Tensor, reduction: Reduction, denominator: Tensor | number = losses.numel): Tensor {
   if (reduction === "none") return losses;
-  if (reduction === "sum") return losses.sum();
-  return losses.sum().div(denominator);
+  if (reduction === "sum") return sum(losses);
+  return div(sum(losses), denominator);
 }
 
 /**
@@ -157,28 +183,28 @@ function classIndexLoss(logProbs: Tensor, target: Tensor, counted: number, optio
     // no classes: every target is ignored (any other was rejected as out of range) and there is
     // nothing to gather; the empty sum is the zero loss of the target's shape, still on the graph.
     // Smoothing weighs it by ε/C = ∞, which makes it NaN, as in PyTorch.
-    const loss = applyReduction(logProbs.sum(classDim), reduction, 0);
-    return labelSmoothing === 0 ? loss : loss.mul(labelSmoothing / classes);
+    const loss = applyReduction(sum(logProbs, classDim), reduction, 0);
+    return labelSmoothing === 0 ? loss : mul(loss, labelSmoothing / classes);
   }
-  const ignored = target.eq(ignoreIndex);
+  const ignored = eq(target, ignoreIndex);
   // ignored targets read class 0 instead (any valid index), and `where` then drops what they read:
   // masking with where rather than a 0 factor keeps a -Infinity there from turning into NaN
   const safeTarget = where(ignored, 0, target);
-  const picked = where(ignored, 0, logProbs.gather(classDim, safeTarget.unsqueeze(classDim)).squeeze(classDim));
+  const picked = where(ignored, 0, squeeze(gather(logProbs, classDim, unsqueeze(safeTarget, classDim)), classDim));
   let targetWeight: Tensor | null = null;
   if (weight !== null) {
-    targetWeight = where(ignored, 0, weight.indexSelect(0, safeTarget.flatten()).reshape(target.shape));
+    targetWeight = where(ignored, 0, reshape(indexSelect(weight, 0, flatten(safeTarget)), target.shape));
   }
-  const nll = targetWeight === null ? picked.neg() : picked.mul(targetWeight).neg();
-  const denominator = targetWeight === null ? counted : targetWeight.sum();
+  const nll = targetWeight === null ? neg(picked) : neg(mul(picked, targetWeight));
+  const denominator = targetWeight === null ? counted : sum(targetWeight);
   const nllReduced = applyReduction(nll, reduction, denominator);
   if (labelSmoothing === 0) return nllReduced;
 
-  const weighted = weight === null ? logProbs : logProbs.mul(weightAlongClassDim(weight, logProbs.ndim));
-  const smooth = where(ignored, 0, weighted.sum(classDim).neg());
+  const weighted = weight === null ? logProbs : mul(logProbs, weightAlongClassDim(weight, logProbs.ndim));
+  const smooth = where(ignored, 0, neg(sum(weighted, classDim)));
   const smoothReduced = applyReduction(smooth, reduction, denominator);
   // PyTorch: (1 − ε)·nll + (ε/C)·smooth, the smooth term reduced like nll
-  return nllReduced.mul(1 - labelSmoothing).add(smoothReduced.mul(labelSmoothing / classes));
+  return add(mul(nllReduced, 1 - labelSmoothing), mul(smoothReduced, labelSmoothing / classes));
 }
 
 /**
@@ -190,10 +216,10 @@ function probabilityLoss(logProbs: Tensor, target: Tensor, options: CheckedOptio
   const { weight, reduction, labelSmoothing } = options;
   const classDim = logProbs.ndim === 1 ? 0 : 1;
   const classes = logProbs.shape[classDim]!;
-  const smoothed = labelSmoothing === 0 ? target : target.mul(1 - labelSmoothing).add(labelSmoothing / classes);
-  let terms = logProbs.mul(smoothed);
-  if (weight !== null) terms = terms.mul(weightAlongClassDim(weight, logProbs.ndim));
-  const losses = terms.sum(classDim).neg();
+  const smoothed = labelSmoothing === 0 ? target : add(mul(target, 1 - labelSmoothing), labelSmoothing / classes);
+  let terms = mul(logProbs, smoothed);
+  if (weight !== null) terms = mul(terms, weightAlongClassDim(weight, logProbs.ndim));
+  const losses = neg(sum(terms, classDim));
   // numel / C samples; an empty input gives 0/0 = NaN, as PyTorch
   return applyReduction(losses, reduction, logProbs.numel / classes);
 }
@@ -240,10 +266,10 @@ const crossEntropyClassIndices = defineOp({
     if (isGradEnabled()) {
       // createGraph: the gradient must itself be differentiable in the logits, so it is written in
       // tensor ops around softmax(x) instead of the saved probabilities, which are constants
-      const column = targets!.unsqueeze(1);
-      const onehot = column.eq(arange(0, classes, 1, { dtype: "int32" })).to(logits!.dtype);
-      const grad = where(column.ne(ignoreIndex), softmax(logits!, 1).sub(onehot), 0);
-      return [grad.mul(gradOut.div(denominator)), null];
+      const column = unsqueeze(targets!, 1);
+      const onehot = to(eq(column, arange(0, classes, 1, { dtype: "int32" })), logits!.dtype);
+      const grad = where(ne(column, ignoreIndex), sub(softmax(logits!, 1), onehot), 0);
+      return [mul(grad, div(gradOut, denominator)), null];
     }
     // first order: (softmax − onehot) · ḡ / D from the saved probabilities, in one pass
     const scale = (gradOut.item() as number) / denominator;

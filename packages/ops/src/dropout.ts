@@ -1,4 +1,4 @@
-import { type Tensor, rand } from "@nabla/tensor";
+import { ge, mul, rand, type Tensor, to } from "@nabla/tensor/functional";
 import { checkBoolean, checkTensor } from "@nabla/tensor/internal";
 import { checkFloatTensor, checkProbability } from "./args";
 
@@ -24,8 +24,8 @@ export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
   checkBoolean(op, "training", training);
   checkFloatTensor(op, "input", input);
   if (!training || p === 0) return input;
-  if (p === 1) return input.mul(0); // everything dropped; 1/(1 − p) would be infinite
+  if (p === 1) return mul(input, 0); // everything dropped; 1/(1 − p) would be infinite
   // keep where u ≥ p, u ~ U[0, 1): probability 1 − p
-  const keep = rand(input.shape, { dtype: input.dtype }).ge(p);
-  return input.mul(keep.to(input.dtype).mul(1 / (1 - p)));
+  const keep = ge(rand(input.shape, { dtype: input.dtype }), p);
+  return mul(input, mul(to(keep, input.dtype), 1 / (1 - p)));
 }

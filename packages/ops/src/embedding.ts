@@ -1,4 +1,4 @@
-import { NablaError, type Tensor, formatShape, isGradEnabled, where } from "@nabla/tensor";
+import { eq, formatShape, indexSelect, isGradEnabled, NablaError, reshape, type Tensor, unsqueeze, where } from "@nabla/tensor/functional";
 import { checkInteger, checkOptions, checkTensor } from "@nabla/tensor/internal";
 import { formatPosition } from "./args";
 
@@ -57,11 +57,11 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
       );
     }
   }
-  const flat = input.reshape([input.numel]);
-  let looked = weight.indexSelect(0, flat);
+  const flat = reshape(input, [input.numel]);
+  let looked = indexSelect(weight, 0, flat);
   if (padding !== null && weight.requiresGrad && isGradEnabled()) {
     // the same values, but the padding lookups read a detached weight: no gradient reaches its row
-    looked = where(flat.eq(padding).unsqueeze(1), looked.detach(), looked);
+    looked = where(unsqueeze(eq(flat, padding), 1), looked.detach(), looked);
   }
-  return looked.reshape([...input.shape, features]);
+  return reshape(looked, [...input.shape, features]);
 }

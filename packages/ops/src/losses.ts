@@ -1,4 +1,25 @@
-import { defineOp, formatShape, NablaError, type DType, type Tensor, where } from "@nabla/tensor";
+import {
+  abs,
+  add,
+  clamp,
+  defineOp,
+  div,
+  type DType,
+  eq,
+  exp,
+  formatShape,
+  log,
+  lt,
+  mul,
+  NablaError,
+  neg,
+  relu,
+  square,
+  sub,
+  type Tensor,
+  to,
+  where,
+} from "@nabla/tensor/functional";
 import { checkBoolean, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
 import { applyReduction, type Reduction } from "./cross-entropy";
 
@@ -99,7 +120,7 @@ function checkWeight(op: string, name: string, value: unknown, shape: readonly n
   if (!fits) {
     throw new NablaError(op, `${name} of shape ${formatShape(weight.shape)} does not broadcast to the input shape ${formatShape(shape)}`);
   }
-  return weight.dtype === dtype ? weight : weight.to(dtype);
+  return weight.dtype === dtype ? weight : to(weight, dtype);
 }
 
 /** The reduction of options that only hold one. */
@@ -124,7 +145,7 @@ function reductionOf(op: string, options: LossOptions | undefined): Reduction {
  */
 export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
   const [x, y] = checkPair("mseLoss", input, target);
-  return applyReduction(x.sub(y).square(), reductionOf("mseLoss", options));
+  return applyReduction(square(sub(x, y)), reductionOf("mseLoss", options));
 }
 
 /**
@@ -141,7 +162,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}
  */
 export function l1Loss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
   const [x, y] = checkPair("l1Loss", input, target);
-  return applyReduction(x.sub(y).abs(), reductionOf("l1Loss", options));
+  return applyReduction(abs(sub(x, y)), reductionOf("l1Loss", options));
 }
 
 /**
@@ -163,10 +184,10 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1Los
   const { beta = 1 } = checkOptions(op, options);
   if (typeof beta !== "number" || !(beta >= 0)) throw new NablaError(op, `beta must be a number ≥ 0, got ${describeValue(beta)}`);
   const reduction = reductionOf(op, options);
-  const diff = x.sub(y);
-  const distance = diff.abs();
+  const diff = sub(x, y);
+  const distance = abs(diff);
   if (beta === 0) return applyReduction(distance, reduction);
-  return applyReduction(where(distance.lt(beta), diff.square().mul(0.5 / beta), distance.sub(0.5 * beta)), reduction);
+  return applyReduction(where(lt(distance, beta), mul(square(diff), 0.5 / beta), sub(distance, 0.5 * beta)), reduction);
 }
 
 /**
@@ -188,9 +209,9 @@ export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptio
   const { delta = 1 } = checkOptions(op, options);
   if (typeof delta !== "number" || !(delta > 0)) throw new NablaError(op, `delta must be a number > 0, got ${describeValue(delta)}`);
   const reduction = reductionOf(op, options);
-  const diff = x.sub(y);
-  const distance = diff.abs();
-  return applyReduction(where(distance.lt(delta), diff.square().mul(0.5), distance.sub(0.5 * delta).mul(delta)), reduction);
+  const diff = sub(x, y);
+  const distance = abs(diff);
+  return applyReduction(where(lt(distance, delta), mul(square(diff), 0.5), mul(sub(distance, 0.5 * delta), delta)), reduction);
 }
 
 /**
@@ -211,16 +232,16 @@ const binaryCrossEntropyTerms = defineOp({
   },
   forward(ctx, x: Tensor, t: Tensor): Tensor {
     ctx.save(x, t);
-    const logX = x.log().clamp(-100);
-    const log1mX = x.neg().add(1).log().clamp(-100);
-    return t.sub(1).mul(log1mX).sub(t.mul(logX));
+    const logX = clamp(log(x), -100);
+    const log1mX = clamp(log(add(neg(x), 1)), -100);
+    return sub(mul(sub(t, 1), log1mX), mul(t, logX));
   },
   backward(ctx, gradOut) {
     const [x, t] = ctx.saved as [Tensor, Tensor];
-    const oneMinusX = x.neg().add(1);
+    const oneMinusX = add(neg(x), 1);
     // PyTorch's EPSILON keeps the gradient finite at x = 0 and x = 1
-    const gradX = ctx.needsInputGrad[0] ? gradOut.mul(x.sub(t)).div(x.mul(oneMinusX).clamp(EPSILON)) : null;
-    const gradT = ctx.needsInputGrad[1] ? gradOut.mul(oneMinusX.log().sub(x.log())) : null;
+    const gradX = ctx.needsInputGrad[0] ? div(mul(gradOut, sub(x, t)), clamp(mul(x, oneMinusX), EPSILON)) : null;
+    const gradT = ctx.needsInputGrad[1] ? mul(gradOut, sub(log(oneMinusX), log(x))) : null;
     return [gradX, gradT];
   },
 });
@@ -262,7 +283,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: Binar
   const reduction = reductionOf(op, options);
   checkProbabilities(op, x);
   const losses = binaryCrossEntropyTerms(x, t);
-  return applyReduction(weight === null ? losses : losses.mul(weight), reduction);
+  return applyReduction(weight === null ? losses : mul(losses, weight), reduction);
 }
 
 /**
@@ -290,15 +311,11 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
   // softplus(−x) = log(1 + e^(−x)) = m + log(e^(−m) + e^(−x−m)) for any m; m = max(−x, 0) keeps both
   // exponents ≤ 0. The value does not depend on m, so m is a constant (detached): the gradient is
   // −σ(−x) exactly, even at x = 0 where max has a kink.
-  const m = x.neg().relu().detach();
-  const softplusNeg = m.neg().exp().add(x.neg().sub(m).exp()).log().add(m);
-  const logWeight = posWeight === null ? null : posWeight.sub(1).mul(t).add(1);
-  let losses = t
-    .neg()
-    .add(1)
-    .mul(x)
-    .add(logWeight === null ? softplusNeg : logWeight.mul(softplusNeg));
-  if (weight !== null) losses = losses.mul(weight);
+  const m = relu(neg(x)).detach();
+  const softplusNeg = add(log(add(exp(neg(m)), exp(sub(neg(x), m)))), m);
+  const logWeight = posWeight === null ? null : add(mul(sub(posWeight, 1), t), 1);
+  let losses = add(mul(add(neg(t), 1), x), logWeight === null ? softplusNeg : mul(logWeight, softplusNeg));
+  if (weight !== null) losses = mul(losses, weight);
   return applyReduction(losses, reduction);
 }
 
@@ -326,11 +343,11 @@ export function klDiv(input: Tensor, target: Tensor, options: KlDivOptions = {})
   checkBoolean(op, "logTarget", logTarget);
   let losses: Tensor;
   if (logTarget) {
-    losses = t.exp().mul(t.sub(x));
+    losses = mul(exp(t), sub(t, x));
   } else {
     // xlogy(p, p) − p·log q, with xlogy(0, ·) = 0 as PyTorch (a negative target gives NaN)
-    const zero = t.eq(0);
-    losses = t.mul(where(zero, 0, t.log())).sub(t.mul(x));
+    const zero = eq(t, 0);
+    losses = sub(mul(t, where(zero, 0, log(t))), mul(t, x));
   }
   if (reduction !== "batchmean") return applyReduction(losses, reduction);
   // a 0-d input has no batch dim: its sum, as PyTorch

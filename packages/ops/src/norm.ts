@@ -1,4 +1,23 @@
-import { NablaError, type OpContext, Tensor, defineOp, formatShape, isGradEnabled, noGrad } from "@nabla/tensor";
+import {
+  add,
+  add_,
+  defineOp,
+  div,
+  formatShape,
+  isGradEnabled,
+  mean,
+  mul,
+  mul_,
+  NablaError,
+  noGrad,
+  type OpContext,
+  reshape,
+  sqrt,
+  square,
+  sub,
+  sum,
+  Tensor,
+} from "@nabla/tensor/functional";
 import { checkBoolean, checkInteger, checkNumber, checkOptions, checkTensor, describeValue, numelOf } from "@nabla/tensor/internal";
 import { checkFloatTensor } from "./args";
 
@@ -63,12 +82,12 @@ function checkAffine(op: string, name: string, value: unknown, shape: readonly n
 
 /** The mean and biased variance over `dims`, keepdim-shaped (two passes, for accuracy). */
 function momentsOf(x: Tensor, dims: readonly number[]): Moments {
-  const mean = x.mean(dims, true);
-  return { mean, variance: x.sub(mean).square().mean(dims, true) };
+  const xMean = mean(x, dims, true);
+  return { mean: xMean, variance: mean(square(sub(x, xMean)), dims, true) };
 }
 
 /** σ = √(var + eps). */
-const stdOf = (variance: Tensor, eps: number): Tensor => variance.add(eps).sqrt();
+const stdOf = (variance: Tensor, eps: number): Tensor => sqrt(add(variance, eps));
 
 /**
  * x̂ = (x − mean) / √(var + eps) with the mean and biased variance over `dims` (kept), the
@@ -93,7 +112,7 @@ const standardize = defineOp({
     const moments = momentsOf(x, dims);
     onMoments?.(moments);
     const std = stdOf(moments.variance, eps);
-    const xHat = x.sub(moments.mean).div(std);
+    const xHat = div(sub(x, moments.mean), std);
     ctx.save(x, xHat, std);
     return xHat;
   },
@@ -112,10 +131,9 @@ const standardize = defineOp({
  * symmetric, so Jᵀḡ = (ḡ − mean ḡ − x̂ mean(ḡ x̂)) / σ.
  */
 function standardizeVjp(gradOut: Tensor, xHat: Tensor, std: Tensor, dims: readonly number[]): Tensor {
-  return gradOut
-    .sub(gradOut.mean(dims, true))
-    .sub(xHat.mul(gradOut.mul(xHat).mean(dims, true)))
-    .div(std);
+  const centred = sub(gradOut, mean(gradOut, dims, true));
+  const alongXHat = mul(xHat, mean(mul(gradOut, xHat), dims, true));
+  return div(sub(centred, alongXHat), std);
 }
 
 /** What layerNorm's forward leaves its backward: x as [rows, size], its normalised dims, eps, and which of weight and bias it had. */
@@ -152,9 +170,9 @@ const layerNormRows = defineOp({
     const { backend } = x.storage;
     const size = numelOf(x.shape.slice(x.ndim - normalizedDims));
     const rows = numelOf(x.shape.slice(0, x.ndim - normalizedDims));
-    const vector = (t: Tensor | null) => t?.reshape([size]) ?? null;
+    const vector = (t: Tensor | null) => (t === null ? null : reshape(t, [size]));
     // reshape copies only a layout whose normalised dims cannot be one row of a matrix
-    const { out, mean, rstd } = backend.run.layerNorm(x.reshape([rows, size]), vector(weight), vector(bias), eps, x.dtype);
+    const { out, mean, rstd } = backend.run.layerNorm(reshape(x, [rows, size]), vector(weight), vector(bias), eps, x.dtype);
     Object.assign(ctx, { rows, size, normalizedDims, eps, hasWeight: weight !== null, hasBias: bias !== null });
     ctx.save(x, Tensor.fromBuffer(backend, mean, [rows], x.dtype), Tensor.fromBuffer(backend, rstd, [rows], x.dtype));
     if (weight !== null) ctx.save(weight);
@@ -169,13 +187,13 @@ const layerNormRows = defineOp({
       grads = layerNormVjp(x, weight, gradOut, normalizedDims, eps);
     } else {
       const { backend } = x.storage;
-      const matrix = (t: Tensor) => t.reshape([rows, size]);
+      const matrix = (t: Tensor) => reshape(t, [rows, size]);
       const { dx, dweight, dbias } = backend.run.layerNormBackward(
         matrix(x),
         matrix(gradOut),
         mean,
         rstd,
-        weight?.reshape([size]) ?? null,
+        weight === null ? null : reshape(weight, [size]),
         x.dtype,
       );
       const normalizedShape = x.shape.slice(x.ndim - normalizedDims);
@@ -204,20 +222,20 @@ function layerNormVjp(
   const rowDims = x.shape.map((_, d) => d).slice(0, x.ndim - normalizedDims);
   const moments = momentsOf(x, dims);
   const std = stdOf(moments.variance, eps);
-  const xHat = x.sub(moments.mean).div(std);
+  const xHat = div(sub(x, moments.mean), std);
   // sum(dims) with no dims would sum everything
-  const overRows = (t: Tensor) => (rowDims.length === 0 ? t : t.sum(rowDims));
+  const overRows = (t: Tensor) => (rowDims.length === 0 ? t : sum(t, rowDims));
   return {
-    dx: standardizeVjp(weight === null ? gradOut : gradOut.mul(weight), xHat, std, dims),
-    dweight: overRows(gradOut.mul(xHat)),
+    dx: standardizeVjp(weight === null ? gradOut : mul(gradOut, weight), xHat, std, dims),
+    dweight: overRows(mul(gradOut, xHat)),
     dbias: overRows(gradOut),
   };
 }
 
 /** x̂ ⊙ weight + bias, each when given. */
 function affine(xHat: Tensor, weight: Tensor | null, bias: Tensor | null): Tensor {
-  const scaled = weight === null ? xHat : xHat.mul(weight);
-  return bias === null ? scaled : scaled.add(bias);
+  const scaled = weight === null ? xHat : mul(xHat, weight);
+  return bias === null ? scaled : add(scaled, bias);
 }
 
 /**
@@ -305,7 +323,7 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
   const bias = checkAffine(op, "bias", options.bias, [channels], input, what);
   const epsilon = checkEps(op, eps);
   const perChannel = channelShape(channels, input.ndim);
-  const view = (t: Tensor | null) => (t === null ? null : t.reshape(perChannel));
+  const view = (t: Tensor | null) => (t === null ? null : reshape(t, perChannel));
   let xHat: Tensor;
   if (training) {
     const count = input.numel / Math.max(channels, 1);
@@ -320,7 +338,7 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
     if (meanStat === null || varStat === null) {
       throw new NablaError(op, "runningMean and runningVar are required when not training (training: false)");
     }
-    xHat = input.sub(view(meanStat)!).div(stdOf(view(varStat)!, epsilon));
+    xHat = div(sub(input, view(meanStat)!), stdOf(view(varStat)!, epsilon));
   }
   return affine(xHat, view(weight), view(bias));
 }
@@ -328,13 +346,8 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
 /** running ← (1 − m)·running + m·batch, with var's unbiased (n − 1) form, in place and off the graph. */
 function updateRunning(runningMean: Tensor | null, runningVar: Tensor | null, moments: Moments, momentum: number, count: number): void {
   noGrad(() => {
-    runningMean?.mul_(1 - momentum).add_(moments.mean.reshape([-1]).mul(momentum));
-    runningVar?.mul_(1 - momentum).add_(
-      moments.variance
-        .reshape([-1])
-        .mul(count / (count - 1))
-        .mul(momentum),
-    );
+    if (runningMean !== null) add_(mul_(runningMean, 1 - momentum), mul(reshape(moments.mean, [-1]), momentum));
+    if (runningVar !== null) add_(mul_(runningVar, 1 - momentum), mul(mul(reshape(moments.variance, [-1]), count / (count - 1)), momentum));
   });
 }
 
@@ -370,8 +383,8 @@ export function groupNorm(input: Tensor, numGroups: number, options: GroupNormOp
   const bias = checkAffine(op, "bias", options.bias, [channels], input, what);
   // counted, not inferred with -1, which a zero-size dim leaves ambiguous
   const groupSize = (channels / numGroups) * numelOf(input.shape.slice(2));
-  const groups = input.reshape([batch, numGroups, groupSize]);
-  const xHat = standardize(groups, [2], checkEps(op, eps)).reshape(input.shape);
+  const groups = reshape(input, [batch, numGroups, groupSize]);
+  const xHat = reshape(standardize(groups, [2], checkEps(op, eps)), input.shape);
   const perChannel = channelShape(channels, input.ndim);
-  return affine(xHat, weight?.reshape(perChannel) ?? null, bias?.reshape(perChannel) ?? null);
+  return affine(xHat, weight === null ? null : reshape(weight, perChannel), bias === null ? null : reshape(bias, perChannel));
 }

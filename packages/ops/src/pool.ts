@@ -1,4 +1,19 @@
-import { defineOp, NablaError, type OpContext, Tensor, formatShape, tensor } from "@nabla/tensor";
+import {
+  defineOp,
+  div,
+  formatShape,
+  matmul,
+  NablaError,
+  narrow,
+  type OpContext,
+  reshape,
+  squeeze,
+  sum,
+  Tensor,
+  tensor,
+  to,
+  transpose,
+} from "@nabla/tensor/functional";
 import { checkBoolean, checkOptions, describeValue, scatterAddToZeros, type WindowGeometry } from "@nabla/tensor/internal";
 import { asPlanes, batchedInput, im2col, type Size1d, type Size2d, sizeTuple, windowGeometry } from "./conv";
 
@@ -108,8 +123,8 @@ const maxPoolOp = defineOp({
     // one extra slot per plane takes the gradient of windows with no tap inside the input
     const plane = height * width;
     // the kernel's positions are in range by construction: no index check
-    const scattered = scatterAddToZeros([batch, channels, ctx.spill ? plane + 1 : plane], 2, indices, gradOut.reshape(indices.shape));
-    return [(ctx.spill ? scattered.narrow(2, 0, plane) : scattered).reshape(ctx.inputShape)];
+    const scattered = scatterAddToZeros([batch, channels, ctx.spill ? plane + 1 : plane], 2, indices, reshape(gradOut, indices.shape));
+    return [reshape(ctx.spill ? narrow(scattered, 2, 0, plane) : scattered, ctx.inputShape)];
   },
   formula: { forward: "y[n, c, i, j] = max of window (i, j); index = where", backward: "x̄[n, c, index[n, c, i, j]] += ȳ[n, c, i, j]" },
 });
@@ -118,8 +133,8 @@ function maxPoolNd(op: string, spatial: number, input: Tensor, kernelSize: unkno
   const { x, batched } = batchedInput(op, input, spatial);
   const g = poolGeometry(op, x, spatial, kernelSize, checkOptions(op, options));
   const geometry = windowGeometry(g.kernel, g.stride, g.padding, g.dilation, g.out);
-  const y = maxPoolOp(asPlanes(x), geometry).reshape([...x.shape.slice(0, 2), ...g.out]);
-  return batched ? y : y.squeeze(0);
+  const y = reshape(maxPoolOp(asPlanes(x), geometry), [...x.shape.slice(0, 2), ...g.out]);
+  return batched ? y : squeeze(y, 0);
 }
 
 /** Per output position along one dim, how many elements its window averages. */
@@ -139,11 +154,11 @@ function avgPoolNd(op: string, spatial: number, input: Tensor, kernelSize: unkno
   const g = poolGeometry(op, x, spatial, kernelSize, { ...opts, dilation: 1 });
   const columns = im2col(x, windowGeometry(g.kernel, g.stride, g.padding, g.dilation, g.out));
   const [batch, channels] = x.shape as [number, number];
-  const sums = columns.reshape([batch, channels, -1, ...g.out]).sum(2);
+  const sums = sum(reshape(columns, [batch, channels, -1, ...g.out]), 2);
   const counts = g.out.map((out, d) => windowCounts(x.shape[2 + d]!, g.kernel[d]!, g.stride[d]!, g.padding[d]!, out, includePad));
   const divisor = counts.reduce<number[]>((acc, along) => acc.flatMap((a) => along.map((c) => a * c)), [1]);
-  const y = sums.div(tensor(Float64Array.from(divisor), { shape: g.out }).to(x.dtype));
-  return batched ? y : y.squeeze(0);
+  const y = div(sums, to(tensor(Float64Array.from(divisor), { shape: g.out }), x.dtype));
+  return batched ? y : squeeze(y, 0);
 }
 
 /** The most entries an averaging matrix may have (2²⁶, 512 MiB of float64). */
@@ -160,7 +175,7 @@ function adaptiveMatrix(size: number, out: number, dtype: Tensor["dtype"]): Tens
     const end = Math.ceil(((i + 1) * size) / out);
     for (let j = start; j < end; j++) values[i * size + j] = 1 / (end - start);
   }
-  return tensor(values, { shape: [out, size] }).to(dtype);
+  return to(tensor(values, { shape: [out, size] }), dtype);
 }
 
 function adaptiveAvgPoolNd(op: string, spatial: number, input: Tensor, outputSize: unknown): Tensor {
@@ -186,9 +201,9 @@ function adaptiveAvgPoolNd(op: string, spatial: number, input: Tensor, outputSiz
   let y = x;
   for (let d = spatial - 1; d >= 0; d--) {
     const matrix = adaptiveMatrix(sizes[d]!, checked[d]!, x.dtype);
-    y = d === spatial - 1 ? y.matmul(matrix.mT) : matrix.matmul(y);
+    y = d === spatial - 1 ? matmul(y, transpose(matrix, -2, -1)) : matmul(matrix, y);
   }
-  return batched ? y : y.squeeze(0);
+  return batched ? y : squeeze(y, 0);
 }
 
 /**

@@ -1,4 +1,27 @@
-import { defineOp, eye, formatShape, full, NablaError, normalizeDim, Tensor, isTensor } from "@nabla/tensor";
+import {
+  abs,
+  add,
+  defineOp,
+  eq,
+  exp,
+  eye,
+  formatShape,
+  full,
+  isTensor,
+  log,
+  maskedFill,
+  max,
+  mul,
+  NablaError,
+  neg,
+  normalizeDim,
+  reshape,
+  sub,
+  sum,
+  Tensor,
+  to,
+  unsqueeze,
+} from "@nabla/tensor/functional";
 
 function checkFloatInput(op: string, x: unknown): asserts x is Tensor {
   if (!isTensor(x, op)) throw new NablaError(op, `expected a Tensor, got ${typeof x}`);
@@ -83,7 +106,9 @@ export const softmaxBackward: (s: Tensor, gradOut: Tensor, dim?: number) => Tens
     // out is linear in g with the same symmetric J, so g's gradient is this op again (the reason
     // softmaxBackward's type is spelled out: TypeScript cannot infer a self-reference); for s,
     // ∂out_i/∂s_k = δ_ik (g_i − Σ g ⊙ s) − s_i g_k
-    const gradS = ctx.needsInputGrad[0] ? outGrad.mul(g!.sub(g!.mul(s!).sum(d, true))).sub(g!.mul(outGrad.mul(s!).sum(d, true))) : null;
+    const gradS = ctx.needsInputGrad[0]
+      ? sub(mul(outGrad, sub(g!, sum(mul(g!, s!), d, true))), mul(g!, sum(mul(outGrad, s!), d, true)))
+      : null;
     const gradG = ctx.needsInputGrad[1] ? softmaxBackward(s!, outGrad, d) : null;
     return [gradS, gradG];
   },
@@ -120,10 +145,10 @@ export const logSoftmaxBackward = defineOp({
   backward(ctx, outGrad) {
     const [y, g] = ctx.saved;
     const d: number = ctx.dim;
-    const s = y!.exp();
+    const s = exp(y!);
     // out_i = g_i − s_i Σ g: ∂out_i/∂g_k = δ_ik − s_i and ∂out_i/∂y_k = −δ_ik s_i Σ g
-    const gradY = ctx.needsInputGrad[0] ? outGrad.mul(s).mul(g!.sum(d, true)).neg() : null;
-    const gradG = ctx.needsInputGrad[1] ? outGrad.sub(outGrad.mul(s).sum(d, true)) : null;
+    const gradY = ctx.needsInputGrad[0] ? neg(mul(mul(outGrad, s), sum(g!, d, true))) : null;
+    const gradG = ctx.needsInputGrad[1] ? sub(outGrad, sum(mul(outGrad, s), d, true)) : null;
     return [gradY, gradG];
   },
 });
@@ -241,16 +266,16 @@ export const logsumexp = defineOp({
     // keepdim shape: reduced dims become 1 (a 0-d input stays 0-d)
     ctx.keepShape = shape.map((size, d) => (dims.includes(d) ? 1 : size));
     const outShape = keepdim ? ctx.keepShape : shape.filter((_, d) => !dims.includes(d));
-    const floatX = x.dtype === "float32" || x.dtype === "float64" ? x : x.to("float32");
+    const floatX = x.dtype === "float32" || x.dtype === "float64" ? x : to(x, "float32");
     let y: Tensor;
     if (dims.some((d) => shape[d] === 0)) {
       y = full(outShape, -Infinity, { dtype: floatX.dtype, device: x.device }); // log of an empty sum: log 0
     } else {
-      const max = floatX.max(dims, true);
+      const xMax = max(floatX, dims, true);
       // an infinite max cannot be subtracted (∞ − ∞ = NaN): shift by 0 there, so a row of -∞ gives
       // log 0 = -∞ and a row holding +∞ gives log ∞ = +∞
-      const shift = max.maskedFill(max.abs().eq(Infinity), 0);
-      y = floatX.sub(shift).exp().sum(dims, true).log().add(shift).reshape(outShape);
+      const shift = maskedFill(xMax, eq(abs(xMax), Infinity), 0);
+      y = reshape(add(log(sum(exp(sub(floatX, shift)), dims, true)), shift), outShape);
     }
     ctx.save(x, y);
     return y;
@@ -259,7 +284,7 @@ export const logsumexp = defineOp({
     const [x, y] = ctx.saved;
     // ∂y/∂x_i = exp(x_i − y), the softmax of the slice
     const keepShape: number[] = ctx.keepShape;
-    return [gradOut.reshape(keepShape).mul(x!.sub(y!.reshape(keepShape)).exp())];
+    return [mul(reshape(gradOut, keepShape), exp(sub(x!, reshape(y!, keepShape))))];
   },
 });
 
@@ -287,7 +312,5 @@ export function softmaxJacobian(x: Tensor): Tensor {
   const n = x.shape[0]!;
   const s = softmax(x);
   // eye ⊙ s keeps s[j] on the diagonal only; s[:, None] ⊙ s[None, :] is the outer product s sᵀ
-  return eye(n, n, { dtype: x.dtype })
-    .mul(s)
-    .sub(s.unsqueeze(1).mul(s.unsqueeze(0)));
+  return sub(mul(eye(n, n, { dtype: x.dtype }), s), mul(unsqueeze(s, 1), unsqueeze(s, 0)));
 }

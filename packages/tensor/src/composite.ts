@@ -1,9 +1,11 @@
 import { checkBoolean, checkTensor } from "./args";
 import { isFloating } from "./dtype";
 import { NablaError, describeValue } from "./errors";
-import { checkReductionDim } from "./ops/reduce";
+import { checkReductionDim, sum } from "./ops/reduce";
 import { normalizeDims, numelOf } from "./shape";
 import type { Dims, Tensor } from "./tensor";
+import { sqrt } from "./ops/unary";
+import { div, mul, sub } from "./ops/binary";
 
 // Ops built from primitives, with no backward of their own.
 
@@ -17,7 +19,7 @@ import type { Dims, Tensor } from "./tensor";
  */
 export function square(x: Tensor): Tensor {
   checkTensor("square", "input", x);
-  return x.mul(x);
+  return mul(x, x);
 }
 
 /** How many elements a reduction over `dim` combines; checks the dims in the name of `op`. */
@@ -47,7 +49,7 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   }
   const n = reducedCount("mean", x, dim);
   // an empty reduction gives 0/0 = NaN, as in PyTorch
-  return x.sum(dim, keepdim).div(n);
+  return div(sum(x, dim, keepdim), n);
 }
 
 /**
@@ -77,7 +79,7 @@ export function variance(x: Tensor, dim?: Dims, keepdim = false, correction = 1)
  * ```
  */
 export function std(x: Tensor, dim?: Dims, keepdim = false, correction = 1): Tensor {
-  return varianceAs("std", x, dim, keepdim, correction).sqrt();
+  return sqrt(varianceAs("std", x, dim, keepdim, correction));
 }
 
 /** The variance, with bad arguments reported in the name of `op` (var or std). */
@@ -88,10 +90,7 @@ function varianceAs(op: string, x: Tensor, dim: Dims | undefined, keepdim: boole
   if (!Number.isFinite(correction) || correction < 0)
     throw new NablaError(op, `correction must be a non-negative number, got ${describeValue(correction)}`);
   const n = reducedCount(op, x, dim);
-  const deviations = x.sub(mean(x, dim, true));
+  const deviations = sub(x, mean(x, dim, true));
   // PyTorch divides by max(0, n − correction): fewer samples than the correction gives inf/NaN
-  return deviations
-    .square()
-    .sum(dim, keepdim)
-    .div(Math.max(0, n - correction));
+  return div(sum(square(deviations), dim, keepdim), Math.max(0, n - correction));
 }

@@ -17,6 +17,7 @@ import { NablaError, describeValue } from "./errors";
 import { Generator, defaultGenerator } from "./random";
 import { type Shape, checkRank, checkShape, formatShape, numelOf } from "./shape";
 import { type NestedArray, Tensor } from "./tensor";
+import { to } from "./ops/movement";
 
 /** Options of the creation functions. */
 export interface TensorOptions {
@@ -426,5 +427,5 @@ export function randperm(n: number, options?: RandomOptions): Tensor {
     data[j] = t;
   }
   const out = Tensor.fromData(data, [n], "int32");
-  return finish("randperm", dtype === "int32" ? out : out.to(dtype), options);
+  return finish("randperm", dtype === "int32" ? out : to(out, dtype), options);
 }

@@ -1,4 +1,4 @@
-import { NablaError, type Tensor, formatShape, isTensor, stack, tensor } from "@nabla/tensor";
+import { NablaError, type Tensor, formatShape, isTensor, stack, tensor } from "@nabla/tensor/functional";
 import { describeValue } from "@nabla/tensor/internal";
 
 /**

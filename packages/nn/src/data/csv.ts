@@ -1,4 +1,4 @@
-import { NablaError, type Tensor, tensor } from "@nabla/tensor";
+import { NablaError, type Tensor, tensor } from "@nabla/tensor/functional";
 import { checkBoolean, checkOptions } from "@nabla/tensor/internal";
 
 /** Options of `readCsv` and `readCsvFile`: which column holds the labels. */

@@ -1,4 +1,4 @@
-import { Generator, NablaError, type Tensor, tensor } from "@nabla/tensor";
+import { Generator, indexSelect, NablaError, type Tensor, tensor } from "@nabla/tensor/functional";
 import { describeValue } from "@nabla/tensor/internal";
 import { type Collated, type Dataset, collate } from "./collate";
 import { TensorDataset } from "./dataset";
@@ -119,7 +119,7 @@ export class DataLoader<T = Tensor[], B = Collated<T>> implements Iterable<B> {
     if (this.#collate === undefined && dataset instanceof TensorDataset) {
       // One gather per tensor per batch: the batch is a fresh copy, never a view of the dataset.
       const index = tensor(indices.slice());
-      return dataset.tensors.map((t) => t.indexSelect(0, index)) as B;
+      return dataset.tensors.map((t) => indexSelect(t, 0, index)) as B;
     }
     const samples = Array.from(indices, (i) => getSample(dataset, i));
     if (this.#collate === undefined) return collate("DataLoader", samples, (i) => `the sample at dataset index ${indices[i]}`, "") as B;

@@ -1,4 +1,4 @@
-import { NablaError, type Tensor, formatShape, isTensor } from "@nabla/tensor";
+import { formatShape, isTensor, NablaError, select, type Tensor } from "@nabla/tensor/functional";
 
 /**
  * Rows of several tensors that share their first dimension (features and labels, say); row `i`
@@ -47,6 +47,6 @@ export class TensorDataset {
     if (!Number.isInteger(index) || index < -length || index >= length) {
       throw new NablaError("TensorDataset.get", `index ${index} is out of range for ${length} rows`);
     }
-    return this.tensors.map((t) => t.select(0, index));
+    return this.tensors.map((t) => select(t, 0, index));
   }
 }

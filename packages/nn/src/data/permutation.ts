@@ -1,4 +1,4 @@
-import { type Generator, randperm } from "@nabla/tensor";
+import { type Generator, randperm } from "@nabla/tensor/functional";
 
 /**
  * A random order of `0…n-1` drawn from `generator`, or from the global stream (`manualSeed`) when

@@ -1,4 +1,4 @@
-import { Generator, NablaError, type Tensor, formatShape, tensor, isTensor } from "@nabla/tensor";
+import { Generator, NablaError, type Tensor, formatShape, tensor, isTensor } from "@nabla/tensor/functional";
 import { checkOptions } from "@nabla/tensor/internal";
 import { permutation } from "./permutation";
 

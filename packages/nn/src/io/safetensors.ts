@@ -8,7 +8,7 @@
  * Python `safetensors` package); the reader applies the same validation before trusting any
  * length or offset, so a corrupt or hostile file ends in a NablaError, never in a bad read.
  */
-import { NablaError, Tensor, formatShape, tensor, type DType, isTensor, MAX_DIMS } from "@nabla/tensor";
+import { NablaError, Tensor, formatShape, tensor, type DType, isTensor, MAX_DIMS } from "@nabla/tensor/functional";
 import { describeValue } from "@nabla/tensor/internal";
 import { readLittleEndian, writeLittleEndian } from "./byte-order";
 import { bfloat16BitsToFloat32Bits, decodeHalfPrecision, float16BitsToFloat32Bits } from "./half-precision";

@@ -1,4 +1,18 @@
-import { NablaError, type SoftplusOptions, type Tensor, elu, erf, leakyRelu, silu, softplus } from "@nabla/tensor";
+import {
+  add,
+  elu,
+  erf,
+  leakyRelu,
+  mul,
+  NablaError,
+  relu,
+  sigmoid,
+  silu,
+  softplus,
+  type SoftplusOptions,
+  tanh,
+  type Tensor,
+} from "@nabla/tensor/functional";
 import { checkNumber, checkOptions, checkTensor } from "@nabla/tensor/internal";
 import { Module } from "../module";
 import { pythonFloat } from "../repr";
@@ -14,7 +28,7 @@ import { pythonFloat } from "../repr";
 export class ReLU extends Module {
   /** `input.relu()`. */
   forward(input: Tensor): Tensor {
-    return checkTensor("ReLU", "input", input).relu();
+    return relu(checkTensor("ReLU", "input", input));
   }
 }
 
@@ -29,7 +43,7 @@ export class ReLU extends Module {
 export class Tanh extends Module {
   /** `input.tanh()`. */
   forward(input: Tensor): Tensor {
-    return checkTensor("Tanh", "input", input).tanh();
+    return tanh(checkTensor("Tanh", "input", input));
   }
 }
 
@@ -44,7 +58,7 @@ export class Tanh extends Module {
 export class Sigmoid extends Module {
   /** `input.sigmoid()`. */
   forward(input: Tensor): Tensor {
-    return checkTensor("Sigmoid", "input", input).sigmoid();
+    return sigmoid(checkTensor("Sigmoid", "input", input));
   }
 }
 
@@ -83,12 +97,12 @@ export class GELU extends Module {
 
   /** GELU of every element; any shape, the input's dtype. */
   forward(input: Tensor): Tensor {
-    const half = checkTensor("GELU", "input", input).mul(0.5);
+    const half = mul(checkTensor("GELU", "input", input), 0.5);
     if (this.approximate === "tanh") {
-      const cube = input.mul(input).mul(input);
-      return half.mul(input.add(cube.mul(0.044715)).mul(SQRT_2_OVER_PI).tanh().add(1));
+      const cube = mul(mul(input, input), input);
+      return mul(half, add(tanh(mul(add(input, mul(cube, 0.044715)), SQRT_2_OVER_PI)), 1));
     }
-    return half.mul(erf(input.mul(Math.SQRT1_2)).add(1));
+    return mul(half, add(erf(mul(input, Math.SQRT1_2)), 1));
   }
 
   /** `approximate='none'` or `approximate='tanh'`, as PyTorch prints a GELU. */

@@ -1,5 +1,24 @@
-import { NablaError, type Tensor, formatShape, full, noGrad, triu, where, zeros } from "@nabla/tensor";
-import { attentionWeights, dropout, scaledDotProductAttention } from "@nabla/ops";
+import {
+  add,
+  formatShape,
+  full,
+  matmul,
+  mean,
+  NablaError,
+  narrow,
+  noGrad,
+  permute,
+  reshape,
+  squeeze,
+  type Tensor,
+  to,
+  triu,
+  unsqueeze,
+  where,
+  zero_,
+  zeros,
+} from "@nabla/tensor/functional";
+import { attentionWeights, dropout, scaledDotProductAttention } from "@nabla/ops/functional";
 import { checkBoolean, checkInteger, checkOptions, checkTensor } from "@nabla/tensor/internal";
 import { xavierUniform_ } from "../init";
 import { Module } from "../module";
@@ -118,7 +137,7 @@ export class MultiheadAttention extends Module<[Tensor, Tensor | null]> {
     this.out_proj = new NonDynamicallyQuantizableLinear(E, E, { bias, dtype });
     // PyTorch's _reset_parameters
     for (const w of [this.in_proj_weight, this.q_proj_weight, this.k_proj_weight, this.v_proj_weight]) if (w !== null) xavierUniform_(w);
-    if (this.out_proj.bias !== null) noGrad(() => this.out_proj.bias!.zero_());
+    if (this.out_proj.bias !== null) noGrad(() => zero_(this.out_proj.bias!));
   }
 
   /**
@@ -176,15 +195,15 @@ export class MultiheadAttention extends Module<[Tensor, Tensor | null]> {
     if (needWeights) {
       weights = attentionWeights(q, k, { attnMask: mask, isCausal: causal });
       if (dropoutP > 0) weights = dropout(weights, dropoutP);
-      attended = weights.matmul(v);
-      if (averageAttnWeights) weights = weights.mean(1);
-      if (!batched) weights = weights.squeeze(0);
+      attended = matmul(weights, v);
+      if (averageAttnWeights) weights = mean(weights, 1);
+      if (!batched) weights = squeeze(weights, 0);
     } else {
       attended = scaledDotProductAttention(q, k, v, { attnMask: mask, isCausal: causal, dropoutP });
     }
     // [N, H, L, hd] → the query's layout, heads joined, then the output projection
     const order = !batched || this.batchFirst ? [0, 2, 1, 3] : [2, 0, 1, 3];
-    const joined = attended.permute(order).reshape(batched ? [...query.shape.slice(0, 2), this.embedDim] : [L, this.embedDim]);
+    const joined = reshape(permute(attended, order), batched ? [...query.shape.slice(0, 2), this.embedDim] : [L, this.embedDim]);
     return [this.out_proj.forward(joined), weights];
   }
 
@@ -233,20 +252,20 @@ export class MultiheadAttention extends Module<[Tensor, Tensor | null]> {
     const hd = this.headDim;
     // (L, N, ·), (N, L, ·) or unbatched (L, ·) → [N, H, L, hd], after splitting the features into [H, hd]
     const toHeads = (t: Tensor) => {
-      const split = t.reshape([...t.shape.slice(0, -1), H, hd]);
-      if (!batched) return split.permute([1, 0, 2]).unsqueeze(0);
-      return split.permute(this.batchFirst ? [0, 2, 1, 3] : [1, 2, 0, 3]);
+      const split = reshape(t, [...t.shape.slice(0, -1), H, hd]);
+      if (!batched) return unsqueeze(permute(split, [1, 0, 2]), 0);
+      return permute(split, this.batchFirst ? [0, 2, 1, 3] : [1, 2, 0, 3]);
     };
     const bias = this.in_proj_bias;
-    const part = (i: number) => (bias === null ? null : bias.narrow(0, i * E, E));
+    const part = (i: number) => (bias === null ? null : narrow(bias, 0, i * E, E));
     if (this.in_proj_weight !== null && query === key && key === value) {
       // self-attention: one projection [.., 3E], cut into q, k and v
       const qkv = linear(query, this.in_proj_weight, bias);
-      return [0, 1, 2].map((i) => toHeads(qkv.narrow(-1, i * E, E))) as [Tensor, Tensor, Tensor];
+      return [0, 1, 2].map((i) => toHeads(narrow(qkv, -1, i * E, E))) as [Tensor, Tensor, Tensor];
     }
     const weights =
       this.in_proj_weight !== null
-        ? [0, 1, 2].map((i) => this.in_proj_weight!.narrow(0, i * E, E))
+        ? [0, 1, 2].map((i) => narrow(this.in_proj_weight!, 0, i * E, E))
         : [this.q_proj_weight!, this.k_proj_weight!, this.v_proj_weight!];
     return [query, key, value].map((t, i) => toHeads(linear(t, weights[i]!, part(i)))) as [Tensor, Tensor, Tensor];
   }
@@ -272,7 +291,7 @@ export class MultiheadAttention extends Module<[Tensor, Tensor | null]> {
       const heads = batched ? [N * H, L, S] : [H, L, S];
       if (attnMask.ndim === 2 && attnMask.shape[0] === L && attnMask.shape[1] === S) masks.push(this.additive(attnMask));
       else if (attnMask.ndim === 3 && attnMask.shape.every((size, d) => size === heads[d])) {
-        masks.push(this.additive(attnMask).reshape([N, H, L, S]));
+        masks.push(reshape(this.additive(attnMask), [N, H, L, S]));
       } else {
         throw new NablaError(
           op,
@@ -289,13 +308,13 @@ export class MultiheadAttention extends Module<[Tensor, Tensor | null]> {
           `keyPaddingMask must be ${batched ? "[N, S]" : "[S]"} = ${formatShape(expected)}, got ${formatShape(keyPaddingMask.shape)}`,
         );
       }
-      masks.push(this.additive(keyPaddingMask).reshape([N, 1, 1, S]));
+      masks.push(reshape(this.additive(keyPaddingMask), [N, 1, 1, S]));
     }
     if (isCausal && attnMask === null && keyPaddingMask !== null) {
       // key j ≤ query i takes part (top-left aligned); the rest gets −∞
       masks.push(triu(full([L, S], -Infinity, { dtype: this.dtype }), 1));
     }
-    return masks.length === 0 ? null : masks.reduce((sum, mask) => sum.add(mask));
+    return masks.length === 0 ? null : masks.reduce((sum, mask) => add(sum, mask));
   }
 
   private checkMaskDtype(name: string, mask: unknown): void {
@@ -307,6 +326,6 @@ export class MultiheadAttention extends Module<[Tensor, Tensor | null]> {
 
   /** A bool mask (true: not attended) as 0 / −∞ in the module's dtype; a float mask as it is. */
   private additive(mask: Tensor): Tensor {
-    return mask.dtype === "bool" ? where(mask, -Infinity, 0).to(this.dtype) : mask;
+    return mask.dtype === "bool" ? to(where(mask, -Infinity, 0), this.dtype) : mask;
   }
 }

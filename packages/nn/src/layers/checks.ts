@@ -1,4 +1,4 @@
-import { NablaError, type Tensor } from "@nabla/tensor";
+import { NablaError, type Tensor } from "@nabla/tensor/functional";
 import { checkNumber, checkTensor, describeValue } from "@nabla/tensor/internal";
 
 /** The dtypes a layer's parameters may have. */

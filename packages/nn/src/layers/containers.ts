@@ -1,4 +1,4 @@
-import { NablaError, type Tensor } from "@nabla/tensor";
+import { NablaError, type Tensor } from "@nabla/tensor/functional";
 import { describeValue } from "@nabla/tensor/internal";
 import { Module } from "../module";
 

@@ -1,14 +1,14 @@
-import { NablaError, type Tensor, pad } from "@nabla/tensor";
+import { NablaError, type Tensor, pad } from "@nabla/tensor/functional";
 import {
+  conv1d,
+  conv2d,
   type ConvOptions,
+  convTranspose1d,
+  convTranspose2d,
   type ConvTransposeOptions,
   type Size1d,
   type Size2d,
-  conv1d,
-  conv2d,
-  convTranspose1d,
-  convTranspose2d,
-} from "@nabla/ops";
+} from "@nabla/ops/functional";
 import { checkBoolean, checkInteger, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
 import { Module } from "../module";
 import { pythonBool, pythonSize } from "../repr";

@@ -1,5 +1,5 @@
-import { NablaError, type Tensor } from "@nabla/tensor";
-import { dropout } from "@nabla/ops";
+import { NablaError, type Tensor } from "@nabla/tensor/functional";
+import { dropout } from "@nabla/ops/functional";
 import { describeValue } from "@nabla/tensor/internal";
 import { Module } from "../module";
 import { pythonFloat } from "../repr";

@@ -1,5 +1,5 @@
-import { NablaError, type Tensor, noGrad, zeros } from "@nabla/tensor";
-import { embedding } from "@nabla/ops";
+import { fill_, NablaError, noGrad, select, type Tensor, zeros } from "@nabla/tensor/functional";
+import { embedding } from "@nabla/ops/functional";
 import { checkInteger, checkOptions } from "@nabla/tensor/internal";
 import { normal_ } from "../init";
 import { Module } from "../module";
@@ -54,7 +54,7 @@ export class Embedding extends Module {
     }
     this.paddingIdx = paddingIdx === null || paddingIdx >= 0 ? paddingIdx : paddingIdx + numEmbeddings;
     const weight = normal_(zeros([numEmbeddings, embeddingDim], { dtype }));
-    if (this.paddingIdx !== null) noGrad(() => weight.select(0, this.paddingIdx!).fill_(0));
+    if (this.paddingIdx !== null) noGrad(() => fill_(select(weight, 0, this.paddingIdx!), 0));
     this.weight = this.registerParameter("weight", weight);
   }
 

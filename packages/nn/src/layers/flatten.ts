@@ -1,4 +1,4 @@
-import { NablaError, type Tensor, formatShape, normalizeDim } from "@nabla/tensor";
+import { flatten, formatShape, NablaError, normalizeDim, reshape, type Tensor } from "@nabla/tensor/functional";
 import { checkInteger, checkIntegers, checkTensor } from "@nabla/tensor/internal";
 import { Module } from "../module";
 
@@ -28,7 +28,7 @@ export class Flatten extends Module {
 
   /** `input.flatten(startDim, endDim)`. */
   forward(input: Tensor): Tensor {
-    return checkTensor("Flatten", "input", input).flatten(this.startDim, this.endDim);
+    return flatten(checkTensor("Flatten", "input", input), this.startDim, this.endDim);
   }
 
   /** `start_dim=…, end_dim=…`, as PyTorch prints a Flatten. */
@@ -80,7 +80,7 @@ export class Unflatten extends Module {
       );
     }
     const sizes = this.sizes.map((s) => (s === -1 ? size / known : s));
-    return input.reshape([...input.shape.slice(0, d), ...sizes, ...input.shape.slice(d + 1)]);
+    return reshape(input, [...input.shape.slice(0, d), ...sizes, ...input.shape.slice(d + 1)]);
   }
 
   /** `dim=…, unflattened_size=(…)`, as PyTorch prints an Unflatten. */

@@ -1,4 +1,16 @@
-import { NablaError, type Tensor, defineOp, formatShape, zeros, isTensor } from "@nabla/tensor";
+import {
+  add_,
+  defineOp,
+  formatShape,
+  isTensor,
+  matmul,
+  NablaError,
+  reshape,
+  sum,
+  type Tensor,
+  transpose,
+  zeros,
+} from "@nabla/tensor/functional";
 import { checkBoolean, checkInteger, checkOptions, checkTensor, matmulInto } from "@nabla/tensor/internal";
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "../init";
 import { Module } from "../module";
@@ -24,9 +36,9 @@ const linear2d = defineOp({
   formula: { forward: "y = x Wᵀ + b", backward: "x̄ = ȳ W,  W̄ = ȳᵀ x,  b̄ = Σₙ ȳ" },
   forward(ctx, input: Tensor, weight: Tensor, bias?: Tensor) {
     ctx.save(input, weight);
-    const output = input.matmul(weight.mT);
+    const output = matmul(input, transpose(weight, -2, -1));
     // the product is this op's own, not yet in any graph: the bias goes into it in place
-    return bias === undefined ? output : output.add_(bias);
+    return bias === undefined ? output : add_(output, bias);
   },
   backward(ctx, gradOut) {
     return linearGradients(ctx.saved as [Tensor, Tensor], ctx.needsInputGrad, gradOut, NO_TARGETS);
@@ -49,14 +61,14 @@ function linearGradients(
   let gradWeight: Tensor | null = null;
   let gradBias: Tensor | null = null;
   if (needsWeight) {
-    if (intoWeight) matmulInto(intoWeight, gradOut.mT, input);
-    else gradWeight = gradOut.mT.matmul(input);
+    if (intoWeight) matmulInto(intoWeight, transpose(gradOut, -2, -1), input);
+    else gradWeight = matmul(transpose(gradOut, -2, -1), input);
   }
   if (needsBias) {
-    if (intoBias) intoBias.add_(gradOut.sum(0));
-    else gradBias = gradOut.sum(0);
+    if (intoBias) add_(intoBias, sum(gradOut, 0));
+    else gradBias = sum(gradOut, 0);
   }
-  return [needsInput ? gradOut.matmul(weight) : null, gradWeight, gradBias].slice(0, needsBias === undefined ? 2 : 3);
+  return [needsInput ? matmul(gradOut, weight) : null, gradWeight, gradBias].slice(0, needsBias === undefined ? 2 : 3);
 }
 
 /**
@@ -96,9 +108,9 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
   }
   // the leading dims as one: counted, not inferred with -1, which a zero-size feature dim leaves ambiguous
   const batch = input.shape.slice(0, -1).reduce((product, size) => product * size, 1);
-  const rows = input.ndim === 2 ? input : input.reshape([batch, weight.shape[1]!]);
+  const rows = input.ndim === 2 ? input : reshape(input, [batch, weight.shape[1]!]);
   const output = bias === null ? linear2d(rows, weight) : linear2d(rows, weight, bias);
-  return input.ndim === 2 ? output : output.reshape([...input.shape.slice(0, -1), weight.shape[0]!]);
+  return input.ndim === 2 ? output : reshape(output, [...input.shape.slice(0, -1), weight.shape[0]!]);
 }
 
 /**

@@ -1,25 +1,25 @@
 import {
-  type BinaryCrossEntropyOptions,
-  type BinaryCrossEntropyWithLogitsOptions,
   binaryCrossEntropy,
+  type BinaryCrossEntropyOptions,
   binaryCrossEntropyWithLogits,
-  type CrossEntropyOptions,
+  type BinaryCrossEntropyWithLogitsOptions,
   crossEntropy,
-  type HuberLossOptions,
+  type CrossEntropyOptions,
   huberLoss,
+  type HuberLossOptions,
+  klDiv,
   type KlDivOptions,
   type KlDivReduction,
-  klDiv,
   l1Loss,
   type LossOptions,
   mseLoss,
-  type NllLossOptions,
   nllLoss,
+  type NllLossOptions,
   type Reduction,
-  type SmoothL1LossOptions,
   smoothL1Loss,
-} from "@nabla/ops";
-import { NablaError, type Tensor, isTensor, tensor } from "@nabla/tensor";
+  type SmoothL1LossOptions,
+} from "@nabla/ops/functional";
+import { NablaError, type Tensor, isTensor, tensor } from "@nabla/tensor/functional";
 import { checkOptions, describeValue } from "@nabla/tensor/internal";
 import { Module } from "../module";
 

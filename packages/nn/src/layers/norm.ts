@@ -1,5 +1,5 @@
-import { NablaError, type Tensor, formatShape, noGrad, ones, zeros } from "@nabla/tensor";
-import { batchNorm, groupNorm, layerNorm } from "@nabla/ops";
+import { add_, formatShape, NablaError, noGrad, ones, type Tensor, zeros } from "@nabla/tensor/functional";
+import { batchNorm, groupNorm, layerNorm } from "@nabla/ops/functional";
 import { checkBoolean, checkInteger, checkNumber, checkOptions, describeValue } from "@nabla/tensor/internal";
 import { Module } from "../module";
 import { pythonBool, pythonFloat } from "../repr";
@@ -125,7 +125,7 @@ abstract class BatchNorm extends Module {
       momentum,
       eps: this.eps,
     });
-    if (tracking) noGrad(() => this.num_batches_tracked!.add_(1));
+    if (tracking) noGrad(() => add_(this.num_batches_tracked!, 1));
     return output;
   }
 

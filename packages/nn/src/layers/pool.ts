@@ -1,17 +1,17 @@
-import type { Tensor } from "@nabla/tensor";
+import type { Tensor } from "@nabla/tensor/functional";
 import {
+  adaptiveAvgPool1d,
+  adaptiveAvgPool2d,
   type AdaptiveSize2d,
+  avgPool1d,
+  avgPool2d,
   type AvgPoolOptions,
+  maxPool1d,
+  maxPool2d,
   type MaxPoolOptions,
   type Size1d,
   type Size2d,
-  adaptiveAvgPool1d,
-  adaptiveAvgPool2d,
-  avgPool1d,
-  avgPool2d,
-  maxPool1d,
-  maxPool2d,
-} from "@nabla/ops";
+} from "@nabla/ops/functional";
 import { checkOptions } from "@nabla/tensor/internal";
 import { Module } from "../module";
 import { pythonBool, pythonSize } from "../repr";

@@ -1,4 +1,18 @@
-import { NablaError, type Tensor, formatShape, zeros } from "@nabla/tensor";
+import {
+  add,
+  formatShape,
+  mul,
+  NablaError,
+  narrow,
+  relu,
+  sigmoid,
+  squeeze,
+  sub,
+  tanh,
+  type Tensor,
+  unsqueeze,
+  zeros,
+} from "@nabla/tensor/functional";
 import { checkBoolean, checkInteger, checkOptions, describeValue } from "@nabla/tensor/internal";
 import { uniform_ } from "../init";
 import { Module } from "../module";
@@ -33,30 +47,21 @@ export interface StepWeights {
 export function recurrentStep(mode: RecurrentMode, gi: Tensor, state: readonly Tensor[], weights: StepWeights): Tensor[] {
   const h = state[0]!;
   const gh = linear(h, weights.weightHh, weights.biasHh);
-  if (mode === "RNN_TANH") return [gi.add(gh).tanh()];
-  if (mode === "RNN_RELU") return [gi.add(gh).relu()];
+  if (mode === "RNN_TANH") return [tanh(add(gi, gh))];
+  if (mode === "RNN_RELU") return [relu(add(gi, gh))];
   const size = gh.shape[1]! / GATES[mode];
   if (mode === "GRU") {
     // r and z in one sigmoid: fewer ops per step, which is what a short sequence of small batches pays for
-    const rz = gi
-      .narrow(1, 0, 2 * size)
-      .add(gh.narrow(1, 0, 2 * size))
-      .sigmoid();
-    const n = gi
-      .narrow(1, 2 * size, size)
-      .add(rz.narrow(1, 0, size).mul(gh.narrow(1, 2 * size, size)))
-      .tanh();
+    const rz = sigmoid(add(narrow(gi, 1, 0, 2 * size), narrow(gh, 1, 0, 2 * size)));
+    const n = tanh(add(narrow(gi, 1, 2 * size, size), mul(narrow(rz, 1, 0, size), narrow(gh, 1, 2 * size, size))));
     // (1 − z) ⊙ n + z ⊙ h, with one multiply
-    return [n.add(rz.narrow(1, size, size).mul(h.sub(n)))];
+    return [add(n, mul(narrow(rz, 1, size, size), sub(h, n)))];
   }
-  const gates = gi.add(gh);
+  const gates = add(gi, gh);
   // σ over all four blocks (g's is unused) costs less than three separate calls
-  const sigmoids = gates.sigmoid();
-  const c = sigmoids
-    .narrow(1, size, size)
-    .mul(state[1]!)
-    .add(sigmoids.narrow(1, 0, size).mul(gates.narrow(1, 2 * size, size).tanh()));
-  const hidden = sigmoids.narrow(1, 3 * size, size).mul(c.tanh());
+  const sigmoids = sigmoid(gates);
+  const c = add(mul(narrow(sigmoids, 1, size, size), state[1]!), mul(narrow(sigmoids, 1, 0, size), tanh(narrow(gates, 1, 2 * size, size))));
+  const hidden = mul(narrow(sigmoids, 1, 3 * size, size), tanh(c));
   return [weights.weightHr === null ? hidden : linear(hidden, weights.weightHr), c];
 }
 
@@ -137,7 +142,7 @@ abstract class RecurrentCell<Output> extends Module<Output> {
     if ((x.ndim !== 1 && x.ndim !== 2) || x.shape[x.ndim - 1] !== this.inputSize) {
       throw new NablaError(op, `expected input of shape [N, ${this.inputSize}] or [${this.inputSize}], got ${formatShape(x.shape)}`);
     }
-    return x.ndim === 1 ? [x.unsqueeze(0), true] : [x, false];
+    return x.ndim === 1 ? [unsqueeze(x, 0), true] : [x, false];
   }
 
   /** A state tensor (`hx`, `cx`) for a batch of `batch`, zeros when absent, batched like the input. */
@@ -149,7 +154,7 @@ abstract class RecurrentCell<Output> extends Module<Output> {
     if (t.ndim !== expected.length || t.shape.some((size, i) => size !== expected[i])) {
       throw new NablaError(op, `expected ${name} of shape ${formatShape(expected)}, got ${formatShape(t.shape)}`);
     }
-    return unbatched ? t.unsqueeze(0) : t;
+    return unbatched ? unsqueeze(t, 0) : t;
   }
 
   /** One step from the batched input and state. */
@@ -199,7 +204,7 @@ export class RNNCell extends RecurrentCell<Tensor> {
   forward(input: Tensor, hx?: Tensor | null): Tensor {
     const [x, unbatched] = this.batchedInput(input);
     const [h] = this.step(x, [this.batchedState("hx", hx, x.shape[0]!, unbatched)]) as [Tensor];
-    return unbatched ? h.squeeze(0) : h;
+    return unbatched ? squeeze(h, 0) : h;
   }
 
   /** As the other cells, with `nonlinearity=relu` when not tanh, as PyTorch prints an RNNCell. */
@@ -242,7 +247,7 @@ export class LSTMCell extends RecurrentCell<[Tensor, Tensor]> {
     const batch = x.shape[0]!;
     const state = [this.batchedState("hx[0]", hx?.[0], batch, unbatched), this.batchedState("hx[1]", hx?.[1], batch, unbatched)];
     const [h, c] = this.step(x, state) as [Tensor, Tensor];
-    return unbatched ? [h.squeeze(0), c.squeeze(0)] : [h, c];
+    return unbatched ? [squeeze(h, 0), squeeze(c, 0)] : [h, c];
   }
 }
 
@@ -274,6 +279,6 @@ export class GRUCell extends RecurrentCell<Tensor> {
   forward(input: Tensor, hx?: Tensor | null): Tensor {
     const [x, unbatched] = this.batchedInput(input);
     const [h] = this.step(x, [this.batchedState("hx", hx, x.shape[0]!, unbatched)]) as [Tensor];
-    return unbatched ? h.squeeze(0) : h;
+    return unbatched ? squeeze(h, 0) : h;
   }
 }

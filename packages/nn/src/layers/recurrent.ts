@@ -1,5 +1,5 @@
-import { NablaError, type Tensor, cat, formatShape, stack, zeros } from "@nabla/tensor";
-import { dropout as dropoutOp } from "@nabla/ops";
+import { cat, formatShape, NablaError, select, squeeze, stack, type Tensor, transpose, unsqueeze, zeros } from "@nabla/tensor/functional";
+import { dropout as dropoutOp } from "@nabla/ops/functional";
 import { checkBoolean, checkInteger, checkOptions, describeValue } from "@nabla/tensor/internal";
 import { Module } from "../module";
 import { pythonBool, pythonFloat } from "../repr";
@@ -152,7 +152,7 @@ abstract class RecurrentLayer<State> extends Module<[Tensor, State]> {
       throw new NablaError(op, `expected input of shape ${batched} or [L, ${this.inputSize}] with L > 0, got ${formatShape(x.shape)}`);
     }
     // time-major [L, N, in] throughout
-    const sequence = unbatched ? x.unsqueeze(1) : this.batchFirst ? x.transpose(0, 1) : x;
+    const sequence = unbatched ? unsqueeze(x, 1) : this.batchFirst ? transpose(x, 0, 1) : x;
     const batch = sequence.shape[1]!;
     const directions = this.bidirectional ? 2 : 1;
     const states = this.initialStates(hx, batch, unbatched);
@@ -175,8 +175,8 @@ abstract class RecurrentLayer<State> extends Module<[Tensor, State]> {
       layerInput = outputs.length === 1 ? outputs[0]! : cat(outputs, 2);
     });
 
-    const output = unbatched ? layerInput.squeeze(1) : this.batchFirst ? layerInput.transpose(0, 1) : layerInput;
-    return [output, this.finalState(finals.map((f) => (unbatched ? stack(f).squeeze(1) : stack(f))))];
+    const output = unbatched ? squeeze(layerInput, 1) : this.batchFirst ? transpose(layerInput, 0, 1) : layerInput;
+    return [output, this.finalState(finals.map((f) => (unbatched ? squeeze(stack(f), 1) : stack(f))))];
   }
 
   /** One layer in one direction: the input's projection in one matmul, then the recurrence step by step. */
@@ -198,7 +198,7 @@ abstract class RecurrentLayer<State> extends Module<[Tensor, State]> {
     let state = initial;
     for (let i = 0; i < steps; i++) {
       const t = reverse ? steps - 1 - i : i;
-      state = recurrentStep(this.mode, projected.select(0, t), state, weights);
+      state = recurrentStep(this.mode, select(projected, 0, t), state, weights);
       outputs[t] = state[0]!;
     }
     return [stack(outputs), state];
@@ -218,8 +218,8 @@ abstract class RecurrentLayer<State> extends Module<[Tensor, State]> {
       if (t.ndim !== expected.length || t.shape.some((s, k) => s !== expected[k])) {
         throw new NablaError(op, `expected ${name} of shape ${formatShape(expected)}, got ${formatShape(t.shape)}`);
       }
-      const batched = unbatched ? t.unsqueeze(1) : t;
-      return Array.from({ length: count }, (_, k) => batched.select(0, k));
+      const batched = unbatched ? unsqueeze(t, 1) : t;
+      return Array.from({ length: count }, (_, k) => select(batched, 0, k));
     });
   }
 

@@ -1,5 +1,5 @@
-import type { Tensor } from "@nabla/tensor";
-import { logSoftmax, softmax } from "@nabla/ops";
+import type { Tensor } from "@nabla/tensor/functional";
+import { logSoftmax, softmax } from "@nabla/ops/functional";
 import { checkInteger } from "@nabla/tensor/internal";
 import { Module } from "../module";
 

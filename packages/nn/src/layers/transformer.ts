@@ -1,4 +1,4 @@
-import { NablaError, type Tensor, noGrad } from "@nabla/tensor";
+import { add, NablaError, noGrad, relu, type Tensor } from "@nabla/tensor/functional";
 import { checkBoolean, checkInteger, checkNumber, checkOptions, checkTensor, describeValue } from "@nabla/tensor/internal";
 import { Module } from "../module";
 import { GELU } from "./activation";
@@ -140,7 +140,7 @@ export class TransformerEncoderLayer extends Module {
     this.dropout2 = new Dropout(dropout);
     // a function, not a child: PyTorch's repr does not list it
     const gelu = new GELU();
-    this.#activate = activation === "gelu" ? (x) => gelu.forward(x) : (x) => x.relu();
+    this.#activate = activation === "gelu" ? (x) => gelu.forward(x) : (x) => relu(x);
   }
 
   /**
@@ -164,11 +164,11 @@ export class TransformerEncoderLayer extends Module {
     const feedForward = (x: Tensor) =>
       this.dropout2.forward(this.linear2.forward(this.dropout.forward(this.#activate(this.linear1.forward(x)))));
     if (this.normFirst) {
-      const x = src.add(attend(this.norm1.forward(src)));
-      return x.add(feedForward(this.norm2.forward(x)));
+      const x = add(src, attend(this.norm1.forward(src)));
+      return add(x, feedForward(this.norm2.forward(x)));
     }
-    const x = this.norm1.forward(src.add(attend(src)));
-    return this.norm2.forward(x.add(feedForward(x)));
+    const x = this.norm1.forward(add(src, attend(src)));
+    return this.norm2.forward(add(x, feedForward(x)));
   }
 
   /** A new layer with the same settings, parameter values and training mode (PyTorch's deepcopy). */

@@ -1,4 +1,4 @@
-import { type Tensor, full, noGrad } from "@nabla/tensor";
+import { add, add_, div, full, mul, noGrad, sqrt, type Tensor } from "@nabla/tensor/functional";
 import { checkOptions, type OptimizerStep } from "@nabla/tensor/internal";
 import { updateParameter } from "./fused-update";
 import { Optimizer, type ParamGroupInput, type StateFields } from "./optimizer";
@@ -96,8 +96,8 @@ function adagradUpdateWithOps(
   sum: Tensor,
   { lr, lrDecay, weightDecay, eps, step }: Extract<OptimizerStep, { rule: "adagrad" }>,
 ): void {
-  if (weightDecay !== 0) grad = grad.add(param.mul(weightDecay));
+  if (weightDecay !== 0) grad = add(grad, mul(param, weightDecay));
   const clr = lr / (1 + (step - 1) * lrDecay);
-  sum.add_(grad.mul(grad));
-  param.add_(grad.div(sum.sqrt().add(eps)).mul(-clr));
+  add_(sum, mul(grad, grad));
+  add_(param, mul(div(grad, add(sqrt(sum), eps)), -clr));
 }

@@ -1,4 +1,4 @@
-import { NablaError, type Tensor, noGrad, zerosLike } from "@nabla/tensor";
+import { add, add_, copy_, div, maximum, mul, mul_, NablaError, noGrad, sqrt, type Tensor, zerosLike } from "@nabla/tensor/functional";
 import { checkOptions, describeValue, type OptimizerStep } from "@nabla/tensor/internal";
 import { updateParameter } from "./fused-update";
 import { Optimizer, type ParamGroupInput, type StateFields } from "./optimizer";
@@ -96,27 +96,24 @@ function adamUpdateWithOps(
   state: AdamState,
   { rule, lr, beta1, beta2, eps, weightDecay, amsgrad, step }: Extract<OptimizerStep, { rule: "adam" | "adamw" }>,
 ): void {
-  if (rule === "adamw") param.mul_(1 - lr * weightDecay);
-  else if (weightDecay !== 0) grad = grad.add(param.mul(weightDecay));
+  if (rule === "adamw") mul_(param, 1 - lr * weightDecay);
+  else if (weightDecay !== 0) grad = add(grad, mul(param, weightDecay));
 
   // m = β₁m + (1 − β₁)g,  v = β₂v + (1 − β₂)g²
-  state.expAvg.mul_(beta1).add_(grad.mul(1 - beta1));
-  state.expAvgSq.mul_(beta2).add_(grad.mul(grad).mul(1 - beta2));
+  add_(mul_(state.expAvg, beta1), mul(grad, 1 - beta1));
+  add_(mul_(state.expAvgSq, beta2), mul(mul(grad, grad), 1 - beta2));
 
   let secondMoment = state.expAvgSq;
   if (amsgrad) {
     const maxExpAvgSq = state.maxExpAvgSq!;
-    maxExpAvgSq.copy_(maxExpAvgSq.maximum(state.expAvgSq));
+    copy_(maxExpAvgSq, maximum(maxExpAvgSq, state.expAvgSq));
     secondMoment = maxExpAvgSq;
   }
   // θ = θ − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε): the bias corrections are folded into scalars,
   // as PyTorch does, rather than forming m̂ and v̂ (the primitive computes them the same way)
   const stepSize = lr / (1 - beta1 ** step);
-  const denominator = secondMoment
-    .sqrt()
-    .div(Math.sqrt(1 - beta2 ** step))
-    .add(eps);
-  param.add_(state.expAvg.div(denominator).mul(-stepSize));
+  const denominator = add(div(sqrt(secondMoment), Math.sqrt(1 - beta2 ** step)), eps);
+  add_(param, mul(div(state.expAvg, denominator), -stepSize));
 }
 
 /**

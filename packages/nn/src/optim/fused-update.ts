@@ -1,4 +1,4 @@
-import type { Tensor } from "@nabla/tensor";
+import type { Tensor } from "@nabla/tensor/functional";
 import { markWritten, type OptimizerStep } from "@nabla/tensor/internal";
 import { sameShape } from "./optimizer";
 

@@ -1,4 +1,4 @@
-import { NablaError, type Tensor, isTensor } from "@nabla/tensor";
+import { NablaError, type Tensor, isTensor } from "@nabla/tensor/functional";
 import { checkOptions, describeValue } from "@nabla/tensor/internal";
 import { checkStateDict, isNumberList, numberIn, perGroup } from "./lr-scheduler";
 import { Optimizer } from "./optimizer";

@@ -1,4 +1,4 @@
-import { NablaError } from "@nabla/tensor";
+import { NablaError } from "@nabla/tensor/functional";
 import { checkOptions, describeValue } from "@nabla/tensor/internal";
 import { checkMilestones } from "./lr-decay";
 import { LRScheduler, type LRSchedulerStateDict } from "./lr-scheduler";

@@ -1,4 +1,4 @@
-import { NablaError, Tensor, formatShape, noGrad, isTensor } from "@nabla/tensor";
+import { clone, formatShape, isTensor, NablaError, noGrad, Tensor, to } from "@nabla/tensor/functional";
 import { describeValue } from "@nabla/tensor/internal";
 
 /** What every optimizer's hyperparameters include: the learning rate schedulers adjust. */
@@ -371,7 +371,7 @@ function copyState<S extends ParamState>(paramState: S, dtype?: Tensor["dtype"])
     Object.fromEntries(
       Object.entries(paramState).map(([key, value]) => {
         if (!(value instanceof Tensor)) return [key, value];
-        return [key, dtype === undefined || value.dtype === dtype ? value.clone() : value.to(dtype)];
+        return [key, dtype === undefined || value.dtype === dtype ? clone(value) : to(value, dtype)];
       }),
     ),
   ) as S;

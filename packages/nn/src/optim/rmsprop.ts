@@ -1,4 +1,4 @@
-import { type Tensor, noGrad, zerosLike } from "@nabla/tensor";
+import { add, add_, div, mul, mul_, noGrad, sqrt, sub, type Tensor, zerosLike } from "@nabla/tensor/functional";
 import { checkOptions, type OptimizerStep } from "@nabla/tensor/internal";
 import { updateParameter } from "./fused-update";
 import { Optimizer, type ParamGroupInput, type StateFields } from "./optimizer";
@@ -103,20 +103,20 @@ function rmspropUpdateWithOps(
   state: RMSpropState,
   { lr, alpha, eps, weightDecay, momentum, centered }: Extract<OptimizerStep, { rule: "rmsprop" }>,
 ): void {
-  if (weightDecay !== 0) grad = grad.add(param.mul(weightDecay));
-  state.squareAvg.mul_(alpha).add_(grad.mul(grad).mul(1 - alpha));
+  if (weightDecay !== 0) grad = add(grad, mul(param, weightDecay));
+  add_(mul_(state.squareAvg, alpha), mul(mul(grad, grad), 1 - alpha));
   let average: Tensor;
   if (centered) {
-    const gradAvg = state.gradAvg!.mul_(alpha).add_(grad.mul(1 - alpha));
-    average = state.squareAvg.sub(gradAvg.mul(gradAvg)).sqrt();
+    const gradAvg = add_(mul_(state.gradAvg!, alpha), mul(grad, 1 - alpha));
+    average = sqrt(sub(state.squareAvg, mul(gradAvg, gradAvg)));
   } else {
-    average = state.squareAvg.sqrt();
+    average = sqrt(state.squareAvg);
   }
-  average = average.add(eps);
+  average = add(average, eps);
   if (momentum > 0) {
-    const buffer = state.momentumBuffer!.mul_(momentum).add_(grad.div(average));
-    param.add_(buffer.mul(-lr));
+    const buffer = add_(mul_(state.momentumBuffer!, momentum), div(grad, average));
+    add_(param, mul(buffer, -lr));
   } else {
-    param.add_(grad.div(average).mul(-lr));
+    add_(param, mul(div(grad, average), -lr));
   }
 }

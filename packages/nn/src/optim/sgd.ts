@@ -1,4 +1,4 @@
-import { NablaError, type Tensor, noGrad, zerosLike } from "@nabla/tensor";
+import { add, add_, copy_, mul, mul_, NablaError, noGrad, type Tensor, zerosLike } from "@nabla/tensor/functional";
 import { checkOptions, type OptimizerStep } from "@nabla/tensor/internal";
 import { updateParameter } from "./fused-update";
 import { Optimizer, type ParamGroupInput, type StateFields } from "./optimizer";
@@ -100,12 +100,12 @@ function sgdUpdateWithOps(
   buffer: Tensor | null,
   { lr, momentum, dampening, weightDecay, nesterov, startsBuffer }: Extract<OptimizerStep, { rule: "sgd" }>,
 ): void {
-  let direction = weightDecay !== 0 ? grad.add(param.mul(weightDecay)) : grad;
+  let direction = weightDecay !== 0 ? add(grad, mul(param, weightDecay)) : grad;
   if (buffer !== null) {
     // the first step starts the running average at d, undamped
-    if (startsBuffer) buffer.copy_(direction);
-    else buffer.mul_(momentum).add_(direction.mul(1 - dampening));
-    direction = nesterov ? direction.add(buffer.mul(momentum)) : buffer;
+    if (startsBuffer) copy_(buffer, direction);
+    else add_(mul_(buffer, momentum), mul(direction, 1 - dampening));
+    direction = nesterov ? add(direction, mul(buffer, momentum)) : buffer;
   }
-  param.add_(direction.mul(-lr));
+  add_(param, mul(direction, -lr));
 }

@@ -1,4 +1,4 @@
-import { isTensor } from "../copies";
+import { isTensor, sharedAcrossCopies } from "../copies";
 import { type DType, isFloating } from "../dtype";
 import { checkFunction, checkOptions } from "../args";
 import { NablaError, describeValue } from "../errors";
@@ -101,7 +101,6 @@ const isSavedNumber = (entry: Tensor | SavedNumber): boolean => entry instanceof
 const asTensor = (entry: Tensor | SavedNumber): Tensor => (entry instanceof SavedNumber ? entry.toTensor() : entry);
 const versionOf = (t: Tensor): number => t.storage.version;
 const isZero = (version: number): boolean => version === 0;
-const holdsNumber = (t: Tensor): boolean => t.storage.holdsNumber;
 const keepable = (t: Tensor): Tensor | SavedNumber => {
   const value = t.storage.heldNumber;
   return value === null ? t : new SavedNumber(value, t.dtype, t.shape);
@@ -131,10 +130,17 @@ class Context implements OpContextBase {
 
   save(...tensors: Tensor[]): void {
     // exact-size arrays, kept by every node of the graph (pushing onto an empty array would
-    // reserve 17 slots); an all-zero version list (nothing saved was written in place) is shared
-    const versions = this.savedVersions.length === 0 ? tensors.map(versionOf) : [...this.savedVersions, ...tensors.map(versionOf)];
-    this.savedVersions = versions.every(isZero) ? unwrittenVersions(versions.length) : versions;
-    const kept = tensors.some(holdsNumber) ? tensors.map(keepable) : tensors;
+    // reserve 17 slots); an all-zero version list (nothing saved was written in place) is shared,
+    // and not built first (most ops save unwritten tensors)
+    let unwritten = this.savedVersions.every(isZero);
+    let numbers = false;
+    for (const t of tensors) {
+      if (t.storage.version !== 0) unwritten = false;
+      if (t.storage.holdsNumber) numbers = true;
+    }
+    const count = this.savedVersions.length + tensors.length;
+    this.savedVersions = unwritten ? unwrittenVersions(count) : [...this.savedVersions, ...tensors.map(versionOf)];
+    const kept = numbers ? tensors.map(keepable) : tensors;
     this.kept = this.kept.length === 0 ? kept : [...this.kept, ...kept];
   }
 
@@ -172,11 +178,15 @@ class Context implements OpContextBase {
    * (sum's shapes) keeps it and can run again, as PyTorch's nodes keep their sizes.
    */
   release(): boolean {
-    const names = this.fieldNames();
-    if (this.kept.length === 0 && !names.some((name) => holdsData(this[name]))) return false;
+    // run for every node of every backward: walks the fields in place rather than listing them
+    if (this.kept.length === 0) {
+      let keepsData = false;
+      for (const name in this) if (!CONTEXT_SLOTS.has(name) && holdsData(this[name])) keepsData = true;
+      if (!keepsData) return false;
+    }
     this.kept = NOTHING_SAVED;
     this.savedVersions = NOTHING_SAVED;
-    for (const name of names) delete this[name];
+    for (const name in this) if (!CONTEXT_SLOTS.has(name)) delete this[name];
     return true;
   }
 }
@@ -278,7 +288,13 @@ export class Node {
   }
 }
 
-const registry = new Map<string, OpDefinition>();
+/**
+ * The ops made so far, by name. Fetched on each use, not held in a module constant: the engine
+ * imports ops that call defineOp as their modules load, which can be before this module's body has run.
+ */
+function registry(): Map<string, OpDefinition> {
+  return sharedAcrossCopies("opRegistry", () => new Map<string, OpDefinition>());
+}
 
 /**
  * Every op made with `defineOp`, by name (built-ins and custom ones), with its formula.
@@ -290,7 +306,7 @@ const registry = new Map<string, OpDefinition>();
  * ```
  */
 export function registeredOps(): ReadonlyMap<string, OpDefinition> {
-  return registry;
+  return registry();
 }
 
 /**
@@ -335,7 +351,7 @@ export function defineOp<Args extends unknown[], Fields extends object = Untyped
   checkFunction("defineOp", `${definition.name}'s forward`, definition.forward);
   checkFunction("defineOp", `${definition.name}'s backward`, definition.backward);
   const untyped = definition as unknown as OpDefinition;
-  registry.set(definition.name, untyped);
+  registry().set(definition.name, untyped);
   return (...args: Args) => applyOp(untyped, args);
 }
 
@@ -385,22 +401,23 @@ function tensorsAmong(op: string, args: readonly unknown[]): Tensor[] {
   return tensors;
 }
 
-/** Shared `needsInputGrad` lists, keyed by their length and flags (see needsInputGradOf). */
-const needsInputGradLists = new Map<number, readonly boolean[]>();
+/** Shared `needsInputGrad` lists, indexed by their length and flags (see needsInputGradOf). */
+const needsInputGradLists: (readonly boolean[])[] = [];
 
 /**
  * Which inputs require grad, as a list shared by every node with the same pattern (a node's own
- * list would be kept by the whole graph). Keyed by a 1 followed by one bit per input, so lists of
- * different lengths never collide; ops with very many tensor inputs get their own list.
+ * list would be kept by the whole graph). Indexed by a 1 followed by one bit per input, so lists of
+ * different lengths never collide; ops with more than 7 tensor inputs (cat, stack) get their own
+ * list, as long as their list of input edges.
  */
 function needsInputGradOf(inputs: readonly Tensor[]): readonly boolean[] {
-  if (inputs.length > 30) return inputs.map((t) => t.requiresGrad);
+  if (inputs.length > 7) return inputs.map((t) => t.requiresGrad);
   let key = 1;
   for (const t of inputs) key = key * 2 + (t.requiresGrad ? 1 : 0);
-  let flags = needsInputGradLists.get(key);
+  let flags = needsInputGradLists[key];
   if (flags === undefined) {
     flags = Object.freeze(inputs.map((t) => t.requiresGrad));
-    needsInputGradLists.set(key, flags);
+    needsInputGradLists[key] = flags;
   }
   return flags;
 }

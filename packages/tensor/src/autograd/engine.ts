@@ -5,6 +5,9 @@ import { Storage, type Tensor } from "../tensor";
 import { checkAnomaly, isAnomalyEnabled, withinBackward } from "./anomaly";
 import type { GradHook, Node } from "./define-op";
 import { setGradEnabled } from "./grad-mode";
+import { add_ } from "../ops/inplace";
+import { clone, to } from "../ops/movement";
+import { add } from "../ops/binary";
 
 /** Options of `Tensor.backward`. */
 export interface BackwardOptions {
@@ -42,7 +45,7 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
   });
   const collect = (key: Tensor | Node, grad: Tensor) => {
     const slots = captureSlots.get(key);
-    if (slots) for (const slot of slots) captured[slot] = captured[slot] ? captured[slot]!.add(grad) : grad;
+    if (slots) for (const slot of slots) captured[slot] = captured[slot] ? add(captured[slot]!, grad) : grad;
   };
 
   const leafGrads = new Map<Tensor, Tensor>();
@@ -64,7 +67,7 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
       const ready: Node[] = [];
       roots.forEach((root, i) => {
         // a seed of another dtype is converted, as every gradient is, to the dtype of its tensor
-        const grad = rootGrads[i]!.dtype === root.dtype ? rootGrads[i]! : rootGrads[i]!.to(root.dtype);
+        const grad = rootGrads[i]!.dtype === root.dtype ? rootGrads[i]! : to(rootGrads[i]!, root.dtype);
         const node = root.gradFn;
         if (node) {
           pending.addToNode(node, grad, false);
@@ -170,8 +173,8 @@ class PendingGradients {
     }
     // one the engine holds alone takes the gradient in place, as PyTorch's engine adds into a
     // gradient nothing else references
-    if (this.own.has(current)) return current.add_(grad);
-    const sum = current.add(grad);
+    if (this.own.has(current)) return add_(current, grad);
+    const sum = add(current, grad);
     if (this.inPlace) this.own.add(sum);
     return sum;
   }
@@ -259,7 +262,7 @@ interface OwnedGradients {
 function storeGrad(t: Tensor, grad: Tensor, createGraph: boolean, owned: OwnedGradients): void {
   const current = t.grad;
   if (createGraph) {
-    t.grad = current ? current.add(grad) : grad;
+    t.grad = current ? add(current, grad) : grad;
   } else if (
     current &&
     !current.requiresGrad &&
@@ -267,12 +270,12 @@ function storeGrad(t: Tensor, grad: Tensor, createGraph: boolean, owned: OwnedGr
     shapesEqual(current.shape, grad.shape) &&
     current.dtype === t.dtype
   ) {
-    current.add_(grad);
+    add_(current, grad);
   } else if (!current && isOwned(grad, t, owned)) {
     owned.taken.add(grad.storage);
     t.grad = grad.alias(); // not a view: the tensor that made the storage is the pass's to drop
   } else {
-    t.grad = current ? current.add(grad).detach() : grad.detach().clone();
+    t.grad = current ? add(current, grad).detach() : clone(grad.detach());
   }
 }
 
@@ -385,7 +388,7 @@ function runNode(node: Node, gradOut: Tensor, into: ReadonlyArray<Tensor | null>
       );
     }
     if (isAnomalyEnabled()) checkAnomaly(`${node.name} backward`, grad, "backward", describeCreation(node, i));
-    if (grad.dtype !== edge.dtype) grad = grad.to(edge.dtype);
+    if (grad.dtype !== edge.dtype) grad = to(grad, edge.dtype);
     checked[i] = grad;
   }
   return checked;

@@ -4,7 +4,7 @@ import { isFloating } from "../dtype";
 import { checkBoolean, checkFunction, checkOptions } from "../args";
 import { NablaError } from "../errors";
 import { stack } from "../ops/indexing";
-import { reshape, view } from "../ops/movement";
+import { reshape, to, view } from "../ops/movement";
 import { formatShape, shapesEqual } from "../shape";
 import { setElement } from "../elements";
 import { Tensor } from "../tensor";
@@ -238,7 +238,7 @@ function checkCotangent(op: string, what: string, given: unknown, like: Tensor, 
   if (!shapesEqual(given.shape, like.shape)) {
     throw new NablaError(op, `${what} ${index} has shape ${formatShape(given.shape)} but must match shape ${formatShape(like.shape)}`);
   }
-  return given.dtype === like.dtype ? given : given.to(like.dtype);
+  return given.dtype === like.dtype ? given : to(given, like.dtype);
 }
 
 function scalarOutput(op: string, out: Tensor): Tensor {

@@ -12,6 +12,7 @@ import type { Tensor } from "../tensor";
 import { runBackward } from "./engine";
 import { autogradGrad } from "./functional";
 import { enableGrad, noGrad } from "./grad-mode";
+import { clone, reshape, to } from "../ops/movement";
 
 /** Options of `gradcheck` (and `gradgradcheck`). */
 export interface GradcheckOptions {
@@ -132,7 +133,7 @@ export function gradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options: Gr
         `input ${i} has elements sharing memory (strides [${t.strides.join(", ")}]): pass a tensor without overlap and apply the view inside f`,
       );
     }
-    const copy = t.dtype === "float64" ? t.detach() : noGrad(() => t.to("float64"));
+    const copy = t.dtype === "float64" ? t.detach() : noGrad(() => to(t, "float64"));
     copy.requiresGrad = true;
     return copy;
   });
@@ -162,7 +163,7 @@ export function gradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options: Gr
       working.forEach((t, i) => {
         if (!differentiated[i]) return;
         const g = grads[k++];
-        if (g) analytic[i]!.set(g.to("float64").data(), j * t.numel);
+        if (g) analytic[i]!.set(to(g, "float64").data(), j * t.numel);
       });
     }
   }
@@ -179,9 +180,9 @@ export function gradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options: Gr
       positionsOf(t).forEach((position, k) => {
         const original = getElement(t, position);
         setElement(t, position, original + eps);
-        const plus = evaluate().to("float64").data();
+        const plus = to(evaluate(), "float64").data();
         setElement(t, position, original - eps);
-        const minus = evaluate().to("float64").data();
+        const minus = to(evaluate(), "float64").data();
         setElement(t, position, original);
         for (let j = 0; j < outCount; j++) {
           const numeric = (plus[j]! - minus[j]!) / (2 * eps);
@@ -260,7 +261,7 @@ export function gradgradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options
         `input ${i} has elements sharing memory (strides ${formatShape(t.strides)}): pass a tensor without overlap and apply the view inside f`,
       );
     }
-    const copy = t.dtype === "float64" ? t.detach() : noGrad(() => t.to("float64"));
+    const copy = t.dtype === "float64" ? t.detach() : noGrad(() => to(t, "float64"));
     copy.requiresGrad = true;
     return copy;
   });
@@ -282,7 +283,7 @@ export function gradgradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options
         `gradOutputs must be a tensor of f's output shape ${formatShape(out.shape)}, got ${isTensor(options.gradOutputs, "gradgradcheck") ? `shape ${formatShape(options.gradOutputs.shape)}` : typeof options.gradOutputs}`,
       );
     }
-    v = noGrad(() => (options.gradOutputs as Tensor).to("float64").clone());
+    v = noGrad(() => clone(to(options.gradOutputs as Tensor, "float64")));
   }
   v.requiresGrad = true;
 
@@ -296,8 +297,8 @@ export function gradgradcheck(f: Fn, inputs: Tensor | readonly Tensor[], options
       const output = f(...args.slice(0, count));
       // f constant in its inputs: the backward pass is identically zero
       if (!output.requiresGrad) return zeros([totalGradientSize], { dtype: "float64" });
-      const grads = autogradGrad(output, targets, { gradOutputs: args[count]!.to(output.dtype), createGraph: true, allowUnused: true });
-      return cat(grads.map((g, k) => (g ?? zerosLike(targets[k]!)).to("float64").reshape([-1])));
+      const grads = autogradGrad(output, targets, { gradOutputs: to(args[count]!, output.dtype), createGraph: true, allowUnused: true });
+      return cat(grads.map((g, k) => reshape(to(g ?? zerosLike(targets[k]!), "float64"), [-1])));
     });
 
   const result = gradcheck(backwardPass, [...working, v], { eps, atol, rtol });

@@ -41,7 +41,8 @@ type AnyAlternative = KernelAlternative<Primitive, unknown>;
  * The kernel that runs a primitive: the reference alone while nothing else is registered (no
  * cost over calling it), else the first alternative that takes the call, falling back to the
  * reference. Checked cheapest first (preference, size, dtype, then what the kernel requires), with
- * fixed parameters rather than rest arguments: no array per call.
+ * fixed parameters rather than rest arguments: no array per call. A size is computed once for
+ * consecutive alternatives that share its function (the CPU's binary and unary kernels do).
  */
 function dispatch(reference: AnyKernel, alternatives: readonly AnyAlternative[]): AnyKernel {
   if (alternatives.length === 0) return reference;
@@ -52,9 +53,18 @@ function dispatch(reference: AnyKernel, alternatives: readonly AnyAlternative[])
   return (a, b, c, d, e, f) => {
     const preference = getKernelPreference();
     if (preference === "js") return reference(a, b, c, d, e, f);
+    const auto = preference === "auto";
+    let sizeOf: AnyKernel | null = null;
+    let size = 0;
     for (let i = 0; i < choices.length; i++) {
       const kernel = choices[i]!;
-      if (preference === "auto" && kernel.size(a, b, c, d, e, f) < kernel.minElements) continue;
+      if (auto) {
+        if (kernel.size !== sizeOf) {
+          sizeOf = kernel.size;
+          size = kernel.size(a, b, c, d, e, f);
+        }
+        if (size < kernel.minElements) continue;
+      }
       if (!kernel.dtypes.includes(kernel.dtype(a, b, c, d, e, f)) || !kernel.accepts(a, b, c, d, e, f)) continue;
       const out = kernel.run(a, b, c, d, e, f);
       if (out !== null) return out;

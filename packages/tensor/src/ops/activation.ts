@@ -3,8 +3,9 @@ import { type OpContext, defineOp } from "../autograd/define-op";
 import { isFloating, promoteTypes } from "../dtype";
 import { NablaError, describeValue } from "../errors";
 import { Tensor } from "../tensor";
-import { where } from "./compare";
-import { expm1, log1p } from "./unary";
+import { gt, where } from "./compare";
+import { exp, expm1, log1p, neg, sigmoid, tanh } from "./unary";
+import { add, div, mul, sub } from "./binary";
 
 // Activations composed of differentiable ops (where, exp, …): no backward of their own; gelu, one
 // op, is the exception. Where a branch that `where` discards could overflow (exp of a large input),
@@ -33,7 +34,7 @@ function floatingInput(op: string, x: unknown): Tensor {
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   const input = floatingInput("leakyRelu", x);
   checkNumber("leakyRelu", "negativeSlope", negativeSlope);
-  return where(input.gt(0), input, input.mul(negativeSlope));
+  return where(gt(input, 0), input, mul(input, negativeSlope));
 }
 
 /**
@@ -49,9 +50,9 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
 export function elu(x: Tensor, alpha = 1): Tensor {
   const input = floatingInput("elu", x);
   checkNumber("elu", "alpha", alpha);
-  const positive = input.gt(0);
+  const positive = gt(input, 0);
   // eˣ of a large positive x would overflow in the branch that where discards
-  return where(positive, input, expm1(where(positive, 0, input)).mul(alpha));
+  return where(positive, input, mul(expm1(where(positive, 0, input)), alpha));
 }
 
 /**
@@ -64,7 +65,7 @@ export function elu(x: Tensor, alpha = 1): Tensor {
  */
 export function silu(x: Tensor): Tensor {
   const input = floatingInput("silu", x);
-  return input.mul(input.sigmoid());
+  return mul(input, sigmoid(input));
 }
 
 /** Options of `gelu`. */
@@ -119,25 +120,25 @@ const geluBackward: (g: Tensor, x: Tensor, form: GeluForm) => Tensor = defineOp(
     // ∂/∂g = gelu′(x) (this op again), ∂/∂x = g gelu″(x)
     return [
       ctx.needsInputGrad[0] ? geluBackward(gradOut, x, ctx.form) : null,
-      ctx.needsInputGrad[1] ? gradOut.mul(g).mul(geluSecondDerivative(x, ctx.form)) : null,
+      ctx.needsInputGrad[1] ? mul(mul(gradOut, g), geluSecondDerivative(x, ctx.form)) : null,
     ];
   },
   formula: { forward: "z = g ⊙ gelu′(x)", backward: "ḡ = z̄ ⊙ gelu′(x), x̄ = z̄ ⊙ g ⊙ gelu″(x)" },
 });
 
 function geluSecondDerivative(x: Tensor, form: GeluForm): Tensor {
-  const square = x.mul(x);
+  const square = mul(x, x);
   if (form === "none") {
     // (x Φ)″ = 2φ + x φ′ = φ (2 − x²), φ(x) = e^(−x²/2) / √(2π)
-    const density = square.mul(-0.5).exp().mul(NORMAL_DENSITY);
-    return density.mul(square.neg().add(2));
+    const density = mul(exp(mul(square, -0.5)), NORMAL_DENSITY);
+    return mul(density, add(neg(square), 2));
   }
   // y = x (1 + t) / 2 with t = tanh u: y″ = (1 − t²) (u′ + x u″ / 2 − x t u′²), where
   // u′ = √(2/π) (1 + 3c x²) and x u″ / 2 = 3c √(2/π) x², c = 0.044715
-  const t = x.add(square.mul(x).mul(CUBIC)).mul(SQRT_2_OVER_PI).tanh();
-  const du = square.mul(3 * CUBIC * SQRT_2_OVER_PI).add(SQRT_2_OVER_PI);
-  const inner = du.add(square.mul(3 * CUBIC * SQRT_2_OVER_PI)).sub(x.mul(t).mul(du.mul(du)));
-  return t.mul(t).neg().add(1).mul(inner);
+  const t = tanh(mul(add(x, mul(mul(square, x), CUBIC)), SQRT_2_OVER_PI));
+  const du = add(mul(square, 3 * CUBIC * SQRT_2_OVER_PI), SQRT_2_OVER_PI);
+  const inner = sub(add(du, mul(square, 3 * CUBIC * SQRT_2_OVER_PI)), mul(mul(x, t), mul(du, du)));
+  return mul(add(neg(mul(t, t)), 1), inner);
 }
 
 /**
@@ -183,8 +184,8 @@ export function softplus(x: Tensor, options?: SoftplusOptions): Tensor {
   const { beta = 1, threshold = 20 } = checkOptions("softplus", options);
   checkNumber("softplus", "beta", beta);
   checkNumber("softplus", "threshold", threshold);
-  const scaled = input.mul(beta);
-  const linear = scaled.gt(threshold);
+  const scaled = mul(input, beta);
+  const linear = gt(scaled, threshold);
   // e^(βx) of the inputs the linear branch takes could overflow: they see 0 instead
-  return where(linear, input, log1p(where(linear, 0, scaled).exp()).div(beta));
+  return where(linear, input, div(log1p(exp(where(linear, 0, scaled))), beta));
 }

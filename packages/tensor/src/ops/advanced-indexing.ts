@@ -9,7 +9,7 @@ import { add, mul } from "./binary";
 import { lt, ne, where } from "./compare";
 import { gatherOp, scatterAddOp, selectIndices } from "./indexing";
 import { checkTarget, writeResult } from "./inplace";
-import { expand, permute, reshape, select, unsqueeze } from "./movement";
+import { clone, expand, permute, reshape, select, to, unsqueeze } from "./movement";
 import { valueRange } from "./operands";
 
 // Advanced indexing (numpy's and PyTorch's x[i, :, j]) is a composite: the indexed dims are moved
@@ -211,10 +211,10 @@ export function indexPut_<T extends Tensor>(x: T, indices: readonly IndexEntry[]
     );
   }
   checkTarget("indexPut_", x);
-  const spread = reshape(expand(source.to(x.dtype), positions.shape), [-1]);
+  const spread = reshape(expand(to(source, x.dtype), positions.shape), [-1]);
   const flatPositions = reshape(positions, [-1]);
   // when recording, compute from a copy: the ops may save their input, which the write changes
-  const old = recordsGraph(x, source) ? x.clone() : x;
+  const old = recordsGraph(x, source) ? clone(x) : x;
   let result: Tensor;
   if (accumulate) {
     // positions of x's own elements, so in range: no second check

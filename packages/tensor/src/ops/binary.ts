@@ -4,8 +4,9 @@ import { NablaError } from "../errors";
 import type { BinaryOp } from "../backends/primitives";
 import { formatShape } from "../shape";
 import { Tensor, type TensorLike } from "../tensor";
-import { where } from "./compare";
+import { eq, ge, gt, lt, where } from "./compare";
 import { broadcastOperands, valueRange } from "./operands";
+import { log, neg } from "./unary";
 
 // Each primitive takes operands already broadcast to one shape (see broadcastOperands); the
 // public function does the broadcasting, so no backward here ever sums over broadcast dims.
@@ -32,7 +33,7 @@ const subOp = defineOp({
     return zip(a, b, dtype, "sub");
   },
   backward(ctx, gradOut) {
-    return [gradOut, ctx.needsInputGrad[1] ? gradOut.neg() : null];
+    return [gradOut, ctx.needsInputGrad[1] ? neg(gradOut) : null];
   },
   formula: { forward: "y = a − b", backward: "ā = ȳ, b̄ = −ȳ" },
 });
@@ -49,7 +50,7 @@ const mulOp = defineOp({
   backward(ctx, gradOut) {
     const { saved, needsInputGrad } = ctx;
     // saved holds b when ā is needed, then a when b̄ is
-    return [needsInputGrad[0] ? gradOut.mul(saved[0]!) : null, needsInputGrad[1] ? gradOut.mul(saved[needsInputGrad[0] ? 1 : 0]!) : null];
+    return [needsInputGrad[0] ? mul(gradOut, saved[0]!) : null, needsInputGrad[1] ? mul(gradOut, saved[needsInputGrad[0] ? 1 : 0]!) : null];
   },
   formula: { forward: "y = a ⊙ b", backward: "ā = ȳ ⊙ b, b̄ = ȳ ⊙ a" },
 });
@@ -64,9 +65,9 @@ const divOp = defineOp({
   },
   backward(ctx, gradOut) {
     const [b, a] = ctx.saved as [Tensor, Tensor | undefined];
-    const gradA = gradOut.div(b);
+    const gradA = div(gradOut, b);
     // d(a/b)/db = −a/b², written as −(ȳ/b)·(a/b) to avoid squaring b
-    return [ctx.needsInputGrad[0] ? gradA : null, ctx.needsInputGrad[1] ? gradA.mul(a!.div(b)).neg() : null];
+    return [ctx.needsInputGrad[0] ? gradA : null, ctx.needsInputGrad[1] ? neg(mul(gradA, div(a!, b))) : null];
   },
   formula: { forward: "y = a / b", backward: "ā = ȳ / b, b̄ = −ȳ ⊙ a / b²" },
 });
@@ -80,9 +81,9 @@ const powOp = defineOp({
   backward(ctx, gradOut) {
     const [a, b] = ctx.saved as [Tensor, Tensor];
     // ∂/∂a = b·a^(b−1), zero where b = 0 (so 0^0 does not produce 0·∞)
-    const gradA = ctx.needsInputGrad[0] ? where(b.eq(0), 0, gradOut.mul(b).mul(a.pow(b.sub(1)))) : null;
+    const gradA = ctx.needsInputGrad[0] ? where(eq(b, 0), 0, mul(mul(gradOut, b), pow(a, sub(b, 1)))) : null;
     // ∂/∂b = a^b·ln a, zero where a = 0 and b ≥ 0 (PyTorch's convention at the boundary)
-    const gradB = ctx.needsInputGrad[1] ? where(a.eq(0).mul(b.ge(0)), 0, gradOut.mul(a.pow(b)).mul(a.log())) : null;
+    const gradB = ctx.needsInputGrad[1] ? where(mul(eq(a, 0), ge(b, 0)), 0, mul(mul(gradOut, pow(a, b)), log(a))) : null;
     return [gradA, gradB];
   },
   formula: { forward: "y = a^b", backward: "ā = ȳ ⊙ b ⊙ a^(b−1), b̄ = ȳ ⊙ a^b ⊙ ln a" },
@@ -96,7 +97,7 @@ const maximumOp = defineOp({
   },
   backward(ctx, gradOut) {
     const [a, b] = ctx.saved as [Tensor, Tensor];
-    return splitByComparison(gradOut, a.gt(b), a.eq(b), ctx.needsInputGrad);
+    return splitByComparison(gradOut, gt(a, b), eq(a, b), ctx.needsInputGrad);
   },
   formula: { forward: "y = max(a, b)", backward: "ā = ȳ where a > b, b̄ = ȳ where b > a; ties split ȳ/2 each" },
 });
@@ -109,14 +110,14 @@ const minimumOp = defineOp({
   },
   backward(ctx, gradOut) {
     const [a, b] = ctx.saved as [Tensor, Tensor];
-    return splitByComparison(gradOut, a.lt(b), a.eq(b), ctx.needsInputGrad);
+    return splitByComparison(gradOut, lt(a, b), eq(a, b), ctx.needsInputGrad);
   },
   formula: { forward: "y = min(a, b)", backward: "ā = ȳ where a < b, b̄ = ȳ where b < a; ties split ȳ/2 each" },
 });
 
 /** The winner takes the gradient; at a tie each side gets half (PyTorch's maximum/minimum). */
 function splitByComparison(gradOut: Tensor, aWins: Tensor, tie: Tensor, needs: readonly boolean[]): (Tensor | null)[] {
-  const half = gradOut.mul(0.5);
+  const half = mul(gradOut, 0.5);
   return [needs[0] ? where(aWins, gradOut, where(tie, half, 0)) : null, needs[1] ? where(aWins, 0, where(tie, half, gradOut)) : null];
 }
 

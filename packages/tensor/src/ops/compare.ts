@@ -6,6 +6,7 @@ import { broadcastShapes, formatShape } from "../shape";
 import type { CompareOp } from "../backends/primitives";
 import { Tensor, type TensorLike } from "../tensor";
 import { broadcastOperands } from "./operands";
+import { to } from "./movement";
 
 // Comparisons have no gradient, so they are plain functions, not ops: their bool results never
 // join the graph.
@@ -142,7 +143,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Ten
     if (value.ndim !== 0) {
       throw new NablaError("maskedFill", `value must be a number or a 0-d tensor, got a tensor of shape ${formatShape(value.shape)}`);
     }
-    fill = value.dtype === x.dtype ? value : value.to(x.dtype);
+    fill = value.dtype === x.dtype ? value : to(value, x.dtype);
   } else {
     throw new NablaError("maskedFill", `value must be a number or a 0-d tensor, got ${describeValue(value)}`);
   }

@@ -6,7 +6,7 @@ import { formatShape, numelOf } from "../shape";
 import { Tensor } from "../tensor";
 import { eq, where } from "./compare";
 import { matmul } from "./linalg";
-import { expand, permute, reshape } from "./movement";
+import { expand, permute, reshape, to } from "./movement";
 import { sum } from "./reduce";
 
 // einsum is a composite: each operand's repeated subscripts become a diagonal (where + sum),
@@ -141,7 +141,7 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
     if (letters > x.ndim) fail(`operand ${i} has ${x.ndim} dims but ${letters} subscripts besides its ellipsis`);
     const covered = x.ndim - letters;
     ellipsisRank = Math.max(ellipsisRank, covered);
-    return { x: x.dtype === dtype ? x : x.to(dtype), labels: [...before, ...(after === null ? [] : [`…${covered}`]), ...(after ?? [])] };
+    return { x: x.dtype === dtype ? x : to(x, dtype), labels: [...before, ...(after === null ? [] : [`…${covered}`]), ...(after ?? [])] };
   });
   for (const t of terms) {
     const at = t.labels.findIndex((l) => l.startsWith("…"));

@@ -9,9 +9,11 @@ import { formatShape, shapesEqual, broadcastShapes } from "../shape";
 import { markWritten } from "../elements";
 import { recordsGraph, setHistoryRefresher, Tensor, type TensorLike } from "../tensor";
 import { add, div, mul, sub } from "./binary";
-import { where } from "./compare";
+import { gt, where } from "./compare";
 import { gatherOp } from "./indexing";
-import { asStrided, expand, reshape } from "./movement";
+import { asStrided, clone, contiguous, expand, reshape, to } from "./movement";
+import { clamp } from "./unary";
+import { sum } from "./reduce";
 
 /**
  * In-place ops compute the out-of-place result and write it through the target's layout, so a
@@ -64,7 +66,7 @@ export function writeResult(op: string, target: Tensor, result: Tensor): Tensor 
   }
   target.storage.backend.run.write(target, result);
   markWritten(target);
-  if (result.gradFn) recordWrite(target, result.dtype === target.dtype ? result : result.to(target.dtype));
+  if (result.gradFn) recordWrite(target, result.dtype === target.dtype ? result : to(result, target.dtype));
   return target;
 }
 
@@ -92,14 +94,14 @@ function withViewReplaced(base: Tensor, view: Tensor, values: Tensor): Tensor {
   // (a view never reaches one storage position twice: checkTarget rejects overlap)
   const slot = noGrad(() => {
     const marks = zeros([base.storage.size], { dtype: "int32" });
-    asStrided(marks, view.shape, view.strides, view.offset).copy_(reshape(arange(1, view.numel + 1, 1, { dtype: "int32" }), view.shape));
-    return asStrided(marks, base.shape, base.strides, base.offset).contiguous();
+    copy_(asStrided(marks, view.shape, view.strides, view.offset), reshape(arange(1, view.numel + 1, 1, { dtype: "int32" }), view.shape));
+    return contiguous(asStrided(marks, base.shape, base.strides, base.offset));
   });
-  const inView = slot.gt(0);
+  const inView = gt(slot, 0);
   // an empty view replaces nothing, and there is nothing to gather from: its values (the sum of
   // none, 0) still enter the graph, so the base's gradient history reaches them as in PyTorch
-  if (view.numel === 0) return where(inView, values.sum(), base);
-  const index = reshape(slot.sub(1).clamp(0), [-1]);
+  if (view.numel === 0) return where(inView, sum(values), base);
+  const index = reshape(clamp(sub(slot, 1), 0), [-1]);
   // slot − 1 < view.numel by construction, so gather's range check (a read-back) is not needed
   return where(inView, reshape(gatherOp(reshape(values, [-1]), 0, index), base.shape), base);
 }
@@ -137,7 +139,7 @@ function arithmetic_(op: string, fn: (a: Tensor, b: TensorLike) => Tensor, addIn
     if (isTensor(other, op)) broadcastShapes(op, target.shape, other.shape);
     if (addInto?.(target, other)) return target;
     // when recording, compute from a copy: the op may save its input, which the write would change
-    const operand = recordsGraph(target, other) ? target.clone() : target;
+    const operand = recordsGraph(target, other) ? clone(target) : target;
     return writeResult(op, target, fn(operand, other)) as T;
   };
 }
@@ -218,7 +220,7 @@ export const div_ = arithmetic_("div_", div);
  * continues, and the old values get a zero gradient (PyTorch's fill_ and copy_ backward).
  */
 function replaceValues(op: string, target: Tensor, source: Tensor): Tensor {
-  const replaced = where(full([], false, { dtype: "bool" }), target, source.to(target.dtype));
+  const replaced = where(full([], false, { dtype: "bool" }), target, to(source, target.dtype));
   return writeResult(op, target, replaced);
 }
 

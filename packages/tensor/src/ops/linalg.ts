@@ -5,7 +5,8 @@ import { markWritten } from "../elements";
 import { NablaError } from "../errors";
 import { broadcastShapes, formatShape } from "../shape";
 import { Tensor } from "../tensor";
-import { expand, reshape, squeeze, unsqueeze } from "./movement";
+import { expand, matrixTranspose, reshape, squeeze, unsqueeze } from "./movement";
+import { add_ } from "./inplace";
 
 const matmulOp: (a: Tensor, b: Tensor) => Tensor = defineOp({
   name: "matmul",
@@ -19,7 +20,10 @@ const matmulOp: (a: Tensor, b: Tensor) => Tensor = defineOp({
   backward(ctx, gradOut) {
     const [a, b] = ctx.saved as [Tensor, Tensor];
     // C = A B  ⇒  Ā = C̄ Bᵀ,  B̄ = Aᵀ C̄ (the transposes are views; the kernel packs them)
-    return [ctx.needsInputGrad[0] ? matmulOp(gradOut, b.mT) : null, ctx.needsInputGrad[1] ? matmulOp(a.mT, gradOut) : null];
+    return [
+      ctx.needsInputGrad[0] ? matmulOp(gradOut, matrixTranspose(b)) : null,
+      ctx.needsInputGrad[1] ? matmulOp(matrixTranspose(a), gradOut) : null,
+    ];
   },
   formula: { forward: "C = A B", backward: "Ā = C̄ Bᵀ, B̄ = Aᵀ C̄" },
 });
@@ -91,7 +95,7 @@ export function matmulInto(into: Tensor, a: Tensor, b: Tensor): Tensor {
   if (a.dtype !== into.dtype || b.dtype !== into.dtype || !isFloating(into.dtype)) {
     throw new NablaError("matmulInto", `expected operands of into's floating dtype ${into.dtype}, got ${a.dtype} and ${b.dtype}`);
   }
-  if (!into.isContiguous() || into.storage === a.storage || into.storage === b.storage) return into.add_(matmulOp(a, b));
+  if (!into.isContiguous() || into.storage === a.storage || into.storage === b.storage) return add_(into, matmulOp(a, b));
   into.storage.backend.run.matmul(a, b, into.dtype, into);
   markWritten(into);
   return into;

@@ -17,6 +17,8 @@ import { type Shape, checkRank, checkShape, formatShape, inferShape, normalizeDi
 import { copyOf, Tensor, type Dims } from "../tensor";
 import { gatherOp, scatterAddToZeros } from "./indexing";
 import { sum } from "./reduce";
+import { div } from "./binary";
+import { add_ } from "./inplace";
 
 // Every view op computes a new layout over the same storage; its backward is the inverse movement.
 
@@ -227,12 +229,12 @@ const sliceOp = defineOp({
   backward(ctx, gradOut) {
     // write ȳ into zeros at the sliced positions: a scatter-add along dim
     const { dim, first, step } = ctx;
-    const positions = arangeIndex(first, step, gradOut.shape[dim]!, gradOut.ndim, dim).expand(gradOut.shape);
+    const positions = expand(arangeIndex(first, step, gradOut.shape[dim]!, gradOut.ndim, dim), gradOut.shape);
     return [scatterAddToZeros(ctx.inputShape, dim, positions, gradOut)];
   },
   accumulateInto(ctx, gradOut, [into]) {
     const { dim, first, step } = ctx;
-    sliceOp(into!, dim, first, first + (gradOut.shape[dim]! - 1) * step + 1, step).add_(gradOut);
+    add_(sliceOp(into!, dim, first, first + (gradOut.shape[dim]! - 1) * step + 1, step), gradOut);
     return [null];
   },
   formula: { forward: "y = x[start:end:step] along dim", backward: "x̄ = zeros(shape(x)) with x̄[start:end:step] = ȳ" },
@@ -394,7 +396,7 @@ const asStridedOp = defineOp({
       const counts = new Float64Array(storageLength);
       for (const p of inputPositions.data()) counts[p]! += 1;
       const shared = Tensor.fromData(counts, [storageLength], "float64");
-      gradIn = gradIn.div(reshape(gatherOp(shared, 0, inputPositions), ctx.input.shape).to(gradOut.dtype));
+      gradIn = div(gradIn, to(reshape(gatherOp(shared, 0, inputPositions), ctx.input.shape), gradOut.dtype));
     }
     return [gradIn];
   },

@@ -3,7 +3,7 @@ import { type DType, resultType } from "../dtype";
 import { NablaError, describeValue } from "../errors";
 import { broadcastShapes, type Shape, shapesEqual } from "../shape";
 import { Tensor, type TensorLike } from "../tensor";
-import { expand } from "./movement";
+import { expand, to } from "./movement";
 
 function checkOperand(op: string, value: unknown, position: number): void {
   if (isTensor(value, op) || typeof value === "number" || typeof value === "boolean") return;
@@ -40,18 +40,22 @@ export function broadcastOperands(
   operands: readonly unknown[],
   { toCommonDtype = true } = {},
 ): { tensors: Tensor[]; dtype: DType } {
-  operands.forEach((v, i) => {
-    checkOperand(op, v, i);
-  });
+  // plain loops: this runs for every elementwise op, where closures and growing arrays show
+  for (let i = 0; i < operands.length; i++) checkOperand(op, operands[i], i);
   const checked = operands as readonly TensorLike[];
   const dtype = resultType(checked);
   const shape = commonShape(op, checked);
-  const tensors = checked.map((v) => {
-    if (!isTensor(v, op)) return Tensor.fromNumber(v, dtype, shape);
+  const tensors = new Array<Tensor>(checked.length);
+  for (let i = 0; i < checked.length; i++) {
+    const v = checked[i]!;
+    if (!isTensor(v, op)) {
+      tensors[i] = Tensor.fromNumber(v, dtype, shape);
+      continue;
+    }
     // converted before the expand, so only the operand's own elements are
-    const converted = toCommonDtype && v.dtype !== dtype ? v.to(dtype) : v;
-    return shapesEqual(converted.shape, shape) ? converted : expand(converted, shape);
-  });
+    const converted = toCommonDtype && v.dtype !== dtype ? to(v, dtype) : v;
+    tensors[i] = shapesEqual(converted.shape, shape) ? converted : expand(converted, shape);
+  }
   return { tensors, dtype };
 }
 

@@ -6,10 +6,12 @@ import { checkBoolean, checkDims, checkInteger, checkTensor } from "../args";
 import { formatShape, normalizeDim, normalizeDims } from "../shape";
 import { Tensor, type Dims } from "../tensor";
 import { ones, zerosLike } from "../creation";
-import { where } from "./compare";
+import { eq, gt, ne, where } from "./compare";
 import { cat } from "./indexing";
-import { expand, reshape } from "./movement";
+import { expand, narrow, permute, reshape, to } from "./movement";
 import { cumprodOp } from "./scan";
+import { abs, sign, sqrt } from "./unary";
+import { div, mul, pow } from "./binary";
 
 /** A reduction's `dim` argument checked: undefined (all dims), an integer or a list of integers. */
 export function checkReductionDim(op: string, dim: unknown): Dims | undefined {
@@ -84,11 +86,11 @@ function extremum(kind: "max" | "min") {
     backward(ctx, gradOut) {
       // the gradient is shared evenly among the elements equal to the extreme (PyTorch's amax/amin)
       const [x, out] = ctx.saved as [Tensor, Tensor];
-      const winners = x.eq(reshape(out, ctx.keptShape));
-      const count = winners.sum(reductionDims(ctx.keptShape, x.shape), true);
+      const winners = eq(x, reshape(out, ctx.keptShape));
+      const count = sum(winners, reductionDims(ctx.keptShape, x.shape), true);
       // a mask product, not a where: a NaN extreme equals nothing, so 0 · (ȳ / 0) makes its whole
       // slice's gradient NaN, as in PyTorch, instead of silently zero
-      return [winners.to(gradOut.dtype).mul(reshape(gradOut, ctx.keptShape).div(count))];
+      return [mul(to(winners, gradOut.dtype), div(reshape(gradOut, ctx.keptShape), count))];
     },
     formula: {
       forward: `y = ${kind} x over dims`,
@@ -209,7 +211,7 @@ const prodOp = defineOp({
   },
   backward(ctx, gradOut) {
     const [x] = ctx.saved as [Tensor];
-    return [expand(reshape(gradOut, ctx.keptShape), x.shape).mul(productOfOthers(x, ctx.keptShape))];
+    return [mul(expand(reshape(gradOut, ctx.keptShape), x.shape), productOfOthers(x, ctx.keptShape))];
   },
   formula: { forward: "y = ∏ x over dims", backward: "x̄_i = ȳ ⊙ ∏_{j≠i} x_j (the product of the others)" },
 });
@@ -223,17 +225,17 @@ function productOfOthers(x: Tensor, keptShape: readonly number[]): Tensor {
   const reduced = reductionDims(keptShape, x.shape);
   const kept = x.shape.map((_, d) => d).filter((d) => !reduced.includes(d));
   const order = [...kept, ...reduced];
-  const grouped = x.permute(order);
+  const grouped = permute(x, order);
   const batch = kept.map((d) => x.shape[d]!);
   const n = reduced.reduce((count, d) => count * x.shape[d]!, 1);
   if (n === 0) return zerosLike(x);
-  const rows = grouped.reshape([...batch, n]);
+  const rows = reshape(grouped, [...batch, n]);
   const last = batch.length;
   const one = ones([...batch, 1], { dtype: x.dtype });
-  const before = cat([one, cumprodOp(rows.narrow(last, 0, n - 1), last, false)], last);
-  const after = cat([cumprodOp(rows.narrow(last, 1, n - 1), last, true), one], last);
+  const before = cat([one, cumprodOp(narrow(rows, last, 0, n - 1), last, false)], last);
+  const after = cat([cumprodOp(narrow(rows, last, 1, n - 1), last, true), one], last);
   const inverse = order.map((_, d) => order.indexOf(d));
-  return before.mul(after).reshape(grouped.shape).permute(inverse);
+  return permute(reshape(mul(before, after), grouped.shape), inverse);
 }
 
 /**
@@ -268,7 +270,7 @@ export function any(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   checkTensor("any", "input", x);
   const checked = checkReductionDim("any", dim);
   reductionShape("any", x, checked, keepdim);
-  return x.ne(0).sum(checked, keepdim).gt(0);
+  return gt(sum(ne(x, 0), checked, keepdim), 0);
 }
 
 /**
@@ -286,7 +288,7 @@ export function all(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   checkTensor("all", "input", x);
   const checked = checkReductionDim("all", dim);
   reductionShape("all", x, checked, keepdim);
-  return x.eq(0).sum(checked, keepdim).eq(0);
+  return eq(sum(eq(x, 0), checked, keepdim), 0);
 }
 
 type NormFields = { p: number; dim: Dims | undefined; keptShape: number[] };
@@ -301,19 +303,15 @@ const normOp = defineOp({
         `cannot take the ${p > 0 ? "" : "-"}inf norm over a zero-size dim (shape ${formatShape(x.shape)}): max and min have no identity`,
       );
     }
-    const size = x.abs();
+    const size = abs(x);
     let out: Tensor;
-    if (p === Infinity) out = size.max(dim, keepdim);
-    else if (p === -Infinity) out = size.min(dim, keepdim);
+    if (p === Infinity) out = max(size, dim, keepdim);
+    else if (p === -Infinity) out = min(size, dim, keepdim);
     else if (p === 0)
-      out = x.ne(0).sum(dim, keepdim).to(x.dtype); // how many are non-zero
-    else if (p === 1) out = size.sum(dim, keepdim);
-    else if (p === 2) out = x.mul(x).sum(dim, keepdim).sqrt();
-    else
-      out = size
-        .pow(p)
-        .sum(dim, keepdim)
-        .pow(1 / p);
+      out = to(sum(ne(x, 0), dim, keepdim), x.dtype); // how many are non-zero
+    else if (p === 1) out = sum(size, dim, keepdim);
+    else if (p === 2) out = sqrt(sum(mul(x, x), dim, keepdim));
+    else out = pow(sum(pow(size, p), dim, keepdim), 1 / p);
     ctx.save(x, out);
     ctx.p = p;
     ctx.dim = dim;
@@ -327,30 +325,30 @@ const normOp = defineOp({
     const g = reshape(gradOut, ctx.keptShape);
     const norm = reshape(out, ctx.keptShape);
     if (p === 0) return [zerosLike(x)];
-    if (p === 1) return [x.sign().mul(g)];
-    if (p === 2) return [x.mul(divideUnlessZero(g, norm))];
+    if (p === 1) return [mul(sign(x), g)];
+    if (p === 2) return [mul(x, divideUnlessZero(g, norm))];
     if (Math.abs(p) === Infinity) {
       // the gradient is shared evenly among the elements whose size is the extreme
-      const extreme = x.abs().eq(norm);
-      const count = extreme.sum(ctx.dim, true);
-      return [x.sign().mul(g.div(count)).mul(extreme.to(x.dtype))];
+      const extreme = eq(abs(x), norm);
+      const count = sum(extreme, ctx.dim, true);
+      return [mul(mul(sign(x), div(g, count)), to(extreme, x.dtype))];
     }
-    const size = x.abs();
+    const size = abs(x);
     if (p < 1) {
       // |x|^(p−1) is infinite at 0, where the gradient is 0
-      const scaled = where(x.eq(0), 0, x.sign().mul(size.pow(p - 1)));
-      return [scaled.mul(g).mul(norm.pow(1 - p))];
+      const scaled = where(eq(x, 0), 0, mul(sign(x), pow(size, p - 1)));
+      return [mul(mul(scaled, g), pow(norm, 1 - p))];
     }
-    const scaled = p < 2 ? x.sign().mul(size.pow(p - 1)) : x.mul(size.pow(p - 2));
-    return [scaled.mul(divideUnlessZero(g, norm.pow(p - 1)))];
+    const scaled = p < 2 ? mul(sign(x), pow(size, p - 1)) : mul(x, pow(size, p - 2));
+    return [mul(scaled, divideUnlessZero(g, pow(norm, p - 1)))];
   },
   formula: { forward: "y = (Σ |x|^p)^(1/p) over dims", backward: "x̄ = ȳ ⊙ sign(x) |x|^(p−1) / y^(p−1)  (0 where y = 0)" },
 });
 
 /** g / d, and 0 where d is 0 (the divisor is made 1 there, so no ∞ reaches a later gradient). */
 function divideUnlessZero(g: Tensor, d: Tensor): Tensor {
-  const zero = d.eq(0);
-  return where(zero, 0, g.div(where(zero, 1, d)));
+  const zero = eq(d, 0);
+  return where(zero, 0, div(g, where(zero, 1, d)));
 }
 
 /**

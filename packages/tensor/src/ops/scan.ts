@@ -5,7 +5,10 @@ import { arange, eye } from "../creation";
 import { isFloating } from "../dtype";
 import { normalizeDim } from "../shape";
 import { Tensor } from "../tensor";
-import { where } from "./compare";
+import { eq, ge, le, where } from "./compare";
+import { expand, reshape, transpose, unsqueeze } from "./movement";
+import { div, mul } from "./binary";
+import { sum } from "./reduce";
 
 // Running sums and products along one dim, through the scan primitive. The ops take a `reverse`
 // flag (scan from the last element backwards) because each backward is a scan the other way.
@@ -50,7 +53,7 @@ export const cumprodOp: (x: Tensor, dim: number, reverse: boolean) => Tensor = d
     // x̄_i = Σ_{k≥i} ȳ_k ∏_{j≤k, j≠i} x_j. Without zeros that is (Σ_{k≥i} ȳ_k y_k) / x_i, a
     // scan the other way; a zero would make it 0 / 0, so then the products of the others are
     // formed explicitly (PyTorch checks for zeros the same way)
-    if (x.eq(0).sum().item() === 0) return [cumsumOp(gradOut.mul(y), dim, !reverse).div(x)];
+    if (sum(eq(x, 0)).item() === 0) return [div(cumsumOp(mul(gradOut, y), dim, !reverse), x)];
     return [cumprodGradWithZeros(x, gradOut, dim, reverse)];
   },
   formula: { forward: "y_k = ∏_{i≤k} x_i", backward: "x̄_i = Σ_{k≥i} ȳ_k ∏_{j≤k, j≠i} x_j" },
@@ -64,13 +67,13 @@ export const cumprodOp: (x: Tensor, dim: number, reverse: boolean) => Tensor = d
 function cumprodGradWithZeros(x: Tensor, gradOut: Tensor, dim: number, reverse: boolean): Tensor {
   const n = x.shape[dim]!;
   const last = x.ndim - 1;
-  const xt = x.transpose(dim, last).unsqueeze(-2); // [..., 1, n]: x_j in column j
-  const rows = where(eye(n, n, { dtype: "bool" }), 1, xt.expand([...xt.shape.slice(0, -2), n, n]));
+  const xt = unsqueeze(transpose(x, dim, last), -2); // [..., 1, n]: x_j in column j
+  const rows = where(eye(n, n, { dtype: "bool" }), 1, expand(xt, [...xt.shape.slice(0, -2), n, n]));
   const products = cumprodOp(rows, last + 1, reverse);
   const index = arange(n);
-  const reached = reverse ? index.unsqueeze(1).ge(index) : index.unsqueeze(1).le(index); // [i, k]: does x_i reach y_k
-  const weighted = where(reached, products.mul(gradOut.transpose(dim, last).unsqueeze(-2)), 0);
-  return weighted.sum(-1).transpose(dim, last);
+  const reached = reverse ? ge(unsqueeze(index, 1), index) : le(unsqueeze(index, 1), index); // [i, k]: does x_i reach y_k
+  const weighted = where(reached, mul(products, unsqueeze(transpose(gradOut, dim, last), -2)), 0);
+  return transpose(sum(weighted, -1), dim, last);
 }
 
 /** A scan's dim checked against x; a 0-d tensor is scanned as one element. */
@@ -91,7 +94,7 @@ function scanDim(op: string, x: Tensor, dim: unknown): number {
 export function cumsum(x: Tensor, dim: number): Tensor {
   checkTensor("cumsum", "input", x);
   const d = scanDim("cumsum", x, dim);
-  return x.ndim === 0 ? cumsumOp(x.reshape([1]), 0, false).reshape([]) : cumsumOp(x, d, false);
+  return x.ndim === 0 ? reshape(cumsumOp(reshape(x, [1]), 0, false), []) : cumsumOp(x, d, false);
 }
 
 /**
@@ -108,5 +111,5 @@ export function cumsum(x: Tensor, dim: number): Tensor {
 export function cumprod(x: Tensor, dim: number): Tensor {
   checkTensor("cumprod", "input", x);
   const d = scanDim("cumprod", x, dim);
-  return x.ndim === 0 ? cumprodOp(x.reshape([1]), 0, false).reshape([]) : cumprodOp(x, d, false);
+  return x.ndim === 0 ? reshape(cumprodOp(reshape(x, [1]), 0, false), []) : cumprodOp(x, d, false);
 }

@@ -5,6 +5,9 @@ import { NablaError } from "../errors";
 import type { BinaryOp, UnaryOp } from "../backends/primitives";
 import { Tensor } from "../tensor";
 import { where } from "./compare";
+import { to } from "./movement";
+import { square } from "../composite";
+import { add, div, mul } from "./binary";
 
 /** A public unary op: defineOp's, with the input checked to be a Tensor first, in the op's name. */
 /* @__NO_SIDE_EFFECTS__ */
@@ -75,7 +78,7 @@ export const neg = unaryOp({
     return map(x, "neg");
   },
   backward(_ctx, gradOut) {
-    return [gradOut.neg()];
+    return [neg(gradOut)];
   },
   formula: { forward: "y = −x", backward: "x̄ = −ȳ" },
 });
@@ -88,7 +91,7 @@ export const neg = unaryOp({
  * exp(tensor([0, 1])); // → [1, 2.7182817]
  * ```
  */
-export const exp = realOp("exp", "output", (gradOut, y) => gradOut.mul(y), {
+export const exp = realOp("exp", "output", (gradOut, y) => mul(gradOut, y), {
   // d exp = exp: keep the output, not the input
   forward: "y = eˣ",
   backward: "x̄ = ȳ ⊙ y",
@@ -103,7 +106,7 @@ export const exp = realOp("exp", "output", (gradOut, y) => gradOut.mul(y), {
  * log(tensor([1, Math.E, 0])); // → [0, 1, -Infinity]
  * ```
  */
-export const log = realOp("log", "input", (gradOut, x) => gradOut.div(x), {
+export const log = realOp("log", "input", (gradOut, x) => div(gradOut, x), {
   forward: "y = ln x",
   backward: "x̄ = ȳ / x",
 });
@@ -116,7 +119,7 @@ export const log = realOp("log", "input", (gradOut, x) => gradOut.div(x), {
  * sqrt(tensor([4, 9])); // → [2, 3]
  * ```
  */
-export const sqrt = realOp("sqrt", "output", (gradOut, y) => gradOut.div(y.mul(2)), {
+export const sqrt = realOp("sqrt", "output", (gradOut, y) => div(gradOut, mul(y, 2)), {
   forward: "y = √x",
   backward: "x̄ = ȳ / (2y)",
 });
@@ -138,7 +141,7 @@ export const abs = unaryOp({
   },
   backward(ctx, gradOut) {
     const [x] = ctx.saved as [Tensor];
-    return [gradOut.mul(sign(x))]; // abs'(0) = sign(0) = 0, as PyTorch
+    return [mul(gradOut, sign(x))]; // abs'(0) = sign(0) = 0, as PyTorch
   },
   formula: { forward: "y = |x|", backward: "x̄ = ȳ ⊙ sign(x)  (0 at x = 0)" },
 });
@@ -159,7 +162,7 @@ export const sign = unaryOp({
     return map(x, "sign"); // keeps 0, -0 and NaN
   },
   backward(_ctx, gradOut) {
-    return [gradOut.mul(0)]; // piecewise constant: zero almost everywhere
+    return [mul(gradOut, 0)]; // piecewise constant: zero almost everywhere
   },
   formula: { forward: "y = sign(x)", backward: "x̄ = 0" },
 });
@@ -197,7 +200,7 @@ const tanhBackward: (g: Tensor, y: Tensor) => Tensor = defineOp({
   backward(ctx, gradOut) {
     const [g, y] = ctx.saved as [Tensor, Tensor];
     // ∂/∂g = 1 − y² (this op again), ∂/∂y = −2 g y
-    return [ctx.needsInputGrad[0] ? tanhBackward(gradOut, y) : null, ctx.needsInputGrad[1] ? gradOut.mul(g).mul(y).mul(-2) : null];
+    return [ctx.needsInputGrad[0] ? tanhBackward(gradOut, y) : null, ctx.needsInputGrad[1] ? mul(mul(mul(gradOut, g), y), -2) : null];
   },
   formula: { forward: "z = g ⊙ (1 − y²)", backward: "ḡ = z̄ ⊙ (1 − y²), ȳ = −2 z̄ ⊙ g ⊙ y" },
 });
@@ -227,7 +230,7 @@ const sigmoidBackward: (g: Tensor, y: Tensor) => Tensor = defineOp({
     // ∂/∂g = y (1 − y) (this op again), ∂/∂y = g (1 − 2y)
     return [
       ctx.needsInputGrad[0] ? sigmoidBackward(gradOut, y) : null,
-      ctx.needsInputGrad[1] ? gradOut.mul(g).mul(y.mul(-2).add(1)) : null,
+      ctx.needsInputGrad[1] ? mul(mul(gradOut, g), add(mul(y, -2), 1)) : null,
     ];
   },
   formula: { forward: "z = g ⊙ y ⊙ (1 − y)", backward: "ḡ = z̄ ⊙ y ⊙ (1 − y), ȳ = z̄ ⊙ g ⊙ (1 − 2y)" },
@@ -280,7 +283,7 @@ const reluBackward: (g: Tensor, y: Tensor) => Tensor = defineOp({
  * sin(tensor([0, Math.PI / 2])); // → [0, 1]
  * ```
  */
-export const sin = realOp("sin", "input", (gradOut, x) => gradOut.mul(x.cos()), {
+export const sin = realOp("sin", "input", (gradOut, x) => mul(gradOut, cos(x)), {
   forward: "y = sin x",
   backward: "x̄ = ȳ ⊙ cos x",
 });
@@ -293,7 +296,7 @@ export const sin = realOp("sin", "input", (gradOut, x) => gradOut.mul(x.cos()), 
  * cos(tensor([0, Math.PI])); // → [1, -1]
  * ```
  */
-export const cos = realOp("cos", "input", (gradOut, x) => gradOut.mul(x.sin()).neg(), {
+export const cos = realOp("cos", "input", (gradOut, x) => neg(mul(gradOut, sin(x))), {
   forward: "y = cos x",
   backward: "x̄ = −ȳ ⊙ sin x",
 });
@@ -307,7 +310,7 @@ export const cos = realOp("cos", "input", (gradOut, x) => gradOut.mul(x.sin()).n
  * erf(tensor([0, 1])); // → [0, 0.84270079]
  * ```
  */
-export const erf = realOp("erf", "input", (gradOut, x) => gradOut.mul(exp(x.square().neg()).mul(2 / Math.sqrt(Math.PI))), {
+export const erf = realOp("erf", "input", (gradOut, x) => mul(gradOut, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI))), {
   forward: "y = erf x = (2/√π) ∫₀ˣ e^(−t²) dt",
   backward: "x̄ = ȳ ⊙ (2/√π) e^(−x²)",
 });
@@ -355,7 +358,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   // a bound that is not an integer (a fraction, ±Infinity, NaN) makes an integer tensor's result
   // float32, as PyTorch's type promotion with a float scalar does
   const given = [min, max].filter((bound): bound is number => bound !== undefined && bound !== null);
-  const input = !isFloating(x.dtype) && given.some((bound) => !Number.isInteger(bound)) ? x.to("float32") : x;
+  const input = !isFloating(x.dtype) && given.some((bound) => !Number.isInteger(bound)) ? to(x, "float32") : x;
   // a bound the computing dtype cannot hold is refused, as PyTorch does, never wrapped or rounded
   // to ±Infinity (clamp(int32 tensor, 2 ** 40), clamp(float32 tensor, 1e39))
   for (const bound of given) checkValueFits("clamp", bound, input.dtype);
@@ -375,7 +378,7 @@ function roundingOp(name: "floor" | "ceil" | "round" | "trunc", rule: string) {
       return map(x, name);
     },
     backward(_ctx, gradOut) {
-      return [gradOut.mul(0)];
+      return [mul(gradOut, 0)];
     },
     formula: { forward: `y = ${rule}`, backward: "x̄ = 0" },
   });
@@ -433,7 +436,7 @@ export const trunc = roundingOp("trunc", "x rounded toward 0");
  * reciprocal(tensor([2, -0.5, 0])); // → [0.5, -2, Infinity]
  * ```
  */
-export const reciprocal = realOp("reciprocal", "output", (gradOut, y) => gradOut.mul(y.mul(y)).neg(), {
+export const reciprocal = realOp("reciprocal", "output", (gradOut, y) => neg(mul(gradOut, mul(y, y))), {
   // d(1/x) = −1/x² = −y²
   forward: "y = 1 / x",
   backward: "x̄ = −ȳ ⊙ y²",
@@ -448,7 +451,7 @@ export const reciprocal = realOp("reciprocal", "output", (gradOut, y) => gradOut
  * rsqrt(tensor([4, 0.25])); // → [0.5, 2]
  * ```
  */
-export const rsqrt = realOp("rsqrt", "output", (gradOut, y) => gradOut.mul(y.mul(y).mul(y)).mul(-0.5), {
+export const rsqrt = realOp("rsqrt", "output", (gradOut, y) => mul(mul(gradOut, mul(mul(y, y), y)), -0.5), {
   // d x^(−1/2) = −x^(−3/2) / 2 = −y³ / 2
   forward: "y = 1 / √x",
   backward: "x̄ = −ȳ ⊙ y³ / 2",
@@ -463,7 +466,7 @@ export const rsqrt = realOp("rsqrt", "output", (gradOut, y) => gradOut.mul(y.mul
  * log1p(tensor([0, 1e-10, -1])); // → [0, 1e-10, -Infinity]
  * ```
  */
-export const log1p = realOp("log1p", "input", (gradOut, x) => gradOut.div(x.add(1)), {
+export const log1p = realOp("log1p", "input", (gradOut, x) => div(gradOut, add(x, 1)), {
   forward: "y = ln(1 + x)",
   backward: "x̄ = ȳ / (1 + x)",
 });
@@ -477,7 +480,7 @@ export const log1p = realOp("log1p", "input", (gradOut, x) => gradOut.div(x.add(
  * expm1(tensor([0, 1e-10, -Infinity])); // → [0, 1e-10, -1]
  * ```
  */
-export const expm1 = realOp("expm1", "output", (gradOut, y) => gradOut.mul(y.add(1)), {
+export const expm1 = realOp("expm1", "output", (gradOut, y) => mul(gradOut, add(y, 1)), {
   // d(eˣ − 1) = eˣ = y + 1
   forward: "y = eˣ − 1",
   backward: "x̄ = ȳ ⊙ (y + 1)",

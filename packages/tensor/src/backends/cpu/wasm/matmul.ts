@@ -257,26 +257,34 @@ function multiplyBlock(
   const paddedRows = roundUp(n, TILE_ROWS);
   const paddedCols = roundUp(m, width);
   const ldc = cRowStride(m, double);
-  // float32 operands stored as rows or columns (a whole matrix, or a block of one) are copied in
-  // line by line and packed by the module; others are packed element by element from JS,
-  // wherever their strides lead
+  // float32 operands stored as rows or columns (a whole matrix, or a block of one) are packed by
+  // the module, from where they are when already in the heap (their storage), else copied in line
+  // by line; others are packed element by element from JS, wherever their strides lead
   const wholeA = double ? null : storedLines(a, n, k);
   const wholeB = double ? null : storedLines({ data: b.data, offset: b.offset, rowStride: b.colStride, colStride: b.rowStride }, m, k);
   const aStart = cStart + paddedRows * ldc * bytes;
   const bStart = aStart + paddedRows * k * bytes;
-  const storedAStart = bStart + k * paddedCols * bytes;
-  const storedBStart = storedAStart + (wholeA ? roundUp(n * k * bytes, 16) : 0);
   const index = (pointer: number) => (pointer - cStart) / bytes;
-  if (wholeA) copyLines(a, wholeA, heap, index(storedAStart));
-  if (wholeB) copyLines(b, wholeB, heap, index(storedBStart));
+  const memory = runtime.heap.memory.buffer;
+  const storedA = bStart + k * paddedCols * bytes;
+  const storedB = storedA + (wholeA ? roundUp(n * k * bytes, 16) : 0);
+  const inPlaceA = wholeA !== null && a.data.buffer === memory;
+  const inPlaceB = wholeB !== null && b.data.buffer === memory;
+  const storedAStart = inPlaceA ? a.data.byteOffset + a.offset * bytes : storedA;
+  const storedBStart = inPlaceB ? b.data.byteOffset + b.offset * bytes : storedB;
+  if (wholeA && !inPlaceA) copyLines(a, wholeA, heap, index(storedA));
+  if (wholeB && !inPlaceB) copyLines(b, wholeB, heap, index(storedB));
+  // lines in place stay their stride apart; copied, they are adjacent
+  const ldA = wholeA === null ? 0 : inPlaceA ? wholeA.stride : wholeA.length;
+  const ldB = wholeB === null ? 0 : inPlaceB ? wholeB.stride : wholeB.length;
   for (let p0 = 0; p0 < k; p0 += DEPTH_BLOCK) {
     const depth = Math.min(DEPTH_BLOCK, k - p0);
     const aBlock = aStart + p0 * paddedRows * bytes;
     const bBlock = bStart + p0 * paddedCols * bytes;
-    if (wholeA) packPanelsF32(storedAStart, wholeA.ld, wholeA.columnMajor ? 1 : 0, n, paddedRows, p0, depth, TILE_ROWS, aBlock);
+    if (wholeA) packPanelsF32(storedAStart, ldA, wholeA.columnMajor ? 1 : 0, n, paddedRows, p0, depth, TILE_ROWS, aBlock);
     else packRowPanels(a, p0, paddedRows, n, depth, heap, index(aBlock));
     // B̃'s panels are Bᵀ's row panels
-    if (wholeB) packPanelsF32(storedBStart, wholeB.ld, wholeB.columnMajor ? 1 : 0, m, paddedCols, p0, depth, width, bBlock);
+    if (wholeB) packPanelsF32(storedBStart, ldB, wholeB.columnMajor ? 1 : 0, m, paddedCols, p0, depth, width, bBlock);
     else packColumnPanels(b, p0, depth, m, paddedCols, width, heap, index(bBlock));
   }
   const gemm = double ? gemmF64 : gemmF32;
@@ -301,19 +309,19 @@ const MIN_LINE_COPY = 64;
 /**
  * How X [rows, cols] is stored as lines of consecutive elements, if it is: rows (X[i][p] at
  * i·stride + p) or columns (X[i][p] at p·stride + i), `count` lines of `length`, `stride` apart
- * (more than `length` for a block of a larger matrix, as a slice of a long depth). Copied line by
- * line (copyLines), such an X is packed by matmul.wat's packer from its copy, row-major
- * (`ld` = cols) or column-major (`ld` = rows).
+ * (more than `length` for a block of a larger matrix, as a slice of a long depth). matmul.wat's
+ * packer reads such an X row-major or column-major with its lines `stride` apart where it is in
+ * the heap, or `length` apart once copied in line by line (copyLines).
  */
 function storedLines(
   x: MatrixView,
   rows: number,
   cols: number,
-): { columnMajor: boolean; ld: number; count: number; length: number; stride: number } | null {
+): { columnMajor: boolean; count: number; length: number; stride: number } | null {
   if (x.colStride === 1 && (x.rowStride === cols || (x.rowStride > cols && cols >= MIN_LINE_COPY)))
-    return { columnMajor: false, ld: cols, count: rows, length: cols, stride: x.rowStride };
+    return { columnMajor: false, count: rows, length: cols, stride: x.rowStride };
   if (x.rowStride === 1 && (x.colStride === rows || (x.colStride > rows && rows >= MIN_LINE_COPY)))
-    return { columnMajor: true, ld: rows, count: cols, length: rows, stride: x.colStride };
+    return { columnMajor: true, count: cols, length: rows, stride: x.colStride };
   return null;
 }
 

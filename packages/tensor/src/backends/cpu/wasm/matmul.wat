@@ -176,9 +176,9 @@
         (local.set $j (i32.add (local.get $j) (local.get $width)))
         (br $columns))))
 
-  ;; C[rowBegin … rowEnd) = Ã · B̃ for a whole product packed by the driver: those rows of C are
-  ;; zeroed, then for each block of (at most) 256 along the depth k, Ã holds every row panel and B̃
-  ;; every column panel of that block, one block after the other. The C block of 128 rows × 128
+  ;; C[rowBegin … rowEnd) = Ã · B̃ for a whole product packed by the driver: for each block of (at
+  ;; most) 256 along the depth k, Ã holds every row panel and B̃ every column panel of that block,
+  ;; one block after the other, the first block setting those rows of C and the others adding. The C block of 128 rows × 128
   ;; columns being updated and the B̃ panel in use stay in cache while the row panels stream past.
   ;; Two threads split the rows.
   (func $gemm (param $a i32) (param $b i32) (param $c i32) (param $paddedRows i32) (param $paddedCols i32) (param $k i32) (param $ldc i32)
@@ -186,10 +186,14 @@
     (local $elementShift i32) (local $p0 i32) (local $depth i32) (local $aBlock i32) (local $bBlock i32)
     (local $j0 i32) (local $cols i32) (local $i0 i32) (local $rows i32)
     (local.set $elementShift (select (i32.const 3) (i32.const 2) (local.get $double)))
-    (memory.fill
-      (i32.add (local.get $c) (i32.shl (i32.mul (local.get $rowBegin) (local.get $ldc)) (local.get $elementShift)))
-      (i32.const 0)
-      (i32.shl (i32.mul (i32.sub (local.get $rowEnd) (local.get $rowBegin)) (local.get $ldc)) (local.get $elementShift)))
+    ;; float32's first depth block stores every tile of those rows rather than adding to it: C
+    ;; needs zeroing only for float64 tiles (which add) or when there is no depth block at all
+    (if (i32.or (local.get $double) (i32.eqz (local.get $k)))
+      (then
+        (memory.fill
+          (i32.add (local.get $c) (i32.shl (i32.mul (local.get $rowBegin) (local.get $ldc)) (local.get $elementShift)))
+          (i32.const 0)
+          (i32.shl (i32.mul (i32.sub (local.get $rowEnd) (local.get $rowBegin)) (local.get $ldc)) (local.get $elementShift)))))
     (local.set $p0 (i32.const 0))
     (block $depthDone
       (loop $depthBlocks

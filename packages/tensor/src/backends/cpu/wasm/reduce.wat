@@ -115,13 +115,13 @@
         (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
         (br_if $row (i32.lt_u (local.get $dst) (local.get $dstEnd))))))
 
-  ;; Column sums, float32: dst[j] += Σ_i src[i, j]. Four rows are added per pass over dst, so dst
-  ;; (n doubles, in L1 for the widths that matter) is read and written a quarter as often: four
-  ;; columns at a time, the four rows added as a float32 tree (two roundings) and then widened; the
-  ;; columns after the last four two (then one) at a time in float64. The last rows (fewer than
-  ;; four) take one row per pass.
+  ;; Column sums, float32: dst[j] += Σ_i src[i, j]. Eight rows are added per pass over dst, then
+  ;; four, so dst (n doubles, in L1 for the widths that matter) is read and written an eighth as
+  ;; often: four columns at a time, each four rows added as a float32 tree (two roundings) and then
+  ;; widened; the columns after the last four two (then one) at a time in float64. The last rows
+  ;; (fewer than four) take one row per pass.
   (func (export "columnSumsF32") (param $src i32) (param $rows i32) (param $n i32) (param $dst i32)
-    (local $rowBytes i32) (local $p i32) (local $q i32) (local $qEnd i32) (local $pairEnd i32) (local $quadEnd i32) (local $r i32) (local $v v128)
+    (local $rowBytes i32) (local $p i32) (local $q i32) (local $qEnd i32) (local $pairEnd i32) (local $quadEnd i32) (local $r i32) (local $v v128) (local $w v128)
     (local.set $rowBytes (i32.shl (local.get $n) (i32.const 2)))
     (local.set $p (local.get $src))
     ;; dst + 8·(n rounded down to a multiple of four): where the quads end
@@ -130,6 +130,64 @@
     (local.set $pairEnd (i32.add (local.get $dst) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
     (local.set $qEnd (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 3))))
     (local.set $r (i32.const 0))
+    ;; Eight rows per pass while eight remain: two four-row float32 trees (two roundings each, as
+    ;; below), widened and added in float64 before dst, which is then read and written half as
+    ;; often; the columns after the last four add the eight rows' widened values.
+    (block $octsDone
+      (br_if $octsDone (i32.gt_s (i32.add (local.get $r) (i32.const 8)) (local.get $rows)))
+      (loop $oct
+        (local.set $q (local.get $dst))
+        (block $quadsDone
+          (br_if $quadsDone (i32.ge_u (local.get $q) (local.get $quadEnd)))
+          (loop $quad
+            (local.set $v (f32x4.add
+              (f32x4.add (v128.load (local.get $p)) (v128.load (i32.add (local.get $p) (local.get $rowBytes))))
+              (f32x4.add (v128.load (i32.add (local.get $p) (i32.mul (local.get $rowBytes) (i32.const 2)))) (v128.load (i32.add (local.get $p) (i32.mul (local.get $rowBytes) (i32.const 3)))))))
+            (local.set $w (f32x4.add
+              (f32x4.add (v128.load (i32.add (local.get $p) (i32.mul (local.get $rowBytes) (i32.const 4)))) (v128.load (i32.add (local.get $p) (i32.mul (local.get $rowBytes) (i32.const 5)))))
+              (f32x4.add (v128.load (i32.add (local.get $p) (i32.mul (local.get $rowBytes) (i32.const 6)))) (v128.load (i32.add (local.get $p) (i32.mul (local.get $rowBytes) (i32.const 7)))))))
+            (v128.store (local.get $q)
+              (f64x2.add (v128.load (local.get $q))
+                (f64x2.add (f64x2.promote_low_f32x4 (local.get $v)) (f64x2.promote_low_f32x4 (local.get $w)))))
+            (v128.store offset=16 (local.get $q)
+              (f64x2.add (v128.load offset=16 (local.get $q))
+                (f64x2.add
+                  (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))
+                  (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $w) (local.get $w))))))
+            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (local.set $q (i32.add (local.get $q) (i32.const 32)))
+            (br_if $quad (i32.lt_u (local.get $q) (local.get $quadEnd)))))
+        (block $pairsDone
+          (br_if $pairsDone (i32.ge_u (local.get $q) (local.get $pairEnd)))
+          (loop $pair
+            (v128.store (local.get $q)
+              (f64x2.add (v128.load (local.get $q))
+                (f64x2.add
+                  (f64x2.add
+                    (f64x2.add (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p))) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $p) (local.get $rowBytes)))))
+                    (f64x2.add (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $p) (i32.mul (local.get $rowBytes) (i32.const 2))))) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $p) (i32.mul (local.get $rowBytes) (i32.const 3)))))))
+                  (f64x2.add
+                    (f64x2.add (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $p) (i32.mul (local.get $rowBytes) (i32.const 4))))) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $p) (i32.mul (local.get $rowBytes) (i32.const 5))))))
+                    (f64x2.add (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $p) (i32.mul (local.get $rowBytes) (i32.const 6))))) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $p) (i32.mul (local.get $rowBytes) (i32.const 7))))))))))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (local.set $q (i32.add (local.get $q) (i32.const 16)))
+            (br_if $pair (i32.lt_u (local.get $q) (local.get $pairEnd)))))
+        (if (i32.lt_u (local.get $q) (local.get $qEnd))
+          (then
+            (f64.store (local.get $q)
+              (f64.add (f64.load (local.get $q))
+                (f64.add
+                  (f64.add
+                    (f64.add (f64.promote_f32 (f32.load (local.get $p))) (f64.promote_f32 (f32.load (i32.add (local.get $p) (local.get $rowBytes)))))
+                    (f64.add (f64.promote_f32 (f32.load (i32.add (local.get $p) (i32.mul (local.get $rowBytes) (i32.const 2))))) (f64.promote_f32 (f32.load (i32.add (local.get $p) (i32.mul (local.get $rowBytes) (i32.const 3)))))))
+                  (f64.add
+                    (f64.add (f64.promote_f32 (f32.load (i32.add (local.get $p) (i32.mul (local.get $rowBytes) (i32.const 4))))) (f64.promote_f32 (f32.load (i32.add (local.get $p) (i32.mul (local.get $rowBytes) (i32.const 5))))))
+                    (f64.add (f64.promote_f32 (f32.load (i32.add (local.get $p) (i32.mul (local.get $rowBytes) (i32.const 6))))) (f64.promote_f32 (f32.load (i32.add (local.get $p) (i32.mul (local.get $rowBytes) (i32.const 7))))))))))
+            (local.set $p (i32.add (local.get $p) (i32.const 4)))))
+        ;; $p is at the end of row i; skip the seven rows just added
+        (local.set $p (i32.add (local.get $p) (i32.mul (local.get $rowBytes) (i32.const 7))))
+        (local.set $r (i32.add (local.get $r) (i32.const 8)))
+        (br_if $oct (i32.le_s (i32.add (local.get $r) (i32.const 8)) (local.get $rows)))))
     (block $blocksDone
       (br_if $blocksDone (i32.gt_s (i32.add (local.get $r) (i32.const 4)) (local.get $rows)))
       (loop $block
