@@ -181,11 +181,15 @@ describe("WebAssembly SIMD matmul kernel", () => {
     it(`matches the JS kernel across its depth, row and column blocks (${dtype})`, () => {
       const plain = { transposed: false, padding: 0, offset: 0, broadcast: false };
       const transposed = { transposed: true, padding: 1, offset: 3, broadcast: false };
+      // rows longer than they are stored apart (a block of a wider matrix): copied line by line
+      const padded = { transposed: false, padding: 2, offset: 1, broadcast: false };
       // 300 > 256 (depth block); 133 and 131 cross the row and column blocks with partial tiles
       for (const [left, right] of [
         [plain, plain],
         [transposed, plain],
         [plain, transposed],
+        [padded, transposed],
+        [transposed, padded],
       ] as const) {
         expectKernelsAgree(operand(dtype, 1, 133, 300, left, 1), operand(dtype, 1, 300, 131, right, 2), dtype);
       }
@@ -352,6 +356,8 @@ describe("matmul through the SIMD kernel", () => {
       [a.mT, stack.select(0, 0)],
       [a.mT, stack.select(0, 1)],
       [a.narrow(1, 0, 72), stack.select(0, 1)],
+      // blocks of a: rows or columns 80 apart, read in place that far apart
+      [a.mT.narrow(0, 0, 70), a.narrow(1, 0, 72)],
     ] as const) {
       const expected = matmul(left.to("float64"), right.to("float64")).data();
       const actual = matmul(left, right).data();
@@ -794,5 +800,85 @@ describe("WebAssembly SIMD GELU", () => {
     });
     withKernels("js", () => run.unary("gelu", flat(8192), "float32"));
     expect([copying.length, inPlace.length]).toEqual([before[0]! + 1, before[1]! + 1]);
+  });
+});
+
+describe("WebAssembly SIMD ReLU", () => {
+  // NaNs of either sign and with payloads, signed zeros, infinities and subnormals
+  const reluInputArb = fc.oneof(
+    { weight: 6, arbitrary: specialFloat32Arb },
+    { weight: 1, arbitrary: fc.constantFrom(0x7fc00001, 0xffc00000, 0xff800001, 0x80000001, 0x00000001) },
+  );
+  /** Float32 values from numbers, or from bit patterns where an entry is an integer above 2²⁴. */
+  const float32s = (entries: number[]) => {
+    const bits = new Int32Array(entries.length);
+    const values = new Float32Array(bits.buffer);
+    entries.forEach((e, i) => {
+      if (Number.isInteger(e) && Math.abs(e) > 2 ** 24) bits[i] = e | 0;
+      else values[i] = e;
+    });
+    return values;
+  };
+  const bitsOf = (x: Float32Array) => Array.from(new Int32Array(x.buffer, x.byteOffset, x.length));
+
+  it("gives the JS loop's bits, copying the input or in the heap, at any length and offset", () => {
+    fc.assert(
+      fc.property(fc.array(reluInputArb, { minLength: 1, maxLength: 300 }), fc.integer({ min: 0, max: 3 }), (entries, offset) => {
+        const data = float32s([...Array(offset).fill(0.5), ...entries]);
+        const x = { buffer: data, shape: [entries.length], strides: [1], offset };
+        const js = withKernels("js", () => run.unary("relu", x, "float32")) as Float32Array;
+        const copied = new Float32Array(entries.length);
+        expect(mapUnarySimd("relu", { data, shape: x.shape, strides: x.strides, offset }, copied)).toBe(true);
+        expect(bitsOf(copied)).toEqual(bitsOf(js));
+        const stored = WasmFloat32Buffer.from(data)!;
+        const out = WasmFloat32Buffer.allocate(entries.length)!;
+        expect(unaryInPlace("relu", stored.ptr + offset * 4, out.ptr, entries.length)).toBe(true);
+        expect(bitsOf(out.data().slice())).toEqual(bitsOf(js));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("backward gives the JS loop's bits for every operand pattern", () => {
+    fc.assert(
+      fc.property(
+        patternArb,
+        patternArb,
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 37 }),
+        fc.array(reluInputArb, { minLength: 1, maxLength: 20 }),
+        fc.array(reluInputArb, { minLength: 1, maxLength: 50 }),
+        (patternG, patternY, rows, n, gradients, outputs) => {
+          const g = {
+            ...patternOperand(patternG, rows, n, 1, [0]),
+            data: float32s([0, ...Array.from({ length: rows * n }, (_, i) => gradients[i % gradients.length]!)]),
+          };
+          const y = {
+            ...patternOperand(patternY, rows, n, 2, [0]),
+            data: float32s([0, 0, ...Array.from({ length: rows * n }, (_, i) => outputs[i % outputs.length]!)]),
+          };
+          const simd = new Float32Array(rows * n);
+          expect(zipBinarySimd("reluBackward", g, y, simd)).toBe(true);
+          const js = withKernels("js", () => run.binary("reluBackward", host(g), host(y), "float32")) as Float32Array;
+          expect(bitsOf(simd), `[${rows}, ${n}] ${patternG} × ${patternY}`).toEqual(bitsOf(js));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("runs from 1024 elements, forward and backward", () => {
+    const copyingUnary = vi.mocked(mapUnarySimd).mock.calls;
+    const copyingBinary = vi.mocked(zipBinarySimd).mock.calls;
+    const flat = (n: number) => ({ buffer: Float32Array.from({ length: n }, (_, i) => i / n - 0.5), shape: [n], strides: [1], offset: 0 });
+    withKernels("auto", () => {
+      const before = [copyingUnary.length, copyingBinary.length];
+      run.unary("relu", flat(1023), "float32");
+      run.binary("reluBackward", flat(1023), flat(1023), "float32");
+      expect([copyingUnary.length, copyingBinary.length]).toEqual(before);
+      run.unary("relu", flat(1024), "float32");
+      run.binary("reluBackward", flat(1024), flat(1024), "float32");
+      expect([copyingUnary.length, copyingBinary.length]).toEqual([before[0]! + 1, before[1]! + 1]);
+    });
   });
 });

@@ -13,9 +13,8 @@ import {
   tensor,
   to,
   transpose,
-  zeros,
 } from "@nabla/tensor/functional";
-import { checkBoolean, checkOptions, describeValue, scatterAddUnchecked, type WindowGeometry } from "@nabla/tensor/internal";
+import { checkBoolean, checkOptions, describeValue, scatterAddToZeros, type WindowGeometry } from "@nabla/tensor/internal";
 import { asPlanes, batchedInput, im2col, type Size1d, type Size2d, sizeTuple, windowGeometry } from "./conv";
 
 // Pooling over the same windows as convolution. Max pooling is one primitive giving each window's
@@ -123,9 +122,8 @@ const maxPoolOp = defineOp({
     const [batch, channels, height, width] = ctx.inputShape as [number, number, number, number];
     // one extra slot per plane takes the gradient of windows with no tap inside the input
     const plane = height * width;
-    const flat = zeros([batch, channels, ctx.spill ? plane + 1 : plane], { dtype: gradOut.dtype });
     // the kernel's positions are in range by construction: no index check
-    const scattered = scatterAddUnchecked(flat, 2, indices, reshape(gradOut, indices.shape));
+    const scattered = scatterAddToZeros([batch, channels, ctx.spill ? plane + 1 : plane], 2, indices, reshape(gradOut, indices.shape));
     return [reshape(ctx.spill ? narrow(scattered, 2, 0, plane) : scattered, ctx.inputShape)];
   },
   formula: { forward: "y[n, c, i, j] = max of window (i, j); index = where", backward: "x̄[n, c, index[n, c, i, j]] += ȳ[n, c, i, j]" },

@@ -10,8 +10,8 @@ export { markWritten } from "./elements";
 export type { OptimizerStep } from "./backends/primitives";
 export { describeValue } from "./errors";
 export { checkTensor, checkNumber, checkInteger, checkBoolean, checkOptions, checkIntegers } from "./args";
-// scatterAdd without the index range check, for indices a kernel made (valid by construction)
-export { scatterAddOp as scatterAddUnchecked } from "./ops/indexing";
+// scatterAdd into zeros without the index range check, for indices a kernel made (valid by construction)
+export { scatterAddToZeros } from "./ops/indexing";
 // a product added into a gradient the engine holds, for backward rules (see accumulateInto)
 export { matmulInto } from "./ops/linalg";
 export type { WindowGeometry } from "./backends/primitives";

@@ -7,7 +7,6 @@ import { sliceLayout } from "../layout";
 import { type Shape, checkRank, formatShape, normalizeDim, numelOf } from "../shape";
 import { copyOf, Tensor } from "../tensor";
 import { markWritten } from "../elements";
-import { zeros } from "../creation";
 import { expand, narrow, reshape, unsqueeze } from "./movement";
 import { valueRange } from "./operands";
 
@@ -49,7 +48,7 @@ export const gatherOp: (x: Tensor, dim: number, index: Tensor) => Tensor = defin
   },
   backward(ctx, gradOut) {
     const [index] = ctx.saved as [Tensor];
-    return [scatterAddOp(zeros(ctx.inputShape, { dtype: gradOut.dtype }), ctx.dim, index, gradOut), null];
+    return [scatterAddToZeros(ctx.inputShape, ctx.dim, index, gradOut), null];
   },
   accumulateInto(ctx, gradOut, [into]) {
     const [index] = ctx.saved as [Tensor];
@@ -86,8 +85,12 @@ export const scatterAddOp: (x: Tensor, dim: number, index: Tensor, src: Tensor) 
   forward(ctx, x: Tensor, dim: number, index: Tensor, src: Tensor) {
     ctx.dim = dim;
     ctx.save(index);
-    const out = copyOf(x);
-    out.storage.backend.run.scatterAdd(out, dim, index, src);
+    // a zero operand (see scatterAddToZeros) is a zeroed buffer: nothing to copy
+    const { backend } = x.storage;
+    const out = Object.is(x.storage.heldNumber, 0)
+      ? Tensor.fromBuffer(backend, backend.allocate(x.dtype, numelOf(x.shape)), x.shape, x.dtype)
+      : copyOf(x);
+    backend.run.scatterAdd(out, dim, index, src);
     return out;
   },
   backward(ctx, gradOut) {
@@ -96,6 +99,15 @@ export const scatterAddOp: (x: Tensor, dim: number, index: Tensor, src: Tensor) 
   },
   formula: { forward: "y = x, then y[…index[…i…]…] += src[…i…] along dim", backward: "x̄ = ȳ, src̄[…i…] = ȳ[…index[…i…]…]" },
 });
+
+/**
+ * zeros(shape) of `src`'s dtype with `src` added at the positions `index` gives along a normalized
+ * `dim`, without checks (an index in range by construction): a gradient that scatters back, as
+ * gather's and max pooling's do. It starts from a zeroed buffer rather than a copy of zeros.
+ */
+export function scatterAddToZeros(shape: Shape, dim: number, index: Tensor, src: Tensor): Tensor {
+  return scatterAddOp(Tensor.fromNumber(0, src.dtype, shape), dim, index, src);
+}
 
 /**
  * A copy of `x` with `src`'s values added at the positions `index` gives along `dim`:

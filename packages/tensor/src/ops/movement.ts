@@ -15,9 +15,8 @@ import {
 import { checkDims, checkIntegers, checkTensor } from "../args";
 import { type Shape, checkRank, checkShape, formatShape, inferShape, normalizeDim, normalizeDims, numelOf, shapesEqual } from "../shape";
 import { copyOf, Tensor, type Dims } from "../tensor";
-import { gatherOp, scatterAddOp } from "./indexing";
+import { gatherOp, scatterAddToZeros } from "./indexing";
 import { sum } from "./reduce";
-import { zeros } from "../creation";
 import { div } from "./binary";
 import { add_ } from "./inplace";
 
@@ -231,7 +230,7 @@ const sliceOp = defineOp({
     // write ȳ into zeros at the sliced positions: a scatter-add along dim
     const { dim, first, step } = ctx;
     const positions = expand(arangeIndex(first, step, gradOut.shape[dim]!, gradOut.ndim, dim), gradOut.shape);
-    return [scatterAddOp(zeros(ctx.inputShape, { dtype: gradOut.dtype }), dim, positions, gradOut)];
+    return [scatterAddToZeros(ctx.inputShape, dim, positions, gradOut)];
   },
   accumulateInto(ctx, gradOut, [into]) {
     const { dim, first, step } = ctx;
@@ -391,7 +390,7 @@ const asStridedOp = defineOp({
     const storageLength: number = ctx.storageLength;
     const outputPositions = storagePositions(ctx.output);
     const inputPositions = storagePositions(ctx.input);
-    const inStorage = scatterAddOp(zeros([storageLength], { dtype: gradOut.dtype }), 0, outputPositions, reshape(gradOut, [-1]));
+    const inStorage = scatterAddToZeros([storageLength], 0, outputPositions, reshape(gradOut, [-1]));
     let gradIn = reshape(gatherOp(inStorage, 0, inputPositions), ctx.input.shape);
     if (hasInternalOverlap(ctx.input)) {
       const counts = new Float64Array(storageLength);

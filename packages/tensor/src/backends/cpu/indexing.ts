@@ -1,4 +1,5 @@
 import { allocate, type DType, toBool, type TypedArray } from "../../dtype";
+import { isContiguousLayout } from "../../layout";
 import { numelOf } from "../../shape";
 import { RowWalker, type HostView } from "./iterate";
 
@@ -41,6 +42,7 @@ export function gatherAlong(x: HostView, dim: number, index: HostView, dtype: DT
  * cannot carry it past a byte.
  */
 export function scatterAddAlong(target: HostView, dim: number, index: HostView, src: HostView): void {
+  if (scatterAddRows(target, dim, index, src)) return;
   const dimStride = target.strides[dim] ?? 0;
   const destination = { strides: stridesAlongIndex(target, dim, index), offset: target.offset };
   const walker = new RowWalker(index.shape, [index, src, destination]);
@@ -64,4 +66,33 @@ export function scatterAddAlong(target: HostView, dim: number, index: HostView, 
         out[t] = bool ? toBool(out[t]! + values[ps]!) : out[t]! + values[ps]!;
       }
   }
+}
+
+/**
+ * scatterAddAlong where dim is the last one and target, index and src are contiguous, index and
+ * src of one shape, target of it but along dim: rows of the index add into rows of the target,
+ * one flat loop each (as max pooling's gradient does, rows of a few windows, which RowWalker
+ * would visit one by one). Returns whether it ran.
+ */
+function scatterAddRows(target: HostView, dim: number, index: HostView, src: HostView): boolean {
+  const nd = index.shape.length;
+  if (dim !== nd - 1 || target.shape.length !== nd || src.shape.length !== nd || target.buffer instanceof Uint8Array) return false;
+  for (let d = 0; d < nd; d++) {
+    if (src.shape[d] !== index.shape[d] || (d < dim && target.shape[d] !== index.shape[d])) return false;
+  }
+  if (!isContiguousLayout(target) || !isContiguousLayout(index) || !isContiguousLayout(src)) return false;
+  const length = index.shape[dim]!;
+  const targetLength = target.shape[dim]!;
+  const rows = length === 0 ? 0 : numelOf(index.shape) / length;
+  const idx = index.buffer;
+  const values = src.buffer;
+  const out = target.buffer;
+  for (let r = 0, pi = index.offset, ps = src.offset; r < rows; r++) {
+    const row = target.offset + r * targetLength;
+    for (let i = 0; i < length; i++, pi++, ps++) {
+      const t = row + idx[pi]!;
+      out[t] = out[t]! + values[ps]!;
+    }
+  }
+  return true;
 }

@@ -24,10 +24,18 @@ interface ElementwiseKernels {
 }
 
 /** The operations of two operands elementwise.wat has, by its op code. */
-const OP_CODES: Readonly<Record<string, number>> = { add: 0, sub: 1, mul: 2, div: 3, geluTanhBackward: 4, geluBackward: 5 };
+const OP_CODES: Readonly<Record<string, number>> = {
+  add: 0,
+  sub: 1,
+  mul: 2,
+  div: 3,
+  geluTanhBackward: 4,
+  geluBackward: 5,
+  reluBackward: 6,
+};
 
 /** Its operations of one operand, by op code. */
-const UNARY_OP_CODES: Readonly<Record<string, number>> = { geluTanh: 0, gelu: 1 };
+const UNARY_OP_CODES: Readonly<Record<string, number>> = { geluTanh: 0, gelu: 1, relu: 2 };
 
 /** Elements of the output per block: operands and output of a block stay in cache (64 KiB each). */
 const BLOCK_ELEMENTS = 16384;

@@ -124,8 +124,13 @@
     (f32x4.add (call $normalCdf (local.get $x) (local.get $g))
       (f32x4.mul (local.get $x) (f32x4.mul (local.get $g) (v128.const f32x4 0.3989422804014327 0.3989422804014327 0.3989422804014327 0.3989422804014327)))))
 
-  ;; op: 0 GELU's tanh form, 1 GELU. out[i] = op(x[i]) for the n contiguous values at x; the last
-  ;; vector reads up to three values past x's end and writes up to three past out's.
+  ;; All ones in the lanes where x > 0 or x is a NaN: where ReLU keeps x, and where its backward
+  ;; passes the gradient (with v128.and, the other lanes become +0 bit for bit, as the JS kernels do).
+  (func $positiveOrNaN (param $x v128) (result v128)
+    (v128.or (f32x4.gt (local.get $x) (v128.const f32x4 0 0 0 0)) (f32x4.ne (local.get $x) (local.get $x))))
+
+  ;; op: 0 GELU's tanh form, 1 GELU, 2 ReLU. out[i] = op(x[i]) for the n contiguous values at x; the
+  ;; last vector reads up to three values past x's end and writes up to three past out's.
   (func (export "unaryF32") (param $op i32) (param $x i32) (param $out i32) (param $n i32)
     (local $at i32) (local $end i32) (local $v v128)
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
@@ -133,13 +138,17 @@
       (br_if $done (i32.ge_s (local.get $at) (local.get $end)))
       (local.set $v (v128.load (i32.add (local.get $x) (local.get $at))))
       (v128.store (i32.add (local.get $out) (local.get $at))
-        (if (result v128) (local.get $op)
-          (then (call $gelu (local.get $v)))
-          (else (call $geluTanh (local.get $v)))))
+        (if (result v128) (i32.eq (local.get $op) (i32.const 2))
+          (then (v128.and (local.get $v) (call $positiveOrNaN (local.get $v))))
+          (else
+            (if (result v128) (local.get $op)
+              (then (call $gelu (local.get $v)))
+              (else (call $geluTanh (local.get $v)))))))
       (local.set $at (i32.add (local.get $at) (i32.const 16)))
       (br $next))))
 
-  ;; op: 0 add, 1 subtract, 2 multiply, 3 divide, 4 a · gelu′(b) for GELU's tanh form, 5 for GELU.
+  ;; op: 0 add, 1 subtract, 2 multiply, 3 divide, 4 a · gelu′(b) for GELU's tanh form, 5 for GELU,
+  ;; 6 ReLU's backward: a where b (ReLU's output) is positive or a NaN, else +0.
   (func (export "binaryF32")
     (param $op i32) (param $a i32) (param $aRowStep i32) (param $aSplat i32)
     (param $b i32) (param $bRowStep i32) (param $bSplat i32)
@@ -174,10 +183,13 @@
                     (then (f32x4.div (local.get $x) (local.get $y)))
                     (else (f32x4.mul (local.get $x) (local.get $y)))))
                 (else
-                  (f32x4.mul (local.get $x)
-                    (if (result v128) (i32.eq (local.get $op) (i32.const 4))
-                      (then (call $geluTanhDerivative (local.get $y)))
-                      (else (call $geluDerivative (local.get $y))))))))))
+                  (if (result v128) (i32.eq (local.get $op) (i32.const 6))
+                    (then (v128.and (local.get $x) (call $positiveOrNaN (local.get $y))))
+                    (else
+                      (f32x4.mul (local.get $x)
+                        (if (result v128) (i32.eq (local.get $op) (i32.const 4))
+                          (then (call $geluTanhDerivative (local.get $y)))
+                          (else (call $geluDerivative (local.get $y))))))))))))
         (local.set $at (i32.add (local.get $at) (i32.const 16)))
         (br $next)))
       (local.set $a (i32.add (local.get $a) (local.get $aRowStep)))

@@ -257,29 +257,34 @@ function multiplyBlock(
   const paddedRows = roundUp(n, TILE_ROWS);
   const paddedCols = roundUp(m, width);
   const ldc = cRowStride(m, double);
-  // float32 operands stored whole (row-major or transposed) are copied in as they are and packed
-  // by the module; others are packed element by element from JS, wherever their strides lead
-  const wholeA = double ? null : wholeMatrix(a, n, k);
-  const wholeB = double ? null : wholeMatrix({ data: b.data, offset: b.offset, rowStride: b.colStride, colStride: b.rowStride }, m, k);
+  // float32 operands stored as rows or columns (a whole matrix, or a block of one) are packed by
+  // the module, from where they are when already in the heap (their storage), else copied in line
+  // by line; others are packed element by element from JS, wherever their strides lead
+  const wholeA = double ? null : storedLines(a, n, k);
+  const wholeB = double ? null : storedLines({ data: b.data, offset: b.offset, rowStride: b.colStride, colStride: b.rowStride }, m, k);
   const aStart = cStart + paddedRows * ldc * bytes;
   const bStart = aStart + paddedRows * k * bytes;
   const index = (pointer: number) => (pointer - cStart) / bytes;
-  // a whole operand already in the heap (its storage) is packed from where it is, others are copied in
   const memory = runtime.heap.memory.buffer;
   const storedA = bStart + k * paddedCols * bytes;
-  const storedAStart = wholeA && a.data.buffer === memory ? a.data.byteOffset + a.offset * bytes : storedA;
   const storedB = storedA + (wholeA ? roundUp(n * k * bytes, 16) : 0);
-  const storedBStart = wholeB && b.data.buffer === memory ? b.data.byteOffset + b.offset * bytes : storedB;
-  if (wholeA && storedAStart === storedA) heap.set(a.data.subarray(a.offset, a.offset + n * k) as Float32Array, index(storedA));
-  if (wholeB && storedBStart === storedB) heap.set(b.data.subarray(b.offset, b.offset + k * m) as Float32Array, index(storedB));
+  const inPlaceA = wholeA !== null && a.data.buffer === memory;
+  const inPlaceB = wholeB !== null && b.data.buffer === memory;
+  const storedAStart = inPlaceA ? a.data.byteOffset + a.offset * bytes : storedA;
+  const storedBStart = inPlaceB ? b.data.byteOffset + b.offset * bytes : storedB;
+  if (wholeA && !inPlaceA) copyLines(a, wholeA, heap, index(storedA));
+  if (wholeB && !inPlaceB) copyLines(b, wholeB, heap, index(storedB));
+  // lines in place stay their stride apart; copied, they are adjacent
+  const ldA = wholeA === null ? 0 : inPlaceA ? wholeA.stride : wholeA.length;
+  const ldB = wholeB === null ? 0 : inPlaceB ? wholeB.stride : wholeB.length;
   for (let p0 = 0; p0 < k; p0 += DEPTH_BLOCK) {
     const depth = Math.min(DEPTH_BLOCK, k - p0);
     const aBlock = aStart + p0 * paddedRows * bytes;
     const bBlock = bStart + p0 * paddedCols * bytes;
-    if (wholeA) packPanelsF32(storedAStart, wholeA.ld, wholeA.columnMajor ? 1 : 0, n, paddedRows, p0, depth, TILE_ROWS, aBlock);
+    if (wholeA) packPanelsF32(storedAStart, ldA, wholeA.columnMajor ? 1 : 0, n, paddedRows, p0, depth, TILE_ROWS, aBlock);
     else packRowPanels(a, p0, paddedRows, n, depth, heap, index(aBlock));
     // B̃'s panels are Bᵀ's row panels
-    if (wholeB) packPanelsF32(storedBStart, wholeB.ld, wholeB.columnMajor ? 1 : 0, m, paddedCols, p0, depth, width, bBlock);
+    if (wholeB) packPanelsF32(storedBStart, ldB, wholeB.columnMajor ? 1 : 0, m, paddedCols, p0, depth, width, bBlock);
     else packColumnPanels(b, p0, depth, m, paddedCols, width, heap, index(bBlock));
   }
   const gemm = double ? gemmF64 : gemmF32;
@@ -296,13 +301,44 @@ function multiplyBlock(
 }
 
 /**
- * How X [rows, cols] fills `rows · cols` consecutive elements from its offset, if it does: row-major
- * (X[i][p] at i·ld + p) or column-major (X[i][p] at p·ld + i), as matmul.wat's packer reads it.
+ * Lines shorter than this are not copied one by one (see storedLines): a copy per line costs more
+ * than its elements then, and the JS packing runs instead.
  */
-function wholeMatrix(x: MatrixView, rows: number, cols: number): { columnMajor: boolean; ld: number } | null {
-  if (x.colStride === 1 && x.rowStride === cols) return { columnMajor: false, ld: cols };
-  if (x.rowStride === 1 && x.colStride === rows) return { columnMajor: true, ld: rows };
+const MIN_LINE_COPY = 64;
+
+/**
+ * How X [rows, cols] is stored as lines of consecutive elements, if it is: rows (X[i][p] at
+ * i·stride + p) or columns (X[i][p] at p·stride + i), `count` lines of `length`, `stride` apart
+ * (more than `length` for a block of a larger matrix, as a slice of a long depth). matmul.wat's
+ * packer reads such an X row-major or column-major with its lines `stride` apart where it is in
+ * the heap, or `length` apart once copied in line by line (copyLines).
+ */
+function storedLines(
+  x: MatrixView,
+  rows: number,
+  cols: number,
+): { columnMajor: boolean; count: number; length: number; stride: number } | null {
+  if (x.colStride === 1 && (x.rowStride === cols || (x.rowStride > cols && cols >= MIN_LINE_COPY)))
+    return { columnMajor: false, count: rows, length: cols, stride: x.rowStride };
+  if (x.rowStride === 1 && (x.colStride === rows || (x.colStride > rows && rows >= MIN_LINE_COPY)))
+    return { columnMajor: true, count: cols, length: rows, stride: x.colStride };
   return null;
+}
+
+/** X's lines (see storedLines) copied one after another into `heap` from `start`: one copy when they are adjacent. */
+function copyLines(
+  x: MatrixView,
+  lines: { count: number; length: number; stride: number },
+  heap: Float32Array | Float64Array,
+  start: number,
+): void {
+  const { count, length, stride } = lines;
+  const data = x.data as Float32Array;
+  if (stride === length) {
+    heap.set(data.subarray(x.offset, x.offset + count * length), start);
+    return;
+  }
+  for (let line = 0, s = x.offset; line < count; line++, s += stride) heap.set(data.subarray(s, s + length), start + line * length);
 }
 
 /**
