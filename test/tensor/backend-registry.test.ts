@@ -26,7 +26,7 @@ describe("backend definitions", () => {
   });
 
   it("register the WebAssembly kernels of the CPU beside the reference kernels", () => {
-    expect(registeredKernels("cpu", "binary")).toEqual(["binaryF32InHeap", "geluBackwardF32Simd", "binaryF32Simd"]);
+    expect(registeredKernels("cpu", "binary")).toEqual(["binaryF32InHeap", "reluBackwardF32Simd", "geluBackwardF32Simd", "binaryF32Simd"]);
     expect(registeredKernels("cpu", "unary")).toEqual(["unaryF32InHeap", "unaryF32Simd"]);
     expect(registeredKernels("cpu", "reduce")).toEqual(["sumF32InHeap", "sumSimd"]);
     expect(registeredKernels("cpu", "matmul")).toEqual(["matmulSimd"]);
