@@ -179,15 +179,17 @@ class Context implements OpContextBase {
    */
   release(): boolean {
     // run for every node of every backward: walks the fields in place rather than listing them
-    if (this.kept.length === 0) {
-      let keepsData = false;
-      for (const name in this) if (!CONTEXT_SLOTS.has(name) && holdsData(this[name])) keepsData = true;
-      if (!keepsData) return false;
-    }
+    if (this.kept.length === 0 && !this.fieldsHoldData()) return false;
     this.kept = NOTHING_SAVED;
     this.savedVersions = NOTHING_SAVED;
     for (const name in this) if (!CONTEXT_SLOTS.has(name)) delete this[name];
     return true;
+  }
+
+  /** Whether a field of the op's own (not the context's slots) holds data (see holdsData). */
+  private fieldsHoldData(): boolean {
+    for (const name in this) if (!CONTEXT_SLOTS.has(name) && holdsData(this[name])) return true;
+    return false;
   }
 }
 
