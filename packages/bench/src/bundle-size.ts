@@ -80,9 +80,18 @@ export const PROGRAMS: { name: string; source: string }[] = [
   },
 ];
 
+interface BundleEntry {
+  name: string;
+  contents: string;
+  source: string;
+  dist: string | null;
+  /** Bundled with the @nabla packages' built dist/ (bundleProgram) rather than with them external. */
+  program?: boolean;
+}
+
 /** ESM bundle sizes of each nabla package, and of the peers' JS for comparison (wasm binaries excluded). */
 export async function bundleSizes(): Promise<BundleSize[]> {
-  const entries: { name: string; contents: string; source: string; dist: string | null }[] = ["tensor", "ops", "nn"].map((folder) => ({
+  const entries: BundleEntry[] = ["tensor", "ops", "nn"].map((folder) => ({
     name: `@nabla/${folder}`,
     contents: "the whole package",
     // the entry file itself, not an import of it, so its own @nabla/* imports stay external
@@ -105,13 +114,12 @@ export async function bundleSizes(): Promise<BundleSize[]> {
     { name: "jax-js", contents: "@jax-js/jax (wasm kernels generated at run time)", source: `export * from "@jax-js/jax";`, dist: null },
   );
   for (const { name, source } of PROGRAMS) {
-    entries.push({ name, contents: "a program, bundled with the @nabla packages' built dist/", source, dist: null });
+    entries.push({ name, contents: "a program, bundled with the @nabla packages' built dist/", source, dist: null, program: true });
   }
   const sizes: BundleSize[] = [];
-  for (const { name, contents, source, dist } of entries) {
+  for (const { name, contents, source, dist, program } of entries) {
     const distBytes = dist !== null && existsSync(dist) ? statSync(dist).size : null;
     try {
-      const program = PROGRAMS.some((p) => p.source === source);
       sizes.push({ name, contents, distBytes, ...(program ? sizesOf(await bundleProgram(source)) : await measureBundle(source)) });
     } catch (error) {
       sizes.push({
