@@ -1,9 +1,7 @@
 import {
-  add,
   elu,
-  erf,
+  gelu,
   leakyRelu,
-  mul,
   NablaError,
   relu,
   sigmoid,
@@ -68,13 +66,10 @@ export interface GELUOptions {
   approximate?: "none" | "tanh";
 }
 
-// √(2/π), the tanh approximation's scale
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-
 /**
  * Gaussian error linear unit, x·Φ(x), as PyTorch's `nn.GELU`: exactly 0.5·x·(1 + erf(x/√2)), or
- * with `{ approximate: "tanh" }` 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). Composed of
- * differentiable ops, so it has no backward of its own. Any other `approximate` throws.
+ * with `{ approximate: "tanh" }` 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))): the `gelu` op, one
+ * fused kernel each way. Any other `approximate` throws.
  *
  * @example
  * ```ts
@@ -97,12 +92,7 @@ export class GELU extends Module {
 
   /** GELU of every element; any shape, the input's dtype. */
   forward(input: Tensor): Tensor {
-    const half = mul(checkTensor("GELU", "input", input), 0.5);
-    if (this.approximate === "tanh") {
-      const cube = mul(mul(input, input), input);
-      return mul(half, add(tanh(mul(add(input, mul(cube, 0.044715)), SQRT_2_OVER_PI)), 1));
-    }
-    return mul(half, add(erf(mul(input, Math.SQRT1_2)), 1));
+    return gelu(checkTensor("GELU", "input", input), { approximate: this.approximate });
   }
 
   /** `approximate='none'` or `approximate='tanh'`, as PyTorch prints a GELU. */
