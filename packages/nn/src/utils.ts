@@ -1,20 +1,4 @@
-import {
-  abs,
-  clamp,
-  copy_,
-  isTensor,
-  max,
-  mul,
-  mul_,
-  NablaError,
-  noGrad,
-  pow,
-  promoteTypes,
-  sqrt,
-  sum,
-  type Tensor,
-  tensor,
-} from "@nabla/tensor/functional";
+import { clamp, copy_, isTensor, mul_, NablaError, noGrad, norm, promoteTypes, type Tensor, tensor } from "@nabla/tensor/functional";
 import { checkOptions, describeValue } from "@nabla/tensor/internal";
 
 /** Options of `clipGradNorm_`. */
@@ -57,7 +41,7 @@ export function clipGradNorm_(params: Tensor | Iterable<Tensor>, maxNorm: number
   if (grads.length === 0) return tensor(0);
   return noGrad(() => {
     // each gradient's norm, then the norm of those norms: the norm of all the gradients joined
-    const norms = grads.map((grad) => (grad.numel === 0 ? 0 : (normOf(grad, normType).item() as number)));
+    const norms = grads.map((grad) => (grad.numel === 0 ? 0 : (norm(grad, normType).item() as number)));
     const joined = normType === Infinity ? Math.max(...norms) : norms.reduce((sum, n) => sum + n ** normType, 0) ** (1 / normType);
     const dtype = grads.map((grad) => grad.dtype).reduce(promoteTypes);
     const total = tensor(joined, { dtype });
@@ -98,15 +82,6 @@ export function clipGradValue_(params: Tensor | Iterable<Tensor>, clipValue: num
   noGrad(() => {
     for (const grad of grads) copy_(grad, clamp(grad, -clipValue, clipValue));
   });
-}
-
-/** The p-norm of one tensor's entries, in its dtype. */
-function normOf(grad: Tensor, normType: number): Tensor {
-  if (normType === 2) return sqrt(sum(mul(grad, grad)));
-  const magnitude = abs(grad);
-  if (normType === Infinity) return max(magnitude);
-  if (normType === 1) return sum(magnitude);
-  return pow(sum(pow(magnitude, normType)), 1 / normType);
 }
 
 /** The gradients of the parameters that have one; throws for anything that is not a tensor. */
