@@ -53,9 +53,9 @@ function bitsOf(values: ArrayLike<number>): number[] {
 
 /** How a view of `shape` lies in its storage: dims permuted, sliced with a step, flipped, at an offset. */
 interface Layout {
-  order: number[];
-  steps: number[];
-  flips: boolean[];
+  order: readonly number[];
+  steps: readonly number[];
+  flips: readonly boolean[];
   offset: number;
   /** Leave the last dim adjacent (step 1, not flipped, innermost in storage). */
   adjacentLast: boolean;
@@ -125,7 +125,7 @@ const caseArb = fc
       stride = [1, 1];
       padding[1] = (dilation[1] * (kernel[1] - 1)) / 2;
     }
-    const out = [0, 1].map((d) => Math.floor((shape[2 + d] + 2 * padding[d]! - dilation[d]! * (kernel[d]! - 1) - 1) / stride[d]!) + 1);
+    const out = [0, 1].map((d) => Math.floor((shape[2 + d]! + 2 * padding[d]! - dilation[d]! * (kernel[d]! - 1) - 1) / stride[d]!) + 1);
     const geometry: WindowGeometry = { kernel, stride, dilation, padding, out: out as [number, number] };
     return { shape, geometry };
   })
