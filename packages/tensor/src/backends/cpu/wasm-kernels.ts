@@ -395,18 +395,17 @@ export function registerWasmKernels(): void {
   // stepping 2, even at 3456–9216. Max pooling (2 × 2) even at 1024 elements of x, 1.5× at 4096,
   // 2–5× from 65,536.
   const windowDType = (_x: CpuView, _geometry: WindowGeometry, dtype: DType) => dtype;
+  /** The elements of x's columns: N·C·kH·kW·outH·outW. */
+  const columnsOf = (x: CpuView, g: WindowGeometry) => x.shape[0]! * x.shape[1]! * g.kernel[0] * g.kernel[1] * g.out[0] * g.out[1];
   registerKernel("cpu", "im2col", {
     name: "im2colF32Simd",
     dtypes: ["float32"],
     minElements: 4096,
     dtype: windowDType,
-    // the columns' elements
-    size: (x: CpuView, g: WindowGeometry) =>
-      (numelOf(x.shape) / (x.shape[2]! * x.shape[3]!)) * g.kernel[0] * g.kernel[1] * g.out[0] * g.out[1],
+    size: columnsOf,
     accepts: (x: CpuView) => isFloat32(x),
     run(x: CpuView, geometry: WindowGeometry): TypedArray | null {
-      const [batch, channels] = x.shape as [number, number];
-      const out = new Float32Array(batch * channels * geometry.kernel[0] * geometry.kernel[1] * geometry.out[0] * geometry.out[1]);
+      const out = new Float32Array(columnsOf(x, geometry));
       return im2colSimd(strided(x), geometry, out) ? out : null;
     },
   });
@@ -431,9 +430,9 @@ export function registerWasmKernels(): void {
     size: (x: CpuView) => numelOf(x.shape),
     accepts: (x: CpuView, geometry: WindowGeometry) => isFloat32(x) && x.strides[3] === 1 && isPairPool(geometry, x.shape[2]!, x.shape[3]!),
     run(x: CpuView, geometry: WindowGeometry): { values: CpuBuffer; indices: CpuBuffer } | null {
-      const planes = x.shape[0]! * x.shape[1]! * geometry.out[0] * geometry.out[1];
-      const values = new Float32Array(planes);
-      const indices = new Int32Array(planes);
+      const windows = x.shape[0]! * x.shape[1]! * geometry.out[0] * geometry.out[1];
+      const values = new Float32Array(windows);
+      const indices = new Int32Array(windows);
       return maxPool2x2Simd(strided(x), geometry, values, indices) ? { values, indices } : null;
     },
   });
