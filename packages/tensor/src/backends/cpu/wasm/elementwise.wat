@@ -147,6 +147,7 @@
       (return))
     (call $map (i32.const 2) (local.get $x) (local.get $out) (local.get $n)))
 
+  ;; unaryF32's loop, for the op given (a constant in each copy)
   (func $map (param $op i32) (param $x i32) (param $out i32) (param $n i32)
     (local $at i32) (local $end i32) (local $v v128)
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
@@ -201,6 +202,8 @@
           (then (call $zip (local.get $op) (local.get $a) (local.get $aRowStep) (i32.const 0) (local.get $b) (local.get $bRowStep) (i32.const 1) (local.get $out) (local.get $rows) (local.get $n)))
           (else (call $zip (local.get $op) (local.get $a) (local.get $aRowStep) (i32.const 0) (local.get $b) (local.get $bRowStep) (i32.const 0) (local.get $out) (local.get $rows) (local.get $n)))))))
 
+  ;; binaryF32's loops over the rows and along them, for the op and kinds of operands given
+  ;; (constants in each copy)
   (func $zip
     (param $op i32) (param $a i32) (param $aRowStep i32) (param $aSplat i32)
     (param $b i32) (param $bRowStep i32) (param $bSplat i32)
