@@ -1,14 +1,15 @@
 // Assembles the WebAssembly text kernels (*.wat) in the directories given as arguments into
 // TypeScript modules that hold the binaries as base64 (*-binary.ts beside them), so the packages
-// need no .wasm files and no assembler at run time. Each kernel is built as written, importing a
-// plain memory; where nabla's heap is a shared memory, @nabla/tensor's importSharedMemory
-// (backends/cpu/wasm/wasm-api.ts) sets the shared bit of that import at run time, and this script
-// checks that the result is byte for byte the assembler's own shared build. Run after editing a
-// .wat file: pnpm build:wasm. With --check first, nothing is written: the run fails if any
-// *-binary.ts differs from what its .wat gives.
+// need no .wasm files and no assembler at run time. Each kernel is assembled as written, then has
+// its helpers inlined by Binaryen (see inlineHelpers), importing a plain memory; where nabla's heap
+// is a shared memory, @nabla/tensor's importSharedMemory (backends/cpu/wasm/wasm-api.ts) sets the
+// shared bit of that import at run time, and this script checks that the result is byte for byte
+// the shared build's. Run after editing a .wat file: pnpm build:wasm. With --check first, nothing
+// is written: the run fails if any *-binary.ts differs from what its .wat gives.
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import binaryen from "binaryen";
 import initWabt from "wabt";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
@@ -23,10 +24,53 @@ function assemble(file, source, features) {
   const module = wabt.parseWat(file, source, features);
   try {
     module.validate(features);
-    return module.toBinary({ canonicalize_lebs: true }).buffer;
+    return inlineHelpers(file, module.toBinary({ canonicalize_lebs: true }).buffer);
   } finally {
     module.destroy();
   }
+}
+
+// V8 (TurboFan in Node 20) inlines no WebAssembly function into another: a helper called in a loop
+// costs a call per iteration, and the caller's values live across the call are spilled to the
+// stack and reloaded. So every function but the exported ones is inlined into its callers, whatever
+// its size, and the only calls left are to imports. A function called with constant arguments (as
+// elementwise.wat calls its loops, one copy per op) is then simplified for them: the passes after
+// "inlining" propagate those constants, drop the branches they decide, and the locals and blocks
+// left unused. They compute nothing in floating point (precompute folds only expressions whose
+// operands are all constants: here the integer ones passed), so the results are the .wat's own.
+const FEATURES =
+  binaryen.Features.MutableGlobals |
+  binaryen.Features.NontrappingFPToInt |
+  binaryen.Features.SignExt |
+  binaryen.Features.SIMD128 |
+  binaryen.Features.BulkMemory |
+  binaryen.Features.BulkMemoryOpt |
+  binaryen.Features.Atomics;
+const PASSES = ["inlining", "precompute-propagate", "remove-unused-brs", "vacuum", "simplify-locals", "coalesce-locals", "vacuum"];
+binaryen.setAlwaysInlineMaxSize(2 ** 32 - 1);
+
+function inlineHelpers(file, bytes) {
+  const module = binaryen.readBinary(bytes);
+  try {
+    module.setFeatures(FEATURES);
+    module.runPasses(PASSES);
+    if (!module.validate()) throw new Error(`${file}: Binaryen gave an invalid module`);
+    const calls = internalCalls(module);
+    if (calls.length > 0) throw new Error(`${file}: not inlined: ${calls.join(", ")}`);
+    return module.emitBinary();
+  } finally {
+    module.dispose();
+  }
+}
+
+/** The calls a module makes to functions of its own (left uninlined), by name. */
+function internalCalls(module) {
+  const imported = new Set();
+  for (let i = 0; i < module.getNumFunctions(); i++) {
+    const info = binaryen.getFunctionInfo(module.getFunctionByIndex(i));
+    if (info.module !== "") imported.add(info.name);
+  }
+  return [...module.emitText().matchAll(/\(call \$([^\s)]+)/g)].map((match) => match[1]).filter((name) => !imported.has(name));
 }
 
 function base64Constant(name, bytes) {

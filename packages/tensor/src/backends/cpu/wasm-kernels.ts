@@ -131,10 +131,9 @@ export function registerWasmKernels(): void {
   registerKernel("cpu", "unary", {
     name: "unaryF32Simd",
     ...unaryF32,
-    // fewer elements stay in the JS loop; measured on a 2-vCPU machine (GELU's tanh form and GELU,
-    // contiguous): even at 512 elements for the tanh form, 8 vs 10–11 µs at 1024 and 11 vs 41 µs
-    // for GELU, 77–83 vs 242–246 and 109–115 vs 486–500 µs at 16,384; ReLU even at 1024, 9 vs 13
-    // µs at 4096, 37–40 vs 73–74 µs at 16,384
+    // fewer elements stay in the JS loop; measured on a 2-vCPU machine (contiguous, typed-array
+    // operands): even at 512 elements for GELU's tanh form, 4.5–5.1 vs 11 µs at 1024 and 5.5 vs
+    // 26–27 µs for GELU; ReLU about even at 1024 (3.0–3.9 vs 3.0–3.3 µs)
     minElements: 1024,
     // no room in the heap for a scratch block: declined
     run(op: UnaryOp, x: CpuView): TypedArray | null {
@@ -230,8 +229,8 @@ export function registerWasmKernels(): void {
   registerKernel("cpu", "binary", {
     name: "binaryF32InHeap",
     ...binaryF32,
-    // nothing to copy: on a 2-vCPU machine (float32 multiply, contiguous) 16 vs 18 µs for the JS
-    // kernel at 4096 elements, 14 vs 32 µs at 8192, 39 µs vs 1.2 ms at 65,536
+    // nothing to copy: on a 2-vCPU machine (float32 multiply, contiguous) 4–7 vs 14–20 µs for the
+    // JS kernel at 4096 elements, 5–6 vs 21–30 µs at 8192, 30–32 vs 168–193 µs at 65,536
     minElements: HEAP_MIN_ELEMENTS,
     accepts: (op: BinaryOp, a: CpuView, b: CpuView) =>
       binaryF32.takes(op, a, b) && (inHeap(a) || inHeap(b)) && readsAsRows(a) && readsAsRows(b),
@@ -281,8 +280,8 @@ export function registerWasmKernels(): void {
   registerKernel("cpu", "unary", {
     name: "unaryF32InHeap",
     ...unaryF32,
-    // measured on a 2-vCPU machine (contiguous, 4096 elements): 20–27 vs 44 µs for the JS kernel
-    // for GELU's tanh form, 29 vs 87 µs for GELU
+    // measured on a 2-vCPU machine (contiguous, 4096 elements): 11–14 vs 44–77 µs for the JS
+    // kernel for GELU's tanh form, 15 vs 112–165 µs for GELU, 3–6 vs 15–26 µs for ReLU
     minElements: HEAP_MIN_ELEMENTS,
     accepts: (op: UnaryOp, x: CpuView) => unaryF32.accepts(op, x) && inHeap(x),
     // no room in the heap for the output: declined (the copying kernel or the reference runs)

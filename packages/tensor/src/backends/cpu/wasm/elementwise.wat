@@ -13,6 +13,12 @@
 ;; three values past its end and writes up to three past the end of its output row, which is where
 ;; the next output row starts (written later) or, after the last row, 16 bytes of slack the driver
 ;; leaves after each region.
+;;
+;; Specialised copies: the op, and whether an operand is a splat, are the same for a whole call, so
+;; no loop tests them per vector. Each export calls its loop ($map, $zip) once for every op (and
+;; kind of operands) with those as constants; where the module is assembled (see
+;; scripts/assemble-wasm.mjs) every call is inlined and the branches on the constants dropped, so
+;; each copy's loop does one op on one kind of operands, with no calls and no tests but its own.
 
 (module
   ;; The memory is the caller's (the driver grows it to fit a block).
@@ -132,6 +138,17 @@
   ;; op: 0 GELU's tanh form, 1 GELU, 2 ReLU. out[i] = op(x[i]) for the n contiguous values at x; the
   ;; last vector reads up to three values past x's end and writes up to three past out's.
   (func (export "unaryF32") (param $op i32) (param $x i32) (param $out i32) (param $n i32)
+    ;; a copy of $map for each op (see "Specialised copies" above)
+    (block $relu (block $gelu (block $geluTanh
+      (br_table $geluTanh $gelu $relu (local.get $op)))
+      (call $map (i32.const 0) (local.get $x) (local.get $out) (local.get $n))
+      (return))
+      (call $map (i32.const 1) (local.get $x) (local.get $out) (local.get $n))
+      (return))
+    (call $map (i32.const 2) (local.get $x) (local.get $out) (local.get $n)))
+
+  ;; unaryF32's loop, for the op given (a constant in each copy)
+  (func $map (param $op i32) (param $x i32) (param $out i32) (param $n i32)
     (local $at i32) (local $end i32) (local $v v128)
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (block $done (loop $next
@@ -150,6 +167,44 @@
   ;; op: 0 add, 1 subtract, 2 multiply, 3 divide, 4 a · gelu′(b) for GELU's tanh form, 5 for GELU,
   ;; 6 ReLU's backward: a where b (ReLU's output) is positive or a NaN, else +0.
   (func (export "binaryF32")
+    (param $op i32) (param $a i32) (param $aRowStep i32) (param $aSplat i32)
+    (param $b i32) (param $bRowStep i32) (param $bSplat i32)
+    (param $out i32) (param $rows i32) (param $n i32)
+    ;; a copy of $zip for each op and kind of operands (see "Specialised copies" above)
+    (block $relu (block $gelu (block $geluTanh (block $divide (block $multiply (block $subtract (block $add
+      (br_table $add $subtract $multiply $divide $geluTanh $gelu $relu (local.get $op)))
+      (call $zipOperands (i32.const 0) (local.get $a) (local.get $aRowStep) (local.get $aSplat) (local.get $b) (local.get $bRowStep) (local.get $bSplat) (local.get $out) (local.get $rows) (local.get $n))
+      (return))
+      (call $zipOperands (i32.const 1) (local.get $a) (local.get $aRowStep) (local.get $aSplat) (local.get $b) (local.get $bRowStep) (local.get $bSplat) (local.get $out) (local.get $rows) (local.get $n))
+      (return))
+      (call $zipOperands (i32.const 2) (local.get $a) (local.get $aRowStep) (local.get $aSplat) (local.get $b) (local.get $bRowStep) (local.get $bSplat) (local.get $out) (local.get $rows) (local.get $n))
+      (return))
+      (call $zipOperands (i32.const 3) (local.get $a) (local.get $aRowStep) (local.get $aSplat) (local.get $b) (local.get $bRowStep) (local.get $bSplat) (local.get $out) (local.get $rows) (local.get $n))
+      (return))
+      (call $zipOperands (i32.const 4) (local.get $a) (local.get $aRowStep) (local.get $aSplat) (local.get $b) (local.get $bRowStep) (local.get $bSplat) (local.get $out) (local.get $rows) (local.get $n))
+      (return))
+      (call $zipOperands (i32.const 5) (local.get $a) (local.get $aRowStep) (local.get $aSplat) (local.get $b) (local.get $bRowStep) (local.get $bSplat) (local.get $out) (local.get $rows) (local.get $n))
+      (return))
+    (call $zipOperands (i32.const 6) (local.get $a) (local.get $aRowStep) (local.get $aSplat) (local.get $b) (local.get $bRowStep) (local.get $bSplat) (local.get $out) (local.get $rows) (local.get $n)))
+
+  ;; binaryF32 for one op: a copy of $zip for each kind of operands (rows or splats)
+  (func $zipOperands
+    (param $op i32) (param $a i32) (param $aRowStep i32) (param $aSplat i32)
+    (param $b i32) (param $bRowStep i32) (param $bSplat i32)
+    (param $out i32) (param $rows i32) (param $n i32)
+    (if (local.get $aSplat)
+      (then
+        (if (local.get $bSplat)
+          (then (call $zip (local.get $op) (local.get $a) (local.get $aRowStep) (i32.const 1) (local.get $b) (local.get $bRowStep) (i32.const 1) (local.get $out) (local.get $rows) (local.get $n)))
+          (else (call $zip (local.get $op) (local.get $a) (local.get $aRowStep) (i32.const 1) (local.get $b) (local.get $bRowStep) (i32.const 0) (local.get $out) (local.get $rows) (local.get $n)))))
+      (else
+        (if (local.get $bSplat)
+          (then (call $zip (local.get $op) (local.get $a) (local.get $aRowStep) (i32.const 0) (local.get $b) (local.get $bRowStep) (i32.const 1) (local.get $out) (local.get $rows) (local.get $n)))
+          (else (call $zip (local.get $op) (local.get $a) (local.get $aRowStep) (i32.const 0) (local.get $b) (local.get $bRowStep) (i32.const 0) (local.get $out) (local.get $rows) (local.get $n)))))))
+
+  ;; binaryF32's loops over the rows and along them, for the op and kinds of operands given
+  ;; (constants in each copy)
+  (func $zip
     (param $op i32) (param $a i32) (param $aRowStep i32) (param $aSplat i32)
     (param $b i32) (param $bRowStep i32) (param $bSplat i32)
     (param $out i32) (param $rows i32) (param $n i32)

@@ -15,7 +15,9 @@
 ;; output row starts (written later) or, after the last row, slack. Pointers are byte offsets.
 ;;
 ;; The loops' constants are mutable globals: V8 (TurboFan in Node 20) builds a v128.const again in
-;; every iteration that uses it, three instructions each, where reading a global is one load.
+;; every iteration that uses it, three instructions each, where reading a global is one load. The
+;; helpers called in loops ($exp, $accumulate, …) are inlined where the module is assembled
+;; (scripts/assemble-wasm.mjs), so the loops make no calls.
 
 (module
   ;; The memory is the caller's (the driver grows it to fit a block).
@@ -57,8 +59,7 @@
   ;; is a normal number: x = k·ln 2 + t, e^t from the polynomial above, 2^k built in the exponent
   ;; bits from the rounding bias's low bits, e^x = 2^k + (2^k·t)·q(t) (2^k·t is exact). x is raised
   ;; to -88 first: below about -87.7, where e^x is subnormal, the result is 0 (so -Infinity gives 0
-  ;; exactly); pmax keeps its first operand when it is NaN, so NaN stays NaN. expRow has this body
-  ;; inline in its loop (a call per vector costs a third more there).
+  ;; exactly); pmax keeps its first operand when it is NaN, so NaN stays NaN.
   (func $exp (param $x v128) (result v128)
     (local $k v128) (local $s v128) (local $t v128) (local $t2 v128) (local $q v128)
     (local.set $x (f32x4.pmax (local.get $x) (global.get $expFloor)))
@@ -129,11 +130,7 @@
         (local.set $b (i32.add (local.get $b) (i32.const 32)))
         (br_if $next (i32.lt_u (local.get $a) (local.get $chunkEnd))))
       (local.set $even (f32x4.add (local.get $even) (local.get $odd)))
-      ;; $accumulate, inline
-      (local.set $sum
-        (f64x2.add
-          (f64x2.add (local.get $sum) (f64x2.promote_low_f32x4 (local.get $even)))
-          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $even) (local.get $even)))))
+      (local.set $sum (call $accumulate (local.get $sum) (local.get $even)))
       (br $eachChunk)))
     ;; the last 0–7 values: a whole vector, then one that may hold values past the row's end
     (if (i32.and (local.get $n) (i32.const 4)) (then
@@ -165,11 +162,7 @@
         (local.set $a (i32.add (local.get $a) (i32.const 32)))
         (br_if $next (i32.lt_u (local.get $a) (local.get $chunkEnd))))
       (local.set $even (f32x4.add (local.get $even) (local.get $odd)))
-      ;; $accumulate, inline
-      (local.set $sum
-        (f64x2.add
-          (f64x2.add (local.get $sum) (f64x2.promote_low_f32x4 (local.get $even)))
-          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $even) (local.get $even)))))
+      (local.set $sum (call $accumulate (local.get $sum) (local.get $even)))
       (br $eachChunk)))
     ;; the last 0–7 values: a whole vector, then one that may hold values past the row's end
     (if (i32.and (local.get $n) (i32.const 4)) (then
@@ -185,8 +178,7 @@
 
   ;; dst[i] = e^(src[i] − max) for the n values at src (each x − max ≤ 0, or NaN); returns their sum.
   (func $expRow (param $src i32) (param $dst i32) (param $n i32) (param $max f32) (result f64)
-    (local $end i32) (local $chunkEnd i32) (local $shift v128) (local $sum v128) (local $chunk v128)
-    (local $x v128) (local $k v128) (local $s v128) (local $t v128) (local $t2 v128) (local $q v128) (local $e v128)
+    (local $end i32) (local $chunkEnd i32) (local $shift v128) (local $sum v128) (local $chunk v128) (local $e v128)
     (local.set $shift (f32x4.splat (local.get $max)))
     (local.set $end (i32.add (local.get $src) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
     (block $done (loop $eachChunk
@@ -197,34 +189,13 @@
           (i32.lt_u (i32.sub (local.get $end) (local.get $src)) (i32.const 128))))
       (local.set $chunk (v128.const i64x2 0 0))
       (loop $next
-        ;; the body of $exp
-        (local.set $x (f32x4.pmax (f32x4.sub (v128.load (local.get $src)) (local.get $shift)) (global.get $expFloor)))
-        (local.set $k (f32x4.add (f32x4.mul (local.get $x) (global.get $log2e)) (global.get $roundingBias)))
-        (local.set $s (i32x4.shl (local.get $k) (i32.const 23)))
-        (local.set $k (f32x4.sub (local.get $k) (global.get $roundingBias)))
-        (local.set $t
-          (f32x4.sub
-            (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) (global.get $ln2Hi)))
-            (f32x4.mul (local.get $k) (global.get $ln2Lo))))
-        (local.set $t2 (f32x4.mul (local.get $t) (local.get $t)))
-        (local.set $q
-          (f32x4.add
-            (f32x4.add (global.get $c1) (f32x4.mul (local.get $t) (global.get $c2)))
-            (f32x4.mul (local.get $t2)
-              (f32x4.add
-                (f32x4.add (global.get $c3) (f32x4.mul (local.get $t) (global.get $c4)))
-                (f32x4.mul (local.get $t2) (global.get $c5))))))
-        (local.set $e (f32x4.add (local.get $s) (f32x4.mul (f32x4.mul (local.get $s) (local.get $t)) (local.get $q))))
+        (local.set $e (call $exp (f32x4.sub (v128.load (local.get $src)) (local.get $shift))))
         (v128.store (local.get $dst) (local.get $e))
         (local.set $chunk (f32x4.add (local.get $chunk) (local.get $e)))
         (local.set $src (i32.add (local.get $src) (i32.const 16)))
         (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
         (br_if $next (i32.lt_u (local.get $src) (local.get $chunkEnd))))
-      ;; $accumulate, inline
-      (local.set $sum
-        (f64x2.add
-          (f64x2.add (local.get $sum) (f64x2.promote_low_f32x4 (local.get $chunk)))
-          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $chunk) (local.get $chunk)))))
+      (local.set $sum (call $accumulate (local.get $sum) (local.get $chunk)))
       (br $eachChunk)))
     (if (i32.and (local.get $n) (i32.const 3)) (then
       (local.set $e
