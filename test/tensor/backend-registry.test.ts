@@ -27,7 +27,8 @@ describe("backend definitions", () => {
 
   it("register the WebAssembly kernels of the CPU beside the reference kernels", () => {
     expect(registeredKernels("cpu", "binary")).toEqual(["binaryF32InHeap", "reluBackwardF32Simd", "geluBackwardF32Simd", "binaryF32Simd"]);
-    expect(registeredKernels("cpu", "unary")).toEqual(["unaryF32InHeap", "unaryF32Simd"]);
+    expect(registeredKernels("cpu", "unary")).toEqual(["unaryF32InHeap", "reluStridedF32Simd", "unaryF32Simd"]);
+    expect(registeredKernels("cpu", "copy")).toEqual(["copyStridedF32Simd"]);
     expect(registeredKernels("cpu", "reduce")).toEqual(["sumF32InHeap", "sumSimd"]);
     expect(registeredKernels("cpu", "matmul")).toEqual(["matmulSimd"]);
     expect(registeredKernels("cpu", "softmax")).toEqual(["softmaxRowsF32Simd"]);
@@ -37,6 +38,9 @@ describe("backend definitions", () => {
     expect(registeredKernels("cpu", "layerNorm")).toEqual(["layerNormF32Simd"]);
     expect(registeredKernels("cpu", "layerNormBackward")).toEqual(["layerNormBackwardF32Simd"]);
     expect(registeredKernels("cpu", "optimizerUpdate")).toEqual(["updateF32Simd"]);
+    expect(registeredKernels("cpu", "im2col")).toEqual(["im2colF32Simd"]);
+    expect(registeredKernels("cpu", "col2im")).toEqual(["col2imF32Simd"]);
+    expect(registeredKernels("cpu", "maxPool")).toEqual(["maxPool2x2F32Simd"]);
     expect(registeredKernels("cpu", "gather")).toEqual([]);
   });
 });
@@ -104,7 +108,7 @@ describe("the choice between a reference kernel and a registered alternative", (
   it("falls back to the next kernel, then the reference, when an alternative cannot run after all", () => {
     registerNeg("negFirst");
     registerNeg("negDeclining", "null");
-    expect(registeredKernels("cpu", "unary")).toEqual(["negDeclining", "negFirst", "unaryF32InHeap", "unaryF32Simd"]);
+    expect(registeredKernels("cpu", "unary")).toEqual(["negDeclining", "negFirst", "unaryF32InHeap", "reluStridedF32Simd", "unaryF32Simd"]);
     expect(withKernels("wasm", () => neg(values(5))).toArray()).toEqual([-0, -1, -2, -3, -4]);
     expect(ran).toEqual(["negDeclining", "negFirst"]);
     removals.pop()!();
@@ -118,7 +122,7 @@ describe("the choice between a reference kernel and a registered alternative", (
   it("removes a registered alternative again", () => {
     registerNeg("negTest");
     removals.pop()!();
-    expect(registeredKernels("cpu", "unary")).toEqual(["unaryF32InHeap", "unaryF32Simd"]);
+    expect(registeredKernels("cpu", "unary")).toEqual(["unaryF32InHeap", "reluStridedF32Simd", "unaryF32Simd"]);
     withKernels("wasm", () => neg(values(200)));
     expect(ran).toEqual([]);
   });

@@ -28,8 +28,10 @@ export class RowWalker {
   readonly rowStrides: number[];
   /** Each operand's storage position at the start of the current row. */
   readonly offsets: number[];
-  private readonly outerSizes: number[];
-  private readonly outerStrides: number[][]; // [operand][outer dim]
+  /** The sizes of the (merged) dims outside the row, outermost first. */
+  readonly outerSizes: number[];
+  /** Each operand's strides along those dims: [operand][outer dim]. */
+  readonly outerStrides: number[][];
   private readonly counters: number[];
 
   constructor(shape: readonly number[], layouts: ReadonlyArray<Pick<Layout, "strides" | "offset">>) {

@@ -12,7 +12,7 @@ import type { HostView } from "./iterate";
  * Per tap along one dim: its shift (tap·dilation − padding) and the windows [lo, hi) whose tap
  * lands inside the input: 0 ≤ o·stride + shift < size ⇔ ⌈−shift / stride⌉ ≤ o ≤ ⌊(size − 1 − shift) / stride⌋.
  */
-function tapRanges(geometry: WindowGeometry, dim: 0 | 1, size: number): { shift: number; lo: number; hi: number }[] {
+export function tapRanges(geometry: WindowGeometry, dim: 0 | 1, size: number): { shift: number; lo: number; hi: number }[] {
   const { kernel, stride, padding, dilation, out } = geometry;
   return Array.from({ length: kernel[dim] }, (_, tap) => {
     const shift = tap * dilation[dim] - padding[dim];
@@ -177,7 +177,7 @@ function windowMax(
 }
 
 /** Whether windows are 2 × 2, stepping 2, inside x of `height` × `width`: max pooling's usual case. */
-const isPairPool = (g: WindowGeometry, height: number, width: number) =>
+export const isPairPool = (g: WindowGeometry, height: number, width: number) =>
   2 * g.out[0] <= height &&
   2 * g.out[1] <= width &&
   g.kernel[0] === 2 &&
