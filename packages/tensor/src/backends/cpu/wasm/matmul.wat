@@ -237,6 +237,7 @@
     (param $src i32) (param $ld i32) (param $columnMajor i32) (param $rows i32) (param $paddedRows i32)
     (param $p0 i32) (param $depth i32) (param $w i32) (param $dst i32)
     (local $r i32) (local $q i32) (local $t i32) (local $g i32) (local $at i32) (local $stepBytes i32)
+    (local $qStep i32) (local $to i32) (local $end i32)
     (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $lo v128) (local $hi v128) (local $lo2 v128) (local $hi2 v128)
     (local.set $stepBytes (i32.shl (local.get $w) (i32.const 2)))
     (block $panelsDone (loop $eachPanel
@@ -244,22 +245,27 @@
       (local.set $q (i32.const 0))
       (if (i32.gt_u (i32.add (local.get $r) (local.get $w)) (local.get $rows))
         (then
-          ;; the last, partial panel: one value at a time, zeros past the last row
-          (block $done (loop $next
-            (br_if $done (i32.ge_u (local.get $q) (local.get $depth)))
-            (local.set $t (i32.const 0))
-            (block $laneDone (loop $lane
-              (br_if $laneDone (i32.ge_u (local.get $t) (local.get $w)))
-              (f32.store
-                (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $q) (local.get $w)) (local.get $t)) (i32.const 2)))
-                (if (result f32) (i32.lt_u (i32.add (local.get $r) (local.get $t)) (local.get $rows))
-                  (then (f32.load (call $elementAt (local.get $src) (local.get $ld) (local.get $columnMajor)
-                    (i32.add (local.get $r) (local.get $t)) (i32.add (local.get $p0) (local.get $q)))))
-                  (else (f32.const 0))))
-              (local.set $t (i32.add (local.get $t) (i32.const 1)))
-              (br $lane)))
-            (local.set $q (i32.add (local.get $q) (i32.const 1)))
-            (br $next))))
+          ;; the last, partial panel: zeros, then each live row's values one at a time down the
+          ;; depth, qStep bytes apart in X. Measured against a value per lane and p with a test for
+          ;; the padding: 1.25× faster for the 16 × 4096 × 9 product of a convolution's weight
+          ;; gradient, whose B̃ ends in a panel of 1 live row (its packing 2.4×)
+          (memory.fill (local.get $dst) (i32.const 0) (i32.mul (local.get $depth) (local.get $stepBytes)))
+          (local.set $qStep (select (i32.shl (local.get $ld) (i32.const 2)) (i32.const 4) (local.get $columnMajor)))
+          (local.set $t (i32.const 0))
+          (block $rowsDone (loop $eachRow
+            (br_if $rowsDone (i32.ge_u (i32.add (local.get $r) (local.get $t)) (local.get $rows)))
+            (local.set $at (call $elementAt (local.get $src) (local.get $ld) (local.get $columnMajor)
+              (i32.add (local.get $r) (local.get $t)) (local.get $p0)))
+            (local.set $to (i32.add (local.get $dst) (i32.shl (local.get $t) (i32.const 2))))
+            (local.set $end (i32.add (local.get $to) (i32.mul (local.get $depth) (local.get $stepBytes))))
+            (block $done (loop $next
+              (br_if $done (i32.ge_u (local.get $to) (local.get $end)))
+              (f32.store (local.get $to) (f32.load (local.get $at)))
+              (local.set $at (i32.add (local.get $at) (local.get $qStep)))
+              (local.set $to (i32.add (local.get $to) (local.get $stepBytes)))
+              (br $next)))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $eachRow))))
         (else
           (if (local.get $columnMajor)
             (then
