@@ -266,6 +266,33 @@ describe("WebAssembly SIMD max pooling", () => {
   });
 });
 
+describe("views spanning sparsely over a much larger storage", () => {
+  it("are left to the JS kernels, which read only the values they use, with the same results", () => {
+    // every 128th plane of a [4, 4·128, 8, 8] float32 storage: 1,024 values over a span of 122,944
+    const storage = Float32Array.from({ length: 4 * 512 * 64 }, (_, i) => ((i * 37) % 23) - 11);
+    const x: HostView = { buffer: storage, shape: [4, 4, 8, 8], strides: [512 * 64, 128 * 64, 8, 1], offset: 0 };
+    const geometry: WindowGeometry = { kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1], out: [8, 8] };
+    const pool = { kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], out: [4, 4] } as const;
+    const columns = new Float32Array(4 * 4 * 9 * 64);
+    const pooled = { values: new Float32Array(256), indices: new Int32Array(256) };
+    const rows = new Float32Array(4 * 4 * 64);
+    expect(im2colSimd(strided(x), geometry, columns)).toBe(false);
+    expect(maxPool2x2Simd(strided(x), pool, pooled.values, pooled.indices)).toBe(false);
+    expect(stridedRowsSimd("relu", strided(x), rows)).toBe(false);
+    // the same view packed: compact, so the SIMD kernels take it and agree with what the registry gave
+    const packed: HostView = {
+      buffer: withKernels("js", () => run.copy(x, "float32")),
+      shape: x.shape,
+      strides: [256, 64, 8, 1],
+      offset: 0,
+    };
+    expect(im2colSimd(strided(packed), geometry, columns)).toBe(true);
+    expect(bitsOf(run.im2col(x, geometry, "float32"))).toEqual(bitsOf(columns));
+    expect(maxPool2x2Simd(strided(packed), pool, pooled.values, pooled.indices)).toBe(true);
+    expect(bitsOf(run.maxPool(x, pool, "float32").values)).toEqual(bitsOf(pooled.values));
+  });
+});
+
 describe("WebAssembly SIMD copy and ReLU of views in strided rows", () => {
   it("give the JS kernels' bits on views whose rows are adjacent values over one or two dims", () => {
     const shapeArb = fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 4, max: 21 }));

@@ -2,6 +2,7 @@ import { storageExtent } from "../../../layout";
 import { RowWalker, type Strided } from "../iterate";
 import { STRIDED_UNARY_WASM_BASE64 } from "./strided-unary-binary";
 import { float32RegionBytes, lazyWasmKernels } from "./wasm-api";
+import { copiesSpan } from "./windows";
 
 // The driver of strided-unary.wat, registered beside the JS copy and ReLU (cpu/elementwise.ts) for
 // float32 views that are not contiguous but whose rows are runs of adjacent values, at most two
@@ -45,7 +46,8 @@ export function readsAsStridedRows(x: Strided | Omit<Strided, "data">): boolean 
 /**
  * out = x (op "copy") or relu(x) (op "relu") for a float32 view whose rows are adjacent values (see
  * readsAsStridedRows), `out` contiguous. False, having written nothing, for another view, without
- * WebAssembly SIMD or without room in the heap for the span of x and a block.
+ * WebAssembly SIMD, for a view spanning sparsely over a much larger storage (see copiesSpan) or
+ * without room in the heap for the span of x and a block.
  */
 export function stridedRowsSimd(op: "copy" | "relu", x: Strided, out: Float32Array): boolean {
   const kernels = simdKernels();
@@ -55,6 +57,7 @@ export function stridedRowsSimd(op: "copy" | "relu", x: Strided, out: Float32Arr
   const { outer, outerStride, middle, middleStride } = rows;
   const n = rows.walker.rowLength;
   const span = extent.max - extent.min + 1;
+  if (!copiesSpan(span, outer * middle * n)) return false;
   const block = Math.max(1, Math.floor(BLOCK_ELEMENTS / (middle * n)));
   // scratch: [x | a block of the output]
   const outAt = float32RegionBytes(span);

@@ -1,4 +1,5 @@
 import { type Layout, storageExtent } from "../../../layout";
+import { numelOf } from "../../../shape";
 import type { WindowGeometry } from "../../primitives";
 import type { Strided } from "../iterate";
 import { tapRanges } from "../windows";
@@ -124,6 +125,13 @@ function tapTable(geometry: WindowGeometry, height: number, width: number): Int3
 const samePlanes = (geometry: WindowGeometry, width: number) =>
   geometry.stride[0] === 1 && geometry.stride[1] === 1 && geometry.out[1] === width;
 
+/**
+ * Whether an operand of `elements` values spanning `span` values of storage is copied whole: not
+ * when it reaches sparsely over a much larger storage (more than four times its values, and more
+ * than 65,536 of them), where the JS kernel, which reads only the values it uses, is left to run.
+ */
+export const copiesSpan = (span: number, elements: number): boolean => span <= 4 * elements || span <= 65536;
+
 /** Where an operand lies in its typed array: the span of storage its layout reaches. */
 interface Span {
   first: number;
@@ -132,7 +140,9 @@ interface Span {
 
 function spanOf(layout: Layout): Span | null {
   const extent = storageExtent(layout);
-  return extent && { first: extent.min, length: extent.max - extent.min + 1 };
+  if (extent === null) return null;
+  const length = extent.max - extent.min + 1;
+  return copiesSpan(length, numelOf(layout.shape)) ? { first: extent.min, length } : null;
 }
 
 /**
@@ -197,7 +207,8 @@ function makePlaneTables(geometry: WindowGeometry, height: number, width: number
 /**
  * im2col of float32 x [N, C, H, W] into `out` [C·kH·kW, N, outH·outW] (see cpu/windows.ts), the
  * columns written a block of tap rows at a time. False, having written nothing, without
- * WebAssembly SIMD or room in the heap for x and a block.
+ * WebAssembly SIMD, for an x spanning sparsely over a much larger storage (see copiesSpan) or
+ * without room in the heap for x and a block.
  */
 export function im2colSimd(x: Strided, geometry: WindowGeometry, out: Float32Array): boolean {
   const kernels = simdKernels();
@@ -265,8 +276,9 @@ export function im2colSimd(x: Strided, geometry: WindowGeometry, out: Float32Arr
 /**
  * col2im of float32 columns [N, C·kH·kW, outH·outW] into `out` [N, C, H, W] (zeroed; see
  * cpu/windows.ts), the columns read a block at a time along whichever of their first two dims
- * steps further in storage. False, having written nothing, without WebAssembly SIMD or room in
- * the heap for the output and a block.
+ * steps further in storage. False, having written nothing, without WebAssembly SIMD, for a block
+ * spanning sparsely over a much larger storage (see copiesSpan) or without room in the heap for
+ * the output and a block.
  */
 export function col2imSimd(columns: Strided, geometry: WindowGeometry, size: readonly [number, number], out: Float32Array): boolean {
   const kernels = simdKernels();
@@ -355,7 +367,8 @@ export function col2imSimd(columns: Strided, geometry: WindowGeometry, size: rea
 /**
  * Max pooling of float32 x [N, C, H, W] over 2 × 2 windows stepping 2 (see isPairPool in
  * cpu/windows.ts; adjacent values along its rows) into `values` and `indices` [N, C, outH, outW].
- * False, having written nothing, without WebAssembly SIMD or room in the heap for x and the results.
+ * False, having written nothing, without WebAssembly SIMD, for an x spanning sparsely over a much
+ * larger storage (see copiesSpan) or without room in the heap for x and the results.
  */
 export function maxPool2x2Simd(x: Strided, geometry: WindowGeometry, values: Float32Array, indices: Int32Array): boolean {
   const kernels = simdKernels();
