@@ -46,6 +46,7 @@ export default defineConfig({
       { find: /^@nabla\/nn$/, replacement: src("./packages/nn/src/index.ts") },
       { find: /^@nabla\/nn\/node$/, replacement: src("./packages/nn/src/node.ts") },
       { find: /^nabla$/, replacement: src("./packages/nabla/src/index.ts") },
+      { find: /^nabla\/functional$/, replacement: src("./packages/nabla/src/functional.ts") },
       { find: /^nabla\/node$/, replacement: src("./packages/nabla/src/node.ts") },
     ],
   },

@@ -4,9 +4,12 @@ export default defineConfig([
   {
     // the @nabla packages stay external: dist/index.js re-exports them, so an application that
     // also imports @nabla/tensor gets one Tensor class
-    entry: ["src/index.ts", "src/node.ts"],
+    // namespaces.ts is an entry only to get a file of its own (a chunk, in ESM) that index.js
+    // imports: index.js has side effects (it installs the Tensor methods), the chunk none, so a
+    // bundler leaves @nabla/nn out of a program that uses no namespace (package.json `sideEffects`)
+    entry: ["src/index.ts", "src/namespaces.ts", "src/functional.ts", "src/node.ts"],
     format: ["esm", "cjs"],
-    dts: true,
+    dts: { entry: { index: "src/index.ts", functional: "src/functional.ts", node: "src/node.ts" } },
     // the browser build below writes into the same folder at the same time: spare its file
     clean: ["!nabla.browser.js"],
     sourcemap: true,

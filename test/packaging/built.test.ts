@@ -83,6 +83,7 @@ const CHECKS: Record<PackageName, string> = {
     out = {
       resolved: where("nabla"),
       resolvedNode: where("nabla/node"),
+      resolvedFunctional: where("nabla/functional"),
       value: Array.from(nabla.softmax(nabla.tensor([2.0, 1.0, 0.1])).data()),
       // the same classes as the @nabla packages': one Tensor, whichever package made it
       isTensor: model.forward(x) instanceof tensor.Tensor && nabla.Tensor === tensor.Tensor && nabla.nn.Linear === nn.Linear,
@@ -233,6 +234,7 @@ describe("the built packages", () => {
       const out = runNode(kind, script("nabla"));
       expect(out.resolved).toMatch(new RegExp(`packages/nabla/dist/index\\${ext}$`));
       expect(out.resolvedNode).toMatch(new RegExp(`packages/nabla/dist/node\\${ext}$`));
+      expect(out.resolvedFunctional).toMatch(new RegExp(`packages/nabla/dist/functional\\${ext}$`));
       (out.value as number[]).forEach((v, i) => {
         expect(v).toBeCloseTo(SOFTMAX[i]!, 6);
       });

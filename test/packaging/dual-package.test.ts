@@ -31,7 +31,14 @@ const PRELUDE = `
 `;
 
 function run(body: string): Record<string, unknown> {
-  for (const file of ["tensor/dist/index.js", "tensor/dist/index.cjs", "ops/dist/index.js", "ops/dist/index.cjs", "nn/dist/index.js"]) {
+  for (const file of [
+    "tensor/dist/index.js",
+    "tensor/dist/index.cjs",
+    "ops/dist/index.js",
+    "ops/dist/index.cjs",
+    "nn/dist/index.js",
+    "nabla/dist/functional.js",
+  ]) {
     if (!existsSync(dist(file)))
       expect.fail(`packages/${file} is missing: run \`pnpm build\` (the root \`pnpm test\` builds before testing)`);
   }
@@ -42,9 +49,11 @@ describe("the main and functional entries of one build", () => {
   it.each(["js", "cjs"])("share one Tensor class (dist/*.%s): a tensor made through either has the methods", (ext) => {
     const loadBoth =
       ext === "js"
-        ? 'const [main, functional] = [esm, await load("tensor/dist/functional.js")]; const opsFunctional = await load("ops/dist/functional.js");'
+        ? `const [main, functional] = [esm, await load("tensor/dist/functional.js")]; const opsFunctional = await load("ops/dist/functional.js");
+           const [nabla, nablaFunctional] = [await load("nabla/dist/index.js"), await load("nabla/dist/functional.js")];`
         : `const [main, functional] = [cjs, require(${JSON.stringify(dist("tensor/dist/functional.cjs"))})];
-           const opsFunctional = require(${JSON.stringify(dist("ops/dist/functional.cjs"))});`;
+           const opsFunctional = require(${JSON.stringify(dist("ops/dist/functional.cjs"))});
+           const [nabla, nablaFunctional] = [require(${JSON.stringify(dist("nabla/dist/index.cjs"))}), require(${JSON.stringify(dist("nabla/dist/functional.cjs"))})];`;
     const out = run(`${loadBoth}
       const x = functional.tensor([1, 2]);
       out = {
@@ -52,8 +61,19 @@ describe("the main and functional entries of one build", () => {
         instanceOf: x instanceof main.Tensor,
         add: x.add(main.tensor([3, 4])).toArray(),
         softmax: opsFunctional.softmax === (${ext === "js" ? "ops" : "opsCjs"}).softmax && typeof x.softmax === "function",
+        // nabla/functional: the functional entries of both, flat, and no nn (which installs the methods)
+        nabla: nablaFunctional.Tensor === main.Tensor && nablaFunctional.add === main.add && nablaFunctional.softmax === opsFunctional.softmax
+          && nabla.Tensor === main.Tensor && nablaFunctional.tensor([1, 2]) instanceof nabla.Tensor,
+        namespaces: ["nn", "init", "optim", "utils"].map((name) => [name in nabla, name in nablaFunctional]),
       };`);
-    expect(out).toEqual({ oneClass: true, instanceOf: true, add: [4, 6], softmax: true });
+    expect(out).toEqual({
+      oneClass: true,
+      instanceOf: true,
+      add: [4, 6],
+      softmax: true,
+      nabla: true,
+      namespaces: Array(4).fill([true, false]),
+    });
   });
 });
 

@@ -31,6 +31,7 @@ async function run(name: string): Promise<string> {
 describe.each([
   ["tensor() + add via @nabla/tensor", "tensor() + add via the functional entry", "[ 3 ]"],
   ["matmul + relu + crossEntropy via the main entries", "matmul + relu + crossEntropy via the functional entries", "[ 4, 3 ]"],
+  ["matmul + relu + crossEntropy via nabla", "matmul + relu + crossEntropy via nabla/functional", "[ 4, 3 ]"],
 ])("%s, and %s", (main, functional, printed) => {
   it("leaves out the ops the program never imports, and is well below the bundle with the methods", () => {
     // the ops' names, as defineOp registers them: neither op is imported, nor used inside the ops that are
@@ -44,5 +45,18 @@ describe.each([
   it("runs", async () => {
     expect(await run(functional)).toBe(printed);
     expect(await run(main)).toBe(printed);
+  });
+});
+
+describe("nabla's main entry, bundled", () => {
+  it("installs the methods of @nabla/ops for a program that imports only @nabla/tensor's names, and leaves @nabla/nn out", async () => {
+    // dist/index.js has side effects (package.json `sideEffects`): without them a bundler would drop
+    // `export * from "@nabla/ops"` here, and with it x.softmax(); the namespaces' chunk has none
+    const source = 'import { tensor } from "nabla"; console.log(tensor([0, 0]).softmax().toArray());';
+    const code = decoder.decode(await bundleProgram(source));
+    expect(code.includes('"calculateGain"'), "@nabla/nn (init.calculateGain) in the bundle").toBe(false);
+    const file = join(scratch, "softmax-method.mjs");
+    writeFileSync(file, code);
+    expect((await promisify(execFile)(process.execPath, [file])).stdout.trim()).toBe("[ 0.5, 0.5 ]");
   });
 });

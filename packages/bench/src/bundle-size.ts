@@ -64,7 +64,8 @@ const TRAIN_STEP = `const weight = randn([4, 3], { requiresGrad: true });
 
 /**
  * Small programs, each through the main entries (with the Tensor methods) and the functional ones.
- * (@nabla/nn has no functional entry: importing it installs every method, as the whole-package row shows.)
+ * (@nabla/nn has no functional entry: importing it installs every method, as the whole-package row shows;
+ * `nabla/functional` leaves its namespaces out.)
  */
 export const PROGRAMS: { name: string; source: string }[] = [
   { name: "tensor() + add via @nabla/tensor", source: `import { add, tensor } from "@nabla/tensor"; ${TINY}` },
@@ -77,6 +78,14 @@ export const PROGRAMS: { name: string; source: string }[] = [
     name: "matmul + relu + crossEntropy via the functional entries",
     source: `import { crossEntropy } from "@nabla/ops/functional";
   import { matmul, randn, relu, tensor } from "@nabla/tensor/functional"; ${TRAIN_STEP}`,
+  },
+  {
+    name: "matmul + relu + crossEntropy via nabla",
+    source: `import { crossEntropy, matmul, randn, relu, tensor } from "nabla"; ${TRAIN_STEP}`,
+  },
+  {
+    name: "matmul + relu + crossEntropy via nabla/functional",
+    source: `import { crossEntropy, matmul, randn, relu, tensor } from "nabla/functional"; ${TRAIN_STEP}`,
   },
 ];
 

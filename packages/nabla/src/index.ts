@@ -9,5 +9,4 @@
  */
 export * from "@nabla/tensor";
 export * from "@nabla/ops";
-export * as nn from "@nabla/nn";
-export { init, optim, utils } from "@nabla/nn";
+export { nn, init, optim, utils } from "./namespaces";
