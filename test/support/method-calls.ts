@@ -1,6 +1,8 @@
+import { fileURLToPath } from "node:url";
 import ts from "typescript";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+// a path, not a URL's pathname: a checkout under a folder with a space would give `%20`
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** The files that declare and install the op methods (module augmentations of Tensor), and the entries that import them. */
 const METHOD_MODULES = /^packages\/(tensor\/src\/methods\/[^/]+|ops\/src\/methods|[^/]+\/src\/index)\.ts$/;
