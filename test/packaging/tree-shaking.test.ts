@@ -21,12 +21,15 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** Runs a bundle in Node and returns what it printed. */
-async function run(name: string): Promise<string> {
-  const file = join(scratch, `${PROGRAMS.findIndex((p) => p.name === name)}.mjs`);
-  writeFileSync(file, bundles.get(name)!);
+/** Runs bundled code in Node, from `scratch/fileName`, and returns what it printed. */
+async function runCode(fileName: string, code: string): Promise<string> {
+  const file = join(scratch, fileName);
+  writeFileSync(file, code);
   return (await promisify(execFile)(process.execPath, [file])).stdout.trim();
 }
+
+/** Runs one of the programs' bundles. */
+const run = (name: string) => runCode(`${PROGRAMS.findIndex((p) => p.name === name)}.mjs`, bundles.get(name)!);
 
 describe.each([
   ["tensor() + add via @nabla/tensor", "tensor() + add via the functional entry", "[ 3 ]"],
@@ -55,8 +58,6 @@ describe("nabla's main entry, bundled", () => {
     const source = 'import { tensor } from "nabla"; console.log(tensor([0, 0]).softmax().toArray());';
     const code = decoder.decode(await bundleProgram(source));
     expect(code.includes('"calculateGain"'), "@nabla/nn (init.calculateGain) in the bundle").toBe(false);
-    const file = join(scratch, "softmax-method.mjs");
-    writeFileSync(file, code);
-    expect((await promisify(execFile)(process.execPath, [file])).stdout.trim()).toBe("[ 0.5, 0.5 ]");
+    expect(await runCode("softmax-method.mjs", code)).toBe("[ 0.5, 0.5 ]");
   });
 });

@@ -18,17 +18,7 @@ export interface BundleSize {
 const packagesDir = fileURLToPath(new URL("../../", import.meta.url));
 const benchDir = fileURLToPath(new URL("../", import.meta.url));
 
-/**
- * Bundles `source` (an ES module re-exporting the package) with esbuild, minified as an application
- * bundler would ship it, and measures it raw and gzipped. nabla packages are bundled from their
- * TypeScript sources, as tsup builds them (no `pnpm build` needed), with the other @nabla packages
- * external, so each is counted once.
- */
-async function measureBundle(source: string): Promise<{ minifiedBytes: number; gzipBytes: number }> {
-  return sizesOf(await bundle(source, { external: ["@nabla/*"] }));
-}
-
-/** `source` bundled by esbuild, minified, as a browser ES module. */
+/** `source` (an ES module) bundled by esbuild, minified as an application bundler would ship it, as a browser ES module. */
 async function bundle(source: string, options: { external?: string[]; tsconfigRaw?: string }): Promise<Uint8Array> {
   const result = await build({
     stdin: { contents: source, resolveDir: benchDir, loader: "ts" },
@@ -42,10 +32,6 @@ async function bundle(source: string, options: { external?: string[]; tsconfigRa
     ...options,
   });
   return result.outputFiles[0]!.contents;
-}
-
-function sizesOf(code: Uint8Array): { minifiedBytes: number; gzipBytes: number } {
-  return { minifiedBytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length };
 }
 
 /**
@@ -129,7 +115,10 @@ export async function bundleSizes(): Promise<BundleSize[]> {
   for (const { name, contents, source, dist, program } of entries) {
     const distBytes = dist !== null && existsSync(dist) ? statSync(dist).size : null;
     try {
-      sizes.push({ name, contents, distBytes, ...(program ? sizesOf(await bundleProgram(source)) : await measureBundle(source)) });
+      // a program from the built dist/; a package from its TypeScript sources, as tsup builds it (no
+      // `pnpm build` needed), with the other @nabla packages external, so each is counted once
+      const code = program ? await bundleProgram(source) : await bundle(source, { external: ["@nabla/*"] });
+      sizes.push({ name, contents, distBytes, minifiedBytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length });
     } catch (error) {
       sizes.push({
         name,

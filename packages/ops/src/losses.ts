@@ -233,12 +233,12 @@ const binaryCrossEntropyTerms = defineOp({
   forward(ctx, x: Tensor, t: Tensor): Tensor {
     ctx.save(x, t);
     const logX = clamp(log(x), -100);
-    const log1mX = clamp(log(add(neg(x), 1)), -100);
+    const log1mX = clamp(log(sub(1, x)), -100);
     return sub(mul(sub(t, 1), log1mX), mul(t, logX));
   },
   backward(ctx, gradOut) {
     const [x, t] = ctx.saved as [Tensor, Tensor];
-    const oneMinusX = add(neg(x), 1);
+    const oneMinusX = sub(1, x);
     // PyTorch's EPSILON keeps the gradient finite at x = 0 and x = 1
     const gradX = ctx.needsInputGrad[0] ? div(mul(gradOut, sub(x, t)), clamp(mul(x, oneMinusX), EPSILON)) : null;
     const gradT = ctx.needsInputGrad[1] ? mul(gradOut, sub(log(oneMinusX), log(x))) : null;
@@ -314,7 +314,7 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
   const m = relu(neg(x)).detach();
   const softplusNeg = add(log(add(exp(neg(m)), exp(sub(neg(x), m)))), m);
   const logWeight = posWeight === null ? null : add(mul(sub(posWeight, 1), t), 1);
-  let losses = add(mul(add(neg(t), 1), x), logWeight === null ? softplusNeg : mul(logWeight, softplusNeg));
+  let losses = add(mul(sub(1, t), x), logWeight === null ? softplusNeg : mul(logWeight, softplusNeg));
   if (weight !== null) losses = mul(losses, weight);
   return applyReduction(losses, reduction);
 }
