@@ -1,8 +1,7 @@
-import { storageExtent } from "../../../layout";
 import { RowWalker, type Strided } from "../iterate";
 import { STRIDED_UNARY_WASM_BASE64 } from "./strided-unary-binary";
 import { float32RegionBytes, lazyWasmKernels } from "./wasm-api";
-import { copiesSpan } from "./windows";
+import { copyIn, spanOf } from "./windows";
 
 // The driver of strided-unary.wat, registered beside the JS copy and ReLU (cpu/elementwise.ts) for
 // float32 views that are not contiguous but whose rows are runs of adjacent values, at most two
@@ -46,26 +45,23 @@ export function readsAsStridedRows(x: Strided | Omit<Strided, "data">): boolean 
 /**
  * out = x (op "copy") or relu(x) (op "relu") for a float32 view whose rows are adjacent values (see
  * readsAsStridedRows), `out` contiguous. False, having written nothing, for another view, without
- * WebAssembly SIMD, for a view spanning sparsely over a much larger storage (see copiesSpan) or
+ * WebAssembly SIMD, for a view spanning sparsely over a much larger storage (see spanOf) or
  * without room in the heap for the span of x and a block.
  */
 export function stridedRowsSimd(op: "copy" | "relu", x: Strided, out: Float32Array): boolean {
   const kernels = simdKernels();
   const rows = stridedRows(x);
-  const extent = storageExtent(x);
-  if (kernels === null || rows === null || extent === null || !(x.data instanceof Float32Array)) return false;
+  const span = spanOf(x);
+  if (kernels === null || rows === null || span === null || !(x.data instanceof Float32Array)) return false;
   const { outer, outerStride, middle, middleStride } = rows;
   const n = rows.walker.rowLength;
-  const span = extent.max - extent.min + 1;
-  if (!copiesSpan(span, outer * middle * n)) return false;
   const block = Math.max(1, Math.floor(BLOCK_ELEMENTS / (middle * n)));
   // scratch: [x | a block of the output]
-  const outAt = float32RegionBytes(span);
+  const outAt = float32RegionBytes(span.length);
   const scratch = kernels.heap.allocate(outAt + float32RegionBytes(Math.min(block, outer) * middle * n));
   if (scratch === null) return false;
   try {
-    scratch.f32().set(x.data.subarray(extent.min, extent.max + 1));
-    const base = scratch.ptr + (x.offset - extent.min) * 4;
+    const base = copyIn(x, span, scratch, 0);
     for (let a = 0; a < outer; a += block) {
       const count = Math.min(block, outer - a);
       kernels.exports.rowsF32(

@@ -130,15 +130,16 @@ const samePlanes = (geometry: WindowGeometry, width: number) =>
  * when it reaches sparsely over a much larger storage (more than four times its values, and more
  * than 65,536 of them), where the JS kernel, which reads only the values it uses, is left to run.
  */
-export const copiesSpan = (span: number, elements: number): boolean => span <= 4 * elements || span <= 65536;
+const copiesSpan = (span: number, elements: number): boolean => span <= 4 * elements || span <= 65536;
 
 /** Where an operand lies in its typed array: the span of storage its layout reaches. */
-interface Span {
+export interface Span {
   first: number;
   length: number;
 }
 
-function spanOf(layout: Layout): Span | null {
+/** The span of storage `layout` reaches, or null where it is too sparse to copy whole (see copiesSpan). */
+export function spanOf(layout: Layout): Span | null {
   const extent = storageExtent(layout);
   if (extent === null) return null;
   const length = extent.max - extent.min + 1;
@@ -149,7 +150,7 @@ function spanOf(layout: Layout): Span | null {
  * Copies `span` of the operand's float32 values into the scratch block at byte `at` and returns
  * the byte offset of the operand's element 0 (its `offset`) there.
  */
-function copyIn(x: Strided, span: Span, scratch: HeapBlock, at: number): number {
+export function copyIn(x: Strided, span: Span, scratch: HeapBlock, at: number): number {
   const data = x.data as Float32Array;
   scratch.f32().set(data.subarray(span.first, span.first + span.length), at / 4);
   return scratch.ptr + at + (x.offset - span.first) * 4;

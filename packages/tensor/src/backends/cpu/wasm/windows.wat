@@ -13,11 +13,26 @@
 ;; always ahead of where the kernel writes next, so later stores overwrite them (or, after the
 ;; last, 16 bytes of slack the driver leaves). Loads read up to three values past a run (up to
 ;; seven in the pooling kernel) into slack the driver leaves after each operand.
-;; Node's V8 does not inline WebAssembly calls: every loop is written out where it runs.
+;; The helpers ($zeros, $replaces) are inlined where the module is assembled
+;; (scripts/assemble-wasm.mjs), so the loops make no calls.
 
 (module
   ;; The memory is the caller's (the driver grows it to fit its blocks).
   (import "env" "memory" (memory 1 32768))
+
+  ;; Zeros in whole vectors at bytes [from, to) from `at` (to rounded up to a vector past from).
+  (func $zeros (param $at i32) (param $from i32) (param $to i32)
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $from) (local.get $to)))
+      (v128.store (i32.add (local.get $at) (local.get $from)) (v128.const i32x4 0 0 0 0))
+      (local.set $from (i32.add (local.get $from) (i32.const 16)))
+      (br $l))))
+
+  ;; All ones in the lanes where a tap's value v replaces the maximum so far: where it is larger,
+  ;; or is a NaN and the maximum is not (the first NaN stays the maximum).
+  (func $replaces (param $v v128) (param $max v128) (result v128)
+    (v128.or (f32x4.gt (local.get $v) (local.get $max))
+      (v128.and (f32x4.ne (local.get $v) (local.get $v)) (f32x4.eq (local.get $max) (local.get $max)))))
 
   ;; im2col: the tap rows r in [first, first + count) of the columns [C·kH·kW, N, outH·outW] that
   ;; x [N, C, H, W] (at x, strides sN, sC, sH, sW) gives with windows stepping sh, sw, written
@@ -97,12 +112,7 @@
                     (br $l))))
                 (else
                   ;; zeros before the run
-                  (local.set $k (i32.const 0))
-                  (block $d (loop $l
-                    (br_if $d (i32.ge_u (local.get $k) (local.get $colLo)))
-                    (v128.store (i32.add (local.get $out) (local.get $k)) (v128.const i32x4 0 0 0 0))
-                    (local.set $k (i32.add (local.get $k) (i32.const 16)))
-                    (br $l)))
+                  (call $zeros (local.get $out) (i32.const 0) (local.get $colLo))
                   ;; the run, value by value
                   (local.set $src (i32.add (local.get $src) (local.get $colStart)))
                   (local.set $k (local.get $colLo))
@@ -113,20 +123,10 @@
                     (local.set $k (i32.add (local.get $k) (i32.const 4)))
                     (br $l)))
                   ;; zeros after it
-                  (local.set $k (local.get $colHi))
-                  (block $d (loop $l
-                    (br_if $d (i32.ge_u (local.get $k) (local.get $rowBytes)))
-                    (v128.store (i32.add (local.get $out) (local.get $k)) (v128.const i32x4 0 0 0 0))
-                    (local.set $k (i32.add (local.get $k) (i32.const 16)))
-                    (br $l))))))
+                  (call $zeros (local.get $out) (local.get $colHi) (local.get $rowBytes)))))
             (else
               ;; the tap is outside x for this whole window row
-              (local.set $k (i32.const 0))
-              (block $d (loop $l
-                (br_if $d (i32.ge_u (local.get $k) (local.get $rowBytes)))
-                (v128.store (i32.add (local.get $out) (local.get $k)) (v128.const i32x4 0 0 0 0))
-                (local.set $k (i32.add (local.get $k) (i32.const 16)))
-                (br $l)))))
+              (call $zeros (local.get $out) (i32.const 0) (local.get $rowBytes))))
           (local.set $out (i32.add (local.get $out) (local.get $rowBytes)))
           (local.set $i (i32.add (local.get $i) (i32.const 1)))
           (br $eachRow)))
@@ -364,9 +364,7 @@
             (local.set $max (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a) (local.get $b)))
             (local.set $at (local.get $position))
             (local.set $v (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a) (local.get $b)))
-            (local.set $take
-              (v128.or (f32x4.gt (local.get $v) (local.get $max))
-                (v128.and (f32x4.ne (local.get $v) (local.get $v)) (f32x4.eq (local.get $max) (local.get $max)))))
+            (local.set $take (call $replaces (local.get $v) (local.get $max)))
             (local.set $max (v128.bitselect (local.get $v) (local.get $max) (local.get $take)))
             (local.set $at
               (v128.bitselect (i32x4.add (local.get $position) (v128.const i32x4 1 1 1 1)) (local.get $at) (local.get $take)))
@@ -374,16 +372,12 @@
             (local.set $a (v128.load (i32.add (local.get $bottom) (i32.shl (local.get $k) (i32.const 1)))))
             (local.set $b (v128.load offset=16 (i32.add (local.get $bottom) (i32.shl (local.get $k) (i32.const 1)))))
             (local.set $v (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a) (local.get $b)))
-            (local.set $take
-              (v128.or (f32x4.gt (local.get $v) (local.get $max))
-                (v128.and (f32x4.ne (local.get $v) (local.get $v)) (f32x4.eq (local.get $max) (local.get $max)))))
+            (local.set $take (call $replaces (local.get $v) (local.get $max)))
             (local.set $max (v128.bitselect (local.get $v) (local.get $max) (local.get $take)))
             (local.set $at
               (v128.bitselect (i32x4.add (local.get $position) (local.get $below)) (local.get $at) (local.get $take)))
             (local.set $v (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a) (local.get $b)))
-            (local.set $take
-              (v128.or (f32x4.gt (local.get $v) (local.get $max))
-                (v128.and (f32x4.ne (local.get $v) (local.get $v)) (f32x4.eq (local.get $max) (local.get $max)))))
+            (local.set $take (call $replaces (local.get $v) (local.get $max)))
             (local.set $max (v128.bitselect (local.get $v) (local.get $max) (local.get $take)))
             (local.set $at
               (v128.bitselect
