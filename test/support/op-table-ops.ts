@@ -210,8 +210,9 @@ function convInput(x: Tensor, spatial: number, pick: Choices): Tensor {
 /** conv1d / conv2d with random stride, padding (integers, "same", "valid"), dilation, groups and bias. */
 function convRow(spatial: 1 | 2, salt: number): OpRow {
   return {
-    name: "im2col",
-    covers: ["matmul", "reshape", "add", "expand"],
+    name: "conv2d",
+    // its backward: the im2col route in differentiable ops
+    covers: ["im2col", "col2im", "matmul", "reshape", "permute", "sum", "expand"],
     arity: 3,
     sameShape: true,
     minRank: 3,

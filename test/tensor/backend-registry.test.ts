@@ -41,6 +41,9 @@ describe("backend definitions", () => {
     expect(registeredKernels("cpu", "im2col")).toEqual(["im2colF32Simd"]);
     expect(registeredKernels("cpu", "col2im")).toEqual(["col2imF32Simd"]);
     expect(registeredKernels("cpu", "maxPool")).toEqual(["maxPool2x2F32Simd"]);
+    expect(registeredKernels("cpu", "conv2d")).toEqual(["conv2dF32Simd"]);
+    expect(registeredKernels("cpu", "conv2dWeightGrad")).toEqual(["conv2dWeightGradF32Simd"]);
+    expect(registeredKernels("cpu", "conv2dInputGrad")).toEqual(["conv2dInputGradF32Simd"]);
     expect(registeredKernels("cpu", "gather")).toEqual([]);
   });
 });

@@ -4,13 +4,14 @@ import type { TypedArray } from "../../packages/tensor/src/dtype";
 import type { Primitives, WindowGeometry } from "../../packages/tensor/src/backends/primitives";
 import { cpu } from "../../packages/tensor/src/backends/cpu";
 import type { HostView } from "../../packages/tensor/src/backends/cpu/iterate";
+import { conv2dInputGradSimd, conv2dSimd, conv2dWeightGradSimd } from "../../packages/tensor/src/backends/cpu/wasm/conv";
 import { stridedRowsSimd } from "../../packages/tensor/src/backends/cpu/wasm/strided-unary";
 import { col2imSimd, im2colSimd, maxPool2x2Simd } from "../../packages/tensor/src/backends/cpu/wasm/windows";
 import { registeredKernels } from "../../packages/tensor/src/backends/registry";
 import { useKernels, withKernels } from "../support/kernels";
 
-// The WebAssembly SIMD window kernels (im2col, col2im, 2 × 2 max pooling) and the copy and ReLU of
-// views in strided rows, against the JS kernels they stand in for, on random float32 views
+// The WebAssembly SIMD window kernels (im2col, col2im, 2 × 2 max pooling, conv2d) and the copy and
+// ReLU of views in strided rows, against the JS kernels they stand in for, on random float32 views
 // (permuted, sliced with steps, flipped, at an offset) holding NaNs, infinities and signed zeros.
 // Results must be the reference's exactly: the same bits, except that a NaN only has to be a NaN
 // (the JS loops carry values through float64, which quiets a signalling NaN).
@@ -22,6 +23,15 @@ vi.mock("../../packages/tensor/src/backends/cpu/wasm/windows", async (importOrig
     im2colSimd: vi.fn(original.im2colSimd),
     col2imSimd: vi.fn(original.col2imSimd),
     maxPool2x2Simd: vi.fn(original.maxPool2x2Simd),
+  };
+});
+vi.mock("../../packages/tensor/src/backends/cpu/wasm/conv", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../packages/tensor/src/backends/cpu/wasm/conv")>();
+  return {
+    ...original,
+    conv2dSimd: vi.fn(original.conv2dSimd),
+    conv2dWeightGradSimd: vi.fn(original.conv2dWeightGradSimd),
+    conv2dInputGradSimd: vi.fn(original.conv2dInputGradSimd),
   };
 });
 vi.mock("../../packages/tensor/src/backends/cpu/wasm/strided-unary", async (importOriginal) => {
@@ -220,6 +230,142 @@ describe("WebAssembly SIMD im2col and col2im", () => {
     expect(counts()).toEqual(before.map((n) => n + 1));
     expect(registeredKernels("cpu", "im2col")).toEqual(["im2colF32Simd"]);
     expect(registeredKernels("cpu", "col2im")).toEqual(["col2imF32Simd"]);
+  });
+});
+
+describe("WebAssembly SIMD conv2d", () => {
+  /** A convolution: the input's windows (caseArb), groups, output channels per group, a bias or none. */
+  const convArb = fc.record({
+    windows: caseArb,
+    groups: fc.integer({ min: 1, max: 3 }),
+    perGroup: fc.integer({ min: 1, max: 3 }),
+    bias: fc.boolean(),
+  });
+
+  it("gives the JS kernel's values (to float32 sums' rounding) on any view, geometry and groups", () => {
+    fc.assert(
+      fc.property(
+        convArb,
+        layoutArb(4),
+        layoutArb(4),
+        fc.array(valueArb, { minLength: 1, maxLength: 40 }),
+        ({ windows, groups, perGroup, bias }, xLayout, wLayout, values) => {
+          const { shape, geometry } = windows;
+          const x = viewOf([shape[0], groups * shape[1], shape[2], shape[3]], xLayout, values);
+          const weight = viewOf([groups * perGroup, shape[1], ...geometry.kernel], wLayout, [...values].reverse());
+          const b = bias ? viewOf([groups * perGroup], { ...xLayout, order: [0], steps: [2], flips: [true] }, values) : null;
+          const js = withKernels("js", () => run.conv2d(x, weight, b, geometry, groups, "float32"));
+          const out = new Float32Array(js.length);
+          expect(conv2dSimd(strided(x), weight, b, geometry, groups, out)).toBe(true);
+          // sums of at most 3 · 3 · 3 products of values within ±4: float32's rounding stays far below 1e-4
+          expect(Array.from(out, Number.isNaN)).toEqual(Array.from(js, Number.isNaN));
+          out.forEach((v, i) => {
+            if (!Number.isNaN(v)) expect(Math.abs(v - js[i]!) <= 1e-4 || v === js[i]).toBe(true);
+          });
+        },
+      ),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it("gives the JS kernels' gradients for the weight and the input (to float32 sums' rounding)", () => {
+    fc.assert(
+      fc.property(
+        convArb,
+        layoutArb(4),
+        layoutArb(4),
+        fc.array(valueArb, { minLength: 1, maxLength: 40 }),
+        ({ windows, groups, perGroup }, xLayout, gLayout, values) => {
+          const { shape, geometry } = windows;
+          const x = viewOf([shape[0], groups * shape[1], shape[2], shape[3]], xLayout, values);
+          const weight = viewOf([groups * perGroup, shape[1], ...geometry.kernel], xLayout, [...values].reverse());
+          const gradOut = viewOf([shape[0], groups * perGroup, ...geometry.out], gLayout, [...values].reverse());
+          const size = [shape[2], shape[3]] as const;
+          const jsWeight = withKernels("js", () => run.conv2dWeightGrad(x, gradOut, geometry, groups, "float32"));
+          const jsInput = withKernels("js", () => run.conv2dInputGrad(gradOut, weight, geometry, groups, size, "float32"));
+          const dWeight = new Float32Array(jsWeight.length);
+          const dInput = new Float32Array(jsInput.length);
+          expect(conv2dWeightGradSimd(strided(x), strided(gradOut), geometry, groups, dWeight)).toBe(true);
+          expect(conv2dInputGradSimd(strided(gradOut), weight, geometry, groups, size, dInput)).toBe(true);
+          // sums of at most 3 · 9 · 9 · 3 products of values within ±4
+          for (const [simd, js] of [
+            [dWeight, jsWeight],
+            [dInput, jsInput],
+          ] as const) {
+            expect(Array.from(simd, Number.isNaN)).toEqual(Array.from(js, Number.isNaN));
+            simd.forEach((v, i) => {
+              if (!Number.isNaN(v)) expect(Math.abs(v - js[i]!) <= 1e-3 || v === js[i]).toBe(true);
+            });
+          }
+        },
+      ),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it("runs a batch whose columns pass 2²⁰ values a few samples at a time, forwards and backwards", () => {
+    // 144 · 1024 columns' values per sample: 7 samples per pass, then 5
+    const geometry: WindowGeometry = { kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1], out: [32, 32] };
+    const values = Array.from({ length: 101 }, (_, i) => ((i * 37) % 17) / 4 - 2);
+    const x = viewOf(
+      [12, 16, 32, 32],
+      { order: [1, 0, 2, 3], steps: [1, 1, 1, 1], flips: [false, false, true, false], offset: 2, adjacentLast: false },
+      values,
+    );
+    const weight = viewOf(
+      [8, 16, 3, 3],
+      { order: [0, 1, 2, 3], steps: [1, 1, 1, 1], flips: [false, false, false, false], offset: 0, adjacentLast: false },
+      [...values].reverse(),
+    );
+    const bias = viewOf([8], { order: [0], steps: [1], flips: [false], offset: 1, adjacentLast: false }, values);
+    const js = withKernels("js", () => run.conv2d(x, weight, bias, geometry, 1, "float32"));
+    const out = new Float32Array(js.length);
+    expect(conv2dSimd(strided(x), weight, bias, geometry, 1, out)).toBe(true);
+    // sums of 144 products of values within ±2.25 in float32 (each within 2⁻²⁴ of its size, ≤ 729 all told)
+    expect(out.reduce((worst, v, i) => Math.max(worst, Math.abs(v - js[i]!)), 0)).toBeLessThan(1e-3);
+    // and both gradients, ḡ's samples in the same passes
+    const gradOut = viewOf(
+      [12, 8, 32, 32],
+      { order: [0, 1, 2, 3], steps: [1, 1, 1, 1], flips: [false, false, false, false], offset: 3, adjacentLast: false },
+      values,
+    );
+    const worst = (simd: Float32Array, js: ArrayLike<number>) => simd.reduce((w, v, i) => Math.max(w, Math.abs(v - js[i]!)), 0);
+    const jsWeight = withKernels("js", () => run.conv2dWeightGrad(x, gradOut, geometry, 1, "float32"));
+    const dWeight = new Float32Array(jsWeight.length);
+    expect(conv2dWeightGradSimd(strided(x), strided(gradOut), geometry, 1, dWeight)).toBe(true);
+    // sums of 12 · 1024 products: float32's rounding is relative to their size (≤ 12 · 1024 · 5)
+    expect(worst(dWeight, jsWeight)).toBeLessThan(0.05);
+    const jsInput = withKernels("js", () => run.conv2dInputGrad(gradOut, weight, geometry, 1, [32, 32], "float32"));
+    const dInput = new Float32Array(jsInput.length);
+    expect(conv2dInputGradSimd(strided(gradOut), weight, geometry, 1, [32, 32], dInput)).toBe(true);
+    expect(worst(dInput, jsInput)).toBeLessThan(1e-3);
+  });
+
+  it("runs through the registry from 512 multiply-adds, float32 only", () => {
+    const calls = vi.mocked(conv2dSimd).mock.calls;
+    const geometry: WindowGeometry = { kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1], out: [2, 4] };
+    const input = (type: typeof Float32Array | typeof Float64Array, channels: number) => ({
+      buffer: new type(channels * 8).fill(1),
+      shape: [1, channels, 2, 4],
+      strides: [channels * 8, 8, 4, 1],
+      offset: 0,
+    });
+    const weight = (type: typeof Float32Array | typeof Float64Array, channels: number) => ({
+      buffer: new type(2 * channels * 9).fill(1),
+      shape: [2, channels, 3, 3],
+      strides: [channels * 9, 9, 3, 1],
+      offset: 0,
+    });
+    const before = calls.length;
+    // 8 windows · 2 channels out · 9 taps · C in: 432 multiply-adds with 3 channels, 576 with 4
+    run.conv2d(input(Float32Array, 3), weight(Float32Array, 3), null, geometry, 1, "float32");
+    run.conv2d(input(Float64Array, 4), weight(Float64Array, 4), null, geometry, 1, "float64");
+    expect(calls.length).toBe(before);
+    const out = run.conv2d(input(Float32Array, 4), weight(Float32Array, 4), null, geometry, 1, "float32");
+    expect(calls.length).toBe(before + 1);
+    // each output is the number of taps inside the 2 × 4 input, times 4 channels
+    expect(Array.from(out)).toEqual([4, 6, 6, 4, 4, 6, 6, 4, 4, 6, 6, 4, 4, 6, 6, 4].map((taps) => 4 * taps));
+    expect(registeredKernels("cpu", "conv2d")).toEqual(["conv2dF32Simd"]);
   });
 });
 

@@ -1,6 +1,8 @@
 import {
   add,
   defineOp,
+  isGradEnabled,
+  sum,
   formatShape,
   matmul,
   NablaError,
@@ -14,11 +16,12 @@ import {
 } from "@nabla/tensor/functional";
 import { checkInteger, checkOptions, checkTensor, describeValue, numelOf, type WindowGeometry } from "@nabla/tensor/internal";
 
-// Convolution as im2col: the windows of the input (zero outside it) are copied into columns by
-// the im2col primitive, and each group is one batched matmul with the weight. im2col and col2im
-// are linear and each other's adjoint, so each op's backward is the other and gradients of any
-// order come from them and matmul's. The transposed convolution is that adjoint written forwards:
-// a matmul with the weight, then col2im of the columns.
+// Convolution as im2col: the windows of the input (zero outside it) are columns, and each group is
+// one matmul of the weight with them. Forward is the conv2d primitive, which keeps the columns
+// inside the backend; backward writes the same route with the im2col, col2im and matmul ops.
+// im2col and col2im are linear and each other's adjoint, so each op's backward is the other and
+// gradients of any order come from them and matmul's. The transposed convolution is that adjoint
+// written forwards: a matmul with the weight, then col2im of the columns.
 
 /** A size given for every spatial dim: one integer for all, or one per dim. */
 export type Size1d = number | readonly [number];
@@ -128,6 +131,66 @@ const col2imOp: (columns: Tensor, geometry: WindowGeometry, size: [number, numbe
     return [im2colOp(gradOut, ctx.geometry)];
   },
   formula: { forward: "y[n, c, i·s + p·d − pad, j·s + q·d − pad] += cols[n, (c, p, q), (i, j)]", backward: "cols̄ = im2col(ȳ)" },
+});
+
+/**
+ * conv2d of x `[N, C, H, W]` with weight `[O, C/groups, kH, kW]` (plus bias `[O]`) over
+ * `geometry`'s windows: `[N, O, outH, outW]`, one primitive forwards. Backward is the gradients'
+ * primitives, or, where a graph of the gradients is wanted (createGraph), the same im2col route in
+ * differentiable ops; either way the columns are recomputed, not kept from forward.
+ */
+const conv2dOp: (x: Tensor, weight: Tensor, bias: Tensor | null, geometry: WindowGeometry, groups: number) => Tensor = defineOp({
+  name: "conv2d",
+  forward(ctx: OpContext<{ geometry: WindowGeometry; groups: number; hasBias: boolean }>, x, weight, bias, geometry, groups) {
+    ctx.geometry = geometry;
+    ctx.groups = groups;
+    ctx.hasBias = bias !== null;
+    ctx.save(x, weight);
+    const { backend } = x.storage;
+    const shape = [x.shape[0]!, weight.shape[0]!, ...geometry.out];
+    return Tensor.fromBuffer(backend, backend.run.conv2d(x, weight, bias, geometry, groups, x.dtype), shape, x.dtype);
+  },
+  backward(ctx, gradOut) {
+    const [x, weight] = ctx.saved as [Tensor, Tensor];
+    const { geometry, groups } = ctx;
+    const [needsX, needsWeight, needsBias] = ctx.needsInputGrad;
+    const [batch, outChannels] = gradOut.shape as [number, number];
+    if (!isGradEnabled()) {
+      // no graph of the gradients wanted: the gradients' primitives, whose columns stay in the backend
+      const { backend } = gradOut.storage;
+      const size = [x.shape[2]!, x.shape[3]!] as const;
+      const dx = needsX
+        ? Tensor.fromBuffer(backend, backend.run.conv2dInputGrad(gradOut, weight, geometry, groups, size, x.dtype), x.shape, x.dtype)
+        : null;
+      const dWeight = needsWeight
+        ? Tensor.fromBuffer(backend, backend.run.conv2dWeightGrad(x, gradOut, geometry, groups, x.dtype), weight.shape, x.dtype)
+        : null;
+      if (!ctx.hasBias) return [dx, dWeight];
+      // summed along rows first (each sample's plane), then down the [N, O] sums' columns
+      return [dx, dWeight, needsBias ? sum(sum(reshape(gradOut, [batch, outChannels, -1]), 2), 0) : null];
+    }
+    const perGroup = outChannels / groups;
+    const rows = numelOf(weight.shape.slice(1));
+    const positions = geometry.out[0] * geometry.out[1];
+    // ḡ [N, O, outH, outW] as [G, O/G, N · outH·outW], the columns as [G, C/G · kH·kW, N · outH·outW]
+    const g = reshape(transpose(reshape(gradOut, [batch, outChannels, positions]), 0, 1), [groups, perGroup, batch * positions]);
+    let dx: Tensor | null = null;
+    if (needsX) {
+      const columns = matmul(transpose(reshape(weight, [groups, perGroup, rows]), -2, -1), g);
+      dx = col2imOp(permute(reshape(columns, [groups * rows, batch, positions]), [1, 0, 2]), geometry, [x.shape[2]!, x.shape[3]!]);
+    }
+    let dWeight: Tensor | null = null;
+    if (needsWeight) {
+      const columns = reshape(permute(im2colOp(x, geometry), [1, 0, 2]), [groups, rows, batch * positions]);
+      dWeight = reshape(matmul(g, transpose(columns, -2, -1)), weight.shape);
+    }
+    // the bias's gradient summed along g's rows (contiguous), not over ḡ's dims 0, 2 and 3
+    return ctx.hasBias ? [dx, dWeight, needsBias ? reshape(sum(g, 2), [outChannels]) : null] : [dx, dWeight];
+  },
+  formula: {
+    forward: "y[n, o] = b[o] + Σ_(c, p, q) W[o, c, p, q] · x[n, c, i·s + p·d − pad, j·s + q·d − pad]",
+    backward: "x̄ = col2im(Wᵀ·ȳ),  W̄ = ȳ·im2col(x)ᵀ,  b̄ = Σ ȳ",
+  },
 });
 
 /**
@@ -263,20 +326,11 @@ function convNd(
     );
   }
   const out = convOutputSizes(op, x, kernel, stride, padding, dilation);
-  const batch = x.shape[0]!;
-  // columns [G, C/G · Πk, N · Πout] (a view of how im2col stores them): row (c, k) of column
-  // (n, o) holds channel c of sample n at tap k of window o
   const befores = padding.map(([before]) => before!);
-  const columns = reshape(permute(im2col(x, windowGeometry(kernel, stride, befores, dilation, out)), [1, 0, 2]), [
-    groups,
-    groupChannels * numelOf(kernel),
-    batch * numelOf(out),
-  ]);
-  // one product per group over the whole batch: [G, out/G, C/G · Πk] × [G, C/G · Πk, N · Πout] → [out, N, ...]
-  let y = matmul(reshape(w, [groups, outChannels / groups, groupChannels * numelOf(kernel)]), columns);
-  // the bias added while y is [out, N · Πout] and contiguous: its gradient is then a sum of rows
-  if (b !== null) y = add(y, reshape(b, [groups, outChannels / groups, 1]));
-  const result = transpose(reshape(y, [outChannels, batch, ...out]), 0, 1);
+  const geometry = windowGeometry(kernel, stride, befores, dilation, out);
+  // a 1-d convolution is a 2-d one over [N, C, 1, L] with a [out, C/G, 1, k] weight
+  const planes = conv2dOp(asPlanes(x), spatial === 1 ? unsqueeze(w, 2) : w, b, geometry, groups);
+  const result = spatial === 1 ? squeeze(planes, 2) : planes;
   return batched ? result : squeeze(result, 0);
 }
 

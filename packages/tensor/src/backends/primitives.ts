@@ -237,6 +237,32 @@ export interface Primitives<B = BackendBuffer> {
    */
   im2col(x: View<B>, geometry: WindowGeometry, dtype: DType): B;
   /**
+   * 2-d convolution (cross-correlation, as PyTorch's) of x `[N, C, H, W]` with weight
+   * `[O, C/groups, kH, kW]` over `geometry`'s windows, plus bias `[O]` when given:
+   * `[N, O, outH, outW]`. Each group's output channels see only its C/groups input channels.
+   * Exactly im2col, then per group weight `[O/groups, C/groups·kH·kW]` · columns, then the bias:
+   * so the columns never leave the backend.
+   */
+  conv2d(x: View<B>, weight: View<B>, bias: View<B> | null, geometry: WindowGeometry, groups: number, dtype: DType): B;
+  /**
+   * conv2d's gradient for its weight, from x `[N, C, H, W]` and the incoming gradient ḡ
+   * `[N, O, outH, outW]`: `[O, C/groups, kH, kW]`, per group ḡ `[O/groups, N·outH·outW]` ·
+   * columnsᵀ (the columns as conv2d makes them).
+   */
+  conv2dWeightGrad(x: View<B>, gradOut: View<B>, geometry: WindowGeometry, groups: number, dtype: DType): B;
+  /**
+   * conv2d's gradient for its input, from ḡ `[N, O, outH, outW]` and weight `[O, C/groups, kH, kW]`:
+   * `[N, C, ...size]`, col2im of per group weightᵀ · ḡ `[O/groups, N·outH·outW]`.
+   */
+  conv2dInputGrad(
+    gradOut: View<B>,
+    weight: View<B>,
+    geometry: WindowGeometry,
+    groups: number,
+    size: readonly [number, number],
+    dtype: DType,
+  ): B;
+  /**
    * col2im, im2col's adjoint: columns `[N, C·kH·kW, outH·outW]` added back into a zeroed
    * `[N, C, ...size]` where each entry was read from (entries outside it are dropped).
    */

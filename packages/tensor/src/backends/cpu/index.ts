@@ -12,7 +12,7 @@ import { sortAlong } from "./sort";
 import { scanAlong } from "./scan";
 import { crossEntropyBackwardRows, crossEntropyRows, softmaxAlong, softmaxBackwardAlong } from "./softmax";
 import { registerWasmKernels } from "./wasm-kernels";
-import { col2im, im2col, maxPool } from "./windows";
+import { col2im, conv2d, conv2dInputGrad, conv2dWeightGrad, im2col, maxPool } from "./windows";
 
 /**
  * The CPU backend: a buffer is a typed array (bool as 0/1 bytes), or float32 values living in the
@@ -63,6 +63,10 @@ export const cpuDefinition: BackendDefinition<CpuBuffer> = {
     optimizerUpdate: (step, param, grad, state) => optimizerUpdate(step, hostView(param), hostView(grad), state.map(hostOrNull)),
     im2col: (x, geometry, dtype) => im2col(hostView(x), geometry, dtype),
     col2im: (columns, geometry, size, dtype) => col2im(hostView(columns), geometry, size, dtype),
+    conv2d: (x, weight, bias, geometry, groups, dtype) => conv2d(hostView(x), hostView(weight), hostOrNull(bias), geometry, groups, dtype),
+    conv2dWeightGrad: (x, gradOut, geometry, groups, dtype) => conv2dWeightGrad(hostView(x), hostView(gradOut), geometry, groups, dtype),
+    conv2dInputGrad: (gradOut, weight, geometry, groups, size, dtype) =>
+      conv2dInputGrad(hostView(gradOut), hostView(weight), geometry, groups, size, dtype),
     maxPool: (x, geometry, dtype) => maxPool(hostView(x), geometry, dtype),
   },
 };

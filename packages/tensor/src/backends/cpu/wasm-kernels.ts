@@ -17,6 +17,7 @@ import { sumContiguousSimd, sumInPlace } from "./wasm/reduce";
 import { softmaxRowsSimd, softmaxVjpRowsSimd } from "./wasm/softmax";
 import { readsAsStridedRows, stridedRowsSimd } from "./wasm/strided-unary";
 import { simdUpdateRule, updateSimd } from "./wasm/updates";
+import { conv2dInputGradSimd, conv2dSimd, conv2dWeightGradSimd } from "./wasm/conv";
 import { wasmHeap } from "./wasm/wasm-api";
 import { col2imSimd, im2colSimd, maxPool2x2Simd } from "./wasm/windows";
 import { isPairPool } from "./windows";
@@ -433,6 +434,59 @@ export function registerWasmKernels(): void {
       const values = new Float32Array(windows);
       const indices = new Int32Array(windows);
       return maxPool2x2Simd(strided(x), geometry, values, indices) ? { values, indices } : null;
+    },
+  });
+
+  registerKernel("cpu", "conv2d", {
+    name: "conv2dF32Simd",
+    dtypes: ["float32"],
+    // as the matmul kernel (its columns are im2col's, which the SIMD kernel takes from 4096)
+    minElements: 8 * 8 * 8,
+    dtype: (_x: CpuView, _weight: CpuView, _bias: CpuView | null, _geometry: WindowGeometry, _groups: number, dtype: DType) => dtype,
+    /** Multiply-adds: N·O·outH·outW·(C/groups)·kH·kW. */
+    size: (x: CpuView, weight: CpuView, _bias: CpuView | null, g: WindowGeometry) =>
+      x.shape[0]! * g.out[0] * g.out[1] * numelOf(weight.shape),
+    accepts: (x: CpuView, weight: CpuView, bias: CpuView | null) =>
+      simdMatmulAvailable() && isFloat32(x) && isFloat32(weight) && (bias === null || isFloat32(bias)),
+    run(x: CpuView, weight: CpuView, bias: CpuView | null, geometry: WindowGeometry, groups: number): TypedArray | null {
+      const out = new Float32Array(x.shape[0]! * weight.shape[0]! * geometry.out[0] * geometry.out[1]);
+      const biasView = bias === null ? null : stableHostView(bias);
+      return conv2dSimd(strided(x), stableHostView(weight), biasView, geometry, groups, out) ? out : null;
+    },
+  });
+
+  registerKernel("cpu", "conv2dWeightGrad", {
+    name: "conv2dWeightGradF32Simd",
+    dtypes: ["float32"],
+    minElements: 8 * 8 * 8,
+    dtype: (_x: CpuView, _gradOut: CpuView, _geometry: WindowGeometry, _groups: number, dtype: DType) => dtype,
+    /** Multiply-adds: N·O·outH·outW·(C/groups)·kH·kW. */
+    size: (x: CpuView, gradOut: CpuView, g: WindowGeometry, groups: number) =>
+      (numelOf(gradOut.shape) * x.shape[1]! * g.kernel[0] * g.kernel[1]) / groups,
+    accepts: (x: CpuView, gradOut: CpuView) => simdMatmulAvailable() && isFloat32(x) && isFloat32(gradOut),
+    run(x: CpuView, gradOut: CpuView, geometry: WindowGeometry, groups: number): TypedArray | null {
+      const out = new Float32Array((gradOut.shape[1]! * x.shape[1]! * geometry.kernel[0] * geometry.kernel[1]) / groups);
+      return conv2dWeightGradSimd(strided(x), strided(gradOut), geometry, groups, out) ? out : null;
+    },
+  });
+  registerKernel("cpu", "conv2dInputGrad", {
+    name: "conv2dInputGradF32Simd",
+    dtypes: ["float32"],
+    minElements: 8 * 8 * 8,
+    dtype: (
+      _gradOut: CpuView,
+      _weight: CpuView,
+      _geometry: WindowGeometry,
+      _groups: number,
+      _size: readonly [number, number],
+      dtype: DType,
+    ) => dtype,
+    /** Multiply-adds: N·O·outH·outW·(C/groups)·kH·kW. */
+    size: (gradOut: CpuView, weight: CpuView) => numelOf(gradOut.shape) * numelOf(weight.shape.slice(1)),
+    accepts: (gradOut: CpuView, weight: CpuView) => simdMatmulAvailable() && isFloat32(gradOut) && isFloat32(weight),
+    run(gradOut: CpuView, weight: CpuView, geometry: WindowGeometry, groups: number, size: readonly [number, number]): TypedArray | null {
+      const out = new Float32Array(gradOut.shape[0]! * weight.shape[1]! * groups * size[0] * size[1]);
+      return conv2dInputGradSimd(strided(gradOut), stableHostView(weight), geometry, groups, size, out) ? out : null;
     },
   });
 

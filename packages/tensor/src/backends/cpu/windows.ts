@@ -1,6 +1,8 @@
 import { allocate, type DType, type TypedArray } from "../../dtype";
 import type { WindowGeometry } from "../primitives";
+import { toContiguous } from "./elementwise";
 import type { HostView } from "./iterate";
+import { matmulBatched } from "./matmul";
 
 // Sliding-window kernels (im2col, its adjoint col2im, max pooling) over the last two dims of an
 // [N, C, H, W] view. Sizes are read by index, not destructured: array destructuring goes through
@@ -188,6 +190,124 @@ export const isPairPool = (g: WindowGeometry, height: number, width: number) =>
   g.padding[1] === 0 &&
   g.dilation[0] === 1 &&
   g.dilation[1] === 1;
+
+/**
+ * conv2d: x [N, C, H, W] ⋆ weight [O, C/groups, kH, kW] (+ bias [O]) → [N, O, outH, outW], as
+ * im2col, one product per group (the matmul reference) and convOutput.
+ */
+export function conv2d(
+  x: HostView,
+  weight: HostView,
+  bias: HostView | null,
+  geometry: WindowGeometry,
+  groups: number,
+  dtype: DType,
+): TypedArray {
+  const batch = x.shape[0]!;
+  const outChannels = weight.shape[0]!;
+  const rows = weight.shape[1]! * geometry.kernel[0] * geometry.kernel[1];
+  const length = batch * geometry.out[0] * geometry.out[1];
+  const columns = im2col(x, geometry, dtype);
+  const w = groupedWeight(weight, groups, dtype);
+  const product = matmulBatched(
+    w,
+    { buffer: columns, shape: [groups, rows, length], strides: [rows * length, length, 1], offset: 0 },
+    dtype,
+  );
+  const out = allocate(dtype, outChannels * length);
+  convOutput(product, bias, outChannels, batch, geometry.out[0] * geometry.out[1], out);
+  return out;
+}
+
+/** conv2dWeightGrad: per group ḡ [O/G, N·outH·outW] · columnsᵀ → [O, C/groups, kH, kW]. */
+export function conv2dWeightGrad(x: HostView, gradOut: HostView, geometry: WindowGeometry, groups: number, dtype: DType): TypedArray {
+  const perGroup = gradOut.shape[1]! / groups;
+  const rows = (x.shape[1]! / groups) * geometry.kernel[0] * geometry.kernel[1];
+  const length = x.shape[0]! * geometry.out[0] * geometry.out[1];
+  const columns = im2col(x, geometry, dtype);
+  const g = gradientRows(gradOut, dtype);
+  return matmulBatched(
+    { buffer: g, shape: [groups, perGroup, length], strides: [perGroup * length, length, 1], offset: 0 },
+    { buffer: columns, shape: [groups, length, rows], strides: [rows * length, 1, length], offset: 0 },
+    dtype,
+  );
+}
+
+/** conv2dInputGrad: col2im of per group weightᵀ [C/G·kH·kW, O/G] · ḡ [O/G, N·outH·outW] → [N, C, ...size]. */
+export function conv2dInputGrad(
+  gradOut: HostView,
+  weight: HostView,
+  geometry: WindowGeometry,
+  groups: number,
+  size: readonly [number, number],
+  dtype: DType,
+): TypedArray {
+  const [batch, outChannels] = [gradOut.shape[0]!, gradOut.shape[1]!];
+  const positions = geometry.out[0] * geometry.out[1];
+  const length = batch * positions;
+  const w = groupedWeight(weight, groups, dtype);
+  const rows = w.shape[2]!;
+  const g = gradientRows(gradOut, dtype);
+  const perGroup = outChannels / groups;
+  const columns = matmulBatched(
+    { buffer: w.buffer, shape: [groups, rows, perGroup], strides: [w.strides[0]!, 1, w.strides[1]!], offset: w.offset },
+    { buffer: g, shape: [groups, perGroup, length], strides: [perGroup * length, length, 1], offset: 0 },
+    dtype,
+  );
+  // [G·rows, N, positions] = [C·kH·kW, N, positions], read as [N, C·kH·kW, positions]
+  return col2im(
+    { buffer: columns, shape: [batch, groups * rows, positions], strides: [positions, length, 1], offset: 0 },
+    geometry,
+    size,
+    dtype,
+  );
+}
+
+/** ḡ [N, O, outH, outW] as contiguous rows [O, N·outH·outW] (a copy). */
+function gradientRows(gradOut: HostView, dtype: DType): TypedArray {
+  const [sN, sO, sH, sW] = gradOut.strides as [number, number, number, number];
+  const shape = [gradOut.shape[1]!, gradOut.shape[0]!, gradOut.shape[2]!, gradOut.shape[3]!];
+  return toContiguous({ buffer: gradOut.buffer, shape, strides: [sO, sN, sH, sW], offset: gradOut.offset }, dtype);
+}
+
+/**
+ * A conv weight [O, C/groups, kH, kW] as [groups, O/groups, C/groups·kH·kW]: a view when its last
+ * three dims are stored together row-major (as a parameter is), else a contiguous copy.
+ */
+export function groupedWeight(weight: HostView, groups: number, dtype: DType): HostView {
+  const outChannels = weight.shape[0]!;
+  const rows = weight.shape[1]! * weight.shape[2]! * weight.shape[3]!;
+  // the last three dims merge into one of stride 1 when each (of more than one entry) steps by the
+  // number of values after it
+  let merges = true;
+  for (let d = 3, after = 1; d >= 1; after *= weight.shape[d]!, d--) merges &&= weight.shape[d] === 1 || weight.strides[d] === after;
+  const { buffer, offset, strides } = merges ? weight : { buffer: toContiguous(weight, dtype), offset: 0, strides: [rows] };
+  const perGroup = outChannels / groups;
+  return { buffer, shape: [groups, perGroup, rows], strides: [perGroup * strides[0]!, strides[0]!, 1], offset };
+}
+
+/**
+ * out [N, O, positions] = product [O, N·positions] (the per-group products, stacked) moved to
+ * batch-major, plus bias[o] on every value of channel o. Without a bias the values are copied as
+ * they are (no + 0, which would turn a −0 into +0).
+ */
+export function convOutput(
+  product: TypedArray,
+  bias: HostView | null,
+  outChannels: number,
+  batch: number,
+  positions: number,
+  out: TypedArray,
+): void {
+  for (let o = 0; o < outChannels; o++) {
+    const b = bias === null ? null : bias.buffer[bias.offset + o * bias.strides[0]!]!;
+    for (let n = 0, src = o * batch * positions; n < batch; n++, src += positions) {
+      const dst = (n * outChannels + o) * positions;
+      if (b === null) for (let p = 0; p < positions; p++) out[dst + p] = product[src + p]!;
+      else for (let p = 0; p < positions; p++) out[dst + p] = product[src + p]! + b;
+    }
+  }
+}
 
 /**
  * Max pooling of x [N, C, H, W]: each window's first maximum (the first NaN, if any) and its

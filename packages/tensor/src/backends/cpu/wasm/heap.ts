@@ -200,6 +200,18 @@ export class WasmHeap {
     } else this.regions.splice(lo, 0, { start, bytes: block.bytes });
   }
 
+  /**
+   * Grows the memory now, if it must, so that blocks of `bytes` in all can then be allocated
+   * without growing it: views over the memory taken after this call stay valid through those
+   * allocations. False past the limit.
+   */
+  reserve(bytes: number): boolean {
+    const size = roundUp(bytes, HEAP_ALIGN_BYTES);
+    const last = this.regions[this.regions.length - 1];
+    if (last !== undefined && last.start + last.bytes === this.memory.buffer.byteLength && last.bytes >= size) return true;
+    return this.grow(size);
+  }
+
   /** The largest block allocate could return now (growing the memory up to its limit). */
   largestAvailable(): number {
     const have = this.memory.buffer.byteLength;

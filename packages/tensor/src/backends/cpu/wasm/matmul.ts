@@ -160,6 +160,10 @@ function blocking(n: number, k: number, m: number, double: boolean, budget: numb
   }
 }
 
+/** The most scratch memory multiplySimd takes for one [n, k] × [k, m] product. */
+export const multiplyScratchBytes = (n: number, k: number, m: number, double: boolean) =>
+  blockBytes(n, Math.min(k, DEPTH_SLICE), m, double);
+
 /**
  * out[outBase…] = A·B for one [n, k] × [k, m] pair of float32 (or float64) matrices with any
  * strides, through the SIMD kernel. Operands are packed into a scratch block of the heap (the

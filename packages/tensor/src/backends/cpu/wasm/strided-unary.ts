@@ -10,10 +10,21 @@ import { copyIn, spanOf } from "./windows";
 
 /** Pointers and strides are byte offsets and byte steps in the heap's memory. */
 interface StridedUnaryKernels {
-  rowsF32(op: number, x: number, outerStride: number, middleStride: number, outer: number, middle: number, n: number, out: number): void;
+  rowsF32(
+    op: number,
+    x: number,
+    outerStride: number,
+    middleStride: number,
+    outer: number,
+    middle: number,
+    n: number,
+    bias: number,
+    out: number,
+  ): void;
 }
 
-const simdKernels = lazyWasmKernels<StridedUnaryKernels>(STRIDED_UNARY_WASM_BASE64);
+/** strided-unary.wat's kernels (conv.ts runs them on data already in the heap). */
+export const stridedRowsKernels = lazyWasmKernels<StridedUnaryKernels>(STRIDED_UNARY_WASM_BASE64);
 
 /** Values per block of the output: a block is still in cache when it is copied out. */
 const BLOCK_ELEMENTS = 65536;
@@ -49,7 +60,7 @@ export function readsAsStridedRows(x: Strided | Omit<Strided, "data">): boolean 
  * without room in the heap for the span of x and a block.
  */
 export function stridedRowsSimd(op: "copy" | "relu", x: Strided, out: Float32Array): boolean {
-  const kernels = simdKernels();
+  const kernels = stridedRowsKernels();
   const rows = stridedRows(x);
   const span = spanOf(x);
   if (kernels === null || rows === null || span === null || !(x.data instanceof Float32Array)) return false;
@@ -72,6 +83,7 @@ export function stridedRowsSimd(op: "copy" | "relu", x: Strided, out: Float32Arr
         count,
         middle,
         n,
+        0,
         scratch.ptr + outAt,
       );
       out.set(scratch.f32().subarray(outAt / 4, outAt / 4 + count * middle * n), a * middle * n);

@@ -206,12 +206,13 @@ function makePlaneTables(geometry: WindowGeometry, height: number, width: number
 }
 
 /**
- * im2col of float32 x [N, C, H, W] into `out` [C·kH·kW, N, outH·outW] (see cpu/windows.ts), the
- * columns written a block of tap rows at a time. False, having written nothing, without
- * WebAssembly SIMD, for an x spanning sparsely over a much larger storage (see copiesSpan) or
- * without room in the heap for x and a block.
+ * im2col of float32 x [N, C, H, W] into `out` [C·kH·kW, N, outH·outW] (see cpu/windows.ts): into
+ * a typed array a block of tap rows at a time (each block copied out while in cache), or straight
+ * into a heap block (float32RegionBytes of the columns: the kernels write whole vectors). False,
+ * having written nothing, without WebAssembly SIMD, for an x spanning sparsely over a much larger
+ * storage (see copiesSpan) or without room in the heap for x and a block.
  */
-export function im2colSimd(x: Strided, geometry: WindowGeometry, out: Float32Array): boolean {
+export function im2colSimd(x: Strided, geometry: WindowGeometry, out: Float32Array | HeapBlock): boolean {
   const kernels = simdKernels();
   const span = spanOf(x);
   if (kernels === null || span === null || !(x.data instanceof Float32Array)) return false;
@@ -222,7 +223,8 @@ export function im2colSimd(x: Strided, geometry: WindowGeometry, out: Float32Arr
   const positions = oh * ow;
   const rowLength = batch * positions;
   const rows = channels * kh * kw;
-  const block = Math.max(1, Math.floor(BLOCK_ELEMENTS / rowLength));
+  const inHeap = !(out instanceof Float32Array);
+  const block = inHeap ? rows : Math.max(1, Math.floor(BLOCK_ELEMENTS / rowLength));
   // windows stepping 1 as wide as x's rows, which lie one after the other: each tap's columns are
   // the plane moved
   const planes = samePlanes(geometry, width) && sW === 1 && sH === width ? planeTables(geometry, height, width) : null;
@@ -233,17 +235,17 @@ export function im2colSimd(x: Strided, geometry: WindowGeometry, out: Float32Arr
   const shifts = tapRanges(geometry, 1, width).map(({ shift }) => shift);
   const before = planes?.before ?? Math.max(0, -Math.min(...shifts));
   const after = planes?.after ?? Math.max(0, Math.max(...shifts) + 4 * Math.ceil(ow / 4) - width);
-  // scratch: [tables | x, with room either side | a block of the output]
+  // scratch: [tables | x, with room either side | a block of the output, unless it goes to the heap]
   const xAt = float32RegionBytes(table.length) + float32RegionBytes(before);
   const outAt = xAt + float32RegionBytes(span.length + after);
-  const scratch = kernels.heap.allocate(outAt + float32RegionBytes(Math.min(block, rows) * rowLength));
+  const scratch = kernels.heap.allocate(outAt + (inHeap ? 0 : float32RegionBytes(Math.min(block, rows) * rowLength)));
   if (scratch === null) return false;
   try {
     new Int32Array(scratch.f32().buffer, scratch.ptr, table.length).set(table);
     const base = copyIn(x, span, scratch, xAt);
     for (let r = 0; r < rows; r += block) {
       const count = Math.min(block, rows - r);
-      const at = scratch.ptr + outAt;
+      const at = inHeap ? out.ptr : scratch.ptr + outAt;
       if (planes === null) {
         kernels.exports.im2colF32(
           base,
@@ -266,7 +268,7 @@ export function im2colSimd(x: Strided, geometry: WindowGeometry, out: Float32Arr
         const masks = scratch.ptr + kh * kw * 4;
         kernels.exports.im2colPlanesF32(base, sN * 4, sC * 4, batch, kh * kw, positions, scratch.ptr, masks, at, r, count);
       }
-      out.set(scratch.f32().subarray(outAt / 4, outAt / 4 + count * rowLength), r * rowLength);
+      if (!inHeap) out.set(scratch.f32().subarray(outAt / 4, outAt / 4 + count * rowLength), r * rowLength);
     }
   } finally {
     scratch.free();

@@ -1,0 +1,233 @@
+import type { WindowGeometry } from "../../primitives";
+import type { HostView, Strided } from "../iterate";
+import { groupedWeight } from "../windows";
+import type { HeapBlock, WasmHeap } from "./heap";
+import { multiplyScratchBytes, multiplySimd } from "./matmul";
+import { stridedRowsKernels } from "./strided-unary";
+import { float32RegionBytes } from "./wasm-api";
+import { col2imSimd, copyIn, im2colSimd, spanOf } from "./windows";
+
+// The WebAssembly drivers of conv2d and its two gradients. im2col writes the columns straight into
+// a heap block and the matmul kernel packs them from there (or, for the input's gradient, the
+// product is written there and col2im reads it); strided-unary.wat moves [O, N, outH·outW] to
+// [N, O, outH·outW] and back in the heap. So the columns (kH·kW times the input) are never copied
+// out and back in nor allocated as a typed array, and no value is moved by a JS loop: only the
+// result leaves the heap. A batch runs a few samples per pass (see PASS_COLUMN_VALUES).
+
+/**
+ * The most columns' values per pass: a batch whose columns are more runs a few samples at a time,
+ * so the columns stay in cache between im2col and the product, and a large batch needs no more of
+ * the heap than this (4 MiB of columns).
+ */
+const PASS_COLUMN_VALUES = 1 << 20;
+
+/** rowsF32's ops (strided-unary.wat). */
+const COPY = 0;
+const ADD_BIAS = 2;
+
+/**
+ * conv2d of float32 x [N, C, H, W] with weight [O, C/groups, kH, kW] and bias [O] (or null) into
+ * `out` [N, O, outH, outW] (see cpu/windows.ts's conv2d). False where the heap has no room or
+ * im2colSimd declines: the reference kernel runs then (into an output of its own; what this one
+ * wrote is dropped).
+ */
+export function conv2dSimd(
+  x: Strided,
+  weight: HostView,
+  bias: HostView | null,
+  geometry: WindowGeometry,
+  groups: number,
+  out: Float32Array,
+): boolean {
+  const kernels = stridedRowsKernels();
+  if (kernels === null) return false;
+  const { heap } = kernels;
+  const batch = x.shape[0]!;
+  const outChannels = weight.shape[0]!;
+  const perGroup = outChannels / groups;
+  const positions = geometry.out[0] * geometry.out[1];
+  const rows = weight.shape[1]! * geometry.kernel[0] * geometry.kernel[1];
+  const samples = passSamples(batch, groups * rows * positions);
+  const blocks = allocateAll(heap, [groups * rows, outChannels, outChannels].map((r) => r * samples * positions).concat(outChannels));
+  try {
+    if (blocks === null || !heap.reserve(multiplyScratchBytes(perGroup, rows, samples * positions, false))) return false;
+    const [columns, product, moved, biasValues] = blocks as [HeapBlock, HeapBlock, HeapBlock, HeapBlock];
+    if (bias !== null) {
+      const values = biasValues.f32();
+      for (let o = 0; o < outChannels; o++) values[o] = bias.buffer[bias.offset + o * bias.strides[0]!]!;
+    }
+    const w = groupedWeight(weight, groups, "float32");
+    for (let first = 0; first < batch; first += samples) {
+      const count = Math.min(samples, batch - first);
+      const length = count * positions;
+      if (!im2colSimd(samplesOf(x, first, count), geometry, columns)) return false;
+      // taken after im2col's scratch block (which may grow the memory); the reservation keeps
+      // them valid through the products' scratch blocks
+      const [columnsView, productView] = [columns.f32(), product.f32()];
+      for (let g = 0; g < groups; g++) {
+        const left = { data: w.buffer, offset: w.offset + g * w.strides[0]!, rowStride: w.strides[1]!, colStride: 1 };
+        const right = { data: columnsView, offset: g * rows * length, rowStride: length, colStride: 1 };
+        if (!multiplySimd(left, right, perGroup, rows, length, false, productView, g * perGroup * length, true)) return false;
+      }
+      // product [O, count, positions] → [count, O, positions], plus the bias
+      const op = bias === null ? COPY : ADD_BIAS;
+      kernels.exports.rowsF32(op, product.ptr, positions * 4, length * 4, count, outChannels, positions, biasValues.ptr, moved.ptr);
+      out.set(moved.f32().subarray(0, outChannels * length), first * outChannels * positions);
+    }
+    return true;
+  } finally {
+    for (const block of blocks ?? []) block.free();
+  }
+}
+
+/**
+ * conv2dWeightGrad of float32 x [N, C, H, W] and ḡ [N, O, outH, outW] into `out` [O, C/groups, kH,
+ * kW] (zeroed; see cpu/windows.ts), the products of later passes added into it. False as conv2dSimd.
+ */
+export function conv2dWeightGradSimd(x: Strided, gradOut: Strided, geometry: WindowGeometry, groups: number, out: Float32Array): boolean {
+  const kernels = stridedRowsKernels();
+  if (kernels === null) return false;
+  const { heap } = kernels;
+  const batch = x.shape[0]!;
+  const outChannels = gradOut.shape[1]!;
+  const perGroup = outChannels / groups;
+  const positions = geometry.out[0] * geometry.out[1];
+  const rows = (x.shape[1]! / groups) * geometry.kernel[0] * geometry.kernel[1];
+  const samples = passSamples(batch, groups * rows * positions);
+  const blocks = allocateAll(heap, [groups * rows * samples * positions, outChannels * samples * positions]);
+  try {
+    if (blocks === null || !heap.reserve(multiplyScratchBytes(perGroup, samples * positions, rows, false))) return false;
+    const [columns, grads] = blocks as [HeapBlock, HeapBlock];
+    for (let first = 0; first < batch; first += samples) {
+      const count = Math.min(samples, batch - first);
+      const length = count * positions;
+      if (!im2colSimd(samplesOf(x, first, count), geometry, columns) || !gradientRows(heap, gradOut, first, count, grads)) return false;
+      const [columnsView, gradsView] = [columns.f32(), grads.f32()];
+      for (let g = 0; g < groups; g++) {
+        const left = { data: gradsView, offset: g * perGroup * length, rowStride: length, colStride: 1 };
+        const right = { data: columnsView, offset: g * rows * length, rowStride: 1, colStride: length };
+        if (!multiplySimd(left, right, perGroup, length, rows, false, out, g * perGroup * rows, true, first > 0)) return false;
+      }
+    }
+    return true;
+  } finally {
+    for (const block of blocks ?? []) block.free();
+  }
+}
+
+/**
+ * conv2dInputGrad of float32 ḡ [N, O, outH, outW] and weight [O, C/groups, kH, kW] into `out` [N,
+ * C, ...size] (see cpu/windows.ts). False as conv2dSimd.
+ */
+export function conv2dInputGradSimd(
+  gradOut: Strided,
+  weight: HostView,
+  geometry: WindowGeometry,
+  groups: number,
+  size: readonly [number, number],
+  out: Float32Array,
+): boolean {
+  const kernels = stridedRowsKernels();
+  if (kernels === null) return false;
+  const { heap } = kernels;
+  const batch = gradOut.shape[0]!;
+  const outChannels = gradOut.shape[1]!;
+  const perGroup = outChannels / groups;
+  const positions = geometry.out[0] * geometry.out[1];
+  const w = groupedWeight(weight, groups, "float32");
+  const rows = w.shape[2]!;
+  const plane = out.length / batch; // C·H·W values per sample
+  const samples = passSamples(batch, groups * rows * positions);
+  const blocks = allocateAll(heap, [groups * rows * samples * positions, outChannels * samples * positions]);
+  try {
+    if (blocks === null || !heap.reserve(multiplyScratchBytes(rows, perGroup, samples * positions, false))) return false;
+    const [columns, grads] = blocks as [HeapBlock, HeapBlock];
+    for (let first = 0; first < batch; first += samples) {
+      const count = Math.min(samples, batch - first);
+      const length = count * positions;
+      if (!gradientRows(heap, gradOut, first, count, grads)) return false;
+      const [columnsView, gradsView] = [columns.f32(), grads.f32()];
+      for (let g = 0; g < groups; g++) {
+        const left = { data: w.buffer, offset: w.offset + g * w.strides[0]!, rowStride: 1, colStride: w.strides[1]! };
+        const right = { data: gradsView, offset: g * perGroup * length, rowStride: length, colStride: 1 };
+        if (!multiplySimd(left, right, rows, perGroup, length, false, columnsView, g * rows * length, true)) return false;
+      }
+      // the pass's columns [C·kH·kW, count, positions], read as [count, C·kH·kW, positions]
+      const passColumns: Strided = {
+        get data() {
+          return columns.f32();
+        },
+        shape: [count, groups * rows, positions],
+        strides: [positions, length, 1],
+        offset: 0,
+      };
+      if (!col2imSimd(passColumns, geometry, size, out.subarray(first * plane, (first + count) * plane))) return false;
+    }
+    return true;
+  } finally {
+    for (const block of blocks ?? []) block.free();
+  }
+}
+
+/** Samples per pass, for `values` columns' values per sample: see PASS_COLUMN_VALUES. */
+const passSamples = (batch: number, values: number) => Math.min(batch, Math.max(1, Math.floor(PASS_COLUMN_VALUES / values)));
+
+/** Heap blocks for float32 regions of these many values (see float32RegionBytes), or null (none kept) when one does not fit. */
+function allocateAll(heap: WasmHeap, counts: readonly number[]): HeapBlock[] | null {
+  const blocks: HeapBlock[] = [];
+  for (const count of counts) {
+    const block = heap.allocate(float32RegionBytes(count));
+    if (block === null) {
+      for (const b of blocks) b.free();
+      return null;
+    }
+    blocks.push(block);
+  }
+  return blocks;
+}
+
+/** Samples first … first + count − 1 of x, its data still looked up when read (see wasm-kernels.ts's strided). */
+function samplesOf(x: Strided, first: number, count: number): Strided {
+  return {
+    get data() {
+      return x.data;
+    },
+    shape: [count, ...x.shape.slice(1)],
+    strides: x.strides,
+    offset: x.offset + first * x.strides[0]!,
+  };
+}
+
+/**
+ * ḡ's samples first … first + count − 1 as rows [O, count·outH·outW] into the block `into`: the
+ * storage they span copied into the heap and moved by strided-unary.wat where each plane is one
+ * run of values (as ḡ usually is), else by a JS loop. False where the heap has no room for the copy.
+ */
+function gradientRows(heap: WasmHeap, gradOut: Strided, first: number, count: number, into: HeapBlock): boolean {
+  const g = samplesOf(gradOut, first, count);
+  const [outChannels, oh, ow] = [g.shape[1]!, g.shape[2]!, g.shape[3]!];
+  const [sN, sO, sH, sW] = [g.strides[0]!, g.strides[1]!, g.strides[2]!, g.strides[3]!];
+  const span = spanOf(g);
+  if (sW === 1 && (sH === ow || oh === 1) && span !== null) {
+    const scratch = heap.allocate(float32RegionBytes(span.length));
+    if (scratch === null) return false;
+    try {
+      const base = copyIn(g, span, scratch, 0);
+      stridedRowsKernels()!.exports.rowsF32(COPY, base, sO * 4, sN * 4, outChannels, count, oh * ow, 0, into.ptr);
+    } finally {
+      scratch.free();
+    }
+    return true;
+  }
+  const data = g.data;
+  const rows = into.f32();
+  let t = 0;
+  for (let o = 0; o < outChannels; o++) {
+    for (let n = 0; n < count; n++) {
+      for (let i = 0, row = g.offset + n * sN + o * sO; i < oh; i++, row += sH) {
+        for (let j = 0, s = row; j < ow; j++, s += sW) rows[t++] = data[s]!;
+      }
+    }
+  }
+  return true;
+}
