@@ -14,7 +14,7 @@ import {
 } from "./dtype";
 import { type Device, assertDevice } from "./device";
 import { NablaError, describeValue } from "./errors";
-import { Generator, defaultGenerator } from "./random";
+import { Generator, defaultGenerator, normalFill, uniformFill } from "./random";
 import { type Shape, checkRank, checkShape, formatShape, numelOf } from "./shape";
 import { type NestedArray, Tensor } from "./tensor";
 import { to } from "./ops/movement";
@@ -324,13 +324,17 @@ export function eye(n: number, m: number = n, options?: TensorOptions): Tensor {
   return out;
 }
 
-function randomTensor(op: string, shape: Shape, options: RandomOptions | undefined, draw: (g: Generator, dtype: DType) => number): Tensor {
+function randomTensor(
+  op: string,
+  shape: Shape,
+  options: RandomOptions | undefined,
+  fill: (data: TypedArray, generator: Generator) => void,
+): Tensor {
   creationOptions(op, options);
   const checked = checkShape(op, shape);
   const dtype = dtypeOption(op, options, "float32");
-  const generator = options?.generator ?? defaultGenerator;
   const data = allocate(dtype, numelOf(checked), op);
-  for (let i = 0; i < data.length; i++) data[i] = storedValue(dtype, draw(generator, dtype));
+  fill(data, options?.generator ?? defaultGenerator);
   return finish(op, Tensor.fromData(data, checked, dtype), options);
 }
 
@@ -350,7 +354,7 @@ function randomTensor(op: string, shape: Shape, options: RandomOptions | undefin
  */
 export function rand(shape: Shape, options?: RandomOptions): Tensor {
   if (options?.dtype && !isFloating(options.dtype)) throw new NablaError("rand", `needs a floating dtype, got ${options.dtype}`);
-  return randomTensor("rand", shape, options, (g, dtype) => (dtype === "float64" ? g.nextFloat64() : g.nextFloat32()));
+  return randomTensor("rand", shape, options, (data, g) => uniformFill(data as Float32Array | Float64Array, 0, 1, g));
 }
 
 /**
@@ -367,7 +371,7 @@ export function rand(shape: Shape, options?: RandomOptions): Tensor {
  */
 export function randn(shape: Shape, options?: RandomOptions): Tensor {
   if (options?.dtype && !isFloating(options.dtype)) throw new NablaError("randn", `needs a floating dtype, got ${options.dtype}`);
-  return randomTensor("randn", shape, options, (g) => g.nextNormal());
+  return randomTensor("randn", shape, options, (data, g) => normalFill(data as Float32Array | Float64Array, 0, 1, g, true));
 }
 
 /**
@@ -393,7 +397,17 @@ export function randint(low: number, high: number, shape: Shape, options?: Rando
   if (low < min || high - 1 > max) {
     throw new NablaError("randint", `the range [${low}, ${high}) does not fit ${dtype}, which holds the integers ${min} to ${max} exactly`);
   }
-  return randomTensor("randint", shape, { ...options, dtype }, (g) => low + g.nextBelow(high - low));
+  // PyTorch's random_(low, high): one 32-bit draw modulo the range, or a 64-bit one in a float64
+  // (PyTorch: int64, float or double) tensor when the range is 2³² or more
+  const range = high - low;
+  const wide = range >= 4294967296 && dtype === "float64";
+  const bigRange = wide ? BigInt(high) - BigInt(low) : 0n;
+  return randomTensor("randint", shape, { ...options, dtype }, (data, g) => {
+    for (let i = 0; i < data.length; i++) {
+      if (!wide) data[i] = low + (g.nextUint32() % range);
+      else data[i] = Number(BigInt(low) + ((BigInt(g.nextUint32()) << 32n) | BigInt(g.nextUint32())) % bigRange);
+    }
+  });
 }
 
 /**
@@ -420,8 +434,9 @@ export function randperm(n: number, options?: RandomOptions): Tensor {
   const generator = options?.generator ?? defaultGenerator;
   const data = allocate("int32", n, "randperm") as Int32Array;
   for (let i = 0; i < n; i++) data[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = generator.nextBelow(i + 1);
+  // torch 1.13's CPU randperm: position i swaps with i + (one 32-bit draw modulo n − i)
+  for (let i = 0; i < n - 1; i++) {
+    const j = i + (generator.nextUint32() % (n - i));
     const t = data[i]!;
     data[i] = data[j]!;
     data[j] = t;
