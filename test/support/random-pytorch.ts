@@ -1,5 +1,7 @@
 import { expect } from "vitest";
-import { randint, rand, randn, randperm, type Tensor } from "@nabla/tensor";
+import { randint, rand, randn, randperm, type Tensor, arange, zeros } from "@nabla/tensor";
+import * as nn from "@nabla/nn";
+import { DataLoader, type Module, TensorDataset, init } from "@nabla/nn";
 import { loadFixture } from "./fixtures";
 
 /** One step of a program of test/fixtures/gen_random.py: what PyTorch drew, replayed in order. */
@@ -23,6 +25,7 @@ export interface RandomStep {
   batchSize?: number;
   dropLast?: boolean;
   seed?: number | null;
+  shuffle?: boolean;
   passes?: number[][][];
 }
 
@@ -39,9 +42,10 @@ export interface GeneratorStream {
   normal: number[];
 }
 
-export const fixture = loadFixture<{
+export const randomFixture = loadFixture<{
   programs: RandomProgram[];
-  nnPrograms: RandomProgram[];
+  initPrograms: RandomProgram[];
+  loaderPrograms: RandomProgram[];
   generators: GeneratorStream[];
   loaderTiming: { seed: number; n: number; batchSize: number; between: number[]; batches: number[][]; after: number[] };
 }>("random.json");
@@ -127,5 +131,55 @@ export function replayTensorStep(step: RandomStep): boolean {
     }
     default:
       return false;
+  }
+}
+
+const INITIALIZERS: Record<string, (t: Tensor, kwargs: Record<string, number | string>) => Tensor> = {
+  uniform_: (t, k) => init.uniform_(t, k.a as number, k.b as number),
+  normal_: (t, k) => init.normal_(t, k.mean as number, k.std as number),
+  kaiming_uniform_: (t, k) =>
+    init.kaimingUniform_(t, { a: k.a as number, mode: k.mode === "fan_out" ? "fanOut" : "fanIn", nonlinearity: k.nonlinearity as "relu" }),
+  kaiming_normal_: (t, k) => init.kaimingNormal_(t, { nonlinearity: k.nonlinearity as "relu" }),
+  xavier_uniform_: (t, k) => init.xavierUniform_(t, { gain: k.gain as number }),
+  xavier_normal_: (t) => init.xavierNormal_(t),
+};
+
+/**
+ * Runs any step (of @nabla/tensor, init, a module's constructor, a DataLoader's passes) on the
+ * global generator and checks it against PyTorch's draw. Normal samples are close (NORMAL_ULPS),
+ * everything else exact.
+ */
+export function replayStep(step: RandomStep): void {
+  if (replayTensorStep(step)) return;
+  const dtype = step.dtype === "float64" ? "float64" : "float32";
+  const where = `${step.op} ${step.module ?? ""} ${JSON.stringify(step.args ?? step.shape ?? step.n)} ${JSON.stringify(step.kwargs ?? step.options ?? "")}`;
+  switch (step.op) {
+    case "module": {
+      const Layer = (nn as unknown as Record<string, new (...args: unknown[]) => Module>)[step.module!]!;
+      const module = new Layer(...step.args!, step.options);
+      const parameters = module.namedParameters();
+      expect(parameters.map(([name, p]) => [name, p.shape]), where).toEqual(step.parameters!.map(([name, shape]) => [name, shape]));
+      parameters.forEach(([name, p], i) => {
+        const expected = step.parameters![i]![2];
+        const pDtype = p.dtype === "float64" ? "float64" : "float32";
+        // Embedding's weight is normal; the rest uniform_ (bit for bit)
+        if (step.module === "Embedding") expectClose(p.data(), expected, pDtype, NORMAL_ULPS[pDtype], `${where} ${name}`);
+        else expectBits(p.data(), expected, pDtype, `${where} ${name}`);
+      });
+      return;
+    }
+    case "loader": {
+      const dataset = new TensorDataset(arange(step.n!));
+      const options = { batchSize: step.batchSize!, dropLast: step.dropLast!, shuffle: step.shuffle! };
+      const loader = new DataLoader(dataset, step.seed === null ? options : { ...options, seed: step.seed! });
+      const passes = step.passes!.map(() => [...loader].map(([batch]) => data(batch!)));
+      expect(passes, where).toEqual(step.passes);
+      return;
+    }
+    default: {
+      const filled = INITIALIZERS[step.op]!(zeros(step.shape!, { dtype }), step.kwargs!).data();
+      if (step.op.includes("normal")) expectClose(filled, step.values!, dtype, NORMAL_ULPS[dtype], where);
+      else expectBits(filled, step.values!, dtype, where);
+    }
   }
 }

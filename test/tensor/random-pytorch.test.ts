@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Generator, manualSeed } from "@nabla/tensor";
-import { NORMAL_ULPS, expectBits, expectClose, fixture, replayTensorStep } from "../support/random-pytorch";
+import { NORMAL_ULPS, expectBits, expectClose, randomFixture as fixture, replayTensorStep } from "../support/random-pytorch";
 
 // nabla's generator is PyTorch's CPU generator (mt19937) seed for seed: every draw below was made by
 // torch 1.13 (test/fixtures/gen_random.py) and is compared bit for bit, except normal samples,

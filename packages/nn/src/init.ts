@@ -1,18 +1,15 @@
 import {
-  add,
   copy_,
   fill_,
   formatShape,
   type Generator,
-  mul,
   NablaError,
   noGrad,
-  rand,
-  randn,
   type Tensor,
+  tensor as fromValues,
   zero_,
 } from "@nabla/tensor/functional";
-import { checkOptions, checkTensor } from "@nabla/tensor/internal";
+import { checkOptions, checkTensor, defaultGenerator, normalFill, uniformFill } from "@nabla/tensor/internal";
 
 /** The nonlinearities `calculateGain` knows (PyTorch's `nn.functional` names). */
 export type Nonlinearity =
@@ -133,9 +130,12 @@ function assertFloating(op: string, tensor: Tensor): void {
   }
 }
 
-// Every initializer writes in place without recording a graph, so it works on parameters that require grad.
-function fill(tensor: Tensor, values: () => Tensor): Tensor {
-  noGrad(() => copy_(tensor, values()));
+// Every initializer writes in place without recording a graph, so it works on parameters that
+// require grad. `draw` fills the values in PyTorch's order (that of a contiguous tensor).
+function fill(tensor: Tensor, draw: (values: Float32Array | Float64Array) => void): Tensor {
+  const values = tensor.dtype === "float64" ? new Float64Array(tensor.numel) : new Float32Array(tensor.numel);
+  draw(values);
+  noGrad(() => copy_(tensor, fromValues(values, { shape: tensor.shape })));
   return tensor;
 }
 
@@ -164,8 +164,8 @@ function uniformFrom(op: string, tensor: Tensor, a: number, b: number, generator
   if (!(a <= b) || !Number.isFinite(a) || !Number.isFinite(b)) {
     throw new NablaError(op, `expected a finite range with a ≤ b, got a = ${a}, b = ${b}`);
   }
-  // a + (b − a)·u, u ~ U[0, 1), as PyTorch's uniform_
-  return fill(tensor, () => add(mul(rand(tensor.shape, { dtype: tensor.dtype, generator }), b - a), a));
+  // u·(b − a) + a, u ~ U[0, 1), with PyTorch's bits (see uniformFill)
+  return fill(tensor, (values) => uniformFill(values, a, b, generator ?? defaultGenerator));
 }
 
 /**
@@ -188,7 +188,8 @@ function normalFrom(op: string, tensor: Tensor, mean: number, std: number, gener
   if (!Number.isFinite(mean) || !(std >= 0) || !Number.isFinite(std)) {
     throw new NablaError(op, `expected a finite mean and std ≥ 0, got mean = ${mean}, std = ${std}`);
   }
-  return fill(tensor, () => add(mul(randn(tensor.shape, { dtype: tensor.dtype, generator }), std), mean));
+  // PyTorch draws a contiguous tensor of 16 elements or more in blocks, any other one element by element
+  return fill(tensor, (values) => normalFill(values, mean, std, generator ?? defaultGenerator, tensor.isContiguous()));
 }
 
 /**
