@@ -108,7 +108,10 @@ export function replayTensorStep(step: RandomStep): boolean {
   const dtype = step.dtype === "float64" ? "float64" : "float32";
   switch (step.op) {
     case "uint32":
-      expect(data(randint(-(2 ** 31), 2 ** 31, [step.count!])).map((v) => v + 2 ** 31), where).toEqual(step.values);
+      expect(
+        data(randint(-(2 ** 31), 2 ** 31, [step.count!])).map((v) => v + 2 ** 31),
+        where,
+      ).toEqual(step.values);
       return true;
     case "rand":
       expectBits(rand(step.shape!, { dtype }).data(), step.values!, dtype, where);
@@ -125,7 +128,10 @@ export function replayTensorStep(step: RandomStep): boolean {
       else {
         expect(p.slice(0, 50), where).toEqual(step.head);
         expect(p.slice(-50), where).toEqual(step.tail);
-        expect(p.reduce((sum, v, i) => sum + i * v, 0), where).toBe(step.checksum);
+        expect(
+          p.reduce((sum, v, i) => sum + i * v, 0),
+          where,
+        ).toBe(step.checksum);
       }
       return true;
     }
@@ -158,7 +164,10 @@ export function replayStep(step: RandomStep): void {
       const Layer = (nn as unknown as Record<string, new (...args: unknown[]) => Module>)[step.module!]!;
       const module = new Layer(...step.args!, step.options);
       const parameters = module.namedParameters();
-      expect(parameters.map(([name, p]) => [name, p.shape]), where).toEqual(step.parameters!.map(([name, shape]) => [name, shape]));
+      expect(
+        parameters.map(([name, p]) => [name, p.shape]),
+        where,
+      ).toEqual(step.parameters!.map(([name, shape]) => [name, shape]));
       parameters.forEach(([name, p], i) => {
         const expected = step.parameters![i]![2];
         const pDtype = p.dtype === "float64" ? "float64" : "float32";

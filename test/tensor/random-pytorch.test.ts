@@ -13,9 +13,25 @@ describe("Generator against torch.Generator", () => {
       const ints = new Generator(seed);
       expect(Array.from({ length: g.uint32.length }, () => ints.nextUint32())).toEqual(g.uint32);
       const floats = new Generator(seed);
-      expectBits(Array.from({ length: 5 }, () => floats.nextFloat32()), g.float32, "float32", "nextFloat32");
-      expectBits(Array.from({ length: 5 }, () => floats.nextFloat64()), g.float64, "float64", "nextFloat64");
-      expectClose(Array.from({ length: 5 }, () => floats.nextNormal()), g.normal, "float64", NORMAL_ULPS.float64, "nextNormal");
+      expectBits(
+        Array.from({ length: 5 }, () => floats.nextFloat32()),
+        g.float32,
+        "float32",
+        "nextFloat32",
+      );
+      expectBits(
+        Array.from({ length: 5 }, () => floats.nextFloat64()),
+        g.float64,
+        "float64",
+        "nextFloat64",
+      );
+      expectClose(
+        Array.from({ length: 5 }, () => floats.nextNormal()),
+        g.normal,
+        "float64",
+        NORMAL_ULPS.float64,
+        "nextNormal",
+      );
     },
   );
 

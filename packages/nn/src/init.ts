@@ -143,6 +143,9 @@ function fill(tensor: Tensor, draw: (values: Float32Array | Float64Array) => voi
  * Fills `tensor` in place with values drawn uniformly from [a, b) (default [0, 1)), without
  * recording a graph (so it works on parameters); returns it. The tensor must be float32 or
  * float64, and a > b throws. `{ generator }` draws from that stream instead of the global one.
+ * The values are PyTorch's `uniform_` bit for bit after the same seed (in the order of a
+ * contiguous tensor), and so are those of `kaimingUniform_`, `xavierUniform_` and the default
+ * init of Linear, convolutions, recurrent layers and attention.
  *
  * @example
  * ```ts
@@ -170,7 +173,8 @@ function uniformFrom(op: string, tensor: Tensor, a: number, b: number, generator
 
 /**
  * Fills `tensor` in place with values drawn from N(mean, std²) (default N(0, 1)), without recording
- * a graph; returns it. Float tensors only; a negative or non-finite std throws.
+ * a graph; returns it. Float tensors only; a negative or non-finite std throws. The samples are
+ * PyTorch's `normal_` after the same seed (see `randn`), to the last few bits.
  *
  * @example
  * ```ts

@@ -340,7 +340,8 @@ function randomTensor(
 
 /**
  * Uniform samples in [0, 1), float32 or float64 (PyTorch's `rand`), from the default generator
- * (`manualSeed`) or `options.generator`.
+ * (`manualSeed`) or `options.generator`: the same seed gives PyTorch's values bit for bit
+ * (`Generator.nextFloat32` / `nextFloat64` per element).
  *
  * @example
  * ```ts
@@ -359,7 +360,10 @@ export function rand(shape: Shape, options?: RandomOptions): Tensor {
 
 /**
  * Standard normal samples (mean 0, standard deviation 1) by Box–Muller, float32 or float64
- * (PyTorch's `randn`), from the default generator (`manualSeed`) or `options.generator`.
+ * (PyTorch's `randn`), from the default generator (`manualSeed`) or `options.generator`. The draws
+ * are PyTorch's for the same seed (16 elements or more: uniforms, then Box–Muller in blocks of 16;
+ * fewer: cached pairs, as `Generator.nextNormal`); the values match PyTorch's to the last few bits,
+ * as JavaScript's log, sin and cos are not C's (nor, for float32, PyTorch's AVX2 ones).
  *
  * @example
  * ```ts
@@ -378,7 +382,9 @@ export function randn(shape: Shape, options?: RandomOptions): Tensor {
  * Uniform integers in [low, high), int32 unless `options.dtype` says otherwise (PyTorch's
  * `randint`; int32 where PyTorch gives int64). Every value of the range must be one the dtype
  * holds exactly (int32: −2³¹ to 2³¹ − 1; float32: ±2²⁴; float64: ±2⁵³), as PyTorch checks `from`
- * and `to − 1` against the dtype; for wider ranges ask for float64.
+ * and `to − 1` against the dtype; for wider ranges ask for float64. The values are PyTorch's for
+ * the same seed: one 32-bit draw modulo the range (a 64-bit one in float64 when the range is 2³² or
+ * more), so, as in PyTorch, a range that does not divide 2³² is slightly biased towards its low values.
  *
  * @example
  * ```ts
@@ -405,14 +411,15 @@ export function randint(low: number, high: number, shape: Shape, options?: Rando
   return randomTensor("randint", shape, { ...options, dtype }, (data, g) => {
     for (let i = 0; i < data.length; i++) {
       if (!wide) data[i] = low + (g.nextUint32() % range);
-      else data[i] = Number(BigInt(low) + ((BigInt(g.nextUint32()) << 32n) | BigInt(g.nextUint32())) % bigRange);
+      else data[i] = Number(BigInt(low) + (((BigInt(g.nextUint32()) << 32n) | BigInt(g.nextUint32())) % bigRange));
     }
   });
 }
 
 /**
  * A random permutation of 0, …, n − 1 (int32), by Fisher–Yates over the default generator or
- * `options.generator` (PyTorch's `randperm`).
+ * `options.generator`: PyTorch's `randperm` bit for bit (torch 1.13's CPU algorithm: position i
+ * swaps with i + one 32-bit draw modulo n − i).
  *
  * @example
  * ```ts

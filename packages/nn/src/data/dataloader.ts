@@ -28,7 +28,10 @@ export interface DataLoaderOptions<T = Tensor[], B = Collated<T>> {
  * `TensorDataset`, one tensor per dataset tensor, holding the batch's rows, copied out of the
  * dataset). With `shuffle`, every new iteration is a new epoch with a fresh permutation; the sequence
  * of epochs is reproducible, from `seed` (the loader's own generator, advancing epoch by epoch) or
- * from `manualSeed`. Bad options (a batchSize that is not a positive integer, …), an object that is
+ * from `manualSeed`, and is PyTorch's: `seed` gives the batches of `DataLoader(..., shuffle=True,
+ * generator=torch.Generator().manual_seed(seed))`, and without it those of PyTorch's loader after
+ * the same `torch.manual_seed`, drawing from the global generator as PyTorch does (every pass
+ * takes a 64-bit seed from it when it starts, shuffled or not). Bad options (a batchSize that is not a positive integer, …), an object that is
  * not a dataset, samples that do not collate (naming the dataset index and the shapes) and a
  * `collate` that throws are NablaErrors.
  *
