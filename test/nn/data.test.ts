@@ -1,8 +1,9 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { type Tensor, arange, manualSeed, registeredOps, tensor } from "@nabla/tensor";
+import { type Tensor, arange, manualSeed, randint, registeredOps, tensor } from "@nabla/tensor";
 import { DataLoader, TensorDataset, defaultCollate } from "@nabla/nn";
 import { nablaError } from "../support/errors";
+import { randomFixture, replayStep } from "../support/random-pytorch";
 
 const nablaMessage = (run: () => unknown): string => nablaError(run).message;
 
@@ -281,5 +282,24 @@ describe("defaultCollate", () => {
 
   it("refuses an empty batch", () => {
     expect(nablaMessage(() => defaultCollate([]))).toBe("defaultCollate: expected a non-empty array of samples, got []");
+  });
+});
+
+describe("DataLoader shuffles as PyTorch's DataLoader(shuffle=True), seed for seed", () => {
+  // test/fixtures/gen_random.py: three passes of each loader, with the global generator (after
+  // torch.manual_seed, a Linear drawn first) or a generator of its own, and raw draws after each
+  // loader to check the global stream stays in step
+  it.each(randomFixture.loaderPrograms.map((p) => [p.seed, p] as const))("torch.manual_seed(%s)", (seed, program) => {
+    manualSeed(seed);
+    for (const step of program.steps) replayStep(step);
+  });
+
+  it("draws the base seed when the iterator is made, and the order at the first batch", () => {
+    const { seed, n, batchSize, between, batches, after } = randomFixture.loaderTiming;
+    manualSeed(seed);
+    const iterator = new DataLoader(new TensorDataset(arange(n)), { batchSize, shuffle: true })[Symbol.iterator]();
+    expect(Array.from(randint(-(2 ** 31), 2 ** 31, [2]).data(), (v) => v + 2 ** 31)).toEqual(between);
+    expect([...{ [Symbol.iterator]: () => iterator }].map(([b]) => Array.from(b!.data()))).toEqual(batches);
+    expect(Array.from(randint(-(2 ** 31), 2 ** 31, [2]).data(), (v) => v + 2 ** 31)).toEqual(after);
   });
 });

@@ -3,6 +3,7 @@ import { Generator, NablaError, type Tensor, manualSeed, rand, tensor, zeros } f
 import { init } from "@nabla/nn";
 import { loadFixture } from "../support/fixtures";
 import { nablaError } from "../support/errors";
+import { randomFixture, replayStep } from "../support/random-pytorch";
 
 interface KaimingCase {
   a: number;
@@ -230,5 +231,15 @@ describe("init validation", () => {
     const t = tensor([3, 4]);
     expect(() => init.uniform_(t, 1, 0)).toThrow(NablaError);
     expect(values(t)).toEqual([3, 4]);
+  });
+});
+
+describe("init and the modules' default initialisation draw as PyTorch, seed for seed", () => {
+  // test/fixtures/gen_random.py: uniform_ and everything built on it (kaiming_uniform_,
+  // xavier_uniform_, the init of Linear, convolutions, recurrent layers and cells, attention)
+  // bit for bit, in PyTorch's order; normal samples within NORMAL_ULPS
+  it.each(randomFixture.initPrograms.map((p) => [p.seed, p] as const))("torch.manual_seed(%s)", (seed, program) => {
+    manualSeed(seed);
+    for (const step of program.steps) replayStep(step);
   });
 });

@@ -90,7 +90,7 @@ describe("randint samples any range and refuses one its dtype cannot hold", () =
       const x = g.nextBelow(bound);
       expect(Number.isInteger(x) && x >= 0 && x < bound).toBe(true);
     }
-    // the first outputs of seed 0 below 10 (as tensor_rng.json's stream gives them)
+    // below 2^32, one 32-bit draw modulo the bound (PyTorch's random_(0, bound))
     const a = new Generator(0);
     const b = new Generator(0);
     expect(Array.from({ length: 5 }, () => a.nextBelow(10))).toEqual(Array.from({ length: 5 }, () => b.nextUint32() % 10));

@@ -1,18 +1,15 @@
 import {
-  add,
   copy_,
   fill_,
   formatShape,
   type Generator,
-  mul,
   NablaError,
   noGrad,
-  rand,
-  randn,
   type Tensor,
+  tensor as fromValues,
   zero_,
 } from "@nabla/tensor/functional";
-import { checkOptions, checkTensor } from "@nabla/tensor/internal";
+import { checkOptions, checkTensor, defaultGenerator, normalFill, uniformFill } from "@nabla/tensor/internal";
 
 /** The nonlinearities `calculateGain` knows (PyTorch's `nn.functional` names). */
 export type Nonlinearity =
@@ -133,9 +130,12 @@ function assertFloating(op: string, tensor: Tensor): void {
   }
 }
 
-// Every initializer writes in place without recording a graph, so it works on parameters that require grad.
-function fill(tensor: Tensor, values: () => Tensor): Tensor {
-  noGrad(() => copy_(tensor, values()));
+// Every initializer writes in place without recording a graph, so it works on parameters that
+// require grad. `draw` fills the values in PyTorch's order (that of a contiguous tensor).
+function fill(tensor: Tensor, draw: (values: Float32Array | Float64Array) => void): Tensor {
+  const values = tensor.dtype === "float64" ? new Float64Array(tensor.numel) : new Float32Array(tensor.numel);
+  draw(values);
+  noGrad(() => copy_(tensor, fromValues(values, { shape: tensor.shape })));
   return tensor;
 }
 
@@ -143,6 +143,9 @@ function fill(tensor: Tensor, values: () => Tensor): Tensor {
  * Fills `tensor` in place with values drawn uniformly from [a, b) (default [0, 1)), without
  * recording a graph (so it works on parameters); returns it. The tensor must be float32 or
  * float64, and a > b throws. `{ generator }` draws from that stream instead of the global one.
+ * The values are PyTorch's `uniform_` bit for bit after the same seed (in the order of a
+ * contiguous tensor), and so are those of `kaimingUniform_`, `xavierUniform_` and the default
+ * init of Linear, convolutions, recurrent layers and attention.
  *
  * @example
  * ```ts
@@ -164,13 +167,14 @@ function uniformFrom(op: string, tensor: Tensor, a: number, b: number, generator
   if (!(a <= b) || !Number.isFinite(a) || !Number.isFinite(b)) {
     throw new NablaError(op, `expected a finite range with a ≤ b, got a = ${a}, b = ${b}`);
   }
-  // a + (b − a)·u, u ~ U[0, 1), as PyTorch's uniform_
-  return fill(tensor, () => add(mul(rand(tensor.shape, { dtype: tensor.dtype, generator }), b - a), a));
+  // u·(b − a) + a, u ~ U[0, 1), with PyTorch's bits (see uniformFill)
+  return fill(tensor, (values) => uniformFill(values, a, b, generator ?? defaultGenerator));
 }
 
 /**
  * Fills `tensor` in place with values drawn from N(mean, std²) (default N(0, 1)), without recording
- * a graph; returns it. Float tensors only; a negative or non-finite std throws.
+ * a graph; returns it. Float tensors only; a negative or non-finite std throws. The samples are
+ * PyTorch's `normal_` after the same seed (see `randn`), to the last few bits.
  *
  * @example
  * ```ts
@@ -188,7 +192,8 @@ function normalFrom(op: string, tensor: Tensor, mean: number, std: number, gener
   if (!Number.isFinite(mean) || !(std >= 0) || !Number.isFinite(std)) {
     throw new NablaError(op, `expected a finite mean and std ≥ 0, got mean = ${mean}, std = ${std}`);
   }
-  return fill(tensor, () => add(mul(randn(tensor.shape, { dtype: tensor.dtype, generator }), std), mean));
+  // PyTorch draws a contiguous tensor of 16 elements or more in blocks, any other one element by element
+  return fill(tensor, (values) => normalFill(values, mean, std, generator ?? defaultGenerator, tensor.isContiguous()));
 }
 
 /**

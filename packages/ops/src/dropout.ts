@@ -6,13 +6,14 @@ import { checkFloatTensor, checkProbability } from "./args";
  * Inverted dropout, as PyTorch's `F.dropout`: with `training` (the default), zeroes each element
  * with probability `p` (default 0.5) and scales the survivors by 1/(1 − p), so the expected output
  * equals the input and evaluation needs no rescaling; without it, returns the input itself. Masks
- * come from the global generator, so `manualSeed` makes them reproducible. `p` outside [0, 1] and a
+ * come from the global generator, so `manualSeed` makes them reproducible (nabla's own draws, not
+ * PyTorch's masks for the same seed). `p` outside [0, 1] and a
  * non-float input are NablaErrors.
  *
  * @example
  * ```ts
  * manualSeed(0);
- * dropout(ones([8]));             // → [2, 0, 0, 2, 0, 2, 0, 0]
+ * dropout(ones([8]));             // → [0, 2, 0, 0, 0, 2, 0, 2]
  * dropout(ones([3]), 0.5, false); // → [1, 1, 1]
  * dropout(ones([3]), 1.5);        // throws dropout: p must be a probability in [0, 1], got 1.5
  * ```

@@ -14,7 +14,7 @@ import {
 } from "./dtype";
 import { type Device, assertDevice } from "./device";
 import { NablaError, describeValue } from "./errors";
-import { Generator, defaultGenerator } from "./random";
+import { Generator, defaultGenerator, normalFill, uniformFill } from "./random";
 import { type Shape, checkRank, checkShape, formatShape, numelOf } from "./shape";
 import { type NestedArray, Tensor } from "./tensor";
 import { to } from "./ops/movement";
@@ -324,19 +324,24 @@ export function eye(n: number, m: number = n, options?: TensorOptions): Tensor {
   return out;
 }
 
-function randomTensor(op: string, shape: Shape, options: RandomOptions | undefined, draw: (g: Generator, dtype: DType) => number): Tensor {
+function randomTensor(
+  op: string,
+  shape: Shape,
+  options: RandomOptions | undefined,
+  fill: (data: TypedArray, generator: Generator) => void,
+): Tensor {
   creationOptions(op, options);
   const checked = checkShape(op, shape);
   const dtype = dtypeOption(op, options, "float32");
-  const generator = options?.generator ?? defaultGenerator;
   const data = allocate(dtype, numelOf(checked), op);
-  for (let i = 0; i < data.length; i++) data[i] = storedValue(dtype, draw(generator, dtype));
+  fill(data, options?.generator ?? defaultGenerator);
   return finish(op, Tensor.fromData(data, checked, dtype), options);
 }
 
 /**
  * Uniform samples in [0, 1), float32 or float64 (PyTorch's `rand`), from the default generator
- * (`manualSeed`) or `options.generator`.
+ * (`manualSeed`) or `options.generator`: the same seed gives PyTorch's values bit for bit
+ * (`Generator.nextFloat32` / `nextFloat64` per element).
  *
  * @example
  * ```ts
@@ -350,12 +355,15 @@ function randomTensor(op: string, shape: Shape, options: RandomOptions | undefin
  */
 export function rand(shape: Shape, options?: RandomOptions): Tensor {
   if (options?.dtype && !isFloating(options.dtype)) throw new NablaError("rand", `needs a floating dtype, got ${options.dtype}`);
-  return randomTensor("rand", shape, options, (g, dtype) => (dtype === "float64" ? g.nextFloat64() : g.nextFloat32()));
+  return randomTensor("rand", shape, options, (data, g) => uniformFill(data as Float32Array | Float64Array, 0, 1, g));
 }
 
 /**
  * Standard normal samples (mean 0, standard deviation 1) by Box–Muller, float32 or float64
- * (PyTorch's `randn`), from the default generator (`manualSeed`) or `options.generator`.
+ * (PyTorch's `randn`), from the default generator (`manualSeed`) or `options.generator`. The draws
+ * are PyTorch's for the same seed (16 elements or more: uniforms, then Box–Muller in blocks of 16;
+ * fewer: cached pairs, as `Generator.nextNormal`); the values match PyTorch's to the last few bits,
+ * as JavaScript's log, sin and cos are not C's (nor, for float32, PyTorch's AVX2 ones).
  *
  * @example
  * ```ts
@@ -367,14 +375,16 @@ export function rand(shape: Shape, options?: RandomOptions): Tensor {
  */
 export function randn(shape: Shape, options?: RandomOptions): Tensor {
   if (options?.dtype && !isFloating(options.dtype)) throw new NablaError("randn", `needs a floating dtype, got ${options.dtype}`);
-  return randomTensor("randn", shape, options, (g) => g.nextNormal());
+  return randomTensor("randn", shape, options, (data, g) => normalFill(data as Float32Array | Float64Array, 0, 1, g, true));
 }
 
 /**
  * Uniform integers in [low, high), int32 unless `options.dtype` says otherwise (PyTorch's
  * `randint`; int32 where PyTorch gives int64). Every value of the range must be one the dtype
  * holds exactly (int32: −2³¹ to 2³¹ − 1; float32: ±2²⁴; float64: ±2⁵³), as PyTorch checks `from`
- * and `to − 1` against the dtype; for wider ranges ask for float64.
+ * and `to − 1` against the dtype; for wider ranges ask for float64. The values are PyTorch's for
+ * the same seed: one 32-bit draw modulo the range (a 64-bit one in float64 when the range is 2³² or
+ * more), so, as in PyTorch, a range that does not divide 2³² is slightly biased towards its low values.
  *
  * @example
  * ```ts
@@ -393,12 +403,23 @@ export function randint(low: number, high: number, shape: Shape, options?: Rando
   if (low < min || high - 1 > max) {
     throw new NablaError("randint", `the range [${low}, ${high}) does not fit ${dtype}, which holds the integers ${min} to ${max} exactly`);
   }
-  return randomTensor("randint", shape, { ...options, dtype }, (g) => low + g.nextBelow(high - low));
+  // PyTorch's random_(low, high): one 32-bit draw modulo the range, or a 64-bit one in a float64
+  // (PyTorch: int64, float or double) tensor when the range is 2³² or more
+  const range = high - low;
+  const wide = range >= 4294967296 && dtype === "float64";
+  const bigRange = wide ? BigInt(high) - BigInt(low) : 0n;
+  return randomTensor("randint", shape, { ...options, dtype }, (data, g) => {
+    for (let i = 0; i < data.length; i++) {
+      if (!wide) data[i] = low + (g.nextUint32() % range);
+      else data[i] = Number(BigInt(low) + (((BigInt(g.nextUint32()) << 32n) | BigInt(g.nextUint32())) % bigRange));
+    }
+  });
 }
 
 /**
  * A random permutation of 0, …, n − 1 (int32), by Fisher–Yates over the default generator or
- * `options.generator` (PyTorch's `randperm`).
+ * `options.generator`: PyTorch's `randperm` bit for bit (torch 1.13's CPU algorithm: position i
+ * swaps with i + one 32-bit draw modulo n − i).
  *
  * @example
  * ```ts
@@ -420,8 +441,9 @@ export function randperm(n: number, options?: RandomOptions): Tensor {
   const generator = options?.generator ?? defaultGenerator;
   const data = allocate("int32", n, "randperm") as Int32Array;
   for (let i = 0; i < n; i++) data[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = generator.nextBelow(i + 1);
+  // torch 1.13's CPU randperm: position i swaps with i + (one 32-bit draw modulo n − i)
+  for (let i = 0; i < n - 1; i++) {
+    const j = i + (generator.nextUint32() % (n - i));
     const t = data[i]!;
     data[i] = data[j]!;
     data[j] = t;

@@ -17,3 +17,5 @@ export { matmulInto } from "./ops/linalg";
 export type { WindowGeometry } from "./backends/primitives";
 // the number of elements of a shape (the product of its sizes)
 export { numelOf } from "./shape";
+// PyTorch's uniform_ and normal_ kernels on a generator, for the initializers of @nabla/nn
+export { defaultGenerator, normalFill, uniformFill } from "./random";

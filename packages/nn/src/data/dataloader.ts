@@ -1,5 +1,5 @@
 import { Generator, indexSelect, NablaError, type Tensor, tensor } from "@nabla/tensor/functional";
-import { describeValue } from "@nabla/tensor/internal";
+import { defaultGenerator, describeValue } from "@nabla/tensor/internal";
 import { type Collated, type Dataset, collate } from "./collate";
 import { TensorDataset } from "./dataset";
 import { permutation } from "./permutation";
@@ -28,7 +28,10 @@ export interface DataLoaderOptions<T = Tensor[], B = Collated<T>> {
  * `TensorDataset`, one tensor per dataset tensor, holding the batch's rows, copied out of the
  * dataset). With `shuffle`, every new iteration is a new epoch with a fresh permutation; the sequence
  * of epochs is reproducible, from `seed` (the loader's own generator, advancing epoch by epoch) or
- * from `manualSeed`. Bad options (a batchSize that is not a positive integer, …), an object that is
+ * from `manualSeed`, and is PyTorch's: `seed` gives the batches of `DataLoader(..., shuffle=True,
+ * generator=torch.Generator().manual_seed(seed))`, and without it those of PyTorch's loader after
+ * the same `torch.manual_seed`, drawing from the global generator as PyTorch does (every pass
+ * takes a 64-bit seed from it when it starts, shuffled or not). Bad options (a batchSize that is not a positive integer, …), an object that is
  * not a dataset, samples that do not collate (naming the dataset index and the shapes) and a
  * `collate` that throws are NablaErrors.
  *
@@ -90,10 +93,28 @@ export class DataLoader<T = Tensor[], B = Collated<T>> implements Iterable<B> {
     return this.dropLast ? Math.floor(rows / this.batchSize) : Math.ceil(rows / this.batchSize);
   }
 
-  /** Starts an epoch: the permutation is drawn here, so each `for…of` sees a new order. */
+  /**
+   * Starts a pass, drawing from the loader's generator (or the global one) as PyTorch 1.13 does: a
+   * 64-bit base seed now (`_BaseDataLoaderIter`, shuffled or not; unused without workers), and
+   * with `shuffle` the order at the first batch (`RandomSampler`).
+   */
   [Symbol.iterator](): Iterator<B> {
     const rows = this.#rows();
-    return this.#batches(this.shuffle ? permutation(rows, this.#generator) : identityOrder(rows));
+    const generator = this.#generator ?? defaultGenerator;
+    generator.nextUint32();
+    generator.nextUint32();
+    return this.#batches(rows);
+  }
+
+  /**
+   * The order of a shuffled pass, as PyTorch's `RandomSampler`: `randperm(rows)` from the loader's
+   * generator, or without one from a fresh generator seeded by a 64-bit draw of the global one
+   * (mt19937 keeps the low 32 bits, the second draw).
+   */
+  #shuffled(rows: number): Int32Array {
+    if (this.#generator !== undefined) return permutation(rows, this.#generator);
+    defaultGenerator.nextUint32();
+    return permutation(rows, new Generator(defaultGenerator.nextUint32()));
   }
 
   /** The dataset's length, checked when read: a dataset may change it after construction. */
@@ -105,13 +126,16 @@ export class DataLoader<T = Tensor[], B = Collated<T>> implements Iterable<B> {
     return rows as number;
   }
 
-  *#batches(order: Int32Array): IterableIterator<B> {
+  *#batches(rows: number): IterableIterator<B> {
+    const order = this.shuffle ? this.#shuffled(rows) : identityOrder(rows);
     const batches = this.length;
     for (let b = 0; b < batches; b++) {
       const start = b * this.batchSize;
       const indices = order.subarray(start, Math.min(start + this.batchSize, order.length));
       yield this.#batch(indices);
     }
+    // RandomSampler ends by drawing randperm(rows)[:0] from its generator: the loader's advances
+    if (this.shuffle && this.#generator !== undefined) permutation(rows, this.#generator);
   }
 
   #batch(indices: Int32Array): B {

@@ -8,14 +8,15 @@ import { pythonFloat } from "../repr";
  * Inverted dropout, as PyTorch's `nn.Dropout(p = 0.5)`: in training, zeroes each element with
  * probability `p` and scales the survivors by 1/(1 − p), so the expected output equals the input and
  * evaluation needs no rescaling; after `eval()` it returns its input unchanged. Masks come from the
- * global generator, so `manualSeed` makes them reproducible. `p` outside [0, 1] throws, and so does
+ * global generator, so `manualSeed` makes them reproducible (nabla's own draws, not PyTorch's masks
+ * for the same seed). `p` outside [0, 1] throws, and so does
  * a non-float input (from `dropout`).
  *
  * @example
  * ```ts
  * manualSeed(0);
  * const layer = new Dropout(0.5);
- * layer.forward(ones([8]));          // → [2, 0, 0, 2, 0, 2, 0, 0]
+ * layer.forward(ones([8]));          // → [0, 2, 0, 0, 0, 2, 0, 2]
  * layer.eval().forward(ones([4]));   // → [1, 1, 1, 1]
  * new Dropout(1.5);                  // throws Dropout: p must be a probability in [0, 1], got 1.5
  * ```

@@ -60,7 +60,8 @@ function categoryOf(weights: Float64Array, u: number): number {
  * replacement (the default) a row gives each category at most once. Throws, as PyTorch, on a
  * negative, infinite or NaN weight, a row summing to 0, and more samples than categories without
  * replacement; also when a row has fewer non-zero weights than samples asked without replacement.
- * Seeded by `manualSeed` or `options.generator`.
+ * Seeded by `manualSeed` or `options.generator`; the draws are nabla's own (one `nextFloat64` per
+ * sample), not PyTorch's for the same seed.
  *
  * @example
  * ```ts
@@ -129,7 +130,8 @@ export function multinomial(probs: Tensor, numSamples: number, options?: Multino
 /**
  * 1 with probability p and 0 otherwise, for each element of `p` (PyTorch's `bernoulli`): same
  * shape and dtype as p, which must be floating-point with every value in [0, 1]. Not
- * differentiable. Seeded by `manualSeed` or `options.generator`.
+ * differentiable. Seeded by `manualSeed` or `options.generator`; the draws are nabla's own (one
+ * `nextFloat64` per element), not PyTorch's for the same seed.
  *
  * @example
  * ```ts
