@@ -130,6 +130,24 @@ describe("the WebAssembly heap's allocator", () => {
     expect(Array.from(block.f32().subarray(0, 3))).toEqual([1, 2, 3]);
   });
 
+  it("reserves room so that blocks of that much in all, taken after, grow nothing and detach no view", () => {
+    const heap = freshHeap(8 * 1024 * 1024);
+    heap.allocate(100);
+    expect(heap.reserve(3 * 1024 * 1024)).toBe(true);
+    const { byteLength } = heap.stats();
+    expect(byteLength).toBeGreaterThanOrEqual(3 * 1024 * 1024);
+    const view = heap.allocate(1024)!.f32();
+    // scratch blocks come and go (as a kernel's), up to the reservation
+    for (const bytes of [1024 * 1024, 2 * 1024 * 1024 - 4096, 1024]) heap.allocate(bytes)!.free();
+    heap.allocate(3 * 1024 * 1024 - 2048);
+    expect(heap.stats().byteLength).toBe(byteLength);
+    expect(view.length).toBe(256);
+    // already there: nothing to grow; past the limit: false
+    expect(heap.reserve(1024)).toBe(true);
+    expect(heap.stats().byteLength).toBe(byteLength);
+    expect(heap.reserve(8 * 1024 * 1024)).toBe(false);
+  });
+
   it("refuses the view of a freed block, and a byte count that is not one", () => {
     const heap = freshHeap(1024 * 1024);
     const block = heap.allocate(64)!;
