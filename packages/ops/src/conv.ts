@@ -1,15 +1,15 @@
 import {
   add,
   defineOp,
-  isGradEnabled,
-  sum,
   formatShape,
+  isGradEnabled,
   matmul,
   NablaError,
   type OpContext,
   permute,
   reshape,
   squeeze,
+  sum,
   Tensor,
   transpose,
   unsqueeze,
@@ -17,11 +17,12 @@ import {
 import { checkInteger, checkOptions, checkTensor, describeValue, numelOf, type WindowGeometry } from "@nabla/tensor/internal";
 
 // Convolution as im2col: the windows of the input (zero outside it) are columns, and each group is
-// one matmul of the weight with them. Forward is the conv2d primitive, which keeps the columns
-// inside the backend; backward writes the same route with the im2col, col2im and matmul ops.
-// im2col and col2im are linear and each other's adjoint, so each op's backward is the other and
-// gradients of any order come from them and matmul's. The transposed convolution is that adjoint
-// written forwards: a matmul with the weight, then col2im of the columns.
+// one matmul of the weight with them. Forward is the conv2d primitive and backward its two gradient
+// primitives, which keep the columns inside the backend; under createGraph, backward writes the
+// same route with the im2col, col2im and matmul ops. im2col and col2im are linear and each other's
+// adjoint, so each op's backward is the other and gradients of any order come from them and
+// matmul's. The transposed convolution is that adjoint written forwards: a matmul with the weight,
+// then col2im of the columns.
 
 /** A size given for every spatial dim: one integer for all, or one per dim. */
 export type Size1d = number | readonly [number];

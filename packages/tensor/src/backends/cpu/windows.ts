@@ -4,8 +4,8 @@ import { toContiguous } from "./elementwise";
 import type { HostView } from "./iterate";
 import { matmulBatched } from "./matmul";
 
-// Sliding-window kernels (im2col, its adjoint col2im, max pooling) over the last two dims of an
-// [N, C, H, W] view. Sizes are read by index, not destructured: array destructuring goes through
+// Sliding-window kernels (im2col, its adjoint col2im, max pooling, and conv2d with its gradients
+// made of them and the matmul) over the last two dims of an [N, C, H, W] view. Sizes are read by index, not destructured: array destructuring goes through
 // the iterator protocol, which V8 deoptimised here over and over. The loops run over (n, c, tap) and then over window rows; the range of
 // windows whose tap lands inside the input is worked out once per tap, so the inner loops do no
 // bounds checks and no index arithmetic beyond a stride step.
@@ -242,7 +242,8 @@ export function conv2dInputGrad(
   size: readonly [number, number],
   dtype: DType,
 ): TypedArray {
-  const [batch, outChannels] = [gradOut.shape[0]!, gradOut.shape[1]!];
+  const batch = gradOut.shape[0]!;
+  const outChannels = gradOut.shape[1]!;
   const positions = geometry.out[0] * geometry.out[1];
   const length = batch * positions;
   const w = groupedWeight(weight, groups, dtype);
@@ -265,9 +266,9 @@ export function conv2dInputGrad(
 
 /** ḡ [N, O, outH, outW] as contiguous rows [O, N·outH·outW] (a copy). */
 function gradientRows(gradOut: HostView, dtype: DType): TypedArray {
-  const [sN, sO, sH, sW] = gradOut.strides as [number, number, number, number];
-  const shape = [gradOut.shape[1]!, gradOut.shape[0]!, gradOut.shape[2]!, gradOut.shape[3]!];
-  return toContiguous({ buffer: gradOut.buffer, shape, strides: [sO, sN, sH, sW], offset: gradOut.offset }, dtype);
+  const { shape, strides } = gradOut;
+  const swapped = { shape: [shape[1]!, shape[0]!, shape[2]!, shape[3]!], strides: [strides[1]!, strides[0]!, strides[2]!, strides[3]!] };
+  return toContiguous({ buffer: gradOut.buffer, ...swapped, offset: gradOut.offset }, dtype);
 }
 
 /**

@@ -205,8 +205,13 @@ function samplesOf(x: Strided, first: number, count: number): Strided {
  */
 function gradientRows(heap: WasmHeap, gradOut: Strided, first: number, count: number, into: HeapBlock): boolean {
   const g = samplesOf(gradOut, first, count);
-  const [outChannels, oh, ow] = [g.shape[1]!, g.shape[2]!, g.shape[3]!];
-  const [sN, sO, sH, sW] = [g.strides[0]!, g.strides[1]!, g.strides[2]!, g.strides[3]!];
+  const outChannels = g.shape[1]!;
+  const oh = g.shape[2]!;
+  const ow = g.shape[3]!;
+  const sN = g.strides[0]!;
+  const sO = g.strides[1]!;
+  const sH = g.strides[2]!;
+  const sW = g.strides[3]!;
   const span = spanOf(g);
   if (sW === 1 && (sH === ow || oh === 1) && span !== null) {
     const scratch = heap.allocate(float32RegionBytes(span.length));
