@@ -44,10 +44,8 @@ export function conv2dSimd(
   const { heap } = kernels;
   const batch = x.shape[0]!;
   const outChannels = weight.shape[0]!;
-  const perGroup = outChannels / groups;
-  const positions = geometry.out[0] * geometry.out[1];
   const rows = weight.shape[1]! * geometry.kernel[0] * geometry.kernel[1];
-  const samples = passSamples(batch, groups * rows * positions);
+  const { perGroup, positions, samples } = passSizes(batch, outChannels, rows, groups, geometry);
   const blocks = allocateAll(heap, [groups * rows, outChannels, outChannels].map((r) => r * samples * positions).concat(outChannels));
   try {
     if (blocks === null || !heap.reserve(multiplyScratchBytes(perGroup, rows, samples * positions, false))) return false;
@@ -90,10 +88,8 @@ export function conv2dWeightGradSimd(x: Strided, gradOut: Strided, geometry: Win
   const { heap } = kernels;
   const batch = x.shape[0]!;
   const outChannels = gradOut.shape[1]!;
-  const perGroup = outChannels / groups;
-  const positions = geometry.out[0] * geometry.out[1];
   const rows = (x.shape[1]! / groups) * geometry.kernel[0] * geometry.kernel[1];
-  const samples = passSamples(batch, groups * rows * positions);
+  const { perGroup, positions, samples } = passSizes(batch, outChannels, rows, groups, geometry);
   const blocks = allocateAll(heap, [groups * rows * samples * positions, outChannels * samples * positions]);
   try {
     if (blocks === null || !heap.reserve(multiplyScratchBytes(perGroup, samples * positions, rows, false))) return false;
@@ -132,12 +128,10 @@ export function conv2dInputGradSimd(
   const { heap } = kernels;
   const batch = gradOut.shape[0]!;
   const outChannels = gradOut.shape[1]!;
-  const perGroup = outChannels / groups;
-  const positions = geometry.out[0] * geometry.out[1];
   const w = groupedWeight(weight, groups, "float32");
   const rows = w.shape[2]!;
   const plane = out.length / batch; // C·H·W values per sample
-  const samples = passSamples(batch, groups * rows * positions);
+  const { perGroup, positions, samples } = passSizes(batch, outChannels, rows, groups, geometry);
   const blocks = allocateAll(heap, [groups * rows * samples * positions, outChannels * samples * positions]);
   try {
     if (blocks === null || !heap.reserve(multiplyScratchBytes(rows, perGroup, samples * positions, false))) return false;
@@ -169,8 +163,15 @@ export function conv2dInputGradSimd(
   }
 }
 
-/** Samples per pass, for `values` columns' values per sample: see PASS_COLUMN_VALUES. */
-const passSamples = (batch: number, values: number) => Math.min(batch, Math.max(1, Math.floor(PASS_COLUMN_VALUES / values)));
+/**
+ * What every driver works with: output channels per group, windows per sample, and samples per
+ * pass for `rows` columns' rows per group (see PASS_COLUMN_VALUES).
+ */
+function passSizes(batch: number, outChannels: number, rows: number, groups: number, geometry: WindowGeometry) {
+  const positions = geometry.out[0] * geometry.out[1];
+  const samples = Math.min(batch, Math.max(1, Math.floor(PASS_COLUMN_VALUES / (groups * rows * positions))));
+  return { perGroup: outChannels / groups, positions, samples };
+}
 
 /** Heap blocks for float32 regions of these many values (see float32RegionBytes), or null (none kept) when one does not fit. */
 function allocateAll(heap: WasmHeap, counts: readonly number[]): HeapBlock[] | null {
