@@ -146,9 +146,9 @@ export function registerWasmKernels(): void {
   registerKernel("cpu", "unary", {
     name: "reluStridedF32Simd",
     ...unaryF32,
-    // views the kernel above declines, as a convolution's output is ([N, C, H, W] stored
-    // [C, N, H·W]); measured on a 2-vCPU machine (rows of 16 and 64): even at 1024 elements, 2×
-    // faster at 4096, 1.3–2.5× at 32,768–65,536
+    // views the kernel above declines, as [N, C, H, W] stored [C, N, H·W] (images transposed
+    // from channels-first rows); measured on a 2-vCPU machine (rows of 16 and 64): even at 1024
+    // elements, 2× faster at 4096, 1.3–2.5× at 32,768–65,536
     minElements: 1024,
     accepts: (op: UnaryOp, x: CpuView) => op === "relu" && isFloat32(x) && !isContiguousLayout(x) && readsAsStridedRows(x),
     run(_op: UnaryOp, x: CpuView): TypedArray | null {
@@ -157,7 +157,7 @@ export function registerWasmKernels(): void {
     },
   });
   // the same kernel copies such views contiguous (reshaping a convolution's gradient, seen
-  // [C, N, H, W], into rows of channels); measured on a 2-vCPU machine: even at 4096 elements in
+  // [C, N, H, W], into rows of channels, as its backward does under createGraph); measured on a 2-vCPU machine: even at 4096 elements in
   // rows of 64 (which the JS loop copies with `set`), 3× faster at 8192 in rows of 16, 1.3× at
   // 65,536 in rows of 64 and 4× at 32,768 in rows of 16
   registerKernel("cpu", "copy", {
