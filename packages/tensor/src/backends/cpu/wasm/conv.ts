@@ -3,16 +3,16 @@ import type { HostView, Strided } from "../iterate";
 import { groupedWeight } from "../windows";
 import type { HeapBlock, WasmHeap } from "./heap";
 import { multiplyScratchBytes, multiplySimd } from "./matmul";
-import { stridedRowsKernels } from "./strided-unary";
-import { float32RegionBytes } from "./wasm-api";
-import { col2imSimd, copyIn, im2colSimd, spanOf } from "./windows";
+import { readsAsStridedRows, stridedRowsKernels, stridedRowsSimd } from "./strided-unary";
+import { float32RegionBytes, wasmHeap } from "./wasm-api";
+import { col2imSimd, im2colSimd } from "./windows";
 
 // The WebAssembly drivers of conv2d and its two gradients. im2col writes the columns straight into
 // a heap block and the matmul kernel packs them from there (or, for the input's gradient, the
 // product is written there and col2im reads it); strided-unary.wat moves [O, N, outH·outW] to
 // [N, O, outH·outW] and back in the heap. So the columns (kH·kW times the input) are never copied
-// out and back in nor allocated as a typed array, and no value is moved by a JS loop: only the
-// result leaves the heap. A batch runs a few samples per pass (see PASS_COLUMN_VALUES).
+// out and back in nor allocated as a typed array: only the result leaves the heap. A batch runs a
+// few samples per pass (see PASS_COLUMN_VALUES).
 
 /**
  * The most columns' values per pass: a batch whose columns are more runs a few samples at a time,
@@ -41,19 +41,20 @@ export function conv2dSimd(
 ): boolean {
   const kernels = stridedRowsKernels();
   if (kernels === null) return false;
-  const { heap } = kernels;
   const batch = x.shape[0]!;
   const outChannels = weight.shape[0]!;
   const rows = weight.shape[1]! * geometry.kernel[0] * geometry.kernel[1];
   const { perGroup, positions, samples } = passSizes(batch, outChannels, rows, groups, geometry);
-  const blocks = allocateAll(heap, [groups * rows, outChannels, outChannels].map((r) => r * samples * positions).concat(outChannels));
-  try {
-    if (blocks === null || !heap.reserve(multiplyScratchBytes(perGroup, rows, samples * positions, false))) return false;
-    const [columns, product, moved, biasValues] = blocks as [HeapBlock, HeapBlock, HeapBlock, HeapBlock];
+  const pass = samples * positions;
+  const scratch = multiplyScratchBytes(perGroup, rows, pass, false);
+  // the columns, the product, the product moved to [N, O, outH·outW], the bias
+  const counts = [groups * rows * pass, outChannels * pass, outChannels * pass, outChannels] as const;
+  return withBlocks(kernels.heap, counts, scratch, ([columns, product, moved, biasValues]) => {
     if (bias !== null) {
       const values = biasValues.f32();
       for (let o = 0; o < outChannels; o++) values[o] = bias.buffer[bias.offset + o * bias.strides[0]!]!;
     }
+    const op = bias === null ? COPY : ADD_BIAS;
     const w = groupedWeight(weight, groups, "float32");
     for (let first = 0; first < batch; first += samples) {
       const count = Math.min(samples, batch - first);
@@ -68,14 +69,11 @@ export function conv2dSimd(
         if (!multiplySimd(left, right, perGroup, rows, length, false, productView, g * perGroup * length, true)) return false;
       }
       // product [O, count, positions] → [count, O, positions], plus the bias
-      const op = bias === null ? COPY : ADD_BIAS;
       kernels.exports.rowsF32(op, product.ptr, positions * 4, length * 4, count, outChannels, positions, biasValues.ptr, moved.ptr);
       out.set(moved.f32().subarray(0, outChannels * length), first * outChannels * positions);
     }
     return true;
-  } finally {
-    for (const block of blocks ?? []) block.free();
-  }
+  });
 }
 
 /**
@@ -83,21 +81,19 @@ export function conv2dSimd(
  * kW] (zeroed; see cpu/windows.ts), the products of later passes added into it. False as conv2dSimd.
  */
 export function conv2dWeightGradSimd(x: Strided, gradOut: Strided, geometry: WindowGeometry, groups: number, out: Float32Array): boolean {
-  const kernels = stridedRowsKernels();
-  if (kernels === null) return false;
-  const { heap } = kernels;
+  const heap = wasmHeap();
+  if (heap === null) return false;
   const batch = x.shape[0]!;
   const outChannels = gradOut.shape[1]!;
   const rows = (x.shape[1]! / groups) * geometry.kernel[0] * geometry.kernel[1];
   const { perGroup, positions, samples } = passSizes(batch, outChannels, rows, groups, geometry);
-  const blocks = allocateAll(heap, [groups * rows * samples * positions, outChannels * samples * positions]);
-  try {
-    if (blocks === null || !heap.reserve(multiplyScratchBytes(perGroup, samples * positions, rows, false))) return false;
-    const [columns, grads] = blocks as [HeapBlock, HeapBlock];
+  const pass = samples * positions;
+  const scratch = multiplyScratchBytes(perGroup, pass, rows, false);
+  return withBlocks(heap, [groups * rows * pass, outChannels * pass], scratch, ([columns, grads]) => {
     for (let first = 0; first < batch; first += samples) {
       const count = Math.min(samples, batch - first);
       const length = count * positions;
-      if (!im2colSimd(samplesOf(x, first, count), geometry, columns) || !gradientRows(heap, gradOut, first, count, grads)) return false;
+      if (!im2colSimd(samplesOf(x, first, count), geometry, columns) || !gradientRows(gradOut, first, count, grads)) return false;
       const [columnsView, gradsView] = [columns.f32(), grads.f32()];
       for (let g = 0; g < groups; g++) {
         const left = { data: gradsView, offset: g * perGroup * length, rowStride: length, colStride: 1 };
@@ -106,9 +102,7 @@ export function conv2dWeightGradSimd(x: Strided, gradOut: Strided, geometry: Win
       }
     }
     return true;
-  } finally {
-    for (const block of blocks ?? []) block.free();
-  }
+  });
 }
 
 /**
@@ -123,23 +117,21 @@ export function conv2dInputGradSimd(
   size: readonly [number, number],
   out: Float32Array,
 ): boolean {
-  const kernels = stridedRowsKernels();
-  if (kernels === null) return false;
-  const { heap } = kernels;
+  const heap = wasmHeap();
+  if (heap === null) return false;
   const batch = gradOut.shape[0]!;
   const outChannels = gradOut.shape[1]!;
   const w = groupedWeight(weight, groups, "float32");
   const rows = w.shape[2]!;
   const plane = out.length / batch; // C·H·W values per sample
   const { perGroup, positions, samples } = passSizes(batch, outChannels, rows, groups, geometry);
-  const blocks = allocateAll(heap, [groups * rows * samples * positions, outChannels * samples * positions]);
-  try {
-    if (blocks === null || !heap.reserve(multiplyScratchBytes(rows, perGroup, samples * positions, false))) return false;
-    const [columns, grads] = blocks as [HeapBlock, HeapBlock];
+  const pass = samples * positions;
+  const scratch = multiplyScratchBytes(rows, perGroup, pass, false);
+  return withBlocks(heap, [groups * rows * pass, outChannels * pass], scratch, ([columns, grads]) => {
     for (let first = 0; first < batch; first += samples) {
       const count = Math.min(samples, batch - first);
       const length = count * positions;
-      if (!gradientRows(heap, gradOut, first, count, grads)) return false;
+      if (!gradientRows(gradOut, first, count, grads)) return false;
       const [columnsView, gradsView] = [columns.f32(), grads.f32()];
       for (let g = 0; g < groups; g++) {
         const left = { data: w.buffer, offset: w.offset + g * w.strides[0]!, rowStride: 1, colStride: w.strides[1]! };
@@ -158,9 +150,7 @@ export function conv2dInputGradSimd(
       if (!col2imSimd(passColumns, geometry, size, out.subarray(first * plane, (first + count) * plane))) return false;
     }
     return true;
-  } finally {
-    for (const block of blocks ?? []) block.free();
-  }
+  });
 }
 
 /**
@@ -173,18 +163,28 @@ function passSizes(batch: number, outChannels: number, rows: number, groups: num
   return { perGroup: outChannels / groups, positions, samples };
 }
 
-/** Heap blocks for float32 regions of these many values (see float32RegionBytes), or null (none kept) when one does not fit. */
-function allocateAll(heap: WasmHeap, counts: readonly number[]): HeapBlock[] | null {
+/**
+ * Runs `body` on heap blocks for float32 regions of `counts` values (see float32RegionBytes), once
+ * `scratch` bytes more are reserved for the products' scratch blocks (see WasmHeap.reserve); false,
+ * without running it, where they do not fit. The blocks are freed after.
+ */
+function withBlocks<const Counts extends readonly number[]>(
+  heap: WasmHeap,
+  counts: Counts,
+  scratch: number,
+  body: (blocks: { readonly [K in keyof Counts]: HeapBlock }) => boolean,
+): boolean {
   const blocks: HeapBlock[] = [];
-  for (const count of counts) {
-    const block = heap.allocate(float32RegionBytes(count));
-    if (block === null) {
-      for (const b of blocks) b.free();
-      return null;
+  try {
+    for (const count of counts) {
+      const block = heap.allocate(float32RegionBytes(count));
+      if (block === null) return false;
+      blocks.push(block);
     }
-    blocks.push(block);
+    return heap.reserve(scratch) && body(blocks as unknown as { readonly [K in keyof Counts]: HeapBlock });
+  } finally {
+    for (const block of blocks) block.free();
   }
-  return blocks;
 }
 
 /** Samples first … first + count − 1 of x, its data still looked up when read (see wasm-kernels.ts's strided). */
@@ -200,38 +200,33 @@ function samplesOf(x: Strided, first: number, count: number): Strided {
 }
 
 /**
- * ḡ's samples first … first + count − 1 as rows [O, count·outH·outW] into the block `into`: the
- * storage they span copied into the heap and moved by strided-unary.wat where each plane is one
- * run of values (as ḡ usually is), else by a JS loop. False where the heap has no room for the copy.
+ * ḡ's samples first … first + count − 1 as rows [O, count·outH·outW] into the block `into`: by
+ * strided-unary.wat where each plane's rows are runs of values (as ḡ's usually are), else by a JS
+ * loop. False where the heap has no room for the copy.
  */
-function gradientRows(heap: WasmHeap, gradOut: Strided, first: number, count: number, into: HeapBlock): boolean {
-  const g = samplesOf(gradOut, first, count);
-  const outChannels = g.shape[1]!;
-  const oh = g.shape[2]!;
-  const ow = g.shape[3]!;
-  const sN = g.strides[0]!;
-  const sO = g.strides[1]!;
-  const sH = g.strides[2]!;
-  const sW = g.strides[3]!;
-  const span = spanOf(g);
-  if (sW === 1 && (sH === ow || oh === 1) && span !== null) {
-    const scratch = heap.allocate(float32RegionBytes(span.length));
-    if (scratch === null) return false;
-    try {
-      const base = copyIn(g, span, scratch, 0);
-      stridedRowsKernels()!.exports.rowsF32(COPY, base, sO * 4, sN * 4, outChannels, count, oh * ow, 0, into.ptr);
-    } finally {
-      scratch.free();
-    }
-    return true;
-  }
-  const data = g.data;
-  const rows = into.f32();
+function gradientRows(gradOut: Strided, first: number, count: number, into: HeapBlock): boolean {
+  const outChannels = gradOut.shape[1]!;
+  const oh = gradOut.shape[2]!;
+  const ow = gradOut.shape[3]!;
+  const [sN, sO, sH, sW] = [gradOut.strides[0]!, gradOut.strides[1]!, gradOut.strides[2]!, gradOut.strides[3]!];
+  const offset = gradOut.offset + first * sN;
+  // ḡ's samples seen [O, count, outH, outW]
+  const rows: Strided = {
+    get data() {
+      return gradOut.data;
+    },
+    shape: [outChannels, count, oh, ow],
+    strides: [sO, sN, sH, sW],
+    offset,
+  };
+  if (readsAsStridedRows(rows)) return stridedRowsSimd("copy", rows, into);
+  const data = gradOut.data;
+  const values = into.f32();
   let t = 0;
   for (let o = 0; o < outChannels; o++) {
     for (let n = 0; n < count; n++) {
-      for (let i = 0, row = g.offset + n * sN + o * sO; i < oh; i++, row += sH) {
-        for (let j = 0, s = row; j < ow; j++, s += sW) rows[t++] = data[s]!;
+      for (let i = 0, row = offset + n * sN + o * sO; i < oh; i++, row += sH) {
+        for (let j = 0, s = row; j < ow; j++, s += sW) values[t++] = data[s]!;
       }
     }
   }

@@ -1,4 +1,5 @@
 import { RowWalker, type Strided } from "../iterate";
+import type { HeapBlock } from "./heap";
 import { STRIDED_UNARY_WASM_BASE64 } from "./strided-unary-binary";
 import { float32RegionBytes, lazyWasmKernels } from "./wasm-api";
 import { copyIn, spanOf } from "./windows";
@@ -55,26 +56,30 @@ export function readsAsStridedRows(x: Strided | Omit<Strided, "data">): boolean 
 
 /**
  * out = x (op "copy") or relu(x) (op "relu") for a float32 view whose rows are adjacent values (see
- * readsAsStridedRows), `out` contiguous. False, having written nothing, for another view, without
- * WebAssembly SIMD, for a view spanning sparsely over a much larger storage (see spanOf) or
- * without room in the heap for the span of x and a block.
+ * readsAsStridedRows), `out` contiguous: a typed array, written a block of rows at a time (each
+ * block copied out while in cache), or a heap block (float32RegionBytes of the output: the kernel
+ * writes whole vectors), written straight. False, having written nothing, for another view, without
+ * WebAssembly SIMD, for a view spanning sparsely over a much larger storage (see spanOf) or without
+ * room in the heap for the span of x and a block.
  */
-export function stridedRowsSimd(op: "copy" | "relu", x: Strided, out: Float32Array): boolean {
+export function stridedRowsSimd(op: "copy" | "relu", x: Strided, out: Float32Array | HeapBlock): boolean {
   const kernels = stridedRowsKernels();
   const rows = stridedRows(x);
   const span = spanOf(x);
   if (kernels === null || rows === null || span === null || !(x.data instanceof Float32Array)) return false;
   const { outer, outerStride, middle, middleStride } = rows;
   const n = rows.walker.rowLength;
-  const block = Math.max(1, Math.floor(BLOCK_ELEMENTS / (middle * n)));
-  // scratch: [x | a block of the output]
+  const inHeap = !(out instanceof Float32Array);
+  const block = inHeap ? outer : Math.max(1, Math.floor(BLOCK_ELEMENTS / (middle * n)));
+  // scratch: [x | a block of the output, unless it goes to the heap]
   const outAt = float32RegionBytes(span.length);
-  const scratch = kernels.heap.allocate(outAt + float32RegionBytes(Math.min(block, outer) * middle * n));
+  const scratch = kernels.heap.allocate(outAt + (inHeap ? 0 : float32RegionBytes(Math.min(block, outer) * middle * n)));
   if (scratch === null) return false;
   try {
     const base = copyIn(x, span, scratch, 0);
     for (let a = 0; a < outer; a += block) {
       const count = Math.min(block, outer - a);
+      const at = inHeap ? out.ptr : scratch.ptr + outAt;
       kernels.exports.rowsF32(
         op === "relu" ? 1 : 0,
         base + a * outerStride * 4,
@@ -84,9 +89,9 @@ export function stridedRowsSimd(op: "copy" | "relu", x: Strided, out: Float32Arr
         middle,
         n,
         0,
-        scratch.ptr + outAt,
+        at,
       );
-      out.set(scratch.f32().subarray(outAt / 4, outAt / 4 + count * middle * n), a * middle * n);
+      if (!inHeap) out.set(scratch.f32().subarray(outAt / 4, outAt / 4 + count * middle * n), a * middle * n);
     }
   } finally {
     scratch.free();
