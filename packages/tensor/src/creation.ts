@@ -404,15 +404,17 @@ export function randint(low: number, high: number, shape: Shape, options?: Rando
     throw new NablaError("randint", `the range [${low}, ${high}) does not fit ${dtype}, which holds the integers ${min} to ${max} exactly`);
   }
   // PyTorch's random_(low, high): one 32-bit draw modulo the range, or a 64-bit one in a float64
-  // (PyTorch: int64, float or double) tensor when the range is 2³² or more
+  // (PyTorch: int64, float or double) tensor when the range is 2³² or more, in BigInt as the range
+  // may pass 2⁵³
   const range = high - low;
-  const wide = range >= 4294967296 && dtype === "float64";
-  const bigRange = wide ? BigInt(high) - BigInt(low) : 0n;
+  if (range < 4294967296 || dtype !== "float64") {
+    return randomTensor("randint", shape, { ...options, dtype }, (data, g) => {
+      for (let i = 0; i < data.length; i++) data[i] = low + (g.nextUint32() % range);
+    });
+  }
+  const [base, bigRange] = [BigInt(low), BigInt(high) - BigInt(low)];
   return randomTensor("randint", shape, { ...options, dtype }, (data, g) => {
-    for (let i = 0; i < data.length; i++) {
-      if (!wide) data[i] = low + (g.nextUint32() % range);
-      else data[i] = Number(BigInt(low) + (((BigInt(g.nextUint32()) << 32n) | BigInt(g.nextUint32())) % bigRange));
-    }
+    for (let i = 0; i < data.length; i++) data[i] = Number(base + (((BigInt(g.nextUint32()) << 32n) | BigInt(g.nextUint32())) % bigRange));
   });
 }
 

@@ -108,13 +108,20 @@ export class Generator {
     return Number(((high << 32n) | BigInt(this.nextUint32())) % BigInt(bound));
   }
 
-  /** Refills the state with the next 624 words (one mt19937 twist). */
+  /**
+   * Refills the state with the next 624 words (one mt19937 twist): word i from words i, i + 1 and
+   * i + 397, wrapping around the state; the three loops do the wrapping, not a modulo per word.
+   */
   private twist(): void {
     const state = this.state;
-    for (let i = 0; i < STATE_WORDS; i++) {
-      const y = (state[i]! & 0x80000000) | (state[(i + 1) % STATE_WORDS]! & 0x7fffffff);
-      state[i] = state[(i + SHIFT_WORDS) % STATE_WORDS]! ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
-    }
+    const next = (i: number, after: number, shifted: number) => {
+      const y = (state[i]! & 0x80000000) | (state[after]! & 0x7fffffff);
+      state[i] = state[shifted]! ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
+    };
+    let i = 0;
+    for (; i < STATE_WORDS - SHIFT_WORDS; i++) next(i, i + 1, i + SHIFT_WORDS);
+    for (; i < STATE_WORDS - 1; i++) next(i, i + 1, i + SHIFT_WORDS - STATE_WORDS);
+    next(STATE_WORDS - 1, 0, SHIFT_WORDS - 1);
     this.index = 0;
   }
 }
