@@ -5,10 +5,11 @@ import type { HostView } from "./iterate";
 import { matmulBatched } from "./matmul";
 
 // Sliding-window kernels (im2col, its adjoint col2im, max pooling, and conv2d with its gradients
-// made of them and the matmul) over the last two dims of an [N, C, H, W] view. Sizes are read by index, not destructured: array destructuring goes through
-// the iterator protocol, which V8 deoptimised here over and over. The loops run over (n, c, tap) and then over window rows; the range of
-// windows whose tap lands inside the input is worked out once per tap, so the inner loops do no
-// bounds checks and no index arithmetic beyond a stride step.
+// made of them and the matmul) over the last two dims of an [N, C, H, W] view. Sizes are read by
+// index, not destructured: array destructuring goes through the iterator protocol, which V8
+// deoptimised here over and over. The loops run over (n, c, tap) and then over window rows; the
+// range of windows whose tap lands inside the input is worked out once per tap, so the inner loops
+// do no bounds checks and no index arithmetic beyond a stride step.
 
 /**
  * Per tap along one dim: its shift (tap·dilation − padding) and the windows [lo, hi) whose tap
@@ -206,16 +207,12 @@ export function conv2d(
   const batch = x.shape[0]!;
   const outChannels = weight.shape[0]!;
   const rows = weight.shape[1]! * geometry.kernel[0] * geometry.kernel[1];
-  const length = batch * geometry.out[0] * geometry.out[1];
+  const positions = geometry.out[0] * geometry.out[1];
   const columns = im2col(x, geometry, dtype);
   const w = groupedWeight(weight, groups, dtype);
-  const product = matmulBatched(
-    w,
-    { buffer: columns, shape: [groups, rows, length], strides: [rows * length, length, 1], offset: 0 },
-    dtype,
-  );
-  const out = allocate(dtype, outChannels * length);
-  convOutput(product, bias, outChannels, batch, geometry.out[0] * geometry.out[1], out);
+  const product = matmulBatched(w, groupedRows(columns, groups, rows, batch * positions), dtype);
+  const out = allocate(dtype, outChannels * batch * positions);
+  convOutput(product, bias, outChannels, batch, positions, out);
   return out;
 }
 
@@ -226,11 +223,9 @@ export function conv2dWeightGrad(x: HostView, gradOut: HostView, geometry: Windo
   const length = x.shape[0]! * geometry.out[0] * geometry.out[1];
   const columns = im2col(x, geometry, dtype);
   const g = gradientRows(gradOut, dtype);
-  return matmulBatched(
-    { buffer: g, shape: [groups, perGroup, length], strides: [perGroup * length, length, 1], offset: 0 },
-    { buffer: columns, shape: [groups, length, rows], strides: [rows * length, 1, length], offset: 0 },
-    dtype,
-  );
+  // ḡ's rows times the columns' rows, transposed
+  const columnsT = { buffer: columns, shape: [groups, length, rows], strides: [rows * length, 1, length], offset: 0 };
+  return matmulBatched(groupedRows(g, groups, perGroup, length), columnsT, dtype);
 }
 
 /** conv2dInputGrad: col2im of per group weightᵀ [C/G·kH·kW, O/G] · ḡ [O/G, N·outH·outW] → [N, C, ...size]. */
@@ -250,11 +245,8 @@ export function conv2dInputGrad(
   const rows = w.shape[2]!;
   const g = gradientRows(gradOut, dtype);
   const perGroup = outChannels / groups;
-  const columns = matmulBatched(
-    { buffer: w.buffer, shape: [groups, rows, perGroup], strides: [w.strides[0]!, 1, w.strides[1]!], offset: w.offset },
-    { buffer: g, shape: [groups, perGroup, length], strides: [perGroup * length, length, 1], offset: 0 },
-    dtype,
-  );
+  const weightT = { buffer: w.buffer, shape: [groups, rows, perGroup], strides: [w.strides[0]!, 1, w.strides[1]!], offset: w.offset };
+  const columns = matmulBatched(weightT, groupedRows(g, groups, perGroup, length), dtype);
   // [G·rows, N, positions] = [C·kH·kW, N, positions], read as [N, C·kH·kW, positions]
   return col2im(
     { buffer: columns, shape: [batch, groups * rows, positions], strides: [positions, length, 1], offset: 0 },
@@ -262,6 +254,11 @@ export function conv2dInputGrad(
     size,
     dtype,
   );
+}
+
+/** Contiguous rows [groups · rows, length] seen as [groups, rows, length]: one matrix per group. */
+function groupedRows(buffer: TypedArray, groups: number, rows: number, length: number): HostView {
+  return { buffer, shape: [groups, rows, length], strides: [rows * length, length, 1], offset: 0 };
 }
 
 /** ḡ [N, O, outH, outW] as contiguous rows [O, N·outH·outW] (a copy). */
@@ -292,7 +289,7 @@ export function groupedWeight(weight: HostView, groups: number, dtype: DType): H
  * batch-major, plus bias[o] on every value of channel o. Without a bias the values are copied as
  * they are (no + 0, which would turn a −0 into +0).
  */
-export function convOutput(
+function convOutput(
   product: TypedArray,
   bias: HostView | null,
   outChannels: number,
