@@ -9,6 +9,7 @@ import type { HostView, Strided } from "./iterate";
 import { forEachMatrixPair } from "./matmul";
 import { adjacentSplit, fromAccumulator } from "./reduce";
 import { sliceLayout, targetOf } from "./softmax";
+import { conv2dInputGradSimd, conv2dSimd, conv2dWeightGradSimd } from "./wasm/conv";
 import { binaryRowsInPlace, type HeapOperand, mapUnarySimd, readsAsRows, unaryInPlace, zipBinarySimd } from "./wasm/elementwise";
 import { WasmFloat32Buffer } from "./wasm/float32-buffer";
 import { layerNormBackwardSimd, layerNormSimd } from "./wasm/layer-norm";
@@ -17,7 +18,6 @@ import { sumContiguousSimd, sumInPlace } from "./wasm/reduce";
 import { softmaxRowsSimd, softmaxVjpRowsSimd } from "./wasm/softmax";
 import { readsAsStridedRows, stridedRowsSimd } from "./wasm/strided-unary";
 import { simdUpdateRule, updateSimd } from "./wasm/updates";
-import { conv2dInputGradSimd, conv2dSimd, conv2dWeightGradSimd } from "./wasm/conv";
 import { wasmHeap } from "./wasm/wasm-api";
 import { col2imSimd, im2colSimd, maxPool2x2Simd } from "./wasm/windows";
 import { isPairPool } from "./windows";
@@ -157,9 +157,9 @@ export function registerWasmKernels(): void {
     },
   });
   // the same kernel copies such views contiguous (reshaping a convolution's gradient, seen
-  // [C, N, H, W], into rows of channels, as its backward does under createGraph); measured on a 2-vCPU machine: even at 4096 elements in
-  // rows of 64 (which the JS loop copies with `set`), 3× faster at 8192 in rows of 16, 1.3× at
-  // 65,536 in rows of 64 and 4× at 32,768 in rows of 16
+  // [C, N, H, W], into rows of channels, as its backward does under createGraph); measured on a
+  // 2-vCPU machine: even at 4096 elements in rows of 64 (which the JS loop copies with `set`), 3×
+  // faster at 8192 in rows of 16, 1.3× at 65,536 in rows of 64 and 4× at 32,768 in rows of 16
   registerKernel("cpu", "copy", {
     name: "copyStridedF32Simd",
     dtypes: ["float32"],
@@ -437,10 +437,11 @@ export function registerWasmKernels(): void {
     },
   });
 
+  // The convolution and its gradients from as many multiply-adds as the matmul kernel: most of
+  // their work is the product, which their references do with the JS matmul.
   registerKernel("cpu", "conv2d", {
     name: "conv2dF32Simd",
     dtypes: ["float32"],
-    // as the matmul kernel (its columns are im2col's, which the SIMD kernel takes from 4096)
     minElements: 8 * 8 * 8,
     dtype: (_x: CpuView, _weight: CpuView, _bias: CpuView | null, _geometry: WindowGeometry, _groups: number, dtype: DType) => dtype,
     /** Multiply-adds: N·O·outH·outW·(C/groups)·kH·kW. */
