@@ -156,37 +156,34 @@ const conv2dOp: (x: Tensor, weight: Tensor, bias: Tensor | null, geometry: Windo
     const { geometry, groups } = ctx;
     const [needsX, needsWeight, needsBias] = ctx.needsInputGrad;
     const [batch, outChannels] = gradOut.shape as [number, number];
+    const size = [x.shape[2]!, x.shape[3]!] as [number, number];
+    let dx: Tensor | null = null;
+    let dWeight: Tensor | null = null;
     if (!isGradEnabled()) {
       // no graph of the gradients wanted: the gradients' primitives, whose columns stay in the backend
       const { backend } = gradOut.storage;
-      const size = [x.shape[2]!, x.shape[3]!] as const;
-      const dx = needsX
-        ? Tensor.fromBuffer(backend, backend.run.conv2dInputGrad(gradOut, weight, geometry, groups, size, x.dtype), x.shape, x.dtype)
-        : null;
-      const dWeight = needsWeight
-        ? Tensor.fromBuffer(backend, backend.run.conv2dWeightGrad(x, gradOut, geometry, groups, x.dtype), weight.shape, x.dtype)
-        : null;
-      if (!ctx.hasBias) return [dx, dWeight];
-      // summed along rows first (each sample's plane), then down the [N, O] sums' columns
-      return [dx, dWeight, needsBias ? sum(sum(reshape(gradOut, [batch, outChannels, -1]), 2), 0) : null];
+      if (needsX)
+        dx = Tensor.fromBuffer(backend, backend.run.conv2dInputGrad(gradOut, weight, geometry, groups, size, x.dtype), x.shape, x.dtype);
+      if (needsWeight)
+        dWeight = Tensor.fromBuffer(backend, backend.run.conv2dWeightGrad(x, gradOut, geometry, groups, x.dtype), weight.shape, x.dtype);
+    } else {
+      const perGroup = outChannels / groups;
+      const rows = numelOf(weight.shape.slice(1));
+      const positions = geometry.out[0] * geometry.out[1];
+      // ḡ [N, O, outH, outW] as [G, O/G, N · outH·outW], the columns as [G, C/G · kH·kW, N · outH·outW]
+      const g = reshape(transpose(reshape(gradOut, [batch, outChannels, positions]), 0, 1), [groups, perGroup, batch * positions]);
+      if (needsX) {
+        const columns = matmul(transpose(reshape(weight, [groups, perGroup, rows]), -2, -1), g);
+        dx = col2imOp(permute(reshape(columns, [groups * rows, batch, positions]), [1, 0, 2]), geometry, size);
+      }
+      if (needsWeight) {
+        const columns = reshape(permute(im2colOp(x, geometry), [1, 0, 2]), [groups, rows, batch * positions]);
+        dWeight = reshape(matmul(g, transpose(columns, -2, -1)), weight.shape);
+      }
     }
-    const perGroup = outChannels / groups;
-    const rows = numelOf(weight.shape.slice(1));
-    const positions = geometry.out[0] * geometry.out[1];
-    // ḡ [N, O, outH, outW] as [G, O/G, N · outH·outW], the columns as [G, C/G · kH·kW, N · outH·outW]
-    const g = reshape(transpose(reshape(gradOut, [batch, outChannels, positions]), 0, 1), [groups, perGroup, batch * positions]);
-    let dx: Tensor | null = null;
-    if (needsX) {
-      const columns = matmul(transpose(reshape(weight, [groups, perGroup, rows]), -2, -1), g);
-      dx = col2imOp(permute(reshape(columns, [groups * rows, batch, positions]), [1, 0, 2]), geometry, [x.shape[2]!, x.shape[3]!]);
-    }
-    let dWeight: Tensor | null = null;
-    if (needsWeight) {
-      const columns = reshape(permute(im2colOp(x, geometry), [1, 0, 2]), [groups, rows, batch * positions]);
-      dWeight = reshape(matmul(g, transpose(columns, -2, -1)), weight.shape);
-    }
-    // the bias's gradient summed along g's rows (contiguous), not over ḡ's dims 0, 2 and 3
-    return ctx.hasBias ? [dx, dWeight, needsBias ? reshape(sum(g, 2), [outChannels]) : null] : [dx, dWeight];
+    if (!ctx.hasBias) return [dx, dWeight];
+    // summed along each sample's plane first (rows), then down the [N, O] sums' columns
+    return [dx, dWeight, needsBias ? sum(sum(reshape(gradOut, [batch, outChannels, -1]), 2), 0) : null];
   },
   formula: {
     forward: "y[n, o] = b[o] + Σ_(c, p, q) W[o, c, p, q] · x[n, c, i·s + p·d − pad, j·s + q·d − pad]",
