@@ -181,13 +181,13 @@ function asParam(t: Tensor): Tensor {
  * (`mul`), the fused form is one optimizerUpdate call on the backend and dispatches none. Every
  * op's forward is wrapped once for the whole file (a spy per op per call made this file slow).
  */
-let opCalls: number | null = null;
+let opCalls = 0;
 const unwrapForwards: (() => void)[] = [];
 beforeAll(() => {
   for (const op of registeredOps().values()) {
     const forward = op.forward;
     op.forward = function (this: unknown, ...args: unknown[]) {
-      if (opCalls !== null) opCalls++;
+      opCalls++;
       return (forward as (...a: unknown[]) => unknown).apply(this, args);
     } as typeof op.forward;
     unwrapForwards.push(() => {
@@ -196,17 +196,13 @@ beforeAll(() => {
   }
 });
 afterAll(() => {
-  for (const unwrap of unwrapForwards.splice(0)) unwrap();
+  for (const unwrap of unwrapForwards) unwrap();
 });
 
 function countTensorOps(run: () => void): number {
-  opCalls = 0;
-  try {
-    run();
-    return opCalls;
-  } finally {
-    opCalls = null;
-  }
+  const before = opCalls;
+  run();
+  return opCalls - before;
 }
 
 /** The state of every parameter as plain arrays, so toEqual compares values bit for bit (NaN = NaN, 0 ≠ −0). */

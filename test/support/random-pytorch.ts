@@ -99,6 +99,11 @@ function data(t: Tensor): number[] {
   return Array.from(t.data() as ArrayLike<number>);
 }
 
+/** `count` raw 32-bit draws of the global generator, read as gen_random.py reads them: randint(-2³¹, 2³¹) + 2³¹. */
+export function drawUint32(count: number): number[] {
+  return data(randint(-(2 ** 31), 2 ** 31, [count])).map((v) => v + 2 ** 31);
+}
+
 /**
  * Runs a step of @nabla/tensor on the global generator and checks it against PyTorch's draw;
  * returns false for a step of another package.
@@ -108,10 +113,7 @@ export function replayTensorStep(step: RandomStep): boolean {
   const dtype = step.dtype === "float64" ? "float64" : "float32";
   switch (step.op) {
     case "uint32":
-      expect(
-        data(randint(-(2 ** 31), 2 ** 31, [step.count!])).map((v) => v + 2 ** 31),
-        where,
-      ).toEqual(step.values);
+      expect(drawUint32(step.count!), where).toEqual(step.values);
       return true;
     case "rand":
       expectBits(rand(step.shape!, { dtype }).data(), step.values!, dtype, where);

@@ -9,6 +9,7 @@ import { stridedRowsSimd } from "../../packages/tensor/src/backends/cpu/wasm/str
 import { col2imSimd, im2colSimd, maxPool2x2Simd } from "../../packages/tensor/src/backends/cpu/wasm/windows";
 import { registeredKernels } from "../../packages/tensor/src/backends/registry";
 import { useKernels, withKernels } from "../support/kernels";
+import { expectClose } from "../support/reference";
 
 // The WebAssembly SIMD window kernels (im2col, col2im, 2 × 2 max pooling, conv2d) and the copy and
 // ReLU of views in strided rows, against the JS kernels they stand in for, on random float32 views
@@ -82,6 +83,15 @@ const layoutArb = (rank: number, adjacentLast = false): fc.Arbitrary<Layout> =>
     offset: fc.integer({ min: 0, max: 3 }),
     adjacentLast: fc.constant(adjacentLast),
   });
+
+/** The layout of a packed view of rank `rank` (dims in order, no steps or flips), `offset` into its storage. */
+const packed = (rank: number, offset = 0): Layout => ({
+  order: Array.from({ length: rank }, (_, d) => d),
+  steps: new Array<number>(rank).fill(1),
+  flips: new Array<boolean>(rank).fill(false),
+  offset,
+  adjacentLast: false,
+});
 
 /** A float32 view of `shape` laid out as `layout`, its storage filled from `values` (cycled). */
 function viewOf(shape: readonly number[], layout: Layout, values: readonly number[]): HostView {
@@ -179,8 +189,8 @@ describe("WebAssembly SIMD im2col and col2im", () => {
     const geometry: WindowGeometry = { kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1], out: [12, 12] };
     const values = Array.from({ length: 97 }, (_, i) => (i % 7) - 3.25);
     for (const [layout, same] of [
-      [{ order: [0, 1, 2, 3], steps: [1, 1, 1, 1], flips: [false, false, false, false], offset: 1, adjacentLast: false }, true],
-      [{ order: [1, 0, 2, 3], steps: [1, 1, 2, 1], flips: [false, true, false, false], offset: 2, adjacentLast: false }, false],
+      [packed(4, 1), true],
+      [{ ...packed(4, 2), order: [1, 0, 2, 3], steps: [1, 1, 2, 1], flips: [false, true, false, false] }, false],
     ] as const) {
       const g: WindowGeometry = same ? geometry : { ...geometry, stride: [2, 1], out: [6, 12] };
       const x = viewOf([10, 12, 12, 12], layout, values);
@@ -194,7 +204,7 @@ describe("WebAssembly SIMD im2col and col2im", () => {
         [1, 0, 2],
         [0, 1, 2],
       ]) {
-        const columns = viewOf(columnsShape(x.shape, g), { ...layout, order, steps: [1, 1, 1], flips: [false, false, false] }, values);
+        const columns = viewOf(columnsShape(x.shape, g), { ...packed(3, layout.offset), order }, values);
         const sums = withKernels("js", () => run.col2im(columns, g, [12, 12], "float32"));
         const simd = new Float32Array(sums.length);
         expect(col2imSimd(strided(columns), g, [12, 12], simd)).toBe(true);
@@ -258,10 +268,7 @@ describe("WebAssembly SIMD conv2d", () => {
           const out = new Float32Array(js.length);
           expect(conv2dSimd(strided(x), weight, b, geometry, groups, out)).toBe(true);
           // sums of at most 3 · 3 · 3 products of values within ±4: float32's rounding stays far below 1e-4
-          expect(Array.from(out, Number.isNaN)).toEqual(Array.from(js, Number.isNaN));
-          out.forEach((v, i) => {
-            if (!Number.isNaN(v)) expect(Math.abs(v - js[i]!) <= 1e-4 || v === js[i]).toBe(true);
-          });
+          expectClose(out, Array.from(js), { rtol: 0, atol: 1e-4 });
         },
       ),
       { numRuns: NUM_RUNS },
@@ -288,15 +295,8 @@ describe("WebAssembly SIMD conv2d", () => {
           expect(conv2dWeightGradSimd(strided(x), strided(gradOut), geometry, groups, dWeight)).toBe(true);
           expect(conv2dInputGradSimd(strided(gradOut), weight, geometry, groups, size, dInput)).toBe(true);
           // sums of at most 3 · 9 · 9 · 3 products of values within ±4
-          for (const [simd, js] of [
-            [dWeight, jsWeight],
-            [dInput, jsInput],
-          ] as const) {
-            expect(Array.from(simd, Number.isNaN)).toEqual(Array.from(js, Number.isNaN));
-            simd.forEach((v, i) => {
-              if (!Number.isNaN(v)) expect(Math.abs(v - js[i]!) <= 1e-3 || v === js[i]).toBe(true);
-            });
-          }
+          expectClose(dWeight, Array.from(jsWeight), { rtol: 0, atol: 1e-3 }, "weight");
+          expectClose(dInput, Array.from(jsInput), { rtol: 0, atol: 1e-3 }, "input");
         },
       ),
       { numRuns: NUM_RUNS },
@@ -307,29 +307,17 @@ describe("WebAssembly SIMD conv2d", () => {
     // 144 · 1024 columns' values per sample: 7 samples per pass, then 5
     const geometry: WindowGeometry = { kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1], out: [32, 32] };
     const values = Array.from({ length: 101 }, (_, i) => ((i * 37) % 17) / 4 - 2);
-    const x = viewOf(
-      [12, 16, 32, 32],
-      { order: [1, 0, 2, 3], steps: [1, 1, 1, 1], flips: [false, false, true, false], offset: 2, adjacentLast: false },
-      values,
-    );
-    const weight = viewOf(
-      [8, 16, 3, 3],
-      { order: [0, 1, 2, 3], steps: [1, 1, 1, 1], flips: [false, false, false, false], offset: 0, adjacentLast: false },
-      [...values].reverse(),
-    );
-    const bias = viewOf([8], { order: [0], steps: [1], flips: [false], offset: 1, adjacentLast: false }, values);
+    const x = viewOf([12, 16, 32, 32], { ...packed(4, 2), order: [1, 0, 2, 3], flips: [false, false, true, false] }, values);
+    const weight = viewOf([8, 16, 3, 3], packed(4), [...values].reverse());
+    const bias = viewOf([8], packed(1, 1), values);
+    const worst = (simd: Float32Array, js: ArrayLike<number>) => simd.reduce((w, v, i) => Math.max(w, Math.abs(v - js[i]!)), 0);
     const js = withKernels("js", () => run.conv2d(x, weight, bias, geometry, 1, "float32"));
     const out = new Float32Array(js.length);
     expect(conv2dSimd(strided(x), weight, bias, geometry, 1, out)).toBe(true);
     // sums of 144 products of values within ±2.25 in float32 (each within 2⁻²⁴ of its size, ≤ 729 all told)
-    expect(out.reduce((worst, v, i) => Math.max(worst, Math.abs(v - js[i]!)), 0)).toBeLessThan(1e-3);
+    expect(worst(out, js)).toBeLessThan(1e-3);
     // and both gradients, ḡ's samples in the same passes
-    const gradOut = viewOf(
-      [12, 8, 32, 32],
-      { order: [0, 1, 2, 3], steps: [1, 1, 1, 1], flips: [false, false, false, false], offset: 3, adjacentLast: false },
-      values,
-    );
-    const worst = (simd: Float32Array, js: ArrayLike<number>) => simd.reduce((w, v, i) => Math.max(w, Math.abs(v - js[i]!)), 0);
+    const gradOut = viewOf([12, 8, 32, 32], packed(4, 3), values);
     const jsWeight = withKernels("js", () => run.conv2dWeightGrad(x, gradOut, geometry, 1, "float32"));
     const dWeight = new Float32Array(jsWeight.length);
     expect(conv2dWeightGradSimd(strided(x), strided(gradOut), geometry, 1, dWeight)).toBe(true);
