@@ -228,7 +228,15 @@ describe("groupNorm", () => {
     checkAffine(c, (input, weight, bias) => groupNorm(input, c.numGroups, { weight, bias }));
   });
 
-  it("refuses channels that the groups do not divide", () => {
+  it("refuses channels that the groups do not divide, and one value per group (as F.group_norm)", () => {
+    expect(nablaError(() => groupNorm(zeros([1, 2]), 2)).message).toBe(
+      "groupNorm: expected more than 1 value per group, got input of shape [1, 2] in 2 groups",
+    );
+    expect(nablaError(() => groupNorm(zeros([1, 3, 1, 1]), 3)).message).toBe(
+      "groupNorm: expected more than 1 value per group, got input of shape [1, 3, 1, 1] in 3 groups",
+    );
+    // PyTorch counts the batch too: two samples of one value per group are accepted
+    expect(groupNorm(zeros([2, 3]), 3).shape).toEqual([2, 3]);
     expect(nablaError(() => groupNorm(zeros([2, 6, 4]), 4)).message).toBe(
       "groupNorm: the 6 channels of input [2, 6, 4] cannot be split into 4 groups (6 is not divisible by 4)",
     );

@@ -3,7 +3,10 @@ import { checkOptions, describeValue } from "@nabla/tensor/internal";
 
 /** Options of `clipGradNorm_`. */
 export interface ClipGradNormOptions {
-  /** The order of the norm: a number > 0, or `Infinity` for the largest absolute entry; default 2. */
+  /**
+   * The order of the norm, any number as PyTorch's: `Infinity` for the largest absolute entry,
+   * `-Infinity` for the smallest, 0 for the count of nonzero entries; default 2.
+   */
   normType?: number;
   /** Throw when the total norm is NaN or infinite, instead of scaling the gradients by it; default false. */
   errorIfNonfinite?: boolean;
@@ -31,8 +34,8 @@ export function clipGradNorm_(params: Tensor | Iterable<Tensor>, maxNorm: number
   const { normType = 2, errorIfNonfinite = false } = checkOptions(op, options);
   if (typeof maxNorm !== "number" || !(maxNorm >= 0))
     throw new NablaError(op, `maxNorm must be a number ≥ 0, got ${describeValue(maxNorm)}`);
-  if (typeof normType !== "number" || !(normType > 0)) {
-    throw new NablaError(op, `normType must be a number > 0 or Infinity, got ${describeValue(normType)}`);
+  if (typeof normType !== "number" || Number.isNaN(normType)) {
+    throw new NablaError(op, `normType must be a number (Infinity and -Infinity included), got ${describeValue(normType)}`);
   }
   if (typeof errorIfNonfinite !== "boolean") {
     throw new NablaError(op, `errorIfNonfinite must be true or false, got ${describeValue(errorIfNonfinite)}`);
@@ -40,9 +43,10 @@ export function clipGradNorm_(params: Tensor | Iterable<Tensor>, maxNorm: number
   const grads = gradientsOf(op, params);
   if (grads.length === 0) return tensor(0);
   return noGrad(() => {
-    // each gradient's norm, then the norm of those norms: the norm of all the gradients joined
+    // each gradient's norm, then the norm of those norms: for an order > 0 the norm of all the
+    // gradients joined; for the others what PyTorch computes the same way
     const norms = grads.map((grad) => (grad.numel === 0 ? 0 : (norm(grad, normType).item() as number)));
-    const joined = normType === Infinity ? Math.max(...norms) : norms.reduce((sum, n) => sum + n ** normType, 0) ** (1 / normType);
+    const joined = norm(tensor(norms, { dtype: "float64" }), normType).item() as number;
     const dtype = grads.map((grad) => grad.dtype).reduce(promoteTypes);
     const total = tensor(joined, { dtype });
     const value = total.item() as number;

@@ -383,6 +383,10 @@ export function groupNorm(input: Tensor, numGroups: number, options: GroupNormOp
   const bias = checkAffine(op, "bias", options.bias, [channels], input, what);
   // counted, not inferred with -1, which a zero-size dim leaves ambiguous
   const groupSize = (channels / numGroups) * numelOf(input.shape.slice(2));
+  // PyTorch refuses an input that holds one value per group in all
+  if (batch * groupSize === 1) {
+    throw new NablaError(op, `expected more than 1 value per group, got input of shape ${formatShape(input.shape)} in ${numGroups} groups`);
+  }
   const groups = reshape(input, [batch, numGroups, groupSize]);
   const xHat = reshape(standardize(groups, [2], checkEps(op, eps)), input.shape);
   const perChannel = channelShape(channels, input.ndim);

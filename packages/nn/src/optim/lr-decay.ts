@@ -61,13 +61,17 @@ export class LinearLR extends LRScheduler<LinearLRStateDict> {
     this.start();
   }
 
-  /** PyTorch's recursive form: each epoch multiplies by the ratio of consecutive factors. */
+  /**
+   * PyTorch's recursive form: each epoch multiplies by the ratio of consecutive factors. With
+   * `endFactor` 0 the last ratio rounds to a hair below 0 (PyTorch then sets an lr of about −1e−18,
+   * which the optimizer's next step would refuse), so the product is kept at 0 or above.
+   */
   protected computeLr(): number[] {
     const { lastEpoch: epoch, startFactor, endFactor, totalIters } = this;
     return this.optimizer.paramGroups.map((group) => {
       if (epoch === 0) return group.lr * startFactor;
       if (epoch > totalIters) return group.lr;
-      return group.lr * (1 + (endFactor - startFactor) / (totalIters * startFactor + (epoch - 1) * (endFactor - startFactor)));
+      return Math.max(0, group.lr * (1 + (endFactor - startFactor) / (totalIters * startFactor + (epoch - 1) * (endFactor - startFactor))));
     });
   }
 
