@@ -466,10 +466,14 @@ export const opsRows: OpRow[] = [
     minRank: 2,
     call: ([x, w, b], shape) => {
       const pick = rowChoices(shape, 111);
-      const divisors = [...Array(shape[1]! + 1).keys()].filter((g) => g > 0 && shape[1]! % g === 0);
+      // F.group_norm refuses a single sample with one value per group (as many groups as values):
+      // such counts are left out, and a one-value input is given a batch of two
+      const numel = shape.reduce((n, size) => n * size, 1);
+      const input = numel === 1 ? x!.expand([2, ...shape.slice(1)]) : x!;
+      const divisors = [...Array(shape[1]! + 1).keys()].filter((g) => g > 0 && shape[1]! % g === 0 && (g !== numel || numel === 1));
       const groups = divisors.length > 0 ? divisors[pick.int(0, divisors.length - 1)]! : pick.int(1, 3);
       const affine = pick.bool();
-      return groupNorm(x!, groups, { weight: affine ? channels(w!) : null, bias: affine ? channels(b!) : null });
+      return groupNorm(input, groups, { weight: affine ? channels(w!) : null, bias: affine ? channels(b!) : null });
     },
   },
   {
