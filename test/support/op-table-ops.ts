@@ -324,8 +324,9 @@ const convolutionRows: OpRow[] = [
   poolRow("avg", 1, 126),
   poolRow("avg", 2, 127),
   {
-    name: "matmul",
-    covers: ["cast", "permute"],
+    // adaptive average pooling gathers each window's inputs (indexSelect) and averages them
+    name: "gather",
+    covers: ["where", "sum", "div", "reshape"],
     arity: 1,
     minRank: 3,
     maxRank: 3,
