@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type NestedArray, type Tensor, gradgradcheck, manualSeed, ones, randn, tensor, zeros } from "@nabla/tensor";
+import { type NestedArray, type Tensor, formatShape, gradgradcheck, manualSeed, ones, randn, tensor, zeros } from "@nabla/tensor";
 import { batchNorm, dropout, embedding, groupNorm, layerNorm } from "@nabla/ops";
 import { nablaError } from "../support/errors";
 import { loadFixture } from "../support/fixtures";
@@ -48,6 +48,7 @@ const fixture = loadFixture<{
   layerNorm: LayerNormCase[];
   batchNorm: BatchNormCase[];
   groupNorm: GroupNormCase[];
+  groupNormRefused: { shape: number[]; numGroups: number; refused: boolean }[];
   embedding: EmbeddingCase[];
 }>("ops_norm.json");
 
@@ -228,21 +229,27 @@ describe("groupNorm", () => {
     checkAffine(c, (input, weight, bias) => groupNorm(input, c.numGroups, { weight, bias }));
   });
 
-  it("refuses channels that the groups do not divide, and one value per group (as F.group_norm)", () => {
-    expect(nablaError(() => groupNorm(zeros([1, 2]), 2)).message).toBe(
-      "groupNorm: expected more than 1 value per group, got input of shape [1, 2] in 2 groups",
-    );
-    expect(nablaError(() => groupNorm(zeros([1, 3, 1, 1]), 3)).message).toBe(
-      "groupNorm: expected more than 1 value per group, got input of shape [1, 3, 1, 1] in 3 groups",
-    );
-    // PyTorch counts the batch too: two samples of one value per group are accepted
-    expect(groupNorm(zeros([2, 3]), 3).shape).toEqual([2, 3]);
+  it("refuses channels that the groups do not divide", () => {
     expect(nablaError(() => groupNorm(zeros([2, 6, 4]), 4)).message).toBe(
       "groupNorm: the 6 channels of input [2, 6, 4] cannot be split into 4 groups (6 is not divisible by 4)",
     );
     expect(nablaError(() => groupNorm(zeros([2, 6]), 0)).message).toBe("groupNorm: numGroups must be a positive integer, got 0");
     expect(nablaError(() => groupNorm(zeros([6]), 2)).message).toBe("groupNorm: expected an input of shape (N, C, *), got [6]");
   });
+
+  it.each(fixture.groupNormRefused.map((c) => [formatShape(c.shape), c.numGroups, c] as const))(
+    "refuses input %s with %i groups where F.group_norm does",
+    (_shape, _groups, c) => {
+      const call = () => groupNorm(zeros(c.shape, { dtype: "float64" }), c.numGroups);
+      if (c.refused) {
+        expect(nablaError(call).message).toBe(
+          `groupNorm: expected more than 1 value per group, got input ${formatShape(c.shape)} with ${c.numGroups} groups (one sample, one value per group)`,
+        );
+      } else {
+        expect(call().shape).toEqual(c.shape);
+      }
+    },
+  );
 });
 
 describe("embedding", () => {

@@ -324,8 +324,9 @@ const convolutionRows: OpRow[] = [
   poolRow("avg", 1, 126),
   poolRow("avg", 2, 127),
   {
-    name: "matmul",
-    covers: ["cast", "permute"],
+    // adaptive average pooling gathers each window's inputs (indexSelect) and averages them
+    name: "gather",
+    covers: ["where", "sum", "div", "reshape"],
     arity: 1,
     minRank: 3,
     maxRank: 3,
@@ -466,10 +467,11 @@ export const opsRows: OpRow[] = [
     minRank: 2,
     call: ([x, w, b], shape) => {
       const pick = rowChoices(shape, 111);
-      // groups that leave more than one value per group in all (PyTorch refuses one); a single value is doubled
+      // F.group_norm refuses a single sample with one value per group (as many groups as values):
+      // such counts are left out, and a one-value input is given a batch of two
       const numel = shape.reduce((n, size) => n * size, 1);
       const input = numel === 1 ? x!.expand([2, ...shape.slice(1)]) : x!;
-      const divisors = [...Array(shape[1]! + 1).keys()].filter((g) => g > 0 && shape[1]! % g === 0 && input.numel / g !== 1);
+      const divisors = [...Array(shape[1]! + 1).keys()].filter((g) => g > 0 && shape[1]! % g === 0 && (g !== numel || numel === 1));
       const groups = divisors.length > 0 ? divisors[pick.int(0, divisors.length - 1)]! : pick.int(1, 3);
       const affine = pick.bool();
       return groupNorm(input, groups, { weight: affine ? channels(w!) : null, bias: affine ? channels(b!) : null });

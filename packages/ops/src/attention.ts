@@ -153,7 +153,10 @@ function causalBias(L: number, S: number, dtype: "float32" | "float64"): Tensor 
 function weightsOf(query: Tensor, key: Tensor, bias: Tensor | null, guardRows: boolean, scale: number, batch: readonly number[]): Tensor {
   const [L, E] = query.shape.slice(-2) as [number, number];
   const S = key.shape[key.ndim - 2]!;
-  let scores = mul(matmul(expandTo(query, [...batch, L, E]), transpose(expandTo(key, [...batch, S, E]), -2, -1)), scale);
+  let scores = matmul(expandTo(query, [...batch, L, E]), transpose(expandTo(key, [...batch, S, E]), -2, -1));
+  // with E = 0 the scores are an empty sum, 0 whatever the scale, as PyTorch (which scales Q and K
+  // before their product): the default 1/√0 = ∞ would make them 0·∞ = NaN
+  if (E > 0) scores = mul(scores, scale);
   if (bias !== null) scores = add(scores, bias);
   if (!guardRows || scores.numel === 0) return softmax(scores, -1);
   // every row goes through the wheres, which leave rows with a key untouched: nothing is read back

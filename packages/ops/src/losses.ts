@@ -166,6 +166,13 @@ export function l1Loss(input: Tensor, target: Tensor, options: LossOptions = {})
 }
 
 /**
+ * d² for the quadratic branch of smoothL1Loss and huberLoss, which `where` keeps only where
+ * |d| < bound: d is clamped to the bound first, so where the other branch is taken an infinite d
+ * does not make the zero gradient `where` passes into 0·∞ = NaN (PyTorch's gradient is ±1 or ±δ).
+ */
+const squareWithin = (diff: Tensor, bound: number): Tensor => square(clamp(diff, -bound, bound));
+
+/**
  * Smooth L1 loss, as PyTorch's `F.smooth_l1_loss`: with d = |input − target|, 0.5·d²/β where
  * d < β and d − 0.5·β elsewhere; β = 0 gives the L1 loss. A negative β throws, as PyTorch.
  *
@@ -187,7 +194,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1Los
   const diff = sub(x, y);
   const distance = abs(diff);
   if (beta === 0) return applyReduction(distance, reduction);
-  return applyReduction(where(lt(distance, beta), mul(square(diff), 0.5 / beta), sub(distance, 0.5 * beta)), reduction);
+  return applyReduction(where(lt(distance, beta), mul(squareWithin(diff, beta), 0.5 / beta), sub(distance, 0.5 * beta)), reduction);
 }
 
 /**
@@ -211,7 +218,7 @@ export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptio
   const reduction = reductionOf(op, options);
   const diff = sub(x, y);
   const distance = abs(diff);
-  return applyReduction(where(lt(distance, delta), mul(square(diff), 0.5), mul(sub(distance, 0.5 * delta), delta)), reduction);
+  return applyReduction(where(lt(distance, delta), mul(squareWithin(diff, delta), 0.5), mul(sub(distance, 0.5 * delta), delta)), reduction);
 }
 
 /**

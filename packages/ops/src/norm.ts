@@ -355,7 +355,8 @@ function updateRunning(runningMean: Tensor | null, runningVar: Tensor | null, mo
  * Group normalisation, as PyTorch's `F.group_norm`, over an input `(N, C, *)`: the C channels are
  * split into `numGroups` groups of consecutive channels, and each sample's group is shifted to mean
  * 0 and scaled to variance 1 (plus `eps`), then multiplied by `weight[c]` and shifted by `bias[c]`
- * when given. C must be divisible by `numGroups`, else a NablaError.
+ * when given. C must be divisible by `numGroups`, else a NablaError; so is a single sample whose
+ * every group holds one value, as PyTorch refuses it.
  *
  * @example
  * ```ts
@@ -363,6 +364,7 @@ function updateRunning(runningMean: Tensor | null, runningVar: Tensor | null, mo
  * groupNorm(x, 2); // → [[-1.0000, 1.0000, -1.0000, 1.0000]]
  * groupNorm(x, 1, { weight: tensor([1, 1, 1, 2]) }).shape; // → [1, 4]
  * groupNorm(x, 3); // throws groupNorm: the 4 channels of input [1, 4] cannot be split into 3 groups (4 is not divisible by 3)
+ * groupNorm(x, 4); // throws groupNorm: expected more than 1 value per group, got input [1, 4] with 4 groups (one sample, one value per group)
  * ```
  */
 export function groupNorm(input: Tensor, numGroups: number, options: GroupNormOptions = {}): Tensor {
@@ -377,16 +379,20 @@ export function groupNorm(input: Tensor, numGroups: number, options: GroupNormOp
       `the ${channels} channels of input ${formatShape(input.shape)} cannot be split into ${numGroups} groups (${channels} is not divisible by ${numGroups})`,
     );
   }
+  // counted, not inferred with -1, which a zero-size dim leaves ambiguous
+  const groupSize = (channels / numGroups) * numelOf(input.shape.slice(2));
+  // PyTorch's F.group_norm refuses the input its batch-size check sees as [N·C/G, G, *] with one
+  // value per "channel": a single sample whose every group holds one value
+  if (batch * groupSize === 1) {
+    throw new NablaError(
+      op,
+      `expected more than 1 value per group, got input ${formatShape(input.shape)} with ${numGroups} groups (one sample, one value per group)`,
+    );
+  }
   const { eps = 1e-5 } = checkOptions(op, options);
   const what = `one value per channel of input ${formatShape(input.shape)}`;
   const weight = checkAffine(op, "weight", options.weight, [channels], input, what);
   const bias = checkAffine(op, "bias", options.bias, [channels], input, what);
-  // counted, not inferred with -1, which a zero-size dim leaves ambiguous
-  const groupSize = (channels / numGroups) * numelOf(input.shape.slice(2));
-  // PyTorch refuses an input that holds one value per group in all
-  if (batch * groupSize === 1) {
-    throw new NablaError(op, `expected more than 1 value per group, got input of shape ${formatShape(input.shape)} in ${numGroups} groups`);
-  }
   const groups = reshape(input, [batch, numGroups, groupSize]);
   const xHat = reshape(standardize(groups, [2], checkEps(op, eps)), input.shape);
   const perChannel = channelShape(channels, input.ndim);

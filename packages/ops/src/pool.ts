@@ -2,7 +2,8 @@ import {
   defineOp,
   div,
   formatShape,
-  matmul,
+  indexSelect,
+  mean,
   NablaError,
   narrow,
   type OpContext,
@@ -13,6 +14,7 @@ import {
   tensor,
   to,
   transpose,
+  where,
 } from "@nabla/tensor/functional";
 import { checkBoolean, checkOptions, describeValue, scatterAddToZeros, type WindowGeometry } from "@nabla/tensor/internal";
 import { asPlanes, batchedInput, im2col, type Size1d, type Size2d, sizeTuple, windowGeometry } from "./conv";
@@ -21,7 +23,7 @@ import { asPlanes, batchedInput, im2col, type Size1d, type Size2d, sizeTuple, wi
 // maximum and where it came from; its gradient is a scatter-add to those positions (whose own
 // gradient is a gather). Average pooling sums im2col's columns (taps outside the input, padding
 // or past the end with ceilMode, read as zero). Adaptive average pooling has windows of varying
-// sizes, so it is a product with an averaging matrix per spatial dim.
+// sizes, so it gathers each window's inputs per spatial dim and averages them.
 
 /** The output size of `adaptiveAvgPool2d`: one size for both dims, or `[height, width]` where null keeps the input's. */
 export type AdaptiveSize2d = number | readonly [number | null, number | null];
@@ -161,21 +163,39 @@ function avgPoolNd(op: string, spatial: number, input: Tensor, kernelSize: unkno
   return batched ? y : squeeze(y, 0);
 }
 
-/** The most entries an averaging matrix may have (2²⁶, 512 MiB of float64). */
-const MAX_MATRIX_ELEMENTS = 2 ** 26;
+/** The largest out × size per dim (2²⁶), which bounds the window slots adaptive pooling gathers. */
+const MAX_WINDOW_SLOTS = 2 ** 26;
 
 /**
- * The averaging matrix `[out, size]` of adaptive pooling along one dim: output i averages the
- * inputs from ⌊i·size/out⌋ to ⌈(i + 1)·size/out⌉ (exclusive), as PyTorch.
+ * Adaptive average pooling of `x` along `dim` to `out` windows: output i averages the inputs from
+ * ⌊i·size/out⌋ to ⌈(i + 1)·size/out⌉ (exclusive), as PyTorch. Windows of one length that tile the
+ * dim are its pieces' means. Otherwise, with `dim` moved last, each window's inputs are gathered
+ * into `[out, K]` slots (K the longest window); the slots past a shorter window's end repeat its
+ * last input and are dropped with where, never multiplied by 0, so an Infinity or NaN reaches
+ * only the windows that hold it.
  */
-function adaptiveMatrix(size: number, out: number, dtype: Tensor["dtype"]): Tensor {
-  const values = new Float64Array(out * size);
-  for (let i = 0; i < out; i++) {
-    const start = Math.floor((i * size) / out);
-    const end = Math.ceil(((i + 1) * size) / out);
-    for (let j = start; j < end; j++) values[i * size + j] = 1 / (end - start);
+function adaptiveAverage(x: Tensor, dim: number, out: number): Tensor {
+  const size = x.shape[dim]!;
+  if (size % out === 0) {
+    return mean(reshape(x, [...x.shape.slice(0, dim), out, size / out, ...x.shape.slice(dim + 1)]), dim + 1);
   }
-  return to(tensor(values, { shape: [out, size] }), dtype);
+  const starts = Array.from({ length: out }, (_, i) => Math.floor((i * size) / out));
+  const ends = Array.from({ length: out }, (_, i) => Math.ceil(((i + 1) * size) / out));
+  const slots = Math.max(0, ...ends.map((end, i) => end - starts[i]!));
+  const index = new Int32Array(out * slots);
+  const inside = new Uint8Array(out * slots);
+  for (let i = 0; i < out; i++) {
+    for (let k = 0; k < slots; k++) {
+      index[i * slots + k] = Math.min(starts[i]! + k, ends[i]! - 1);
+      inside[i * slots + k] = starts[i]! + k < ends[i]! ? 1 : 0;
+    }
+  }
+  // along the last dim, so the sums run along contiguous rows
+  const rows = transpose(x, dim, -1);
+  const windows = reshape(indexSelect(rows, -1, tensor(index, { shape: [out * slots] })), [...rows.shape.slice(0, -1), out, slots]);
+  const sums = sum(where(tensor(inside, { shape: [out, slots], dtype: "bool" }), windows, 0), -1);
+  const counts = to(tensor(Float64Array.from(ends, (end, i) => end - starts[i]!)), x.dtype);
+  return transpose(div(sums, counts), dim, -1);
 }
 
 function adaptiveAvgPoolNd(op: string, spatial: number, input: Tensor, outputSize: unknown): Tensor {
@@ -194,15 +214,12 @@ function adaptiveAvgPoolNd(op: string, spatial: number, input: Tensor, outputSiz
     spatial,
     0,
   );
-  if (checked.some((out, d) => out * sizes[d]! > MAX_MATRIX_ELEMENTS)) {
+  if (checked.some((out, d) => out * sizes[d]! > MAX_WINDOW_SLOTS)) {
     throw new NablaError(op, `outputSize ${formatShape(checked)} is too large for input ${formatShape(input.shape)}`);
   }
-  // y = x A_Wᵀ along the last dim, then A_H y along the one before
+  // one spatial dim after the other: a 2-d window's mean is the mean of its rows' means
   let y = x;
-  for (let d = spatial - 1; d >= 0; d--) {
-    const matrix = adaptiveMatrix(sizes[d]!, checked[d]!, x.dtype);
-    y = d === spatial - 1 ? matmul(y, transpose(matrix, -2, -1)) : matmul(matrix, y);
-  }
+  for (let d = 0; d < spatial; d++) y = adaptiveAverage(y, 2 + d, checked[d]!);
   return batched ? y : squeeze(y, 0);
 }
 
