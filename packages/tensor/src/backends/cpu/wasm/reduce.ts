@@ -130,7 +130,8 @@ function sumInScratch(
     // the slab's columns `piece` at a time (all at once unless its rows are longer than a block)
     for (let j = 0; j < n; j += piece) {
       const width = Math.min(piece, n - j);
-      results.fill(0);
+      // only the width summed: results spans the whole scratch block
+      results.fill(0, 0, width);
       for (let r = 0; r < totalRows; r += rowsPerBlock) {
         const rows = Math.min(rowsPerBlock, totalRows - r);
         if (width === n) heap.set(data.subarray(slab + r * n, slab + (r + rows) * n), srcFirst);
@@ -162,8 +163,8 @@ export function sumInPlace(ptr: number, [outer, size, inner]: readonly [number, 
       acc.set(scratch.f64().subarray(0, outer));
       return true;
     }
+    const results = scratch.f64().subarray(0, inner);
     for (let o = 0; o < outer; o++) {
-      const results = scratch.f64().subarray(0, inner);
       results.fill(0);
       kernels.exports.columnSumsF32(ptr + o * size * inner * 4, size, inner, scratch.ptr);
       acc.set(results, o * inner);
