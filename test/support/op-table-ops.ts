@@ -324,9 +324,9 @@ const convolutionRows: OpRow[] = [
   poolRow("avg", 1, 126),
   poolRow("avg", 2, 127),
   {
-    // adaptive average pooling gathers each window's inputs (indexSelect) and averages them
+    // adaptive average pooling gathers each window's inputs (indexSelect, a zero padded past the windows) and averages them
     name: "gather",
-    covers: ["where", "sum", "div", "reshape"],
+    covers: ["cat", "sum", "div", "reshape"],
     arity: 1,
     minRank: 3,
     maxRank: 3,

@@ -6,6 +6,7 @@ import {
   mean,
   NablaError,
   narrow,
+  pad,
   type OpContext,
   reshape,
   squeeze,
@@ -14,7 +15,6 @@ import {
   tensor,
   to,
   transpose,
-  where,
 } from "@nabla/tensor/functional";
 import { checkBoolean, checkOptions, describeValue, scatterAddToZeros, type WindowGeometry } from "@nabla/tensor/internal";
 import { asPlanes, batchedInput, im2col, type Size1d, type Size2d, sizeTuple, windowGeometry } from "./conv";
@@ -170,9 +170,9 @@ const MAX_WINDOW_SLOTS = 2 ** 26;
  * Adaptive average pooling of `x` along `dim` to `out` windows: output i averages the inputs from
  * ⌊i·size/out⌋ to ⌈(i + 1)·size/out⌉ (exclusive), as PyTorch. Windows of one length that tile the
  * dim are its pieces' means. Otherwise, with `dim` moved last, each window's inputs are gathered
- * into `[out, K]` slots (K the longest window); the slots past a shorter window's end repeat its
- * last input and are dropped with where, never multiplied by 0, so an Infinity or NaN reaches
- * only the windows that hold it.
+ * into `[out, K]` slots (K the longest window); the slots past a shorter window's end read a zero
+ * appended to each row (a sum, never a product with 0, so an Infinity or NaN reaches only the
+ * windows that hold it).
  */
 function adaptiveAverage(x: Tensor, dim: number, out: number): Tensor {
   const size = x.shape[dim]!;
@@ -182,18 +182,15 @@ function adaptiveAverage(x: Tensor, dim: number, out: number): Tensor {
   const starts = Array.from({ length: out }, (_, i) => Math.floor((i * size) / out));
   const ends = Array.from({ length: out }, (_, i) => Math.ceil(((i + 1) * size) / out));
   const slots = Math.max(0, ...ends.map((end, i) => end - starts[i]!));
+  // slot k of window i reads input starts[i] + k, or the zero at `size` past the window's end
   const index = new Int32Array(out * slots);
-  const inside = new Uint8Array(out * slots);
   for (let i = 0; i < out; i++) {
-    for (let k = 0; k < slots; k++) {
-      index[i * slots + k] = Math.min(starts[i]! + k, ends[i]! - 1);
-      inside[i * slots + k] = starts[i]! + k < ends[i]! ? 1 : 0;
-    }
+    for (let k = 0; k < slots; k++) index[i * slots + k] = starts[i]! + k < ends[i]! ? starts[i]! + k : size;
   }
   // along the last dim, so the sums run along contiguous rows
-  const rows = transpose(x, dim, -1);
+  const rows = pad(transpose(x, dim, -1), [0, 1]);
   const windows = reshape(indexSelect(rows, -1, tensor(index, { shape: [out * slots] })), [...rows.shape.slice(0, -1), out, slots]);
-  const sums = sum(where(tensor(inside, { shape: [out, slots], dtype: "bool" }), windows, 0), -1);
+  const sums = sum(windows, -1);
   const counts = to(tensor(Float64Array.from(ends, (end, i) => end - starts[i]!)), x.dtype);
   return transpose(div(sums, counts), dim, -1);
 }
