@@ -324,7 +324,7 @@ const convolutionRows: OpRow[] = [
   poolRow("avg", 1, 126),
   poolRow("avg", 2, 127),
   {
-    // adaptive average pooling gathers each window's inputs (indexSelect, a zero padded past the windows) and averages them
+    // adaptive average pooling gathers each window's inputs (indexSelect, a zero padded past the dim) and averages them
     name: "gather",
     covers: ["cat", "sum", "div", "reshape"],
     arity: 1,

@@ -14,7 +14,6 @@ import {
   Tensor,
   tensor,
   to,
-  transpose,
 } from "@nabla/tensor/functional";
 import { checkBoolean, checkOptions, describeValue, scatterAddToZeros, type WindowGeometry } from "@nabla/tensor/internal";
 import { asPlanes, batchedInput, im2col, type Size1d, type Size2d, sizeTuple, windowGeometry } from "./conv";
@@ -169,10 +168,10 @@ const MAX_WINDOW_SLOTS = 2 ** 26;
 /**
  * Adaptive average pooling of `x` along `dim` to `out` windows: output i averages the inputs from
  * ⌊i·size/out⌋ to ⌈(i + 1)·size/out⌉ (exclusive), as PyTorch. Windows of one length that tile the
- * dim are its pieces' means. Otherwise, with `dim` moved last, each window's inputs are gathered
- * into `[out, K]` slots (K the longest window); the slots past a shorter window's end read a zero
- * appended to each row (a sum, never a product with 0, so an Infinity or NaN reaches only the
- * windows that hold it).
+ * dim are its pieces' means. Otherwise each window's inputs are gathered along `dim` into `[out,
+ * K]` slots (K the longest window); the slots past a shorter window's end read a zero padded after
+ * the dim's end (a sum, never a product with 0, so an Infinity or NaN reaches only the windows
+ * that hold it).
  */
 function adaptiveAverage(x: Tensor, dim: number, out: number): Tensor {
   const size = x.shape[dim]!;
@@ -187,12 +186,13 @@ function adaptiveAverage(x: Tensor, dim: number, out: number): Tensor {
   for (let i = 0; i < out; i++) {
     for (let k = 0; k < slots; k++) index[i * slots + k] = starts[i]! + k < ends[i]! ? starts[i]! + k : size;
   }
-  // along the last dim, so the sums run along contiguous rows
-  const rows = pad(transpose(x, dim, -1), [0, 1]);
-  const windows = reshape(indexSelect(rows, -1, tensor(index, { shape: [out * slots] })), [...rows.shape.slice(0, -1), out, slots]);
-  const sums = sum(windows, -1);
-  const counts = to(tensor(Float64Array.from(ends, (end, i) => end - starts[i]!)), x.dtype);
-  return transpose(div(sums, counts), dim, -1);
+  // pad's pairs run from the last dim: a zero after the end of `dim`
+  const padded = pad(x, [...new Array<number>(2 * (x.ndim - 1 - dim)).fill(0), 0, 1]);
+  const gathered = indexSelect(padded, dim, tensor(index, { shape: [out * slots] }));
+  const sums = sum(reshape(gathered, [...x.shape.slice(0, dim), out, slots, ...x.shape.slice(dim + 1)]), dim + 1);
+  const lengths = Float64Array.from(ends, (end, i) => end - starts[i]!);
+  const counts = to(tensor(lengths, { shape: [out, ...x.shape.slice(dim + 1).map(() => 1)] }), x.dtype);
+  return div(sums, counts);
 }
 
 function adaptiveAvgPoolNd(op: string, spatial: number, input: Tensor, outputSize: unknown): Tensor {
