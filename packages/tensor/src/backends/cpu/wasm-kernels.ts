@@ -124,6 +124,15 @@ const sumSplit = (op: ReduceOp, x: CpuView, reduced: readonly boolean[]) => {
   return split !== null && (split.inner === 1 || split.inner >= 8) ? split : null;
 };
 
+/**
+ * The product kernel's threshold, in multiply-adds (n·k·m per matrix, or a convolution's), for
+ * matmul and for conv2d and its gradients (most of whose work is that product): below it the JS
+ * kernel is as fast, the SIMD path's fixed costs (packing into wasm memory, zeroing and copying
+ * out C, padding to whole 4 × 8 tiles) being most of the ≈ 3 µs both take at 4 × 4 × 4. Measured
+ * from there: 1.7 vs 3.1 µs at 8³, 7 vs 37 µs at 32³.
+ */
+const MIN_MULTIPLY_ADDS = 8 * 8 * 8;
+
 export function registerWasmKernels(): void {
   // fewer elements stay in the JS loops, where there is nothing to copy; measured on a 2-vCPU
   // machine (float32 multiply, contiguous): about even at 2,048 elements, 3–5× faster from 65,536
@@ -200,11 +209,8 @@ export function registerWasmKernels(): void {
   registerKernel("cpu", "matmul", {
     name: "matmulSimd",
     dtypes: FLOATS,
-    // below this many multiply-adds per matrix (n·k·m) the JS kernel is as fast: the SIMD path's
-    // fixed costs (packing into wasm memory, zeroing and copying out C, padding to whole 4 × 8
-    // tiles) are most of the ≈ 3 µs both take at 4 × 4 × 4. Measured from there: 1.7 vs 3.1 µs at
-    // 8³, 7 vs 37 µs at 32³. Large products also split over two threads (wasm/matmul.ts).
-    minElements: 8 * 8 * 8,
+    // Large products also split over two threads (wasm/matmul.ts).
+    minElements: MIN_MULTIPLY_ADDS,
     dtype: (_a: CpuView, _b: CpuView, dtype: DType) => dtype,
     size: (a: CpuView, b: CpuView) => {
       const nd = a.shape.length;
@@ -449,7 +455,7 @@ export function registerWasmKernels(): void {
   registerKernel("cpu", "conv2d", {
     name: "conv2dF32Simd",
     dtypes: ["float32"],
-    minElements: 8 * 8 * 8,
+    minElements: MIN_MULTIPLY_ADDS,
     dtype: (_x: CpuView, _weight: CpuView, _bias: CpuView | null, _geometry: WindowGeometry, _groups: number, dtype: DType) => dtype,
     /** Multiply-adds: N·O·outH·outW·(C/groups)·kH·kW. */
     size: (x: CpuView, weight: CpuView, _bias: CpuView | null, g: WindowGeometry) =>
@@ -466,7 +472,7 @@ export function registerWasmKernels(): void {
   registerKernel("cpu", "conv2dWeightGrad", {
     name: "conv2dWeightGradF32Simd",
     dtypes: ["float32"],
-    minElements: 8 * 8 * 8,
+    minElements: MIN_MULTIPLY_ADDS,
     dtype: (_x: CpuView, _gradOut: CpuView, _geometry: WindowGeometry, _groups: number, dtype: DType) => dtype,
     /** Multiply-adds: N·O·outH·outW·(C/groups)·kH·kW. */
     size: (x: CpuView, gradOut: CpuView, g: WindowGeometry, groups: number) =>
@@ -480,7 +486,7 @@ export function registerWasmKernels(): void {
   registerKernel("cpu", "conv2dInputGrad", {
     name: "conv2dInputGradF32Simd",
     dtypes: ["float32"],
-    minElements: 8 * 8 * 8,
+    minElements: MIN_MULTIPLY_ADDS,
     dtype: (
       _gradOut: CpuView,
       _weight: CpuView,
